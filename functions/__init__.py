@@ -1,0 +1,1 @@
+"""Casebridge domain code. Shipped into the Lambda package through vendor/functions."""

@@ -1,0 +1,82 @@
+"""Agents' API for cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from functions.cases.models import Actor, ActorType, Case, CasePage, CaseQuery, CaseUpdate, CaseView, NewCaseIn, NoteIn, ReplyIn, TimelineEvent
+from functions.composition import case_service
+from functions.core.errors import InvalidInput
+from functions.core.http import Agent, route
+
+bp = Blueprint(__name__)
+TAGS = ("cases",)
+
+
+def _actor(agent: Agent) -> Actor:
+    return Actor(type=ActorType.AGENT, id=agent.agent_id)
+
+
+def _if_match(request: Any) -> int | None:
+    raw = (request.headers or {}).get("if-match")
+    if not raw:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidInput("If-Match must be the case version (the ETag of GET /cases/{case_id})")
+    return int(value)
+
+
+def _with_etag(case: Case, status: int = 200) -> Response:
+    return Response(status_code=status, body=case.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
+
+
+@route(bp, "/cases", "GET", query=CaseQuery, response=CasePage, tags=TAGS)
+def list_cases(request: Any, *, agent: Agent, query: CaseQuery) -> CasePage:
+    """List cases, newest activity first, filtered and paginated."""
+    return case_service().list(query)
+
+
+@route(bp, "/cases", "POST", body=NewCaseIn, response=Case, status=201, tags=TAGS)
+def create_case(request: Any, *, agent: Agent, body: NewCaseIn) -> Response:
+    """Open a case on a customer's behalf (phone call, walk-in)."""
+    case = case_service().open_case(
+        subject=body.subject,
+        description=body.description,
+        channel=body.channel,
+        actor=_actor(agent),
+        contact_email=body.contact_email,
+        customer_id=body.customer_id,
+        priority=body.priority,
+        category=body.category,
+        product=body.product,
+    )
+    return _with_etag(case, 201)
+
+
+@route(bp, "/cases/{case_id}", "GET", response=CaseView, tags=TAGS)
+def get_case(request: Any, case_id: str, *, agent: Agent) -> Response:
+    """One case with its timeline (interactions, notes and changes)."""
+    params = request.query_params or {}
+    view = case_service().view(case_id, cursor=params.get("cursor"))
+    return Response(status_code=200, body=view.model_dump(mode="json"), headers={"ETag": f'"{view.version}"'})
+
+
+@route(bp, "/cases/{case_id}", "PATCH", body=CaseUpdate, response=Case, tags=TAGS, errors_=(409,))
+def update_case(request: Any, case_id: str, *, agent: Agent, body: CaseUpdate) -> Response:
+    """Change status, priority, assignee or classification. Send the version you saw (or If-Match)."""
+    return _with_etag(case_service().update(case_id, _actor(agent), body, if_match=_if_match(request)))
+
+
+@route(bp, "/cases/{case_id}/notes", "POST", body=NoteIn, response=TimelineEvent, status=201, tags=TAGS)
+def add_note(request: Any, case_id: str, *, agent: Agent, body: NoteIn) -> TimelineEvent:
+    """Add an internal note (never shown to the customer)."""
+    return case_service().add_note(case_id, _actor(agent), body.body)
+
+
+@route(bp, "/cases/{case_id}/replies", "POST", body=ReplyIn, response=TimelineEvent, status=201, tags=TAGS, errors_=(409,))
+def reply(request: Any, case_id: str, *, agent: Agent, body: ReplyIn) -> TimelineEvent:
+    """Reply to the customer through the channel the case came from."""
+    return case_service().reply(case_id, _actor(agent), body)

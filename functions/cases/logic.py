@@ -1,0 +1,345 @@
+"""Case use cases: open, add interactions, change, reply. Receives its ports as arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from functions.cases import rules
+from functions.cases.models import (
+    Actor,
+    ActorType,
+    Case,
+    CaseContext,
+    CasePage,
+    CaseQuery,
+    CaseStatus,
+    CaseUpdate,
+    CaseView,
+    Channel,
+    EventKind,
+    Message,
+    Priority,
+    ReplyIn,
+    TimelineEvent,
+)
+from functions.cases.store import CaseStore, new_event_id
+from functions.core.errors import Conflict, InvalidInput, VersionConflict
+from functions.core.timeutil import iso, utcnow
+from functions.customers.models import ContactRef
+
+
+class ContactDirectory(Protocol):
+    def contact_by_email(self, email: str) -> ContactRef | None: ...
+    def customer_by_domain(self, domain: str) -> str | None: ...
+
+
+class ReplyChannel(Protocol):
+    """Delivers an agent's reply through the channel a case came from."""
+
+    def send_reply(self, case: Case, body: str, agent: Actor, thread: list[TimelineEvent]) -> Message: ...
+
+
+class CaseService:
+    MAX_RETRIES = 5
+
+    def __init__(
+        self,
+        store: CaseStore,
+        directory: ContactDirectory | None = None,
+        reply_channels: dict[Channel, ReplyChannel] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        number_prefix: str = "CB",
+    ) -> None:
+        self.store = store
+        self.directory = directory
+        self.reply_channels = reply_channels or {}
+        self.clock = clock
+        self.number_prefix = number_prefix
+
+    # -- helpers -----------------------------------------------------------
+    def _event(
+        self,
+        case_id: str,
+        kind: EventKind,
+        actor: Actor,
+        at: datetime,
+        *,
+        body: str | None = None,
+        message: Message | None = None,
+        changes: dict[str, dict[str, Any]] | None = None,
+        data: dict[str, Any] | None = None,
+        visibility: str = "public",
+    ) -> TimelineEvent:
+        return TimelineEvent(
+            event_id=new_event_id(iso(at)),
+            case_id=case_id,
+            at=at,
+            kind=kind,
+            actor=actor,
+            body=body,
+            message=message,
+            changes=changes,
+            data=data,
+            visibility=visibility,  # type: ignore[arg-type]
+        )
+
+    def resolve_contact(self, email: str | None) -> ContactRef | None:
+        if not email or self.directory is None:
+            return None
+        return self.directory.contact_by_email(email)
+
+    # -- reads -------------------------------------------------------------
+    def get(self, case_id: str) -> Case:
+        return self.store.get(case_id)
+
+    def view(self, case_id: str, *, public_only: bool = False, limit: int = 200, cursor: str | None = None) -> CaseView:
+        case = self.store.get(case_id)
+        events, next_cursor = self.store.timeline(case_id, limit=limit, cursor=cursor)
+        if public_only:
+            events = [e for e in events if e.visibility == "public"]
+        return CaseView(**case.model_dump(), timeline=events, timeline_cursor=next_cursor)
+
+    def list(self, q: CaseQuery) -> CasePage:
+        return self.store.list(q)
+
+    def find_case_for_message_ids(self, ids: list[str]) -> str | None:
+        return self.store.find_by_pointers(ids)
+
+    # -- intake ------------------------------------------------------------
+    def open_case(
+        self,
+        *,
+        subject: str,
+        channel: Channel,
+        actor: Actor,
+        message: Message | None = None,
+        description: str = "",
+        contact_email: str | None = None,
+        contact_name: str | None = None,
+        contact_phone: str | None = None,
+        customer_id: str | None = None,
+        priority: Priority = Priority.NORMAL,
+        category: str | None = None,
+        product: str | None = None,
+        language: str | None = None,
+        context: CaseContext | None = None,
+        pointers: list[str] | None = None,
+        extra_events: list[tuple[EventKind, dict[str, Any]]] | None = None,
+    ) -> Case:
+        """Open a new case. Raises Duplicate (and writes nothing) if a pointer is known."""
+        now = self.clock()
+        contact = self.resolve_contact(contact_email)
+        if contact is not None:
+            customer_id = customer_id or contact.customer_id
+        elif contact_email and self.directory is not None and customer_id is None:
+            from functions.core.validators import PUBLIC_MAIL_DOMAINS, email_domain  # noqa: PLC0415
+
+            domain = email_domain(contact_email)
+            if domain not in PUBLIC_MAIL_DOMAINS:
+                customer_id = self.directory.customer_by_domain(domain)
+        case_id = f"{self.number_prefix}-{self.store.next_number()}"
+        case = Case(
+            case_id=case_id,
+            subject=subject[:998],
+            description=description or (message.body_text if message else ""),
+            channel=channel,
+            status=CaseStatus.NEW,
+            priority=priority,
+            category=category,
+            product=product,
+            customer_id=customer_id,
+            contact_id=contact.contact_id if contact else None,
+            contact_email=contact_email,
+            contact_name=contact_name or (contact.name if contact else None),
+            contact_phone=contact_phone or (contact.phone if contact else None),
+            language=language,
+            context=context or CaseContext(),
+            created_at=now,
+            updated_at=now,
+            last_inbound_at=now if message and message.direction == "in" else None,
+            interaction_count=1 if message else 0,
+        )
+        events = [self._event(case_id, EventKind.CREATED, actor, now, data={"channel": channel.value})]
+        if message is not None:
+            kind = EventKind.MESSAGE_IN if message.direction == "in" else EventKind.MESSAGE_OUT
+            events.append(self._event(case_id, kind, actor, now, message=message, body=message.body_text))
+        for kind, payload in extra_events or []:
+            events.append(self._event(case_id, kind, actor, now, **payload))
+        self.store.create(case, events, pointers or [])
+        return case
+
+    def add_inbound(
+        self, case_id: str, message: Message, actor: Actor, pointers: list[str] | None = None
+    ) -> tuple[Case, TimelineEvent]:
+        """A customer's message on an existing case. Re-opens a case waiting on the customer."""
+        for _ in range(self.MAX_RETRIES):
+            case = self.store.get(case_id)
+            if not rules.accepts_messages(case.status):
+                raise Conflict(f"case {case_id} is closed")
+            now = self.clock()
+            expected = case.version
+            new_status = rules.status_after_customer_message(case.status)
+            events = [
+                self._event(case_id, EventKind.MESSAGE_IN, actor, now, message=message, body=message.body_text)
+            ]
+            if new_status != case.status:
+                events.append(
+                    self._event(
+                        case_id,
+                        EventKind.STATUS_CHANGED,
+                        Actor(type=ActorType.SYSTEM, id="intake"),
+                        now,
+                        changes={"status": {"from": case.status.value, "to": new_status.value}},
+                        body="the customer wrote again",
+                    )
+                )
+            updated = case.model_copy(
+                update={
+                    "status": new_status,
+                    "updated_at": now,
+                    "last_inbound_at": now,
+                    "interaction_count": case.interaction_count + 1,
+                    "version": expected + 1,
+                    "resolved_at": None if new_status == CaseStatus.OPEN else case.resolved_at,
+                }
+            )
+            try:
+                self.store.save(updated, expected, events, pointers)
+            except VersionConflict:
+                continue
+            return updated, events[0]
+        raise Conflict(f"case {case_id} is too busy; try again")
+
+    def add_event(
+        self,
+        case_id: str,
+        kind: EventKind,
+        actor: Actor,
+        *,
+        body: str | None = None,
+        message: Message | None = None,
+        data: dict[str, Any] | None = None,
+        visibility: str = "public",
+        pointers: list[str] | None = None,
+        counts_as_interaction: bool = False,
+    ) -> TimelineEvent:
+        for _ in range(self.MAX_RETRIES):
+            case = self.store.get(case_id)
+            now = self.clock()
+            event = self._event(case_id, kind, actor, now, body=body, message=message, data=data, visibility=visibility)
+            updated = case.model_copy(
+                update={
+                    "updated_at": now,
+                    "version": case.version + 1,
+                    "interaction_count": case.interaction_count + (1 if counts_as_interaction else 0),
+                }
+            )
+            try:
+                self.store.save(updated, case.version, [event], pointers)
+            except VersionConflict:
+                continue
+            return event
+        raise Conflict(f"case {case_id} is too busy; try again")
+
+    # -- agents ------------------------------------------------------------
+    def add_note(self, case_id: str, agent: Actor, body: str) -> TimelineEvent:
+        return self.add_event(case_id, EventKind.NOTE, agent, body=body, visibility="internal")
+
+    def update(self, case_id: str, agent: Actor, change: CaseUpdate, if_match: int | None = None) -> Case:
+        expected = change.version if change.version is not None else if_match
+        case = self.store.get(case_id)
+        if expected is not None and expected != case.version:
+            raise VersionConflict("case", case_id, expected, case.version)
+        expected = case.version
+        now = self.clock()
+        changes: dict[str, dict[str, Any]] = {}
+        updates: dict[str, Any] = {}
+        if change.status is not None and change.status != case.status:
+            rules.check_transition(case.status, change.status)
+            changes["status"] = {"from": case.status.value, "to": change.status.value}
+            updates["status"] = change.status
+            if change.status == CaseStatus.RESOLVED:
+                updates["resolved_at"] = now
+            elif change.status == CaseStatus.CLOSED:
+                updates["closed_at"] = now
+            elif case.status == CaseStatus.RESOLVED:
+                updates["resolved_at"] = None
+        if change.unassign and change.assignee:
+            raise InvalidInput("give either assignee or unassign, not both")
+        new_assignee = None if change.unassign else (change.assignee if change.assignee is not None else case.assignee)
+        if new_assignee != case.assignee:
+            changes["assignee"] = {"from": case.assignee, "to": new_assignee}
+            updates["assignee"] = new_assignee
+        for fld in ("priority", "category", "product", "model", "batch", "tags"):
+            value = getattr(change, fld)
+            if value is not None and value != getattr(case, fld):
+                old = getattr(case, fld)
+                changes[fld] = {
+                    "from": old.value if hasattr(old, "value") else old,
+                    "to": value.value if hasattr(value, "value") else value,
+                }
+                updates[fld] = value
+        if not changes:
+            return case
+        # Anything but a bare status move takes a brand-new case out of "new".
+        if case.status == CaseStatus.NEW and "status" not in changes and "assignee" in changes:
+            changes["status"] = {"from": CaseStatus.NEW.value, "to": CaseStatus.OPEN.value}
+            updates["status"] = CaseStatus.OPEN
+        updates.update(updated_at=now, version=expected + 1)
+        updated = case.model_copy(update=updates)
+        events = []
+        if "status" in changes:
+            events.append(
+                self._event(case_id, EventKind.STATUS_CHANGED, agent, now, changes={"status": changes["status"]}, body=change.comment)
+            )
+        other = {k: v for k, v in changes.items() if k != "status"}
+        if other:
+            events.append(self._event(case_id, EventKind.FIELDS_CHANGED, agent, now, changes=other, body=change.comment, visibility="internal"))
+        self.store.save(updated, expected, events)
+        return updated
+
+    def reply(self, case_id: str, agent: Actor, reply: ReplyIn) -> TimelineEvent:
+        """Send an agent's reply through the case's channel and record it."""
+        case = self.store.get(case_id)
+        if case.status == CaseStatus.CLOSED:
+            raise Conflict(f"case {case_id} is closed; open a follow-up case instead")
+        if reply.status_after is not None and reply.status_after != case.status:
+            rules.check_transition(case.status, reply.status_after)
+        sender = self.reply_channels.get(case.channel) or self.reply_channels.get(Channel.EMAIL)
+        if sender is None or (case.channel != Channel.CHAT and not case.contact_email):
+            raise Conflict(f"case {case_id} has no channel to reply through (no contact address)")
+        thread, _ = self.store.timeline(case_id, limit=200)
+        message = sender.send_reply(case, reply.body, agent, thread)
+        pointers = [message.message_id] if message.message_id else []
+        pointers += [str(p) for p in message.meta.get("extra_message_ids", [])]
+        for _ in range(self.MAX_RETRIES):
+            case = self.store.get(case_id)
+            now = self.clock()
+            events = [self._event(case_id, EventKind.MESSAGE_OUT, agent, now, message=message, body=message.body_text)]
+            updates: dict[str, Any] = {
+                "updated_at": now,
+                "version": case.version + 1,
+                "interaction_count": case.interaction_count + 1,
+                "first_response_at": case.first_response_at or now,
+            }
+            target = reply.status_after
+            if target is not None and target != case.status and target in rules.TRANSITIONS[case.status]:
+                events.append(
+                    self._event(case_id, EventKind.STATUS_CHANGED, agent, now, changes={"status": {"from": case.status.value, "to": target.value}})
+                )
+                updates["status"] = target
+                if target == CaseStatus.RESOLVED:
+                    updates["resolved_at"] = now
+            elif case.status == CaseStatus.NEW:
+                events.append(
+                    self._event(case_id, EventKind.STATUS_CHANGED, agent, now, changes={"status": {"from": "new", "to": "open"}})
+                )
+                updates["status"] = CaseStatus.OPEN
+            try:
+                self.store.save(case.model_copy(update=updates), case.version, events, pointers)
+            except VersionConflict:
+                continue
+            return events[0]
+        raise Conflict(f"case {case_id} is too busy; try again")

@@ -1,0 +1,249 @@
+"""Case, timeline and request/response models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.core.validators import Code, Email, PageSize, Subject, Text
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING_CUSTOMER = "pending_customer"
+    PENDING_DEPARTMENT = "pending_department"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    WEB = "web"
+    CHAT = "chat"
+    PHONE = "phone"
+    API = "api"
+
+
+class ActorType(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    BOT = "bot"
+    SYSTEM = "system"
+    DEPARTMENT = "department"
+
+
+class Actor(BaseModel):
+    type: ActorType
+    id: str | None = None
+    name: str | None = None
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    MESSAGE_IN = "message_in"
+    MESSAGE_OUT = "message_out"
+    NOTE = "note"
+    STATUS_CHANGED = "status_changed"
+    FIELDS_CHANGED = "fields_changed"
+    HANDOFF = "handoff"
+    CHAT_TRANSCRIPT = "chat_transcript"
+    DELIVERY_FAILED = "delivery_failed"
+    AUTO_REPLY = "auto_reply"
+
+
+class Attachment(BaseModel):
+    filename: str
+    content_type: str
+    size: int
+    md5: str
+    s3_key: str | None = None
+    skipped_reason: str | None = Field(default=None, description="why the content was not stored (e.g. too large)")
+
+
+class Message(BaseModel):
+    """One interaction's content: an email, a form post, a chat turn, an agent reply."""
+
+    channel: Channel
+    direction: Literal["in", "out"]
+    body_text: str = ""
+    subject: str | None = None
+    message_id: str | None = Field(default=None, description="channel's unique id (RFC 5322 Message-ID for email)")
+    from_address: str | None = None
+    from_name: str | None = None
+    to: list[str] = Field(default_factory=list)
+    cc: list[str] = Field(default_factory=list)
+    raw_s3_key: str | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class TimelineEvent(BaseModel):
+    event_id: str
+    case_id: str
+    at: datetime
+    kind: EventKind
+    actor: Actor
+    visibility: Literal["public", "internal"] = "public"
+    body: str | None = None
+    message: Message | None = None
+    changes: dict[str, dict[str, Any]] | None = None
+    data: dict[str, Any] | None = None
+
+
+class HandoffTurn(BaseModel):
+    role: Literal["customer", "bot", "agent"]
+    text: Annotated[str, Field(max_length=10_000)]
+    at: datetime | None = None
+
+
+class OfferedArticle(BaseModel):
+    article_id: str
+    title: str | None = None
+    helped: bool | None = Field(default=None, description="the customer's answer to 'did this help?'")
+
+
+class HandoffCustomer(BaseModel):
+    customer_id: Code | None = None
+    email: Email | None = None
+    name: str | None = None
+    phone: str | None = None
+
+
+class Handoff(BaseModel):
+    """What a bot sends when it hands a conversation to a human agent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: Annotated[str, Field(min_length=1, max_length=128)]
+    customer: HandoffCustomer
+    transcript: Annotated[list[HandoffTurn], Field(min_length=1, max_length=500)]
+    intent: Annotated[str, Field(max_length=128)] | None = None
+    intent_confidence: Annotated[float, Field(ge=0, le=1)] | None = None
+    articles_offered: list[OfferedArticle] = Field(default_factory=list, max_length=50)
+    fixes_attempted: list[str] = Field(default_factory=list, max_length=50)
+    reason: Annotated[str, Field(max_length=500)] | None = Field(
+        default=None, description="why the bot handed over (low confidence, customer asked, ...)"
+    )
+    product: Code | None = None
+    language: str | None = None
+
+
+class CaseContext(BaseModel):
+    handoff: Handoff | None = None
+    forwarded_from: dict[str, str | None] | None = None
+    related_case: str | None = Field(default=None, description="an earlier (closed) case this one follows up")
+    chat_session_id: str | None = None
+
+
+class Case(BaseModel):
+    case_id: str = Field(description="human-friendly case number, e.g. CB-100042")
+    subject: str
+    description: str = ""
+    channel: Channel
+    status: CaseStatus = CaseStatus.NEW
+    priority: Priority = Priority.NORMAL
+    category: str | None = None
+    product: str | None = None
+    model: str | None = None
+    batch: str | None = None
+    assignee: str | None = None
+    customer_id: str | None = None
+    contact_id: str | None = None
+    contact_email: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    language: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    context: CaseContext = Field(default_factory=CaseContext)
+    problem_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    last_inbound_at: datetime | None = None
+    interaction_count: int = 0
+    version: int = 1
+
+
+class CaseView(Case):
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    timeline_cursor: str | None = None
+
+
+class CasePage(BaseModel):
+    items: list[Case]
+    next_cursor: str | None = None
+
+
+class CaseQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: CaseStatus | None = None
+    assignee: Annotated[str, Field(max_length=128)] | None = None
+    customer_id: Code | None = None
+    product: Code | None = None
+    channel: Channel | None = None
+    priority: Priority | None = None
+    updated_since: datetime | None = None
+    limit: PageSize = 50
+    cursor: str | None = None
+
+
+class CaseUpdate(BaseModel):
+    """Fields an agent may change. ``version`` is the version the agent last saw."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(default=None, ge=1, description="optimistic lock; or send If-Match")
+    status: CaseStatus | None = None
+    priority: Priority | None = None
+    assignee: Annotated[str, Field(max_length=128)] | None = None
+    unassign: bool = False
+    category: Code | None = None
+    product: Code | None = None
+    model: Code | None = None
+    batch: Code | None = None
+    tags: list[Code] | None = None
+    comment: Annotated[str, Field(max_length=10_000)] | None = Field(default=None, description="why (goes on the timeline)")
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: Annotated[str, Field(min_length=1, max_length=50_000)]
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: Annotated[str, Field(min_length=1, max_length=100_000)]
+    status_after: CaseStatus | None = Field(
+        default=CaseStatus.PENDING_CUSTOMER, description="status to move to after replying (None keeps it)"
+    )
+
+
+class NewCaseIn(BaseModel):
+    """An agent (or an API client) opens a case on a customer's behalf."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: Subject
+    description: Text = ""
+    channel: Channel = Channel.PHONE
+    contact_email: Email | None = None
+    customer_id: Code | None = None
+    priority: Priority = Priority.NORMAL
+    category: Code | None = None
+    product: Code | None = None

@@ -1,0 +1,34 @@
+"""The ``casebridge`` command. Each domain adds its own group in its own module."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# module path -> attribute holding a click command or group
+SUBCOMMANDS = (
+    ("functions.local.cli", "local"),
+    ("functions.channels.cli", "mail"),
+    ("functions.channels.cli", "web"),
+    ("functions.channels.cli", "chat"),
+    ("functions.customers.cli", "customers"),
+    ("functions.core.openapi", "openapi_command"),
+)
+
+
+@click.group()
+def main() -> None:
+    """Casebridge: customer-service backend (local stack and operations)."""
+
+
+for module_name, attr in SUBCOMMANDS:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        continue
+    command = getattr(module, attr, None)
+    if command is not None:
+        main.add_command(command)

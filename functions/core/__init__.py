@@ -1,0 +1,1 @@
+"""Shared kernel: settings, resource names, AWS clients, errors, HTTP plumbing."""

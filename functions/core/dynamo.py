@@ -1,0 +1,66 @@
+"""DynamoDB helpers shared by every store: the table handle, cursors, item conversion."""
+
+from __future__ import annotations
+
+import base64
+import json
+from decimal import Decimal
+from typing import Any
+
+from functions.core import aws
+from functions.core.errors import InvalidInput
+from functions.core.settings import get_settings
+
+
+def table() -> Any:
+    return aws.resource("dynamodb").Table(get_settings().table_name)
+
+
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    raw = json.dumps(last_key, default=_decimal_default, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("cursor is not valid; use next_cursor from a previous page") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, (str, int)) for v in data.values()):
+        raise InvalidInput("cursor is not valid; use next_cursor from a previous page")
+    return data
+
+
+def _decimal_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(type(value))
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON-ready dict -> DynamoDB item (floats become Decimal, None is dropped)."""
+    return json.loads(json.dumps({k: v for k, v in data.items() if v is not None}), parse_float=Decimal)
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB item -> plain JSON types (Decimal becomes int or float)."""
+    return json.loads(json.dumps(item, default=_decimal_default))
+
+
+def strip_keys(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if not (k in ("PK", "SK", "type") or k.startswith("GSI"))}
+
+
+def is_conditional_failure(exc: Exception) -> bool:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+def cancellation_reasons(exc: Exception) -> list[str]:
+    reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
+    return [r.get("Code", "None") for r in reasons]

@@ -1,0 +1,71 @@
+"""Domain errors. Each carries what a caller needs; functions.core.http maps them to HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, *, fields: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or []
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+    def __init__(self, kind: str, ident: str) -> None:
+        super().__init__(f"{kind} {ident} not found")
+        self.kind = kind
+        self.ident = ident
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class VersionConflict(Conflict):
+    code = "version_conflict"
+
+    def __init__(self, kind: str, ident: str, expected: int, current: int | None) -> None:
+        super().__init__(
+            f"{kind} {ident} was changed by someone else: you had version {expected}, "
+            f"it is now at version {current}; reload and try again"
+        )
+        self.expected = expected
+        self.current = current
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+    def __init__(self, from_: str, to: str, allowed: list[str]) -> None:
+        super().__init__(
+            f"cannot change status from {from_} to {to}; allowed: {', '.join(allowed) or 'none'}"
+        )
+        self.from_ = from_
+        self.to = to
+        self.allowed = allowed
+
+
+class Duplicate(Conflict):
+    code = "duplicate"
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"

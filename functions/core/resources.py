@@ -1,0 +1,88 @@
+"""The one definition of every AWS resource the system uses.
+
+Both the local stack (``functions.local``) and the infrastructure code (``infra/``)
+read these definitions, so that table keys, indexes, queues, topics and buckets
+cannot drift apart. Physical names are ``{prefix}-{logical}``; the prefix is
+``casebridge-{stage}`` unless a deployment overrides it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    pk: str
+    sk: str
+
+
+@dataclass(frozen=True)
+class TableDef:
+    logical: str
+    pk: str
+    sk: str
+    indexes: tuple[Index, ...] = ()
+    stream: str = "NEW_AND_OLD_IMAGES"
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueDef:
+    logical: str
+    visibility_timeout: int = 120
+    max_receive_count: int = 5  # then the message moves to the dead-letter queue
+    fifo: bool = False
+
+
+@dataclass(frozen=True)
+class TopicDef:
+    logical: str
+    subscribers: tuple[str, ...] = field(default=())  # logical queue names
+
+
+@dataclass(frozen=True)
+class BucketDef:
+    logical: str
+    purpose: str
+
+
+# Single table design: see docs/data-model.md for the key design and access patterns.
+MAIN_TABLE = TableDef(
+    logical="main",
+    pk="PK",
+    sk="SK",
+    indexes=(
+        Index("GSI1", "GSI1PK", "GSI1SK"),  # lists ordered by time: all cases, customers, inbound log
+        Index("GSI2", "GSI2PK", "GSI2SK"),  # cases by status; install base by product
+        Index("GSI3", "GSI3PK", "GSI3SK"),  # cases by customer
+        Index("GSI4", "GSI4PK", "GSI4SK"),  # cases by assignee
+    ),
+    ttl_attribute="expires_at",
+)
+
+TABLES: tuple[TableDef, ...] = (MAIN_TABLE,)
+
+MAIL_BUCKET = BucketDef("mail", "raw inbound MIME as SES stores it, and quarantined mail")
+ATTACHMENTS_BUCKET = BucketDef("attachments", "attachments extracted from inbound messages")
+BUCKETS: tuple[BucketDef, ...] = (MAIL_BUCKET, ATTACHMENTS_BUCKET)
+
+INBOUND_MAIL_QUEUE = QueueDef("inbound-mail", visibility_timeout=180)
+QUEUES: tuple[QueueDef, ...] = (INBOUND_MAIL_QUEUE,)
+
+INBOUND_MAIL_TOPIC = TopicDef("inbound-mail", subscribers=("inbound-mail",))
+CASE_EVENTS_TOPIC = TopicDef("case-events")
+TOPICS: tuple[TopicDef, ...] = (INBOUND_MAIL_TOPIC, CASE_EVENTS_TOPIC)
+
+# Prefix under which SES receipt stores raw mail in MAIL_BUCKET.
+INBOUND_PREFIX = "inbound/"
+QUARANTINE_PREFIX = "quarantine/"
+
+
+def physical_name(prefix: str, logical: str) -> str:
+    return f"{prefix}-{logical}"
+
+
+def dlq_logical(queue: QueueDef) -> str:
+    return f"{queue.logical}-dlq"

@@ -1,0 +1,112 @@
+"""Customers, their contacts and install base: the attributes a segment is made of."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from functions.core.validators import Code, Email, Language, Name, Phone
+
+
+class Tier(StrEnum):
+    FREE = "free"
+    STANDARD = "standard"
+    PREMIUM = "premium"
+    ENTERPRISE = "enterprise"
+
+
+class CustomerKind(StrEnum):
+    ORGANIZATION = "organization"
+    PERSON = "person"
+
+
+Region = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
+Domain = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
+
+
+def contact_id_for(customer_id: str, email: str | None, phone: str | None) -> str:
+    key = f"{customer_id}|{(email or '').lower()}|{phone or ''}"
+    return "ct_" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contact_id: str | None = None
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    language: Language | None = None
+    email_opt_out: bool = False
+    sms_opt_in: bool = False
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Contact:
+        if not self.email and not self.phone:
+            raise ValueError("a contact needs an email or a phone")
+        return self
+
+
+class InstallBaseItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product: Code
+    model: Code | None = None
+    batch: Code | None = Field(default=None, description="batch or lot")
+    since: date | None = None
+    quantity: Annotated[int, Field(ge=1)] = 1
+
+
+class CustomerIn(BaseModel):
+    """A customer as an API client or import file sends it (create or replace)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: Code
+    name: Name
+    kind: CustomerKind = CustomerKind.ORGANIZATION
+    region: Region | None = None
+    tier: Tier = Tier.STANDARD
+    language: Language = "en"
+    email_domains: list[Domain] = Field(
+        default_factory=list,
+        description="the organisation's own mail domains; a sender from one of them belongs to this customer",
+    )
+    contacts: list[Contact] = Field(default_factory=list, max_length=500)
+    install_base: list[InstallBaseItem] = Field(default_factory=list, max_length=5000)
+
+    @model_validator(mode="after")
+    def _ids(self) -> CustomerIn:
+        seen: set[str] = set()
+        for contact in self.contacts:
+            if contact.contact_id is None:
+                contact.contact_id = contact_id_for(self.customer_id, contact.email, contact.phone)
+            if contact.contact_id in seen:
+                raise ValueError(f"contact {contact.email or contact.phone} is listed twice")
+            seen.add(contact.contact_id)
+        return self
+
+
+class Customer(CustomerIn):
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+
+class CustomerPage(BaseModel):
+    items: list[Customer]
+    next_cursor: str | None = None
+
+
+class ContactRef(BaseModel):
+    """What an email address or phone resolves to."""
+
+    customer_id: str
+    contact_id: str
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None

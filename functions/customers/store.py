@@ -1,0 +1,216 @@
+"""DynamoDB access for customers, contacts, install base and the lookups built on them.
+
+Items (single table, see docs/data-model.md):
+  CUST#{id} / #PROFILE                   the customer            GSI1: CUSTOMERS / {id}
+  CUST#{id} / CONTACT#{contact_id}       a contact
+  CUST#{id} / ASSET#{product}#{model}#{batch}  an install-base entry
+                                          GSI2: PRODUCT#{product} / {model}#{batch}#{id}
+  EMAIL#{address} / #CONTACT             unique pointer address -> contact
+  PHONE#{e164} / #CONTACT                pointer phone -> contact
+  DOMAIN#{domain} / #CUSTOMER            pointer org mail domain -> customer
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from functions.core import dynamo
+from functions.core.errors import Conflict, NotFound
+from functions.core.timeutil import iso, utcnow
+from functions.customers.models import ContactRef, Customer, CustomerIn, CustomerPage
+
+
+def _pk(customer_id: str) -> str:
+    return f"CUST#{customer_id}"
+
+
+def _asset_sk(item: dict[str, Any]) -> str:
+    return f"ASSET#{item['product']}#{item.get('model') or '-'}#{item.get('batch') or '-'}"
+
+
+class CustomerStore:
+    def __init__(self, table: Any | None = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = dynamo.table()
+        return self._table
+
+    # -- reads -------------------------------------------------------------
+    def get(self, customer_id: str) -> Customer:
+        resp = self.table.query(KeyConditionExpression=Key("PK").eq(_pk(customer_id)))
+        items = [dynamo.from_item(i) for i in resp["Items"]]
+        while "LastEvaluatedKey" in resp:
+            resp = self.table.query(
+                KeyConditionExpression=Key("PK").eq(_pk(customer_id)),
+                ExclusiveStartKey=resp["LastEvaluatedKey"],
+            )
+            items += [dynamo.from_item(i) for i in resp["Items"]]
+        profile = next((i for i in items if i["SK"] == "#PROFILE"), None)
+        if profile is None:
+            raise NotFound("customer", customer_id)
+        data = dynamo.strip_keys(profile)
+        data["contacts"] = [dynamo.strip_keys(i) for i in items if i["SK"].startswith("CONTACT#")]
+        data["install_base"] = [dynamo.strip_keys(i) for i in items if i["SK"].startswith("ASSET#")]
+        for asset in data["install_base"]:
+            asset.pop("customer_id", None)
+        for contact in data["contacts"]:
+            contact.pop("customer_id", None)
+        return Customer.model_validate(data)
+
+    def list(self, limit: int = 50, cursor: str | None = None) -> CustomerPage:
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": Key("GSI1PK").eq("CUSTOMERS"),
+            "Limit": limit,
+        }
+        start = dynamo.decode_cursor(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        resp = self.table.query(**kwargs)
+        ids = [i["customer_id"] for i in resp["Items"]]
+        return CustomerPage(
+            items=[self.get(cid) for cid in ids],
+            next_cursor=dynamo.encode_cursor(resp.get("LastEvaluatedKey")),
+        )
+
+    def contact_by_email(self, email: str) -> ContactRef | None:
+        item = self.table.get_item(Key={"PK": f"EMAIL#{email.lower()}", "SK": "#CONTACT"}).get("Item")
+        return ContactRef.model_validate(dynamo.strip_keys(dynamo.from_item(item))) if item else None
+
+    def contact_by_phone(self, phone: str) -> ContactRef | None:
+        item = self.table.get_item(Key={"PK": f"PHONE#{phone}", "SK": "#CONTACT"}).get("Item")
+        return ContactRef.model_validate(dynamo.strip_keys(dynamo.from_item(item))) if item else None
+
+    def customer_by_domain(self, domain: str) -> str | None:
+        item = self.table.get_item(Key={"PK": f"DOMAIN#{domain.lower()}", "SK": "#CUSTOMER"}).get("Item")
+        return str(item["customer_id"]) if item else None
+
+    def owners_of(self, product: str, model: str | None = None, batch: str | None = None) -> list[dict[str, Any]]:
+        """Install-base entries for a product (optionally model and batch): who owns what."""
+        cond = Key("GSI2PK").eq(f"PRODUCT#{product}")
+        if model and batch:
+            cond = cond & Key("GSI2SK").begins_with(f"{model}#{batch}#")
+        elif model:
+            cond = cond & Key("GSI2SK").begins_with(f"{model}#")
+        out: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"IndexName": "GSI2", "KeyConditionExpression": cond}
+        while True:
+            resp = self.table.query(**kwargs)
+            out += [dynamo.strip_keys(dynamo.from_item(i)) for i in resp["Items"]]
+            if "LastEvaluatedKey" not in resp:
+                return out
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    # -- writes ------------------------------------------------------------
+    def upsert(self, data: CustomerIn) -> Customer:
+        """Create or replace a customer with its contacts and install base.
+
+        Email and phone pointers are claimed with a condition, so an address that
+        already belongs to another customer is refused (409) instead of stolen.
+        """
+        now = iso(utcnow())
+        try:
+            existing: Customer | None = self.get(data.customer_id)
+        except NotFound:
+            existing = None
+        cid = data.customer_id
+        for contact in data.contacts:
+            for kind, value in (("EMAIL", contact.email), ("PHONE", contact.phone)):
+                if not value:
+                    continue
+                key = value.lower() if kind == "EMAIL" else value
+                try:
+                    self.table.put_item(
+                        Item=dynamo.to_item(
+                            {
+                                "PK": f"{kind}#{key}",
+                                "SK": "#CONTACT",
+                                "type": "pointer",
+                                "customer_id": cid,
+                                "contact_id": contact.contact_id,
+                                "email": contact.email,
+                                "phone": contact.phone,
+                                "name": contact.name,
+                            }
+                        ),
+                        ConditionExpression="attribute_not_exists(PK) OR customer_id = :cid",
+                        ExpressionAttributeValues={":cid": cid},
+                    )
+                except Exception as exc:
+                    if dynamo.is_conditional_failure(exc):
+                        raise Conflict(
+                            f"{'email' if kind == 'EMAIL' else 'phone'} of contact "
+                            f"{contact.contact_id} already belongs to another customer"
+                        ) from exc
+                    raise
+        for domain in data.email_domains:
+            try:
+                self.table.put_item(
+                    Item={"PK": f"DOMAIN#{domain}", "SK": "#CUSTOMER", "type": "pointer", "customer_id": cid},
+                    ConditionExpression="attribute_not_exists(PK) OR customer_id = :cid",
+                    ExpressionAttributeValues={":cid": cid},
+                )
+            except Exception as exc:
+                if dynamo.is_conditional_failure(exc):
+                    raise Conflict(f"mail domain {domain} already belongs to another customer") from exc
+                raise
+
+        created_at = iso(existing.created_at) if existing else now
+        version = (existing.version + 1) if existing else 1
+        profile = data.model_dump(mode="json", exclude={"contacts", "install_base"})
+        profile.update(created_at=created_at, updated_at=now, version=version)
+        with self.table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
+            batch.put_item(
+                Item=dynamo.to_item(
+                    {"PK": _pk(cid), "SK": "#PROFILE", "type": "customer", "GSI1PK": "CUSTOMERS", "GSI1SK": cid, **profile}
+                )
+            )
+            new_contact_sks = set()
+            for contact in data.contacts:
+                sk = f"CONTACT#{contact.contact_id}"
+                new_contact_sks.add(sk)
+                batch.put_item(
+                    Item=dynamo.to_item(
+                        {"PK": _pk(cid), "SK": sk, "type": "contact", "customer_id": cid, **contact.model_dump(mode="json")}
+                    )
+                )
+            new_asset_sks = set()
+            for asset in data.install_base:
+                a = asset.model_dump(mode="json")
+                sk = _asset_sk(a)
+                new_asset_sks.add(sk)
+                batch.put_item(
+                    Item=dynamo.to_item(
+                        {
+                            "PK": _pk(cid),
+                            "SK": sk,
+                            "type": "asset",
+                            "customer_id": cid,
+                            "GSI2PK": f"PRODUCT#{a['product']}",
+                            "GSI2SK": f"{a.get('model') or '-'}#{a.get('batch') or '-'}#{cid}",
+                            "region": data.region,
+                            "tier": data.tier.value,
+                            **a,
+                        }
+                    )
+                )
+            if existing:
+                for old in existing.contacts:
+                    if f"CONTACT#{old.contact_id}" not in new_contact_sks:
+                        batch.delete_item(Key={"PK": _pk(cid), "SK": f"CONTACT#{old.contact_id}"})
+                        if old.email:
+                            batch.delete_item(Key={"PK": f"EMAIL#{old.email.lower()}", "SK": "#CONTACT"})
+                        if old.phone:
+                            batch.delete_item(Key={"PK": f"PHONE#{old.phone}", "SK": "#CONTACT"})
+                for old_asset in existing.install_base:
+                    sk = _asset_sk(old_asset.model_dump(mode="json"))
+                    if sk not in new_asset_sks:
+                        batch.delete_item(Key={"PK": _pk(cid), "SK": sk})
+                for old_domain in set(existing.email_domains) - set(data.email_domains):
+                    batch.delete_item(Key={"PK": f"DOMAIN#{old_domain}", "SK": "#CUSTOMER"})
+        return self.get(cid)

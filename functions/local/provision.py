@@ -1,0 +1,97 @@
+"""Create every resource of functions.core.resources in an (embedded) AWS account.
+
+Used by the local stack and by the test suites; the CDK app reads the same definitions.
+Idempotent: existing resources are left as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from functions.core import aws, resources
+from functions.core.settings import get_settings
+
+
+def _create_table(ddb: Any, name: str, t: resources.TableDef) -> None:
+    attrs = {t.pk, t.sk}
+    for ix in t.indexes:
+        attrs |= {ix.pk, ix.sk}
+    try:
+        ddb.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": t.pk, "KeyType": "HASH"}, {"AttributeName": t.sk, "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in sorted(attrs)],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": ix.name,
+                    "KeySchema": [
+                        {"AttributeName": ix.pk, "KeyType": "HASH"},
+                        {"AttributeName": ix.sk, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for ix in t.indexes
+            ],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": t.stream},
+        )
+    except ddb.exceptions.ResourceInUseException:
+        return
+    if t.ttl_attribute:
+        ddb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": t.ttl_attribute}
+        )
+
+
+def provision() -> dict[str, Any]:
+    """Create tables, buckets, queues (each with a DLQ), topics and subscriptions. Returns their ids."""
+    s = get_settings()
+    out: dict[str, Any] = {"tables": {}, "buckets": {}, "queues": {}, "topics": {}}
+    ddb = aws.client("dynamodb")
+    for t in resources.TABLES:
+        name = s.name(t.logical)
+        _create_table(ddb, name, t)
+        out["tables"][t.logical] = name
+    s3 = aws.client("s3")
+    for b in resources.BUCKETS:
+        name = s.name(b.logical)
+        try:
+            if s.region == "us-east-1":
+                s3.create_bucket(Bucket=name)
+            else:
+                s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": s.region})
+        except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+            pass
+        out["buckets"][b.logical] = name
+    sqs = aws.client("sqs")
+    for q in resources.QUEUES:
+        dlq_url = sqs.create_queue(QueueName=s.name(resources.dlq_logical(q)))["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        url = sqs.create_queue(
+            QueueName=s.name(q.logical),
+            Attributes={
+                "VisibilityTimeout": str(q.visibility_timeout),
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(q.max_receive_count)}),
+            },
+        )["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        out["queues"][q.logical] = {"url": url, "arn": arn, "dlq_url": dlq_url}
+    sns = aws.client("sns")
+    for tp in resources.TOPICS:
+        arn = sns.create_topic(Name=s.name(tp.logical))["TopicArn"]
+        out["topics"][tp.logical] = arn
+        for sub in tp.subscribers:
+            sns.subscribe(
+                TopicArn=arn,
+                Protocol="sqs",
+                Endpoint=out["queues"][sub]["arn"],
+                Attributes={"RawMessageDelivery": "false"},
+            )
+    ses = aws.client("ses")
+    ses.verify_email_identity(EmailAddress=s.support_address)
+    try:
+        ses.verify_domain_identity(Domain=s.mail_domain)
+    except Exception:  # noqa: BLE001 - moto versions differ; the address identity is enough
+        pass
+    return out
