@@ -9,9 +9,9 @@ import click
 # module path -> attribute holding a click command or group
 SUBCOMMANDS = (
     ("functions.local.cli", "local"),
-    ("functions.channels.cli", "mail"),
-    ("functions.channels.cli", "web"),
-    ("functions.channels.cli", "chat"),
+    ("functions.channels.email.cli", "mail"),
+    ("functions.channels.web.cli", "web"),
+    ("functions.channels.chat.cli", "chat"),
     ("functions.customers.cli", "customers"),
     ("functions.core.openapi", "openapi_command"),
 )
