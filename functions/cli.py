@@ -26,7 +26,7 @@ for module_name, attr in SUBCOMMANDS:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name != module_name:
+        if exc.name is None or not module_name.startswith(exc.name):
             raise
         continue
     command = getattr(module, attr, None)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response
+from datetime import timedelta
+
+from chalice import Blueprint, Rate, Response
 
 from functions.cases.models import Actor, ActorType, Case, CasePage, CaseQuery, CaseUpdate, CaseView, NewCaseIn, NoteIn, ReplyIn, TimelineEvent
 from functions.composition import case_service
 from functions.core.errors import InvalidInput
 from functions.core.http import Agent, route
+from functions.core.logs import logger
+from functions.core.settings import get_settings
+from functions.core.timeutil import utcnow
 
 bp = Blueprint(__name__)
 TAGS = ("cases",)
@@ -80,3 +85,12 @@ def add_note(request: Any, case_id: str, *, agent: Agent, body: NoteIn) -> Timel
 def reply(request: Any, case_id: str, *, agent: Agent, body: ReplyIn) -> TimelineEvent:
     """Reply to the customer through the channel the case came from."""
     return case_service().reply(case_id, _actor(agent), body)
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS), name="close_resolved_cases")
+def close_resolved_cases(event: Any) -> dict[str, Any]:
+    """Hourly: close cases resolved more than N days ago that the customer did not reopen."""
+    cutoff = utcnow() - timedelta(days=get_settings().auto_close_resolved_after_days)
+    closed = case_service().close_resolved_before(cutoff)
+    logger().info("auto-closed resolved cases", extra={"closed": len(closed)})
+    return {"closed": closed}

@@ -300,6 +300,23 @@ class CaseService:
         self.store.save(updated, expected, events)
         return updated
 
+    def close_resolved_before(self, cutoff: datetime, limit: int = 500) -> list[str]:
+        """Close cases resolved before ``cutoff`` that nobody reopened. Returns the closed ids."""
+        system = Actor(type=ActorType.SYSTEM, id="auto-close")
+        closed: list[str] = []
+        for case in self.store.resolved_before(cutoff, limit=limit):
+            try:
+                self.update(
+                    case.case_id,
+                    system,
+                    CaseUpdate(status=CaseStatus.CLOSED, comment="closed automatically: resolved and no reply since"),
+                    if_match=case.version,
+                )
+            except (VersionConflict, Conflict):
+                continue  # touched meanwhile (customer wrote, agent reopened): leave it
+            closed.append(case.case_id)
+        return closed
+
     def reply(self, case_id: str, agent: Actor, reply: ReplyIn) -> TimelineEvent:
         """Send an agent's reply through the case's channel and record it."""
         case = self.store.get(case_id)

@@ -189,6 +189,22 @@ class CaseStore:
         cases = [Case.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in items]
         return CasePage(items=cases, next_cursor=dynamo.encode_cursor(last))
 
+    def resolved_before(self, cutoff: Any, limit: int = 500) -> list[Case]:
+        """Resolved cases whose resolution is older than ``cutoff`` (GSI2, status partition)."""
+        out: list[Case] = []
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI2",
+            "KeyConditionExpression": Key("GSI2PK").eq("STATUS#resolved") & Key("GSI2SK").lt(iso(cutoff)),
+            "FilterExpression": Attr("resolved_at").lt(iso(cutoff)),
+        }
+        while len(out) < limit:
+            resp = self.table.query(**kwargs)
+            out += [Case.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
+            if "LastEvaluatedKey" not in resp:
+                break
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return out[:limit]
+
     # -- writes ------------------------------------------------------------
     def _pointer_put(self, key: str, case_id: str, event_id: str | None) -> dict[str, Any]:
         item = {**pointer_key(key), "type": "pointer", "case_id": case_id}

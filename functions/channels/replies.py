@@ -28,7 +28,7 @@ def reply_channels() -> dict[Channel, Any]:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
-            if exc.name != module_name:
+            if exc.name is None or not module_name.startswith(exc.name):
                 raise
             continue
         out[channel] = module.reply_channel()

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     dev_agent_token: SecretStr | None = None
 
     case_number_prefix: str = "CB"
+    # Resolved cases the customer does not reopen are closed after this many days.
+    auto_close_resolved_after_days: int = Field(default=7, ge=1)
 
     @property
     def prefix(self) -> str:
