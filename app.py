@@ -3,8 +3,16 @@
 from chalice import Chalice
 
 from functions.cases.handlers import bp as cases_bp
+from functions.channels.chat.handlers import bp as chat_bp
+from functions.channels.email.handlers import bp as email_bp
+from functions.channels.web.handlers import bp as web_bp
 from functions.customers.handlers import bp as customers_bp
+from functions.portal.handlers import bp as portal_bp
 
 app = Chalice(app_name="casebridge")
 app.register_blueprint(cases_bp)
 app.register_blueprint(customers_bp)
+app.register_blueprint(web_bp)
+app.register_blueprint(portal_bp)
+app.register_blueprint(chat_bp)
+app.register_blueprint(email_bp)

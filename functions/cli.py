@@ -20,6 +20,9 @@ SUBCOMMANDS = (
 @click.group()
 def main() -> None:
     """Casebridge: customer-service backend (local stack and operations)."""
+    from functions.core.logs import log_to_stderr  # noqa: PLC0415
+
+    log_to_stderr()
 
 
 for module_name, attr in SUBCOMMANDS:

@@ -41,8 +41,10 @@ def _env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def aws() -> Iterator[dict]:
     from moto import mock_aws
 
+    from functions.local import moto_fixes
     from functions.local.provision import provision
 
+    moto_fixes.apply()
     with mock_aws():
         yield provision()
 

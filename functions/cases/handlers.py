@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import timedelta
+from typing import Any
 
 from chalice import Blueprint, Rate, Response
 
-from functions.cases.models import Actor, ActorType, Case, CasePage, CaseQuery, CaseUpdate, CaseView, NewCaseIn, NoteIn, ReplyIn, TimelineEvent
+from functions.cases.models import (
+    Actor,
+    ActorType,
+    Case,
+    CasePage,
+    CaseQuery,
+    CaseUpdate,
+    CaseView,
+    NewCaseIn,
+    NoteIn,
+    ReplyIn,
+    TimelineEvent,
+    TimelineQuery,
+)
 from functions.composition import case_service
 from functions.core.errors import InvalidInput
 from functions.core.http import Agent, route
@@ -61,11 +73,10 @@ def create_case(request: Any, *, agent: Agent, body: NewCaseIn) -> Response:
     return _with_etag(case, 201)
 
 
-@route(bp, "/cases/{case_id}", "GET", response=CaseView, tags=TAGS)
-def get_case(request: Any, case_id: str, *, agent: Agent) -> Response:
-    """One case with its timeline (interactions, notes and changes)."""
-    params = request.query_params or {}
-    view = case_service().view(case_id, cursor=params.get("cursor"))
+@route(bp, "/cases/{case_id}", "GET", query=TimelineQuery, response=CaseView, tags=TAGS)
+def get_case(request: Any, case_id: str, *, agent: Agent, query: TimelineQuery) -> Response:
+    """One case with its timeline (interactions, notes and changes), oldest first."""
+    view = case_service().view(case_id, limit=query.limit, cursor=query.cursor)
     return Response(status_code=200, body=view.model_dump(mode="json"), headers={"ETag": f'"{view.version}"'})
 
 
@@ -81,7 +92,9 @@ def add_note(request: Any, case_id: str, *, agent: Agent, body: NoteIn) -> Timel
     return case_service().add_note(case_id, _actor(agent), body.body)
 
 
-@route(bp, "/cases/{case_id}/replies", "POST", body=ReplyIn, response=TimelineEvent, status=201, tags=TAGS, errors_=(409,))
+@route(
+    bp, "/cases/{case_id}/replies", "POST", body=ReplyIn, response=TimelineEvent, status=201, tags=TAGS, errors_=(409,)
+)
 def reply(request: Any, case_id: str, *, agent: Agent, body: ReplyIn) -> TimelineEvent:
     """Reply to the customer through the channel the case came from."""
     return case_service().reply(case_id, _actor(agent), body)

@@ -71,9 +71,10 @@ class CaseService:
         changes: dict[str, dict[str, Any]] | None = None,
         data: dict[str, Any] | None = None,
         visibility: str = "public",
+        seq: int = 0,
     ) -> TimelineEvent:
         return TimelineEvent(
-            event_id=new_event_id(iso(at)),
+            event_id=new_event_id(iso(at), seq),
             case_id=case_id,
             at=at,
             kind=kind,
@@ -123,6 +124,8 @@ class CaseService:
         priority: Priority = Priority.NORMAL,
         category: str | None = None,
         product: str | None = None,
+        model: str | None = None,
+        batch: str | None = None,
         language: str | None = None,
         context: CaseContext | None = None,
         pointers: list[str] | None = None,
@@ -149,6 +152,8 @@ class CaseService:
             priority=priority,
             category=category,
             product=product,
+            model=model,
+            batch=batch,
             customer_id=customer_id,
             contact_id=contact.contact_id if contact else None,
             contact_email=contact_email,
@@ -164,9 +169,9 @@ class CaseService:
         events = [self._event(case_id, EventKind.CREATED, actor, now, data={"channel": channel.value})]
         if message is not None:
             kind = EventKind.MESSAGE_IN if message.direction == "in" else EventKind.MESSAGE_OUT
-            events.append(self._event(case_id, kind, actor, now, message=message, body=message.body_text))
+            events.append(self._event(case_id, kind, actor, now, message=message, body=message.body_text, seq=1))
         for kind, payload in extra_events or []:
-            events.append(self._event(case_id, kind, actor, now, **payload))
+            events.append(self._event(case_id, kind, actor, now, seq=len(events), **payload))
         self.store.create(case, events, pointers or [])
         return case
 
@@ -181,9 +186,7 @@ class CaseService:
             now = self.clock()
             expected = case.version
             new_status = rules.status_after_customer_message(case.status)
-            events = [
-                self._event(case_id, EventKind.MESSAGE_IN, actor, now, message=message, body=message.body_text)
-            ]
+            events = [self._event(case_id, EventKind.MESSAGE_IN, actor, now, message=message, body=message.body_text)]
             if new_status != case.status:
                 events.append(
                     self._event(
@@ -193,6 +196,7 @@ class CaseService:
                         now,
                         changes={"status": {"from": case.status.value, "to": new_status.value}},
                         body="the customer wrote again",
+                        seq=1,
                     )
                 )
             updated = case.model_copy(
@@ -292,11 +296,29 @@ class CaseService:
         events = []
         if "status" in changes:
             events.append(
-                self._event(case_id, EventKind.STATUS_CHANGED, agent, now, changes={"status": changes["status"]}, body=change.comment)
+                self._event(
+                    case_id,
+                    EventKind.STATUS_CHANGED,
+                    agent,
+                    now,
+                    changes={"status": changes["status"]},
+                    body=change.comment,
+                )
             )
         other = {k: v for k, v in changes.items() if k != "status"}
         if other:
-            events.append(self._event(case_id, EventKind.FIELDS_CHANGED, agent, now, changes=other, body=change.comment, visibility="internal"))
+            events.append(
+                self._event(
+                    case_id,
+                    EventKind.FIELDS_CHANGED,
+                    agent,
+                    now,
+                    changes=other,
+                    body=change.comment,
+                    visibility="internal",
+                    seq=len(events),
+                )
+            )
         self.store.save(updated, expected, events)
         return updated
 
@@ -344,14 +366,28 @@ class CaseService:
             target = reply.status_after
             if target is not None and target != case.status and target in rules.TRANSITIONS[case.status]:
                 events.append(
-                    self._event(case_id, EventKind.STATUS_CHANGED, agent, now, changes={"status": {"from": case.status.value, "to": target.value}})
+                    self._event(
+                        case_id,
+                        EventKind.STATUS_CHANGED,
+                        agent,
+                        now,
+                        changes={"status": {"from": case.status.value, "to": target.value}},
+                        seq=1,
+                    )
                 )
                 updates["status"] = target
                 if target == CaseStatus.RESOLVED:
                     updates["resolved_at"] = now
             elif case.status == CaseStatus.NEW:
                 events.append(
-                    self._event(case_id, EventKind.STATUS_CHANGED, agent, now, changes={"status": {"from": "new", "to": "open"}})
+                    self._event(
+                        case_id,
+                        EventKind.STATUS_CHANGED,
+                        agent,
+                        now,
+                        changes={"status": {"from": "new", "to": "open"}},
+                        seq=1,
+                    )
                 )
                 updates["status"] = CaseStatus.OPEN
             try:

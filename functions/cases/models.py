@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from functions.core.models import Model
 from functions.core.validators import Code, Email, PageSize, Subject, Text
 
 
@@ -43,7 +44,7 @@ class ActorType(StrEnum):
     DEPARTMENT = "department"
 
 
-class Actor(BaseModel):
+class Actor(Model):
     type: ActorType
     id: str | None = None
     name: str | None = None
@@ -62,7 +63,7 @@ class EventKind(StrEnum):
     AUTO_REPLY = "auto_reply"
 
 
-class Attachment(BaseModel):
+class Attachment(Model):
     filename: str
     content_type: str
     size: int
@@ -71,7 +72,7 @@ class Attachment(BaseModel):
     skipped_reason: str | None = Field(default=None, description="why the content was not stored (e.g. too large)")
 
 
-class Message(BaseModel):
+class Message(Model):
     """One interaction's content: an email, a form post, a chat turn, an agent reply."""
 
     channel: Channel
@@ -88,7 +89,7 @@ class Message(BaseModel):
     meta: dict[str, Any] = Field(default_factory=dict)
 
 
-class TimelineEvent(BaseModel):
+class TimelineEvent(Model):
     event_id: str
     case_id: str
     at: datetime
@@ -101,26 +102,26 @@ class TimelineEvent(BaseModel):
     data: dict[str, Any] | None = None
 
 
-class HandoffTurn(BaseModel):
+class HandoffTurn(Model):
     role: Literal["customer", "bot", "agent"]
     text: Annotated[str, Field(max_length=10_000)]
     at: datetime | None = None
 
 
-class OfferedArticle(BaseModel):
+class OfferedArticle(Model):
     article_id: str
     title: str | None = None
     helped: bool | None = Field(default=None, description="the customer's answer to 'did this help?'")
 
 
-class HandoffCustomer(BaseModel):
+class HandoffCustomer(Model):
     customer_id: Code | None = None
     email: Email | None = None
     name: str | None = None
     phone: str | None = None
 
 
-class Handoff(BaseModel):
+class Handoff(Model):
     """What a bot sends when it hands a conversation to a human agent."""
 
     model_config = ConfigDict(extra="forbid")
@@ -139,14 +140,14 @@ class Handoff(BaseModel):
     language: str | None = None
 
 
-class CaseContext(BaseModel):
+class CaseContext(Model):
     handoff: Handoff | None = None
     forwarded_from: dict[str, str | None] | None = None
     related_case: str | None = Field(default=None, description="an earlier (closed) case this one follows up")
     chat_session_id: str | None = None
 
 
-class Case(BaseModel):
+class Case(Model):
     case_id: str = Field(description="human-friendly case number, e.g. CB-100042")
     subject: str
     description: str = ""
@@ -182,12 +183,12 @@ class CaseView(Case):
     timeline_cursor: str | None = None
 
 
-class CasePage(BaseModel):
+class CasePage(Model):
     items: list[Case]
     next_cursor: str | None = None
 
 
-class CaseQuery(BaseModel):
+class CaseQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     status: CaseStatus | None = None
@@ -201,7 +202,14 @@ class CaseQuery(BaseModel):
     cursor: str | None = None
 
 
-class CaseUpdate(BaseModel):
+class TimelineQuery(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: PageSize = 200
+    cursor: str | None = Field(default=None, description="timeline_cursor of the previous page")
+
+
+class CaseUpdate(Model):
     """Fields an agent may change. ``version`` is the version the agent last saw."""
 
     model_config = ConfigDict(extra="forbid")
@@ -216,16 +224,18 @@ class CaseUpdate(BaseModel):
     model: Code | None = None
     batch: Code | None = None
     tags: list[Code] | None = None
-    comment: Annotated[str, Field(max_length=10_000)] | None = Field(default=None, description="why (goes on the timeline)")
+    comment: Annotated[str, Field(max_length=10_000)] | None = Field(
+        default=None, description="why (goes on the timeline)"
+    )
 
 
-class NoteIn(BaseModel):
+class NoteIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     body: Annotated[str, Field(min_length=1, max_length=50_000)]
 
 
-class ReplyIn(BaseModel):
+class ReplyIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     body: Annotated[str, Field(min_length=1, max_length=100_000)]
@@ -234,7 +244,7 @@ class ReplyIn(BaseModel):
     )
 
 
-class NewCaseIn(BaseModel):
+class NewCaseIn(Model):
     """An agent (or an API client) opens a case on a customer's behalf."""
 
     model_config = ConfigDict(extra="forbid")

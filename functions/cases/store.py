@@ -21,7 +21,6 @@ from functions.core.errors import Duplicate, NotFound, VersionConflict
 from functions.core.timeutil import iso
 
 
-
 def _av(item: dict[str, Any]) -> dict[str, Any]:
     # The resource's client serializes Python values itself (boto3 transformation injector).
     return item
@@ -68,8 +67,9 @@ def event_item(event: TimelineEvent) -> dict[str, Any]:
     )
 
 
-def new_event_id(at_iso: str) -> str:
-    return f"{at_iso}#{secrets.token_hex(4)}"
+def new_event_id(at_iso: str, seq: int = 0) -> str:
+    """Sorts by time, then by position among events written together, then at random."""
+    return f"{at_iso}#{seq:03d}{secrets.token_hex(4)}"
 
 
 class CaseStore:
@@ -104,7 +104,9 @@ class CaseStore:
             raise NotFound("case", case_id)
         return Case.model_validate(dynamo.strip_keys(dynamo.from_item(item)))
 
-    def timeline(self, case_id: str, limit: int = 200, cursor: str | None = None) -> tuple[list[TimelineEvent], str | None]:
+    def timeline(
+        self, case_id: str, limit: int = 200, cursor: str | None = None
+    ) -> tuple[list[TimelineEvent], str | None]:
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": Key("PK").eq(case_pk(case_id)) & Key("SK").begins_with("TL#"),
             "Limit": limit,
@@ -125,9 +127,7 @@ class CaseStore:
         resp = self._client.batch_get_item(
             RequestItems={self.table.name: {"Keys": [_av(pointer_key(k)) for k in keys]}}
         )
-        found = {
-            i["PK"][len("MSGID#") :]: str(i["case_id"]) for i in resp["Responses"].get(self.table.name, [])
-        }
+        found = {i["PK"][len("MSGID#") :]: str(i["case_id"]) for i in resp["Responses"].get(self.table.name, [])}
         for k in keys:
             if k in found:
                 return found[k]
@@ -276,7 +276,9 @@ class CaseStore:
                 if not dynamo.is_conditional_failure(exc):
                     raise
 
-    def _transact(self, ops: list[dict[str, Any]], case_id: str, pointers: list[str], expected: int | None = None) -> None:
+    def _transact(
+        self, ops: list[dict[str, Any]], case_id: str, pointers: list[str], expected: int | None = None
+    ) -> None:
         try:
             self._client.transact_write_items(TransactItems=ops)
         except Exception as exc:
@@ -287,7 +289,9 @@ class CaseStore:
                 raise
             pointer_offset = len(ops) - len(dict.fromkeys(pointers))
             if any(r == "ConditionalCheckFailed" for r in reasons[pointer_offset:]):
-                raise Duplicate(f"message already recorded on case {self.find_by_pointers(pointers) or case_id}") from exc
+                raise Duplicate(
+                    f"message already recorded on case {self.find_by_pointers(pointers) or case_id}"
+                ) from exc
             if expected is not None:
                 current = None
                 try:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from functions.core.settings import get_settings
 
 
-@lru_cache(maxsize=None)
+@cache
 def _client(service: str, endpoint_url: str | None, region: str) -> Any:
     import boto3  # noqa: PLC0415 - deferred to first use
 
     return boto3.client(service, endpoint_url=endpoint_url, region_name=region)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _resource(service: str, endpoint_url: str | None, region: str) -> Any:
     import boto3  # noqa: PLC0415
 

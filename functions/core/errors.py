@@ -55,9 +55,7 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
     def __init__(self, from_: str, to: str, allowed: list[str]) -> None:
-        super().__init__(
-            f"cannot change status from {from_} to {to}; allowed: {', '.join(allowed) or 'none'}"
-        )
+        super().__init__(f"cannot change status from {from_} to {to}; allowed: {', '.join(allowed) or 'none'}")
         self.from_ = from_
         self.to = to
         self.allowed = allowed

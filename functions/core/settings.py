@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from functions.core import resources
@@ -28,19 +28,46 @@ class Settings(BaseSettings):
 
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_total_attachment_bytes: int = 25 * 1024 * 1024
+    # Email channel: acknowledge new cases by mail (never auto-replies, bounces or our own mail).
+    email_acknowledgements: bool = True
 
     # HMAC secret for customer links. In AWS it comes from Secrets Manager through
     # the environment; the local stack generates one per checkout.
     signing_secret: SecretStr = SecretStr("")
     customer_link_ttl_seconds: int = 30 * 24 * 3600
+    # In AWS the deployment passes the secret's ARN, never its value (infra/, docs/deploy.md): the
+    # value is fetched from Secrets Manager on first use, not at import (cold start).
+    signing_secret_arn: str | None = None
+
+    # Web form, customer portal and chat (functions.channels.web / .chat, functions.portal).
+    # Require an explicit consent tick on the web form (some jurisdictions' privacy policies want it).
+    web_form_require_consent: bool = False
+    # How long a chat session token is valid, and how long chat items stay in the table
+    # (the transcript is on the case for good once the session ends).
+    chat_session_ttl_seconds: int = 12 * 3600
+    chat_retention_seconds: int = 90 * 24 * 3600
+    chat_max_messages: int = 2000
+    # Honeypot-suppressed web submissions and portal link requests are kept this long for review.
+    intake_log_retention_seconds: int = 30 * 24 * 3600
 
     # Agent authentication: Cognito in AWS; a development token on the local stack.
     cognito_user_pool_arn: str | None = None
     dev_agent_token: SecretStr | None = None
 
     case_number_prefix: str = "CB"
+
+    # POST /customers/import: bigger files go through `casebridge customers import`.
+    import_max_bytes: int = 256 * 1024
+    import_max_rows: int = 1000
+
     # Resolved cases the customer does not reopen are closed after this many days.
     auto_close_resolved_after_days: int = Field(default=7, ge=1)
+
+    @model_validator(mode="after")
+    def _signing_secret_from_arn(self) -> Settings:
+        if self.signing_secret_arn and not self.signing_secret.get_secret_value():
+            self.signing_secret = SecretFromSecretsManager(self.signing_secret_arn)
+        return self
 
     @property
     def prefix(self) -> str:
@@ -60,6 +87,24 @@ class Settings(BaseSettings):
     @property
     def attachments_bucket(self) -> str:
         return self.name(resources.ATTACHMENTS_BUCKET.logical)
+
+
+class SecretFromSecretsManager(SecretStr):
+    """A SecretStr whose value is read from Secrets Manager on first ``get_secret_value()``."""
+
+    def __init__(self, arn: str) -> None:
+        super().__init__("")
+        self._arn = arn
+        self._loaded = False
+
+    def get_secret_value(self) -> str:
+        if not self._loaded:
+            from functions.core import aws  # noqa: PLC0415 - aws imports settings
+
+            response = aws.client("secretsmanager").get_secret_value(SecretId=self._arn)
+            self._secret_value = response["SecretString"]
+            self._loaded = True
+        return self._secret_value
 
 
 @lru_cache(maxsize=1)

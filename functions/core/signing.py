@@ -25,9 +25,7 @@ def sign(purpose: str, payload: dict[str, Any], *, secret: str | None = None) ->
     return str(_serializer(purpose, secret).dumps(payload))
 
 
-def verify(
-    purpose: str, token: str, *, max_age: int | None = None, secret: str | None = None
-) -> dict[str, Any]:
+def verify(purpose: str, token: str, *, max_age: int | None = None, secret: str | None = None) -> dict[str, Any]:
     from itsdangerous import BadSignature, SignatureExpired  # noqa: PLC0415
 
     if max_age is None:

@@ -7,25 +7,22 @@ from typing import Any
 from chalice import Blueprint
 
 from functions.composition import customer_store
-from functions.core.errors import InvalidInput
+from functions.core.errors import InvalidInput, PayloadTooLarge
 from functions.core.http import Agent, route
-from functions.customers.models import Customer, CustomerIn, CustomerPage
+from functions.core.logs import logger
+from functions.core.settings import get_settings
+from functions.customers import importer
+from functions.customers.importer import ImportIn, ImportReport
+from functions.customers.models import Customer, CustomerIn, CustomerPage, CustomerQuery
 
 bp = Blueprint(__name__)
 TAGS = ("customers",)
 
 
-@route(bp, "/customers", "GET", response=CustomerPage, tags=TAGS)
-def list_customers(request: Any, *, agent: Agent) -> CustomerPage:
+@route(bp, "/customers", "GET", query=CustomerQuery, response=CustomerPage, tags=TAGS)
+def list_customers(request: Any, *, agent: Agent, query: CustomerQuery) -> CustomerPage:
     """List customers."""
-    params = request.query_params or {}
-    try:
-        limit = int(params.get("limit", 50))
-    except ValueError as exc:
-        raise InvalidInput("limit must be a number from 1 to 200") from exc
-    if not 1 <= limit <= 200:
-        raise InvalidInput("limit must be a number from 1 to 200")
-    return customer_store().list(limit=limit, cursor=params.get("cursor"))
+    return customer_store().list(limit=query.limit, cursor=query.cursor)
 
 
 @route(bp, "/customers", "POST", body=CustomerIn, response=Customer, status=201, tags=TAGS, errors_=(409,))
@@ -46,3 +43,28 @@ def put_customer(request: Any, customer_id: str, *, agent: Agent, body: Customer
     if body.customer_id != customer_id:
         raise InvalidInput(f"customer_id in the body ({body.customer_id}) does not match the path ({customer_id})")
     return customer_store().upsert(body)
+
+
+@route(bp, "/customers/import", "POST", body=ImportIn, response=ImportReport, tags=TAGS, errors_=(413,))
+def import_customers(request: Any, *, agent: Agent, body: ImportIn) -> ImportReport:
+    """Import customers from CSV or JSON lines; answers a per-row report (bad rows do not stop the import)."""
+    settings = get_settings()
+    size = len(body.content.encode())
+    if size > settings.import_max_bytes:
+        raise PayloadTooLarge(
+            f"content is {size} bytes; this route takes up to {settings.import_max_bytes} bytes. "
+            "Split the file or use `casebridge customers import`"
+        )
+    records = importer.parse(body.content, body.format)
+    rows = importer.row_count(records)
+    if rows > settings.import_max_rows:
+        raise PayloadTooLarge(
+            f"content has {rows} rows; this route takes up to {settings.import_max_rows}. "
+            "Split the file or use `casebridge customers import`"
+        )
+    report = importer.run_import(records, customer_store())
+    logger().info(
+        "customers imported",
+        extra={"agent_id": agent.agent_id, **report.summary.model_dump()},
+    )
+    return report

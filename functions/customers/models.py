@@ -7,9 +7,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from functions.core.validators import Code, Email, Language, Name, Phone
+from functions.core.models import Model
+from functions.core.validators import Code, Email, Language, Name, PageSize, Phone
 
 
 class Tier(StrEnum):
@@ -24,7 +25,9 @@ class CustomerKind(StrEnum):
     PERSON = "person"
 
 
-Region = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
+Region = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
+]
 Domain = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
 
 
@@ -33,7 +36,7 @@ def contact_id_for(customer_id: str, email: str | None, phone: str | None) -> st
     return "ct_" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-class Contact(BaseModel):
+class Contact(Model):
     model_config = ConfigDict(extra="forbid")
 
     contact_id: str | None = None
@@ -51,7 +54,7 @@ class Contact(BaseModel):
         return self
 
 
-class InstallBaseItem(BaseModel):
+class InstallBaseItem(Model):
     model_config = ConfigDict(extra="forbid")
 
     product: Code
@@ -61,7 +64,7 @@ class InstallBaseItem(BaseModel):
     quantity: Annotated[int, Field(ge=1)] = 1
 
 
-class CustomerIn(BaseModel):
+class CustomerIn(Model):
     """A customer as an API client or import file sends it (create or replace)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -97,12 +100,21 @@ class Customer(CustomerIn):
     version: int = 1
 
 
-class CustomerPage(BaseModel):
+class CustomerQuery(Model):
+    """Query parameters of GET /customers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: PageSize = 50
+    cursor: str | None = Field(default=None, description="next_cursor of the previous page")
+
+
+class CustomerPage(Model):
     items: list[Customer]
     next_cursor: str | None = None
 
 
-class ContactRef(BaseModel):
+class ContactRef(Model):
     """What an email address or phone resolves to."""
 
     customer_id: str

@@ -57,7 +57,9 @@ class CustomerStore:
         data["contacts"] = [dynamo.strip_keys(i) for i in items if i["SK"].startswith("CONTACT#")]
         data["install_base"] = [dynamo.strip_keys(i) for i in items if i["SK"].startswith("ASSET#")]
         for asset in data["install_base"]:
-            asset.pop("customer_id", None)
+            # region and tier are copied onto asset items for the GSI2 segment queries only
+            for key in ("customer_id", "region", "tier"):
+                asset.pop(key, None)
         for contact in data["contacts"]:
             contact.pop("customer_id", None)
         return Customer.model_validate(data)
@@ -107,6 +109,53 @@ class CustomerStore:
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     # -- writes ------------------------------------------------------------
+    def _claim_pointers(self, cid: str, data: CustomerIn) -> None:
+        """Point each email, phone and mail domain at this customer, or refuse (409) if another
+        customer holds it. Pointers claimed here are released again when a later one conflicts,
+        so a refused upsert leaves nothing behind."""
+        wanted: list[tuple[dict[str, Any], str]] = []
+        for contact in data.contacts:
+            for kind, value in (("EMAIL", contact.email), ("PHONE", contact.phone)):
+                if not value:
+                    continue
+                key = value.lower() if kind == "EMAIL" else value
+                item = {
+                    "PK": f"{kind}#{key}",
+                    "SK": "#CONTACT",
+                    "type": "pointer",
+                    "customer_id": cid,
+                    "contact_id": contact.contact_id,
+                    "email": contact.email,
+                    "phone": contact.phone,
+                    "name": contact.name,
+                }
+                what = "email" if kind == "EMAIL" else "phone"
+                wanted.append((item, f"{what} of contact {contact.contact_id} already belongs to another customer"))
+        for domain in data.email_domains:
+            item = {"PK": f"DOMAIN#{domain}", "SK": "#CUSTOMER", "type": "pointer", "customer_id": cid}
+            wanted.append((item, f"mail domain {domain} already belongs to another customer"))
+        claimed: list[dict[str, str]] = []
+        for item, conflict_message in wanted:
+            try:
+                resp = self.table.put_item(
+                    Item=dynamo.to_item(item),
+                    ConditionExpression="attribute_not_exists(PK) OR customer_id = :cid",
+                    ExpressionAttributeValues={":cid": cid},
+                    ReturnValues="ALL_OLD",
+                )
+            except Exception as exc:
+                if not dynamo.is_conditional_failure(exc):
+                    raise
+                for key in claimed:
+                    self.table.delete_item(
+                        Key=key,
+                        ConditionExpression="customer_id = :cid",
+                        ExpressionAttributeValues={":cid": cid},
+                    )
+                raise Conflict(conflict_message) from exc
+            if not resp.get("Attributes"):
+                claimed.append({"PK": item["PK"], "SK": item["SK"]})
+
     def upsert(self, data: CustomerIn) -> Customer:
         """Create or replace a customer with its contacts and install base.
 
@@ -119,47 +168,7 @@ class CustomerStore:
         except NotFound:
             existing = None
         cid = data.customer_id
-        for contact in data.contacts:
-            for kind, value in (("EMAIL", contact.email), ("PHONE", contact.phone)):
-                if not value:
-                    continue
-                key = value.lower() if kind == "EMAIL" else value
-                try:
-                    self.table.put_item(
-                        Item=dynamo.to_item(
-                            {
-                                "PK": f"{kind}#{key}",
-                                "SK": "#CONTACT",
-                                "type": "pointer",
-                                "customer_id": cid,
-                                "contact_id": contact.contact_id,
-                                "email": contact.email,
-                                "phone": contact.phone,
-                                "name": contact.name,
-                            }
-                        ),
-                        ConditionExpression="attribute_not_exists(PK) OR customer_id = :cid",
-                        ExpressionAttributeValues={":cid": cid},
-                    )
-                except Exception as exc:
-                    if dynamo.is_conditional_failure(exc):
-                        raise Conflict(
-                            f"{'email' if kind == 'EMAIL' else 'phone'} of contact "
-                            f"{contact.contact_id} already belongs to another customer"
-                        ) from exc
-                    raise
-        for domain in data.email_domains:
-            try:
-                self.table.put_item(
-                    Item={"PK": f"DOMAIN#{domain}", "SK": "#CUSTOMER", "type": "pointer", "customer_id": cid},
-                    ConditionExpression="attribute_not_exists(PK) OR customer_id = :cid",
-                    ExpressionAttributeValues={":cid": cid},
-                )
-            except Exception as exc:
-                if dynamo.is_conditional_failure(exc):
-                    raise Conflict(f"mail domain {domain} already belongs to another customer") from exc
-                raise
-
+        self._claim_pointers(cid, data)
         created_at = iso(existing.created_at) if existing else now
         version = (existing.version + 1) if existing else 1
         profile = data.model_dump(mode="json", exclude={"contacts", "install_base"})
@@ -167,7 +176,14 @@ class CustomerStore:
         with self.table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
             batch.put_item(
                 Item=dynamo.to_item(
-                    {"PK": _pk(cid), "SK": "#PROFILE", "type": "customer", "GSI1PK": "CUSTOMERS", "GSI1SK": cid, **profile}
+                    {
+                        "PK": _pk(cid),
+                        "SK": "#PROFILE",
+                        "type": "customer",
+                        "GSI1PK": "CUSTOMERS",
+                        "GSI1SK": cid,
+                        **profile,
+                    }
                 )
             )
             new_contact_sks = set()
@@ -176,7 +192,13 @@ class CustomerStore:
                 new_contact_sks.add(sk)
                 batch.put_item(
                     Item=dynamo.to_item(
-                        {"PK": _pk(cid), "SK": sk, "type": "contact", "customer_id": cid, **contact.model_dump(mode="json")}
+                        {
+                            "PK": _pk(cid),
+                            "SK": sk,
+                            "type": "contact",
+                            "customer_id": cid,
+                            **contact.model_dump(mode="json"),
+                        }
                     )
                 )
             new_asset_sks = set()
@@ -200,12 +222,15 @@ class CustomerStore:
                     )
                 )
             if existing:
+                new_emails = {c.email.lower() for c in data.contacts if c.email}
+                new_phones = {c.phone for c in data.contacts if c.phone}
                 for old in existing.contacts:
                     if f"CONTACT#{old.contact_id}" not in new_contact_sks:
                         batch.delete_item(Key={"PK": _pk(cid), "SK": f"CONTACT#{old.contact_id}"})
-                        if old.email:
+                        # keep a pointer that a new contact of this customer has just claimed
+                        if old.email and old.email.lower() not in new_emails:
                             batch.delete_item(Key={"PK": f"EMAIL#{old.email.lower()}", "SK": "#CONTACT"})
-                        if old.phone:
+                        if old.phone and old.phone not in new_phones:
                             batch.delete_item(Key={"PK": f"PHONE#{old.phone}", "SK": "#CONTACT"})
                 for old_asset in existing.install_base:
                     sk = _asset_sk(old_asset.model_dump(mode="json"))

@@ -15,10 +15,26 @@ def proxy_event(shared_data):
     return json.loads((shared_data / "events" / "apiGatewayProxyEvent.json").read_text())
 
 
-def _as(event: dict, method: str, resource: str, path: str, path_params: dict | None, claims: dict | None, headers=None, body=None) -> dict:
+def _as(
+    event: dict,
+    method: str,
+    resource: str,
+    path: str,
+    path_params: dict | None,
+    claims: dict | None,
+    headers=None,
+    body=None,
+) -> dict:
     e = copy.deepcopy(event)
-    e.update(resource=resource, path=path, httpMethod=method, pathParameters=path_params, queryStringParameters=None,
-             multiValueQueryStringParameters=None, body=body)
+    e.update(
+        resource=resource,
+        path=path,
+        httpMethod=method,
+        pathParameters=path_params,
+        queryStringParameters=None,
+        multiValueQueryStringParameters=None,
+        body=body,
+    )
     e["headers"] = {"Content-Type": "application/json", **(headers or {})}
     e["multiValueHeaders"] = {k: [v] for k, v in e["headers"].items()}
     e["requestContext"].update(resourcePath=resource, httpMethod=method, path=path)
@@ -28,6 +44,10 @@ def _as(event: dict, method: str, resource: str, path: str, path_params: dict | 
 
 @pytest.fixture
 def cognito(monkeypatch, aws):
+    # Import the app before the pool ARN is set: route authorizers are fixed when routes are
+    # registered (they go into the API definition at package time), and the rest of the test
+    # session must keep the local (dev-token) app. The request-time check reads the setting.
+    import app  # noqa: F401
     from functions import composition
 
     monkeypatch.setenv("CASEBRIDGE_COGNITO_USER_POOL_ARN", POOL_ARN)
@@ -39,7 +59,15 @@ def test_agent_identified_by_cognito_claims_can_open_and_read_a_case(proxy_event
 
     claims = {"sub": "abc", "email": "alice@support.example", "cognito:username": "alice"}
     created = app(
-        _as(proxy_event, "POST", "/cases", "/cases", None, claims, body=json.dumps({"subject": "Router reboots nightly"})),
+        _as(
+            proxy_event,
+            "POST",
+            "/cases",
+            "/cases",
+            None,
+            claims,
+            body=json.dumps({"subject": "Router reboots nightly"}),
+        ),
         None,
     )
     assert created["statusCode"] == 201
@@ -52,9 +80,10 @@ def test_agent_identified_by_cognito_claims_can_open_and_read_a_case(proxy_event
 
 def test_with_cognito_configured_the_development_token_is_refused(proxy_event, cognito):
     from app import app
-
     from tests.conftest import DEV_TOKEN
 
-    resp = app(_as(proxy_event, "GET", "/cases", "/cases", None, None, headers={"Authorization": f"Bearer {DEV_TOKEN}"}), None)
+    resp = app(
+        _as(proxy_event, "GET", "/cases", "/cases", None, None, headers={"Authorization": f"Bearer {DEV_TOKEN}"}), None
+    )
     assert resp["statusCode"] == 401
     assert json.loads(resp["body"])["error"]["code"] == "unauthorized"

@@ -6,7 +6,11 @@ import json
 
 
 def _create(client, headers, **over):
-    body = {"subject": "Printer jams on page 2", "description": "Since the update it jams.", "contact_email": "ann@example.org"}
+    body = {
+        "subject": "Printer jams on page 2",
+        "description": "Since the update it jams.",
+        "contact_email": "ann@example.org",
+    }
     body.update(over)
     resp = client.http.post("/cases", headers=headers, body=json.dumps(body))
     assert resp.status_code == 201, resp.body
@@ -36,8 +40,14 @@ def test_new_case_shows_its_timeline(client, agent_headers):
 def test_invalid_status_transition_answers_409_naming_the_allowed_ones(client, agent_headers):
     case = _create(client, agent_headers)
     cid = case["case_id"]
-    assert client.http.patch(f"/cases/{cid}", headers=agent_headers, body=json.dumps({"status": "resolved"})).status_code == 200
-    assert client.http.patch(f"/cases/{cid}", headers=agent_headers, body=json.dumps({"status": "closed"})).status_code == 200
+    assert (
+        client.http.patch(f"/cases/{cid}", headers=agent_headers, body=json.dumps({"status": "resolved"})).status_code
+        == 200
+    )
+    assert (
+        client.http.patch(f"/cases/{cid}", headers=agent_headers, body=json.dumps({"status": "closed"})).status_code
+        == 200
+    )
     resp = client.http.patch(f"/cases/{cid}", headers=agent_headers, body=json.dumps({"status": "open"}))
     assert resp.status_code == 409
     assert resp.json_body["error"]["code"] == "invalid_transition"
@@ -48,10 +58,14 @@ def test_two_agents_with_the_same_version_cannot_overwrite_each_other(client, ag
     case = _create(client, agent_headers)
     cid = case["case_id"]
     first = client.http.patch(
-        f"/cases/{cid}", headers={**agent_headers, "X-Agent-Id": "alice"}, body=json.dumps({"version": 1, "priority": "high"})
+        f"/cases/{cid}",
+        headers={**agent_headers, "X-Agent-Id": "alice"},
+        body=json.dumps({"version": 1, "priority": "high"}),
     )
     second = client.http.patch(
-        f"/cases/{cid}", headers={**agent_headers, "X-Agent-Id": "bob", "If-Match": '"1"'}, body=json.dumps({"priority": "low"})
+        f"/cases/{cid}",
+        headers={**agent_headers, "X-Agent-Id": "bob", "If-Match": '"1"'},
+        body=json.dumps({"priority": "low"}),
     )
     assert first.status_code == 200
     assert second.status_code == 409
@@ -82,7 +96,9 @@ def test_assignment_moves_a_new_case_to_open_and_lists_under_the_assignee(client
 
 def test_internal_note_is_on_the_timeline_as_internal(client, agent_headers):
     cid = _create(client, agent_headers)["case_id"]
-    resp = client.http.post(f"/cases/{cid}/notes", headers=agent_headers, body=json.dumps({"body": "Called back, no answer"}))
+    resp = client.http.post(
+        f"/cases/{cid}/notes", headers=agent_headers, body=json.dumps({"body": "Called back, no answer"})
+    )
     assert resp.status_code == 201
     timeline = client.http.get(f"/cases/{cid}", headers=agent_headers).json_body["timeline"]
     assert timeline[-1]["kind"] == "note" and timeline[-1]["visibility"] == "internal"

@@ -13,7 +13,9 @@ def test_email_domain_is_lowercased_local_part_kept():
     assert email.validate_python(" Ann.Lee@Example.ORG ") == "Ann.Lee@example.org"
 
 
-@pytest.mark.parametrize("bad", ["", "ann", "ann@", "@example.org", "ann@example", "a b@example.org", "ann@exa_mple.org"])
+@pytest.mark.parametrize(
+    "bad", ["", "ann", "ann@", "@example.org", "ann@example", "a b@example.org", "ann@exa_mple.org"]
+)
 def test_email_rejects_malformed_addresses(bad):
     with pytest.raises(ValidationError):
         email.validate_python(bad)

@@ -1,0 +1,150 @@
+"""Chat routes.
+
+Customers (public start, then the session token from the start response):
+  POST /chat/sessions                         start: opens the case, returns session id + token
+  POST /chat/sessions/{id}/messages           send a turn (client_message_id makes retries safe)
+  GET  /chat/sessions/{id}/messages?after=N   poll for turns after seq N
+  POST /chat/sessions/{id}/end                end the chat; the transcript lands on the case
+Agents (agent auth; they reply through POST /cases/{case_id}/replies):
+  GET   /chat/sessions                        live sessions, longest waiting first
+  GET   /chat/sessions/{id}?after=N           the session and its turns after seq N
+  PATCH /chat/sessions/{id}  {"status": "ended"}   end the chat from the agent's side
+Bots (machine clients; agent auth with a service token for now):
+  POST /chat/handoffs                         hand a conversation to a human (idempotent on conversation_id)
+
+Ending is one verb per audience because an API Gateway route has exactly one authorizer: the
+customer's ``/end`` takes the session token, the agent's PATCH takes the Cognito/agent token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from functions.cases.models import Actor, ActorType
+from functions.channels.chat.models import (
+    AgentChatPage,
+    AgentSessionPatch,
+    ChatEndIn,
+    ChatListQuery,
+    ChatMessageIn,
+    ChatPollQuery,
+    ChatSessionList,
+    ChatSessionOut,
+    ChatStarted,
+    ChatStartIn,
+    CustomerChatMessage,
+    CustomerChatPage,
+    HandoffIn,
+    HandoffOut,
+)
+from functions.channels.chat.outbound import chat_service
+from functions.core.http import Agent, route
+from functions.portal.links import token_from_request
+
+bp = Blueprint(__name__)
+TAGS = ("chat",)
+NO_STORE: dict[str, str | list[str]] = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _grant(request: Any, session_id: str) -> Any:
+    return chat_service().grant(token_from_request(request), session_id)
+
+
+def _json(model: Any, status: int) -> Response:
+    return Response(status_code=status, body=model.model_dump(mode="json"), headers=dict(NO_STORE))
+
+
+# -- customers -------------------------------------------------------------------
+@route(bp, "/chat/sessions", "POST", auth="public", body=ChatStartIn, response=ChatStarted, status=201, tags=TAGS)
+def start_chat(request: Any, *, body: ChatStartIn) -> Response:
+    """Start a chat: opens a case (channel chat) and returns the session id and its token."""
+    return _json(chat_service().start(body), 201)
+
+
+@route(
+    bp,
+    "/chat/sessions/{session_id}/messages",
+    "POST",
+    auth="customer",
+    body=ChatMessageIn,
+    response=CustomerChatMessage,
+    status=201,
+    tags=TAGS,
+    errors_=(401, 403, 409),
+)
+def send_chat_message(request: Any, session_id: str, *, body: ChatMessageIn) -> Response:
+    """The customer sends a turn. A retry with the same client_message_id answers 200 with the stored turn."""
+    service = chat_service()
+    message, created = service.customer_send(_grant(request, session_id), body)
+    return _json(message, 201 if created else 200)
+
+
+@route(
+    bp,
+    "/chat/sessions/{session_id}/messages",
+    "GET",
+    auth="customer",
+    query=ChatPollQuery,
+    response=CustomerChatPage,
+    tags=TAGS,
+    errors_=(401, 403),
+)
+def poll_chat_messages(request: Any, session_id: str, *, query: ChatPollQuery) -> Response:
+    """The customer polls for turns after seq ``after``."""
+    service = chat_service()
+    return _json(service.customer_poll(_grant(request, session_id), query.after, query.limit), 200)
+
+
+@route(
+    bp,
+    "/chat/sessions/{session_id}/end",
+    "POST",
+    auth="customer",
+    response=ChatSessionOut,
+    tags=TAGS,
+    errors_=(401, 403),
+)
+def end_chat(request: Any, session_id: str) -> Response:
+    """The customer ends the chat (idempotent); the transcript lands on the case."""
+    service = chat_service()
+    grant = _grant(request, session_id)
+    reason = None
+    if request.raw_body:
+        from functions.core.http import parse_body  # noqa: PLC0415
+
+        reason = parse_body(request, ChatEndIn).reason  # type: ignore[attr-defined]
+    return _json(service.end(grant.session_id, role="customer", reason=reason), 200)
+
+
+# -- agents ----------------------------------------------------------------------
+@route(bp, "/chat/sessions", "GET", query=ChatListQuery, response=ChatSessionList, tags=TAGS)
+def list_chats(request: Any, *, agent: Agent, query: ChatListQuery) -> ChatSessionList:
+    """Live chat sessions, longest waiting first."""
+    items, cursor = chat_service().active(query.limit, query.cursor)
+    return ChatSessionList(items=items, next_cursor=cursor)
+
+
+@route(bp, "/chat/sessions/{session_id}", "GET", query=ChatPollQuery, response=AgentChatPage, tags=TAGS)
+def get_chat(request: Any, session_id: str, *, agent: Agent, query: ChatPollQuery) -> AgentChatPage:
+    """The session and its turns after seq ``after`` (agents reply via POST /cases/{case_id}/replies)."""
+    return chat_service().agent_view(session_id, query.after, query.limit)
+
+
+@route(bp, "/chat/sessions/{session_id}", "PATCH", body=AgentSessionPatch, response=ChatSessionOut, tags=TAGS)
+def agent_end_chat(request: Any, session_id: str, *, agent: Agent, body: AgentSessionPatch) -> ChatSessionOut:
+    """An agent ends the chat (idempotent); the transcript lands on the case."""
+    return chat_service().end(session_id, role="agent", reason=body.reason)
+
+
+# -- bots ------------------------------------------------------------------------
+@route(bp, "/chat/handoffs", "POST", body=HandoffIn, response=HandoffOut, status=201, tags=TAGS, errors_=(409,))
+def handoff(request: Any, *, agent: Agent, body: HandoffIn) -> Response:
+    """A bot hands a conversation to a human: opens a case with the context and a session to continue in.
+
+    Bots authenticate as agents (a service token / Cognito client) for now. A replay with the same
+    conversation_id answers 200 with the same case.
+    """
+    out = chat_service().handoff(body, Actor(type=ActorType.BOT, id=agent.agent_id))
+    return _json(out, 200 if out.replayed else 201)

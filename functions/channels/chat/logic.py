@@ -1,0 +1,441 @@
+"""Chat use cases: start a session (opens a case), exchange turns, end (transcript onto the case),
+and take over a conversation from a bot. Ports (chat store, case service, clock) are passed in.
+
+Decisions (see also the module docs of store.py):
+* A session opens its case at start (channel chat), so an agent can pick it up from the queue.
+* Each turn is also an interaction on the case as it happens: a customer turn goes through
+  ``CaseService.add_inbound`` (MESSAGE_IN; re-opens a case waiting on the customer), an agent turn
+  is the MESSAGE_OUT that ``CaseService.reply`` records. Both carry message id ``chat:{session}:{seq}``,
+  a case pointer, so a retried turn is recorded on the case once.
+* When the session ends, the whole ordered transcript lands on the case as CHAT_TRANSCRIPT (public;
+  split into parts when large), exactly once (pointer ``chat-transcript:{session}:{part}``).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from functions.cases.models import Actor, ActorType, Case, CaseContext, Channel, EventKind, Message, TimelineEvent
+from functions.channels.chat.models import (
+    AgentChatPage,
+    ChatMessage,
+    ChatMessageIn,
+    ChatSession,
+    ChatSessionOut,
+    ChatStarted,
+    ChatStartIn,
+    CustomerChatMessage,
+    CustomerChatPage,
+    HandoffIn,
+    HandoffOut,
+    Role,
+)
+from functions.core import signing
+from functions.core.errors import Conflict, Duplicate, Forbidden, NotFound, Unauthorized
+from functions.core.logs import logger
+from functions.core.timeutil import utcnow
+from functions.portal.links import case_link
+
+SESSION_PURPOSE = "chat-session"
+_SESSION_ID = re.compile(r"^chs_[0-9a-f]{20}$")
+TRANSCRIPT_PART_BYTES = 150_000
+
+
+class ChatPort(Protocol):
+    """What the chat logic needs from storage (functions.channels.chat.store.ChatStore)."""
+
+    def create(self, session: ChatSession) -> None: ...
+    def find(self, session_id: str) -> ChatSession | None: ...
+    def get(self, session_id: str) -> ChatSession: ...
+    def end(self, session_id: str, *, by: Role, reason: str | None, at: datetime) -> tuple[ChatSession, bool]: ...
+    def mark_transcript_recorded(self, session_id: str) -> None: ...
+
+    @property
+    def append(self) -> Callable[..., tuple[ChatMessage, bool]]: ...
+
+    def messages(self, session_id: str, after: int = 0, limit: int = 100) -> list[ChatMessage]: ...
+    def all_messages(self, session_id: str) -> list[ChatMessage]: ...
+    def active(self, limit: int = 50, cursor: str | None = None) -> tuple[list[ChatSession], str | None]: ...
+
+
+class CasePort(Protocol):
+    """The part of functions.cases.logic.CaseService chat uses."""
+
+    @property
+    def open_case(self) -> Callable[..., Case]: ...
+
+    def get(self, case_id: str) -> Case: ...
+    def add_inbound(
+        self, case_id: str, message: Message, actor: Actor, pointers: list[str] | None = None
+    ) -> tuple[Case, TimelineEvent]: ...
+
+    @property
+    def add_event(self) -> Callable[..., TimelineEvent]: ...
+
+    def find_case_for_message_ids(self, ids: list[str]) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class SessionGrant:
+    session_id: str
+    case_id: str
+
+
+# -- pure helpers --------------------------------------------------------------
+def new_session_id() -> str:
+    return f"chs_{secrets.token_hex(10)}"
+
+
+def check_session_id(session_id: str) -> None:
+    if not _SESSION_ID.match(session_id):
+        raise NotFound("chat session", session_id[:64])
+
+
+def session_token(session_id: str, case_id: str) -> str:
+    return signing.sign(SESSION_PURPOSE, {"session_id": session_id, "case_id": case_id})
+
+
+def verify_session_token(token: str, session_id: str, *, max_age: int) -> SessionGrant:
+    """401 when tampered, 403 when expired or minted for another session."""
+    data = signing.verify(SESSION_PURPOSE, token, max_age=max_age)
+    sid, case_id = data.get("session_id"), data.get("case_id")
+    if not isinstance(sid, str) or not isinstance(case_id, str):
+        raise Unauthorized("invalid token payload")
+    if sid != session_id:
+        raise Forbidden("this token is for another chat session")
+    return SessionGrant(session_id=sid, case_id=case_id)
+
+
+def message_key(session_id: str, seq: int) -> str:
+    return f"chat:{session_id}:{seq}"
+
+
+def customer_view(m: ChatMessage) -> CustomerChatMessage:
+    return CustomerChatMessage(
+        seq=m.seq,
+        client_message_id=m.client_message_id if m.role == "customer" else None,
+        role=m.role,
+        author_name=m.author_name if m.role != "customer" else None,
+        text=m.text,
+        at=m.at,
+    )
+
+
+def session_out(s: ChatSession) -> ChatSessionOut:
+    return ChatSessionOut(
+        session_id=s.session_id,
+        case_id=s.case_id,
+        status=s.status,
+        ended_at=s.ended_at,
+        ended_by=s.ended_by,
+        transcript_recorded=s.transcript_recorded,
+    )
+
+
+def transcript_line(m: ChatMessage) -> dict[str, Any]:
+    return {
+        "seq": m.seq,
+        "role": m.role,
+        "author_id": m.author_id,
+        "author_name": m.author_name,
+        "text": m.text,
+        "at": m.at.isoformat(),
+    }
+
+
+def transcript_parts(messages: list[ChatMessage], max_bytes: int = TRANSCRIPT_PART_BYTES) -> list[list[dict[str, Any]]]:
+    """Split a transcript into parts whose text fits one timeline event. Always at least one part."""
+    parts: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for m in messages:
+        line = transcript_line(m)
+        n = len(m.text.encode()) + 200
+        if parts[-1] and size + n > max_bytes:
+            parts.append([])
+            size = 0
+        parts[-1].append(line)
+        size += n
+    return parts
+
+
+def _one_line(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def handoff_subject(h: HandoffIn) -> str:
+    first = next((t.text for t in h.transcript if t.role == "customer"), None)
+    if first:
+        return _one_line(first)
+    return f"Chat hand-off: {h.intent}" if h.intent else "Chat hand-off"
+
+
+def handoff_summary(h: HandoffIn) -> str:
+    parts = [f"Bot handed over: {h.reason or 'no reason given'}"]
+    if h.intent:
+        conf = f" ({h.intent_confidence:.0%})" if h.intent_confidence is not None else ""
+        parts.append(f"intent {h.intent}{conf}")
+    parts.append(f"{len(h.articles_offered)} article(s) offered, {len(h.fixes_attempted)} fix(es) attempted")
+    parts.append(f"{len(h.transcript)} turn(s)")
+    return "; ".join(parts)
+
+
+# -- the service -------------------------------------------------------------------
+class ChatService:
+    def __init__(
+        self,
+        store: ChatPort,
+        cases: CasePort,
+        *,
+        base_url: str,
+        token_ttl: int,
+        max_messages: int = 2000,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.cases = cases
+        self.base_url = base_url
+        self.token_ttl = token_ttl
+        self.max_messages = max_messages
+        self.clock = clock
+
+    # -- customers ---------------------------------------------------------
+    def grant(self, token: str, session_id: str) -> SessionGrant:
+        check_session_id(session_id)
+        return verify_session_token(token, session_id, max_age=self.token_ttl)
+
+    def start(self, req: ChatStartIn) -> ChatStarted:
+        sid = new_session_id()
+        case = self.cases.open_case(
+            subject=f"Chat: {_one_line(req.topic)}" if req.topic else "Chat conversation",
+            channel=Channel.CHAT,
+            actor=Actor(type=ActorType.CUSTOMER, name=req.name),
+            contact_email=req.email,
+            contact_name=req.name,
+            product=req.product,
+            language=req.language,
+            context=CaseContext(chat_session_id=sid),
+            pointers=[f"chat-session:{sid}"],
+        )
+        now = self.clock()
+        self.store.create(
+            ChatSession(
+                session_id=sid,
+                case_id=case.case_id,
+                origin="widget",
+                customer_name=req.name,
+                customer_email=req.email,
+                topic=req.topic,
+                product=req.product,
+                language=req.language,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        logger().info("chat session started", extra={"session_id": sid, "case_id": case.case_id})
+        return ChatStarted(
+            session_id=sid,
+            case_id=case.case_id,
+            token=session_token(sid, case.case_id),
+            expires_in=self.token_ttl,
+            portal_url=case_link(self.base_url, case.case_id, req.email),
+        )
+
+    def customer_send(self, grant: SessionGrant, msg: ChatMessageIn) -> tuple[CustomerChatMessage, bool]:
+        session = self.store.get(grant.session_id)
+        stored, created = self.store.append(
+            grant.session_id,
+            role="customer",
+            client_message_id=msg.client_message_id,
+            text=msg.text,
+            at=self.clock(),
+            author_name=session.customer_name,
+            max_messages=self.max_messages,
+        )
+        if stored.text != msg.text:
+            raise Conflict("client_message_id was already used for a different message")
+        self._mirror(session, stored)  # also on a retry: the case pointer makes it exactly-once
+        return customer_view(stored), created
+
+    def _mirror(self, session: ChatSession, m: ChatMessage) -> None:
+        key = message_key(session.session_id, m.seq)
+        message = Message(
+            channel=Channel.CHAT,
+            direction="in",
+            body_text=m.text,
+            message_id=key,
+            from_address=session.customer_email,
+            from_name=session.customer_name,
+            meta={"session_id": session.session_id, "seq": m.seq},
+        )
+        actor = Actor(type=ActorType.CUSTOMER, name=session.customer_name)
+        try:
+            self.cases.add_inbound(session.case_id, message, actor, pointers=[key])
+        except Duplicate:
+            pass
+        except Conflict as exc:
+            # The case was closed under a live chat: the turn stays in the session and its transcript.
+            logger().warning("chat turn not added to case", extra={"case_id": session.case_id, "error": exc.code})
+
+    def customer_poll(self, grant: SessionGrant, after: int, limit: int) -> CustomerChatPage:
+        session = self.store.get(grant.session_id)
+        msgs = self.store.messages(grant.session_id, after=after, limit=limit)
+        return CustomerChatPage(
+            session_id=session.session_id,
+            status=session.status,
+            messages=[customer_view(m) for m in msgs],
+            last_seq=msgs[-1].seq if msgs else max(after, 0),
+        )
+
+    # -- agents ------------------------------------------------------------
+    def agent_view(self, session_id: str, after: int, limit: int) -> AgentChatPage:
+        check_session_id(session_id)
+        session = self.store.get(session_id)
+        msgs = self.store.messages(session_id, after=after, limit=limit)
+        return AgentChatPage(session=session, messages=msgs, last_seq=msgs[-1].seq if msgs else after)
+
+    def active(self, limit: int, cursor: str | None) -> tuple[list[ChatSession], str | None]:
+        return self.store.active(limit=limit, cursor=cursor)
+
+    def agent_turn(self, case: Case, body: str, agent: Actor) -> Message | None:
+        """Put an agent's reply into the case's live session. None when there is no live session."""
+        sid = case.context.chat_session_id
+        session = self.store.find(sid) if sid else None
+        if session is None or session.status != "active":
+            return None
+        try:
+            m, _ = self.store.append(
+                session.session_id,
+                role="agent",
+                client_message_id=uuid.uuid4().hex,
+                text=body,
+                at=self.clock(),
+                author_id=agent.id,
+                author_name=agent.name,
+                max_messages=self.max_messages,
+            )
+        except Conflict:
+            return None  # ended (or full) in the meantime
+        return Message(
+            channel=Channel.CHAT,
+            direction="out",
+            body_text=body,
+            message_id=message_key(session.session_id, m.seq),
+            meta={"session_id": session.session_id, "seq": m.seq},
+        )
+
+    # -- both --------------------------------------------------------------
+    def end(self, session_id: str, *, role: Role, reason: str | None = None) -> ChatSessionOut:
+        """End the session (idempotent) and put its transcript on the case (exactly once)."""
+        check_session_id(session_id)
+        session, _ = self.store.end(session_id, by=role, reason=reason, at=self.clock())
+        if not session.transcript_recorded:
+            self._record_transcript(session)
+            session = session.model_copy(update={"transcript_recorded": True})
+        logger().info("chat session ended", extra={"session_id": session_id, "case_id": session.case_id, "by": role})
+        return session_out(session)
+
+    def _record_transcript(self, session: ChatSession) -> None:
+        messages = self.store.all_messages(session.session_id)
+        parts = transcript_parts(messages)
+        system = Actor(type=ActorType.SYSTEM, id="chat")
+        for i, lines in enumerate(parts, start=1):
+            label = f"Chat transcript ({len(messages)} message(s))" + (
+                f", part {i} of {len(parts)}" if len(parts) > 1 else ""
+            )
+            try:
+                self.cases.add_event(
+                    session.case_id,
+                    EventKind.CHAT_TRANSCRIPT,
+                    system,
+                    body=label,
+                    data={
+                        "session_id": session.session_id,
+                        "started_at": session.created_at.isoformat(),
+                        "ended_at": session.ended_at.isoformat() if session.ended_at else None,
+                        "ended_by": session.ended_by,
+                        "reason": session.end_reason,
+                        "part": i,
+                        "parts": len(parts),
+                        "messages": lines,
+                    },
+                    visibility="public",
+                    pointers=[f"chat-transcript:{session.session_id}:{i}"],
+                )
+            except Duplicate:
+                continue
+        self.store.mark_transcript_recorded(session.session_id)
+
+    # -- bots --------------------------------------------------------------
+    def handoff(self, h: HandoffIn, bot: Actor) -> HandoffOut:
+        """Open a case for a bot's conversation (idempotent on conversation_id) and a session to continue in."""
+        pointer = f"handoff:{h.conversation_id}"
+        existing = self.cases.find_case_for_message_ids([pointer])
+        if existing:
+            return self._handoff_result(self.cases.get(existing), h, replayed=True)
+        stored = h.stored()
+        sid = new_session_id()
+        try:
+            case = self.cases.open_case(
+                subject=handoff_subject(h),
+                description=next((t.text for t in h.transcript if t.role == "customer"), ""),
+                channel=Channel.CHAT,
+                actor=bot,
+                contact_email=h.customer.email,
+                contact_name=h.customer.name,
+                contact_phone=h.customer.phone,
+                customer_id=h.customer.customer_id,
+                product=h.product,
+                language=h.language,
+                context=CaseContext(handoff=stored, chat_session_id=sid),
+                pointers=[pointer, f"chat-session:{sid}"],
+                extra_events=[
+                    (
+                        EventKind.HANDOFF,
+                        {"body": handoff_summary(h), "data": stored.model_dump(mode="json"), "visibility": "internal"},
+                    )
+                ],
+            )
+        except Duplicate:
+            existing = self.cases.find_case_for_message_ids([pointer])
+            if not existing:
+                raise
+            return self._handoff_result(self.cases.get(existing), h, replayed=True)
+        logger().info("bot hand-off", extra={"case_id": case.case_id, "session_id": sid})
+        return self._handoff_result(case, h, replayed=False)
+
+    def _handoff_result(self, case: Case, h: HandoffIn, *, replayed: bool) -> HandoffOut:
+        sid = case.context.chat_session_id
+        if not sid:
+            raise Conflict(f"case {case.case_id} has no chat session")
+        session = self.store.find(sid)
+        if session is None:  # first attempt stopped between the case and the session: finish it
+            now = self.clock()
+            session = ChatSession(
+                session_id=sid,
+                case_id=case.case_id,
+                origin="handoff",
+                customer_name=h.customer.name,
+                customer_email=h.customer.email,
+                topic=h.intent,
+                product=h.product,
+                language=h.language,
+                created_at=now,
+                updated_at=now,
+            )
+            try:
+                self.store.create(session)
+            except Conflict:
+                session = self.store.get(sid)
+        return HandoffOut(
+            case=case,
+            session=session_out(session),
+            customer_token=session_token(sid, case.case_id),
+            replayed=replayed,
+        )

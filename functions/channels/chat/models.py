@@ -1,0 +1,197 @@
+"""Chat sessions, messages, hand-offs: records and request/response models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from functions.cases.models import Case, Handoff, HandoffCustomer, HandoffTurn
+from functions.core.validators import Code, Email, Language, Name, Phone
+
+SessionStatus = Literal["active", "ended"]
+Role = Literal["customer", "agent", "bot", "system"]
+ClientMessageId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+ChatText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4_000)]
+SessionId = Annotated[str, StringConstraints(pattern=r"^chs_[0-9a-f]{20}$")]
+# A hand-off's turns are stored twice in 400 KB DynamoDB items (the case's context and the
+# HANDOFF event), so their text is capped in UTF-8 bytes.
+MAX_HANDOFF_TRANSCRIPT_BYTES = 100_000
+
+
+class ChatSession(BaseModel):
+    """The live session (stored as CHAT#{id} / #META)."""
+
+    session_id: str
+    case_id: str
+    status: SessionStatus = "active"
+    origin: Literal["widget", "handoff"] = "widget"
+    customer_name: str | None = None
+    customer_email: str | None = None
+    topic: str | None = None
+    product: str | None = None
+    language: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime | None = None
+    last_seq: int = 0
+    ended_at: datetime | None = None
+    ended_by: Role | None = None
+    end_reason: str | None = None
+    transcript_recorded: bool = False
+
+
+class ChatMessage(BaseModel):
+    """One turn (stored as CHAT#{id} / MSG#{seq:08d}); ``seq`` orders a session's turns without gaps."""
+
+    session_id: str
+    seq: int
+    client_message_id: str
+    role: Role
+    author_id: str | None = None
+    author_name: str | None = None
+    text: str
+    at: datetime
+
+
+# -- customer side ---------------------------------------------------------
+class ChatStartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    email: Email
+    topic: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    product: Code | None = None
+    language: Language | None = None
+
+
+class ChatStarted(BaseModel):
+    session_id: str
+    case_id: str
+    token: str = Field(description="send as 'Authorization: Bearer <token>' (or ?token=) on the session's routes")
+    expires_in: int = Field(description="seconds the token stays valid")
+    portal_url: str | None = Field(default=None, description="signed link to follow the case after the chat")
+
+
+class ChatMessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_message_id: ClientMessageId = Field(
+        description="your id for this message: a retry with the same id is stored once"
+    )
+    text: ChatText
+
+
+class CustomerChatMessage(BaseModel):
+    """A turn as the customer sees it: no agent ids."""
+
+    seq: int
+    client_message_id: str | None = None
+    role: Role
+    author_name: str | None = None
+    text: str
+    at: datetime
+
+
+class ChatPollQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    after: Annotated[int, Field(ge=0)] = 0
+    limit: Annotated[int, Field(ge=1, le=200)] = 100
+    token: Annotated[str, Field(max_length=4096)] | None = None
+
+
+class CustomerChatPage(BaseModel):
+    session_id: str
+    status: SessionStatus
+    messages: list[CustomerChatMessage]
+    last_seq: int = Field(description="pass as ?after= on the next poll")
+
+
+class ChatEndIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class ChatSessionOut(BaseModel):
+    session_id: str
+    case_id: str
+    status: SessionStatus
+    ended_at: datetime | None = None
+    ended_by: Role | None = None
+    transcript_recorded: bool = False
+
+
+# -- agent side ------------------------------------------------------------
+class AgentChatPage(BaseModel):
+    session: ChatSession
+    messages: list[ChatMessage]
+    last_seq: int
+
+
+class AgentSessionPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["ended"]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class ChatSessionList(BaseModel):
+    items: list[ChatSession]
+    next_cursor: str | None = None
+
+
+class ChatListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[str, Field(max_length=2048)] | None = None
+
+
+# -- bot hand-off ----------------------------------------------------------
+class HandoffCustomerIn(HandoffCustomer):
+    """Stricter than the stored model: what a bot may send."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    phone: Phone | None = None
+
+
+class HandoffTurnIn(HandoffTurn):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+
+
+class HandoffIn(Handoff):
+    """The hand-off payload (functions.cases.models.Handoff), validated strictly."""
+
+    conversation_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/@-]+$")]
+    customer: HandoffCustomerIn
+    transcript: Annotated[list[HandoffTurnIn], Field(min_length=1, max_length=500)]  # type: ignore[assignment]
+    fixes_attempted: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]] = (
+        Field(default_factory=list, max_length=50)
+    )
+    language: Language | None = None
+
+    @field_validator("transcript")
+    @classmethod
+    def _fits(cls, turns: list[HandoffTurnIn]) -> list[HandoffTurnIn]:
+        if sum(len(t.text.encode()) for t in turns) > MAX_HANDOFF_TRANSCRIPT_BYTES:
+            raise ValueError(
+                f"transcript text is larger than {MAX_HANDOFF_TRANSCRIPT_BYTES} bytes in total; send the latest turns"
+            )
+        return turns
+
+    def stored(self) -> Handoff:
+        return Handoff.model_validate(self.model_dump(mode="json"))
+
+
+class HandoffOut(BaseModel):
+    case: Case
+    session: ChatSessionOut
+    customer_token: str = Field(description="chat-session token for the customer's widget to continue in the session")
+    replayed: bool = False

@@ -1,0 +1,260 @@
+"""DynamoDB access for chat sessions (single table).
+
+Items:
+  CHAT#{id} / #META                  the session     GSI1 CHATS#active / {created_at}#{id} while active
+  CHAT#{id} / MSG#{seq:08d}          one turn, seq 1, 2, 3 ... without gaps
+  CHAT#{id} / CMID#{role}#{client}   client message id -> seq (a retried send is stored once)
+Messages carry ``expires_at`` (TTL) = written + retention; the session gets it when it ends. The
+transcript is copied onto the case when the session ends, so the chat items may expire.
+
+Appending a turn is one transaction: bump ``last_seq`` on the session only if it is still at the
+value read and the session is active, put the turn, and claim the client message id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from functions.channels.chat.models import ChatMessage, ChatSession, Role
+from functions.core import dynamo
+from functions.core.errors import Conflict, NotFound
+from functions.core.timeutil import iso
+
+ACTIVE = "CHATS#active"
+
+
+def session_pk(session_id: str) -> str:
+    return f"CHAT#{session_id}"
+
+
+def _msg_sk(seq: int) -> str:
+    return f"MSG#{seq:08d}"
+
+
+def _cmid_sk(role: str, client_message_id: str) -> str:
+    return f"CMID#{role}#{client_message_id}"
+
+
+def session_item(session: ChatSession, retention_seconds: int) -> dict[str, Any]:
+    data = session.model_dump(mode="json")
+    item: dict[str, Any] = {"PK": session_pk(session.session_id), "SK": "#META", "type": "chat_session", **data}
+    if session.status == "active":
+        item["GSI1PK"] = ACTIVE
+        item["GSI1SK"] = f"{data['created_at']}#{session.session_id}"
+    elif session.ended_at is not None:
+        item["expires_at"] = int((session.ended_at + timedelta(seconds=retention_seconds)).timestamp())
+    return dynamo.to_item(item)
+
+
+class ChatStore:
+    def __init__(self, table: Any | None = None, retention_seconds: int = 90 * 24 * 3600) -> None:
+        self._table = table
+        self.retention_seconds = retention_seconds
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = dynamo.table()
+        return self._table
+
+    # -- sessions ----------------------------------------------------------
+    def create(self, session: ChatSession) -> None:
+        try:
+            self.table.put_item(
+                Item=session_item(session, self.retention_seconds), ConditionExpression="attribute_not_exists(PK)"
+            )
+        except Exception as exc:
+            if dynamo.is_conditional_failure(exc):
+                raise Conflict(f"chat session {session.session_id} already exists") from exc
+            raise
+
+    def find(self, session_id: str) -> ChatSession | None:
+        item = self.table.get_item(Key={"PK": session_pk(session_id), "SK": "#META"}, ConsistentRead=True).get("Item")
+        return ChatSession.model_validate(dynamo.strip_keys(dynamo.from_item(item))) if item else None
+
+    def get(self, session_id: str) -> ChatSession:
+        session = self.find(session_id)
+        if session is None:
+            raise NotFound("chat session", session_id)
+        return session
+
+    def active(self, limit: int = 50, cursor: str | None = None) -> tuple[list[ChatSession], str | None]:
+        """Active sessions, longest waiting first."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": Key("GSI1PK").eq(ACTIVE),
+            "Limit": limit,
+        }
+        start = dynamo.decode_cursor(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        resp = self.table.query(**kwargs)
+        items = [ChatSession.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
+        return items, dynamo.encode_cursor(resp.get("LastEvaluatedKey"))
+
+    def end(self, session_id: str, *, by: Role, reason: str | None, at: datetime) -> tuple[ChatSession, bool]:
+        """End an active session. Returns (session, True), or (session, False) when it had already ended."""
+        stamp = iso(at)
+        try:
+            resp = self.table.update_item(
+                Key={"PK": session_pk(session_id), "SK": "#META"},
+                UpdateExpression=(
+                    "SET #s = :ended, ended_at = :at, ended_by = :by, end_reason = :reason, updated_at = :at, "
+                    "expires_at = :exp REMOVE GSI1PK, GSI1SK"
+                ),
+                ConditionExpression="attribute_exists(PK) AND #s = :active",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":ended": "ended",
+                    ":active": "active",
+                    ":at": stamp,
+                    ":by": by,
+                    ":reason": reason,
+                    ":exp": int((at + timedelta(seconds=self.retention_seconds)).timestamp()),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except Exception as exc:
+            if not dynamo.is_conditional_failure(exc):
+                raise
+            return self.get(session_id), False
+        return ChatSession.model_validate(dynamo.strip_keys(dynamo.from_item(resp["Attributes"]))), True
+
+    def mark_transcript_recorded(self, session_id: str) -> None:
+        self.table.update_item(
+            Key={"PK": session_pk(session_id), "SK": "#META"},
+            UpdateExpression="SET transcript_recorded = :t",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues={":t": True},
+        )
+
+    # -- messages ----------------------------------------------------------
+    def by_client_id(self, session_id: str, role: str, client_message_id: str) -> ChatMessage | None:
+        ptr = self.table.get_item(
+            Key={"PK": session_pk(session_id), "SK": _cmid_sk(role, client_message_id)}, ConsistentRead=True
+        ).get("Item")
+        if not ptr:
+            return None
+        item = self.table.get_item(
+            Key={"PK": session_pk(session_id), "SK": _msg_sk(int(ptr["seq"]))}, ConsistentRead=True
+        ).get("Item")
+        return ChatMessage.model_validate(dynamo.strip_keys(dynamo.from_item(item))) if item else None
+
+    def append(
+        self,
+        session_id: str,
+        *,
+        role: Role,
+        client_message_id: str,
+        text: str,
+        at: datetime,
+        author_id: str | None = None,
+        author_name: str | None = None,
+        max_messages: int = 2000,
+        attempts: int = 8,
+    ) -> tuple[ChatMessage, bool]:
+        """Append a turn. Returns (message, True), or (the earlier message, False) for a retried client id.
+
+        Raises Conflict when the session has ended or is full, NotFound when there is no such session.
+        """
+        existing = self.by_client_id(session_id, role, client_message_id)
+        if existing is not None:
+            return existing, False
+        name = self.table.name
+        for _ in range(attempts):
+            session = self.get(session_id)
+            if session.status != "active":
+                raise Conflict(f"chat session {session_id} has ended; start a new one")
+            if session.last_seq >= max_messages:
+                raise Conflict(f"chat session {session_id} is full ({max_messages} messages); start a new one")
+            seq = session.last_seq + 1
+            message = ChatMessage(
+                session_id=session_id,
+                seq=seq,
+                client_message_id=client_message_id,
+                role=role,
+                author_id=author_id,
+                author_name=author_name,
+                text=text,
+                at=at,
+            )
+            expires = int((at + timedelta(seconds=self.retention_seconds)).timestamp())
+            pk = session_pk(session_id)
+            ops = [
+                {
+                    "Update": {
+                        "TableName": name,
+                        "Key": {"PK": pk, "SK": "#META"},
+                        "UpdateExpression": "SET last_seq = :seq, last_message_at = :at, updated_at = :at",
+                        "ConditionExpression": "last_seq = :prev AND #s = :active",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {
+                            ":seq": seq,
+                            ":prev": seq - 1,
+                            ":at": iso(at),
+                            ":active": "active",
+                        },
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": name,
+                        "Item": dynamo.to_item(
+                            {
+                                "PK": pk,
+                                "SK": _msg_sk(seq),
+                                "type": "chat_message",
+                                "expires_at": expires,
+                                **message.model_dump(mode="json"),
+                            }
+                        ),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": name,
+                        "Item": {
+                            "PK": pk,
+                            "SK": _cmid_sk(role, client_message_id),
+                            "type": "chat_client_id",
+                            "seq": seq,
+                            "expires_at": expires,
+                        },
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+            ]
+            try:
+                self.table.meta.client.transact_write_items(TransactItems=ops)
+            except Exception as exc:
+                if not dynamo.is_conditional_failure(exc):
+                    raise
+                reasons = dynamo.cancellation_reasons(exc)
+                if len(reasons) == 3 and reasons[2] == "ConditionalCheckFailed":
+                    earlier = self.by_client_id(session_id, role, client_message_id)
+                    if earlier is not None:
+                        return earlier, False
+                continue  # another turn got this seq (or the session ended): read again
+            return message, True
+        raise Conflict(f"chat session {session_id} is too busy; try again")
+
+    def messages(self, session_id: str, after: int = 0, limit: int = 100) -> list[ChatMessage]:
+        resp = self.table.query(
+            KeyConditionExpression=Key("PK").eq(session_pk(session_id))
+            & Key("SK").between(_msg_sk(after + 1), _msg_sk(99_999_999)),
+            Limit=limit,
+            ConsistentRead=True,
+        )
+        return [ChatMessage.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
+
+    def all_messages(self, session_id: str, page_size: int = 200) -> list[ChatMessage]:
+        out: list[ChatMessage] = []
+        while True:
+            page = self.messages(session_id, after=out[-1].seq if out else 0, limit=page_size)
+            out += page
+            if len(page) < page_size:
+                return out

@@ -1,0 +1,123 @@
+"""Unwrap what the inbound-mail queue delivers into "where is the raw mail". Pure.
+
+Shapes accepted (see ../shared/data/events):
+* SQS body = SNS envelope whose Message is an SES notification (S3 action: bucket/key;
+  SNS action: ``content``, UTF-8 or Base64),
+* SQS body = the SES notification itself, or a Lambda-style ``{"Records": [{"ses": ...}]}``,
+* SQS body = an S3 event (``ObjectCreated`` for the inbound prefix), directly or inside SNS.
+Anything else is ``Unreadable`` with a reason (the caller quarantines it).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+
+@dataclass(frozen=True)
+class RawContent:
+    raw: bytes
+    origin: str
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    key: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    reason: str
+
+
+Item = RawContent | S3Location | Unreadable
+
+
+def _decode_content(content: str, encoding: str | None) -> bytes:
+    if (encoding or "").upper() == "BASE64" or (
+        encoding is None and "\n" not in content[:200] and ":" not in content[:100]
+    ):
+        try:
+            return base64.b64decode(content, validate=False)
+        except (binascii.Error, ValueError):
+            pass
+    return content.encode("utf-8", errors="surrogateescape")
+
+
+def from_ses_notification(note: dict[str, Any], origin: str) -> Item:
+    receipt = note.get("receipt") or {}
+    action = receipt.get("action") or {}
+    content = note.get("content")
+    if isinstance(content, str) and content:
+        return RawContent(_decode_content(content, action.get("encoding")), f"{origin}/ses-content")
+    if action.get("type") == "S3" and action.get("bucketName") and action.get("objectKey"):
+        prefix = action.get("objectKeyPrefix") or ""
+        key = action["objectKey"]
+        if prefix and not key.startswith(prefix):
+            key = prefix + key
+        return S3Location(action["bucketName"], key, f"{origin}/ses-s3")
+    return Unreadable(
+        f"SES notification (action {action.get('type') or 'unknown'}) carries neither the content nor an S3 location"
+    )
+
+
+def from_s3_record(record: dict[str, Any], origin: str, inbound_prefix: str) -> Item:
+    name = record.get("eventName") or ""
+    s3 = record.get("s3") or {}
+    bucket = (s3.get("bucket") or {}).get("name")
+    key = (s3.get("object") or {}).get("key")
+    if not name.startswith("ObjectCreated") and not name.startswith("s3:ObjectCreated"):
+        return Unreadable(f"S3 event {name or '(no name)'} is not an object creation")
+    if not bucket or not key:
+        return Unreadable("S3 event without bucket or key")
+    key = unquote_plus(key)
+    if not key.startswith(inbound_prefix):
+        return Unreadable(f"S3 object outside the inbound prefix {inbound_prefix!r}")
+    return S3Location(bucket, key, f"{origin}/s3")
+
+
+def unwrap(body: Any, inbound_prefix: str, origin: str = "sqs", depth: int = 0) -> list[Item]:
+    """Everything one queue message body points at (an S3 event may hold several records)."""
+    if depth > 4:
+        return [Unreadable("nested too deeply")]
+    if isinstance(body, (bytes, bytearray)):
+        body = body.decode("utf-8", errors="replace")
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return [Unreadable("message body is not JSON")]
+    if not isinstance(body, dict):
+        return [Unreadable("message body is not a JSON object")]
+    # SNS envelope
+    if body.get("Type") == "Notification" and isinstance(body.get("Message"), str):
+        return unwrap(body["Message"], inbound_prefix, f"{origin}/sns", depth + 1)
+    # SES notification as SNS/S3 actions publish it
+    if "receipt" in body and "mail" in body:
+        return [from_ses_notification(body, origin)]
+    if body.get("notificationType") in ("Bounce", "Complaint", "Delivery"):
+        return [Unreadable(f"SES {body['notificationType']} notification on the inbound queue")]
+    records = body.get("Records")
+    if isinstance(records, list) and records:
+        out: list[Item] = []
+        for rec in records:
+            if not isinstance(rec, dict):
+                out.append(Unreadable("record is not an object"))
+            elif "ses" in rec:
+                out.append(from_ses_notification(rec["ses"], f"{origin}/lambda-ses"))
+            elif rec.get("eventSource") == "aws:s3" or "s3" in rec:
+                out.append(from_s3_record(rec, origin, inbound_prefix))
+            elif "Sns" in rec:
+                out += unwrap((rec["Sns"] or {}).get("Message", ""), inbound_prefix, f"{origin}/sns", depth + 1)
+            else:
+                out.append(Unreadable("record is neither SES, S3 nor SNS"))
+        return out
+    if body.get("Event") == "s3:TestEvent":
+        return [Unreadable("S3 test event")]
+    return [Unreadable("not an SES notification, an SNS envelope or an S3 event")]

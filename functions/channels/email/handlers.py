@@ -1,0 +1,72 @@
+"""Chalice entry points of the email channel: the inbound-mail queue and the agents' inbound API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from functions.channels.email.models import InboundPage, InboundQuery, Outcome, ReplayResult
+from functions.core import resources
+from functions.core.http import Agent, route
+from functions.core.logs import logger
+from functions.core.settings import get_settings
+
+bp = Blueprint(__name__)
+TAGS = ("inbound mail",)
+
+
+class BatchIncomplete(Exception):
+    """Some records failed for a transient reason: the whole batch is retried (intake is idempotent)."""
+
+
+def _services() -> Any:
+    from functions.channels.email.intake import default_services  # noqa: PLC0415
+
+    return default_services()
+
+
+@bp.on_sqs_message(queue=get_settings().name(resources.INBOUND_MAIL_QUEUE.logical), batch_size=5)
+def handle_inbound_mail(event: Any) -> dict[str, Any]:
+    """SES -> S3 + SNS -> SQS: each record becomes a case interaction, a suppression or a quarantine."""
+    from functions.channels.email.intake import ingest_queue_body  # noqa: PLC0415
+
+    services = _services()
+    failed: list[str] = []
+    outcomes: list[str] = []
+    for record in event:
+        ident = record.to_dict().get("messageId", "?")
+        try:
+            outcomes += [o.outcome.value for o in ingest_queue_body(record.body, services)]
+        except Exception as exc:  # noqa: BLE001 - AWS failure: retry this record
+            logger().exception(
+                "inbound record failed; will be retried",
+                extra={"sqs_message_id": ident, "error_type": type(exc).__name__},
+            )
+            failed.append(ident)
+    if failed:
+        # Chalice's event source mapping does not enable ReportBatchItemFailures, so a
+        # partial-failure response would delete the failed records: fail the batch instead.
+        raise BatchIncomplete(f"{len(failed)} of the records failed: {', '.join(failed)}")
+    return {"processed": len(outcomes), "outcomes": outcomes}
+
+
+@route(bp, "/inbound", "GET", query=InboundQuery, response=InboundPage, tags=TAGS)
+def list_inbound(request: Any, *, agent: Agent, query: InboundQuery) -> InboundPage:
+    """The inbound mail log, newest first (every mail received and what became of it)."""
+    return _services().log.list(None, limit=query.limit, cursor=query.cursor)
+
+
+@route(bp, "/inbound/quarantine", "GET", query=InboundQuery, response=InboundPage, tags=TAGS)
+def list_quarantine(request: Any, *, agent: Agent, query: InboundQuery) -> InboundPage:
+    """Mail that could not be processed, with the reason, newest first."""
+    return _services().log.list(Outcome.QUARANTINED, limit=query.limit, cursor=query.cursor)
+
+
+@route(bp, "/inbound/quarantine/{inbound_id}/replay", "POST", response=ReplayResult, tags=TAGS, errors_=(404, 409))
+def replay_quarantined(request: Any, inbound_id: str, *, agent: Agent) -> ReplayResult:
+    """Run a quarantined mail through intake again (after a fix); returns the new outcome(s)."""
+    from functions.channels.email.intake import replay  # noqa: PLC0415
+
+    outcomes = replay(inbound_id, _services())
+    return ReplayResult(items=outcomes)

@@ -1,0 +1,125 @@
+"""S3 (raw mail, quarantine, attachments) and the DynamoDB inbound log. The only I/O of intake.
+
+Inbound log items (single table):
+  INBOUND#{id} / #LOG    GSI1 INBOUND#{outcome} / {received_at}#{id}    GSI2 INBOUND / {received_at}#{id}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from functions.channels.email.models import InboundPage, InboundRecord, Outcome
+from functions.core import aws, dynamo, resources
+from functions.core.errors import NotFound
+from functions.core.timeutil import iso
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def inbound_id_for(raw: bytes) -> str:
+    """Stable id of one received mail: the same bytes delivered twice are the same entry."""
+    return "in_" + sha256(raw)[:24]
+
+
+def _safe_key_part(name: str) -> str:
+    name = re.sub(r"[^\w.\- ()\[\]]+", "_", name, flags=re.UNICODE).strip() or "file"
+    return name[:150]
+
+
+class MailStore:
+    """Raw mail and quarantine in the mail bucket; extracted attachments in the attachments bucket."""
+
+    def __init__(self, mail_bucket: str, attachments_bucket: str, s3: Any | None = None) -> None:
+        self.mail_bucket = mail_bucket
+        self.attachments_bucket = attachments_bucket
+        self._s3 = s3
+
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:
+            self._s3 = aws.client("s3")
+        return self._s3
+
+    @staticmethod
+    def raw_key(raw: bytes) -> str:
+        return f"{resources.INBOUND_PREFIX}{sha256(raw)}.eml"
+
+    def put_raw(self, raw: bytes) -> str:
+        key = self.raw_key(raw)
+        self.s3.put_object(Bucket=self.mail_bucket, Key=key, Body=raw, ContentType="message/rfc822")
+        return key
+
+    def get(self, bucket: str, key: str) -> bytes:
+        return bytes(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+    def quarantine(self, inbound_id: str, data: bytes, suffix: str = ".eml") -> str:
+        key = f"{resources.QUARANTINE_PREFIX}{inbound_id}{suffix}"
+        self.s3.put_object(Bucket=self.mail_bucket, Key=key, Body=data)
+        return key
+
+    def put_attachment(self, inbound_id: str, index: int, filename: str, data: bytes, content_type: str) -> str:
+        key = f"email/{inbound_id}/{index:02d}-{_safe_key_part(filename)}"
+        self.s3.put_object(Bucket=self.attachments_bucket, Key=key, Body=data, ContentType=content_type)
+        return key
+
+
+class InboundLog:
+    """Every mail received, with what became of it (created/threaded/suppressed/quarantined/duplicate)."""
+
+    def __init__(self, table: Any | None = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = dynamo.table()
+        return self._table
+
+    @staticmethod
+    def _key(inbound_id: str) -> dict[str, str]:
+        return {"PK": f"INBOUND#{inbound_id}", "SK": "#LOG"}
+
+    def put(self, record: InboundRecord) -> None:
+        data = record.model_dump(mode="json")
+        at = iso(record.received_at)
+        item = {
+            **self._key(record.inbound_id),
+            "type": "inbound",
+            "GSI1PK": f"INBOUND#{record.outcome.value}",
+            "GSI1SK": f"{at}#{record.inbound_id}",
+            "GSI2PK": "INBOUND",
+            "GSI2SK": f"{at}#{record.inbound_id}",
+            **data,
+        }
+        self.table.put_item(Item=dynamo.to_item(item))
+
+    def find(self, inbound_id: str) -> InboundRecord | None:
+        item = self.table.get_item(Key=self._key(inbound_id), ConsistentRead=True).get("Item")
+        return InboundRecord.model_validate(dynamo.strip_keys(dynamo.from_item(item))) if item else None
+
+    def get(self, inbound_id: str) -> InboundRecord:
+        record = self.find(inbound_id)
+        if record is None:
+            raise NotFound("inbound mail", inbound_id)
+        return record
+
+    def list(self, outcome: Outcome | None = None, limit: int = 50, cursor: str | None = None) -> InboundPage:
+        index, pk = ("GSI1", f"INBOUND#{outcome.value}") if outcome else ("GSI2", "INBOUND")
+        kwargs: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": Key(f"{index}PK").eq(pk),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        start = dynamo.decode_cursor(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        resp = self.table.query(**kwargs)
+        items = [InboundRecord.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
+        return InboundPage(items=items, next_cursor=dynamo.encode_cursor(resp.get("LastEvaluatedKey")))

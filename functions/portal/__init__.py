@@ -1,0 +1,1 @@
+"""Customer portal: customers follow their own case through a signed, expiring link."""

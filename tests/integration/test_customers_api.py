@@ -1,0 +1,81 @@
+"""Customers, contacts and install base through the agents' API."""
+
+from __future__ import annotations
+
+import json
+
+
+def _customer(cid: str, email: str, **over) -> dict:
+    body = {
+        "customer_id": cid,
+        "name": f"{cid} GmbH",
+        "region": "eu-central",
+        "tier": "premium",
+        "language": "de",
+        "email_domains": [f"{cid}.example"],
+        "contacts": [{"name": "Anna", "email": email, "phone": "+4930123456"}],
+        "install_base": [{"product": "px-200", "model": "px-200a", "batch": "L2403", "since": "2024-03-01"}],
+    }
+    body.update(over)
+    return body
+
+
+def test_a_customer_round_trips_with_contacts_and_install_base(client, agent_headers):
+    resp = client.http.post(
+        "/customers", headers=agent_headers, body=json.dumps(_customer("nordwerk", "anna@nordwerk.example"))
+    )
+    assert resp.status_code == 201, resp.body
+    got = client.http.get("/customers/nordwerk", headers=agent_headers).json_body
+    assert got["install_base"][0]["batch"] == "L2403"
+    assert got["contacts"][0]["email"] == "anna@nordwerk.example"
+
+
+def test_an_email_of_another_customer_is_refused_and_leaves_nothing_behind(client, agent_headers):
+    from functions.composition import customer_store
+
+    client.http.post("/customers", headers=agent_headers, body=json.dumps(_customer("acme", "ops@acme.example")))
+    # Given a new customer whose first contact is free but whose second is acme's...
+    body = _customer("globex", "kim@globex.example")
+    body["contacts"].append({"email": "ops@acme.example"})
+    resp = client.http.post("/customers", headers=agent_headers, body=json.dumps(body))
+    assert resp.status_code == 409
+    # ...nothing of globex was kept: its free address and domain are not claimed.
+    assert customer_store().contact_by_email("kim@globex.example") is None
+    assert customer_store().customer_by_domain("globex.example") is None
+    assert customer_store().contact_by_email("ops@acme.example").customer_id == "acme"
+
+
+def test_changing_a_contacts_phone_keeps_their_email_resolvable(client, agent_headers):
+    from functions.composition import customer_store
+
+    client.http.post(
+        "/customers", headers=agent_headers, body=json.dumps(_customer("nordwerk", "anna@nordwerk.example"))
+    )
+    body = _customer("nordwerk", "anna@nordwerk.example")
+    body["contacts"][0]["phone"] = "+4930999999"
+    assert client.http.put("/customers/nordwerk", headers=agent_headers, body=json.dumps(body)).status_code == 200
+    ref = customer_store().contact_by_email("anna@nordwerk.example")
+    assert ref is not None and ref.phone == "+4930999999"
+    assert customer_store().contact_by_phone("+4930123456") is None
+
+
+def test_owners_of_a_batch_are_found_through_the_install_base(client, agent_headers):
+    from functions.composition import customer_store
+
+    client.http.post(
+        "/customers", headers=agent_headers, body=json.dumps(_customer("nordwerk", "anna@nordwerk.example"))
+    )
+    other = _customer(
+        "acme", "ops@acme.example", install_base=[{"product": "px-200", "model": "px-200a", "batch": "L2501"}]
+    )
+    client.http.post("/customers", headers=agent_headers, body=json.dumps(other))
+    owners = customer_store().owners_of("px-200", "px-200a", "L2403")
+    assert [o["customer_id"] for o in owners] == ["nordwerk"]
+
+
+def test_body_and_path_ids_must_agree(client, agent_headers):
+    resp = client.http.put(
+        "/customers/other", headers=agent_headers, body=json.dumps(_customer("nordwerk", "a@nordwerk.example"))
+    )
+    assert resp.status_code == 400
+    assert "does not match" in resp.json_body["error"]["message"]

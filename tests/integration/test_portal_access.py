@@ -1,0 +1,272 @@
+"""Customer portal: customers follow and answer their own case through a signed link."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+JSON = {"Content-Type": "application/json"}
+
+
+def _open(client, email="ann@example.org", name="Ann Example", subject="Printer jams on page 2"):
+    body = {"name": name, "email": email, "subject": subject, "description": "It jams on every second page."}
+    resp = client.http.post("/web/cases", headers=JSON, body=json.dumps(body))
+    assert resp.status_code == 201, resp.body
+    url = urlparse(resp.json_body["portal_url"])
+    return resp.json_body["case_id"], parse_qs(url.query)["token"][0]
+
+
+def _read(client, case_id, token):
+    return client.http.get(f"/portal/cases/{case_id}?token={token}")
+
+
+def _reply(client, case_id, token, body="Still jamming, any news?", **extra):
+    return client.http.post(
+        f"/portal/cases/{case_id}/replies",
+        headers={**JSON, "Authorization": f"Bearer {token}"},
+        body=json.dumps({"body": body, **extra}),
+    )
+
+
+def _old_token(monkeypatch, case_id, email, age_seconds):
+    from itsdangerous.timed import TimestampSigner
+
+    from functions.portal.links import case_token
+
+    with monkeypatch.context() as m:
+        m.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - age_seconds)
+        return case_token(case_id, email)
+
+
+def test_the_customer_sees_their_case_and_message(client):
+    case_id, token = _open(client)
+
+    resp = _read(client, case_id, token)
+
+    assert resp.status_code == 200
+    assert resp.json_body["status"] == "received"
+    kinds = [e["kind"] for e in resp.json_body["timeline"]]
+    assert kinds[:2] == ["created", "message_in"]
+    assert set(kinds[2:]) <= {"auto_reply"}  # the acknowledgement mail, when the email channel sent one
+    assert resp.json_body["timeline"][1]["body"] == "It jams on every second page."
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_token_also_works_as_a_bearer_header(client):
+    case_id, token = _open(client)
+
+    resp = client.http.get(f"/portal/cases/{case_id}", headers={"Authorization": f"Bearer {token}"})
+
+    assert resp.status_code == 200
+
+
+def test_internal_notes_and_agent_only_fields_are_not_shown(client, agent_headers):
+    case_id, token = _open(client)
+    client.http.post(f"/cases/{case_id}/notes", headers=agent_headers, body=json.dumps({"body": "VIP, handle gently"}))
+    client.http.patch(
+        f"/cases/{case_id}",
+        headers={**agent_headers, "X-Agent-Id": "alice"},
+        body=json.dumps({"assignee": "alice", "priority": "high"}),
+    )
+
+    resp = _read(client, case_id, token)
+
+    raw = json.dumps(resp.json_body)
+    assert "VIP" not in raw and "alice" not in raw
+    for hidden in ("assignee", "priority", "customer_id", "tags", "context", "version"):
+        assert hidden not in resp.json_body
+    assert {e["kind"] for e in resp.json_body["timeline"]} <= {"created", "message_in", "status_changed", "auto_reply"}
+
+
+def test_a_reply_lands_on_the_case_for_the_agent(client, agent_headers):
+    case_id, token = _open(client)
+
+    resp = _reply(client, case_id, token)
+
+    assert resp.status_code == 201
+    timeline = client.http.get(f"/cases/{case_id}", headers=agent_headers).json_body["timeline"]
+    assert timeline[-1]["kind"] == "message_in"
+    assert timeline[-1]["message"]["body_text"] == "Still jamming, any news?"
+    assert timeline[-1]["actor"]["type"] == "customer"
+
+
+def test_a_reply_reopens_a_case_waiting_on_the_customer(client, agent_headers):
+    case_id, token = _open(client)
+    client.http.patch(f"/cases/{case_id}", headers=agent_headers, body=json.dumps({"status": "pending_customer"}))
+
+    resp = _reply(client, case_id, token)
+
+    assert resp.json_body["status"] == "in_progress"
+    assert client.http.get(f"/cases/{case_id}", headers=agent_headers).json_body["status"] == "open"
+
+
+def test_a_reply_reopens_a_resolved_case(client, agent_headers):
+    case_id, token = _open(client)
+    client.http.patch(f"/cases/{case_id}", headers=agent_headers, body=json.dumps({"status": "resolved"}))
+
+    _reply(client, case_id, token)
+
+    assert client.http.get(f"/cases/{case_id}", headers=agent_headers).json_body["status"] == "open"
+
+
+def test_a_reply_to_a_closed_case_is_a_409(client, agent_headers):
+    case_id, token = _open(client)
+    client.http.patch(f"/cases/{case_id}", headers=agent_headers, body=json.dumps({"status": "closed"}))
+
+    resp = _reply(client, case_id, token)
+
+    assert resp.status_code == 409
+
+
+def test_a_retried_reply_with_the_same_client_id_is_recorded_once(client, agent_headers):
+    case_id, token = _open(client)
+
+    first = _reply(client, case_id, token, client_message_id="m-1")
+    second = _reply(client, case_id, token, client_message_id="m-1")
+
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.json_body["duplicate"] is True
+    timeline = client.http.get(f"/cases/{case_id}", headers=agent_headers).json_body["timeline"]
+    assert [e["kind"] for e in timeline].count("message_in") == 2  # the form and one reply
+
+
+def test_an_empty_reply_is_a_400_naming_the_body(client):
+    case_id, token = _open(client)
+
+    resp = _reply(client, case_id, token, body="   ")
+
+    assert resp.status_code == 400
+    assert resp.json_body["error"]["fields"][0]["field"] == "body"
+
+
+def test_one_customer_cannot_read_another_customers_case(client):
+    case_a, _ = _open(client, email="ann@example.org")
+    _, token_b = _open(client, email="bob@example.net", name="Bob")
+
+    resp = _read(client, case_a, token_b)
+
+    assert resp.status_code == 403
+    assert "another case" in resp.json_body["error"]["message"]
+
+
+def test_one_customer_cannot_write_on_another_customers_case(client, agent_headers):
+    case_a, _ = _open(client, email="ann@example.org")
+    _, token_b = _open(client, email="bob@example.net", name="Bob")
+
+    resp = _reply(client, case_a, token_b, body="I am not Ann")
+
+    assert resp.status_code == 403
+    timeline = client.http.get(f"/cases/{case_a}", headers=agent_headers).json_body["timeline"]
+    assert "I am not Ann" not in json.dumps(timeline)
+
+
+def test_a_link_for_another_address_on_the_same_case_is_refused(client):
+    from functions.portal.links import case_token
+
+    case_id, _ = _open(client, email="ann@example.org")
+
+    resp = _read(client, case_id, case_token(case_id, "mallory@example.com"))
+
+    assert resp.status_code == 403
+
+
+def test_a_link_minted_by_the_email_channel_opens_the_case(client):
+    from functions.channels.email.intake import portal_link
+
+    case_id, _ = _open(client)
+
+    token = portal_link(case_id, "Ann@Example.org").split("token=", 1)[1]
+
+    assert _read(client, case_id, token).status_code == 200
+
+
+def test_an_expired_link_is_a_403_saying_so(client, monkeypatch):
+    case_id, _ = _open(client)
+    token = _old_token(monkeypatch, case_id, "ann@example.org", age_seconds=31 * 24 * 3600)
+
+    resp = _read(client, case_id, token)
+
+    assert resp.status_code == 403
+    assert "expired" in resp.json_body["error"]["message"]
+
+
+def test_a_tampered_link_is_a_401(client):
+    case_id, token = _open(client)
+    tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+
+    resp = _read(client, case_id, tampered)
+
+    assert resp.status_code == 401
+
+
+def test_a_token_minted_for_another_purpose_is_a_401(client):
+    from functions.core.signing import sign
+
+    case_id, _ = _open(client)
+
+    resp = _read(client, case_id, sign("chat-session", {"case_id": case_id, "email": "ann@example.org"}))
+
+    assert resp.status_code == 401
+
+
+def test_no_token_is_a_401(client):
+    case_id, _ = _open(client)
+
+    assert client.http.get(f"/portal/cases/{case_id}").status_code == 401
+
+
+def _link_log():
+    from functions.portal.store import LinkRequestLog
+
+    return LinkRequestLog().on_day(datetime.now(UTC).strftime("%Y-%m-%d"))
+
+
+@pytest.mark.parametrize(
+    ("case_of", "email", "matched"),
+    [("real", "ann@example.org", True), ("real", "eve@example.org", False), ("none", "ann@example.org", False)],
+)
+def test_a_link_request_is_always_202_and_recorded(client, case_of, email, matched):
+    case_id, _ = _open(client)
+    asked = case_id if case_of == "real" else "CB-999999"
+
+    resp = client.http.post("/portal/links", headers=JSON, body=json.dumps({"case_id": asked, "email": email}))
+
+    assert resp.status_code == 202
+    assert resp.json_body["status"] == "accepted"
+    log = _link_log()
+    assert [(r["case_id"], r["matched"]) for r in log] == [(asked, matched)]
+    assert "ann@example.org" not in json.dumps(log)
+
+
+def test_a_matching_link_request_mails_a_fresh_link_when_the_mailer_is_there(client, monkeypatch):
+    sent = []
+
+    class FakeMailer:
+        def send_case_link(self, case, *, to, link, kind):
+            sent.append((case.case_id, to, link, kind))
+            return "<id@test>"
+
+    monkeypatch.setattr("functions.portal.notify.customer_mailer", lambda: FakeMailer())
+    case_id, _ = _open(client)
+
+    client.http.post(
+        "/portal/links", headers=JSON, body=json.dumps({"case_id": case_id.lower(), "email": "ann@example.org"})
+    )
+
+    assert [(c, to, kind) for c, to, _, kind in sent if kind == "portal_link"] == [
+        (case_id, "ann@example.org", "portal_link")
+    ]
+    link = next(link for *_, link, kind in sent if kind == "portal_link")
+    token = parse_qs(urlparse(link).query)["token"][0]
+    assert _read(client, case_id, token).status_code == 200
+
+
+def test_a_malformed_link_request_is_a_400(client):
+    resp = client.http.post("/portal/links", headers=JSON, body=json.dumps({"case_id": "DROP TABLE", "email": "x"}))
+
+    assert resp.status_code == 400
+    assert {f["field"] for f in resp.json_body["error"]["fields"]} == {"case_id", "email"}
