@@ -5,19 +5,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-unit lint format typecheck bench openapi clean
+.PHONY: venv run test test-unit lint format typecheck bench openapi clean synth deploy lint-infra
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml infra/requirements.txt infra/package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet pip==26.2.1  # chalice 1.34 needs pip<26.3
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet -r infra/requirements.txt
+	@if command -v npm >/dev/null; then npm ci --prefix infra --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the CDK CLI and asl-validator are not installed (make deploy and the ASL check need them)"; fi
 	@touch $(STAMP)
 
-run: venv ## run the whole system locally (embedded AWS, API, event delivery)
-	$(BIN)/casebridge local up
+run: venv ## run the whole system locally (embedded AWS, API, event delivery, SMTP inbox); e.g. make run ARGS='--api-port 8080'
+	$(BIN)/casebridge local up $(ARGS)
 
 test: venv ## run every test suite
 	$(BIN)/python -m pytest
@@ -45,3 +48,20 @@ openapi: venv ## regenerate docs/openapi.json from the code
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .local
+
+# Infrastructure (infra/, docs/deploy.md). No AWS credentials or network needed to synthesize:
+# the account and region default to placeholders and nothing is looked up.
+INFRA_ENV := AWS_EC2_METADATA_DISABLED=true CDK_DISABLE_CLI_TELEMETRY=true JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+STAGE ?= dev
+
+synth: venv ## write the CloudFormation templates of every stage to infra/cdk.out/ (cdk-nag must pass)
+	cd infra && $(INFRA_ENV) CDK_OUTDIR=cdk.out ../$(BIN)/python app.py
+	@ls -1 infra/cdk.out/*.template.json
+
+lint-infra: synth ## cfn-lint the synthesized templates; validate every Step Functions definition
+	$(BIN)/cfn-lint --format parseable infra/cdk.out/*.template.json
+	@shopt -s nullglob; files=(stepfunctions/*.asl.json); for f in "$${files[@]}"; do \
+		infra/node_modules/.bin/asl-validator --json-path "$$f" || exit 1; done; echo "asl-validator: $${#files[@]} definition(s) valid"
+
+deploy: venv ## deploy one stage with your AWS credentials: make deploy STAGE=dev (see docs/deploy.md)
+	cd infra && $(INFRA_ENV) node_modules/.bin/cdk deploy -c stage=$(STAGE) $(CDK_ARGS) Casebridge-$(STAGE) --require-approval broadening

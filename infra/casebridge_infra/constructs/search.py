@@ -1,0 +1,121 @@
+"""An OpenSearch domain that only the functions may use.
+
+Access is IAM-signed requests from the roles of functions whose ``Access.search`` is true (the
+domain's resource policy names them, nothing else), plus fine-grained access control with the
+first such role as master user. HTTPS only, TLS 1.2, encrypted at rest and between nodes.
+Sizing (instance type, node count, zone awareness, dedicated masters) comes from the stage.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_opensearchservice as opensearch
+from constructs import Construct
+
+from casebridge_infra.config import SearchSizing
+from casebridge_infra.permissions import SEARCH_ACTIONS
+
+
+class Search(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        prefix: str,
+        sizing: SearchSizing,
+        roles: list[iam.IRole],
+        retain: bool,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, id)
+        if not roles:
+            raise ValueError("the search domain needs at least one function role with search access")
+        stack = Stack.of(self)
+        domain_name = f"{prefix}-search"[:28]
+        removal = RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
+        self.slow_search_logs = logs.LogGroup(
+            self, "SlowSearchLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.slow_index_logs = logs.LogGroup(
+            self, "SlowIndexLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.app_logs = logs.LogGroup(self, "AppLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
+        # Our own resource policy instead of CDK's custom-resource-backed one (no helper Lambda).
+        self.logs_policy = logs.CfnResourcePolicy(
+            self,
+            "LogsPolicy",
+            policy_name=f"{prefix}-opensearch-logs",
+            policy_document=stack.to_json_string(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "es.amazonaws.com"},
+                            "Action": ["logs:PutLogEvents", "logs:CreateLogStream"],
+                            "Resource": [
+                                f"{self.slow_search_logs.log_group_arn}",
+                                f"{self.slow_index_logs.log_group_arn}",
+                                f"{self.app_logs.log_group_arn}",
+                            ],
+                            "Condition": {"StringEquals": {"aws:SourceAccount": stack.account}},
+                        }
+                    ],
+                }
+            ),
+        )
+        domain_arn = stack.format_arn(service="es", resource="domain", resource_name=domain_name)
+        self.domain = opensearch.Domain(
+            self,
+            "Domain",
+            domain_name=domain_name,
+            version=opensearch.EngineVersion.OPENSEARCH_2_19,
+            capacity=opensearch.CapacityConfig(
+                data_nodes=sizing.data_nodes,
+                data_node_instance_type=sizing.instance_type,
+                master_nodes=3 if sizing.dedicated_master_type else None,
+                master_node_instance_type=sizing.dedicated_master_type,
+                multi_az_with_standby_enabled=False,
+            ),
+            ebs=opensearch.EbsOptions(volume_size=sizing.volume_gb, volume_type=ec2.EbsDeviceVolumeType.GP3),
+            zone_awareness=opensearch.ZoneAwarenessConfig(enabled=sizing.zone_awareness, availability_zone_count=2)
+            if sizing.zone_awareness
+            else None,
+            enforce_https=True,
+            tls_security_policy=opensearch.TLSSecurityPolicy.TLS_1_2,
+            node_to_node_encryption=True,
+            encryption_at_rest=opensearch.EncryptionAtRestOptions(enabled=True),
+            fine_grained_access_control=opensearch.AdvancedSecurityOptions(master_user_arn=roles[0].role_arn),
+            logging=opensearch.LoggingOptions(
+                slow_search_log_enabled=True,
+                slow_search_log_group=self.slow_search_logs,
+                slow_index_log_enabled=True,
+                slow_index_log_group=self.slow_index_logs,
+                app_log_enabled=True,
+                app_log_group=self.app_logs,
+            ),
+            suppress_logs_resource_policy=True,
+            enable_version_upgrade=True,
+            removal_policy=removal,
+        )
+        self.domain.node.add_dependency(self.logs_policy)
+        # The resource policy goes on the L1 domain: the L2 ``access_policies`` would apply it
+        # through a custom resource (an extra Lambda function with broad rights).
+        cfn_domain: opensearch.CfnDomain = self.domain.node.default_child  # type: ignore[assignment]
+        cfn_domain.access_policies = iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    sid="FunctionsOnly",
+                    principals=[iam.ArnPrincipal(r.role_arn) for r in roles],
+                    actions=list(SEARCH_ACTIONS),
+                    resources=[domain_arn, f"{domain_arn}/*"],
+                )
+            ]
+        ).to_json()
+        self.domain_arn = domain_arn
+        self.domain_name = domain_name
+        self.endpoint = self.domain.domain_endpoint

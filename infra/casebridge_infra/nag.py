@@ -1,0 +1,106 @@
+"""cdk-nag AwsSolutions findings we accept, each on the narrowest construct, each with its reason.
+
+Everything not acknowledged here fails ``cdk synth`` (and so ``make synth`` and the tests).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import Acknowledgment, Stack, Validations
+from constructs import IConstruct
+
+from casebridge_infra.permissions import FUNCTIONS
+
+if TYPE_CHECKING:
+    from casebridge_infra.stack import CasebridgeStack
+
+
+def ack(scope: IConstruct, rule: str, reason: str) -> None:
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions::AwsSolutions-{rule}", reason=reason))
+
+
+def _ref(stack: Stack, construct: IConstruct) -> str:
+    return stack.get_logical_id(construct.node.default_child)  # type: ignore[arg-type]
+
+
+def suppress(stack: CasebridgeStack) -> None:
+    # --- Function roles: object-level S3 grants and KMS data keys are wildcards by nature.
+    for name, access in FUNCTIONS.items():
+        role = stack.function_roles.roles[name]
+        for logical, _mode in access.buckets:
+            bucket = stack.storage.buckets[logical]
+            ack(
+                role,
+                f"IAM5[Resource::<{_ref(stack, bucket)}.Arn>/*]",
+                f"{name} reads/writes objects whose keys are generated per message (message id, "
+                "attachment hash); the grant is limited to GetObject/PutObject in this one bucket.",
+            )
+        if access.publish:
+            ack(
+                role,
+                "IAM5[Action::kms:GenerateDataKey*]",
+                "Publishing to an SSE-KMS topic needs GenerateDataKey (and its WithoutPlaintext "
+                "variant) on the one topic key; CDK's Topic.grant_publish scopes it to that key.",
+            )
+        if access.search and stack.search is not None:
+            ack(
+                role,
+                f"IAM5[Resource::{_unresolved_domain_arn(stack)}/*]",
+                "OpenSearch REST paths (index names, _doc ids) live under the domain ARN; access is "
+                "further limited by fine-grained access control inside the domain.",
+            )
+
+    # --- Signing secret.
+    ack(
+        stack.signing_secret,
+        "SMG4",
+        "Rotating the HMAC key would invalidate every customer link already sent (30-day links). "
+        "Rotate by hand with an overlap procedure (docs/deploy.md), not on a schedule.",
+    )
+
+    # --- Cognito.
+    ack(
+        stack.identity.user_pool,
+        "COG8",
+        "The Plus feature plan (threat protection) costs per active user; MFA (TOTP) is required "
+        "and self sign-up is off, as agents are invited. Teams can enable Plus in the console.",
+    )
+
+    # --- OpenSearch.
+    if stack.search is not None:
+        domain = stack.search.domain
+        ack(
+            domain,
+            "OS1",
+            "The functions run outside a VPC (no NAT cost, faster cold starts); the domain accepts only "
+            "SigV4-signed requests from the functions' roles (resource policy) and enforces "
+            "fine-grained access control, HTTPS and TLS 1.2.",
+        )
+        ack(
+            domain,
+            "OS3",
+            "Access is restricted by IAM principal (the function roles), which is stronger than an IP "
+            "allowlist for Lambda functions whose addresses change.",
+        )
+        sizing = stack.config.search
+        if not sizing.dedicated_master_type:
+            ack(
+                domain,
+                "OS4",
+                f"Stage {stack.config.name} runs {sizing.data_nodes} data node(s): dedicated masters "
+                "(3 more instances) pay off from larger clusters; set search.dedicated_master_type "
+                "in infra/stages.json to add them.",
+            )
+        if not sizing.zone_awareness:
+            ack(
+                domain,
+                "OS7",
+                f"Stage {stack.config.name} is a single-node development domain; the index can be "
+                "rebuilt from DynamoDB (the system of record). prod enables zone awareness.",
+            )
+
+
+def _unresolved_domain_arn(stack: CasebridgeStack) -> str:
+    assert stack.search is not None
+    return f"arn:<AWS::Partition>:es:{stack.region}:{stack.account}:domain/{stack.search.domain_name}"

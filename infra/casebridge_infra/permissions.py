@@ -1,0 +1,93 @@
+"""What each Lambda function of the Chalice app may touch: the one place to review IAM.
+
+Every function Chalice packages (the API handler, each event handler, each scheduled job) must
+have an entry here; synthesis fails for a function without one, so a new handler cannot ship
+with permissions nobody decided. The ``api`` construct turns each entry into its own IAM role
+with exactly these actions on exactly these resources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+TableAccess = Literal["none", "read", "read_write"]
+BucketAccess = Literal["read", "write", "read_write"]
+
+# The DynamoDB actions the stores use (GetItem, Query, BatchGetItem, TransactWriteItems with
+# condition checks, UpdateItem ADD counters, batch_writer). No Scan, no table management.
+TABLE_READ_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+)
+TABLE_WRITE_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
+STREAM_READ_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+QUEUE_CONSUME_ACTIONS = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+)
+SEARCH_ACTIONS = ("es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete")
+
+
+@dataclass(frozen=True)
+class Access:
+    """One function's needs, named by the logical names in functions.core.resources."""
+
+    table: TableAccess = "none"
+    table_stream: bool = False
+    buckets: tuple[tuple[str, BucketAccess], ...] = ()
+    publish: tuple[str, ...] = ()  # topics
+    send: tuple[str, ...] = ()  # queues it sends to
+    consume: tuple[str, ...] = ()  # queues it is triggered by
+    send_mail: bool = False  # SES SendEmail/SendRawEmail from the support address only
+    signing_secret: bool = False  # reads the HMAC secret for customer links
+    search: bool = False  # signed HTTP to the OpenSearch domain
+    start_workflows: tuple[str, ...] = ()  # state machine names (stepfunctions/<name>.asl.json)
+
+
+# Chalice function name -> what it may do. The API handler serves every HTTP route.
+FUNCTIONS: dict[str, Access] = {
+    "api_handler": Access(
+        table="read_write",
+        buckets=(("attachments", "read_write"), ("mail", "read")),
+        publish=("case-events",),
+        send_mail=True,
+        signing_secret=True,
+        search=True,
+    ),
+    # SES -> S3 + SNS -> SQS intake (functions/channels/email/handlers.py): reads the raw mail,
+    # quarantines bad mail in the same bucket, stores attachments, acknowledges by mail with a
+    # signed portal link.
+    "handle_inbound_mail": Access(
+        table="read_write",
+        buckets=(("mail", "read_write"), ("attachments", "write")),
+        consume=("inbound-mail",),
+        send_mail=True,
+        signing_secret=True,
+    ),
+    # Hourly: closes resolved cases the customer did not reopen (functions/cases/handlers.py).
+    "close_resolved_cases": Access(table="read_write", publish=("case-events",)),
+}
+
+
+class UndeclaredFunction(Exception):
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            f"Chalice functions without declared permissions: {', '.join(sorted(names))}. "
+            "Add an Access entry for each to infra/casebridge_infra/permissions.py FUNCTIONS."
+        )
+        self.names = names

@@ -1,0 +1,187 @@
+"""The Casebridge stack of one stage: composes the constructs, wires least-privilege grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from casebridge_infra import nag
+from casebridge_infra.config import STEPFUNCTIONS_DIR, StageConfig
+from casebridge_infra.constructs.api import (
+    Api,
+    FunctionRoles,
+    chalice_function_names,
+    check_declared,
+    grant,
+    load_chalice_app,
+)
+from casebridge_infra.constructs.data import Data
+from casebridge_infra.constructs.identity import Identity
+from casebridge_infra.constructs.mail import Mail
+from casebridge_infra.constructs.messaging import Messaging
+from casebridge_infra.constructs.monitoring import Monitoring
+from casebridge_infra.constructs.search import Search
+from casebridge_infra.constructs.storage import Storage
+from casebridge_infra.constructs.workflows import Workflows
+from casebridge_infra.permissions import FUNCTIONS
+from functions.core import resources
+
+_RETENTION = {
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    731: logs.RetentionDays.TWO_YEARS,
+}
+
+
+def _retention(days: int) -> logs.RetentionDays:
+    if days not in _RETENTION:
+        raise ValueError(f"log_retention_days={days}: use one of {sorted(_RETENTION)}")
+    return _RETENTION[days]
+
+
+def workflow_substitutions(stack: CasebridgeStack) -> dict[str, str]:
+    """Values for ``${Placeholders}`` in stepfunctions/*.asl.json: names and ARNs of our resources."""
+    subs: dict[str, str] = {}
+    for logical, table in stack.data.tables.items():
+        subs[f"Table_{logical.replace('-', '_')}"] = table.table_name
+    subs["TableName"] = stack.data.tables[resources.MAIN_TABLE.logical].table_name
+    for logical, topic in stack.messaging.topics.items():
+        subs[f"Topic_{logical.replace('-', '_')}"] = topic.topic_arn
+    for logical, queue in stack.messaging.queues.items():
+        subs[f"Queue_{logical.replace('-', '_')}"] = queue.queue_url
+    for logical, bucket in stack.storage.buckets.items():
+        subs[f"Bucket_{logical.replace('-', '_')}"] = bucket.bucket_name
+    return subs
+
+
+class CasebridgeStack(Stack):
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, **kwargs: Any) -> None:
+        super().__init__(scope, id, description=f"Casebridge customer-service backend ({config.name})", **kwargs)
+        self.config = config
+        prefix = config.resource_prefix
+        retain = config.retain_data
+        retention = _retention(config.log_retention_days)
+
+        self.data = Data(self, "Data", prefix=prefix, retain=retain)
+        self.storage = Storage(self, "Storage", prefix=prefix, retain=retain)
+        self.messaging = Messaging(self, "Messaging", prefix=prefix)
+        self.mail = Mail(
+            self,
+            "Mail",
+            prefix=prefix,
+            mail_domain=config.mail_domain,
+            bucket=self.storage.buckets[resources.MAIL_BUCKET.logical],
+            topic=self.messaging.topics[resources.INBOUND_MAIL_TOPIC.logical],
+        )
+        self.identity = Identity(self, "Identity", prefix=prefix, retain=retain)
+        self.signing_secret = secretsmanager.Secret(
+            self,
+            "SigningSecret",
+            secret_name=f"{prefix}/signing-secret",
+            description="HMAC key for signed customer links (functions.core.signing)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
+        )
+
+        # What app.py sees when Chalice imports it to package, and what every function gets at run time.
+        self.function_env = {
+            "CASEBRIDGE_STAGE": config.name,
+            "CASEBRIDGE_RESOURCE_PREFIX": prefix,
+            "CASEBRIDGE_COGNITO_USER_POOL_ARN": self.identity.user_pool.user_pool_arn,
+            "CASEBRIDGE_SIGNING_SECRET_ARN": self.signing_secret.secret_arn,
+            "CASEBRIDGE_MAIL_DOMAIN": config.mail_domain,
+            "CASEBRIDGE_SUPPORT_ADDRESS": config.support_address,
+            "CASEBRIDGE_PUBLIC_BASE_URL": config.public_base_url,
+            "POWERTOOLS_SERVICE_NAME": "casebridge",
+        }
+        chalice_app = load_chalice_app(self.function_env)
+        function_names = chalice_function_names(chalice_app)
+        check_declared(function_names, FUNCTIONS)
+
+        self.function_roles = FunctionRoles(
+            self, "FunctionRoles", prefix=prefix, functions=FUNCTIONS, log_retention=retention
+        )
+        search_roles = [self.function_roles.roles[n] for n, a in FUNCTIONS.items() if a.search]
+        self.search = (
+            Search(
+                self,
+                "Search",
+                prefix=prefix,
+                sizing=config.search,
+                roles=search_roles,
+                retain=retain,
+                log_retention=retention,
+            )
+            if search_roles
+            else None
+        )
+        if self.search is not None:
+            self.function_env["CASEBRIDGE_SEARCH_ENDPOINT"] = f"https://{self.search.endpoint}"
+
+        self.workflows = Workflows(
+            self,
+            "Workflows",
+            prefix=prefix,
+            directory=STEPFUNCTIONS_DIR,
+            substitutions=workflow_substitutions(self),
+            log_retention=retention,
+        )
+
+        mail_identity_arn = self.format_arn(service="ses", resource="identity", resource_name=config.mail_domain)
+        for name, access in FUNCTIONS.items():
+            grant(
+                self.function_roles.roles[name],
+                access,
+                tables=self.data.tables,
+                buckets=self.storage.buckets,
+                topics=self.messaging.topics,
+                queues=self.messaging.queues,
+                secret=self.signing_secret,
+                search_domain_arn=self.search.domain_arn if self.search else None,
+                machines=self.workflows.machines,
+                mail_identity_arn=mail_identity_arn,
+                support_address=config.support_address,
+            )
+
+        self.api = Api(
+            self,
+            "Api",
+            prefix=prefix,
+            environment=self.function_env,
+            roles=self.function_roles,
+            memory_mb=config.lambda_memory_mb,
+        )
+
+        # Chalice names the queue of an SQS event source by ARN text, not by reference: order it.
+        for name, access in FUNCTIONS.items():
+            function = self.api.chalice.get_resource(self.api.function_logical_ids[name])
+            for logical in access.consume:
+                function.node.add_dependency(self.messaging.queues[logical])
+
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            prefix=prefix,
+            key=self.messaging.key,
+            dlqs=self.messaging.dlqs,
+            machines=self.workflows.machines,
+            api_name=self.api.api_name,
+            api_stage="api",
+            function_names={n: f"{prefix}-{n.replace('_', '-')}"[:64] for n in FUNCTIONS},
+            alarm_email=config.alarm_email,
+        )
+
+        CfnOutput(self, "UserPoolId", value=self.identity.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=self.identity.client.user_pool_client_id)
+        CfnOutput(self, "ReceiptRuleSetName", value=self.mail.rule_set.receipt_rule_set_name)
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+        if self.search is not None:
+            CfnOutput(self, "SearchEndpoint", value=self.search.endpoint)
+        nag.suppress(self)

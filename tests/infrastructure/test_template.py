@@ -1,0 +1,239 @@
+"""The synthesized CloudFormation templates (both stages): what gets deployed, checked offline."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from functions.core import resources
+from tests.infrastructure.conftest import props, resources_of
+
+DEV_PREFIX = "casebridge-dev"
+
+
+def _statements(template: dict[str, Any], role_logical_prefix: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for policy in resources_of(template, "AWS::IAM::Policy").values():
+        roles = json.dumps(policy["Properties"].get("Roles", []))
+        if role_logical_prefix in roles:
+            out += policy["Properties"]["PolicyDocument"]["Statement"]
+    return out
+
+
+def _actions(statements: list[dict[str, Any]]) -> set[str]:
+    acts: set[str] = set()
+    for st in statements:
+        a = st["Action"]
+        acts |= {a} if isinstance(a, str) else set(a)
+    return acts
+
+
+def test_every_table_of_resources_is_deployed_with_its_keys_and_indexes(dev):
+    tables = props(dev, "AWS::DynamoDB::GlobalTable")
+    by_name = {t["TableName"]: t for t in tables}
+    assert set(by_name) == {f"{DEV_PREFIX}-{t.logical}" for t in resources.TABLES}
+    for t in resources.TABLES:
+        deployed = by_name[f"{DEV_PREFIX}-{t.logical}"]
+        assert deployed["KeySchema"] == [
+            {"AttributeName": t.pk, "KeyType": "HASH"},
+            {"AttributeName": t.sk, "KeyType": "RANGE"},
+        ]
+        gsis = {
+            g["IndexName"]: [k["AttributeName"] for k in g["KeySchema"]] for g in deployed["GlobalSecondaryIndexes"]
+        }
+        assert gsis == {ix.name: [ix.pk, ix.sk] for ix in t.indexes}
+
+
+def test_tables_have_streams_pitr_ttl_and_encryption(dev):
+    for t in resources.TABLES:
+        deployed = next(p for p in props(dev, "AWS::DynamoDB::GlobalTable") if p["TableName"].endswith(t.logical))
+        assert deployed["StreamSpecification"] == {"StreamViewType": t.stream}
+        replica = deployed["Replicas"][0]
+        assert replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert deployed["SSESpecification"]["SSEEnabled"] is True
+        if t.ttl_attribute:
+            assert deployed["TimeToLiveSpecification"] == {"AttributeName": t.ttl_attribute, "Enabled": True}
+
+
+def test_prod_tables_are_deletion_protected_and_retained_dev_tables_are_not(dev, prod):
+    prod_table = next(iter(resources_of(prod, "AWS::DynamoDB::GlobalTable").values()))
+    dev_table = next(iter(resources_of(dev, "AWS::DynamoDB::GlobalTable").values()))
+    assert prod_table["Properties"]["Replicas"][0]["DeletionProtectionEnabled"] is True
+    assert prod_table["DeletionPolicy"] == "Retain"
+    assert dev_table["Properties"]["Replicas"][0].get("DeletionProtectionEnabled") in (False, None)
+
+
+def test_every_queue_has_a_dead_letter_queue_with_the_defined_receive_count(dev):
+    queues = resources_of(dev, "AWS::SQS::Queue")
+    by_name = {q["Properties"]["QueueName"]: (logical, q["Properties"]) for logical, q in queues.items()}
+    for q in resources.QUEUES:
+        _, main = by_name[f"{DEV_PREFIX}-{q.logical}"]
+        dlq_logical, _ = by_name[f"{DEV_PREFIX}-{resources.dlq_logical(q)}"]
+        assert main["RedrivePolicy"] == {
+            "deadLetterTargetArn": {"Fn::GetAtt": [dlq_logical, "Arn"]},
+            "maxReceiveCount": q.max_receive_count,
+        }
+        assert main["VisibilityTimeout"] == q.visibility_timeout
+    assert len(by_name) == 2 * len(resources.QUEUES)
+
+
+def test_queues_are_encrypted_and_refuse_plain_http(dev):
+    for queue in props(dev, "AWS::SQS::Queue"):
+        assert queue["SqsManagedSseEnabled"] is True
+    policies = props(dev, "AWS::SQS::QueuePolicy")
+    assert len(policies) == 2 * len(resources.QUEUES)
+    for policy in policies:
+        assert any(
+            st["Effect"] == "Deny" and st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+            for st in policy["PolicyDocument"]["Statement"]
+        )
+
+
+def test_topics_match_resources_are_kms_encrypted_and_feed_their_subscriber_queues(dev):
+    topics = {t["TopicName"]: t for t in props(dev, "AWS::SNS::Topic")}
+    expected = {f"{DEV_PREFIX}-{t.logical}" for t in resources.TOPICS}
+    assert expected <= set(topics)
+    assert set(topics) - expected == {f"{DEV_PREFIX}-alarms"}
+    assert all("KmsMasterKeyId" in t for t in topics.values())
+    subscriptions = props(dev, "AWS::SNS::Subscription")
+    assert len(subscriptions) == sum(len(t.subscribers) for t in resources.TOPICS)
+    assert all(s["Protocol"] == "sqs" for s in subscriptions)
+
+
+def test_buckets_are_encrypted_private_versioned_tls_only_with_lifecycle_rules(dev):
+    buckets = {b["BucketName"]: b for b in props(dev, "AWS::S3::Bucket")}
+    expected = {f"{DEV_PREFIX}-{b.logical}" for b in resources.BUCKETS}
+    assert set(buckets) - expected == {f"{DEV_PREFIX}-access-logs"}
+    for name in expected:
+        b = buckets[name]
+        assert (
+            b["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"][
+                "SSEAlgorithm"
+            ]
+            == "AES256"
+        )
+        assert b["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+        assert b["VersioningConfiguration"] == {"Status": "Enabled"}
+        assert b["LifecycleConfiguration"]["Rules"]
+        assert b["LoggingConfiguration"]["DestinationBucketName"]
+    for policy in props(dev, "AWS::S3::BucketPolicy"):
+        assert any(
+            st["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(st)
+            for st in policy["PolicyDocument"]["Statement"]
+        )
+
+
+def test_ses_may_put_objects_only_under_the_inbound_prefix_of_the_mail_bucket(dev):
+    statements = [st for p in props(dev, "AWS::S3::BucketPolicy") for st in p["PolicyDocument"]["Statement"]]
+    ses = [st for st in statements if st.get("Principal") == {"Service": "ses.amazonaws.com"}]
+    assert len(ses) == 1
+    assert ses[0]["Action"] == "s3:PutObject"
+    assert ses[0]["Resource"]["Fn::Join"][1][-1] == f"/{resources.INBOUND_PREFIX}*"
+
+
+def test_receipt_rule_stores_mail_in_the_mail_bucket_and_notifies_the_inbound_topic(dev):
+    (rule,) = props(dev, "AWS::SES::ReceiptRule")
+    (action,) = rule["Rule"]["Actions"]
+    s3_action = action["S3Action"]
+    assert s3_action["ObjectKeyPrefix"] == resources.INBOUND_PREFIX
+    mail_bucket = next(
+        k
+        for k, v in resources_of(dev, "AWS::S3::Bucket").items()
+        if v["Properties"]["BucketName"] == f"{DEV_PREFIX}-mail"
+    )
+    topic = next(
+        k
+        for k, v in resources_of(dev, "AWS::SNS::Topic").items()
+        if v["Properties"]["TopicName"] == f"{DEV_PREFIX}-inbound-mail"
+    )
+    assert s3_action["BucketName"] == {"Ref": mail_bucket}
+    assert s3_action["TopicArn"] == {"Ref": topic}
+    assert rule["Rule"]["ScanEnabled"] is True and rule["Rule"]["TlsPolicy"] == "Require"
+
+
+def test_each_function_runs_with_its_own_role_and_chalice_creates_none(dev):
+    functions = resources_of(dev, "AWS::Serverless::Function")
+    roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()]
+    assert len(set(roles)) == len(functions)
+    assert "DefaultRole" not in dev["Resources"]
+    assert all(r.startswith("FunctionRolesRole") for r in roles)
+
+
+def test_no_function_policy_has_wildcard_actions_or_table_scans(dev):
+    statements = _statements(dev, "FunctionRolesRole")
+    actions = _actions(statements)
+    assert not any(a == "*" or a.endswith(":*") for a in actions)
+    assert "dynamodb:Scan" not in actions
+    assert not any(a.startswith(("dynamodb:Create", "dynamodb:Delete" + "Table", "s3:Delete", "iam:")) for a in actions)
+
+
+def test_the_scheduled_job_may_touch_only_the_table_topic_and_its_logs(dev):
+    actions = _actions(_statements(dev, "FunctionRolesRolecloseresolvedcases"))
+    assert {a.split(":")[0] for a in actions} == {"dynamodb", "sns", "kms", "logs"}
+
+
+def test_mail_may_be_sent_only_from_the_support_address(dev):
+    statements = [st for st in _statements(dev, "FunctionRolesRole") if "ses:SendRawEmail" in json.dumps(st["Action"])]
+    assert statements
+    for st in statements:
+        assert st["Condition"] == {"StringEquals": {"ses:FromAddress": "support@mail.example.com"}}
+
+
+def test_functions_get_the_signing_secret_arn_and_never_a_secret_value(dev):
+    secret = next(iter(resources_of(dev, "AWS::SecretsManager::Secret")))
+    for fn in resources_of(dev, "AWS::Serverless::Function").values():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert env["CASEBRIDGE_SIGNING_SECRET_ARN"] == {"Ref": secret}
+        assert "CASEBRIDGE_SIGNING_SECRET" not in env
+        assert env["CASEBRIDGE_STAGE"] == "dev"
+        assert env["CASEBRIDGE_RESOURCE_PREFIX"] == DEV_PREFIX
+    assert "resolve:secretsmanager" not in json.dumps(dev)
+
+
+def test_agent_routes_use_the_stages_own_cognito_pool(dev, prod):
+    for template in (dev, prod):
+        pool = next(iter(resources_of(template, "AWS::Cognito::UserPool")))
+        api = next(iter(resources_of(template, "AWS::Serverless::Api").values()))
+        auth = api["Properties"]["DefinitionBody"]["securityDefinitions"]["AgentsPool"]
+        assert auth["x-amazon-apigateway-authorizer"]["providerARNs"] == [{"Fn::GetAtt": [pool, "Arn"]}]
+        for fn in resources_of(template, "AWS::Serverless::Function").values():
+            assert fn["Properties"]["Environment"]["Variables"]["CASEBRIDGE_COGNITO_USER_POOL_ARN"] == {
+                "Fn::GetAtt": [pool, "Arn"]
+            }
+
+
+def test_search_domain_admits_only_the_function_roles_over_https(dev):
+    (domain,) = props(dev, "AWS::OpenSearchService::Domain")
+    assert domain["DomainEndpointOptions"]["EnforceHTTPS"] is True
+    assert domain["EncryptionAtRestOptions"]["Enabled"] is True
+    assert domain["NodeToNodeEncryptionOptions"]["Enabled"] is True
+    assert domain["AdvancedSecurityOptions"]["Enabled"] is True
+    principals = [st["Principal"] for st in domain["AccessPolicies"]["Statement"]]
+    assert all("FunctionRolesRole" in json.dumps(p) for p in principals)
+
+
+def test_alarms_cover_every_dead_letter_queue_and_api_server_errors(dev):
+    alarms = props(dev, "AWS::CloudWatch::Alarm")
+    names = {a["AlarmName"] for a in alarms}
+    assert {f"{DEV_PREFIX}-{q.logical}-dlq-not-empty" for q in resources.QUEUES} <= names
+    assert f"{DEV_PREFIX}-api-5xx" in names
+    topic = next(
+        k
+        for k, v in resources_of(dev, "AWS::SNS::Topic").items()
+        if v["Properties"]["TopicName"] == f"{DEV_PREFIX}-alarms"
+    )
+    assert all(a["AlarmActions"] == [{"Ref": topic}] for a in alarms)
+
+
+def test_cdk_nag_aws_solutions_pass_with_every_acknowledgement_explained(synth):
+    report = json.loads((synth.outdir / "validation-report.json").read_text())
+    (nag,) = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    assert nag["conclusion"] == "success"
+    assert nag["violations"] == []
+    for suppressed in nag["suppressedViolations"]:
+        assert len(suppressed["reason"]) > 40, suppressed["acknowledgedId"]
