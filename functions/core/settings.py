@@ -1,21 +1,31 @@
-"""One typed settings model, read once per process. Logic receives values, never os.environ."""
+"""One typed settings model, read once per process. Logic receives values, never os.environ.
+
+Every field is read from ``CASEBRIDGE_<FIELD>`` (``region`` from ``AWS_REGION``) and
+validated by pydantic. STYLE.md suggests pydantic-settings for this; we measured that
+importing it costs about 65 ms of every Lambda cold start (bench/cold_start.py,
+``python -X importtime``: more than the rest of our own code), for the one thing used here,
+reading prefixed environment variables, which ``Settings.from_env`` does in a few lines.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from functions.core import resources
 
+ENV_PREFIX = "CASEBRIDGE_"
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CASEBRIDGE_", extra="ignore")
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=False)
 
     stage: str = "local"
     resource_prefix: str | None = None
-    region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    region: str = "us-east-1"
     # Set only on the local stack: every boto3 client talks to the embedded AWS there.
     aws_endpoint_url: str | None = None
 
@@ -69,6 +79,17 @@ class Settings(BaseSettings):
             self.signing_secret = SecretFromSecretsManager(self.signing_secret_arn)
         return self
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``CASEBRIDGE_*`` variables (case-insensitive names; unknown ones ignored)."""
+        env = os.environ if environ is None else environ
+        data: dict[str, str] = {
+            key[len(ENV_PREFIX) :].lower(): value for key, value in env.items() if key.upper().startswith(ENV_PREFIX)
+        }
+        if env.get("AWS_REGION"):
+            data.setdefault("region", env["AWS_REGION"])
+        return cls.model_validate(data)
+
     @property
     def prefix(self) -> str:
         return self.resource_prefix or f"casebridge-{self.stage}"
@@ -109,7 +130,7 @@ class SecretFromSecretsManager(SecretStr):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return Settings.from_env()
 
 
 def reset_settings() -> None:

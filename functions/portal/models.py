@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from functions.core.models import Model
 from functions.core.validators import Email
 
 # The customer's vocabulary: internal hand-offs (pending_department) look like "in progress".
@@ -20,20 +21,20 @@ CaseNumber = Annotated[
 ClientMessageId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
-class PortalAttachment(BaseModel):
+class PortalAttachment(Model):
     filename: str
     content_type: str
     size: int
 
 
-class PortalTranscriptLine(BaseModel):
+class PortalTranscriptLine(Model):
     role: Literal["customer", "agent", "bot", "system"]
     author_name: str | None = None
     text: str
     at: datetime
 
 
-class PortalEvent(BaseModel):
+class PortalEvent(Model):
     event_id: str
     at: datetime
     kind: Literal["created", "message_in", "message_out", "status_changed", "chat_transcript", "auto_reply"]
@@ -46,7 +47,7 @@ class PortalEvent(BaseModel):
     transcript: list[PortalTranscriptLine] | None = None
 
 
-class PortalCase(BaseModel):
+class PortalCase(Model):
     case_id: str
     subject: str
     description: str
@@ -66,14 +67,14 @@ class PortalCase(BaseModel):
     timeline_cursor: str | None = None
 
 
-class PortalQuery(BaseModel):
+class PortalQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     token: Annotated[str, Field(max_length=4096)] | None = None
     cursor: Annotated[str, Field(max_length=2048)] | None = None
 
 
-class PortalReplyIn(BaseModel):
+class PortalReplyIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
@@ -82,20 +83,20 @@ class PortalReplyIn(BaseModel):
     )
 
 
-class PortalReplyOut(BaseModel):
+class PortalReplyOut(Model):
     case_id: str
     status: CustomerStatus
     event_id: str | None = None
     duplicate: bool = False
 
 
-class LinkRequestIn(BaseModel):
+class LinkRequestIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     case_id: CaseNumber
     email: Email
 
 
-class LinkRequestOut(BaseModel):
+class LinkRequestOut(Model):
     status: Literal["accepted"] = "accepted"
     message: str = "If the case number and the address match, we have sent a new link to that address."

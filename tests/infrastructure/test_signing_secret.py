@@ -13,7 +13,7 @@ def test_signing_secret_is_read_from_secrets_manager_by_arn_on_first_use(aws, mo
     monkeypatch.delenv("CASEBRIDGE_SIGNING_SECRET")
     monkeypatch.setenv("CASEBRIDGE_SIGNING_SECRET_ARN", arn)
 
-    settings = Settings()
+    settings = Settings.from_env()
 
     assert settings.signing_secret.get_secret_value() == "from-secrets-manager"
 
@@ -23,4 +23,4 @@ def test_an_explicit_signing_secret_wins_over_the_arn(monkeypatch):
 
     monkeypatch.setenv("CASEBRIDGE_SIGNING_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:111111111111:secret:x")
 
-    assert Settings().signing_secret.get_secret_value() == "test-signing-secret-not-for-production"
+    assert Settings.from_env().signing_secret.get_secret_value() == "test-signing-secret-not-for-production"

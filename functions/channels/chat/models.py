@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from functions.cases.models import Case, Handoff, HandoffCustomer, HandoffTurn
+from functions.core.models import Model
 from functions.core.validators import Code, Email, Language, Name, Phone
 
 SessionStatus = Literal["active", "ended"]
@@ -20,7 +21,7 @@ SessionId = Annotated[str, StringConstraints(pattern=r"^chs_[0-9a-f]{20}$")]
 MAX_HANDOFF_TRANSCRIPT_BYTES = 100_000
 
 
-class ChatSession(BaseModel):
+class ChatSession(Model):
     """The live session (stored as CHAT#{id} / #META)."""
 
     session_id: str
@@ -42,7 +43,7 @@ class ChatSession(BaseModel):
     transcript_recorded: bool = False
 
 
-class ChatMessage(BaseModel):
+class ChatMessage(Model):
     """One turn (stored as CHAT#{id} / MSG#{seq:08d}); ``seq`` orders a session's turns without gaps."""
 
     session_id: str
@@ -56,7 +57,7 @@ class ChatMessage(BaseModel):
 
 
 # -- customer side ---------------------------------------------------------
-class ChatStartIn(BaseModel):
+class ChatStartIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
@@ -66,7 +67,7 @@ class ChatStartIn(BaseModel):
     language: Language | None = None
 
 
-class ChatStarted(BaseModel):
+class ChatStarted(Model):
     session_id: str
     case_id: str
     token: str = Field(description="send as 'Authorization: Bearer <token>' (or ?token=) on the session's routes")
@@ -74,7 +75,7 @@ class ChatStarted(BaseModel):
     portal_url: str | None = Field(default=None, description="signed link to follow the case after the chat")
 
 
-class ChatMessageIn(BaseModel):
+class ChatMessageIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     client_message_id: ClientMessageId = Field(
@@ -83,7 +84,7 @@ class ChatMessageIn(BaseModel):
     text: ChatText
 
 
-class CustomerChatMessage(BaseModel):
+class CustomerChatMessage(Model):
     """A turn as the customer sees it: no agent ids."""
 
     seq: int
@@ -94,7 +95,7 @@ class CustomerChatMessage(BaseModel):
     at: datetime
 
 
-class ChatPollQuery(BaseModel):
+class ChatPollQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     after: Annotated[int, Field(ge=0)] = 0
@@ -102,20 +103,20 @@ class ChatPollQuery(BaseModel):
     token: Annotated[str, Field(max_length=4096)] | None = None
 
 
-class CustomerChatPage(BaseModel):
+class CustomerChatPage(Model):
     session_id: str
     status: SessionStatus
     messages: list[CustomerChatMessage]
     last_seq: int = Field(description="pass as ?after= on the next poll")
 
 
-class ChatEndIn(BaseModel):
+class ChatEndIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
 
-class ChatSessionOut(BaseModel):
+class ChatSessionOut(Model):
     session_id: str
     case_id: str
     status: SessionStatus
@@ -125,25 +126,25 @@ class ChatSessionOut(BaseModel):
 
 
 # -- agent side ------------------------------------------------------------
-class AgentChatPage(BaseModel):
+class AgentChatPage(Model):
     session: ChatSession
     messages: list[ChatMessage]
     last_seq: int
 
 
-class AgentSessionPatch(BaseModel):
+class AgentSessionPatch(Model):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["ended"]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
 
-class ChatSessionList(BaseModel):
+class ChatSessionList(Model):
     items: list[ChatSession]
     next_cursor: str | None = None
 
 
-class ChatListQuery(BaseModel):
+class ChatListQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     limit: Annotated[int, Field(ge=1, le=200)] = 50
@@ -190,7 +191,7 @@ class HandoffIn(Handoff):
         return Handoff.model_validate(self.model_dump(mode="json"))
 
 
-class HandoffOut(BaseModel):
+class HandoffOut(Model):
     case: Case
     session: ChatSessionOut
     customer_token: str = Field(description="chat-session token for the customer's widget to continue in the session")

@@ -6,7 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from functions.core.models import Model
 
 
 class Outcome(StrEnum):
@@ -17,7 +19,7 @@ class Outcome(StrEnum):
     # A duplicate (same bytes or same Message-ID again) is SUPPRESSED with a "duplicate:" reason.
 
 
-class ParsedAttachment(BaseModel):
+class ParsedAttachment(Model):
     """One attachment as found in the MIME tree (content kept in memory until stored)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -34,12 +36,12 @@ class ParsedAttachment(BaseModel):
         return len(self.data)
 
 
-class Address(BaseModel):
+class Address(Model):
     email: str
     name: str | None = None
 
 
-class ParsedMail(BaseModel):
+class ParsedMail(Model):
     """Everything the channel needs from one raw RFC 5322 message. Built by parse.parse_mail."""
 
     message_id: str | None = None
@@ -71,7 +73,7 @@ class ParsedMail(BaseModel):
         return values[0] if values else None
 
 
-class StoredAttachmentOut(BaseModel):
+class StoredAttachmentOut(Model):
     filename: str
     md5: str
     size: int
@@ -79,7 +81,7 @@ class StoredAttachmentOut(BaseModel):
     skipped_reason: str | None = None
 
 
-class IngestOutcome(BaseModel):
+class IngestOutcome(Model):
     """What became of one received mail (one JSON line of ``casebridge mail ingest``)."""
 
     inbound_id: str
@@ -94,7 +96,7 @@ class IngestOutcome(BaseModel):
     attachments: list[StoredAttachmentOut] = Field(default_factory=list)
 
 
-class InboundRecord(BaseModel):
+class InboundRecord(Model):
     """One entry of the inbound log (every mail received, whatever became of it)."""
 
     inbound_id: str
@@ -111,17 +113,17 @@ class InboundRecord(BaseModel):
     attempts: int = 1
 
 
-class InboundPage(BaseModel):
+class InboundPage(Model):
     items: list[InboundRecord]
     next_cursor: str | None = None
 
 
-class InboundQuery(BaseModel):
+class InboundQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = None
 
 
-class ReplayResult(BaseModel):
+class ReplayResult(Model):
     items: list[IngestOutcome]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from functions.core.models import Model
 from functions.core.validators import Code, Email, Language, Name, Phone
 
 FormSubject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -15,7 +16,7 @@ IdempotencyKey = Annotated[str, StringConstraints(min_length=16, max_length=128,
 HONEYPOT_FIELD = "website"
 
 
-class WebCaseIn(BaseModel):
+class WebCaseIn(Model):
     """What the support site's contact form posts."""
 
     model_config = ConfigDict(extra="forbid")
@@ -39,7 +40,7 @@ class WebCaseIn(BaseModel):
     )
 
 
-class WebCaseOut(BaseModel):
+class WebCaseOut(Model):
     status: Literal["created", "received"] = Field(
         description="created: a case was opened; received: the submission was recorded for review"
     )
