@@ -53,7 +53,7 @@ def _with_etag(case: Case, status: int = 200) -> Response:
 @route(bp, "/cases", "GET", query=CaseQuery, response=CasePage, tags=TAGS)
 def list_cases(request: Any, *, agent: Agent, query: CaseQuery) -> CasePage:
     """List cases, newest activity first, filtered and paginated."""
-    return case_service().list(query)
+    return case_service().list_cases(query)
 
 
 @route(bp, "/cases", "POST", body=NewCaseIn, response=Case, status=201, tags=TAGS)

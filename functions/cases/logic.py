@@ -102,8 +102,8 @@ class CaseService:
             events = [e for e in events if e.visibility == "public"]
         return CaseView(**case.model_dump(), timeline=events, timeline_cursor=next_cursor)
 
-    def list(self, q: CaseQuery) -> CasePage:
-        return self.store.list(q)
+    def list_cases(self, q: CaseQuery) -> CasePage:
+        return self.store.query(q)
 
     def find_case_for_message_ids(self, ids: list[str]) -> str | None:
         return self.store.find_by_pointers(ids)

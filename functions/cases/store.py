@@ -133,7 +133,7 @@ class CaseStore:
                 return found[k]
         return None
 
-    def list(self, q: CaseQuery) -> CasePage:
+    def query(self, q: CaseQuery) -> CasePage:
         filters = []
         if q.assignee:
             index, pk = "GSI4", f"AGENT#{q.assignee}"

@@ -88,7 +88,7 @@ def error_response(exc: Exception) -> Response:
         return Response(status_code=400, body=error_body("bad_request", str(exc)))
     for cls, status in STATUS_BY_ERROR:
         if isinstance(exc, cls):
-            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+            headers: dict[str, str | list[str]] = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
             return Response(
                 status_code=status,
                 body=error_body(exc.code, exc.message, exc.fields),

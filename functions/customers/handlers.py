@@ -22,7 +22,7 @@ TAGS = ("customers",)
 @route(bp, "/customers", "GET", query=CustomerQuery, response=CustomerPage, tags=TAGS)
 def list_customers(request: Any, *, agent: Agent, query: CustomerQuery) -> CustomerPage:
     """List customers."""
-    return customer_store().list(limit=query.limit, cursor=query.cursor)
+    return customer_store().list_customers(limit=query.limit, cursor=query.cursor)
 
 
 @route(bp, "/customers", "POST", body=CustomerIn, response=Customer, status=201, tags=TAGS, errors_=(409,))

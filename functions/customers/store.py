@@ -64,7 +64,7 @@ class CustomerStore:
             contact.pop("customer_id", None)
         return Customer.model_validate(data)
 
-    def list(self, limit: int = 50, cursor: str | None = None) -> CustomerPage:
+    def list_customers(self, limit: int = 50, cursor: str | None = None) -> CustomerPage:
         kwargs: dict[str, Any] = {
             "IndexName": "GSI1",
             "KeyConditionExpression": Key("GSI1PK").eq("CUSTOMERS"),
@@ -119,7 +119,7 @@ class CustomerStore:
                 if not value:
                     continue
                 key = value.lower() if kind == "EMAIL" else value
-                item = {
+                item: dict[str, Any] = {
                     "PK": f"{kind}#{key}",
                     "SK": "#CONTACT",
                     "type": "pointer",
@@ -146,9 +146,9 @@ class CustomerStore:
             except Exception as exc:
                 if not dynamo.is_conditional_failure(exc):
                     raise
-                for key in claimed:
+                for claimed_key in claimed:
                     self.table.delete_item(
-                        Key=key,
+                        Key=claimed_key,
                         ConditionExpression="customer_id = :cid",
                         ExpressionAttributeValues={":cid": cid},
                     )
