@@ -1,0 +1,82 @@
+"""The one search port. Two engines implement it: OpenSearch (production, opensearch-py) and an
+embedded engine (local default). Domain code (knowledge, cases, self-service) depends only on
+this module.
+
+Documents are of a few kinds (knowledge articles, solved cases, automated fixes, cases for
+similarity); each kind has its own index (alias) in OpenSearch and its own index directory in
+the embedded engine, so one query can span several kinds and say which kind each hit is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import Field
+
+from functions.core.models import Model
+
+
+class DocKind(StrEnum):
+    ARTICLE = "article"  # knowledge article (published version for customers; all for agents)
+    CASE = "case"  # a case, for similar-case search and, if marked a public answer, self-service
+    FIX = "fix"  # an automated fix from the catalogue ("resend my invoice")
+
+
+class SearchDoc(Model):
+    doc_id: str = Field(description="unique within its kind, e.g. the case number or article id")
+    kind: DocKind
+    title: str = ""
+    body: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    # Exact-match fields used as filters and for facets; values are strings (or lists of strings).
+    # Well-known: product, model, category, status, visibility ("internal"/"external"),
+    # customer_id, language, public_answer ("true"/"false"), intents (for fixes).
+    fields: dict[str, str | list[str]] = Field(default_factory=dict)
+    updated_at: datetime | None = None
+
+
+class SearchQuery(Model):
+    text: str
+    kinds: list[DocKind] = Field(default_factory=lambda: list(DocKind))
+    # every key must match (a list value means any of them)
+    filters: dict[str, str | list[str]] = Field(default_factory=dict)
+    # documents matching any of these are left out (e.g. {"customer_id": "acme"} for "other customers")
+    exclude: dict[str, str | list[str]] = Field(default_factory=dict)
+    exclude_ids: list[str] = Field(default_factory=list)
+    limit: int = Field(default=10, ge=1, le=100)
+    highlight: bool = True
+
+
+class SearchHit(Model):
+    doc_id: str
+    kind: DocKind
+    score: float
+    title: str = ""
+    snippet: str = Field(default="", description="a short extract with matched terms wrapped in <em>...</em>")
+    matched_terms: list[str] = Field(default_factory=list, description="query terms (analysed) found in the document")
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class SearchIndex(Protocol):
+    """What every engine provides. Writes are idempotent (upsert by kind + doc_id)."""
+
+    def upsert(self, docs: Sequence[SearchDoc]) -> None: ...
+
+    def delete(self, kind: DocKind, doc_ids: Sequence[str]) -> None: ...
+
+    def search(self, query: SearchQuery) -> list[SearchHit]: ...
+
+    def get(self, kind: DocKind, doc_id: str) -> SearchDoc | None: ...
+
+    def refresh(self) -> None:
+        """Make every write so far visible to search (a no-op where writes are immediate)."""
+        ...
+
+    def recreate(self, kind: DocKind) -> None:
+        """Drop and create the index of a kind empty (reindex uses a fresh index + alias swap where the engine has aliases)."""
+        ...
+
+    def count(self, kind: DocKind) -> int: ...
