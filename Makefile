@@ -42,12 +42,15 @@ typecheck: venv
 bench: venv ## print the benchmark figures
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/email_intake.py
+	$(BIN)/python bench/similar_cases.py --split ../shared/data/intents/banking77-train.csv --out .local/bench-split --seed 77
+	$(BIN)/python bench/similar_cases.py --cases .local/bench-split/cases.csv --queries .local/bench-split/queries.csv
+	$(BIN)/python bench/search_latency.py
 
 openapi: venv ## regenerate docs/openapi.json from the code
 	$(BIN)/casebridge openapi > docs/openapi.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .local
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .local .chalice/deployments
 
 # Infrastructure (infra/, docs/deploy.md). No AWS credentials or network needed to synthesize:
 # the account and region default to placeholders and nothing is looked up.

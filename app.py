@@ -7,7 +7,10 @@ from functions.channels.chat.handlers import bp as chat_bp
 from functions.channels.email.handlers import bp as email_bp
 from functions.channels.web.handlers import bp as web_bp
 from functions.customers.handlers import bp as customers_bp
+from functions.knowledge.handlers import bp as knowledge_bp
 from functions.portal.handlers import bp as portal_bp
+from functions.search.handlers import bp as search_bp
+from functions.selfservice.handlers import bp as selfservice_bp
 
 app = Chalice(app_name="casebridge")
 app.register_blueprint(cases_bp)
@@ -16,3 +19,6 @@ app.register_blueprint(web_bp)
 app.register_blueprint(portal_bp)
 app.register_blueprint(chat_bp)
 app.register_blueprint(email_bp)
+app.register_blueprint(knowledge_bp)
+app.register_blueprint(selfservice_bp)
+app.register_blueprint(search_bp)

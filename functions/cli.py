@@ -14,6 +14,7 @@ SUBCOMMANDS = (
     ("functions.channels.chat.cli", "chat"),
     ("functions.customers.cli", "customers"),
     ("functions.core.openapi", "openapi_command"),
+    ("functions.search.cli", "search"),
 )
 
 

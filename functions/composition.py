@@ -9,7 +9,9 @@ from functions.core.settings import get_settings
 
 if TYPE_CHECKING:
     from functions.cases.logic import CaseService
+    from functions.core.idempotency import IdempotencyStore
     from functions.customers.store import CustomerStore
+    from functions.search.port import SearchIndex
 
 
 @lru_cache(maxsize=1)
@@ -17,6 +19,16 @@ def customer_store() -> CustomerStore:
     from functions.customers.store import CustomerStore  # noqa: PLC0415
 
     return CustomerStore()
+
+
+@lru_cache(maxsize=1)
+def idempotency_store() -> IdempotencyStore:
+    from functions.core.idempotency import IdempotencyStore  # noqa: PLC0415
+
+    s = get_settings()
+    return IdempotencyStore(
+        retention_seconds=s.idempotency_retention_seconds, stale_after_seconds=s.idempotency_stale_after_seconds
+    )
 
 
 @lru_cache(maxsize=1)
@@ -30,7 +42,16 @@ def case_service() -> CaseService:
         directory=customer_store(),
         reply_channels=reply_channels(),
         number_prefix=get_settings().case_number_prefix,
+        idempotency=idempotency_store(),
     )
+
+
+@lru_cache(maxsize=1)
+def search_index() -> SearchIndex:
+    """OpenSearch when an endpoint is configured (AWS), else the embedded engine on disk (local)."""
+    from functions.search.engines import search_index_from_settings  # noqa: PLC0415
+
+    return search_index_from_settings(get_settings())
 
 
 def reset() -> None:
@@ -39,6 +60,8 @@ def reset() -> None:
     from functions.core.settings import reset_settings  # noqa: PLC0415
 
     customer_store.cache_clear()
+    idempotency_store.cache_clear()
     case_service.cache_clear()
+    search_index.cache_clear()
     reset_settings()
     aws.reset_clients()

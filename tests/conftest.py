@@ -25,11 +25,13 @@ TEST_ENV = {
 
 
 @pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     for key in ("CASEBRIDGE_AWS_ENDPOINT_URL", "CASEBRIDGE_COGNITO_USER_POOL_ARN"):
         monkeypatch.delenv(key, raising=False)
     for key, value in TEST_ENV.items():
         monkeypatch.setenv(key, value)
+    # each test gets its own embedded search index
+    monkeypatch.setenv("CASEBRIDGE_SEARCH_DIR", str(tmp_path / "search"))
     from functions import composition
 
     composition.reset()

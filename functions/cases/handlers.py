@@ -93,11 +93,27 @@ def add_note(request: Any, case_id: str, *, agent: Agent, body: NoteIn) -> Timel
 
 
 @route(
-    bp, "/cases/{case_id}/replies", "POST", body=ReplyIn, response=TimelineEvent, status=201, tags=TAGS, errors_=(409,)
+    bp,
+    "/cases/{case_id}/replies",
+    "POST",
+    body=ReplyIn,
+    response=TimelineEvent,
+    status=201,
+    tags=TAGS,
+    errors_=(409,),
+    idempotency_key=True,
 )
-def reply(request: Any, case_id: str, *, agent: Agent, body: ReplyIn) -> TimelineEvent:
-    """Reply to the customer through the channel the case came from."""
-    return case_service().reply(case_id, _actor(agent), body)
+def reply(request: Any, case_id: str, *, agent: Agent, body: ReplyIn) -> Response:
+    """Reply to the customer through the channel the case came from. Send an Idempotency-Key to make retries safe.
+
+    A repeat with the same key on the same case answers 200 with the same timeline event and the
+    header ``Idempotent-Replayed: true``, and sends nothing; the same key with another body is a 409.
+    """
+    from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
+
+    event, replayed = case_service().reply_once(case_id, _actor(agent), body, idempotency.key_from_request(request))
+    headers: dict[str, str | list[str]] = {idempotency.REPLAYED_HEADER: "true"} if replayed else {}
+    return Response(status_code=200 if replayed else 201, body=event.model_dump(mode="json"), headers=headers)
 
 
 @bp.schedule(Rate(1, unit=Rate.HOURS), name="close_resolved_cases")

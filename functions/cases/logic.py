@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from functions.cases import rules
 from functions.cases.models import (
@@ -29,6 +29,9 @@ from functions.core.errors import Conflict, InvalidInput, VersionConflict
 from functions.core.timeutil import iso, utcnow
 from functions.customers.models import ContactRef
 
+if TYPE_CHECKING:
+    from functions.core.idempotency import IdempotencyPort
+
 
 class ContactDirectory(Protocol):
     def contact_by_email(self, email: str) -> ContactRef | None: ...
@@ -51,7 +54,9 @@ class CaseService:
         reply_channels: dict[Channel, ReplyChannel] | None = None,
         clock: Callable[[], datetime] = utcnow,
         number_prefix: str = "CB",
+        idempotency: IdempotencyPort | None = None,
     ) -> None:
+        self.idempotency = idempotency
         self.store = store
         self.directory = directory
         self.reply_channels = reply_channels or {}
@@ -341,18 +346,69 @@ class CaseService:
 
     def reply(self, case_id: str, agent: Actor, reply: ReplyIn) -> TimelineEvent:
         """Send an agent's reply through the case's channel and record it."""
+        message = self._send_reply(case_id, agent, reply)
+        return self._record_reply(case_id, agent, reply, message)
+
+    def reply_once(
+        self, case_id: str, agent: Actor, reply: ReplyIn, idempotency_key: str | None
+    ) -> tuple[TimelineEvent, bool]:
+        """``reply`` made safe to retry: returns (event, replayed).
+
+        The key is claimed (scope ``reply:{case_id}``) before anything is sent; a repeat with the
+        same key and body returns the recorded event without sending again (see
+        functions.core.idempotency for the guarantee and its crash window). If sending fails the
+        key is released; if recording fails after sending, the claim is kept (a retry gets 409
+        until it is stale) because the customer has the message already.
+        """
+        if idempotency_key is None or self.idempotency is None:
+            return self.reply(case_id, agent, reply), False
+        from functions.core.idempotency import Replay, fingerprint  # noqa: PLC0415
+
+        # Only what the agent sent: an omitted status_after means something else than an explicit one.
+        request = reply.model_dump(mode="json", exclude_unset=True)
+        outcome = self.idempotency.claim(f"reply:{case_id}", idempotency_key, fingerprint(request))
+        if isinstance(outcome, Replay):
+            return self.store.event(case_id, str(outcome.result["event_id"])), True
+        try:
+            message = self._send_reply(case_id, agent, reply)
+        except Exception:
+            self.idempotency.release(outcome)
+            raise
+        event = self._record_reply(case_id, agent, reply, message)
+        self.idempotency.complete(outcome, {"event_id": event.event_id})
+        return event, False
+
+    def _send_reply(self, case_id: str, agent: Actor, reply: ReplyIn) -> Message:
         case = self.store.get(case_id)
         if case.status == CaseStatus.CLOSED:
             raise Conflict(f"case {case_id} is closed; open a follow-up case instead")
-        if reply.status_after is not None and reply.status_after != case.status:
+        explicit = "status_after" in reply.model_fields_set
+        # An omitted status_after on a chat case depends on whether the session is live, which only
+        # the delivery tells (see _record_reply); an explicit one is checked before anything is sent.
+        if (
+            reply.status_after is not None
+            and reply.status_after != case.status
+            and (explicit or case.channel != Channel.CHAT)
+        ):
             rules.check_transition(case.status, reply.status_after)
         sender = self.reply_channels.get(case.channel) or self.reply_channels.get(Channel.EMAIL)
         if sender is None or (case.channel != Channel.CHAT and not case.contact_email):
             raise Conflict(f"case {case_id} has no channel to reply through (no contact address)")
         thread, _ = self.store.timeline(case_id, limit=200)
-        message = sender.send_reply(case, reply.body, agent, thread)
+        return sender.send_reply(case, reply.body, agent, thread)
+
+    @staticmethod
+    def status_after_reply(reply: ReplyIn, message: Message) -> CaseStatus | None:
+        """The status a reply asks for. A reply delivered into a live chat (a chat-channel message)
+        without an explicit status_after keeps the status: the customer is still in the conversation."""
+        if "status_after" not in reply.model_fields_set and message.channel == Channel.CHAT:
+            return None
+        return reply.status_after
+
+    def _record_reply(self, case_id: str, agent: Actor, reply: ReplyIn, message: Message) -> TimelineEvent:
         pointers = [message.message_id] if message.message_id else []
         pointers += [str(p) for p in message.meta.get("extra_message_ids", [])]
+        target = self.status_after_reply(reply, message)
         for _ in range(self.MAX_RETRIES):
             case = self.store.get(case_id)
             now = self.clock()
@@ -363,7 +419,6 @@ class CaseService:
                 "interaction_count": case.interaction_count + 1,
                 "first_response_at": case.first_response_at or now,
             }
-            target = reply.status_after
             if target is not None and target != case.status and target in rules.TRANSITIONS[case.status]:
                 events.append(
                     self._event(

@@ -240,7 +240,13 @@ class ReplyIn(Model):
 
     body: Annotated[str, Field(min_length=1, max_length=100_000)]
     status_after: CaseStatus | None = Field(
-        default=CaseStatus.PENDING_CUSTOMER, description="status to move to after replying (None keeps it)"
+        default=CaseStatus.PENDING_CUSTOMER,
+        description=(
+            "status to move to after replying (null keeps it). When omitted: pending_customer, except on a "
+            "chat case whose session is live, where the reply is a turn in an ongoing conversation and the "
+            "status is kept (a new case still becomes open); a chat whose session has ended is answered by "
+            "email and moves to pending_customer as usual."
+        ),
     )
 
 

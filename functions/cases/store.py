@@ -119,6 +119,14 @@ class CaseStore:
         events = [TimelineEvent.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
         return events, dynamo.encode_cursor(resp.get("LastEvaluatedKey"))
 
+    def event(self, case_id: str, event_id: str) -> TimelineEvent:
+        item = self.table.get_item(Key={"PK": case_pk(case_id), "SK": f"TL#{event_id}"}, ConsistentRead=True).get(
+            "Item"
+        )
+        if not item:
+            raise NotFound("timeline event", event_id)
+        return TimelineEvent.model_validate(dynamo.strip_keys(dynamo.from_item(item)))
+
     def find_by_pointers(self, keys: list[str]) -> str | None:
         """The case that any of these message ids belongs to (first match wins)."""
         keys = [k for k in dict.fromkeys(keys) if k][:100]

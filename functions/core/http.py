@@ -52,6 +52,7 @@ class RouteSpec:
     response: type[BaseModel] | None
     status: int
     errors: tuple[int, ...] = field(default=())
+    idempotency_key: bool = False  # accepts an Idempotency-Key header (functions.core.idempotency)
 
 
 ROUTES: list[RouteSpec] = []
@@ -61,6 +62,19 @@ ROUTES: list[RouteSpec] = []
 class Agent:
     agent_id: str
     via: Literal["cognito", "dev-token"]
+    # Cognito groups (the ``cognito:groups`` claim), or the dev token's ``X-Agent-Roles`` header.
+    roles: frozenset[str] = frozenset()
+
+    def has_role(self, *names: str) -> bool:
+        return any(name in self.roles for name in names)
+
+
+def parse_roles(raw: Any) -> frozenset[str]:
+    """Groups as API Gateway passes them: a list, ``"[a, b]"``, ``"a,b"`` or ``"a b"``."""
+    if not raw:
+        return frozenset()
+    items = raw if isinstance(raw, list | tuple) else str(raw).strip().strip("[]").replace(",", " ").split()
+    return frozenset(str(item).strip().strip("\"'")[:64] for item in items if str(item).strip().strip("\"'"))
 
 
 def error_body(code: str, message: str, fields: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -111,7 +125,7 @@ def authenticate_agent(request: Any) -> Agent:
     claims = ((request.context or {}).get("authorizer") or {}).get("claims")
     if claims:
         agent_id = claims.get("email") or claims.get("cognito:username") or claims.get("sub")
-        return Agent(agent_id=str(agent_id), via="cognito")
+        return Agent(agent_id=str(agent_id), via="cognito", roles=parse_roles(claims.get("cognito:groups")))
     if settings.cognito_user_pool_arn:
         raise errors.Unauthorized("an agent token from the Cognito user pool is required")
     expected = settings.dev_agent_token.get_secret_value() if settings.dev_agent_token else ""
@@ -119,7 +133,8 @@ def authenticate_agent(request: Any) -> Agent:
     if not expected or not token or not hmac.compare_digest(token.encode(), expected.encode()):
         raise errors.Unauthorized("agent routes need 'Authorization: Bearer <token>'")
     agent_id = (request.headers or {}).get("x-agent-id") or "dev-agent"
-    return Agent(agent_id=agent_id[:128], via="dev-token")
+    roles = parse_roles((request.headers or {}).get("x-agent-roles"))
+    return Agent(agent_id=agent_id[:128], via="dev-token", roles=roles)
 
 
 _authorizer_cache: dict[str, Any] = {}
@@ -180,6 +195,7 @@ def route(
     summary: str = "",
     tags: tuple[str, ...] = (),
     errors_: tuple[int, ...] = (),
+    idempotency_key: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(request, *, agent?, body?, query?, **path_params)`` as a route."""
 
@@ -197,6 +213,7 @@ def route(
                 response=response,
                 status=status,
                 errors=errors_,
+                idempotency_key=idempotency_key,
             )
         )
 

@@ -230,6 +230,19 @@ def build_document(routes: list[RouteSpec] | None = None) -> dict[str, Any]:
                     param["description"] = prop["description"]
                 parameters.append(param)
 
+        if spec.idempotency_key:
+            from functions.core import idempotency  # noqa: PLC0415
+
+            parameters.append(
+                {
+                    "name": idempotency.HEADER,
+                    "in": "header",
+                    "required": False,
+                    "description": idempotency.HEADER_DESCRIPTION,
+                    "schema": {"type": "string", "minLength": 16, "maxLength": 128, "pattern": idempotency.KEY_PATTERN},
+                }
+            )
+
         operation: dict[str, Any] = {
             "operationId": operation_ids[(spec.path, spec.method)],
             "summary": spec.summary,

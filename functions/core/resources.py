@@ -69,11 +69,40 @@ ATTACHMENTS_BUCKET = BucketDef("attachments", "attachments extracted from inboun
 BUCKETS: tuple[BucketDef, ...] = (MAIL_BUCKET, ATTACHMENTS_BUCKET)
 
 INBOUND_MAIL_QUEUE = QueueDef("inbound-mail", visibility_timeout=180)
-QUEUES: tuple[QueueDef, ...] = (INBOUND_MAIL_QUEUE,)
+# On-failure destination of the search indexer's stream mapping: what Lambda sends here describes
+# stream records that kept failing (shard, sequence range) so they can be replayed by hand.
+SEARCH_INDEX_FAILURES_QUEUE = QueueDef("search-index-failures")
+QUEUES: tuple[QueueDef, ...] = (INBOUND_MAIL_QUEUE, SEARCH_INDEX_FAILURES_QUEUE)
 
 INBOUND_MAIL_TOPIC = TopicDef("inbound-mail", subscribers=("inbound-mail",))
 CASE_EVENTS_TOPIC = TopicDef("case-events")
 TOPICS: tuple[TopicDef, ...] = (INBOUND_MAIL_TOPIC, CASE_EVENTS_TOPIC)
+
+
+@dataclass(frozen=True)
+class StreamConsumerDef:
+    """A Lambda function of the app fed by a table's DynamoDB stream.
+
+    Declared here, not with ``on_dynamodb_record`` (which needs the stream ARN at import): the CDK
+    stack creates the event source mapping from this, the local stack's ``StreamPump`` too.
+    """
+
+    function: str  # Chalice function name (``@bp.lambda_function(name=...)``)
+    table: str  # logical table name
+    batch_size: int = 100
+    starting_position: str = "TRIM_HORIZON"
+    max_batching_window_seconds: int = 1
+    max_retry_attempts: int = 10
+    bisect_on_error: bool = True
+    on_failure_queue: str | None = None  # logical queue name
+
+
+SEARCH_INDEXER = StreamConsumerDef(
+    function="index_stream",
+    table=MAIN_TABLE.logical,
+    on_failure_queue=SEARCH_INDEX_FAILURES_QUEUE.logical,
+)
+STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (SEARCH_INDEXER,)
 
 # Prefix under which SES receipt stores raw mail in MAIL_BUCKET.
 INBOUND_PREFIX = "inbound/"

@@ -57,6 +57,12 @@ class Settings(BaseModel):
     chat_session_ttl_seconds: int = 12 * 3600
     chat_retention_seconds: int = 90 * 24 * 3600
     chat_max_messages: int = 2000
+    # Chat sessions without a turn for this long are ended by the 5-minute `end_idle_chats` job.
+    chat_idle_minutes: int = Field(default=30, ge=1)
+    # Idempotency-Key records (functions.core.idempotency): kept this long; a claim whose request
+    # never finished (crash) may be taken over by a repeat after stale_after seconds.
+    idempotency_retention_seconds: int = Field(default=24 * 3600, ge=60)
+    idempotency_stale_after_seconds: int = Field(default=300, ge=10)
     # Honeypot-suppressed web submissions and portal link requests are kept this long for review.
     intake_log_retention_seconds: int = 30 * 24 * 3600
 
@@ -72,6 +78,28 @@ class Settings(BaseModel):
 
     # Resolved cases the customer does not reopen are closed after this many days.
     auto_close_resolved_after_days: int = Field(default=7, ge=1)
+
+    # Knowledge and self-service (functions.knowledge, functions.selfservice).
+    # Agents with any of these roles (Cognito groups) review, publish and retire articles.
+    knowledge_reviewer_roles: str = "reviewer,reviewers"
+    # Self-service deflection events are kept this long (analytics reads them before).
+    selfservice_event_retention_days: int = Field(default=400, ge=1)
+    # POST /selfservice/events: at most this many events and bytes per request.
+    selfservice_max_events_per_post: int = Field(default=25, ge=1, le=100)
+    selfservice_max_event_bytes: int = Field(default=16 * 1024, ge=1024)
+
+    # Search (functions.search): OpenSearch when search_endpoint is set (the AWS deployment sets
+    # it), else the embedded engine (Tantivy) with its indexes in search_dir.
+    search_endpoint: str | None = None
+    # "es" (Amazon OpenSearch Service), "aoss" (Serverless): SigV4-signed; "" for a self-managed
+    # cluster (basic auth as user:password in search_endpoint, if any).
+    search_sigv4_service: str = "es"
+    search_replicas: int = Field(default=1, ge=0)
+    # Embedded engine's directory (default: <temp dir>/casebridge-search/<prefix>); the local stack
+    # sets <data dir>/search.
+    search_dir: str | None = None
+    # Synonym rules for both engines (default: functions/search/synonyms.txt, shipped in the package).
+    search_synonyms_path: str | None = None
 
     @model_validator(mode="after")
     def _signing_secret_from_arn(self) -> Settings:

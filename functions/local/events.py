@@ -12,7 +12,10 @@ local stack runs exactly the functions a deployment wires to AWS event sources:
 * ``SnsPump``        an ``on_sns_message`` handler gets a private queue subscribed to the topic;
                      its messages are delivered as Lambda SNS events.
 * ``StreamPump``     polls a DynamoDB stream (moto's ``dynamodbstreams``) and invokes
-                     ``on_dynamodb_record`` handlers with Lambda stream events.
+                     ``on_dynamodb_record`` handlers, and the plain Lambda functions declared in
+                     ``resources.STREAM_CONSUMERS`` (the search indexer), with Lambda stream events;
+                     a handler's ``batchItemFailures`` are honoured like Lambda's
+                     ReportBatchItemFailures (the batch is retried from the first failed record).
 * ``Scheduler``      invokes ``schedule`` handlers at their ``Rate``; a ``Cron`` expression is
                      approximated as "every minute" (the local stack does not evaluate cron fields).
 
@@ -65,6 +68,7 @@ class EventHandlers:
     sns: list[Bound] = field(default_factory=list)
     dynamodb: list[Bound] = field(default_factory=list)
     schedules: list[Bound] = field(default_factory=list)
+    stream_consumers: list[tuple[resources.StreamConsumerDef, Handler]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # handler names with no local delivery
 
 
@@ -90,6 +94,10 @@ def event_handlers(app: Any) -> EventHandlers:
             out.schedules.append(bound)
         else:
             out.ignored.append(cfg.name)
+    for consumer in resources.STREAM_CONSUMERS:
+        handler = app.handler_map.get(consumer.function)
+        if handler is not None:
+            out.stream_consumers.append((consumer, handler))
     return out
 
 
@@ -343,7 +351,7 @@ class StreamPump(_Loop):
     def _deliver(self, records: list[dict[str, Any]]) -> None:
         for attempt in range(1, self.max_attempts + 1):
             try:
-                self.handler({"Records": records}, lambda_context(self.name))
+                result = self.handler({"Records": records}, lambda_context(self.name))
             except Exception:  # noqa: BLE001 - retried, then reported
                 logger().exception(
                     "local stream delivery failed",
@@ -352,13 +360,36 @@ class StreamPump(_Loop):
                 if attempt < self.max_attempts:
                     time.sleep(self.retry_delay)
                 continue
-            self.delivered += len(records)
-            return
+            failed_at = first_failed_record(result, records)
+            if failed_at is None:
+                self.delivered += len(records)
+                return
+            # Like Lambda's ReportBatchItemFailures: records before the first failure are done.
+            self.delivered += failed_at
+            records = records[failed_at:]
+            logger().warning(
+                "local stream delivery: handler reported a failure; retrying from it",
+                extra={"handler": self.name, "attempt": attempt, "event_id": records[0].get("eventID")},
+            )
+            if attempt < self.max_attempts:
+                time.sleep(self.retry_delay)
         self.skipped += [str(r.get("eventID")) for r in records]
         logger().error(
             "local stream delivery gave up; records skipped",
             extra={"handler": self.name, "event_ids": [r.get("eventID") for r in records]},
         )
+
+
+def first_failed_record(result: Any, records: list[dict[str, Any]]) -> int | None:
+    """Position of the first record a stream handler reported in ``batchItemFailures`` (None: all done)."""
+    failures = (result or {}).get("batchItemFailures") if isinstance(result, dict) else None
+    if not failures:
+        return None
+    ids = {str(f.get("itemIdentifier")) for f in failures}
+    for i, r in enumerate(records):
+        if str((r.get("dynamodb") or {}).get("SequenceNumber")) in ids:
+            return i
+    return 0  # an identifier we do not know: the whole batch again, as Lambda does
 
 
 def schedule_seconds(expression: Any) -> float:
@@ -495,6 +526,21 @@ def build_pumps(handlers: EventHandlers, *, retry_delay: int = 5) -> list[_Loop]
                 stream_arn,
                 batch_size=b.config.batch_size,
                 starting_position=b.config.starting_position,
+            )
+        )
+    for consumer, handler in handlers.stream_consumers:
+        name = s.name(consumer.table)
+        stream_arn = ddb.describe_table(TableName=name)["Table"].get("LatestStreamArn") if name in tables else None
+        if not stream_arn:
+            logger().warning("no local stream for consumer", extra={"handler": consumer.function, "table": name})
+            continue
+        pumps.append(
+            StreamPump(
+                consumer.function,
+                handler,
+                stream_arn,
+                batch_size=consumer.batch_size,
+                starting_position=consumer.starting_position,
             )
         )
     return pumps

@@ -113,3 +113,52 @@ def seed(store: Any) -> list[str]:
         store.upsert(customer)
         created.append(customer.customer_id)
     return created
+
+
+DEMO_ARTICLES: tuple[dict[str, Any], ...] = (
+    {
+        "title": "PX-200 jams on page 2 after a firmware update",
+        "symptoms": "After updating the printer firmware, every print job jams on the second page.",
+        "environment": {"product": "printer-x", "model": "px-200", "version": "4.2"},
+        "cause": "Firmware 4.2 changed the paper-feed timing for the second tray.",
+        "resolution": "Install firmware 4.2.1 from the printer's maintenance menu.",
+        "workaround": "Print from the first tray until the update is installed.",
+        "keywords": ["paper jam", "firmware"],
+        "visibility": "external",
+    },
+    {
+        "title": "I was charged twice for one invoice",
+        "symptoms": "Two payments for the same invoice appear on the card or bank statement.",
+        "cause": "A retried card payment was captured twice.",
+        "resolution": "The duplicate payment is refunded automatically within 5 working days.",
+        "keywords": ["refund", "double charge", "billing"],
+        "visibility": "external",
+    },
+)
+
+
+def seed_knowledge() -> list[str]:
+    """Publish the demo articles and the automated-fix catalogue through the real services,
+    once (an article with the same title is not created again)."""
+    from functions.knowledge.handlers import knowledge_service  # noqa: PLC0415
+    from functions.knowledge.models import ArticleIn, ArticleQuery, TransitionIn  # noqa: PLC0415
+    from functions.knowledge.rules import Action  # noqa: PLC0415
+    from functions.selfservice.handlers import self_service  # noqa: PLC0415
+
+    self_service().seed_fixes("seed")
+    service = knowledge_service()
+    existing = {a.title for a in service.list_articles(ArticleQuery(limit=200)).items}
+    reviewer = frozenset({"reviewers"})
+    published: list[str] = []
+    for data in DEMO_ARTICLES:
+        if data["title"] in existing:
+            continue
+        view = service.create("seed", ArticleIn.model_validate(data))
+        view = service.transition(
+            view.article_id, "seed", reviewer, Action.SUBMIT, TransitionIn(version=view.latest_version)
+        )
+        view = service.transition(
+            view.article_id, "seed", reviewer, Action.PUBLISH, TransitionIn(version=view.latest_version)
+        )
+        published.append(view.article_id)
+    return published

@@ -39,6 +39,7 @@ MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
 _ENV_KEYS_CLEARED = (
     "CASEBRIDGE_COGNITO_USER_POOL_ARN",
     "CASEBRIDGE_RESOURCE_PREFIX",
+    "CASEBRIDGE_SEARCH_ENDPOINT",
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
 )
@@ -232,6 +233,8 @@ class LocalStack:
             "CASEBRIDGE_SIGNING_SECRET": signing_secret,
             "CASEBRIDGE_DEV_AGENT_TOKEN": token,
             "CASEBRIDGE_PUBLIC_BASE_URL": f"http://{HOST}:{self.api_port}",
+            # the embedded search engine keeps its indexes with the stack's other state
+            "CASEBRIDGE_SEARCH_DIR": str(self.data_dir / "search"),
         }
         for key in (*env, *_ENV_KEYS_CLEARED):
             self._saved_env.setdefault(key, os.environ.get(key))
@@ -256,9 +259,11 @@ class LocalStack:
 
     def _seed(self) -> list[str]:
         from functions import composition  # noqa: PLC0415
-        from functions.local.seed import seed  # noqa: PLC0415
+        from functions.local.seed import seed, seed_knowledge  # noqa: PLC0415
 
-        return seed(composition.customer_store())
+        seeded = seed(composition.customer_store())
+        seed_knowledge()
+        return seeded
 
     def _load_app(self) -> Any:
         # app.py lives at the project root, outside the installed package.
@@ -298,7 +303,8 @@ class LocalStack:
         return {
             "sqs": [b.name for b in handlers.sqs if b.name in pumped],
             "sns": [b.name for b in handlers.sns if b.name in pumped],
-            "dynamodb": [b.name for b in handlers.dynamodb if b.name in pumped],
+            "dynamodb": [b.name for b in handlers.dynamodb if b.name in pumped]
+            + [c.function for c, _ in handlers.stream_consumers if c.function in pumped],
             "schedules": list(self.scheduler.jobs),
             "not_delivered": handlers.ignored
             + [b.name for b in (*handlers.sqs, *handlers.sns, *handlers.dynamodb) if b.name not in pumped],

@@ -1,4 +1,8 @@
-"""The one search port. Two engines implement it: OpenSearch (production, opensearch-py) and an
+"""NOTE (search helper, part A): SearchQuery gained three optional fields with neutral defaults
+(candidates, consensus_field, consensus_weight) for similar-case re-ranking; nothing else changed.
+Mappers for DynamoDB items register in functions.search.indexing (see its docstring).
+
+The one search port. Two engines implement it: OpenSearch (production, opensearch-py) and an
 embedded engine (local default). Domain code (knowledge, cases, self-service) depends only on
 this module.
 
@@ -48,6 +52,12 @@ class SearchQuery(Model):
     exclude_ids: list[str] = Field(default_factory=list)
     limit: int = Field(default=10, ge=1, le=100)
     highlight: bool = True
+    # Optional re-ranking (similar-case search, functions.search.similar): fetch ``candidates``
+    # hits, then re-rank them by agreement on ``consensus_field`` (functions.search.query.
+    # rerank_by_consensus) before keeping ``limit``. Defaults leave plain relevance ranking.
+    candidates: int = Field(default=0, ge=0, le=500)
+    consensus_field: str | None = None
+    consensus_weight: float = Field(default=0.0, ge=0.0)
 
 
 class SearchHit(Model):

@@ -79,8 +79,14 @@ FUNCTIONS: dict[str, Access] = {
         send_mail=True,
         signing_secret=True,
     ),
+    # DynamoDB stream of the main table -> search index (functions/search/handlers.py). Reads only
+    # the stream; records that keep failing go to the on-failure queue (resources.STREAM_CONSUMERS).
+    "index_stream": Access(table_stream=True, search=True, send=("search-index-failures",)),
     # Hourly: closes resolved cases the customer did not reopen (functions/cases/handlers.py).
     "close_resolved_cases": Access(table="read_write", publish=("case-events",)),
+    # Every 5 minutes: ends idle chat sessions and puts their transcripts on the cases
+    # (functions/channels/chat/handlers.py). Table only: no mail, no signing.
+    "end_idle_chats": Access(table="read_write"),
 }
 
 

@@ -24,7 +24,7 @@ from casebridge_infra.constructs.identity import Identity
 from casebridge_infra.constructs.mail import Mail
 from casebridge_infra.constructs.messaging import Messaging
 from casebridge_infra.constructs.monitoring import Monitoring
-from casebridge_infra.constructs.search import Search
+from casebridge_infra.constructs.search import Search, StreamConsumers
 from casebridge_infra.constructs.storage import Storage
 from casebridge_infra.constructs.workflows import Workflows
 from casebridge_infra.permissions import FUNCTIONS
@@ -164,6 +164,19 @@ class CasebridgeStack(Stack):
             function = self.api.chalice.get_resource(self.api.function_logical_ids[name])
             for logical in access.consume:
                 function.node.add_dependency(self.messaging.queues[logical])
+
+        # DynamoDB stream -> plain Lambda functions (the search indexer): declared in resources.py.
+        self.stream_consumers = StreamConsumers(
+            self,
+            "StreamConsumers",
+            consumers=resources.STREAM_CONSUMERS,
+            functions={
+                c.function: self.api.chalice.get_resource(self.api.function_logical_ids[c.function])
+                for c in resources.STREAM_CONSUMERS
+            },
+            tables=self.data.tables,
+            queues=self.messaging.queues,
+        )
 
         self.monitoring = Monitoring(
             self,

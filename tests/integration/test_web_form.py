@@ -183,3 +183,19 @@ def test_without_the_email_channel_the_acknowledgement_is_reported_pending(clien
     resp = _submit(client)
 
     assert resp.status_code == 201 and resp.json_body["acknowledgement"] == "pending_no_mailer"
+
+
+def test_a_form_sent_after_self_service_records_that_the_session_opened_a_case(client):
+    from functions.selfservice.store import EventStore
+
+    resp = _submit(client, selfservice_session="sess-12345678")
+    case_id = resp.json_body["case_id"]
+
+    events = EventStore().session("sess-12345678")
+    assert [(e["event"], e["case_id"], e["source"]) for e in events] == [("opened_case", case_id, "web-form")]
+
+
+def test_a_malformed_self_service_session_is_a_400_naming_it(client):
+    resp = _submit(client, selfservice_session="no spaces allowed")
+    assert resp.status_code == 400
+    assert _field_names(resp) == {"selfservice_session"}

@@ -5,6 +5,7 @@ Customers (public start, then the session token from the start response):
   POST /chat/sessions/{id}/messages           send a turn (client_message_id makes retries safe)
   GET  /chat/sessions/{id}/messages?after=N   poll for turns after seq N
   POST /chat/sessions/{id}/end                end the chat; the transcript lands on the case
+  (POST /chat/sessions takes an Idempotency-Key header: a double click opens one case)
 Agents (agent auth; they reply through POST /cases/{case_id}/replies):
   GET   /chat/sessions                        live sessions, longest waiting first
   GET   /chat/sessions/{id}?after=N           the session and its turns after seq N
@@ -12,15 +13,18 @@ Agents (agent auth; they reply through POST /cases/{case_id}/replies):
 Bots (machine clients; agent auth with a service token for now):
   POST /chat/handoffs                         hand a conversation to a human (idempotent on conversation_id)
 
+Schedule: ``end_idle_chats`` (every 5 minutes) ends sessions without a turn for chat_idle_minutes.
+
 Ending is one verb per audience because an API Gateway route has exactly one authorizer: the
 customer's ``/end`` takes the session token, the agent's PATCH takes the Cognito/agent token.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint, Rate, Response
 
 from functions.cases.models import Actor, ActorType
 from functions.channels.chat.models import (
@@ -41,6 +45,9 @@ from functions.channels.chat.models import (
 )
 from functions.channels.chat.outbound import chat_service
 from functions.core.http import Agent, route
+from functions.core.logs import logger
+from functions.core.settings import get_settings
+from functions.core.timeutil import utcnow
 from functions.portal.links import token_from_request
 
 bp = Blueprint(__name__)
@@ -57,10 +64,31 @@ def _json(model: Any, status: int) -> Response:
 
 
 # -- customers -------------------------------------------------------------------
-@route(bp, "/chat/sessions", "POST", auth="public", body=ChatStartIn, response=ChatStarted, status=201, tags=TAGS)
+@route(
+    bp,
+    "/chat/sessions",
+    "POST",
+    auth="public",
+    body=ChatStartIn,
+    response=ChatStarted,
+    status=201,
+    tags=TAGS,
+    errors_=(409,),
+    idempotency_key=True,
+)
 def start_chat(request: Any, *, body: ChatStartIn) -> Response:
-    """Start a chat: opens a case (channel chat) and returns the session id and its token."""
-    return _json(chat_service().start(body), 201)
+    """Start a chat: opens a case (channel chat) and returns the session id and its token.
+
+    Send an Idempotency-Key (e.g. one UUID per click of the start button): a repeat answers 200
+    with the same session (header Idempotent-Replayed: true) instead of opening a second case.
+    """
+    from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
+
+    started, replayed = chat_service().start_once(body, idempotency.key_from_request(request))
+    response = _json(started, 200 if replayed else 201)
+    if replayed:
+        response.headers[idempotency.REPLAYED_HEADER] = "true"
+    return response
 
 
 @route(
@@ -136,6 +164,15 @@ def get_chat(request: Any, session_id: str, *, agent: Agent, query: ChatPollQuer
 def agent_end_chat(request: Any, session_id: str, *, agent: Agent, body: AgentSessionPatch) -> ChatSessionOut:
     """An agent ends the chat (idempotent); the transcript lands on the case."""
     return chat_service().end(session_id, role="agent", reason=body.reason)
+
+
+# -- schedule --------------------------------------------------------------------
+@bp.schedule(Rate(5, unit=Rate.MINUTES), name="end_idle_chats")
+def end_idle_chats(event: Any) -> dict[str, Any]:
+    """Every 5 minutes: end chats without a turn for ``chat_idle_minutes``; their transcripts land on the cases."""
+    ended = chat_service().end_idle(timedelta(minutes=get_settings().chat_idle_minutes), now=utcnow())
+    logger().info("ended idle chat sessions", extra={"ended": len(ended)})
+    return {"ended": ended}
 
 
 # -- bots ------------------------------------------------------------------------

@@ -9,6 +9,13 @@ Decisions (see also the module docs of store.py):
   a case pointer, so a retried turn is recorded on the case once.
 * When the session ends, the whole ordered transcript lands on the case as CHAT_TRANSCRIPT (public;
   split into parts when large), exactly once (pointer ``chat-transcript:{session}:{part}``).
+* Starting is safe to repeat with an ``Idempotency-Key`` (functions.core.idempotency, scope
+  ``chat-start:{sha256(email)[:16]}`` so a key only ever replays to the same address): a double
+  click gets the same session (the second request waits up to START_WAIT_SECONDS for the first).
+* Sessions nobody ends are ended by ``end_idle`` (scheduled every 5 minutes) after
+  ``chat_idle_minutes`` without a turn: a last system turn says why, then the transcript lands on
+  the case exactly as on a normal end. It also finishes sessions that ended without their
+  transcript (a crash between the two steps), so running it twice, or after a crash, is harmless.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from functions.cases.models import Actor, ActorType, Case, CaseContext, Channel, EventKind, Message, TimelineEvent
@@ -36,8 +43,9 @@ from functions.channels.chat.models import (
     HandoffOut,
     Role,
 )
-from functions.core import signing
+from functions.core import idempotency, signing
 from functions.core.errors import Conflict, Duplicate, Forbidden, NotFound, Unauthorized
+from functions.core.idempotency import IdempotencyPort
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
 from functions.portal.links import case_link
@@ -45,6 +53,7 @@ from functions.portal.links import case_link
 SESSION_PURPOSE = "chat-session"
 _SESSION_ID = re.compile(r"^chs_[0-9a-f]{20}$")
 TRANSCRIPT_PART_BYTES = 150_000
+START_WAIT_SECONDS = 3.0
 
 
 class ChatPort(Protocol):
@@ -62,6 +71,9 @@ class ChatPort(Protocol):
     def messages(self, session_id: str, after: int = 0, limit: int = 100) -> list[ChatMessage]: ...
     def all_messages(self, session_id: str) -> list[ChatMessage]: ...
     def active(self, limit: int = 50, cursor: str | None = None) -> tuple[list[ChatSession], str | None]: ...
+    def idle_since(self, cutoff: datetime, limit: int = 200) -> list[ChatSession]: ...
+    def ending(self, limit: int = 200) -> list[ChatSession]: ...
+    def end_idle(self, session_id: str, *, seen_seq: int, text: str, at: datetime) -> ChatSession | None: ...
 
 
 class CasePort(Protocol):
@@ -138,6 +150,11 @@ def session_out(s: ChatSession) -> ChatSessionOut:
     )
 
 
+def idle_end_text(idle: timedelta) -> str:
+    minutes = max(1, int(idle.total_seconds() // 60))
+    return f"chat ended after {minutes} minutes without activity"
+
+
 def transcript_line(m: ChatMessage) -> dict[str, Any]:
     return {
         "seq": m.seq,
@@ -197,7 +214,9 @@ class ChatService:
         token_ttl: int,
         max_messages: int = 2000,
         clock: Callable[[], datetime] = utcnow,
+        idempotency: IdempotencyPort | None = None,
     ) -> None:
+        self.idempotency = idempotency
         self.store = store
         self.cases = cases
         self.base_url = base_url
@@ -210,7 +229,41 @@ class ChatService:
         check_session_id(session_id)
         return verify_session_token(token, session_id, max_age=self.token_ttl)
 
-    def start(self, req: ChatStartIn) -> ChatStarted:
+    def start_once(self, req: ChatStartIn, idempotency_key: str | None) -> tuple[ChatStarted, bool]:
+        """``start`` made safe to repeat: returns (started, replayed). A replay gets a fresh token
+        for the same session and case; the same key with a different form is a 409."""
+        if idempotency_key is None or self.idempotency is None:
+            return self.start(req), False
+        scope = idempotency.scoped("chat-start", req.email)
+        outcome = self.idempotency.claim(
+            scope,
+            idempotency_key,
+            idempotency.fingerprint(req.model_dump(mode="json")),
+            wait_seconds=START_WAIT_SECONDS,
+        )
+        if isinstance(outcome, idempotency.Replay):
+            sid, case_id = str(outcome.result["session_id"]), str(outcome.result["case_id"])
+            return self._started(sid, case_id, req.email), True
+        opened: list[str] = []
+        try:
+            started = self.start(req, on_case=opened.append)
+        except Exception:
+            if not opened:  # nothing written: the key is free again
+                self.idempotency.release(outcome)
+            raise
+        self.idempotency.complete(outcome, {"session_id": started.session_id, "case_id": started.case_id})
+        return started, False
+
+    def _started(self, sid: str, case_id: str, email: str) -> ChatStarted:
+        return ChatStarted(
+            session_id=sid,
+            case_id=case_id,
+            token=session_token(sid, case_id),
+            expires_in=self.token_ttl,
+            portal_url=case_link(self.base_url, case_id, email),
+        )
+
+    def start(self, req: ChatStartIn, on_case: Callable[[str], None] | None = None) -> ChatStarted:
         sid = new_session_id()
         case = self.cases.open_case(
             subject=f"Chat: {_one_line(req.topic)}" if req.topic else "Chat conversation",
@@ -223,6 +276,8 @@ class ChatService:
             context=CaseContext(chat_session_id=sid),
             pointers=[f"chat-session:{sid}"],
         )
+        if on_case is not None:
+            on_case(case.case_id)
         now = self.clock()
         self.store.create(
             ChatSession(
@@ -239,13 +294,7 @@ class ChatService:
             )
         )
         logger().info("chat session started", extra={"session_id": sid, "case_id": case.case_id})
-        return ChatStarted(
-            session_id=sid,
-            case_id=case.case_id,
-            token=session_token(sid, case.case_id),
-            expires_in=self.token_ttl,
-            portal_url=case_link(self.base_url, case.case_id, req.email),
-        )
+        return self._started(sid, case.case_id, req.email)
 
     def customer_send(self, grant: SessionGrant, msg: ChatMessageIn) -> tuple[CustomerChatMessage, bool]:
         session = self.store.get(grant.session_id)
@@ -340,6 +389,24 @@ class ChatService:
             session = session.model_copy(update={"transcript_recorded": True})
         logger().info("chat session ended", extra={"session_id": session_id, "case_id": session.case_id, "by": role})
         return session_out(session)
+
+    def end_idle(self, idle: timedelta, now: datetime | None = None, limit: int = 200) -> list[str]:
+        """End sessions without a turn for ``idle`` (a last system turn says so) and record their
+        transcripts; finish transcripts of sessions that ended without one. Returns the ended ids."""
+        now = now or self.clock()
+        text = idle_end_text(idle)
+        ended: list[str] = []
+        for candidate in self.store.idle_since(now - idle, limit=limit):
+            session = self.store.end_idle(candidate.session_id, seen_seq=candidate.last_seq, text=text, at=now)
+            if session is None:
+                continue  # a turn arrived (or it ended) since the index was read: not idle any more
+            self._record_transcript(session)
+            ended.append(session.session_id)
+            logger().info("idle chat ended", extra={"session_id": session.session_id, "case_id": session.case_id})
+        for session in self.store.ending(limit=limit):
+            if session.session_id not in ended and not session.transcript_recorded:
+                self._record_transcript(session)
+        return ended
 
     def _record_transcript(self, session: ChatSession) -> None:
         messages = self.store.all_messages(session.session_id)

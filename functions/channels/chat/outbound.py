@@ -22,7 +22,7 @@ EMAIL_OUTBOUND = "functions.channels.email.outbound"
 def chat_service() -> Any:
     from functions.channels.chat.logic import ChatService  # noqa: PLC0415
     from functions.channels.chat.store import ChatStore  # noqa: PLC0415
-    from functions.composition import case_service  # noqa: PLC0415
+    from functions.composition import case_service, idempotency_store  # noqa: PLC0415
     from functions.core.settings import get_settings  # noqa: PLC0415
 
     s = get_settings()
@@ -32,6 +32,7 @@ def chat_service() -> Any:
         base_url=s.public_base_url,
         token_ttl=s.chat_session_ttl_seconds,
         max_messages=s.chat_max_messages,
+        idempotency=idempotency_store(),
     )
 
 

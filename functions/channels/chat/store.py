@@ -1,11 +1,22 @@
 """DynamoDB access for chat sessions (single table).
 
 Items:
-  CHAT#{id} / #META                  the session     GSI1 CHATS#active / {created_at}#{id} while active
+  CHAT#{id} / #META                  the session     GSI1 CHATS#active / {created_at}#{id} while active,
+                                                     then CHATS#ending / {created_at}#{id} from its end
+                                                     until the transcript is on the case (then none)
   CHAT#{id} / MSG#{seq:08d}          one turn, seq 1, 2, 3 ... without gaps
   CHAT#{id} / CMID#{role}#{client}   client message id -> seq (a retried send is stored once)
 Messages carry ``expires_at`` (TTL) = written + retention; the session gets it when it ends. The
 transcript is copied onto the case when the session ends, so the chat items may expire.
+
+Access patterns on GSI1 (sparse: only sessions that need attention carry GSI1PK):
+  * live sessions for agents, longest waiting first: GSI1PK = CHATS#active;
+  * idle sessions (``end_idle_chats``, every 5 minutes): GSI1PK = CHATS#active AND GSI1SK < cutoff
+    (a session idle since the cutoff was created before it), filtered on the last turn being older
+    than the cutoff. It reads only live sessions older than the idle limit: no extra index, and no
+    extra index write on every turn (a last-activity sort key would cost one per turn);
+  * ended sessions whose transcript is not on the case yet (a crash between the two steps):
+    GSI1PK = CHATS#ending; the same job finishes them.
 
 Appending a turn is one transaction: bump ``last_seq`` on the session only if it is still at the
 value read and the session is active, put the turn, and claim the client message id.
@@ -16,7 +27,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 
 from functions.channels.chat.models import ChatMessage, ChatSession, Role
 from functions.core import dynamo
@@ -24,6 +35,7 @@ from functions.core.errors import Conflict, NotFound
 from functions.core.timeutil import iso
 
 ACTIVE = "CHATS#active"
+ENDING = "CHATS#ending"
 
 
 def session_pk(session_id: str) -> str:
@@ -95,6 +107,91 @@ class ChatStore:
         items = [ChatSession.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
         return items, dynamo.encode_cursor(resp.get("LastEvaluatedKey"))
 
+    def idle_since(self, cutoff: datetime, limit: int = 200) -> list[ChatSession]:
+        """Active sessions without a turn since ``cutoff`` (GSI1, eventually consistent: recheck before acting)."""
+        stamp = iso(cutoff)
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": Key("GSI1PK").eq(ACTIVE) & Key("GSI1SK").lt(stamp),
+            "FilterExpression": Attr("last_message_at").not_exists() | Attr("last_message_at").lt(stamp),
+        }
+        return self._collect(kwargs, limit)
+
+    def ending(self, limit: int = 200) -> list[ChatSession]:
+        """Ended sessions whose transcript is not recorded on the case yet."""
+        return self._collect({"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq(ENDING)}, limit)
+
+    def _collect(self, kwargs: dict[str, Any], limit: int) -> list[ChatSession]:
+        out: list[ChatSession] = []
+        while len(out) < limit:
+            resp = self.table.query(**kwargs)
+            out += [ChatSession.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
+            if "LastEvaluatedKey" not in resp:
+                break
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return out[:limit]
+
+    def end_idle(self, session_id: str, *, seen_seq: int, text: str, at: datetime) -> ChatSession | None:
+        """End a session that had no turn after ``seen_seq``, with a last system turn saying why, atomically.
+
+        None when the session got a turn (or ended) since it was read: it is not idle any more.
+        """
+        name = self.table.name
+        pk = session_pk(session_id)
+        seq = seen_seq + 1
+        stamp = iso(at)
+        expires = int((at + timedelta(seconds=self.retention_seconds)).timestamp())
+        message = ChatMessage(
+            session_id=session_id, seq=seq, client_message_id="idle-end", role="system", text=text, at=at
+        )
+        ops = [
+            {
+                "Update": {
+                    "TableName": name,
+                    "Key": {"PK": pk, "SK": "#META"},
+                    "UpdateExpression": (
+                        "SET #s = :ended, ended_at = :at, ended_by = :by, end_reason = :reason, updated_at = :at, "
+                        "last_seq = :seq, last_message_at = :at, expires_at = :exp, GSI1PK = :ending"
+                    ),
+                    "ConditionExpression": "#s = :active AND last_seq = :seen",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {
+                        ":ended": "ended",
+                        ":active": "active",
+                        ":at": stamp,
+                        ":by": "system",
+                        ":reason": text,
+                        ":seq": seq,
+                        ":seen": seen_seq,
+                        ":exp": expires,
+                        ":ending": ENDING,
+                    },
+                }
+            },
+            {
+                "Put": {
+                    "TableName": name,
+                    "Item": dynamo.to_item(
+                        {
+                            "PK": pk,
+                            "SK": _msg_sk(seq),
+                            "type": "chat_message",
+                            "expires_at": expires,
+                            **message.model_dump(mode="json"),
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+        try:
+            self.table.meta.client.transact_write_items(TransactItems=ops)
+        except Exception as exc:
+            if not dynamo.is_conditional_failure(exc):
+                raise
+            return None
+        return self.get(session_id)
+
     def end(self, session_id: str, *, by: Role, reason: str | None, at: datetime) -> tuple[ChatSession, bool]:
         """End an active session. Returns (session, True), or (session, False) when it had already ended."""
         stamp = iso(at)
@@ -103,11 +200,12 @@ class ChatStore:
                 Key={"PK": session_pk(session_id), "SK": "#META"},
                 UpdateExpression=(
                     "SET #s = :ended, ended_at = :at, ended_by = :by, end_reason = :reason, updated_at = :at, "
-                    "expires_at = :exp REMOVE GSI1PK, GSI1SK"
+                    "expires_at = :exp, GSI1PK = :ending"
                 ),
                 ConditionExpression="attribute_exists(PK) AND #s = :active",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
+                    ":ending": ENDING,
                     ":ended": "ended",
                     ":active": "active",
                     ":at": stamp,
@@ -126,7 +224,7 @@ class ChatStore:
     def mark_transcript_recorded(self, session_id: str) -> None:
         self.table.update_item(
             Key={"PK": session_pk(session_id), "SK": "#META"},
-            UpdateExpression="SET transcript_recorded = :t",
+            UpdateExpression="SET transcript_recorded = :t REMOVE GSI1PK, GSI1SK",
             ConditionExpression="attribute_exists(PK)",
             ExpressionAttributeValues={":t": True},
         )

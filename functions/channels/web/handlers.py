@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint, Response
-from pydantic import TypeAdapter, ValidationError
 
-from functions.channels.web.models import IdempotencyKey, WebCaseIn, WebCaseOut
-from functions.core.errors import InvalidInput
+from functions.channels.web.models import WebCaseIn, WebCaseOut
 from functions.core.http import route
 from functions.core.settings import get_settings
 
 bp = Blueprint(__name__)
 TAGS = ("web",)
-_KEY = TypeAdapter(IdempotencyKey)
 
 
 def web_intake() -> Any:
@@ -33,19 +30,6 @@ def web_intake() -> Any:
     )
 
 
-def _idempotency_key(request: Any) -> str | None:
-    raw = (request.headers or {}).get("idempotency-key")
-    if raw is None:
-        return None
-    try:
-        return _KEY.validate_python(raw.strip())
-    except ValidationError as exc:
-        raise InvalidInput(
-            "Idempotency-Key must be 16 to 128 characters of A-Z a-z 0-9 . _ : - (a UUID is fine)",
-            fields=[{"field": "Idempotency-Key", "message": exc.errors()[0]["msg"], "type": "header"}],
-        ) from exc
-
-
 @route(
     bp,
     "/web/cases",
@@ -56,11 +40,33 @@ def _idempotency_key(request: Any) -> str | None:
     status=201,
     tags=TAGS,
     errors_=(202, 409),
+    idempotency_key=True,
 )
 def submit_web_case(request: Any, *, body: WebCaseIn) -> Response:
-    """Open a case from the contact form. Send an Idempotency-Key header to make retries safe."""
-    result = web_intake().submit(body, _idempotency_key(request))
-    headers: dict[str, str | list[str]] = {"Idempotent-Replayed": "true"} if result.replayed else {}
+    """Open a case from the contact form. Send an Idempotency-Key header to make retries safe.
+
+    The key is not a functions.core.idempotency claim: it is written as a case pointer in the same
+    transaction as the case (functions.channels.web.logic), which has no in-progress window at all.
+    """
+    from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
+
+    result = web_intake().submit(body, idempotency.key_from_request(request))
+    if body.selfservice_session and result.out.case_id and not result.replayed:
+        _record_opened_case(body.selfservice_session, result.out.case_id)
+    headers: dict[str, str | list[str]] = {idempotency.REPLAYED_HEADER: "true"} if result.replayed else {}
     if result.out.portal_url:
         headers["Cache-Control"] = "no-store"
     return Response(status_code=result.status, body=result.out.model_dump(mode="json"), headers=headers)
+
+
+def _record_opened_case(session_id: str, case_id: str) -> None:
+    """Deflection analytics: this self-service session went on to open a case."""
+    from functions.core.logs import logger  # noqa: PLC0415
+    from functions.selfservice.handlers import self_service  # noqa: PLC0415
+    from functions.selfservice.models import DeflectionEvent  # noqa: PLC0415
+
+    event = DeflectionEvent(session_id=session_id, type="opened_case", case_id=case_id)
+    try:
+        self_service().record_events([event], max_events=1, source="web-form")
+    except Exception:  # noqa: BLE001 - the case is open; the session id is also in its first message's meta
+        logger().exception("opened_case event not recorded", extra={"case_id": case_id})

@@ -142,6 +142,7 @@ class WebIntake:
             meta={
                 "fingerprint": print_,
                 "consent": form.consent,
+                **({"selfservice_session": form.selfservice_session} if form.selfservice_session else {}),
                 **{k: v for k, v in (("product", form.product), ("model", form.model), ("batch", form.batch)) if v},
             },
         )

@@ -35,6 +35,10 @@ class WebCaseIn(Model):
         default=False,
         description="the customer accepted the privacy notice (required when the deployment sets web_form_require_consent)",
     )
+    selfservice_session: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")] | None = Field(
+        default=None,
+        description="the self-service session the customer searched in before writing (deflection analytics)",
+    )
     website: Annotated[str, Field(max_length=2_000)] | None = Field(
         default=None, description="honeypot: hidden from people, leave empty"
     )

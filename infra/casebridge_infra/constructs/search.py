@@ -8,15 +8,21 @@ Sizing (instance type, node count, zone awareness, dedicated masters) comes from
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import CfnResource, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as ddb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_opensearchservice as opensearch
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from casebridge_infra.config import SearchSizing
 from casebridge_infra.permissions import SEARCH_ACTIONS
+from functions.core import resources
 
 
 class Search(Construct):
@@ -119,3 +125,54 @@ class Search(Construct):
         self.domain_arn = domain_arn
         self.domain_name = domain_name
         self.endpoint = self.domain.domain_endpoint
+
+
+class StreamConsumers(Construct):
+    """Event source mappings for ``functions.core.resources.STREAM_CONSUMERS`` (the search indexer).
+
+    The functions are plain Chalice ``lambda_function``s, so the mapping is made here, where the
+    stream ARN is known: oldest records first, partial batch responses (``batchItemFailures``),
+    bisect on error, a bounded number of retries, then the record range goes to the consumer's
+    on-failure queue. The function's own role may read the stream and send to that queue
+    (``permissions.FUNCTIONS``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        consumers: Sequence[resources.StreamConsumerDef],
+        functions: Mapping[str, CfnResource],
+        tables: Mapping[str, ddb.TableV2],
+        queues: Mapping[str, sqs.Queue],
+    ) -> None:
+        super().__init__(scope, id)
+        self.mappings: dict[str, lambda_.CfnEventSourceMapping] = {}
+        for consumer in consumers:
+            table = tables[consumer.table]
+            destination = (
+                lambda_.CfnEventSourceMapping.DestinationConfigProperty(
+                    on_failure=lambda_.CfnEventSourceMapping.OnFailureProperty(
+                        destination=queues[consumer.on_failure_queue].queue_arn
+                    )
+                )
+                if consumer.on_failure_queue
+                else None
+            )
+            function = functions[consumer.function]
+            mapping = lambda_.CfnEventSourceMapping(
+                self,
+                f"Mapping-{consumer.function}",
+                function_name=function.ref,
+                event_source_arn=table.table_stream_arn,
+                starting_position=consumer.starting_position,
+                batch_size=consumer.batch_size,
+                maximum_batching_window_in_seconds=consumer.max_batching_window_seconds,
+                maximum_retry_attempts=consumer.max_retry_attempts,
+                bisect_batch_on_function_error=consumer.bisect_on_error,
+                function_response_types=["ReportBatchItemFailures"],
+                destination_config=destination,
+            )
+            mapping.node.add_dependency(function)
+            self.mappings[consumer.function] = mapping

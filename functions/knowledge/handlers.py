@@ -1,0 +1,223 @@
+"""Agents' knowledge API (/knowledge/articles...), drafting from a case, similar cases."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalice import Blueprint, Response
+
+from functions.core.errors import InvalidInput
+from functions.core.http import Agent, route
+from functions.core.settings import get_settings
+from functions.knowledge.models import (
+    Article,
+    ArticleEdit,
+    ArticleIn,
+    ArticlePage,
+    ArticleQuery,
+    ArticleStats,
+    ArticleView,
+    DraftFromCase,
+    DraftFromCaseIn,
+    FeedbackIn,
+    HelpedIn,
+    PermanentFixIn,
+    SimilarCases,
+    SimilarQuery,
+    TransitionIn,
+    VersionList,
+    VersionQuery,
+)
+from functions.knowledge.rules import Action
+
+if TYPE_CHECKING:
+    from functions.knowledge.logic import KnowledgeService
+    from functions.search.port import SearchIndex
+
+bp = Blueprint(__name__)
+TAGS = ("knowledge",)
+
+
+def search_index() -> SearchIndex:
+    """The search port from the composition root (looked up per call, so tests can swap it)."""
+    from functions import composition  # noqa: PLC0415
+
+    return composition.search_index()
+
+
+def knowledge_service() -> KnowledgeService:
+    from functions.composition import case_service, customer_store  # noqa: PLC0415
+    from functions.knowledge.logic import KnowledgeService  # noqa: PLC0415
+    from functions.knowledge.store import ArticleStore  # noqa: PLC0415
+
+    roles = frozenset(r.strip() for r in get_settings().knowledge_reviewer_roles.split(",") if r.strip())
+    return KnowledgeService(
+        ArticleStore(),
+        search=search_index(),
+        cases=case_service(),
+        customers=customer_store(),
+        reviewer_roles=roles,
+    )
+
+
+def if_match(request: Any) -> int | None:
+    raw = (request.headers or {}).get("if-match")
+    if not raw:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidInput(
+            "If-Match must be the article's latest version (the ETag of GET /knowledge/articles/{article_id})",
+            fields=[{"field": "If-Match", "message": "not a version number", "type": "header"}],
+        )
+    return int(value)
+
+
+def with_etag(view: ArticleView, status: int = 200) -> Response:
+    return Response(status_code=status, body=view.model_dump(mode="json"), headers={"ETag": f'"{view.latest_version}"'})
+
+
+@route(bp, "/knowledge/articles", "GET", query=ArticleQuery, response=ArticlePage, tags=TAGS)
+def list_articles(request: Any, *, agent: Agent, query: ArticleQuery) -> ArticlePage:
+    """List articles, most recently changed first (optionally by status)."""
+    return knowledge_service().list_articles(query)
+
+
+@route(bp, "/knowledge/articles", "POST", body=ArticleIn, response=ArticleView, status=201, tags=TAGS)
+def create_article(request: Any, *, agent: Agent, body: ArticleIn) -> Response:
+    """Write a new article; it starts as a draft (version 1)."""
+    return with_etag(knowledge_service().create(agent.agent_id, body), 201)
+
+
+@route(bp, "/knowledge/articles/{article_id}", "GET", query=VersionQuery, response=ArticleView, tags=TAGS)
+def get_article(request: Any, article_id: str, *, agent: Agent, query: VersionQuery) -> Response:
+    """One article: its record, the latest (or a given) version's content and its counters. ETag: latest version."""
+    return with_etag(knowledge_service().view(article_id, query.version, count_view=True))
+
+
+@route(
+    bp, "/knowledge/articles/{article_id}", "PATCH", body=ArticleEdit, response=ArticleView, tags=TAGS, errors_=(409,)
+)
+def edit_article(request: Any, article_id: str, *, agent: Agent, body: ArticleEdit) -> Response:
+    """Edit: a new draft version. Send the version you edited (body or If-Match); 409 if someone was faster."""
+    return with_etag(knowledge_service().edit(article_id, agent.agent_id, body, if_match(request)))
+
+
+@route(bp, "/knowledge/articles/{article_id}/versions", "GET", response=VersionList, tags=TAGS)
+def list_versions(request: Any, article_id: str, *, agent: Agent) -> VersionList:
+    """Every version, newest first, and which one is published."""
+    return knowledge_service().versions(article_id)
+
+
+def _transition(request: Any, article_id: str, agent: Agent, action: Action, body: TransitionIn) -> Response:
+    view = knowledge_service().transition(article_id, agent.agent_id, agent.roles, action, body, if_match(request))
+    return with_etag(view)
+
+
+@route(
+    bp,
+    "/knowledge/articles/{article_id}/submit",
+    "POST",
+    body=TransitionIn,
+    response=ArticleView,
+    tags=TAGS,
+    errors_=(409,),
+)
+def submit_article(request: Any, article_id: str, *, agent: Agent, body: TransitionIn) -> Response:
+    """Submit the latest draft for review (draft -> in_review)."""
+    return _transition(request, article_id, agent, Action.SUBMIT, body)
+
+
+@route(
+    bp,
+    "/knowledge/articles/{article_id}/publish",
+    "POST",
+    body=TransitionIn,
+    response=ArticleView,
+    tags=TAGS,
+    errors_=(403, 409),
+)
+def publish_article(request: Any, article_id: str, *, agent: Agent, body: TransitionIn) -> Response:
+    """Reviewers: publish the version in review (in_review -> published); it becomes the served version."""
+    return _transition(request, article_id, agent, Action.PUBLISH, body)
+
+
+@route(
+    bp,
+    "/knowledge/articles/{article_id}/reject",
+    "POST",
+    body=TransitionIn,
+    response=ArticleView,
+    tags=TAGS,
+    errors_=(403, 409),
+)
+def reject_article(request: Any, article_id: str, *, agent: Agent, body: TransitionIn) -> Response:
+    """Reviewers: send the version in review back to draft."""
+    return _transition(request, article_id, agent, Action.REJECT, body)
+
+
+@route(
+    bp,
+    "/knowledge/articles/{article_id}/retire",
+    "POST",
+    body=TransitionIn,
+    response=ArticleView,
+    tags=TAGS,
+    errors_=(403, 409),
+)
+def retire_article(request: Any, article_id: str, *, agent: Agent, body: TransitionIn) -> Response:
+    """Reviewers: retire the article; nobody is served it any more."""
+    return _transition(request, article_id, agent, Action.RETIRE, body)
+
+
+@route(
+    bp,
+    "/knowledge/articles/{article_id}/permanent-fix",
+    "POST",
+    body=PermanentFixIn,
+    response=ArticleView,
+    tags=TAGS,
+    errors_=(409,),
+)
+def permanent_fix(request: Any, article_id: str, *, agent: Agent, body: PermanentFixIn) -> Response:
+    """Update with the permanent fix (root cause + fix); the workaround stays, marked superseded.
+
+    A published article is republished with the fix when the caller is a reviewer; otherwise the
+    fixed version waits in review (the old version stays served)."""
+    view = knowledge_service().permanent_fix(article_id, agent.agent_id, agent.roles, body, if_match(request))
+    return with_etag(view)
+
+
+@route(bp, "/knowledge/articles/{article_id}/helped", "POST", body=HelpedIn, response=Article, tags=TAGS)
+def article_helped(request: Any, article_id: str, *, agent: Agent, body: HelpedIn) -> Article:
+    """Record that the article helped solve a case (linked both ways: the case timeline gets a note)."""
+    return knowledge_service().link_helped(article_id, agent.agent_id, body.case_id)
+
+
+@route(bp, "/knowledge/articles/{article_id}/feedback", "POST", body=FeedbackIn, response=ArticleStats, tags=TAGS)
+def agent_feedback(request: Any, article_id: str, *, agent: Agent, body: FeedbackIn) -> ArticleStats:
+    """An agent's "did this help?" answer."""
+    return knowledge_service().feedback(article_id, body, customer=False)
+
+
+@route(
+    bp,
+    "/cases/{case_id}/knowledge",
+    "POST",
+    body=DraftFromCaseIn,
+    response=DraftFromCase,
+    status=201,
+    tags=TAGS,
+)
+def draft_from_case(request: Any, case_id: str, *, agent: Agent, body: DraftFromCaseIn) -> DraftFromCase:
+    """Draft an article from the case (scrubbed of personal data), with likely duplicates. Send {} for defaults."""
+    return knowledge_service().draft_from_case(case_id, agent.agent_id, body)
+
+
+@route(bp, "/cases/{case_id}/similar", "GET", query=SimilarQuery, response=SimilarCases, tags=TAGS)
+def similar_cases(request: Any, case_id: str, *, agent: Agent, query: SimilarQuery) -> SimilarCases:
+    """Most similar cases of other customers (score, matched terms) and suggested published articles."""
+    from functions.composition import case_service  # noqa: PLC0415
+    from functions.knowledge.similar_cases import similar  # noqa: PLC0415
+
+    return similar(case_service().get(case_id), search_index(), query)

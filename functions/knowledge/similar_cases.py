@@ -1,0 +1,90 @@
+"""Similar cases and suggested articles for an agent looking at a case. Pure, on the search port."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from functions.cases.models import Case
+from functions.knowledge.models import SimilarCase, SimilarCases, SimilarQuery, SuggestedArticle
+from functions.search.port import DocKind, SearchHit, SearchIndex, SearchQuery
+
+AUDIENCE_FIELD = "audience"
+
+
+def case_text(case: Case) -> str:
+    from functions.search.similar import case_text as text_of  # noqa: PLC0415
+
+    return text_of(case.subject, case.description)[:4000]
+
+
+def case_query(case: Case, limit: int) -> SearchQuery:
+    """Part A's similar-case query (functions.search.similar), minus self-service copies of cases."""
+    from functions.search.similar import similar_query  # noqa: PLC0415
+
+    query = similar_query(
+        case_text(case),
+        exclude_case_ids=[case.case_id],
+        exclude_customer_id=case.customer_id,
+        limit=limit,
+    )
+    # public answers are case documents for customers (functions.selfservice.search_docs), not cases
+    return query.model_copy(update={"exclude": {**query.exclude, AUDIENCE_FIELD: "public"}})
+
+
+def _other_customer(case: Case, hit: SearchHit) -> bool:
+    if hit.doc_id == case.case_id or hit.fields.get(AUDIENCE_FIELD) == "public":
+        return False
+    other = hit.fields.get("customer_id")
+    if case.customer_id:
+        return other != case.customer_id
+    # no customer on the case: the contact's address is the customer
+    return not (case.contact_email and hit.fields.get("contact_email") == case.contact_email)
+
+
+def similar(case: Case, search: SearchIndex, q: SimilarQuery) -> SimilarCases:
+    # a hit that shares only stop words with the case is not similar, whatever its score
+    hits = [h for h in search.search(case_query(case, q.limit)) if _other_customer(case, h) and h.matched_terms]
+    hits = hits[: q.limit]
+    cases = [
+        SimilarCase(
+            case_id=h.doc_id,
+            subject=h.title,
+            status=_str(h.fields.get("status")),
+            product=_str(h.fields.get("product")),
+            score=round(h.score, 4),
+            matched_terms=h.matched_terms,
+            snippet=h.snippet,
+        )
+        for h in hits
+    ]
+    articles: list[SuggestedArticle] = []
+    if q.articles:
+        found = search.search(
+            SearchQuery(
+                text=case_text(case),
+                kinds=[DocKind.ARTICLE],
+                filters={"published": "true"},
+                limit=q.articles,
+            )
+        )
+        articles = [
+            SuggestedArticle(
+                article_id=h.doc_id,
+                title=h.title,
+                visibility=_str(h.fields.get("visibility")),
+                score=round(h.score, 4),
+                matched_terms=h.matched_terms,
+                snippet=h.snippet,
+            )
+            for h in found
+            if h.matched_terms
+        ]
+    return SimilarCases(case_id=case.case_id, cases=cases, articles=articles)
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return str(value[0]) if value else None
+    return str(value)

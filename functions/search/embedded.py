@@ -1,0 +1,323 @@
+"""The embedded search engine: Tantivy (Rust, through its official Python bindings), on disk.
+
+Used by default on the local stack and wherever no OpenSearch endpoint is configured.
+
+* One index directory per kind under ``directory`` (``<dir>/<kind>-v<SCHEMA_VERSION>``), so one
+  query can span kinds and each hit says its kind.
+* Text fields use Tantivy's ``en_stem`` analyzer (words, lower case, Snowball English stemmer), so
+  "refunds" finds "refund". Query words are expanded with the deployment's synonym file.
+* Filters: every ``SearchDoc.fields`` value is indexed as an exact term ``key=value`` in one
+  raw-tokenized field; filters are MUST clauses, excludes MUST_NOT.
+* Writes: one writer per index at a time. A write batch takes Tantivy's writer lock (a lock file,
+  so other processes wait their turn: the local stack's stream indexer and ``casebridge search
+  reindex`` can run together), applies deletes and adds, commits, and lets the lock go. Readers
+  reload on commit (this process at once; others when Tantivy sees the new commit).
+* ``tantivy`` is imported on first use, never at module import (cold start).
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from functions.search.analysis import STOP_WORDS, Synonyms, load_synonyms
+from functions.search.port import DocKind, SearchDoc, SearchHit, SearchQuery
+from functions.search.query import FIELD_BOOSTS, MAX_QUERY_WORDS, Term, plan, rerank_by_consensus
+
+SCHEMA_VERSION = 1
+TEXT_FIELDS = ("title", "keywords", "body")
+SNIPPET_CHARS = 160
+WRITER_HEAP_BYTES = 32_000_000
+LOCK_WAIT_SECONDS = 30.0
+# Words in more than this share of a (large enough) index say nothing about similarity: dropped.
+MAX_DOC_FREQ_SHARE = 0.5
+MIN_DOCS_FOR_DF_CUT = 200
+_SEP = "="
+
+
+@lru_cache(maxsize=1)
+def _tantivy() -> Any:
+    import tantivy  # noqa: PLC0415 - heavy native module: first use only
+
+    return tantivy
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> Any:
+    """The analyzer of Tantivy's ``en_stem`` (simple tokenizer, long-token cut, lower case, English stemmer)."""
+    t = _tantivy()
+    return (
+        t.TextAnalyzerBuilder(t.Tokenizer.simple())
+        .filter(t.Filter.remove_long(40))
+        .filter(t.Filter.lowercase())
+        .filter(t.Filter.stemmer("english"))
+        .build()
+    )
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    tokens = _analyzer().analyze(word)
+    return tokens[0] if tokens else ""
+
+
+def analyze(text: str) -> list[str]:
+    return list(_analyzer().analyze(text))
+
+
+def _schema() -> Any:
+    t = _tantivy()
+    b = t.SchemaBuilder()
+    b.add_text_field("doc_id", stored=True, tokenizer_name="raw")
+    for name in TEXT_FIELDS:
+        b.add_text_field(name, stored=True, tokenizer_name="en_stem")
+    b.add_text_field("filters", stored=False, tokenizer_name="raw", index_option="basic")
+    b.add_bytes_field("source", stored=True)
+    return b.build()
+
+
+def _filter_terms(key: str, value: str | list[str]) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [f"{key}{_SEP}{v}" for v in values]
+
+
+class _KindIndex:
+    """One kind's Tantivy index and its write lock."""
+
+    def __init__(self, path: Path) -> None:
+        t = _tantivy()
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.schema = _schema()
+        self.index = t.Index(self.schema, path=str(path), reuse=True)
+        self.lock = threading.Lock()
+
+    def write(self, deletes: Sequence[str], adds: Sequence[Any]) -> None:
+        with self.lock:
+            writer = self._writer()
+            try:
+                for doc_id in deletes:
+                    writer.delete_documents_by_term("doc_id", doc_id)
+                for doc in adds:
+                    writer.add_document(doc)
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()  # also gives the writer lock back
+            self.index.reload()
+
+    def clear(self) -> None:
+        with self.lock:
+            writer = self._writer()
+            try:
+                writer.delete_all_documents()
+                writer.commit()
+            finally:
+                writer.wait_merging_threads()
+            self.index.reload()
+
+    def _writer(self) -> Any:
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        delay = 0.01
+        while True:
+            try:
+                return self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+            except ValueError as exc:  # another process holds the writer lock
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+
+class EmbeddedIndex:
+    """``SearchIndex`` on Tantivy indexes under ``directory``."""
+
+    def __init__(self, directory: str | Path, synonyms: Synonyms | None = None) -> None:
+        self.directory = Path(directory)
+        self.synonyms = synonyms if synonyms is not None else load_synonyms()
+        self._kinds: dict[DocKind, _KindIndex] = {}
+        self._open_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ plumbing
+    def _kind(self, kind: DocKind) -> _KindIndex:
+        ix = self._kinds.get(kind)
+        if ix is None:
+            with self._open_lock:
+                ix = self._kinds.get(kind)
+                if ix is None:
+                    ix = _KindIndex(self.directory / f"{kind.value}-v{SCHEMA_VERSION}")
+                    self._kinds[kind] = ix
+        return ix
+
+    def _document(self, doc: SearchDoc) -> Any:
+        t = _tantivy()
+        d = t.Document()
+        d.add_text("doc_id", doc.doc_id)
+        d.add_text("title", doc.title)
+        d.add_text("body", doc.body)
+        for kw in doc.keywords:
+            d.add_text("keywords", kw)
+        for key, value in doc.fields.items():
+            for term in _filter_terms(key, value):
+                d.add_text("filters", term)
+        d.add_bytes("source", doc.model_dump_json().encode())
+        return d
+
+    # ------------------------------------------------------------------ writes
+    def upsert(self, docs: Sequence[SearchDoc]) -> None:
+        by_kind: dict[DocKind, list[SearchDoc]] = {}
+        for doc in docs:
+            by_kind.setdefault(doc.kind, []).append(doc)
+        for kind, group in by_kind.items():
+            self._kind(kind).write([d.doc_id for d in group], [self._document(d) for d in group])
+
+    def delete(self, kind: DocKind, doc_ids: Sequence[str]) -> None:
+        if doc_ids:
+            self._kind(kind).write(list(doc_ids), [])
+
+    def recreate(self, kind: DocKind) -> None:
+        self._kind(kind).clear()
+
+    def refresh(self) -> None:
+        for ix in self._kinds.values():
+            ix.index.reload()
+
+    # ------------------------------------------------------------------ reads
+    def count(self, kind: DocKind) -> int:
+        return int(self._kind(kind).index.searcher().num_docs)
+
+    def get(self, kind: DocKind, doc_id: str) -> SearchDoc | None:
+        t = _tantivy()
+        ix = self._kind(kind)
+        searcher = ix.index.searcher()
+        hits = searcher.search(t.Query.term_query(ix.schema, "doc_id", doc_id), 1).hits
+        if not hits:
+            return None
+        return SearchDoc.model_validate_json(searcher.doc(hits[0][1]).get_first("source"))
+
+    def search(self, query: SearchQuery) -> list[SearchHit]:
+        terms = plan(query.text, self.synonyms)
+        if not terms:
+            return []
+        wanted = max(query.limit, query.candidates)
+        hits: list[SearchHit] = []
+        for kind in dict.fromkeys(query.kinds):
+            hits.extend(self._search_kind(self._kind(kind), kind, query, terms, wanted))
+        hits.sort(key=lambda h: -h.score)
+        hits = hits[:wanted]
+        if query.consensus_field:
+            hits = rerank_by_consensus(hits, query.consensus_field, query.consensus_weight)
+        return hits[: query.limit]
+
+    def _search_kind(
+        self, ix: _KindIndex, kind: DocKind, query: SearchQuery, terms: list[Term], limit: int
+    ) -> list[SearchHit]:
+        t = _tantivy()
+        searcher = ix.index.searcher()
+        total = searcher.num_docs
+        if total == 0:
+            return []
+        stems = self._select(searcher, terms, total)
+        if not stems:
+            return []
+        schema = ix.schema
+        should = []
+        for s, weight in stems.items():
+            per_field = [
+                t.Query.boost_query(t.Query.term_query(schema, f, s, index_option="freq"), boost * weight)
+                for f, boost in FIELD_BOOSTS.items()
+            ]
+            should.append((t.Occur.Should, t.Query.disjunction_max_query(per_field, tie_breaker=0.3)))
+        text_query = t.Query.boolean_query(should)
+        clauses = [(t.Occur.Must, text_query)]
+        for key, value in query.filters.items():
+            clauses.append((t.Occur.Must, self._any_of(schema, key, value)))
+        for key, value in query.exclude.items():
+            clauses.append((t.Occur.MustNot, self._any_of(schema, key, value)))
+        if query.exclude_ids:
+            clauses.append((t.Occur.MustNot, t.Query.term_set_query(schema, "doc_id", list(query.exclude_ids))))
+        final = t.Query.boolean_query(clauses) if len(clauses) > 1 else text_query
+        found = searcher.search(final, limit).hits
+        if not found:
+            return []
+        snippets = (
+            {f: self._snippet_generator(searcher, text_query, schema, f) for f in ("body", "title")}
+            if query.highlight
+            else {}
+        )
+        word_stems = {term.word: stem(term.word) for term in terms}
+        out: list[SearchHit] = []
+        for score, address in found:
+            stored = searcher.doc(address)
+            doc = SearchDoc.model_validate_json(stored.get_first("source"))
+            doc_stems = set(analyze(" ".join((doc.title, doc.body, *doc.keywords))))
+            out.append(
+                SearchHit(
+                    doc_id=doc.doc_id,
+                    kind=kind,
+                    score=float(score),
+                    title=doc.title,
+                    snippet=self._snippet(snippets, stored, doc) if snippets else "",
+                    matched_terms=[w for w, s in word_stems.items() if s and s in doc_stems and w not in STOP_WORDS],
+                    fields=dict(doc.fields),
+                )
+            )
+        return out
+
+    def _select(self, searcher: Any, terms: list[Term], total: int) -> dict[str, float]:
+        """Stems to search for, with weights: the rarest ``MAX_QUERY_WORDS``, very common ones dropped."""
+        weights: dict[str, float] = {}
+        for term in terms:
+            s = stem(term.word)
+            if s and weights.get(s, 0.0) < term.weight:
+                weights[s] = term.weight
+        if total < MIN_DOCS_FOR_DF_CUT and len(weights) <= MAX_QUERY_WORDS:
+            return weights
+        df = {s: max(searcher.doc_freq(f, s) for f in TEXT_FIELDS) for s in weights}
+        present = {s: w for s, w in weights.items() if df[s] > 0}
+        if total >= MIN_DOCS_FOR_DF_CUT:
+            common = {s for s in present if df[s] > MAX_DOC_FREQ_SHARE * total}
+            if len(common) < len(present):  # keep them if nothing else is left
+                present = {s: w for s, w in present.items() if s not in common}
+        if len(present) > MAX_QUERY_WORDS:
+            ranked = sorted(present, key=lambda s: df[s])[:MAX_QUERY_WORDS]
+            present = {s: present[s] for s in ranked}
+        return present
+
+    @staticmethod
+    def _any_of(schema: Any, key: str, value: str | list[str]) -> Any:
+        t = _tantivy()
+        return t.Query.term_set_query(schema, "filters", _filter_terms(key, value))
+
+    @staticmethod
+    def _snippet_generator(searcher: Any, query: Any, schema: Any, field: str) -> Any:
+        t = _tantivy()
+        gen = t.SnippetGenerator.create(searcher, query, schema, field)
+        gen.set_max_num_chars(SNIPPET_CHARS)
+        return gen
+
+    @staticmethod
+    def _snippet(generators: dict[str, Any], stored: Any, doc: SearchDoc) -> str:
+        for field in ("body", "title"):
+            snippet = generators[field].snippet_from_doc(stored)
+            ranges = snippet.highlighted()
+            if not ranges:
+                continue
+            raw = snippet.fragment().encode("utf-8")  # highlight ranges: byte offsets in the fragment
+            parts: list[str] = []
+            pos = 0
+            for r in sorted(ranges, key=lambda r: r.start):
+                parts.append(html.escape(raw[pos : r.start].decode("utf-8", errors="ignore")))
+                parts.append("<em>" + html.escape(raw[r.start : r.end].decode("utf-8", errors="ignore")) + "</em>")
+                pos = r.end
+            parts.append(html.escape(raw[pos:].decode("utf-8", errors="ignore")))
+            return "".join(parts).strip()
+        text = doc.body or doc.title
+        return html.escape(text[:SNIPPET_CHARS])

@@ -1,0 +1,34 @@
+"""Choose and build the search engine from settings (used by ``functions.composition.search_index``)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from functions.core.settings import Settings
+from functions.search.analysis import load_synonyms
+from functions.search.port import SearchIndex
+
+
+def embedded_dir(settings: Settings) -> Path:
+    if settings.search_dir:
+        return Path(settings.search_dir)
+    return Path(tempfile.gettempdir()) / "casebridge-search" / settings.prefix
+
+
+def search_index_from_settings(settings: Settings) -> SearchIndex:
+    synonyms = load_synonyms(settings.search_synonyms_path)
+    if settings.search_endpoint:
+        from functions.search.opensearch import OpenSearchIndex  # noqa: PLC0415
+
+        return OpenSearchIndex.from_url(
+            settings.search_endpoint,
+            prefix=settings.prefix,
+            sigv4_service=settings.search_sigv4_service or None,
+            region=settings.region,
+            synonyms=synonyms,
+            replicas=settings.search_replicas,
+        )
+    from functions.search.embedded import EmbeddedIndex  # noqa: PLC0415
+
+    return EmbeddedIndex(embedded_dir(settings), synonyms=synonyms)

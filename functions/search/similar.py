@@ -1,0 +1,55 @@
+"""Similar-case search: the query ``GET /cases/{id}/similar`` sends to the search index.
+
+One function builds it so that the API, ``bench/similar_cases.py`` and anyone else ask the same
+question. What it does beyond a plain text query:
+
+* cases only, never the case itself, and (optionally) never the same customer's cases;
+* the text is the case's subject and description; stop words weigh less, words found in more
+  than half the cases are dropped, long texts keep their rarest words, synonyms are added;
+* the top ``SIMILAR_CANDIDATES`` cases are re-ranked by consensus on their category
+  (``functions.search.query.rerank_by_consensus``): a case whose neighbours in the candidate list
+  were filed under the same category is more likely the same problem than an isolated word match.
+  Only the indexed cases' own categories are used; the case being compared needs none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from functions.search.port import DocKind, SearchQuery
+
+SIMILAR_CANDIDATES = 20
+CONSENSUS_FIELD = "category"
+CONSENSUS_WEIGHT = 0.25
+
+
+def case_text(subject: str, description: str = "") -> str:
+    return f"{subject}\n{description}".strip()
+
+
+def similar_query(
+    text: str,
+    *,
+    exclude_case_ids: Sequence[str] = (),
+    exclude_customer_id: str | None = None,
+    statuses: Sequence[str] = (),
+    limit: int = 10,
+    candidates: int = SIMILAR_CANDIDATES,
+    consensus_weight: float = CONSENSUS_WEIGHT,
+    highlight: bool = True,
+) -> SearchQuery:
+    """The search for cases similar to a text (a case's subject and description)."""
+    filters: dict[str, str | list[str]] = {"status": list(statuses)} if statuses else {}
+    exclude: dict[str, str | list[str]] = {"customer_id": exclude_customer_id} if exclude_customer_id else {}
+    return SearchQuery(
+        text=text,
+        kinds=[DocKind.CASE],
+        filters=filters,
+        exclude=exclude,
+        exclude_ids=list(exclude_case_ids),
+        limit=limit,
+        highlight=highlight,
+        candidates=max(candidates, limit) if consensus_weight > 0 else 0,
+        consensus_field=CONSENSUS_FIELD if consensus_weight > 0 else None,
+        consensus_weight=consensus_weight,
+    )

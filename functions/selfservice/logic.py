@@ -1,0 +1,304 @@
+"""Self-service use cases: customer search and suggestions, the fix catalogue, public answers, deflection.
+
+Decisions:
+* One query over three kinds with one filter (``audience == "public"``, see search_docs.py); the
+  hits are filtered on that field again here, so an engine that ignored a filter still could not
+  show customers an internal article or a case.
+* A public answer is a separate, scrubbed copy of a solved case (resolved or closed), never the
+  case itself; unmarking deletes the copy.
+* Search and suggest record their own 'searched' / 'suggested' events when the client passes its
+  session id (with the ids shown); clients post clicks, 'solved it' and 'opened case'.
+* Query text in events is scrubbed of personal data (customers type addresses into search boxes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from functions.cases.models import Actor, ActorType, CaseStatus, EventKind
+from functions.core.errors import Conflict, InvalidInput, NotFound
+from functions.core.logs import logger
+from functions.core.timeutil import utcnow
+from functions.knowledge.scrub import Scrubber
+from functions.search.port import DocKind, SearchHit, SearchIndex, SearchQuery
+from functions.selfservice.models import (
+    CustomerAnswer,
+    DeflectionEvent,
+    Fix,
+    FixIn,
+    FixUpdate,
+    PublicAnswer,
+    PublicAnswerIn,
+    PublicFix,
+    ResultKind,
+    SearchParams,
+    SeedResult,
+    SelfServiceHit,
+    SelfServiceResults,
+    Suggestion,
+    Suggestions,
+    SuggestParams,
+    missing_fields,
+)
+from functions.selfservice.store import AnswerStore, EventStore, FixStore
+
+KIND_NAMES: dict[DocKind, ResultKind] = {DocKind.ARTICLE: "article", DocKind.CASE: "answer", DocKind.FIX: "fix"}
+URLS: dict[ResultKind, str] = {
+    "article": "/selfservice/articles/{id}",
+    "answer": "/selfservice/answers/{id}",
+    "fix": "/selfservice/fixes/{id}",
+}
+SOLVED = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED})
+SUGGEST_MIN_CHARS = 2
+
+
+def answer_id_for(case_id: str) -> str:
+    """Stable id of a case's public answer; not the case number (which customers need not see)."""
+    return "A" + hashlib.sha256(f"public-answer:{case_id}".encode()).hexdigest()[:15]
+
+
+def public_hits(hits: list[SearchHit]) -> list[SearchHit]:
+    return [h for h in hits if h.fields.get("audience") == "public" and h.kind in KIND_NAMES]
+
+
+def public_query(text: str, limit: int, highlight: bool) -> SearchQuery:
+    return SearchQuery(
+        text=text,
+        kinds=[DocKind.ARTICLE, DocKind.CASE, DocKind.FIX],
+        filters={"audience": "public"},
+        limit=limit,
+        highlight=highlight,
+    )
+
+
+class SelfService:
+    def __init__(
+        self,
+        *,
+        search: SearchIndex | None,
+        fixes: FixStore,
+        answers: AnswerStore,
+        events: EventStore,
+        cases: Any | None = None,
+        knowledge: Any | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.search_index = search
+        self.fixes = fixes
+        self.answers = answers
+        self.events = events
+        self.cases = cases
+        self.knowledge = knowledge
+        self.clock = clock
+        self._query_scrubber = Scrubber()
+
+    # -- customers: search ------------------------------------------------------------
+    def _search(self, query: SearchQuery) -> list[SearchHit]:
+        if self.search_index is None:
+            return []
+        return public_hits(self.search_index.search(query))
+
+    def search(self, params: SearchParams) -> SelfServiceResults:
+        hits = self._search(public_query(params.q, params.limit, highlight=True))
+        results = [
+            SelfServiceHit(
+                kind=KIND_NAMES[h.kind],
+                id=h.doc_id,
+                title=h.title,
+                snippet=h.snippet,
+                score=round(h.score, 4),
+                url=URLS[KIND_NAMES[h.kind]].format(id=h.doc_id),
+            )
+            for h in hits
+        ]
+        if params.session:
+            self._auto_event(params.session, "searched", params.q, [r.id for r in results])
+        return SelfServiceResults(query=params.q, results=results)
+
+    def suggest(self, params: SuggestParams) -> Suggestions:
+        text = params.q.strip()
+        if len(text) < SUGGEST_MIN_CHARS:
+            return Suggestions(query=text, suggestions=[])
+        hits = self._search(public_query(text, 5, highlight=False))
+        suggestions = [
+            Suggestion(
+                kind=KIND_NAMES[h.kind], id=h.doc_id, title=h.title, url=URLS[KIND_NAMES[h.kind]].format(id=h.doc_id)
+            )
+            for h in hits
+        ]
+        if params.session and suggestions:
+            self._auto_event(params.session, "suggested", text, [s.id for s in suggestions])
+        return Suggestions(query=text, suggestions=suggestions)
+
+    def _auto_event(self, session: str, kind: str, query: str, shown: list[str]) -> None:
+        event = DeflectionEvent(session_id=session, type=kind, query=self._query_scrubber.text(query))  # type: ignore[arg-type]
+        try:
+            self.events.record([event], self.clock(), source=f"server:{','.join(shown)[:900]}")
+        except Exception as exc:  # noqa: BLE001 - the customer's search must not fail for analytics
+            logger().warning("self-service event not recorded", extra={"error_type": type(exc).__name__})
+
+    # -- customers: open a result --------------------------------------------------------
+    def customer_fix(self, fix_id: str) -> PublicFix:
+        fix = self.fixes.get(fix_id)
+        if not fix.enabled:
+            raise NotFound("fix", fix_id)
+        return PublicFix(
+            fix_id=fix.fix_id,
+            title=fix.title,
+            description=fix.description,
+            action=fix.action,
+            requires_verification=fix.requires_verification,
+        )
+
+    def customer_answer(self, answer_id: str) -> CustomerAnswer:
+        answer = self.answers.get(answer_id)
+        return CustomerAnswer(
+            answer_id=answer.answer_id,
+            title=answer.title,
+            question=answer.question,
+            answer=answer.answer,
+            product=answer.product,
+            updated_at=answer.updated_at,
+        )
+
+    # -- deflection events ------------------------------------------------------------------
+    def record_events(self, events: list[DeflectionEvent], max_events: int, source: str = "client") -> int:
+        if len(events) > max_events:
+            raise InvalidInput(
+                f"at most {max_events} events per request",
+                fields=[{"field": "events", "message": f"at most {max_events} items", "type": "too_long"}],
+            )
+        problems = [
+            {"field": f"events.{i}.{name}", "message": f"required for '{e.type}' events", "type": "missing"}
+            for i, e in enumerate(events)
+            for name in missing_fields(e)
+        ]
+        if problems:
+            raise InvalidInput("some events are missing fields their type needs", fields=problems)
+        cleaned = [e.model_copy(update={"query": self._query_scrubber.text(e.query)}) if e.query else e for e in events]
+        return self.events.record(cleaned, self.clock(), source=source)
+
+    # -- agents: fix catalogue ----------------------------------------------------------------
+    def create_fix(self, data: FixIn, agent: str) -> Fix:
+        now = self.clock()
+        fix = Fix(**data.model_dump(), version=1, created_at=now, updated_at=now, updated_by=agent)
+        self.fixes.create(fix)
+        return fix
+
+    def update_fix(self, fix_id: str, change: FixUpdate, agent: str, if_match: int | None = None) -> Fix:
+        fix = self.fixes.get(fix_id)
+        expected = change.version if change.version is not None else if_match
+        if expected is None:
+            raise InvalidInput(
+                "send the version you edited (body 'version' or If-Match)",
+                fields=[{"field": "version", "message": "required for edits", "type": "missing"}],
+            )
+        if expected != fix.version:
+            from functions.core.errors import VersionConflict  # noqa: PLC0415
+
+            raise VersionConflict("fix", fix_id, expected, fix.version)
+        patch = change.model_dump(exclude={"version"}, exclude_none=True)
+        updated = Fix.model_validate(
+            {
+                **fix.model_dump(),
+                **patch,
+                "version": fix.version + 1,
+                "updated_at": self.clock(),
+                "updated_by": agent,
+            }
+        )
+        self.fixes.save(updated, fix.version)
+        return updated
+
+    def seed_fixes(self, agent: str) -> SeedResult:
+        from functions.selfservice.catalogue import DEFAULT_FIXES  # noqa: PLC0415
+
+        created, existing = [], []
+        for raw in DEFAULT_FIXES:
+            try:
+                self.create_fix(FixIn.model_validate(raw), agent)
+                created.append(raw["fix_id"])
+            except Conflict:
+                existing.append(raw["fix_id"])
+        return SeedResult(created=created, existing=existing)
+
+    # -- agents: public answers ---------------------------------------------------------------------
+    def mark_public_answer(self, case_id: str, agent: str, data: PublicAnswerIn, knowledge: Any) -> PublicAnswer:
+        """Publish a scrubbed copy of a solved case. ``knowledge`` gives the case view and its scrubber."""
+        view = knowledge.case_view(case_id)
+        if view.status not in SOLVED:
+            raise Conflict(
+                f"case {case_id} is {view.status.value}; only resolved or closed cases can be public answers"
+            )
+        scrubber = knowledge.scrubber_for(view)
+        from functions.knowledge.logic import strip_quoted  # noqa: PLC0415
+
+        replies = [e for e in view.timeline if e.kind == EventKind.MESSAGE_OUT and e.actor.type == ActorType.AGENT]
+        last_reply = strip_quoted(replies[-1].body or "") if replies else ""
+        answer_text = data.answer if data.answer is not None else last_reply
+        if not (answer_text or "").strip():
+            raise InvalidInput(
+                "the case has no agent reply to publish; write the answer",
+                fields=[{"field": "answer", "message": "required: the case has no reply", "type": "missing"}],
+            )
+        removed: dict[str, int] = {}
+        texts: dict[str, str] = {}
+        for key, value in (
+            ("title", data.title or view.subject),
+            ("question", data.question if data.question is not None else view.description),
+            ("answer", answer_text),
+        ):
+            result = scrubber.scrub(value)
+            texts[key] = result.text.strip()
+            for label, n in result.removed.items():
+                removed[label] = removed.get(label, 0) + n
+        now = self.clock()
+        answer_id = answer_id_for(case_id)
+        previous = None
+        try:
+            previous = self.answers.get(answer_id)
+        except NotFound:
+            pass
+        answer = PublicAnswer(
+            answer_id=answer_id,
+            case_id=case_id,
+            title=texts["title"][:200] or "Answer",
+            question=texts["question"],
+            answer=texts["answer"],
+            product=view.product,
+            created_at=previous.created_at if previous else now,
+            created_by=previous.created_by if previous else agent,
+            updated_at=now,
+            removed=removed,
+        )
+        self.answers.put(answer)
+        if self.cases is not None and previous is None:
+            self.cases.add_event(
+                case_id,
+                EventKind.NOTE,
+                Actor(type=ActorType.AGENT, id=agent),
+                body=f"Marked as a public answer ({answer_id}) for customer self-service",
+                data={"public_answer": {"answer_id": answer_id, "marked": True}},
+                visibility="internal",
+            )
+        return answer
+
+    def public_answer_of(self, case_id: str) -> PublicAnswer:
+        return self.answers.get(answer_id_for(case_id))
+
+    def unmark_public_answer(self, case_id: str, agent: str) -> None:
+        answer_id = answer_id_for(case_id)
+        if not self.answers.delete(answer_id):
+            raise NotFound("public answer of case", case_id)
+        if self.cases is not None:
+            self.cases.add_event(
+                case_id,
+                EventKind.NOTE,
+                Actor(type=ActorType.AGENT, id=agent),
+                body="No longer a public answer",
+                data={"public_answer": {"answer_id": answer_id, "marked": False}},
+                visibility="internal",
+            )

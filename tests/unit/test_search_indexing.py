@@ -1,0 +1,127 @@
+"""Stream records -> index changes (functions.search.indexing), with an in-memory index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+
+from functions.search.indexing import apply, case_to_doc, change_for, index_records
+from functions.search.port import DocKind, SearchDoc
+from functions.search.similar import similar_query
+
+
+def image(item: dict[str, Any]) -> dict[str, Any]:
+    ser = TypeSerializer()
+    return {k: ser.serialize(v) for k, v in item.items()}
+
+
+def case_item(case_id: str = "CB-1", **extra: Any) -> dict[str, Any]:
+    return {
+        "PK": f"CASE#{case_id}",
+        "SK": "#META",
+        "type": "case",
+        "case_id": case_id,
+        "subject": "Refund missing",
+        "description": "I sent the kettle back",
+        "status": "open",
+        "customer_id": "acme",
+        "tags": ["billing"],
+        **extra,
+    }
+
+
+def record(event: str, seq: str, new: dict | None = None, old: dict | None = None) -> dict[str, Any]:
+    ddb: dict[str, Any] = {"SequenceNumber": seq, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    item = new or old or {}
+    ddb["Keys"] = image({"PK": item["PK"], "SK": item["SK"]})
+    if new is not None:
+        ddb["NewImage"] = image(new)
+    if old is not None:
+        ddb["OldImage"] = image(old)
+    return {"eventID": seq, "eventName": event, "eventSource": "aws:dynamodb", "dynamodb": ddb}
+
+
+class MemoryIndex:
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.docs: dict[tuple[DocKind, str], SearchDoc] = {}
+        self.calls: list[str] = []
+        self.fail_on = fail_on
+
+    def upsert(self, docs):
+        self.calls.append("upsert")
+        if any(d.doc_id == self.fail_on for d in docs):
+            raise RuntimeError("engine down")
+        for d in docs:
+            self.docs[(d.kind, d.doc_id)] = d
+
+    def delete(self, kind, doc_ids):
+        self.calls.append("delete")
+        for i in doc_ids:
+            self.docs.pop((kind, i), None)
+
+
+def test_a_case_item_becomes_a_case_document_with_its_filter_fields():
+    doc = case_to_doc(case_item())
+    assert doc is not None
+    assert (doc.kind, doc.doc_id, doc.title, doc.body) == (
+        DocKind.CASE,
+        "CB-1",
+        "Refund missing",
+        "I sent the kettle back",
+    )
+    assert doc.fields["status"] == "open" and doc.fields["customer_id"] == "acme"
+    assert doc.fields["public_answer"] == "false" and doc.keywords == ["billing"]
+
+
+def test_timeline_items_of_a_case_are_not_documents():
+    assert case_to_doc({**case_item(), "SK": "TL#2025"}) is None
+
+
+def test_insert_and_modify_upsert_and_remove_deletes():
+    assert change_for(record("INSERT", "1", new=case_item())).upsert.doc_id == "CB-1"
+    assert change_for(record("MODIFY", "2", new=case_item(), old=case_item())).upsert is not None
+    assert change_for(record("REMOVE", "3", old=case_item())).delete == (DocKind.CASE, "CB-1")
+
+
+def test_items_nobody_indexes_are_ignored():
+    item = {"PK": "CUST#acme", "SK": "#META", "type": "customer"}
+    assert change_for(record("INSERT", "1", new=item)) is None
+
+
+def test_the_batch_is_applied_in_order_so_a_later_delete_wins():
+    index = MemoryIndex()
+    report = index_records(
+        index,
+        [record("INSERT", "1", new=case_item()), record("REMOVE", "2", old=case_item())],
+    )
+    assert index.docs == {}
+    assert (report.upserted, report.deleted, report.failed_sequence) == (1, 1, None)
+
+
+def test_consecutive_upserts_go_to_the_engine_in_one_call():
+    index = MemoryIndex()
+    apply(index, [change_for(record("INSERT", str(i), new=case_item(f"CB-{i}"))) for i in range(5)])
+    assert index.calls == ["upsert"] and len(index.docs) == 5
+
+
+def test_a_failing_record_is_reported_with_everything_before_it_applied():
+    index = MemoryIndex(fail_on="CB-2")
+    records = [record("INSERT", str(i), new=case_item(f"CB-{i}")) for i in (1, 2, 3)]
+    report = index_records(index, records)
+    assert report.as_response() == {"batchItemFailures": [{"itemIdentifier": "2"}]}
+    assert set(index.docs) == {(DocKind.CASE, "CB-1")}
+
+
+def test_a_record_that_is_not_a_stream_record_is_reported_not_dropped():
+    bad = {"eventID": "9", "eventName": "SOMETHING", "dynamodb": {"SequenceNumber": "9"}}
+    report = index_records(MemoryIndex(), [bad])
+    assert report.as_response() == {"batchItemFailures": [{"itemIdentifier": "9"}]}
+
+
+def test_similar_query_asks_for_other_cases_of_other_customers():
+    q = similar_query("printer jams", exclude_case_ids=["CB-1"], exclude_customer_id="acme", statuses=["open"])
+    assert q.kinds == [DocKind.CASE]
+    assert q.exclude_ids == ["CB-1"] and q.exclude == {"customer_id": "acme"}
+    assert q.filters == {"status": ["open"]}
+    assert q.consensus_field == "category" and q.candidates >= q.limit
