@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import click
 
@@ -45,8 +46,12 @@ def search() -> None:
 def reindex(kinds: tuple[str, ...], endpoint: str | None, use_aws: bool, index_dir: str | None) -> None:
     """Rebuild search indexes from DynamoDB (every item a domain maps to a search document).
 
-    Prints one JSON object: documents indexed per kind. On OpenSearch the new index is built
-    beside the old one and swapped in through the alias (no downtime).
+    Prints one JSON object: documents in the live index per kind (``indexed``), written by the
+    load (``loaded``) and put right by the reconcile pass (``reconciled``). On OpenSearch the new
+    index is built beside the old one and swapped in through the alias; the embedded engine
+    replaces a kind in one commit (no downtime either way). Then the table is scanned again and
+    what the stream indexer wrote meanwhile is reconciled (functions/search/reindex.py), so the
+    stream indexer may keep running.
     """
     from functions import composition  # noqa: PLC0415
     from functions.core import dynamo  # noqa: PLC0415
@@ -60,15 +65,16 @@ def reindex(kinds: tuple[str, ...], endpoint: str | None, use_aws: bool, index_d
         os.environ["CASEBRIDGE_SEARCH_DIR"] = str(DEFAULT_DATA_DIR / "search")
     selected = [DocKind(k) for k in kinds] or list(DocKind)
 
-    def run() -> dict[str, int]:
+    def run() -> dict[str, Any]:
         composition.reset()
-        return rebuild(composition.search_index(), scan_items(dynamo.table()), selected)
+        table = dynamo.table()
+        return rebuild(composition.search_index(), lambda: scan_items(table), selected).as_json()
 
     if use_aws:
-        counts = run()
+        result = run()
     else:
         from functions.local.embedded import aws_target  # noqa: PLC0415
 
         with aws_target(endpoint):
-            counts = run()
-    click.echo(json.dumps({"indexed": counts}))
+            result = run()
+    click.echo(json.dumps(result))

@@ -12,6 +12,9 @@ Used by default on the local stack and wherever no OpenSearch endpoint is config
   so other processes wait their turn: the local stack's stream indexer and ``casebridge search
   reindex`` can run together), applies deletes and adds, commits, and lets the lock go. Readers
   reload on commit (this process at once; others when Tantivy sees the new commit).
+* Reindex replaces a kind's documents in one commit (no empty index in between); the reconcile
+  pass that follows holds the writer lock from reading the index to its commit
+  (functions.search.reindex).
 * ``tantivy`` is imported on first use, never at module import (cold start).
 """
 
@@ -20,13 +23,14 @@ from __future__ import annotations
 import html
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from functions.search.analysis import STOP_WORDS, Synonyms, load_synonyms
-from functions.search.port import DocKind, SearchDoc, SearchHit, SearchQuery
+from functions.search.port import DocKind, Reconciled, SearchDoc, SearchHit, SearchQuery
 from functions.search.query import FIELD_BOOSTS, MAX_QUERY_WORDS, Term, plan, rerank_by_consensus
 
 SCHEMA_VERSION = 1
@@ -97,14 +101,13 @@ class _KindIndex:
         self.index = t.Index(self.schema, path=str(path), reuse=True)
         self.lock = threading.Lock()
 
-    def write(self, deletes: Sequence[str], adds: Sequence[Any]) -> None:
+    @contextmanager
+    def writing(self) -> Iterator[Any]:
+        """This index's writer, held (lock taken) for the block: committed at the end, rolled back on error."""
         with self.lock:
             writer = self._writer()
             try:
-                for doc_id in deletes:
-                    writer.delete_documents_by_term("doc_id", doc_id)
-                for doc in adds:
-                    writer.add_document(doc)
+                yield writer
                 writer.commit()
             except BaseException:
                 writer.rollback()
@@ -113,15 +116,33 @@ class _KindIndex:
                 writer.wait_merging_threads()  # also gives the writer lock back
             self.index.reload()
 
+    def write(self, deletes: Sequence[str], adds: Sequence[Any]) -> None:
+        with self.writing() as writer:
+            for doc_id in deletes:
+                writer.delete_documents_by_term("doc_id", doc_id)
+            for doc in adds:
+                writer.add_document(doc)
+
+    def replace(self, adds: Sequence[Any]) -> None:
+        """Every document replaced by ``adds`` in one commit: readers see the old set until then."""
+        with self.writing() as writer:
+            writer.delete_all_documents()
+            for doc in adds:
+                writer.add_document(doc)
+
     def clear(self) -> None:
-        with self.lock:
-            writer = self._writer()
-            try:
-                writer.delete_all_documents()
-                writer.commit()
-            finally:
-                writer.wait_merging_threads()
-            self.index.reload()
+        self.replace([])
+
+    def all_docs(self) -> dict[str, SearchDoc]:
+        """Every stored document, by id (as of the last commit)."""
+        t = _tantivy()
+        self.index.reload()
+        searcher = self.index.searcher()
+        if searcher.num_docs == 0:
+            return {}
+        found = searcher.search(t.Query.all_query(), searcher.num_docs).hits
+        docs = (SearchDoc.model_validate_json(searcher.doc(address).get_first("source")) for _, address in found)
+        return {doc.doc_id: doc for doc in docs}
 
     def _writer(self) -> Any:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
@@ -184,6 +205,35 @@ class EmbeddedIndex:
 
     def recreate(self, kind: DocKind) -> None:
         self._kind(kind).clear()
+
+    def reindex(self, kind: DocKind, docs: Iterable[SearchDoc]) -> int:
+        """Replace a kind's documents in one commit (searches see the old ones until it lands)."""
+        adds = [self._document(d) for d in {d.doc_id: d for d in docs}.values()]
+        self._kind(kind).replace(adds)
+        return len(adds)
+
+    def reconcile(
+        self, kinds: Sequence[DocKind], read: Callable[[], Mapping[DocKind, Sequence[SearchDoc]]]
+    ) -> dict[DocKind, Reconciled]:
+        """Write what differs from ``read()``, holding the kinds' writer locks from reading the
+        index to the commit: no stream write lands in between, and those waiting land after."""
+        from functions.search.reindex import differences  # noqa: PLC0415
+
+        ordered = sorted(set(kinds), key=list(DocKind).index)  # one order: no lock-order deadlock
+        out: dict[DocKind, Reconciled] = {}
+        with ExitStack() as stack:
+            writers = {kind: stack.enter_context(self._kind(kind).writing()) for kind in ordered}
+            noted = {kind: self._kind(kind).all_docs() for kind in ordered}
+            fresh = read()
+            for kind in ordered:
+                writes, deletes = differences(noted[kind], fresh.get(kind, ()))
+                writer = writers[kind]
+                for doc_id in [*deletes, *(d.doc_id for d in writes)]:
+                    writer.delete_documents_by_term("doc_id", doc_id)
+                for doc in writes:
+                    writer.add_document(self._document(doc))
+                out[kind] = Reconciled(upserted=len(writes), deleted=len(deletes))
+        return out
 
     def refresh(self) -> None:
         for ix in self._kinds.values():

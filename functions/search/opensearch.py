@@ -10,7 +10,8 @@
 * Versioned physical indexes behind aliases: the alias ``<prefix>-<kind>`` points at
   ``<prefix>-<kind>-v<UTC timestamp>``. ``reindex`` creates a new physical index, bulk-loads it,
   swaps the alias in one ``_aliases`` call and deletes the old index: searches never see an empty
-  or half-built index.
+  or half-built index. ``reconcile`` then puts right what the stream wrote to the old index meanwhile
+  (conditional writes on ``_seq_no``/``_primary_term``; functions.search.reindex explains).
 * Queries: one ``multi_match`` per query word over ``title^3``, ``keywords^2``, ``body``, named
   after the word, so each hit's ``matched_queries`` are its matched terms (no ``explain``);
   ``bool`` filters and ``must_not`` on the exact ``fields.*`` keywords; ``<em>`` highlights.
@@ -20,19 +21,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from functions.search.analysis import STOP_WORDS, Synonyms, load_synonyms
-from functions.search.port import DocKind, SearchDoc, SearchHit, SearchQuery
+from functions.search.port import DocKind, Reconciled, SearchDoc, SearchHit, SearchQuery
 from functions.search.query import FIELD_BOOSTS, Term, plan, rerank_by_consensus
 
 INDEX_ANALYZER = "casebridge_english"
 SEARCH_ANALYZER = "casebridge_english_search"
 SNIPPET_CHARS = 160
 BULK_CHUNK = 500
+SCROLL_PAGE = 1000
+SCROLL_KEEP = "2m"
 
 
 class SearchEngineError(Exception):
@@ -299,18 +302,92 @@ class OpenSearchIndex:
     def recreate(self, kind: DocKind) -> None:
         self.reindex(kind, [])
 
+    def reconcile(
+        self, kinds: Sequence[DocKind], read: Callable[[], Mapping[DocKind, Sequence[SearchDoc]]]
+    ) -> dict[DocKind, Reconciled]:
+        """Note each live index (scroll: source, ``_seq_no``, ``_primary_term``), call ``read``, then
+        write the differences conditionally: ``index`` with ``if_seq_no``/``if_primary_term`` over a
+        noted document, ``create`` where none was noted, ``delete`` with ``if_seq_no``. A 409 means a
+        stream write changed the document since it was noted: that write is newer, it stays."""
+        from functions.search.reindex import differences  # noqa: PLC0415
+
+        kinds = list(dict.fromkeys(kinds))
+        noted = {kind: self._note(kind) for kind in kinds}
+        fresh = read()
+        out: dict[DocKind, Reconciled] = {}
+        for kind in kinds:
+            versions = noted[kind]
+            writes, deletes = differences({k: v[2] for k, v in versions.items()}, fresh.get(kind, ()))
+            alias = self.alias(kind)
+            ops: list[list[dict[str, Any]]] = []  # one bulk operation: its action line (+ source)
+            for doc in writes:
+                if doc.doc_id in versions:
+                    seq_no, term, _ = versions[doc.doc_id]
+                    action = {
+                        "index": {"_index": alias, "_id": doc.doc_id, "if_seq_no": seq_no, "if_primary_term": term}
+                    }
+                else:
+                    action = {"create": {"_index": alias, "_id": doc.doc_id}}
+                ops.append([action, json.loads(doc.model_dump_json())])
+            for doc_id in deletes:
+                seq_no, term, _ = versions[doc_id]
+                ops.append([{"delete": {"_index": alias, "_id": doc_id, "if_seq_no": seq_no, "if_primary_term": term}}])
+            conflicted: list[str] = []
+            for i in range(0, len(ops), BULK_CHUNK):
+                conflicted += self._bulk([line for op in ops[i : i + BULK_CHUNK] for line in op], conflicts_ok=True)
+            lost_deletes = conflicted.count("delete")
+            out[kind] = Reconciled(
+                upserted=len(writes) - (len(conflicted) - lost_deletes),
+                deleted=len(deletes) - lost_deletes,
+                superseded=len(conflicted),
+            )
+        return out
+
+    def _note(self, kind: DocKind) -> dict[str, tuple[int, int, SearchDoc]]:
+        """Every document of the live index: ``id -> (_seq_no, _primary_term, document)``."""
+        self.ensure(kind)
+        alias = self.alias(kind)
+        self.client.indices.refresh(index=alias)
+        body = {"query": {"match_all": {}}, "sort": ["_doc"], "size": SCROLL_PAGE, "seq_no_primary_term": True}
+        resp = self.client.search(index=alias, body=body, scroll=SCROLL_KEEP)
+        noted: dict[str, tuple[int, int, SearchDoc]] = {}
+        scroll_id = resp.get("_scroll_id")
+        try:
+            while True:
+                hits = resp.get("hits", {}).get("hits", [])
+                for h in hits:
+                    noted[h["_id"]] = (
+                        int(h["_seq_no"]),
+                        int(h["_primary_term"]),
+                        SearchDoc.model_validate(h["_source"]),
+                    )
+                if not hits or not scroll_id:
+                    return noted
+                resp = self.client.scroll(body={"scroll_id": scroll_id, "scroll": SCROLL_KEEP})
+                scroll_id = resp.get("_scroll_id") or scroll_id
+        finally:
+            if scroll_id:
+                self.client.clear_scroll(body={"scroll_id": [scroll_id]}, params={"ignore": 404})
+
     # ------------------------------------------------------------------ writes
-    def _bulk(self, lines: list[dict[str, Any]]) -> None:
+    def _bulk(self, lines: list[dict[str, Any]], *, conflicts_ok: bool = False) -> list[str]:
+        """Send bulk actions; raises on an item error. With ``conflicts_ok``, version conflicts
+        (409: the document changed since it was read) are not errors: their operations are returned."""
         if not lines:
-            return
+            return []
         resp = self.client.bulk(body=lines)
+        conflicts: list[str] = []
         if resp.get("errors"):
             for item in resp.get("items", []):
                 (op, result), *_ = item.items()
                 if op == "delete" and result.get("status") == 404:
                     continue  # deleting what is not there is fine (idempotent)
+                if conflicts_ok and result.get("status") == 409:
+                    conflicts.append(op)
+                    continue
                 if result.get("error"):
                     raise SearchEngineError(f"bulk {op} of {result.get('_id')} failed: {result['error']}")
+        return conflicts
 
     def _bulk_index(self, index: str, docs: Sequence[SearchDoc]) -> int:
         lines: list[dict[str, Any]] = []

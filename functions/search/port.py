@@ -13,7 +13,8 @@ the embedded engine, so one query can span several kinds and say which kind each
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -90,3 +91,33 @@ class SearchIndex(Protocol):
         ...
 
     def count(self, kind: DocKind) -> int: ...
+
+    def reindex(self, kind: DocKind, docs: Iterable[SearchDoc]) -> int:
+        """Replace a kind's documents with ``docs`` with no downtime; returns how many were loaded.
+
+        Searches see the old documents until the new set is complete. Stream writes that arrive
+        meanwhile may be overwritten or lost: ``reconcile`` afterwards puts them right
+        (functions.search.reindex explains the whole procedure)."""
+        ...
+
+    def reconcile(
+        self, kinds: Sequence[DocKind], read: Callable[[], Mapping[DocKind, Sequence[SearchDoc]]]
+    ) -> dict[DocKind, Reconciled]:
+        """Make the live index of ``kinds`` equal what ``read()`` returns (the table's documents now).
+
+        The engine first takes note of what the index holds, then calls ``read``, then writes only
+        documents that differ (and deletes those ``read`` no longer has), each on condition that the
+        index still holds what it noted: a concurrent stream write, which is newer, always wins."""
+        ...
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What ``SearchIndex.reconcile`` changed in one kind's index."""
+
+    upserted: int = 0  # documents that were missing or out of date
+    deleted: int = 0  # documents whose item no longer exists (or is no longer searchable)
+    superseded: int = 0  # left alone: a stream write changed the document after it was noted
+
+    def as_json(self) -> dict[str, int]:
+        return {"upserted": self.upserted, "deleted": self.deleted, "superseded": self.superseded}

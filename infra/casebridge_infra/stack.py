@@ -189,6 +189,11 @@ class CasebridgeStack(Stack):
             api_stage="api",
             function_names={n: f"{prefix}-{n.replace('_', '-')}"[:64] for n in FUNCTIONS},
             alarm_email=config.alarm_email,
+            failure_queues={
+                c.on_failure_queue: self.messaging.queues[c.on_failure_queue]
+                for c in resources.STREAM_CONSUMERS
+                if c.on_failure_queue
+            },
         )
 
         CfnOutput(self, "UserPoolId", value=self.identity.user_pool.user_pool_id)

@@ -184,3 +184,27 @@ def test_unicode_text_is_indexed_searched_and_highlighted(engine):
 def test_a_query_without_words_finds_nothing(engine):
     engine.upsert([case("CB-1", "Anything")])
     assert search(engine, "?!  ...") == []
+
+
+def test_reindex_replaces_a_kinds_documents_and_leaves_other_kinds(engine):
+    engine.upsert([case("CB-1", "Screen flickers"), SearchDoc(doc_id="A-1", kind=DocKind.ARTICLE, title="Screen")])
+    loaded = engine.reindex(DocKind.CASE, [case("CB-2", "Battery drains"), case("CB-3", "Battery swells")])
+    engine.refresh()
+    assert loaded == 2
+    assert engine.get(DocKind.CASE, "CB-1") is None
+    assert [h.doc_id for h in search(engine, "battery", kinds=[DocKind.CASE])] in (["CB-2", "CB-3"], ["CB-3", "CB-2"])
+    assert engine.count(DocKind.ARTICLE) == 1
+
+
+def test_reconcile_writes_what_differs_and_deletes_what_is_gone(engine):
+    engine.upsert([case("CB-1", "Screen flickers"), case("CB-2", "Battery drains"), case("CB-3", "Fan is loud")])
+    engine.refresh()
+    fresh = [case("CB-1", "Screen flickers"), case("CB-2", "Battery drains fast"), case("CB-4", "Hinge broke")]
+    result = engine.reconcile([DocKind.CASE], lambda: {DocKind.CASE: fresh})
+    engine.refresh()
+    assert result[DocKind.CASE].as_json() == {"upserted": 2, "deleted": 1, "superseded": 0}
+    assert {d.doc_id: d.title for i in ("CB-1", "CB-2", "CB-3", "CB-4") if (d := engine.get(DocKind.CASE, i))} == {
+        "CB-1": "Screen flickers",
+        "CB-2": "Battery drains fast",
+        "CB-4": "Hinge broke",
+    }

@@ -67,3 +67,43 @@ def test_every_function_of_the_app_has_declared_permissions():
     from app import app  # noqa: PLC0415
 
     check_declared(chalice_function_names(app), FUNCTIONS)
+
+
+def test_monitoring_alarms_when_a_failure_queue_holds_any_message():
+    from aws_cdk import aws_kms as kms  # noqa: PLC0415
+    from aws_cdk import aws_sqs as sqs  # noqa: PLC0415
+    from aws_cdk.assertions import Template  # noqa: PLC0415
+    from casebridge_infra.constructs.monitoring import Monitoring  # noqa: PLC0415
+
+    stack = _stack()
+    failures = sqs.Queue(stack, "Failures", queue_name="cb-test-search-index-failures")
+    Monitoring(
+        stack,
+        "Mon",
+        prefix="cb-test",
+        key=kms.Key(stack, "Key"),
+        dlqs={},
+        machines={},
+        api_name="api",
+        api_stage="api",
+        function_names={},
+        alarm_email=None,
+        failure_queues={"search-index-failures": failures},
+    )
+    template = Template.from_stack(stack).to_json()
+    (alarm,) = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+        and r["Properties"]["AlarmName"] == "cb-test-search-index-failures-not-empty"
+    ]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"][0]["Value"] == {
+        "Fn::GetAtt": [stack.get_logical_id(failures.node.default_child), "QueueName"]
+    }
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "Maximum",
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
+    assert alarm["AlarmActions"] == alarm["OKActions"] and len(alarm["AlarmActions"]) == 1

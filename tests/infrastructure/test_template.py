@@ -237,3 +237,84 @@ def test_cdk_nag_aws_solutions_pass_with_every_acknowledgement_explained(synth):
     assert nag["violations"] == []
     for suppressed in nag["suppressedViolations"]:
         assert len(suppressed["reason"]) > 40, suppressed["acknowledgedId"]
+
+
+# ---------------------------------------------------------------------------- the search indexer's stream
+def _logical_by_name(template: dict[str, Any], type_: str, name_key: str, name: str) -> str:
+    return next(k for k, v in resources_of(template, type_).items() if v["Properties"].get(name_key) == name)
+
+
+def _indexer_mapping(template: dict[str, Any]) -> dict[str, Any]:
+    name = f"{DEV_PREFIX}-{resources.SEARCH_INDEXER.function.replace('_', '-')}"
+    function = _logical_by_name(template, "AWS::Serverless::Function", "FunctionName", name)
+    (mapping,) = [
+        m for m in props(template, "AWS::Lambda::EventSourceMapping") if m["FunctionName"] == {"Ref": function}
+    ]
+    return mapping
+
+
+def test_the_indexer_reads_the_main_tables_stream_from_the_configured_position(dev):
+    mapping = _indexer_mapping(dev)
+    table = _logical_by_name(
+        dev, "AWS::DynamoDB::GlobalTable", "TableName", f"{DEV_PREFIX}-{resources.MAIN_TABLE.logical}"
+    )
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": [table, "StreamArn"]}
+    assert mapping["StartingPosition"] == resources.SEARCH_INDEXER.starting_position == "TRIM_HORIZON"
+    assert mapping["BatchSize"] == resources.SEARCH_INDEXER.batch_size
+
+
+def test_the_indexer_reports_partial_failures_bisects_and_retries_a_bounded_number_of_times(dev):
+    mapping = _indexer_mapping(dev)
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == resources.SEARCH_INDEXER.max_retry_attempts
+    assert 0 <= mapping["MaximumRetryAttempts"] <= 10  # -1 (the default) would retry until the record expires
+
+
+def test_records_the_indexer_cannot_apply_go_to_the_search_index_failures_queue(dev):
+    queue = _logical_by_name(
+        dev, "AWS::SQS::Queue", "QueueName", f"{DEV_PREFIX}-{resources.SEARCH_INDEX_FAILURES_QUEUE.logical}"
+    )
+    assert _indexer_mapping(dev)["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [queue, "Arn"]}}}
+
+
+def test_the_indexers_role_may_read_the_stream_send_to_its_failure_queue_and_nothing_broader(dev):
+    from casebridge_infra import permissions  # noqa: PLC0415
+
+    table = _logical_by_name(
+        dev, "AWS::DynamoDB::GlobalTable", "TableName", f"{DEV_PREFIX}-{resources.MAIN_TABLE.logical}"
+    )
+    queue = _logical_by_name(
+        dev, "AWS::SQS::Queue", "QueueName", f"{DEV_PREFIX}-{resources.SEARCH_INDEX_FAILURES_QUEUE.logical}"
+    )
+    statements = _statements(dev, "FunctionRolesRoleindexstream")
+    by_service: dict[str, list[dict[str, Any]]] = {}
+    for st in statements:
+        assert st["Effect"] == "Allow"
+        actions = [st["Action"]] if isinstance(st["Action"], str) else st["Action"]
+        (service,) = {a.split(":")[0] for a in actions}
+        by_service.setdefault(service, []).append({**st, "Action": sorted(actions)})
+    assert set(by_service) == {"logs", "dynamodb", "sqs", "es"}
+    (stream,) = by_service["dynamodb"]
+    # ListStreams has no resource-level permission: on the stream ARN it grants nothing, and it is not granted on "*".
+    assert stream["Action"] == sorted(permissions.STREAM_READ_ACTIONS)
+    assert stream["Resource"] == {"Fn::GetAtt": [table, "StreamArn"]}
+    (send,) = by_service["sqs"]
+    assert set(send["Action"]) <= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+    assert "sqs:SendMessage" in send["Action"]
+    assert send["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
+    (own_logs,) = by_service["logs"]
+    assert own_logs["Resource"]["Fn::GetAtt"][0].startswith("FunctionRolesLogsindexstream")
+    (search,) = by_service["es"]
+    assert search["Action"] == sorted(permissions.SEARCH_ACTIONS)
+    assert all("domain/casebridge-dev-search" in json.dumps(r) for r in search["Resource"])
+
+
+def test_a_message_on_the_search_index_failures_queue_raises_an_alarm(dev):
+    queue_name = f"{DEV_PREFIX}-{resources.SEARCH_INDEX_FAILURES_QUEUE.logical}"
+    queue = _logical_by_name(dev, "AWS::SQS::Queue", "QueueName", queue_name)
+    (alarm,) = [a for a in props(dev, "AWS::CloudWatch::Alarm") if a["AlarmName"] == f"{queue_name}-not-empty"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert "reindex" in alarm["AlarmDescription"]

@@ -1,9 +1,11 @@
-"""Alarms to one SNS topic: every dead-letter queue that holds a message, every failed state
-machine execution, API 5xx responses and Lambda errors."""
+"""Alarms to one SNS topic: every dead-letter queue that holds a message, every on-failure queue
+of a stream consumer that holds a message (the search index missed updates: reindex), every
+failed state machine execution, API 5xx responses and Lambda errors."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
@@ -33,6 +35,7 @@ class Monitoring(Construct):
         api_stage: str,
         function_names: Mapping[str, str],
         alarm_email: str | None,
+        failure_queues: Mapping[str, sqs.IQueue] = MappingProxyType({}),
     ) -> None:
         super().__init__(scope, id)
         self.topic = sns.Topic(self, "Alarms", topic_name=f"{prefix}-alarms", master_key=key, enforce_ssl=True)
@@ -54,6 +57,26 @@ class Monitoring(Construct):
                     alarm_name=f"{prefix}-{logical}-dlq-not-empty",
                     alarm_description=f"Messages in the {logical} dead-letter queue: inspect, fix, redrive.",
                     metric=dlq.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
+                    threshold=1,
+                    evaluation_periods=1,
+                    comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                    treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                )
+            )
+        # On-failure destinations of stream mappings (resources.STREAM_CONSUMERS): nothing consumes
+        # them, so any visible message is a stream record range the consumer never applied.
+        for logical, queue in failure_queues.items():
+            add(
+                cw.Alarm(
+                    self,
+                    f"Failures-{logical}",
+                    alarm_name=f"{prefix}-{logical}-not-empty",
+                    alarm_description=(
+                        f"Stream records the consumer could not apply are described in {logical}: the search "
+                        "index misses updates. Run `casebridge search reindex --aws`, then purge the queue "
+                        "(docs/deploy.md, Operations)."
+                    ),
+                    metric=queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
                     threshold=1,
                     evaluation_periods=1,
                     comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
