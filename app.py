@@ -9,6 +9,8 @@ from functions.channels.web.handlers import bp as web_bp
 from functions.customers.handlers import bp as customers_bp
 from functions.knowledge.handlers import bp as knowledge_bp
 from functions.portal.handlers import bp as portal_bp
+from functions.problems.escalation.handlers import bp as escalation_bp
+from functions.problems.handlers import bp as problems_bp
 from functions.search.handlers import bp as search_bp
 from functions.selfservice.handlers import bp as selfservice_bp
 
@@ -22,3 +24,5 @@ app.register_blueprint(email_bp)
 app.register_blueprint(knowledge_bp)
 app.register_blueprint(selfservice_bp)
 app.register_blueprint(search_bp)
+app.register_blueprint(escalation_bp)
+app.register_blueprint(problems_bp)

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from functions.cases.logic import CaseService
     from functions.core.idempotency import IdempotencyStore
     from functions.customers.store import CustomerStore
+    from functions.problems.logic import EscalationStarter, ProblemService
     from functions.search.port import SearchIndex
 
 
@@ -54,6 +55,37 @@ def search_index() -> SearchIndex:
     return search_index_from_settings(get_settings())
 
 
+def escalation_starter() -> EscalationStarter:
+    """``functions.problems.escalation.starter()`` once that module exists, else a no-op."""
+    import importlib  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+
+    from functions.problems.logic import NoEscalation  # noqa: PLC0415
+
+    try:
+        if importlib.util.find_spec("functions.problems.escalation") is None:
+            return NoEscalation()
+        module = importlib.import_module("functions.problems.escalation")
+    except ImportError:
+        return NoEscalation()
+    factory = getattr(module, "starter", None)
+    return factory() if callable(factory) else NoEscalation()
+
+
+@lru_cache(maxsize=1)
+def problem_service() -> ProblemService:
+    from functions.problems.logic import ProblemService  # noqa: PLC0415
+    from functions.problems.store import ProblemStore  # noqa: PLC0415
+
+    return ProblemService(
+        ProblemStore(),
+        case_service(),
+        customers=customer_store(),
+        escalation=escalation_starter(),
+        cost_per_channel=get_settings().problem_cost_per_channel,
+    )
+
+
 def reset() -> None:
     """Forget built services (tests and the local stack change settings between runs)."""
     from functions.core import aws  # noqa: PLC0415
@@ -63,5 +95,6 @@ def reset() -> None:
     idempotency_store.cache_clear()
     case_service.cache_clear()
     search_index.cache_clear()
+    problem_service.cache_clear()
     reset_settings()
     aws.reset_clients()

@@ -2,6 +2,8 @@
 
 * authenticates (agent, customer link, or public),
 * validates path/query/body with pydantic models,
+  given as classes or as ``"package.module:ClassName"`` references imported on first use
+  (a Lambda container serves few routes: its cold start need not build every route's models),
 * maps every domain error to one JSON error shape and status (the only such table),
 * records the route, its models and its auth in ``ROUTES`` for the OpenAPI document.
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +42,35 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.DomainError], int], ...] = (
 )
 
 
+# A model class, or a reference "package.module:ClassName" imported on first use (cached).
+ModelRef = type[BaseModel] | str
+
+_resolved_models: dict[str, type[BaseModel]] = {}
+
+
+def check_model_ref(ref: ModelRef | None) -> None:
+    """Fail at decoration time on a reference that cannot name a class (no import done here)."""
+    if isinstance(ref, str):
+        module, sep, name = ref.partition(":")
+        if not sep or not module or not name.isidentifier():
+            raise ValueError(f"model reference {ref!r} is not 'package.module:ClassName'")
+
+
+def resolve_model(ref: ModelRef | None) -> type[BaseModel] | None:
+    """The model class of ``ref`` (a class is returned as is; a string is imported once)."""
+    if ref is None or not isinstance(ref, str):
+        return ref
+    model = _resolved_models.get(ref)
+    if model is None:
+        check_model_ref(ref)
+        module, _, name = ref.partition(":")
+        found = getattr(importlib.import_module(module), name)
+        if not (isinstance(found, type) and issubclass(found, BaseModel)):
+            raise TypeError(f"model reference {ref!r} does not name a pydantic model")
+        model = _resolved_models[ref] = found
+    return model
+
+
 @dataclass
 class RouteSpec:
     path: str
@@ -47,12 +79,49 @@ class RouteSpec:
     summary: str
     tags: tuple[str, ...]
     auth: Auth
-    body: type[BaseModel] | None
-    query: type[BaseModel] | None
-    response: type[BaseModel] | None
+    body_ref: ModelRef | None
+    query_ref: ModelRef | None
+    response_ref: ModelRef | None
     status: int
     errors: tuple[int, ...] = field(default=())
     idempotency_key: bool = False  # accepts an Idempotency-Key header (functions.core.idempotency)
+
+    # The model classes, imported on first access when declared by reference.
+    @property
+    def body(self) -> type[BaseModel] | None:
+        return resolve_model(self.body_ref)
+
+    @body.setter
+    def body(self, model: ModelRef | None) -> None:
+        check_model_ref(model)
+        self.body_ref = model
+
+    @property
+    def query(self) -> type[BaseModel] | None:
+        return resolve_model(self.query_ref)
+
+    @query.setter
+    def query(self, model: ModelRef | None) -> None:
+        check_model_ref(model)
+        self.query_ref = model
+
+    @property
+    def response(self) -> type[BaseModel] | None:
+        return resolve_model(self.response_ref)
+
+    @response.setter
+    def response(self, model: ModelRef | None) -> None:
+        check_model_ref(model)
+        self.response_ref = model
+
+    def resolve(self) -> RouteSpec:
+        """Import every model the route names (raises naming the route if a reference is wrong)."""
+        for what in ("body", "query", "response"):
+            try:
+                getattr(self, what)
+            except (ImportError, AttributeError, TypeError, ValueError) as exc:
+                raise ValueError(f"route {self.method} {self.path}: {what} model: {exc}") from exc
+        return self
 
 
 ROUTES: list[RouteSpec] = []
@@ -153,7 +222,7 @@ def _chalice_authorizer(auth: Auth) -> Any:
     return _authorizer_cache["agent"]
 
 
-def parse_body(request: Any, model: type[BaseModel]) -> BaseModel:
+def parse_body(request: Any, model: ModelRef) -> BaseModel:
     raw = request.raw_body
     if not raw:
         raise errors.InvalidInput("request body is required (JSON object)")
@@ -163,11 +232,18 @@ def parse_body(request: Any, model: type[BaseModel]) -> BaseModel:
         raise errors.InvalidInput(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise errors.InvalidInput("request body must be a JSON object")
-    return model.model_validate(data)
+    return _model(model).model_validate(data)
 
 
-def parse_query(request: Any, model: type[BaseModel]) -> BaseModel:
-    return model.model_validate(dict(request.query_params or {}))
+def parse_query(request: Any, model: ModelRef) -> BaseModel:
+    return _model(model).model_validate(dict(request.query_params or {}))
+
+
+def _model(ref: ModelRef) -> type[BaseModel]:
+    model = resolve_model(ref)
+    if model is None:
+        raise TypeError("a model (class or reference) is required")
+    return model
 
 
 def to_response(result: Any, status: int) -> Response:
@@ -188,16 +264,23 @@ def route(
     method: str = "GET",
     *,
     auth: Auth = "agent",
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
-    response: type[BaseModel] | None = None,
+    body: ModelRef | None = None,
+    query: ModelRef | None = None,
+    response: ModelRef | None = None,
     status: int = 200,
     summary: str = "",
     tags: tuple[str, ...] = (),
     errors_: tuple[int, ...] = (),
     idempotency_key: bool = False,
+    content_types: tuple[str, ...] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``fn(request, *, agent?, body?, query?, **path_params)`` as a route."""
+    """Register ``fn(request, *, agent?, body?, query?, **path_params)`` as a route.
+
+    ``body``/``query``/``response``: a model class, or ``"package.module:ClassName"`` to import it
+    only when a request (or the OpenAPI document) needs it.
+    ``content_types``: request bodies the route accepts when it parses its own (e.g. an HTML form)."""
+    for ref in (body, query, response):
+        check_model_ref(ref)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         ROUTES.append(
@@ -208,9 +291,9 @@ def route(
                 summary=summary or (fn.__doc__ or "").strip().split("\n")[0],
                 tags=tags,
                 auth=auth,
-                body=body,
-                query=query,
-                response=response,
+                body_ref=body,
+                query_ref=query,
+                response_ref=response,
                 status=status,
                 errors=errors_,
                 idempotency_key=idempotency_key,
@@ -232,13 +315,13 @@ def route(
             except Exception as exc:  # noqa: BLE001 - the one place errors become HTTP
                 return error_response(exc)
 
-        content_types = ["application/json"] if body is not None else None
+        accepted = list(content_types) if content_types else ["application/json"] if body is not None else None
         route_kwargs: dict[str, Any] = {"methods": [method.upper()], "cors": True}
         authorizer = _chalice_authorizer(auth)
         if authorizer is not None:
             route_kwargs["authorizer"] = authorizer
-        if content_types:
-            route_kwargs["content_types"] = content_types
+        if accepted:
+            route_kwargs["content_types"] = accepted
         bp.route(path, **route_kwargs)(view)
         return fn
 

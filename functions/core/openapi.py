@@ -182,6 +182,7 @@ def build_document(routes: list[RouteSpec] | None = None) -> dict[str, Any]:
 
     seen: set[tuple[str, str]] = set()
     for spec in routes:
+        spec.resolve()  # models declared as "package.module:ClassName" are imported here
         key = (spec.path, spec.method)
         if key in seen:
             raise ValueError(f"route {spec.method} {spec.path} is declared twice")

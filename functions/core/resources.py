@@ -8,7 +8,9 @@ cannot drift apart. Physical names are ``{prefix}-{logical}``; the prefix is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,10 @@ INBOUND_MAIL_QUEUE = QueueDef("inbound-mail", visibility_timeout=180)
 # On-failure destination of the search indexer's stream mapping: what Lambda sends here describes
 # stream records that kept failing (shard, sequence range) so they can be replayed by hand.
 SEARCH_INDEX_FAILURES_QUEUE = QueueDef("search-index-failures")
-QUEUES: tuple[QueueDef, ...] = (INBOUND_MAIL_QUEUE, SEARCH_INDEX_FAILURES_QUEUE)
+# Jobs the escalation state machine (stepfunctions/escalation.asl.json) puts on a queue: "notify the
+# department" (with the task token), fix and information requests, "resolve the problem".
+ESCALATION_JOBS_QUEUE = QueueDef("escalation-jobs", visibility_timeout=120)
+QUEUES: tuple[QueueDef, ...] = (INBOUND_MAIL_QUEUE, SEARCH_INDEX_FAILURES_QUEUE, ESCALATION_JOBS_QUEUE)
 
 INBOUND_MAIL_TOPIC = TopicDef("inbound-mail", subscribers=("inbound-mail",))
 CASE_EVENTS_TOPIC = TopicDef("case-events")
@@ -107,6 +112,35 @@ STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (SEARCH_INDEXER,)
 # Prefix under which SES receipt stores raw mail in MAIL_BUCKET.
 INBOUND_PREFIX = "inbound/"
 QUARANTINE_PREFIX = "quarantine/"
+
+
+# State machines: one per stepfunctions/<name>.asl.json; physical name ``{prefix}-{name}``.
+ESCALATION_WORKFLOW = "escalation"
+
+
+def workflow_substitutions(
+    *,
+    tables: Mapping[str, str],
+    queues: Mapping[str, str],
+    topics: Mapping[str, str] = MappingProxyType({}),
+    buckets: Mapping[str, str] = MappingProxyType({}),
+) -> dict[str, str]:
+    """The one mapping of ``${Placeholders}`` in stepfunctions/*.asl.json to values.
+
+    Takes logical name -> table name, queue URL, topic ARN, bucket name; the CDK stack passes
+    its constructs' tokens, the local stack the names it provisioned.
+    """
+    subs: dict[str, str] = {}
+    for logical, name in tables.items():
+        subs[f"Table_{logical.replace('-', '_')}"] = name
+    subs["TableName"] = tables[MAIN_TABLE.logical]
+    for logical, arn in topics.items():
+        subs[f"Topic_{logical.replace('-', '_')}"] = arn
+    for logical, url in queues.items():
+        subs[f"Queue_{logical.replace('-', '_')}"] = url
+    for logical, name in buckets.items():
+        subs[f"Bucket_{logical.replace('-', '_')}"] = name
+    return subs
 
 
 def physical_name(prefix: str, logical: str) -> str:

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from functions.core import resources
 
@@ -101,11 +101,39 @@ class Settings(BaseModel):
     # Synonym rules for both engines (default: functions/search/synonyms.txt, shipped in the package).
     search_synonyms_path: str | None = None
 
+    # Problems (functions.problems): cost of one interaction on a linked case, by the case's channel,
+    # as JSON ({"email": 4.0, ...}); channels not listed are reported as unpriced.
+    problem_cost_per_channel: dict[str, float] = Field(
+        default_factory=lambda: {"email": 4.0, "chat": 3.0, "phone": 6.5, "web": 3.5}
+    )
+
+    # Problem escalation (functions.problems.escalation, stepfunctions/escalation.asl.json).
+    # The deployment sets the state machine's ARN; without it, it is derived from the name.
+    escalation_state_machine_arn: str | None = None
+    # Deadline for a department's answer, by problem priority ("priority=seconds,..."); each of the
+    # department, its manager and the service owner gets this long in turn.
+    escalation_due_seconds: str = "urgent=14400,high=86400,normal=259200,low=604800"
+    escalation_fix_due_seconds: int = Field(default=30 * 24 * 3600, ge=1)
+    escalation_info_due_seconds: int = Field(default=7 * 24 * 3600, ge=1)
+    # Signed accept / reject / information / fix links in department mails expire after this.
+    escalation_link_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=60)
+    # Who is escalated to after a department's manager when the department names no service owner.
+    escalation_service_owner: str | None = None
+
     @model_validator(mode="after")
     def _signing_secret_from_arn(self) -> Settings:
         if self.signing_secret_arn and not self.signing_secret.get_secret_value():
             self.signing_secret = SecretFromSecretsManager(self.signing_secret_arn)
         return self
+
+    @field_validator("problem_cost_per_channel", mode="before")
+    @classmethod
+    def _cost_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            import json  # noqa: PLC0415
+
+            return json.loads(value) if value.strip() else {}
+        return value
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

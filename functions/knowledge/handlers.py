@@ -2,37 +2,39 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalice import Blueprint, Response
 
 from functions.core.errors import InvalidInput
 from functions.core.http import Agent, route
 from functions.core.settings import get_settings
-from functions.knowledge.models import (
-    Article,
-    ArticleEdit,
-    ArticleIn,
-    ArticlePage,
-    ArticleQuery,
-    ArticleStats,
-    ArticleView,
-    DraftFromCase,
-    DraftFromCaseIn,
-    FeedbackIn,
-    HelpedIn,
-    PermanentFixIn,
-    SimilarCases,
-    SimilarQuery,
-    TransitionIn,
-    VersionList,
-    VersionQuery,
-)
-from functions.knowledge.rules import Action
 
 if TYPE_CHECKING:
     from functions.knowledge.logic import KnowledgeService
+    from functions.knowledge.models import (
+        Article,
+        ArticleEdit,
+        ArticleIn,
+        ArticlePage,
+        ArticleQuery,
+        ArticleStats,
+        ArticleView,
+        DraftFromCase,
+        DraftFromCaseIn,
+        FeedbackIn,
+        HelpedIn,
+        PermanentFixIn,
+        SimilarCases,
+        SimilarQuery,
+        TransitionIn,
+        VersionList,
+        VersionQuery,
+    )
     from functions.search.port import SearchIndex
+
+# Models by reference: imported when a request (or the OpenAPI document) needs them, not at cold start.
+KM = "functions.knowledge.models:"
 
 bp = Blueprint(__name__)
 TAGS = ("knowledge",)
@@ -77,40 +79,56 @@ def with_etag(view: ArticleView, status: int = 200) -> Response:
     return Response(status_code=status, body=view.model_dump(mode="json"), headers={"ETag": f'"{view.latest_version}"'})
 
 
-@route(bp, "/knowledge/articles", "GET", query=ArticleQuery, response=ArticlePage, tags=TAGS)
+@route(bp, "/knowledge/articles", "GET", query=KM + "ArticleQuery", response=KM + "ArticlePage", tags=TAGS)
 def list_articles(request: Any, *, agent: Agent, query: ArticleQuery) -> ArticlePage:
     """List articles, most recently changed first (optionally by status)."""
     return knowledge_service().list_articles(query)
 
 
-@route(bp, "/knowledge/articles", "POST", body=ArticleIn, response=ArticleView, status=201, tags=TAGS)
+@route(bp, "/knowledge/articles", "POST", body=KM + "ArticleIn", response=KM + "ArticleView", status=201, tags=TAGS)
 def create_article(request: Any, *, agent: Agent, body: ArticleIn) -> Response:
     """Write a new article; it starts as a draft (version 1)."""
     return with_etag(knowledge_service().create(agent.agent_id, body), 201)
 
 
-@route(bp, "/knowledge/articles/{article_id}", "GET", query=VersionQuery, response=ArticleView, tags=TAGS)
+@route(bp, "/knowledge/articles/{article_id}", "GET", query=KM + "VersionQuery", response=KM + "ArticleView", tags=TAGS)
 def get_article(request: Any, article_id: str, *, agent: Agent, query: VersionQuery) -> Response:
     """One article: its record, the latest (or a given) version's content and its counters. ETag: latest version."""
     return with_etag(knowledge_service().view(article_id, query.version, count_view=True))
 
 
 @route(
-    bp, "/knowledge/articles/{article_id}", "PATCH", body=ArticleEdit, response=ArticleView, tags=TAGS, errors_=(409,)
+    bp,
+    "/knowledge/articles/{article_id}",
+    "PATCH",
+    body=KM + "ArticleEdit",
+    response=KM + "ArticleView",
+    tags=TAGS,
+    errors_=(409,),
 )
 def edit_article(request: Any, article_id: str, *, agent: Agent, body: ArticleEdit) -> Response:
     """Edit: a new draft version. Send the version you edited (body or If-Match); 409 if someone was faster."""
     return with_etag(knowledge_service().edit(article_id, agent.agent_id, body, if_match(request)))
 
 
-@route(bp, "/knowledge/articles/{article_id}/versions", "GET", response=VersionList, tags=TAGS)
+@route(bp, "/knowledge/articles/{article_id}/versions", "GET", response=KM + "VersionList", tags=TAGS)
 def list_versions(request: Any, article_id: str, *, agent: Agent) -> VersionList:
     """Every version, newest first, and which one is published."""
     return knowledge_service().versions(article_id)
 
 
-def _transition(request: Any, article_id: str, agent: Agent, action: Action, body: TransitionIn) -> Response:
-    view = knowledge_service().transition(article_id, agent.agent_id, agent.roles, action, body, if_match(request))
+def _transition(
+    request: Any,
+    article_id: str,
+    agent: Agent,
+    action: Literal["submit", "publish", "reject", "retire"],
+    body: TransitionIn,
+) -> Response:
+    from functions.knowledge.rules import Action  # noqa: PLC0415 - imports the models: not at cold start
+
+    view = knowledge_service().transition(
+        article_id, agent.agent_id, agent.roles, Action(action), body, if_match(request)
+    )
     return with_etag(view)
 
 
@@ -118,64 +136,64 @@ def _transition(request: Any, article_id: str, agent: Agent, action: Action, bod
     bp,
     "/knowledge/articles/{article_id}/submit",
     "POST",
-    body=TransitionIn,
-    response=ArticleView,
+    body=KM + "TransitionIn",
+    response=KM + "ArticleView",
     tags=TAGS,
     errors_=(409,),
 )
 def submit_article(request: Any, article_id: str, *, agent: Agent, body: TransitionIn) -> Response:
     """Submit the latest draft for review (draft -> in_review)."""
-    return _transition(request, article_id, agent, Action.SUBMIT, body)
+    return _transition(request, article_id, agent, "submit", body)
 
 
 @route(
     bp,
     "/knowledge/articles/{article_id}/publish",
     "POST",
-    body=TransitionIn,
-    response=ArticleView,
+    body=KM + "TransitionIn",
+    response=KM + "ArticleView",
     tags=TAGS,
     errors_=(403, 409),
 )
 def publish_article(request: Any, article_id: str, *, agent: Agent, body: TransitionIn) -> Response:
     """Reviewers: publish the version in review (in_review -> published); it becomes the served version."""
-    return _transition(request, article_id, agent, Action.PUBLISH, body)
+    return _transition(request, article_id, agent, "publish", body)
 
 
 @route(
     bp,
     "/knowledge/articles/{article_id}/reject",
     "POST",
-    body=TransitionIn,
-    response=ArticleView,
+    body=KM + "TransitionIn",
+    response=KM + "ArticleView",
     tags=TAGS,
     errors_=(403, 409),
 )
 def reject_article(request: Any, article_id: str, *, agent: Agent, body: TransitionIn) -> Response:
     """Reviewers: send the version in review back to draft."""
-    return _transition(request, article_id, agent, Action.REJECT, body)
+    return _transition(request, article_id, agent, "reject", body)
 
 
 @route(
     bp,
     "/knowledge/articles/{article_id}/retire",
     "POST",
-    body=TransitionIn,
-    response=ArticleView,
+    body=KM + "TransitionIn",
+    response=KM + "ArticleView",
     tags=TAGS,
     errors_=(403, 409),
 )
 def retire_article(request: Any, article_id: str, *, agent: Agent, body: TransitionIn) -> Response:
     """Reviewers: retire the article; nobody is served it any more."""
-    return _transition(request, article_id, agent, Action.RETIRE, body)
+    return _transition(request, article_id, agent, "retire", body)
 
 
 @route(
     bp,
     "/knowledge/articles/{article_id}/permanent-fix",
     "POST",
-    body=PermanentFixIn,
-    response=ArticleView,
+    body=KM + "PermanentFixIn",
+    response=KM + "ArticleView",
     tags=TAGS,
     errors_=(409,),
 )
@@ -188,13 +206,20 @@ def permanent_fix(request: Any, article_id: str, *, agent: Agent, body: Permanen
     return with_etag(view)
 
 
-@route(bp, "/knowledge/articles/{article_id}/helped", "POST", body=HelpedIn, response=Article, tags=TAGS)
+@route(bp, "/knowledge/articles/{article_id}/helped", "POST", body=KM + "HelpedIn", response=KM + "Article", tags=TAGS)
 def article_helped(request: Any, article_id: str, *, agent: Agent, body: HelpedIn) -> Article:
     """Record that the article helped solve a case (linked both ways: the case timeline gets a note)."""
     return knowledge_service().link_helped(article_id, agent.agent_id, body.case_id)
 
 
-@route(bp, "/knowledge/articles/{article_id}/feedback", "POST", body=FeedbackIn, response=ArticleStats, tags=TAGS)
+@route(
+    bp,
+    "/knowledge/articles/{article_id}/feedback",
+    "POST",
+    body=KM + "FeedbackIn",
+    response=KM + "ArticleStats",
+    tags=TAGS,
+)
 def agent_feedback(request: Any, article_id: str, *, agent: Agent, body: FeedbackIn) -> ArticleStats:
     """An agent's "did this help?" answer."""
     return knowledge_service().feedback(article_id, body, customer=False)
@@ -204,8 +229,8 @@ def agent_feedback(request: Any, article_id: str, *, agent: Agent, body: Feedbac
     bp,
     "/cases/{case_id}/knowledge",
     "POST",
-    body=DraftFromCaseIn,
-    response=DraftFromCase,
+    body=KM + "DraftFromCaseIn",
+    response=KM + "DraftFromCase",
     status=201,
     tags=TAGS,
 )
@@ -214,7 +239,7 @@ def draft_from_case(request: Any, case_id: str, *, agent: Agent, body: DraftFrom
     return knowledge_service().draft_from_case(case_id, agent.agent_id, body)
 
 
-@route(bp, "/cases/{case_id}/similar", "GET", query=SimilarQuery, response=SimilarCases, tags=TAGS)
+@route(bp, "/cases/{case_id}/similar", "GET", query=KM + "SimilarQuery", response=KM + "SimilarCases", tags=TAGS)
 def similar_cases(request: Any, case_id: str, *, agent: Agent, query: SimilarQuery) -> SimilarCases:
     """Most similar cases of other customers (score, matched terms) and suggested published articles."""
     from functions.composition import case_service  # noqa: PLC0415

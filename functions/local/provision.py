@@ -7,10 +7,48 @@ Idempotent: existing resources are left as they are.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from functions.core import aws, resources
 from functions.core.settings import get_settings
+
+STEPFUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "stepfunctions"
+# moto does not check the role; a real account would need one with the grants of infra/.
+LOCAL_WORKFLOW_ROLE = "arn:aws:iam::123456789012:role/casebridge-local-workflows"
+
+
+def provision_workflows(out: dict[str, Any], directory: Path = STEPFUNCTIONS_DIR) -> dict[str, str]:
+    """Create (or update) a state machine per ``<name>.asl.json``, bound with the same placeholder
+    mapping as the CDK stack (``resources.workflow_substitutions``). Returns name -> ARN."""
+    import re  # noqa: PLC0415
+
+    s = get_settings()
+    subs = resources.workflow_substitutions(
+        tables=out["tables"],
+        queues={logical: q["url"] for logical, q in out["queues"].items()},
+        topics=out["topics"],
+        buckets=out["buckets"],
+    )
+    sfn = aws.client("stepfunctions")
+    existing = {m["name"]: m["stateMachineArn"] for m in sfn.list_state_machines().get("stateMachines", [])}
+    machines: dict[str, str] = {}
+    for path in sorted(directory.glob("*.asl.json")) if directory.is_dir() else []:
+        name = path.name[: -len(".asl.json")]
+        text = path.read_text()
+        missing = set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", text)) - set(subs)
+        if missing:
+            raise RuntimeError(f"{path.name}: no value for placeholders {sorted(missing)}")
+        definition = re.sub(r"\$\{([A-Za-z0-9_]+)\}", lambda m: subs[m.group(1)], text)
+        physical = s.name(name)
+        if physical in existing:
+            sfn.update_state_machine(stateMachineArn=existing[physical], definition=definition)
+            machines[name] = existing[physical]
+        else:
+            machines[name] = sfn.create_state_machine(
+                name=physical, definition=definition, roleArn=LOCAL_WORKFLOW_ROLE
+            )["stateMachineArn"]
+    return machines
 
 
 def _create_table(ddb: Any, name: str, t: resources.TableDef) -> None:
@@ -96,4 +134,5 @@ def provision() -> dict[str, Any]:
         ses.verify_domain_identity(Domain=s.mail_domain)
     except Exception:  # noqa: BLE001 - moto versions differ; the address identity is enough
         pass
+    out["state_machines"] = provision_workflows(out)
     return out

@@ -235,6 +235,8 @@ class LocalStack:
             "CASEBRIDGE_PUBLIC_BASE_URL": f"http://{HOST}:{self.api_port}",
             # the embedded search engine keeps its indexes with the stack's other state
             "CASEBRIDGE_SEARCH_DIR": str(self.data_dir / "search"),
+            # moto's Step Functions service integrations call AWS at localhost:$MOTO_PORT (default 5000)
+            "MOTO_PORT": str(self.aws_port),
         }
         for key in (*env, *_ENV_KEYS_CLEARED):
             self._saved_env.setdefault(key, os.environ.get(key))
@@ -259,10 +261,13 @@ class LocalStack:
 
     def _seed(self) -> list[str]:
         from functions import composition  # noqa: PLC0415
+        from functions.core.settings import get_settings  # noqa: PLC0415
         from functions.local.seed import seed, seed_knowledge  # noqa: PLC0415
+        from functions.problems.departments import seed_departments  # noqa: PLC0415
 
         seeded = seed(composition.customer_store())
         seed_knowledge()
+        seed_departments(mail_domain=get_settings().mail_domain)
         return seeded
 
     def _load_app(self) -> Any:

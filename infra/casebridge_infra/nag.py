@@ -51,6 +51,16 @@ def suppress(stack: CasebridgeStack) -> None:
                 "further limited by fine-grained access control inside the domain.",
             )
 
+    # --- State machine roles: X-Ray tracing and log delivery take no resource-level permissions.
+    for machine in stack.workflows.machines.values():
+        ack(
+            machine.role,
+            "IAM5[Resource::*]",
+            "Step Functions tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and "
+            "log delivery (logs:CreateLogDelivery, ...) support no resource-level permissions; CDK adds "
+            "exactly those for tracing_enabled and logs. The roles' own grants name their resources.",
+        )
+
     # --- Signing secret.
     ack(
         stack.signing_secret,

@@ -57,6 +57,7 @@ class Access:
     signing_secret: bool = False  # reads the HMAC secret for customer links
     search: bool = False  # signed HTTP to the OpenSearch domain
     start_workflows: tuple[str, ...] = ()  # state machine names (stepfunctions/<name>.asl.json)
+    answer_workflows: tuple[str, ...] = ()  # state machines whose waiting tasks it answers (SendTask*)
 
 
 # Chalice function name -> what it may do. The API handler serves every HTTP route.
@@ -68,6 +69,9 @@ FUNCTIONS: dict[str, Access] = {
         send_mail=True,
         signing_secret=True,
         search=True,
+        # problem assigned -> escalation started; department links and the API answer its tasks
+        start_workflows=("escalation",),
+        answer_workflows=("escalation",),
     ),
     # SES -> S3 + SNS -> SQS intake (functions/channels/email/handlers.py): reads the raw mail,
     # quarantines bad mail in the same bucket, stores attachments, acknowledges by mail with a
@@ -87,6 +91,16 @@ FUNCTIONS: dict[str, Access] = {
     # Every 5 minutes: ends idle chat sessions and puts their transcripts on the cases
     # (functions/channels/chat/handlers.py). Table only: no mail, no signing.
     "end_idle_chats": Access(table="read_write"),
+    # Jobs of the escalation state machine (functions/problems/escalation/handlers.py): mails the
+    # department signed links (keeps the task token in the table); on "fix delivered" resolves the
+    # problem and its linked cases, whose customers are told through their channel.
+    "handle_escalation_jobs": Access(
+        table="read_write",
+        consume=("escalation-jobs",),
+        publish=("case-events",),
+        send_mail=True,
+        signing_secret=True,
+    ),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -48,18 +49,14 @@ def _retention(days: int) -> logs.RetentionDays:
 
 
 def workflow_substitutions(stack: CasebridgeStack) -> dict[str, str]:
-    """Values for ``${Placeholders}`` in stepfunctions/*.asl.json: names and ARNs of our resources."""
-    subs: dict[str, str] = {}
-    for logical, table in stack.data.tables.items():
-        subs[f"Table_{logical.replace('-', '_')}"] = table.table_name
-    subs["TableName"] = stack.data.tables[resources.MAIN_TABLE.logical].table_name
-    for logical, topic in stack.messaging.topics.items():
-        subs[f"Topic_{logical.replace('-', '_')}"] = topic.topic_arn
-    for logical, queue in stack.messaging.queues.items():
-        subs[f"Queue_{logical.replace('-', '_')}"] = queue.queue_url
-    for logical, bucket in stack.storage.buckets.items():
-        subs[f"Bucket_{logical.replace('-', '_')}"] = bucket.bucket_name
-    return subs
+    """Values for ``${Placeholders}`` in stepfunctions/*.asl.json: names and ARNs of our resources
+    (the mapping itself is ``resources.workflow_substitutions``, shared with the local stack)."""
+    return resources.workflow_substitutions(
+        tables={logical: table.table_name for logical, table in stack.data.tables.items()},
+        queues={logical: queue.queue_url for logical, queue in stack.messaging.queues.items()},
+        topics={logical: topic.topic_arn for logical, topic in stack.messaging.topics.items()},
+        buckets={logical: bucket.bucket_name for logical, bucket in stack.storage.buckets.items()},
+    )
 
 
 class CasebridgeStack(Stack):
@@ -131,8 +128,13 @@ class CasebridgeStack(Stack):
             prefix=prefix,
             directory=STEPFUNCTIONS_DIR,
             substitutions=workflow_substitutions(self),
+            grants={resources.ESCALATION_WORKFLOW: self._grant_escalation},
             log_retention=retention,
         )
+        if resources.ESCALATION_WORKFLOW in self.workflows.machines:
+            self.function_env["CASEBRIDGE_ESCALATION_STATE_MACHINE_ARN"] = self.workflows.machines[
+                resources.ESCALATION_WORKFLOW
+            ].state_machine_arn
 
         mail_identity_arn = self.format_arn(service="ses", resource="identity", resource_name=config.mail_domain)
         for name, access in FUNCTIONS.items():
@@ -203,3 +205,11 @@ class CasebridgeStack(Stack):
         if self.search is not None:
             CfnOutput(self, "SearchEndpoint", value=self.search.endpoint)
         nag.suppress(self)
+
+    def _grant_escalation(self, role: iam.IRole) -> None:
+        """What stepfunctions/escalation.asl.json does: queue jobs, update the escalation item."""
+        self.messaging.queues[resources.ESCALATION_JOBS_QUEUE.logical].grant_send_messages(role)
+        table = self.data.tables[resources.MAIN_TABLE.logical]
+        role.add_to_principal_policy(
+            iam.PolicyStatement(sid="EscalationStatus", actions=["dynamodb:UpdateItem"], resources=[table.table_arn])
+        )

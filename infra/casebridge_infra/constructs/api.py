@@ -207,6 +207,8 @@ def grant(
         )
     for name in access.start_workflows:
         machines[name].grant_start_execution(role)
+    for name in access.answer_workflows:
+        machines[name].grant_task_response(role)
 
 
 class Api(Construct):

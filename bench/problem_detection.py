@@ -1,0 +1,259 @@
+"""Problem-blip detection on a synthetic case stream built from a labelled corpus.
+
+    python bench/problem_detection.py --corpus ../shared/data/intents/banking77-train.csv --seed 1
+
+The corpus is a CSV with ``text,category``. The bench builds a customer base (products with
+models and batches, regions, tiers, channels), a stream of background cases (about one a
+minute; category drawn with uneven weights over all categories, text drawn from that
+category's rows, customer drawn from the whole base), and injects ``--bursts`` bursts: each
+picks a category and one segment (attribute=value holding 1 to 15 % of the customers), and
+adds 15 to 40 cases of that category over 2 to 6 hours, from customers of that segment only.
+
+Agents act on a candidate (confirm or dismiss it) ``--review-hours`` after it opens: the bench
+then closes it in the detector, so that its groups are tested again.
+
+The detector (``functions.problems.detection.Detector``) sees each case's text, timestamp,
+customer and the customer's segment attributes. It never sees the category: the corpus's
+category is used only to build the stream and to score.
+
+Scoring. A candidate belongs to the burst that holds most of its cases; it is a true
+detection if that burst holds at least half of them, else a false candidate. Prints one JSON
+object:
+
+    bursts, detected, recall             bursts with at least one true candidate
+    median_delay_cases                   burst cases that had arrived when its first true
+                                         candidate opened (the triggering case included)
+    false_candidates_per_1000_cases
+    purity                               mean over all candidates of the share of its cases
+                                         from its burst (0 for a candidate of background only)
+    segment_found                        share of detected bursts whose first candidate's top
+                                         common-thread item is the injected attribute=value
+    duplicates_per_burst                 further true candidates of an already detected burst
+    link_precision                       share of link suggestions that were burst cases
+    cost_us_at_1000, cost_us_at_100000   mean microseconds per case (observe) after 1,000 and
+                                         after 100,000 cases on a separate background stream
+    work_at_1000, work_at_100000         postings scanned per case there, and groups held
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from functions.problems.detection.detector import Detector, SegmentBase  # noqa: E402
+from functions.problems.detection.models import CaseSignal, DetectionConfig  # noqa: E402
+
+START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+SEGMENT_CHOICES = ("product", "model", "batch", "region", "tier", "channel")
+
+
+def read_corpus(path: str) -> dict[str, list[str]]:
+    by_cat: dict[str, list[str]] = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            by_cat.setdefault(row["category"], []).append(row["text"])
+    return by_cat
+
+
+def customer_base(rng: random.Random, n: int) -> list[tuple[str, dict[str, str]]]:
+    products = [f"P{i}" for i in range(1, 9)]
+    product_w = [rng.uniform(0.5, 3.0) for _ in products]
+    regions = ["north", "south", "east", "west", "central", "islands"]
+    region_w = [rng.uniform(0.5, 2.0) for _ in regions]
+    tiers, tier_w = ["standard", "premium", "enterprise"], [0.7, 0.25, 0.05]
+    channels, channel_w = ["email", "chat", "web", "phone"], [0.4, 0.3, 0.2, 0.1]
+    out = []
+    for i in range(n):
+        p = rng.choices(products, product_w)[0]
+        m = f"{p}-M{rng.randint(1, 3)}"
+        b = f"{m}-B{rng.randint(1, 4)}"
+        segs = {
+            "product": p,
+            "model": m,
+            "batch": b,
+            "region": rng.choices(regions, region_w)[0],
+            "tier": rng.choices(tiers, tier_w)[0],
+            "channel": rng.choices(channels, channel_w)[0],
+        }
+        out.append((f"CU{i:05d}", segs))
+    return out
+
+
+def pick_segment(rng: random.Random, customers: list[tuple[str, dict[str, str]]]) -> tuple[str, str]:
+    while True:
+        attribute = rng.choice(SEGMENT_CHOICES)
+        shares = Counter(s[attribute] for _, s in customers)
+        value = rng.choice(sorted(shares))
+        if 0.01 <= shares[value] / len(customers) <= 0.15:
+            return attribute, value
+
+
+def build_stream(corpus: dict[str, list[str]], seed: int, n_background: int, n_bursts: int, warmup: int):
+    rng = random.Random(seed)
+    customers = customer_base(rng, 5000)
+    cats = sorted(corpus)
+    cat_w = [rng.uniform(0.3, 3.0) for _ in cats]
+    events: list[tuple[float, str, str, int | None]] = []  # (seconds, text, customer index, burst)
+    t = 0.0
+    for _ in range(n_background):
+        t += rng.expovariate(1 / 60.0)
+        cat = rng.choices(cats, cat_w)[0]
+        events.append((t, rng.choice(corpus[cat]), str(rng.randrange(len(customers))), None))
+    horizon = t
+    bursts = []
+    burst_cats = rng.sample(cats, n_bursts)
+    for b in range(n_bursts):
+        attribute, value = pick_segment(rng, customers)
+        members = [i for i, (_, s) in enumerate(customers) if s[attribute] == value]
+        start = rng.uniform(warmup * 60.0, horizon - 6 * 3600.0)
+        span = rng.uniform(2, 6) * 3600.0
+        size = rng.randint(15, 40)
+        cat = burst_cats[b]
+        for _ in range(size):
+            events.append((start + rng.uniform(0, span), rng.choice(corpus[cat]), str(rng.choice(members)), b))
+        bursts.append({"category": cat, "segment": [attribute, value], "size": size, "hours": round(span / 3600, 2)})
+    events.sort(key=lambda e: e[0])
+    return customers, events, bursts
+
+
+def signal(i: int, at: float, text: str, customer: tuple[str, dict[str, str]]) -> CaseSignal:
+    cid, segs = customer
+    return CaseSignal(case_id=f"C{i}", text=text, at=START + timedelta(seconds=at), customer_id=cid, **segs)
+
+
+def run_detection(
+    corpus, seed: int, n_background: int, n_bursts: int, config: DetectionConfig, review_hours: float = 24.0
+) -> dict:
+    customers, events, bursts = build_stream(corpus, seed, n_background, n_bursts, warmup=2000)
+    base = SegmentBase()
+    for _, segs in customers:
+        base.add(segs)
+    detector = Detector(config, base=base)
+    truth: dict[str, int | None] = {}
+    seen_per_burst: Counter[int] = Counter()
+    candidates = []
+    links = []
+    reviews: list[tuple[float, str]] = []  # (when agents act on it, candidate id)
+    for i, (at, text, cust, burst) in enumerate(events):
+        while reviews and reviews[0][0] <= at:
+            detector.close(reviews.pop(0)[1])
+        case = signal(i, at, text, customers[int(cust)])
+        truth[case.case_id] = burst
+        if burst is not None:
+            seen_per_burst[burst] += 1
+        for ev in detector.observe(case):
+            if ev.kind == "candidate":
+                candidates.append((ev, dict(seen_per_burst)))
+                reviews.append((at + review_hours * 3600.0, ev.candidate_id))
+            else:
+                links.append(ev)
+    first: dict[int, tuple] = {}
+    false = 0
+    duplicates = 0
+    purities = []
+    for cand, seen in candidates:
+        labels = Counter(truth[c] for c in cand.case_ids)
+        top, top_n = max(((b, n) for b, n in labels.items() if b is not None), key=lambda x: x[1], default=(None, 0))
+        share = top_n / len(cand.case_ids)
+        purities.append(share)
+        if top is None or share < 0.5:
+            false += 1
+        elif top in first:
+            duplicates += 1
+        else:
+            first[top] = (cand, seen.get(top, 0))
+    delays = [d for _, d in first.values()]
+    found = 0
+    for b, (cand, _) in first.items():
+        thread = cand.evidence.common_thread
+        if thread and [thread[0].attribute, thread[0].value] == bursts[b]["segment"]:
+            found += 1
+    link_hits = sum(1 for ev in links if truth[ev.case_id] is not None)
+    return {
+        "bursts": len(bursts),
+        "detected": len(first),
+        "recall": round(len(first) / len(bursts), 4),
+        "median_delay_cases": statistics.median(delays) if delays else None,
+        "false_candidates": false,
+        "false_candidates_per_1000_cases": round(1000 * false / len(events), 4),
+        "purity": round(statistics.fmean(purities), 4) if purities else None,
+        "segment_found": round(found / len(first), 4) if first else None,
+        "duplicates_per_burst": round(duplicates / len(bursts), 3),
+        "link_suggestions": len(links),
+        "link_precision": round(link_hits / len(links), 4) if links else None,
+        "cases": len(events),
+        "groups": len(detector.groups),
+        "missed": [bursts[b] for b in range(len(bursts)) if b not in first],
+    }
+
+
+def measure_cost(corpus, seed: int, config: DetectionConfig, sizes=(1000, 100_000), sample: int = 1000) -> dict:
+    rng = random.Random(seed + 7)
+    customers = customer_base(rng, 5000)
+    rows = [t for texts in corpus.values() for t in texts]
+    detector = Detector(config)
+    out: dict[str, object] = {}
+    i, at = 0, 0.0
+
+    def feed(n: int) -> None:
+        nonlocal i, at
+        for _ in range(n):
+            at += rng.expovariate(1 / 60.0)
+            detector.observe(signal(i, at, rng.choice(rows), rng.choice(customers)))
+            i += 1
+
+    for size in sizes:
+        feed(size - i)
+        cases = [(rng.choice(rows), rng.choice(customers)) for _ in range(sample)]
+        signals = []
+        for text, cust in cases:
+            at += rng.expovariate(1 / 60.0)
+            signals.append(signal(i, at, text, cust))
+            i += 1
+        before = detector.counters.postings_scanned
+        t0 = time.perf_counter()
+        for s in signals:
+            detector.observe(s)
+        elapsed = time.perf_counter() - t0
+        out[f"cost_us_at_{size}"] = round(1e6 * elapsed / sample, 1)
+        out[f"work_at_{size}"] = {
+            "postings_scanned_per_case": round((detector.counters.postings_scanned - before) / sample, 1),
+            "groups": len(detector.groups),
+        }
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cases", type=int, default=20_000, help="background cases")
+    ap.add_argument("--bursts", type=int, default=12)
+    ap.add_argument("--review-hours", type=float, default=24.0, help="agents confirm or dismiss a candidate after")
+    ap.add_argument("--no-cost", action="store_true", help="skip the 100,000-case cost run")
+    ap.add_argument("--config", default="{}", help="JSON overrides of DetectionConfig")
+    args = ap.parse_args(argv)
+    corpus = read_corpus(args.corpus)
+    config = DetectionConfig.model_validate(json.loads(args.config))
+    result = {"seed": args.seed, **run_detection(corpus, args.seed, args.cases, args.bursts, config, args.review_hours)}
+    if not args.no_cost:
+        result.update(measure_cost(corpus, args.seed, config))
+    result["config"] = config.model_dump()
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

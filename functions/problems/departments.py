@@ -1,0 +1,189 @@
+"""Departments that fix root causes: contacts, managers and escalation policy, stored as data.
+
+Items: DEPT#{department_id} / #META   GSI1 DEPARTMENTS/{department_id}
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, Field, model_validator
+
+from functions.cases.models import Priority
+from functions.core import dynamo
+from functions.core.errors import Duplicate, NotFound, VersionConflict
+from functions.core.models import Model
+from functions.core.timeutil import utcnow
+from functions.core.validators import Code, Email, Name
+
+DEFAULT_POLICY: dict[str, int] = {"urgent": 4, "high": 24, "normal": 72, "low": 168}
+Hours = Annotated[int, Field(ge=1, le=24 * 365)]
+
+
+class EscalationPolicy(Model):
+    """How long the department has to answer, by problem priority (hours)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    due_hours: dict[Priority, Hours] = Field(
+        default_factory=lambda: {Priority(k): v for k, v in DEFAULT_POLICY.items()}
+    )
+
+    @model_validator(mode="after")
+    def _every_priority(self) -> EscalationPolicy:
+        missing = [p.value for p in Priority if p not in self.due_hours]
+        if missing:
+            raise ValueError(f"due_hours needs every priority; missing: {', '.join(missing)}")
+        return self
+
+    def hours_for(self, priority: Priority) -> int:
+        return self.due_hours[priority]
+
+
+class DepartmentIn(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    contact_email: Email = Field(description="where escalation tasks are sent")
+    manager_email: Email = Field(description="who is told when the contact does not answer in time")
+    description: Annotated[str, Field(max_length=2000)] = ""
+    escalation_policy: EscalationPolicy = Field(default_factory=EscalationPolicy)
+    version: int | None = Field(default=None, ge=1, description="on replace: the version you saw")
+
+
+class DepartmentCreate(DepartmentIn):
+    department_id: Code
+
+
+class Department(Model):
+    department_id: str
+    name: str
+    contact_email: str
+    manager_email: str
+    description: str = ""
+    escalation_policy: EscalationPolicy = Field(default_factory=EscalationPolicy)
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+
+class DepartmentList(Model):
+    items: list[Department]
+
+
+DEFAULT_DEPARTMENTS: tuple[dict[str, Any], ...] = (
+    {"department_id": "finance", "name": "Finance", "description": "billing, invoices, refunds, payments"},
+    {"department_id": "manufacturing", "name": "Manufacturing", "description": "defective units, bad batches"},
+    {"department_id": "fulfillment", "name": "Fulfillment", "description": "shipping, delivery, returns logistics"},
+    {"department_id": "documentation", "name": "Documentation", "description": "manuals, guides, unclear instructions"},
+    {"department_id": "engineering", "name": "Engineering", "description": "software, firmware, apps, outages"},
+)
+
+
+def _pk(department_id: str) -> dict[str, str]:
+    return {"PK": f"DEPT#{department_id}", "SK": "#META"}
+
+
+def _item(dept: Department) -> dict[str, Any]:
+    return dynamo.to_item(
+        {
+            **_pk(dept.department_id),
+            "type": "department",
+            "GSI1PK": "DEPARTMENTS",
+            "GSI1SK": dept.department_id,
+            **dept.model_dump(mode="json"),
+        }
+    )
+
+
+class DepartmentStore:
+    def __init__(self, table: Any | None = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = dynamo.table()
+        return self._table
+
+    def get(self, department_id: str) -> Department:
+        item = self.table.get_item(Key=_pk(department_id), ConsistentRead=True).get("Item")
+        if not item:
+            raise NotFound("department", department_id)
+        return Department.model_validate(dynamo.strip_keys(dynamo.from_item(item)))
+
+    def list(self) -> list[Department]:
+        from boto3.dynamodb.conditions import Key  # noqa: PLC0415 - boto3 off the app's import path
+
+        kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq("DEPARTMENTS")}
+        out: list[Department] = []
+        while True:
+            resp = self.table.query(**kwargs)
+            out += [Department.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
+            if "LastEvaluatedKey" not in resp:
+                return out
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def create(self, data: DepartmentCreate) -> Department:
+        now = utcnow()
+        dept = Department(**data.model_dump(exclude={"version"}), created_at=now, updated_at=now)
+        try:
+            self.table.put_item(Item=_item(dept), ConditionExpression="attribute_not_exists(PK)")
+        except Exception as exc:
+            if dynamo.is_conditional_failure(exc):
+                raise Duplicate(f"department {data.department_id} already exists") from exc
+            raise
+        return dept
+
+    def replace(self, department_id: str, data: DepartmentIn, if_match: int | None = None) -> Department:
+        current = self.get(department_id)
+        expected = data.version if data.version is not None else if_match
+        if expected is not None and expected != current.version:
+            raise VersionConflict("department", department_id, expected, current.version)
+        dept = Department(
+            department_id=department_id,
+            **data.model_dump(exclude={"version"}),
+            created_at=current.created_at,
+            updated_at=utcnow(),
+            version=current.version + 1,
+        )
+        try:
+            self.table.put_item(
+                Item=_item(dept),
+                ConditionExpression="#v = :v",
+                ExpressionAttributeNames={"#v": "version"},
+                ExpressionAttributeValues={":v": current.version},
+            )
+        except Exception as exc:
+            if dynamo.is_conditional_failure(exc):
+                raise VersionConflict("department", department_id, current.version, None) from exc
+            raise
+        return dept
+
+    def delete(self, department_id: str) -> None:
+        try:
+            self.table.delete_item(Key=_pk(department_id), ConditionExpression="attribute_exists(PK)")
+        except Exception as exc:
+            if dynamo.is_conditional_failure(exc):
+                raise NotFound("department", department_id) from exc
+            raise
+
+
+def seed_departments(store: DepartmentStore | None = None, mail_domain: str = "casebridge.local") -> list[str]:
+    """Create the default departments that do not exist yet (never overwrites). Returns the created ids."""
+    store = store or DepartmentStore()
+    created: list[str] = []
+    for spec in DEFAULT_DEPARTMENTS:
+        dept_id = spec["department_id"]
+        data = DepartmentCreate(
+            **spec,
+            contact_email=f"{dept_id}@{mail_domain}",
+            manager_email=f"{dept_id}-manager@{mail_domain}",
+        )
+        try:
+            store.create(data)
+        except Duplicate:
+            continue
+        created.append(dept_id)
+    return created

@@ -1,0 +1,123 @@
+"""What goes into the detector (a case's signal) and what comes out (candidates, link suggestions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from functions.core.models import Model
+
+SEGMENT_ATTRIBUTES: tuple[str, ...] = ("product", "model", "batch", "region", "tier", "channel")
+
+
+class CaseSignal(Model):
+    """The part of a case the detector reads. Text only for its signature; nothing is stored verbatim."""
+
+    case_id: str
+    text: str
+    at: datetime
+    customer_id: str | None = None
+    category: str | None = None
+    product: str | None = None
+    model: str | None = None
+    batch: str | None = None
+    region: str | None = None
+    tier: str | None = None
+    channel: str | None = None
+
+    def segments(self) -> dict[str, str]:
+        return {a: v for a in SEGMENT_ATTRIBUTES if (v := getattr(self, a)) is not None}
+
+
+class DetectionConfig(Model):
+    """Knobs of the detector. Defaults were tuned with bench/problem_detection.py (see its docstring)."""
+
+    # Grouping: a case joins the most similar group (cosine of TF-IDF vectors against the group's
+    # top-term profile) if the similarity reaches join_similarity, else it starts a new group.
+    join_similarity: float = Field(default=0.35, ge=0.0, le=1.0)
+    case_terms: int = Field(default=12, ge=1, description="terms of a case used for matching")
+    profile_terms: int = Field(default=40, ge=1, description="terms a group's profile keeps")
+    postings_per_term: int = Field(default=48, ge=1, description="groups kept per term in the inverted index")
+    # Blip test: binomial test of the group's count among all cases of the recent window against
+    # its expected share (its own history, shrunk toward prior_share by prior_weight cases).
+    window_seconds: float = Field(default=3 * 3600.0, gt=0)
+    bucket_seconds: float = Field(default=600.0, gt=0)
+    alpha: float = Field(default=1e-6, gt=0.0, lt=1.0)
+    min_cases: int = Field(default=4, ge=1)
+    warmup_cases: int = Field(
+        default=1000, ge=0, description="no candidate before this many cases (baselines need data)"
+    )
+    neighbour_similarity: float = Field(
+        default=0.3, ge=0.0, le=1.0, description="groups this similar to a case are tested with its group"
+    )
+    neighbours: int = Field(default=6, ge=0, description="at most this many neighbouring groups")
+    segment_prior_cases: float = Field(
+        default=50.0, gt=0.0, description="prior strength of a segment's share in a group"
+    )
+    segment_tests: bool = Field(
+        default=True, description="also test the group within each of the case's segment values"
+    )
+    prior_share: float = Field(default=0.01, gt=0.0, lt=1.0)
+    prior_weight: float = Field(default=400.0, gt=0.0)
+    # Common thread: attribute values over-represented among the group's customers.
+    thread_alpha: float = Field(default=0.01, gt=0.0, lt=1.0)
+    thread_min_count: int = Field(default=3, ge=1)
+    thread_min_lift: float = Field(default=1.5, ge=1.0)
+    # After a candidate opens, later cases of its group are suggested for linking (auto-linked
+    # when their similarity reaches auto_link_similarity, if set) until it is idle this long.
+    auto_link_similarity: float | None = Field(default=None, ge=0.0, le=1.0)
+    candidate_idle_seconds: float = Field(default=7 * 86400.0, gt=0)
+
+
+class Growth(Model):
+    observed: int = Field(description="cases of the group in the window")
+    expected: float = Field(description="cases expected in the window from the group's baseline share")
+    window_cases: int = Field(description="all cases in the window")
+    baseline_share: float
+    p_value: float
+    window_seconds: float
+    segment: str | None = Field(
+        default=None, description="attribute=value the growth was found in, if not the whole group"
+    )
+    groups: int = Field(default=1, description="groups tested together (the case's and its neighbours)")
+
+
+class ThreadItem(Model):
+    attribute: str
+    value: str
+    count: int = Field(description="the group's customers with this value")
+    group_share: float
+    base_share: float = Field(description="share of the whole customer base with this value")
+    lift: float
+    p_value: float
+
+
+class Evidence(Model):
+    growth: Growth
+    common_thread: list[ThreadItem] = Field(default_factory=list)
+    top_terms: list[str] = Field(default_factory=list)
+
+
+class Candidate(Model):
+    kind: Literal["candidate"] = "candidate"
+    candidate_id: str
+    group_id: str
+    group_ids: list[str] = Field(default_factory=list, description="all groups whose cases the candidate holds")
+    title: str
+    description: str
+    case_ids: list[str]
+    opened_at: datetime
+    evidence: Evidence
+
+
+class LinkSuggestion(Model):
+    kind: Literal["link"] = "link"
+    candidate_id: str
+    case_id: str
+    similarity: float
+    auto: bool = Field(description="similarity reached the deployment's auto-link threshold")
+
+
+DetectionEvent = Candidate | LinkSuggestion

@@ -1,0 +1,180 @@
+"""Chalice entry points of the escalation: the jobs queue, the department links, the agents' API."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalice import Blueprint, Response
+
+from functions.core import errors, resources
+from functions.core.http import STATUS_BY_ERROR, Agent, route
+from functions.core.logs import logger
+from functions.core.settings import get_settings
+from functions.problems.escalation.api_models import ActResult, AnswerIn, EscalationList, EscalationView
+
+bp = Blueprint(__name__)
+TAGS = ("problems",)
+HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+class BatchIncomplete(Exception):
+    """Some jobs failed: the batch is retried (a retried job creates a new task and mail; harmless)."""
+
+
+_cached: list[Any] = []  # [settings, service]: rebuilt when the settings are reloaded (tests, local stack)
+
+
+def escalation_service() -> Any:
+    s = get_settings()
+    if not _cached or _cached[0] is not s:
+        _cached[:] = [s, _build_service(s)]
+    return _cached[1]
+
+
+def reset_escalation_service() -> None:
+    _cached.clear()
+
+
+def _build_service(s: Any) -> Any:
+    from functions.channels.email.mailer import SesMailer  # noqa: PLC0415
+    from functions.core.timeutil import iso, utcnow  # noqa: PLC0415
+    from functions.problems.escalation.logic import EscalationService, Policy  # noqa: PLC0415
+    from functions.problems.escalation.resolve import ProblemServiceResolver  # noqa: PLC0415
+    from functions.problems.escalation.store import EscalationStore, Workflow  # noqa: PLC0415
+
+    policy = Policy(
+        due_policy=s.escalation_due_seconds,
+        fix_due_seconds=s.escalation_fix_due_seconds,
+        info_due_seconds=s.escalation_info_due_seconds,
+        link_ttl_seconds=s.escalation_link_ttl_seconds,
+        base_url=s.public_base_url,
+        from_address=s.support_address,
+        from_name=s.support_name,
+        mail_domain=s.mail_domain,
+        service_owner=s.escalation_service_owner or s.support_address,
+    )
+    return EscalationService(
+        EscalationStore(), Workflow(), SesMailer(), ProblemServiceResolver(), policy, lambda: iso(utcnow())
+    )
+
+
+def escalation_starter() -> Any:
+    """The ``EscalationStarter`` port of the problems service: ``start(problem, department) -> id``."""
+    return escalation_service()
+
+
+@bp.on_sqs_message(queue=get_settings().name(resources.ESCALATION_JOBS_QUEUE.logical), batch_size=5)
+def handle_escalation_jobs(event: Any) -> dict[str, Any]:
+    """Jobs of the escalation state machine: mail links (keeping the task token), or resolve."""
+    from functions.problems.escalation.models import Job  # noqa: PLC0415
+
+    service = escalation_service()
+    failed: list[str] = []
+    for record in event:
+        ident = record.to_dict().get("messageId", "?")
+        try:
+            job = Job.model_validate_json(record.body)
+        except ValueError:
+            # a malformed job would fail forever: leave it to the dead-letter queue after retries
+            logger().exception("malformed escalation job", extra={"sqs_message_id": ident})
+            failed.append(ident)
+            continue
+        try:
+            service.handle_job(job)
+        except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
+            logger().exception(
+                "escalation job failed; will be retried",
+                extra={"sqs_message_id": ident, "escalation_id": job.escalation_id, "error_type": type(exc).__name__},
+            )
+            failed.append(ident)
+    if failed:
+        raise BatchIncomplete(f"{len(failed)} escalation jobs failed: {', '.join(failed)}")
+    return {"processed": len(event.to_dict().get("Records", []))}
+
+
+def _html(status: int, body: str) -> Response:
+    return Response(status_code=status, body=body, headers=dict(HTML))
+
+
+def _html_error(exc: Exception) -> Response:
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from functions.problems.escalation import pages  # noqa: PLC0415
+
+    if isinstance(exc, ValidationError):
+        message = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors(include_url=False))
+        return _html(400, pages.error(400, message))
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return _html(status, pages.error(status, getattr(exc, "message", str(exc))))
+    logger().exception("escalation link failed", extra={"error_type": type(exc).__name__})
+    return _html(500, pages.error(500, "please try again later"))
+
+
+@route(bp, "/escalations/act", "GET", auth="public", tags=TAGS, errors_=(401, 403, 409))
+def escalation_confirm_page(request: Any) -> Response:
+    """Confirmation page of a department link (HTML). Opening it never acts (mail scanners open links)."""
+    from functions.problems.escalation import pages  # noqa: PLC0415
+
+    token = (request.query_params or {}).get("token") or ""
+    try:
+        if not token:
+            raise errors.Unauthorized("the link has no token")
+        task, payload = escalation_service().inspect(token)
+    except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page
+        return _html_error(exc)
+    return _html(200, pages.confirm(task, payload.a, token))
+
+
+@route(
+    bp,
+    "/escalations/act",
+    "POST",
+    auth="public",
+    tags=TAGS,
+    errors_=(400, 401, 403, 409),
+    content_types=("application/x-www-form-urlencoded", "multipart/form-data"),
+)
+def escalation_act(request: Any) -> Response:
+    """Submit a department link's confirmation form (token + reason / root cause / fix): answers the task."""
+    from functions.problems.escalation import pages  # noqa: PLC0415
+
+    try:
+        raw = request.raw_body or b""
+        form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        token = form.pop("token", "")
+        if not token:
+            raise errors.Unauthorized("the form has no token")
+        result = escalation_service().act(token, form)
+    except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page
+        return _html_error(exc)
+    logger().info("escalation answered by link", extra={"task_id": result.task_id, "action": result.action.value})
+    return _html(200, pages.done(result.action))
+
+
+@route(bp, "/problems/{problem_id}/escalations", "GET", response=EscalationList, tags=TAGS)
+def list_escalations(request: Any, problem_id: str, *, agent: Agent) -> EscalationList:
+    """The problem's escalations: status, level reached, open request, answers."""
+    return EscalationList(items=escalation_service().store.escalations(problem_id))
+
+
+@route(bp, "/problems/{problem_id}/escalations/{escalation_id}", "GET", response=EscalationView, tags=TAGS)
+def get_escalation(request: Any, problem_id: str, escalation_id: str, *, agent: Agent) -> EscalationView:
+    """One escalation."""
+    return escalation_service().store.escalation(problem_id, escalation_id)
+
+
+@route(
+    bp,
+    "/problems/{problem_id}/escalations/{escalation_id}/answer",
+    "POST",
+    body=AnswerIn,
+    response=ActResult,
+    tags=TAGS,
+    errors_=(404, 409),
+)
+def answer_escalation(request: Any, problem_id: str, escalation_id: str, *, agent: Agent, body: AnswerIn) -> ActResult:
+    """Answer the escalation's open request for the department (accept / reject / info / deliver) or,
+    when the department asked a question, give the answer (action ``answer``)."""
+    return escalation_service().answer_current(problem_id, escalation_id, agent.agent_id, body)

@@ -1,0 +1,150 @@
+"""The only escalation code that talks to AWS: the table (tasks, escalation items) and Step Functions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from functions.core import aws, dynamo, errors
+from functions.core.settings import get_settings
+from functions.problems.escalation.models import EscalationView, Task
+
+
+def escalation_key(problem_id: str, escalation_id: str) -> dict[str, str]:
+    return {"PK": f"PROBLEM#{problem_id}", "SK": f"ESCALATION#{escalation_id}"}
+
+
+def task_key(task_id: str) -> dict[str, str]:
+    return {"PK": f"ESCTASK#{task_id}", "SK": "TASK"}
+
+
+class AlreadyUsed(errors.Conflict):
+    code = "already_used"
+
+
+class EscalationStore:
+    def __init__(self, table: Any | None = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = dynamo.table()
+        return self._table
+
+    def put_task(self, task: Task, *, expires_at: int) -> None:
+        item = dynamo.to_item({**task.model_dump(mode="json"), **task_key(task.task_id), "expires_at": expires_at})
+        self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+
+    def task(self, task_id: str) -> Task:
+        item = self.table.get_item(Key=task_key(task_id)).get("Item")
+        if not item:
+            raise errors.NotFound("escalation task", task_id)
+        return Task.model_validate(dynamo.from_item(item))
+
+    def claim(self, task_id: str, nonce: str, action: str, now: str) -> None:
+        """Mark the task answered with this nonce, once: a second claim (replay) is AlreadyUsed."""
+        try:
+            self.table.update_item(
+                Key=task_key(task_id),
+                UpdateExpression="SET used_nonce = :n, used_action = :a, used_at = :now",
+                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(used_nonce)",
+                ExpressionAttributeValues={":n": nonce, ":a": action, ":now": now},
+            )
+        except self.table.meta.client.exceptions.ConditionalCheckFailedException as exc:
+            raise AlreadyUsed("this link was already used; the request has been answered") from exc
+
+    def release(self, task_id: str, nonce: str) -> None:
+        """Undo a claim whose answer could not be delivered (AWS error), so the link can be retried."""
+        try:
+            self.table.update_item(
+                Key=task_key(task_id),
+                UpdateExpression="REMOVE used_nonce, used_action, used_at",
+                ConditionExpression="used_nonce = :n",
+                ExpressionAttributeValues={":n": nonce},
+            )
+        except self.table.meta.client.exceptions.ConditionalCheckFailedException:
+            pass
+
+    def set_current_task(self, problem_id: str, escalation_id: str, task: Task, department: str, now: str) -> None:
+        self.table.update_item(
+            Key=escalation_key(problem_id, escalation_id),
+            UpdateExpression=(
+                "SET current_task_id = :t, current_task_kind = :k, #level = :l, problem_id = :p, "
+                "escalation_id = :e, department = :d, task_updated_at = :now"
+            ),
+            ExpressionAttributeNames={"#level": "level"},
+            ExpressionAttributeValues={
+                ":t": task.task_id,
+                ":k": task.kind.value,
+                ":l": task.level.value if task.level else None,
+                ":p": problem_id,
+                ":e": escalation_id,
+                ":d": department,
+                ":now": now,
+            },
+        )
+
+    def mark_resolved(self, problem_id: str, escalation_id: str, now: str) -> None:
+        self.table.update_item(
+            Key=escalation_key(problem_id, escalation_id),
+            UpdateExpression="SET resolved = :y, resolved_at = :now",
+            ExpressionAttributeValues={":y": True, ":now": now},
+        )
+
+    def escalation(self, problem_id: str, escalation_id: str) -> EscalationView:
+        item = self.table.get_item(Key=escalation_key(problem_id, escalation_id)).get("Item")
+        if not item:
+            raise errors.NotFound("escalation", escalation_id)
+        return _view(item)
+
+    def escalations(self, problem_id: str) -> list[EscalationView]:
+        from boto3.dynamodb.conditions import Key  # noqa: PLC0415
+
+        resp = self.table.query(
+            KeyConditionExpression=Key("PK").eq(f"PROBLEM#{problem_id}") & Key("SK").begins_with("ESCALATION#")
+        )
+        return [_view(item) for item in resp.get("Items", [])]
+
+
+def _view(item: dict[str, Any]) -> EscalationView:
+    data = dynamo.from_item(item)
+    data.setdefault("problem_id", str(item["PK"]).removeprefix("PROBLEM#"))
+    data.setdefault("escalation_id", str(item["SK"]).removeprefix("ESCALATION#"))
+    return EscalationView.model_validate({k: v for k, v in data.items() if k in EscalationView.model_fields})
+
+
+class TaskGone(errors.Conflict):
+    """The workflow no longer waits for this task (deadline passed and escalated, or answered)."""
+
+    code = "task_gone"
+
+
+class Workflow:
+    """Step Functions: start an escalation, answer a waiting task."""
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client
+
+    @property
+    def sfn(self) -> Any:
+        if self._client is None:
+            self._client = aws.client("stepfunctions")
+        return self._client
+
+    def machine_arn(self) -> str:
+        s = get_settings()
+        if s.escalation_state_machine_arn:
+            return s.escalation_state_machine_arn
+        account = aws.client("sts").get_caller_identity()["Account"]
+        return f"arn:aws:states:{s.region}:{account}:stateMachine:{s.name('escalation')}"
+
+    def start(self, name: str, payload: dict[str, Any]) -> str:
+        resp = self.sfn.start_execution(stateMachineArn=self.machine_arn(), name=name, input=json.dumps(payload))
+        return str(resp["executionArn"])
+
+    def answer(self, task_token: str, output: dict[str, Any]) -> None:
+        try:
+            self.sfn.send_task_success(taskToken=task_token, output=json.dumps(output))
+        except (self.sfn.exceptions.TaskTimedOut, self.sfn.exceptions.InvalidToken) as exc:
+            raise TaskGone("this request is no longer open (its deadline passed or it was answered)") from exc

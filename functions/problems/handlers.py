@@ -1,0 +1,308 @@
+"""Agents' API for problems, departments and routing rules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalice import Blueprint, Response
+
+from functions.cases.models import Actor, ActorType
+from functions.composition import problem_service
+from functions.core.errors import InvalidInput
+from functions.core.http import Agent, route
+
+if TYPE_CHECKING:
+    from functions.problems.departments import (
+        DepartmentCreate,
+        DepartmentIn,
+        DepartmentList,
+    )
+    from functions.problems.models import (
+        AssignIn,
+        FixIn,
+        LinkIn,
+        LinkResult,
+        MergeIn,
+        MergeResult,
+        ProblemFromCaseIn,
+        ProblemIn,
+        ProblemPage,
+        ProblemQuery,
+        ProblemUpdate,
+        ProblemViewQuery,
+        ResolveIn,
+        ResolveResult,
+    )
+    from functions.problems.routing import RoutingRules, RoutingRulesIn
+
+# Models by reference: imported when a request (or the OpenAPI document) needs them, not at cold start.
+PM = "functions.problems.models:"
+DM = "functions.problems.departments:"
+RM = "functions.problems.routing:"
+
+bp = Blueprint(__name__)
+TAGS = ("problems",)
+DEPT_TAGS = ("departments",)
+
+
+def _actor(agent: Agent) -> Actor:
+    return Actor(type=ActorType.AGENT, id=agent.agent_id)
+
+
+def _if_match(request: Any) -> int | None:
+    raw = (request.headers or {}).get("if-match")
+    if not raw:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidInput("If-Match must be the version (the ETag of the GET)")
+    return int(value)
+
+
+def _version(body_version: int | None, request: Any) -> int | None:
+    return body_version if body_version is not None else _if_match(request)
+
+
+def _with_etag(model: Any, status: int = 200) -> Response:
+    return Response(status_code=status, body=model.model_dump(mode="json"), headers={"ETag": f'"{model.version}"'})
+
+
+# -- problems ----------------------------------------------------------------
+
+
+@route(bp, "/problems", "GET", query=PM + "ProblemQuery", response=PM + "ProblemPage", tags=TAGS)
+def list_problems(request: Any, *, agent: Agent, query: ProblemQuery) -> ProblemPage:
+    """List problems, most recently changed first, optionally by status or department."""
+    return problem_service().list_problems(query)
+
+
+@route(bp, "/problems", "POST", body=PM + "ProblemIn", response=PM + "Problem", status=201, tags=TAGS, errors_=(409,))
+def create_problem(request: Any, *, agent: Agent, body: ProblemIn) -> Response:
+    """Open a problem, optionally with linked cases (a case belongs to at most one problem: 409)."""
+    return _with_etag(problem_service().create(body, _actor(agent)), 201)
+
+
+@route(
+    bp,
+    "/cases/{case_id}/problem",
+    "POST",
+    body=PM + "ProblemFromCaseIn",
+    response=PM + "Problem",
+    status=201,
+    tags=TAGS,
+    errors_=(409,),
+)
+def create_problem_from_case(request: Any, case_id: str, *, agent: Agent, body: ProblemFromCaseIn) -> Response:
+    """Open a confirmed problem from a case (its subject, description, priority), linked as root cause."""
+    return _with_etag(problem_service().create_from_case(case_id, body, _actor(agent)), 201)
+
+
+@route(bp, "/problems/{problem_id}", "GET", query=PM + "ProblemViewQuery", response=PM + "ProblemView", tags=TAGS)
+def get_problem(request: Any, problem_id: str, *, agent: Agent, query: ProblemViewQuery) -> Response:
+    """One problem with its linked cases, impact, cost and timeline."""
+    return _with_etag(problem_service().view(problem_id, limit=query.limit, cursor=query.cursor))
+
+
+@route(
+    bp, "/problems/{problem_id}", "PATCH", body=PM + "ProblemUpdate", response=PM + "Problem", tags=TAGS, errors_=(409,)
+)
+def update_problem(request: Any, problem_id: str, *, agent: Agent, body: ProblemUpdate) -> Response:
+    """Change status, fields, department or owner. Send the version you saw (or If-Match)."""
+    return _with_etag(problem_service().update(problem_id, body, _actor(agent), if_match=_if_match(request)))
+
+
+@route(
+    bp,
+    "/problems/{problem_id}/assignment",
+    "POST",
+    body=PM + "AssignIn",
+    response=PM + "Problem",
+    tags=TAGS,
+    errors_=(409,),
+)
+def assign_problem(request: Any, problem_id: str, *, agent: Agent, body: AssignIn) -> Response:
+    """Give the root cause to a department (starts its escalation); the problem moves to root-cause analysis."""
+    problem = problem_service().assign_department(
+        problem_id, body.department_id, _actor(agent), owner=body.owner, if_match=_version(body.version, request)
+    )
+    return _with_etag(problem)
+
+
+@route(bp, "/problems/{problem_id}/department-suggestion", "GET", response=PM + "DepartmentSuggestion", tags=TAGS)
+def suggest_problem_department(request: Any, problem_id: str, *, agent: Agent) -> Any:
+    """The department the routing rules suggest for this problem (404 when no rule matches)."""
+    service = problem_service()
+    suggestion = service.suggestion_for(service.get(problem_id))
+    if suggestion is None:
+        from functions.core.errors import NotFound  # noqa: PLC0415
+
+        raise NotFound("matching routing rule for problem", problem_id)
+    return suggestion
+
+
+@route(
+    bp,
+    "/problems/{problem_id}/links",
+    "POST",
+    body=PM + "LinkIn",
+    response=PM + "LinkResult",
+    tags=TAGS,
+    errors_=(409,),
+)
+def link_cases(request: Any, problem_id: str, *, agent: Agent, body: LinkIn) -> LinkResult:
+    """Link cases to the problem (409 naming the problem of a case linked elsewhere)."""
+    return problem_service().link(
+        problem_id, body.case_ids, body.link_type, _actor(agent), if_match=_version(body.version, request)
+    )
+
+
+@route(bp, "/problems/{problem_id}/links/{case_id}", "DELETE", response=PM + "Problem", tags=TAGS, errors_=(409,))
+def unlink_case(request: Any, problem_id: str, case_id: str, *, agent: Agent) -> Response:
+    """Unlink a case from the problem."""
+    return _with_etag(problem_service().unlink(problem_id, case_id, _actor(agent), if_match=_if_match(request)))
+
+
+@route(
+    bp,
+    "/problems/{problem_id}/merge",
+    "POST",
+    body=PM + "MergeIn",
+    response=PM + "MergeResult",
+    tags=TAGS,
+    errors_=(409,),
+)
+def merge_problems(request: Any, problem_id: str, *, agent: Agent, body: MergeIn) -> MergeResult:
+    """Merge another problem into this one: its cases move here; it is closed, pointing here."""
+    return problem_service().merge(
+        problem_id, body.source_problem_id, _actor(agent), if_match=_version(body.version, request)
+    )
+
+
+@route(bp, "/problems/{problem_id}/fix", "POST", body=PM + "FixIn", response=PM + "Problem", tags=TAGS, errors_=(409,))
+def record_fix(request: Any, problem_id: str, *, agent: Agent, body: FixIn) -> Response:
+    """Record the root cause and the permanent fix; the problem moves to fix in progress."""
+    return _with_etag(problem_service().record_fix(problem_id, body.root_cause, body.permanent_fix, _actor(agent)))
+
+
+@route(
+    bp,
+    "/problems/{problem_id}/resolve",
+    "POST",
+    body=PM + "ResolveIn",
+    response=PM + "ResolveResult",
+    tags=TAGS,
+    errors_=(409,),
+)
+def resolve_problem(request: Any, problem_id: str, *, agent: Agent, body: ResolveIn) -> ResolveResult:
+    """Resolve the problem; optionally tell every linked case's customer the fix and resolve the case."""
+    return problem_service().resolve(
+        problem_id,
+        body.fix_note,
+        body.resolve_cases,
+        _actor(agent),
+        if_match=_version(body.version, request),
+    )
+
+
+# -- departments and routing rules -------------------------------------------
+
+
+@route(bp, "/departments", "GET", response=DM + "DepartmentList", tags=DEPT_TAGS)
+def list_departments(request: Any, *, agent: Agent) -> DepartmentList:
+    """Departments that fix root causes, with contacts and escalation policy."""
+    from functions.problems.departments import DepartmentList, DepartmentStore  # noqa: PLC0415
+
+    return DepartmentList(items=DepartmentStore().list())
+
+
+@route(
+    bp,
+    "/departments",
+    "POST",
+    body=DM + "DepartmentCreate",
+    response=DM + "Department",
+    status=201,
+    tags=DEPT_TAGS,
+    errors_=(409,),
+)
+def create_department(request: Any, *, agent: Agent, body: DepartmentCreate) -> Response:
+    """Add a department (409 if the id exists)."""
+    from functions.problems.departments import DepartmentStore  # noqa: PLC0415
+
+    return _with_etag(DepartmentStore().create(body), 201)
+
+
+@route(bp, "/departments/{department_id}", "GET", response=DM + "Department", tags=DEPT_TAGS)
+def get_department(request: Any, department_id: str, *, agent: Agent) -> Response:
+    """One department."""
+    from functions.problems.departments import DepartmentStore  # noqa: PLC0415
+
+    return _with_etag(DepartmentStore().get(department_id))
+
+
+@route(
+    bp,
+    "/departments/{department_id}",
+    "PUT",
+    body=DM + "DepartmentIn",
+    response=DM + "Department",
+    tags=DEPT_TAGS,
+    errors_=(409,),
+)
+def replace_department(request: Any, department_id: str, *, agent: Agent, body: DepartmentIn) -> Response:
+    """Replace a department's contacts and policy. Send the version you saw (or If-Match)."""
+    from functions.problems.departments import DepartmentStore  # noqa: PLC0415
+
+    return _with_etag(DepartmentStore().replace(department_id, body, if_match=_if_match(request)))
+
+
+@route(bp, "/departments/{department_id}", "DELETE", status=204, tags=DEPT_TAGS, errors_=(409,))
+def delete_department(request: Any, department_id: str, *, agent: Agent) -> None:
+    """Remove a department (409 while a routing rule sends problems to it)."""
+    from functions.core.errors import Conflict  # noqa: PLC0415
+    from functions.problems.departments import DepartmentStore  # noqa: PLC0415
+    from functions.problems.routing import RoutingStore  # noqa: PLC0415
+
+    used = [r.rule_id for r in RoutingStore().get().rules if r.department_id == department_id]
+    if used:
+        raise Conflict(f"routing rules send problems to {department_id}: {', '.join(used)}")
+    DepartmentStore().delete(department_id)
+
+
+@route(bp, "/routing-rules", "GET", response=RM + "RoutingRules", tags=DEPT_TAGS)
+def get_routing_rules(request: Any, *, agent: Agent) -> RoutingRules:
+    """The ordered rules that suggest a department for a confirmed problem (version 0: the defaults)."""
+    from functions.problems.routing import RoutingStore  # noqa: PLC0415
+
+    return RoutingStore().get()
+
+
+@route(
+    bp,
+    "/routing-rules",
+    "PUT",
+    body=RM + "RoutingRulesIn",
+    response=RM + "RoutingRules",
+    tags=DEPT_TAGS,
+    errors_=(409,),
+)
+def replace_routing_rules(request: Any, *, agent: Agent, body: RoutingRulesIn) -> RoutingRules:
+    """Replace the whole rule set. Every rule's department must exist. Send the version you saw."""
+    from functions.problems.departments import DepartmentStore  # noqa: PLC0415
+    from functions.problems.routing import RoutingStore  # noqa: PLC0415
+
+    known = {d.department_id for d in DepartmentStore().list()}
+    unknown = [(i, r) for i, r in enumerate(body.rules) if r.department_id not in known]
+    if unknown:
+        raise InvalidInput(
+            "routing rules name unknown departments",
+            fields=[
+                {
+                    "field": f"rules.{i}.department_id",
+                    "message": f"unknown department {r.department_id}",
+                    "type": "not_found",
+                }
+                for i, r in unknown
+            ],
+        )
+    return RoutingStore().replace(body, if_match=_if_match(request))

@@ -1,0 +1,85 @@
+"""Detection against moto: its state in S3, candidates opened through the real ProblemService."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from functions.cases.models import Actor, ActorType, Channel
+from functions.problems.detection.models import DetectionConfig
+from functions.problems.detection.service import (
+    DetectionService,
+    MemoryStateStore,
+    ProblemSink,
+    S3StateStore,
+    signal_from_case,
+)
+from tests.unit.test_problem_detection import TOPICS, background
+
+AGENT = Actor(type=ActorType.AGENT, id="agent-1")
+
+
+@pytest.fixture
+def problems(aws):
+    from functions import composition
+    from functions.problems.departments import seed_departments
+    from functions.problems.logic import ProblemService
+    from functions.problems.store import ProblemStore
+
+    seed_departments()
+    return ProblemService(ProblemStore(), composition.case_service(), cost_per_channel={}), composition.case_service()
+
+
+def test_the_state_round_trips_through_s3(aws):
+    # Given a bucket and a detector state saved there
+    from functions.core import aws as core_aws
+
+    core_aws.client("s3").create_bucket(Bucket="detection-state")
+    writer = S3StateStore("detection-state")
+    assert writer.load() is None
+    service = DetectionService(writer, sink=None)  # type: ignore[arg-type]
+    service.observe(background(random.Random(1), 50))
+    # When another process loads it
+    reader = S3StateStore("detection-state")
+    state = reader.load()
+    # Then it finds the same detector
+    assert state is not None and state["detector"]["total"] == 50
+    # (S3StateStore.save is conditional on the ETag it loaded; moto does not check If-Match,
+    # so refusing a stale writer is not tested here.)
+
+
+def test_a_burst_of_real_cases_opens_a_candidate_problem_with_its_evidence(problems):
+    # Given a detector that has seen a day of varied traffic
+    service, cases = problems
+    rng = random.Random(5)
+    detection = DetectionService(MemoryStateStore(), ProblemSink(service), DetectionConfig(auto_link_similarity=0.3))
+    history = background(rng, 1500)
+    detection.observe(history)
+    start = history[-1].at
+    # When cases about one topic from one product's customers arrive within the hour
+    signals = []
+    for i in range(8):
+        case = cases.open_case(
+            subject=" ".join(rng.sample(TOPICS[0], 4)),
+            channel=Channel.EMAIL,
+            actor=AGENT,
+            contact_email=f"c{i}@example.org",
+        )
+        signal = signal_from_case(case, {"product": "P7", "region": "north"}).model_copy(
+            update={"at": start + timedelta(minutes=5 * (i + 1))}
+        )
+        signals.append(signal)
+    outcome = detection.observe(signals)
+    # Then a candidate problem holds those cases, with the growth and the common thread
+    assert len(outcome.candidates) == 1
+    problem_id, candidate = outcome.candidates[0]
+    problem = service.get(problem_id)
+    assert problem.status.value == "candidate"
+    assert problem.evidence["growth"]["observed"] >= 4
+    assert problem.evidence["common_thread"][0]["value"] == "P7"
+    view = service.view(problem_id)
+    linked_later = {case_id for pid, case_id in outcome.auto_linked if pid == problem_id}
+    assert {link.case_id for link in view.links} == set(candidate.case_ids) | linked_later
+    assert all(link.link_type.value == "similar" for link in view.links)

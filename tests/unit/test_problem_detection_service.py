@@ -1,0 +1,89 @@
+"""Detection with its ports: state saved between batches, candidates become problems, auto-links."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from functions.problems.detection.detector import Detector, from_state, to_state
+from functions.problems.detection.models import Candidate, CaseSignal, DetectionConfig
+from functions.problems.detection.service import DetectionService, MemoryStateStore
+from tests.unit.test_problem_detection import T0, TOPICS, background, customer, topic_text
+
+
+def stream(seed: int) -> list[CaseSignal]:
+    rng = random.Random(seed)
+    cases = background(rng, 1500)
+    burst = [
+        CaseSignal(
+            case_id=f"X{i}", text=topic_text(rng, 0), at=T0 + timedelta(minutes=1200 + 5 * i), **customer(rng, "P7")
+        )
+        for i in range(12)
+    ]
+    return sorted(cases + burst, key=lambda c: c.at)
+
+
+class FakeProblems:
+    def __init__(self) -> None:
+        self.created: list[dict[str, Any]] = []
+        self.linked: list[tuple[str, str]] = []
+
+    def create_candidate(self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str) -> str:
+        self.created.append({"evidence": evidence, "case_ids": case_ids, "title": title, "description": description})
+        return f"PB-{len(self.created)}"
+
+    def link_similar(self, problem_id: str, case_id: str) -> None:
+        self.linked.append((problem_id, case_id))
+
+
+def test_a_detector_restored_from_its_state_finds_the_same_candidates() -> None:
+    # Given a stream cut in two, with the detector saved and restored between the halves
+    cases = stream(3)
+    uncut = Detector()
+    whole = [e for c in cases for e in uncut.observe(c)]
+    first = Detector()
+    split = [e for c in cases[:1250] for e in first.observe(c)]
+    restored = from_state(to_state(first))
+    # When the second half goes to the restored detector
+    split += [e for c in cases[1250:] for e in restored.observe(c)]
+    # Then the events are the same as without the cut
+    assert [e.model_dump() for e in split] == [e.model_dump() for e in whole]
+    assert any(isinstance(e, Candidate) for e in whole)
+
+
+def test_the_service_opens_a_problem_with_the_evidence_and_auto_links_later_cases() -> None:
+    # Given the detection service over an in-memory state and fake problem records
+    problems = FakeProblems()
+    service = DetectionService(MemoryStateStore(), problems, DetectionConfig(auto_link_similarity=0.5))
+    cases = stream(3)
+    # When the cases arrive in batches
+    for i in range(0, len(cases), 250):
+        service.observe(cases[i : i + 250])
+    later = CaseSignal(case_id="L1", text=" ".join(TOPICS[0][:4]), at=T0 + timedelta(minutes=1300), product="P7")
+    outcome = service.observe([later])
+    # Then one candidate problem holds the burst, with its growth and common thread
+    assert len(problems.created) == 1
+    created = problems.created[0]
+    assert all(c.startswith("X") for c in created["case_ids"])
+    assert created["evidence"]["growth"]["observed"] >= 4
+    assert created["evidence"]["common_thread"][0]["value"] == "P7"
+    assert created["evidence"]["candidate_id"]
+    # and the later matching case is linked to it automatically
+    assert ("PB-1", "L1") in problems.linked
+    assert outcome.auto_linked == [("PB-1", "L1")]
+
+
+def test_a_closed_problem_gets_no_more_links() -> None:
+    # Given a candidate problem opened by the service
+    problems = FakeProblems()
+    service = DetectionService(MemoryStateStore(), problems, DetectionConfig(auto_link_similarity=0.0))
+    service.observe(stream(3))
+    linked_before = len(problems.linked)
+    # When the problem is closed (confirmed into a problem, dismissed or resolved)
+    service.close("PB-1")
+    later = CaseSignal(case_id="L9", text=" ".join(TOPICS[0][:4]), at=T0 + timedelta(minutes=1300), product="P7")
+    outcome = service.observe([later])
+    # Then a later matching case is neither linked nor suggested
+    assert len(problems.linked) == linked_before
+    assert outcome.suggestions == [] and outcome.auto_linked == []
