@@ -45,6 +45,7 @@ bench: venv ## print the benchmark figures
 	$(BIN)/python bench/similar_cases.py --split ../shared/data/intents/banking77-train.csv --out .local/bench-split --seed 77
 	$(BIN)/python bench/similar_cases.py --cases .local/bench-split/cases.csv --queries .local/bench-split/queries.csv
 	$(BIN)/python bench/search_latency.py
+	$(BIN)/python bench/problem_detection.py --corpus ../shared/data/intents/banking77-train.csv --seed 4
 
 openapi: venv ## regenerate docs/openapi.json from the code
 	$(BIN)/casebridge openapi > docs/openapi.json
