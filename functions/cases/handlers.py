@@ -22,8 +22,7 @@ from functions.cases.models import (
     TimelineQuery,
 )
 from functions.composition import case_service
-from functions.core.errors import InvalidInput
-from functions.core.http import Agent, route
+from functions.core.http import Agent, if_match_version, route
 from functions.core.logs import logger
 from functions.core.settings import get_settings
 from functions.core.timeutil import utcnow
@@ -34,16 +33,6 @@ TAGS = ("cases",)
 
 def _actor(agent: Agent) -> Actor:
     return Actor(type=ActorType.AGENT, id=agent.agent_id)
-
-
-def _if_match(request: Any) -> int | None:
-    raw = (request.headers or {}).get("if-match")
-    if not raw:
-        return None
-    value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise InvalidInput("If-Match must be the case version (the ETag of GET /cases/{case_id})")
-    return int(value)
 
 
 def _with_etag(case: Case, status: int = 200) -> Response:
@@ -83,7 +72,7 @@ def get_case(request: Any, case_id: str, *, agent: Agent, query: TimelineQuery) 
 @route(bp, "/cases/{case_id}", "PATCH", body=CaseUpdate, response=Case, tags=TAGS, errors_=(409,))
 def update_case(request: Any, case_id: str, *, agent: Agent, body: CaseUpdate) -> Response:
     """Change status, priority, assignee or classification. Send the version you saw (or If-Match)."""
-    return _with_etag(case_service().update(case_id, _actor(agent), body, if_match=_if_match(request)))
+    return _with_etag(case_service().update(case_id, _actor(agent), body, if_match=if_match_version(request)))
 
 
 @route(bp, "/cases/{case_id}/notes", "POST", body=NoteIn, response=TimelineEvent, status=201, tags=TAGS)

@@ -72,30 +72,10 @@ def new_event_id(at_iso: str, seq: int = 0) -> str:
     return f"{at_iso}#{seq:03d}{secrets.token_hex(4)}"
 
 
-class CaseStore:
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = dynamo.table()
-        return self._table
-
-    @property
-    def _client(self) -> Any:
-        return self.table.meta.client
-
+class CaseStore(dynamo.TableStore):
     # -- numbers -----------------------------------------------------------
     def next_number(self) -> int:
-        resp = self.table.update_item(
-            Key={"PK": "COUNTER#case", "SK": "#COUNTER"},
-            UpdateExpression="ADD #v :one",
-            ExpressionAttributeNames={"#v": "value"},
-            ExpressionAttributeValues={":one": 1},
-            ReturnValues="UPDATED_NEW",
-        )
-        return 100000 + int(resp["Attributes"]["value"])
+        return self.next_counter("case", start=100000)
 
     # -- reads -------------------------------------------------------------
     def get(self, case_id: str) -> Case:

@@ -64,3 +64,31 @@ def is_conditional_failure(exc: Exception) -> bool:
 def cancellation_reasons(exc: Exception) -> list[str]:
     reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
     return [r.get("Code", "None") for r in reasons]
+
+
+class TableStore:
+    """Base of every store on the single table: the table handle, made on first use (never at import)."""
+
+    def __init__(self, table: Any | None = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = table()
+        return self._table
+
+    @property
+    def _client(self) -> Any:
+        return self.table.meta.client
+
+    def next_counter(self, name: str, start: int = 100000) -> int:
+        """The next number of an atomic, gap-tolerant sequence (case and problem numbers, article ids)."""
+        resp = self.table.update_item(
+            Key={"PK": f"COUNTER#{name}", "SK": "#COUNTER"},
+            UpdateExpression="ADD #v :one",
+            ExpressionAttributeNames={"#v": "value"},
+            ExpressionAttributeValues={":one": 1},
+            ReturnValues="UPDATED_NEW",
+        )
+        return start + int(resp["Attributes"]["value"])

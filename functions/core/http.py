@@ -222,6 +222,20 @@ def _chalice_authorizer(auth: Auth) -> Any:
     return _authorizer_cache["agent"]
 
 
+def if_match_version(request: Any) -> int | None:
+    """The version the client last saw, from ``If-Match: "<n>"`` (the ETag our GETs send), or None."""
+    raw = (request.headers or {}).get("if-match")
+    if not raw:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise errors.InvalidInput(
+            'If-Match must be the version you last saw (the ETag of the GET), e.g. "3"',
+            fields=[{"field": "If-Match", "message": "not a version number", "type": "header"}],
+        )
+    return int(value)
+
+
 def parse_body(request: Any, model: ModelRef) -> BaseModel:
     raw = request.raw_body
     if not raw:

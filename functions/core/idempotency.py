@@ -131,7 +131,7 @@ def item_key(scope: str, key: str) -> dict[str, str]:
 
 
 # -- the DynamoDB adapter ------------------------------------------------------------
-class IdempotencyStore:
+class IdempotencyStore(dynamo.TableStore):
     def __init__(
         self,
         table: Any | None = None,
@@ -142,18 +142,12 @@ class IdempotencyStore:
         sleep: Callable[[float], None] = time.sleep,
         poll_seconds: float = 0.2,
     ) -> None:
-        self._table = table
+        super().__init__(table)
         self.retention_seconds = retention_seconds
         self.stale_after_seconds = stale_after_seconds
         self.clock = clock
         self.sleep = sleep
         self.poll_seconds = poll_seconds
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = dynamo.table()
-        return self._table
 
     def claim(self, scope: str, key: str, fingerprint: str, *, wait_seconds: float = 0.0) -> Claim | Replay:
         waited = 0.0

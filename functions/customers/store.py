@@ -30,16 +30,7 @@ def _asset_sk(item: dict[str, Any]) -> str:
     return f"ASSET#{item['product']}#{item.get('model') or '-'}#{item.get('batch') or '-'}"
 
 
-class CustomerStore:
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = dynamo.table()
-        return self._table
-
+class CustomerStore(dynamo.TableStore):
     # -- reads -------------------------------------------------------------
     def get(self, customer_id: str) -> Customer:
         resp = self.table.query(KeyConditionExpression=Key("PK").eq(_pk(customer_id)))

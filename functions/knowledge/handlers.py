@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from chalice import Blueprint, Response
 
-from functions.core.errors import InvalidInput
-from functions.core.http import Agent, route
+from functions.core.http import Agent, if_match_version, route
 from functions.core.settings import get_settings
 
 if TYPE_CHECKING:
@@ -62,19 +61,6 @@ def knowledge_service() -> KnowledgeService:
     )
 
 
-def if_match(request: Any) -> int | None:
-    raw = (request.headers or {}).get("if-match")
-    if not raw:
-        return None
-    value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise InvalidInput(
-            "If-Match must be the article's latest version (the ETag of GET /knowledge/articles/{article_id})",
-            fields=[{"field": "If-Match", "message": "not a version number", "type": "header"}],
-        )
-    return int(value)
-
-
 def with_etag(view: ArticleView, status: int = 200) -> Response:
     return Response(status_code=status, body=view.model_dump(mode="json"), headers={"ETag": f'"{view.latest_version}"'})
 
@@ -108,7 +94,7 @@ def get_article(request: Any, article_id: str, *, agent: Agent, query: VersionQu
 )
 def edit_article(request: Any, article_id: str, *, agent: Agent, body: ArticleEdit) -> Response:
     """Edit: a new draft version. Send the version you edited (body or If-Match); 409 if someone was faster."""
-    return with_etag(knowledge_service().edit(article_id, agent.agent_id, body, if_match(request)))
+    return with_etag(knowledge_service().edit(article_id, agent.agent_id, body, if_match_version(request)))
 
 
 @route(bp, "/knowledge/articles/{article_id}/versions", "GET", response=KM + "VersionList", tags=TAGS)
@@ -127,7 +113,7 @@ def _transition(
     from functions.knowledge.rules import Action  # noqa: PLC0415 - imports the models: not at cold start
 
     view = knowledge_service().transition(
-        article_id, agent.agent_id, agent.roles, Action(action), body, if_match(request)
+        article_id, agent.agent_id, agent.roles, Action(action), body, if_match_version(request)
     )
     return with_etag(view)
 
@@ -202,7 +188,7 @@ def permanent_fix(request: Any, article_id: str, *, agent: Agent, body: Permanen
 
     A published article is republished with the fix when the caller is a reviewer; otherwise the
     fixed version waits in review (the old version stays served)."""
-    view = knowledge_service().permanent_fix(article_id, agent.agent_id, agent.roles, body, if_match(request))
+    view = knowledge_service().permanent_fix(article_id, agent.agent_id, agent.roles, body, if_match_version(request))
     return with_etag(view)
 
 

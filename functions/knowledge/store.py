@@ -74,29 +74,9 @@ def version_item(version: ArticleVersion) -> dict[str, Any]:
     )
 
 
-class ArticleStore:
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = dynamo.table()
-        return self._table
-
-    @property
-    def _client(self) -> Any:
-        return self.table.meta.client
-
+class ArticleStore(dynamo.TableStore):
     def next_number(self) -> int:
-        resp = self.table.update_item(
-            Key={"PK": "COUNTER#article", "SK": "#COUNTER"},
-            UpdateExpression="ADD #v :one",
-            ExpressionAttributeNames={"#v": "value"},
-            ExpressionAttributeValues={":one": 1},
-            ReturnValues="UPDATED_NEW",
-        )
-        return 1000 + int(resp["Attributes"]["value"])
+        return self.next_counter("article", start=1000)
 
     # -- reads -------------------------------------------------------------
     def get(self, article_id: str) -> Article:

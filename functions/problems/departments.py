@@ -97,16 +97,7 @@ def _item(dept: Department) -> dict[str, Any]:
     )
 
 
-class DepartmentStore:
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = dynamo.table()
-        return self._table
-
+class DepartmentStore(dynamo.TableStore):
     def get(self, department_id: str) -> Department:
         item = self.table.get_item(Key=_pk(department_id), ConsistentRead=True).get("Item")
         if not item:

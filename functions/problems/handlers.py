@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 from functions.cases.models import Actor, ActorType
 from functions.composition import problem_service
 from functions.core.errors import InvalidInput
-from functions.core.http import Agent, route
+from functions.core.http import Agent, if_match_version, route
 
 if TYPE_CHECKING:
     from functions.problems.departments import (
@@ -49,18 +49,8 @@ def _actor(agent: Agent) -> Actor:
     return Actor(type=ActorType.AGENT, id=agent.agent_id)
 
 
-def _if_match(request: Any) -> int | None:
-    raw = (request.headers or {}).get("if-match")
-    if not raw:
-        return None
-    value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise InvalidInput("If-Match must be the version (the ETag of the GET)")
-    return int(value)
-
-
 def _version(body_version: int | None, request: Any) -> int | None:
-    return body_version if body_version is not None else _if_match(request)
+    return body_version if body_version is not None else if_match_version(request)
 
 
 def _with_etag(model: Any, status: int = 200) -> Response:
@@ -108,7 +98,7 @@ def get_problem(request: Any, problem_id: str, *, agent: Agent, query: ProblemVi
 )
 def update_problem(request: Any, problem_id: str, *, agent: Agent, body: ProblemUpdate) -> Response:
     """Change status, fields, department or owner. Send the version you saw (or If-Match)."""
-    return _with_etag(problem_service().update(problem_id, body, _actor(agent), if_match=_if_match(request)))
+    return _with_etag(problem_service().update(problem_id, body, _actor(agent), if_match=if_match_version(request)))
 
 
 @route(
@@ -159,7 +149,7 @@ def link_cases(request: Any, problem_id: str, *, agent: Agent, body: LinkIn) -> 
 @route(bp, "/problems/{problem_id}/links/{case_id}", "DELETE", response=PM + "Problem", tags=TAGS, errors_=(409,))
 def unlink_case(request: Any, problem_id: str, case_id: str, *, agent: Agent) -> Response:
     """Unlink a case from the problem."""
-    return _with_etag(problem_service().unlink(problem_id, case_id, _actor(agent), if_match=_if_match(request)))
+    return _with_etag(problem_service().unlink(problem_id, case_id, _actor(agent), if_match=if_match_version(request)))
 
 
 @route(
@@ -253,7 +243,7 @@ def replace_department(request: Any, department_id: str, *, agent: Agent, body: 
     """Replace a department's contacts and policy. Send the version you saw (or If-Match)."""
     from functions.problems.departments import DepartmentStore  # noqa: PLC0415
 
-    return _with_etag(DepartmentStore().replace(department_id, body, if_match=_if_match(request)))
+    return _with_etag(DepartmentStore().replace(department_id, body, if_match=if_match_version(request)))
 
 
 @route(bp, "/departments/{department_id}", "DELETE", status=204, tags=DEPT_TAGS, errors_=(409,))
@@ -305,4 +295,4 @@ def replace_routing_rules(request: Any, *, agent: Agent, body: RoutingRulesIn) -
                 for i, r in unknown
             ],
         )
-    return RoutingStore().replace(body, if_match=_if_match(request))
+    return RoutingStore().replace(body, if_match=if_match_version(request))

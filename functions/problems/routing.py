@@ -139,16 +139,7 @@ def suggest_department(
 _KEY = {"PK": "ROUTING#rules", "SK": "#RULES"}
 
 
-class RoutingStore:
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = dynamo.table()
-        return self._table
-
+class RoutingStore(dynamo.TableStore):
     def get(self) -> RoutingRules:
         """The stored rule set; the defaults (version 0) until a deployment replaces them."""
         item = self.table.get_item(Key=_KEY, ConsistentRead=True).get("Item")

@@ -70,29 +70,9 @@ def link_item(link: ProblemLink) -> dict[str, Any]:
     )
 
 
-class ProblemStore:
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = dynamo.table()
-        return self._table
-
-    @property
-    def _client(self) -> Any:
-        return self.table.meta.client
-
+class ProblemStore(dynamo.TableStore):
     def next_number(self) -> int:
-        resp = self.table.update_item(
-            Key={"PK": "COUNTER#problem", "SK": "#COUNTER"},
-            UpdateExpression="ADD #v :one",
-            ExpressionAttributeNames={"#v": "value"},
-            ExpressionAttributeValues={":one": 1},
-            ReturnValues="UPDATED_NEW",
-        )
-        return 100000 + int(resp["Attributes"]["value"])
+        return self.next_counter("problem", start=100000)
 
     # -- reads -------------------------------------------------------------
     def get(self, problem_id: str) -> Problem:

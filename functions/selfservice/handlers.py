@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Response
 
 from functions.core import errors
-from functions.core.http import ROUTES, Agent, route
+from functions.core.http import ROUTES, Agent, if_match_version, route
 from functions.core.settings import get_settings
 
 if TYPE_CHECKING:
@@ -155,10 +155,6 @@ def customer_fix(request: Any, fix_id: str) -> PublicFix:
 
 
 # --------------------------------------------------------------------------- agents: catalogue
-def _if_match(request: Any) -> int | None:
-    from functions.knowledge.handlers import if_match  # noqa: PLC0415
-
-    return if_match(request)
 
 
 @route(bp, "/selfservice/catalogue", "GET", query=SM + "FixQuery", response=SM + "FixPage", tags=AGENT_TAGS)
@@ -205,7 +201,7 @@ def get_fix(request: Any, fix_id: str, *, agent: Agent) -> Response:
 )
 def update_fix(request: Any, fix_id: str, *, agent: Agent, body: FixUpdate) -> Response:
     """Change a fix (send its version or If-Match); ``enabled: false`` takes it out of customer search."""
-    fix = self_service().update_fix(fix_id, body, agent.agent_id, _if_match(request))
+    fix = self_service().update_fix(fix_id, body, agent.agent_id, if_match_version(request))
     return Response(status_code=200, body=fix.model_dump(mode="json"), headers={"ETag": f'"{fix.version}"'})
 
 

@@ -58,18 +58,7 @@ def answer_from_item(item: dict[str, Any]) -> PublicAnswer:
     return PublicAnswer.model_validate(dynamo.strip_keys(dynamo.from_item(item)))
 
 
-class _Table:
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = dynamo.table()
-        return self._table
-
-
-class FixStore(_Table):
+class FixStore(dynamo.TableStore):
     def get(self, fix_id: str) -> Fix:
         item = self.table.get_item(Key=fix_key(fix_id), ConsistentRead=True).get("Item")
         if not item:
@@ -126,7 +115,7 @@ class FixStore(_Table):
             raise
 
 
-class AnswerStore(_Table):
+class AnswerStore(dynamo.TableStore):
     def get(self, answer_id: str) -> PublicAnswer:
         item = self.table.get_item(Key=answer_key(answer_id), ConsistentRead=True).get("Item")
         if not item:
@@ -141,7 +130,7 @@ class AnswerStore(_Table):
         return bool(resp.get("Attributes"))
 
 
-class EventStore(_Table):
+class EventStore(dynamo.TableStore):
     def __init__(self, table: Any | None = None, retention_days: int = 400) -> None:
         super().__init__(table)
         self.retention_days = retention_days

@@ -138,3 +138,12 @@ def test_resolved_cases_close_automatically_after_the_grace_period(client, agent
     assert result["closed"] == [old]
     assert client.http.get(f"/cases/{old}", headers=agent_headers).json_body["status"] == "closed"
     assert client.http.get(f"/cases/{fresh}", headers=agent_headers).json_body["status"] == "open"
+
+
+def test_a_malformed_if_match_is_a_400_naming_the_header(client, agent_headers):
+    cid = _create(client, agent_headers)["case_id"]
+    resp = client.http.patch(
+        f"/cases/{cid}", headers={**agent_headers, "If-Match": "latest"}, body=json.dumps({"priority": "high"})
+    )
+    assert resp.status_code == 400
+    assert resp.json_body["error"]["fields"][0]["field"] == "If-Match"

@@ -61,16 +61,10 @@ def session_item(session: ChatSession, retention_seconds: int) -> dict[str, Any]
     return dynamo.to_item(item)
 
 
-class ChatStore:
+class ChatStore(dynamo.TableStore):
     def __init__(self, table: Any | None = None, retention_seconds: int = 90 * 24 * 3600) -> None:
-        self._table = table
+        super().__init__(table)
         self.retention_seconds = retention_seconds
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = dynamo.table()
-        return self._table
 
     # -- sessions ----------------------------------------------------------
     def create(self, session: ChatSession) -> None:

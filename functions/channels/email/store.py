@@ -69,17 +69,8 @@ class MailStore:
         return key
 
 
-class InboundLog:
+class InboundLog(dynamo.TableStore):
     """Every mail received, with what became of it (created/threaded/suppressed/quarantined/duplicate)."""
-
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = dynamo.table()
-        return self._table
 
     @staticmethod
     def _key(inbound_id: str) -> dict[str, str]:

@@ -17,16 +17,10 @@ from functions.core import dynamo
 from functions.core.timeutil import iso
 
 
-class HeldSubmissions:
+class HeldSubmissions(dynamo.TableStore):
     def __init__(self, table: Any | None = None, retention_seconds: int = 30 * 24 * 3600) -> None:
-        self._table = table
+        super().__init__(table)
         self.retention_seconds = retention_seconds
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = dynamo.table()
-        return self._table
 
     def record(self, *, at: datetime, reason: str, form: dict[str, Any]) -> str:
         stamp = iso(at)

@@ -22,16 +22,7 @@ class AlreadyUsed(errors.Conflict):
     code = "already_used"
 
 
-class EscalationStore:
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = dynamo.table()
-        return self._table
-
+class EscalationStore(dynamo.TableStore):
     def put_task(self, task: Task, *, expires_at: int) -> None:
         item = dynamo.to_item({**task.model_dump(mode="json"), **task_key(task.task_id), "expires_at": expires_at})
         self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
