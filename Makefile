@@ -63,7 +63,7 @@ synth: venv ## write the CloudFormation templates of every stage to infra/cdk.ou
 	@ls -1 infra/cdk.out/*.template.json
 
 lint-infra: synth ## cfn-lint the synthesized templates; validate every Step Functions definition
-	$(BIN)/cfn-lint --format parseable infra/cdk.out/*.template.json
+	$(BIN)/cfn-lint --format parseable --ignore-checks W3005 -- infra/cdk.out/*.template.json  # W3005: see tests/infrastructure/test_checks.py
 	@shopt -s nullglob; files=(stepfunctions/*.asl.json); for f in "$${files[@]}"; do \
 		infra/node_modules/.bin/asl-validator --json-path "$$f" || exit 1; done; echo "asl-validator: $${#files[@]} definition(s) valid"
 

@@ -14,14 +14,20 @@ from tests.infrastructure.conftest import FIXTURES, INFRA, ROOT, props
 ASL_VALIDATOR = INFRA / "node_modules" / ".bin" / "asl-validator"
 
 
+# W3005 "DependsOn is redundant": CDK's StateMachine adds a DependsOn on its role that a GetAtt
+# already implies. Harmless, and not ours to remove. The Makefile's lint-infra ignores the same.
+CFN_LINT_IGNORED = ["W3005"]
+
+
 @pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_cfn_lint_reports_no_errors(synth, stage):
+def test_cfn_lint_reports_no_errors_or_warnings(synth, stage):
     from cfnlint.api import ManualArgs, lint  # noqa: PLC0415
 
     # The region the stacks are synthesized for (SES receiving exists in a few regions only).
-    matches = lint(synth.template_path(stage).read_text(), config=ManualArgs(regions=["us-east-1"]))
-    errors = [m for m in matches if m.rule.id.startswith("E")]
-    assert errors == [], "\n".join(str(m) for m in errors)
+    config = ManualArgs(regions=["us-east-1"], ignore_checks=CFN_LINT_IGNORED)
+    matches = lint(synth.template_path(stage).read_text(), config=config)
+    findings = [m for m in matches if m.rule.id[0] in "EW"]
+    assert findings == [], "\n".join(str(m) for m in findings)
 
 
 def _asl_validator() -> str:

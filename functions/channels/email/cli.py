@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -91,15 +90,13 @@ def ingest(paths: tuple[str, ...], endpoint: str | None) -> None:
 @click.option("--limit", default=50, show_default=True)
 def quarantine_list(endpoint: str | None, limit: int) -> None:
     """List quarantined mail with the reason, newest first (one JSON line each)."""
-    from functions import composition  # noqa: PLC0415
     from functions.channels.email.intake import default_services  # noqa: PLC0415
     from functions.channels.email.models import Outcome  # noqa: PLC0415
+    from functions.local.embedded import configured_target  # noqa: PLC0415
 
-    if endpoint:
-        os.environ["CASEBRIDGE_AWS_ENDPOINT_URL"] = endpoint
-        composition.reset()
-    for record in default_services().log.list(Outcome.QUARANTINED, limit=limit).items:
-        click.echo(record.model_dump_json())
+    with configured_target(endpoint):
+        for record in default_services().log.list(Outcome.QUARANTINED, limit=limit).items:
+            click.echo(record.model_dump_json())
 
 
 @mail.command("replay")
@@ -107,11 +104,9 @@ def quarantine_list(endpoint: str | None, limit: int) -> None:
 @click.option("--endpoint", default=None, help="the stack to use (default: the configured environment)")
 def replay_command(inbound_id: str, endpoint: str | None) -> None:
     """Run a quarantined mail through intake again."""
-    from functions import composition  # noqa: PLC0415
     from functions.channels.email.intake import default_services, replay  # noqa: PLC0415
+    from functions.local.embedded import configured_target  # noqa: PLC0415
 
-    if endpoint:
-        os.environ["CASEBRIDGE_AWS_ENDPOINT_URL"] = endpoint
-        composition.reset()
-    for outcome in replay(inbound_id, default_services()):
-        click.echo(outcome.model_dump_json())
+    with configured_target(endpoint):
+        for outcome in replay(inbound_id, default_services()):
+            click.echo(outcome.model_dump_json())

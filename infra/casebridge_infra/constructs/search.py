@@ -174,5 +174,4 @@ class StreamConsumers(Construct):
                 function_response_types=["ReportBatchItemFailures"],
                 destination_config=destination,
             )
-            mapping.node.add_dependency(function)
             self.mappings[consumer.function] = mapping
