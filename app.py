@@ -8,9 +8,12 @@ from functions.channels.email.handlers import bp as email_bp
 from functions.channels.web.handlers import bp as web_bp
 from functions.customers.handlers import bp as customers_bp
 from functions.knowledge.handlers import bp as knowledge_bp
+from functions.notify.delivery.handlers import bp as notice_delivery_bp
+from functions.notify.handlers import bp as notify_bp
 from functions.portal.handlers import bp as portal_bp
 from functions.problems.escalation.handlers import bp as escalation_bp
 from functions.problems.handlers import bp as problems_bp
+from functions.problems.stream import bp as problem_stream_bp
 from functions.search.handlers import bp as search_bp
 from functions.selfservice.handlers import bp as selfservice_bp
 
@@ -26,3 +29,6 @@ app.register_blueprint(selfservice_bp)
 app.register_blueprint(search_bp)
 app.register_blueprint(escalation_bp)
 app.register_blueprint(problems_bp)
+app.register_blueprint(problem_stream_bp)
+app.register_blueprint(notify_bp)
+app.register_blueprint(notice_delivery_bp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ if TYPE_CHECKING:
     from functions.cases.logic import CaseService
     from functions.core.idempotency import IdempotencyStore
     from functions.customers.store import CustomerStore
+    from functions.knowledge.logic import KnowledgeService
     from functions.problems.logic import EscalationStarter, ProblemService
     from functions.search.port import SearchIndex
 
@@ -82,8 +84,15 @@ def problem_service() -> ProblemService:
         case_service(),
         customers=customer_store(),
         escalation=escalation_starter(),
+        knowledge=_knowledge_service(),
         cost_per_channel=get_settings().problem_cost_per_channel,
     )
+
+
+def _knowledge_service() -> KnowledgeService:
+    from functions.knowledge.handlers import knowledge_service  # noqa: PLC0415
+
+    return knowledge_service()
 
 
 def reset() -> None:
@@ -96,5 +105,8 @@ def reset() -> None:
     case_service.cache_clear()
     search_index.cache_clear()
     problem_service.cache_clear()
+    notify = sys.modules.get("functions.notify.handlers")  # built there; cleared only if imported
+    if notify is not None:
+        notify.reset_notice_service()
     reset_settings()
     aws.reset_clients()

@@ -256,6 +256,33 @@ class CaseService:
     def add_note(self, case_id: str, agent: Actor, body: str) -> TimelineEvent:
         return self.add_event(case_id, EventKind.NOTE, agent, body=body, visibility="internal")
 
+    def set_problem(self, case_id: str, problem_id: str | None, actor: Actor, *, body: str | None = None) -> Case:
+        """Record the problem the case is linked to (``None``: unlinked), with an internal event on its
+        timeline. The problems domain owns the link itself; this keeps the case's copy in step.
+        Unchanged: nothing is written. NotFound for an unknown case."""
+        for _ in range(self.MAX_RETRIES):
+            case = self.store.get(case_id)
+            if case.problem_id == problem_id:
+                return case
+            now = self.clock()
+            default = f"linked to problem {problem_id}" if problem_id else f"unlinked from problem {case.problem_id}"
+            event = self._event(
+                case_id,
+                EventKind.FIELDS_CHANGED,
+                actor,
+                now,
+                body=body or default,
+                changes={"problem_id": {"from": case.problem_id, "to": problem_id}},
+                visibility="internal",
+            )
+            updated = case.model_copy(update={"problem_id": problem_id, "updated_at": now, "version": case.version + 1})
+            try:
+                self.store.save(updated, case.version, [event])
+            except VersionConflict:
+                continue
+            return updated
+        raise Conflict(f"case {case_id} is too busy; try again")
+
     def update(self, case_id: str, agent: Actor, change: CaseUpdate, if_match: int | None = None) -> Case:
         expected = change.version if change.version is not None else if_match
         case = self.store.get(case_id)

@@ -68,7 +68,12 @@ TABLES: tuple[TableDef, ...] = (MAIN_TABLE,)
 
 MAIL_BUCKET = BucketDef("mail", "raw inbound MIME as SES stores it, and quarantined mail")
 ATTACHMENTS_BUCKET = BucketDef("attachments", "attachments extracted from inbound messages")
-BUCKETS: tuple[BucketDef, ...] = (MAIL_BUCKET, ATTACHMENTS_BUCKET)
+# Problem detection's state (functions/problems/detection/service.py: one gzipped JSON document,
+# rewritten per stream batch) and its cached segment base (functions/problems/detection/segments.py).
+DETECTION_BUCKET = BucketDef("detection", "problem detection state and the customer base's segment counts")
+# Proactive notices: audience snapshots (keys in functions/notify/contract.py).
+NOTICES_BUCKET = BucketDef("notices", "audience snapshots of proactive notices (JSON Lines batches + manifest)")
+BUCKETS: tuple[BucketDef, ...] = (MAIL_BUCKET, ATTACHMENTS_BUCKET, DETECTION_BUCKET, NOTICES_BUCKET)
 
 INBOUND_MAIL_QUEUE = QueueDef("inbound-mail", visibility_timeout=180)
 # On-failure destination of the search indexer's stream mapping: what Lambda sends here describes
@@ -77,11 +82,30 @@ SEARCH_INDEX_FAILURES_QUEUE = QueueDef("search-index-failures")
 # Jobs the escalation state machine (stepfunctions/escalation.asl.json) puts on a queue: "notify the
 # department" (with the task token), fix and information requests, "resolve the problem".
 ESCALATION_JOBS_QUEUE = QueueDef("escalation-jobs", visibility_timeout=120)
-QUEUES: tuple[QueueDef, ...] = (INBOUND_MAIL_QUEUE, SEARCH_INDEX_FAILURES_QUEUE, ESCALATION_JOBS_QUEUE)
+# On-failure destination of problem_stream's mapping (functions/problems/stream.py).
+PROBLEM_STREAM_FAILURES_QUEUE = QueueDef("problem-stream-failures")
+# Two-way SMS replies (STOP / START) from SNS: functions/notify/handlers.py handle_sms_inbound.
+SMS_INBOUND_QUEUE = QueueDef("sms-inbound")
+# Jobs of the notice lifecycle (stepfunctions/proactive_updates.asl.json): prepare a dispatch, send one
+# audience batch, finish, await a signal (functions/notify/delivery/handlers.py handle_notice_jobs).
+NOTICE_JOBS_QUEUE = QueueDef("notice-jobs", visibility_timeout=900)
+QUEUES: tuple[QueueDef, ...] = (
+    INBOUND_MAIL_QUEUE,
+    SEARCH_INDEX_FAILURES_QUEUE,
+    ESCALATION_JOBS_QUEUE,
+    PROBLEM_STREAM_FAILURES_QUEUE,
+    SMS_INBOUND_QUEUE,
+    NOTICE_JOBS_QUEUE,
+)
 
 INBOUND_MAIL_TOPIC = TopicDef("inbound-mail", subscribers=("inbound-mail",))
 CASE_EVENTS_TOPIC = TopicDef("case-events")
-TOPICS: tuple[TopicDef, ...] = (INBOUND_MAIL_TOPIC, CASE_EVENTS_TOPIC)
+# SNS two-way SMS publishes inbound replies here.
+SMS_INBOUND_TOPIC = TopicDef("sms-inbound", subscribers=("sms-inbound",))
+# Notice SMS: PublishBatch here; each opted-in phone is subscribed once (protocol sms) with a filter
+# policy on its contact_id, so an entry reaches only its contact (functions/notify/delivery).
+SMS_NOTICES_TOPIC = TopicDef("sms-notices")
+TOPICS: tuple[TopicDef, ...] = (INBOUND_MAIL_TOPIC, CASE_EVENTS_TOPIC, SMS_INBOUND_TOPIC, SMS_NOTICES_TOPIC)
 
 
 @dataclass(frozen=True)
@@ -100,6 +124,7 @@ class StreamConsumerDef:
     max_retry_attempts: int = 10
     bisect_on_error: bool = True
     on_failure_queue: str | None = None  # logical queue name
+    parallelization_factor: int = 1  # concurrent batches per shard (1: one writer at a time)
 
 
 SEARCH_INDEXER = StreamConsumerDef(
@@ -107,7 +132,16 @@ SEARCH_INDEXER = StreamConsumerDef(
     table=MAIN_TABLE.logical,
     on_failure_queue=SEARCH_INDEX_FAILURES_QUEUE.logical,
 )
-STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (SEARCH_INDEXER,)
+# Problem detection and reactions to problem status changes (functions/problems/stream.py). One
+# batch at a time per shard: the detection state (one S3 object) has a single writer.
+PROBLEM_STREAM = StreamConsumerDef(
+    function="problem_stream",
+    table=MAIN_TABLE.logical,
+    batch_size=100,
+    on_failure_queue=PROBLEM_STREAM_FAILURES_QUEUE.logical,
+    parallelization_factor=1,
+)
+STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (SEARCH_INDEXER, PROBLEM_STREAM)
 
 # Prefix under which SES receipt stores raw mail in MAIL_BUCKET.
 INBOUND_PREFIX = "inbound/"
@@ -116,6 +150,7 @@ QUARANTINE_PREFIX = "quarantine/"
 
 # State machines: one per stepfunctions/<name>.asl.json; physical name ``{prefix}-{name}``.
 ESCALATION_WORKFLOW = "escalation"
+NOTICE_WORKFLOW = "proactive_updates"
 
 
 def workflow_substitutions(

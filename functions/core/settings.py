@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -76,6 +77,24 @@ class Settings(BaseModel):
     import_max_bytes: int = 256 * 1024
     import_max_rows: int = 1000
 
+    # Proactive notices (functions/notify): recipients per audience snapshot batch file, and the
+    # shared key the phone menu (e.g. an Amazon Connect contact flow) sends as X-Api-Key; unset,
+    # GET /phone/notices refuses every request.
+    notice_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    # Notice delivery (functions/notify/delivery, stepfunctions/proactive_updates.asl.json): the
+    # deployment sets the state machine's ARN and the SMS topic's (else derived from the names);
+    # send rate in messages per second across the account (SES/SNS quota; 0: unpaced), shared by
+    # the Map's concurrent batch jobs; botocore adaptive-retry attempts per send call.
+    notice_state_machine_arn: str | None = None
+    notice_sms_topic_arn: str | None = None
+    notice_send_rate: float = Field(default=14.0, ge=0)
+    notice_max_concurrency: int = Field(default=4, ge=1, le=1000)
+    notice_sdk_max_attempts: int = Field(default=5, ge=1, le=20)
+    # A send job stops after this many seconds (below the Lambda timeout); the state machine runs
+    # it again for the rest of its batch (error "Partial").
+    notice_job_seconds: float = Field(default=40.0, gt=0)
+    phone_api_key: SecretStr | None = None
+
     # Resolved cases the customer does not reopen are closed after this many days.
     auto_close_resolved_after_days: int = Field(default=7, ge=1)
 
@@ -110,8 +129,9 @@ class Settings(BaseModel):
     # Problem escalation (functions.problems.escalation, stepfunctions/escalation.asl.json).
     # The deployment sets the state machine's ARN; without it, it is derived from the name.
     escalation_state_machine_arn: str | None = None
-    # Deadline for a department's answer, by problem priority ("priority=seconds,..."); each of the
-    # department, its manager and the service owner gets this long in turn.
+    # Default deadline for a department's answer, by problem priority ("priority=seconds,..."), for
+    # departments without their own escalation_policy (functions.problems.departments.due_seconds_for);
+    # each of the department, its manager and the service owner gets this long in turn.
     escalation_due_seconds: str = "urgent=14400,high=86400,normal=259200,low=604800"
     escalation_fix_due_seconds: int = Field(default=30 * 24 * 3600, ge=1)
     escalation_info_due_seconds: int = Field(default=7 * 24 * 3600, ge=1)
@@ -120,13 +140,22 @@ class Settings(BaseModel):
     # Who is escalated to after a department's manager when the department names no service owner.
     escalation_service_owner: str | None = None
 
+    # Problem detection (functions/problems/stream.py, functions/problems/detection/). A later case
+    # whose similarity to an open candidate's cases reaches this is linked to it automatically
+    # (none: every match is only suggested to agents).
+    detection_auto_link_similarity: float | None = Field(default=None, ge=0.0, le=1.0)
+    # Other DetectionConfig knobs as JSON ({"warmup_cases": 500, ...}); unknown keys are an error.
+    detection_config: dict[str, Any] = Field(default_factory=dict)
+    # The customer base's segment counts are recomputed from the customer items at most this often.
+    detection_segment_base_max_age_hours: float = Field(default=24.0, gt=0)
+
     @model_validator(mode="after")
     def _signing_secret_from_arn(self) -> Settings:
         if self.signing_secret_arn and not self.signing_secret.get_secret_value():
             self.signing_secret = SecretFromSecretsManager(self.signing_secret_arn)
         return self
 
-    @field_validator("problem_cost_per_channel", mode="before")
+    @field_validator("problem_cost_per_channel", "detection_config", mode="before")
     @classmethod
     def _cost_json(cls, value: object) -> object:
         if isinstance(value, str):

@@ -12,6 +12,7 @@ Items (single table, see docs/data-model.md):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -98,6 +99,48 @@ class CustomerStore(dynamo.TableStore):
             if "LastEvaluatedKey" not in resp:
                 return out
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def owner_pages(
+        self, product: str, model: str | None = None, batch: str | None = None, page_size: int = 1000
+    ) -> Iterator[list[dict[str, Any]]]:
+        """``owners_of`` one page at a time (for audiences too large to hold in memory)."""
+        cond = Key("GSI2PK").eq(f"PRODUCT#{product}")
+        if model and batch:
+            cond = cond & Key("GSI2SK").begins_with(f"{model}#{batch}#")
+        elif model:
+            cond = cond & Key("GSI2SK").begins_with(f"{model}#")
+        kwargs: dict[str, Any] = {"IndexName": "GSI2", "KeyConditionExpression": cond, "Limit": page_size}
+        while True:
+            resp = self.table.query(**kwargs)
+            yield [dynamo.strip_keys(dynamo.from_item(i)) for i in resp["Items"]]
+            if "LastEvaluatedKey" not in resp:
+                return
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def set_contact_channels(
+        self, customer_id: str, contact_id: str, *, email_opt_out: bool | None = None, sms_opt_in: bool | None = None
+    ) -> bool:
+        """Record a contact's opt-out / opt-in (unsubscribe links, SMS STOP/START). False: no such contact."""
+        values: dict[str, Any] = {}
+        if email_opt_out is not None:
+            values["email_opt_out"] = email_opt_out
+        if sms_opt_in is not None:
+            values["sms_opt_in"] = sms_opt_in
+        if not values:
+            return True
+        try:
+            self.table.update_item(
+                Key={"PK": _pk(customer_id), "SK": f"CONTACT#{contact_id}"},
+                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in values),
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={f"#{k}": k for k in values},
+                ExpressionAttributeValues={f":{k}": v for k, v in values.items()},
+            )
+        except Exception as exc:
+            if dynamo.is_conditional_failure(exc):
+                return False
+            raise
+        return True
 
     # -- writes ------------------------------------------------------------
     def _claim_pointers(self, cid: str, data: CustomerIn) -> None:

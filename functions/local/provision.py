@@ -134,5 +134,12 @@ def provision() -> dict[str, Any]:
         ses.verify_domain_identity(Domain=s.mail_domain)
     except Exception:  # noqa: BLE001 - moto versions differ; the address identity is enough
         pass
+    # Notice mail templates (SES v2; moto needs functions.local.moto_fixes for them).
+    from functions.local import moto_fixes  # noqa: PLC0415 - in-process moto: the sesv2 template calls
+    from functions.notify.delivery.templates import install as install_notice_templates  # noqa: PLC0415
+
+    moto_fixes.apply()
+
+    out["email_templates"] = install_notice_templates(aws.client("sesv2"))
     out["state_machines"] = provision_workflows(out)
     return out

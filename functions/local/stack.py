@@ -237,6 +237,9 @@ class LocalStack:
             "CASEBRIDGE_SEARCH_DIR": str(self.data_dir / "search"),
             # moto's Step Functions service integrations call AWS at localhost:$MOTO_PORT (default 5000)
             "MOTO_PORT": str(self.aws_port),
+            # a fresh stack has no case history: detection's warm-up (no candidate before 1,000 cases,
+            # for the baselines) is off here unless the caller configures detection itself
+            "CASEBRIDGE_DETECTION_CONFIG": os.environ.get("CASEBRIDGE_DETECTION_CONFIG") or '{"warmup_cases": 0}',
         }
         for key in (*env, *_ENV_KEYS_CLEARED):
             self._saved_env.setdefault(key, os.environ.get(key))

@@ -1,6 +1,10 @@
 """Departments that fix root causes: contacts, managers and escalation policy, stored as data.
 
 Items: DEPT#{department_id} / #META   GSI1 DEPARTMENTS/{department_id}
+
+Escalation deadlines: ``due_seconds_for`` is the one place that computes them. A department's own
+``escalation_policy`` (hours by priority) wins; a department without one (``null``) gets the
+deployment's default policy, ``Settings.escalation_due_seconds`` ("priority=seconds,...").
 """
 
 from __future__ import annotations
@@ -41,6 +45,45 @@ class EscalationPolicy(Model):
         return self.due_hours[priority]
 
 
+DEFAULT_PRIORITY = "normal"
+
+
+def parse_policy(policy: str) -> dict[str, int]:
+    """The deployment's default policy: ``"urgent=14400,high=86400"`` -> {"urgent": 14400, "high": 86400}."""
+    out: dict[str, int] = {}
+    for part in policy.split(","):
+        if not part.strip():
+            continue
+        name, _, value = part.partition("=")
+        if not value.strip().isdigit() or int(value) < 1:
+            raise ValueError(f"escalation due policy: {part!r} is not priority=seconds")
+        out[name.strip().lower()] = int(value)
+    return out
+
+
+def due_seconds(priority: str | None, policy: str) -> int:
+    """Seconds by priority under a default policy string (unknown priority: normal, else the longest)."""
+    table = parse_policy(policy)
+    key = (priority or DEFAULT_PRIORITY).lower()
+    if key in table:
+        return table[key]
+    if DEFAULT_PRIORITY in table:
+        return table[DEFAULT_PRIORITY]
+    return max(table.values())
+
+
+def due_seconds_for(department_policy: Any, priority: Any, default_policy: str) -> int:
+    """How long a department has to answer an escalation of a problem of ``priority``: its own
+    policy (hours by priority) if it sets one, else the deployment's default policy (seconds)."""
+    key = getattr(priority, "value", priority)
+    if department_policy is not None and key is not None:
+        try:
+            return int(department_policy.hours_for(Priority(key))) * 3600
+        except (KeyError, ValueError):
+            pass
+    return due_seconds(key, default_policy)
+
+
 class DepartmentIn(Model):
     model_config = ConfigDict(extra="forbid")
 
@@ -48,7 +91,9 @@ class DepartmentIn(Model):
     contact_email: Email = Field(description="where escalation tasks are sent")
     manager_email: Email = Field(description="who is told when the contact does not answer in time")
     description: Annotated[str, Field(max_length=2000)] = ""
-    escalation_policy: EscalationPolicy = Field(default_factory=EscalationPolicy)
+    escalation_policy: EscalationPolicy | None = Field(
+        default=None, description="answer deadlines by priority; null: the deployment's default policy"
+    )
     version: int | None = Field(default=None, ge=1, description="on replace: the version you saw")
 
 
@@ -62,7 +107,9 @@ class Department(Model):
     contact_email: str
     manager_email: str
     description: str = ""
-    escalation_policy: EscalationPolicy = Field(default_factory=EscalationPolicy)
+    escalation_policy: EscalationPolicy | None = Field(
+        default=None, description="answer deadlines by priority; null: the deployment's default policy"
+    )
     created_at: datetime
     updated_at: datetime
     version: int = 1

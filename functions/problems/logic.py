@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from functions.cases.logic import CaseService
-from functions.cases.models import Actor, ActorType, Case, CaseStatus, CaseUpdate, EventKind, ReplyIn, TimelineEvent
+from functions.cases.models import Actor, ActorType, Case, CaseStatus, CaseUpdate, ReplyIn
 from functions.cases.store import new_event_id
 from functions.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound, VersionConflict
 from functions.core.logs import logger
@@ -92,6 +92,19 @@ class CustomerLookup(Protocol):
     def get(self, customer_id: str) -> Customer: ...
 
 
+class Knowledge(Protocol):
+    """The knowledge service (``functions.knowledge.logic.KnowledgeService``), as the problems use it."""
+
+    def view(self, article_id: str) -> Any: ...
+    def create(self, author: str, data: Any) -> Any: ...
+    def permanent_fix(self, article_id: str, actor: str, roles: frozenset[str], fix: Any) -> Any: ...
+    def transition(self, article_id: str, actor: str, roles: frozenset[str], action: Any, data: Any) -> Any: ...
+
+
+# Linked cases whose timelines are read to find the article they produced or were helped by.
+ARTICLE_SCAN_CASES = 100
+
+
 SYSTEM = Actor(type=ActorType.SYSTEM, id="problems")
 
 
@@ -129,6 +142,7 @@ class ProblemService:
         departments: DepartmentStore | None = None,
         routing: RoutingStore | None = None,
         escalation: EscalationStarter | None = None,
+        knowledge: Knowledge | None = None,
         cost_per_channel: dict[str, float] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -138,6 +152,7 @@ class ProblemService:
         self.departments = departments or DepartmentStore()
         self.routing = routing or RoutingStore()
         self.escalation: EscalationStarter = escalation or NoEscalation()
+        self.knowledge = knowledge
         self.cost_per_channel = cost_per_channel or {}
         self.clock = clock
 
@@ -211,35 +226,13 @@ class ProblemService:
         return found
 
     def _mark_cases(self, case_ids: list[str], problem_id: str | None, actor: Actor, body: str) -> None:
-        """Keep ``Case.problem_id`` in step with the links, with an internal event on each case."""
-        store = self.cases.store
+        """Keep ``Case.problem_id`` in step with the links (the cases service writes it, with an
+        internal event on each case's timeline)."""
         for case_id in case_ids:
-            for _ in range(self.MAX_RETRIES):
-                try:
-                    case = store.get(case_id)
-                except NotFound:
-                    break
-                if case.problem_id == problem_id:
-                    break
-                now = self.clock()
-                event = TimelineEvent(
-                    event_id=new_event_id(iso(now)),
-                    case_id=case_id,
-                    at=now,
-                    kind=EventKind.FIELDS_CHANGED,
-                    actor=actor,
-                    visibility="internal",
-                    body=body,
-                    changes={"problem_id": {"from": case.problem_id, "to": problem_id}},
-                )
-                updated = case.model_copy(
-                    update={"problem_id": problem_id, "updated_at": now, "version": case.version + 1}
-                )
-                try:
-                    store.save(updated, case.version, [event])
-                except VersionConflict:
-                    continue
-                break
+            try:
+                self.cases.set_problem(case_id, problem_id, actor, body=body)
+            except NotFound:
+                continue
 
     def _department(self, department_id: str) -> Department:
         try:
@@ -732,3 +725,107 @@ class ProblemService:
                 continue
             result.resolved_cases.append(case.case_id)
             result.not_informed.append(SkippedCase(case_id=case.case_id, reason=reason))
+
+    # -- knowledge ---------------------------------------------------------
+    def update_knowledge(self, problem_id: str, actor: Actor | str = SYSTEM) -> str | None:
+        """Put the permanent fix in the knowledge base, and say so on the problem's timeline.
+
+        The article is the problem's own (``article_id``), else the one its linked cases produced or
+        were helped by most, else a new one. The department is not a knowledge reviewer, so the fix
+        goes through review like any agent's change: a published article keeps serving its current
+        version while the fix waits in review; a new article is written as a draft and submitted
+        for review (agents see it at once; customers once a reviewer publishes it).
+        Returns the article id (None: no knowledge service or no fix yet). Idempotent."""
+        actor = as_actor(actor)
+        problem = self.store.get(problem_id)
+        if self.knowledge is None or not problem.permanent_fix:
+            return None
+        author = f"{actor.type.value}:{actor.id}"
+        fix, cause = problem.permanent_fix, problem.root_cause or ""
+        article_id = problem.article_id
+        if article_id:
+            try:
+                if self.knowledge.view(article_id).content.resolution == fix:
+                    return article_id  # done already (a retried job)
+            except NotFound:
+                article_id = None
+        article_id = article_id or self._article_of_cases(problem_id)
+        view, action = None, "updated"
+        if article_id:
+            from functions.knowledge.models import PermanentFixIn  # noqa: PLC0415
+
+            try:
+                view = self.knowledge.permanent_fix(
+                    article_id,
+                    author,
+                    frozenset(),
+                    PermanentFixIn(root_cause=cause or "see the problem", fix=fix, problem_id=problem_id),
+                )
+            except (NotFound, Conflict):
+                view = None  # retired or gone: write a new one
+        if view is None:
+            view, action = self._new_article(problem, author), "created"
+
+        def build(current: Problem, now: datetime) -> _Change:
+            return _Change(
+                updates={"article_id": view.article_id},
+                events=[
+                    self._event(
+                        problem_id,
+                        ProblemEventKind.KNOWLEDGE_UPDATED,
+                        actor,
+                        now,
+                        body=f"knowledge article {view.article_id} {action} with the permanent fix",
+                        data={
+                            "article_id": view.article_id,
+                            "action": action,
+                            "article_status": _plain(view.status),
+                            "version": view.latest_version,
+                        },
+                    )
+                ],
+            )
+
+        self._apply(problem_id, None, build)
+        return str(view.article_id)
+
+    def _article_of_cases(self, problem_id: str) -> str | None:
+        """The article the linked cases point to most (drafted from them, or helped them)."""
+        from collections import Counter  # noqa: PLC0415
+
+        votes: Counter[str] = Counter()
+        for link in self.store.links(problem_id)[:ARTICLE_SCAN_CASES]:
+            try:
+                timeline = self.cases.view(link.case_id).timeline
+            except NotFound:
+                continue
+            for event in timeline:
+                ref = (event.data or {}).get("knowledge") or {}
+                if ref.get("article_id"):
+                    votes[str(ref["article_id"])] += 2 if ref.get("relation") == "source" else 1
+        return votes.most_common(1)[0][0] if votes else None
+
+    def _new_article(self, problem: Problem, author: str) -> Any:
+        from functions.knowledge.models import ArticleIn, Environment, TransitionIn  # noqa: PLC0415
+        from functions.knowledge.rules import Action as ArticleAction  # noqa: PLC0415
+
+        links = self.store.links(problem.problem_id)
+        keywords = [k for k in (problem.category, problem.product) if k]
+        created = self.knowledge.create(  # type: ignore[union-attr]
+            author,
+            ArticleIn(
+                title=problem.title[:200],
+                symptoms=problem.description[:20_000],
+                environment=Environment(product=(problem.product or None) and problem.product[:100]),
+                cause=(problem.root_cause or "")[:20_000],
+                resolution=(problem.permanent_fix or "")[:20_000],
+                workaround=(problem.workaround or "")[:20_000],
+                workaround_superseded=bool(problem.workaround),
+                keywords=keywords,
+                source_cases=[link.case_id for link in links][:50],
+                note=f"permanent fix from problem {problem.problem_id}",
+            ),
+        )
+        return self.knowledge.transition(  # type: ignore[union-attr]
+            created.article_id, author, frozenset(), ArticleAction.SUBMIT, TransitionIn()
+        )

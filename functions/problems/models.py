@@ -50,6 +50,7 @@ class ProblemEventKind(StrEnum):
     ESCALATION_FAILED = "escalation_failed"
     FIX_RECORDED = "fix_recorded"
     RESOLVED = "resolved"
+    KNOWLEDGE_UPDATED = "knowledge_updated"
     NOTE = "note"
 
 
@@ -77,6 +78,9 @@ class Problem(Model):
         default_factory=dict, description="why detection opened it: growth, common thread (counts, lift); opaque here"
     )
     merged_into: str | None = None
+    article_id: str | None = Field(
+        default=None, description="the knowledge article that carries the permanent fix (set when the fix is delivered)"
+    )
     case_count: int = 0
     created_by: Actor
     created_at: datetime

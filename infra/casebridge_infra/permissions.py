@@ -64,14 +64,15 @@ class Access:
 FUNCTIONS: dict[str, Access] = {
     "api_handler": Access(
         table="read_write",
-        buckets=(("attachments", "read_write"), ("mail", "read")),
+        buckets=(("attachments", "read_write"), ("mail", "read"), ("notices", "read_write")),
         publish=("case-events",),
         send_mail=True,
         signing_secret=True,
         search=True,
         # problem assigned -> escalation started; department links and the API answer its tasks
-        start_workflows=("escalation",),
-        answer_workflows=("escalation",),
+        start_workflows=("escalation", "proactive_updates"),
+        # notices: pause / resume / cancel / update now signal the waiting lifecycle
+        answer_workflows=("escalation", "proactive_updates"),
     ),
     # SES -> S3 + SNS -> SQS intake (functions/channels/email/handlers.py): reads the raw mail,
     # quarantines bad mail in the same bucket, stores attachments, acknowledges by mail with a
@@ -86,6 +87,17 @@ FUNCTIONS: dict[str, Access] = {
     # DynamoDB stream of the main table -> search index (functions/search/handlers.py). Reads only
     # the stream; records that keep failing go to the on-failure queue (resources.STREAM_CONSUMERS).
     "index_stream": Access(table_stream=True, search=True, send=("search-index-failures",)),
+    # DynamoDB stream of the main table -> problem detection (candidates, links, suggestions) and
+    # reactions to problem status changes (functions/problems/stream.py). Reads the customer base
+    # for segment counts; keeps the detector's state and the segment base in the detection bucket.
+    "problem_stream": Access(
+        table="read_write",
+        table_stream=True,
+        buckets=(("detection", "read_write"),),
+        send=("problem-stream-failures",),
+        # problem resolved / dismissed / closed -> signal the notices' lifecycles (functions/notify/reactions.py)
+        answer_workflows=("proactive_updates",),
+    ),
     # Hourly: closes resolved cases the customer did not reopen (functions/cases/handlers.py).
     "close_resolved_cases": Access(table="read_write", publish=("case-events",)),
     # Every 5 minutes: ends idle chat sessions and puts their transcripts on the cases
@@ -100,6 +112,20 @@ FUNCTIONS: dict[str, Access] = {
         publish=("case-events",),
         send_mail=True,
         signing_secret=True,
+    ),
+    # Two-way SMS replies (functions/notify/handlers.py): STOP/START set the contact's sms_opt_in.
+    "handle_sms_inbound": Access(table="read_write", consume=("sms-inbound",)),
+    # Jobs of the notice lifecycle (functions/notify/delivery/handlers.py): reads the audience
+    # snapshot, records deliveries and the waiting task token, sends notice mail in bulk (SES v2
+    # templates) and SMS (PublishBatch, Subscribe on the sms-notices topic), answers its tasks.
+    "handle_notice_jobs": Access(
+        table="read_write",
+        buckets=(("notices", "read"),),
+        consume=("notice-jobs",),
+        publish=("sms-notices",),
+        send_mail=True,
+        signing_secret=True,
+        answer_workflows=("proactive_updates",),
     ),
 }
 

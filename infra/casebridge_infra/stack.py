@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import ArnFormat, CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -128,13 +128,25 @@ class CasebridgeStack(Stack):
             prefix=prefix,
             directory=STEPFUNCTIONS_DIR,
             substitutions=workflow_substitutions(self),
-            grants={resources.ESCALATION_WORKFLOW: self._grant_escalation},
+            grants={
+                resources.ESCALATION_WORKFLOW: self._grant_escalation,
+                resources.NOTICE_WORKFLOW: self._grant_notices,
+            },
             log_retention=retention,
         )
         if resources.ESCALATION_WORKFLOW in self.workflows.machines:
             self.function_env["CASEBRIDGE_ESCALATION_STATE_MACHINE_ARN"] = self.workflows.machines[
                 resources.ESCALATION_WORKFLOW
             ].state_machine_arn
+
+        if resources.NOTICE_WORKFLOW in self.workflows.machines:
+            self.function_env["CASEBRIDGE_NOTICE_STATE_MACHINE_ARN"] = self.workflows.machines[
+                resources.NOTICE_WORKFLOW
+            ].state_machine_arn
+        self.function_env["CASEBRIDGE_NOTICE_SMS_TOPIC_ARN"] = self.messaging.topics[
+            resources.SMS_NOTICES_TOPIC.logical
+        ].topic_arn
+        self._notice_templates(prefix)
 
         mail_identity_arn = self.format_arn(service="ses", resource="identity", resource_name=config.mail_domain)
         for name, access in FUNCTIONS.items():
@@ -204,6 +216,7 @@ class CasebridgeStack(Stack):
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
         if self.search is not None:
             CfnOutput(self, "SearchEndpoint", value=self.search.endpoint)
+        self._grant_notice_sending(config, mail_identity_arn)
         nag.suppress(self)
 
     def _grant_escalation(self, role: iam.IRole) -> None:
@@ -213,3 +226,78 @@ class CasebridgeStack(Stack):
         role.add_to_principal_policy(
             iam.PolicyStatement(sid="EscalationStatus", actions=["dynamodb:UpdateItem"], resources=[table.table_arn])
         )
+
+    def _grant_notices(self, role: iam.IRole) -> None:
+        """What stepfunctions/proactive_updates.asl.json does: queue jobs; its Distributed Map runs
+        child executions of the machine itself (named here, not referenced: no dependency cycle)."""
+        self.messaging.queues[resources.NOTICE_JOBS_QUEUE.logical].grant_send_messages(role)
+        name = f"{self.config.resource_prefix}-{resources.NOTICE_WORKFLOW}"
+        machine_arn = self.format_arn(
+            service="states", resource="stateMachine", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
+        executions = self.format_arn(
+            service="states", resource="execution", resource_name=f"{name}/*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DistributedMapChildren", actions=["states:StartExecution"], resources=[machine_arn]
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DistributedMapChildrenControl",
+                actions=["states:DescribeExecution", "states:StopExecution"],
+                resources=[executions],
+            )
+        )
+        nag.ack(
+            role,
+            f"IAM5[Resource::arn:<AWS::Partition>:states:{self.region}:{self.account}:execution:{name}/*]",
+            "A Distributed Map runs its iterations as child executions whose names Step Functions "
+            "generates; Describe/StopExecution are limited to executions of this one state machine.",
+        )
+
+    def _grant_notice_sending(self, config: StageConfig, mail_identity_arn: str) -> None:
+        """handle_notice_jobs beyond its Access entry: SES v2 bulk sending with the notice templates
+        (from the support address only) and subscribing contacts' phones to the SMS topic."""
+        role = self.function_roles.roles.get("handle_notice_jobs")
+        if role is None:
+            return
+        from functions.notify.delivery.templates import template_files  # noqa: PLC0415
+
+        template_arns = [
+            self.format_arn(service="ses", resource="template", resource_name=name) for name in template_files()
+        ]
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="SendNoticesInBulk",
+                actions=["ses:SendBulkEmail", "ses:SendBulkTemplatedEmail"],
+                resources=[mail_identity_arn, *template_arns],
+                conditions={"StringEquals": {"ses:FromAddress": config.support_address}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="SubscribeSmsContacts",
+                actions=["sns:Subscribe"],
+                resources=[self.messaging.topics[resources.SMS_NOTICES_TOPIC.logical].topic_arn],
+            )
+        )
+
+    def _notice_templates(self, prefix: str) -> None:
+        """The notice mail templates (functions/notify/templates), one SES template per language."""
+        from aws_cdk import aws_ses as ses  # noqa: PLC0415
+
+        from functions.notify.delivery.templates import template_files  # noqa: PLC0415
+
+        for name, content in template_files().items():
+            ses.CfnTemplate(
+                self,
+                f"Template-{name}",
+                template=ses.CfnTemplate.TemplateProperty(
+                    template_name=name,
+                    subject_part=content["Subject"],
+                    html_part=content.get("Html"),
+                    text_part=content.get("Text"),
+                ),
+            )

@@ -388,13 +388,9 @@ def test_rejecting_without_a_reason_is_refused_and_the_link_still_works(client, 
 # -- with the problems service ---------------------------------------------------------------
 
 
-def test_assigning_a_problem_escalates_it_and_the_delivered_fix_resolves_the_problem(client, sfn_aws, monkeypatch):
-    from functions import composition
+def _finance() -> None:
     from functions.problems.departments import DepartmentCreate, DepartmentStore
-    from functions.problems.logic import SYSTEM
-    from functions.problems.models import ProblemIn
 
-    # Given a department and a confirmed problem
     DepartmentStore().create(
         DepartmentCreate(
             department_id="finance",
@@ -403,18 +399,42 @@ def test_assigning_a_problem_escalates_it_and_the_delivered_fix_resolves_the_pro
             manager_email="cfo@example.org",
         )
     )
-    problems = composition.problem_service()
-    problem = problems.create(ProblemIn(title="Invoices double-charge VAT"), SYSTEM)
-    # When it is assigned to the department, which accepts and later delivers the fix
-    problems.assign_department(problem.problem_id, "finance", "agent:ann")
-    job = next_job(sfn_aws, problem.problem_id, key="problem_id")
+
+
+def deliver_fix(client, sfn_aws: dict, problems, problem_id: str) -> dict:
+    """Assign to finance, accept by link, deliver the fix by link, run the resolve job; returns it."""
+    problems.assign_department(problem_id, "finance", "agent:ann")
+    job = next_job(sfn_aws, problem_id, key="problem_id")
     assert job["recipient"] == "finance@example.org"
     run_job(client, job)
     assert submit(client, link_for(sent_mails()[-1], "accept")).status_code == 200
     run_job(client, next_job(sfn_aws, job["escalation_id"]))
     fix_link = link_for(sent_mails()[-1], "deliver")
     assert submit(client, fix_link, root_cause="VAT applied twice", fix="Rate table fixed").status_code == 200
-    run_job(client, next_job(sfn_aws, job["escalation_id"]))
+    resolve_job = next_job(sfn_aws, job["escalation_id"])
+    run_job(client, resolve_job)
+    return resolve_job
+
+
+def _case(subject: str = "Charged VAT twice") -> str:
+    from functions import composition
+    from functions.cases.models import Actor, ActorType, Channel
+
+    agent = Actor(type=ActorType.AGENT, id="ann")
+    return composition.case_service().open_case(subject=subject, channel=Channel.WEB, actor=agent).case_id
+
+
+def test_assigning_a_problem_escalates_it_and_the_delivered_fix_resolves_the_problem(client, sfn_aws):
+    from functions import composition
+    from functions.problems.logic import SYSTEM
+    from functions.problems.models import ProblemIn
+
+    # Given a department and a confirmed problem
+    _finance()
+    problems = composition.problem_service()
+    problem = problems.create(ProblemIn(title="Invoices double-charge VAT"), SYSTEM)
+    # When it is assigned to the department, which accepts and later delivers the fix
+    deliver_fix(client, sfn_aws, problems, problem.problem_id)
     # Then the problem is resolved with the department's root cause and fix
     resolved = problems.get(problem.problem_id)
     assert (resolved.status.value, resolved.root_cause, resolved.permanent_fix) == (
@@ -422,3 +442,95 @@ def test_assigning_a_problem_escalates_it_and_the_delivered_fix_resolves_the_pro
         "VAT applied twice",
         "Rate table fixed",
     )
+
+
+def test_the_delivered_fix_creates_a_knowledge_article_in_review_and_says_so_on_the_timeline(client, sfn_aws):
+    from functions import composition
+    from functions.knowledge.handlers import knowledge_service
+    from functions.problems.logic import SYSTEM
+    from functions.problems.models import ProblemIn
+
+    # Given a problem with a linked case and no article anywhere
+    _finance()
+    problems = composition.problem_service()
+    case_id = _case()
+    problem = problems.create(ProblemIn(title="Invoices double-charge VAT", case_ids=[case_id]), SYSTEM)
+    # When the department delivers the fix through the workflow
+    deliver_fix(client, sfn_aws, problems, problem.problem_id)
+    # Then a new article carries the fix, waiting for a reviewer, and the problem points to it
+    view = problems.view(problem.problem_id)
+    article = knowledge_service().view(view.article_id)
+    assert (article.status.value, article.content.cause, article.content.resolution) == (
+        "in_review",
+        "VAT applied twice",
+        "Rate table fixed",
+    )
+    assert article.source_cases == [case_id]
+    event = next(e for e in view.timeline if e.kind.value == "knowledge_updated")
+    assert (event.data["article_id"], event.data["action"]) == (view.article_id, "created")
+    assert composition.case_service().get(case_id).status.value == "resolved"
+
+
+def test_the_delivered_fix_updates_the_article_that_helped_the_linked_cases(client, sfn_aws):
+    from functions import composition
+    from functions.cases.models import Actor, ActorType, EventKind
+    from functions.knowledge.handlers import knowledge_service
+    from functions.knowledge.models import ArticleIn
+    from functions.problems.logic import SYSTEM
+    from functions.problems.models import ProblemIn
+
+    # Given a workaround article that helped a case linked to the problem
+    _finance()
+    kb = knowledge_service()
+    workaround = kb.create("ann", ArticleIn(title="VAT charged twice", resolution="Credit the VAT by hand"))
+    case_id = _case()
+    composition.case_service().add_event(
+        case_id,
+        EventKind.NOTE,
+        Actor(type=ActorType.AGENT, id="ann"),
+        data={"knowledge": {"article_id": workaround.article_id, "relation": "helped"}},
+        visibility="internal",
+    )
+    problems = composition.problem_service()
+    problem = problems.create(ProblemIn(title="Invoices double-charge VAT", case_ids=[case_id]), SYSTEM)
+    # When the department delivers the fix
+    deliver_fix(client, sfn_aws, problems, problem.problem_id)
+    # Then that article gets the fix as a new version; the workaround is kept, marked superseded
+    assert problems.get(problem.problem_id).article_id == workaround.article_id
+    article = kb.view(workaround.article_id)
+    assert (article.latest_version, article.content.resolution, article.content.workaround) == (
+        2,
+        "Rate table fixed",
+        "Credit the VAT by hand",
+    )
+    assert article.content.workaround_superseded and problem.problem_id in article.problem_ids
+
+
+def test_a_redelivered_resolve_job_changes_nothing_more(client, sfn_aws):
+    from functions import composition
+    from functions.problems.logic import SYSTEM
+    from functions.problems.models import ProblemIn
+
+    _finance()
+    problems = composition.problem_service()
+    problem = problems.create(ProblemIn(title="Invoices double-charge VAT", case_ids=[_case()]), SYSTEM)
+    resolve_job = deliver_fix(client, sfn_aws, problems, problem.problem_id)
+    before = problems.view(problem.problem_id)
+    # When the same resolve job is handled again (a retried batch)
+    run_job(client, resolve_job)
+    # Then it succeeds and writes nothing: one resolution, one article
+    after = problems.view(problem.problem_id)
+    assert (after.version, after.article_id) == (before.version, before.article_id)
+
+
+def test_a_redelivered_job_mails_the_department_once(client, sfn_aws):
+    # Given the department's job, handled once (its mail sent)
+    escalation_id = start(sfn_aws)
+    job = next_job(sfn_aws, escalation_id)
+    run_job(client, job)
+    sent = len(sent_mails())
+    # When the same SQS record is delivered again (the batch was retried)
+    run_job(client, job)
+    # Then no second mail goes out, and the first mail's links still work
+    assert len(sent_mails()) == sent
+    assert submit(client, link_for(sent_mails()[-1], "accept")).status_code == 200

@@ -388,7 +388,23 @@ def test_seeded_departments_are_listed(client, agent_headers, departments):
         d["department_id"] for d in items
     }
     finance = next(d for d in items if d["department_id"] == "finance")
-    assert finance["escalation_policy"]["due_hours"]["urgent"] == 4
+    assert finance["escalation_policy"] is None  # the deployment's default policy applies
+
+
+def test_a_department_may_set_its_own_escalation_policy_and_remove_it(client, agent_headers):
+    body = {
+        "department_id": "legal",
+        "name": "Legal",
+        "contact_email": "legal@example.org",
+        "manager_email": "gc@example.org",
+        "escalation_policy": {"due_hours": {"urgent": 1, "high": 2, "normal": 3, "low": 4}},
+    }
+    created = client.http.post("/departments", headers=agent_headers, body=json.dumps(body)).json_body
+    assert created["escalation_policy"]["due_hours"]["urgent"] == 1
+    replace = {k: v for k, v in body.items() if k not in ("department_id", "escalation_policy")} | {"version": 1}
+    resp = client.http.put("/departments/legal", headers=agent_headers, body=json.dumps(replace))
+    assert resp.status_code == 200, resp.body
+    assert resp.json_body["escalation_policy"] is None
 
 
 def test_department_crud_with_version(client, agent_headers):

@@ -117,3 +117,73 @@ def test_a_case_without_a_contact_address_is_resolved_and_reported_as_not_inform
     assert result.resolved_cases == [cid]
     assert [s.case_id for s in result.not_informed] == [cid]
     assert cases.get(cid).status.value == "resolved"
+
+
+# -- the escalation due date: one policy, the department's, else the deployment's ----------
+
+
+def _department(policy):
+    from functions.problems.departments import DepartmentCreate, DepartmentStore
+
+    return DepartmentStore().create(
+        DepartmentCreate(
+            department_id="legal",
+            name="Legal",
+            contact_email="legal@example.org",
+            manager_email="gc@example.org",
+            escalation_policy=policy,
+        )
+    )
+
+
+def test_the_escalation_due_date_follows_the_departments_policy_by_priority(aws):
+    from functions.problems.departments import EscalationPolicy
+    from functions.problems.escalation.handlers import escalation_service
+    from functions.problems.models import Problem
+
+    dept = _department(EscalationPolicy(due_hours={"urgent": 1, "high": 2, "normal": 5, "low": 9}))
+    problem = Problem.model_construct(problem_id="PB-1", title="x", priority="high")
+    assert escalation_service().due_for(problem, dept) == 2 * 3600
+
+
+def test_a_department_without_a_policy_gets_the_deployments_default(aws, monkeypatch):
+    from functions.core.settings import reset_settings
+    from functions.problems.escalation.handlers import escalation_service
+    from functions.problems.models import Problem
+
+    monkeypatch.setenv("CASEBRIDGE_ESCALATION_DUE_SECONDS", "urgent=60,high=120,normal=300,low=900")
+    reset_settings()
+    try:
+        dept = _department(None)
+        problem = Problem.model_construct(problem_id="PB-1", title="x", priority="urgent")
+        assert escalation_service().due_for(problem, dept) == 60
+    finally:
+        monkeypatch.delenv("CASEBRIDGE_ESCALATION_DUE_SECONDS")
+        reset_settings()
+
+
+# -- Case.problem_id is written by the cases service ------------------------------------------
+
+
+def test_linking_sets_the_cases_problem_through_the_cases_service_with_an_internal_event(setup):
+    service, cases, _ = setup
+    (case_id,) = _open(cases)
+    problem = service.create_candidate({}, [case_id], "blip")
+    event = [e for e in cases.view(case_id).timeline if e.kind.value == "fields_changed"][-1]
+    assert event.changes == {"problem_id": {"from": None, "to": problem.problem_id}}
+    assert event.visibility == "internal"
+
+
+def test_setting_the_same_problem_again_writes_nothing(setup):
+    _, cases, _ = setup
+    (case_id,) = _open(cases)
+    first = cases.set_problem(case_id, "PB-9", AGENT)
+    assert cases.set_problem(case_id, "PB-9", AGENT).version == first.version
+
+
+def test_unlinking_clears_the_cases_problem(setup):
+    service, cases, _ = setup
+    (case_id,) = _open(cases)
+    problem = service.create_candidate({}, [case_id], "blip")
+    service.unlink(problem.problem_id, case_id, AGENT)
+    assert cases.get(case_id).problem_id is None

@@ -29,9 +29,19 @@ class FakeStore:
     def __init__(self) -> None:
         self.tasks: dict[str, Task] = {}
         self.current: dict[str, str] = {}
+        self.mailed: set[str] = set()
 
     def put_task(self, task: Task, *, expires_at: int) -> None:
         self.tasks[task.task_id] = task
+
+    def claim_mail(self, task_id, now) -> bool:
+        if task_id in self.mailed:
+            return False
+        self.mailed.add(task_id)
+        return True
+
+    def release_mail(self, task_id) -> None:
+        self.mailed.discard(task_id)
 
     def set_current_task(self, problem_id, escalation_id, task, department, now) -> None:
         self.current[escalation_id] = task.task_id

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from functions.problems.detection.detector import Detector, from_state, to_state
+from functions.problems.detection.detector import Detector, SegmentBase, from_state, to_state
 from functions.problems.detection.models import Candidate, CaseSignal, DetectionConfig, LinkSuggestion
 
 
@@ -81,12 +82,18 @@ class S3StateStore:
         self._etag: str | None = None
 
     def load(self) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
         from functions.core import aws  # noqa: PLC0415
 
         s3 = aws.client("s3")
         try:
             obj = s3.get_object(Bucket=self.bucket, Key=self.key)
-        except s3.exceptions.NoSuchKey:
+        except ClientError as exc:
+            # Without s3:ListBucket a missing key is AccessDenied; the save after it is conditional
+            # (IfNoneMatch) so a state that does exist is never overwritten by mistake.
+            if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404", "AccessDenied"):
+                raise
             self._etag = None
             return None
         self._etag = obj["ETag"]
@@ -115,10 +122,14 @@ class ProblemSink:
         return str(problem.problem_id)
 
     def link_similar(self, problem_id: str, case_id: str) -> None:
+        from functions.core.errors import Conflict  # noqa: PLC0415
         from functions.problems.logic import as_actor  # noqa: PLC0415
         from functions.problems.models import LinkType  # noqa: PLC0415
 
-        self.service.link(problem_id, [case_id], LinkType.SIMILAR, as_actor("detection"))
+        try:
+            self.service.link(problem_id, [case_id], LinkType.SIMILAR, as_actor("detection"))
+        except Conflict:
+            pass  # the case is linked to another problem, or the problem takes no more cases
 
 
 @dataclass
@@ -126,22 +137,80 @@ class Outcome:
     candidates: list[tuple[str, Candidate]] = field(default_factory=list)  # (problem id, candidate)
     auto_linked: list[tuple[str, str]] = field(default_factory=list)  # (problem id, case id)
     suggestions: list[tuple[str, LinkSuggestion]] = field(default_factory=list)  # (problem id, suggestion)
+    skipped: list[str] = field(default_factory=list)  # case ids observed before (a redelivered batch)
 
 
 class DetectionService:
-    def __init__(self, state: StateStore, sink: CandidateSink, config: DetectionConfig | None = None) -> None:
-        self.state, self.sink, self.config = state, sink, config
+    """Detection over a state store.
 
-    def _load(self) -> tuple[Detector, dict[str, str]]:
-        stored = self.state.load()
-        if stored is None:
-            return Detector(self.config), {}
-        return from_state(stored["detector"], self.config), dict(stored.get("problems", {}))
+    ``base``: the whole customer base's segment counts (``segments.SegmentBaseCache.get``), or
+    None to let the detector learn the base from the customers it sees. Channel is a case's
+    attribute, so its base is counted here, over every case observed (state ``channels``).
+
+    Redelivery: a stream batch can come again (a retry after an error). The ids of the last
+    ``remember_cases`` observed cases are kept in the state (``seen``); a case seen before is
+    skipped, so no case is counted twice.
+    """
+
+    def __init__(
+        self,
+        state: StateStore,
+        sink: CandidateSink,
+        config: DetectionConfig | None = None,
+        *,
+        base: SegmentBase | None = None,
+        remember_cases: int = 20_000,
+    ) -> None:
+        self.state, self.sink, self.config, self.base = state, sink, config, base
+        self.remember_cases = remember_cases
+
+    def _load(self) -> tuple[Detector, dict[str, Any]]:
+        stored = self.state.load() or {}
+        if "detector" in stored:
+            detector = from_state(stored["detector"], self.config)
+        else:
+            detector = Detector(self.config, base=self.base)
+        extra: dict[str, Any] = {
+            "problems": dict(stored.get("problems", {})),
+            "seen": deque(stored.get("seen", []), maxlen=self.remember_cases),
+            "channels": dict(stored.get("channels", {})),
+        }
+        if self.base is not None:
+            detector.base = self.base
+            detector.learn_base = False
+            self._apply_channels(detector, extra["channels"])
+        return detector, extra
+
+    def _apply_channels(self, detector: Detector, channels: dict[str, int]) -> None:
+        detector.base.counts["channel"] = dict(channels)
+        detector.base.totals["channel"] = sum(channels.values())
+
+    def _save(self, detector: Detector, extra: dict[str, Any]) -> None:
+        self.state.save(
+            {
+                "detector": to_state(detector),
+                "problems": extra["problems"],
+                "seen": list(extra["seen"]),
+                "channels": extra["channels"],
+            }
+        )
 
     def observe(self, signals: list[CaseSignal]) -> Outcome:
-        detector, problems = self._load()
+        detector, extra = self._load()
+        problems: dict[str, str] = extra["problems"]
+        seen: deque[str] = extra["seen"]
+        known = set(seen)
         out = Outcome()
         for signal in sorted(signals, key=lambda s: s.at):
+            if signal.case_id in known:
+                out.skipped.append(signal.case_id)
+                continue
+            known.add(signal.case_id)
+            seen.append(signal.case_id)
+            if signal.channel:
+                extra["channels"][signal.channel] = extra["channels"].get(signal.channel, 0) + 1
+                if self.base is not None:
+                    self._apply_channels(detector, extra["channels"])
             for event in detector.observe(signal):
                 if isinstance(event, Candidate):
                     evidence = event.evidence.model_dump(mode="json")
@@ -156,14 +225,22 @@ class DetectionService:
                         out.auto_linked.append((problem_id, event.case_id))
                     else:
                         out.suggestions.append((problem_id, event))
-        self.state.save({"detector": to_state(detector), "problems": problems})
+        if len(out.skipped) < len(signals) or not signals:
+            self._save(detector, extra)
         return out
 
-    def close(self, problem_id: str) -> None:
-        """The problem was confirmed, dismissed or resolved: its candidate stops collecting cases."""
-        detector, problems = self._load()
+    def close(self, problem_id: str) -> bool:
+        """The problem was dismissed, resolved or closed (or merged away): its candidate stops
+        collecting cases. A confirmed problem keeps collecting (do not call this on confirm).
+        Returns whether an open candidate was closed (False: unknown or already closed)."""
+        detector, extra = self._load()
+        problems: dict[str, str] = extra["problems"]
+        closed = False
         for candidate_id, pid in list(problems.items()):
             if pid == problem_id:
                 detector.close(candidate_id)
                 problems.pop(candidate_id)
-        self.state.save({"detector": to_state(detector), "problems": problems})
+                closed = True
+        if closed:
+            self._save(detector, extra)
+        return closed

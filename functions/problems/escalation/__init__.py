@@ -14,9 +14,13 @@ PK                            SK                           what
 ``PROBLEM#<problem_id>``      ``ESCALATION#<escalation>``  one escalation (execution): status
                                                            (written by the state machine), level,
                                                            current task id, answers, root cause/fix
-``ESCTASK#<task_id>``         ``TASK``                     one waiting task: task token, kind,
-                                                           the nonce of each link, the nonce used
-                                                           (conditional write: links work once)
+``ESCTASK#<task_id>``         ``TASK``                     one waiting task (id: hash of its task
+                                                           token, so a redelivered job is the same
+                                                           task): task token, kind, the nonce of
+                                                           each link, the nonce used (conditional
+                                                           write: links work once), ``mailed_at``
+                                                           (conditional write before sending: one
+                                                           mail per task)
 ============================  ===========================  =======================================
 
 Layers: models.py (job, answers, link payload), logic.py (rules: policy, which action a task

@@ -15,6 +15,9 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from functions.core import errors
+
+# The due-date policy lives with the departments (one place computes it); re-exported here.
+from functions.problems.departments import DEFAULT_PRIORITY, due_seconds, due_seconds_for, parse_policy
 from functions.problems.escalation.models import (
     ACTIONS_BY_KIND,
     Action,
@@ -31,30 +34,15 @@ from functions.problems.escalation.models import (
 )
 
 PURPOSE = "escalation"
-DEFAULT_PRIORITY = "normal"
+__all__ = ["DEFAULT_PRIORITY", "EscalationService", "Policy", "due_seconds", "due_seconds_for", "parse_policy"]
 
 
-def parse_policy(policy: str) -> dict[str, int]:
-    """``"urgent=14400,high=86400"`` -> {"urgent": 14400, "high": 86400}."""
-    out: dict[str, int] = {}
-    for part in policy.split(","):
-        if not part.strip():
-            continue
-        name, _, value = part.partition("=")
-        if not value.strip().isdigit() or int(value) < 1:
-            raise ValueError(f"escalation due policy: {part!r} is not priority=seconds")
-        out[name.strip().lower()] = int(value)
-    return out
+def task_id_for(task_token: str) -> str:
+    """A waiting task's id, derived from its task token (unique per task state entered): a
+    redelivered job maps to the same task."""
+    import hashlib  # noqa: PLC0415
 
-
-def due_seconds(priority: str | None, policy: str) -> int:
-    table = parse_policy(policy)
-    key = (priority or DEFAULT_PRIORITY).lower()
-    if key in table:
-        return table[key]
-    if DEFAULT_PRIORITY in table:
-        return table[DEFAULT_PRIORITY]
-    return max(table.values())
+    return hashlib.sha256(task_token.encode("utf-8")).hexdigest()[:32]
 
 
 def execution_name(problem_id: str, suffix: str) -> str:
@@ -140,15 +128,10 @@ class EscalationService:
         return self.start_input(payload)
 
     def due_for(self, problem: Any, department: Any) -> int:
-        """The department's own policy (hours by priority) if it has one, else the deployment's."""
-        priority = _value(problem, "priority")
-        dept_policy = _value(department, "escalation_policy")
-        if dept_policy is not None and hasattr(dept_policy, "hours_for") and priority is not None:
-            try:
-                return int(dept_policy.hours_for(getattr(problem, "priority", priority))) * 3600
-            except (KeyError, ValueError):
-                pass
-        return due_seconds(priority, self.policy.due_policy)
+        """The department's own policy by priority, else the deployment's default (``due_seconds_for``)."""
+        return due_seconds_for(
+            _value(department, "escalation_policy"), _value(problem, "priority"), self.policy.due_policy
+        )
 
     def start_input(self, payload: EscalationInput) -> str:
         self.workflow.start(payload.escalation_id, payload.model_dump(mode="json"))
@@ -165,7 +148,7 @@ class EscalationService:
             raise errors.InvalidInput(f"a {job.kind.value} job needs a task token")
         actions = ACTIONS_BY_KIND[job.kind]
         task = Task(
-            task_id=uuid.uuid4().hex,
+            task_id=task_id_for(job.task_token),
             escalation_id=job.escalation_id,
             problem_id=job.problem_id,
             kind=job.kind,
@@ -174,13 +157,20 @@ class EscalationService:
             nonces={a.value: secrets.token_urlsafe(12) for a in actions},
             created_at=self.clock(),
         )
-        # the task outlives its links by a day, then DynamoDB's TTL removes it
-        self.store.put_task(task, expires_at=_epoch(self.clock()) + self.policy.link_ttl_seconds + 86400)
+        # the task outlives its links by a day, then DynamoDB's TTL removes it. A redelivered job
+        # (retried batch) has the same token, so the same task: its links, and at most one mail.
+        task = self.store.put_task(task, expires_at=_epoch(self.clock()) + self.policy.link_ttl_seconds + 86400) or task
         self.store.set_current_task(job.problem_id, job.escalation_id, task, job.department, self.clock())
         if job.kind is JobKind.INFO or not job.recipient:
             return  # the agents answer through the API (the escalation shows the open question)
+        if not self.store.claim_mail(task.task_id, self.clock()):
+            return  # this task's mail went out already
         links = {a: self.link(task, a) for a in actions}
-        self.mailer.send(self.compose(job, links))
+        try:
+            self.mailer.send(self.compose(job, links))
+        except Exception:
+            self.store.release_mail(task.task_id)
+            raise
 
     def link(self, task: Task, action: Action) -> str:
         token = self._sign(PURPOSE, {"t": task.task_id, "a": action.value, "n": task.nonces[action.value]})

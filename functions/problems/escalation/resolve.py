@@ -1,11 +1,12 @@
 """Adapter: what "fix delivered" does to the problem, its linked cases and the knowledge base.
 
-It calls the problems service (``functions.composition.problem_service()``): ``record_fix`` then
-``resolve``, which resolves the linked cases with the fix as the note (customers are told through
-their channel). Without that service the escalation item alone records the fix (the state machine
-wrote it; ``mark_resolved`` flags it).
-TODO(issue 5): the knowledge article (``knowledge_service().permanent_fix``) needs the article
-linked to the problem; the problems service is the place that knows it.
+It calls the problems service (``functions.composition.problem_service()``): ``record_fix``, then
+``resolve`` (which resolves the linked cases with the fix as the note; customers are told through
+their channel), then ``update_knowledge`` (updates the problem's article, or the one its cases
+produced, or creates one, with the permanent fix; recorded on the problem's timeline).
+
+A resolve job may be delivered twice (a retried batch): a problem already resolved with this fix
+is not resolved again, and ``update_knowledge`` does nothing when the article has the fix already.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 from functions.core.logs import logger
 from functions.problems.escalation.models import Fix
+
+DONE = ("resolved", "closed")
 
 
 class ProblemServiceResolver:
@@ -34,8 +37,12 @@ class ProblemServiceResolver:
     def resolve(self, problem_id: str, fix: Fix, actor: str) -> None:
         service = self.service()
         if service is None or not hasattr(service, "record_fix") or not hasattr(service, "resolve"):
-            # TODO(issue 5): remove once ProblemService (records helper) is composed.
             logger().warning("no problem service: fix kept on the escalation only", extra={"problem_id": problem_id})
             return
-        service.record_fix(problem_id, root_cause=fix.root_cause, fix=fix.fix, actor=actor)
-        service.resolve(problem_id, resolve_cases=True, actor=actor)
+        current = service.get(problem_id) if hasattr(service, "get") else None
+        status = getattr(getattr(current, "status", None), "value", None)
+        if not (status in DONE and getattr(current, "permanent_fix", None) == fix.fix):
+            service.record_fix(problem_id, root_cause=fix.root_cause, fix=fix.fix, actor=actor)
+            service.resolve(problem_id, resolve_cases=True, actor=actor)
+        if hasattr(service, "update_knowledge"):
+            service.update_knowledge(problem_id, actor)

@@ -23,9 +23,32 @@ class AlreadyUsed(errors.Conflict):
 
 
 class EscalationStore(dynamo.TableStore):
-    def put_task(self, task: Task, *, expires_at: int) -> None:
+    def put_task(self, task: Task, *, expires_at: int) -> Task:
+        """Store the task once; a redelivered job (same task id) gets the task stored first."""
         item = dynamo.to_item({**task.model_dump(mode="json"), **task_key(task.task_id), "expires_at": expires_at})
-        self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+        try:
+            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+        except self.table.meta.client.exceptions.ConditionalCheckFailedException:
+            return self.task(task.task_id)
+        return task
+
+    def claim_mail(self, task_id: str, now: str) -> bool:
+        """Take the right to send the task's mail, once (conditional write before sending).
+        False: it was sent (or is being sent) already."""
+        try:
+            self.table.update_item(
+                Key=task_key(task_id),
+                UpdateExpression="SET mailed_at = :now",
+                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(mailed_at)",
+                ExpressionAttributeValues={":now": now},
+            )
+        except self.table.meta.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def release_mail(self, task_id: str) -> None:
+        """The mail could not be sent: let a retry of the job send it."""
+        self.table.update_item(Key=task_key(task_id), UpdateExpression="REMOVE mailed_at")
 
     def task(self, task_id: str) -> Task:
         item = self.table.get_item(Key=task_key(task_id)).get("Item")

@@ -171,6 +171,7 @@ class StreamConsumers(Construct):
                 maximum_batching_window_in_seconds=consumer.max_batching_window_seconds,
                 maximum_retry_attempts=consumer.max_retry_attempts,
                 bisect_batch_on_function_error=consumer.bisect_on_error,
+                parallelization_factor=consumer.parallelization_factor,
                 function_response_types=["ReportBatchItemFailures"],
                 destination_config=destination,
             )

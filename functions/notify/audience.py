@@ -1,0 +1,268 @@
+"""Who a notice reaches: the currently affected, then the likely affected, de-duplicated, opted-out removed.
+
+The audience is a stream (``iter_members``): affected contacts from the problem's root-cause cases
+first (with the case and the Message-ID to thread the mail to), then owners from the install base
+page by page (``owner_pages``), so it holds for hundreds of thousands of customers without loading
+them at once; only the set of contact and customer ids seen is kept, for de-duplication.
+
+Channel rules per contact: email unless ``email_opt_out``; SMS only with ``sms_opt_in``; a contact
+left with neither (for the notice's channels) is not a recipient. Portal and phone reach customers,
+not contacts: every customer in the audience gets a membership (banners, phone menu).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from functions.cases.models import Case
+from functions.core.timeutil import utcnow
+from functions.notify.contract import AudienceManifest, Recipient
+from functions.notify.models import (
+    AudienceCounts,
+    AudienceSpec,
+    NoticeChannel,
+    SampleRecipient,
+)
+
+
+class AudienceSource(Protocol):
+    def linked_cases(self, problem_id: str) -> list[Case]: ...
+
+    def customer_items(self, customer_id: str) -> list[dict[str, Any]]: ...
+
+    def owner_pages(self, product: str, model: str | None, batch: str | None) -> Iterable[list[dict[str, Any]]]: ...
+
+    def last_message_id(self, case_id: str) -> str | None: ...
+
+    def customer_of_email(self, email: str) -> str | None: ...
+
+
+class SnapshotSink(Protocol):
+    def put_batch(self, notice_id: str, batch: int, lines: list[str]) -> str: ...
+
+    def put_manifest(self, manifest: AudienceManifest) -> None: ...
+
+    def add_members(self, notice_id: str, problem_id: str, customer_ids: list[str]) -> None: ...
+
+
+@dataclass
+class Member:
+    """One customer of the audience and its reachable contacts (possibly none: portal/phone only)."""
+
+    customer_id: str
+    name: str | None
+    affected: bool
+    recipients: list[Recipient] = field(default_factory=list)
+
+
+def reachable(contact: dict[str, Any], channels: set[NoticeChannel]) -> tuple[str | None, str | None]:
+    email = contact.get("email") if NoticeChannel.EMAIL in channels and not contact.get("email_opt_out") else None
+    phone = contact.get("phone") if NoticeChannel.SMS in channels and contact.get("sms_opt_in") else None
+    return email or None, phone or None
+
+
+def _profile(items: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    profile = next((i for i in items if i.get("SK") == "#PROFILE"), {})
+    contacts = sorted((i for i in items if str(i.get("SK", "")).startswith("CONTACT#")), key=lambda i: i["SK"])
+    return profile, contacts
+
+
+def _recipient(
+    customer_id: str, contact: dict[str, Any], profile: dict[str, Any], channels: set[NoticeChannel], **extra: Any
+) -> Recipient | None:
+    email, phone = reachable(contact, channels)
+    if not email and not phone:
+        return None
+    return Recipient(
+        customer_id=customer_id,
+        contact_id=str(contact["contact_id"]),
+        email=email,
+        phone=phone,
+        language=contact.get("language") or profile.get("language") or "en",
+        name=contact.get("name") or profile.get("name"),
+        **extra,
+    )
+
+
+def _affected(problem_id: str, channels: set[NoticeChannel], source: AudienceSource) -> Iterator[Member]:
+    from functions.customers.models import contact_id_for  # noqa: PLC0415
+
+    for case in sorted(source.linked_cases(problem_id), key=lambda c: c.case_id):
+        customer_id = case.customer_id or (source.customer_of_email(case.contact_email) if case.contact_email else None)
+        profile: dict[str, Any] = {}
+        contact: dict[str, Any] | None = None
+        if customer_id:
+            profile, contacts = _profile(source.customer_items(customer_id))
+            email = (case.contact_email or "").lower()
+            contact = next((c for c in contacts if case.contact_id and c.get("contact_id") == case.contact_id), None)
+            contact = contact or next((c for c in contacts if email and (c.get("email") or "").lower() == email), None)
+        if contact is None and (case.contact_email or case.contact_phone):
+            # a contact we do not know in the directory: reachable by mail (they wrote to us), never by SMS
+            contact = {
+                "contact_id": case.contact_id
+                or contact_id_for(customer_id or "", case.contact_email, case.contact_phone),
+                "email": case.contact_email,
+                "name": case.contact_name,
+                "language": case.language,
+            }
+        member = Member(customer_id=customer_id or "", name=profile.get("name") or case.contact_name, affected=True)
+        if contact is not None:
+            recipient = _recipient(
+                customer_id or "",
+                contact,
+                profile,
+                channels,
+                affected=True,
+                case_id=case.case_id,
+                thread_message_id=source.last_message_id(case.case_id) if contact.get("email") else None,
+            )
+            if recipient is not None:
+                member.recipients.append(recipient)
+        yield member
+
+
+def _owner_queries(spec: AudienceSpec) -> Iterator[tuple[str, str | None, str | None]]:
+    seg = spec.segment
+    for product in seg.product:
+        models: list[str | None] = list(seg.model) or [None]
+        for model in models:
+            if model and len(seg.batch) == 1:
+                yield product, model, seg.batch[0]
+            else:
+                yield product, model, None
+
+
+def _likely(spec: AudienceSpec, channels: set[NoticeChannel], source: AudienceSource) -> Iterator[Member]:
+    seen: set[str] = set()
+    for product, model, batch in _owner_queries(spec):
+        for page in source.owner_pages(product, model, batch):
+            for asset in page:
+                customer_id = str(asset.get("customer_id") or "")
+                if not customer_id or customer_id in seen or not spec.segment.matches_asset(asset):
+                    continue
+                seen.add(customer_id)
+                profile, contacts = _profile(source.customer_items(customer_id))
+                if not profile:
+                    continue  # a stale asset of a removed customer
+                member = Member(customer_id=customer_id, name=profile.get("name"), affected=False)
+                for contact in contacts:
+                    recipient = _recipient(customer_id, contact, profile, channels, affected=False)
+                    if recipient is not None:
+                        member.recipients.append(recipient)
+                yield member
+
+
+def iter_members(
+    problem_id: str, spec: AudienceSpec, channels: Iterable[NoticeChannel], source: AudienceSource
+) -> Iterator[Member]:
+    """Affected first, then likely; every contact at most once (the first time it is met)."""
+    chans = set(channels)
+    seen_contacts: set[str] = set()
+    streams: list[Iterator[Member]] = []
+    if spec.include_affected:
+        streams.append(_affected(problem_id, chans, source))
+    if spec.include_likely and not spec.segment.is_empty():
+        streams.append(_likely(spec, chans, source))
+    for stream in streams:
+        for member in stream:
+            fresh = [r for r in member.recipients if r.contact_id not in seen_contacts]
+            seen_contacts.update(r.contact_id for r in fresh)
+            member.recipients = fresh
+            yield member
+
+
+def mask_email(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return None
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    return phone[:3] + "*" * max(0, len(phone) - 6) + phone[-3:]
+
+
+@dataclass
+class Tally:
+    counts: AudienceCounts = field(default_factory=AudienceCounts)
+    customers: set[str] = field(default_factory=set)
+
+    def add(self, member: Member) -> None:
+        if member.customer_id and member.customer_id not in self.customers:
+            self.customers.add(member.customer_id)
+        c = self.counts
+        for r in member.recipients:
+            c.recipients += 1
+            c.affected += r.affected
+            c.likely += not r.affected
+            c.email += r.email is not None
+            c.sms += r.phone is not None
+        c.customers = len(self.customers)
+
+
+def preview(members: Iterable[Member], sample: int) -> tuple[AudienceCounts, list[SampleRecipient]]:
+    """Counts and a masked sample; computes, never sends nor writes."""
+    tally = Tally()
+    out: list[SampleRecipient] = []
+    for member in members:
+        tally.add(member)
+        for r in member.recipients:
+            if len(out) < sample:
+                out.append(
+                    SampleRecipient(
+                        customer_id=r.customer_id,
+                        name=r.name,
+                        email=mask_email(r.email),
+                        phone=mask_phone(r.phone),
+                        affected=r.affected,
+                        case_id=r.case_id,
+                    )
+                )
+    return tally.counts, out
+
+
+def snapshot(
+    notice_id: str, problem_id: str, members: Iterable[Member], sink: SnapshotSink, batch_size: int
+) -> tuple[AudienceManifest, AudienceCounts]:
+    """Write the batches, the memberships and the manifest (last: its presence means complete)."""
+    tally = Tally()
+    lines: list[str] = []
+    keys: list[str] = []
+    pending_members: list[str] = []
+
+    def flush_members() -> None:
+        if pending_members:
+            sink.add_members(notice_id, problem_id, pending_members)
+            pending_members.clear()
+
+    for member in members:
+        new_customer = bool(member.customer_id) and member.customer_id not in tally.customers
+        tally.add(member)
+        if new_customer:
+            pending_members.append(member.customer_id)
+            if len(pending_members) >= 500:
+                flush_members()
+        for r in member.recipients:
+            lines.append(r.model_dump_json(exclude_none=True))
+            if len(lines) >= batch_size:
+                keys.append(sink.put_batch(notice_id, len(keys), lines))
+                lines = []
+    if lines:
+        keys.append(sink.put_batch(notice_id, len(keys), lines))
+    flush_members()
+    c = tally.counts
+    manifest = AudienceManifest(
+        notice_id=notice_id,
+        count=c.recipients,
+        email_count=c.email,
+        sms_count=c.sms,
+        batch_size=batch_size,
+        batches=keys,
+        created_at=utcnow(),
+    )
+    sink.put_manifest(manifest)
+    return manifest, c

@@ -1,0 +1,23 @@
+"""Delivery of proactive notices: the lifecycle state machine's jobs, bulk sending, exactly-once records.
+
+``stepfunctions/proactive_updates.asl.json`` puts jobs on the ``notice-jobs`` queue (each with a
+task token); ``handlers.handle_notice_jobs`` runs them and answers the waiting task:
+
+* ``prepare``: ``NoticeSource.next_dispatch(kind)`` (records part) -> the dispatch's texts are
+  kept here, the audience manifest gives the batch keys the Map iterates over;
+* ``send``: one audience batch file: claim, send in bulk (SES v2 ``SendBulkEmail`` 50 a call,
+  SNS ``PublishBatch`` 10 a call), mark sent; fails with ``Throttled`` while part stays unsent;
+* ``finish``: the dispatch totals; ``await``: keeps the task token so ``NoticeWorkflow.signal``
+  can wake the lifecycle.
+
+Keys in the single table (docs/data-model.md, "Notice delivery"):
+
+* ``PK=NOTICEDLV#{notice_id}#{seq}#{batch}``, ``SK={channel}#{contact_id}``: one delivery record per
+  recipient, dispatch and channel (``status`` claimed | sent | failed, ``claim``, ``attempt``,
+  ``provider_id``). Partitioned by batch so a dispatch's writes spread over partitions and a
+  batch's records are one Query.
+* ``PK=NOTICEDLV#{notice_id}``, ``SK=DISPATCH#{seq:06d}``: the dispatch (texts) and its counters;
+  ``SK=PREPARE#{execution}#{entered}``: the answer of a prepare job (a redelivered job returns it).
+* ``PK=NOTICEWF#{notice_id}``, ``SK=AWAIT``: the task token of the waiting lifecycle.
+* ``PK=SMSSUB#{contact_id}``, ``SK=SMSSUB``: the contact's subscription to the ``sms-notices`` topic.
+"""

@@ -1,0 +1,87 @@
+"""Jobs of the notice lifecycle state machine and the delivery records."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from functions.core.models import Model
+from functions.notify.contract import DispatchKind
+
+# Languages with a stored SES template (functions/notify/templates/notice.<lang>.json);
+# a recipient in another language gets the English one.
+TEMPLATE_LANGUAGES = ("en", "de", "fr", "es")
+TEMPLATE_NAME = "casebridge-notice-{lang}"
+EMAIL_BULK_LIMIT = 50  # SES v2 SendBulkEmail destinations per call
+SMS_BATCH_LIMIT = 10  # SNS PublishBatch entries per call
+SMS_MAX_CHARS = 160
+OPT_OUT_TEXT = "Reply STOP to opt out."
+
+
+def template_name(language: str) -> str:
+    lang = (language or "en").split("-")[0].lower()
+    return TEMPLATE_NAME.format(lang=lang if lang in TEMPLATE_LANGUAGES else "en")
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class DeliveryStatus(StrEnum):
+    CLAIMED = "claimed"  # written before the send call; stays so only if the sender died in between
+    SENT = "sent"
+    FAILED = "failed"  # permanently refused for this recipient (e.g. rejected address): not retried
+
+
+class Job(Model):
+    """One job the state machine queues (``MessageBody`` of its ``sqs:sendMessage.waitForTaskToken`` tasks)."""
+
+    type: Literal["prepare", "send", "finish", "await"]
+    notice_id: str
+    task_token: str
+    kind: DispatchKind | None = None  # prepare
+    execution: str | None = None
+    prepared_at: str | None = None  # prepare: the state's entry time (a redelivered job is the same)
+    seq: int | None = None  # send, finish
+    key: str | None = None  # send: the audience batch file
+    attempt: int = 0  # send: the Step Functions retry count
+    paused: bool = False  # await
+
+
+class PrepareResult(Model):
+    status: Literal["send", "skip"]
+    seq: int = 0
+    batches: list[str] = []
+    interval_seconds: int
+    max_concurrency: int
+
+
+class BatchResult(Model):
+    sent: int = 0  # sent by this job
+    already: int = 0  # sent before (retried batch, redelivered job, redriven execution)
+    failed: int = 0  # permanently refused
+    unsent: int = 0  # released for a retry (throttled, transient)
+    uncertain: int = 0  # claimed by an attempt that did not finish: left for a person to check
+
+
+class DeliveryRecord(Model):
+    notice_id: str
+    seq: int
+    batch: int
+    channel: Channel
+    contact_id: str
+    status: DeliveryStatus
+    attempt: int = 0
+    claim: str = ""
+    claimed_at: str | None = None
+    provider_id: str | None = None
+    error: str | None = None
+
+
+class Throttled(Exception):
+    """Part of a batch stays unsent (throttled or transient): the state machine retries it with backoff."""
+
+
+class Partial(Exception):
+    """The job's time is up (paced sending of a large batch): the state machine runs it again at once."""

@@ -1,0 +1,360 @@
+"""The only delivery code that talks to AWS: the table, the audience files, SES v2, SNS, Step Functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from functions.core import aws, dynamo, resources
+from functions.core.settings import get_settings
+from functions.notify.contract import AudienceManifest, Dispatch, Recipient, manifest_key
+from functions.notify.delivery.models import Channel, DeliveryRecord, DeliveryStatus
+
+
+def delivery_pk(notice_id: str, seq: int, batch: int) -> str:
+    return f"NOTICEDLV#{notice_id}#{seq}#{batch}"
+
+
+def delivery_sk(channel: Channel, contact_id: str) -> str:
+    return f"{channel.value}#{contact_id}"
+
+
+def dispatch_key(notice_id: str, seq: int) -> dict[str, str]:
+    return {"PK": f"NOTICEDLV#{notice_id}", "SK": f"DISPATCH#{seq:06d}"}
+
+
+def await_key(notice_id: str) -> dict[str, str]:
+    return {"PK": f"NOTICEWF#{notice_id}", "SK": "AWAIT"}
+
+
+def batch_number(key: str) -> int:
+    """``notices/{id}/audience/00042.jsonl`` -> 42."""
+    return int(key.rsplit("/", 1)[-1].split(".", 1)[0])
+
+
+def _adaptive(service: str) -> Any:
+    """A client with botocore's adaptive retry mode (client-side rate limiting on throttling)."""
+    import boto3  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
+
+    s = get_settings()
+    return boto3.client(
+        service,
+        endpoint_url=s.aws_endpoint_url,
+        region_name=s.region,
+        config=Config(retries={"mode": "adaptive", "max_attempts": s.notice_sdk_max_attempts}),
+    )
+
+
+class DeliveryStore(dynamo.TableStore):
+    # -- delivery records --------------------------------------------------------------------
+
+    def existing(self, notice_id: str, seq: int, batch: int) -> dict[str, dict[str, Any]]:
+        """The batch's delivery records, by sort key (one Query, paginated)."""
+        from boto3.dynamodb.conditions import Key  # noqa: PLC0415
+
+        out: dict[str, dict[str, Any]] = {}
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(delivery_pk(notice_id, seq, batch)),
+            "ProjectionExpression": "SK, #s, claim",
+            "ExpressionAttributeNames": {"#s": "status"},
+        }
+        while True:
+            resp = self.table.query(**kwargs)
+            for item in resp.get("Items", []):
+                out[str(item["SK"])] = item
+            if "LastEvaluatedKey" not in resp:
+                return out
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def claim(self, records: list[DeliveryRecord]) -> list[DeliveryRecord]:
+        """Write each record as claimed unless one exists; returns those claimed here.
+
+        One transaction of up to 100 conditional puts (the usual case: nothing exists); when it is
+        cancelled (a concurrent or earlier attempt holds some), one conditional put each.
+        """
+        if not records:
+            return []
+        items = [self._item(r) for r in records]
+        client = self._client
+        if len(items) <= 100:
+            try:
+                client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self.table.name,
+                                "Item": item,
+                                "ConditionExpression": "attribute_not_exists(PK)",
+                            }
+                        }
+                        for item in items
+                    ]
+                )
+                return list(records)
+            except client.exceptions.TransactionCanceledException:
+                pass
+        claimed: list[DeliveryRecord] = []
+        for record, item in zip(records, items, strict=True):
+            try:
+                self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+                claimed.append(record)
+            except client.exceptions.ConditionalCheckFailedException:
+                continue
+        return claimed
+
+    def mark(self, records: Iterable[DeliveryRecord]) -> None:
+        """Overwrite claims this attempt holds with their outcome (sent / failed)."""
+        with self.table.batch_writer() as writer:
+            for r in records:
+                writer.put_item(Item=self._item(r))
+
+    def release(self, records: Iterable[DeliveryRecord]) -> None:
+        """Delete claims this attempt holds but could not send, so a retry sends them."""
+        for r in records:
+            try:
+                self.table.delete_item(
+                    Key={"PK": delivery_pk(r.notice_id, r.seq, r.batch), "SK": delivery_sk(r.channel, r.contact_id)},
+                    ConditionExpression="claim = :c",
+                    ExpressionAttributeValues={":c": r.claim},
+                )
+            except self._client.exceptions.ConditionalCheckFailedException:
+                continue
+
+    def claimed_not_sent(self, notice_id: str, seq: int, batches: int) -> Iterator[DeliveryRecord]:
+        """Records left claimed (the sender stopped between claim and outcome): for a person to check."""
+        from boto3.dynamodb.conditions import Attr, Key  # noqa: PLC0415
+
+        for batch in range(batches):
+            kwargs: dict[str, Any] = {
+                "KeyConditionExpression": Key("PK").eq(delivery_pk(notice_id, seq, batch)),
+                "FilterExpression": Attr("status").eq(DeliveryStatus.CLAIMED.value),
+            }
+            while True:
+                resp = self.table.query(**kwargs)
+                for item in resp.get("Items", []):
+                    yield DeliveryRecord.model_validate(dynamo.from_item(dynamo.strip_keys(item)))
+                if "LastEvaluatedKey" not in resp:
+                    break
+                kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    @staticmethod
+    def _item(r: DeliveryRecord) -> dict[str, Any]:
+        data = {k: v for k, v in r.model_dump(mode="json").items() if v is not None}
+        return {"PK": delivery_pk(r.notice_id, r.seq, r.batch), "SK": delivery_sk(r.channel, r.contact_id), **data}
+
+    # -- dispatches ----------------------------------------------------------------------------
+
+    def put_dispatch(self, dispatch: Dispatch, batches: int) -> None:
+        item: dict[str, Any] = {
+            **dispatch_key(dispatch.notice_id, dispatch.seq),
+            "dispatch": dispatch.model_dump_json(),
+        }
+        item["batches"] = batches
+        try:
+            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+        except self._client.exceptions.ConditionalCheckFailedException:
+            pass  # a redelivered prepare job: the dispatch and its counters stay
+
+    def dispatch(self, notice_id: str, seq: int) -> Dispatch:
+        item = self.table.get_item(Key=dispatch_key(notice_id, seq), ConsistentRead=True).get("Item")
+        if not item:
+            from functions.core import errors  # noqa: PLC0415
+
+            raise errors.NotFound("notice dispatch", f"{notice_id}#{seq}")
+        return Dispatch.model_validate_json(str(item["dispatch"]))
+
+    def add_counts(self, notice_id: str, seq: int, counts: dict[str, int]) -> None:
+        counts = {k: v for k, v in counts.items() if v}
+        if not counts:
+            return
+        names = {f"#c{i}": k for i, k in enumerate(counts)}
+        values = {f":v{i}": v for i, v in enumerate(counts.values())}
+        self.table.update_item(
+            Key=dispatch_key(notice_id, seq),
+            UpdateExpression="ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(counts))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def counts(self, notice_id: str, seq: int) -> dict[str, int]:
+        item = self.table.get_item(Key=dispatch_key(notice_id, seq), ConsistentRead=True).get("Item") or {}
+        keys = ("sent_email", "sent_sms", "failed", "uncertain", "batches")
+        return {k: int(item.get(k, 0)) for k in keys}
+
+    def prepared(self, notice_id: str, marker: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key={"PK": f"NOTICEDLV#{notice_id}", "SK": f"PREPARE#{marker}"}).get("Item")
+        return json.loads(str(item["result"])) if item else None
+
+    def put_prepared(self, notice_id: str, marker: str, result: dict[str, Any], expires_at: int) -> None:
+        self.table.put_item(
+            Item={
+                "PK": f"NOTICEDLV#{notice_id}",
+                "SK": f"PREPARE#{marker}",
+                "result": json.dumps(result),
+                "expires_at": expires_at,
+            }
+        )
+
+    # -- waiting lifecycle ---------------------------------------------------------------------
+
+    def put_waiting(self, notice_id: str, task_token: str, *, paused: bool, execution: str | None, now: str) -> None:
+        item: dict[str, Any] = {**await_key(notice_id), "task_token": task_token, "paused": paused, "at": now}
+        if execution:
+            item["execution"] = execution
+        self.table.put_item(Item=item)
+
+    def take_waiting(self, notice_id: str) -> dict[str, Any] | None:
+        """Remove and return the waiting task (only one signal can take a token)."""
+        try:
+            resp = self.table.delete_item(Key=await_key(notice_id), ReturnValues="ALL_OLD")
+        except self._client.exceptions.ConditionalCheckFailedException:  # pragma: no cover
+            return None
+        return resp.get("Attributes")
+
+    # -- SMS subscriptions ---------------------------------------------------------------------
+
+    def subscribed(self, contact_ids: list[str]) -> dict[str, str]:
+        """contact_id -> phone of the contacts already subscribed to the SMS topic."""
+        out: dict[str, str] = {}
+        client = self._client
+        for i in range(0, len(contact_ids), 100):
+            keys = [{"PK": f"SMSSUB#{c}", "SK": "SMSSUB"} for c in contact_ids[i : i + 100]]
+            request: dict[str, Any] = {self.table.name: {"Keys": keys, "ProjectionExpression": "PK, phone"}}
+            while request:
+                resp = client.batch_get_item(RequestItems=request)
+                for item in resp.get("Responses", {}).get(self.table.name, []):
+                    out[str(item["PK"]).removeprefix("SMSSUB#")] = str(item["phone"])
+                request = resp.get("UnprocessedKeys") or {}
+        return out
+
+    def put_subscription(self, contact_id: str, phone: str, arn: str) -> None:
+        self.table.put_item(Item={"PK": f"SMSSUB#{contact_id}", "SK": "SMSSUB", "phone": phone, "arn": arn})
+
+
+class AudienceFiles:
+    """The snapshot written by the records part (functions/notify/contract.py)."""
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client
+
+    @property
+    def s3(self) -> Any:
+        if self._client is None:
+            self._client = aws.client("s3")
+        return self._client
+
+    @staticmethod
+    def bucket() -> str:
+        return get_settings().name(resources.NOTICES_BUCKET.logical)
+
+    def manifest(self, notice_id: str) -> AudienceManifest:
+        body = self.s3.get_object(Bucket=self.bucket(), Key=manifest_key(notice_id))["Body"].read()
+        return AudienceManifest.model_validate_json(body)
+
+    def recipients(self, key: str) -> Iterator[Recipient]:
+        body = self.s3.get_object(Bucket=self.bucket(), Key=key)["Body"]
+        for line in body.iter_lines():
+            if line.strip():
+                yield Recipient.model_validate_json(line)
+
+
+class SesBulkSender:
+    """SES v2 SendBulkEmail with a stored template (adaptive retries)."""
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = _adaptive("sesv2")
+        return self._client
+
+    def send_bulk(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(self.client.send_bulk_email(**request)["BulkEmailEntryResults"])
+
+
+class SnsSmsSender:
+    """SNS PublishBatch to the ``sms-notices`` topic; one filtered sms subscription per contact."""
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = _adaptive("sns")
+        return self._client
+
+    @staticmethod
+    def topic_arn() -> str:
+        s = get_settings()
+        if s.notice_sms_topic_arn:
+            return s.notice_sms_topic_arn
+        account = aws.client("sts").get_caller_identity()["Account"]
+        return f"arn:aws:sns:{s.region}:{account}:{s.name(resources.SMS_NOTICES_TOPIC.logical)}"
+
+    def subscribe(self, topic_arn: str, contact_id: str, phone: str) -> str:
+        resp = self.client.subscribe(
+            TopicArn=topic_arn,
+            Protocol="sms",
+            Endpoint=phone,
+            Attributes={"FilterPolicy": json.dumps({"contact_id": [contact_id]})},
+            ReturnSubscriptionArn=True,
+        )
+        return str(resp["SubscriptionArn"])
+
+    def publish_batch(self, topic_arn: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(self.client.publish_batch(TopicArn=topic_arn, PublishBatchRequestEntries=entries))
+
+
+class Workflow:
+    """Step Functions: start a notice's lifecycle, answer or fail its waiting tasks."""
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client
+
+    @property
+    def sfn(self) -> Any:
+        if self._client is None:
+            self._client = aws.client("stepfunctions")
+        return self._client
+
+    def machine_arn(self) -> str:
+        s = get_settings()
+        if s.notice_state_machine_arn:
+            return s.notice_state_machine_arn
+        account = aws.client("sts").get_caller_identity()["Account"]
+        return f"arn:aws:states:{s.region}:{account}:stateMachine:{s.name(resources.NOTICE_WORKFLOW)}"
+
+    def start(self, name: str, payload: dict[str, Any]) -> str:
+        try:
+            resp = self.sfn.start_execution(stateMachineArn=self.machine_arn(), name=name, input=json.dumps(payload))
+        except self.sfn.exceptions.ExecutionAlreadyExists:
+            arn = self.machine_arn().replace(":stateMachine:", ":execution:") + f":{name}"
+            return arn
+        return str(resp["executionArn"])
+
+    def succeed(self, task_token: str, output: dict[str, Any]) -> bool:
+        """Answer a waiting task; False when it no longer waits (timed out, answered, execution ended)."""
+        try:
+            self.sfn.send_task_success(taskToken=task_token, output=json.dumps(output))
+        except (
+            self.sfn.exceptions.TaskTimedOut,
+            self.sfn.exceptions.InvalidToken,
+            self.sfn.exceptions.TaskDoesNotExist,
+        ):
+            return False
+        return True
+
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        try:
+            self.sfn.send_task_failure(taskToken=task_token, error=error, cause=cause[:32000])
+        except (
+            self.sfn.exceptions.TaskTimedOut,
+            self.sfn.exceptions.InvalidToken,
+            self.sfn.exceptions.TaskDoesNotExist,
+        ):
+            return

@@ -1,0 +1,411 @@
+"""Chalice entry points of notices: the agents' API, portal banners, the phone menu, opt-outs.
+
+Composition: ``notice_service()`` builds the service on the table and the ``notices`` bucket;
+``notice_workflow()`` is the one place the delivery workflow is wired in; ``notice_source()`` is
+what delivery asks for the next dispatch.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalice import Blueprint, Response
+
+from functions.core import errors, resources
+from functions.core.http import Agent, if_match_version, route, to_response
+from functions.core.logs import logger
+from functions.core.settings import get_settings
+
+bp = Blueprint(__name__)
+TAGS = ("notices",)
+M = "functions.notify.models:"
+HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+PORTAL_PURPOSE = "customer-notices"
+
+
+class UnavailableWorkflow:
+    """Until delivery is deployed: approving fails (409) rather than pretend to send."""
+
+    def start(self, notice_id: str) -> str:
+        raise errors.Conflict("notice delivery is not available in this deployment")
+
+    def signal(self, notice_id: str, signal: Any) -> bool:
+        return False
+
+
+def notice_workflow() -> Any:
+    """``functions.notify.delivery.workflow:workflow()`` once that module exists (the one wiring point)."""
+    import importlib  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+
+    try:
+        if importlib.util.find_spec("functions.notify.delivery.workflow") is None:
+            return UnavailableWorkflow()
+        module = importlib.import_module("functions.notify.delivery.workflow")
+    except ImportError:
+        return UnavailableWorkflow()
+    factory = getattr(module, "workflow", None)
+    return factory() if callable(factory) else UnavailableWorkflow()
+
+
+@lru_cache(maxsize=1)
+def notice_service() -> Any:
+    from functions.composition import customer_store  # noqa: PLC0415
+    from functions.notify.logic import NoticeService  # noqa: PLC0415
+    from functions.notify.store import DirectoryAudience, NoticeStore, SnapshotStore  # noqa: PLC0415
+    from functions.problems.store import ProblemStore  # noqa: PLC0415
+
+    s = get_settings()
+    store = NoticeStore()
+    snapshots = SnapshotStore(s.name(resources.NOTICES_BUCKET.logical))
+    directory = DirectoryAudience(store, snapshots, customer_store())
+    return NoticeService(
+        store,
+        ProblemStore(),
+        directory,
+        directory,
+        lambda: notice_workflow(),
+        snapshots=snapshots,
+        batch_size=s.notice_batch_size,
+    )
+
+
+def notice_source() -> Any:
+    """The ``NoticeSource`` delivery uses (functions/notify/contract.py)."""
+    return notice_service()
+
+
+def reset_notice_service() -> None:
+    notice_service.cache_clear()
+
+
+def _actor(agent: Agent) -> Any:
+    from functions.cases.models import Actor, ActorType  # noqa: PLC0415
+
+    return Actor(type=ActorType.AGENT, id=agent.agent_id)
+
+
+def _versioned(result: Any, status: int = 200) -> Response:
+    resp = to_response(result, status)
+    version = getattr(result, "version", None)
+    if version is not None:
+        resp.headers = {**(resp.headers or {}), "ETag": f'"{version}"'}
+    return resp
+
+
+def _expected(request: Any, body: Any = None) -> int | None:
+    header = if_match_version(request)
+    return header if header is not None else getattr(body, "version", None)
+
+
+# -- agents ---------------------------------------------------------------------
+
+
+@route(
+    bp,
+    "/problems/{problem_id}/notices",
+    "POST",
+    body=M + "NoticeIn",
+    response=M + "Notice",
+    status=201,
+    tags=TAGS,
+    errors_=(400, 401, 404, 409),
+)
+def create_notice(request: Any, problem_id: str, *, agent: Agent, body: Any) -> Response:
+    """Draft a notice for a confirmed problem (nothing is sent until it is approved)."""
+    return _versioned(notice_service().create(problem_id, body, _actor(agent)), 201)
+
+
+@route(bp, "/problems/{problem_id}/notices", "GET", response=M + "NoticeList", tags=TAGS, errors_=(401, 404))
+def list_notices(request: Any, problem_id: str, *, agent: Agent) -> Any:
+    """The problem's notices."""
+    from functions.notify.models import NoticeList  # noqa: PLC0415
+
+    return NoticeList(items=notice_service().of_problem(problem_id))
+
+
+@route(bp, "/notices/{notice_id}", "GET", response=M + "NoticeView", tags=TAGS, errors_=(401, 404))
+def get_notice(request: Any, notice_id: str, *, agent: Agent) -> Response:
+    """A notice with its dispatches and timeline (ETag: its version)."""
+    return _versioned(notice_service().view(notice_id))
+
+
+@route(
+    bp,
+    "/notices/{notice_id}",
+    "PATCH",
+    body=M + "NoticePatch",
+    response=M + "Notice",
+    tags=TAGS,
+    errors_=(400, 401, 404, 409),
+)
+def patch_notice(request: Any, notice_id: str, *, agent: Agent, body: Any) -> Response:
+    """Change texts or interval (audience and channels only in draft). If-Match or version."""
+    return _versioned(notice_service().update(notice_id, body, _actor(agent), if_match_version(request)))
+
+
+@route(
+    bp,
+    "/notices/{notice_id}/audience",
+    "GET",
+    query=M + "AudienceQuery",
+    response=M + "AudiencePreview",
+    tags=TAGS,
+    errors_=(400, 401, 404),
+)
+def preview_audience(request: Any, notice_id: str, *, agent: Agent, query: Any) -> Response:
+    """Audience counts (by channel, affected vs likely) and a masked sample; sends nothing."""
+    resp = to_response(notice_service().preview(notice_id, query.sample), 200)
+    resp.headers = {**(resp.headers or {}), **PRIVATE}
+    return resp
+
+
+def _lifecycle(action: str) -> Any:
+    def handler(request: Any, notice_id: str, *, agent: Agent) -> Response:
+        body = _optional_version(request)
+        method = getattr(notice_service(), action)
+        return _versioned(method(notice_id, _actor(agent), body))
+
+    handler.__name__ = f"{action}_notice"
+    return handler
+
+
+def _optional_version(request: Any) -> int | None:
+    header = if_match_version(request)
+    if header is not None or not request.raw_body:
+        return header
+    from functions.core.http import parse_body  # noqa: PLC0415
+    from functions.notify.models import VersionIn  # noqa: PLC0415
+
+    return parse_body(request, VersionIn).version  # type: ignore[attr-defined, no-any-return]
+
+
+for _action, _summary in (
+    ("approve", "Approve: snapshot the audience and start the lifecycle (sends the initial notice)."),
+    ("pause", "Pause the periodic updates."),
+    ("resume", "Resume a paused notice."),
+    ("cancel", "Cancel the notice (no more sends)."),
+):
+    route(
+        bp,
+        f"/notices/{{notice_id}}/{_action}",
+        "POST",
+        response=M + "Notice",
+        summary=_summary,
+        tags=TAGS,
+        errors_=(400, 401, 404, 409),
+        content_types=("application/json",),
+    )(_lifecycle(_action))
+
+
+@route(
+    bp,
+    "/notices/{notice_id}/updates",
+    "POST",
+    body=M + "UpdateNowIn",
+    response=M + "UpdateNowOut",
+    status=202,
+    tags=TAGS,
+    errors_=(400, 401, 404, 409),
+)
+def post_update(request: Any, notice_id: str, *, agent: Agent, body: Any) -> Any:
+    """Send an update written by the agent now."""
+    from functions.notify.models import UpdateNowOut  # noqa: PLC0415
+
+    notice, signalled = notice_service().update_now(notice_id, body.text, _actor(agent), _expected(request, body))
+    return UpdateNowOut(notice=notice, signalled=signalled)
+
+
+# -- customers and the public -----------------------------------------------------
+
+
+def portal_token(customer_id: str) -> str:
+    """A signed link token that shows a customer its notices (put in notice mails by delivery)."""
+    from functions.core import signing  # noqa: PLC0415
+
+    return signing.sign(PORTAL_PURPOSE, {"customer_id": customer_id})
+
+
+def _customer_of_token(token: str) -> str:
+    from functions.composition import customer_store  # noqa: PLC0415
+    from functions.core import signing  # noqa: PLC0415
+    from functions.portal.links import CASE_PURPOSE  # noqa: PLC0415
+
+    try:
+        data = signing.verify(PORTAL_PURPOSE, token)
+        if isinstance(data.get("customer_id"), str) and data["customer_id"]:
+            return str(data["customer_id"])
+    except errors.Unauthorized:
+        pass
+    data = signing.verify(CASE_PURPOSE, token)  # a portal case link works too: its address's customer
+    email = data.get("email")
+    ref = customer_store().contact_by_email(email) if isinstance(email, str) and email else None
+    if ref is None:
+        raise errors.Forbidden("this link does not belong to a known customer")
+    return str(ref.customer_id)
+
+
+@route(bp, "/portal/notices", "GET", auth="customer", response=M + "PublicNoticeList", tags=TAGS, errors_=(401, 403))
+def portal_notices(request: Any) -> Response:
+    """Banners: active notices whose audience holds the customer (token via ?token= or Bearer)."""
+    from functions.notify.models import PublicNoticeList  # noqa: PLC0415
+    from functions.portal.links import token_from_request  # noqa: PLC0415
+
+    customer_id = _customer_of_token(token_from_request(request))
+    service = notice_service()
+    items = [service.public_view(n) for n in service.for_customer(customer_id)]
+    resp = to_response(PublicNoticeList(items=items), 200)
+    resp.headers = {**(resp.headers or {}), **PRIVATE}
+    return resp
+
+
+@route(
+    bp,
+    "/notices/active",
+    "GET",
+    auth="public",
+    query=M + "ActiveQuery",
+    response=M + "PublicNoticeList",
+    tags=TAGS,
+    errors_=(400,),
+)
+def active_notices(request: Any, *, query: Any) -> Any:
+    """Public: active notices about a product (model, batch): title and text only."""
+    from functions.notify.models import PublicNoticeList  # noqa: PLC0415
+
+    service = notice_service()
+    return PublicNoticeList(
+        items=[service.public_view(n) for n in service.for_product(query.product, query.model, query.batch)]
+    )
+
+
+def _check_phone_key(request: Any) -> None:
+    expected = get_settings().phone_api_key
+    given = (request.headers or {}).get("x-api-key") or ""
+    secret = expected.get_secret_value() if expected else ""
+    if not secret or not given or not hmac.compare_digest(given.encode(), secret.encode()):
+        raise errors.Unauthorized("the phone menu endpoint needs its API key (X-Api-Key)")
+
+
+@route(
+    bp,
+    "/phone/notices",
+    "GET",
+    auth="public",
+    query=M + "PhoneQuery",
+    response=M + "PhoneMessage",
+    tags=TAGS,
+    errors_=(400, 401),
+)
+def phone_notice(request: Any, *, query: Any) -> Any:
+    """For the contact flow (X-Api-Key): the message for the caller's customer, else for the product."""
+    from functions.composition import customer_store  # noqa: PLC0415
+    from functions.notify.models import NoticeChannel, PhoneMessage  # noqa: PLC0415
+
+    _check_phone_key(request)
+    service = notice_service()
+    ref = customer_store().contact_by_phone(query.caller) if query.caller else None
+    notices = [n for n in service.for_customer(ref.customer_id) if NoticeChannel.PHONE in n.channels] if ref else []
+    if not notices and query.product:
+        notices = service.for_product(query.product, None, None, NoticeChannel.PHONE)
+    if not notices:
+        return PhoneMessage(known_caller=ref is not None)
+    view = service.public_view(notices[0])
+    return PhoneMessage(notice_id=view.notice_id, message=f"{view.title}. {view.body}", known_caller=ref is not None)
+
+
+# -- opt-outs ---------------------------------------------------------------------
+
+
+def _html(status: int, body: str) -> Response:
+    return Response(status_code=status, body=body, headers=dict(HTML))
+
+
+def _html_error(exc: Exception) -> Response:
+    from functions.core.http import STATUS_BY_ERROR  # noqa: PLC0415
+    from functions.notify.optout import page  # noqa: PLC0415
+
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return _html(status, page("This link does not work", getattr(exc, "message", str(exc))))
+    logger().exception("unsubscribe failed", extra={"error_type": type(exc).__name__})
+    return _html(500, page("Something went wrong", "Please try again later."))
+
+
+@route(bp, "/notices/unsubscribe", "GET", auth="public", tags=TAGS, errors_=(401, 403))
+def unsubscribe_page(request: Any) -> Response:
+    """Confirmation page of an unsubscribe link. Opening it changes nothing (mail scanners open links)."""
+    from functions.notify.optout import page, verify_token  # noqa: PLC0415
+
+    token = (request.query_params or {}).get("token") or ""
+    try:
+        verify_token(token)
+    except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page
+        return _html_error(exc)
+    return _html(
+        200, page("Unsubscribe from service notices", "Stop receiving notices about known issues by email?", token)
+    )
+
+
+@route(
+    bp,
+    "/notices/unsubscribe",
+    "POST",
+    auth="public",
+    tags=TAGS,
+    errors_=(401, 403),
+    content_types=("application/x-www-form-urlencoded", "multipart/form-data"),
+)
+def unsubscribe(request: Any) -> Response:
+    """Unsubscribe (the page's button, or RFC 8058 one-click ``List-Unsubscribe=One-Click``)."""
+    from functions.composition import customer_store  # noqa: PLC0415
+    from functions.notify import optout  # noqa: PLC0415
+
+    try:
+        token = (request.query_params or {}).get("token") or ""
+        if not token:
+            raw = request.raw_body or b""
+            form = parse_qs(raw.decode("utf-8", "replace")) if b"=" in raw else {}
+            token = (form.get("token") or [""])[0]
+        optout.unsubscribe(token, customer_store())
+    except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page
+        return _html_error(exc)
+    return _html(
+        200, optout.page("You are unsubscribed", "You will no longer receive notices about known issues by email.")
+    )
+
+
+def _sms_messages(body: str) -> list[dict[str, Any]]:
+    """The inbound SMS in an SQS body: raw, or wrapped in an SNS notification envelope."""
+    data = json.loads(body)
+    if isinstance(data, dict) and data.get("Type") == "Notification" and isinstance(data.get("Message"), str):
+        data = json.loads(data["Message"])
+    return [data] if isinstance(data, dict) else []
+
+
+@bp.on_sqs_message(queue=get_settings().name(resources.SMS_INBOUND_QUEUE.logical), batch_size=10)
+def handle_sms_inbound(event: Any) -> dict[str, Any]:
+    """Two-way SMS replies (SNS -> SQS): STOP/UNSUBSCRIBE/QUIT opt out, START opts in again."""
+    from functions.composition import customer_store  # noqa: PLC0415
+    from functions.notify.optout import handle_sms_reply  # noqa: PLC0415
+
+    actions = 0
+    for record in event:
+        ident = record.to_dict().get("messageId", "?")
+        try:
+            messages = _sms_messages(record.body)
+        except ValueError:
+            logger().warning("inbound SMS record is not JSON; ignored", extra={"sqs_message_id": ident})
+            continue
+        for msg in messages:
+            phone = str(msg.get("originationNumber") or "")
+            action = handle_sms_reply(phone, str(msg.get("messageBody") or ""), customer_store())
+            if action:
+                actions += 1
+                logger().info("sms opt change", extra={"sqs_message_id": ident, "action": action})
+    return {"actions": actions}

@@ -1,0 +1,288 @@
+"""Problems on the main table's stream: detection of new cases, reactions to problem status changes.
+
+``problem_stream`` is a plain Lambda function fed by the DynamoDB stream
+(``resources.PROBLEM_STREAM``: batch size, bisect on error, on-failure queue, one batch at a time
+per shard because the detection state has one writer). The local stack's ``StreamPump`` and the
+CDK stack both read that definition. For each batch, in stream order:
+
+* INSERT of a case (``CASE#{id}`` / ``#META``): a ``CaseSignal`` with the customer's region and
+  tier, and product / model / batch from the case (or the customer's install base when it has
+  one value) goes to ``DetectionService.observe``. Candidates become problems; matches above
+  ``CASEBRIDGE_DETECTION_AUTO_LINK_SIMILARITY`` are linked, the others stored as suggestions
+  (``functions.problems.suggestions``).
+* INSERT of a problem link (``PROBLEM#{id}`` / ``LINK#{case}``): the suggestion is accepted, so
+  it is deleted.
+* MODIFY of a problem (``PROBLEM#{id}`` / ``#META``) whose status changed: every reaction in
+  ``REACTIONS`` is called.
+
+Reactions registry (contract): ``REACTIONS`` lists ``"module:function"`` paths, called in order as
+``fn(problem_id: str, old_status: str | None, new_status: str) -> None`` (statuses are
+``ProblemStatus`` values). The first is detection's own. To add one, append its path here
+(the module must exist: a missing module fails the batch) and give ``problem_stream`` the
+permissions it needs in infra/casebridge_infra/permissions.py. A reaction must be idempotent: an
+error in any reaction does not stop the others nor the detection update, but the batch then
+fails and the stream delivers it again (retries, bisect, then the on-failure queue).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from chalice import Blueprint
+
+from functions.core.http import Agent, route
+from functions.core.logs import logger
+
+if TYPE_CHECKING:
+    from functions.problems.detection.service import DetectionService
+    from functions.problems.suggestions import SuggestedCases
+
+bp = Blueprint(__name__)
+
+REACTIONS: list[str] = [
+    "functions.problems.stream:close_detection",
+    "functions.notify.reactions:on_problem_status",
+]
+
+# Detection stops collecting for these (confirmed and the analysis/fix states keep collecting).
+CLOSING_STATUSES = frozenset({"dismissed", "resolved", "closed"})
+
+
+class ReactionsFailed(Exception):
+    def __init__(self, failures: list[tuple[str, str, str]]) -> None:
+        super().__init__(f"{len(failures)} problem reaction(s) failed: {failures}")
+        self.failures = failures
+
+
+# -- wiring ---------------------------------------------------------------------------------------
+def detection_service() -> DetectionService:
+    """Detection over the deployment's bucket, problem service and segment base (built per batch)."""
+    from functions import composition  # noqa: PLC0415
+    from functions.core import resources  # noqa: PLC0415
+    from functions.core.settings import get_settings  # noqa: PLC0415
+    from functions.problems.detection.models import DetectionConfig  # noqa: PLC0415
+    from functions.problems.detection.service import DetectionService, ProblemSink, S3StateStore  # noqa: PLC0415
+
+    s = get_settings()
+    config = DetectionConfig.model_validate(
+        {**s.detection_config, "auto_link_similarity": s.detection_auto_link_similarity}
+    )
+    return DetectionService(
+        S3StateStore(s.name(resources.DETECTION_BUCKET.logical)),
+        ProblemSink(composition.problem_service()),
+        config,
+        base=segment_base_cache().get(),
+    )
+
+
+_SEGMENT_CACHE: dict[str, Any] = {}
+
+
+def segment_base_cache() -> Any:
+    """One cache per process and bucket (kept across warm invocations)."""
+    from functions.core import dynamo, resources  # noqa: PLC0415
+    from functions.core.settings import get_settings  # noqa: PLC0415
+    from functions.problems.detection.segments import (  # noqa: PLC0415
+        SegmentBaseCache,
+        customer_rows,
+        segment_base_from_customers,
+    )
+
+    s = get_settings()
+    bucket = s.name(resources.DETECTION_BUCKET.logical)
+    if bucket not in _SEGMENT_CACHE:
+        _SEGMENT_CACHE[bucket] = SegmentBaseCache(
+            bucket,
+            lambda: segment_base_from_customers(customer_rows(dynamo.table())),
+            max_age=timedelta(hours=s.detection_segment_base_max_age_hours),
+        )
+    return _SEGMENT_CACHE[bucket]
+
+
+def suggestion_store() -> Any:
+    from functions.problems.suggestions import SuggestionStore  # noqa: PLC0415
+
+    return SuggestionStore()
+
+
+# -- reactions ------------------------------------------------------------------------------------
+def close_detection(problem_id: str, old_status: str | None, new_status: str) -> None:
+    """Detection's reaction: a dismissed, resolved or closed (incl. merged-away) problem's candidate
+    stops collecting cases, and its open suggestions go."""
+    if new_status not in CLOSING_STATUSES:
+        return
+    closed = detection_service().close(problem_id)
+    removed = suggestion_store().clear(problem_id)
+    logger().info(
+        "detection closed for problem",
+        extra={"problem_id": problem_id, "status": new_status, "candidate_closed": closed, "suggestions": removed},
+    )
+
+
+def _resolve(path: str) -> Callable[[str, str | None, str], None]:
+    module, _, name = path.partition(":")
+    fn = getattr(importlib.import_module(module), name)
+    return fn  # type: ignore[no-any-return]
+
+
+def react(problem_id: str, old_status: str | None, new_status: str, reactions: list[str] | None = None) -> None:
+    """Call every reaction; failures are collected and raised together after all ran."""
+    failures: list[tuple[str, str, str]] = []
+    for path in REACTIONS if reactions is None else reactions:
+        try:
+            _resolve(path)(problem_id, old_status, new_status)
+        except Exception as exc:  # noqa: BLE001 - one reaction must not stop the others
+            logger().exception("problem reaction failed", extra={"reaction": path, "problem_id": problem_id})
+            failures.append((path, problem_id, type(exc).__name__))
+    if failures:
+        raise ReactionsFailed(failures)
+
+
+# -- records --------------------------------------------------------------------------------------
+def _image(record: dict[str, Any], which: str) -> dict[str, Any] | None:
+    from boto3.dynamodb.types import TypeDeserializer  # noqa: PLC0415
+
+    raw = (record.get("dynamodb") or {}).get(which)
+    if not raw:
+        return None
+    de = TypeDeserializer()
+    return {k: de.deserialize(v) for k, v in raw.items()}
+
+
+def _kind(item: dict[str, Any] | None) -> str | None:
+    if not item:
+        return None
+    pk, sk = str(item.get("PK", "")), str(item.get("SK", ""))
+    if pk.startswith("CASE#") and sk == "#META":
+        return "case"
+    if pk.startswith("PROBLEM#") and sk == "#META":
+        return "problem"
+    if pk.startswith("PROBLEM#") and sk.startswith("LINK#"):
+        return "link"
+    return None
+
+
+def case_signal(item: dict[str, Any], customers: dict[str, Any]) -> Any:
+    """The detector's view of a case item, with its customer's segment attributes."""
+    from functions.cases.models import Case  # noqa: PLC0415
+    from functions.core import dynamo  # noqa: PLC0415
+    from functions.problems.detection.service import signal_from_case  # noqa: PLC0415
+
+    case = Case.model_validate(dynamo.strip_keys(dynamo.from_item(item)))
+    segments: dict[str, str] = {}
+    if case.customer_id:
+        customer = customers.get(case.customer_id, False)
+        if customer is False:
+            customer = _customer(case.customer_id)
+            customers[case.customer_id] = customer
+        if customer is not None:
+            if customer.region:
+                segments["region"] = customer.region
+            segments["tier"] = getattr(customer.tier, "value", str(customer.tier))
+            for attribute in ("product", "model", "batch"):
+                if getattr(case, attribute):
+                    continue
+                values = {getattr(a, attribute) for a in customer.install_base} - {None}
+                if len(values) == 1:
+                    segments[attribute] = str(values.pop())
+    return signal_from_case(case, segments)
+
+
+def _customer(customer_id: str) -> Any:
+    from functions import composition  # noqa: PLC0415
+    from functions.core.errors import NotFound  # noqa: PLC0415
+
+    try:
+        return composition.customer_store().get(customer_id)
+    except NotFound:
+        return None
+
+
+def handle_records(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Process one stream batch in order; raises (after doing all it could) if a reaction failed."""
+    from functions.problems.suggestions import SuggestedCase  # noqa: PLC0415
+
+    customers: dict[str, Any] = {}
+    pending: list[Any] = []
+    counts = {"cases": 0, "candidates": 0, "auto_linked": 0, "suggested": 0, "skipped": 0, "reactions": 0}
+    failures: list[tuple[str, str, str]] = []
+    service: DetectionService | None = None
+
+    def flush() -> None:
+        nonlocal service
+        if not pending:
+            return
+        service = service or detection_service()
+        outcome = service.observe(list(pending))
+        pending.clear()
+        store = suggestion_store()
+        for problem_id, s in outcome.suggestions:
+            store.put(
+                SuggestedCase(
+                    problem_id=problem_id,
+                    case_id=s.case_id,
+                    similarity=round(s.similarity, 4),
+                    suggested_at=_now(),
+                    candidate_id=s.candidate_id,
+                )
+            )
+        counts["candidates"] += len(outcome.candidates)
+        counts["auto_linked"] += len(outcome.auto_linked)
+        counts["suggested"] += len(outcome.suggestions)
+        counts["skipped"] += len(outcome.skipped)
+
+    for record in records:
+        event = record.get("eventName")
+        new, old = _image(record, "NewImage"), _image(record, "OldImage")
+        kind = _kind(new or old)
+        if event == "INSERT" and kind == "case" and new is not None:
+            pending.append(case_signal(new, customers))
+            counts["cases"] += 1
+        elif event == "INSERT" and kind == "link" and new is not None:
+            suggestion_store().remove(str(new["problem_id"]), str(new["case_id"]))
+        elif event == "MODIFY" and kind == "problem" and new is not None:
+            old_status = None if old is None else old.get("status")
+            if old_status != new.get("status"):
+                flush()  # cases before the change are observed before it
+                counts["reactions"] += 1
+                try:
+                    react(str(new["problem_id"]), old_status, str(new["status"]))
+                except ReactionsFailed as exc:
+                    failures += exc.failures
+    flush()
+    logger().info("problem stream batch", extra={"records": len(records), **counts})
+    if failures:
+        raise ReactionsFailed(failures)
+    return {"batchItemFailures": []}
+
+
+def _now() -> Any:
+    from functions.core.timeutil import utcnow  # noqa: PLC0415
+
+    return utcnow()
+
+
+@bp.lambda_function(name="problem_stream")
+def problem_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle_records(event.get("Records") or [])
+
+
+# -- agents' API ----------------------------------------------------------------------------------
+@route(
+    bp,
+    "/problems/{problem_id}/suggested-cases",
+    "GET",
+    response="functions.problems.suggestions:SuggestedCases",
+    tags=("problems",),
+)
+def suggested_cases(request: Any, problem_id: str, *, agent: Agent) -> SuggestedCases:
+    """Later cases detection matched to this problem, most similar first. Accept one by linking it
+    (POST /problems/{problem_id}/links); cases linked to any problem are left out."""
+    from functions import composition  # noqa: PLC0415
+    from functions.problems.suggestions import SuggestedCases  # noqa: PLC0415
+
+    composition.problem_service().get(problem_id)  # 404 for an unknown problem
+    return SuggestedCases(items=suggestion_store().list(problem_id))

@@ -1,0 +1,441 @@
+"""Notices through the API: audience, preview, approval snapshot, lifecycle, banners, phone, opt-outs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+PRODUCT = "router-x"
+
+
+class FakeWorkflow:
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.signals: list[tuple[str, str]] = []
+
+    def start(self, notice_id: str) -> str:
+        self.started.append(notice_id)
+        return f"arn:aws:states:us-east-1:123456789012:execution:notices:{notice_id}"
+
+    def signal(self, notice_id: str, signal: Any) -> bool:
+        self.signals.append((notice_id, str(signal)))
+        return True
+
+
+@pytest.fixture
+def workflow(monkeypatch: pytest.MonkeyPatch) -> FakeWorkflow:
+    fake = FakeWorkflow()
+    monkeypatch.setattr("functions.notify.handlers.notice_workflow", lambda: fake)
+    return fake
+
+
+def customer(
+    cid: str, *, model: str = "rx1", batch: str = "b1", region: str = "eu", product: str = PRODUCT, **contact: Any
+) -> None:
+    from functions.composition import customer_store
+    from functions.customers.models import CustomerIn
+
+    c = {"email": f"{cid}@example.com", "name": f"Contact {cid}", **contact}
+    customer_store().upsert(
+        CustomerIn.model_validate(
+            {
+                "customer_id": cid,
+                "name": f"Customer {cid}",
+                "region": region,
+                "contacts": [c],
+                "install_base": [{"product": product, "model": model, "batch": batch}],
+            }
+        )
+    )
+
+
+def problem(status: str = "confirmed", case_ids: list[str] | None = None) -> str:
+    from functions.cases.models import Actor, ActorType
+    from functions.composition import problem_service
+    from functions.problems.models import ProblemIn
+
+    p = problem_service().create(
+        ProblemIn(
+            title="Router reboots", product=PRODUCT, workaround="Disable wifi 6", case_ids=case_ids or [], status=status
+        ),
+        Actor(type=ActorType.AGENT, id="a1"),
+    )
+    return p.problem_id
+
+
+def case_for(email: str, customer_id: str) -> str:
+    from functions.cases.models import Actor, ActorType, Channel
+    from functions.composition import case_service
+
+    case = case_service().open_case(
+        subject="reboots",
+        channel=Channel.EMAIL,
+        actor=Actor(type=ActorType.CUSTOMER, id=email),
+        contact_email=email,
+        customer_id=customer_id,
+        product=PRODUCT,
+    )
+    return case.case_id
+
+
+def draft(client: Any, headers: dict[str, str], problem_id: str, **body: Any) -> dict[str, Any]:
+    resp = client.http.post(f"/problems/{problem_id}/notices", headers=headers, body=json.dumps(body))
+    assert resp.status_code == 201, resp.json_body
+    return resp.json_body
+
+
+def segment(**values: list[str]) -> dict[str, Any]:
+    return {"include_affected": True, "include_likely": True, "segment": {"product": [PRODUCT], **values}}
+
+
+def audience(client: Any, headers: dict[str, str], notice_id: str, sample: int = 50) -> dict[str, Any]:
+    resp = client.http.get(f"/notices/{notice_id}/audience?sample={sample}", headers=headers)
+    assert resp.status_code == 200, resp.json_body
+    return resp.json_body
+
+
+def approve(client: Any, headers: dict[str, str], notice_id: str) -> Any:
+    return client.http.post(f"/notices/{notice_id}/approve", headers=headers)
+
+
+# -- drafts ---------------------------------------------------------------------
+
+
+def test_a_notice_for_a_candidate_problem_is_refused(client, agent_headers, workflow):
+    pid = problem(status="candidate")
+    resp = client.http.post(f"/problems/{pid}/notices", headers=agent_headers, body="{}")
+    assert resp.status_code == 409
+
+
+def test_a_draft_defaults_its_segment_to_the_problem_product(client, agent_headers, workflow):
+    pid = problem()
+    body = draft(client, agent_headers, pid)
+    assert body["status"] == "draft"
+    assert body["audience"]["segment"]["product"] == [PRODUCT]
+    assert body["texts"]["subject"]
+
+
+# -- audience -------------------------------------------------------------------
+
+
+def test_the_audience_holds_the_segment_owners_and_not_the_others(client, agent_headers, workflow):
+    customer("c1", model="rx1")
+    customer("c2", model="rx1", region="us")
+    customer("c3", model="rx2")
+    customer("c4", product="toaster")
+    pid = problem()
+    notice = draft(client, agent_headers, pid, audience=segment(model=["rx1"], region=["eu"]))
+    out = audience(client, agent_headers, notice["notice_id"])
+    assert {s["customer_id"] for s in out["sample"]} == {"c1"}
+    assert out["counts"]["recipients"] == 1
+
+
+def test_affected_contacts_come_first_with_their_case(client, agent_headers, workflow):
+    customer("c1")
+    customer("c2")
+    case_id = case_for("c2@example.com", "c2")
+    pid = problem(case_ids=[case_id])
+    notice = draft(client, agent_headers, pid, audience=segment())
+    out = audience(client, agent_headers, notice["notice_id"])
+    assert out["sample"][0]["customer_id"] == "c2"
+    assert out["sample"][0]["affected"] is True
+    assert out["sample"][0]["case_id"] == case_id
+    assert out["counts"] == {"recipients": 2, "customers": 2, "affected": 1, "likely": 1, "email": 2, "sms": 0}
+
+
+def test_opted_out_contacts_are_excluded_per_channel(client, agent_headers, workflow):
+    customer("c1", phone="+441234567001", sms_opt_in=True, email_opt_out=True)  # sms only
+    customer("c2", phone="+441234567002", sms_opt_in=False)  # email only
+    customer("c3", phone="+441234567003", email_opt_out=True)  # nothing left
+    pid = problem()
+    notice = draft(client, agent_headers, pid, audience=segment())
+    out = audience(client, agent_headers, notice["notice_id"])
+    by_customer = {s["customer_id"]: s for s in out["sample"]}
+    assert set(by_customer) == {"c1", "c2"}
+    assert by_customer["c1"]["email"] is None and by_customer["c1"]["phone"]
+    assert by_customer["c2"]["phone"] is None and by_customer["c2"]["email"]
+    assert out["counts"]["email"] == 1 and out["counts"]["sms"] == 1
+
+
+def test_the_preview_masks_contact_details(client, agent_headers, workflow):
+    customer("c1", phone="+441234567001", sms_opt_in=True)
+    notice = draft(client, agent_headers, problem(), audience=segment())
+    sample = audience(client, agent_headers, notice["notice_id"])["sample"][0]
+    assert sample["email"] == "c***@example.com"
+    assert "567" not in sample["phone"] and sample["phone"].endswith("001")
+
+
+def test_preview_sends_nothing_and_writes_no_snapshot(client, agent_headers, workflow, aws):
+    from functions.core import aws as core_aws
+    from functions.core.settings import get_settings
+
+    customer("c1")
+    notice = draft(client, agent_headers, problem(), audience=segment())
+    audience(client, agent_headers, notice["notice_id"])
+    assert workflow.started == [] and workflow.signals == []
+    listed = core_aws.client("s3").list_objects_v2(Bucket=get_settings().name("notices"))
+    assert listed.get("KeyCount", 0) == 0
+
+
+# -- approval -------------------------------------------------------------------
+
+
+def test_approve_snapshots_the_audience_and_starts_the_workflow(client, agent_headers, workflow):
+    from functions.core import aws as core_aws
+    from functions.core.settings import get_settings
+    from functions.notify.contract import AudienceManifest, manifest_key
+
+    for i in range(5):
+        customer(f"c{i}")
+    customer("other", product="toaster")
+    notice = draft(client, agent_headers, problem(), audience=segment())
+    nid = notice["notice_id"]
+    resp = approve(client, agent_headers, nid)
+    assert resp.status_code == 200, resp.json_body
+    assert resp.json_body["status"] == "active"
+    assert workflow.started == [nid]
+    s3 = core_aws.client("s3")
+    bucket = get_settings().name("notices")
+    manifest = AudienceManifest.model_validate_json(s3.get_object(Bucket=bucket, Key=manifest_key(nid))["Body"].read())
+    lines = [
+        json.loads(line)
+        for key in manifest.batches
+        for line in s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()
+    ]
+    assert manifest.count == len(lines) == 5 == resp.json_body["audience_count"]
+    assert {r["customer_id"] for r in lines} == {f"c{i}" for i in range(5)}
+
+
+def test_approving_twice_is_a_conflict(client, agent_headers, workflow):
+    customer("c1")
+    nid = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
+    assert approve(client, agent_headers, nid).status_code == 200
+    assert approve(client, agent_headers, nid).status_code == 409
+    assert workflow.started == [nid]
+
+
+def test_approving_with_a_stale_version_is_a_conflict(client, agent_headers, workflow):
+    customer("c1")
+    nid = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
+    resp = client.http.post(f"/notices/{nid}/approve", headers={**agent_headers, "If-Match": '"7"'})
+    assert resp.status_code == 409
+    assert workflow.started == []
+
+
+# -- lifecycle ------------------------------------------------------------------
+
+
+def test_pause_resume_cancel_signal_the_workflow(client, agent_headers, workflow):
+    customer("c1")
+    nid = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
+    approve(client, agent_headers, nid)
+    for action, status in (("pause", "paused"), ("resume", "active"), ("cancel", "cancelled")):
+        resp = client.http.post(f"/notices/{nid}/{action}", headers=agent_headers)
+        assert resp.status_code == 200, resp.json_body
+        assert resp.json_body["status"] == status
+    assert [s for _, s in workflow.signals] == ["paused", "resumed", "cancelled"]
+
+
+def test_resuming_an_active_notice_is_a_conflict(client, agent_headers, workflow):
+    customer("c1")
+    nid = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
+    approve(client, agent_headers, nid)
+    assert client.http.post(f"/notices/{nid}/resume", headers=agent_headers).status_code == 409
+
+
+def test_pausing_a_draft_is_a_conflict(client, agent_headers, workflow):
+    nid = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
+    assert client.http.post(f"/notices/{nid}/pause", headers=agent_headers).status_code == 409
+
+
+def test_the_audience_cannot_change_after_approval(client, agent_headers, workflow):
+    customer("c1")
+    nid = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
+    approve(client, agent_headers, nid)
+    resp = client.http.patch(
+        f"/notices/{nid}", headers=agent_headers, body=json.dumps({"audience": segment(model=["x"])})
+    )
+    assert resp.status_code == 409
+
+
+def test_an_agent_update_is_signalled_and_sent_once(client, agent_headers, workflow):
+    from functions.notify.contract import DispatchKind
+    from functions.notify.handlers import notice_source
+
+    customer("c1")
+    nid = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
+    approve(client, agent_headers, nid)
+    notice_source().next_dispatch(nid, DispatchKind.INITIAL)
+    resp = client.http.post(
+        f"/notices/{nid}/updates", headers=agent_headers, body=json.dumps({"text": "Patch on Friday"})
+    )
+    assert resp.status_code == 202, resp.json_body
+    assert workflow.signals[-1] == (nid, "update_now")
+    first = notice_source().next_dispatch(nid, DispatchKind.UPDATE)
+    second = notice_source().next_dispatch(nid, DispatchKind.UPDATE)
+    assert first.body == "Patch on Friday" and first.seq == 2
+    assert second.body != "Patch on Friday" and second.seq == 3
+
+
+# -- banners and phone ----------------------------------------------------------
+
+
+def _active_notice(client: Any, headers: dict[str, str]) -> str:
+    customer("in1", phone="+441234567001", sms_opt_in=True)
+    customer("out1", model="rx9", phone="+441234567009")
+    nid = draft(client, headers, problem(), audience=segment(model=["rx1"]))["notice_id"]
+    assert approve(client, headers, nid).status_code == 200
+    return nid
+
+
+def test_banners_show_only_for_customers_in_the_audience(client, agent_headers, workflow):
+    from functions.notify.handlers import portal_token
+
+    nid = _active_notice(client, agent_headers)
+    inside = client.http.get(f"/portal/notices?token={portal_token('in1')}")
+    outside = client.http.get(f"/portal/notices?token={portal_token('out1')}")
+    assert [n["notice_id"] for n in inside.json_body["items"]] == [nid]
+    assert outside.json_body["items"] == []
+
+
+def test_banners_need_a_valid_token(client, agent_headers, workflow):
+    assert client.http.get("/portal/notices?token=forged.token").status_code == 401
+
+
+def test_a_paused_notice_shows_no_banner(client, agent_headers, workflow):
+    from functions.notify.handlers import portal_token
+
+    nid = _active_notice(client, agent_headers)
+    client.http.post(f"/notices/{nid}/pause", headers=agent_headers)
+    assert client.http.get(f"/portal/notices?token={portal_token('in1')}").json_body["items"] == []
+
+
+def test_public_active_notices_match_the_product_and_hold_no_customer_data(client, agent_headers, workflow):
+    nid = _active_notice(client, agent_headers)
+    hit = client.http.get(f"/notices/active?product={PRODUCT}&model=rx1").json_body["items"]
+    miss = client.http.get(f"/notices/active?product={PRODUCT}&model=rx9").json_body["items"]
+    assert [n["notice_id"] for n in hit] == [nid]
+    assert miss == []
+    assert set(hit[0]) == {"notice_id", "problem_id", "title", "body", "updated_at"}
+
+
+def test_the_phone_endpoint_rejects_requests_without_the_key(client, agent_headers, workflow, monkeypatch):
+    monkeypatch.setenv("CASEBRIDGE_PHONE_API_KEY", "phone-key")
+    from functions.core.settings import reset_settings
+
+    reset_settings()
+    assert client.http.get("/phone/notices?caller=%2B441234567001").status_code == 401
+    wrong = client.http.get("/phone/notices?caller=%2B441234567001", headers={"X-Api-Key": "nope"})
+    assert wrong.status_code == 401
+
+
+def test_the_phone_endpoint_gives_the_callers_message(client, agent_headers, workflow, monkeypatch):
+    monkeypatch.setenv("CASEBRIDGE_PHONE_API_KEY", "phone-key")
+    from functions.core.settings import reset_settings
+
+    reset_settings()
+    nid = _active_notice(client, agent_headers)
+    key = {"X-Api-Key": "phone-key"}
+    known = client.http.get("/phone/notices?caller=%2B441234567001", headers=key).json_body
+    other = client.http.get("/phone/notices?caller=%2B441234567009", headers=key).json_body
+    assert known["notice_id"] == nid and "Router reboots" in known["message"]
+    assert other["message"] is None
+
+
+# -- reactions ------------------------------------------------------------------
+
+
+def test_resolving_the_problem_signals_resolved_and_the_resolution_completes(client, agent_headers, workflow):
+    from functions.notify.contract import DispatchKind
+    from functions.notify.handlers import notice_source
+    from functions.notify.reactions import on_problem_status
+
+    customer("c1")
+    pid = problem()
+    nid = draft(client, agent_headers, pid, audience=segment())["notice_id"]
+    approve(client, agent_headers, nid)
+    notice_source().next_dispatch(nid, DispatchKind.INITIAL)
+    assert on_problem_status(pid, "fix_in_progress", "resolved") == [nid]
+    assert workflow.signals[-1] == (nid, "resolved")
+    resolution = notice_source().next_dispatch(nid, DispatchKind.RESOLUTION)
+    assert resolution.kind == DispatchKind.RESOLUTION
+    assert client.http.get(f"/notices/{nid}", headers=agent_headers).json_body["status"] == "completed"
+    assert notice_source().next_dispatch(nid, DispatchKind.UPDATE) is None
+
+
+def test_dismissing_the_problem_stops_its_notices(client, agent_headers, workflow):
+    from functions.notify.reactions import on_problem_status
+
+    customer("c1")
+    pid = problem()
+    nid = draft(client, agent_headers, pid, audience=segment())["notice_id"]
+    approve(client, agent_headers, nid)
+    on_problem_status(pid, "confirmed", "dismissed")
+    assert client.http.get(f"/notices/{nid}", headers=agent_headers).json_body["status"] == "stopped"
+    assert workflow.signals[-1] == (nid, "stopped")
+
+
+# -- opt-outs -------------------------------------------------------------------
+
+
+def _contact(cid: str) -> Any:
+    from functions.composition import customer_store
+
+    return customer_store().get(cid).contacts[0]
+
+
+def test_opening_the_unsubscribe_link_changes_nothing(client, aws):
+    from functions.notify.optout import unsubscribe_url
+
+    customer("c1")
+    url = unsubscribe_url(_contact("c1").contact_id, "c1", base_url="")
+    resp = client.http.get(url)
+    assert resp.status_code == 200 and "<form" in resp.body.decode()
+    assert _contact("c1").email_opt_out is False
+
+
+def test_posting_the_unsubscribe_link_opts_out_of_email(client, aws):
+    from functions.notify.optout import unsubscribe_url
+
+    customer("c1")
+    url = unsubscribe_url(_contact("c1").contact_id, "c1", base_url="")
+    resp = client.http.post(
+        url, headers={"Content-Type": "application/x-www-form-urlencoded"}, body="List-Unsubscribe=One-Click"
+    )
+    assert resp.status_code == 200
+    assert _contact("c1").email_opt_out is True
+
+
+def test_a_forged_unsubscribe_token_is_refused(client, aws):
+    customer("c1")
+    resp = client.http.post(
+        "/notices/unsubscribe?token=forged", headers={"Content-Type": "application/x-www-form-urlencoded"}, body="x=1"
+    )
+    assert resp.status_code == 401
+    assert _contact("c1").email_opt_out is False
+
+
+def _sms_record(phone: str, text: str) -> dict[str, Any]:
+    inner = {"originationNumber": phone, "destinationNumber": "+15550000000", "messageBody": text}
+    body = json.dumps({"Type": "Notification", "Message": json.dumps(inner)})
+    return {"Records": [{"messageId": "m1", "body": body, "eventSource": "aws:sqs", "receiptHandle": "r"}]}
+
+
+def test_a_stop_reply_opts_the_contact_out_of_sms_and_start_back_in(aws):
+    from functions.notify.handlers import handle_sms_inbound
+
+    customer("c1", phone="+441234567001", sms_opt_in=True)
+    handle_sms_inbound(_sms_record("+441234567001", "Stop"), None)
+    assert _contact("c1").sms_opt_in is False
+    handle_sms_inbound(_sms_record("+441234567001", "START"), None)
+    assert _contact("c1").sms_opt_in is True
+
+
+def test_other_sms_replies_change_nothing(aws):
+    from functions.notify.handlers import handle_sms_inbound
+
+    customer("c1", phone="+441234567001", sms_opt_in=True)
+    handle_sms_inbound(_sms_record("+441234567001", "stopped working again"), None)
+    assert _contact("c1").sms_opt_in is True

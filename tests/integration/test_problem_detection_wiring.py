@@ -1,0 +1,303 @@
+"""problem_stream: case INSERT records (as DynamoDB streams deliver them) reach detection, problem
+status changes reach the reactions, suggestions reach the agents' API. Real ProblemService, moto."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from boto3.dynamodb.types import TypeSerializer
+
+from functions.cases.models import Actor, ActorType, Channel
+from functions.problems.detection.detector import SegmentBase
+from functions.problems.detection.segments import SegmentBaseCache, segment_base_from_customers
+from tests.unit.test_problem_detection import TOPICS, background
+
+AGENT = Actor(type=ActorType.AGENT, id="agent-1")
+
+
+@pytest.fixture
+def wired(aws, monkeypatch):
+    """The app's problem_stream with detection primed by a day of background traffic."""
+    from functions import composition
+    from functions.customers.models import CustomerIn
+    from functions.problems import stream
+    from functions.problems.departments import seed_departments
+
+    composition.reset()
+    stream._SEGMENT_CACHE.clear()
+    seed_departments()
+    rng = random.Random(3)
+    for i in range(40):
+        composition.customer_store().upsert(
+            CustomerIn(
+                customer_id=f"cu{i}",
+                name=f"Customer {i}",
+                region=["north", "south", "east", "west"][i % 4],
+                install_base=[{"product": f"P{rng.randrange(10)}"}],
+            )
+        )
+    composition.customer_store().upsert(
+        CustomerIn(customer_id="acme", name="Acme", region="north", install_base=[{"product": "P7"}])
+    )
+    history = background(random.Random(5), 1500)
+    stream.detection_service().observe(history)
+    return {"start": history[-1].at, "cases": composition.case_service(), "problems": composition.problem_service()}
+
+
+def _ddb_json(item: dict[str, Any]) -> dict[str, Any]:
+    ser = TypeSerializer()
+    return {k: ser.serialize(v) for k, v in item.items() if v is not None}
+
+
+def _record(event: str, new: dict[str, Any] | None, old: dict[str, Any] | None = None, seq: int = 1) -> dict:
+    ref = new or old or {}
+    dynamodb: dict[str, Any] = {
+        "Keys": _ddb_json({"PK": ref["PK"], "SK": ref["SK"]}),
+        "SequenceNumber": str(seq),
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    if new is not None:
+        dynamodb["NewImage"] = _ddb_json(new)
+    if old is not None:
+        dynamodb["OldImage"] = _ddb_json(old)
+    return {"eventID": f"e{seq}", "eventName": event, "eventSource": "aws:dynamodb", "dynamodb": dynamodb}
+
+
+def _burst_records(wired, n: int, first_minute: int = 5, seed: int = 9) -> tuple[list[dict], list[str]]:
+    """Real cases about one topic, as INSERT records, minutes apart after the background."""
+    from functions.cases.store import case_item
+    from functions.core import dynamo
+
+    rng = random.Random(seed)
+    records, ids = [], []
+    for i in range(n):
+        case = wired["cases"].open_case(
+            subject=" ".join(rng.sample(TOPICS[0], 4)),
+            channel=Channel.EMAIL,
+            actor=AGENT,
+            customer_id="acme",
+        )
+        at = wired["start"] + timedelta(minutes=first_minute * (i + 1))
+        item = dynamo.from_item(case_item(case.model_copy(update={"created_at": at})))
+        records.append(_record("INSERT", json.loads(json.dumps(item, default=str)), seq=1000 * seed + i))
+        ids.append(case.case_id)
+    return records, ids
+
+
+def _problem_modify(problems, problem_id: str, old_status: str, seq: int) -> dict:
+    from functions.core import dynamo
+    from functions.problems.store import problem_item
+
+    problem = problems.get(problem_id)
+    new = json.loads(json.dumps(dynamo.from_item(problem_item(problem)), default=str), parse_float=Decimal)
+    old = {**new, "status": old_status}
+    return _record("MODIFY", new, old, seq=seq)
+
+
+def _state() -> dict:
+    from functions.core import resources
+    from functions.core.settings import get_settings
+    from functions.problems.detection.service import S3StateStore
+
+    return S3StateStore(get_settings().name(resources.DETECTION_BUCKET.logical)).load() or {}
+
+
+def _candidates(problems) -> list:
+    """Candidates holding real cases (background signals have no case records)."""
+    from functions.problems.models import ProblemQuery
+
+    return [
+        p
+        for p in problems.list_problems(ProblemQuery(limit=100)).items
+        if p.status.value == "candidate" and p.case_count > 0
+    ]
+
+
+def test_a_burst_of_case_inserts_opens_a_candidate_problem(wired):
+    from app import app
+
+    # Given a burst of similar cases delivered as stream INSERT records
+    records, ids = _burst_records(wired, 8)
+    # When the app's problem_stream function handles the batch
+    result = app.handler_map["problem_stream"]({"Records": records}, None)
+    # Then a candidate problem holds cases of the burst
+    assert result == {"batchItemFailures": []}
+    [candidate] = _candidates(wired["problems"])
+    linked = {link.case_id for link in wired["problems"].view(candidate.problem_id).links}
+    assert linked and linked <= set(ids)
+    assert candidate.evidence["growth"]["observed"] >= 4
+
+
+def test_a_redelivered_batch_does_not_count_a_case_twice(wired):
+    from app import app
+
+    # Given a batch already handled
+    records, _ = _burst_records(wired, 3)
+    app.handler_map["problem_stream"]({"Records": records}, None)
+    total = _state()["detector"]["total"]
+    # When the stream delivers the same batch again
+    app.handler_map["problem_stream"]({"Records": records}, None)
+    # Then the detector has not counted its cases again
+    assert _state()["detector"]["total"] == total == 1503
+
+
+def test_dismissing_a_candidate_closes_it_and_later_similar_cases_are_not_suggested(wired):
+    from app import app
+    from functions.problems.models import ProblemUpdate
+    from functions.problems.suggestions import SuggestionStore
+
+    records, _ = _burst_records(wired, 8)
+    app.handler_map["problem_stream"]({"Records": records}, None)
+    [candidate] = _candidates(wired["problems"])
+    # When an agent dismisses it and the problem's MODIFY record arrives
+    wired["problems"].update(candidate.problem_id, ProblemUpdate(status="dismissed"), AGENT)
+    app.handler_map["problem_stream"](
+        {"Records": [_problem_modify(wired["problems"], candidate.problem_id, "candidate", 5000)]}, None
+    )
+    # Then later similar cases are not suggested for it
+    later, _ = _burst_records(wired, 3, first_minute=50, seed=11)
+    app.handler_map["problem_stream"]({"Records": later}, None)
+    assert SuggestionStore().list(candidate.problem_id) == []
+    assert candidate.problem_id not in _state()["problems"].values()
+
+
+def test_a_confirmed_problem_keeps_collecting_suggestions_shown_in_the_api(wired, client, agent_headers):
+    from app import app
+    from functions.problems.models import ProblemUpdate
+
+    records, _ = _burst_records(wired, 8)
+    app.handler_map["problem_stream"]({"Records": records}, None)
+    [candidate] = _candidates(wired["problems"])
+    # Given the candidate was confirmed (its MODIFY record handled)
+    wired["problems"].update(candidate.problem_id, ProblemUpdate(status="confirmed"), AGENT)
+    app.handler_map["problem_stream"](
+        {"Records": [_problem_modify(wired["problems"], candidate.problem_id, "candidate", 5000)]}, None
+    )
+    # When later similar cases arrive
+    later, later_ids = _burst_records(wired, 2, first_minute=45, seed=12)
+    app.handler_map["problem_stream"]({"Records": later}, None)
+    # Then agents see them suggested for the problem
+    resp = client.http.get(f"/problems/{candidate.problem_id}/suggested-cases", headers=agent_headers)
+    assert resp.status_code == 200, resp.body
+    suggested = [s["case_id"] for s in json.loads(resp.body)["items"]]
+    assert set(later_ids) <= set(suggested)
+
+
+def test_accepting_a_suggestion_through_the_link_api_removes_it(wired, client, agent_headers):
+    from functions.problems.suggestions import SuggestedCase, SuggestionStore
+
+    # Given a problem with a suggested case
+    records, ids = _burst_records(wired, 2)
+    from functions.problems.models import ProblemIn
+
+    problem = wired["problems"].create(ProblemIn(title="Leaks", case_ids=[ids[0]]), AGENT)
+    SuggestionStore().put(
+        SuggestedCase(problem_id=problem.problem_id, case_id=ids[1], similarity=0.5, suggested_at=wired["start"])
+    )
+    # When an agent links it through the existing link API
+    resp = client.http.post(
+        f"/problems/{problem.problem_id}/links",
+        headers=agent_headers,
+        body=json.dumps({"case_ids": [ids[1]], "link_type": "similar"}),
+    )
+    assert resp.status_code == 200, resp.body
+    # Then it is no longer suggested
+    resp = client.http.get(f"/problems/{problem.problem_id}/suggested-cases", headers=agent_headers)
+    assert json.loads(resp.body)["items"] == []
+
+
+def test_suggested_cases_of_an_unknown_problem_is_404(client, agent_headers):
+    resp = client.http.get("/problems/PB-999999/suggested-cases", headers=agent_headers)
+    assert resp.status_code == 404
+
+
+def test_a_failing_reaction_fails_the_batch_without_losing_detection(wired, monkeypatch):
+    from functions.problems import stream
+
+    # Given a registry whose second reaction fails
+    _CALLS.clear()
+    monkeypatch.setattr(stream, "REACTIONS", [*stream.REACTIONS, f"{__name__}:_boom"])
+    records, _ = _burst_records(wired, 8)
+    stream.handle_records(records)
+    [candidate] = _candidates(wired["problems"])
+    from functions.problems.models import ProblemUpdate
+
+    wired["problems"].update(candidate.problem_id, ProblemUpdate(status="dismissed"), AGENT)
+    # When the MODIFY record is handled
+    with pytest.raises(stream.ReactionsFailed):
+        stream.handle_records([_problem_modify(wired["problems"], candidate.problem_id, "candidate", 5000)])
+    # Then detection's own reaction still closed the candidate, and the batch raised for a retry
+    assert candidate.problem_id not in _state()["problems"].values()
+    assert _CALLS == [(candidate.problem_id, "candidate", "dismissed")]
+
+
+_CALLS: list = []
+
+
+def _boom(problem_id: str, old_status: str | None, new_status: str) -> None:
+    _CALLS.append((problem_id, old_status, new_status))
+    raise RuntimeError("notices are down")
+
+
+def test_the_segment_base_counts_each_customer_once_per_value():
+    base = segment_base_from_customers(
+        [
+            {"region": "north", "tier": "premium", "install_base": [{"product": "P1", "batch": "B1"}]},
+            {"region": "north", "tier": "standard", "install_base": [{"product": "P1"}, {"product": "P1"}]},
+            {"region": "south", "tier": "standard", "install_base": []},
+        ]
+    )
+    assert base.counts["region"] == {"north": 2, "south": 1}
+    assert base.counts["product"] == {"P1": 2}
+    assert base.counts["batch"] == {"B1": 1}
+
+
+def test_the_segment_base_is_recomputed_only_when_older_than_its_max_age(aws):
+    from datetime import UTC, datetime
+
+    from functions.core import resources
+    from functions.core.settings import get_settings
+
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    bucket = get_settings().name(resources.DETECTION_BUCKET.logical)
+    cache = SegmentBaseCache(bucket, SegmentBase, max_age=timedelta(hours=24), clock=lambda: now[0])
+    cache.get()
+    # A second process within the max age reads the stored counts
+    other = SegmentBaseCache(bucket, SegmentBase, max_age=timedelta(hours=24), clock=lambda: now[0])
+    other.get()
+    assert (cache.computations, other.computations) == (1, 0)
+    # After the max age it recomputes
+    now[0] += timedelta(hours=25)
+    other.get()
+    assert other.computations == 1
+
+
+def test_the_segment_base_comes_from_the_customer_store(aws):
+    from functions import composition
+    from functions.core import dynamo
+    from functions.customers.models import CustomerIn
+    from functions.problems.detection.segments import customer_rows
+
+    store = composition.customer_store()
+    store.upsert(CustomerIn(customer_id="acme", name="Acme", region="north", install_base=[{"product": "P7"}]))
+    store.upsert(CustomerIn(customer_id="bolt", name="Bolt", region="south", tier="premium"))
+    base = segment_base_from_customers(customer_rows(dynamo.table()))
+    assert base.counts["region"] == {"north": 1, "south": 1}
+    assert base.counts["product"] == {"P7": 1}
+    assert base.counts["tier"] == {"standard": 1, "premium": 1}
+
+
+def test_the_local_stacks_stream_pumps_include_problem_stream():
+    from app import app
+    from functions.core import resources
+    from functions.local import events
+
+    consumers = {c.function: (c, h) for c, h in events.event_handlers(app).stream_consumers}
+    consumer, handler = consumers["problem_stream"]
+    assert consumer == resources.PROBLEM_STREAM and consumer.parallelization_factor == 1
+    assert handler is app.handler_map["problem_stream"]
