@@ -23,6 +23,24 @@ from functions.core.timeutil import iso, utcnow
 from functions.customers.models import ContactRef, Customer, CustomerIn, CustomerPage
 
 
+def _keep_opt_outs(existing: Customer, data: CustomerIn) -> CustomerIn:
+    """An import or API replace can opt a known contact out of a channel, never back in: an
+    unsubscribe or an SMS STOP stands until the customer opts in again themselves (SMS START)."""
+    old = {c.contact_id: c for c in existing.contacts}
+    contacts = []
+    for contact in data.contacts:
+        before = old.get(contact.contact_id)
+        if before is not None:
+            contact = contact.model_copy(
+                update={
+                    "email_opt_out": contact.email_opt_out or before.email_opt_out,
+                    "sms_opt_in": contact.sms_opt_in and before.sms_opt_in,
+                }
+            )
+        contacts.append(contact)
+    return data.model_copy(update={"contacts": contacts})
+
+
 def _pk(customer_id: str) -> str:
     return f"CUST#{customer_id}"
 
@@ -202,6 +220,8 @@ class CustomerStore(dynamo.TableStore):
         except NotFound:
             existing = None
         cid = data.customer_id
+        if existing:
+            data = _keep_opt_outs(existing, data)
         self._claim_pointers(cid, data)
         created_at = iso(existing.created_at) if existing else now
         version = (existing.version + 1) if existing else 1

@@ -79,3 +79,21 @@ def test_body_and_path_ids_must_agree(client, agent_headers):
     )
     assert resp.status_code == 400
     assert "does not match" in resp.json_body["error"]["message"]
+
+
+def test_importing_a_customer_again_keeps_its_contacts_opt_outs(client, agent_headers):
+    from functions.composition import customer_store
+
+    # Given a contact who opted in to SMS at import, then unsubscribed from mail and texted STOP
+    body = _customer("lumen", "ines@lumen.example")
+    body["contacts"][0]["sms_opt_in"] = True
+    client.http.post("/customers", headers=agent_headers, body=json.dumps(body))
+    ref = customer_store().contact_by_email("ines@lumen.example")
+    customer_store().set_contact_channels("lumen", ref.contact_id, email_opt_out=True, sms_opt_in=False)
+    # When the same customer is imported again with the file's old channel choices
+    resp = client.http.put("/customers/lumen", headers=agent_headers, body=json.dumps(body))
+    assert resp.status_code in (200, 201), resp.body
+    # Then the opt-outs stand: an import opts nobody back in
+    contact = customer_store().get("lumen").contacts[0]
+    assert contact.email_opt_out is True
+    assert contact.sms_opt_in is False
