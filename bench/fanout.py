@@ -4,13 +4,14 @@
 
 On the embedded stack (in-process moto, everything provisioned). What it builds and runs:
 
-* the audience snapshot of a notice, written directly as functions/notify/contract.py describes
-  (batch files of ``--batch-size`` recipients + manifest in the notices bucket), generated one
-  batch at a time: ``--recipients`` contacts of a likely-affected segment, ``--email-share`` of
-  them with an address, ``--sms-share`` opted in to SMS, a few languages. It does not write an
-  install base and customers through the customer store and does not run the records part's
-  audience query (100k customers through the store takes far longer than the send, and is the
-  records part's benchmark to make); the snapshot is what delivery reads.
+* the audience snapshot of a notice through the records part's writer
+  (``functions.notify.audience.snapshot``: batch files of ``--batch-size`` recipients of one
+  language and channel mix, a membership item per customer, the manifest), fed by a generator
+  of ``--recipients`` contacts (3 per customer) of a likely-affected segment, ``--email-share``
+  of them with an address, ``--sms-share`` opted in to SMS, four languages. It does not write
+  the install base through the customer store nor run the audience query over it (each
+  likely-affected customer costs one query there, about 100k queries at this size: not
+  measured here); the snapshot is what delivery reads.
 * one initial dispatch sent through the job handlers' service (``DeliveryService.prepare`` then
   ``send_batch`` for every batch key, as the Map's iterations do; then the first batch once more,
   as a redelivered SQS job). Not through the Step Functions execution: moto runs the Map's
@@ -45,6 +46,7 @@ import resource
 import sys
 import time
 import tracemalloc
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,48 +81,51 @@ class OneDispatch:
         return 86400
 
 
-def _write_snapshot(n: int, batch_size: int, email_share: float, sms_share: float, seed: int) -> tuple[int, int, int]:
-    from functions.core import aws, resources  # noqa: PLC0415
-    from functions.core.settings import get_settings  # noqa: PLC0415
-    from functions.notify.contract import AudienceManifest, Recipient, batch_key, manifest_key  # noqa: PLC0415
+def _members(n: int, email_share: float, sms_share: float, seed: int) -> Iterator[Any]:
+    """The audience as the records part's query yields it: customers with 3 contacts each."""
+    from functions.notify.audience import Member  # noqa: PLC0415
+    from functions.notify.contract import Recipient  # noqa: PLC0415
 
     rng = random.Random(seed)
-    s3 = aws.client("s3")
-    bucket = get_settings().name(resources.NOTICES_BUCKET.logical)
-    keys: list[str] = []
-    emails = phones = 0
-    for b, start in enumerate(range(0, n, batch_size)):
-        lines = []
-        for i in range(start, min(n, start + batch_size)):
+    for c, start in enumerate(range(0, n, 3)):
+        recipients = []
+        for i in range(start, min(n, start + 3)):
             has_email = rng.random() < email_share
             has_phone = rng.random() < sms_share or not has_email
-            emails += has_email
-            phones += has_phone
-            r = Recipient(
-                customer_id=f"CU-{i // 3}",
-                contact_id=f"CT-{i}",
-                email=f"contact{i}@example.org" if has_email else None,
-                phone=f"+1555{i:07d}" if has_phone else None,
-                language=rng.choice(LANGS),
-                name=f"Contact {i}",
-                affected=rng.random() < 0.01,
-                thread_message_id=f"<case-{i}@casebridge.local>" if rng.random() < 0.01 else None,
+            recipients.append(
+                Recipient(
+                    customer_id=f"CU-{c}",
+                    contact_id=f"CT-{i}",
+                    email=f"contact{i}@example.org" if has_email else None,
+                    phone=f"+1555{i:07d}" if has_phone else None,
+                    language=rng.choice(LANGS),
+                    name=f"Contact {i}",
+                    affected=rng.random() < 0.01,
+                    thread_message_id=f"<case-{i}@casebridge.local>" if rng.random() < 0.01 else None,
+                )
             )
-            lines.append(r.model_dump_json(exclude_none=True))
-        key = batch_key(NOTICE, b)
-        s3.put_object(Bucket=bucket, Key=key, Body=("\n".join(lines) + "\n").encode())
-        keys.append(key)
-    manifest = AudienceManifest(
-        notice_id=NOTICE,
-        count=n,
-        email_count=emails,
-        sms_count=phones,
-        batch_size=batch_size,
-        batches=keys,
-        created_at=datetime.now(UTC),
-    )
-    s3.put_object(Bucket=bucket, Key=manifest_key(NOTICE), Body=manifest.model_dump_json().encode())
-    return len(keys), emails, phones
+        yield Member(customer_id=f"CU-{c}", name=f"Customer {c}", affected=False, recipients=recipients)
+
+
+def _write_snapshot(n: int, batch_size: int, email_share: float, sms_share: float, seed: int) -> tuple[int, int, int]:
+    """The snapshot through the records part's writer (functions.notify.audience.snapshot): batch
+    files in S3, one membership item per customer in the table (banners), the manifest last."""
+    from functions.core import resources  # noqa: PLC0415
+    from functions.core.settings import get_settings  # noqa: PLC0415
+    from functions.notify.audience import snapshot  # noqa: PLC0415
+    from functions.notify.store import NoticeStore, SnapshotStore  # noqa: PLC0415
+
+    class Sink(SnapshotStore):
+        def __init__(self, bucket: str) -> None:
+            super().__init__(bucket)
+            self.notices = NoticeStore()
+
+        def add_members(self, notice_id: str, problem_id: str, customer_ids: list[str]) -> None:
+            self.notices.add_members(notice_id, problem_id, customer_ids)
+
+    sink = Sink(get_settings().name(resources.NOTICES_BUCKET.logical))
+    manifest, _ = snapshot(NOTICE, "PB-1", _members(n, email_share, sms_share, seed), sink, batch_size)
+    return len(manifest.batches), manifest.email_count, manifest.sms_count
 
 
 def _patch_moto_sns(sms_counts: bytearray) -> None:

@@ -228,9 +228,15 @@ def preview(members: Iterable[Member], sample: int) -> tuple[AudienceCounts, lis
 def snapshot(
     notice_id: str, problem_id: str, members: Iterable[Member], sink: SnapshotSink, batch_size: int
 ) -> tuple[AudienceManifest, AudienceCounts]:
-    """Write the batches, the memberships and the manifest (last: its presence means complete)."""
+    """Write the batches, the memberships and the manifest (last: its presence means complete).
+
+    Recipients are buffered by (language, email?, SMS?) and a batch file holds one such kind
+    only, so that delivery fills every bulk call (50 mails of one template, 10 SMS); what is
+    left of each kind at the end is written together. Memory holds at most one partial batch
+    per kind.
+    """
     tally = Tally()
-    lines: list[str] = []
+    buffers: dict[tuple[str, bool, bool], list[str]] = {}
     keys: list[str] = []
     pending_members: list[str] = []
 
@@ -247,12 +253,16 @@ def snapshot(
             if len(pending_members) >= 500:
                 flush_members()
         for r in member.recipients:
+            kind = (r.language, r.email is not None, r.phone is not None)
+            lines = buffers.setdefault(kind, [])
             lines.append(r.model_dump_json(exclude_none=True))
             if len(lines) >= batch_size:
                 keys.append(sink.put_batch(notice_id, len(keys), lines))
-                lines = []
-    if lines:
-        keys.append(sink.put_batch(notice_id, len(keys), lines))
+                buffers[kind] = []
+    # what is left of each kind (less than a batch each) goes out together, kind after kind
+    rest = [line for kind in sorted(buffers) for line in buffers[kind]]
+    for start in range(0, len(rest), batch_size):
+        keys.append(sink.put_batch(notice_id, len(keys), rest[start : start + batch_size]))
     flush_members()
     c = tally.counts
     manifest = AudienceManifest(

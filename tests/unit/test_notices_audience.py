@@ -147,3 +147,29 @@ def test_sms_keywords():
     assert sms_keyword("start") == "start"
     assert sms_keyword("stopped working") is None
     assert sms_keyword("") is None
+
+
+def test_full_batches_hold_one_language_and_channel_mix_so_bulk_calls_are_full():
+    from functions.notify.contract import Recipient
+
+    # Given an audience that alternates languages and channel mixes
+    def members():
+        for i in range(23):
+            lang = "de" if i % 2 else "en"
+            phone = "+441234567001" if i % 3 == 0 else None
+            r = Recipient(
+                customer_id=f"c{i}", contact_id=f"k{i}", email=f"x{i}@example.org", phone=phone, language=lang
+            )
+            yield aud.Member(customer_id=f"c{i}", name=None, affected=False, recipients=[r])
+
+    sink = FakeSink()
+    # When it is snapshotted in batches of 5
+    manifest, _ = aud.snapshot("N", "P", members(), sink, batch_size=5)
+    # Then every full batch is of one kind, and the remainders share the last batches
+    import json
+
+    batches = [[json.loads(line) for line in lines] for lines in sink.batches.values()]
+    kinds = [{(r["language"], "phone" in r) for r in b} for b in batches]
+    full = [k for b, k in zip(batches, kinds, strict=True) if len(b) == 5 and len(k) == 1]
+    assert len(full) == 2  # en without phone (8) and de without phone (7) fill one batch each
+    assert sum(len(b) for b in batches) == manifest.count == 23
