@@ -30,15 +30,19 @@ object:
                                          common-thread item is the injected attribute=value
     duplicates_per_burst                 further true candidates of an already detected burst
     link_precision                       share of link suggestions that were burst cases
-    cost_us_at_1000, cost_us_at_100000   mean microseconds per case (observe) after 1,000 and
-                                         after 100,000 cases on a separate background stream
+    cost_us_at_1000, cost_us_at_100000   mean microseconds per case (observe) after 1,000,
+                                         (20,000) and 100,000 cases on a separate background stream
     work_at_1000, work_at_100000         postings scanned per case there, and groups held
+    groups_at_N, state_kb_at_N           groups held and the gzipped JSON state (``to_state``, as
+                                         the state store writes it) after N = 1,000, 20,000 and
+                                         100,000 cases of that stream (the measured sample included)
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 import random
 import statistics
@@ -52,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from functions.problems.detection.detector import Detector, SegmentBase  # noqa: E402
+from functions.problems.detection.detector import Detector, SegmentBase, to_state  # noqa: E402
 from functions.problems.detection.models import CaseSignal, DetectionConfig  # noqa: E402
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -199,7 +203,13 @@ def run_detection(
     }
 
 
-def measure_cost(corpus, seed: int, config: DetectionConfig, sizes=(1000, 100_000), sample: int = 1000) -> dict:
+def state_kb(detector: Detector) -> float:
+    """The gzipped JSON state, as the deployment's state store writes it."""
+    body = gzip.compress(json.dumps(to_state(detector), separators=(",", ":")).encode())
+    return round(len(body) / 1024, 1)
+
+
+def measure_cost(corpus, seed: int, config: DetectionConfig, sizes=(1000, 20_000, 100_000), sample: int = 1000) -> dict:
     rng = random.Random(seed + 7)
     customers = customer_base(rng, 5000)
     rows = [t for texts in corpus.values() for t in texts]
@@ -232,6 +242,8 @@ def measure_cost(corpus, seed: int, config: DetectionConfig, sizes=(1000, 100_00
             "postings_scanned_per_case": round((detector.counters.postings_scanned - before) / sample, 1),
             "groups": len(detector.groups),
         }
+        out[f"groups_at_{size}"] = len(detector.groups)
+        out[f"state_kb_at_{size}"] = state_kb(detector)
     return out
 
 

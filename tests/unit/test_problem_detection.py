@@ -11,6 +11,7 @@ import pytest
 from functions.problems.detection.detector import Detector, SegmentBase
 from functions.problems.detection.models import Candidate, CaseSignal, DetectionConfig, LinkSuggestion
 from functions.problems.detection.stats import binomial_sf, poisson_sf
+from functions.problems.detection.text import STOP_WORD_WEIGHT, terms, weighted_terms
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 TOPICS = [[f"t{n}w{i}" for i in range(8)] for n in range(40)]
@@ -171,11 +172,130 @@ def test_work_per_case_does_not_grow_with_the_number_of_groups() -> None:
 
     # When the detector holds a few hundred groups, then a hundred times more
     feed(200, 0)
-    small_groups = len(detector.groups)
+    small_groups = len(detector.groups) + detector.pruned
     at_small = feed(100, 200)
     feed(20_000, 300)
     at_large = feed(100, 20_300)
-    # Then the groups multiplied but the postings scanned per case stayed within the same bound
-    assert len(detector.groups) >= 50 * small_groups // 2
+    # Then the groups made multiplied but the postings scanned per case stayed within the same bound
+    assert len(detector.groups) + detector.pruned >= 50 * small_groups // 2
     assert at_large <= bound
     assert at_large <= 2 * max(at_small, config.postings_per_term)
+
+
+def test_stop_words_are_kept_at_a_lower_weight_and_fillers_dropped() -> None:
+    # Given a request whose stop words tell it apart ("why ... not") and a greeting
+    found = dict(weighted_terms("Hi, why was my card not accepted?"))
+    # Then content words weigh 1, stop words less, and the greeting is gone
+    assert found["card"] == 1.0
+    assert found["why"] == STOP_WORD_WEIGHT and found["not"] == STOP_WORD_WEIGHT
+    assert "hi" not in found
+    assert terms("Hi, why was my card not accepted?") == ["card", "accept"]
+
+
+def test_a_case_joins_the_group_its_nearest_recent_cases_vote_for() -> None:
+    # Given recent cases of two topics
+    rng = random.Random(5)
+    detector = Detector()
+    for i in range(60):
+        detector.observe(
+            CaseSignal(case_id=f"C{i}", text=topic_text(rng, i % 2), at=T0 + timedelta(minutes=i), **customer(rng))
+        )
+    topic_group = {}
+    for topic in (0, 1):
+        detector.observe(
+            CaseSignal(case_id=f"Q{topic}", text=" ".join(TOPICS[topic][:4]), at=T0 + timedelta(minutes=61 + topic))
+        )
+        topic_group[topic] = detector.last_group_id
+    # Then each new case lands in the group holding its topic's recent cases, and the topics stay apart
+    assert topic_group[0] != topic_group[1]
+    members = {d.case_id: d.gid for d in detector.pool}
+    assert sum(detector._find(members[f"C{i}"]) == topic_group[0] for i in range(0, 60, 2)) >= 25
+    assert sum(detector._find(members[f"C{i}"]) == topic_group[1] for i in range(1, 60, 2)) >= 25
+
+
+def test_the_recent_case_pool_and_its_postings_stay_bounded() -> None:
+    # Given a small pool and posting cap, and many more cases than they hold
+    config = DetectionConfig(neighbour_pool=300, postings_per_term=20)
+    detector = Detector(config)
+    rng = random.Random(6)
+    for c in background(rng, 2000):
+        detector.observe(c)
+    # Then the pool holds only the most recent cases and no posting exceeds the cap or names a dropped case
+    assert len(detector.pool) == 300
+    assert detector.pool[-1].case_id == "B1999"
+    assert all(len(p) <= 20 for p in detector.postings.values())
+    assert all(seq in detector.docs_by_seq for p in detector.postings.values() for seq in p)
+    assert detector.counters.max_postings_scanned <= config.case_terms * config.postings_per_term
+
+
+def test_a_burst_confined_to_one_segment_opens_a_candidate_scoped_to_it() -> None:
+    # Given steady traffic, then a burst of a topic that also appears in background, all from product P7
+    rng = random.Random(7)
+    base = seeded_base(rng)
+    cases = background(rng, 1500)
+    burst = [
+        CaseSignal(
+            case_id=f"X{i}", text=topic_text(rng, 1), at=T0 + timedelta(minutes=1200 + 7 * i), **customer(rng, "P7")
+        )
+        for i in range(10)
+    ]
+    # When the detector sees the stream
+    found = candidates(run(Detector(base=base), cases + burst))
+    # Then a candidate holding mostly the burst's cases opens, naming product P7 first
+    assert found
+    cand = found[0]
+    assert sum(c.startswith("X") for c in cand.case_ids) / len(cand.case_ids) >= 0.8
+    assert (cand.evidence.common_thread[0].attribute, cand.evidence.common_thread[0].value) == ("product", "P7")
+
+
+def unique_word_stream(n: int, seed: int) -> list[CaseSignal]:
+    """Cases that each bring new words (so new groups keep starting) plus shared common words."""
+    rng = random.Random(seed)
+    common = ["card", "account", "payment", "refund", "transfer", "pin"]
+    out = []
+    for i in range(n):
+        words = rng.sample(common, 2) + [f"u{i}a", f"u{i}b", f"u{i}c"]
+        if i % 3 == 0:
+            words = topic_text(rng, i % len(TOPICS)).split()  # and recurring topics that merge and stay
+        out.append(
+            CaseSignal(case_id=f"C{i}", text=" ".join(words), at=T0 + timedelta(seconds=30 * i), **customer(rng))
+        )
+    return out
+
+
+def test_the_groups_held_stay_bounded_on_a_long_stream() -> None:
+    # Given a small recent pool and a stream that keeps starting new groups
+    config = DetectionConfig(neighbour_pool=300, prune_every=100)
+    detector = Detector(config)
+    bound = config.neighbour_pool + config.prune_every + 1
+    most = 0
+    # When the detector sees twenty times more cases than its pool holds
+    for case in unique_word_stream(6000, seed=8):
+        detector.observe(case)
+        most = max(most, len(detector.groups))
+    # Then far more groups were made than are held, and the groups and merge aliases stay bounded
+    assert detector.pruned > 5 * bound
+    assert most <= bound
+    assert len(detector.alias) <= config.prune_every
+    # and every recent case still belongs to a held group, whose dropped cases were counted
+    assert all(detector._find(d.gid) in detector.groups for d in detector.pool)
+    assert detector.background + sum(g.history + len(g.recent) for g in detector.groups.values()) == 6000
+
+
+def test_pruning_groups_changes_nothing_the_detector_reports() -> None:
+    # Given the same stream with a burst, seen by a detector that prunes often and one that never prunes
+    rng = random.Random(9)
+    cases = background(rng, 1500)
+    burst = [
+        CaseSignal(case_id=f"X{i}", text=topic_text(rng, 0), at=T0 + timedelta(minutes=1200 + 5 * i), **customer(rng))
+        for i in range(12)
+    ]
+    pruning = Detector(DetectionConfig(neighbour_pool=200, prune_every=50))
+    keeping = Detector(DetectionConfig(neighbour_pool=200, prune_every=0))
+    # When both see it
+    events_pruning = run(pruning, cases + burst)
+    events_keeping = run(keeping, cases + burst)
+    # Then they report the same events, while the pruning one holds fewer groups
+    assert candidates(events_pruning)
+    assert [e.model_dump() for e in events_pruning] == [e.model_dump() for e in events_keeping]
+    assert len(pruning.groups) < len(keeping.groups)

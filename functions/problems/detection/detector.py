@@ -1,40 +1,53 @@
 """The incremental problem-blip detector: pure, no I/O; one ``observe(case)`` per new case.
 
-Grouping (online clustering)
-    A case's signature is its TF-IDF vector (``text.terms``; document frequencies kept
-    incrementally), cut to its ``case_terms`` heaviest terms. Each group keeps a profile: the
-    summed vectors of its cases, cut to its ``profile_terms`` heaviest terms. An inverted index
-    maps a term to the groups whose profile holds it, capped at ``postings_per_term`` groups
-    (the heaviest). A case is scored only against the groups reached through its own terms, so
-    the work per case is bounded by ``case_terms * 2 * postings_per_term`` posting entries,
-    whatever the number of groups or cases (``Counters`` records it; the tests assert on it).
-    It joins the best group at cosine >= ``join_similarity``, else starts a new group.
+Signature
+    A case's TF-IDF vector (``text.weighted_terms``: the search analysis's words, stop words
+    kept at a lower weight; document frequencies kept incrementally), cut to its ``case_terms``
+    heaviest terms.
 
-Blip test
-    Each group counts its cases in time buckets; cases older than the window fold into its
-    history. On each case the group of that case is tested: of the ``n`` cases (all groups) in
-    the recent window, ``k`` are the group's; its expected share is its history share,
-    shrunk toward ``prior_share`` by ``prior_weight`` cases (a young group has no history of its
-    own). The p-value is the binomial upper tail P(X >= k | n, share); a blip is
-    p < ``alpha`` with k >= ``min_cases``.
+Grouping (nearest neighbours, bounded)
+    The last ``neighbour_pool`` cases are held with an inverted index term -> their ids, at most
+    ``postings_per_term`` per term. A new case reaches the recent cases through its own terms'
+    postings; a term whose posting is full (a very common word) is not used to reach cases,
+    only to score them (so old and new cases are reached alike). The work per case is bounded
+    by ``case_terms * postings_per_term`` posting entries, whatever the number of groups or
+    cases (``Counters`` records it; the tests assert on it). The ``knn`` nearest (cosine at
+    least ``neighbour_similarity``) vote, by similarity, for their groups; the case joins the
+    winning group whose best neighbour reaches ``join_similarity`` and whose profile (summed
+    vectors, top ``profile_terms`` terms) it resembles at ``join_centroid``, else starts a new
+    group. Neighbouring groups (a fair share of the vote) with profiles at least
+    ``merge_similarity`` alike merge into the case's group: fragments of one topic meet.
+
+Blip tests
+    Group test: each group counts its cases in time buckets; cases older than the window fold
+    into its history. Of the ``n`` cases (all groups) in the recent window, ``k`` are the
+    group's and its neighbouring groups'; their expected share is their history share, shrunk
+    toward ``prior_share`` by ``prior_weight`` cases. The p-value is the binomial upper tail
+    P(X >= k | n, share); a blip is p < ``alpha`` with k >= ``min_cases``.
+    Neighbourhood test: the window cases at least ``hood_similarity`` similar to the case (not
+    yet held by a candidate) against the share of the older pooled cases that are as similar
+    (shrunk the same way), p < ``hood_alpha``. It does not depend on the grouping.
+    Both are also made within each of the case's segment values (expected: the share times the
+    segment's share, from history shrunk toward the whole base), Bonferroni over the tests.
 
 Common thread
     For each segment attribute (product, model, batch, region, tier, channel), the values held
-    by at least ``thread_min_count`` of the group's distinct customers in the window, with their
-    share against the share in the whole customer base (``SegmentBase``), the lift, and the
-    binomial p-value of that many customers or more. Kept: p < ``thread_alpha`` and lift >=
+    by at least ``thread_min_count`` of the candidate's distinct customers, with their share
+    against the share in the whole customer base (``SegmentBase``), the lift, and the binomial
+    p-value of that many customers or more. Kept: p < ``thread_alpha`` and lift >=
     ``thread_min_lift``; most significant first.
 
-After a candidate opens, later cases joining its group are reported as ``LinkSuggestion``
-(``auto`` when their similarity reaches ``auto_link_similarity``) until the candidate is
-closed (``close``) or idle for ``candidate_idle_seconds``.
+After a candidate opens, later cases joining its group (group test) or whose nearest recent
+case it holds (neighbourhood test) are reported as ``LinkSuggestion`` (``auto`` when their
+similarity reaches ``auto_link_similarity``) until the candidate is closed (``close``) or idle
+for ``candidate_idle_seconds``.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +63,12 @@ from functions.problems.detection.models import (
     ThreadItem,
 )
 from functions.problems.detection.stats import binomial_sf
-from functions.problems.detection.text import terms
+from functions.problems.detection.text import weighted_terms
+
+# Weights (case vectors, group profiles) are kept at this many decimals, in memory as in the
+# state: full floats were half of the gzipped state, a cosine moves by about 1e-4 at most, and a
+# detector restored from its state is exactly the one saved.
+STATE_DIGITS = 4
 
 
 @dataclass
@@ -125,13 +143,26 @@ class _Open:
     scope: tuple[str, str] | None  # the segment the blip was found in, if any
 
 
+@dataclass
+class _Doc:
+    """A recent case as the neighbour search holds it: its vector and its group."""
+
+    seq: int
+    vector: dict[str, float]
+    gid: str
+    bucket: int = 0
+    case_id: str = ""
+    segments: dict[str, str] = field(default_factory=dict)
+    customer: str = ""
+    cand: str | None = None  # the candidate holding it (open or closed): no longer counts as new growth
+
+
 class _Group:
-    __slots__ = ("gid", "profile", "norm2", "history", "segment_history", "born", "recent", "open", "blips")
+    __slots__ = ("gid", "profile", "history", "segment_history", "born", "recent", "open", "blips")
 
     def __init__(self, gid: str, born: int) -> None:
         self.gid = gid
         self.profile: dict[str, float] = {}
-        self.norm2 = 0.0
         self.history = 0
         self.segment_history: dict[tuple[str, str], int] = {}
         self.born = born  # global case count (outside any window) when the group started
@@ -150,79 +181,184 @@ class Detector:
         self.df: dict[str, int] = {}
         self.docs = 0
         self.groups: dict[str, _Group] = {}
-        self.postings: dict[str, dict[str, float]] = {}
+        self.alias: dict[str, str] = {}  # a group merged into another -> that group
+        # The recent cases (at most neighbour_pool) and an inverted index term -> their seqs.
+        self.pool: deque[_Doc] = deque()
+        self.docs_by_seq: dict[int, _Doc] = {}
+        self.postings: dict[str, deque[int]] = {}
+        self.seq = 0
         self.total = 0
         self.window = _Buckets()
         self.counters = Counters()
         self._next_group = 0
         self.last_group_id: str | None = None  # the group the last observed case joined
         self._candidates: dict[str, list[str]] = {}  # candidate id -> its groups
+        # Candidates found by the neighbourhood test: id -> [last activity, scope] (members: _Doc.cand).
+        self._hood_open: dict[str, list[Any]] = {}
+        self._hood_seq = 0
+        self.background = 0  # cases of the groups pruned (``prune``)
+        self.pruned = 0  # groups pruned
 
     # --- signature -------------------------------------------------------------------------
     def _vector(self, text: str) -> dict[str, float]:
         tf: dict[str, int] = {}
-        for t in terms(text):
+        weight: dict[str, float] = {}
+        for t, w in weighted_terms(text):
             tf[t] = tf.get(t, 0) + 1
+            weight[t] = max(w, weight.get(t, 0.0))
         self.docs += 1
         df = self.df
         for t in tf:
             df[t] = df.get(t, 0) + 1
         n = self.docs + 1
-        weights = {t: (1.0 + math.log(c)) * (math.log(n / (df[t] + 0.5)) + 1.0) for t, c in tf.items()}
+        weights = {t: weight[t] * (1.0 + math.log(c)) * (math.log(n / (df[t] + 0.5)) + 1.0) for t, c in tf.items()}
         if len(weights) > self.config.case_terms:
             weights = dict(sorted(weights.items(), key=lambda kv: -kv[1])[: self.config.case_terms])
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        return {t: w / norm for t, w in weights.items()}
+        return {t: round(w / norm, STATE_DIGITS) for t, w in weights.items()}
 
-    def _nearest(self, vector: dict[str, float]) -> tuple[_Group | None, float, list[_Group]]:
-        scores: dict[str, float] = {}
+    def _neighbours(self, vector: dict[str, float]) -> list[tuple[float, _Doc]]:
+        """The recent cases at least ``neighbour_similarity`` similar to ``vector`` (cosine of
+        TF-IDF vectors), best first. Only the postings of the case's own terms are scanned, and a
+        term whose posting is full (``postings_per_term`` cases: a very common word) is not used to
+        reach cases, only to score them: bounded work, and the same reach for old and new cases."""
+        docs = self.docs_by_seq
+        cap = self.config.postings_per_term
+        reached: set[int] = set()
         scanned = 0
-        for t, w in vector.items():
+        for t in vector:
             posting = self.postings.get(t)
-            if not posting:
+            if not posting or len(posting) >= cap:
                 continue
             scanned += len(posting)
-            for gid, gw in posting.items():
-                scores[gid] = scores.get(gid, 0.0) + w * gw
+            reached.update(posting)
         c = self.counters
-        c.last_postings_scanned, c.last_groups_scored = scanned, len(scores)
+        c.last_postings_scanned, c.last_groups_scored = scanned, len(reached)
         c.postings_scanned += scanned
-        c.groups_scored += len(scores)
+        c.groups_scored += len(reached)
         c.max_postings_scanned = max(c.max_postings_scanned, scanned)
-        best, best_sim = None, 0.0
-        near: list[tuple[float, _Group]] = []
         floor = self.config.neighbour_similarity
-        for gid, s in scores.items():
-            g = self.groups[gid]
-            sim = s / math.sqrt(g.norm2) if g.norm2 > 0 else 0.0
-            if sim > best_sim:
-                best, best_sim = g, sim
+        out = []
+        for q in reached:
+            d = docs[q]
+            dv = d.vector
+            sim = sum(w * dv.get(t, 0.0) for t, w in vector.items())
             if sim >= floor:
-                near.append((sim, g))
-        near.sort(key=lambda x: -x[0])
-        return best, best_sim, [g for _, g in near[: self.config.neighbours]]
+                out.append((sim, d))
+        out.sort(key=lambda x: (-x[0], -x[1].seq))
+        return out
+
+    def _vote(
+        self, near: list[tuple[float, _Doc]], vector: dict[str, float]
+    ) -> tuple[_Group | None, float, list[_Group]]:
+        """The group the ``knn`` nearest cases' similarities vote for most (if its best neighbour
+        reaches ``join_similarity``), its best similarity, and the other groups with a fair share
+        of the vote."""
+        votes: dict[str, float] = {}
+        best_sim: dict[str, float] = {}
+        for s, d in near[: self.config.knn]:
+            gid = self._find(d.gid)
+            votes[gid] = votes.get(gid, 0.0) + s
+            if s > best_sim.get(gid, 0.0):
+                best_sim[gid] = s
+        if not votes:
+            return None, 0.0, []
+        ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+        floor = self.config.join_centroid
+        chosen = None
+        for gid, _ in ranked:
+            if best_sim[gid] < self.config.join_similarity:
+                continue
+            if floor <= 0 or self._centroid_sim(self.groups[gid], vector) >= floor:
+                chosen = gid
+                break
+        if chosen is None:
+            return None, 0.0, []
+        top = votes[chosen]
+        share = self.config.hood_vote_share
+        others = [self.groups[g] for g, v in ranked if g != chosen and v >= share * top][: self.config.neighbours]
+        return self.groups[chosen], best_sim[chosen], others
+
+    def _find(self, gid: str) -> str:
+        alias = self.alias
+        while gid in alias:
+            gid = alias[gid]
+        return gid
+
+    def _merge(self, group: _Group, near: list[_Group], now: float) -> tuple[_Group, list[_Group]]:
+        """Fold into the case's group the neighbouring groups whose profiles are at least
+        ``merge_similarity`` alike (fragments of one topic meet over time); open groups stay."""
+        cfg = self.config
+        kept = []
+        for g in near:
+            if group.open is None and g.open is None and self._profile_sim(group, g) >= cfg.merge_similarity:
+                self._age(g, now)
+                self._age(group, now)
+                for t, w in g.profile.items():
+                    group.profile[t] = round(group.profile.get(t, 0.0) + w, STATE_DIGITS)
+                if len(group.profile) > 2 * cfg.profile_terms:
+                    group.profile = dict(sorted(group.profile.items(), key=lambda kv: -kv[1])[: cfg.profile_terms])
+                group.history += g.history
+                for key, n in g.segment_history.items():
+                    group.segment_history[key] = group.segment_history.get(key, 0) + n
+                group.born = min(group.born, g.born)
+                group.recent = deque(sorted([*group.recent, *g.recent], key=lambda r: r.at))
+                group.blips = max(group.blips, g.blips)
+                del self.groups[g.gid]
+                self.alias[g.gid] = group.gid
+            else:
+                kept.append(g)
+        return group, kept
+
+    @staticmethod
+    def _profile_sim(a: _Group, b: _Group) -> float:
+        pa, pb = a.profile, b.profile
+        na = math.sqrt(sum(w * w for w in pa.values()))
+        nb = math.sqrt(sum(w * w for w in pb.values()))
+        if na == 0 or nb == 0:
+            return 0.0
+        if len(pa) > len(pb):
+            pa, pb = pb, pa
+        return sum(w * pb.get(t, 0.0) for t, w in pa.items()) / (na * nb)
+
+    @staticmethod
+    def _centroid_sim(group: _Group, vector: dict[str, float]) -> float:
+        profile = group.profile
+        norm = math.sqrt(sum(w * w for w in profile.values()))
+        if norm == 0:
+            return 0.0
+        return sum(w * profile.get(t, 0.0) for t, w in vector.items()) / norm
+
+    def _remember(self, doc: _Doc) -> None:
+        """Index the case among the recent ones (at most ``neighbour_pool``; postings capped)."""
+        self.docs_by_seq[doc.seq] = doc
+        self.pool.append(doc)
+        cap = self.config.postings_per_term
+        for t in doc.vector:
+            posting = self.postings.get(t)
+            if posting is None:
+                posting = self.postings[t] = deque()
+            posting.append(doc.seq)
+            if len(posting) > cap:
+                posting.popleft()  # the oldest case drops out of this term only
+        while len(self.pool) > self.config.neighbour_pool:
+            old = self.pool.popleft()
+            for t in old.vector:
+                posting = self.postings.get(t)
+                if posting and posting[0] == old.seq:
+                    posting.popleft()
+                    if not posting:
+                        del self.postings[t]
+            self.docs_by_seq.pop(old.seq, None)
 
     def _learn(self, group: _Group, vector: dict[str, float]) -> None:
-        cap = self.config.postings_per_term
+        """Add the case to its group's profile (its top terms: the candidate's title)."""
         profile = group.profile
         for t, w in vector.items():
-            old = profile.get(t, 0.0)
-            profile[t] = old + w
-            group.norm2 += (old + w) ** 2 - old * old
-            posting = self.postings.setdefault(t, {})
-            posting[group.gid] = old + w
-            if len(posting) > 2 * cap:
-                # Keep the heaviest groups for this term; the others stay reachable by their other terms.
-                self.postings[t] = dict(sorted(posting.items(), key=lambda kv: -kv[1])[:cap])
+            profile[t] = round(profile.get(t, 0.0) + w, STATE_DIGITS)
         keep = self.config.profile_terms
         if len(profile) > 2 * keep:
-            ranked = sorted(profile.items(), key=lambda kv: -kv[1])
-            for t, _ in ranked[keep:]:
-                held = self.postings.get(t)
-                if held is not None:
-                    held.pop(group.gid, None)
-            group.profile = dict(ranked[:keep])
-            group.norm2 = sum(w * w for w in group.profile.values())
+            group.profile = dict(sorted(profile.items(), key=lambda kv: -kv[1])[:keep])
 
     # --- time --------------------------------------------------------------------------------
     def _oldest_bucket(self, now: float) -> int:
@@ -252,18 +388,26 @@ class Detector:
 
         self.window.expire(self._oldest_bucket(now))
         vector = self._vector(case.text)
-        group, sim, near = self._nearest(vector)
-        if group is None or sim < cfg.join_similarity:
+        neighbours = self._neighbours(vector)
+        group, sim, near = self._vote(neighbours, vector)
+        if group is not None and cfg.merge_similarity < 1.0:
+            group, near = self._merge(group, near, now)
+        if group is None:
             self._next_group += 1
             group = _Group(f"G{self._next_group}", born=self.total - self.window.in_window)
             self.groups[group.gid] = group
             sim = 1.0
         self._learn(group, vector)
+        self.seq += 1
+        doc = _Doc(self.seq, vector, group.gid, bucket, case.case_id, segments, customer)
+        self._remember(doc)
         self.last_group_id = group.gid
         self._age(group, now)
         self.total += 1
         self.window.add(bucket)
         group.recent.append(_Recent(now, bucket, case.case_id, customer, segments))
+        if cfg.prune_every and self.seq % cfg.prune_every == 0:
+            self.prune()
 
         if group.open is not None and now - group.open.last_at > cfg.candidate_idle_seconds:
             self.close(group.open.candidate_id)
@@ -276,7 +420,16 @@ class Detector:
             return [
                 LinkSuggestion(candidate_id=group.open.candidate_id, case_id=case.case_id, similarity=sim, auto=auto)
             ]
+        link = self._hood_link(doc, neighbours, now, segments)
+        if link is not None:
+            return [link]
         if self.total <= cfg.warmup_cases:
+            return []
+        if cfg.hood_tests:
+            found_hood = self._hood_test(doc, neighbours, now, segments)
+            if found_hood is not None:
+                return [self._open_hood(doc, group, *found_hood, case.at)]
+        if not cfg.group_tests:
             return []
         hood = [group]
         for g in near:
@@ -287,6 +440,103 @@ class Detector:
         if found is None:
             return []
         return [self._open(group, hood, found[0], found[1], case.at)]
+
+    def _hood_link(
+        self, doc: _Doc, neighbours: list[tuple[float, _Doc]], now: float, segments: dict[str, str]
+    ) -> LinkSuggestion | None:
+        """A case whose nearest neighbour (at least ``join_similarity``) belongs to an open
+        neighbourhood candidate (within its scope) is suggested for it and joins it."""
+        cfg = self.config
+        for sim, d in neighbours:
+            if sim < cfg.join_similarity:
+                return None
+            if d.cand is None or d.cand not in self._hood_open:
+                continue
+            last_at, scope = self._hood_open[d.cand]
+            if now - last_at > cfg.candidate_idle_seconds:
+                self.close(d.cand)
+                continue
+            if scope is not None and segments.get(scope[0]) != scope[1]:
+                continue
+            self._hood_open[d.cand][0] = now
+            doc.cand = d.cand
+            auto = cfg.auto_link_similarity is not None and sim >= cfg.auto_link_similarity
+            return LinkSuggestion(candidate_id=d.cand, case_id=doc.case_id, similarity=sim, auto=auto)
+        return None
+
+    def _hood_test(
+        self, doc: _Doc, neighbours: list[tuple[float, _Doc]], now: float, segments: dict[str, str]
+    ) -> tuple[Growth, tuple[str, str] | None, list[_Doc]] | None:
+        """The case's near neighbours (at least ``hood_similarity``) in the window, not yet held by
+        a candidate, against the share of the older recent cases that are its near neighbours
+        (shrunk toward ``prior_share``), overall and within each of the case's segment values."""
+        cfg = self.config
+        oldest = self._oldest_bucket(now)
+        fresh: list[_Doc] = [doc]
+        old: list[_Doc] = []
+        for sim, d in neighbours:
+            if sim < cfg.hood_similarity:
+                break
+            if d.bucket >= oldest:
+                if d.cand is None:
+                    fresh.append(d)
+            else:
+                old.append(d)
+        if len(fresh) < cfg.min_cases:
+            return None
+        n = self.window.in_window
+        older = max(0, len(self.pool) - n)
+        w = cfg.hood_prior_weight
+        share = min(1.0, (len(old) + w * cfg.prior_share) / (older + w))
+        tests: list[tuple[float, int, float, tuple[str, str] | None]] = [
+            (binomial_sf(len(fresh), n, share), len(fresh), share, None)
+        ]
+        if cfg.segment_tests:
+            m = cfg.segment_prior_cases
+            for key in segments.items():
+                attribute, value = key
+                k_s = sum(1 for d in fresh if d.segments.get(attribute) == value)
+                if k_s < cfg.min_cases:
+                    continue
+                o_s = sum(1 for d in old if d.segments.get(attribute) == value)
+                share_s = min(1.0, share * (o_s + m * self.base.share(attribute, value)) / (len(old) + m))
+                tests.append((binomial_sf(k_s, n, share_s), k_s, share_s, key))
+        p_value, observed, expected_share, scope = min(tests, key=lambda t: t[0])
+        p_value = min(1.0, p_value * (1 + len(segments)))
+        if p_value >= cfg.hood_alpha:
+            return None
+        growth = Growth(
+            observed=observed,
+            expected=round(n * expected_share, 3),
+            window_cases=n,
+            baseline_share=expected_share,
+            p_value=p_value,
+            window_seconds=cfg.window_seconds,
+            segment=None if scope is None else f"{scope[0]}={scope[1]}",
+            groups=len({self._find(d.gid) for d in fresh}),
+        )
+        members = [d for d in fresh if scope is None or d.segments.get(scope[0]) == scope[1]]
+        return growth, scope, members
+
+    def _open_hood(
+        self, doc: _Doc, group: _Group, growth: Growth, scope: tuple[str, str] | None, members: list[_Doc], at: datetime
+    ) -> Candidate:
+        self._hood_seq += 1
+        candidate_id = f"N{self._hood_seq}"
+        for d in members:
+            d.cand = candidate_id
+        self._hood_open[candidate_id] = [at.timestamp(), None if scope is None else list(scope)]
+        gids = list(dict.fromkeys(self._find(d.gid) for d in members))
+        customers: dict[str, dict[str, str]] = {}
+        for d in members:
+            customers.setdefault(d.customer, d.segments)
+        thread = self._thread(customers)
+        profile: dict[str, float] = {}
+        for d in members:
+            for t, wt in d.vector.items():
+                profile[t] = profile.get(t, 0.0) + wt
+        top = [t for t, _ in sorted(profile.items(), key=lambda kv: -kv[1])[:5]]
+        return self._candidate(candidate_id, group.gid, gids, growth, thread, top, [d.case_id for d in members], at)
 
     def _share(self, group: _Group) -> tuple[float, int]:
         cfg = self.config
@@ -339,11 +589,15 @@ class Detector:
 
     def common_thread(self, group_ids: list[str]) -> list[ThreadItem]:
         """Over-represented segment values among the distinct customers of these groups' window cases."""
-        cfg = self.config
         customers: dict[str, dict[str, str]] = {}
         for gid in group_ids:
             for r in self.groups[gid].recent:
                 customers.setdefault(r.customer, r.segments)
+        return self._thread(customers)
+
+    def _thread(self, customers: dict[str, dict[str, str]]) -> list[ThreadItem]:
+        """Over-represented segment values among these customers (customer id -> segment values)."""
+        cfg = self.config
         items: list[ThreadItem] = []
         for attribute in SEGMENT_ATTRIBUTES:
             values: dict[str, int] = {}
@@ -390,8 +644,26 @@ class Detector:
             g.open = _Open(candidate_id, at.timestamp(), scope)
         self._candidates[candidate_id] = [g.gid for g in members]
         gids = [g.gid for g in members]
-        thread = self.common_thread(gids)
+        held = [r for g in members for r in g.recent if scope is None or r.segments.get(scope[0]) == scope[1]]
+        customers: dict[str, dict[str, str]] = {}
+        for r in held:
+            customers.setdefault(r.customer, r.segments)
+        thread = self._thread(customers)
         top = self.top_terms(group.gid)
+        case_ids = [r.case_id for r in held]
+        return self._candidate(candidate_id, group.gid, gids, growth, thread, top, case_ids, at)
+
+    def _candidate(
+        self,
+        candidate_id: str,
+        group_id: str,
+        gids: list[str],
+        growth: Growth,
+        thread: list[ThreadItem],
+        top: list[str],
+        case_ids: list[str],
+        at: datetime,
+    ) -> Candidate:
         title = "Spike: " + " ".join(top[:4])
         why = (
             f"{growth.observed} similar cases in {growth.window_seconds / 3600:g} h, "
@@ -403,12 +675,9 @@ class Detector:
             why += "; over-represented: " + ", ".join(
                 f"{i.attribute}={i.value} (x{i.lift:g}, {i.count} customers)" for i in thread[:3]
             )
-        case_ids = [
-            r.case_id for g in members for r in g.recent if scope is None or r.segments.get(scope[0]) == scope[1]
-        ]
         return Candidate(
             candidate_id=candidate_id,
-            group_id=group.gid,
+            group_id=group_id,
             group_ids=gids,
             title=title,
             description=why,
@@ -428,18 +697,48 @@ class Detector:
 
     def close(self, candidate_id: str) -> None:
         """The candidate was confirmed, dismissed or resolved: stop suggesting links to it."""
+        self._hood_open.pop(candidate_id, None)
         for gid in self._candidates.pop(candidate_id, []):
             self._close_group(self.groups[gid])
 
     def open_candidates(self) -> list[str]:
-        return sorted(self._candidates)
+        return sorted([*self._candidates, *self._hood_open])
+
+    def prune(self) -> int:
+        """Drop the groups no recent case can reach again; returns how many were dropped.
+
+        A case reaches groups only through the votes of its neighbours in the recent pool, and
+        merges and tests only involve the groups voted for: a group none of the pool's cases
+        belongs to (after merges), and that holds no open candidate, can never be joined, merged
+        or tested again. Its cases fold into ``background`` (a count, for the record: a group's
+        expected share uses the global case count as exposure, so the baseline of the groups
+        that stay does not change). Merge aliases are resolved in the pool and then forgotten,
+        so they stay bounded too. Nothing the detector reports changes: only memory does."""
+        live: set[str] = set()
+        for d in self.pool:
+            d.gid = self._find(d.gid)
+            live.add(d.gid)
+        self.alias.clear()
+        if self.last_group_id is not None:
+            live.add(self.last_group_id)
+        dropped = [g for gid, g in self.groups.items() if gid not in live and g.open is None]
+        for g in dropped:
+            self.background += g.history + len(g.recent)
+            del self.groups[g.gid]
+        self.pruned += len(dropped)
+        return len(dropped)
 
     def state_size(self) -> dict[str, Any]:
         return {"groups": len(self.groups), "terms": len(self.postings), "cases": self.total}
 
 
 # --- compact state: what a deployment persists between batches of the case stream ----------------
-STATE_VERSION = 1
+STATE_VERSION = 2
+
+
+def _rounded(weights: dict[str, float]) -> dict[str, float]:
+    """Weights at STATE_DIGITS decimals (already so in memory: this only guards the state's size)."""
+    return {t: round(w, STATE_DIGITS) for t, w in weights.items()}
 
 
 def to_state(detector: Detector) -> dict[str, Any]:
@@ -451,7 +750,7 @@ def to_state(detector: Detector) -> dict[str, Any]:
         groups.append(
             {
                 "id": g.gid,
-                "p": g.profile,
+                "p": _rounded(g.profile),
                 "h": g.history,
                 "sh": [[a, v, n] for (a, v), n in g.segment_history.items()],
                 "b": g.born,
@@ -472,6 +771,16 @@ def to_state(detector: Detector) -> dict[str, Any]:
         "base": {"counts": detector.base.counts, "totals": detector.base.totals, "learn": detector.learn_base},
         "seen": sorted(detector.seen_customers),
         "groups": groups,
+        "seq": detector.seq,
+        "alias": detector.alias,
+        "pool": [
+            [d.seq, d.gid, _rounded(d.vector), d.bucket, d.case_id, d.segments, d.customer, d.cand]
+            for d in detector.pool
+        ],
+        "hood_open": detector._hood_open,
+        "hood_seq": detector._hood_seq,
+        "background": detector.background,
+        "pruned": detector.pruned,
     }
 
 
@@ -496,7 +805,6 @@ def from_state(state: dict[str, Any], config: DetectionConfig | None = None) -> 
     for item in state["groups"]:
         g = _Group(item["id"], born=item["b"])
         g.profile = dict(item["p"])
-        g.norm2 = sum(w * w for w in g.profile.values())
         g.history = item["h"]
         g.segment_history = {(a, v): n for a, v, n in item["sh"]}
         g.recent = deque(_Recent(at, b, cid, cu, dict(segs)) for at, b, cid, cu, segs in item["r"])
@@ -505,10 +813,20 @@ def from_state(state: dict[str, Any], config: DetectionConfig | None = None) -> 
             g.open = _Open(cid, last_at, None if scope is None else (scope[0], scope[1]))
         g.blips = item["n"]
         detector.groups[g.gid] = g
-        for t, w in g.profile.items():
-            detector.postings.setdefault(t, {})[g.gid] = w
     cap = detector.config.postings_per_term
-    for t, posting in list(detector.postings.items()):
-        if len(posting) > 2 * cap:
-            detector.postings[t] = dict(sorted(posting.items(), key=lambda kv: -kv[1])[:cap])
+    detector._hood_open = {k: list(v) for k, v in state["hood_open"].items()}
+    detector._hood_seq = state["hood_seq"]
+    for seq, gid, vector, bucket, case_id, segments, customer, cand in state["pool"]:
+        doc = _Doc(seq, dict(vector), gid, bucket, case_id, dict(segments), customer, cand)
+        detector.pool.append(doc)
+        detector.docs_by_seq[seq] = doc
+        for t in vector:
+            detector.postings.setdefault(t, deque()).append(seq)
+    for posting in detector.postings.values():
+        while len(posting) > cap:
+            posting.popleft()
+    detector.seq = state["seq"]
+    detector.alias = dict(state["alias"])
+    detector.background = state.get("background", 0)
+    detector.pruned = state.get("pruned", 0)
     return detector

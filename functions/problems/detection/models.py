@@ -34,28 +34,53 @@ class CaseSignal(Model):
 class DetectionConfig(Model):
     """Knobs of the detector. Defaults were tuned with bench/problem_detection.py (see its docstring)."""
 
-    # Grouping: a case joins the most similar group (cosine of TF-IDF vectors against the group's
-    # top-term profile) if the similarity reaches join_similarity, else it starts a new group.
+    # Grouping (nearest neighbours): the recent cases (the last neighbour_pool, reached through an
+    # inverted index capped at postings_per_term cases per term) most similar to a new case vote,
+    # by similarity, for their groups; the case joins the winning group if its best neighbour
+    # there reaches join_similarity, else it starts a new group.
     join_similarity: float = Field(default=0.35, ge=0.0, le=1.0)
     case_terms: int = Field(default=12, ge=1, description="terms of a case used for matching")
-    profile_terms: int = Field(default=40, ge=1, description="terms a group's profile keeps")
-    postings_per_term: int = Field(default=48, ge=1, description="groups kept per term in the inverted index")
+    profile_terms: int = Field(default=40, ge=1, description="terms a group's profile keeps (its title)")
+    postings_per_term: int = Field(default=48, ge=1, description="recent cases kept per term in the inverted index")
+    neighbour_pool: int = Field(default=2000, ge=1, description="recent cases the neighbour search holds")
+    join_centroid: float = Field(
+        default=0.25, ge=0.0, le=1.0, description="and the case is at least this similar to the group's profile"
+    )
+    merge_similarity: float = Field(
+        default=0.4, ge=0.0, le=1.0, description="neighbouring groups with profiles this alike merge (1: never)"
+    )
+    knn: int = Field(default=10, ge=1, description="nearest recent cases that vote for a case's group")
+    prune_every: int = Field(
+        default=500, ge=0, description="every this many cases, drop the groups no recent case reaches (0: never)"
+    )
     # Blip test: binomial test of the group's count among all cases of the recent window against
     # its expected share (its own history, shrunk toward prior_share by prior_weight cases).
     window_seconds: float = Field(default=3 * 3600.0, gt=0)
     bucket_seconds: float = Field(default=600.0, gt=0)
-    alpha: float = Field(default=1e-6, gt=0.0, lt=1.0)
+    alpha: float = Field(default=1e-5, gt=0.0, lt=1.0)
     min_cases: int = Field(default=4, ge=1)
     warmup_cases: int = Field(
         default=1000, ge=0, description="no candidate before this many cases (baselines need data)"
     )
     neighbour_similarity: float = Field(
-        default=0.3, ge=0.0, le=1.0, description="groups this similar to a case are tested with its group"
+        default=0.3, ge=0.0, le=1.0, description="recent cases this similar to a case are its neighbours"
     )
-    neighbours: int = Field(default=6, ge=0, description="at most this many neighbouring groups")
+    neighbours: int = Field(default=6, ge=0, description="at most this many neighbouring groups tested with its group")
+    hood_vote_share: float = Field(
+        default=0.5,
+        ge=0.0,
+        description="a neighbouring group is tested with the case's group if its vote reaches this share of the winner's",
+    )
     segment_prior_cases: float = Field(
         default=50.0, gt=0.0, description="prior strength of a segment's share in a group"
     )
+    hood_tests: bool = Field(default=True, description="test each case's neighbourhood of recent cases")
+    hood_similarity: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="recent cases this similar count in a case's neighbourhood test"
+    )
+    hood_alpha: float = Field(default=1e-6, gt=0.0, lt=1.0)
+    hood_prior_weight: float = Field(default=400.0, gt=0.0)
+    group_tests: bool = Field(default=True, description="test the case's group (and its neighbouring groups)")
     segment_tests: bool = Field(
         default=True, description="also test the group within each of the case's segment values"
     )
