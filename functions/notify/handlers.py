@@ -395,12 +395,16 @@ def handle_sms_inbound(event: Any) -> dict[str, Any]:
     from functions.notify.optout import handle_sms_reply  # noqa: PLC0415
 
     actions = 0
+    unreadable: list[str] = []
     for record in event:
         ident = record.to_dict().get("messageId", "?")
         try:
             messages = _sms_messages(record.body)
         except ValueError:
-            logger().warning("inbound SMS record is not JSON; ignored", extra={"sqs_message_id": ident})
+            # not dropped: the batch fails after the others are handled (opt changes are idempotent),
+            # so SQS retries it and then keeps it in the sms-inbound dead-letter queue for a person
+            logger().warning("inbound SMS record is not JSON", extra={"sqs_message_id": ident})
+            unreadable.append(ident)
             continue
         for msg in messages:
             phone = str(msg.get("originationNumber") or "")
@@ -408,4 +412,6 @@ def handle_sms_inbound(event: Any) -> dict[str, Any]:
             if action:
                 actions += 1
                 logger().info("sms opt change", extra={"sqs_message_id": ident, "action": action})
+    if unreadable:
+        raise ValueError(f"unreadable inbound SMS records: {', '.join(unreadable)}")
     return {"actions": actions}

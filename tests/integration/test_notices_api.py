@@ -439,3 +439,19 @@ def test_other_sms_replies_change_nothing(aws):
     customer("c1", phone="+441234567001", sms_opt_in=True)
     handle_sms_inbound(_sms_record("+441234567001", "stopped working again"), None)
     assert _contact("c1").sms_opt_in is True
+
+
+def test_an_unreadable_sms_record_fails_the_batch_after_the_readable_ones_are_handled(aws):
+    from functions.notify.handlers import handle_sms_inbound
+
+    # Given a batch with one garbled record and one STOP
+    customer("c1", phone="+441234567001", sms_opt_in=True)
+    event = _sms_record("+441234567001", "STOP")
+    event["Records"].insert(
+        0, {"messageId": "bad", "body": "{not json", "eventSource": "aws:sqs", "receiptHandle": "r0"}
+    )
+    # When it is handled, the batch fails (SQS retries it, then keeps it in the dead-letter queue)
+    with pytest.raises(ValueError, match="bad"):
+        handle_sms_inbound(event, None)
+    # Then the readable STOP was still honoured
+    assert _contact("c1").sms_opt_in is False
