@@ -1,5 +1,6 @@
 """Demo (README): a blip of customer emails becomes a problem, escalated to a department, fixed, and
-the cases resolved with the fix; the knowledge base gets the permanent fix.
+the cases resolved with the fix; the knowledge base gets the permanent fix. Meanwhile the customers
+likely to hit the problem (same model and batch) get a proactive notice, an update, then the resolution.
 
 Run the local stack in one terminal, the demo in another::
 
@@ -7,8 +8,9 @@ Run the local stack in one terminal, the demo in another::
     .venv/bin/python scripts/demo_problems.py
 
 It drives the stack like its users do: mail to the SMTP inbox (customers), the HTTP API (agents),
-the signed links of the department's mails read from the local outbox (the department). Options:
-``--data-dir`` (the stack's, default ``.local``), ``--cases``, ``--candidate-timeout``.
+the signed links of the department's mails read from the local outbox (the department), the outbox
+and the portal (customers being told). Options: ``--data-dir`` (the stack's, default ``.local``),
+``--cases``, ``--candidate-timeout``.
 """
 
 from __future__ import annotations
@@ -33,8 +35,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# Customers of one segment: printer-x / px-200 / batch 2024-03 (see functions/local/seed.py).
-SEGMENT = (("nordwerk.example", "Nordwerk"), ("pacificfreight.example", "Pacific Freight"))
+from functions.local.seed import INSTALL_BASE_ORGS, SEGMENT_OWNERS  # noqa: E402
+
+# Customers of one segment: printer-x / px-200 / batch 2024-03 (the seeded install base: functions/local/seed.py).
+SEGMENT = tuple((f"{stem}.example", name) for stem, name, _, _ in INSTALL_BASE_ORGS[:SEGMENT_OWNERS])
+PRODUCT = "printer-x"
 BLIP = (
     ("PX-200 jams on page 2 since the firmware update", "Our PX-200 jams on the second page since the update."),
     ("Printer PX-200 paper jam after update", "After the firmware update the PX-200 jams on page two of every job."),
@@ -44,6 +49,9 @@ BLIP = (
 FALLBACK_DEPARTMENT = "manufacturing"
 ROOT_CAUSE = "Firmware 4.2 shortened the feed delay for batch 2024-03 rollers"
 FIX = "Firmware 4.2.1 restores the feed delay; printers update themselves overnight"
+WORKAROUND = "Print from tray 1, or send jobs of one page, until the printer has updated itself"
+UPDATE = "Firmware 4.2.1 is in testing; we expect to ship it this week. The workaround still applies."
+NOTICE_INTERVAL = 7 * 24 * 3600  # periodic updates once a week; the demo sends one update by hand
 
 
 def step(text: str) -> None:
@@ -70,6 +78,7 @@ class Stack:
     smtp_address: str | None
     support_address: str
     token: str
+    signing_secret: str = ""
 
     @classmethod
     def from_data_dir(cls, data_dir: Path) -> Stack:
@@ -83,6 +92,7 @@ class Stack:
             smtp_address=info.get("smtp_address"),
             support_address=info["support_address"],
             token=(data_dir / "dev-agent-token").read_text().strip(),
+            signing_secret=(data_dir / "signing-secret").read_text().strip(),
         )
 
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -169,11 +179,180 @@ def open_by_hand(stack: Stack, case_ids: list[str]) -> dict:
     return dict(stack.ok("GET", f"/problems/{problem['problem_id']}"))
 
 
+def show_evidence(problem: dict) -> None:
+    """Why detection opened the candidate: the growth, the common thread (counts and lift), the terms."""
+    evidence = problem.get("evidence") or {}
+    growth = evidence.get("growth") or {}
+    if growth:
+        say(
+            f"growth: {growth['observed']} cases in the last {growth['window_seconds'] / 3600:.0f}h window where "
+            f"{growth['expected']:.2f} were expected (p = {growth['p_value']:.1e})"
+        )
+    for item in evidence.get("common_thread") or []:
+        say(
+            f"common thread: {item['attribute']}={item['value']}: {item['count']} of the group's customers "
+            f"({item['group_share']:.0%} vs {item['base_share']:.0%} of the base), lift {item['lift']:.1f}"
+        )
+    if evidence.get("top_terms"):
+        say(f"top terms: {', '.join(evidence['top_terms'][:8])}")
+
+
+def link_suggestions(stack: Stack, problem: dict, case_ids: list[str], timeout: float = 30) -> dict:
+    """Detection suggests the blip's later cases for the problem; the agent links them (similar)."""
+    problem_id = problem["problem_id"]
+    linked = {link["case_id"] for link in problem["links"]}
+    wanted = set(case_ids) - linked
+
+    def suggested() -> list[dict]:
+        items = stack.ok("GET", f"/problems/{problem_id}/suggested-cases")["items"]
+        return items if wanted <= {s["case_id"] for s in items} else []
+
+    items = (
+        (poll(suggested, timeout) or stack.ok("GET", f"/problems/{problem_id}/suggested-cases")["items"])
+        if wanted
+        else []
+    )
+    for item in items:
+        say(f"suggested: {item['case_id']} (similarity {item['similarity']:.2f})")
+    accept = [s["case_id"] for s in items]
+    if accept:
+        # the agent read them: same root cause (their customers count as affected for notices)
+        stack.ok("POST", f"/problems/{problem_id}/links", {"case_ids": accept, "link_type": "root_cause"})
+    view = dict(stack.ok("GET", f"/problems/{problem_id}"))
+    say(f"linked {len(accept)} suggested cases: the problem now has {view['case_count']} cases")
+    return view
+
+
 def confirm(stack: Stack, problem: dict) -> dict:
     if problem["status"] != "candidate":
         return problem
-    body = {"status": "confirmed", "version": problem["version"], "comment": "same PX-200 jam: confirmed"}
-    return dict(stack.ok("PATCH", f"/problems/{problem['problem_id']}", body))
+    body = {
+        "status": "confirmed",
+        "version": problem["version"],
+        "product": PRODUCT,
+        "workaround": WORKAROUND,
+        "comment": "same PX-200 jam: confirmed",
+    }
+    stack.ok("PATCH", f"/problems/{problem['problem_id']}", body)
+    return dict(stack.ok("GET", f"/problems/{problem['problem_id']}"))
+
+
+# -- proactive notices (issue 6) -------------------------------------------------------------
+
+
+def notice_segment(problem: dict) -> dict[str, list[str]]:
+    """Likely affected: owners of the problem's product, narrowed by detection's common thread."""
+    segment: dict[str, list[str]] = {"product": [problem.get("product") or PRODUCT]}
+    for item in (problem.get("evidence") or {}).get("common_thread") or []:
+        if item["attribute"] in ("model", "batch"):  # a region in the thread may be who wrote first
+            segment.setdefault(item["attribute"], []).append(item["value"])
+    return segment
+
+
+def notice_subject(problem: dict) -> str:
+    return f"Known issue with PX-200 printers: paper jams after the firmware update ({problem['problem_id']})"
+
+
+def draft_notice(stack: Stack, problem: dict, segment: dict[str, list[str]]) -> dict:
+    body = {
+        "channels": ["email", "sms", "portal", "phone"],
+        "audience": {"include_affected": True, "include_likely": True, "segment": segment},
+        "texts": {
+            "subject": notice_subject(problem),
+            "body": (
+                "Some PX-200 printers of batch 2024-03 jam on the second page since firmware 4.2. "
+                f"We are working on a fix.\n\nIn the meantime: {WORKAROUND}."
+            ),
+            "sms_text": "PX-200 jams after firmware 4.2: print from tray 1 until the fix; we will update you.",
+        },
+        "interval_seconds": NOTICE_INTERVAL,
+    }
+    return dict(stack.ok("POST", f"/problems/{problem['problem_id']}/notices", body))
+
+
+def preview_audience(stack: Stack, notice_id: str, sample: int = 5) -> dict:
+    preview = dict(stack.ok("GET", f"/notices/{notice_id}/audience?sample={sample}"))
+    c = preview["counts"]
+    say(
+        f"audience: {c['recipients']} recipients at {c['customers']} customers "
+        f"({c['affected']} affected, {c['likely']} likely affected); by channel: {c['email']} email, {c['sms']} SMS"
+    )
+    for r in preview["sample"]:
+        who = r.get("email") or r.get("phone")
+        say(
+            f"  sample: {r['customer_id']:<16} {who:<28} {'affected (' + str(r.get('case_id')) + ')' if r['affected'] else 'likely'}"
+        )
+    return preview
+
+
+def notice_mails(stack: Stack, subject: str) -> list[Any]:
+    """Notice mails in the outbox whose subject is ``subject`` (templated mail: its data holds it)."""
+    found = []
+    for mail in stack.outbox():
+        data: Any = {}
+        if mail.kind == "template":
+            try:
+                data = json.loads(mail.body or "{}")
+            except ValueError:
+                data = {}
+        if (data.get("subject") if isinstance(data, dict) else None) == subject or mail.subject == subject:
+            found.append(mail)
+    return found
+
+
+def wait_dispatch(stack: Stack, notice_id: str, kind: str, subject: str, timeout: float = 60) -> list[Any]:
+    """The notice's ``kind`` dispatch has gone out: its mails, once as many as the snapshot's email recipients."""
+
+    def sent() -> list[Any] | None:
+        notice = stack.ok("GET", f"/notices/{notice_id}")
+        if not any(d["kind"] == kind for d in notice["dispatches"]):
+            return None
+        mails = notice_mails(stack, subject)
+        return mails if len(mails) >= (notice.get("email_count") or 0) else None
+
+    mails = poll(sent, timeout)
+    if not mails:
+        raise SystemExit(f"the {kind} notice of {notice_id} was not sent within {timeout:.0f}s")
+    return list(mails)
+
+
+def show_mails(mails: list[Any], wrote: set[str], limit: int = 4) -> None:
+    to = sorted({a.lower() for m in mails for a in m.to})
+    never = [a for a in to if a not in wrote]
+    say(f"{len(mails)} mails to {len(to)} addresses; {len(never)} of them never wrote in (likely affected):")
+    for address in never[:limit]:
+        say(f"  {address}")
+    if len(never) > limit:
+        say(f"  ... and {len(never) - limit} more")
+
+
+def show_deliveries(stack: Stack, notice_id: str) -> None:
+    notice = stack.ok("GET", f"/notices/{notice_id}")
+    say(
+        f"notice {notice_id} is {notice['status']}: snapshot of {notice.get('audience_count')} recipients "
+        f"({notice.get('email_count')} email, {notice.get('sms_count')} SMS), dispatches: "
+        + ", ".join(f"#{d['seq']} {d['kind']}" for d in notice["dispatches"])
+    )
+    status, deliveries = stack.request("GET", f"/notices/{notice_id}/deliveries")
+    if status == 200:
+        for d in deliveries["items"]:
+            say(f"  dispatch #{d['seq']} {d['kind']}: {d['sent_email']} emails, {d['sent_sms']} SMS published")
+
+
+def portal_banner(stack: Stack, customer_id: str) -> None:
+    """What the customer's portal page shows (its signed link, as notice mails carry it)."""
+    from functions.core import signing  # noqa: PLC0415
+    from functions.notify.handlers import PORTAL_PURPOSE  # noqa: PLC0415
+
+    token = signing.sign(PORTAL_PURPOSE, {"customer_id": customer_id}, secret=stack.signing_secret or None)
+    req = urllib.request.Request(f"{stack.api_url}/portal/notices?token={urllib.parse.quote(token)}")
+    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback
+        items = json.loads(resp.read())["items"]
+    for item in items:
+        say(f"portal banner for {customer_id}: {item['title']}")
+        say(f"  {item['body'].splitlines()[0]}")
+    if not items:
+        say(f"no portal banner for {customer_id}")
 
 
 def assign(stack: Stack, problem: dict) -> str:
@@ -269,7 +448,7 @@ def show_outcome(stack: Stack, view: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".local", help="the running stack's data dir")
-    parser.add_argument("--cases", type=int, default=8, help="how many customer mails in the blip")
+    parser.add_argument("--cases", type=int, default=6, help="how many customer mails in the blip (distinct customers)")
     parser.add_argument("--candidate-timeout", type=float, default=60.0, help="seconds to wait for detection")
     args = parser.parse_args(argv)
     stack = Stack.from_data_dir(args.data_dir)
@@ -283,11 +462,12 @@ def main(argv: list[str] | None = None) -> int:
     step(f"Waiting up to {args.candidate_timeout:.0f}s for detection to open a candidate problem")
     problem = wait_candidate(stack, case_ids, args.candidate_timeout)
     if problem is not None:
-        say(f"candidate {problem['problem_id']}: {problem['title']}")
-        for key, value in (problem.get("evidence") or {}).items():
-            say(f"evidence {key}: {json.dumps(value)[:300]}")
-        step(f"An agent confirms {problem['problem_id']}")
+        say(f"candidate {problem['problem_id']}: {problem['title']} ({problem['case_count']} cases linked)")
+        show_evidence(problem)
+        step(f"An agent confirms {problem['problem_id']} (product {PRODUCT}, with a workaround)")
         problem = confirm(stack, problem)
+        step("Detection suggested the blip's later cases for the problem: the agent links them")
+        problem = link_suggestions(stack, problem, case_ids)
     else:
         say("no candidate appeared: detection (the stream handler problem_stream) opens one when the group")
         say("grows faster than its baseline; a fresh stack has little baseline, or detection is not wired.")
@@ -295,12 +475,46 @@ def main(argv: list[str] | None = None) -> int:
         problem = open_by_hand(stack, case_ids)
     say(f"problem {problem['problem_id']} is {problem['status']}, {problem.get('case_count')} cases linked")
 
+    notice = proactive_notice(stack, problem, senders)
     view = escalate_to_resolution(stack, problem)
     show_outcome(stack, view)
 
-    # HOOK(issue 6, notices): the notices part continues the demo here, e.g. the proactive notice
-    # to the other customers of the segment who have not written in yet.
+    step("The resolution notice goes to the whole audience")
+    mails = wait_dispatch(stack, notice["notice_id"], "resolution", f"Resolved: {notice_subject(problem)}")
+    show_mails(mails, {s.lower() for s in senders}, limit=2)
+    show_deliveries(stack, notice["notice_id"])
     return 0
+
+
+def proactive_notice(stack: Stack, problem: dict, senders: list[str]) -> dict:
+    """Issue 6: the notice to the affected and likely-affected customers, and an update."""
+    wrote = {s.lower() for s in senders}
+    segment = notice_segment(problem)
+    step("Proactive notice: draft it for the affected and the likely affected (same segment)")
+    say("segment: " + ", ".join(f"{k}={'|'.join(v)}" for k, v in segment.items()))
+    notice = draft_notice(stack, problem, segment)
+    say(f"notice {notice['notice_id']} ({notice['status']}), updates every {notice['interval_seconds'] // 86400} days")
+    preview_audience(stack, notice["notice_id"])
+
+    step(f"The agent approves {notice['notice_id']}: the initial notice goes out")
+    notice = dict(stack.ok("POST", f"/notices/{notice['notice_id']}/approve", {"version": notice["version"]}))
+    mails = wait_dispatch(stack, notice["notice_id"], "initial", notice_subject(problem))
+    show_mails(mails, wrote)
+    show_deliveries(stack, notice["notice_id"])
+    quiet = [
+        stem
+        for stem, *_ in INSTALL_BASE_ORGS[:SEGMENT_OWNERS]
+        if not any(w.endswith(f"@{stem}.example") for w in wrote)
+    ]
+    owner = quiet[-1] if quiet else "nordwerk"  # a customer of the segment who never wrote in
+    portal_banner(stack, owner)
+
+    step("An update, written by the agent, sent now")
+    stack.ok("POST", f"/notices/{notice['notice_id']}/updates", {"text": UPDATE})
+    mails = wait_dispatch(stack, notice["notice_id"], "update", f"Update: {notice_subject(problem)}")
+    show_mails(mails, wrote, limit=2)
+    portal_banner(stack, owner)
+    return notice
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ def _banner(info: Any) -> str:
         lines.append(f"  SMTP (SES inbox) {info.smtp_address}   -> mail to {info.support_address} becomes a case")
     else:
         lines.append("  SMTP             off")
-    lines.append(f"  Demo customers   {', '.join(info.seeded) if info.seeded else 'already there'}")
+    shown = ", ".join(info.seeded[:5]) + (f" and {len(info.seeded) - 5} more" if len(info.seeded) > 5 else "")
+    lines.append(f"  Demo customers   {shown if info.seeded else 'already there'}")
     delivered = [
         f"{kind}: {', '.join(names)}" for kind, names in info.handlers.items() if names and kind != "not_delivered"
     ]

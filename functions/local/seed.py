@@ -97,8 +97,109 @@ DEMO_CUSTOMERS: tuple[dict[str, Any], ...] = (
 )
 
 
+# The demo install base: 40 more organisations, generated the same way on every run. The first ten
+# own printer-x / px-200 from batch 2024-03 and nothing else (five of them in eu-central): the segment
+# of the problems demo (scripts/demo_problems.py). The others own other models and batches, so a
+# blip among the ten stands out against the whole base (common thread: model and batch with lift).
+INSTALL_BASE_ORGS: tuple[tuple[str, str, str, str], ...] = (
+    # (customer id and domain stem, name, region, language)
+    ("brightline", "Brightline Logistics", "eu-central", "de"),
+    ("atelier-lyon", "Atelier Lyon SARL", "eu-west", "fr"),
+    ("harbor-health", "Harbor Health Clinics", "us-east", "en"),
+    ("kiefer-druck", "Kiefer Druck GmbH", "eu-central", "de"),
+    ("iberia-print", "Iberia Print SL", "eu-west", "es"),
+    ("quill-and-co", "Quill & Co Accountants", "us-east", "en"),
+    ("alpenhof", "Alpenhof Hotels AG", "eu-central", "de"),
+    ("elbe-medien", "Elbe Medien KG", "eu-central", "en"),
+    ("vienna-legal", "Vienna Legal Partners", "eu-central", "en"),
+    ("rhein-office", "Rhein Office Service", "eu-central", "de"),
+    ("granite-bank", "Granite Savings Bank", "us-east", "en"),
+    ("cascade-tools", "Cascade Tools Inc.", "us-west", "en"),
+    ("sierra-schools", "Sierra Unified Schools", "us-west", "es"),
+    ("redwood-labs", "Redwood Labs", "us-west", "en"),
+    ("maple-retail", "Maple Retail Ltd.", "us-east", "en"),
+    ("bordeaux-vins", "Bordeaux Vins SA", "eu-west", "fr"),
+    ("provence-bio", "Provence Bio SAS", "eu-west", "fr"),
+    ("madrid-motor", "Madrid Motor SA", "eu-west", "es"),
+    ("valencia-agro", "Valencia Agro Coop", "eu-west", "es"),
+    ("hamburg-port", "Hamburg Port Services", "eu-central", "de"),
+    ("zurich-reinsure", "Zürich Reinsurance AG", "eu-central", "de"),
+    ("munich-dental", "Munich Dental Group", "eu-central", "de"),
+    ("andes-mining", "Andes Mining SA", "latam", "es"),
+    ("rio-textil", "Rio Têxtil Ltda.", "latam", "es"),
+    ("pampa-foods", "Pampa Foods SRL", "latam", "es"),
+    ("osaka-robotics", "Osaka Robotics K.K.", "ap-northeast", "en"),
+    ("seoul-fintech", "Seoul Fintech Co.", "ap-northeast", "en"),
+    ("sydney-build", "Sydney Build Pty", "ap-southeast", "en"),
+    ("auckland-air", "Auckland Air Freight", "ap-southeast", "en"),
+    ("singapore-trade", "Singapore Trade Hub", "ap-southeast", "en"),
+    ("nordic-energy", "Nordic Energy AB", "eu-north", "en"),
+    ("oslo-shipping", "Oslo Shipping AS", "eu-north", "en"),
+    ("helsinki-games", "Helsinki Games Oy", "eu-north", "en"),
+    ("dublin-data", "Dublin Data Ltd.", "eu-west", "en"),
+    ("lisboa-turismo", "Lisboa Turismo Lda.", "eu-west", "es"),
+    ("brussels-policy", "Brussels Policy Institute", "eu-west", "fr"),
+    ("geneve-watch", "Genève Horlogerie SA", "eu-central", "fr"),
+    ("texas-ranch", "Texas Ranch Supply", "us-central", "en"),
+    ("chicago-freight", "Chicago Freight Lines", "us-central", "en"),
+    ("denver-outdoor", "Denver Outdoor Gear", "us-central", "en"),
+)
+SEGMENT_OWNERS = 10  # the first ten above own printer-x / px-200 / 2024-03
+OTHER_ASSETS: tuple[dict[str, Any], ...] = (
+    {"product": "printer-x", "model": "px-100", "batch": "2022-11"},
+    {"product": "printer-x", "model": "px-200", "batch": "2023-09"},
+    {"product": "router-y", "model": "ry-10", "batch": "b17"},
+    {"product": "router-y", "model": "ry-20", "batch": "b21"},
+    {"product": "sensor-z", "model": "sz-1", "batch": "2023-q4"},
+    {"product": "sensor-z", "model": "sz-2", "batch": "2024-q1"},
+)
+FIRST_NAMES = ("Alex", "Sam", "Robin", "Kim", "Jordan", "Lea", "Noah", "Mia", "Luca", "Emma", "Paul", "Sofia")
+LAST_NAMES = ("Meyer", "Garcia", "Dubois", "Novak", "Rossi", "Berg", "Kowalski", "Silva", "Moreau", "Fischer")
+TIERS = ("standard", "premium", "standard", "enterprise", "free")
+COUNTRY_CODE = {"de": "49", "fr": "33", "es": "34", "en": "1"}
+
+
+def install_base_customers() -> list[dict[str, Any]]:
+    """The 40 generated organisations (deterministic: same ids, contacts and assets every run)."""
+    out: list[dict[str, Any]] = []
+    for i, (stem, name, region, language) in enumerate(INSTALL_BASE_ORGS):
+        domain = f"{stem}.example"
+        contacts: list[dict[str, Any]] = []
+        for j in range(1 + (i % 3 == 0)):
+            first, last = FIRST_NAMES[(i + j) % len(FIRST_NAMES)], LAST_NAMES[(i * 3 + j) % len(LAST_NAMES)]
+            contact: dict[str, Any] = {
+                "name": f"{first} {last}",
+                "email": f"{first.lower()}.{last.lower()}@{domain}",
+                "language": language,
+            }
+            if j == 0 and i % 4 == 1:  # a quarter of the organisations take SMS notices
+                contact.update(phone=f"+{COUNTRY_CODE[language]}555{i:07d}", sms_opt_in=True)
+            if j == 1 and i % 9 == 0:  # a few second contacts unsubscribed from notices by email
+                contact["email_opt_out"] = True
+            contacts.append(contact)
+        if i < SEGMENT_OWNERS:
+            assets = [{"product": "printer-x", "model": "px-200", "batch": "2024-03", "quantity": 2 + i % 5}]
+        else:
+            assets = [dict(OTHER_ASSETS[i % len(OTHER_ASSETS)], quantity=1 + i % 7)]
+            if i % 5 == 0:
+                assets.append(dict(OTHER_ASSETS[(i + 3) % len(OTHER_ASSETS)]))
+        out.append(
+            {
+                "customer_id": stem,
+                "name": name,
+                "region": region,
+                "tier": TIERS[i % len(TIERS)],
+                "language": language,
+                "email_domains": [domain],
+                "contacts": contacts,
+                "install_base": assets,
+            }
+        )
+    return out
+
+
 def demo_customers() -> list[CustomerIn]:
-    return [CustomerIn.model_validate(c) for c in DEMO_CUSTOMERS]
+    return [CustomerIn.model_validate(c) for c in (*DEMO_CUSTOMERS, *install_base_customers())]
 
 
 def seed(store: Any) -> list[str]:

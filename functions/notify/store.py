@@ -258,13 +258,12 @@ class SnapshotStore:
 
 
 def linked_cases(problem_id: str) -> list[Case]:
-    """The problem's root-cause cases (through the problems store)."""
-    from functions.problems.models import LinkType  # noqa: PLC0415
+    """The problem's linked cases, root cause or similar (detection links a blip's cases as
+    similar): their customers are the currently affected."""
     from functions.problems.store import ProblemStore  # noqa: PLC0415
 
     store = ProblemStore()
-    ids = [link.case_id for link in store.links(problem_id) if link.link_type == LinkType.ROOT_CAUSE]
-    return store.cases(ids)
+    return store.cases([link.case_id for link in store.links(problem_id)])
 
 
 class DirectoryAudience:

@@ -51,14 +51,19 @@ def customer(
     )
 
 
-def problem(status: str = "confirmed", case_ids: list[str] | None = None) -> str:
+def problem(status: str = "confirmed", case_ids: list[str] | None = None, link_type: str = "root_cause") -> str:
     from functions.cases.models import Actor, ActorType
     from functions.composition import problem_service
     from functions.problems.models import ProblemIn
 
     p = problem_service().create(
         ProblemIn(
-            title="Router reboots", product=PRODUCT, workaround="Disable wifi 6", case_ids=case_ids or [], status=status
+            title="Router reboots",
+            product=PRODUCT,
+            workaround="Disable wifi 6",
+            case_ids=case_ids or [],
+            status=status,
+            link_type=link_type,
         ),
         Actor(type=ActorType.AGENT, id="a1"),
     )
@@ -143,6 +148,15 @@ def test_affected_contacts_come_first_with_their_case(client, agent_headers, wor
     assert out["sample"][0]["affected"] is True
     assert out["sample"][0]["case_id"] == case_id
     assert out["counts"] == {"recipients": 2, "customers": 2, "affected": 1, "likely": 1, "email": 2, "sms": 0}
+
+
+def test_a_case_linked_as_similar_by_detection_makes_its_contact_affected(client, agent_headers, workflow):
+    customer("c1")
+    case_id = case_for("c1@example.com", "c1")
+    pid = problem(case_ids=[case_id], link_type="similar")
+    notice = draft(client, agent_headers, pid, audience=segment())
+    out = audience(client, agent_headers, notice["notice_id"])
+    assert out["sample"][0]["affected"] is True and out["sample"][0]["case_id"] == case_id
 
 
 def test_opted_out_contacts_are_excluded_per_channel(client, agent_headers, workflow):

@@ -112,13 +112,52 @@ class S3StateStore:
 
 
 class ProblemSink:
-    """``CandidateSink`` over the records part's ``ProblemService``."""
+    """``CandidateSink`` over the records part's ``ProblemService``.
 
-    def __init__(self, service: Any) -> None:
+    The detector names a group by its stemmed top terms ("Spike: px 200 updat jam"): fine as
+    evidence, unreadable as a title, and no routing rule matches stems. The candidate is titled
+    "Spike: " + the subject of its earliest case instead (the detector's title is kept in the
+    evidence as ``detector_title``, next to ``top_terms``). ``cases``: what has ``get(case_id)``
+    (a ``CaseService``); default ``functions.composition.case_service()``.
+    """
+
+    TITLE_PREFIX = "Spike: "
+    MAX_TITLE = 200
+
+    def __init__(self, service: Any, cases: Any | None = None) -> None:
         self.service = service
+        self._cases = cases
+
+    def _case_service(self) -> Any:
+        if self._cases is None:
+            from functions.composition import case_service  # noqa: PLC0415
+
+            self._cases = case_service()
+        return self._cases
+
+    def readable_title(self, case_ids: list[str], fallback: str) -> str:
+        """ "Spike: " + the subject of the earliest of ``case_ids`` that has one, else ``fallback``."""
+        from functions.core.errors import NotFound  # noqa: PLC0415
+
+        found = []
+        for case_id in case_ids:
+            try:
+                case = self._case_service().get(case_id)
+            except NotFound:
+                continue
+            subject = " ".join(str(getattr(case, "subject", "") or "").split())
+            if subject:
+                found.append((case.created_at, case_id, subject))
+        if not found:
+            return fallback
+        title = self.TITLE_PREFIX + min(found)[2]
+        return title if len(title) <= self.MAX_TITLE else title[: self.MAX_TITLE - 1].rstrip() + "…"
 
     def create_candidate(self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str) -> str:
-        problem = self.service.create_candidate(evidence, case_ids, title, description)
+        readable = self.readable_title(case_ids, title)
+        if readable != title:
+            evidence = {**evidence, "detector_title": title}
+        problem = self.service.create_candidate(evidence, case_ids, readable, description)
         return str(problem.problem_id)
 
     def link_similar(self, problem_id: str, case_id: str) -> None:
