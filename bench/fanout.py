@@ -1,6 +1,8 @@
 """Fan-out of one proactive notice to a large audience, through the delivery code path.
 
     python bench/fanout.py --recipients 100000
+    python bench/fanout.py --recipients 100000 --sms-subscription-limit 10000   # account quota
+    python bench/fanout.py --recipients 100000 --sms-mode direct
 
 On the embedded stack (in-process moto, everything provisioned). What it builds and runs:
 
@@ -25,11 +27,19 @@ subscription's filter policy per message (both O(subscriptions)); the bench inde
 former and counts published entries instead of the latter. Sent mail is taken out of moto's
 SES after each batch (like a mail server would), counted per recipient in a byte array.
 
+SMS (``--sms-mode``, ``CASEBRIDGE_NOTICE_SMS_MODE``): "topic" subscribes each SMS contact once
+(a filter policy per contact) and sends with PublishBatch; ``--sms-subscription-limit N``
+simulates SNS's filter-policy quota (200 per topic, 10,000 per account by default) by answering
+Subscribe with FilterPolicyLimitExceeded after N subscriptions, after which the contacts left get
+one direct Publish each. "direct" publishes to every phone (no subscriptions). Direct SMS are
+counted per phone like topic entries per contact.
+
 Prints one JSON object: recipients, email_recipients, sms_recipients, delivered (messages
 sent: mails + SMS), expected (what the snapshot asks for), duplicates (messages beyond one per
 recipient and channel, the redelivered batch included), seconds, api_calls_per_recipient
-{email, sms} (SendBulkEmail calls per email recipient, PublishBatch calls per SMS recipient),
-sms_subscribe_calls (once per contact, not per notice), peak_memory_mb (tracemalloc peak of
+{email, sms} (SendBulkEmail calls per email recipient, PublishBatch + Publish calls per SMS
+recipient), sms_calls {PublishBatch, Publish, Subscribe} (Subscribe: once per contact, not per
+notice, and not after the quota refused one), sms_subscribe_calls (the same figure), sms_mode, peak_memory_mb (tracemalloc peak of
 one batch job: the delivery code's working set, measured on the first and last batch),
 process_peak_rss_mb (the whole process, including moto holding every delivery record and the
 snapshot: grows with N), batches.
@@ -129,8 +139,18 @@ def _write_snapshot(n: int, batch_size: int, email_share: float, sms_share: floa
 
 
 def _patch_moto_sns(sms_counts: bytearray) -> None:
-    """Index moto's subscription lookup; count published entries instead of moto's O(subs) delivery."""
+    """Index moto's subscription lookup; count published entries instead of moto's O(subs) delivery,
+    and SMS published straight to a phone (+1555{i:07d}) instead of keeping them in moto."""
     from moto.sns import models as sns_models  # noqa: PLC0415
+
+    original_publish = sns_models.SNSBackend.publish
+
+    def publish_direct(self: Any, message: str, arn: Any, phone_number: Any = None, **kw: Any) -> str:
+        if not phone_number:
+            return str(original_publish(self, message, arn, phone_number, **kw))
+        i = int(phone_number.removeprefix("+1555"))
+        sms_counts[i] = min(255, sms_counts[i] + 1)
+        return f"sms-{i}-{sms_counts[i]}"
 
     index: dict[tuple[str, str, str], Any] = {}
     original_subscribe = sns_models.SNSBackend.subscribe
@@ -152,6 +172,7 @@ def _patch_moto_sns(sms_counts: bytearray) -> None:
     sns_models.SNSBackend._find_subscription = find  # type: ignore[method-assign]
     sns_models.SNSBackend.subscribe = subscribe  # type: ignore[method-assign]
     sns_models.Topic.publish = publish  # type: ignore[method-assign]
+    sns_models.SNSBackend.publish = publish_direct  # type: ignore[method-assign]
 
 
 def _drain_ses(mail_counts: bytearray) -> None:
@@ -167,8 +188,17 @@ def _drain_ses(mail_counts: bytearray) -> None:
     backend.sent_messages.clear()
 
 
-def run(n: int, batch_size: int, email_share: float, sms_share: float, seed: int) -> dict[str, Any]:
+def run(
+    n: int,
+    batch_size: int,
+    email_share: float,
+    sms_share: float,
+    seed: int,
+    sms_mode: str = "topic",
+    subscription_limit: int | None = None,
+) -> dict[str, Any]:
     os.environ["CASEBRIDGE_NOTICE_SEND_RATE"] = "0"
+    os.environ["CASEBRIDGE_NOTICE_SMS_MODE"] = sms_mode
     os.environ["CASEBRIDGE_NOTICE_JOB_SECONDS"] = "3600"  # one run per batch (no Lambda timeout here)
     os.environ.setdefault("CASEBRIDGE_STAGE", "bench")
     from functions.local.embedded import aws_target  # noqa: PLC0415
@@ -191,14 +221,24 @@ def run(n: int, batch_size: int, email_share: float, sms_share: float, seed: int
         batches, email_n, sms_n = _write_snapshot(n, batch_size, email_share, sms_share, seed)
         set_notice_source(OneDispatch())
         service = delivery_service()
-        calls = {"SendBulkEmail": 0, "PublishBatch": 0, "Subscribe": 0}
+        calls = {"SendBulkEmail": 0, "PublishBatch": 0, "Publish": 0, "Subscribe": 0}
 
         def count(model: Any, **_: Any) -> None:
             calls[model.name] += 1
 
+        def quota(model: Any, **_: Any) -> None:
+            """SNS's filter-policy quota: Subscribe refused after ``subscription_limit`` subscriptions."""
+            calls[model.name] += 1
+            if subscription_limit is not None and calls["Subscribe"] > subscription_limit:
+                from botocore.exceptions import ClientError  # noqa: PLC0415
+
+                error = {"Code": "FilterPolicyLimitExceeded", "Message": "Filter policy limit exceeded"}
+                raise ClientError({"Error": error}, "Subscribe")
+
         service.email.client.meta.events.register("before-call.sesv2.SendBulkEmail", count)
         service.sms.client.meta.events.register("before-call.sns.PublishBatch", count)
-        service.sms.client.meta.events.register("before-call.sns.Subscribe", count)
+        service.sms.client.meta.events.register("before-call.sns.Publish", count)
+        service.sms.client.meta.events.register("before-call.sns.Subscribe", quota)
 
         started = time.perf_counter()
         prepared = service.prepare(Job(type="prepare", notice_id=NOTICE, task_token="-", kind=DispatchKind.INITIAL))
@@ -232,8 +272,11 @@ def run(n: int, batch_size: int, email_share: float, sms_share: float, seed: int
         "seconds": round(seconds, 1),
         "api_calls_per_recipient": {
             "email": round(calls["SendBulkEmail"] / max(1, email_n), 4),
-            "sms": round(calls["PublishBatch"] / max(1, sms_n), 4),
+            "sms": round((calls["PublishBatch"] + calls["Publish"]) / max(1, sms_n), 4),
         },
+        "sms_mode": sms_mode,
+        "sms_subscription_limit": subscription_limit,
+        "sms_calls": {k: calls[k] for k in ("PublishBatch", "Publish", "Subscribe")},
         "sms_subscribe_calls": calls["Subscribe"],
         "peak_memory_mb": round(peak / 1e6, 1),
         "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -249,8 +292,24 @@ def main() -> None:
     ap.add_argument("--email-share", type=float, default=0.95)
     ap.add_argument("--sms-share", type=float, default=0.2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--sms-mode", choices=("topic", "direct"), default="topic")
+    ap.add_argument(
+        "--sms-subscription-limit",
+        type=int,
+        default=None,
+        help="simulate SNS's filter-policy quota: Subscribe fails with FilterPolicyLimitExceeded after N",
+    )
     args = ap.parse_args()
-    print(json.dumps(run(args.recipients, args.batch_size, args.email_share, args.sms_share, args.seed)))
+    result = run(
+        args.recipients,
+        args.batch_size,
+        args.email_share,
+        args.sms_share,
+        args.seed,
+        args.sms_mode,
+        args.sms_subscription_limit,
+    )
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -93,6 +93,10 @@ class Settings(BaseModel):
     # A send job stops after this many seconds (below the Lambda timeout); the state machine runs
     # it again for the rest of its batch (error "Partial").
     notice_job_seconds: float = Field(default=40.0, gt=0)
+    # SMS: "topic" subscribes each opted-in phone once to the sms-notices topic (a filter policy per
+    # contact) and sends with PublishBatch, falling back to one Publish per phone once the topic's
+    # filter-policy quota is reached; "direct" always publishes per phone (no subscriptions).
+    notice_sms_mode: Literal["topic", "direct"] = "topic"
     phone_api_key: SecretStr | None = None
 
     # Resolved cases the customer does not reopen are closed after this many days.

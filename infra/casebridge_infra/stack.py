@@ -259,7 +259,8 @@ class CasebridgeStack(Stack):
 
     def _grant_notice_sending(self, config: StageConfig, mail_identity_arn: str) -> None:
         """handle_notice_jobs beyond its Access entry: SES v2 bulk sending with the notice templates
-        (from the support address only) and subscribing contacts' phones to the SMS topic."""
+        (from the support address only), subscribing contacts' phones to the SMS topic and
+        publishing SMS straight to phone numbers."""
         role = self.function_roles.roles.get("handle_notice_jobs")
         if role is None:
             return
@@ -279,9 +280,23 @@ class CasebridgeStack(Stack):
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="SubscribeSmsContacts",
-                actions=["sns:Subscribe"],
+                actions=["sns:Subscribe", "sns:Unsubscribe"],  # unsubscribe: a contact's old number
                 resources=[self.messaging.topics[resources.SMS_NOTICES_TOPIC.logical].topic_arn],
             )
+        )
+        # Direct SMS (notice_sms_mode "direct", or contacts beyond the topic's filter-policy quota):
+        # Publish with PhoneNumber has no resource ARN, so IAM can only grant it on "*".
+        role.add_to_policy(
+            iam.PolicyStatement(sid="PublishSmsToPhoneNumbers", actions=["sns:Publish"], resources=["*"])
+        )
+        nag.ack(
+            role,
+            "IAM5[Resource::*]",
+            "sns:Publish to a phone number (PhoneNumber=...) names no resource, so IAM accepts only '*'; "
+            "notices send SMS straight to opted-in phones when the sms-notices topic has reached its "
+            "filter-policy quota (200 per topic, 10,000 per account) or in direct mode. The grant also "
+            "covers Publish to other topics of the account; the function's code publishes only to "
+            "sms-notices and phone numbers, and SMS spend is capped by the account's SNS spend limit.",
         )
 
     def _notice_templates(self, prefix: str) -> None:

@@ -416,3 +416,119 @@ def test_cancelled_stops_the_lifecycle_without_another_notice(client, sfn_aws, s
     assert execution_status(arn) == "SUCCEEDED"
     assert source.kinds == [DispatchKind.INITIAL]
     assert not workflow.signal("NT-10", NoticeSignal.UPDATE_NOW)  # nothing waits any more
+
+
+# -- SMS beyond the topic's filter-policy quota, and direct mode ---------------------------------
+
+
+def sms_direct() -> list[tuple[str, str]]:
+    """(phone, message) of every SMS published straight to a phone number."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    return list(sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values())
+
+
+def sms_by_contact(out: dict, recipients: list[Recipient]) -> Counter:
+    """SMS received per contact, through the topic (its contact_id attribute) or directly (its phone)."""
+    owner = {r.phone: r.contact_id for r in recipients if r.phone}
+    return Counter([c for c, _ in sms_published(out)] + [owner[phone] for phone, _ in sms_direct()])
+
+
+def subscription_quota(limit: int, calls: Counter) -> Callable:
+    """A botocore hook: Subscribe answers FilterPolicyLimitExceeded after ``limit`` subscriptions."""
+    import botocore.exceptions
+
+    def hook(model, params, **kwargs):
+        calls[model.name] += 1
+        if model.name == "Subscribe" and calls["Subscribe"] > limit:
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "FilterPolicyLimitExceeded", "Message": "Filter policy limit exceeded"}}, "Subscribe"
+            )
+
+    return hook
+
+
+def test_sms_contacts_beyond_the_filter_policy_quota_still_get_exactly_one_sms_each(client, sfn_aws):
+    # Given a topic that takes 5 more filter policies and 15 SMS contacts in 3 batch files
+    from functions.notify.delivery.handlers import delivery_service, notice_workflow
+
+    calls: Counter = Counter()
+    service = delivery_service()
+    hook = subscription_quota(5, calls)
+    for name in ("Subscribe", "PublishBatch", "Publish"):
+        service.sms.client.meta.events.register(f"before-call.sns.{name}", hook)
+    recipients = audience(45)
+    write_audience(sfn_aws, "NT-11", recipients)
+
+    # When the initial notice is sent
+    notice_workflow().start("NT-11")
+    pump(client, sfn_aws, lambda: waiting("NT-11"))
+
+    # Then every SMS contact got one SMS: 5 through the topic, 10 published to their phones directly
+    assert sms_by_contact(sfn_aws, recipients) == Counter(r.contact_id for r in recipients if r.phone)
+    assert len(sms_published(sfn_aws)) == 5 and len(sms_direct()) == 10
+    # and Subscribe was not called again after the refusal (later batches read the table's marker)
+    assert calls["Subscribe"] == 6
+    assert calls["Publish"] == 10
+
+
+def test_throttled_direct_sms_are_retried_and_each_contact_gets_exactly_one(client, sfn_aws):
+    # Given a full topic (no subscription possible) and SNS throttling 30% of the direct Publish calls
+    import botocore.exceptions
+
+    from functions.notify.delivery.handlers import delivery_service, notice_workflow
+
+    rng = random.Random(11)
+    calls: Counter = Counter()
+
+    def throttle(model, params, **kwargs):
+        calls[model.name] += 1
+        if model.name == "Subscribe":
+            raise botocore.exceptions.ClientError({"Error": {"Code": "FilterPolicyLimitExceeded"}}, "Subscribe")
+        if rng.random() < 0.3:
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "Throttled", "Message": "Rate exceeded"}}, "Publish"
+            )
+
+    service = delivery_service()
+    service.sms.client.meta.events.register("before-call.sns.Subscribe", throttle)
+    service.sms.client.meta.events.register("before-call.sns.Publish", throttle)
+    recipients = audience(60, sms_every=2)
+    write_audience(sfn_aws, "NT-12", recipients, batch_size=20)
+
+    # When the lifecycle sends the initial notice (Throttled batches retried by the state machine)
+    attempts: list[int] = []
+    notice_workflow().start("NT-12")
+    on_job = lambda j: attempts.append(j["attempt"]) if j["type"] == "send" else None  # noqa: E731
+    pump(client, sfn_aws, lambda: waiting("NT-12"), timeout=90, on_job=on_job)
+
+    # Then throttling forced retries, and still every SMS contact got exactly one SMS, all direct
+    assert max(attempts) > 0 and calls["Subscribe"] == 1
+    assert sms_published(sfn_aws) == []
+    assert sms_by_contact(sfn_aws, recipients) == Counter(r.contact_id for r in recipients if r.phone)
+
+
+def test_direct_mode_publishes_to_each_phone_and_makes_no_subscription(client, sfn_aws, monkeypatch):
+    # Given a deployment that prefers no subscriptions
+    from functions.core.settings import reset_settings
+    from functions.notify.delivery.handlers import delivery_service, notice_workflow
+
+    monkeypatch.setenv("CASEBRIDGE_NOTICE_SMS_MODE", "direct")
+    reset_settings()
+    calls: Counter = Counter()
+    service = delivery_service()
+    service.sms.client.meta.events.register("before-call.sns.*", lambda model, **kw: calls.update([model.name]))
+    recipients = audience(30)
+    write_audience(sfn_aws, "NT-13", recipients)
+
+    # When the initial notice is sent
+    notice_workflow().start("NT-13")
+    pump(client, sfn_aws, lambda: waiting("NT-13"))
+
+    # Then each SMS contact got one SMS straight to the phone, and nothing was subscribed
+    assert sms_by_contact(sfn_aws, recipients) == Counter(r.contact_id for r in recipients if r.phone)
+    assert calls["Subscribe"] == 0 and calls["PublishBatch"] == 0 and calls["Publish"] == 10
+    assert all(text.endswith("Reply STOP to opt out.") for _, text in sms_direct())
+    monkeypatch.undo()
+    reset_settings()  # later tests get the default mode

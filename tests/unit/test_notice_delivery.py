@@ -44,6 +44,7 @@ class FakeStore:
         self.counts: dict[str, int] = {}
         self.waiting: dict[str, dict] = {}
         self.subs: dict[str, str] = {}
+        self.full_until: dict[str, int] = {}
 
     def existing(self, notice_id, seq, batch):
         return {
@@ -87,6 +88,15 @@ class FakeStore:
     def put_subscription(self, contact_id, phone, arn):
         self.subs[contact_id] = phone
 
+    def drop_subscription(self, contact_id):
+        return f"sub-{contact_id}" if self.subs.pop(contact_id, None) else None
+
+    def topic_full(self, topic_arn, now):
+        return self.full_until.get(topic_arn, 0) > now
+
+    def put_topic_full(self, topic_arn, code, at, expires_at):
+        self.full_until[topic_arn] = expires_at
+
 
 class FakeAudience:
     def __init__(self, recipients):
@@ -116,18 +126,44 @@ class FakeEmail:
         return out
 
 
+def client_error(code: str) -> Exception:
+    err = Exception(code)
+    err.response = {"Error": {"Code": code}}  # type: ignore[attr-defined]
+    return err
+
+
 class FakeSms:
-    def __init__(self, fail_ids=()):
+    def __init__(self, fail_ids=(), subscription_limit=None, throttle_direct=0):
         self.published: list[dict] = []
         self.subscribed: list[str] = []
+        self.unsubscribed: list[str] = []
+        self.subscribe_calls = 0
+        self.direct: list[tuple[str, str, str]] = []  # (phone, message, sms type)
+        self.direct_calls = 0
         self.fail_ids = set(fail_ids)
+        self.subscription_limit = subscription_limit
+        self.throttle_direct = throttle_direct  # the first n direct Publish calls are throttled
 
     def topic_arn(self):
         return "arn:aws:sns:us-east-1:123456789012:sms"
 
     def subscribe(self, topic, contact_id, phone):
+        self.subscribe_calls += 1
+        if self.subscription_limit is not None and len(self.subscribed) >= self.subscription_limit:
+            raise client_error("FilterPolicyLimitExceeded")
         self.subscribed.append(contact_id)
         return f"sub-{contact_id}"
+
+    def unsubscribe(self, arn):
+        self.unsubscribed.append(arn)
+
+    def publish_sms(self, phone, message, sms_type):
+        self.direct_calls += 1
+        if self.throttle_direct:
+            self.throttle_direct -= 1
+            raise client_error("Throttled")
+        self.direct.append((phone, message, sms_type))
+        return f"d-{phone}"
 
     def publish_batch(self, topic, entries):
         ok, failed = [], []
@@ -168,8 +204,9 @@ def recipients(n: int, phones_every: int = 2) -> list[Recipient]:
     ]
 
 
-def service(rs, email=None, sms=None, store=None, workflow=None):
+def service(rs, email=None, sms=None, store=None, workflow=None, sms_mode="topic"):
     policy = Policy(
+        sms_mode=sms_mode,
         base_url="https://support.example.org",
         from_address="support@example.org",
         from_name="Support",
@@ -350,3 +387,126 @@ def test_a_job_whose_time_is_up_leaves_the_rest_of_its_batch_for_the_next_run():
     assert email.calls == [] and store.records == {}
     svc.handle_job(Job(type="send", notice_id="NT-1", task_token="t", seq=1, key=KEY))
     assert workflow.failures == [("t", "Partial")]
+
+
+# -- SMS beyond the topic's filter-policy quota, and direct mode ---------------------------------
+
+
+def phone_owner(rs: list[Recipient]) -> dict[str, str]:
+    return {str(r.phone): r.contact_id for r in rs if r.phone}
+
+
+def sms_contacts(sms: FakeSms, rs: list[Recipient]) -> list[str]:
+    """Every SMS sent, as the contact it reached: topic entries by their attribute, direct ones by phone."""
+    owner = phone_owner(rs)
+    topic = [e["MessageAttributes"]["contact_id"]["StringValue"] for e in sms.published]
+    return sorted(topic + [owner[phone] for phone, _, _ in sms.direct])
+
+
+def test_contacts_beyond_the_filter_policy_quota_get_one_direct_sms_each():
+    # Given a topic that takes 4 more filter policies and 20 SMS contacts
+    rs = recipients(20, phones_every=1)
+    sms = FakeSms(subscription_limit=4)
+
+    # When a batch is sent
+    result = service(rs, FakeEmail(), sms).send_batch("NT-1", 1, KEY)
+
+    # Then the 4 subscribed contacts got theirs through the topic, the 16 others a direct SMS, each one once
+    assert len(sms.subscribed) == 4 and len(sms.published) == 4
+    assert {e["MessageAttributes"]["contact_id"]["StringValue"] for e in sms.published} == set(sms.subscribed)
+    assert len(sms.direct) == 16
+    assert sms_contacts(sms, rs) == sorted(r.contact_id for r in rs)
+    assert result.sent == 20 + 20
+
+
+def test_once_the_topic_is_full_later_batches_do_not_call_subscribe_again():
+    # Given a batch that hit the quota (4 subscriptions, then one refused call)
+    rs = recipients(20, phones_every=1)
+    store, sms = FakeStore(), FakeSms(subscription_limit=4)
+    store.dispatches[2] = dispatch(seq=2, kind=DispatchKind.UPDATE)
+    service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY)
+    assert sms.subscribe_calls == 5
+
+    # When the next dispatch goes to the same contacts and some new ones (another service: another Lambda)
+    more = rs + [rs[0].model_copy(update={"contact_id": f"CT-new{i}", "phone": f"+1555999{i:04d}"}) for i in range(3)]
+    service(more, FakeEmail(), sms, store).send_batch("NT-1", 2, KEY)
+
+    # Then no Subscribe call was made, and every contact got one SMS of it
+    assert sms.subscribe_calls == 5
+    second = FakeSms()
+    second.published = sms.published[4:]
+    second.direct = sms.direct[16:]
+    assert sms_contacts(second, more) == sorted(r.contact_id for r in more)
+
+
+def test_an_expired_topic_full_marker_lets_subscribing_resume():
+    rs = recipients(3, phones_every=1)
+    store, sms = FakeStore(), FakeSms()
+    store.full_until[sms.topic_arn()] = 1  # marked full long ago (a raised quota is picked up)
+    service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY)
+    assert sorted(sms.subscribed) == ["CT-0", "CT-1", "CT-2"] and sms.direct == []
+
+
+def test_a_contact_whose_number_changed_while_the_topic_is_full_gets_a_direct_sms_to_the_new_number():
+    rs = recipients(1, phones_every=1)
+    store, sms = FakeStore(), FakeSms(subscription_limit=0)
+    store.subs["CT-0"] = "+15550000999"  # subscribed with an old number
+    service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY)
+    assert sms.published == []  # the topic would reach the old number
+    assert [phone for phone, _, _ in sms.direct] == [str(rs[0].phone)]
+    assert sms.unsubscribed == ["sub-CT-0"]  # and the old number's subscription is gone
+
+
+def test_a_contact_whose_number_changed_is_unsubscribed_at_the_old_number_and_subscribed_at_the_new():
+    rs = recipients(1, phones_every=1)
+    store, sms = FakeStore(), FakeSms()
+    store.subs["CT-0"] = "+15550000999"  # subscribed with an old number
+    service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY)
+    assert sms.unsubscribed == ["sub-CT-0"]
+    assert store.subs["CT-0"] == str(rs[0].phone)
+    assert sms_contacts(sms, rs) == ["CT-0"]
+
+
+def test_a_throttled_direct_sms_is_released_and_the_retry_sends_each_contact_exactly_once():
+    # Given a full topic and SNS throttling the first direct Publish
+    rs = recipients(6, phones_every=1)
+    store, sms = FakeStore(), FakeSms(subscription_limit=0, throttle_direct=1)
+
+    # When the batch runs and the state machine retries it after Throttled
+    with pytest.raises(Throttled):
+        service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY)
+    assert not any(k[1].startswith("sms#") for k in store.records)  # nothing sent, every claim released
+    retry = service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY, attempt=1)
+
+    # Then each contact got exactly one SMS, recorded sent with its MessageId
+    assert sms_contacts(sms, rs) == sorted(r.contact_id for r in rs)
+    assert retry.sent == 6 and retry.already == 6
+    assert store.records[(1, "sms#CT-0")].provider_id == f"d-{rs[0].phone}"
+
+
+def test_a_phone_number_sns_refuses_is_recorded_failed_and_not_retried():
+    rs = recipients(2, phones_every=1)
+    store, sms = FakeStore(), FakeSms()
+    refused = str(rs[0].phone)
+    publish = sms.publish_sms
+
+    def refuse(phone, message, sms_type):
+        if phone == refused:
+            raise client_error("InvalidParameter")
+        return publish(phone, message, sms_type)
+
+    sms.publish_sms = refuse  # type: ignore[method-assign]
+    result = service(rs, FakeEmail(), sms, store, sms_mode="direct").send_batch("NT-1", 1, KEY)
+    assert result.failed == 1 and store.records[(1, "sms#CT-0")].error == "InvalidParameter"
+    assert [phone for phone, _, _ in sms.direct] == [str(rs[1].phone)]
+
+
+def test_direct_mode_sends_one_transactional_sms_per_phone_and_never_subscribes():
+    rs = recipients(12, phones_every=2)
+    store, sms = FakeStore(), FakeSms()
+    service(rs, FakeEmail(), sms, store, sms_mode="direct").send_batch("NT-1", 1, KEY)
+    service(rs, FakeEmail(), sms, store, sms_mode="direct").send_batch("NT-1", 1, KEY)  # redelivered
+    assert sms.subscribe_calls == 0 and sms.published == []
+    assert sms_contacts(sms, rs) == sorted(r.contact_id for r in rs if r.phone)
+    assert {t for _, _, t in sms.direct} == {"Transactional"}
+    assert all(text.endswith("Reply STOP to opt out.") for _, text, _ in sms.direct)

@@ -6,7 +6,9 @@ task token); ``handlers.handle_notice_jobs`` runs them and answers the waiting t
 * ``prepare``: ``NoticeSource.next_dispatch(kind)`` (records part) -> the dispatch's texts are
   kept here, the audience manifest gives the batch keys the Map iterates over;
 * ``send``: one audience batch file: claim, send in bulk (SES v2 ``SendBulkEmail`` 50 a call,
-  SNS ``PublishBatch`` 10 a call), mark sent; fails with ``Throttled`` while part stays unsent;
+  SNS ``PublishBatch`` 10 a call to the ``sms-notices`` topic for subscribed contacts, one SNS
+  ``Publish`` to the phone for the others: topic full or ``notice_sms_mode="direct"``), mark
+  sent; fails with ``Throttled`` while part stays unsent;
 * ``finish``: the dispatch totals; ``await``: keeps the task token so ``NoticeWorkflow.signal``
   can wake the lifecycle.
 
@@ -20,4 +22,7 @@ Keys in the single table (docs/data-model.md, "Notice delivery"):
   ``SK=PREPARE#{execution}#{entered}``: the answer of a prepare job (a redelivered job returns it).
 * ``PK=NOTICEWF#{notice_id}``, ``SK=AWAIT``: the task token of the waiting lifecycle.
 * ``PK=SMSSUB#{contact_id}``, ``SK=SMSSUB``: the contact's subscription to the ``sms-notices`` topic.
+* ``PK=SMSTOPIC#{topic name}``, ``SK=FULL``: Subscribe answered FilterPolicyLimitExceeded (SNS allows
+  200 filter policies per topic, 10,000 per account by default); until ``expires_at`` (TTL) no batch
+  calls Subscribe and unsubscribed contacts get a direct SMS.
 """

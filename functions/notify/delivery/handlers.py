@@ -7,6 +7,7 @@ from typing import Any
 from chalice import Blueprint
 
 from functions.core import resources
+from functions.core.http import Agent, route
 from functions.core.logs import logger
 from functions.core.settings import get_settings
 
@@ -68,6 +69,7 @@ def _build(s: Any) -> Any:
         send_rate=s.notice_send_rate,
         max_concurrency=s.notice_max_concurrency,
         job_seconds=s.notice_job_seconds,
+        sms_mode=s.notice_sms_mode,
     )
     return DeliveryService(
         DeliveryStore(),
@@ -79,6 +81,25 @@ def _build(s: Any) -> Any:
         policy,
         lambda: iso(utcnow()),
     )
+
+
+@route(
+    bp,
+    "/notices/{notice_id}/deliveries",
+    "GET",
+    response="functions.notify.delivery.models:NoticeDeliveries",
+    tags=("notices",),
+    errors_=(401, 404),
+)
+def notice_deliveries(request: Any, notice_id: str, *, agent: Agent) -> Any:
+    """Per dispatch of the notice: emails sent, SMS published, failed, uncertain (counts, no recipients)."""
+    from functions.notify.delivery.models import DispatchDeliveries, NoticeDeliveries  # noqa: PLC0415
+    from functions.notify.delivery.store import DeliveryStore  # noqa: PLC0415
+
+    notice = notice_source().get(notice_id)
+    store = DeliveryStore()
+    items = [DispatchDeliveries(seq=d.seq, kind=d.kind, **store.counts(notice_id, d.seq)) for d in notice.dispatches]
+    return NoticeDeliveries(notice_id=notice_id, items=items)
 
 
 @bp.on_sqs_message(queue=get_settings().name(resources.NOTICE_JOBS_QUEUE.logical), batch_size=1)

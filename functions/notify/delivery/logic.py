@@ -7,7 +7,8 @@ sends it. A retried batch, a redelivered job or a redriven execution skips every
 a record. The window left: a sender that dies after the provider accepted a call and before the
 records say ``sent`` leaves ``claimed`` records; they are never sent again automatically (at most
 once wins over at least once for notices) and are listed by ``claimed_not_sent`` /
-``DeliveryService.claimed_not_sent`` for a person to check.
+``DeliveryService.claimed_not_sent`` for a person to check. SMS use the same records on both of
+their paths (topic PublishBatch, direct Publish per phone: see the SMS section below).
 """
 
 from __future__ import annotations
@@ -61,7 +62,13 @@ THROTTLING_CODES = {
     "ServiceUnavailable",
     "InternalFailure",
     "InternalError",
+    "Throttled",  # SNS (ThrottledException)
+    "KMSThrottling",
 }
+# SNS Subscribe: the topic (or account) cannot take another filtered subscription.
+TOPIC_FULL_CODES = {"FilterPolicyLimitExceeded", "SubscriptionLimitExceeded"}
+# SNS Publish to a phone number refused for this recipient (bad or disabled number): recorded as failed.
+SMS_REFUSED_CODES = {"InvalidParameter", "InvalidParameterValue", "EndpointDisabled"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,11 @@ class Policy:
     max_concurrency: int  # Map iterations at once; each job paces at send_rate / max_concurrency
     job_seconds: float = 40.0  # a send job stops after this (Lambda timeout); the rest is retried
     prepared_ttl_seconds: int = 7 * 24 * 3600
+    sms_mode: str = "topic"  # "topic": subscribe + PublishBatch (Publish per phone once the topic is full); "direct"
+    # Notices are service information the customer opted in to, not marketing: Transactional
+    # (SNS's higher-reliability route; Promotional is the cheaper, best-effort one).
+    sms_type: str = "Transactional"
+    topic_full_ttl_seconds: int = 7 * 24 * 3600  # after this, Subscribe is tried again (a raised quota)
 
 
 class Store(Protocol):
@@ -94,6 +106,9 @@ class Store(Protocol):
     def subscribed(self, contact_ids: list[str]) -> dict[str, str]: ...
     def claimed_not_sent(self, notice_id: str, seq: int, batches: int) -> Iterable[DeliveryRecord]: ...
     def put_subscription(self, contact_id: str, phone: str, arn: str) -> None: ...
+    def drop_subscription(self, contact_id: str) -> str | None: ...
+    def topic_full(self, topic_arn: str, now: int) -> bool: ...
+    def put_topic_full(self, topic_arn: str, code: str, at: str, expires_at: int) -> None: ...
 
 
 @dataclass
@@ -186,6 +201,7 @@ class DeliveryService:
         self.policy = policy
         self.now = now
         self._topic_arn: str | None = None
+        self._topic_full_until = 0.0  # epoch seconds: this container trusts a seen topic-full marker until then
 
     # -- NoticeWorkflow (used by the records part) -----------------------------------------------
 
@@ -432,22 +448,63 @@ class DeliveryService:
         }
 
     # -- SMS -------------------------------------------------------------------------------------
+    #
+    # Two paths, both with the same claim -> send -> mark/release records:
+    # * topic: each opted-in phone is subscribed once to the ``sms-notices`` topic with the filter
+    #   policy {"contact_id": [id]}; a batch goes out with PublishBatch (10 entries a call), each
+    #   entry reaching exactly its contact. SNS allows 200 filter policies per topic and 10,000 per
+    #   account by default: when Subscribe answers FilterPolicyLimitExceeded (or the topic's
+    #   subscription quota), the topic is marked full in the table for ``topic_full_ttl_seconds``
+    #   (no more Subscribe calls until then) and contacts without a subscription get a direct SMS.
+    # * direct: one Publish(PhoneNumber=...) per contact (its MessageId is the provider id): the
+    #   fallback above, and every contact in ``sms_mode="direct"`` (no subscriptions at all).
 
     def _topic(self) -> str:
         if self._topic_arn is None:
             self._topic_arn = str(self.sms.topic_arn())
         return self._topic_arn
 
-    def ensure_subscriptions(self, recipients: list[Recipient]) -> int:
-        """Subscribe contacts not yet subscribed (or whose number changed); returns Subscribe calls made."""
-        known = self.store.subscribed([r.contact_id for r in recipients])
-        calls = 0
-        for r in recipients:
-            if r.phone and known.get(r.contact_id) != r.phone:
-                arn = self.sms.subscribe(self._topic(), r.contact_id, r.phone)
-                self.store.put_subscription(r.contact_id, r.phone, arn)
-                calls += 1
-        return calls
+    def _topic_is_full(self) -> bool:
+        now = time.time()
+        if self._topic_full_until > now:
+            return True
+        if self.store.topic_full(self._topic(), int(now)):
+            self._topic_full_until = now + 60  # trust the marker for a minute in this container
+            return True
+        return False
+
+    def ensure_subscriptions(self, recipients: list[Recipient]) -> set[str]:
+        """Subscribe contacts not yet subscribed (or whose number changed) while the topic has room;
+        returns the contacts the topic reaches (subscribed with their current number)."""
+        phones = [r for r in recipients if r.phone]
+        known = self.store.subscribed([r.contact_id for r in phones])
+        for r in phones:
+            if r.contact_id in known and known[r.contact_id] != r.phone:
+                # the contact's number changed: the old number (maybe someone else's now) must stop
+                # receiving this contact's messages before anything else is sent
+                self.sms.unsubscribe(self.store.drop_subscription(r.contact_id))
+                known.pop(r.contact_id)
+        reachable = {r.contact_id for r in phones if known.get(r.contact_id) == r.phone}
+        todo = [r for r in phones if r.contact_id not in reachable]
+        if not todo or self._topic_is_full():
+            return reachable
+        for r in todo:
+            try:
+                arn = self.sms.subscribe(self._topic(), r.contact_id, str(r.phone))
+            except Exception as exc:
+                code = _error_code(exc) or type(exc).__name__.removesuffix("Exception")
+                if code in TOPIC_FULL_CODES:
+                    self.store.put_topic_full(
+                        self._topic(), code, self.now(), int(time.time()) + self.policy.topic_full_ttl_seconds
+                    )
+                    self._topic_full_until = time.time() + 60
+                    break
+                if _is_throttling(exc):
+                    break  # the rest get a direct SMS this time and are subscribed on a later notice
+                raise
+            self.store.put_subscription(r.contact_id, str(r.phone), arn)
+            reachable.add(r.contact_id)
+        return reachable
 
     def _send_sms(
         self,
@@ -459,7 +516,7 @@ class DeliveryService:
         counters: BatchResult,
         pacer: Pacer,
     ) -> None:
-        self.ensure_subscriptions(recipients)
+        reachable = self.ensure_subscriptions(recipients) if self.policy.sms_mode == "topic" else set()
         records = self._records(dispatch, batch, recipients, Channel.SMS, claim, attempt)
         claimed = {r.contact_id: r for r in self.store.claim(records)}
         counters.uncertain += len(records) - len(claimed)
@@ -467,46 +524,97 @@ class DeliveryService:
         text = sms_text(dispatch)
         outcome: list[DeliveryRecord] = []
         unsent: list[DeliveryRecord] = []
-        for i in range(0, len(todo), SMS_BATCH_LIMIT):
-            chunk = todo[i : i + SMS_BATCH_LIMIT]
-            entries = [
-                {
-                    "Id": str(n),
-                    "Message": text,
-                    "MessageAttributes": {
-                        "contact_id": {"DataType": "String", "StringValue": r.contact_id},
-                        "notice_id": {"DataType": "String", "StringValue": dispatch.notice_id},
-                        "seq": {"DataType": "Number", "StringValue": str(dispatch.seq)},
-                    },
-                }
-                for n, r in enumerate(chunk)
-            ]
-            pacer.before(len(chunk))
-            try:
-                resp = self.sms.publish_batch(self._topic(), entries)
-            except Exception as exc:
-                if not _is_throttling(exc):
-                    self.store.release(claimed[r.contact_id] for r in chunk)
-                    self.store.mark(outcome)
-                    raise
-                unsent.extend(claimed[r.contact_id] for r in chunk)
-                continue
-            ok = {e["Id"]: e.get("MessageId") for e in resp.get("Successful", [])}
-            bad = {e["Id"]: e for e in resp.get("Failed", [])}
-            for n, r in enumerate(chunk):
-                rec = claimed[r.contact_id]
-                if str(n) in ok:
-                    outcome.append(rec.model_copy(update={"status": DeliveryStatus.SENT, "provider_id": ok[str(n)]}))
-                elif str(n) in bad and bad[str(n)].get("SenderFault"):
-                    error = str(bad[str(n)].get("Code", "failed"))
-                    outcome.append(rec.model_copy(update={"status": DeliveryStatus.FAILED, "error": error}))
-                else:
-                    unsent.append(rec)
+        try:
+            via_topic = [r for r in todo if r.contact_id in reachable]
+            for i in range(0, len(via_topic), SMS_BATCH_LIMIT):
+                chunk = via_topic[i : i + SMS_BATCH_LIMIT]
+                self._publish_batch(dispatch, text, chunk, claimed, outcome, unsent, pacer)
+            throttled = False
+            for r in todo:
+                if r.contact_id in reachable:
+                    continue
+                if throttled:  # leave the rest to the state machine's retry (with backoff)
+                    unsent.append(claimed[r.contact_id])
+                    continue
+                throttled = not self._publish_direct(text, r, claimed[r.contact_id], outcome, unsent, pacer)
+        except Exception:
+            done = {rec.contact_id for rec in outcome}
+            self.store.mark(outcome)
+            self.store.release(rec for c, rec in claimed.items() if c not in done)
+            raise
         self.store.mark(outcome)
         self.store.release(unsent)
         counters.sent += sum(1 for r in outcome if r.status is DeliveryStatus.SENT)
         counters.failed += sum(1 for r in outcome if r.status is DeliveryStatus.FAILED)
         counters.unsent += len(unsent)
+
+    def _publish_batch(
+        self,
+        dispatch: Dispatch,
+        text: str,
+        chunk: list[Recipient],
+        claimed: dict[str, DeliveryRecord],
+        outcome: list[DeliveryRecord],
+        unsent: list[DeliveryRecord],
+        pacer: Pacer,
+    ) -> None:
+        """Up to 10 subscribed contacts through the topic (PublishBatch); a non-throttling error raises."""
+        entries = [
+            {
+                "Id": str(n),
+                "Message": text,
+                "MessageAttributes": {
+                    "contact_id": {"DataType": "String", "StringValue": r.contact_id},
+                    "notice_id": {"DataType": "String", "StringValue": dispatch.notice_id},
+                    "seq": {"DataType": "Number", "StringValue": str(dispatch.seq)},
+                },
+            }
+            for n, r in enumerate(chunk)
+        ]
+        pacer.before(len(chunk))
+        try:
+            resp = self.sms.publish_batch(self._topic(), entries)
+        except Exception as exc:
+            if not _is_throttling(exc):
+                raise
+            unsent.extend(claimed[r.contact_id] for r in chunk)
+            return
+        ok = {e["Id"]: e.get("MessageId") for e in resp.get("Successful", [])}
+        bad = {e["Id"]: e for e in resp.get("Failed", [])}
+        for n, r in enumerate(chunk):
+            rec = claimed[r.contact_id]
+            if str(n) in ok:
+                outcome.append(rec.model_copy(update={"status": DeliveryStatus.SENT, "provider_id": ok[str(n)]}))
+            elif str(n) in bad and bad[str(n)].get("SenderFault"):
+                error = str(bad[str(n)].get("Code", "failed"))
+                outcome.append(rec.model_copy(update={"status": DeliveryStatus.FAILED, "error": error}))
+            else:
+                unsent.append(rec)
+
+    def _publish_direct(
+        self,
+        text: str,
+        r: Recipient,
+        rec: DeliveryRecord,
+        outcome: list[DeliveryRecord],
+        unsent: list[DeliveryRecord],
+        pacer: Pacer,
+    ) -> bool:
+        """One SMS straight to the contact's phone; False when SNS throttled it (released for a retry)."""
+        pacer.before(1)
+        try:
+            message_id = self.sms.publish_sms(str(r.phone), text, self.policy.sms_type)
+        except Exception as exc:
+            if _is_throttling(exc):
+                unsent.append(rec)
+                return False
+            code = _error_code(exc)
+            if code not in SMS_REFUSED_CODES:
+                raise
+            outcome.append(rec.model_copy(update={"status": DeliveryStatus.FAILED, "error": code}))
+            return True
+        outcome.append(rec.model_copy(update={"status": DeliveryStatus.SENT, "provider_id": message_id}))
+        return True
 
 
 def _need(value: Any) -> Any:

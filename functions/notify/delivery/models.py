@@ -85,3 +85,20 @@ class Throttled(Exception):
 
 class Partial(Exception):
     """The job's time is up (paced sending of a large batch): the state machine runs it again at once."""
+
+
+class DispatchDeliveries(Model):
+    """What delivery recorded for one dispatch of a notice (counts only: no recipient)."""
+
+    seq: int
+    kind: DispatchKind
+    sent_email: int = 0
+    sent_sms: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    batches: int = 0
+
+
+class NoticeDeliveries(Model):
+    notice_id: str
+    items: list[DispatchDeliveries]

@@ -28,6 +28,10 @@ def await_key(notice_id: str) -> dict[str, str]:
     return {"PK": f"NOTICEWF#{notice_id}", "SK": "AWAIT"}
 
 
+def topic_full_key(topic_arn: str) -> dict[str, str]:
+    return {"PK": f"SMSTOPIC#{topic_arn.rsplit(':', 1)[-1]}", "SK": "FULL"}
+
+
 def batch_number(key: str) -> int:
     """``notices/{id}/audience/00042.jsonl`` -> 42."""
     return int(key.rsplit("/", 1)[-1].split(".", 1)[0])
@@ -232,6 +236,20 @@ class DeliveryStore(dynamo.TableStore):
     def put_subscription(self, contact_id: str, phone: str, arn: str) -> None:
         self.table.put_item(Item={"PK": f"SMSSUB#{contact_id}", "SK": "SMSSUB", "phone": phone, "arn": arn})
 
+    def drop_subscription(self, contact_id: str) -> str | None:
+        """Forget a contact's subscription; returns its ARN (None if there was none)."""
+        resp = self.table.delete_item(Key={"PK": f"SMSSUB#{contact_id}", "SK": "SMSSUB"}, ReturnValues="ALL_OLD")
+        arn = resp.get("Attributes", {}).get("arn")
+        return str(arn) if arn else None
+
+    def topic_full(self, topic_arn: str, now: int) -> bool:
+        """The topic refused a subscription (filter-policy quota) and the marker has not expired."""
+        item = self.table.get_item(Key=topic_full_key(topic_arn)).get("Item")
+        return bool(item) and int(item.get("expires_at", 0)) > now  # type: ignore[union-attr]
+
+    def put_topic_full(self, topic_arn: str, code: str, at: str, expires_at: int) -> None:
+        self.table.put_item(Item={**topic_full_key(topic_arn), "code": code, "at": at, "expires_at": expires_at})
+
 
 class AudienceFiles:
     """The snapshot written by the records part (functions/notify/contract.py)."""
@@ -277,7 +295,8 @@ class SesBulkSender:
 
 
 class SnsSmsSender:
-    """SNS PublishBatch to the ``sms-notices`` topic; one filtered sms subscription per contact."""
+    """SNS PublishBatch to the ``sms-notices`` topic (one filtered sms subscription per contact), or
+    Publish straight to a phone number (direct mode, or once the topic's filter-policy quota is reached)."""
 
     def __init__(self, client: Any | None = None) -> None:
         self._client = client
@@ -306,8 +325,26 @@ class SnsSmsSender:
         )
         return str(resp["SubscriptionArn"])
 
+    def unsubscribe(self, subscription_arn: str | None) -> None:
+        """Remove a subscription (a contact's old number); one already gone is fine."""
+        if not subscription_arn:
+            return
+        try:
+            self.client.unsubscribe(SubscriptionArn=subscription_arn)
+        except self.client.exceptions.NotFoundException:
+            pass
+
     def publish_batch(self, topic_arn: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
         return dict(self.client.publish_batch(TopicArn=topic_arn, PublishBatchRequestEntries=entries))
+
+    def publish_sms(self, phone: str, message: str, sms_type: str) -> str:
+        """One SMS straight to a phone number (no topic, no subscription); returns its MessageId."""
+        resp = self.client.publish(
+            PhoneNumber=phone,
+            Message=message,
+            MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": sms_type}},
+        )
+        return str(resp["MessageId"])
 
 
 class Workflow:
