@@ -429,12 +429,20 @@ def show_outcome(stack: Stack, view: dict) -> None:
     say(f"root cause: {view['root_cause']}")
     say(f"permanent fix: {view['permanent_fix']}")
     customers = set()
+    case_ids = set()
     for link in view["links"]:
         case = stack.ok("GET", f"/cases/{link['case_id']}")
         customers.add((case.get("contact_email") or "").lower())
+        case_ids.add(case["case_id"])
         say(f"case {case['case_id']} ({case.get('contact_email')}): {case['status']}")
-    told = [m for m in stack.outbox() if FIX in m.body and customers & {a.lower() for a in m.to}]
-    say(f"customers told by email: {len(told)}")
+    told = [
+        m
+        for m in stack.outbox()
+        if FIX in m.body
+        and customers & {a.lower() for a in m.to}
+        and any(cid in f"{m.subject or ''} {m.body}" for cid in case_ids)  # the case's own mail, not a notice
+    ]
+    say(f"customers told on their case, by email: {len(told)}")
     article = stack.ok("GET", f"/knowledge/articles/{view['article_id']}")
     step(f"Knowledge article {article['article_id']} (v{article['latest_version']}, {article['status']})")
     say(f"title: {article['content']['title']}")
