@@ -38,7 +38,8 @@ Prints one JSON object: recipients, email_recipients, sms_recipients, delivered 
 sent: mails + SMS), expected (what the snapshot asks for), duplicates (messages beyond one per
 recipient and channel, the redelivered batch included), seconds, api_calls_per_recipient
 {email, sms} (SendBulkEmail calls per email recipient, PublishBatch + Publish calls per SMS
-recipient), sms_calls {PublishBatch, Publish, Subscribe} (Subscribe: once per contact, not per
+recipient), api_calls_per_audience_recipient {email, sms} (the same calls divided by all
+recipients), sms_calls {PublishBatch, Publish, Subscribe} (Subscribe: once per contact, not per
 notice, and not after the quota refused one), sms_subscribe_calls (the same figure), sms_mode, peak_memory_mb (tracemalloc peak of
 one batch job: the delivery code's working set, measured on the first and last batch),
 process_peak_rss_mb (the whole process, including moto holding every delivery record and the
@@ -273,6 +274,11 @@ def run(
         "api_calls_per_recipient": {
             "email": round(calls["SendBulkEmail"] / max(1, email_n), 4),
             "sms": round((calls["PublishBatch"] + calls["Publish"]) / max(1, sms_n), 4),
+        },
+        # the same calls over the whole audience (every recipient, whatever its channels)
+        "api_calls_per_audience_recipient": {
+            "email": round(calls["SendBulkEmail"] / max(1, n), 4),
+            "sms": round((calls["PublishBatch"] + calls["Publish"]) / max(1, n), 4),
         },
         "sms_mode": sms_mode,
         "sms_subscription_limit": subscription_limit,
