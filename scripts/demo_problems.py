@@ -333,7 +333,17 @@ def show_deliveries(stack: Stack, notice_id: str) -> None:
         f"({notice.get('email_count')} email, {notice.get('sms_count')} SMS), dispatches: "
         + ", ".join(f"#{d['seq']} {d['kind']}" for d in notice["dispatches"])
     )
-    status, deliveries = stack.request("GET", f"/notices/{notice_id}/deliveries")
+    want = (notice.get("email_count") or 0, notice.get("sms_count") or 0)
+
+    def recorded() -> Any:
+        # delivery counts are added when each batch job finishes, a moment after its mails went out
+        status, body = stack.request("GET", f"/notices/{notice_id}/deliveries")
+        if status != 200:
+            return None
+        done = all(d["sent_email"] >= want[0] and d["sent_sms"] >= want[1] for d in body["items"])
+        return (status, body) if done else None
+
+    status, deliveries = poll(recorded, 30) or stack.request("GET", f"/notices/{notice_id}/deliveries")
     if status == 200:
         for d in deliveries["items"]:
             say(f"  dispatch #{d['seq']} {d['kind']}: {d['sent_email']} emails, {d['sent_sms']} SMS published")

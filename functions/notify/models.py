@@ -201,7 +201,9 @@ class UpdateNowIn(Model):
 
 class UpdateNowOut(Model):
     notice: Notice
-    signalled: bool = Field(description="False when the lifecycle was not waiting (the update goes with the next one)")
+    signalled: bool = Field(
+        description="False when the lifecycle was busy sending: the update is queued and goes out when that send ends"
+    )
 
 
 class AudienceQuery(Model):

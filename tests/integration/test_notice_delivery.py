@@ -532,3 +532,19 @@ def test_direct_mode_publishes_to_each_phone_and_makes_no_subscription(client, s
     assert all(text.endswith("Reply STOP to opt out.") for _, text in sms_direct())
     monkeypatch.undo()
     reset_settings()  # later tests get the default mode
+
+
+def test_signals_sent_while_the_lifecycle_is_busy_are_queued_for_its_next_wait_in_order(aws):
+    from functions.notify.delivery.store import DeliveryStore
+
+    store = DeliveryStore()
+    # Given no task waiting (the lifecycle is sending): two signals arrive
+    assert store.take_waiting("NT-9", "update_now") is None
+    assert store.take_waiting("NT-9", "resolved") is None
+    # When the lifecycle parks its next tasks, each gets the oldest queued signal instead of waiting
+    assert store.put_waiting("NT-9", "tok-1", paused=False, execution=None, now="t") == "update_now"
+    assert store.put_waiting("NT-9", "tok-2", paused=False, execution=None, now="t") == "resolved"
+    # Then with the queue empty the next task waits, and a signal takes its token exactly once
+    assert store.put_waiting("NT-9", "tok-3", paused=False, execution=None, now="t") is None
+    assert store.take_waiting("NT-9", "cancelled")["task_token"] == "tok-3"
+    assert store.take_waiting("NT-9") is None

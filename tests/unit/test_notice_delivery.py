@@ -43,6 +43,7 @@ class FakeStore:
         self.dispatches: dict[int, Dispatch] = {1: dispatch()}
         self.counts: dict[str, int] = {}
         self.waiting: dict[str, dict] = {}
+        self.pending: dict[str, list[str]] = {}
         self.subs: dict[str, str] = {}
         self.full_until: dict[str, int] = {}
 
@@ -79,8 +80,18 @@ class FakeStore:
         for k, v in counts.items():
             self.counts[k] = self.counts.get(k, 0) + v
 
-    def take_waiting(self, notice_id):
-        return self.waiting.pop(notice_id, None)
+    def take_waiting(self, notice_id, signal=None):
+        waiting = self.waiting.pop(notice_id, None)
+        if waiting is None and signal is not None:
+            self.pending.setdefault(notice_id, []).append(signal)
+        return waiting
+
+    def put_waiting(self, notice_id, task_token, *, paused, execution, now):
+        queued = self.pending.get(notice_id)
+        if queued:
+            return queued.pop(0)
+        self.waiting[notice_id] = {"task_token": task_token, "paused": paused}
+        return None
 
     def subscribed(self, contact_ids):
         return {c: self.subs[c] for c in contact_ids if c in self.subs}
@@ -338,7 +349,9 @@ def test_a_signal_answers_the_waiting_task_once():
     svc = service([], store=store, workflow=workflow)
     assert svc.signal("NT-1", NoticeSignal.PAUSED)
     assert workflow.answers == [("tok", {"signal": "paused"})]
-    assert not svc.signal("NT-1", NoticeSignal.RESUMED)  # nothing waits until the next await job
+    assert not svc.signal("NT-1", NoticeSignal.RESUMED)  # nothing waits until the next await job...
+    svc.handle_job(Job(type="await", notice_id="NT-1", task_token="tok2"))
+    assert workflow.answers[-1] == ("tok2", {"signal": "resumed"})  # ...which gets the queued signal at once
 
 
 def test_a_throttled_send_job_fails_its_task_with_the_throttled_error():

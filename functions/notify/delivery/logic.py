@@ -101,8 +101,8 @@ class Store(Protocol):
     def put_prepared(self, notice_id: str, marker: str, result: dict[str, Any], expires_at: int) -> None: ...
     def put_waiting(
         self, notice_id: str, task_token: str, *, paused: bool, execution: str | None, now: str
-    ) -> None: ...
-    def take_waiting(self, notice_id: str) -> dict[str, Any] | None: ...
+    ) -> str | None: ...
+    def take_waiting(self, notice_id: str, signal: str | None = None) -> dict[str, Any] | None: ...
     def subscribed(self, contact_ids: list[str]) -> dict[str, str]: ...
     def claimed_not_sent(self, notice_id: str, seq: int, batches: int) -> Iterable[DeliveryRecord]: ...
     def put_subscription(self, contact_id: str, phone: str, arn: str) -> None: ...
@@ -209,10 +209,13 @@ class DeliveryService:
         return str(self.workflow.start(_execution_name(notice_id), {"notice_id": notice_id}))
 
     def signal(self, notice_id: str, signal: NoticeSignal) -> bool:
-        waiting = self.store.take_waiting(notice_id)
+        """Hand the signal to the waiting lifecycle; when it is busy (sending), queue it for its next
+        wait. True: delivered now; False: queued."""
+        value = NoticeSignal(signal).value
+        waiting = self.store.take_waiting(notice_id, value)
         if not waiting:
             return False
-        return bool(self.workflow.succeed(str(waiting["task_token"]), {"signal": NoticeSignal(signal).value}))
+        return bool(self.workflow.succeed(str(waiting["task_token"]), {"signal": value}))
 
     def claimed_not_sent(self, notice_id: str, seq: int) -> list[DeliveryRecord]:
         """Recipients whose send is uncertain (claimed, never marked): for a person to check in the
@@ -225,9 +228,11 @@ class DeliveryService:
     def handle_job(self, job: Job) -> None:
         """Run one job and answer its task (Throttled -> task failure the state machine retries)."""
         if job.type == "await":
-            self.store.put_waiting(
+            queued = self.store.put_waiting(
                 job.notice_id, job.task_token, paused=job.paused, execution=job.execution, now=self.now()
             )
+            if queued is not None:  # a signal came while the lifecycle was busy: answer at once
+                self.workflow.succeed(job.task_token, {"signal": queued})
             return
         if job.type == "prepare":
             self.workflow.succeed(job.task_token, self.prepare(job).model_dump(mode="json"))

@@ -203,19 +203,74 @@ class DeliveryStore(dynamo.TableStore):
 
     # -- waiting lifecycle ---------------------------------------------------------------------
 
-    def put_waiting(self, notice_id: str, task_token: str, *, paused: bool, execution: str | None, now: str) -> None:
-        item: dict[str, Any] = {**await_key(notice_id), "task_token": task_token, "paused": paused, "at": now}
-        if execution:
-            item["execution"] = execution
-        self.table.put_item(Item=item)
+    # One item per notice holds either the waiting task's token or the signals that arrived while
+    # no task was waiting (``pending``); both sides change it with conditions, so a signal is
+    # either handed to a waiting task or queued for the next one, never lost between the two.
 
-    def take_waiting(self, notice_id: str) -> dict[str, Any] | None:
-        """Remove and return the waiting task (only one signal can take a token)."""
-        try:
-            resp = self.table.delete_item(Key=await_key(notice_id), ReturnValues="ALL_OLD")
-        except self._client.exceptions.ConditionalCheckFailedException:  # pragma: no cover
-            return None
-        return resp.get("Attributes")
+    def put_waiting(
+        self, notice_id: str, task_token: str, *, paused: bool, execution: str | None, now: str
+    ) -> str | None:
+        """Park the task's token, unless a signal is queued: then take the oldest one and return it."""
+        for _ in range(5):
+            values: dict[str, Any] = {":t": task_token, ":p": paused, ":a": now}
+            sets = "task_token = :t, paused = :p, #at = :a"
+            if execution:
+                values[":e"] = execution
+                sets += ", execution = :e"
+            try:
+                self.table.update_item(
+                    Key=await_key(notice_id),
+                    UpdateExpression="SET " + sets,
+                    ConditionExpression="attribute_not_exists(pending) OR size(pending) = :zero",
+                    ExpressionAttributeNames={"#at": "at"},
+                    ExpressionAttributeValues={**values, ":zero": 0},
+                )
+                return None
+            except self._client.exceptions.ConditionalCheckFailedException:
+                pass
+            item = self.table.get_item(Key=await_key(notice_id), ConsistentRead=True).get("Item") or {}
+            pending = list(item.get("pending") or [])
+            if not pending:
+                continue
+            try:
+                self.table.update_item(
+                    Key=await_key(notice_id),
+                    UpdateExpression="REMOVE pending[0]",
+                    ConditionExpression="pending[0] = :first AND size(pending) = :n",
+                    ExpressionAttributeValues={":first": pending[0], ":n": len(pending)},
+                )
+            except self._client.exceptions.ConditionalCheckFailedException:
+                continue  # another signal arrived meanwhile: look again
+            return str(pending[0])
+        raise RuntimeError(f"notice {notice_id}: the wait item kept changing")
+
+    def take_waiting(self, notice_id: str, signal: str | None = None) -> dict[str, Any] | None:
+        """Take the waiting task's token (only one signal can take it); with ``signal``, queue the
+        signal instead when no task is waiting (returns None then)."""
+        for _ in range(5):
+            try:
+                resp = self.table.update_item(
+                    Key=await_key(notice_id),
+                    UpdateExpression="REMOVE task_token, paused, execution, #at",
+                    ConditionExpression="attribute_exists(task_token)",
+                    ExpressionAttributeNames={"#at": "at"},
+                    ReturnValues="ALL_OLD",
+                )
+                return resp.get("Attributes")
+            except self._client.exceptions.ConditionalCheckFailedException:
+                if signal is None:
+                    return None
+            try:
+                self.table.update_item(
+                    Key=await_key(notice_id),
+                    UpdateExpression="SET pending = list_append(if_not_exists(pending, :empty), :sig)",
+                    ConditionExpression="attribute_not_exists(task_token)",
+                    ExpressionAttributeValues={":empty": [], ":sig": [signal]},
+                )
+                return None
+            except self._client.exceptions.ConditionalCheckFailedException:
+                continue  # a task started waiting meanwhile: hand the signal to it
+        raise RuntimeError(f"notice {notice_id}: the wait item kept changing")
 
     # -- SMS subscriptions ---------------------------------------------------------------------
 
