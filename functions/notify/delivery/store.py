@@ -8,6 +8,7 @@ from typing import Any
 
 from functions.core import aws, dynamo, resources
 from functions.core.settings import get_settings
+from functions.core.workflows import StateMachine
 from functions.notify.contract import AudienceManifest, Dispatch, Recipient, manifest_key
 from functions.notify.delivery.models import Channel, DeliveryRecord, DeliveryStatus
 
@@ -402,51 +403,11 @@ class SnsSmsSender:
         return str(resp["MessageId"])
 
 
-class Workflow:
-    """Step Functions: start a notice's lifecycle, answer or fail its waiting tasks."""
+class Workflow(StateMachine):
+    """The notice lifecycle state machine (start is idempotent per notice: one execution name each)."""
 
     def __init__(self, client: Any | None = None) -> None:
-        self._client = client
+        super().__init__(resources.NOTICE_WORKFLOW, "notice_state_machine_arn", client)
 
-    @property
-    def sfn(self) -> Any:
-        if self._client is None:
-            self._client = aws.client("stepfunctions")
-        return self._client
-
-    def machine_arn(self) -> str:
-        s = get_settings()
-        if s.notice_state_machine_arn:
-            return s.notice_state_machine_arn
-        account = aws.client("sts").get_caller_identity()["Account"]
-        return f"arn:aws:states:{s.region}:{account}:stateMachine:{s.name(resources.NOTICE_WORKFLOW)}"
-
-    def start(self, name: str, payload: dict[str, Any]) -> str:
-        try:
-            resp = self.sfn.start_execution(stateMachineArn=self.machine_arn(), name=name, input=json.dumps(payload))
-        except self.sfn.exceptions.ExecutionAlreadyExists:
-            arn = self.machine_arn().replace(":stateMachine:", ":execution:") + f":{name}"
-            return arn
-        return str(resp["executionArn"])
-
-    def succeed(self, task_token: str, output: dict[str, Any]) -> bool:
-        """Answer a waiting task; False when it no longer waits (timed out, answered, execution ended)."""
-        try:
-            self.sfn.send_task_success(taskToken=task_token, output=json.dumps(output))
-        except (
-            self.sfn.exceptions.TaskTimedOut,
-            self.sfn.exceptions.InvalidToken,
-            self.sfn.exceptions.TaskDoesNotExist,
-        ):
-            return False
-        return True
-
-    def fail(self, task_token: str, error: str, cause: str) -> None:
-        try:
-            self.sfn.send_task_failure(taskToken=task_token, error=error, cause=cause[:32000])
-        except (
-            self.sfn.exceptions.TaskTimedOut,
-            self.sfn.exceptions.InvalidToken,
-            self.sfn.exceptions.TaskDoesNotExist,
-        ):
-            return
+    def start(self, name: str, payload: dict[str, Any], *, existing_ok: bool = True) -> str:
+        return super().start(name, payload, existing_ok=existing_ok)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from functions.core import aws, dynamo, errors
-from functions.core.settings import get_settings
+from functions.core import dynamo, errors
+from functions.core.resources import ESCALATION_WORKFLOW
+from functions.core.workflows import StateMachine
 from functions.problems.escalation.models import EscalationView, Task
 
 
@@ -134,31 +134,12 @@ class TaskGone(errors.Conflict):
     code = "task_gone"
 
 
-class Workflow:
-    """Step Functions: start an escalation, answer a waiting task."""
+class Workflow(StateMachine):
+    """The escalation state machine: start an escalation, answer a waiting task."""
 
     def __init__(self, client: Any | None = None) -> None:
-        self._client = client
-
-    @property
-    def sfn(self) -> Any:
-        if self._client is None:
-            self._client = aws.client("stepfunctions")
-        return self._client
-
-    def machine_arn(self) -> str:
-        s = get_settings()
-        if s.escalation_state_machine_arn:
-            return s.escalation_state_machine_arn
-        account = aws.client("sts").get_caller_identity()["Account"]
-        return f"arn:aws:states:{s.region}:{account}:stateMachine:{s.name('escalation')}"
-
-    def start(self, name: str, payload: dict[str, Any]) -> str:
-        resp = self.sfn.start_execution(stateMachineArn=self.machine_arn(), name=name, input=json.dumps(payload))
-        return str(resp["executionArn"])
+        super().__init__(ESCALATION_WORKFLOW, "escalation_state_machine_arn", client)
 
     def answer(self, task_token: str, output: dict[str, Any]) -> None:
-        try:
-            self.sfn.send_task_success(taskToken=task_token, output=json.dumps(output))
-        except (self.sfn.exceptions.TaskTimedOut, self.sfn.exceptions.InvalidToken) as exc:
-            raise TaskGone("this request is no longer open (its deadline passed or it was answered)") from exc
+        if not self.succeed(task_token, output):
+            raise TaskGone("this request is no longer open (its deadline passed or it was answered)")
