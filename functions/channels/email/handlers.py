@@ -8,16 +8,13 @@ from chalice import Blueprint
 
 from functions.channels.email.models import InboundPage, InboundQuery, Outcome, ReplayResult
 from functions.core import resources
+from functions.core.errors import BatchIncomplete
 from functions.core.http import Agent, route
 from functions.core.logs import logger
 from functions.core.settings import get_settings
 
 bp = Blueprint(__name__)
 TAGS = ("inbound mail",)
-
-
-class BatchIncomplete(Exception):
-    """Some records failed for a transient reason: the whole batch is retried (intake is idempotent)."""
 
 
 def _services() -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 from chalice import Blueprint
 
 from functions.core import resources
+from functions.core.errors import BatchIncomplete
 from functions.core.http import Agent, route
 from functions.core.logs import logger
 from functions.core.settings import get_settings
@@ -15,10 +16,6 @@ bp = Blueprint(__name__)
 
 _cached: list[Any] = []  # [settings, service]: rebuilt when the settings are reloaded (tests, local stack)
 _source: list[Any] = []  # an explicitly set NoticeSource (tests, bench); else the records part's
-
-
-class BatchIncomplete(Exception):
-    """Some jobs failed on an AWS error: SQS redelivers them (each job is idempotent)."""
 
 
 def set_notice_source(source: Any | None) -> None:

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 from chalice import Blueprint, Response
 
 from functions.core import errors, resources
+from functions.core.errors import BatchIncomplete
 from functions.core.http import STATUS_BY_ERROR, Agent, route
 from functions.core.logs import logger
 from functions.core.settings import get_settings
@@ -16,10 +17,6 @@ from functions.problems.escalation.api_models import ActResult, AnswerIn, Escala
 bp = Blueprint(__name__)
 TAGS = ("problems",)
 HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
-class BatchIncomplete(Exception):
-    """Some jobs failed: the batch is retried (a retried job creates a new task and mail; harmless)."""
 
 
 _cached: list[Any] = []  # [settings, service]: rebuilt when the settings are reloaded (tests, local stack)
