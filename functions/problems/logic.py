@@ -293,7 +293,9 @@ class ProblemService:
         )
 
     # -- create ------------------------------------------------------------
-    def create(self, data: ProblemIn, actor: Actor, *, evidence: dict[str, Any] | None = None) -> Problem:
+    def create(
+        self, data: ProblemIn, actor: Actor, *, evidence: dict[str, Any] | None = None, key: str | None = None
+    ) -> Problem:
         if data.status not in (S.CANDIDATE, S.CONFIRMED):
             raise InvalidInput(
                 "a new problem is a candidate or confirmed",
@@ -340,7 +342,7 @@ class ProblemService:
             if suggestion is not None:
                 problem.suggested_department = suggestion
                 events.append(self._suggested_event(problem_id, suggestion, now, len(events)))
-        self.store.create(problem, events, links)
+        self.store.create(problem, events, links, key=key)
         self._mark_cases(case_ids, problem_id, actor, f"linked to problem {problem_id}")
         return problem
 
@@ -381,14 +383,20 @@ class ProblemService:
         title: str,
         description: str = "",
         actor: Actor | None = None,
+        key: str | None = None,
     ) -> Problem:
         """Detection's entry point: a candidate problem with its evidence and (similar-)linked cases.
 
         Cases already linked to a problem, or unknown, are left out (listed in ``evidence["skipped_cases"]``).
+        ``key``: detection's name for the candidate; a second call with a key already used (a
+        stream batch retried after the problem was written but before detection saved its state)
+        returns the problem that key opened instead of opening another.
         """
         actor = actor or Actor(type=ActorType.SYSTEM, id="detection")
         wanted = list(dict.fromkeys(case_ids))
         for _ in range(self.MAX_RETRIES):
+            if key is not None and (existing := self.store.problem_for_key(key)) is not None:
+                return self.store.get(existing)
             known = {c.case_id for c in self.store.cases(wanted)}
             free = [cid for cid in wanted if cid in known and self.store.problem_of_case(cid) is None]
             free = free[:MAX_LINKS_PER_REQUEST]
@@ -402,9 +410,9 @@ class ProblemService:
             )
             ev = {**evidence, "skipped_cases": skipped} if skipped else dict(evidence)
             try:
-                return self.create(data, actor, evidence=ev)
+                return self.create(data, actor, evidence=ev, key=key)
             except Conflict:
-                continue  # a case was linked meanwhile: look again
+                continue  # a case was linked (or the key used) meanwhile: look again
         raise Conflict("cases kept changing while opening the candidate; try again")
 
     # -- change ------------------------------------------------------------

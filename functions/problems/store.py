@@ -7,6 +7,8 @@ Items (see docs/data-model.md):
   PROBLEM#{id} / LINK#{case_id}  a linked case with its link type
   PROBLEMCASE#{case_id} / #PTR   case -> problem pointer, written with attribute_not_exists in the
                                  same transaction as the link: a case is linked to at most one problem
+  CANDIDATE#{key} / #KEY        detection's key for a candidate -> its problem id, written in the
+                                 problem's creating transaction: a candidate opens once per key
   COUNTER#problem / #COUNTER     the problem-number sequence
 Department and routing-rule items: functions/problems/departments.py and routing.py.
 """
@@ -80,6 +82,11 @@ class ProblemStore(dynamo.TableStore):
         if not item:
             raise NotFound("problem", problem_id)
         return Problem.model_validate(dynamo.strip_keys(dynamo.from_item(item)))
+
+    def problem_for_key(self, key: str) -> str | None:
+        """The problem detection opened under this candidate key, if any."""
+        item = self.table.get_item(Key={"PK": f"CANDIDATE#{key}", "SK": "#KEY"}, ConsistentRead=True).get("Item")
+        return None if item is None else str(item["problem_id"])
 
     def links(self, problem_id: str) -> list[ProblemLink]:
         kwargs: dict[str, Any] = {
@@ -203,10 +210,16 @@ class ProblemStore(dynamo.TableStore):
                 )
         return ops
 
-    def create(self, problem: Problem, events: list[ProblemEvent], links: list[ProblemLink]) -> None:
-        """Write a new problem, its first events and links. Conflict if a case is linked elsewhere."""
+    def create(
+        self, problem: Problem, events: list[ProblemEvent], links: list[ProblemLink], key: str | None = None
+    ) -> None:
+        """Write a new problem, its first events and links. Conflict if a case is linked elsewhere,
+        or if ``key`` (detection's candidate key) already names a problem."""
         ops = [self._put(problem_item(problem), ConditionExpression="attribute_not_exists(PK)")]
         ops += [self._put(event_item(e)) for e in events]
+        if key is not None:
+            marker = {"PK": f"CANDIDATE#{key}", "SK": "#KEY", "type": "candidate_key", "problem_id": problem.problem_id}
+            ops.append(self._put(dynamo.to_item(marker), ConditionExpression="attribute_not_exists(PK)"))
         ops += self._ops_for_links(problem.problem_id, links, [])
         self._transact(ops, problem.problem_id, None, [link.case_id for link in links])
 

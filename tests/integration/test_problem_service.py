@@ -7,6 +7,7 @@ import pytest
 
 from functions.cases.models import Actor, ActorType, Channel
 from functions.core.errors import Conflict, InvalidTransition
+from functions.problems.models import ProblemQuery
 
 AGENT = Actor(type=ActorType.AGENT, id="agent-1")
 
@@ -59,6 +60,22 @@ def test_candidate_leaves_out_cases_already_linked_elsewhere(setup):
     assert [link.case_id for link in service.view(second.problem_id).links] == [free]
     assert second.evidence["skipped_cases"] == [taken, "CB-404"]
     assert cases.get(taken).problem_id == first.problem_id
+
+
+def test_a_candidate_key_opens_one_problem_even_when_detection_retries(setup):
+    # Given a candidate opened by detection under a key
+    service, cases, _ = setup
+    ids = _open(cases, 3)
+    first = service.create_candidate({"candidate_id": "G4-1"}, ids, "Charged twice", key="lineage-1/G4-1")
+    # When detection retries the same batch (its state was not saved) and hands it over again
+    again = service.create_candidate({"candidate_id": "G4-1"}, ids, "Charged twice", key="lineage-1/G4-1")
+    # Then it gets the same problem back, with its cases still linked, and no empty twin
+    assert again.problem_id == first.problem_id
+    assert [link.case_id for link in service.view(first.problem_id).links] == ids
+    assert [p.problem_id for p in service.list_problems(ProblemQuery(status="candidate")).items] == [first.problem_id]
+    # while another key opens another problem
+    other = service.create_candidate({}, _open(cases, 1), "Other", key="lineage-1/G9-1")
+    assert other.problem_id != first.problem_id
 
 
 def test_assign_department_confirms_a_candidate_moves_it_to_analysis_and_starts_escalation(setup):

@@ -29,8 +29,12 @@ class FakeProblems:
         self.created: list[dict[str, Any]] = []
         self.linked: list[tuple[str, str]] = []
 
-    def create_candidate(self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str) -> str:
-        self.created.append({"evidence": evidence, "case_ids": case_ids, "title": title, "description": description})
+    def create_candidate(
+        self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str, key: str
+    ) -> str:
+        self.created.append(
+            {"evidence": evidence, "case_ids": case_ids, "title": title, "description": description, "key": key}
+        )
         return f"PB-{len(self.created)}"
 
     def link_similar(self, problem_id: str, case_id: str) -> None:
@@ -87,3 +91,43 @@ def test_a_closed_problem_gets_no_more_links() -> None:
     # Then a later matching case is neither linked nor suggested
     assert len(problems.linked) == linked_before
     assert outcome.suggestions == [] and outcome.auto_linked == []
+
+
+class FailingOnceStore(MemoryStateStore):
+    """A state store whose first save fails (S3 unavailable, or the Lambda timed out before it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail_next_save = False
+
+    def save(self, state: dict[str, Any]) -> None:
+        if self.fail_next_save:
+            self.fail_next_save = False
+            raise RuntimeError("S3 unavailable")
+        super().save(state)
+
+
+def test_a_batch_retried_after_its_state_was_lost_names_its_candidate_the_same() -> None:
+    # Given the service with its state saved before the burst
+    problems = FakeProblems()
+    store = FailingOnceStore()
+    service = DetectionService(store, problems)
+    cases = stream(3)
+    first_burst = next(i for i, c in enumerate(cases) if c.case_id.startswith("X"))
+    service.observe(cases[:first_burst])
+    # When the batch holding the burst opens a candidate but its state save fails
+    store.fail_next_save = True
+    try:
+        service.observe(cases[first_burst:])
+    except RuntimeError:
+        pass
+    assert len(problems.created) == 1
+    # and the stream retries the batch
+    service.observe(cases[first_burst:])
+    # Then the candidate is handed over again under the same key (the records open one problem per key)
+    assert len(problems.created) == 2
+    first, again = problems.created
+    assert first["key"] == again["key"]
+    assert first["case_ids"] == again["case_ids"]
+    # and a later candidate gets another key
+    assert first["key"].endswith("/" + first["evidence"]["candidate_id"])

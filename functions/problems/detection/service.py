@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -56,7 +57,9 @@ class StateStore(Protocol):
 class CandidateSink(Protocol):
     """What detection needs from the problem records (``ProblemService`` satisfies it via ``ProblemSink``)."""
 
-    def create_candidate(self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str) -> str:
+    def create_candidate(
+        self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str, key: str
+    ) -> str:
         """Open a candidate problem; returns its problem id."""
         ...
 
@@ -116,12 +119,12 @@ class ProblemSink:
 
     The detector names a group by its stemmed top terms ("Spike: px 200 updat jam"): fine as
     evidence, unreadable as a title, and no routing rule matches stems. The candidate is titled
-    "Spike: " + the subject of its earliest case instead (the detector's title is kept in the
+    with the subject of its earliest case instead, as a customer put it and with no prefix (it
+    becomes the default subject of notices: "Known issue: <title>"; the detector's title is kept in the
     evidence as ``detector_title``, next to ``top_terms``). ``cases``: what has ``get(case_id)``
     (a ``CaseService``); default ``functions.composition.case_service()``.
     """
 
-    TITLE_PREFIX = "Spike: "
     MAX_TITLE = 200
 
     def __init__(self, service: Any, cases: Any | None = None) -> None:
@@ -136,7 +139,7 @@ class ProblemSink:
         return self._cases
 
     def readable_title(self, case_ids: list[str], fallback: str) -> str:
-        """ "Spike: " + the subject of the earliest of ``case_ids`` that has one, else ``fallback``."""
+        """The subject of the earliest of ``case_ids`` that has one, else ``fallback``."""
         from functions.core.errors import NotFound  # noqa: PLC0415
 
         found = []
@@ -150,14 +153,16 @@ class ProblemSink:
                 found.append((case.created_at, case_id, subject))
         if not found:
             return fallback
-        title = self.TITLE_PREFIX + min(found)[2]
+        title: str = min(found)[2]
         return title if len(title) <= self.MAX_TITLE else title[: self.MAX_TITLE - 1].rstrip() + "…"
 
-    def create_candidate(self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str) -> str:
+    def create_candidate(
+        self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str, key: str
+    ) -> str:
         readable = self.readable_title(case_ids, title)
         if readable != title:
             evidence = {**evidence, "detector_title": title}
-        problem = self.service.create_candidate(evidence, case_ids, readable, description)
+        problem = self.service.create_candidate(evidence, case_ids, readable, description, key=key)
         return str(problem.problem_id)
 
     def link_similar(self, problem_id: str, case_id: str) -> None:
@@ -188,7 +193,10 @@ class DetectionService:
 
     Redelivery: a stream batch can come again (a retry after an error). The ids of the last
     ``remember_cases`` observed cases are kept in the state (``seen``); a case seen before is
-    skipped, so no case is counted twice.
+    skipped, so no case is counted twice. If the batch failed after a candidate became a problem
+    but before the state was saved, the retry replays the same detector from the same state and
+    names the candidate the same: the sink gets the key ``{lineage}/{candidate id}`` (lineage: a
+    random id the state gets when it is first written) and opens one problem per key.
     """
 
     def __init__(
@@ -213,6 +221,7 @@ class DetectionService:
             "problems": dict(stored.get("problems", {})),
             "seen": deque(stored.get("seen", []), maxlen=self.remember_cases),
             "channels": dict(stored.get("channels", {})),
+            "lineage": stored.get("lineage") or uuid.uuid4().hex,
         }
         if self.base is not None:
             detector.base = self.base
@@ -231,6 +240,7 @@ class DetectionService:
                 "problems": extra["problems"],
                 "seen": list(extra["seen"]),
                 "channels": extra["channels"],
+                "lineage": extra["lineage"],
             }
         )
 
@@ -254,7 +264,10 @@ class DetectionService:
                 if isinstance(event, Candidate):
                     evidence = event.evidence.model_dump(mode="json")
                     evidence.update(candidate_id=event.candidate_id, group_ids=event.group_ids)
-                    problem_id = self.sink.create_candidate(evidence, event.case_ids, event.title, event.description)
+                    key = f"{extra['lineage']}/{event.candidate_id}"
+                    problem_id = self.sink.create_candidate(
+                        evidence, event.case_ids, event.title, event.description, key
+                    )
                     problems[event.candidate_id] = problem_id
                     out.candidates.append((problem_id, event))
                 elif event.candidate_id in problems:
