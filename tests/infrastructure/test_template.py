@@ -121,6 +121,14 @@ def test_buckets_are_encrypted_private_versioned_tls_only_with_lifecycle_rules(d
         assert b["VersioningConfiguration"] == {"Status": "Enabled"}
         assert b["LifecycleConfiguration"]["Rules"]
         assert b["LoggingConfiguration"]["DestinationBucketName"]
+    # the detection state, rewritten after every stream batch, keeps a short undo history only
+    rules = {r["Id"]: r for r in buckets[f"{DEV_PREFIX}-detection"]["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-old-versions"]["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": 1,
+        "NewerNoncurrentVersions": 20,
+    }
+    mail = {r["Id"]: r for r in buckets[f"{DEV_PREFIX}-mail"]["LifecycleConfiguration"]["Rules"]}
+    assert mail["expire-old-versions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
     for policy in props(dev, "AWS::S3::BucketPolicy"):
         assert any(
             st["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(st)

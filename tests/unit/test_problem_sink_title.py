@@ -29,8 +29,10 @@ class FakeProblems:
     def __init__(self) -> None:
         self.created: list[dict[str, Any]] = []
 
-    def create_candidate(self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str) -> Any:
-        self.created.append({"evidence": evidence, "case_ids": case_ids, "title": title})
+    def create_candidate(
+        self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str, key: str | None = None
+    ) -> Any:
+        self.created.append({"evidence": evidence, "case_ids": case_ids, "title": title, "key": key})
         return SimpleNamespace(problem_id="PB-000001")
 
 
@@ -42,10 +44,12 @@ def test_a_candidate_is_titled_with_the_subject_of_its_earliest_case():
     cases = FakeCases(c2=(5, "Paper jam on PX-200"), c1=(1, "  PX-200 jams\n after update "))
     problems = FakeProblems()
     # When detection opens a candidate through the sink
-    ProblemSink(problems, cases).create_candidate(EVIDENCE, ["c2", "c1"], "Spike: px 200 updat jam", "")
-    # Then the title is readable, and the detector's stems stay in the evidence
+    ProblemSink(problems, cases).create_candidate(EVIDENCE, ["c2", "c1"], "Spike: px 200 updat jam", "", "L/G1-1")
+    # Then the title is the customer's subject (no prefix: it becomes notices' default subject),
+    # the detector's stems stay in the evidence, and detection's key is passed on
     [created] = problems.created
-    assert created["title"] == "Spike: PX-200 jams after update"
+    assert created["title"] == "PX-200 jams after update"
+    assert created["key"] == "L/G1-1"
     assert created["evidence"]["detector_title"] == "Spike: px 200 updat jam"
     assert created["evidence"]["top_terms"] == ["px", "200", "updat", "jam"]
 
@@ -55,7 +59,7 @@ def test_without_a_known_case_with_a_subject_the_detectors_title_is_kept():
     cases = FakeCases(c1=(1, ""))
     problems = FakeProblems()
     # When detection opens a candidate
-    ProblemSink(problems, cases).create_candidate(EVIDENCE, ["c1", "gone"], "Spike: px 200 updat jam", "")
+    ProblemSink(problems, cases).create_candidate(EVIDENCE, ["c1", "gone"], "Spike: px 200 updat jam", "", "L/G1-1")
     # Then the detector's title is used, and the evidence is left as it was
     assert problems.created[0]["title"] == "Spike: px 200 updat jam"
     assert "detector_title" not in problems.created[0]["evidence"]
@@ -64,5 +68,5 @@ def test_without_a_known_case_with_a_subject_the_detectors_title_is_kept():
 def test_a_long_subject_is_shortened_to_fit_a_title():
     cases = FakeCases(c1=(1, "jam " * 200))
     problems = FakeProblems()
-    ProblemSink(problems, cases).create_candidate(EVIDENCE, ["c1"], "Spike: jam", "")
+    ProblemSink(problems, cases).create_candidate(EVIDENCE, ["c1"], "Spike: jam", "", "L/G1-1")
     assert len(problems.created[0]["title"]) <= ProblemSink.MAX_TITLE

@@ -13,12 +13,26 @@ from constructs import Construct
 from functions.core import resources
 
 _IA_AFTER = {resources.MAIL_BUCKET.logical: 30, resources.ATTACHMENTS_BUCKET.logical: 90}
+# The detection state is rewritten after every stream batch: its old versions are only a short
+# undo history (the last 20, for a day), not 30 days of copies.
+_OLD_VERSIONS = {resources.DETECTION_BUCKET.logical: (1, 20)}  # logical -> (days, versions kept)
+
+
+def _old_versions(logical: str) -> s3.LifecycleRule:
+    if logical in _OLD_VERSIONS:
+        days, kept = _OLD_VERSIONS[logical]
+        return s3.LifecycleRule(
+            id="expire-old-versions",
+            noncurrent_version_expiration=Duration.days(days),
+            noncurrent_versions_to_retain=kept,
+        )
+    return s3.LifecycleRule(id="expire-old-versions", noncurrent_version_expiration=Duration.days(30))
 
 
 def _lifecycle(logical: str) -> list[s3.LifecycleRule]:
     rules = [
         s3.LifecycleRule(id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(7)),
-        s3.LifecycleRule(id="expire-old-versions", noncurrent_version_expiration=Duration.days(30)),
+        _old_versions(logical),
         s3.LifecycleRule(
             id="infrequent-access",
             transitions=[
