@@ -16,6 +16,11 @@ The detector (``functions.problems.detection.Detector``) sees each case's text, 
 customer and the customer's segment attributes. It never sees the category: the corpus's
 category is used only to build the stream and to score.
 
+``--perfect-text`` replaces every case's text with one word naming its category, so that cases
+of one category are identical and of two categories share nothing: the detector's tests with a
+perfect text signature. It measures what the statistics alone allow (the delay's floor on this
+stream), apart from how well words link short requests of one intent.
+
 Scoring. A candidate belongs to the burst that holds most of its cases; it is a true
 detection if that burst holds at least half of them, else a false candidate. Prints one JSON
 object:
@@ -69,6 +74,15 @@ def read_corpus(path: str) -> dict[str, list[str]]:
         for row in csv.DictReader(fh):
             by_cat.setdefault(row["category"], []).append(row["text"])
     return by_cat
+
+
+def perfect_text(corpus: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The same rows, each text replaced by one made-up word for its category (letters only)."""
+    out = {}
+    for i, (category, rows) in enumerate(sorted(corpus.items())):
+        word = "cat" + "".join(chr(ord("a") + int(d)) for d in f"{i:03d}")
+        out[category] = [word] * len(rows)
+    return out
 
 
 def customer_base(rng: random.Random, n: int) -> list[tuple[str, dict[str, str]]]:
@@ -256,10 +270,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--review-hours", type=float, default=24.0, help="agents confirm or dismiss a candidate after")
     ap.add_argument("--no-cost", action="store_true", help="skip the 100,000-case cost run")
     ap.add_argument("--config", default="{}", help="JSON overrides of DetectionConfig")
+    ap.add_argument(
+        "--perfect-text", action="store_true", help="each case's text is one word naming its category (see above)"
+    )
     args = ap.parse_args(argv)
     corpus = read_corpus(args.corpus)
-    config = DetectionConfig.model_validate(json.loads(args.config))
-    result = {"seed": args.seed, **run_detection(corpus, args.seed, args.cases, args.bursts, config, args.review_hours)}
+    overrides = json.loads(args.config)
+    if args.perfect_text:
+        corpus = perfect_text(corpus)
+        # One word per category: its posting must reach every recent case of the category.
+        overrides = {"postings_per_term": DetectionConfig().neighbour_pool, **overrides}
+    config = DetectionConfig.model_validate(overrides)
+    result = {
+        "seed": args.seed,
+        "perfect_text": args.perfect_text,
+        **run_detection(corpus, args.seed, args.cases, args.bursts, config, args.review_hours),
+    }
     if not args.no_cost:
         result.update(measure_cost(corpus, args.seed, config))
     result["config"] = config.model_dump()

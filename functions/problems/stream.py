@@ -31,7 +31,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint
+from chalice import Blueprint, Rate
 
 from functions.core.http import Agent, route
 from functions.core.logs import logger
@@ -268,6 +268,17 @@ def _now() -> Any:
 @bp.lambda_function(name="problem_stream")
 def problem_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle_records(event.get("Records") or [])
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS), name="refresh_segment_base")
+def refresh_segment_base(event: Any) -> dict[str, Any]:
+    """Recount the customer base's segment values when the stored counts are a day old (or
+    missing): the common thread's reference, kept out of the stream handler."""
+    cache = segment_base_cache()
+    recounted = cache.refresh()
+    totals = cache.get().totals
+    logger().info("segment base", extra={"recounted": recounted, "totals": totals})
+    return {"recounted": recounted, "totals": totals}
 
 
 # -- agents' API ----------------------------------------------------------------------------------

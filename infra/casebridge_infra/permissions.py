@@ -98,6 +98,9 @@ FUNCTIONS: dict[str, Access] = {
         # problem resolved / dismissed / closed -> signal the notices' lifecycles (functions/notify/reactions.py)
         answer_workflows=("proactive_updates",),
     ),
+    # Hourly: recounts the customer base's segment values for detection's common thread when the
+    # stored counts are a day old (functions/problems/stream.py; Query only, no Scan).
+    "refresh_segment_base": Access(table="read", buckets=(("detection", "read_write"),)),
     # Hourly: closes resolved cases the customer did not reopen (functions/cases/handlers.py).
     "close_resolved_cases": Access(table="read_write", publish=("case-events",)),
     # Every 5 minutes: ends idle chat sessions and puts their transcripts on the cases

@@ -257,7 +257,7 @@ def test_the_segment_base_counts_each_customer_once_per_value():
     assert base.counts["batch"] == {"B1": 1}
 
 
-def test_the_segment_base_is_recomputed_only_when_older_than_its_max_age(aws):
+def test_the_segment_base_is_recounted_by_the_schedule_not_by_the_stream_handler(aws):
     from datetime import UTC, datetime
 
     from functions.core import resources
@@ -265,16 +265,53 @@ def test_the_segment_base_is_recomputed_only_when_older_than_its_max_age(aws):
 
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
     bucket = get_settings().name(resources.DETECTION_BUCKET.logical)
-    cache = SegmentBaseCache(bucket, SegmentBase, max_age=timedelta(hours=24), clock=lambda: now[0])
-    cache.get()
-    # A second process within the max age reads the stored counts
-    other = SegmentBaseCache(bucket, SegmentBase, max_age=timedelta(hours=24), clock=lambda: now[0])
-    other.get()
-    assert (cache.computations, other.computations) == (1, 0)
-    # After the max age it recomputes
+    counts = [1]
+
+    def compute() -> SegmentBase:
+        base = SegmentBase()
+        for _ in range(counts[0]):
+            base.add({"region": "north"})
+        return base
+
+    def cache() -> SegmentBaseCache:
+        return SegmentBaseCache(bucket, compute, max_age=timedelta(hours=24), clock=lambda: now[0])
+
+    # With nothing stored, the stream's first batch counts once and stores the counts
+    stream_side, schedule_side = cache(), cache()
+    assert stream_side.get().totals["region"] == 1
+    # and the schedule, within the max age, leaves them alone
+    assert schedule_side.refresh() is False
+    assert (stream_side.computations, schedule_side.computations) == (1, 0)
+    # A day later the customer base has grown: the stream side keeps the stored counts (no recount inline)
+    counts[0] = 3
     now[0] += timedelta(hours=25)
-    other.get()
-    assert other.computations == 1
+    assert cache().get().totals["region"] == 1
+    # the schedule recounts
+    assert schedule_side.refresh() is True
+    assert schedule_side.computations == 1
+    # and a stream process picks the new counts up within its reload interval
+    assert stream_side.get().totals["region"] == 3
+    assert stream_side.computations == 1
+
+
+def test_the_refresh_schedule_stores_the_counts_of_the_customer_base(client):
+    from functions import composition
+    from functions.customers.models import CustomerIn
+    from functions.problems import stream
+
+    def run() -> dict[str, Any]:
+        stream._SEGMENT_CACHE.clear()  # a new process each time
+        event = client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        )
+        return client.lambda_.invoke("refresh_segment_base", event).payload
+
+    store = composition.customer_store()
+    store.upsert(CustomerIn(customer_id="acme", name="Acme", region="north", install_base=[{"product": "P7"}]))
+    first = run()
+    assert first["recounted"] is True and first["totals"]["product"] == 1
+    assert run()["recounted"] is False  # a day has not passed
+    assert stream.segment_base_cache().get().counts["product"] == {"P7": 1}
 
 
 def test_the_segment_base_comes_from_the_customer_store(aws):

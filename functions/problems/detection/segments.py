@@ -1,10 +1,15 @@
 """The whole customer base's segment counts, which the common thread compares a group against.
 
-Choice: a periodic computation, cached. ``SegmentBaseCache.get()`` returns the counts stored in
-the detection bucket (``detection/segment-base.json``) and recomputes them from the customer
-items when they are older than ``max_age`` (``CASEBRIDGE_DETECTION_SEGMENT_BASE_MAX_AGE_HOURS``,
-24 h by default) or missing. Within one process the loaded counts are reused until they age
-out, so a stream batch costs one S3 GET at most, and usually nothing.
+Choice: a periodic computation, stored. The recount runs on a schedule, not in the stream
+handler: ``refresh_segment_base`` (hourly; ``functions/problems/stream.py``) calls
+``SegmentBaseCache.refresh()``, which recomputes the counts from the customer items when the
+stored ones are older than ``max_age`` (``CASEBRIDGE_DETECTION_SEGMENT_BASE_MAX_AGE_HOURS``, 24 h
+by default) or missing, and stores them in the detection bucket (``detection/segment-base.json``).
+The stream handler only reads them: ``SegmentBaseCache.get()`` returns the stored counts whatever
+their age (stale counts are logged, not recomputed inline: the recount is one Query per
+customer, which must not hold up a stream batch); within one process they are reloaded at most
+hourly (``reload_every``), so a stream batch costs one S3 GET at most, and usually nothing. Only when nothing is stored yet (the first batch after a deploy, before the
+schedule's first run) does ``get()`` count inline, once.
 
 Why not incremental counts from the stream: customer items arrive on the same stream, but a
 deployment that starts detection on a table that already holds customers needs a full count
@@ -102,27 +107,50 @@ class SegmentBaseCache:
         compute: Callable[[], SegmentBase],
         *,
         max_age: timedelta = timedelta(hours=24),
+        reload_every: timedelta = timedelta(hours=1),
         key: str = "detection/segment-base.json",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.bucket, self.key, self.compute, self.max_age, self.clock = bucket, key, compute, max_age, clock
+        self.reload_every = reload_every
         self.computations = 0
         self._cached: tuple[SegmentBase, datetime] | None = None
+        self._loaded_at = datetime.min.replace(tzinfo=UTC)
 
     def _fresh(self, at: datetime) -> bool:
         return self.clock() - at < self.max_age
 
     def get(self) -> SegmentBase:
-        if self._cached is not None and self._fresh(self._cached[1]):
+        """The stored counts (any age; see the module's docstring), counted inline only if none are stored."""
+        if self._cached is not None and self.clock() - self._loaded_at < self.reload_every:
             return self._cached[0]
         stored = self._load()
-        if stored is None or not self._fresh(stored[1]):
-            base, at = self.compute(), self.clock()
-            self.computations += 1
-            self._save(base, at)
-            stored = (base, at)
-        self._cached = stored
+        if stored is None:
+            stored = self._recompute()
+        elif not self._fresh(stored[1]):
+            from functions.core.logs import logger  # noqa: PLC0415
+
+            logger().warning(
+                "segment base is stale: is the refresh_segment_base schedule running?",
+                extra={"computed_at": stored[1].isoformat()},
+            )
+        self._cached, self._loaded_at = stored, self.clock()
         return stored[0]
+
+    def refresh(self) -> bool:
+        """Recount if the stored counts are missing or older than ``max_age`` (the schedule's job).
+        Returns whether it recounted."""
+        stored = self._load()
+        if stored is not None and self._fresh(stored[1]):
+            return False
+        self._cached, self._loaded_at = self._recompute(), self.clock()
+        return True
+
+    def _recompute(self) -> tuple[SegmentBase, datetime]:
+        base, at = self.compute(), self.clock()
+        self.computations += 1
+        self._save(base, at)
+        return base, at
 
     def _load(self) -> tuple[SegmentBase, datetime] | None:
         from botocore.exceptions import ClientError  # noqa: PLC0415
