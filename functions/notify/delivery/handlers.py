@@ -7,9 +7,7 @@ from typing import Any
 from chalice import Blueprint
 
 from functions.core import resources
-from functions.core.errors import BatchIncomplete
 from functions.core.http import Agent, route
-from functions.core.logs import logger
 from functions.core.settings import get_settings
 
 bp = Blueprint(__name__)
@@ -102,31 +100,15 @@ def notice_deliveries(request: Any, notice_id: str, *, agent: Agent) -> Any:
 @bp.on_sqs_message(queue=get_settings().name(resources.NOTICE_JOBS_QUEUE.logical), batch_size=1)
 def handle_notice_jobs(event: Any) -> dict[str, Any]:
     """Jobs of the notice lifecycle: prepare a dispatch, send a batch, finish, wait for a signal."""
+    from functions.core.jobs import run_jobs  # noqa: PLC0415
     from functions.notify.delivery.models import Job  # noqa: PLC0415
 
     service = delivery_service()
-    failed: list[str] = []
-    for record in event:
-        ident = record.to_dict().get("messageId", "?")
-        try:
-            job = Job.model_validate_json(record.body)
-        except ValueError:
-            logger().exception("malformed notice job", extra={"sqs_message_id": ident})
-            failed.append(ident)
-            continue
-        try:
-            service.handle_job(job)
-        except Exception as exc:  # noqa: BLE001 - redelivered by SQS, then dead-lettered
-            logger().exception(
-                "notice job failed; will be retried",
-                extra={
-                    "sqs_message_id": ident,
-                    "notice_id": job.notice_id,
-                    "job": job.type,
-                    "error_type": type(exc).__name__,
-                },
-            )
-            failed.append(ident)
-    if failed:
-        raise BatchIncomplete(f"{len(failed)} notice jobs failed: {', '.join(failed)}")
-    return {"processed": len(event.to_dict().get("Records", []))}
+    processed = run_jobs(
+        event,
+        Job,
+        service.handle_job,
+        kind="notice",
+        fields=lambda job: {"notice_id": job.notice_id, "job": job.type},
+    )
+    return {"processed": processed}

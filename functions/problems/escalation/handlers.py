@@ -8,7 +8,6 @@ from urllib.parse import parse_qs
 from chalice import Blueprint, Response
 
 from functions.core import errors, resources
-from functions.core.errors import BatchIncomplete
 from functions.core.http import STATUS_BY_ERROR, Agent, route
 from functions.core.logs import logger
 from functions.core.settings import get_settings
@@ -64,30 +63,14 @@ def escalation_starter() -> Any:
 @bp.on_sqs_message(queue=get_settings().name(resources.ESCALATION_JOBS_QUEUE.logical), batch_size=5)
 def handle_escalation_jobs(event: Any) -> dict[str, Any]:
     """Jobs of the escalation state machine: mail links (keeping the task token), or resolve."""
+    from functions.core.jobs import run_jobs  # noqa: PLC0415
     from functions.problems.escalation.models import Job  # noqa: PLC0415
 
     service = escalation_service()
-    failed: list[str] = []
-    for record in event:
-        ident = record.to_dict().get("messageId", "?")
-        try:
-            job = Job.model_validate_json(record.body)
-        except ValueError:
-            # a malformed job would fail forever: leave it to the dead-letter queue after retries
-            logger().exception("malformed escalation job", extra={"sqs_message_id": ident})
-            failed.append(ident)
-            continue
-        try:
-            service.handle_job(job)
-        except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
-            logger().exception(
-                "escalation job failed; will be retried",
-                extra={"sqs_message_id": ident, "escalation_id": job.escalation_id, "error_type": type(exc).__name__},
-            )
-            failed.append(ident)
-    if failed:
-        raise BatchIncomplete(f"{len(failed)} escalation jobs failed: {', '.join(failed)}")
-    return {"processed": len(event.to_dict().get("Records", []))}
+    processed = run_jobs(
+        event, Job, service.handle_job, kind="escalation", fields=lambda job: {"escalation_id": job.escalation_id}
+    )
+    return {"processed": processed}
 
 
 def _html(status: int, body: str) -> Response:

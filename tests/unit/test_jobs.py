@@ -1,0 +1,73 @@
+"""run_jobs: the one loop of the SQS job queues (escalation, notices)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from pydantic import BaseModel
+
+from functions.core import logs
+from functions.core.errors import BatchIncomplete
+from functions.core.jobs import run_jobs
+
+
+@pytest.fixture
+def log_lines(monkeypatch) -> Iterator[io.StringIO]:
+    """What the structured logger writes, in a buffer."""
+    buffer = io.StringIO()
+    monkeypatch.setattr(logs, "_stream", buffer)
+    logs.logger.cache_clear()
+    yield buffer
+    monkeypatch.undo()
+    logs.logger.cache_clear()
+
+
+class Job(BaseModel):
+    job_id: str
+    note: str = ""
+
+
+def record(message_id: str, body: str) -> SimpleNamespace:
+    return SimpleNamespace(body=body, to_dict=lambda: {"messageId": message_id, "body": body})
+
+
+def test_every_job_of_the_batch_runs_and_the_count_is_returned():
+    done: list[str] = []
+    records = [record("m1", json.dumps({"job_id": "a"})), record("m2", json.dumps({"job_id": "b"}))]
+    assert run_jobs(records, Job, lambda job: done.append(job.job_id), kind="test") == 2
+    assert done == ["a", "b"]
+
+
+def test_a_malformed_and_a_failing_job_fail_the_batch_after_the_others_ran(log_lines):
+    done: list[str] = []
+
+    def handle(job: Job) -> None:
+        if job.job_id == "boom":
+            raise RuntimeError("provider down")
+        done.append(job.job_id)
+
+    records = [
+        record("m1", json.dumps({"job_id": 7, "note": "other@example.org"})),
+        record("m2", json.dumps({"job_id": "boom", "note": "secret@example.org"})),
+        record("m3", json.dumps({"job_id": "ok"})),
+    ]
+    # When the batch runs
+    with pytest.raises(BatchIncomplete) as failed:
+        run_jobs(records, Job, handle, kind="test", fields=lambda job: {"job_id": job.job_id})
+    # Then the good job still ran, and the batch names the two records that failed (SQS redelivers it)
+    assert done == ["ok"]
+    assert "2 test jobs failed: m1, m2" in str(failed.value)
+    # and the log names the job by its id, never by its contents
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    assert [(line["message"], line["sqs_message_id"]) for line in lines] == [
+        ("malformed test job", "m1"),
+        ("test job failed; will be retried", "m2"),
+    ]
+    assert lines[0]["errors"] == [{"loc": "job_id", "type": "string_type"}]
+    assert lines[1]["job_id"] == "boom" and lines[1]["error_type"] == "RuntimeError"
+    assert "secret@example.org" not in log_lines.getvalue()
+    assert "other@example.org" not in log_lines.getvalue()
