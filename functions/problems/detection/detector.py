@@ -501,20 +501,10 @@ class Detector:
                 o_s = sum(1 for d in old if d.segments.get(attribute) == value)
                 share_s = min(1.0, share * (o_s + m * self.base.share(attribute, value)) / (len(old) + m))
                 tests.append((binomial_sf(k_s, n, share_s), k_s, share_s, key))
-        p_value, observed, expected_share, scope = min(tests, key=lambda t: t[0])
-        p_value = min(1.0, p_value * (1 + len(segments)))
-        if p_value >= cfg.hood_alpha:
+        found = self._significant(tests, n, len(segments), cfg.hood_alpha, len({self._find(d.gid) for d in fresh}))
+        if found is None:
             return None
-        growth = Growth(
-            observed=observed,
-            expected=round(n * expected_share, 3),
-            window_cases=n,
-            baseline_share=expected_share,
-            p_value=p_value,
-            window_seconds=cfg.window_seconds,
-            segment=None if scope is None else f"{scope[0]}={scope[1]}",
-            groups=len({self._find(d.gid) for d in fresh}),
-        )
+        growth, scope = found
         members = [d for d in fresh if scope is None or d.segments.get(scope[0]) == scope[1]]
         return growth, scope, members
 
@@ -571,9 +561,21 @@ class Detector:
                 for g, (sh, _) in zip(hood, shares, strict=True):
                     share_s += sh * (g.segment_history.get(key, 0) + m * base) / (g.history + m)
                 tests.append((binomial_sf(k_s, n, min(1.0, share_s)), k_s, min(1.0, share_s), key))
+        return self._significant(tests, n, len(segments), cfg.alpha, len(hood))
+
+    def _significant(
+        self,
+        tests: list[tuple[float, int, float, tuple[str, str] | None]],
+        n: int,
+        segments: int,
+        alpha: float,
+        groups: int,
+    ) -> tuple[Growth, tuple[str, str] | None] | None:
+        """The most significant of ``tests`` ((p, observed, expected share, segment or None)),
+        Bonferroni over the whole test and one per segment value, if below ``alpha``."""
         p_value, observed, expected_share, scope = min(tests, key=lambda t: t[0])
-        p_value = min(1.0, p_value * (1 + len(segments)))
-        if p_value >= cfg.alpha:
+        p_value = min(1.0, p_value * (1 + segments))
+        if p_value >= alpha:
             return None
         growth = Growth(
             observed=observed,
@@ -581,9 +583,9 @@ class Detector:
             window_cases=n,
             baseline_share=expected_share,
             p_value=p_value,
-            window_seconds=cfg.window_seconds,
+            window_seconds=self.config.window_seconds,
             segment=None if scope is None else f"{scope[0]}={scope[1]}",
-            groups=len(hood),
+            groups=groups,
         )
         return growth, scope
 
