@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -16,14 +17,14 @@ from functions.core.jobs import run_jobs
 
 
 @pytest.fixture
-def log_lines(monkeypatch) -> Iterator[io.StringIO]:
-    """What the structured logger writes, in a buffer."""
+def log_lines() -> Iterator[io.StringIO]:
+    """What the structured logger writes, in a buffer (a second handler with its formatter)."""
     buffer = io.StringIO()
-    monkeypatch.setattr(logs, "_stream", buffer)
-    logs.logger.cache_clear()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logs.logger().registered_formatter)
+    logs.logger().addHandler(handler)
     yield buffer
-    monkeypatch.undo()
-    logs.logger.cache_clear()
+    logs.logger().removeHandler(handler)
 
 
 class Job(BaseModel):
