@@ -17,7 +17,9 @@ from functions.problems.stream import bp as problem_stream_bp
 from functions.search.handlers import bp as search_bp
 from functions.selfservice.handlers import bp as selfservice_bp
 
-app = Chalice(app_name="casebridge")
+# Logs go through functions.core.logs (Powertools, JSON). Chalice would add its own plain handler to the
+# same "casebridge" logger, and every line would reach CloudWatch twice.
+app = Chalice(app_name="casebridge", configure_logs=False)
 app.register_blueprint(cases_bp)
 app.register_blueprint(customers_bp)
 app.register_blueprint(web_bp)

@@ -8,8 +8,9 @@ by default) or missing, and stores them in the detection bucket (``detection/seg
 The stream handler only reads them: ``SegmentBaseCache.get()`` returns the stored counts whatever
 their age (stale counts are logged, not recomputed inline: the recount is one Query per
 customer, which must not hold up a stream batch); within one process they are reloaded at most
-hourly (``reload_every``), so a stream batch costs one S3 GET at most, and usually nothing. Only when nothing is stored yet (the first batch after a deploy, before the
-schedule's first run) does ``get()`` count inline, once.
+hourly (``reload_every``), so a stream batch costs one S3 GET at most, and usually nothing. Only
+when nothing is stored yet (the first batch after a deploy, before the schedule's first run)
+does ``get()`` count inline, once.
 
 Why not incremental counts from the stream: customer items arrive on the same stream, but a
 deployment that starts detection on a table that already holds customers needs a full count
