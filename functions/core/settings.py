@@ -78,8 +78,9 @@ class Settings(BaseModel):
     import_max_rows: int = 1000
 
     # Proactive notices (functions/notify): recipients per audience snapshot batch file, and the
-    # shared key the phone menu (e.g. an Amazon Connect contact flow) sends as X-Api-Key; unset,
-    # GET /phone/notices refuses every request.
+    # shared key the phone menu (e.g. an Amazon Connect contact flow) sends as X-Api-Key: deployed,
+    # read from Secrets Manager by its ARN (phone_api_key_arn) on first use; locally, the value
+    # itself. Unset, GET /phone/notices refuses every request.
     notice_batch_size: int = Field(default=1000, ge=1, le=100_000)
     # Notice delivery (functions/notify/delivery, stepfunctions/proactive_updates.asl.json): the
     # deployment sets the state machine's ARN and the SMS topic's (else derived from the names);
@@ -98,6 +99,7 @@ class Settings(BaseModel):
     # filter-policy quota is reached; "direct" always publishes per phone (no subscriptions).
     notice_sms_mode: Literal["topic", "direct"] = "topic"
     phone_api_key: SecretStr | None = None
+    phone_api_key_arn: str | None = None
 
     # Resolved cases the customer does not reopen are closed after this many days.
     auto_close_resolved_after_days: int = Field(default=7, ge=1)
@@ -154,9 +156,11 @@ class Settings(BaseModel):
     detection_segment_base_max_age_hours: float = Field(default=24.0, gt=0)
 
     @model_validator(mode="after")
-    def _signing_secret_from_arn(self) -> Settings:
+    def _secrets_from_arns(self) -> Settings:
         if self.signing_secret_arn and not self.signing_secret.get_secret_value():
             self.signing_secret = SecretFromSecretsManager(self.signing_secret_arn)
+        if self.phone_api_key_arn and self.phone_api_key is None:
+            self.phone_api_key = SecretFromSecretsManager(self.phone_api_key_arn)
         return self
 
     @field_validator("problem_cost_per_channel", "detection_config", mode="before")
@@ -215,6 +219,10 @@ class SecretFromSecretsManager(SecretStr):
             self._secret_value = response["SecretString"]
             self._loaded = True
         return self._secret_value
+
+    def __len__(self) -> int:
+        # SecretStr's truthiness is its length: before the first read that would be 0 ("no secret").
+        return len(self.get_secret_value())
 
 
 @lru_cache(maxsize=1)

@@ -287,7 +287,7 @@ def active_notices(request: Any, *, query: Any) -> Any:
 def _check_phone_key(request: Any) -> None:
     expected = get_settings().phone_api_key
     given = (request.headers or {}).get("x-api-key") or ""
-    secret = expected.get_secret_value() if expected else ""
+    secret = expected.get_secret_value() if expected is not None else ""
     if not secret or not given or not hmac.compare_digest(given.encode(), secret.encode()):
         raise errors.Unauthorized("the phone menu endpoint needs its API key (X-Api-Key)")
 

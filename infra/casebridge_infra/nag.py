@@ -69,6 +69,13 @@ def suppress(stack: CasebridgeStack) -> None:
         "Rotate by hand with an overlap procedure (docs/deploy.md), not on a schedule.",
     )
 
+    ack(
+        stack.phone_api_key,
+        "SMG4",
+        "The phone menu's contact flow holds a copy of this key: rotate it by hand together with the "
+        "flow (docs/deploy.md), not on a schedule.",
+    )
+
     # --- Cognito.
     ack(
         stack.identity.user_pool,

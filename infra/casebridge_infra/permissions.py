@@ -55,6 +55,7 @@ class Access:
     consume: tuple[str, ...] = ()  # queues it is triggered by
     send_mail: bool = False  # SES SendEmail/SendRawEmail from the support address only
     signing_secret: bool = False  # reads the HMAC secret for customer links
+    phone_api_key: bool = False  # reads the key the phone menu sends (GET /phone/notices)
     search: bool = False  # signed HTTP to the OpenSearch domain
     start_workflows: tuple[str, ...] = ()  # state machine names (stepfunctions/<name>.asl.json)
     answer_workflows: tuple[str, ...] = ()  # state machines whose waiting tasks it answers (SendTask*)
@@ -68,6 +69,7 @@ FUNCTIONS: dict[str, Access] = {
         publish=("case-events",),
         send_mail=True,
         signing_secret=True,
+        phone_api_key=True,
         search=True,
         # problem assigned -> escalation started; department links and the API answer its tasks
         start_workflows=("escalation", "proactive_updates"),

@@ -86,6 +86,13 @@ class CasebridgeStack(Stack):
             description="HMAC key for signed customer links (functions.core.signing)",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
         )
+        self.phone_api_key = secretsmanager.Secret(
+            self,
+            "PhoneApiKey",
+            secret_name=f"{prefix}/phone-api-key",
+            description="X-Api-Key the phone menu (Amazon Connect contact flow) sends to GET /phone/notices",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=40, exclude_punctuation=True),
+        )
 
         # What app.py sees when Chalice imports it to package, and what every function gets at run time.
         self.function_env = {
@@ -93,6 +100,7 @@ class CasebridgeStack(Stack):
             "CASEBRIDGE_RESOURCE_PREFIX": prefix,
             "CASEBRIDGE_COGNITO_USER_POOL_ARN": self.identity.user_pool.user_pool_arn,
             "CASEBRIDGE_SIGNING_SECRET_ARN": self.signing_secret.secret_arn,
+            "CASEBRIDGE_PHONE_API_KEY_ARN": self.phone_api_key.secret_arn,
             "CASEBRIDGE_MAIL_DOMAIN": config.mail_domain,
             "CASEBRIDGE_SUPPORT_ADDRESS": config.support_address,
             "CASEBRIDGE_PUBLIC_BASE_URL": config.public_base_url,
@@ -158,6 +166,7 @@ class CasebridgeStack(Stack):
                 topics=self.messaging.topics,
                 queues=self.messaging.queues,
                 secret=self.signing_secret,
+                phone_key=self.phone_api_key,
                 search_domain_arn=self.search.domain_arn if self.search else None,
                 machines=self.workflows.machines,
                 mail_identity_arn=mail_identity_arn,

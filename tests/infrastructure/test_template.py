@@ -192,15 +192,34 @@ def test_mail_may_be_sent_only_from_the_support_address(dev):
         assert st["Condition"] == {"StringEquals": {"ses:FromAddress": "support@mail.example.com"}}
 
 
+def _secret(template: dict[str, Any], name: str) -> str:
+    by_name = {v["Properties"]["Name"]: k for k, v in resources_of(template, "AWS::SecretsManager::Secret").items()}
+    return by_name[f"{DEV_PREFIX}/{name}"]
+
+
 def test_functions_get_the_signing_secret_arn_and_never_a_secret_value(dev):
-    secret = next(iter(resources_of(dev, "AWS::SecretsManager::Secret")))
+    secret = _secret(dev, "signing-secret")
+    phone_key = _secret(dev, "phone-api-key")
     for fn in resources_of(dev, "AWS::Serverless::Function").values():
         env = fn["Properties"]["Environment"]["Variables"]
         assert env["CASEBRIDGE_SIGNING_SECRET_ARN"] == {"Ref": secret}
         assert "CASEBRIDGE_SIGNING_SECRET" not in env
+        assert env["CASEBRIDGE_PHONE_API_KEY_ARN"] == {"Ref": phone_key}
+        assert "CASEBRIDGE_PHONE_API_KEY" not in env
         assert env["CASEBRIDGE_STAGE"] == "dev"
         assert env["CASEBRIDGE_RESOURCE_PREFIX"] == DEV_PREFIX
     assert "resolve:secretsmanager" not in json.dumps(dev)
+
+
+def test_only_the_api_handler_may_read_the_phone_menu_key(dev):
+    phone_key = _secret(dev, "phone-api-key")
+    readers: set[str] = set()
+    for policy in resources_of(dev, "AWS::IAM::Policy").values():
+        for st in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if "secretsmanager:GetSecretValue" in json.dumps(st["Action"]) and phone_key in json.dumps(st["Resource"]):
+                readers |= {role["Ref"] for role in policy["Properties"]["Roles"]}
+    assert readers
+    assert all(r.startswith("FunctionRolesRoleapihandler") for r in readers), readers
 
 
 def test_agent_routes_use_the_stages_own_cognito_pool(dev, prod):

@@ -346,8 +346,12 @@ def test_the_phone_endpoint_rejects_requests_without_the_key(client, agent_heade
 
 
 def test_the_phone_endpoint_gives_the_callers_message(client, agent_headers, workflow, monkeypatch):
-    monkeypatch.setenv("CASEBRIDGE_PHONE_API_KEY", "phone-key")
+    # The key as deployed: in Secrets Manager, the function knows only its ARN
+    from functions.core import aws as aws_clients
     from functions.core.settings import reset_settings
+
+    arn = aws_clients.client("secretsmanager").create_secret(Name="cb/phone-api-key", SecretString="phone-key")["ARN"]
+    monkeypatch.setenv("CASEBRIDGE_PHONE_API_KEY_ARN", arn)
 
     reset_settings()
     nid = _active_notice(client, agent_headers)

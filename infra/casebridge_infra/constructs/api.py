@@ -146,6 +146,7 @@ def grant(
     topics: Mapping[str, sns.Topic],
     queues: Mapping[str, sqs.Queue],
     secret: secretsmanager.ISecret,
+    phone_key: secretsmanager.ISecret,
     search_domain_arn: str | None,
     machines: Mapping[str, sfn.StateMachine],
     mail_identity_arn: str,
@@ -197,6 +198,8 @@ def grant(
         )
     if access.signing_secret:
         secret.grant_read(role)
+    if access.phone_api_key:
+        phone_key.grant_read(role)
     if access.search:
         if not search_domain_arn:
             raise ValueError("a function needs search but no search domain exists")
