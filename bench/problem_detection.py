@@ -35,6 +35,11 @@ object:
                                          common-thread item is the injected attribute=value
     duplicates_per_burst                 further true candidates of an already detected burst
     link_precision                       share of link suggestions that were burst cases
+    fifth_case_cosine                    how alike a burst's cases look to the detector when the
+                                         goal says it should open: the cosine (the detector's own
+                                         case vectors) of each burst's fifth case to each of its
+                                         first four; median, 75th percentile, and the share at or
+                                         above join_similarity
     cost_us_at_1000, cost_us_at_100000   mean microseconds per case (observe) after 1,000,
                                          (20,000) and 100,000 cases on a separate background stream
     work_at_1000, work_at_100000         postings scanned per case there, and groups held
@@ -164,6 +169,8 @@ def run_detection(
     candidates = []
     links = []
     reviews: list[tuple[float, str]] = []  # (when agents act on it, candidate id)
+    burst_vectors: dict[int, list[dict[str, float]]] = {}
+    fifth: list[float] = []
     for i, (at, text, cust, burst) in enumerate(events):
         while reviews and reviews[0][0] <= at:
             detector.close(reviews.pop(0)[1])
@@ -177,6 +184,11 @@ def run_detection(
                 reviews.append((at + review_hours * 3600.0, ev.candidate_id))
             else:
                 links.append(ev)
+        if burst is not None and len(burst_vectors.setdefault(burst, [])) < 5:
+            vectors = burst_vectors[burst]
+            vectors.append(detector.pool[-1].vector)  # the case just observed
+            if len(vectors) == 5:
+                fifth += [sum(w * v.get(t, 0.0) for t, w in vectors[4].items()) for v in vectors[:4]]
     first: dict[int, tuple] = {}
     false = 0
     duplicates = 0
@@ -211,6 +223,11 @@ def run_detection(
         "duplicates_per_burst": round(duplicates / len(bursts), 3),
         "link_suggestions": len(links),
         "link_precision": round(link_hits / len(links), 4) if links else None,
+        "fifth_case_cosine": {
+            "median": round(statistics.median(fifth), 3),
+            "p75": round(statistics.quantiles(fifth, n=4)[2], 3),
+            "share_at_join_similarity": round(sum(c >= config.join_similarity for c in fifth) / len(fifth), 3),
+        },
         "cases": len(events),
         "groups": len(detector.groups),
         "missed": [bursts[b] for b in range(len(bursts)) if b not in first],

@@ -29,6 +29,7 @@ from functions.notify.contract import (
     batch_key,
     manifest_key,
 )
+from tests.fakes.workflows import executing_stack
 
 
 class FakeSource:
@@ -67,33 +68,17 @@ def source() -> FakeSource:
 
 @pytest.fixture
 def sfn_aws(source: FakeSource, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
-    from moto import mock_aws
-
     from functions.core.settings import reset_settings
-    from functions.local import moto_fixes
-    from functions.local.provision import provision
     from functions.notify.delivery.handlers import reset_delivery_service, set_notice_source
 
     monkeypatch.setenv("CASEBRIDGE_NOTICE_SEND_RATE", "0")  # unpaced: pacing has its unit test
     reset_settings()
-    moto_fixes.apply()
     reset_delivery_service()
     set_notice_source(source)
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        out = provision()
+    with executing_stack("proactive_updates") as out:
         yield out
-        _stop_executions(out)
     set_notice_source(None)
     reset_delivery_service()
-
-
-def _stop_executions(out: dict) -> None:
-    import boto3
-
-    sfn = boto3.client("stepfunctions", region_name="us-east-1")
-    arn = out["state_machines"]["proactive_updates"]
-    for ex in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
-        sfn.stop_execution(executionArn=ex["executionArn"])
 
 
 @pytest.fixture

@@ -301,9 +301,18 @@ def test_the_refresh_schedule_stores_the_counts_of_the_customer_base(client):
 
     def run() -> dict[str, Any]:
         stream._SEGMENT_CACHE.clear()  # a new process each time
-        event = client.events.generate_cw_event(
-            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
-        )
+        # the payload docs/data-model.md gives for a manual run after the first deploy
+        event = {
+            "version": "0",
+            "id": "manual",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "",
+            "time": "",
+            "region": "",
+            "resources": [],
+            "detail": {},
+        }
         return client.lambda_.invoke("refresh_segment_base", event).payload
 
     store = composition.customer_store()

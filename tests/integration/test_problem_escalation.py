@@ -17,34 +17,20 @@ from urllib.parse import quote, unquote, urlencode
 
 import pytest
 
+from tests.fakes.workflows import executing_stack
+
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 LINK = re.compile(r"http://127\.0\.0\.1:8000/escalations/act\?token=(\S+)")
 
 
 @pytest.fixture
 def sfn_aws() -> Iterator[dict]:
-    from moto import mock_aws
-
-    from functions.local import moto_fixes
-    from functions.local.provision import provision
     from functions.problems.escalation.handlers import reset_escalation_service
 
-    moto_fixes.apply()
     reset_escalation_service()
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        out = provision()
+    with executing_stack("escalation") as out:
         yield out
-        _stop_executions(out)
     reset_escalation_service()
-
-
-def _stop_executions(out: dict) -> None:
-    import boto3
-
-    sfn = boto3.client("stepfunctions", region_name="us-east-1")
-    arn = out["state_machines"]["escalation"]
-    for ex in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
-        sfn.stop_execution(executionArn=ex["executionArn"])
 
 
 @pytest.fixture
