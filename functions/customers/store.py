@@ -104,24 +104,13 @@ class CustomerStore(dynamo.TableStore):
 
     def owners_of(self, product: str, model: str | None = None, batch: str | None = None) -> list[dict[str, Any]]:
         """Install-base entries for a product (optionally model and batch): who owns what."""
-        cond = Key("GSI2PK").eq(f"PRODUCT#{product}")
-        if model and batch:
-            cond = cond & Key("GSI2SK").begins_with(f"{model}#{batch}#")
-        elif model:
-            cond = cond & Key("GSI2SK").begins_with(f"{model}#")
-        out: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"IndexName": "GSI2", "KeyConditionExpression": cond}
-        while True:
-            resp = self.table.query(**kwargs)
-            out += [dynamo.strip_keys(dynamo.from_item(i)) for i in resp["Items"]]
-            if "LastEvaluatedKey" not in resp:
-                return out
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return [owner for page in self.owner_pages(product, model, batch) for owner in page]
 
     def owner_pages(
         self, product: str, model: str | None = None, batch: str | None = None, page_size: int = 1000
     ) -> Iterator[list[dict[str, Any]]]:
-        """``owners_of`` one page at a time (for audiences too large to hold in memory)."""
+        """The install-base entries of ``owners_of``, one page at a time (for audiences too large to
+        hold in memory)."""
         cond = Key("GSI2PK").eq(f"PRODUCT#{product}")
         if model and batch:
             cond = cond & Key("GSI2SK").begins_with(f"{model}#{batch}#")

@@ -89,12 +89,15 @@ def _recipient(
 def _affected(problem_id: str, channels: set[NoticeChannel], source: AudienceSource) -> Iterator[Member]:
     from functions.customers.models import contact_id_for  # noqa: PLC0415
 
+    directory: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}  # one read per customer
     for case in sorted(source.linked_cases(problem_id), key=lambda c: c.case_id):
         customer_id = case.customer_id or (source.customer_of_email(case.contact_email) if case.contact_email else None)
         profile: dict[str, Any] = {}
         contact: dict[str, Any] | None = None
         if customer_id:
-            profile, contacts = _profile(source.customer_items(customer_id))
+            if customer_id not in directory:
+                directory[customer_id] = _profile(source.customer_items(customer_id))
+            profile, contacts = directory[customer_id]
             email = (case.contact_email or "").lower()
             contact = next((c for c in contacts if case.contact_id and c.get("contact_id") == case.contact_id), None)
             contact = contact or next((c for c in contacts if email and (c.get("email") or "").lower() == email), None)

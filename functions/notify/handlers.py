@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 from chalice import Blueprint, Response
 
 from functions.core import errors, resources
+from functions.core.errors import BatchIncomplete
 from functions.core.http import Agent, if_match_version, route, to_response
 from functions.core.logs import logger
 from functions.core.settings import get_settings
@@ -28,29 +29,11 @@ PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 PORTAL_PURPOSE = "customer-notices"
 
 
-class UnavailableWorkflow:
-    """Until delivery is deployed: approving fails (409) rather than pretend to send."""
-
-    def start(self, notice_id: str) -> str:
-        raise errors.Conflict("notice delivery is not available in this deployment")
-
-    def signal(self, notice_id: str, signal: Any) -> bool:
-        return False
-
-
 def notice_workflow() -> Any:
-    """``functions.notify.delivery.workflow:workflow()`` once that module exists (the one wiring point)."""
-    import importlib  # noqa: PLC0415
-    import importlib.util  # noqa: PLC0415
+    """The ``NoticeWorkflow`` (start, signal) of functions/notify/contract.py: the delivery part's."""
+    from functions.notify.delivery.handlers import notice_workflow as delivery_workflow  # noqa: PLC0415
 
-    try:
-        if importlib.util.find_spec("functions.notify.delivery.workflow") is None:
-            return UnavailableWorkflow()
-        module = importlib.import_module("functions.notify.delivery.workflow")
-    except ImportError:
-        return UnavailableWorkflow()
-    factory = getattr(module, "workflow", None)
-    return factory() if callable(factory) else UnavailableWorkflow()
+    return delivery_workflow()
 
 
 @lru_cache(maxsize=1)
@@ -413,5 +396,5 @@ def handle_sms_inbound(event: Any) -> dict[str, Any]:
                 actions += 1
                 logger().info("sms opt change", extra={"sqs_message_id": ident, "action": action})
     if unreadable:
-        raise ValueError(f"unreadable inbound SMS records: {', '.join(unreadable)}")
+        raise BatchIncomplete(f"unreadable inbound SMS records: {', '.join(unreadable)}")
     return {"actions": actions}

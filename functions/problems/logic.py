@@ -268,6 +268,10 @@ class ProblemService:
     def get(self, problem_id: str) -> Problem:
         return self.store.get(problem_id)
 
+    def case_records(self, case_ids: list[str]) -> list[Case]:
+        """The records of these cases that exist (batch reads)."""
+        return self.store.cases(case_ids)
+
     def list_problems(self, q: ProblemQuery) -> ProblemPage:
         return self.store.query(q)
 

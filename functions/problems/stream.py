@@ -218,17 +218,19 @@ def handle_records(records: list[dict[str, Any]]) -> dict[str, Any]:
         service = service or detection_service()
         outcome = service.observe(list(pending))
         pending.clear()
-        store = suggestion_store()
-        for problem_id, s in outcome.suggestions:
-            store.put(
+        now = _now()
+        suggestion_store().put_many(
+            [
                 SuggestedCase(
                     problem_id=problem_id,
                     case_id=s.case_id,
                     similarity=round(s.similarity, 4),
-                    suggested_at=_now(),
+                    suggested_at=now,
                     candidate_id=s.candidate_id,
                 )
-            )
+                for problem_id, s in outcome.suggestions
+            ]
+        )
         counts["candidates"] += len(outcome.candidates)
         counts["auto_linked"] += len(outcome.auto_linked)
         counts["suggested"] += len(outcome.suggestions)

@@ -39,14 +39,22 @@ def suggestion_key(problem_id: str, case_id: str) -> dict[str, str]:
 
 class SuggestionStore(dynamo.TableStore):
     def put(self, suggestion: SuggestedCase) -> None:
-        self.table.put_item(
-            Item=dynamo.to_item(
-                {
-                    **suggestion_key(suggestion.problem_id, suggestion.case_id),
-                    "type": "problem_suggestion",
-                    **suggestion.model_dump(mode="json"),
-                }
-            )
+        self.put_many([suggestion])
+
+    def put_many(self, suggestions: list[SuggestedCase]) -> None:
+        """Write suggestions in batches of 25 (one stream batch's suggestions at once)."""
+        with self.table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
+            for suggestion in suggestions:
+                batch.put_item(Item=self._item(suggestion))
+
+    @staticmethod
+    def _item(suggestion: SuggestedCase) -> dict[str, Any]:
+        return dynamo.to_item(
+            {
+                **suggestion_key(suggestion.problem_id, suggestion.case_id),
+                "type": "problem_suggestion",
+                **suggestion.model_dump(mode="json"),
+            }
         )
 
     def _items(self, problem_id: str) -> list[dict[str, Any]]:

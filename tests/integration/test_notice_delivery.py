@@ -321,6 +321,34 @@ def test_a_redelivered_batch_job_sends_nothing_twice(client, sfn_aws):
     assert (len(mails()), len(sms_published(sfn_aws))) == before == (10, 4)
 
 
+def test_a_redelivered_prepare_job_records_no_second_dispatch(client, sfn_aws, source):
+    from functions.notify.delivery.handlers import notice_workflow
+
+    write_audience(sfn_aws, "NT-11", audience(2))
+    workflow = notice_workflow()
+    workflow.start("NT-11")
+    prepares: list[dict] = []
+
+    def keep(job: dict) -> None:
+        if job["type"] == "prepare":
+            prepares.append(job)
+
+    pump(client, sfn_aws, lambda: waiting("NT-11"), on_job=keep)
+    assert workflow.signal("NT-11", NoticeSignal.UPDATE_NOW)
+    pump(client, sfn_aws, lambda: waiting("NT-11", 2), on_job=keep)
+    assert source.kinds == [DispatchKind.INITIAL, DispatchKind.UPDATE]
+    sent = len(mails())
+
+    # When SQS delivers the update's prepare job again (its task already answered)
+    assert [j["kind"] for j in prepares] == ["initial", "update"] and prepares[1]["prepared_at"]
+    run_job(client, json.dumps(prepares[1]))
+
+    # Then the records part is not asked for another dispatch, and nothing more is sent
+    assert source.kinds == [DispatchKind.INITIAL, DispatchKind.UPDATE]
+    drain(client, sfn_aws, seconds=1)
+    assert len(mails()) == sent
+
+
 def test_a_periodic_update_is_sent_after_the_interval(client, sfn_aws, source):
     from functions.notify.delivery.handlers import notice_workflow
 

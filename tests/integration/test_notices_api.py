@@ -469,7 +469,9 @@ def test_an_unreadable_sms_record_fails_the_batch_after_the_readable_ones_are_ha
         0, {"messageId": "bad", "body": "{not json", "eventSource": "aws:sqs", "receiptHandle": "r0"}
     )
     # When it is handled, the batch fails (SQS retries it, then keeps it in the dead-letter queue)
-    with pytest.raises(ValueError, match="bad"):
+    from functions.core.errors import BatchIncomplete
+
+    with pytest.raises(BatchIncomplete, match="bad"):
         handle_sms_inbound(event, None)
     # Then the readable STOP was still honoured
     assert _contact("c1").sms_opt_in is False

@@ -255,6 +255,12 @@ def test_the_segment_base_counts_each_customer_once_per_value():
     assert base.counts["region"] == {"north": 2, "south": 1}
     assert base.counts["product"] == {"P1": 2}
     assert base.counts["batch"] == {"B1": 1}
+    # a customer owning two products counts once in the product total: shares are of customers
+    two = segment_base_from_customers(
+        [{"install_base": [{"product": "P1"}, {"product": "P2"}]}, {"install_base": [{"product": "P1"}]}]
+    )
+    assert two.counts["product"] == {"P1": 2, "P2": 1}
+    assert two.totals["product"] == 2
 
 
 def test_the_segment_base_is_recounted_by_the_schedule_not_by_the_stream_handler(aws):

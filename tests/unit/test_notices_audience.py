@@ -20,11 +20,13 @@ class FakeSource:
         self.cases = cases or []
         self.page = page
         self.pages_served = 0
+        self.reads: dict[str, int] = {}
 
     def linked_cases(self, problem_id: str) -> list[Case]:
         return self.cases
 
     def customer_items(self, customer_id: str) -> list[dict[str, Any]]:
+        self.reads[customer_id] = self.reads.get(customer_id, 0) + 1
         c = self.customers.get(customer_id)
         if c is None:
             return []
@@ -95,6 +97,16 @@ def test_a_contact_both_affected_and_likely_is_listed_once_as_affected():
     recipients = [r for m in aud.iter_members("P", spec(), ALL, source) for r in m.recipients]
     assert [(r.customer_id, r.affected) for r in recipients] == [("a", True), ("b", False)]
     assert recipients[0].thread_message_id == "<CB-a@mail>"
+
+
+def test_a_customer_with_many_linked_cases_is_read_once():
+    # Given three cases of one customer linked to the problem (and no owner of the segment's product)
+    cases = [case("a").model_copy(update={"case_id": f"CB-a{i}"}) for i in range(3)]
+    source = FakeSource({"a": cust("a")}, cases=cases)
+    members = list(aud.iter_members("P", AudienceSpec(segment=Segment(product=["other"])), ALL, source))
+    # Then its members come from one directory read
+    assert {m.customer_id for m in members} == {"a"}
+    assert source.reads == {"a": 1}
 
 
 def test_region_filter_keeps_only_matching_owners():

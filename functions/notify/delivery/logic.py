@@ -37,6 +37,7 @@ from functions.notify.delivery.models import (
     template_name,
 )
 from functions.notify.delivery.store import batch_number
+from functions.notify.optout import unsubscribe_url
 
 # SES per-destination statuses: retried later (released) vs refused for good (recorded as failed).
 EMAIL_RETRYABLE = {
@@ -163,21 +164,6 @@ def sms_text(dispatch: Dispatch) -> str:
 def _angle(message_id: str) -> str:
     message_id = message_id.strip()
     return message_id if message_id.startswith("<") else f"<{message_id}>"
-
-
-def unsubscribe_url(contact_id: str, customer_id: str, base_url: str) -> str:
-    """The records part's signed link (functions.notify.optout) or, until it exists, the same shape here."""
-    try:
-        from functions.notify import optout  # type: ignore[attr-defined]  # noqa: PLC0415
-
-        return str(optout.unsubscribe_url(contact_id, customer_id, base_url))
-    except ImportError:
-        from urllib.parse import quote  # noqa: PLC0415
-
-        from functions.core import signing  # noqa: PLC0415
-
-        token = signing.sign("unsubscribe", {"contact_id": contact_id, "customer_id": customer_id})
-        return f"{base_url.rstrip('/')}/unsubscribe?token={quote(token)}"
 
 
 class DeliveryService:

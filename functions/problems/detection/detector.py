@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -90,12 +91,19 @@ class SegmentBase:
         self.counts: dict[str, dict[str, int]] = {a: {} for a in SEGMENT_ATTRIBUTES}
         self.totals: dict[str, int] = dict.fromkeys(SEGMENT_ATTRIBUTES, 0)
 
-    def add(self, segments: dict[str, str]) -> None:
+    def add(self, segments: Mapping[str, str | Collection[str]]) -> None:
+        """One customer: each of its values counted once (a customer may own several products), and
+        the customer once in the attribute's total, so that a share is "of the customers"."""
         for attribute, value in segments.items():
-            if attribute in self.counts:
-                by_value = self.counts[attribute]
-                by_value[value] = by_value.get(value, 0) + 1
-                self.totals[attribute] += 1
+            if attribute not in self.counts:
+                continue
+            values = {value} if isinstance(value, str) else set(value)
+            if not values:
+                continue
+            by_value = self.counts[attribute]
+            for v in values:
+                by_value[v] = by_value.get(v, 0) + 1
+            self.totals[attribute] += 1
 
     def share(self, attribute: str, value: str) -> float:
         total = self.totals.get(attribute, 0)

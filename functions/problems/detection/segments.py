@@ -52,11 +52,7 @@ def segment_base_from_customers(customers: Iterable[dict[str, Any]]) -> SegmentB
                 value = asset.get(attribute)
                 if value and value != "-":
                     values.setdefault(attribute, set()).add(str(value))
-        # SegmentBase.add takes one value per attribute: add the customer's values in layers.
-        layers = max((len(v) for v in values.values()), default=0)
-        ordered = {a: sorted(v) for a, v in values.items()}
-        for i in range(layers):
-            base.add({a: vs[i] for a, vs in ordered.items() if i < len(vs)})
+        base.add(values)
     return base
 
 
@@ -142,10 +138,11 @@ class SegmentBaseCache:
         """Recount if the stored counts are missing or older than ``max_age`` (the schedule's job).
         Returns whether it recounted."""
         stored = self._load()
-        if stored is not None and self._fresh(stored[1]):
-            return False
-        self._cached, self._loaded_at = self._recompute(), self.clock()
-        return True
+        recount = stored is None or not self._fresh(stored[1])
+        if recount:
+            stored = self._recompute()
+        self._cached, self._loaded_at = stored, self.clock()
+        return recount
 
     def _recompute(self) -> tuple[SegmentBase, datetime]:
         base, at = self.compute(), self.clock()

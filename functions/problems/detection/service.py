@@ -21,6 +21,7 @@ import gzip
 import json
 import uuid
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -114,52 +115,39 @@ class S3StateStore:
         self._etag = aws.client("s3").put_object(**kwargs)["ETag"]
 
 
+MAX_TITLE = 200
+
+
+def candidate_title(cases: Iterable[Any], fallback: str) -> str:
+    """The subject of the earliest of ``cases`` that has one (no prefix: it becomes notices'
+    default subject, "Known issue: <title>"), else ``fallback``; shortened to ``MAX_TITLE``."""
+    found = []
+    for case in cases:
+        subject = " ".join(str(getattr(case, "subject", "") or "").split())
+        if subject:
+            found.append((case.created_at, case.case_id, subject))
+    if not found:
+        return fallback
+    title: str = min(found)[2]
+    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
+
+
 class ProblemSink:
     """``CandidateSink`` over the records part's ``ProblemService``.
 
     The detector names a group by its stemmed top terms ("Spike: px 200 updat jam"): fine as
     evidence, unreadable as a title, and no routing rule matches stems. The candidate is titled
-    with the subject of its earliest case instead, as a customer put it and with no prefix (it
-    becomes the default subject of notices: "Known issue: <title>"; the detector's title is kept in the
-    evidence as ``detector_title``, next to ``top_terms``). ``cases``: what has ``get(case_id)``
-    (a ``CaseService``); default ``functions.composition.case_service()``.
+    with the subject of its earliest case instead (``candidate_title``, over one batch read of its
+    cases); the detector's title is kept in the evidence as ``detector_title``, next to ``top_terms``.
     """
 
-    MAX_TITLE = 200
-
-    def __init__(self, service: Any, cases: Any | None = None) -> None:
+    def __init__(self, service: Any) -> None:
         self.service = service
-        self._cases = cases
-
-    def _case_service(self) -> Any:
-        if self._cases is None:
-            from functions.composition import case_service  # noqa: PLC0415
-
-            self._cases = case_service()
-        return self._cases
-
-    def readable_title(self, case_ids: list[str], fallback: str) -> str:
-        """The subject of the earliest of ``case_ids`` that has one, else ``fallback``."""
-        from functions.core.errors import NotFound  # noqa: PLC0415
-
-        found = []
-        for case_id in case_ids:
-            try:
-                case = self._case_service().get(case_id)
-            except NotFound:
-                continue
-            subject = " ".join(str(getattr(case, "subject", "") or "").split())
-            if subject:
-                found.append((case.created_at, case_id, subject))
-        if not found:
-            return fallback
-        title: str = min(found)[2]
-        return title if len(title) <= self.MAX_TITLE else title[: self.MAX_TITLE - 1].rstrip() + "…"
 
     def create_candidate(
         self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str, key: str
     ) -> str:
-        readable = self.readable_title(case_ids, title)
+        readable = candidate_title(self.service.case_records(case_ids), title)
         if readable != title:
             evidence = {**evidence, "detector_title": title}
         problem = self.service.create_candidate(evidence, case_ids, readable, description, key=key)
