@@ -75,6 +75,7 @@ def sfn_aws(source: FakeSource, monkeypatch: pytest.MonkeyPatch) -> Iterator[dic
     reset_settings()
     reset_delivery_service()
     set_notice_source(source)
+    AWAITS.clear()  # waits counted per test: notice ids repeat across tests
     with executing_stack("proactive_updates") as out:
         yield out
     set_notice_source(None)
@@ -324,18 +325,18 @@ def test_a_redelivered_batch_job_sends_nothing_twice(client, sfn_aws):
 def test_a_redelivered_prepare_job_records_no_second_dispatch(client, sfn_aws, source):
     from functions.notify.delivery.handlers import notice_workflow
 
-    write_audience(sfn_aws, "NT-11", audience(2))
+    write_audience(sfn_aws, "NT-12", audience(2))
     workflow = notice_workflow()
-    workflow.start("NT-11")
+    workflow.start("NT-12")
     prepares: list[dict] = []
 
     def keep(job: dict) -> None:
         if job["type"] == "prepare":
             prepares.append(job)
 
-    pump(client, sfn_aws, lambda: waiting("NT-11"), on_job=keep)
-    assert workflow.signal("NT-11", NoticeSignal.UPDATE_NOW)
-    pump(client, sfn_aws, lambda: waiting("NT-11", 2), on_job=keep)
+    pump(client, sfn_aws, lambda: waiting("NT-12"), on_job=keep)
+    assert workflow.signal("NT-12", NoticeSignal.UPDATE_NOW)
+    pump(client, sfn_aws, lambda: waiting("NT-12", 2), on_job=keep)
     assert source.kinds == [DispatchKind.INITIAL, DispatchKind.UPDATE]
     sent = len(mails())
 
