@@ -15,6 +15,9 @@ CDK stack both read that definition. For each batch, in stream order:
 * MODIFY of a problem (``PROBLEM#{id}`` / ``#META``) whose status changed: every reaction in
   ``REACTIONS`` is called.
 
+The detection state is read once per batch and written once, when all its records are handled
+(``DetectionService.held``; detection's own reaction closes candidates in that same state).
+
 Reactions registry (contract): ``REACTIONS`` lists ``"module:function"`` paths, called in order as
 ``fn(problem_id: str, old_status: str | None, new_status: str) -> None`` (statuses are
 ``ProblemStatus`` values). The first is detection's own. To add one, append its path here
@@ -28,6 +31,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from contextlib import ExitStack
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +51,9 @@ REACTIONS: list[str] = [
     "functions.problems.stream:close_detection",
     "functions.notify.reactions:on_problem_status",
 ]
+
+# Inside a stream batch: how reactions reach the batch's detection (``handle_records``).
+_BATCH_DETECTION: ContextVar[Callable[[], DetectionService] | None] = ContextVar("batch_detection", default=None)
 
 # Detection stops collecting for these (confirmed and the analysis/fix states keep collecting).
 CLOSING_STATUSES = frozenset({"dismissed", "resolved", "closed"})
@@ -111,10 +119,12 @@ def suggestion_store() -> Any:
 # -- reactions ------------------------------------------------------------------------------------
 def close_detection(problem_id: str, old_status: str | None, new_status: str) -> None:
     """Detection's reaction: a dismissed, resolved or closed (incl. merged-away) problem's candidate
-    stops collecting cases, and its open suggestions go."""
+    stops collecting cases, and its open suggestions go. Inside a stream batch it uses the batch's
+    detection (state loaded once per batch); elsewhere its own."""
     if new_status not in CLOSING_STATUSES:
         return
-    closed = detection_service().close(problem_id)
+    batch = _BATCH_DETECTION.get()
+    closed = (batch() if batch is not None else detection_service()).close(problem_id)
     removed = suggestion_store().clear(problem_id)
     logger().info(
         "detection closed for problem",
@@ -202,21 +212,41 @@ def _customer(customer_id: str) -> Any:
 
 
 def handle_records(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Process one stream batch in order; raises (after doing all it could) if a reaction failed."""
+    """Process one stream batch in order; raises (after doing all it could, the detection state
+    saved) if a reaction failed."""
+    with ExitStack() as stack:
+        service: DetectionService | None = None
+
+        def detection() -> DetectionService:
+            """The batch's detection: built at its first use, its state loaded once and saved once,
+            when the batch's records are all handled (``DetectionService.held``)."""
+            nonlocal service
+            if service is None:
+                service = stack.enter_context(detection_service().held())
+            return service
+
+        token = _BATCH_DETECTION.set(detection)
+        try:
+            failures = _handle(records, detection)
+        finally:
+            _BATCH_DETECTION.reset(token)
+    if failures:
+        raise ReactionsFailed(failures)
+    return {"batchItemFailures": []}
+
+
+def _handle(records: list[dict[str, Any]], detection: Callable[[], DetectionService]) -> list[tuple[str, str, str]]:
     from functions.problems.suggestions import SuggestedCase  # noqa: PLC0415
 
     customers: dict[str, Any] = {}
     pending: list[Any] = []
     counts = {"cases": 0, "candidates": 0, "auto_linked": 0, "suggested": 0, "skipped": 0, "reactions": 0}
     failures: list[tuple[str, str, str]] = []
-    service: DetectionService | None = None
 
     def flush() -> None:
-        nonlocal service
         if not pending:
             return
-        service = service or detection_service()
-        outcome = service.observe(list(pending))
+        outcome = detection().observe(list(pending))
         pending.clear()
         now = _now()
         suggestion_store().put_many(
@@ -256,9 +286,7 @@ def handle_records(records: list[dict[str, Any]]) -> dict[str, Any]:
                     failures += exc.failures
     flush()
     logger().info("problem stream batch", extra={"records": len(records), **counts})
-    if failures:
-        raise ReactionsFailed(failures)
-    return {"batchItemFailures": []}
+    return failures
 
 
 def _now() -> Any:

@@ -236,6 +236,43 @@ def test_a_failing_reaction_fails_the_batch_without_losing_detection(wired, monk
     assert _CALLS == [(candidate.problem_id, "candidate", "dismissed")]
 
 
+def test_one_batch_reads_and_writes_the_detection_state_once(wired, monkeypatch):
+    from app import app
+    from functions.problems.detection.service import S3StateStore
+    from functions.problems.models import ProblemUpdate
+    from functions.problems.suggestions import SuggestionStore
+
+    # Given a candidate opened by an earlier batch and dismissed by an agent
+    records, _ = _burst_records(wired, 8)
+    app.handler_map["problem_stream"]({"Records": records}, None)
+    [candidate] = _candidates(wired["problems"])
+    wired["problems"].update(candidate.problem_id, ProblemUpdate(status="dismissed"), AGENT)
+    calls: list[str] = []
+    real_load, real_save = S3StateStore.load, S3StateStore.save
+
+    def load(self):
+        calls.append("load")
+        return real_load(self)
+
+    def save(self, state):
+        calls.append("save")
+        return real_save(self, state)
+
+    monkeypatch.setattr(S3StateStore, "load", load)
+    monkeypatch.setattr(S3StateStore, "save", save)
+    # When one batch holds cases, the dismissal's MODIFY record (its reaction closes the candidate), and more cases
+    before, _ = _burst_records(wired, 2, first_minute=45, seed=13)
+    after, _ = _burst_records(wired, 2, first_minute=50, seed=14)
+    modify = _problem_modify(wired["problems"], candidate.problem_id, "candidate", 5000)
+    app.handler_map["problem_stream"]({"Records": [*before, modify, *after]}, None)
+    # Then the state was read once and written once
+    assert calls == ["load", "save"]
+    # and, in order, the cases after the dismissal were not suggested for it
+    assert candidate.problem_id not in _state()["problems"].values()
+    assert _state()["detector"]["total"] == 1500 + 8 + 4
+    assert SuggestionStore().list(candidate.problem_id) == []
+
+
 _CALLS: list = []
 
 

@@ -131,3 +131,76 @@ def test_a_batch_retried_after_its_state_was_lost_names_its_candidate_the_same()
     assert first["case_ids"] == again["case_ids"]
     # and a later candidate gets another key
     assert first["key"].endswith("/" + first["evidence"]["candidate_id"])
+
+
+class CountingStore(MemoryStateStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads = self.saves = 0
+
+    def load(self) -> dict[str, Any] | None:
+        self.loads += 1
+        return super().load()
+
+    def save(self, state: dict[str, Any]) -> None:
+        self.saves += 1
+        super().save(state)
+
+
+def test_held_loads_the_state_once_and_saves_it_once_for_a_whole_batch() -> None:
+    # Given the service over a counting store, primed with the stream up to the burst
+    problems = FakeProblems()
+    store = CountingStore()
+    service = DetectionService(store, problems, DetectionConfig(auto_link_similarity=0.0))
+    cases = stream(3)
+    first_burst = next(i for i, c in enumerate(cases) if c.case_id.startswith("X"))
+    service.observe(cases[:first_burst])
+    store.loads = store.saves = 0
+    # When one batch observes the burst in pieces, closes its candidate, and observes a later case
+    later = CaseSignal(case_id="L9", text=" ".join(TOPICS[0][:4]), at=T0 + timedelta(minutes=1300), product="P7")
+    with service.held():
+        for c in cases[first_burst:]:
+            service.observe([c])
+        assert len(problems.created) == 1 and store.saves == 0
+        assert service.close("PB-1") is True
+        outcome = service.observe([later])
+    # Then the state was read once and written once, and the close took effect within the batch
+    assert (store.loads, store.saves) == (1, 1)
+    assert outcome.auto_linked == [] and outcome.suggestions == []
+    # and the saved state is the batch's: a new service sees the later case as already observed
+    again = DetectionService(store, problems).observe([later])
+    assert again.skipped == ["L9"]
+
+
+def test_held_saves_nothing_when_the_batch_fails() -> None:
+    # Given a primed service
+    store = CountingStore()
+    service = DetectionService(store, FakeProblems())
+    service.observe(stream(3)[:200])
+    saved = store.blob
+    # When a batch fails after observing cases
+    try:
+        with service.held():
+            service.observe(stream(3)[200:400])
+            raise RuntimeError("a reaction's dependency is down")
+    except RuntimeError:
+        pass
+    # Then the stored state is the one before the batch (the retry replays it)
+    assert store.blob == saved
+
+
+def test_a_given_segment_base_is_not_changed_by_the_states_channel_counts() -> None:
+    from functions.problems.detection.detector import SegmentBase
+
+    # Given a shared segment base (the process's cache) without channel counts
+    base = SegmentBase()
+    base.add({"product": "P7", "region": "north"})
+    service = DetectionService(MemoryStateStore(), FakeProblems(), base=base)
+    # When cases with channels are observed
+    service.observe([c.model_copy(update={"channel": "email"}) for c in stream(3)[:50]])
+    # Then the detector counted the channels in its own copy, not in the shared base
+    assert base.counts["channel"] == {} and base.totals["channel"] == 0
+    with service.held():
+        detector, _ = service._state()
+        assert detector.base.counts["channel"] == {"email": 50}
+        assert detector.base.counts["product"] == {"P7": 1}

@@ -21,7 +21,8 @@ import gzip
 import json
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -198,6 +199,40 @@ class DetectionService:
     ) -> None:
         self.state, self.sink, self.config, self.base = state, sink, config, base
         self.remember_cases = remember_cases
+        self._holding = False
+        self._held: tuple[Detector, dict[str, Any]] | None = None
+        self._dirty = False
+
+    @contextmanager
+    def held(self) -> Iterator[DetectionService]:
+        """Load the state once (at its first use) for every ``observe`` and ``close`` inside, and
+        save it once, if it changed, when the block ends normally (one stream batch: one GET and at most one PUT,
+        however many status changes it holds). On an error nothing is saved: the retry replays
+        the batch from the state as it was (see the class's note on redelivery)."""
+        if self._holding:
+            yield self
+            return
+        self._holding, self._held, self._dirty = True, None, False
+        try:
+            yield self
+            if self._dirty and self._held is not None:
+                self._save(*self._held)
+        finally:
+            self._holding, self._held, self._dirty = False, None, False
+
+    def _state(self) -> tuple[Detector, dict[str, Any]]:
+        """The state: loaded at the first use inside ``held``, then kept; outside it, loaded anew."""
+        if not self._holding:
+            return self._load()
+        if self._held is None:
+            self._held = self._load()
+        return self._held
+
+    def _changed(self, detector: Detector, extra: dict[str, Any]) -> None:
+        if self._holding:
+            self._dirty = True
+        else:
+            self._save(detector, extra)
 
     def _load(self) -> tuple[Detector, dict[str, Any]]:
         stored = self.state.load() or {}
@@ -212,12 +247,17 @@ class DetectionService:
             "lineage": stored.get("lineage") or uuid.uuid4().hex,
         }
         if self.base is not None:
-            detector.base = self.base
+            # The detector's own copy: the channel counts below are this state's, and the given
+            # base is shared (the process's segment-base cache).
+            detector.base = SegmentBase()
+            detector.base.counts = {a: dict(v) for a, v in self.base.counts.items()}
+            detector.base.totals = dict(self.base.totals)
             detector.learn_base = False
             self._apply_channels(detector, extra["channels"])
         return detector, extra
 
-    def _apply_channels(self, detector: Detector, channels: dict[str, int]) -> None:
+    @staticmethod
+    def _apply_channels(detector: Detector, channels: dict[str, int]) -> None:
         detector.base.counts["channel"] = dict(channels)
         detector.base.totals["channel"] = sum(channels.values())
 
@@ -233,7 +273,7 @@ class DetectionService:
         )
 
     def observe(self, signals: list[CaseSignal]) -> Outcome:
-        detector, extra = self._load()
+        detector, extra = self._state()
         problems: dict[str, str] = extra["problems"]
         seen: deque[str] = extra["seen"]
         known = set(seen)
@@ -266,14 +306,14 @@ class DetectionService:
                     else:
                         out.suggestions.append((problem_id, event))
         if len(out.skipped) < len(signals) or not signals:
-            self._save(detector, extra)
+            self._changed(detector, extra)
         return out
 
     def close(self, problem_id: str) -> bool:
         """The problem was dismissed, resolved or closed (or merged away): its candidate stops
         collecting cases. A confirmed problem keeps collecting (do not call this on confirm).
         Returns whether an open candidate was closed (False: unknown or already closed)."""
-        detector, extra = self._load()
+        detector, extra = self._state()
         problems: dict[str, str] = extra["problems"]
         closed = False
         for candidate_id, pid in list(problems.items()):
@@ -282,5 +322,5 @@ class DetectionService:
                 problems.pop(candidate_id)
                 closed = True
         if closed:
-            self._save(detector, extra)
+            self._changed(detector, extra)
         return closed
