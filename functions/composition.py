@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ if TYPE_CHECKING:
     from functions.core.idempotency import IdempotencyStore
     from functions.customers.store import CustomerStore
     from functions.knowledge.logic import KnowledgeService
+    from functions.notify.logic import NoticeService
     from functions.problems.logic import EscalationStarter, ProblemService
     from functions.search.port import SearchIndex
 
@@ -89,6 +89,29 @@ def problem_service() -> ProblemService:
     )
 
 
+@lru_cache(maxsize=1)
+def notice_service() -> NoticeService:
+    from functions.core import resources  # noqa: PLC0415
+    from functions.notify.handlers import notice_workflow  # noqa: PLC0415
+    from functions.notify.logic import NoticeService  # noqa: PLC0415
+    from functions.notify.store import DirectoryAudience, NoticeStore, SnapshotStore  # noqa: PLC0415
+    from functions.problems.store import ProblemStore  # noqa: PLC0415
+
+    s = get_settings()
+    store = NoticeStore()
+    snapshots = SnapshotStore(s.name(resources.NOTICES_BUCKET.logical))
+    directory = DirectoryAudience(store, snapshots, customer_store())
+    return NoticeService(
+        store,
+        ProblemStore(),
+        directory,
+        directory,
+        notice_workflow,
+        snapshots=snapshots,
+        batch_size=s.notice_batch_size,
+    )
+
+
 def _knowledge_service() -> KnowledgeService:
     from functions.knowledge.handlers import knowledge_service  # noqa: PLC0415
 
@@ -105,8 +128,6 @@ def reset() -> None:
     case_service.cache_clear()
     search_index.cache_clear()
     problem_service.cache_clear()
-    notify = sys.modules.get("functions.notify.handlers")  # built there; cleared only if imported
-    if notify is not None:
-        notify.reset_notice_service()
+    notice_service.cache_clear()
     reset_settings()
     aws.reset_clients()

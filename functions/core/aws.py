@@ -9,10 +9,15 @@ from functions.core.settings import get_settings
 
 
 @cache
-def _client(service: str, endpoint_url: str | None, region: str) -> Any:
+def _client(service: str, endpoint_url: str | None, region: str, adaptive_attempts: int | None) -> Any:
     import boto3  # noqa: PLC0415 - deferred to first use
 
-    return boto3.client(service, endpoint_url=endpoint_url, region_name=region)
+    if adaptive_attempts is None:
+        return boto3.client(service, endpoint_url=endpoint_url, region_name=region)
+    from botocore.config import Config  # noqa: PLC0415
+
+    config = Config(retries={"mode": "adaptive", "max_attempts": adaptive_attempts})
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=region, config=config)
 
 
 @cache
@@ -22,9 +27,11 @@ def _resource(service: str, endpoint_url: str | None, region: str) -> Any:
     return boto3.resource(service, endpoint_url=endpoint_url, region_name=region)
 
 
-def client(service: str) -> Any:
+def client(service: str, *, adaptive_attempts: int | None = None) -> Any:
+    """The cached client of ``service``. ``adaptive_attempts``: botocore's adaptive retry mode
+    (client-side rate limiting once throttled) with that many attempts, for bulk senders."""
     s = get_settings()
-    return _client(service, s.aws_endpoint_url, s.region)
+    return _client(service, s.aws_endpoint_url, s.region, adaptive_attempts)
 
 
 def resource(service: str) -> Any:
@@ -32,6 +39,19 @@ def resource(service: str) -> Any:
     return _resource(service, s.aws_endpoint_url, s.region)
 
 
+@cache
+def _account(endpoint_url: str | None, region: str) -> str:
+    return str(_client("sts", endpoint_url, region, None).get_caller_identity()["Account"])
+
+
+def arn(service: str, resource: str) -> str:
+    """The ARN of one of this deployment's resources, e.g. ``arn("sns", topic_name)`` or
+    ``arn("states", "stateMachine:" + name)``: this region, this account (asked of STS once)."""
+    s = get_settings()
+    return f"arn:aws:{service}:{s.region}:{_account(s.aws_endpoint_url, s.region)}:{resource}"
+
+
 def reset_clients() -> None:
     _client.cache_clear()
     _resource.cache_clear()
+    _account.cache_clear()

@@ -30,8 +30,7 @@ class StateMachine:
         configured = getattr(s, self.arn_setting)
         if configured:
             return str(configured)
-        account = aws.client("sts").get_caller_identity()["Account"]
-        return f"arn:aws:states:{s.region}:{account}:stateMachine:{s.name(self.name)}"
+        return aws.arn("states", f"stateMachine:{s.name(self.name)}")
 
     def start(self, name: str, payload: dict[str, Any], *, existing_ok: bool = False) -> str:
         """Start execution ``name``; with ``existing_ok`` a second start of the same name returns

@@ -1,15 +1,14 @@
 """Chalice entry points of notices: the agents' API, portal banners, the phone menu, opt-outs.
 
-Composition: ``notice_service()`` builds the service on the table and the ``notices`` bucket;
-``notice_workflow()`` is the one place the delivery workflow is wired in; ``notice_source()`` is
-what delivery asks for the next dispatch.
+Composition: ``notice_service()`` is ``functions.composition.notice_service`` (the service on the
+table and the ``notices`` bucket); ``notice_workflow()`` is the one place the delivery workflow is
+wired in; ``notice_source()`` is what delivery asks for the next dispatch.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
-from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -36,35 +35,16 @@ def notice_workflow() -> Any:
     return delivery_workflow()
 
 
-@lru_cache(maxsize=1)
 def notice_service() -> Any:
-    from functions.composition import customer_store  # noqa: PLC0415
-    from functions.notify.logic import NoticeService  # noqa: PLC0415
-    from functions.notify.store import DirectoryAudience, NoticeStore, SnapshotStore  # noqa: PLC0415
-    from functions.problems.store import ProblemStore  # noqa: PLC0415
+    """The ``NoticeService``, built and cached by ``functions.composition``."""
+    from functions import composition  # noqa: PLC0415
 
-    s = get_settings()
-    store = NoticeStore()
-    snapshots = SnapshotStore(s.name(resources.NOTICES_BUCKET.logical))
-    directory = DirectoryAudience(store, snapshots, customer_store())
-    return NoticeService(
-        store,
-        ProblemStore(),
-        directory,
-        directory,
-        lambda: notice_workflow(),
-        snapshots=snapshots,
-        batch_size=s.notice_batch_size,
-    )
+    return composition.notice_service()
 
 
 def notice_source() -> Any:
     """The ``NoticeSource`` delivery uses (functions/notify/contract.py)."""
     return notice_service()
-
-
-def reset_notice_service() -> None:
-    notice_service.cache_clear()
 
 
 def _actor(agent: Agent) -> Any:

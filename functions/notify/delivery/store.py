@@ -39,17 +39,8 @@ def batch_number(key: str) -> int:
 
 
 def _adaptive(service: str) -> Any:
-    """A client with botocore's adaptive retry mode (client-side rate limiting on throttling)."""
-    import boto3  # noqa: PLC0415
-    from botocore.config import Config  # noqa: PLC0415
-
-    s = get_settings()
-    return boto3.client(
-        service,
-        endpoint_url=s.aws_endpoint_url,
-        region_name=s.region,
-        config=Config(retries={"mode": "adaptive", "max_attempts": s.notice_sdk_max_attempts}),
-    )
+    """The client with botocore's adaptive retry mode (client-side rate limiting on throttling)."""
+    return aws.client(service, adaptive_attempts=get_settings().notice_sdk_max_attempts)
 
 
 class DeliveryStore(dynamo.TableStore):
@@ -368,8 +359,7 @@ class SnsSmsSender:
         s = get_settings()
         if s.notice_sms_topic_arn:
             return s.notice_sms_topic_arn
-        account = aws.client("sts").get_caller_identity()["Account"]
-        return f"arn:aws:sns:{s.region}:{account}:{s.name(resources.SMS_NOTICES_TOPIC.logical)}"
+        return aws.arn("sns", s.name(resources.SMS_NOTICES_TOPIC.logical))
 
     def subscribe(self, topic_arn: str, contact_id: str, phone: str) -> str:
         resp = self.client.subscribe(
