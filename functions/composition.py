@@ -92,7 +92,7 @@ def problem_service() -> ProblemService:
 @lru_cache(maxsize=1)
 def notice_service() -> NoticeService:
     from functions.core import resources  # noqa: PLC0415
-    from functions.notify.handlers import notice_workflow  # noqa: PLC0415
+    from functions.notify import handlers  # noqa: PLC0415
     from functions.notify.logic import NoticeService  # noqa: PLC0415
     from functions.notify.store import DirectoryAudience, NoticeStore, SnapshotStore  # noqa: PLC0415
     from functions.problems.store import ProblemStore  # noqa: PLC0415
@@ -106,7 +106,7 @@ def notice_service() -> NoticeService:
         ProblemStore(),
         directory,
         directory,
-        notice_workflow,
+        lambda: handlers.notice_workflow(),  # looked up at each use (tests replace it)
         snapshots=snapshots,
         batch_size=s.notice_batch_size,
     )

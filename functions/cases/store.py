@@ -112,10 +112,8 @@ class CaseStore(dynamo.TableStore):
         keys = [k for k in dict.fromkeys(keys) if k][:100]
         if not keys:
             return None
-        resp = self._client.batch_get_item(
-            RequestItems={self.table.name: {"Keys": [_av(pointer_key(k)) for k in keys]}}
-        )
-        found = {i["PK"][len("MSGID#") :]: str(i["case_id"]) for i in resp["Responses"].get(self.table.name, [])}
+        items = self.batch_get([pointer_key(k) for k in keys])
+        found = {i["PK"][len("MSGID#") :]: str(i["case_id"]) for i in items}
         for k in keys:
             if k in found:
                 return found[k]

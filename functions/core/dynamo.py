@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from decimal import Decimal
 from typing import Any
 
 from functions.core import aws
-from functions.core.errors import InvalidInput
+from functions.core.errors import InvalidInput, Unavailable
 from functions.core.settings import get_settings
 
 
@@ -66,6 +67,13 @@ def cancellation_reasons(exc: Exception) -> list[str]:
     return [r.get("Code", "None") for r in reasons]
 
 
+BATCH_GET_ATTEMPTS = 8
+
+
+class BatchGetIncomplete(Unavailable):
+    """DynamoDB kept some keys of a BatchGetItem unprocessed (throttled): retryable (503 on the API)."""
+
+
 class TableStore:
     """Base of every store on the single table: the table handle, made on first use (never at import)."""
 
@@ -81,6 +89,35 @@ class TableStore:
     @property
     def _client(self) -> Any:
         return self.table.meta.client
+
+    def batch_get(
+        self, keys: list[dict[str, Any]], *, consistent: bool = False, projection: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The items of ``keys`` that exist (BatchGetItem, 100 keys a call), in no set order. Keys
+        DynamoDB leaves unprocessed (throttling) are asked again with a growing pause; if some are
+        still left after ``BATCH_GET_ATTEMPTS`` calls it raises ``BatchGetIncomplete`` rather than
+        answer as if those items did not exist."""
+        out: list[dict[str, Any]] = []
+        unique = list({json.dumps(k, sort_keys=True, default=str): k for k in keys}.values())
+        for start in range(0, len(unique), 100):
+            spec: dict[str, Any] = {"Keys": unique[start : start + 100], "ConsistentRead": consistent}
+            if projection:
+                spec["ProjectionExpression"] = projection
+            request: dict[str, Any] = {self.table.name: spec}
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                if attempt:
+                    time.sleep(min(1.0, 0.05 * 2**attempt))
+                resp = self._client.batch_get_item(RequestItems=request)
+                out += resp.get("Responses", {}).get(self.table.name, [])
+                request = resp.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            else:
+                left = len(request.get(self.table.name, {}).get("Keys", []))
+                raise BatchGetIncomplete(
+                    f"the database is busy: {left} item(s) not read after {BATCH_GET_ATTEMPTS} attempts; try again"
+                )
+        return out
 
     def next_counter(self, name: str, start: int = 100000) -> int:
         """The next number of an atomic, gap-tolerant sequence (case and problem numbers, article ids)."""

@@ -69,6 +69,12 @@ class PayloadTooLarge(DomainError):
     code = "payload_too_large"
 
 
+class Unavailable(DomainError):
+    """A dependency kept refusing for now (throttled past its retries): try again shortly (503)."""
+
+    code = "unavailable"
+
+
 class BatchIncomplete(Exception):  # noqa: N818 - the name says what happened to the batch
     """Raised by an SQS handler when some records failed for a transient reason: Chalice cannot
     report partial batch failures, so the whole batch is redelivered (each handler is idempotent)

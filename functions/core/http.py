@@ -39,6 +39,7 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.DomainError], int], ...] = (
     (errors.Unauthorized, 401),
     (errors.Forbidden, 403),
     (errors.PayloadTooLarge, 413),
+    (errors.Unavailable, 503),
 )
 
 
@@ -171,7 +172,11 @@ def error_response(exc: Exception) -> Response:
         return Response(status_code=400, body=error_body("bad_request", str(exc)))
     for cls, status in STATUS_BY_ERROR:
         if isinstance(exc, cls):
-            headers: dict[str, str | list[str]] = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+            headers: dict[str, str | list[str]] = {}
+            if status == 401:
+                headers["WWW-Authenticate"] = "Bearer"
+            elif status == 503:
+                headers["Retry-After"] = "1"
             return Response(
                 status_code=status,
                 body=error_body(exc.code, exc.message, exc.fields),

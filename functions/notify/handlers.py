@@ -221,7 +221,7 @@ def portal_notices(request: Any) -> Response:
 
     customer_id = _customer_of_token(token_from_request(request))
     service = notice_service()
-    items = [service.public_view(n) for n in service.for_customer(customer_id)]
+    items = service.public_views(service.for_customer(customer_id))
     resp = to_response(PublicNoticeList(items=items), 200)
     resp.headers = {**(resp.headers or {}), **PRIVATE}
     return resp
@@ -242,9 +242,7 @@ def active_notices(request: Any, *, query: Any) -> Any:
     from functions.notify.models import PublicNoticeList  # noqa: PLC0415
 
     service = notice_service()
-    return PublicNoticeList(
-        items=[service.public_view(n) for n in service.for_product(query.product, query.model, query.batch)]
-    )
+    return PublicNoticeList(items=service.public_views(service.for_product(query.product, query.model, query.batch)))
 
 
 def _check_phone_key(request: Any) -> None:
@@ -278,7 +276,7 @@ def phone_notice(request: Any, *, query: Any) -> Any:
         notices = service.for_product(query.product, None, None, NoticeChannel.PHONE)
     if not notices:
         return PhoneMessage(known_caller=ref is not None)
-    view = service.public_view(notices[0])
+    [view] = service.public_views(notices[:1])
     return PhoneMessage(notice_id=view.notice_id, message=f"{view.title}. {view.body}", known_caller=ref is not None)
 
 

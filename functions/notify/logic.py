@@ -67,6 +67,7 @@ class NoticeStorePort(Protocol):
     def with_status(self, status: NoticeStatus) -> list[Notice]: ...
     def timeline(self, notice_id: str) -> list[NoticeEvent]: ...
     def dispatch(self, notice_id: str, seq: int) -> Dispatch | None: ...
+    def dispatches(self, refs: list[tuple[str, int]]) -> dict[tuple[str, int], Dispatch]: ...
     def memberships(self, customer_id: str) -> list[str]: ...
     def create(self, notice: Notice, events: list[NoticeEvent]) -> None: ...
     def save(
@@ -460,16 +461,24 @@ class NoticeService:
         return f"Resolved: {t.subject}"[:200], body, _short(f"Resolved: {fix}")
 
     # -- customers' views --------------------------------------------------
-    def public_view(self, notice: Notice) -> PublicNotice:
-        last = notice.dispatches[-1] if notice.dispatches else None
-        dispatch = self.store.dispatch(notice.notice_id, last.seq) if last else None
-        return PublicNotice(
-            notice_id=notice.notice_id,
-            problem_id=notice.problem_id,
-            title=dispatch.subject if dispatch else notice.texts.subject,
-            body=dispatch.body if dispatch else notice.texts.body,
-            updated_at=dispatch.created_at if dispatch else notice.updated_at,
-        )
+    def public_views(self, notices: list[Notice]) -> list[PublicNotice]:
+        """What customers see of each notice: the texts of its last dispatch (one batch read for
+        all of them), or its draft texts before the first."""
+        refs = [(n.notice_id, n.dispatches[-1].seq) for n in notices if n.dispatches]
+        sent = self.store.dispatches(refs) if refs else {}
+        out = []
+        for notice in notices:
+            dispatch = sent.get((notice.notice_id, notice.dispatches[-1].seq)) if notice.dispatches else None
+            out.append(
+                PublicNotice(
+                    notice_id=notice.notice_id,
+                    problem_id=notice.problem_id,
+                    title=dispatch.subject if dispatch else notice.texts.subject,
+                    body=dispatch.body if dispatch else notice.texts.body,
+                    updated_at=dispatch.created_at if dispatch else notice.updated_at,
+                )
+            )
+        return out
 
     def for_customer(self, customer_id: str) -> list[Notice]:
         """Active notices whose snapshot holds the customer (one Query + one BatchGetItem)."""

@@ -90,18 +90,7 @@ class NoticeStore(dynamo.TableStore):
         return _notice(item)
 
     def get_many(self, notice_ids: list[str]) -> list[Notice]:
-        out: list[Notice] = []
-        ids = list(dict.fromkeys(notice_ids))
-        for start in range(0, len(ids), 100):
-            keys = [{"PK": notice_pk(n), "SK": "#META"} for n in ids[start : start + 100]]
-            request: dict[str, Any] = {self.table.name: {"Keys": keys}}
-            for _ in range(10):
-                resp = self._client.batch_get_item(RequestItems=request)
-                out += [_notice(i) for i in resp["Responses"].get(self.table.name, [])]
-                request = resp.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-        return out
+        return [_notice(i) for i in self.batch_get([{"PK": notice_pk(n), "SK": "#META"} for n in notice_ids])]
 
     def _query_all(self, **kwargs: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -136,6 +125,15 @@ class NoticeStore(dynamo.TableStore):
             Key={"PK": notice_pk(notice_id), "SK": f"DISPATCH#{seq:06d}"}, ConsistentRead=True
         ).get("Item")
         return Dispatch.model_validate(dynamo.strip_keys(dynamo.from_item(item))) if item else None
+
+    def dispatches(self, refs: list[tuple[str, int]]) -> dict[tuple[str, int], Dispatch]:
+        """Several notices' dispatches by (notice id, seq), in one BatchGetItem per 100."""
+        keys = [{"PK": notice_pk(n), "SK": f"DISPATCH#{seq:06d}"} for n, seq in refs]
+        found = [
+            Dispatch.model_validate(dynamo.strip_keys(dynamo.from_item(i)))
+            for i in self.batch_get(keys, consistent=True)
+        ]
+        return {(d.notice_id, d.seq): d for d in found}
 
     def memberships(self, customer_id: str) -> list[str]:
         items = self._query_all(KeyConditionExpression=Key("PK").eq(member_pk(customer_id)))

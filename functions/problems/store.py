@@ -122,21 +122,10 @@ class ProblemStore(dynamo.TableStore):
 
     def cases(self, case_ids: list[str]) -> list[Case]:
         """Linked cases' records (BatchGetItem on CASE#id/#META, 100 at a time)."""
-        out: list[Case] = []
-        ids = list(dict.fromkeys(case_ids))
-        for start in range(0, len(ids), 100):
-            keys: list[dict[str, Any]] = [{"PK": f"CASE#{cid}", "SK": "#META"} for cid in ids[start : start + 100]]
-            request: dict[str, Any] = {self.table.name: {"Keys": keys, "ConsistentRead": True}}
-            for _ in range(10):
-                resp = self._client.batch_get_item(RequestItems=request)
-                out += [
-                    Case.model_validate(dynamo.strip_keys(dynamo.from_item(i)))
-                    for i in resp["Responses"].get(self.table.name, [])
-                ]
-                request = resp.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-        return out
+        keys = [{"PK": f"CASE#{cid}", "SK": "#META"} for cid in case_ids]
+        return [
+            Case.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in self.batch_get(keys, consistent=True)
+        ]
 
     def query(self, q: ProblemQuery) -> ProblemPage:
         if q.status:

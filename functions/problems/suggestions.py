@@ -74,18 +74,8 @@ class SuggestionStore(dynamo.TableStore):
 
     def _linked(self, case_ids: list[str]) -> set[str]:
         """Cases linked to any problem (their PROBLEMCASE pointer exists)."""
-        linked: set[str] = set()
-        for start in range(0, len(case_ids), 100):
-            keys = [{"PK": f"PROBLEMCASE#{cid}", "SK": "#PTR"} for cid in case_ids[start : start + 100]]
-            request: dict[str, Any] = {self.table.name: {"Keys": keys, "ConsistentRead": True}}
-            for _ in range(10):
-                resp = self._client.batch_get_item(RequestItems=request)
-                for item in resp["Responses"].get(self.table.name, []):
-                    linked.add(str(item["PK"])[len("PROBLEMCASE#") :])
-                request = resp.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-        return linked
+        keys = [{"PK": f"PROBLEMCASE#{cid}", "SK": "#PTR"} for cid in case_ids]
+        return {str(item["PK"])[len("PROBLEMCASE#") :] for item in self.batch_get(keys, consistent=True)}
 
     def list(self, problem_id: str) -> list[SuggestedCase]:
         items = [SuggestedCase.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in self._items(problem_id)]

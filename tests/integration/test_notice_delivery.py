@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email import policy as email_policy
+from types import SimpleNamespace
 
 import pytest
 
@@ -29,6 +30,7 @@ from functions.notify.contract import (
     batch_key,
     manifest_key,
 )
+from tests.conftest import DEV_TOKEN
 from tests.fakes.workflows import executing_stack
 
 
@@ -39,13 +41,19 @@ class FakeSource:
         self.interval = interval
         self.seq: dict[str, int] = {}
         self.kinds: list[DispatchKind] = []
+        self.sent: dict[str, list[SimpleNamespace]] = {}
         self.paused = False
+
+    def get(self, notice_id: str) -> SimpleNamespace:
+        """The notice as GET /notices/{id}/deliveries reads it: its dispatches."""
+        return SimpleNamespace(notice_id=notice_id, dispatches=list(self.sent.get(notice_id, [])))
 
     def next_dispatch(self, notice_id: str, kind: DispatchKind) -> Dispatch | None:
         if self.paused:
             return None
         self.seq[notice_id] = self.seq.get(notice_id, 0) + 1
         self.kinds.append(DispatchKind(kind))
+        self.sent.setdefault(notice_id, []).append(SimpleNamespace(seq=self.seq[notice_id], kind=DispatchKind(kind)))
         return Dispatch(
             notice_id=notice_id,
             problem_id="PB-100001",
@@ -363,6 +371,13 @@ def test_a_periodic_update_is_sent_after_the_interval(client, sfn_aws, source):
     subjects = Counter(subject for _, subject in mail_count())
     assert subjects["Router firmware issue (update)"] >= 3
     assert subjects["Router firmware issue (initial)"] == 3
+    # and agents see each dispatch's counts (one Query for all of them)
+    resp = client.http.get("/notices/NT-6/deliveries", headers={"Authorization": f"Bearer {DEV_TOKEN}"})
+    assert resp.status_code == 200, resp.body
+    items = resp.json_body["items"]
+    assert [i["seq"] for i in items] == [d.seq for d in source.sent["NT-6"]]
+    assert items[0]["kind"] == "initial" and items[0]["sent_email"] == 3 and items[0]["sent_sms"] == 1
+    assert all(i["sent_email"] == 3 and i["failed"] == 0 for i in items[1:] if i["batches"])
 
 
 def test_a_paused_notice_sends_no_update_until_resumed(client, sfn_aws, source):

@@ -326,6 +326,30 @@ def test_a_paused_notice_shows_no_banner(client, agent_headers, workflow):
     assert client.http.get(f"/portal/notices?token={portal_token('in1')}").json_body["items"] == []
 
 
+def test_banners_show_the_last_dispatch_of_each_active_notice(client, agent_headers, workflow):
+    from functions.notify.contract import DispatchKind
+    from functions.notify.handlers import notice_source, portal_token
+
+    # Given a customer in the audience of two active notices, one of which sent an update
+    customer("in1")
+    first = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
+    second = draft(client, agent_headers, problem(), audience=segment(model=["rx1"]))["notice_id"]
+    initial = {}
+    for nid in (first, second):
+        assert approve(client, agent_headers, nid).status_code == 200
+        initial[nid] = notice_source().next_dispatch(nid, DispatchKind.INITIAL)
+    client.http.post(f"/notices/{second}/updates", headers=agent_headers, body=json.dumps({"text": "Patch on Friday"}))
+    update = notice_source().next_dispatch(second, DispatchKind.UPDATE)
+    # When the customer's portal asks for banners
+    items = client.http.get(f"/portal/notices?token={portal_token('in1')}").json_body["items"]
+    # Then each notice shows what it last sent
+    by_id = {n["notice_id"]: n for n in items}
+    assert set(by_id) == {first, second}
+    assert by_id[second]["body"] == update.body == "Patch on Friday"
+    assert by_id[first]["body"] == initial[first].body and by_id[first]["title"] == initial[first].subject
+    assert initial[second].body != "Patch on Friday"
+
+
 def test_public_active_notices_match_the_product_and_hold_no_customer_data(client, agent_headers, workflow):
     nid = _active_notice(client, agent_headers)
     hit = client.http.get(f"/notices/active?product={PRODUCT}&model=rx1").json_body["items"]

@@ -89,11 +89,12 @@ def _build(s: Any) -> Any:
 def notice_deliveries(request: Any, notice_id: str, *, agent: Agent) -> Any:
     """Per dispatch of the notice: emails sent, SMS published, failed, uncertain (counts, no recipients)."""
     from functions.notify.delivery.models import DispatchDeliveries, NoticeDeliveries  # noqa: PLC0415
-    from functions.notify.delivery.store import DeliveryStore  # noqa: PLC0415
+    from functions.notify.delivery.store import COUNTS, DeliveryStore  # noqa: PLC0415
 
     notice = notice_source().get(notice_id)
-    store = DeliveryStore()
-    items = [DispatchDeliveries(seq=d.seq, kind=d.kind, **store.counts(notice_id, d.seq)) for d in notice.dispatches]
+    counts = DeliveryStore().all_counts(notice_id)
+    none = dict.fromkeys(COUNTS, 0)
+    items = [DispatchDeliveries(seq=d.seq, kind=d.kind, **counts.get(d.seq, none)) for d in notice.dispatches]
     return NoticeDeliveries(notice_id=notice_id, items=items)
 
 

@@ -43,6 +43,13 @@ def _adaptive(service: str) -> Any:
     return aws.client(service, adaptive_attempts=get_settings().notice_sdk_max_attempts)
 
 
+COUNTS = ("sent_email", "sent_sms", "failed", "uncertain", "batches")
+
+
+def _counts(item: dict[str, Any]) -> dict[str, int]:
+    return {k: int(item.get(k, 0)) for k in COUNTS}
+
+
 class DeliveryStore(dynamo.TableStore):
     # -- delivery records --------------------------------------------------------------------
 
@@ -176,8 +183,24 @@ class DeliveryStore(dynamo.TableStore):
 
     def counts(self, notice_id: str, seq: int) -> dict[str, int]:
         item = self.table.get_item(Key=dispatch_key(notice_id, seq), ConsistentRead=True).get("Item") or {}
-        keys = ("sent_email", "sent_sms", "failed", "uncertain", "batches")
-        return {k: int(item.get(k, 0)) for k in keys}
+        return _counts(item)
+
+    def all_counts(self, notice_id: str) -> dict[int, dict[str, int]]:
+        """Every dispatch's counts of the notice, by seq (one Query, paginated)."""
+        from boto3.dynamodb.conditions import Key  # noqa: PLC0415
+
+        out: dict[int, dict[str, int]] = {}
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(f"NOTICEDLV#{notice_id}") & Key("SK").begins_with("DISPATCH#"),
+            "ConsistentRead": True,
+        }
+        while True:
+            resp = self.table.query(**kwargs)
+            for item in resp.get("Items", []):
+                out[int(str(item["SK"]).removeprefix("DISPATCH#"))] = _counts(item)
+            if "LastEvaluatedKey" not in resp:
+                return out
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     def prepared(self, notice_id: str, marker: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key={"PK": f"NOTICEDLV#{notice_id}", "SK": f"PREPARE#{marker}"}).get("Item")
@@ -268,17 +291,9 @@ class DeliveryStore(dynamo.TableStore):
 
     def subscribed(self, contact_ids: list[str]) -> dict[str, str]:
         """contact_id -> phone of the contacts already subscribed to the SMS topic."""
-        out: dict[str, str] = {}
-        client = self._client
-        for i in range(0, len(contact_ids), 100):
-            keys = [{"PK": f"SMSSUB#{c}", "SK": "SMSSUB"} for c in contact_ids[i : i + 100]]
-            request: dict[str, Any] = {self.table.name: {"Keys": keys, "ProjectionExpression": "PK, phone"}}
-            while request:
-                resp = client.batch_get_item(RequestItems=request)
-                for item in resp.get("Responses", {}).get(self.table.name, []):
-                    out[str(item["PK"]).removeprefix("SMSSUB#")] = str(item["phone"])
-                request = resp.get("UnprocessedKeys") or {}
-        return out
+        keys = [{"PK": f"SMSSUB#{c}", "SK": "SMSSUB"} for c in contact_ids]
+        items = self.batch_get(keys, projection="PK, phone")
+        return {str(item["PK"]).removeprefix("SMSSUB#"): str(item["phone"]) for item in items}
 
     def put_subscription(self, contact_id: str, phone: str, arn: str) -> None:
         self.table.put_item(Item={"PK": f"SMSSUB#{contact_id}", "SK": "SMSSUB", "phone": phone, "arn": arn})
