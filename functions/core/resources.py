@@ -89,6 +89,10 @@ SMS_INBOUND_QUEUE = QueueDef("sms-inbound")
 # Jobs of the notice lifecycle (stepfunctions/proactive_updates.asl.json): prepare a dispatch, send one
 # audience batch, finish, await a signal (functions/notify/delivery/handlers.py handle_notice_jobs).
 NOTICE_JOBS_QUEUE = QueueDef("notice-jobs", visibility_timeout=900)
+# Lambda functions that need more than the default timeout (infra/casebridge_infra/constructs/api.py):
+# the notice jobs take the audience snapshot (a walk over the install base) and send paced batches;
+# a queue's visibility timeout must be at least its consumer's timeout.
+FUNCTION_TIMEOUTS: dict[str, int] = {"handle_notice_jobs": NOTICE_JOBS_QUEUE.visibility_timeout}
 QUEUES: tuple[QueueDef, ...] = (
     INBOUND_MAIL_QUEUE,
     SEARCH_INDEX_FAILURES_QUEUE,

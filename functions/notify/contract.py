@@ -4,7 +4,8 @@ Records (``functions/notify/{models,store,audience,logic,handlers}.py``) own not
 audience and their texts; delivery (``functions/notify/delivery/``, the state machine
 ``stepfunctions/proactive_updates.asl.json``) sends them. They meet here:
 
-* The audience snapshot, written once when an agent approves a notice, is JSON Lines in the
+* The audience snapshot, written once by the records part when delivery first asks for the
+  initial dispatch of an approved notice (the lifecycle's first job), is JSON Lines in the
   ``notices`` bucket: ``notices/{notice_id}/audience/{batch:05d}.jsonl`` (one ``Recipient`` a
   line, ``AudienceManifest.batch_size`` lines a file) and
   ``notices/{notice_id}/audience/manifest.json`` (an ``AudienceManifest``). Every dispatch of

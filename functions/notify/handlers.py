@@ -149,7 +149,10 @@ def _optional_version(request: Any) -> int | None:
 
 
 for _action, _summary in (
-    ("approve", "Approve: snapshot the audience and start the lifecycle (sends the initial notice)."),
+    (
+        "approve",
+        "Approve: fix the audience and start the lifecycle; its first job snapshots the audience and sends the initial notice.",
+    ),
     ("pause", "Pause the periodic updates."),
     ("resume", "Resume a paused notice."),
     ("cancel", "Cancel the notice (no more sends)."),

@@ -253,9 +253,7 @@ class NoticeService:
                 raise Conflict(f"notice {notice_id} is {n.status.value}: it can no longer change")
             fields = patch.model_dump(exclude_unset=True, exclude={"version"})
             if n.status != S.DRAFT and ({"channels", "audience"} & fields.keys()):
-                raise Conflict(
-                    "channels and audience are fixed once the notice is approved (the audience is snapshotted)"
-                )
+                raise Conflict("channels and audience are fixed once the notice is approved")
             changes = {}
             updates: dict[str, Any] = {}
             for key in fields:
@@ -278,7 +276,10 @@ class NoticeService:
         return self._save(notice_id, build, actor, expected)
 
     def approve(self, notice_id: str, actor: Actor, if_match: int | None = None) -> Notice:
-        """Snapshot the audience, mark the notice active, start its lifecycle (sends the initial notice)."""
+        """Mark the notice active (its channels and audience are fixed from now) and start its
+        lifecycle. The audience snapshot is taken by the lifecycle's first job
+        (``next_dispatch``), not in this request: walking a large install base takes longer than
+        an API request may. Until then ``audience_count`` is None."""
         notice = self.store.get(notice_id)
         if if_match is not None and if_match != notice.version:
             raise VersionConflict("notice", notice_id, if_match, notice.version)
@@ -287,24 +288,13 @@ class NoticeService:
             raise InvalidTransition(notice.status.value, S.ACTIVE.value, [])
         self._problem_open(notice.problem_id)
         self._check_audience(notice.audience)
-        members = aud.iter_members(notice.problem_id, notice.audience, notice.channels, self.source)
-        manifest, counts = aud.snapshot(notice_id, notice.problem_id, members, self.sink, self.batch_size)
 
         def activate(n: Notice, now: datetime) -> Any:
             if n.status != S.DRAFT or n.version != notice.version:
                 raise VersionConflict("notice", notice_id, notice.version, n.version)
-            data = {"recipients": counts.recipients, "email": counts.email, "sms": counts.sms}
             return (
-                {
-                    "status": S.ACTIVE,
-                    "audience_count": manifest.count,
-                    "email_count": manifest.email_count,
-                    "sms_count": manifest.sms_count,
-                    "customer_count": counts.customers,
-                    "approved_by": actor,
-                    "approved_at": now,
-                },
-                [(NoticeEventKind.APPROVED, {"data": data})],
+                {"status": S.ACTIVE, "approved_by": actor, "approved_at": now},
+                [(NoticeEventKind.APPROVED, {})],
             )
 
         active = self._save(notice_id, activate, actor, None)
@@ -328,6 +318,33 @@ class NoticeService:
             if arn
             else active
         )
+
+    def take_snapshot(self, notice_id: str) -> Notice:
+        """Write the approved notice's audience snapshot (batch files, memberships, manifest last)
+        and record its counts. Runs in the lifecycle's first job; asked again (a redelivered job,
+        or counts lost to a failure after the files were written) it writes the same files again:
+        the audience is read anew, and the manifest, written last, says the snapshot is whole."""
+        notice = self.store.get(notice_id)
+        if notice.audience_count is not None:
+            return notice
+        members = aud.iter_members(notice.problem_id, notice.audience, notice.channels, self.source)
+        manifest, counts = aud.snapshot(notice_id, notice.problem_id, members, self.sink, self.batch_size)
+
+        def record(n: Notice, now: datetime) -> Any:
+            if n.audience_count is not None:
+                return None
+            data = {"recipients": counts.recipients, "email": counts.email, "sms": counts.sms}
+            return (
+                {
+                    "audience_count": manifest.count,
+                    "email_count": manifest.email_count,
+                    "sms_count": manifest.sms_count,
+                    "customer_count": counts.customers,
+                },
+                [(NoticeEventKind.SNAPSHOT, {"data": data})],
+            )
+
+        return self._save(notice_id, record, SYSTEM, None, attempts=5)
 
     def _transition(
         self, notice_id: str, to: NoticeStatus, kind: NoticeEventKind, actor: Actor, if_match: int | None
@@ -407,6 +424,8 @@ class NoticeService:
                 return None
             if kind != DispatchKind.INITIAL and not any(d.kind == DispatchKind.INITIAL for d in notice.dispatches):
                 return None  # nothing was announced yet: no update or resolution of it
+            if notice.audience_count is None:
+                notice = self.take_snapshot(notice_id)
             now = self.clock()
             problem = self.problems.get(notice.problem_id)
             subject, body, sms = self._texts(notice, problem, kind)

@@ -103,6 +103,7 @@ class NoticeEventKind(StrEnum):
     CREATED = "created"
     CHANGED = "changed"
     APPROVED = "approved"
+    SNAPSHOT = "snapshot"  # the audience snapshot was taken (the lifecycle's first job): data holds its counts
     PAUSED = "paused"
     RESUMED = "resumed"
     CANCELLED = "cancelled"
@@ -133,7 +134,9 @@ class Notice(Model):
     interval_seconds: int
     pending_update: str | None = Field(default=None, description="agent's text for the next update (sent once)")
     dispatches: list[DispatchRecord] = Field(default_factory=list)
-    audience_count: int | None = Field(default=None, description="recipients in the snapshot (after approval)")
+    audience_count: int | None = Field(
+        default=None, description="recipients in the snapshot (None until the lifecycle's first job took it)"
+    )
     email_count: int | None = None
     sms_count: int | None = None
     customer_count: int | None = None

@@ -345,3 +345,11 @@ def test_a_message_on_the_search_index_failures_queue_raises_an_alarm(dev):
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
     assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert "reindex" in alarm["AlarmDescription"]
+
+
+def test_functions_run_60_seconds_except_the_notice_jobs_which_take_the_queues_visibility_timeout(dev):
+    functions = {f["FunctionName"]: f for f in props(dev, "AWS::Serverless::Function")}
+    jobs = functions[f"{DEV_PREFIX}-handle-notice-jobs"]
+    assert jobs["Timeout"] == resources.NOTICE_JOBS_QUEUE.visibility_timeout == 900
+    others = {name: f["Timeout"] for name, f in functions.items() if name != f"{DEV_PREFIX}-handle-notice-jobs"}
+    assert others and set(others.values()) == {60}

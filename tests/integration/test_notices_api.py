@@ -196,30 +196,58 @@ def test_preview_sends_nothing_and_writes_no_snapshot(client, agent_headers, wor
 # -- approval -------------------------------------------------------------------
 
 
-def test_approve_snapshots_the_audience_and_starts_the_workflow(client, agent_headers, workflow):
+def test_approve_starts_the_workflow_whose_first_job_snapshots_the_audience(client, agent_headers, workflow):
     from functions.core import aws as core_aws
     from functions.core.settings import get_settings
-    from functions.notify.contract import AudienceManifest, manifest_key
+    from functions.notify.contract import AudienceManifest, DispatchKind, manifest_key
+    from functions.notify.handlers import notice_source
 
     for i in range(5):
         customer(f"c{i}")
     customer("other", product="toaster")
     notice = draft(client, agent_headers, problem(), audience=segment())
     nid = notice["notice_id"]
+    # When an agent approves: the notice is active and its lifecycle started, the audience not yet walked
     resp = approve(client, agent_headers, nid)
     assert resp.status_code == 200, resp.json_body
     assert resp.json_body["status"] == "active"
+    assert resp.json_body["audience_count"] is None
     assert workflow.started == [nid]
     s3 = core_aws.client("s3")
     bucket = get_settings().name("notices")
+    assert s3.list_objects_v2(Bucket=bucket, Prefix=f"notices/{nid}/").get("KeyCount") == 0
+    # and when the lifecycle's first job asks for the initial dispatch, the snapshot is taken first
+    notice_source().next_dispatch(nid, DispatchKind.INITIAL)
     manifest = AudienceManifest.model_validate_json(s3.get_object(Bucket=bucket, Key=manifest_key(nid))["Body"].read())
     lines = [
         json.loads(line)
         for key in manifest.batches
         for line in s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()
     ]
-    assert manifest.count == len(lines) == 5 == resp.json_body["audience_count"]
+    view = client.http.get(f"/notices/{nid}", headers=agent_headers).json_body
+    assert manifest.count == len(lines) == 5 == view["audience_count"]
     assert {r["customer_id"] for r in lines} == {f"c{i}" for i in range(5)}
+    [snapshot] = [e for e in view["timeline"] if e["kind"] == "snapshot"]
+    assert snapshot["data"]["recipients"] == 5 and snapshot["actor"]["type"] == "system"
+    # the preview now reports the snapshot's counts
+    preview = audience(client, agent_headers, nid)
+    assert preview["snapshot"] is True and preview["counts"]["recipients"] == 5
+
+
+def test_a_second_ask_for_the_initial_dispatch_takes_no_second_snapshot(client, agent_headers, workflow):
+    from functions.notify.contract import DispatchKind
+    from functions.notify.handlers import notice_source
+
+    customer("c1")
+    nid = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
+    approve(client, agent_headers, nid)
+    first = notice_source().next_dispatch(nid, DispatchKind.INITIAL)
+    customer("c2")  # joins the segment after the snapshot
+    again = notice_source().next_dispatch(nid, DispatchKind.INITIAL)
+    view = client.http.get(f"/notices/{nid}", headers=agent_headers).json_body
+    assert again == first
+    assert view["audience_count"] == 1
+    assert [e["kind"] for e in view["timeline"]].count("snapshot") == 1
 
 
 def test_approving_twice_is_a_conflict(client, agent_headers, workflow):
@@ -297,10 +325,15 @@ def test_an_agent_update_is_signalled_and_sent_once(client, agent_headers, workf
 
 
 def _active_notice(client: Any, headers: dict[str, str]) -> str:
+    """An approved notice whose lifecycle's first job ran (snapshot taken, initial dispatch made)."""
+    from functions.notify.contract import DispatchKind
+    from functions.notify.handlers import notice_source
+
     customer("in1", phone="+441234567001", sms_opt_in=True)
     customer("out1", model="rx9", phone="+441234567009")
     nid = draft(client, headers, problem(), audience=segment(model=["rx1"]))["notice_id"]
     assert approve(client, headers, nid).status_code == 200
+    notice_source().next_dispatch(nid, DispatchKind.INITIAL)
     return nid
 
 

@@ -254,6 +254,8 @@ class Api(Construct):
             fn = self.chalice.get_resource(logical)
             fn.add_property_override("FunctionName", lambda_physical_name(prefix, name))
             fn.add_property_override("Role", roles.roles[name].role_arn)
+            if name in resources.FUNCTION_TIMEOUTS:
+                fn.add_property_override("Timeout", resources.FUNCTION_TIMEOUTS[name])
             # The Role GetAtt already orders the role; the policy must exist before the first invoke.
             policy = roles.roles[name].node.try_find_child("DefaultPolicy")
             if policy is not None:
