@@ -19,7 +19,10 @@ category is used only to build the stream and to score.
 ``--perfect-text`` replaces every case's text with one word naming its category, so that cases
 of one category are identical and of two categories share nothing: the detector's tests with a
 perfect text signature. It measures what the statistics alone allow (the delay's floor on this
-stream), apart from how well words link short requests of one intent.
+stream), apart from how well words link short requests of one intent. ``--text-noise P`` (with
+``--perfect-text``) gives a share P of each category's texts the word of another category, at
+random: a signature that is right about a case's intent with probability 1 - P, to see how the
+delay grows as the signature errs.
 
 Scoring. A candidate belongs to the burst that holds most of its cases; it is a true
 detection if that burst holds at least half of them, else a false candidate. Prints one JSON
@@ -81,12 +84,19 @@ def read_corpus(path: str) -> dict[str, list[str]]:
     return by_cat
 
 
-def perfect_text(corpus: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The same rows, each text replaced by one made-up word for its category (letters only)."""
+def perfect_text(corpus: dict[str, list[str]], noise: float = 0.0, seed: int = 0) -> dict[str, list[str]]:
+    """The same rows, each text replaced by one made-up word for its category (letters only); with
+    ``noise``, that share of each category's rows carries the word of another category, drawn at
+    random (a signature that mistakes one case in 1/noise for an unrelated intent)."""
+    words = {c: "cat" + "".join(chr(ord("a") + int(d)) for d in f"{i:03d}") for i, c in enumerate(sorted(corpus))}
+    rng = random.Random(f"noise-{seed}")
+    others = sorted(words)
     out = {}
-    for i, (category, rows) in enumerate(sorted(corpus.items())):
-        word = "cat" + "".join(chr(ord("a") + int(d)) for d in f"{i:03d}")
-        out[category] = [word] * len(rows)
+    for category, rows in sorted(corpus.items()):
+        out[category] = [
+            words[rng.choice([c for c in others if c != category])] if rng.random() < noise else words[category]
+            for _ in rows
+        ]
     return out
 
 
@@ -290,17 +300,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--perfect-text", action="store_true", help="each case's text is one word naming its category (see above)"
     )
+    ap.add_argument(
+        "--text-noise",
+        type=float,
+        default=0.0,
+        help="with --perfect-text: this share of cases carry another category's word (see above)",
+    )
     args = ap.parse_args(argv)
     corpus = read_corpus(args.corpus)
     overrides = json.loads(args.config)
+    if not 0.0 <= args.text_noise < 1.0 or (args.text_noise and not args.perfect_text):
+        ap.error("--text-noise takes a share in [0, 1) and goes with --perfect-text")
     if args.perfect_text:
-        corpus = perfect_text(corpus)
+        corpus = perfect_text(corpus, args.text_noise, args.seed)
         # One word per category: its posting must reach every recent case of the category.
         overrides = {"postings_per_term": DetectionConfig().neighbour_pool, **overrides}
     config = DetectionConfig.model_validate(overrides)
     result = {
         "seed": args.seed,
         "perfect_text": args.perfect_text,
+        "text_noise": args.text_noise,
         **run_detection(corpus, args.seed, args.cases, args.bursts, config, args.review_hours),
     }
     if not args.no_cost:
