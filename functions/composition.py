@@ -109,6 +109,7 @@ def notice_service() -> NoticeService:
         lambda: handlers.notice_workflow(),  # looked up at each use (tests replace it)
         snapshots=snapshots,
         batch_size=s.notice_batch_size,
+        preview_customers=s.notice_preview_customers,
     )
 
 

@@ -82,6 +82,9 @@ class Settings(BaseModel):
     # read from Secrets Manager by its ARN (phone_api_key_arn) on first use; locally, the value
     # itself. Unset, GET /phone/notices refuses every request.
     notice_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    # The audience preview of a draft counts at most this many customers (one read each) within the
+    # request, then says its counts are lower bounds; the snapshot after approval counts everyone.
+    notice_preview_customers: int = Field(default=2000, ge=1, le=100_000)
     # Notice delivery (functions/notify/delivery, stepfunctions/proactive_updates.asl.json): the
     # deployment sets the state machine's ARN and the SMS topic's (else derived from the names);
     # send rate in messages per second across the account (SES/SNS quota; 0: unpaced), shared by

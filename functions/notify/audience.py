@@ -207,11 +207,17 @@ class Tally:
         c.customers = len(self.customers)
 
 
-def preview(members: Iterable[Member], sample: int) -> tuple[AudienceCounts, list[SampleRecipient]]:
-    """Counts and a masked sample; computes, never sends nor writes."""
+def preview(
+    members: Iterable[Member], sample: int, max_customers: int | None = None
+) -> tuple[AudienceCounts, list[SampleRecipient], bool]:
+    """Counts, a masked sample, and whether every member was counted: the walk stops before the
+    member that would make more than ``max_customers`` customers. Computes, never sends nor writes."""
     tally = Tally()
     out: list[SampleRecipient] = []
     for member in members:
+        new = bool(member.customer_id) and member.customer_id not in tally.customers
+        if max_customers is not None and new and len(tally.customers) >= max_customers:
+            return tally.counts, out, False
         tally.add(member)
         for r in member.recipients:
             if len(out) < sample:
@@ -225,7 +231,7 @@ def preview(members: Iterable[Member], sample: int) -> tuple[AudienceCounts, lis
                         case_id=r.case_id,
                     )
                 )
-    return tally.counts, out
+    return tally.counts, out, True
 
 
 def snapshot(

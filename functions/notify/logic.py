@@ -123,6 +123,7 @@ class NoticeService:
         *,
         snapshots: SnapshotReader | None = None,
         batch_size: int = 1000,
+        preview_customers: int = 2000,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
@@ -132,6 +133,7 @@ class NoticeService:
         self.workflow = workflow
         self.snapshots = snapshots
         self.batch_size = batch_size
+        self.preview_customers = preview_customers
         self.clock = clock
 
     # -- helpers -----------------------------------------------------------
@@ -200,7 +202,9 @@ class NoticeService:
         return self.store.of_problem(problem_id)
 
     def preview(self, notice_id: str, sample: int) -> AudiencePreview:
-        """Counts and a masked sample. Before approval it is computed now; nothing is sent or written."""
+        """Counts and a masked sample. Before the snapshot it is computed now (nothing is sent or
+        written), over at most ``preview_customers`` customers: past that, ``complete`` is False
+        and the counts are lower bounds."""
         notice = self.store.get(notice_id)
         if notice.status != S.DRAFT and notice.audience_count is not None:
             counts = AudienceCounts(
@@ -212,8 +216,8 @@ class NoticeService:
             return AudiencePreview(notice_id=notice_id, snapshot=True, counts=counts)
         self._check_audience(notice.audience)
         members = aud.iter_members(notice.problem_id, notice.audience, notice.channels, self.source)
-        counts, out = aud.preview(members, sample)
-        return AudiencePreview(notice_id=notice_id, snapshot=False, counts=counts, sample=out)
+        counts, out, complete = aud.preview(members, sample, self.preview_customers)
+        return AudiencePreview(notice_id=notice_id, snapshot=False, counts=counts, sample=out, complete=complete)
 
     @staticmethod
     def _check_audience(spec: AudienceSpec) -> None:

@@ -238,6 +238,11 @@ class AudiencePreview(Model):
     snapshot: bool = Field(description="True: counts of the approved snapshot; False: computed now (nothing sent)")
     counts: AudienceCounts
     sample: list[SampleRecipient] = Field(default_factory=list)
+    complete: bool = Field(
+        default=True,
+        description="False: the preview stopped after CASEBRIDGE_NOTICE_PREVIEW_CUSTOMERS customers and its counts "
+        "are lower bounds (the snapshot after approval counts everyone)",
+    )
 
 
 class PublicNotice(Model):

@@ -181,6 +181,28 @@ def test_the_preview_masks_contact_details(client, agent_headers, workflow):
     assert "567" not in sample["phone"] and sample["phone"].endswith("001")
 
 
+def test_a_preview_of_a_large_audience_stops_counting_and_says_so(client, agent_headers, workflow, monkeypatch):
+    from functions import composition
+    from functions.core.settings import get_settings
+
+    # Given the deployment's preview limit (CASEBRIDGE_NOTICE_PREVIEW_CUSTOMERS) set to 3, and 5 owners
+    service = composition.notice_service()
+    assert service.preview_customers == get_settings().notice_preview_customers == 2000
+    monkeypatch.setattr(service, "preview_customers", 3)
+    for i in range(5):
+        customer(f"c{i}")
+    notice = draft(client, agent_headers, problem(), audience=segment())
+    # When an agent previews the draft
+    out = audience(client, agent_headers, notice["notice_id"])
+    # Then the counts are of the first 3 customers, marked as lower bounds
+    assert out["complete"] is False
+    assert out["counts"]["customers"] == 3 and out["counts"]["recipients"] == 3
+    # and with the default limit the same audience is counted whole
+    monkeypatch.setattr(service, "preview_customers", 2000)
+    whole = audience(client, agent_headers, notice["notice_id"])
+    assert whole["complete"] is True and whole["counts"]["customers"] == 5
+
+
 def test_preview_sends_nothing_and_writes_no_snapshot(client, agent_headers, workflow, aws):
     from functions.core import aws as core_aws
     from functions.core.settings import get_settings
