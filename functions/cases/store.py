@@ -11,6 +11,7 @@ Items (single table, see docs/data-model.md):
 from __future__ import annotations
 
 import secrets
+from itertools import islice
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -177,19 +178,12 @@ class CaseStore(dynamo.TableStore):
 
     def resolved_before(self, cutoff: Any, limit: int = 500) -> list[Case]:
         """Resolved cases whose resolution is older than ``cutoff`` (GSI2, status partition)."""
-        out: list[Case] = []
-        kwargs: dict[str, Any] = {
-            "IndexName": "GSI2",
-            "KeyConditionExpression": Key("GSI2PK").eq("STATUS#resolved") & Key("GSI2SK").lt(iso(cutoff)),
-            "FilterExpression": Attr("resolved_at").lt(iso(cutoff)),
-        }
-        while len(out) < limit:
-            resp = self.table.query(**kwargs)
-            out += [Case.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
-            if "LastEvaluatedKey" not in resp:
-                break
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-        return out[:limit]
+        items = self.query_items(
+            IndexName="GSI2",
+            KeyConditionExpression=Key("GSI2PK").eq("STATUS#resolved") & Key("GSI2SK").lt(iso(cutoff)),
+            FilterExpression=Attr("resolved_at").lt(iso(cutoff)),
+        )
+        return [Case.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in islice(items, limit)]
 
     # -- writes ------------------------------------------------------------
     def _pointer_put(self, key: str, case_id: str, event_id: str | None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -89,6 +90,16 @@ class TableStore:
     @property
     def _client(self) -> Any:
         return self.table.meta.client
+
+    def query_items(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a Query (``table.query`` arguments), page after page, read lazily: a caller
+        that stops early reads no further pages."""
+        while True:
+            resp = self.table.query(**kwargs)
+            yield from resp.get("Items", [])
+            if "LastEvaluatedKey" not in resp:
+                return
+            kwargs = {**kwargs, "ExclusiveStartKey": resp["LastEvaluatedKey"]}
 
     def batch_get(
         self, keys: list[dict[str, Any]], *, consistent: bool = False, projection: str | None = None

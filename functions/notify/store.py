@@ -92,29 +92,20 @@ class NoticeStore(dynamo.TableStore):
     def get_many(self, notice_ids: list[str]) -> list[Notice]:
         return [_notice(i) for i in self.batch_get([{"PK": notice_pk(n), "SK": "#META"} for n in notice_ids])]
 
-    def _query_all(self, **kwargs: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        while True:
-            resp = self.table.query(**kwargs)
-            items += resp["Items"]
-            if "LastEvaluatedKey" not in resp:
-                return items
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-
     def of_problem(self, problem_id: str) -> list[Notice]:
-        items = self._query_all(
+        items = self.query_items(
             IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq(f"PROBLEMNOTICES#{problem_id}")
         )
         return [_notice(i) for i in items]
 
     def with_status(self, status: NoticeStatus) -> list[Notice]:
-        items = self._query_all(
+        items = self.query_items(
             IndexName="GSI2", KeyConditionExpression=Key("GSI2PK").eq(f"NOTICE_STATUS#{status.value}")
         )
         return [_notice(i) for i in items]
 
     def timeline(self, notice_id: str) -> list[NoticeEvent]:
-        items = self._query_all(
+        items = self.query_items(
             KeyConditionExpression=Key("PK").eq(notice_pk(notice_id)) & Key("SK").begins_with("TL#"),
             ConsistentRead=True,
         )
@@ -136,7 +127,7 @@ class NoticeStore(dynamo.TableStore):
         return {(d.notice_id, d.seq): d for d in found}
 
     def memberships(self, customer_id: str) -> list[str]:
-        items = self._query_all(KeyConditionExpression=Key("PK").eq(member_pk(customer_id)))
+        items = self.query_items(KeyConditionExpression=Key("PK").eq(member_pk(customer_id)))
         return [str(i["notice_id"]) for i in items]
 
     # -- writes ------------------------------------------------------------
@@ -200,7 +191,7 @@ class NoticeStore(dynamo.TableStore):
     # -- what the audience is built from ----------------------------------
     def customer_items(self, customer_id: str) -> list[dict[str, Any]]:
         """The customer's profile and contacts (one Query of its partition)."""
-        items = self._query_all(KeyConditionExpression=Key("PK").eq(f"CUST#{customer_id}"))
+        items = self.query_items(KeyConditionExpression=Key("PK").eq(f"CUST#{customer_id}"))
         return [dynamo.from_item(i) for i in items if i["SK"] == "#PROFILE" or str(i["SK"]).startswith("CONTACT#")]
 
     def last_message_id(self, case_id: str) -> str | None:

@@ -43,11 +43,5 @@ class LinkRequestLog(dynamo.TableStore):
 
     def on_day(self, day: str) -> list[dict[str, Any]]:
         """Requests of one day (``yyyy-mm-dd``), oldest first: for review and for a later sender."""
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(f"PORTALLINK#{day}")}
-        out: list[dict[str, Any]] = []
-        while True:
-            resp = self.table.query(**kwargs)
-            out += [dynamo.strip_keys(dynamo.from_item(i)) for i in resp["Items"]]
-            if "LastEvaluatedKey" not in resp:
-                return out
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        items = self.query_items(KeyConditionExpression=Key("PK").eq(f"PORTALLINK#{day}"))
+        return [dynamo.strip_keys(dynamo.from_item(i)) for i in items]

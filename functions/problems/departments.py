@@ -154,14 +154,8 @@ class DepartmentStore(dynamo.TableStore):
     def list(self) -> list[Department]:
         from boto3.dynamodb.conditions import Key  # noqa: PLC0415 - boto3 off the app's import path
 
-        kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq("DEPARTMENTS")}
-        out: list[Department] = []
-        while True:
-            resp = self.table.query(**kwargs)
-            out += [Department.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
-            if "LastEvaluatedKey" not in resp:
-                return out
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        items = self.query_items(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("DEPARTMENTS"))
+        return [Department.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in items]
 
     def create(self, data: DepartmentCreate) -> Department:
         now = utcnow()

@@ -402,7 +402,8 @@ class ProblemService:
             if key is not None and (existing := self.store.problem_for_key(key)) is not None:
                 return self.store.get(existing)
             known = {c.case_id for c in self.store.cases(wanted)}
-            free = [cid for cid in wanted if cid in known and self.store.problem_of_case(cid) is None]
+            linked = self.store.problems_of_cases(wanted)
+            free = [cid for cid in wanted if cid in known and cid not in linked]
             free = free[:MAX_LINKS_PER_REQUEST]
             skipped = [cid for cid in wanted if cid not in free]
             data = ProblemIn(

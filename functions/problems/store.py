@@ -89,17 +89,11 @@ class ProblemStore(dynamo.TableStore):
         return None if item is None else str(item["problem_id"])
 
     def links(self, problem_id: str) -> list[ProblemLink]:
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("PK").eq(problem_pk(problem_id)) & Key("SK").begins_with("LINK#"),
-            "ConsistentRead": True,
-        }
-        out: list[ProblemLink] = []
-        while True:
-            resp = self.table.query(**kwargs)
-            out += [ProblemLink.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
-            if "LastEvaluatedKey" not in resp:
-                return out
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        items = self.query_items(
+            KeyConditionExpression=Key("PK").eq(problem_pk(problem_id)) & Key("SK").begins_with("LINK#"),
+            ConsistentRead=True,
+        )
+        return [ProblemLink.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in items]
 
     def timeline(
         self, problem_id: str, limit: int = 200, cursor: str | None = None
@@ -119,6 +113,11 @@ class ProblemStore(dynamo.TableStore):
     def problem_of_case(self, case_id: str) -> str | None:
         item = self.table.get_item(Key=case_pointer_key(case_id), ConsistentRead=True).get("Item")
         return str(item["problem_id"]) if item else None
+
+    def problems_of_cases(self, case_ids: list[str]) -> dict[str, str]:
+        """case id -> its problem, for those of ``case_ids`` linked to one (batch reads of the pointers)."""
+        items = self.batch_get([case_pointer_key(cid) for cid in case_ids], consistent=True)
+        return {str(i["PK"]).removeprefix("PROBLEMCASE#"): str(i["problem_id"]) for i in items}
 
     def cases(self, case_ids: list[str]) -> list[Case]:
         """Linked cases' records (BatchGetItem on CASE#id/#META, 100 at a time)."""
@@ -264,8 +263,8 @@ class ProblemStore(dynamo.TableStore):
                 except NotFound:
                     pass
                 raise VersionConflict("problem", problem_id, expected, current) from exc
-            taken = {cid: self.problem_of_case(cid) for cid in linked_case_ids}
-            taken_elsewhere = {cid: pid for cid, pid in taken.items() if pid and pid != problem_id}
+            taken = self.problems_of_cases(linked_case_ids)
+            taken_elsewhere = {cid: pid for cid, pid in taken.items() if pid != problem_id}
             if taken_elsewhere:
                 detail = ", ".join(f"{cid} (problem {pid})" for cid, pid in taken_elsewhere.items())
                 raise Conflict(f"cases already linked to another problem: {detail}") from exc

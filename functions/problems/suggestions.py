@@ -60,22 +60,18 @@ class SuggestionStore(dynamo.TableStore):
     def _items(self, problem_id: str) -> list[dict[str, Any]]:
         from boto3.dynamodb.conditions import Key  # noqa: PLC0415
 
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("PK").eq(f"PROBLEM#{problem_id}") & Key("SK").begins_with("SUGGEST#"),
-            "ConsistentRead": True,
-        }
-        out: list[dict[str, Any]] = []
-        while True:
-            resp = self.table.query(**kwargs)
-            out += resp["Items"]
-            if "LastEvaluatedKey" not in resp:
-                return out
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return list(
+            self.query_items(
+                KeyConditionExpression=Key("PK").eq(f"PROBLEM#{problem_id}") & Key("SK").begins_with("SUGGEST#"),
+                ConsistentRead=True,
+            )
+        )
 
     def _linked(self, case_ids: list[str]) -> set[str]:
         """Cases linked to any problem (their PROBLEMCASE pointer exists)."""
-        keys = [{"PK": f"PROBLEMCASE#{cid}", "SK": "#PTR"} for cid in case_ids]
-        return {str(item["PK"])[len("PROBLEMCASE#") :] for item in self.batch_get(keys, consistent=True)}
+        from functions.problems.store import ProblemStore  # noqa: PLC0415
+
+        return set(ProblemStore(self.table).problems_of_cases(case_ids))
 
     def list(self, problem_id: str) -> list[SuggestedCase]:
         items = [SuggestedCase.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in self._items(problem_id)]

@@ -79,19 +79,17 @@ class CasebridgeStack(Stack):
             topic=self.messaging.topics[resources.INBOUND_MAIL_TOPIC.logical],
         )
         self.identity = Identity(self, "Identity", prefix=prefix, retain=retain)
-        self.signing_secret = secretsmanager.Secret(
-            self,
+        self.signing_secret = self._generated_secret(
             "SigningSecret",
-            secret_name=f"{prefix}/signing-secret",
-            description="HMAC key for signed customer links (functions.core.signing)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
+            f"{prefix}/signing-secret",
+            "HMAC key for signed customer links (functions.core.signing)",
+            64,
         )
-        self.phone_api_key = secretsmanager.Secret(
-            self,
+        self.phone_api_key = self._generated_secret(
             "PhoneApiKey",
-            secret_name=f"{prefix}/phone-api-key",
-            description="X-Api-Key the phone menu (Amazon Connect contact flow) sends to GET /phone/notices",
-            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=40, exclude_punctuation=True),
+            f"{prefix}/phone-api-key",
+            "X-Api-Key the phone menu (Amazon Connect contact flow) sends to GET /phone/notices",
+            40,
         )
 
         # What app.py sees when Chalice imports it to package, and what every function gets at run time.
@@ -227,6 +225,18 @@ class CasebridgeStack(Stack):
             CfnOutput(self, "SearchEndpoint", value=self.search.endpoint)
         self._grant_notice_sending(config, mail_identity_arn)
         nag.suppress(self)
+
+    def _generated_secret(self, id: str, name: str, description: str, length: int) -> secretsmanager.Secret:
+        """A secret the stack generates (letters and digits): its value never passes through code."""
+        return secretsmanager.Secret(
+            self,
+            id,
+            secret_name=name,
+            description=description,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=length, exclude_punctuation=True
+            ),
+        )
 
     def _grant_escalation(self, role: iam.IRole) -> None:
         """What stepfunctions/escalation.asl.json does: queue jobs, update the escalation item."""

@@ -25,6 +25,7 @@ value read and the session is active, put the turn, and claim the client message
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -116,14 +117,8 @@ class ChatStore(dynamo.TableStore):
         return self._collect({"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq(ENDING)}, limit)
 
     def _collect(self, kwargs: dict[str, Any], limit: int) -> list[ChatSession]:
-        out: list[ChatSession] = []
-        while len(out) < limit:
-            resp = self.table.query(**kwargs)
-            out += [ChatSession.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
-            if "LastEvaluatedKey" not in resp:
-                break
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-        return out[:limit]
+        items = islice(self.query_items(**kwargs), limit)
+        return [ChatSession.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in items]
 
     def end_idle(self, session_id: str, *, seen_seq: int, text: str, at: datetime) -> ChatSession | None:
         """End a session that had no turn after ``seen_seq``, with a last system turn saying why, atomically.

@@ -42,11 +42,5 @@ class HeldSubmissions(dynamo.TableStore):
 
     def on_day(self, day: str) -> list[dict[str, Any]]:
         """Held submissions of one day (``yyyy-mm-dd``), oldest first, for review."""
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(f"WEBHELD#{day}")}
-        out: list[dict[str, Any]] = []
-        while True:
-            resp = self.table.query(**kwargs)
-            out += [dynamo.strip_keys(dynamo.from_item(i)) for i in resp["Items"]]
-            if "LastEvaluatedKey" not in resp:
-                return out
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        items = self.query_items(KeyConditionExpression=Key("PK").eq(f"WEBHELD#{day}"))
+        return [dynamo.strip_keys(dynamo.from_item(i)) for i in items]

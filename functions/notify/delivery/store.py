@@ -57,19 +57,12 @@ class DeliveryStore(dynamo.TableStore):
         """The batch's delivery records, by sort key (one Query, paginated)."""
         from boto3.dynamodb.conditions import Key  # noqa: PLC0415
 
-        out: dict[str, dict[str, Any]] = {}
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("PK").eq(delivery_pk(notice_id, seq, batch)),
-            "ProjectionExpression": "SK, #s, claim",
-            "ExpressionAttributeNames": {"#s": "status"},
-        }
-        while True:
-            resp = self.table.query(**kwargs)
-            for item in resp.get("Items", []):
-                out[str(item["SK"])] = item
-            if "LastEvaluatedKey" not in resp:
-                return out
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        items = self.query_items(
+            KeyConditionExpression=Key("PK").eq(delivery_pk(notice_id, seq, batch)),
+            ProjectionExpression="SK, #s, claim",
+            ExpressionAttributeNames={"#s": "status"},
+        )
+        return {str(item["SK"]): item for item in items}
 
     def claim(self, records: list[DeliveryRecord]) -> list[DeliveryRecord]:
         """Write each record as claimed unless one exists; returns those claimed here.
@@ -130,17 +123,12 @@ class DeliveryStore(dynamo.TableStore):
         from boto3.dynamodb.conditions import Attr, Key  # noqa: PLC0415
 
         for batch in range(batches):
-            kwargs: dict[str, Any] = {
-                "KeyConditionExpression": Key("PK").eq(delivery_pk(notice_id, seq, batch)),
-                "FilterExpression": Attr("status").eq(DeliveryStatus.CLAIMED.value),
-            }
-            while True:
-                resp = self.table.query(**kwargs)
-                for item in resp.get("Items", []):
-                    yield DeliveryRecord.model_validate(dynamo.from_item(dynamo.strip_keys(item)))
-                if "LastEvaluatedKey" not in resp:
-                    break
-                kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+            items = self.query_items(
+                KeyConditionExpression=Key("PK").eq(delivery_pk(notice_id, seq, batch)),
+                FilterExpression=Attr("status").eq(DeliveryStatus.CLAIMED.value),
+            )
+            for item in items:
+                yield DeliveryRecord.model_validate(dynamo.from_item(dynamo.strip_keys(item)))
 
     @staticmethod
     def _item(r: DeliveryRecord) -> dict[str, Any]:
@@ -189,18 +177,11 @@ class DeliveryStore(dynamo.TableStore):
         """Every dispatch's counts of the notice, by seq (one Query, paginated)."""
         from boto3.dynamodb.conditions import Key  # noqa: PLC0415
 
-        out: dict[int, dict[str, int]] = {}
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("PK").eq(f"NOTICEDLV#{notice_id}") & Key("SK").begins_with("DISPATCH#"),
-            "ConsistentRead": True,
-        }
-        while True:
-            resp = self.table.query(**kwargs)
-            for item in resp.get("Items", []):
-                out[int(str(item["SK"]).removeprefix("DISPATCH#"))] = _counts(item)
-            if "LastEvaluatedKey" not in resp:
-                return out
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        items = self.query_items(
+            KeyConditionExpression=Key("PK").eq(f"NOTICEDLV#{notice_id}") & Key("SK").begins_with("DISPATCH#"),
+            ConsistentRead=True,
+        )
+        return {int(str(item["SK"]).removeprefix("DISPATCH#")): _counts(item) for item in items}
 
     def prepared(self, notice_id: str, marker: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key={"PK": f"NOTICEDLV#{notice_id}", "SK": f"PREPARE#{marker}"}).get("Item")

@@ -60,27 +60,19 @@ def customer_rows(table: Any) -> Iterator[dict[str, Any]]:
     """Every customer's region, tier and install base, by Query only (GSI1 list, then one Query each)."""
     from boto3.dynamodb.conditions import Key  # noqa: PLC0415
 
-    kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq("CUSTOMERS")}
-    while True:
-        resp = table.query(**kwargs)
-        for profile in resp["Items"]:
-            customer_id = str(profile["customer_id"])
-            assets: list[dict[str, Any]] = []
-            akw: dict[str, Any] = {
-                "KeyConditionExpression": Key("PK").eq(f"CUST#{customer_id}") & Key("SK").begins_with("ASSET#"),
-                "ProjectionExpression": "product, #m, #b",
-                "ExpressionAttributeNames": {"#m": "model", "#b": "batch"},
-            }
-            while True:
-                aresp = table.query(**akw)
-                assets += aresp["Items"]
-                if "LastEvaluatedKey" not in aresp:
-                    break
-                akw["ExclusiveStartKey"] = aresp["LastEvaluatedKey"]
-            yield {"region": profile.get("region"), "tier": profile.get("tier"), "install_base": assets}
-        if "LastEvaluatedKey" not in resp:
-            return
-        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    from functions.core.dynamo import TableStore  # noqa: PLC0415
+
+    store = TableStore(table)
+    for profile in store.query_items(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("CUSTOMERS")):
+        customer_id = str(profile["customer_id"])
+        assets = list(
+            store.query_items(
+                KeyConditionExpression=Key("PK").eq(f"CUST#{customer_id}") & Key("SK").begins_with("ASSET#"),
+                ProjectionExpression="product, #m, #b",
+                ExpressionAttributeNames={"#m": "model", "#b": "batch"},
+            )
+        )
+        yield {"region": profile.get("region"), "tier": profile.get("tier"), "install_base": assets}
 
 
 def base_to_json(base: SegmentBase, computed_at: datetime) -> dict[str, Any]:
