@@ -61,7 +61,7 @@ def pipeline(raws: list[bytes], rounds: int) -> tuple[float, int, dict[str, int]
     from moto import mock_aws
 
     from functions import composition
-    from functions.channels.email.intake import default_services, ingest_raw
+    from functions.channels.email.intake import ingest_raw
     from functions.local import moto_fixes
     from functions.local.provision import provision
 
@@ -71,7 +71,7 @@ def pipeline(raws: list[bytes], rounds: int) -> tuple[float, int, dict[str, int]
         composition.reset()
         with mock_aws():
             provision()
-            services = default_services()
+            services = composition.container().email_intake
             start = time.perf_counter()
             for raw in raws:
                 outcome = ingest_raw(raw, None, services, source="bench")

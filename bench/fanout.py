@@ -207,21 +207,14 @@ def run(
     mail_counts = bytearray(n)
     sms_counts = bytearray(n)
     with aws_target(None):
-        from functions.core.settings import reset_settings  # noqa: PLC0415
+        from functions import composition  # noqa: PLC0415
         from functions.notify.contract import DispatchKind  # noqa: PLC0415
-        from functions.notify.delivery.handlers import (  # noqa: PLC0415
-            delivery_service,
-            reset_delivery_service,
-            set_notice_source,
-        )
         from functions.notify.delivery.models import Job  # noqa: PLC0415
 
-        reset_settings()
-        reset_delivery_service()
+        composition.reset()
         _patch_moto_sns(sms_counts)
         batches, email_n, sms_n = _write_snapshot(n, batch_size, email_share, sms_share, seed)
-        set_notice_source(OneDispatch())
-        service = delivery_service()
+        service = composition.install(composition.Container(notices=OneDispatch())).notice_delivery
         calls = {"SendBulkEmail": 0, "PublishBatch": 0, "Publish": 0, "Subscribe": 0}
 
         def count(model: Any, **_: Any) -> None:
@@ -257,8 +250,7 @@ def run(
         redelivered = service.send_batch(NOTICE, prepared.seq, keys[0])  # an SQS redelivery of batch 0
         _drain_ses(mail_counts)
         seconds = time.perf_counter() - started
-        set_notice_source(None)
-        reset_delivery_service()
+        composition.reset()
 
     delivered = sum(1 for c in mail_counts if c) + sum(1 for c in sms_counts if c)
     duplicates = sum(max(0, c - 1) for c in mail_counts) + sum(max(0, c - 1) for c in sms_counts)

@@ -52,6 +52,15 @@ def aws() -> Iterator[dict]:
 
 
 @pytest.fixture
+def container():
+    """The process's container (``functions.composition``), fresh for this test: override parts
+    with ``container.override(name=fake)`` before they are first used."""
+    from functions import composition
+
+    return composition.container()
+
+
+@pytest.fixture
 def agent_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {DEV_TOKEN}", "Content-Type": "application/json"}
 

@@ -21,7 +21,7 @@ from functions.cases.models import (
     TimelineEvent,
     TimelineQuery,
 )
-from functions.composition import case_service
+from functions.composition import container
 from functions.core.http import Agent, if_match_version, route
 from functions.core.logs import logger
 from functions.core.settings import get_settings
@@ -42,13 +42,13 @@ def _with_etag(case: Case, status: int = 200) -> Response:
 @route(bp, "/cases", "GET", query=CaseQuery, response=CasePage, tags=TAGS)
 def list_cases(request: Any, *, agent: Agent, query: CaseQuery) -> CasePage:
     """List cases, newest activity first, filtered and paginated."""
-    return case_service().list_cases(query)
+    return container().cases.list_cases(query)
 
 
 @route(bp, "/cases", "POST", body=NewCaseIn, response=Case, status=201, tags=TAGS)
 def create_case(request: Any, *, agent: Agent, body: NewCaseIn) -> Response:
     """Open a case on a customer's behalf (phone call, walk-in)."""
-    case = case_service().open_case(
+    case = container().cases.open_case(
         subject=body.subject,
         description=body.description,
         channel=body.channel,
@@ -65,20 +65,20 @@ def create_case(request: Any, *, agent: Agent, body: NewCaseIn) -> Response:
 @route(bp, "/cases/{case_id}", "GET", query=TimelineQuery, response=CaseView, tags=TAGS)
 def get_case(request: Any, case_id: str, *, agent: Agent, query: TimelineQuery) -> Response:
     """One case with its timeline (interactions, notes and changes), oldest first."""
-    view = case_service().view(case_id, limit=query.limit, cursor=query.cursor)
+    view = container().cases.view(case_id, limit=query.limit, cursor=query.cursor)
     return Response(status_code=200, body=view.model_dump(mode="json"), headers={"ETag": f'"{view.version}"'})
 
 
 @route(bp, "/cases/{case_id}", "PATCH", body=CaseUpdate, response=Case, tags=TAGS, errors_=(409,))
 def update_case(request: Any, case_id: str, *, agent: Agent, body: CaseUpdate) -> Response:
     """Change status, priority, assignee or classification. Send the version you saw (or If-Match)."""
-    return _with_etag(case_service().update(case_id, _actor(agent), body, if_match=if_match_version(request)))
+    return _with_etag(container().cases.update(case_id, _actor(agent), body, if_match=if_match_version(request)))
 
 
 @route(bp, "/cases/{case_id}/notes", "POST", body=NoteIn, response=TimelineEvent, status=201, tags=TAGS)
 def add_note(request: Any, case_id: str, *, agent: Agent, body: NoteIn) -> TimelineEvent:
     """Add an internal note (never shown to the customer)."""
-    return case_service().add_note(case_id, _actor(agent), body.body)
+    return container().cases.add_note(case_id, _actor(agent), body.body)
 
 
 @route(
@@ -100,7 +100,7 @@ def reply(request: Any, case_id: str, *, agent: Agent, body: ReplyIn) -> Respons
     """
     from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
 
-    event, replayed = case_service().reply_once(case_id, _actor(agent), body, idempotency.key_from_request(request))
+    event, replayed = container().cases.reply_once(case_id, _actor(agent), body, idempotency.key_from_request(request))
     headers: dict[str, str | list[str]] = {idempotency.REPLAYED_HEADER: "true"} if replayed else {}
     return Response(status_code=200 if replayed else 201, body=event.model_dump(mode="json"), headers=headers)
 
@@ -109,6 +109,6 @@ def reply(request: Any, case_id: str, *, agent: Agent, body: ReplyIn) -> Respons
 def close_resolved_cases(event: Any) -> dict[str, Any]:
     """Hourly: close cases resolved more than N days ago that the customer did not reopen."""
     cutoff = utcnow() - timedelta(days=get_settings().auto_close_resolved_after_days)
-    closed = case_service().close_resolved_before(cutoff)
+    closed = container().cases.close_resolved_before(cutoff)
     logger().info("auto-closed resolved cases", extra={"closed": len(closed)})
     return {"closed": closed}

@@ -81,7 +81,7 @@ def import_command(file: Path, fmt: str | None, endpoint: str | None, dry_run: b
                     "use --endpoint URL to import into a running local stack",
                     err=True,
                 )
-            store = composition.customer_store()
+            store = composition.container().customer_store
         report = run_import(records, store)
 
     for failure in report.failures:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
-from functions.composition import customer_store
+from functions.composition import container
 from functions.core.errors import InvalidInput, PayloadTooLarge
 from functions.core.http import Agent, route
 from functions.core.logs import logger
@@ -27,7 +27,7 @@ TAGS = ("customers",)
 @route(bp, "/customers", "GET", query=CM + "CustomerQuery", response=CM + "CustomerPage", tags=TAGS)
 def list_customers(request: Any, *, agent: Agent, query: CustomerQuery) -> CustomerPage:
     """List customers."""
-    return customer_store().list_customers(limit=query.limit, cursor=query.cursor)
+    return container().customer_store.list_customers(limit=query.limit, cursor=query.cursor)
 
 
 @route(
@@ -35,13 +35,13 @@ def list_customers(request: Any, *, agent: Agent, query: CustomerQuery) -> Custo
 )
 def create_customer(request: Any, *, agent: Agent, body: CustomerIn) -> Customer:
     """Create (or replace) a customer with contacts and install base."""
-    return customer_store().upsert(body)
+    return container().customer_store.upsert(body)
 
 
 @route(bp, "/customers/{customer_id}", "GET", response=CM + "Customer", tags=TAGS)
 def get_customer(request: Any, customer_id: str, *, agent: Agent) -> Customer:
     """One customer with contacts and install base."""
-    return customer_store().get(customer_id)
+    return container().customer_store.get(customer_id)
 
 
 @route(
@@ -51,7 +51,7 @@ def put_customer(request: Any, customer_id: str, *, agent: Agent, body: Customer
     """Replace a customer with contacts and install base."""
     if body.customer_id != customer_id:
         raise InvalidInput(f"customer_id in the body ({body.customer_id}) does not match the path ({customer_id})")
-    return customer_store().upsert(body)
+    return container().customer_store.upsert(body)
 
 
 @route(bp, "/customers/import", "POST", body=IM + "ImportIn", response=IM + "ImportReport", tags=TAGS, errors_=(413,))
@@ -73,7 +73,7 @@ def import_customers(request: Any, *, agent: Agent, body: ImportIn) -> ImportRep
             f"content has {rows} rows; this route takes up to {settings.import_max_rows}. "
             "Split the file or use `casebridge customers import`"
         )
-    report = importer.run_import(records, customer_store())
+    report = importer.run_import(records, container().customer_store)
     logger().info(
         "customers imported",
         extra={"agent_id": agent.agent_id, **report.summary.model_dump()},

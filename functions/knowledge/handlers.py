@@ -6,11 +6,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from chalice import Blueprint, Response
 
+from functions.composition import container
 from functions.core.http import Agent, if_match_version, route
-from functions.core.settings import get_settings
 
 if TYPE_CHECKING:
-    from functions.knowledge.logic import KnowledgeService
     from functions.knowledge.models import (
         Article,
         ArticleEdit,
@@ -30,35 +29,12 @@ if TYPE_CHECKING:
         VersionList,
         VersionQuery,
     )
-    from functions.search.port import SearchIndex
 
 # Models by reference: imported when a request (or the OpenAPI document) needs them, not at cold start.
 KM = "functions.knowledge.models:"
 
 bp = Blueprint(__name__)
 TAGS = ("knowledge",)
-
-
-def search_index() -> SearchIndex:
-    """The search port from the composition root (looked up per call, so tests can swap it)."""
-    from functions import composition  # noqa: PLC0415
-
-    return composition.search_index()
-
-
-def knowledge_service() -> KnowledgeService:
-    from functions.composition import case_service, customer_store  # noqa: PLC0415
-    from functions.knowledge.logic import KnowledgeService  # noqa: PLC0415
-    from functions.knowledge.store import ArticleStore  # noqa: PLC0415
-
-    roles = frozenset(r.strip() for r in get_settings().knowledge_reviewer_roles.split(",") if r.strip())
-    return KnowledgeService(
-        ArticleStore(),
-        search=search_index(),
-        cases=case_service(),
-        customers=customer_store(),
-        reviewer_roles=roles,
-    )
 
 
 def with_etag(view: ArticleView, status: int = 200) -> Response:
@@ -68,19 +44,19 @@ def with_etag(view: ArticleView, status: int = 200) -> Response:
 @route(bp, "/knowledge/articles", "GET", query=KM + "ArticleQuery", response=KM + "ArticlePage", tags=TAGS)
 def list_articles(request: Any, *, agent: Agent, query: ArticleQuery) -> ArticlePage:
     """List articles, most recently changed first (optionally by status)."""
-    return knowledge_service().list_articles(query)
+    return container().knowledge.list_articles(query)
 
 
 @route(bp, "/knowledge/articles", "POST", body=KM + "ArticleIn", response=KM + "ArticleView", status=201, tags=TAGS)
 def create_article(request: Any, *, agent: Agent, body: ArticleIn) -> Response:
     """Write a new article; it starts as a draft (version 1)."""
-    return with_etag(knowledge_service().create(agent.agent_id, body), 201)
+    return with_etag(container().knowledge.create(agent.agent_id, body), 201)
 
 
 @route(bp, "/knowledge/articles/{article_id}", "GET", query=KM + "VersionQuery", response=KM + "ArticleView", tags=TAGS)
 def get_article(request: Any, article_id: str, *, agent: Agent, query: VersionQuery) -> Response:
     """One article: its record, the latest (or a given) version's content and its counters. ETag: latest version."""
-    return with_etag(knowledge_service().view(article_id, query.version, count_view=True))
+    return with_etag(container().knowledge.view(article_id, query.version, count_view=True))
 
 
 @route(
@@ -94,13 +70,13 @@ def get_article(request: Any, article_id: str, *, agent: Agent, query: VersionQu
 )
 def edit_article(request: Any, article_id: str, *, agent: Agent, body: ArticleEdit) -> Response:
     """Edit: a new draft version. Send the version you edited (body or If-Match); 409 if someone was faster."""
-    return with_etag(knowledge_service().edit(article_id, agent.agent_id, body, if_match_version(request)))
+    return with_etag(container().knowledge.edit(article_id, agent.agent_id, body, if_match_version(request)))
 
 
 @route(bp, "/knowledge/articles/{article_id}/versions", "GET", response=KM + "VersionList", tags=TAGS)
 def list_versions(request: Any, article_id: str, *, agent: Agent) -> VersionList:
     """Every version, newest first, and which one is published."""
-    return knowledge_service().versions(article_id)
+    return container().knowledge.versions(article_id)
 
 
 def _transition(
@@ -112,7 +88,7 @@ def _transition(
 ) -> Response:
     from functions.knowledge.rules import Action  # noqa: PLC0415 - imports the models: not at cold start
 
-    view = knowledge_service().transition(
+    view = container().knowledge.transition(
         article_id, agent.agent_id, agent.roles, Action(action), body, if_match_version(request)
     )
     return with_etag(view)
@@ -188,14 +164,14 @@ def permanent_fix(request: Any, article_id: str, *, agent: Agent, body: Permanen
 
     A published article is republished with the fix when the caller is a reviewer; otherwise the
     fixed version waits in review (the old version stays served)."""
-    view = knowledge_service().permanent_fix(article_id, agent.agent_id, agent.roles, body, if_match_version(request))
+    view = container().knowledge.permanent_fix(article_id, agent.agent_id, agent.roles, body, if_match_version(request))
     return with_etag(view)
 
 
 @route(bp, "/knowledge/articles/{article_id}/helped", "POST", body=KM + "HelpedIn", response=KM + "Article", tags=TAGS)
 def article_helped(request: Any, article_id: str, *, agent: Agent, body: HelpedIn) -> Article:
     """Record that the article helped solve a case (linked both ways: the case timeline gets a note)."""
-    return knowledge_service().link_helped(article_id, agent.agent_id, body.case_id)
+    return container().knowledge.link_helped(article_id, agent.agent_id, body.case_id)
 
 
 @route(
@@ -208,7 +184,7 @@ def article_helped(request: Any, article_id: str, *, agent: Agent, body: HelpedI
 )
 def agent_feedback(request: Any, article_id: str, *, agent: Agent, body: FeedbackIn) -> ArticleStats:
     """An agent's "did this help?" answer."""
-    return knowledge_service().feedback(article_id, body, customer=False)
+    return container().knowledge.feedback(article_id, body, customer=False)
 
 
 @route(
@@ -222,13 +198,12 @@ def agent_feedback(request: Any, article_id: str, *, agent: Agent, body: Feedbac
 )
 def draft_from_case(request: Any, case_id: str, *, agent: Agent, body: DraftFromCaseIn) -> DraftFromCase:
     """Draft an article from the case (scrubbed of personal data), with likely duplicates. Send {} for defaults."""
-    return knowledge_service().draft_from_case(case_id, agent.agent_id, body)
+    return container().knowledge.draft_from_case(case_id, agent.agent_id, body)
 
 
 @route(bp, "/cases/{case_id}/similar", "GET", query=KM + "SimilarQuery", response=KM + "SimilarCases", tags=TAGS)
 def similar_cases(request: Any, case_id: str, *, agent: Agent, query: SimilarQuery) -> SimilarCases:
     """Most similar cases of other customers (score, matched terms) and suggested published articles."""
-    from functions.composition import case_service  # noqa: PLC0415
     from functions.knowledge.similar_cases import similar  # noqa: PLC0415
 
-    return similar(case_service().get(case_id), search_index(), query)
+    return similar(container().cases.get(case_id), container().search_index, query)

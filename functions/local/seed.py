@@ -241,13 +241,12 @@ DEMO_ARTICLES: tuple[dict[str, Any], ...] = (
 def seed_knowledge() -> list[str]:
     """Publish the demo articles and the automated-fix catalogue through the real services,
     once (an article with the same title is not created again)."""
-    from functions.knowledge.handlers import knowledge_service  # noqa: PLC0415
+    from functions.composition import container  # noqa: PLC0415
     from functions.knowledge.models import ArticleIn, ArticleQuery, TransitionIn  # noqa: PLC0415
     from functions.knowledge.rules import Action  # noqa: PLC0415
-    from functions.selfservice.handlers import self_service  # noqa: PLC0415
 
-    self_service().seed_fixes("seed")
-    service = knowledge_service()
+    container().self_service.seed_fixes("seed")
+    service = container().knowledge
     existing = {a.title for a in service.list_articles(ArticleQuery(limit=200)).items}
     reviewer = frozenset({"reviewers"})
     published: list[str] = []

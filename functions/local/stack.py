@@ -268,7 +268,7 @@ class LocalStack:
         from functions.local.seed import seed, seed_knowledge  # noqa: PLC0415
         from functions.problems.departments import seed_departments  # noqa: PLC0415
 
-        seeded = seed(composition.customer_store())
+        seeded = seed(composition.container().customer_store)
         seed_knowledge()
         seed_departments(mail_domain=get_settings().mail_domain)
         return seeded

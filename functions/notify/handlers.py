@@ -1,8 +1,6 @@
 """Chalice entry points of notices: the agents' API, portal banners, the phone menu, opt-outs.
 
-Composition: ``notice_service()`` is ``functions.composition.notice_service`` (the service on the
-table and the ``notices`` bucket); ``notice_workflow()`` is the one place the delivery workflow is
-wired in; ``notice_source()`` is what delivery asks for the next dispatch.
+Services come from the container (``functions.composition``).
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
+from functions.composition import container
 from functions.core import errors, resources
 from functions.core.errors import BatchIncomplete
 from functions.core.http import Agent, if_match_version, route, to_response
@@ -26,25 +25,6 @@ M = "functions.notify.models:"
 HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 PORTAL_PURPOSE = "customer-notices"
-
-
-def notice_workflow() -> Any:
-    """The ``NoticeWorkflow`` (start, signal) of functions/notify/contract.py: the delivery part's."""
-    from functions.notify.delivery.handlers import notice_workflow as delivery_workflow  # noqa: PLC0415
-
-    return delivery_workflow()
-
-
-def notice_service() -> Any:
-    """The ``NoticeService``, built and cached by ``functions.composition``."""
-    from functions import composition  # noqa: PLC0415
-
-    return composition.notice_service()
-
-
-def notice_source() -> Any:
-    """The ``NoticeSource`` delivery uses (functions/notify/contract.py)."""
-    return notice_service()
 
 
 def _actor(agent: Agent) -> Any:
@@ -81,7 +61,7 @@ def _expected(request: Any, body: Any = None) -> int | None:
 )
 def create_notice(request: Any, problem_id: str, *, agent: Agent, body: Any) -> Response:
     """Draft a notice for a confirmed problem (nothing is sent until it is approved)."""
-    return _versioned(notice_service().create(problem_id, body, _actor(agent)), 201)
+    return _versioned(container().notices.create(problem_id, body, _actor(agent)), 201)
 
 
 @route(bp, "/problems/{problem_id}/notices", "GET", response=M + "NoticeList", tags=TAGS, errors_=(401, 404))
@@ -89,13 +69,13 @@ def list_notices(request: Any, problem_id: str, *, agent: Agent) -> Any:
     """The problem's notices."""
     from functions.notify.models import NoticeList  # noqa: PLC0415
 
-    return NoticeList(items=notice_service().of_problem(problem_id))
+    return NoticeList(items=container().notices.of_problem(problem_id))
 
 
 @route(bp, "/notices/{notice_id}", "GET", response=M + "NoticeView", tags=TAGS, errors_=(401, 404))
 def get_notice(request: Any, notice_id: str, *, agent: Agent) -> Response:
     """A notice with its dispatches and timeline (ETag: its version)."""
-    return _versioned(notice_service().view(notice_id))
+    return _versioned(container().notices.view(notice_id))
 
 
 @route(
@@ -109,7 +89,7 @@ def get_notice(request: Any, notice_id: str, *, agent: Agent) -> Response:
 )
 def patch_notice(request: Any, notice_id: str, *, agent: Agent, body: Any) -> Response:
     """Change texts or interval (audience and channels only in draft). If-Match or version."""
-    return _versioned(notice_service().update(notice_id, body, _actor(agent), if_match_version(request)))
+    return _versioned(container().notices.update(notice_id, body, _actor(agent), if_match_version(request)))
 
 
 @route(
@@ -123,7 +103,7 @@ def patch_notice(request: Any, notice_id: str, *, agent: Agent, body: Any) -> Re
 )
 def preview_audience(request: Any, notice_id: str, *, agent: Agent, query: Any) -> Response:
     """Audience counts (by channel, affected vs likely) and a masked sample; sends nothing."""
-    resp = to_response(notice_service().preview(notice_id, query.sample), 200)
+    resp = to_response(container().notices.preview(notice_id, query.sample), 200)
     resp.headers = {**(resp.headers or {}), **PRIVATE}
     return resp
 
@@ -131,7 +111,7 @@ def preview_audience(request: Any, notice_id: str, *, agent: Agent, query: Any) 
 def _lifecycle(action: str) -> Any:
     def handler(request: Any, notice_id: str, *, agent: Agent) -> Response:
         body = _optional_version(request)
-        method = getattr(notice_service(), action)
+        method = getattr(container().notices, action)
         return _versioned(method(notice_id, _actor(agent), body))
 
     handler.__name__ = f"{action}_notice"
@@ -183,7 +163,7 @@ def post_update(request: Any, notice_id: str, *, agent: Agent, body: Any) -> Any
     """Send an update written by the agent now."""
     from functions.notify.models import UpdateNowOut  # noqa: PLC0415
 
-    notice, signalled = notice_service().update_now(notice_id, body.text, _actor(agent), _expected(request, body))
+    notice, signalled = container().notices.update_now(notice_id, body.text, _actor(agent), _expected(request, body))
     return UpdateNowOut(notice=notice, signalled=signalled)
 
 
@@ -198,7 +178,6 @@ def portal_token(customer_id: str) -> str:
 
 
 def _customer_of_token(token: str) -> str:
-    from functions.composition import customer_store  # noqa: PLC0415
     from functions.core import signing  # noqa: PLC0415
     from functions.portal.links import CASE_PURPOSE  # noqa: PLC0415
 
@@ -210,7 +189,7 @@ def _customer_of_token(token: str) -> str:
         pass
     data = signing.verify(CASE_PURPOSE, token)  # a portal case link works too: its address's customer
     email = data.get("email")
-    ref = customer_store().contact_by_email(email) if isinstance(email, str) and email else None
+    ref = container().customer_store.contact_by_email(email) if isinstance(email, str) and email else None
     if ref is None:
         raise errors.Forbidden("this link does not belong to a known customer")
     return str(ref.customer_id)
@@ -223,7 +202,7 @@ def portal_notices(request: Any) -> Response:
     from functions.portal.links import token_from_request  # noqa: PLC0415
 
     customer_id = _customer_of_token(token_from_request(request))
-    service = notice_service()
+    service = container().notices
     items = service.public_views(service.for_customer(customer_id))
     resp = to_response(PublicNoticeList(items=items), 200)
     resp.headers = {**(resp.headers or {}), **PRIVATE}
@@ -244,7 +223,7 @@ def active_notices(request: Any, *, query: Any) -> Any:
     """Public: active notices about a product (model, batch): title and text only."""
     from functions.notify.models import PublicNoticeList  # noqa: PLC0415
 
-    service = notice_service()
+    service = container().notices
     return PublicNoticeList(items=service.public_views(service.for_product(query.product, query.model, query.batch)))
 
 
@@ -268,12 +247,11 @@ def _check_phone_key(request: Any) -> None:
 )
 def phone_notice(request: Any, *, query: Any) -> Any:
     """For the contact flow (X-Api-Key): the message for the caller's customer, else for the product."""
-    from functions.composition import customer_store  # noqa: PLC0415
     from functions.notify.models import NoticeChannel, PhoneMessage  # noqa: PLC0415
 
     _check_phone_key(request)
-    service = notice_service()
-    ref = customer_store().contact_by_phone(query.caller) if query.caller else None
+    service = container().notices
+    ref = container().customer_store.contact_by_phone(query.caller) if query.caller else None
     notices = [n for n in service.for_customer(ref.customer_id) if NoticeChannel.PHONE in n.channels] if ref else []
     if not notices and query.product:
         notices = service.for_product(query.product, None, None, NoticeChannel.PHONE)
@@ -327,7 +305,6 @@ def unsubscribe_page(request: Any) -> Response:
 )
 def unsubscribe(request: Any) -> Response:
     """Unsubscribe (the page's button, or RFC 8058 one-click ``List-Unsubscribe=One-Click``)."""
-    from functions.composition import customer_store  # noqa: PLC0415
     from functions.notify import optout  # noqa: PLC0415
 
     try:
@@ -336,7 +313,7 @@ def unsubscribe(request: Any) -> Response:
             raw = request.raw_body or b""
             form = parse_qs(raw.decode("utf-8", "replace")) if b"=" in raw else {}
             token = (form.get("token") or [""])[0]
-        optout.unsubscribe(token, customer_store())
+        optout.unsubscribe(token, container().customer_store)
     except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page
         return _html_error(exc)
     return _html(
@@ -355,7 +332,6 @@ def _sms_messages(body: str) -> list[dict[str, Any]]:
 @bp.on_sqs_message(queue=get_settings().name(resources.SMS_INBOUND_QUEUE.logical), batch_size=10)
 def handle_sms_inbound(event: Any) -> dict[str, Any]:
     """Two-way SMS replies (SNS -> SQS): STOP/UNSUBSCRIBE/QUIT opt out, START opts in again."""
-    from functions.composition import customer_store  # noqa: PLC0415
     from functions.notify.optout import handle_sms_reply  # noqa: PLC0415
 
     actions = 0
@@ -372,7 +348,7 @@ def handle_sms_inbound(event: Any) -> dict[str, Any]:
             continue
         for msg in messages:
             phone = str(msg.get("originationNumber") or "")
-            action = handle_sms_reply(phone, str(msg.get("messageBody") or ""), customer_store())
+            action = handle_sms_reply(phone, str(msg.get("messageBody") or ""), container().customer_store)
             if action:
                 actions += 1
                 logger().info("sms opt change", extra={"sqs_message_id": ident, "action": action})

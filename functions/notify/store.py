@@ -246,25 +246,19 @@ class SnapshotStore:
                 yield json.loads(line)
 
 
-def linked_cases(problem_id: str) -> list[Case]:
-    """The problem's linked cases, root cause or similar (detection links a blip's cases as
-    similar): their customers are the currently affected."""
-    from functions.problems.store import ProblemStore  # noqa: PLC0415
-
-    store = ProblemStore()
-    return store.cases([link.case_id for link in store.links(problem_id)])
-
-
 class DirectoryAudience:
     """``AudienceSource`` and ``SnapshotSink`` on the table (problems, cases, customers) and the bucket."""
 
-    def __init__(self, notices: NoticeStore, snapshots: SnapshotStore, customers: Any) -> None:
+    def __init__(self, notices: NoticeStore, snapshots: SnapshotStore, customers: Any, problems: Any) -> None:
         self.notices = notices
         self.snapshots = snapshots
         self.customers = customers
+        self.problems = problems
 
     def linked_cases(self, problem_id: str) -> list[Case]:
-        return linked_cases(problem_id)
+        """The problem's linked cases, root cause or similar (detection links a blip's cases as
+        similar): their customers are the currently affected."""
+        return self.problems.cases([link.case_id for link in self.problems.links(problem_id)])  # type: ignore[no-any-return]
 
     def customer_items(self, customer_id: str) -> list[dict[str, Any]]:
         return self.notices.customer_items(customer_id)

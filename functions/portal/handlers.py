@@ -6,8 +6,8 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from functions.composition import container
 from functions.core.http import route, to_response
-from functions.core.settings import get_settings
 from functions.portal.links import token_from_request, verify_case_token
 from functions.portal.models import (
     LinkRequestIn,
@@ -22,21 +22,6 @@ bp = Blueprint(__name__)
 TAGS = ("portal",)
 # The link carries a bearer token: never let a browser send it on to another site.
 NO_LEAK = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
-
-
-def portal_service() -> Any:
-    from functions.composition import case_service  # noqa: PLC0415
-    from functions.portal.logic import PortalService  # noqa: PLC0415
-    from functions.portal.notify import customer_mailer  # noqa: PLC0415
-    from functions.portal.store import LinkRequestLog  # noqa: PLC0415
-
-    s = get_settings()
-    return PortalService(
-        case_service(),
-        base_url=s.public_base_url,
-        link_log=LinkRequestLog(retention_seconds=s.intake_log_retention_seconds),
-        mailer=customer_mailer(),
-    )
 
 
 def _private(result: Any, status: int = 200) -> Response:
@@ -58,7 +43,7 @@ def _private(result: Any, status: int = 200) -> Response:
 def get_portal_case(request: Any, case_id: str, *, query: PortalQuery) -> Response:
     """The customer's own case and its public timeline (token via ?token= or Authorization: Bearer)."""
     grant = verify_case_token(token_from_request(request), case_id)
-    return _private(portal_service().read(grant, cursor=query.cursor))
+    return _private(container().portal.read(grant, cursor=query.cursor))
 
 
 @route(
@@ -75,12 +60,12 @@ def get_portal_case(request: Any, case_id: str, *, query: PortalQuery) -> Respon
 def post_portal_reply(request: Any, case_id: str, *, body: PortalReplyIn) -> Response:
     """The customer writes on their case; re-opens it when it was waiting on them or resolved."""
     grant = verify_case_token(token_from_request(request), case_id)
-    out = portal_service().reply(grant, body)
+    out = container().portal.reply(grant, body)
     return _private(out, 200 if out.duplicate else 201)
 
 
 @route(bp, "/portal/links", "POST", auth="public", body=LinkRequestIn, response=LinkRequestOut, status=202, tags=TAGS)
 def request_portal_link(request: Any, *, body: LinkRequestIn) -> LinkRequestOut:
     """Mail a fresh link to the case's address. Always 202: never reveals whether a case exists."""
-    portal_service().request_link(body)
+    container().portal.request_link(body)
     return LinkRequestOut()

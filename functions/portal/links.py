@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from functions.core import signing
 from functions.core.errors import Forbidden, Unauthorized
+from functions.core.logs import logger
 
 CASE_PURPOSE = "customer-case"
 
@@ -36,6 +37,18 @@ def case_token(case_id: str, email: str) -> str:
 def case_link(base_url: str, case_id: str, email: str) -> str:
     token = case_token(case_id, email)
     return f"{base_url.rstrip('/')}/portal/cases/{quote(case_id, safe='')}?token={token}"
+
+
+def link_or_none(base_url: str, case_id: str, email: str | None) -> str | None:
+    """The customer's link to the case, or None when there is no address to bind it to or no
+    signing secret is configured (logged: the acknowledgement goes out without a link)."""
+    if not email:
+        return None
+    try:
+        return case_link(base_url, case_id, email)
+    except RuntimeError:
+        logger().warning("no signing secret configured: mail sent without a portal link")
+        return None
 
 
 def token_from_request(request: Any, *, query_name: str = "token") -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Response
 
 from functions.cases.models import Actor, ActorType
-from functions.composition import problem_service
+from functions.composition import container
 from functions.core.errors import InvalidInput
 from functions.core.http import Agent, if_match_version, route
 
@@ -63,13 +63,13 @@ def _with_etag(model: Any, status: int = 200) -> Response:
 @route(bp, "/problems", "GET", query=PM + "ProblemQuery", response=PM + "ProblemPage", tags=TAGS)
 def list_problems(request: Any, *, agent: Agent, query: ProblemQuery) -> ProblemPage:
     """List problems, most recently changed first, optionally by status or department."""
-    return problem_service().list_problems(query)
+    return container().problems.list_problems(query)
 
 
 @route(bp, "/problems", "POST", body=PM + "ProblemIn", response=PM + "Problem", status=201, tags=TAGS, errors_=(409,))
 def create_problem(request: Any, *, agent: Agent, body: ProblemIn) -> Response:
     """Open a problem, optionally with linked cases (a case belongs to at most one problem: 409)."""
-    return _with_etag(problem_service().create(body, _actor(agent)), 201)
+    return _with_etag(container().problems.create(body, _actor(agent)), 201)
 
 
 @route(
@@ -84,13 +84,13 @@ def create_problem(request: Any, *, agent: Agent, body: ProblemIn) -> Response:
 )
 def create_problem_from_case(request: Any, case_id: str, *, agent: Agent, body: ProblemFromCaseIn) -> Response:
     """Open a confirmed problem from a case (its subject, description, priority), linked as root cause."""
-    return _with_etag(problem_service().create_from_case(case_id, body, _actor(agent)), 201)
+    return _with_etag(container().problems.create_from_case(case_id, body, _actor(agent)), 201)
 
 
 @route(bp, "/problems/{problem_id}", "GET", query=PM + "ProblemViewQuery", response=PM + "ProblemView", tags=TAGS)
 def get_problem(request: Any, problem_id: str, *, agent: Agent, query: ProblemViewQuery) -> Response:
     """One problem with its linked cases, impact, cost and timeline."""
-    return _with_etag(problem_service().view(problem_id, limit=query.limit, cursor=query.cursor))
+    return _with_etag(container().problems.view(problem_id, limit=query.limit, cursor=query.cursor))
 
 
 @route(
@@ -98,7 +98,7 @@ def get_problem(request: Any, problem_id: str, *, agent: Agent, query: ProblemVi
 )
 def update_problem(request: Any, problem_id: str, *, agent: Agent, body: ProblemUpdate) -> Response:
     """Change status, fields, department or owner. Send the version you saw (or If-Match)."""
-    return _with_etag(problem_service().update(problem_id, body, _actor(agent), if_match=if_match_version(request)))
+    return _with_etag(container().problems.update(problem_id, body, _actor(agent), if_match=if_match_version(request)))
 
 
 @route(
@@ -112,7 +112,7 @@ def update_problem(request: Any, problem_id: str, *, agent: Agent, body: Problem
 )
 def assign_problem(request: Any, problem_id: str, *, agent: Agent, body: AssignIn) -> Response:
     """Give the root cause to a department (starts its escalation); the problem moves to root-cause analysis."""
-    problem = problem_service().assign_department(
+    problem = container().problems.assign_department(
         problem_id, body.department_id, _actor(agent), owner=body.owner, if_match=_version(body.version, request)
     )
     return _with_etag(problem)
@@ -121,7 +121,7 @@ def assign_problem(request: Any, problem_id: str, *, agent: Agent, body: AssignI
 @route(bp, "/problems/{problem_id}/department-suggestion", "GET", response=PM + "DepartmentSuggestion", tags=TAGS)
 def suggest_problem_department(request: Any, problem_id: str, *, agent: Agent) -> Any:
     """The department the routing rules suggest for this problem (404 when no rule matches)."""
-    service = problem_service()
+    service = container().problems
     suggestion = service.suggestion_for(service.get(problem_id))
     if suggestion is None:
         from functions.core.errors import NotFound  # noqa: PLC0415
@@ -141,7 +141,7 @@ def suggest_problem_department(request: Any, problem_id: str, *, agent: Agent) -
 )
 def link_cases(request: Any, problem_id: str, *, agent: Agent, body: LinkIn) -> LinkResult:
     """Link cases to the problem (409 naming the problem of a case linked elsewhere)."""
-    return problem_service().link(
+    return container().problems.link(
         problem_id, body.case_ids, body.link_type, _actor(agent), if_match=_version(body.version, request)
     )
 
@@ -149,7 +149,9 @@ def link_cases(request: Any, problem_id: str, *, agent: Agent, body: LinkIn) -> 
 @route(bp, "/problems/{problem_id}/links/{case_id}", "DELETE", response=PM + "Problem", tags=TAGS, errors_=(409,))
 def unlink_case(request: Any, problem_id: str, case_id: str, *, agent: Agent) -> Response:
     """Unlink a case from the problem."""
-    return _with_etag(problem_service().unlink(problem_id, case_id, _actor(agent), if_match=if_match_version(request)))
+    return _with_etag(
+        container().problems.unlink(problem_id, case_id, _actor(agent), if_match=if_match_version(request))
+    )
 
 
 @route(
@@ -163,7 +165,7 @@ def unlink_case(request: Any, problem_id: str, case_id: str, *, agent: Agent) ->
 )
 def merge_problems(request: Any, problem_id: str, *, agent: Agent, body: MergeIn) -> MergeResult:
     """Merge another problem into this one: its cases move here; it is closed, pointing here."""
-    return problem_service().merge(
+    return container().problems.merge(
         problem_id, body.source_problem_id, _actor(agent), if_match=_version(body.version, request)
     )
 
@@ -171,7 +173,7 @@ def merge_problems(request: Any, problem_id: str, *, agent: Agent, body: MergeIn
 @route(bp, "/problems/{problem_id}/fix", "POST", body=PM + "FixIn", response=PM + "Problem", tags=TAGS, errors_=(409,))
 def record_fix(request: Any, problem_id: str, *, agent: Agent, body: FixIn) -> Response:
     """Record the root cause and the permanent fix; the problem moves to fix in progress."""
-    return _with_etag(problem_service().record_fix(problem_id, body.root_cause, body.permanent_fix, _actor(agent)))
+    return _with_etag(container().problems.record_fix(problem_id, body.root_cause, body.permanent_fix, _actor(agent)))
 
 
 @route(
@@ -185,7 +187,7 @@ def record_fix(request: Any, problem_id: str, *, agent: Agent, body: FixIn) -> R
 )
 def resolve_problem(request: Any, problem_id: str, *, agent: Agent, body: ResolveIn) -> ResolveResult:
     """Resolve the problem; optionally tell every linked case's customer the fix and resolve the case."""
-    return problem_service().resolve(
+    return container().problems.resolve(
         problem_id,
         body.fix_note,
         body.resolve_cases,
@@ -200,9 +202,9 @@ def resolve_problem(request: Any, problem_id: str, *, agent: Agent, body: Resolv
 @route(bp, "/departments", "GET", response=DM + "DepartmentList", tags=DEPT_TAGS)
 def list_departments(request: Any, *, agent: Agent) -> DepartmentList:
     """Departments that fix root causes, with contacts and escalation policy."""
-    from functions.problems.departments import DepartmentList, DepartmentStore  # noqa: PLC0415
+    from functions.problems.departments import DepartmentList  # noqa: PLC0415
 
-    return DepartmentList(items=DepartmentStore().list())
+    return DepartmentList(items=container().department_store.list())
 
 
 @route(
@@ -217,17 +219,15 @@ def list_departments(request: Any, *, agent: Agent) -> DepartmentList:
 )
 def create_department(request: Any, *, agent: Agent, body: DepartmentCreate) -> Response:
     """Add a department (409 if the id exists)."""
-    from functions.problems.departments import DepartmentStore  # noqa: PLC0415
 
-    return _with_etag(DepartmentStore().create(body), 201)
+    return _with_etag(container().department_store.create(body), 201)
 
 
 @route(bp, "/departments/{department_id}", "GET", response=DM + "Department", tags=DEPT_TAGS)
 def get_department(request: Any, department_id: str, *, agent: Agent) -> Response:
     """One department."""
-    from functions.problems.departments import DepartmentStore  # noqa: PLC0415
 
-    return _with_etag(DepartmentStore().get(department_id))
+    return _with_etag(container().department_store.get(department_id))
 
 
 @route(
@@ -241,30 +241,26 @@ def get_department(request: Any, department_id: str, *, agent: Agent) -> Respons
 )
 def replace_department(request: Any, department_id: str, *, agent: Agent, body: DepartmentIn) -> Response:
     """Replace a department's contacts and policy. Send the version you saw (or If-Match)."""
-    from functions.problems.departments import DepartmentStore  # noqa: PLC0415
 
-    return _with_etag(DepartmentStore().replace(department_id, body, if_match=if_match_version(request)))
+    return _with_etag(container().department_store.replace(department_id, body, if_match=if_match_version(request)))
 
 
 @route(bp, "/departments/{department_id}", "DELETE", status=204, tags=DEPT_TAGS, errors_=(409,))
 def delete_department(request: Any, department_id: str, *, agent: Agent) -> None:
     """Remove a department (409 while a routing rule sends problems to it)."""
     from functions.core.errors import Conflict  # noqa: PLC0415
-    from functions.problems.departments import DepartmentStore  # noqa: PLC0415
-    from functions.problems.routing import RoutingStore  # noqa: PLC0415
 
-    used = [r.rule_id for r in RoutingStore().get().rules if r.department_id == department_id]
+    used = [r.rule_id for r in container().routing_store.get().rules if r.department_id == department_id]
     if used:
         raise Conflict(f"routing rules send problems to {department_id}: {', '.join(used)}")
-    DepartmentStore().delete(department_id)
+    container().department_store.delete(department_id)
 
 
 @route(bp, "/routing-rules", "GET", response=RM + "RoutingRules", tags=DEPT_TAGS)
 def get_routing_rules(request: Any, *, agent: Agent) -> RoutingRules:
     """The ordered rules that suggest a department for a confirmed problem (version 0: the defaults)."""
-    from functions.problems.routing import RoutingStore  # noqa: PLC0415
 
-    return RoutingStore().get()
+    return container().routing_store.get()
 
 
 @route(
@@ -278,10 +274,8 @@ def get_routing_rules(request: Any, *, agent: Agent) -> RoutingRules:
 )
 def replace_routing_rules(request: Any, *, agent: Agent, body: RoutingRulesIn) -> RoutingRules:
     """Replace the whole rule set. Every rule's department must exist. Send the version you saw."""
-    from functions.problems.departments import DepartmentStore  # noqa: PLC0415
-    from functions.problems.routing import RoutingStore  # noqa: PLC0415
 
-    known = {d.department_id for d in DepartmentStore().list()}
+    known = {d.department_id for d in container().department_store.list()}
     unknown = [(i, r) for i, r in enumerate(body.rules) if r.department_id not in known]
     if unknown:
         raise InvalidInput(
@@ -295,4 +289,4 @@ def replace_routing_rules(request: Any, *, agent: Agent, body: RoutingRulesIn) -
                 for i, r in unknown
             ],
         )
-    return RoutingStore().replace(body, if_match=if_match_version(request))
+    return container().routing_store.replace(body, if_match=if_match_version(request))

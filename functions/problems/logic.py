@@ -1,6 +1,6 @@
 """Problem use cases: create, change, link, merge, assign, record the fix, resolve.
 
-Receives its ports as arguments (functions.composition.problem_service() wires them).
+Receives its ports as arguments (functions.composition wires them).
 
 Contract for the other problem modules:
 * detection calls ``ProblemService.create_candidate(evidence, case_ids, title, description)``;
@@ -78,7 +78,7 @@ def check_transition(from_: S, to: S) -> None:
 class EscalationStarter(Protocol):
     """Port the escalation workflow plugs in: called once a department is assigned."""
 
-    def start(self, problem: Problem, department: Department) -> None: ...
+    def start(self, problem: Problem, department: Department) -> object: ...
 
 
 class NoEscalation:

@@ -12,32 +12,28 @@ CDK stack both read that definition. For each batch, in stream order:
   (``functions.problems.suggestions``).
 * INSERT of a problem link (``PROBLEM#{id}`` / ``LINK#{case}``): the suggestion is accepted, so
   it is deleted.
-* MODIFY of a problem (``PROBLEM#{id}`` / ``#META``) whose status changed: every reaction in
-  ``REACTIONS`` is called.
+* MODIFY of a problem (``PROBLEM#{id}`` / ``#META``) whose status changed: every reaction is
+  called.
 
 The detection state is read once per batch and written once, when all its records are handled
 (``DetectionService.held``; detection's own reaction closes candidates in that same state).
 
-Reactions registry (contract): ``REACTIONS`` lists ``"module:function"`` paths, called in order as
-``fn(problem_id: str, old_status: str | None, new_status: str) -> None`` (statuses are
-``ProblemStatus`` values). The first is detection's own. To add one, append its path here
-(the module must exist: a missing module fails the batch) and give ``problem_stream`` the
-permissions it needs in infra/casebridge_infra/permissions.py. A reaction must be idempotent: an
-error in any reaction does not stop the others nor the detection update, but the batch then
-fails and the stream delivers it again (retries, bisect, then the on-failure queue).
+Reactions are the container's (``functions.composition.Container.problem_reactions``), called in
+order as ``fn(problem_id, old_status, new_status)``: detection's own first, then the notices'. A
+reaction must be idempotent: an error in any reaction does not stop the others nor the detection
+update, but the batch then fails and the stream delivers it again (retries, bisect, then the
+on-failure queue).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from contextlib import ExitStack
-from contextvars import ContextVar
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Rate
 
+from functions.composition import ProblemReaction, container
 from functions.core.http import Agent, route
 from functions.core.logs import logger
 
@@ -47,17 +43,6 @@ if TYPE_CHECKING:
 
 bp = Blueprint(__name__)
 
-REACTIONS: list[str] = [
-    "functions.problems.stream:close_detection",
-    "functions.notify.reactions:on_problem_status",
-]
-
-# Inside a stream batch: how reactions reach the batch's detection (``handle_records``).
-_BATCH_DETECTION: ContextVar[Callable[[], DetectionService] | None] = ContextVar("batch_detection", default=None)
-
-# Detection stops collecting for these (confirmed and the analysis/fix states keep collecting).
-CLOSING_STATUSES = frozenset({"dismissed", "resolved", "closed"})
-
 
 class ReactionsFailed(Exception):
     def __init__(self, failures: list[tuple[str, str, str]]) -> None:
@@ -65,88 +50,16 @@ class ReactionsFailed(Exception):
         self.failures = failures
 
 
-# -- wiring ---------------------------------------------------------------------------------------
-def detection_service() -> DetectionService:
-    """Detection over the deployment's bucket, problem service and segment base (built per batch)."""
-    from functions import composition  # noqa: PLC0415
-    from functions.core import resources  # noqa: PLC0415
-    from functions.core.settings import get_settings  # noqa: PLC0415
-    from functions.problems.detection.models import DetectionConfig  # noqa: PLC0415
-    from functions.problems.detection.service import DetectionService, ProblemSink, S3StateStore  # noqa: PLC0415
-
-    s = get_settings()
-    config = DetectionConfig.model_validate(
-        {**s.detection_config, "auto_link_similarity": s.detection_auto_link_similarity}
-    )
-    return DetectionService(
-        S3StateStore(s.name(resources.DETECTION_BUCKET.logical)),
-        ProblemSink(composition.problem_service()),
-        config,
-        base=segment_base_cache().get(),
-    )
-
-
-_SEGMENT_CACHE: dict[str, Any] = {}
-
-
-def segment_base_cache() -> Any:
-    """One cache per process and bucket (kept across warm invocations)."""
-    from functions.core import dynamo, resources  # noqa: PLC0415
-    from functions.core.settings import get_settings  # noqa: PLC0415
-    from functions.problems.detection.segments import (  # noqa: PLC0415
-        SegmentBaseCache,
-        customer_rows,
-        segment_base_from_customers,
-    )
-
-    s = get_settings()
-    bucket = s.name(resources.DETECTION_BUCKET.logical)
-    if bucket not in _SEGMENT_CACHE:
-        _SEGMENT_CACHE[bucket] = SegmentBaseCache(
-            bucket,
-            lambda: segment_base_from_customers(customer_rows(dynamo.table())),
-            max_age=timedelta(hours=s.detection_segment_base_max_age_hours),
-        )
-    return _SEGMENT_CACHE[bucket]
-
-
-def suggestion_store() -> Any:
-    from functions.problems.suggestions import SuggestionStore  # noqa: PLC0415
-
-    return SuggestionStore()
-
-
-# -- reactions ------------------------------------------------------------------------------------
-def close_detection(problem_id: str, old_status: str | None, new_status: str) -> None:
-    """Detection's reaction: a dismissed, resolved or closed (incl. merged-away) problem's candidate
-    stops collecting cases, and its open suggestions go. Inside a stream batch it uses the batch's
-    detection (state loaded once per batch); elsewhere its own."""
-    if new_status not in CLOSING_STATUSES:
-        return
-    batch = _BATCH_DETECTION.get()
-    closed = (batch() if batch is not None else detection_service()).close(problem_id)
-    removed = suggestion_store().clear(problem_id)
-    logger().info(
-        "detection closed for problem",
-        extra={"problem_id": problem_id, "status": new_status, "candidate_closed": closed, "suggestions": removed},
-    )
-
-
-def _resolve(path: str) -> Callable[[str, str | None, str], None]:
-    module, _, name = path.partition(":")
-    fn = getattr(importlib.import_module(module), name)
-    return fn  # type: ignore[no-any-return]
-
-
-def react(problem_id: str, old_status: str | None, new_status: str, reactions: list[str] | None = None) -> None:
+def react(problem_id: str, old_status: str | None, new_status: str, reactions: list[ProblemReaction]) -> None:
     """Call every reaction; failures are collected and raised together after all ran."""
     failures: list[tuple[str, str, str]] = []
-    for path in REACTIONS if reactions is None else reactions:
+    for reaction in reactions:
         try:
-            _resolve(path)(problem_id, old_status, new_status)
+            reaction(problem_id, old_status, new_status)
         except Exception as exc:  # noqa: BLE001 - one reaction must not stop the others
-            logger().exception("problem reaction failed", extra={"reaction": path, "problem_id": problem_id})
-            failures.append((path, problem_id, type(exc).__name__))
+            name = getattr(reaction, "__qualname__", type(reaction).__name__)
+            logger().exception("problem reaction failed", extra={"reaction": name, "problem_id": problem_id})
+            failures.append((name, problem_id, type(exc).__name__))
     if failures:
         raise ReactionsFailed(failures)
 
@@ -202,11 +115,10 @@ def case_signal(item: dict[str, Any], customers: dict[str, Any]) -> Any:
 
 
 def _customer(customer_id: str) -> Any:
-    from functions import composition  # noqa: PLC0415
     from functions.core.errors import NotFound  # noqa: PLC0415
 
     try:
-        return composition.customer_store().get(customer_id)
+        return container().customer_store.get(customer_id)
     except NotFound:
         return None
 
@@ -222,14 +134,10 @@ def handle_records(records: list[dict[str, Any]]) -> dict[str, Any]:
             when the batch's records are all handled (``DetectionService.held``)."""
             nonlocal service
             if service is None:
-                service = stack.enter_context(detection_service().held())
+                service = stack.enter_context(container().detection().held())
             return service
 
-        token = _BATCH_DETECTION.set(detection)
-        try:
-            failures = _handle(records, detection)
-        finally:
-            _BATCH_DETECTION.reset(token)
+        failures = _handle(records, detection)
     if failures:
         raise ReactionsFailed(failures)
     return {"batchItemFailures": []}
@@ -242,6 +150,8 @@ def _handle(records: list[dict[str, Any]], detection: Callable[[], DetectionServ
     pending: list[Any] = []
     counts = {"cases": 0, "candidates": 0, "auto_linked": 0, "suggested": 0, "skipped": 0, "reactions": 0}
     failures: list[tuple[str, str, str]] = []
+    suggestions = container().suggestion_store
+    reactions: list[ProblemReaction] | None = None
 
     def flush() -> None:
         if not pending:
@@ -249,7 +159,7 @@ def _handle(records: list[dict[str, Any]], detection: Callable[[], DetectionServ
         outcome = detection().observe(list(pending))
         pending.clear()
         now = _now()
-        suggestion_store().put_many(
+        suggestions.put_many(
             [
                 SuggestedCase(
                     problem_id=problem_id,
@@ -274,14 +184,16 @@ def _handle(records: list[dict[str, Any]], detection: Callable[[], DetectionServ
             pending.append(case_signal(new, customers))
             counts["cases"] += 1
         elif event == "INSERT" and kind == "link" and new is not None:
-            suggestion_store().remove(str(new["problem_id"]), str(new["case_id"]))
+            suggestions.remove(str(new["problem_id"]), str(new["case_id"]))
         elif event == "MODIFY" and kind == "problem" and new is not None:
             old_status = None if old is None else old.get("status")
             if old_status != new.get("status"):
                 flush()  # cases before the change are observed before it
                 counts["reactions"] += 1
+                if reactions is None:
+                    reactions = container().problem_reactions(detection)
                 try:
-                    react(str(new["problem_id"]), old_status, str(new["status"]))
+                    react(str(new["problem_id"]), old_status, str(new["status"]), reactions)
                 except ReactionsFailed as exc:
                     failures += exc.failures
     flush()
@@ -304,7 +216,7 @@ def problem_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def refresh_segment_base(event: Any) -> dict[str, Any]:
     """Recount the customer base's segment values when the stored counts are a day old (or
     missing): the common thread's reference, kept out of the stream handler."""
-    cache = segment_base_cache()
+    cache = container().segment_base
     recounted = cache.refresh()
     totals = cache.get().totals
     logger().info("segment base", extra={"recounted": recounted, "totals": totals})
@@ -322,8 +234,7 @@ def refresh_segment_base(event: Any) -> dict[str, Any]:
 def suggested_cases(request: Any, problem_id: str, *, agent: Agent) -> SuggestedCases:
     """Later cases detection matched to this problem, most similar first. Accept one by linking it
     (POST /problems/{problem_id}/links); cases linked to any problem are left out."""
-    from functions import composition  # noqa: PLC0415
     from functions.problems.suggestions import SuggestedCases  # noqa: PLC0415
 
-    composition.problem_service().get(problem_id)  # 404 for an unknown problem
-    return SuggestedCases(items=suggestion_store().list(problem_id))
+    container().problems.get(problem_id)  # 404 for an unknown problem
+    return SuggestedCases(items=container().suggestion_store.list(problem_id))

@@ -68,7 +68,7 @@ def reindex(kinds: tuple[str, ...], endpoint: str | None, use_aws: bool, index_d
     def run() -> dict[str, Any]:
         composition.reset()
         table = dynamo.table()
-        return rebuild(composition.search_index(), lambda: scan_items(table), selected).as_json()
+        return rebuild(composition.container().search_index, lambda: scan_items(table), selected).as_json()
 
     if use_aws:
         result = run()

@@ -1,4 +1,4 @@
-"""Choose and build the search engine from settings (used by ``functions.composition.search_index``)."""
+"""Choose and build the search engine from settings (used by ``functions.composition.Container.search_index``)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def handle_stream_event(event: dict[str, Any], index: Any = None) -> dict[str, A
     from functions.search.indexing import index_records  # noqa: PLC0415
 
     records = event.get("Records") or []
-    report = index_records(index or composition.search_index(), records)
+    report = index_records(index or composition.container().search_index, records)
     logger().info(
         "search index updated from stream",
         extra={

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
+from functions.composition import container
 from functions.core import errors
 from functions.core.http import ROUTES, Agent, if_match_version, route
 from functions.core.settings import get_settings
 
 if TYPE_CHECKING:
     from functions.knowledge.models import CustomerArticle, FeedbackIn, FeedbackOut
-    from functions.selfservice.logic import SelfService
     from functions.selfservice.models import (
         CustomerAnswer,
         DeflectionEvent,
@@ -43,28 +43,6 @@ TAGS = ("self-service",)
 AGENT_TAGS = ("self-service catalogue",)
 
 
-def self_service() -> SelfService:
-    from functions.composition import case_service  # noqa: PLC0415
-    from functions.knowledge.handlers import search_index  # noqa: PLC0415
-    from functions.selfservice.logic import SelfService  # noqa: PLC0415
-    from functions.selfservice.store import AnswerStore, EventStore, FixStore  # noqa: PLC0415
-
-    s = get_settings()
-    return SelfService(
-        search=search_index(),
-        fixes=FixStore(),
-        answers=AnswerStore(),
-        events=EventStore(retention_days=s.selfservice_event_retention_days),
-        cases=case_service(),
-    )
-
-
-def _knowledge() -> Any:
-    from functions.knowledge.handlers import knowledge_service  # noqa: PLC0415
-
-    return knowledge_service()
-
-
 # --------------------------------------------------------------------------- public
 @route(
     bp,
@@ -77,7 +55,7 @@ def _knowledge() -> Any:
 )
 def search(request: Any, *, query: SearchParams) -> SelfServiceResults:
     """Search published articles, public answers and automated fixes at once; each result says its kind."""
-    return self_service().search(query)
+    return container().self_service.search(query)
 
 
 @route(
@@ -85,7 +63,7 @@ def search(request: Any, *, query: SearchParams) -> SelfServiceResults:
 )
 def suggest(request: Any, *, query: SuggestParams) -> Suggestions:
     """Up to five suggestions while the customer types (from 2 characters)."""
-    return self_service().suggest(query)
+    return container().self_service.suggest(query)
 
 
 @route(bp, "/selfservice/events", "POST", auth="public", response=SM + "EventsAccepted", status=202, tags=TAGS)
@@ -110,7 +88,7 @@ def record_events(request: Any) -> EventsAccepted:
         events = EventBatch.model_validate(data).events
     else:
         events = [DeflectionEvent.model_validate(data)]
-    accepted = self_service().record_events(events, s.selfservice_max_events_per_post)
+    accepted = container().self_service.record_events(events, s.selfservice_max_events_per_post)
     return EventsAccepted(accepted=accepted)
 
 
@@ -121,7 +99,7 @@ next(r for r in ROUTES if r.name == "record_events" and r.path == "/selfservice/
 @route(bp, "/selfservice/articles/{article_id}", "GET", auth="public", response=KM + "CustomerArticle", tags=TAGS)
 def customer_article(request: Any, article_id: str) -> CustomerArticle:
     """A published external article (the published version, never a draft; internal articles do not exist here)."""
-    return _knowledge().customer_article(article_id)
+    return container().knowledge.customer_article(article_id)
 
 
 @route(
@@ -138,20 +116,20 @@ def customer_feedback(request: Any, article_id: str, *, body: FeedbackIn) -> Fee
     """'Did this help?' from a customer."""
     from functions.knowledge.models import FeedbackOut  # noqa: PLC0415
 
-    _knowledge().feedback(article_id, body, customer=True)
+    container().knowledge.feedback(article_id, body, customer=True)
     return FeedbackOut()
 
 
 @route(bp, "/selfservice/answers/{answer_id}", "GET", auth="public", response=SM + "CustomerAnswer", tags=TAGS)
 def customer_answer(request: Any, answer_id: str) -> CustomerAnswer:
     """A solved case published as an answer (scrubbed of personal data)."""
-    return self_service().customer_answer(answer_id)
+    return container().self_service.customer_answer(answer_id)
 
 
 @route(bp, "/selfservice/fixes/{fix_id}", "GET", auth="public", response=SM + "PublicFix", tags=TAGS)
 def customer_fix(request: Any, fix_id: str) -> PublicFix:
     """An automated fix: what it does and how to start it."""
-    return self_service().customer_fix(fix_id)
+    return container().self_service.customer_fix(fix_id)
 
 
 # --------------------------------------------------------------------------- agents: catalogue
@@ -160,7 +138,7 @@ def customer_fix(request: Any, fix_id: str) -> PublicFix:
 @route(bp, "/selfservice/catalogue", "GET", query=SM + "FixQuery", response=SM + "FixPage", tags=AGENT_TAGS)
 def list_fixes(request: Any, *, agent: Agent, query: FixQuery) -> FixPage:
     """The automated-fix catalogue (enabled and disabled)."""
-    return self_service().fixes.list_fixes(query.limit, query.cursor)
+    return container().self_service.fixes.list_fixes(query.limit, query.cursor)
 
 
 @route(
@@ -175,18 +153,18 @@ def list_fixes(request: Any, *, agent: Agent, query: FixQuery) -> FixPage:
 )
 def create_fix(request: Any, *, agent: Agent, body: FixIn) -> Fix:
     """Add an automated fix with the intents and phrases it answers."""
-    return self_service().create_fix(body, agent.agent_id)
+    return container().self_service.create_fix(body, agent.agent_id)
 
 
 @route(bp, "/selfservice/catalogue/seed", "POST", response=SM + "SeedResult", tags=AGENT_TAGS)
 def seed_fixes(request: Any, *, agent: Agent) -> SeedResult:
     """Add the default fixes that are missing (idempotent)."""
-    return self_service().seed_fixes(agent.agent_id)
+    return container().self_service.seed_fixes(agent.agent_id)
 
 
 @route(bp, "/selfservice/catalogue/{fix_id}", "GET", response=SM + "Fix", tags=AGENT_TAGS)
 def get_fix(request: Any, fix_id: str, *, agent: Agent) -> Response:
-    fix = self_service().fixes.get(fix_id)
+    fix = container().self_service.fixes.get(fix_id)
     return Response(status_code=200, body=fix.model_dump(mode="json"), headers={"ETag": f'"{fix.version}"'})
 
 
@@ -201,14 +179,14 @@ def get_fix(request: Any, fix_id: str, *, agent: Agent) -> Response:
 )
 def update_fix(request: Any, fix_id: str, *, agent: Agent, body: FixUpdate) -> Response:
     """Change a fix (send its version or If-Match); ``enabled: false`` takes it out of customer search."""
-    fix = self_service().update_fix(fix_id, body, agent.agent_id, if_match_version(request))
+    fix = container().self_service.update_fix(fix_id, body, agent.agent_id, if_match_version(request))
     return Response(status_code=200, body=fix.model_dump(mode="json"), headers={"ETag": f'"{fix.version}"'})
 
 
 @route(bp, "/selfservice/catalogue/{fix_id}", "DELETE", status=204, tags=AGENT_TAGS)
 def delete_fix(request: Any, fix_id: str, *, agent: Agent) -> None:
     """Remove a fix from the catalogue."""
-    self_service().fixes.delete(fix_id)
+    container().self_service.fixes.delete(fix_id)
 
 
 # --------------------------------------------------------------------------- agents: public answers
@@ -223,16 +201,16 @@ def delete_fix(request: Any, fix_id: str, *, agent: Agent) -> None:
 )
 def mark_public_answer(request: Any, case_id: str, *, agent: Agent, body: PublicAnswerIn) -> PublicAnswer:
     """Publish a solved case as an answer for customers (scrubbed copy; send {} to use the case's texts)."""
-    return self_service().mark_public_answer(case_id, agent.agent_id, body, _knowledge())
+    return container().self_service.mark_public_answer(case_id, agent.agent_id, body, container().knowledge)
 
 
 @route(bp, "/cases/{case_id}/public-answer", "GET", response=SM + "PublicAnswer", tags=AGENT_TAGS)
 def get_public_answer(request: Any, case_id: str, *, agent: Agent) -> PublicAnswer:
     """The case's public answer as customers see it."""
-    return self_service().public_answer_of(case_id)
+    return container().self_service.public_answer_of(case_id)
 
 
 @route(bp, "/cases/{case_id}/public-answer", "DELETE", status=204, tags=AGENT_TAGS)
 def unmark_public_answer(request: Any, case_id: str, *, agent: Agent) -> None:
     """Stop offering the case as a public answer."""
-    self_service().unmark_public_answer(case_id, agent.agent_id)
+    container().self_service.unmark_public_answer(case_id, agent.agent_id)

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from functions.composition import container
+
 JSON = {"Content-Type": "application/json"}
 IDLE_TEXT = "chat ended after 30 minutes without activity"
 
@@ -114,9 +116,8 @@ def test_the_idle_limit_is_a_setting(client, run_job, monkeypatch):
 # -- the service, with a clock ---------------------------------------------------------
 @pytest.fixture
 def service(aws):
-    from functions.channels.chat.outbound import chat_service
 
-    return chat_service()
+    return container().chat
 
 
 def _open(service, at):

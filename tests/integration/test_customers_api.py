@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from functions.composition import container
+
 
 def _customer(cid: str, email: str, **over) -> dict:
     body = {
@@ -31,7 +33,6 @@ def test_a_customer_round_trips_with_contacts_and_install_base(client, agent_hea
 
 
 def test_an_email_of_another_customer_is_refused_and_leaves_nothing_behind(client, agent_headers):
-    from functions.composition import customer_store
 
     client.http.post("/customers", headers=agent_headers, body=json.dumps(_customer("acme", "ops@acme.example")))
     # Given a new customer whose first contact is free but whose second is acme's...
@@ -40,13 +41,12 @@ def test_an_email_of_another_customer_is_refused_and_leaves_nothing_behind(clien
     resp = client.http.post("/customers", headers=agent_headers, body=json.dumps(body))
     assert resp.status_code == 409
     # ...nothing of globex was kept: its free address and domain are not claimed.
-    assert customer_store().contact_by_email("kim@globex.example") is None
-    assert customer_store().customer_by_domain("globex.example") is None
-    assert customer_store().contact_by_email("ops@acme.example").customer_id == "acme"
+    assert container().customer_store.contact_by_email("kim@globex.example") is None
+    assert container().customer_store.customer_by_domain("globex.example") is None
+    assert container().customer_store.contact_by_email("ops@acme.example").customer_id == "acme"
 
 
 def test_changing_a_contacts_phone_keeps_their_email_resolvable(client, agent_headers):
-    from functions.composition import customer_store
 
     client.http.post(
         "/customers", headers=agent_headers, body=json.dumps(_customer("nordwerk", "anna@nordwerk.example"))
@@ -54,13 +54,12 @@ def test_changing_a_contacts_phone_keeps_their_email_resolvable(client, agent_he
     body = _customer("nordwerk", "anna@nordwerk.example")
     body["contacts"][0]["phone"] = "+4930999999"
     assert client.http.put("/customers/nordwerk", headers=agent_headers, body=json.dumps(body)).status_code == 200
-    ref = customer_store().contact_by_email("anna@nordwerk.example")
+    ref = container().customer_store.contact_by_email("anna@nordwerk.example")
     assert ref is not None and ref.phone == "+4930999999"
-    assert customer_store().contact_by_phone("+4930123456") is None
+    assert container().customer_store.contact_by_phone("+4930123456") is None
 
 
 def test_owners_of_a_batch_are_found_through_the_install_base(client, agent_headers):
-    from functions.composition import customer_store
 
     client.http.post(
         "/customers", headers=agent_headers, body=json.dumps(_customer("nordwerk", "anna@nordwerk.example"))
@@ -69,7 +68,7 @@ def test_owners_of_a_batch_are_found_through_the_install_base(client, agent_head
         "acme", "ops@acme.example", install_base=[{"product": "px-200", "model": "px-200a", "batch": "L2501"}]
     )
     client.http.post("/customers", headers=agent_headers, body=json.dumps(other))
-    owners = customer_store().owners_of("px-200", "px-200a", "L2403")
+    owners = container().customer_store.owners_of("px-200", "px-200a", "L2403")
     assert [o["customer_id"] for o in owners] == ["nordwerk"]
 
 
@@ -82,18 +81,17 @@ def test_body_and_path_ids_must_agree(client, agent_headers):
 
 
 def test_importing_a_customer_again_keeps_its_contacts_opt_outs(client, agent_headers):
-    from functions.composition import customer_store
 
     # Given a contact who opted in to SMS at import, then unsubscribed from mail and texted STOP
     body = _customer("lumen", "ines@lumen.example")
     body["contacts"][0]["sms_opt_in"] = True
     client.http.post("/customers", headers=agent_headers, body=json.dumps(body))
-    ref = customer_store().contact_by_email("ines@lumen.example")
-    customer_store().set_contact_channels("lumen", ref.contact_id, email_opt_out=True, sms_opt_in=False)
+    ref = container().customer_store.contact_by_email("ines@lumen.example")
+    container().customer_store.set_contact_channels("lumen", ref.contact_id, email_opt_out=True, sms_opt_in=False)
     # When the same customer is imported again with the file's old channel choices
     resp = client.http.put("/customers/lumen", headers=agent_headers, body=json.dumps(body))
     assert resp.status_code in (200, 201), resp.body
     # Then the opt-outs stand: an import opts nobody back in
-    contact = customer_store().get("lumen").contacts[0]
+    contact = container().customer_store.get("lumen").contacts[0]
     assert contact.email_opt_out is True
     assert contact.sms_opt_in is False

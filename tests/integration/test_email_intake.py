@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from functions.composition import container
 from tests.conftest import SHARED_DATA
 
 
@@ -19,9 +20,8 @@ def sent_messages() -> list:
 
 
 def services():
-    from functions.channels.email.intake import default_services
 
-    return default_services()
+    return container().email_intake
 
 
 def ingest(raw: bytes):

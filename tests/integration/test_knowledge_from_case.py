@@ -113,7 +113,7 @@ def test_the_last_agent_reply_becomes_the_resolution(client, agent_headers, embe
 
     from functions import composition
 
-    service = composition.case_service()
+    service = composition.container().cases
     monkeypatch.setattr(service, "reply_channels", {c: Channel() for c in ("email", "phone", "web")})
     case = _case(client, agent_headers, channel="phone")
     reply = "Hi Anna,\n\nplease install firmware 4.3.\n\nKind regards,\nBob Keller\nSupport"

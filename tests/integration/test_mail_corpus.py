@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from functions.composition import container
 from tests.conftest import SHARED_DATA
 
 MAIL_DIR = SHARED_DATA / "mail"
@@ -90,10 +91,10 @@ def corpus(aws) -> dict[str, Any]:
     if not MAIL_DIR.is_dir():
         pytest.skip(f"corpus not found at {MAIL_DIR}")
     if not _RESULTS:
-        from functions.channels.email.intake import default_services, ingest_raw
+        from functions.channels.email.intake import ingest_raw
         from functions.channels.email.parse import parse_mail
 
-        services = default_services()
+        services = container().email_intake
         files = sorted(MAIL_DIR.glob("*.box"))
         for path in files:
             raw = path.read_bytes()

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from functions.composition import container
 from functions.notify.contract import (
     AudienceManifest,
     Dispatch,
@@ -76,18 +77,14 @@ def source() -> FakeSource:
 
 @pytest.fixture
 def sfn_aws(source: FakeSource, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
-    from functions.core.settings import reset_settings
-    from functions.notify.delivery.handlers import reset_delivery_service, set_notice_source
+    from functions import composition
 
     monkeypatch.setenv("CASEBRIDGE_NOTICE_SEND_RATE", "0")  # unpaced: pacing has its unit test
-    reset_settings()
-    reset_delivery_service()
-    set_notice_source(source)
+    composition.reset()
+    composition.container().override(notices=source)  # delivery asks this source for each dispatch
     AWAITS.clear()  # waits counted per test: notice ids repeat across tests
     with executing_stack("proactive_updates") as out:
         yield out
-    set_notice_source(None)
-    reset_delivery_service()
 
 
 @pytest.fixture
@@ -223,10 +220,9 @@ def test_the_initial_notice_reaches_every_recipient_of_the_snapshot_exactly_once
     # Given an audience of 45 contacts (15 of them opted in to SMS) in 3 batch files
     recipients = audience(45)
     write_audience(sfn_aws, "NT-1", recipients)
-    from functions.notify.delivery.handlers import notice_workflow
 
     # When the lifecycle starts and its jobs run until it waits for a signal
-    arn = notice_workflow().start("NT-1")
+    arn = container().notice_delivery.start("NT-1")
     pump(client, sfn_aws, lambda: waiting("NT-1"))
 
     # Then every contact got one mail, every SMS contact one SMS, nobody else anything
@@ -241,9 +237,8 @@ def test_the_initial_notice_reaches_every_recipient_of_the_snapshot_exactly_once
 def test_a_notice_mail_carries_unsubscribe_and_threading_headers_in_the_contact_language(client, sfn_aws):
     recipients = audience(6)
     write_audience(sfn_aws, "NT-2", recipients)
-    from functions.notify.delivery.handlers import notice_workflow
 
-    notice_workflow().start("NT-2")
+    container().notice_delivery.start("NT-2")
     pump(client, sfn_aws, lambda: waiting("NT-2"))
 
     by_to = {str(m["To"]): m for m in mails()}
@@ -261,9 +256,8 @@ def test_a_notice_mail_carries_unsubscribe_and_threading_headers_in_the_contact_
 
 def test_sms_notices_are_short_carry_the_opt_out_word_and_their_contact_id(client, sfn_aws):
     write_audience(sfn_aws, "NT-3", audience(4))
-    from functions.notify.delivery.handlers import notice_workflow
 
-    notice_workflow().start("NT-3")
+    container().notice_delivery.start("NT-3")
     pump(client, sfn_aws, lambda: waiting("NT-3"))
 
     published = sms_published(sfn_aws)
@@ -275,8 +269,6 @@ def test_injected_throttling_still_ends_with_every_recipient_notified_exactly_on
     # Given SES and SNS throttle 30% of the bulk calls and fail some SMS entries transiently
     import botocore.exceptions
 
-    from functions.notify.delivery.handlers import delivery_service, notice_workflow
-
     rng = random.Random(7)
     calls = Counter()
 
@@ -287,7 +279,7 @@ def test_injected_throttling_still_ends_with_every_recipient_notified_exactly_on
                 {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, model.name
             )
 
-    service = delivery_service()
+    service = container().notice_delivery
     service.email.client.meta.events.register("before-call.sesv2.SendBulkEmail", throttle)
     service.sms.client.meta.events.register("before-call.sns.PublishBatch", throttle)
     recipients = audience(120, sms_every=2)
@@ -295,7 +287,7 @@ def test_injected_throttling_still_ends_with_every_recipient_notified_exactly_on
 
     # When the lifecycle sends the initial notice (the state machine retries Throttled batches)
     attempts: list[int] = []
-    notice_workflow().start("NT-4")
+    container().notice_delivery.start("NT-4")
     on_job = lambda j: attempts.append(j["attempt"]) if j["type"] == "send" else None  # noqa: E731
     pump(client, sfn_aws, lambda: waiting("NT-4"), timeout=90, on_job=on_job)
 
@@ -311,12 +303,11 @@ def test_injected_throttling_still_ends_with_every_recipient_notified_exactly_on
 
 
 def test_a_redelivered_batch_job_sends_nothing_twice(client, sfn_aws):
-    from functions.notify.delivery.handlers import notice_workflow
 
     recipients = audience(10)
     write_audience(sfn_aws, "NT-5", recipients, batch_size=10)
     send_jobs: list[dict] = []
-    notice_workflow().start("NT-5")
+    container().notice_delivery.start("NT-5")
     pump(
         client, sfn_aws, lambda: waiting("NT-5"), on_job=lambda j: send_jobs.append(j) if j["type"] == "send" else None
     )
@@ -331,10 +322,9 @@ def test_a_redelivered_batch_job_sends_nothing_twice(client, sfn_aws):
 
 
 def test_a_redelivered_prepare_job_records_no_second_dispatch(client, sfn_aws, source):
-    from functions.notify.delivery.handlers import notice_workflow
 
     write_audience(sfn_aws, "NT-12", audience(2))
-    workflow = notice_workflow()
+    workflow = container().notice_delivery
     workflow.start("NT-12")
     prepares: list[dict] = []
 
@@ -359,12 +349,11 @@ def test_a_redelivered_prepare_job_records_no_second_dispatch(client, sfn_aws, s
 
 
 def test_a_periodic_update_is_sent_after_the_interval(client, sfn_aws, source):
-    from functions.notify.delivery.handlers import notice_workflow
 
     source.interval = 1
     recipients = audience(3)
     write_audience(sfn_aws, "NT-6", recipients)
-    notice_workflow().start("NT-6")
+    container().notice_delivery.start("NT-6")
 
     pump(client, sfn_aws, lambda: waiting("NT-6", 2), timeout=30)
 
@@ -381,11 +370,10 @@ def test_a_periodic_update_is_sent_after_the_interval(client, sfn_aws, source):
 
 
 def test_a_paused_notice_sends_no_update_until_resumed(client, sfn_aws, source):
-    from functions.notify.delivery.handlers import notice_workflow
 
     source.interval = 1
     write_audience(sfn_aws, "NT-7", audience(2))
-    workflow = notice_workflow()
+    workflow = container().notice_delivery
     workflow.start("NT-7")
     pump(client, sfn_aws, lambda: waiting("NT-7"))
 
@@ -402,10 +390,9 @@ def test_a_paused_notice_sends_no_update_until_resumed(client, sfn_aws, source):
 
 
 def test_update_now_sends_an_update_at_once(client, sfn_aws, source):
-    from functions.notify.delivery.handlers import notice_workflow
 
     write_audience(sfn_aws, "NT-8", audience(2))
-    workflow = notice_workflow()
+    workflow = container().notice_delivery
     workflow.start("NT-8")
     pump(client, sfn_aws, lambda: waiting("NT-8"))
 
@@ -416,10 +403,9 @@ def test_update_now_sends_an_update_at_once(client, sfn_aws, source):
 
 
 def test_resolved_sends_the_resolution_then_the_execution_succeeds(client, sfn_aws, source):
-    from functions.notify.delivery.handlers import notice_workflow
 
     write_audience(sfn_aws, "NT-9", audience(3))
-    workflow = notice_workflow()
+    workflow = container().notice_delivery
     arn = workflow.start("NT-9")
     pump(client, sfn_aws, lambda: waiting("NT-9"))
 
@@ -432,10 +418,9 @@ def test_resolved_sends_the_resolution_then_the_execution_succeeds(client, sfn_a
 
 
 def test_cancelled_stops_the_lifecycle_without_another_notice(client, sfn_aws, source):
-    from functions.notify.delivery.handlers import notice_workflow
 
     write_audience(sfn_aws, "NT-10", audience(3))
-    workflow = notice_workflow()
+    workflow = container().notice_delivery
     arn = workflow.start("NT-10")
     pump(client, sfn_aws, lambda: waiting("NT-10"))
 
@@ -480,10 +465,9 @@ def subscription_quota(limit: int, calls: Counter) -> Callable:
 
 def test_sms_contacts_beyond_the_filter_policy_quota_still_get_exactly_one_sms_each(client, sfn_aws):
     # Given a topic that takes 5 more filter policies and 15 SMS contacts in 3 batch files
-    from functions.notify.delivery.handlers import delivery_service, notice_workflow
 
     calls: Counter = Counter()
-    service = delivery_service()
+    service = container().notice_delivery
     hook = subscription_quota(5, calls)
     for name in ("Subscribe", "PublishBatch", "Publish"):
         service.sms.client.meta.events.register(f"before-call.sns.{name}", hook)
@@ -491,7 +475,7 @@ def test_sms_contacts_beyond_the_filter_policy_quota_still_get_exactly_one_sms_e
     write_audience(sfn_aws, "NT-11", recipients)
 
     # When the initial notice is sent
-    notice_workflow().start("NT-11")
+    container().notice_delivery.start("NT-11")
     pump(client, sfn_aws, lambda: waiting("NT-11"))
 
     # Then every SMS contact got one SMS: 5 through the topic, 10 published to their phones directly
@@ -506,8 +490,6 @@ def test_throttled_direct_sms_are_retried_and_each_contact_gets_exactly_one(clie
     # Given a full topic (no subscription possible) and SNS throttling 30% of the direct Publish calls
     import botocore.exceptions
 
-    from functions.notify.delivery.handlers import delivery_service, notice_workflow
-
     rng = random.Random(11)
     calls: Counter = Counter()
 
@@ -520,7 +502,7 @@ def test_throttled_direct_sms_are_retried_and_each_contact_gets_exactly_one(clie
                 {"Error": {"Code": "Throttled", "Message": "Rate exceeded"}}, "Publish"
             )
 
-    service = delivery_service()
+    service = container().notice_delivery
     service.sms.client.meta.events.register("before-call.sns.Subscribe", throttle)
     service.sms.client.meta.events.register("before-call.sns.Publish", throttle)
     recipients = audience(60, sms_every=2)
@@ -528,7 +510,7 @@ def test_throttled_direct_sms_are_retried_and_each_contact_gets_exactly_one(clie
 
     # When the lifecycle sends the initial notice (Throttled batches retried by the state machine)
     attempts: list[int] = []
-    notice_workflow().start("NT-12")
+    container().notice_delivery.start("NT-12")
     on_job = lambda j: attempts.append(j["attempt"]) if j["type"] == "send" else None  # noqa: E731
     pump(client, sfn_aws, lambda: waiting("NT-12"), timeout=90, on_job=on_job)
 
@@ -541,18 +523,17 @@ def test_throttled_direct_sms_are_retried_and_each_contact_gets_exactly_one(clie
 def test_direct_mode_publishes_to_each_phone_and_makes_no_subscription(client, sfn_aws, monkeypatch):
     # Given a deployment that prefers no subscriptions
     from functions.core.settings import reset_settings
-    from functions.notify.delivery.handlers import delivery_service, notice_workflow
 
     monkeypatch.setenv("CASEBRIDGE_NOTICE_SMS_MODE", "direct")
     reset_settings()
     calls: Counter = Counter()
-    service = delivery_service()
+    service = container().notice_delivery
     service.sms.client.meta.events.register("before-call.sns.*", lambda model, **kw: calls.update([model.name]))
     recipients = audience(30)
     write_audience(sfn_aws, "NT-13", recipients)
 
     # When the initial notice is sent
-    notice_workflow().start("NT-13")
+    container().notice_delivery.start("NT-13")
     pump(client, sfn_aws, lambda: waiting("NT-13"))
 
     # Then each SMS contact got one SMS straight to the phone, and nothing was subscribed

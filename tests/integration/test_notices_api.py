@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from functions.composition import container
+
 PRODUCT = "router-x"
 
 
@@ -27,18 +29,18 @@ class FakeWorkflow:
 @pytest.fixture
 def workflow(monkeypatch: pytest.MonkeyPatch) -> FakeWorkflow:
     fake = FakeWorkflow()
-    monkeypatch.setattr("functions.notify.handlers.notice_workflow", lambda: fake)
+
+    container().override(notice_delivery=fake)
     return fake
 
 
 def customer(
     cid: str, *, model: str = "rx1", batch: str = "b1", region: str = "eu", product: str = PRODUCT, **contact: Any
 ) -> None:
-    from functions.composition import customer_store
     from functions.customers.models import CustomerIn
 
     c = {"email": f"{cid}@example.com", "name": f"Contact {cid}", **contact}
-    customer_store().upsert(
+    container().customer_store.upsert(
         CustomerIn.model_validate(
             {
                 "customer_id": cid,
@@ -53,10 +55,9 @@ def customer(
 
 def problem(status: str = "confirmed", case_ids: list[str] | None = None, link_type: str = "root_cause") -> str:
     from functions.cases.models import Actor, ActorType
-    from functions.composition import problem_service
     from functions.problems.models import ProblemIn
 
-    p = problem_service().create(
+    p = container().problems.create(
         ProblemIn(
             title="Router reboots",
             product=PRODUCT,
@@ -72,9 +73,8 @@ def problem(status: str = "confirmed", case_ids: list[str] | None = None, link_t
 
 def case_for(email: str, customer_id: str) -> str:
     from functions.cases.models import Actor, ActorType, Channel
-    from functions.composition import case_service
 
-    case = case_service().open_case(
+    case = container().cases.open_case(
         subject="reboots",
         channel=Channel.EMAIL,
         actor=Actor(type=ActorType.CUSTOMER, id=email),
@@ -186,7 +186,7 @@ def test_a_preview_of_a_large_audience_stops_counting_and_says_so(client, agent_
     from functions.core.settings import get_settings
 
     # Given the deployment's preview limit (CASEBRIDGE_NOTICE_PREVIEW_CUSTOMERS) set to 3, and 5 owners
-    service = composition.notice_service()
+    service = composition.container().notices
     assert service.preview_customers == get_settings().notice_preview_customers == 2000
     monkeypatch.setattr(service, "preview_customers", 3)
     for i in range(5):
@@ -222,7 +222,6 @@ def test_approve_starts_the_workflow_whose_first_job_snapshots_the_audience(clie
     from functions.core import aws as core_aws
     from functions.core.settings import get_settings
     from functions.notify.contract import AudienceManifest, DispatchKind, manifest_key
-    from functions.notify.handlers import notice_source
 
     for i in range(5):
         customer(f"c{i}")
@@ -239,7 +238,7 @@ def test_approve_starts_the_workflow_whose_first_job_snapshots_the_audience(clie
     bucket = get_settings().name("notices")
     assert s3.list_objects_v2(Bucket=bucket, Prefix=f"notices/{nid}/").get("KeyCount") == 0
     # and when the lifecycle's first job asks for the initial dispatch, the snapshot is taken first
-    notice_source().next_dispatch(nid, DispatchKind.INITIAL)
+    container().notices.next_dispatch(nid, DispatchKind.INITIAL)
     manifest = AudienceManifest.model_validate_json(s3.get_object(Bucket=bucket, Key=manifest_key(nid))["Body"].read())
     lines = [
         json.loads(line)
@@ -258,14 +257,13 @@ def test_approve_starts_the_workflow_whose_first_job_snapshots_the_audience(clie
 
 def test_a_second_ask_for_the_initial_dispatch_takes_no_second_snapshot(client, agent_headers, workflow):
     from functions.notify.contract import DispatchKind
-    from functions.notify.handlers import notice_source
 
     customer("c1")
     nid = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
     approve(client, agent_headers, nid)
-    first = notice_source().next_dispatch(nid, DispatchKind.INITIAL)
+    first = container().notices.next_dispatch(nid, DispatchKind.INITIAL)
     customer("c2")  # joins the segment after the snapshot
-    again = notice_source().next_dispatch(nid, DispatchKind.INITIAL)
+    again = container().notices.next_dispatch(nid, DispatchKind.INITIAL)
     view = client.http.get(f"/notices/{nid}", headers=agent_headers).json_body
     assert again == first
     assert view["audience_count"] == 1
@@ -326,19 +324,18 @@ def test_the_audience_cannot_change_after_approval(client, agent_headers, workfl
 
 def test_an_agent_update_is_signalled_and_sent_once(client, agent_headers, workflow):
     from functions.notify.contract import DispatchKind
-    from functions.notify.handlers import notice_source
 
     customer("c1")
     nid = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
     approve(client, agent_headers, nid)
-    notice_source().next_dispatch(nid, DispatchKind.INITIAL)
+    container().notices.next_dispatch(nid, DispatchKind.INITIAL)
     resp = client.http.post(
         f"/notices/{nid}/updates", headers=agent_headers, body=json.dumps({"text": "Patch on Friday"})
     )
     assert resp.status_code == 202, resp.json_body
     assert workflow.signals[-1] == (nid, "update_now")
-    first = notice_source().next_dispatch(nid, DispatchKind.UPDATE)
-    second = notice_source().next_dispatch(nid, DispatchKind.UPDATE)
+    first = container().notices.next_dispatch(nid, DispatchKind.UPDATE)
+    second = container().notices.next_dispatch(nid, DispatchKind.UPDATE)
     assert first.body == "Patch on Friday" and first.seq == 2
     assert second.body != "Patch on Friday" and second.seq == 3
 
@@ -349,13 +346,12 @@ def test_an_agent_update_is_signalled_and_sent_once(client, agent_headers, workf
 def _active_notice(client: Any, headers: dict[str, str]) -> str:
     """An approved notice whose lifecycle's first job ran (snapshot taken, initial dispatch made)."""
     from functions.notify.contract import DispatchKind
-    from functions.notify.handlers import notice_source
 
     customer("in1", phone="+441234567001", sms_opt_in=True)
     customer("out1", model="rx9", phone="+441234567009")
     nid = draft(client, headers, problem(), audience=segment(model=["rx1"]))["notice_id"]
     assert approve(client, headers, nid).status_code == 200
-    notice_source().next_dispatch(nid, DispatchKind.INITIAL)
+    container().notices.next_dispatch(nid, DispatchKind.INITIAL)
     return nid
 
 
@@ -383,7 +379,7 @@ def test_a_paused_notice_shows_no_banner(client, agent_headers, workflow):
 
 def test_banners_show_the_last_dispatch_of_each_active_notice(client, agent_headers, workflow):
     from functions.notify.contract import DispatchKind
-    from functions.notify.handlers import notice_source, portal_token
+    from functions.notify.handlers import portal_token
 
     # Given a customer in the audience of two active notices, one of which sent an update
     customer("in1")
@@ -392,9 +388,9 @@ def test_banners_show_the_last_dispatch_of_each_active_notice(client, agent_head
     initial = {}
     for nid in (first, second):
         assert approve(client, agent_headers, nid).status_code == 200
-        initial[nid] = notice_source().next_dispatch(nid, DispatchKind.INITIAL)
+        initial[nid] = container().notices.next_dispatch(nid, DispatchKind.INITIAL)
     client.http.post(f"/notices/{second}/updates", headers=agent_headers, body=json.dumps({"text": "Patch on Friday"}))
-    update = notice_source().next_dispatch(second, DispatchKind.UPDATE)
+    update = container().notices.next_dispatch(second, DispatchKind.UPDATE)
     # When the customer's portal asks for banners
     items = client.http.get(f"/portal/notices?token={portal_token('in1')}").json_body["items"]
     # Then each notice shows what it last sent
@@ -446,30 +442,27 @@ def test_the_phone_endpoint_gives_the_callers_message(client, agent_headers, wor
 
 def test_resolving_the_problem_signals_resolved_and_the_resolution_completes(client, agent_headers, workflow):
     from functions.notify.contract import DispatchKind
-    from functions.notify.handlers import notice_source
-    from functions.notify.reactions import on_problem_status
 
     customer("c1")
     pid = problem()
     nid = draft(client, agent_headers, pid, audience=segment())["notice_id"]
     approve(client, agent_headers, nid)
-    notice_source().next_dispatch(nid, DispatchKind.INITIAL)
-    assert on_problem_status(pid, "fix_in_progress", "resolved") == [nid]
+    container().notices.next_dispatch(nid, DispatchKind.INITIAL)
+    assert container().notices.on_problem_status(pid, "resolved") == [nid]
     assert workflow.signals[-1] == (nid, "resolved")
-    resolution = notice_source().next_dispatch(nid, DispatchKind.RESOLUTION)
+    resolution = container().notices.next_dispatch(nid, DispatchKind.RESOLUTION)
     assert resolution.kind == DispatchKind.RESOLUTION
     assert client.http.get(f"/notices/{nid}", headers=agent_headers).json_body["status"] == "completed"
-    assert notice_source().next_dispatch(nid, DispatchKind.UPDATE) is None
+    assert container().notices.next_dispatch(nid, DispatchKind.UPDATE) is None
 
 
 def test_dismissing_the_problem_stops_its_notices(client, agent_headers, workflow):
-    from functions.notify.reactions import on_problem_status
 
     customer("c1")
     pid = problem()
     nid = draft(client, agent_headers, pid, audience=segment())["notice_id"]
     approve(client, agent_headers, nid)
-    on_problem_status(pid, "confirmed", "dismissed")
+    container().notices.on_problem_status(pid, "dismissed")
     assert client.http.get(f"/notices/{nid}", headers=agent_headers).json_body["status"] == "stopped"
     assert workflow.signals[-1] == (nid, "stopped")
 
@@ -478,9 +471,8 @@ def test_dismissing_the_problem_stops_its_notices(client, agent_headers, workflo
 
 
 def _contact(cid: str) -> Any:
-    from functions.composition import customer_store
 
-    return customer_store().get(cid).contacts[0]
+    return container().customer_store.get(cid).contacts[0]
 
 
 def test_opening_the_unsubscribe_link_changes_nothing(client, aws):

@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from functions.composition import container
+
 JSON = {"Content-Type": "application/json"}
 
 
@@ -175,11 +177,10 @@ def test_a_link_for_another_address_on_the_same_case_is_refused(client):
 
 
 def test_a_link_minted_by_the_email_channel_opens_the_case(client):
-    from functions.channels.email.intake import portal_link
 
     case_id, _ = _open(client)
 
-    token = portal_link(case_id, "Ann@Example.org").split("token=", 1)[1]
+    token = container().portal_link(case_id, "Ann@Example.org").split("token=", 1)[1]
 
     assert _read(client, case_id, token).status_code == 200
 
@@ -250,7 +251,7 @@ def test_a_matching_link_request_mails_a_fresh_link_when_the_mailer_is_there(cli
             sent.append((case.case_id, to, link, kind))
             return "<id@test>"
 
-    monkeypatch.setattr("functions.portal.notify.customer_mailer", lambda: FakeMailer())
+    container().override(customer_mailer=FakeMailer())
     case_id, _ = _open(client)
 
     client.http.post(

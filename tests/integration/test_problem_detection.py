@@ -29,7 +29,9 @@ def problems(aws):
     from functions.problems.store import ProblemStore
 
     seed_departments()
-    return ProblemService(ProblemStore(), composition.case_service(), cost_per_channel={}), composition.case_service()
+    return ProblemService(
+        ProblemStore(), composition.container().cases, cost_per_channel={}
+    ), composition.container().cases
 
 
 def test_the_state_round_trips_through_s3(aws):

@@ -25,15 +25,13 @@ def wired(aws, monkeypatch):
     """The app's problem_stream with detection primed by a day of background traffic."""
     from functions import composition
     from functions.customers.models import CustomerIn
-    from functions.problems import stream
     from functions.problems.departments import seed_departments
 
     composition.reset()
-    stream._SEGMENT_CACHE.clear()
     seed_departments()
     rng = random.Random(3)
     for i in range(40):
-        composition.customer_store().upsert(
+        composition.container().customer_store.upsert(
             CustomerIn(
                 customer_id=f"cu{i}",
                 name=f"Customer {i}",
@@ -41,12 +39,16 @@ def wired(aws, monkeypatch):
                 install_base=[{"product": f"P{rng.randrange(10)}"}],
             )
         )
-    composition.customer_store().upsert(
+    composition.container().customer_store.upsert(
         CustomerIn(customer_id="acme", name="Acme", region="north", install_base=[{"product": "P7"}])
     )
     history = background(random.Random(5), 1500)
-    stream.detection_service().observe(history)
-    return {"start": history[-1].at, "cases": composition.case_service(), "problems": composition.problem_service()}
+    composition.container().detection().observe(history)
+    return {
+        "start": history[-1].at,
+        "cases": composition.container().cases,
+        "problems": composition.container().problems,
+    }
 
 
 def _ddb_json(item: dict[str, Any]) -> dict[str, Any]:
@@ -221,7 +223,11 @@ def test_a_failing_reaction_fails_the_batch_without_losing_detection(wired, monk
 
     # Given a registry whose second reaction fails
     _CALLS.clear()
-    monkeypatch.setattr(stream, "REACTIONS", [*stream.REACTIONS, f"{__name__}:_boom"])
+    from functions import composition
+
+    c = composition.container()
+    reactions = c.problem_reactions
+    c.override(problem_reactions=lambda detection=None: [*reactions(detection), _boom])
     records, _ = _burst_records(wired, 8)
     stream.handle_records(records)
     [candidate] = _candidates(wired["problems"])
@@ -340,10 +346,9 @@ def test_the_segment_base_is_recounted_by_the_schedule_not_by_the_stream_handler
 def test_the_refresh_schedule_stores_the_counts_of_the_customer_base(client):
     from functions import composition
     from functions.customers.models import CustomerIn
-    from functions.problems import stream
 
     def run() -> dict[str, Any]:
-        stream._SEGMENT_CACHE.clear()  # a new process each time
+        composition.install(composition.Container())  # a new process each time
         # the payload docs/data-model.md gives for a manual run after the first deploy
         event = {
             "version": "0",
@@ -358,12 +363,12 @@ def test_the_refresh_schedule_stores_the_counts_of_the_customer_base(client):
         }
         return client.lambda_.invoke("refresh_segment_base", event).payload
 
-    store = composition.customer_store()
+    store = composition.container().customer_store
     store.upsert(CustomerIn(customer_id="acme", name="Acme", region="north", install_base=[{"product": "P7"}]))
     first = run()
     assert first["recounted"] is True and first["totals"]["product"] == 1
     assert run()["recounted"] is False  # a day has not passed
-    assert stream.segment_base_cache().get().counts["product"] == {"P7": 1}
+    assert composition.container().segment_base.get().counts["product"] == {"P7": 1}
 
 
 def test_the_segment_base_comes_from_the_customer_store(aws):
@@ -372,7 +377,7 @@ def test_the_segment_base_comes_from_the_customer_store(aws):
     from functions.customers.models import CustomerIn
     from functions.problems.detection.segments import customer_rows
 
-    store = composition.customer_store()
+    store = composition.container().customer_store
     store.upsert(CustomerIn(customer_id="acme", name="Acme", region="north", install_base=[{"product": "P7"}]))
     store.upsert(CustomerIn(customer_id="bolt", name="Bolt", region="south", tier="premium"))
     base = segment_base_from_customers(customer_rows(dynamo.table()))

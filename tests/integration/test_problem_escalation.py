@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urlencode
 
 import pytest
 
+from functions.composition import container
 from tests.fakes.workflows import executing_stack
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -25,12 +26,11 @@ LINK = re.compile(r"http://127\.0\.0\.1:8000/escalations/act\?token=(\S+)")
 
 @pytest.fixture
 def sfn_aws() -> Iterator[dict]:
-    from functions.problems.escalation.handlers import reset_escalation_service
+    from functions import composition
 
-    reset_escalation_service()
+    composition.reset()
     with executing_stack("escalation") as out:
         yield out
-    reset_escalation_service()
 
 
 @pytest.fixture
@@ -47,11 +47,10 @@ def client(sfn_aws: dict) -> Iterator:
 
 
 def start(sfn_aws: dict, *, due: int = 60, fix_due: int = 60, info_due: int = 60) -> str:
-    from functions.problems.escalation.handlers import escalation_service
     from functions.problems.escalation.models import EscalationInput
 
     escalation_id = f"PB-100001-{time.monotonic_ns()}"
-    escalation_service().start_input(
+    container().escalation.start_input(
         EscalationInput(
             problem_id="PB-100001",
             escalation_id=escalation_id,
@@ -190,9 +189,8 @@ class RecordingResolver:
 
 
 def test_delivering_the_fix_by_link_resolves_the_escalation(client, sfn_aws, agent_headers):
-    from functions.problems.escalation.handlers import escalation_service
 
-    resolver = escalation_service().resolver = RecordingResolver()
+    resolver = container().escalation.resolver = RecordingResolver()
     escalation_id, mail = decide_mail(client, sfn_aws)
     submit(client, link_for(mail, "accept"))
     run_job(client, next_job(sfn_aws, escalation_id))
@@ -407,7 +405,7 @@ def _case(subject: str = "Charged VAT twice") -> str:
     from functions.cases.models import Actor, ActorType, Channel
 
     agent = Actor(type=ActorType.AGENT, id="ann")
-    return composition.case_service().open_case(subject=subject, channel=Channel.WEB, actor=agent).case_id
+    return composition.container().cases.open_case(subject=subject, channel=Channel.WEB, actor=agent).case_id
 
 
 def test_assigning_a_problem_escalates_it_and_the_delivered_fix_resolves_the_problem(client, sfn_aws):
@@ -417,7 +415,7 @@ def test_assigning_a_problem_escalates_it_and_the_delivered_fix_resolves_the_pro
 
     # Given a department and a confirmed problem
     _finance()
-    problems = composition.problem_service()
+    problems = composition.container().problems
     problem = problems.create(ProblemIn(title="Invoices double-charge VAT"), SYSTEM)
     # When it is assigned to the department, which accepts and later delivers the fix
     deliver_fix(client, sfn_aws, problems, problem.problem_id)
@@ -432,20 +430,19 @@ def test_assigning_a_problem_escalates_it_and_the_delivered_fix_resolves_the_pro
 
 def test_the_delivered_fix_creates_a_knowledge_article_in_review_and_says_so_on_the_timeline(client, sfn_aws):
     from functions import composition
-    from functions.knowledge.handlers import knowledge_service
     from functions.problems.logic import SYSTEM
     from functions.problems.models import ProblemIn
 
     # Given a problem with a linked case and no article anywhere
     _finance()
-    problems = composition.problem_service()
+    problems = composition.container().problems
     case_id = _case()
     problem = problems.create(ProblemIn(title="Invoices double-charge VAT", case_ids=[case_id]), SYSTEM)
     # When the department delivers the fix through the workflow
     deliver_fix(client, sfn_aws, problems, problem.problem_id)
     # Then a new article carries the fix, waiting for a reviewer, and the problem points to it
     view = problems.view(problem.problem_id)
-    article = knowledge_service().view(view.article_id)
+    article = container().knowledge.view(view.article_id)
     assert (article.status.value, article.content.cause, article.content.resolution) == (
         "in_review",
         "VAT applied twice",
@@ -454,30 +451,29 @@ def test_the_delivered_fix_creates_a_knowledge_article_in_review_and_says_so_on_
     assert article.source_cases == [case_id]
     event = next(e for e in view.timeline if e.kind.value == "knowledge_updated")
     assert (event.data["article_id"], event.data["action"]) == (view.article_id, "created")
-    assert composition.case_service().get(case_id).status.value == "resolved"
+    assert composition.container().cases.get(case_id).status.value == "resolved"
 
 
 def test_the_delivered_fix_updates_the_article_that_helped_the_linked_cases(client, sfn_aws):
     from functions import composition
     from functions.cases.models import Actor, ActorType, EventKind
-    from functions.knowledge.handlers import knowledge_service
     from functions.knowledge.models import ArticleIn
     from functions.problems.logic import SYSTEM
     from functions.problems.models import ProblemIn
 
     # Given a workaround article that helped a case linked to the problem
     _finance()
-    kb = knowledge_service()
+    kb = container().knowledge
     workaround = kb.create("ann", ArticleIn(title="VAT charged twice", resolution="Credit the VAT by hand"))
     case_id = _case()
-    composition.case_service().add_event(
+    composition.container().cases.add_event(
         case_id,
         EventKind.NOTE,
         Actor(type=ActorType.AGENT, id="ann"),
         data={"knowledge": {"article_id": workaround.article_id, "relation": "helped"}},
         visibility="internal",
     )
-    problems = composition.problem_service()
+    problems = composition.container().problems
     problem = problems.create(ProblemIn(title="Invoices double-charge VAT", case_ids=[case_id]), SYSTEM)
     # When the department delivers the fix
     deliver_fix(client, sfn_aws, problems, problem.problem_id)
@@ -498,7 +494,7 @@ def test_a_redelivered_resolve_job_changes_nothing_more(client, sfn_aws):
     from functions.problems.models import ProblemIn
 
     _finance()
-    problems = composition.problem_service()
+    problems = composition.container().problems
     problem = problems.create(ProblemIn(title="Invoices double-charge VAT", case_ids=[_case()]), SYSTEM)
     resolve_job = deliver_fix(client, sfn_aws, problems, problem.problem_id)
     before = problems.view(problem.problem_id)

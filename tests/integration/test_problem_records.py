@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from functions.composition import container
+
 
 def _case(client, headers, **over):
     body = {
@@ -49,8 +51,7 @@ def escalations(monkeypatch):
         def start(self, problem, department):
             started.append((problem.problem_id, department.department_id))
 
-    monkeypatch.setattr(composition, "escalation_starter", lambda: Recorder())
-    composition.problem_service.cache_clear()
+    composition.container().override(escalation=Recorder())
     return started
 
 
@@ -238,10 +239,9 @@ def test_merging_a_problem_into_itself_is_a_400(client, agent_headers):
 
 
 def test_impact_counts_cases_customers_and_segments(client, agent_headers, aws):
-    from functions.composition import customer_store
     from functions.customers.models import CustomerIn
 
-    store = customer_store()
+    store = container().customer_store
     store.upsert(
         CustomerIn.model_validate(
             {
@@ -278,12 +278,11 @@ def test_cost_prices_each_interaction_by_the_cases_channel(client, agent_headers
     from functions.core.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "problem_cost_per_channel", {"email": 4.0, "phone": 6.5})
-    composition.problem_service.cache_clear()
     c1 = _case(client, agent_headers)
     c2 = _case(client, agent_headers, channel="phone")
     c3 = _case(client, agent_headers, channel="chat")
     client.http.post(f"/cases/{c1}/notes", headers=agent_headers, body=json.dumps({"body": "internal"}))
-    case_service = composition.case_service()
+    case_service = composition.container().cases
     for cid, count in ((c1, 3), (c2, 2), (c3, 5)):
         case = case_service.get(cid)
         case_service.store.save(
@@ -523,8 +522,7 @@ def test_a_failing_escalation_keeps_the_assignment_and_says_so(client, agent_hea
         def start(self, problem, department):
             raise RuntimeError("state machine missing")
 
-    monkeypatch.setattr(composition, "escalation_starter", lambda: Broken())
-    composition.problem_service.cache_clear()
+    composition.container().override(escalation=Broken())
     pid = _problem(client, agent_headers)["problem_id"]
     assert _patch(client, agent_headers, pid, department_id="engineering").status_code == 200
     view = _get(client, agent_headers, pid)

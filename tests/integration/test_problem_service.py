@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from functions.cases.models import Actor, ActorType, Channel
+from functions.composition import container
 from functions.core.errors import Conflict, InvalidTransition
 from functions.problems.models import ProblemQuery
 
@@ -29,8 +30,8 @@ def setup(aws):
 
     seed_departments()
     recorder = Recorder()
-    service = ProblemService(ProblemStore(), composition.case_service(), escalation=recorder, cost_per_channel={})
-    return service, composition.case_service(), recorder
+    service = ProblemService(ProblemStore(), composition.container().cases, escalation=recorder, cost_per_channel={})
+    return service, composition.container().cases, recorder
 
 
 def _open(cases, n=1, email="ann@example.org"):
@@ -155,17 +156,15 @@ def _department(policy):
 
 def test_the_escalation_due_date_follows_the_departments_policy_by_priority(aws):
     from functions.problems.departments import EscalationPolicy
-    from functions.problems.escalation.handlers import escalation_service
     from functions.problems.models import Problem
 
     dept = _department(EscalationPolicy(due_hours={"urgent": 1, "high": 2, "normal": 5, "low": 9}))
     problem = Problem.model_construct(problem_id="PB-1", title="x", priority="high")
-    assert escalation_service().due_for(problem, dept) == 2 * 3600
+    assert container().escalation.due_for(problem, dept) == 2 * 3600
 
 
 def test_a_department_without_a_policy_gets_the_deployments_default(aws, monkeypatch):
     from functions.core.settings import reset_settings
-    from functions.problems.escalation.handlers import escalation_service
     from functions.problems.models import Problem
 
     monkeypatch.setenv("CASEBRIDGE_ESCALATION_DUE_SECONDS", "urgent=60,high=120,normal=300,low=900")
@@ -173,7 +172,7 @@ def test_a_department_without_a_policy_gets_the_deployments_default(aws, monkeyp
     try:
         dept = _department(None)
         problem = Problem.model_construct(problem_id="PB-1", title="x", priority="urgent")
-        assert escalation_service().due_for(problem, dept) == 60
+        assert container().escalation.due_for(problem, dept) == 60
     finally:
         monkeypatch.delenv("CASEBRIDGE_ESCALATION_DUE_SECONDS")
         reset_settings()

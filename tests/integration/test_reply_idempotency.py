@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from functions.composition import container
+
 KEY = "9b1d2c3e-4f5a-4b6c-8d7e-0f1a2b3c4d5e"
 
 
@@ -104,10 +106,9 @@ def test_a_reply_that_could_not_be_sent_frees_its_key_for_the_retry(client, agen
 def test_a_repeat_while_the_first_reply_is_still_sending_is_a_409(aws):
     # Given a first request that holds the key and is still sending (a sender that retries meanwhile)
     from functions.cases.models import Actor, ActorType, Channel, Message, ReplyIn
-    from functions.composition import case_service
     from functions.core.idempotency import InProgress
 
-    service = case_service()
+    service = container().cases
     case = service.open_case(
         subject="Printer", channel=Channel.EMAIL, actor=Actor(type=ActorType.AGENT), contact_email="a@example.org"
     )

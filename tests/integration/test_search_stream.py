@@ -85,7 +85,7 @@ def test_the_apps_index_stream_function_uses_the_configured_embedded_index(sampl
     composition.reset()
     result = app.handler_map["index_stream"](_as_case_records(sample_event), None)
     assert result == {"batchItemFailures": []}
-    assert composition.search_index().get(DocKind.CASE, "CB-101") is not None
+    assert composition.container().search_index.get(DocKind.CASE, "CB-101") is not None
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def test_a_case_opened_through_the_api_reaches_the_index_through_the_stream_pump
     while pump.poll_once():
         pass
 
-    hits = composition.search_index().search(SearchQuery(text="VAT invoice", kinds=[DocKind.CASE]))
+    hits = composition.container().search_index.search(SearchQuery(text="VAT invoice", kinds=[DocKind.CASE]))
     assert [h.doc_id for h in hits] == [case_id]
     assert hits[0].fields["category"] == "billing"
     assert pump.skipped == []

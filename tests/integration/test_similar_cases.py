@@ -77,7 +77,7 @@ def test_matches_on_stop_words_alone_are_neither_listed_nor_suggested(client, ag
     from functions import composition
     from functions.search.port import DocKind, SearchDoc
 
-    index = composition.search_index()
+    index = composition.container().search_index
     index.upsert(
         [
             SearchDoc(

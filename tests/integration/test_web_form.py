@@ -8,6 +8,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from functions.composition import container
+
 FORM = {
     "name": "Ann Example",
     "email": "ann@example.org",
@@ -172,13 +174,12 @@ def test_the_customer_is_acknowledged_by_email_and_the_mail_is_on_the_case(clien
     timeline = _agent_case(client, agent_headers, resp.json_body["case_id"])["timeline"]
     ack = next(e for e in timeline if e["kind"] == "auto_reply")
     assert ack["message"]["message_id"] and ack["message"]["to"] == ["ann@example.org"]
-    from functions.composition import case_service
 
-    assert case_service().find_case_for_message_ids([ack["message"]["message_id"]]) == resp.json_body["case_id"]
+    assert container().cases.find_case_for_message_ids([ack["message"]["message_id"]]) == resp.json_body["case_id"]
 
 
 def test_without_the_email_channel_the_acknowledgement_is_reported_pending(client, monkeypatch):
-    monkeypatch.setattr("functions.portal.notify.customer_mailer", lambda: None)
+    container().override(customer_mailer=None)
 
     resp = _submit(client)
 

@@ -269,8 +269,25 @@ def test_the_resolver_records_the_fix_then_resolves_the_problem_and_its_cases():
 
     calls = []
     fake = SimpleNamespace(
+        get=lambda pid: SimpleNamespace(status=SimpleNamespace(value="fix_in_progress"), permanent_fix=None),
         record_fix=lambda pid, root_cause, fix, actor: calls.append(("record_fix", pid, root_cause, fix)),
         resolve=lambda pid, resolve_cases, actor: calls.append(("resolve", pid, resolve_cases)),
+        update_knowledge=lambda pid, actor: calls.append(("update_knowledge", pid)),
     )
-    ProblemServiceResolver(fake).resolve("PB-1", Fix(root_cause="rc", fix="fx"), "department:finance")
-    assert calls == [("record_fix", "PB-1", "rc", "fx"), ("resolve", "PB-1", True)]
+    ProblemServiceResolver(lambda: fake).resolve("PB-1", Fix(root_cause="rc", fix="fx"), "department:finance")
+    assert calls == [("record_fix", "PB-1", "rc", "fx"), ("resolve", "PB-1", True), ("update_knowledge", "PB-1")]
+
+
+def test_the_resolver_does_not_resolve_twice_for_the_same_fix():
+    from functions.problems.escalation.models import Fix
+    from functions.problems.escalation.resolve import ProblemServiceResolver
+
+    calls = []
+    fake = SimpleNamespace(
+        get=lambda pid: SimpleNamespace(status=SimpleNamespace(value="resolved"), permanent_fix="fx"),
+        record_fix=lambda pid, root_cause, fix, actor: calls.append(("record_fix", pid)),
+        resolve=lambda pid, resolve_cases, actor: calls.append(("resolve", pid)),
+        update_knowledge=lambda pid, actor: calls.append(("update_knowledge", pid)),
+    )
+    ProblemServiceResolver(lambda: fake).resolve("PB-1", Fix(root_cause="rc", fix="fx"), "department:finance")
+    assert calls == [("update_knowledge", "PB-1")]

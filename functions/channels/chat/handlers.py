@@ -43,7 +43,7 @@ from functions.channels.chat.models import (
     HandoffIn,
     HandoffOut,
 )
-from functions.channels.chat.outbound import chat_service
+from functions.composition import container
 from functions.core.http import Agent, route
 from functions.core.logs import logger
 from functions.core.settings import get_settings
@@ -56,7 +56,7 @@ NO_STORE: dict[str, str | list[str]] = {"Cache-Control": "no-store", "Referrer-P
 
 
 def _grant(request: Any, session_id: str) -> Any:
-    return chat_service().grant(token_from_request(request), session_id)
+    return container().chat.grant(token_from_request(request), session_id)
 
 
 def _json(model: Any, status: int) -> Response:
@@ -84,7 +84,7 @@ def start_chat(request: Any, *, body: ChatStartIn) -> Response:
     """
     from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
 
-    started, replayed = chat_service().start_once(body, idempotency.key_from_request(request))
+    started, replayed = container().chat.start_once(body, idempotency.key_from_request(request))
     response = _json(started, 200 if replayed else 201)
     if replayed:
         response.headers[idempotency.REPLAYED_HEADER] = "true"
@@ -104,7 +104,7 @@ def start_chat(request: Any, *, body: ChatStartIn) -> Response:
 )
 def send_chat_message(request: Any, session_id: str, *, body: ChatMessageIn) -> Response:
     """The customer sends a turn. A retry with the same client_message_id answers 200 with the stored turn."""
-    service = chat_service()
+    service = container().chat
     message, created = service.customer_send(_grant(request, session_id), body)
     return _json(message, 201 if created else 200)
 
@@ -121,7 +121,7 @@ def send_chat_message(request: Any, session_id: str, *, body: ChatMessageIn) -> 
 )
 def poll_chat_messages(request: Any, session_id: str, *, query: ChatPollQuery) -> Response:
     """The customer polls for turns after seq ``after``."""
-    service = chat_service()
+    service = container().chat
     return _json(service.customer_poll(_grant(request, session_id), query.after, query.limit), 200)
 
 
@@ -136,7 +136,7 @@ def poll_chat_messages(request: Any, session_id: str, *, query: ChatPollQuery) -
 )
 def end_chat(request: Any, session_id: str) -> Response:
     """The customer ends the chat (idempotent); the transcript lands on the case."""
-    service = chat_service()
+    service = container().chat
     grant = _grant(request, session_id)
     reason = None
     if request.raw_body:
@@ -150,27 +150,27 @@ def end_chat(request: Any, session_id: str) -> Response:
 @route(bp, "/chat/sessions", "GET", query=ChatListQuery, response=ChatSessionList, tags=TAGS)
 def list_chats(request: Any, *, agent: Agent, query: ChatListQuery) -> ChatSessionList:
     """Live chat sessions, longest waiting first."""
-    items, cursor = chat_service().active(query.limit, query.cursor)
+    items, cursor = container().chat.active(query.limit, query.cursor)
     return ChatSessionList(items=items, next_cursor=cursor)
 
 
 @route(bp, "/chat/sessions/{session_id}", "GET", query=ChatPollQuery, response=AgentChatPage, tags=TAGS)
 def get_chat(request: Any, session_id: str, *, agent: Agent, query: ChatPollQuery) -> AgentChatPage:
     """The session and its turns after seq ``after`` (agents reply via POST /cases/{case_id}/replies)."""
-    return chat_service().agent_view(session_id, query.after, query.limit)
+    return container().chat.agent_view(session_id, query.after, query.limit)
 
 
 @route(bp, "/chat/sessions/{session_id}", "PATCH", body=AgentSessionPatch, response=ChatSessionOut, tags=TAGS)
 def agent_end_chat(request: Any, session_id: str, *, agent: Agent, body: AgentSessionPatch) -> ChatSessionOut:
     """An agent ends the chat (idempotent); the transcript lands on the case."""
-    return chat_service().end(session_id, role="agent", reason=body.reason)
+    return container().chat.end(session_id, role="agent", reason=body.reason)
 
 
 # -- schedule --------------------------------------------------------------------
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="end_idle_chats")
 def end_idle_chats(event: Any) -> dict[str, Any]:
     """Every 5 minutes: end chats without a turn for ``chat_idle_minutes``; their transcripts land on the cases."""
-    ended = chat_service().end_idle(timedelta(minutes=get_settings().chat_idle_minutes), now=utcnow())
+    ended = container().chat.end_idle(timedelta(minutes=get_settings().chat_idle_minutes), now=utcnow())
     logger().info("ended idle chat sessions", extra={"ended": len(ended)})
     return {"ended": ended}
 
@@ -183,5 +183,5 @@ def handoff(request: Any, *, agent: Agent, body: HandoffIn) -> Response:
     Bots authenticate as agents (a service token / Cognito client) for now. A replay with the same
     conversation_id answers 200 with the same case.
     """
-    out = chat_service().handoff(body, Actor(type=ActorType.BOT, id=agent.agent_id))
+    out = container().chat.handoff(body, Actor(type=ActorType.BOT, id=agent.agent_id))
     return _json(out, 200 if out.replayed else 201)

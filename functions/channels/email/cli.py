@@ -71,12 +71,13 @@ def mail() -> None:
 )
 def ingest(paths: tuple[str, ...], endpoint: str | None) -> None:
     """Feed raw RFC 5322 files (or directories of them) through the email channel; one JSON line each."""
-    from functions.channels.email.intake import default_services, ingest_raw  # noqa: PLC0415
+    from functions.channels.email.intake import ingest_raw  # noqa: PLC0415
+    from functions.composition import container  # noqa: PLC0415
 
     counts = dict.fromkeys(OUTCOMES, 0)
     received = 0
     with stack(endpoint):
-        services = default_services()
+        services = container().email_intake
         for path in mail_files(paths):
             outcome = ingest_raw(path.read_bytes(), None, services, source=f"cli:{path.name}")
             received += 1
@@ -90,12 +91,12 @@ def ingest(paths: tuple[str, ...], endpoint: str | None) -> None:
 @click.option("--limit", default=50, show_default=True)
 def quarantine_list(endpoint: str | None, limit: int) -> None:
     """List quarantined mail with the reason, newest first (one JSON line each)."""
-    from functions.channels.email.intake import default_services  # noqa: PLC0415
     from functions.channels.email.models import Outcome  # noqa: PLC0415
+    from functions.composition import container  # noqa: PLC0415
     from functions.local.embedded import configured_target  # noqa: PLC0415
 
     with configured_target(endpoint):
-        for record in default_services().log.list(Outcome.QUARANTINED, limit=limit).items:
+        for record in container().email_intake.log.list(Outcome.QUARANTINED, limit=limit).items:
             click.echo(record.model_dump_json())
 
 
@@ -104,9 +105,10 @@ def quarantine_list(endpoint: str | None, limit: int) -> None:
 @click.option("--endpoint", default=None, help="the stack to use (default: the configured environment)")
 def replay_command(inbound_id: str, endpoint: str | None) -> None:
     """Run a quarantined mail through intake again."""
-    from functions.channels.email.intake import default_services, replay  # noqa: PLC0415
+    from functions.channels.email.intake import replay  # noqa: PLC0415
+    from functions.composition import container  # noqa: PLC0415
     from functions.local.embedded import configured_target  # noqa: PLC0415
 
     with configured_target(endpoint):
-        for outcome in replay(inbound_id, default_services()):
+        for outcome in replay(inbound_id, container().email_intake):
             click.echo(outcome.model_dump_json())

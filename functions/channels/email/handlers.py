@@ -7,6 +7,7 @@ from typing import Any
 from chalice import Blueprint
 
 from functions.channels.email.models import InboundPage, InboundQuery, Outcome, ReplayResult
+from functions.composition import container
 from functions.core import resources
 from functions.core.errors import BatchIncomplete
 from functions.core.http import Agent, route
@@ -17,18 +18,12 @@ bp = Blueprint(__name__)
 TAGS = ("inbound mail",)
 
 
-def _services() -> Any:
-    from functions.channels.email.intake import default_services  # noqa: PLC0415
-
-    return default_services()
-
-
 @bp.on_sqs_message(queue=get_settings().name(resources.INBOUND_MAIL_QUEUE.logical), batch_size=5)
 def handle_inbound_mail(event: Any) -> dict[str, Any]:
     """SES -> S3 + SNS -> SQS: each record becomes a case interaction, a suppression or a quarantine."""
     from functions.channels.email.intake import ingest_queue_body  # noqa: PLC0415
 
-    services = _services()
+    services = container().email_intake
     failed: list[str] = []
     outcomes: list[str] = []
     for record in event:
@@ -51,13 +46,13 @@ def handle_inbound_mail(event: Any) -> dict[str, Any]:
 @route(bp, "/inbound", "GET", query=InboundQuery, response=InboundPage, tags=TAGS)
 def list_inbound(request: Any, *, agent: Agent, query: InboundQuery) -> InboundPage:
     """The inbound mail log, newest first (every mail received and what became of it)."""
-    return _services().log.list(None, limit=query.limit, cursor=query.cursor)
+    return container().email_intake.log.list(None, limit=query.limit, cursor=query.cursor)
 
 
 @route(bp, "/inbound/quarantine", "GET", query=InboundQuery, response=InboundPage, tags=TAGS)
 def list_quarantine(request: Any, *, agent: Agent, query: InboundQuery) -> InboundPage:
     """Mail that could not be processed, with the reason, newest first."""
-    return _services().log.list(Outcome.QUARANTINED, limit=query.limit, cursor=query.cursor)
+    return container().email_intake.log.list(Outcome.QUARANTINED, limit=query.limit, cursor=query.cursor)
 
 
 @route(bp, "/inbound/quarantine/{inbound_id}/replay", "POST", response=ReplayResult, tags=TAGS, errors_=(404, 409))
@@ -65,5 +60,5 @@ def replay_quarantined(request: Any, inbound_id: str, *, agent: Agent) -> Replay
     """Run a quarantined mail through intake again (after a fix); returns the new outcome(s)."""
     from functions.channels.email.intake import replay  # noqa: PLC0415
 
-    outcomes = replay(inbound_id, _services())
+    outcomes = replay(inbound_id, container().email_intake)
     return ReplayResult(items=outcomes)

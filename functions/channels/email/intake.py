@@ -468,50 +468,6 @@ def _acknowledge(case_id: str, parsed: ParsedMail, key: str, services: IntakeSer
     return True
 
 
-# -- wiring ---------------------------------------------------------------------------
-
-
-def portal_link(case_id: str, contact: str | None) -> str | None:
-    """The customer's signed portal link for the case (functions.portal.links), or None when
-    there is no address to bind it to or no signing secret is configured (logged)."""
-    from functions.core.settings import get_settings  # noqa: PLC0415
-    from functions.portal.links import case_link  # noqa: PLC0415
-
-    if not contact:
-        return None
-    try:
-        return case_link(get_settings().public_base_url, case_id, contact)
-    except RuntimeError:  # CASEBRIDGE_SIGNING_SECRET missing: acknowledge without a link
-        logger().warning("no signing secret configured: acknowledgement sent without a portal link")
-        return None
-
-
-def default_services() -> IntakeServices:
-    from functions import composition  # noqa: PLC0415
-    from functions.channels.email.mailer import SesMailer  # noqa: PLC0415
-    from functions.core.settings import get_settings  # noqa: PLC0415
-
-    s = get_settings()
-    return IntakeServices(
-        cases=composition.case_service(),
-        directory=composition.customer_store(),
-        mail=MailStore(s.mail_bucket, s.attachments_bucket),
-        log=InboundLog(),
-        mailer=SesMailer(),
-        config=IntakeConfig(
-            support_address=s.support_address,
-            support_name=s.support_name,
-            mail_domain=s.mail_domain,
-            case_prefix=s.case_number_prefix,
-            public_base_url=s.public_base_url,
-            max_attachment_bytes=s.max_attachment_bytes,
-            max_total_attachment_bytes=s.max_total_attachment_bytes,
-            send_acknowledgements=s.email_acknowledgements,
-        ),
-        portal_link=portal_link,
-    )
-
-
 # -- queue records and replays ----------------------------------------------------------
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from functions.cases.models import Actor, Case, Channel, EventKind, Message, TimelineEvent
 from functions.channels.email import logic
 from functions.channels.email.mailer import Mailer, compose
 from functions.core.errors import Conflict
+
+if TYPE_CHECKING:
+    from functions.core.settings import Settings
 
 
 def _thread_ids(thread: list[TimelineEvent]) -> tuple[str | None, list[str], str | None]:
@@ -29,40 +33,21 @@ def _thread_ids(thread: list[TimelineEvent]) -> tuple[str | None, list[str], str
 
 
 class EmailReplyChannel:
+    """The reply channel of email (and of web-form, phone and API cases): ``CaseService.reply``'s port."""
+
     def __init__(
-        self, mailer: Mailer | None = None, settings: Any | None = None, portal_link: Any | None = None
+        self, mailer: Mailer, settings: Settings, portal_link: Callable[[str, str | None], str | None]
     ) -> None:
-        self._mailer = mailer
-        self._settings = settings
+        self.mailer = mailer
+        self.settings = settings
         self._portal_link = portal_link
-
-    @property
-    def mailer(self) -> Mailer:
-        if self._mailer is None:
-            from functions.channels.email.mailer import SesMailer  # noqa: PLC0415
-
-            self._mailer = SesMailer()
-        return self._mailer
-
-    @property
-    def settings(self) -> Any:
-        if self._settings is None:
-            from functions.core.settings import get_settings  # noqa: PLC0415
-
-            self._settings = get_settings()
-        return self._settings
 
     def send_reply(self, case: Case, body: str, agent: Actor, thread: list[TimelineEvent]) -> Message:
         if not case.contact_email:
             raise Conflict(f"case {case.case_id} has no contact address to reply to")
         s = self.settings
         last_in, ids, last_subject = _thread_ids(thread)
-        if self._portal_link is not None:
-            link = self._portal_link(case.case_id, case.contact_email)
-        else:
-            from functions.channels.email.intake import portal_link  # noqa: PLC0415
-
-            link = portal_link(case.case_id, case.contact_email)
+        link = self._portal_link(case.case_id, case.contact_email)
         text = body.rstrip() + "\n"
         if link:
             text += f"\n--\nYour case {case.case_id}: {link}\n"
@@ -94,33 +79,30 @@ class EmailReplyChannel:
         )
 
 
-def reply_channel() -> EmailReplyChannel:
-    return EmailReplyChannel()
+class CaseLinkMailer:
+    """Mails a customer the link to their case (the portal's ``CustomerMailer`` port)."""
 
+    def __init__(self, mailer: Mailer, settings: Settings) -> None:
+        self.mailer = mailer
+        self.settings = settings
 
-def send_case_link(case: Case, *, to: str, link: str, kind: str = "portal_link") -> str | None:
-    """Mail a customer the link to their case (the portal's port, functions.portal.notify).
-
-    Returns our Message-ID. The caller records the event; replies to this mail thread back
-    through the case token in the subject.
-    """
-    from functions.channels.email.mailer import SesMailer  # noqa: PLC0415
-    from functions.core.settings import get_settings  # noqa: PLC0415
-
-    s = get_settings()
-    intro = (
-        f"we have opened case {case.case_id} for your request."
-        if kind == "acknowledgement"
-        else f"here is your link to case {case.case_id}."
-    )
-    body = f"Hello,\n\n{intro}\n\nYou can follow your case here:\n{link}\n\nPlease keep [{case.case_id}] in the subject if you write to us.\n"
-    mail = compose(
-        from_address=s.support_address,
-        from_name=s.support_name,
-        to=to,
-        subject=logic.reply_subject(case.case_id, case.subject),
-        body=body,
-        mail_domain=s.mail_domain,
-        auto_submitted="auto-generated",
-    )
-    return SesMailer().send(mail).message_id
+    def send_case_link(self, case: Case, *, to: str, link: str, kind: str = "portal_link") -> str | None:
+        """Returns our Message-ID. The caller records the event; replies to this mail thread back
+        through the case token in the subject."""
+        s = self.settings
+        intro = (
+            f"we have opened case {case.case_id} for your request."
+            if kind == "acknowledgement"
+            else f"here is your link to case {case.case_id}."
+        )
+        body = f"Hello,\n\n{intro}\n\nYou can follow your case here:\n{link}\n\nPlease keep [{case.case_id}] in the subject if you write to us.\n"
+        mail = compose(
+            from_address=s.support_address,
+            from_name=s.support_name,
+            to=to,
+            subject=logic.reply_subject(case.case_id, case.subject),
+            body=body,
+            mail_domain=s.mail_domain,
+            auto_submitted="auto-generated",
+        )
+        return self.mailer.send(mail).message_id

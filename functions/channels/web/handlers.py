@@ -7,27 +7,11 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from functions.channels.web.models import WebCaseIn, WebCaseOut
+from functions.composition import container
 from functions.core.http import route
-from functions.core.settings import get_settings
 
 bp = Blueprint(__name__)
 TAGS = ("web",)
-
-
-def web_intake() -> Any:
-    from functions.channels.web.logic import WebIntake  # noqa: PLC0415
-    from functions.channels.web.store import HeldSubmissions  # noqa: PLC0415
-    from functions.composition import case_service  # noqa: PLC0415
-    from functions.portal.notify import customer_mailer  # noqa: PLC0415
-
-    s = get_settings()
-    return WebIntake(
-        case_service(),
-        base_url=s.public_base_url,
-        held=HeldSubmissions(retention_seconds=s.intake_log_retention_seconds),
-        mailer=customer_mailer(),
-        require_consent=s.web_form_require_consent,
-    )
 
 
 @route(
@@ -50,7 +34,7 @@ def submit_web_case(request: Any, *, body: WebCaseIn) -> Response:
     """
     from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
 
-    result = web_intake().submit(body, idempotency.key_from_request(request))
+    result = container().web_intake.submit(body, idempotency.key_from_request(request))
     if body.selfservice_session and result.out.case_id and not result.replayed:
         _record_opened_case(body.selfservice_session, result.out.case_id)
     headers: dict[str, str | list[str]] = {idempotency.REPLAYED_HEADER: "true"} if result.replayed else {}
@@ -62,11 +46,10 @@ def submit_web_case(request: Any, *, body: WebCaseIn) -> Response:
 def _record_opened_case(session_id: str, case_id: str) -> None:
     """Deflection analytics: this self-service session went on to open a case."""
     from functions.core.logs import logger  # noqa: PLC0415
-    from functions.selfservice.handlers import self_service  # noqa: PLC0415
     from functions.selfservice.models import DeflectionEvent  # noqa: PLC0415
 
     event = DeflectionEvent(session_id=session_id, type="opened_case", case_id=case_id)
     try:
-        self_service().record_events([event], max_events=1, source="web-form")
+        container().self_service.record_events([event], max_events=1, source="web-form")
     except Exception:  # noqa: BLE001 - the case is open; the session id is also in its first message's meta
         logger().exception("opened_case event not recorded", extra={"case_id": case_id})

@@ -27,14 +27,3 @@ Layers: models.py (job, answers, link payload), logic.py (rules: policy, which a
 allows, link checks), store.py (DynamoDB, Step Functions), mail.py (the mails), pages.py (HTML
 confirmation pages), handlers.py (Chalice: jobs queue, link pages, agents' API).
 """
-
-from __future__ import annotations
-
-from typing import Any
-
-
-def starter() -> Any:
-    """The ``EscalationStarter`` of the problems service (``functions.composition.escalation_starter``)."""
-    from functions.problems.escalation.handlers import escalation_service  # noqa: PLC0415
-
-    return escalation_service()

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
+from functions.composition import container
 from functions.core import errors, resources
 from functions.core.http import STATUS_BY_ERROR, Agent, route
 from functions.core.logs import logger
@@ -18,55 +19,13 @@ TAGS = ("problems",)
 HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
-_cached: list[Any] = []  # [settings, service]: rebuilt when the settings are reloaded (tests, local stack)
-
-
-def escalation_service() -> Any:
-    s = get_settings()
-    if not _cached or _cached[0] is not s:
-        _cached[:] = [s, _build_service(s)]
-    return _cached[1]
-
-
-def reset_escalation_service() -> None:
-    _cached.clear()
-
-
-def _build_service(s: Any) -> Any:
-    from functions.channels.email.mailer import SesMailer  # noqa: PLC0415
-    from functions.core.timeutil import iso, utcnow  # noqa: PLC0415
-    from functions.problems.escalation.logic import EscalationService, Policy  # noqa: PLC0415
-    from functions.problems.escalation.resolve import ProblemServiceResolver  # noqa: PLC0415
-    from functions.problems.escalation.store import EscalationStore, Workflow  # noqa: PLC0415
-
-    policy = Policy(
-        due_policy=s.escalation_due_seconds,
-        fix_due_seconds=s.escalation_fix_due_seconds,
-        info_due_seconds=s.escalation_info_due_seconds,
-        link_ttl_seconds=s.escalation_link_ttl_seconds,
-        base_url=s.public_base_url,
-        from_address=s.support_address,
-        from_name=s.support_name,
-        mail_domain=s.mail_domain,
-        service_owner=s.escalation_service_owner or s.support_address,
-    )
-    return EscalationService(
-        EscalationStore(), Workflow(), SesMailer(), ProblemServiceResolver(), policy, lambda: iso(utcnow())
-    )
-
-
-def escalation_starter() -> Any:
-    """The ``EscalationStarter`` port of the problems service: ``start(problem, department) -> id``."""
-    return escalation_service()
-
-
 @bp.on_sqs_message(queue=get_settings().name(resources.ESCALATION_JOBS_QUEUE.logical), batch_size=5)
 def handle_escalation_jobs(event: Any) -> dict[str, Any]:
     """Jobs of the escalation state machine: mail links (keeping the task token), or resolve."""
     from functions.core.jobs import run_jobs  # noqa: PLC0415
     from functions.problems.escalation.models import Job  # noqa: PLC0415
 
-    service = escalation_service()
+    service = container().escalation
     processed = run_jobs(
         event, Job, service.handle_job, kind="escalation", fields=lambda job: {"escalation_id": job.escalation_id}
     )
@@ -101,7 +60,7 @@ def escalation_confirm_page(request: Any) -> Response:
     try:
         if not token:
             raise errors.Unauthorized("the link has no token")
-        task, payload = escalation_service().inspect(token)
+        task, payload = container().escalation.inspect(token)
     except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page
         return _html_error(exc)
     return _html(200, pages.confirm(task, payload.a, token))
@@ -126,7 +85,7 @@ def escalation_act(request: Any) -> Response:
         token = form.pop("token", "")
         if not token:
             raise errors.Unauthorized("the form has no token")
-        result = escalation_service().act(token, form)
+        result = container().escalation.act(token, form)
     except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page
         return _html_error(exc)
     logger().info("escalation answered by link", extra={"task_id": result.task_id, "action": result.action.value})
@@ -136,13 +95,13 @@ def escalation_act(request: Any) -> Response:
 @route(bp, "/problems/{problem_id}/escalations", "GET", response=EscalationList, tags=TAGS)
 def list_escalations(request: Any, problem_id: str, *, agent: Agent) -> EscalationList:
     """The problem's escalations: status, level reached, open request, answers."""
-    return EscalationList(items=escalation_service().store.escalations(problem_id))
+    return EscalationList(items=container().escalation.store.escalations(problem_id))
 
 
 @route(bp, "/problems/{problem_id}/escalations/{escalation_id}", "GET", response=EscalationView, tags=TAGS)
 def get_escalation(request: Any, problem_id: str, escalation_id: str, *, agent: Agent) -> EscalationView:
     """One escalation."""
-    return escalation_service().store.escalation(problem_id, escalation_id)
+    return container().escalation.store.escalation(problem_id, escalation_id)
 
 
 @route(
@@ -157,4 +116,4 @@ def get_escalation(request: Any, problem_id: str, escalation_id: str, *, agent: 
 def answer_escalation(request: Any, problem_id: str, escalation_id: str, *, agent: Agent, body: AnswerIn) -> ActResult:
     """Answer the escalation's open request for the department (accept / reject / info / deliver) or,
     when the department asked a question, give the answer (action ``answer``)."""
-    return escalation_service().answer_current(problem_id, escalation_id, agent.agent_id, body)
+    return container().escalation.answer_current(problem_id, escalation_id, agent.agent_id, body)

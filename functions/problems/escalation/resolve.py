@@ -1,6 +1,6 @@
 """Adapter: what "fix delivered" does to the problem, its linked cases and the knowledge base.
 
-It calls the problems service (``functions.composition.problem_service()``): ``record_fix``, then
+It calls the problems service (given by ``functions.composition``): ``record_fix``, then
 ``resolve`` (which resolves the linked cases with the fix as the note; customers are told through
 their channel), then ``update_knowledge`` (updates the problem's article, or the one its cases
 produced, or creates one, with the permanent fix; recorded on the problem's timeline).
@@ -11,38 +11,34 @@ is not resolved again, and ``update_knowledge`` does nothing when the article ha
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from functions.core.logs import logger
 from functions.problems.escalation.models import Fix
 
 DONE = ("resolved", "closed")
 
 
+class ProblemResolution(Protocol):
+    """What escalation needs of the problems service."""
+
+    def get(self, problem_id: str) -> Any: ...
+    def record_fix(self, problem_id: str, root_cause: str, fix: str, actor: Any) -> Any: ...
+    def resolve(self, problem_id: str, *, resolve_cases: bool, actor: Any) -> Any: ...
+    def update_knowledge(self, problem_id: str, actor: Any) -> str | None: ...
+
+
 class ProblemServiceResolver:
-    def __init__(self, service: Any | None = None) -> None:
-        self._service = service
+    """``problems`` gives the problems service (a callable: it starts escalations through this
+    service, so the two are built one after the other)."""
 
-    def service(self) -> Any | None:
-        if self._service is None:
-            try:
-                from functions import composition  # noqa: PLC0415
-
-                factory = getattr(composition, "problem_service", None)
-                self._service = factory() if factory else None
-            except ImportError:
-                self._service = None
-        return self._service
+    def __init__(self, problems: Callable[[], ProblemResolution]) -> None:
+        self._problems = problems
 
     def resolve(self, problem_id: str, fix: Fix, actor: str) -> None:
-        service = self.service()
-        if service is None or not hasattr(service, "record_fix") or not hasattr(service, "resolve"):
-            logger().warning("no problem service: fix kept on the escalation only", extra={"problem_id": problem_id})
-            return
-        current = service.get(problem_id) if hasattr(service, "get") else None
-        status = getattr(getattr(current, "status", None), "value", None)
-        if not (status in DONE and getattr(current, "permanent_fix", None) == fix.fix):
+        service = self._problems()
+        current = service.get(problem_id)
+        if not (current.status.value in DONE and current.permanent_fix == fix.fix):
             service.record_fix(problem_id, root_cause=fix.root_cause, fix=fix.fix, actor=actor)
             service.resolve(problem_id, resolve_cases=True, actor=actor)
-        if hasattr(service, "update_knowledge"):
-            service.update_knowledge(problem_id, actor)
+        service.update_knowledge(problem_id, actor)
