@@ -73,9 +73,3 @@ class Unavailable(DomainError):
     """A dependency kept refusing for now (throttled past its retries): try again shortly (503)."""
 
     code = "unavailable"
-
-
-class BatchIncomplete(Exception):  # noqa: N818 - the name says what happened to the batch
-    """Raised by an SQS handler when some records failed for a transient reason: Chalice cannot
-    report partial batch failures, so the whole batch is redelivered (each handler is idempotent)
-    and, after the queue's max receives, kept in its dead-letter queue. Not an HTTP error."""

@@ -14,7 +14,6 @@ from chalice import Blueprint, Response
 
 from functions.composition import container
 from functions.core import errors, resources
-from functions.core.errors import BatchIncomplete
 from functions.core.http import Agent, if_match_version, route, to_response
 from functions.core.logs import logger
 from functions.core.settings import get_settings
@@ -332,26 +331,20 @@ def _sms_messages(body: str) -> list[dict[str, Any]]:
 @bp.on_sqs_message(queue=get_settings().name(resources.SMS_INBOUND_QUEUE.logical), batch_size=10)
 def handle_sms_inbound(event: Any) -> dict[str, Any]:
     """Two-way SMS replies (SNS -> SQS): STOP/UNSUBSCRIBE/QUIT opt out, START opts in again."""
+    from functions.core.batch import process_sqs  # noqa: PLC0415
     from functions.notify.optout import handle_sms_reply  # noqa: PLC0415
 
-    actions = 0
-    unreadable: list[str] = []
-    for record in event:
-        ident = record.to_dict().get("messageId", "?")
-        try:
-            messages = _sms_messages(record.body)
-        except ValueError:
-            # not dropped: the batch fails after the others are handled (opt changes are idempotent),
-            # so SQS retries it and then keeps it in the sms-inbound dead-letter queue for a person
-            logger().warning("inbound SMS record is not JSON", extra={"sqs_message_id": ident})
-            unreadable.append(ident)
-            continue
-        for msg in messages:
+    def one(record: Any) -> int:
+        # An unreadable record raises: not dropped, SQS delivers it again and then keeps it in the
+        # sms-inbound dead-letter queue for a person (opt changes are idempotent).
+        actions = 0
+        for msg in _sms_messages(record.body):
             phone = str(msg.get("originationNumber") or "")
             action = handle_sms_reply(phone, str(msg.get("messageBody") or ""), container().customer_store)
             if action:
                 actions += 1
-                logger().info("sms opt change", extra={"sqs_message_id": ident, "action": action})
-    if unreadable:
-        raise BatchIncomplete(f"unreadable inbound SMS records: {', '.join(unreadable)}")
-    return {"actions": actions}
+                logger().info("sms opt change", extra={"sqs_message_id": record.message_id, "action": action})
+        return actions
+
+    result = process_sqs(event, one, kind="inbound SMS")
+    return result.response(actions=sum(result.results))

@@ -19,6 +19,7 @@ from casebridge_infra.constructs.api import (
     check_declared,
     grant,
     load_chalice_app,
+    sqs_consumer_names,
 )
 from casebridge_infra.constructs.data import Data
 from casebridge_infra.constructs.identity import Identity
@@ -178,6 +179,7 @@ class CasebridgeStack(Stack):
             environment=self.function_env,
             roles=self.function_roles,
             memory_mb=config.lambda_memory_mb,
+            sqs_consumers=sqs_consumer_names(chalice_app),
         )
 
         # Chalice names the queue of an SQS event source by ARN text, not by reference: order it.

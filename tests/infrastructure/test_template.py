@@ -353,3 +353,17 @@ def test_functions_run_60_seconds_except_the_notice_jobs_which_take_the_queues_v
     assert jobs["Timeout"] == resources.NOTICE_JOBS_QUEUE.visibility_timeout == 900
     others = {name: f["Timeout"] for name, f in functions.items() if name != f"{DEV_PREFIX}-handle-notice-jobs"}
     assert others and set(others.values()) == {60}
+
+
+def test_every_sqs_consumer_reports_partial_batch_failures(dev):
+    # The handlers answer with batchItemFailures (functions/core/batch.py); without this setting Lambda
+    # would take that answer as success and delete the failed records.
+    consumers = {
+        name: fn
+        for name, fn in resources_of(dev, "AWS::Serverless::Function").items()
+        if any(e["Type"] == "SQS" for e in (fn["Properties"].get("Events") or {}).values())
+    }
+    assert set(consumers) == {"HandleInboundMail", "HandleEscalationJobs", "HandleSmsInbound", "HandleNoticeJobs"}
+    for name, fn in consumers.items():
+        for event in fn["Properties"]["Events"].values():
+            assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name

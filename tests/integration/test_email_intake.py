@@ -143,6 +143,40 @@ def test_notification_naming_a_missing_s3_object_is_quarantined(client):
     assert client.lambda_.invoke("handle_inbound_mail", sqs_event(sns(note))).payload["outcomes"] == ["quarantined"]
 
 
+def test_a_batch_with_one_failing_record_reports_only_it_and_the_good_mails_are_ingested_once(client, aws):
+    # Given five stored mails, and S3 failing (an AWS error, not a bad mail) for the third
+    import botocore.exceptions
+
+    from functions.core import aws as core_aws
+    from functions.core.settings import get_settings
+
+    s3 = core_aws.client("s3")
+    bodies = []
+    for i in range(5):
+        key = f"inbound/batch-{i}"
+        s3.put_object(Bucket=get_settings().mail_bucket, Key=key, Body=mail(subject=f"Mail {i}", msgid=f"<b{i}@x>"))
+        note = copy.deepcopy(event("ses-s3-event.json")["Records"][0]["ses"])
+        note["receipt"]["action"].update(bucketName=get_settings().mail_bucket, objectKey=key)
+        bodies.append(sns(note))
+
+    def fail_third(params, **kwargs):
+        if params.get("Key") == "inbound/batch-2":
+            raise botocore.exceptions.ClientError({"Error": {"Code": "InternalError", "Message": "x"}}, "GetObject")
+
+    s3.meta.events.register("provide-client-params.s3.GetObject", fail_third)
+    # When the batch is handled
+    result = client.lambda_.invoke("handle_inbound_mail", sqs_event(*bodies)).payload
+    # Then only the third record is reported for redelivery; the four others became cases
+    assert result["batchItemFailures"] == [{"itemIdentifier": "id-2"}]
+    assert result["outcomes"] == ["created"] * 4
+    # and when SQS delivers just that record again, once S3 answers, it becomes the fifth case
+    s3.meta.events.unregister("provide-client-params.s3.GetObject", fail_third)
+    again = client.lambda_.invoke("handle_inbound_mail", sqs_event(bodies[2])).payload
+    assert again == {"batchItemFailures": [], "processed": 1, "outcomes": ["created"]}
+    logged = services().log.list(None, limit=50).items
+    assert sorted(r.subject for r in logged) == [f"Mail {i}" for i in range(5)]
+
+
 # -- idempotency, threading -----------------------------------------------------------
 
 

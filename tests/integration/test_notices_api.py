@@ -530,7 +530,7 @@ def test_other_sms_replies_change_nothing(aws):
     assert _contact("c1").sms_opt_in is True
 
 
-def test_an_unreadable_sms_record_fails_the_batch_after_the_readable_ones_are_handled(aws):
+def test_an_unreadable_sms_record_alone_is_reported_failed_and_the_readable_ones_are_handled(aws):
     from functions.notify.handlers import handle_sms_inbound
 
     # Given a batch with one garbled record and one STOP
@@ -539,10 +539,9 @@ def test_an_unreadable_sms_record_fails_the_batch_after_the_readable_ones_are_ha
     event["Records"].insert(
         0, {"messageId": "bad", "body": "{not json", "eventSource": "aws:sqs", "receiptHandle": "r0"}
     )
-    # When it is handled, the batch fails (SQS retries it, then keeps it in the dead-letter queue)
-    from functions.core.errors import BatchIncomplete
-
-    with pytest.raises(BatchIncomplete, match="bad"):
-        handle_sms_inbound(event, None)
-    # Then the readable STOP was still honoured
+    # When it is handled, only the garbled record is reported failed (SQS delivers it again, then
+    # keeps it in the dead-letter queue)
+    response = handle_sms_inbound(event, None)
+    assert response["batchItemFailures"] == [{"itemIdentifier": "bad"}]
+    # Then the readable STOP was honoured
     assert _contact("c1").sms_opt_in is False

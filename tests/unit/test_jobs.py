@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import pytest
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from pydantic import BaseModel
 
 from functions.core import logs
-from functions.core.errors import BatchIncomplete
 from functions.core.jobs import run_jobs
 
 
@@ -39,18 +37,23 @@ class Job(BaseModel):
     note: str = ""
 
 
-def record(message_id: str, body: str) -> SimpleNamespace:
-    return SimpleNamespace(body=body, to_dict=lambda: {"messageId": message_id, "body": body})
+def record(message_id: str, body: str) -> dict:
+    return {"messageId": message_id, "receiptHandle": "r", "body": body, "attributes": {}, "eventSource": "aws:sqs"}
 
 
-def test_every_job_of_the_batch_runs_and_the_count_is_returned():
+def event(*records: dict) -> dict:
+    return {"Records": list(records)}
+
+
+def test_every_job_of_the_batch_runs_and_none_is_reported_failed():
     done: list[str] = []
     records = [record("m1", json.dumps({"job_id": "a"})), record("m2", json.dumps({"job_id": "b"}))]
-    assert run_jobs(records, Job, lambda job: done.append(job.job_id), kind="test") == 2
+    result = run_jobs(event(*records), Job, lambda job: done.append(job.job_id), kind="test")
     assert done == ["a", "b"]
+    assert result.response() == {"batchItemFailures": []}
 
 
-def test_a_malformed_and_a_failing_job_fail_the_batch_after_the_others_ran(logged):
+def test_a_malformed_and_a_failing_job_are_reported_and_the_others_are_done(logged):
     done: list[str] = []
 
     def handle(job: Job) -> None:
@@ -64,11 +67,10 @@ def test_a_malformed_and_a_failing_job_fail_the_batch_after_the_others_ran(logge
         record("m3", json.dumps({"job_id": "ok"})),
     ]
     # When the batch runs
-    with pytest.raises(BatchIncomplete) as failed:
-        run_jobs(records, Job, handle, kind="test", fields=lambda job: {"job_id": job.job_id})
-    # Then the good job still ran, and the batch names the two records that failed (SQS redelivers it)
+    result = run_jobs(event(*records), Job, handle, kind="test", fields=lambda job: {"job_id": job.job_id})
+    # Then the good job ran, and only the two records that failed are reported (SQS redelivers those)
     assert done == ["ok"]
-    assert "2 test jobs failed: m1, m2" in str(failed.value)
+    assert result.response() == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
     # and the log names the job by its id, never by its contents
     # (rendered as in Lambda: Powertools' JSON formatter, exception text included)
     formatter = LambdaPowertoolsFormatter()
@@ -76,9 +78,11 @@ def test_a_malformed_and_a_failing_job_fail_the_batch_after_the_others_ran(logge
     lines = [json.loads(line) for line in text.splitlines()]
     assert [(line["message"], line["sqs_message_id"]) for line in lines] == [
         ("malformed test job", "m1"),
-        ("test job failed; will be retried", "m2"),
+        ("test job record failed; SQS will deliver it again", "m1"),
+        ("test job record failed; SQS will deliver it again", "m2"),
     ]
     assert lines[0]["errors"] == [{"loc": "job_id", "type": "string_type"}]
-    assert lines[1]["job_id"] == "boom" and lines[1]["error_type"] == "RuntimeError"
+    assert lines[1]["error_type"] == "MalformedJob" and "job_id" not in lines[1]
+    assert lines[2]["job_id"] == "boom" and lines[2]["error_type"] == "RuntimeError"
     assert "secret@example.org" not in text
     assert "other@example.org" not in text

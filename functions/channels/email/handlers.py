@@ -9,9 +9,7 @@ from chalice import Blueprint
 from functions.channels.email.models import InboundPage, InboundQuery, Outcome, ReplayResult
 from functions.composition import container
 from functions.core import resources
-from functions.core.errors import BatchIncomplete
 from functions.core.http import Agent, route
-from functions.core.logs import logger
 from functions.core.settings import get_settings
 
 bp = Blueprint(__name__)
@@ -22,25 +20,14 @@ TAGS = ("inbound mail",)
 def handle_inbound_mail(event: Any) -> dict[str, Any]:
     """SES -> S3 + SNS -> SQS: each record becomes a case interaction, a suppression or a quarantine."""
     from functions.channels.email.intake import ingest_queue_body  # noqa: PLC0415
+    from functions.core.batch import process_sqs  # noqa: PLC0415
 
     services = container().email_intake
-    failed: list[str] = []
-    outcomes: list[str] = []
-    for record in event:
-        ident = record.to_dict().get("messageId", "?")
-        try:
-            outcomes += [o.outcome.value for o in ingest_queue_body(record.body, services)]
-        except Exception as exc:  # noqa: BLE001 - AWS failure: retry this record
-            logger().exception(
-                "inbound record failed; will be retried",
-                extra={"sqs_message_id": ident, "error_type": type(exc).__name__},
-            )
-            failed.append(ident)
-    if failed:
-        # Chalice's event source mapping does not enable ReportBatchItemFailures, so a
-        # partial-failure response would delete the failed records: fail the batch instead.
-        raise BatchIncomplete(f"{len(failed)} of the records failed: {', '.join(failed)}")
-    return {"processed": len(outcomes), "outcomes": outcomes}
+    # A mail that cannot be understood is quarantined (an outcome); an AWS failure raises: that
+    # record alone is delivered again.
+    result = process_sqs(event, lambda record: ingest_queue_body(record.body, services), kind="inbound mail")
+    outcomes = [o.outcome.value for outcomes in result.results for o in outcomes]
+    return result.response(processed=len(outcomes), outcomes=outcomes)
 
 
 @route(bp, "/inbound", "GET", query=InboundQuery, response=InboundPage, tags=TAGS)

@@ -41,11 +41,11 @@ def handle_notice_jobs(event: Any) -> dict[str, Any]:
     from functions.notify.delivery.models import Job  # noqa: PLC0415
 
     service = container().notice_delivery
-    processed = run_jobs(
+    result = run_jobs(
         event,
         Job,
         service.handle_job,
         kind="notice",
         fields=lambda job: {"notice_id": job.notice_id, "job": job.type},
     )
-    return {"processed": processed}
+    return result.response(processed=len(result.results))

@@ -26,10 +26,10 @@ def handle_escalation_jobs(event: Any) -> dict[str, Any]:
     from functions.problems.escalation.models import Job  # noqa: PLC0415
 
     service = container().escalation
-    processed = run_jobs(
+    result = run_jobs(
         event, Job, service.handle_job, kind="escalation", fields=lambda job: {"escalation_id": job.escalation_id}
     )
-    return {"processed": processed}
+    return result.response(processed=len(result.results))
 
 
 def _html(status: int, body: str) -> Response:

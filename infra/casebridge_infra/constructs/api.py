@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as ddb
@@ -54,6 +54,13 @@ def chalice_function_names(app: object) -> list[str]:
     for group in ("event_sources", "pure_lambda_functions", "builtin_auth_handlers"):
         names.extend(item.name for item in getattr(app, group, []))
     return names
+
+
+def sqs_consumer_names(app: object) -> list[str]:
+    """The functions Chalice feeds from an SQS queue (``on_sqs_message``)."""
+    from chalice.app import SQSEventConfig  # noqa: PLC0415
+
+    return [item.name for item in getattr(app, "event_sources", []) if isinstance(item, SQSEventConfig)]
 
 
 def load_chalice_app(environment: Mapping[str, str]) -> object:
@@ -224,6 +231,7 @@ class Api(Construct):
         environment: Mapping[str, str],
         roles: FunctionRoles,
         memory_mb: int,
+        sqs_consumers: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id)
         from chalice.cdk import Chalice  # noqa: PLC0415 - heavy; only when synthesizing the API
@@ -262,6 +270,14 @@ class Api(Construct):
                 fn.node.add_dependency(policy)
             fn.node.add_dependency(roles.log_groups[name])
             self.function_logical_ids[name] = logical
+        for name in sqs_consumers:
+            # Chalice cannot ask for partial batch responses: without this, Lambda would read the
+            # handlers' "batchItemFailures" as success and delete the failed records
+            # (functions/core/batch.py).
+            logical = to_cfn_resource_name(name)
+            self.chalice.get_resource(logical).add_property_override(
+                f"Events.{logical}SqsEventSource.Properties.FunctionResponseTypes", ["ReportBatchItemFailures"]
+            )
         rest_api = self.chalice.get_resource("RestAPI")
         rest_api.add_property_override("Name", self.api_name)
         rest_api.add_property_override(
