@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import smtplib
 import time
@@ -14,9 +13,6 @@ import pytest
 from tests.e2e.harness import start_stack, stop_stack
 
 pytestmark = pytest.mark.slow
-
-EMAIL_CHANNEL_MISSING = importlib.util.find_spec("functions.channels.email") is None
-needs_email_channel = pytest.mark.skipif(EMAIL_CHANNEL_MISSING, reason="email channel not built yet")
 
 
 def _poll(fetch, timeout: float = 30.0, interval: float = 0.5):
@@ -136,7 +132,6 @@ def test_outbox_command_reads_the_embedded_aws(stack):
     assert isinstance(json.loads(result.stdout), list)
 
 
-@needs_email_channel
 def test_mail_sent_to_the_smtp_inbox_becomes_a_case(stack):
     # Given a known contact writes to support
     token = uuid.uuid4().hex[:8]
@@ -151,7 +146,6 @@ def test_mail_sent_to_the_smtp_inbox_becomes_a_case(stack):
     assert found[0]["contact_email"] == "anna.schmidt@nordwerk.example"
 
 
-@needs_email_channel
 def test_the_sender_of_a_new_mail_gets_an_acknowledgement_in_the_outbox(stack):
     from functions.local.outbox import sent_mail
 
@@ -182,7 +176,6 @@ def test_ctrl_c_stops_the_stack_cleanly(tmp_path):
     assert any(line == "Stopped." for line in second.output)
 
 
-@needs_email_channel
 def test_send_mail_command_delivers_through_smtp_to_a_case(stack):
     token = uuid.uuid4().hex[:8]
     result = stack.cli(

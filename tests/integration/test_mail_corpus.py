@@ -89,7 +89,7 @@ _RESULTS: dict[str, Any] = {}
 def corpus(aws) -> dict[str, Any]:
     """Ingest the whole corpus once (one moto account) and keep the outcomes."""
     if not MAIL_DIR.is_dir():
-        pytest.skip(f"corpus not found at {MAIL_DIR}")
+        pytest.fail(f"the shared mail corpus is missing at {MAIL_DIR}; set CASEBRIDGE_SHARED_DATA")
     if not _RESULTS:
         from functions.channels.email.intake import ingest_raw
         from functions.channels.email.parse import parse_mail

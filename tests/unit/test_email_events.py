@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from functions.channels.email import events
+from tests.conftest import SHARED_DATA
 
-EVENTS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "events"
+EVENTS = SHARED_DATA / "events"
 
 
 def load(name: str) -> dict:
     path = EVENTS / name
     if not path.exists():
-        pytest.skip("shared events missing")
+        pytest.fail(f"shared event {path} is missing; set CASEBRIDGE_SHARED_DATA")
     return json.loads(path.read_text())
 
 

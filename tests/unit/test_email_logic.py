@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from functions.cases.models import Case, CaseStatus, Channel
 from functions.channels.email import logic
 from functions.channels.email.parse import parse_mail
+from tests.conftest import SHARED_DATA
 
-MAIL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mail"
+MAIL = SHARED_DATA / "mail"
 OWN = {"support@casebridge.local"}
 
 
@@ -74,7 +74,7 @@ def test_bounces_are_suppressed(raw):
 def test_delivery_status_report_is_a_bounce_that_names_the_returned_message():
     path = MAIL / "mail033-undelivered-mail-returned-to-sender.box"
     if not path.exists():
-        pytest.skip("shared corpus missing")
+        pytest.fail(f"shared mail {path} is missing; set CASEBRIDGE_SHARED_DATA")
     parsed = parse_mail(path.read_bytes())
     assert logic.detect_bounce(parsed)
     assert logic.bounced_message_ids(parsed)[0].startswith("<")

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
 
 from functions.channels.email.parse import decode_bytes, html_to_text, parse_mail, split_reply
+from tests.conftest import SHARED_DATA
 
-MAIL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mail"
+MAIL = SHARED_DATA / "mail"
 
 
 def corpus(name: str) -> bytes:
     path = MAIL / name
     if not path.exists():
-        pytest.skip(f"shared corpus not found at {MAIL}")
+        pytest.fail(f"shared mail {path} is missing; set CASEBRIDGE_SHARED_DATA")
     return path.read_bytes()
 
 
