@@ -8,10 +8,18 @@ else it is built from the account, region and the physical name of ``stepfunctio
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from functions.core import aws
 from functions.core.settings import get_settings
+
+
+class Workflow(Protocol):
+    """Port: one state machine as a service uses it (``StateMachine`` in AWS; ``tests/fakes/workflows.py``)."""
+
+    def start(self, name: str, payload: dict[str, Any], *, existing_ok: bool = False) -> str: ...
+    def succeed(self, task_token: str, output: dict[str, Any]) -> bool: ...
+    def fail(self, task_token: str, error: str, cause: str) -> None: ...
 
 
 class StateMachine:
