@@ -1,4 +1,5 @@
-"""`chalice package` ships functions/ (through the vendor/functions symlink) and nothing private.
+"""`chalice package` ships functions/ (through the symlinks in vendor/functions/) without the
+development tooling (functions/local/), and nothing private.
 
 Packages once per module (a few seconds with warm caches: chalice downloads manylinux
 wheels for requirements.txt and caches the result in .chalice/deployments), unzips it
@@ -119,12 +120,28 @@ def test_the_package_brings_its_own_runtime_dependencies(unzipped_app):
     assert Path(unzipped_app["pydantic"]).is_relative_to(unzipped_app["dir"])
 
 
-def test_every_python_file_of_functions_is_in_the_package(names):
+DEV_TOOLING = "functions/local/"  # the local stack, SMTP inbox, moto fixes: never on a Lambda path
+
+
+def test_every_python_file_of_functions_but_the_development_tooling_is_in_the_package(names):
     shipped = {n for n in names if n.startswith("functions/") and n.endswith(".py")}
     in_tree = {
         p.relative_to(ROOT).as_posix() for p in (ROOT / "functions").rglob("*.py") if "__pycache__" not in p.parts
     }
-    assert in_tree - shipped == set()
+    assert in_tree - shipped == {n for n in in_tree if n.startswith(DEV_TOOLING)}
+
+
+def test_the_development_tooling_is_not_shipped(names):
+    assert [n for n in names if n.startswith(DEV_TOOLING)] == []
+    assert not any(n.startswith("functions/") and n.endswith("moto_fixes.py") for n in names)
+
+
+def test_vendor_links_every_entry_of_functions_but_the_development_tooling():
+    # A new domain folder needs its link in vendor/functions/, or it would be missing from Lambda.
+    entries = {p.name for p in (ROOT / "functions").iterdir() if p.name != "__pycache__"}
+    links = {p.name: p for p in (ROOT / "vendor" / "functions").iterdir()}
+    assert set(links) == entries - {"local"}
+    assert all(p.is_symlink() and p.resolve() == (ROOT / "functions" / name).resolve() for name, p in links.items())
 
 
 def _project_files(package: Path) -> list[str]:
