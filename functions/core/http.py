@@ -86,6 +86,7 @@ class RouteSpec:
     status: int
     errors: tuple[int, ...] = field(default=())
     idempotency_key: bool = False  # accepts an Idempotency-Key header (functions.core.idempotency)
+    content_types: tuple[str, ...] = ()  # request bodies a route parsing its own body accepts
 
     # The model classes, imported on first access when declared by reference.
     @property
@@ -184,6 +185,44 @@ def error_response(exc: Exception) -> Response:
             )
     logger().exception("unhandled error", extra={"error_type": type(exc).__name__})
     return Response(status_code=500, body=error_body("internal", "internal error"))
+
+
+# Chalice answers some requests itself, before a view runs, with {"Code": ..., "Message": ...}:
+# those codes in our error shape (error_format below).
+CHALICE_ERROR_CODES: dict[str, str] = {
+    "UnsupportedMediaType": "unsupported_media_type",
+    "MethodNotAllowedError": "method_not_allowed",
+    "BadRequest": "bad_request",
+    "BadRequestError": "bad_request",
+    "InternalServerError": "internal",
+}
+
+# API Gateway answers some requests before Lambda runs (gateway responses): type -> (status, code,
+# message). The CDK app gives each this body (infra/casebridge_infra/constructs/api.py); the local
+# stack's gateway answers the same (functions/local/stack.py).
+GATEWAY_ERRORS: dict[str, tuple[int, str, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", "no such route"),
+    "UNAUTHORIZED": (401, "unauthorized", "an agent token is required: Authorization: Bearer <token>"),
+    "ACCESS_DENIED": (403, "forbidden", "not allowed"),
+    "EXPIRED_TOKEN": (401, "unauthorized", "the token has expired"),
+    "INVALID_SIGNATURE": (401, "unauthorized", "the token is not valid"),
+    "THROTTLED": (429, "throttled", "too many requests: slow down and try again"),
+    "QUOTA_EXCEEDED": (429, "throttled", "request quota exceeded"),
+    "REQUEST_TOO_LARGE": (413, "payload_too_large", "the request is too large"),
+    "WAF_FILTERED": (403, "forbidden", "the request was refused"),
+    "DEFAULT_4XX": (400, "bad_request", "the request was refused"),
+    "DEFAULT_5XX": (500, "internal", "internal error"),
+}
+
+
+def error_format(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice's own rejections (415, 405, its 500) in the one error shape (an ``http`` middleware)."""
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = CHALICE_ERROR_CODES.get(str(body["Code"]), "error")
+        response.body = error_body(code, str(body["Message"]))
+    return response
 
 
 def bearer_token(request: Any) -> str | None:
@@ -316,6 +355,7 @@ def route(
                 status=status,
                 errors=errors_,
                 idempotency_key=idempotency_key,
+                content_types=tuple(content_types or ()),
             )
         )
 

@@ -77,6 +77,10 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     404: "Not found.",
     409: "Conflict with the current state (version, status transition, duplicate or ownership).",
     413: "The payload is too large.",
+    415: "The request body is not of a type this route takes (`Content-Type`).",
+    429: "Too many requests (API Gateway throttling): slow down and try again.",
+    500: "Internal error (a bug: please report it).",
+    503: "A dependency is throttling for now: try again shortly (`Retry-After`).",
 }
 
 STATUS_DESCRIPTIONS: dict[int, str] = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}
@@ -149,6 +153,9 @@ def _error_statuses(spec: RouteSpec) -> list[int]:
         statuses.add(403)
     if has_path_params:
         statuses.add(404)
+    if spec.body is not None or spec.content_types:
+        statuses.add(415)
+    statuses |= {429, 500, 503}  # every route: the gateway's throttling, a bug, a throttled dependency
     return sorted(statuses)
 
 
@@ -217,6 +224,7 @@ def build_document(routes: list[RouteSpec] | None = None) -> dict[str, Any]:
 
     operation_ids = _operation_ids(routes)
     paths: dict[str, dict[str, Any]] = {}
+    used_errors: set[int] = set()
     for spec in routes:
         parameters: list[dict[str, Any]] = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
@@ -262,14 +270,19 @@ def build_document(routes: list[RouteSpec] | None = None) -> dict[str, Any]:
             ok["content"] = {"application/json": {"schema": ref(spec.response, "serialization")}}
         responses: dict[str, Any] = {str(spec.status): ok}
         for status in _error_statuses(spec):
-            responses[str(status)] = {
-                "description": ERROR_DESCRIPTIONS.get(status, "Error"),
-                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}},
-            }
+            responses[str(status)] = {"$ref": f"#/components/responses/Error{status}"}
+            used_errors.add(status)
         operation["responses"] = responses
         paths.setdefault(spec.path, {})[spec.method.lower()] = operation
 
     tags = sorted({tag for spec in routes for tag in spec.tags})
+    error_responses = {
+        f"Error{status}": {
+            "description": ERROR_DESCRIPTIONS.get(status, "Error"),
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}},
+        }
+        for status in sorted(used_errors)
+    }
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -285,7 +298,7 @@ def build_document(routes: list[RouteSpec] | None = None) -> dict[str, Any]:
         },
         "tags": [{"name": tag} for tag in tags],
         "paths": paths,
-        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
+        "components": {"schemas": schemas, "responses": error_responses, "securitySchemes": SECURITY_SCHEMES},
     }
 
 

@@ -282,7 +282,7 @@ class LocalStack:
     def _start_api(self) -> None:
         from chalice.config import Config  # noqa: PLC0415
         from chalice.deploy.validate import validate_routes  # noqa: PLC0415
-        from chalice.local import LocalChalice, LocalDevServer, create_local_server  # noqa: PLC0415
+        from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer  # noqa: PLC0415
 
         validate_routes(self.app.routes)  # what `chalice deploy` would refuse, refuse here too
         config_file = PROJECT_DIR / ".chalice" / "config.json"
@@ -291,10 +291,10 @@ class LocalStack:
             config_from_disk=json.loads(config_file.read_text()),
             default_params={"project_dir": str(PROJECT_DIR)},
         )
-        if isinstance(self.app, LocalChalice):  # served before in this process: already converted
-            self._api = LocalDevServer(self.app, config, HOST, self.api_port)
-        else:
-            self._api = create_local_server(self.app, config, HOST, self.api_port)
+        if not isinstance(self.app, LocalChalice):  # first time served in this process: as create_local_server does
+            CustomLocalChalice.__bases__ = (LocalChalice, self.app.__class__)
+            self.app.__class__ = CustomLocalChalice
+        self._api = LocalDevServer(self.app, config, HOST, self.api_port, handler_cls=gateway_request_handler())
         self._api_thread = threading.Thread(target=self._api.server.serve_forever, name="chalice-local", daemon=True)
         self._api_thread.start()
 
@@ -331,3 +331,25 @@ class LocalStack:
         self._smtp = SmtpReceiver(HOST, self.smtp_port, topic_arn)
         self._smtp.start()
         return self._smtp.address
+
+
+def gateway_request_handler() -> type:
+    """Chalice's local request handler, answering what API Gateway answers itself (an unknown
+    route, a missing token) with the gateway responses the CDK app configures: the one error shape."""
+    from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGatewayException, NotAuthorizedError  # noqa: PLC0415
+
+    from functions.core.http import GATEWAY_ERRORS, error_body  # noqa: PLC0415
+
+    class GatewayErrors(ChaliceRequestHandler):
+        def _send_error_response(self, error: LocalGatewayException) -> None:
+            if isinstance(error, ForbiddenError):
+                kind = "MISSING_AUTHENTICATION_TOKEN"
+            elif isinstance(error, NotAuthorizedError):
+                kind = "UNAUTHORIZED"
+            else:
+                kind = "DEFAULT_5XX"
+            status, code, message = GATEWAY_ERRORS[kind]
+            headers = {**(error.headers or {}), "Content-Type": "application/json"}
+            self._send_http_response(status, headers, json.dumps(error_body(code, message)).encode())
+
+    return GatewayErrors

@@ -49,6 +49,16 @@ def test_requests_without_the_development_token_are_refused(stack):
     assert body["error"]["code"] == "unauthorized"
 
 
+def test_what_the_gateway_and_chalice_refuse_answers_in_the_one_error_shape(stack):
+    # an unknown route: API Gateway's missing-authentication-token answer, as the CDK app configures it
+    status, body = stack.request("GET", "/no/such/route")
+    assert (status, body["error"]["code"]) == (404, "not_found")
+    # a method the route does not have, and a body type it does not take: Chalice's own answers
+    status, body = stack.request("DELETE", "/cases")
+    assert (status, body["error"]["code"]) == (405, "method_not_allowed")
+    assert set(body["error"]) == {"code", "message", "fields"}
+
+
 def test_demo_customers_are_there_with_contacts_and_install_base(stack):
     status, customer = stack.request("GET", "/customers/nordwerk")
     assert status == 200

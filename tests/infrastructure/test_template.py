@@ -367,3 +367,17 @@ def test_every_sqs_consumer_reports_partial_batch_failures(dev):
     for name, fn in consumers.items():
         for event in fn["Properties"]["Events"].values():
             assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
+
+
+def test_what_api_gateway_answers_itself_is_in_the_one_error_shape(dev):
+    from functions.core.http import GATEWAY_ERRORS
+
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in resources_of(dev, "AWS::ApiGateway::GatewayResponse").values()
+    }
+    assert set(responses) == set(GATEWAY_ERRORS)
+    for kind, (status, code, _message) in GATEWAY_ERRORS.items():
+        body = json.loads(responses[kind]["ResponseTemplates"]["application/json"])
+        assert responses[kind]["StatusCode"] == str(status)
+        assert body["error"]["code"] == code and body["error"]["fields"] == []

@@ -68,7 +68,19 @@ def test_generation_is_deterministic(document):
 def test_agent_routes_require_the_bearer_scheme_and_document_401(document):
     op = document["paths"]["/cases"]["get"]
     assert op["security"] == [{"agentBearer": []}]
-    assert op["responses"]["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert op["responses"]["401"] == {"$ref": "#/components/responses/Error401"}
+    error401 = document["components"]["responses"]["Error401"]
+    assert error401["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_every_route_documents_the_one_error_shape_for_throttling_bugs_and_unsupported_bodies(document):
+    for path, methods in document["paths"].items():
+        for method, op in methods.items():
+            assert {"429", "500", "503"} <= set(op["responses"]), (method, path)
+            if "requestBody" in op:
+                assert "415" in op["responses"], (method, path)
+    for response in document["components"]["responses"].values():
+        assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
 
 
 def test_request_and_response_bodies_reference_the_pydantic_models(document):
@@ -90,14 +102,20 @@ def test_query_models_become_query_parameters(document):
 
 def test_every_reference_resolves(document):
     text = json.dumps(document)
-    schemas = document["components"]["schemas"]
-    refs = {part.split('"')[0] for part in text.split('"$ref": "#/components/schemas/')[1:]}
-    assert refs - set(schemas) == set()
+    for kind in ("schemas", "responses"):
+        refs = {part.split('"')[0] for part in text.split(f'"$ref": "#/components/{kind}/')[1:]}
+        assert refs - set(document["components"][kind]) == set()
 
 
 def test_the_error_shape_is_the_one_the_api_answers_with(document, client):
-    resp = client.http.get("/cases")
-    validate_against = document["components"]["schemas"]["Error"]
     from jsonschema import validate as validate_json
 
-    validate_json(resp.json_body, validate_against)
+    validate_against = document["components"]["schemas"]["Error"]
+    validate_json(client.http.get("/cases").json_body, validate_against)
+    # also where Chalice answers before a view runs: an unsupported body type, a missing method
+    unsupported = client.http.post("/cases", headers={"Content-Type": "text/plain"}, body="x")
+    assert unsupported.status_code == 415
+    validate_json(unsupported.json_body, validate_against)
+    missing = client.http.request("DELETE", "/cases")
+    assert missing.status_code == 405
+    validate_json(missing.json_body, validate_against)

@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 
 from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as ddb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -293,4 +295,21 @@ class Api(Construct):
             ],
         )
         rest_api.add_property_override("TracingEnabled", True)
+        self._gateway_responses(rest_api)
         self.stack = Stack.of(self)
+
+    def _gateway_responses(self, rest_api: object) -> None:
+        """What API Gateway answers itself (no such route, a missing or bad agent token, throttling,
+        a request too large) in the API's one error shape, readable by browsers (CORS)."""
+        from functions.core.http import GATEWAY_ERRORS, error_body  # noqa: PLC0415
+
+        for kind, (status, code, message) in GATEWAY_ERRORS.items():
+            apigw.CfnGatewayResponse(
+                self,
+                f"Gateway{kind.title().replace('_', '')}",
+                rest_api_id=rest_api.ref,  # type: ignore[attr-defined]
+                response_type=kind,
+                status_code=str(status),
+                response_parameters={"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
+                response_templates={"application/json": json.dumps(error_body(code, message))},
+            )
