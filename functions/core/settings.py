@@ -160,10 +160,11 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _secrets_from_arns(self) -> Settings:
+        where = {"region": self.region, "endpoint_url": self.aws_endpoint_url}
         if self.signing_secret_arn and not self.signing_secret.get_secret_value():
-            self.signing_secret = SecretFromSecretsManager(self.signing_secret_arn)
+            self.signing_secret = SecretFromSecretsManager(self.signing_secret_arn, **where)
         if self.phone_api_key_arn and self.phone_api_key is None:
-            self.phone_api_key = SecretFromSecretsManager(self.phone_api_key_arn)
+            self.phone_api_key = SecretFromSecretsManager(self.phone_api_key_arn, **where)
         return self
 
     @field_validator("problem_cost_per_channel", "detection_config", mode="before")
@@ -209,16 +210,18 @@ class Settings(BaseModel):
 class SecretFromSecretsManager(SecretStr):
     """A SecretStr whose value is read from Secrets Manager on first ``get_secret_value()``."""
 
-    def __init__(self, arn: str) -> None:
+    def __init__(self, arn: str, *, region: str | None = None, endpoint_url: str | None = None) -> None:
         super().__init__("")
         self._arn = arn
+        self._where = {"region_name": region, "endpoint_url": endpoint_url}
         self._loaded = False
 
     def get_secret_value(self) -> str:
         if not self._loaded:
-            from functions.core import aws  # noqa: PLC0415 - aws imports settings
+            # its own client: functions.core.aws builds clients from the settings, which are being built
+            import boto3  # noqa: PLC0415 - deferred to first use
 
-            response = aws.client("secretsmanager").get_secret_value(SecretId=self._arn)
+            response = boto3.client("secretsmanager", **self._where).get_secret_value(SecretId=self._arn)
             self._secret_value = response["SecretString"]
             self._loaded = True
         return self._secret_value
