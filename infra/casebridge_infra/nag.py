@@ -28,6 +28,15 @@ def suppress(stack: CasebridgeStack) -> None:
     # --- Function roles: object-level S3 grants and KMS data keys are wildcards by nature.
     for name, access in FUNCTIONS.items():
         role = stack.function_roles.roles[name]
+        wildcard = list(stack.wildcard_reasons.get(name, []))
+        if access.answer_workflows:
+            wildcard.append(
+                "states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat support no resource-level "
+                "permissions (the task token authorizes the call), so IAM accepts only '*' for them; "
+                "the function answers only tokens its own jobs carry."
+            )
+        if wildcard:
+            ack(role, "IAM5[Resource::*]", " ".join(wildcard))
         for logical, _mode in access.buckets:
             bucket = stack.storage.buckets[logical]
             ack(

@@ -63,6 +63,8 @@ class CasebridgeStack(Stack):
     def __init__(self, scope: Construct, id: str, *, config: StageConfig, **kwargs: Any) -> None:
         super().__init__(scope, id, description=f"Casebridge customer-service backend ({config.name})", **kwargs)
         self.config = config
+        # Function name -> why its role has a Resource "*" grant (acknowledged once, in nag.py).
+        self.wildcard_reasons: dict[str, list[str]] = {}
         prefix = config.resource_prefix
         retain = config.retain_data
         retention = _retention(config.log_retention_days)
@@ -248,15 +250,24 @@ class CasebridgeStack(Stack):
 
     def _grant_notices(self, role: iam.IRole) -> None:
         """What stepfunctions/proactive_updates.asl.json does: queue jobs; its Distributed Map runs
-        child executions of the machine itself (named here, not referenced: no dependency cycle)."""
+        child executions of the machine itself (named here, not referenced: no dependency cycle).
+
+        As in AWS's examples (Step Functions guide, "IAM policies for using Distributed Map states"
+        and "Redriving Map Runs"): StartExecution on the machine; DescribeExecution on its executions
+        (``execution:<name>:*``) and on the Map Run's children (``execution:<name>/<label>:*``),
+        StopExecution on both (a stopped parent stops its children); RedriveExecution on the
+        children, so that redriving a failed parent redrives its Map Run."""
         self.messaging.queues[resources.NOTICE_JOBS_QUEUE.logical].grant_send_messages(role)
         name = f"{self.config.resource_prefix}-{resources.NOTICE_WORKFLOW}"
         machine_arn = self.format_arn(
             service="states", resource="stateMachine", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
         )
-        executions = self.format_arn(
-            service="states", resource="execution", resource_name=f"{name}/*", arn_format=ArnFormat.COLON_RESOURCE_NAME
-        )
+
+        def executions(pattern: str) -> str:
+            return self.format_arn(
+                service="states", resource="execution", resource_name=pattern, arn_format=ArnFormat.COLON_RESOURCE_NAME
+            )
+
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="DistributedMapChildren", actions=["states:StartExecution"], resources=[machine_arn]
@@ -266,15 +277,21 @@ class CasebridgeStack(Stack):
             iam.PolicyStatement(
                 sid="DistributedMapChildrenControl",
                 actions=["states:DescribeExecution", "states:StopExecution"],
-                resources=[executions],
+                resources=[executions(f"{name}:*"), executions(f"{name}/*")],
             )
         )
-        nag.ack(
-            role,
-            f"IAM5[Resource::arn:<AWS::Partition>:states:{self.region}:{self.account}:execution:{name}/*]",
-            "A Distributed Map runs its iterations as child executions whose names Step Functions "
-            "generates; Describe/StopExecution are limited to executions of this one state machine.",
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DistributedMapRedrive", actions=["states:RedriveExecution"], resources=[executions(f"{name}/*")]
+            )
         )
+        for pattern in (f"{name}:*", f"{name}/*"):
+            nag.ack(
+                role,
+                f"IAM5[Resource::arn:<AWS::Partition>:states:{self.region}:{self.account}:execution:{pattern}]",
+                "A Distributed Map runs its iterations as child executions whose names Step Functions "
+                "generates; Describe/Stop/RedriveExecution are limited to executions of this one state machine.",
+            )
 
     def _grant_notice_sending(self, config: StageConfig, mail_identity_arn: str) -> None:
         """handle_notice_jobs beyond its Access entry: SES v2 bulk sending with the notice templates
@@ -308,14 +325,12 @@ class CasebridgeStack(Stack):
         role.add_to_policy(
             iam.PolicyStatement(sid="PublishSmsToPhoneNumbers", actions=["sns:Publish"], resources=["*"])
         )
-        nag.ack(
-            role,
-            "IAM5[Resource::*]",
+        self.wildcard_reasons.setdefault("handle_notice_jobs", []).append(
             "sns:Publish to a phone number (PhoneNumber=...) names no resource, so IAM accepts only '*'; "
             "notices send SMS straight to opted-in phones when the sms-notices topic has reached its "
             "filter-policy quota (200 per topic, 10,000 per account) or in direct mode. The grant also "
             "covers Publish to other topics of the account; the function's code publishes only to "
-            "sms-notices and phone numbers, and SMS spend is capped by the account's SNS spend limit.",
+            "sms-notices and phone numbers, and SMS spend is capped by the account's SNS spend limit."
         )
 
     def _notice_templates(self, prefix: str) -> None:
