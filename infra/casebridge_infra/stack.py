@@ -79,18 +79,17 @@ class CasebridgeStack(Stack):
             mail_domain=config.mail_domain,
             bucket=self.storage.buckets[resources.MAIL_BUCKET.logical],
             topic=self.messaging.topics[resources.INBOUND_MAIL_TOPIC.logical],
+            activate=config.activate_receipt_rule_set,
         )
         self.identity = Identity(self, "Identity", prefix=prefix, retain=retain)
         self.signing_secret = self._generated_secret(
             "SigningSecret",
-            f"{prefix}/signing-secret",
-            "HMAC key for signed customer links (functions.core.signing)",
+            f"{prefix}: HMAC key for signed customer links (functions.core.signing)",
             64,
         )
         self.phone_api_key = self._generated_secret(
             "PhoneApiKey",
-            f"{prefix}/phone-api-key",
-            "X-Api-Key the phone menu (Amazon Connect contact flow) sends to GET /phone/notices",
+            f"{prefix}: X-Api-Key the phone menu (Amazon Connect contact flow) sends to GET /phone/notices",
             40,
         )
 
@@ -223,17 +222,30 @@ class CasebridgeStack(Stack):
         CfnOutput(self, "UserPoolClientId", value=self.identity.client.user_pool_client_id)
         CfnOutput(self, "ReceiptRuleSetName", value=self.mail.rule_set.receipt_rule_set_name)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+        CfnOutput(self, "SigningSecretArn", value=self.signing_secret.secret_arn)
+        CfnOutput(self, "PhoneApiKeyArn", value=self.phone_api_key.secret_arn)
+        CfnOutput(
+            self, "SmsInboundTopicArn", value=self.messaging.topics[resources.SMS_INBOUND_TOPIC.logical].topic_arn
+        )
+        CfnOutput(
+            self,
+            "ApiUrl",
+            value=f"https://{self.api.chalice.get_resource('RestAPI').ref}.execute-api.{self.region}.{self.url_suffix}/api/",
+        )
         if self.search is not None:
             CfnOutput(self, "SearchEndpoint", value=self.search.endpoint)
         self._grant_notice_sending(config, mail_identity_arn)
         nag.suppress(self)
 
-    def _generated_secret(self, id: str, name: str, description: str, length: int) -> secretsmanager.Secret:
-        """A secret the stack generates (letters and digits): its value never passes through code."""
+    def _generated_secret(self, id: str, description: str, length: int) -> secretsmanager.Secret:
+        """A secret the stack generates (letters and digits): its value never passes through code.
+
+        Its name is CloudFormation's (``<LogicalId>-<random>``), not a fixed one: a deleted secret waits
+        out a recovery window under its name, and a fixed name would block the next deploy of the stage.
+        The functions read it by ARN; operators find it by the stack outputs."""
         return secretsmanager.Secret(
             self,
             id,
-            secret_name=name,
             description=description,
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=length, exclude_punctuation=True

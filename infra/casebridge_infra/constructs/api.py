@@ -42,7 +42,7 @@ from casebridge_infra.permissions import (
 from functions.core import resources
 
 API_STAGE = "api"
-LAMBDA_TIMEOUT = 60
+LAMBDA_TIMEOUT = resources.DEFAULT_FUNCTION_TIMEOUT
 
 
 def chalice_function_names(app: object) -> list[str]:
