@@ -148,21 +148,39 @@ def _patch() -> None:
 
     BaseClient._make_api_call = _make_api_call  # type: ignore[method-assign]
 
-    def wrap(cls: type, name_of: Callable[[Any], str]) -> None:
+    def wrap(cls: type, name_of: Callable[[Any], str | None]) -> None:
         original = cls.__call__
 
         def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with running(name_of(self)):
+            try:
+                name = name_of(self)
+            except Exception:  # noqa: BLE001 - recording must never break the app: run unattributed
+                name = None
+            if name is None:
+                return original(self, *args, **kwargs)
+            with running(name):
                 return original(self, *args, **kwargs)
 
         cls.__call__ = __call__  # type: ignore[method-assign]
 
     wrap(Chalice, lambda _app: "api_handler")
     wrap(LambdaFunction, lambda fn: fn.name)
-    # Chalice names a handler after its function unless a name is given; ours are given as the
-    # function's own name (handler_map keys), which is also what Chalice falls back to.
-    wrap(EventSourceHandler, lambda h: getattr(h, "_casebridge_function", None) or h.func.__name__)
+    wrap(EventSourceHandler, _handler_name)
     _patched = True
+
+
+def _handler_name(handler: Any) -> str | None:
+    """The Lambda function an event handler runs in: its key in the app's ``handler_map``."""
+    import sys  # noqa: PLC0415
+
+    for module in (sys.modules.get("app"), *[m for n, m in sys.modules.items() if n.endswith(".app")]):
+        app = getattr(module, "app", None)
+        for name, candidate in (getattr(app, "handler_map", None) or {}).items():
+            if candidate is handler:
+                return str(name)
+    func = getattr(handler, "func", None)
+    func = getattr(func, "_original_func", func)  # @lambda_function handlers are wrapped once more
+    return getattr(func, "__name__", None)
 
 
 class JsonLinesSink:
