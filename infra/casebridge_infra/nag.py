@@ -11,6 +11,7 @@ from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
 
 from casebridge_infra.permissions import FUNCTIONS
+from functions.core import resources
 
 if TYPE_CHECKING:
     from casebridge_infra.stack import CasebridgeStack
@@ -113,6 +114,24 @@ def suppress(stack: CasebridgeStack) -> None:
     # --- OpenSearch.
     if stack.search is not None:
         domain = stack.search.domain
+        for role in (stack.search.admin_role, stack.search.operator_role):
+            ack(
+                role,
+                f"IAM5[Resource::{_unresolved_domain_arn(stack)}/*]",
+                "OpenSearch REST paths (index names, _doc ids, the security plugin's API) live under the "
+                "domain ARN; inside the domain, fine-grained access control decides.",
+            )
+        ack(
+            stack.search.operator_role,
+            f"IAM5[Resource::<{_ref(stack, stack.data.tables[resources.MAIN_TABLE.logical])}.Arn>/index/*]",
+            "The reindex reads the table's indexes by name; the grant is read-only and on this table only.",
+        )
+        ack(
+            stack.search.security_function,
+            "L1",
+            "Python 3.12 is the runtime the project pins (.python-version, the Chalice functions); the "
+            "function runs only during deployments.",
+        )
         ack(
             domain,
             "OS1",

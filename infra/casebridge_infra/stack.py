@@ -128,6 +128,8 @@ class CasebridgeStack(Stack):
         )
         if self.search is not None:
             self.function_env["CASEBRIDGE_SEARCH_ENDPOINT"] = f"https://{self.search.endpoint}"
+            # a single data node can hold no replica: an index with one would stay yellow
+            self.function_env["CASEBRIDGE_SEARCH_REPLICAS"] = "0" if config.search.data_nodes == 1 else "1"
 
         self.workflows = Workflows(
             self,
@@ -234,6 +236,17 @@ class CasebridgeStack(Stack):
         )
         if self.search is not None:
             CfnOutput(self, "SearchEndpoint", value=self.search.endpoint)
+            CfnOutput(self, "SearchOperatorRoleArn", value=self.search.operator_role.role_arn)
+            CfnOutput(self, "SearchAdminRoleArn", value=self.search.admin_role.role_arn)
+            # the operator's reindex scans the table (casebridge search reindex --aws)
+            table = self.data.tables[resources.MAIN_TABLE.logical]
+            self.search.operator_role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ReindexScan",
+                    actions=["dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:DescribeTable"],
+                    resources=[table.table_arn, f"{table.table_arn}/index/*"],
+                )
+            )
         self._grant_notice_sending(config, mail_identity_arn)
         nag.suppress(self)
 

@@ -133,3 +133,60 @@ def test_every_resource_prod_retains_is_listed_for_the_teardown_with_its_name(pr
     listed = retained(prod)
     assert {r.logical_id for r in listed} == kept
     assert all(r.physical_name and r.delete_command.startswith("aws ") for r in listed)
+
+
+# ------------------------------------------------------------------------------ search access
+def test_every_role_that_searches_and_the_operator_role_are_mapped_in_opensearch(dev):
+    from casebridge_infra.permissions import FUNCTIONS  # noqa: PLC0415
+
+    (mapping,) = [r["Properties"] for r in dev["Resources"].values() if r["Type"] == "Custom::OpenSearchRoleMapping"]
+    mapped = {json.dumps(arn) for arn in mapping["BackendRoles"]}
+    searching = [n for n, a in FUNCTIONS.items() if a.search]
+    assert "index_stream" in searching and "api_handler" in searching
+    for name in searching:
+        role = next(
+            k for k in resources_of(dev, "AWS::IAM::Role") if k.startswith(f"FunctionRolesRole{name.replace('_', '')}")
+        )
+        assert json.dumps({"Fn::GetAtt": [role, "Arn"]}) in mapped, name
+    operator = next(k for k in resources_of(dev, "AWS::IAM::Role") if k.startswith("SearchSearchOperator"))
+    assert json.dumps({"Fn::GetAtt": [operator, "Arn"]}) in mapped
+    assert mapping["IndexPatterns"] == [f"{DEV_PREFIX}-*"]
+
+
+def test_the_master_user_is_a_role_operators_can_assume_not_a_function_role(dev):
+    (domain,) = props(dev, "AWS::OpenSearchService::Domain")
+    master = domain["AdvancedSecurityOptions"]["MasterUserOptions"]["MasterUserARN"]["Fn::GetAtt"][0]
+    assert master.startswith("SearchSearchAdmin")
+    trust = json.dumps(dev["Resources"][master]["Properties"]["AssumeRolePolicyDocument"])
+    assert ":root" in trust and "lambda.amazonaws.com" in trust
+
+
+def test_a_single_node_domain_indexes_without_replicas(dev, prod):
+    for template, replicas in ((dev, "0"), (prod, "1")):
+        for fn in props(template, "AWS::Serverless::Function"):
+            assert fn["Environment"]["Variables"]["CASEBRIDGE_SEARCH_REPLICAS"] == replicas
+
+
+def test_the_role_mapping_function_puts_the_role_and_maps_every_backend_role():
+    import importlib.util  # noqa: PLC0415
+
+    from tests.infrastructure.conftest import INFRA  # noqa: PLC0415
+
+    spec = importlib.util.spec_from_file_location(
+        "search_security", INFRA / "casebridge_infra/assets/search_security/index.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sent, answers = [], iter([503, 200, 200])
+    module.apply(
+        {"Endpoint": "search-x.es.amazonaws.com", "IndexPatterns": ["cb-dev-*"], "BackendRoles": ["arn:b", "arn:a"]},
+        lambda m, u, b: sent.append((m, u, b)) or next(answers),
+        sleep=lambda s: None,
+    )
+    assert [u.split("/api/")[1] for _, u, _ in sent] == [
+        "roles/casebridge_app",
+        "roles/casebridge_app",
+        "rolesmapping/casebridge_app",
+    ]
+    assert sent[-1][2] == {"backend_roles": ["arn:a", "arn:b"]}
+    assert sent[0][2]["index_permissions"][0]["index_patterns"] == ["cb-dev-*"]
