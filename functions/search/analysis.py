@@ -41,12 +41,12 @@ def words(text: str) -> list[str]:
 MAX_TOKEN_BYTES = 40  # Tantivy's remove_long(40): tokens of 40 bytes or more are dropped
 
 # The OpenSearch analyzer that does what ``analyze`` does (index settings: functions.search.opensearch).
-OPENSEARCH_TOKENIZER = {"type": "pattern", "pattern": "[^\\p{L}\\p{N}]+"}
-OPENSEARCH_FILTERS = {
+OPENSEARCH_TOKENIZER: dict[str, Any] = {"type": "pattern", "pattern": "[^\\p{L}\\p{N}]+"}
+OPENSEARCH_FILTERS: dict[str, dict[str, Any]] = {
     "casebridge_long": {"type": "length", "max": MAX_TOKEN_BYTES - 1},
     "casebridge_stemmer": {"type": "stemmer", "language": "porter2"},
 }
-OPENSEARCH_ANALYZER = {
+OPENSEARCH_ANALYZER: dict[str, Any] = {
     "type": "custom",
     "tokenizer": "casebridge_words",
     "filter": ["lowercase", "casebridge_long", "casebridge_stemmer"],
