@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Casebridge CDK app: ``cdk synth`` (all stages) or ``cdk synth -c stage=dev`` (one).
 
-Runs without AWS credentials: the account and region default to placeholders, so synthesis
-and every check in CI work offline; ``cdk deploy`` with real credentials uses the real ones.
+Runs without AWS credentials: the account defaults to a placeholder, so synthesis and every check
+in CI work offline; ``cdk deploy`` with real credentials uses the real account. The region is the
+stage's (``stages.json`` or ``-c region=...``), never ``CDK_DEFAULT_REGION``.
 """
 
 from __future__ import annotations
@@ -21,13 +22,10 @@ for path in (str(INFRA_DIR), str(REPO_DIR)):
 # jsii warns on every run that node 20 is past its end of life; the CLI and CI use node 20 on purpose.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-PLACEHOLDER_ACCOUNT = "111111111111"
-PLACEHOLDER_REGION = "us-east-1"
-
 
 def build_app(outdir: str | None = None, stages: list[str] | None = None):  # noqa: ANN201
     import aws_cdk as cdk
-    from casebridge_infra.config import load_stages, stage_config
+    from casebridge_infra.config import load_stages, stack_environment, stage_config
     from casebridge_infra.stack import CasebridgeStack
     from cdk_nag import AwsSolutionsChecks
 
@@ -38,21 +36,20 @@ def build_app(outdir: str | None = None, stages: list[str] | None = None):  # no
     app = cdk.App(outdir=outdir, context=context)
     selected = app.node.try_get_context("stage")
     names = stages or ([selected] if selected else list(load_stages()))
-    env = cdk.Environment(
-        account=os.environ.get("CDK_DEFAULT_ACCOUNT", PLACEHOLDER_ACCOUNT),
-        region=os.environ.get("CDK_DEFAULT_REGION", PLACEHOLDER_REGION),
-    )
-    # `chalice package` asks botocore for the region (service principals); no credentials are used.
-    os.environ.setdefault("AWS_DEFAULT_REGION", env.region)
     overrides = {
         k: app.node.try_get_context(k)
-        for k in ("prefix", "mail_domain", "support_address", "public_base_url", "alarm_email")
+        for k in ("region", "prefix", "mail_domain", "support_address", "public_base_url", "alarm_email")
     }
     if len(names) != 1 and overrides.get("prefix"):
         raise SystemExit("-c prefix=... needs -c stage=... (each stage needs its own prefix)")
     for name in names:
-        config = stage_config(name, overrides)
-        CasebridgeStack(app, config.stack_name, config=config, env=env)
+        try:
+            config = stage_config(name, overrides)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from exc
+        # `chalice package` asks botocore for the region (service principals); no credentials are used.
+        os.environ["AWS_DEFAULT_REGION"] = config.region
+        CasebridgeStack(app, config.stack_name, config=config, env=stack_environment(config))
     # cdk-nag v3 is a policy-validation plugin: findings go to cdk.out/policy-validation-report.json
     # and fail the synthesis; casebridge_infra/nag.py acknowledges the ones we accept, with reasons.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))

@@ -75,24 +75,34 @@ DETECTION_BUCKET = BucketDef("detection", "problem detection state and the custo
 NOTICES_BUCKET = BucketDef("notices", "audience snapshots of proactive notices (JSON Lines batches + manifest)")
 BUCKETS: tuple[BucketDef, ...] = (MAIL_BUCKET, ATTACHMENTS_BUCKET, DETECTION_BUCKET, NOTICES_BUCKET)
 
-INBOUND_MAIL_QUEUE = QueueDef("inbound-mail", visibility_timeout=180)
+# Lambda functions run this long unless FUNCTION_TIMEOUTS says otherwise (infra/casebridge_infra/
+# constructs/api.py). A queue that feeds a function hides a received message for at least six times
+# the function's timeout (AWS Lambda's guidance for SQS event sources: a batch retried after the
+# function was throttled must not become visible, and be delivered a second time, meanwhile).
+DEFAULT_FUNCTION_TIMEOUT = 60
+VISIBILITY_PER_FUNCTION_TIMEOUT = 6
+# The notice jobs take the audience snapshot (a walk over the install base) and send paced batches.
+NOTICE_JOBS_FUNCTION_TIMEOUT = 900
+_CONSUMER_VISIBILITY = VISIBILITY_PER_FUNCTION_TIMEOUT * DEFAULT_FUNCTION_TIMEOUT
+
+INBOUND_MAIL_QUEUE = QueueDef("inbound-mail", visibility_timeout=_CONSUMER_VISIBILITY)
 # On-failure destination of the search indexer's stream mapping: what Lambda sends here describes
 # stream records that kept failing (shard, sequence range) so they can be replayed by hand.
 SEARCH_INDEX_FAILURES_QUEUE = QueueDef("search-index-failures")
 # Jobs the escalation state machine (stepfunctions/escalation.asl.json) puts on a queue: "notify the
 # department" (with the task token), fix and information requests, "resolve the problem".
-ESCALATION_JOBS_QUEUE = QueueDef("escalation-jobs", visibility_timeout=120)
+ESCALATION_JOBS_QUEUE = QueueDef("escalation-jobs", visibility_timeout=_CONSUMER_VISIBILITY)
 # On-failure destination of problem_stream's mapping (functions/problems/stream.py).
 PROBLEM_STREAM_FAILURES_QUEUE = QueueDef("problem-stream-failures")
 # Two-way SMS replies (STOP / START) from SNS: functions/notify/handlers.py handle_sms_inbound.
-SMS_INBOUND_QUEUE = QueueDef("sms-inbound")
+SMS_INBOUND_QUEUE = QueueDef("sms-inbound", visibility_timeout=_CONSUMER_VISIBILITY)
 # Jobs of the notice lifecycle (stepfunctions/proactive_updates.asl.json): prepare a dispatch, send one
 # audience batch, finish, await a signal (functions/notify/delivery/handlers.py handle_notice_jobs).
-NOTICE_JOBS_QUEUE = QueueDef("notice-jobs", visibility_timeout=900)
-# Lambda functions that need more than the default timeout (infra/casebridge_infra/constructs/api.py):
-# the notice jobs take the audience snapshot (a walk over the install base) and send paced batches;
-# a queue's visibility timeout must be at least its consumer's timeout.
-FUNCTION_TIMEOUTS: dict[str, int] = {"handle_notice_jobs": NOTICE_JOBS_QUEUE.visibility_timeout}
+NOTICE_JOBS_QUEUE = QueueDef(
+    "notice-jobs", visibility_timeout=VISIBILITY_PER_FUNCTION_TIMEOUT * NOTICE_JOBS_FUNCTION_TIMEOUT
+)
+# Lambda functions that need more than DEFAULT_FUNCTION_TIMEOUT (infra/casebridge_infra/constructs/api.py).
+FUNCTION_TIMEOUTS: dict[str, int] = {"handle_notice_jobs": NOTICE_JOBS_FUNCTION_TIMEOUT}
 QUEUES: tuple[QueueDef, ...] = (
     INBOUND_MAIL_QUEUE,
     SEARCH_INDEX_FAILURES_QUEUE,

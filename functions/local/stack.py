@@ -131,6 +131,11 @@ class LocalStack:
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> StackInfo:
         started = time.perf_counter()
+        record_to = os.environ.get("CASEBRIDGE_RECORD_AWS_CALLS")
+        if record_to:  # which AWS calls each function makes (functions.local.calls; the e2e tests)
+            from functions.local import calls  # noqa: PLC0415
+
+            calls.install(record_to)
         try:
             aws_endpoint = self._start_aws()
             token = self._set_environment(aws_endpoint)

@@ -1,9 +1,13 @@
 """Text analysis shared by both engines: the synonym file, query words, stop words.
 
-Pure Python, nothing heavy: the embedded engine stems with Tantivy's own analyzer (the same one
-its ``en_stem`` fields use), OpenSearch stems on the server. What is shared here is the part a
-deployment can see and edit: the synonym list (Solr format, one file for both engines) and the
-way a query's text is cut into words (so both engines report the same ``matched_terms``).
+Pure Python, nothing heavy. Both engines analyse text the same way: words (runs of letters and
+digits), lower case, words of 40 bytes or more dropped, the Snowball English ("Porter2") stemmer;
+no stop words removed (they weigh less in queries instead), synonyms expanded in the query, not
+in the index. The embedded engine runs Tantivy's ``en_stem`` analyzer (Rust); OpenSearch runs
+``OPENSEARCH_ANALYZER`` (a pattern tokenizer, ``lowercase``, ``length``, the ``porter2`` stemmer);
+``analyze`` below is the same chain in Python (``snowballstemmer``, loaded on first use), which the
+OpenSearch adapter uses to plan queries and ``tests/contract`` holds against both. What a
+deployment can see and edit is here too: the synonym list (Solr format, one file for both engines).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
 
@@ -31,6 +36,41 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 def words(text: str) -> list[str]:
     """Lower-cased words of a text, in order (the surface forms a user typed)."""
     return [w.lower() for w in _WORD.findall(text)]
+
+
+MAX_TOKEN_BYTES = 40  # Tantivy's remove_long(40): tokens of 40 bytes or more are dropped
+
+# The OpenSearch analyzer that does what ``analyze`` does (index settings: functions.search.opensearch).
+OPENSEARCH_TOKENIZER: dict[str, Any] = {"type": "pattern", "pattern": "[^\\p{L}\\p{N}]+"}
+OPENSEARCH_FILTERS: dict[str, dict[str, Any]] = {
+    "casebridge_long": {"type": "length", "max": MAX_TOKEN_BYTES - 1},
+    "casebridge_stemmer": {"type": "stemmer", "language": "porter2"},
+}
+OPENSEARCH_ANALYZER: dict[str, Any] = {
+    "type": "custom",
+    "tokenizer": "casebridge_words",
+    "filter": ["lowercase", "casebridge_long", "casebridge_stemmer"],
+}
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import snowballstemmer  # noqa: PLC0415 - first use only (the OpenSearch path, the tests)
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The index term of one lower-cased word ("" when the word is too long to be indexed)."""
+    if len(word.encode("utf-8")) >= MAX_TOKEN_BYTES:
+        return ""
+    return str(_stemmer().stemWord(word))
+
+
+def analyze(text: str) -> list[str]:
+    """The index terms of a text, in order: what both engines' analyzers produce."""
+    return [s for s in (stem(w) for w in words(text)) if s]
 
 
 @dataclass(frozen=True)

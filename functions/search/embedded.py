@@ -31,16 +31,13 @@ from typing import Any
 
 from functions.search.analysis import STOP_WORDS, Synonyms, load_synonyms
 from functions.search.port import DocKind, Reconciled, SearchDoc, SearchHit, SearchQuery
-from functions.search.query import FIELD_BOOSTS, MAX_QUERY_WORDS, Term, plan, rerank_by_consensus
+from functions.search.query import FIELD_BOOSTS, Term, plan, rerank_by_consensus, select_terms, stem_weights
 
 SCHEMA_VERSION = 1
 TEXT_FIELDS = ("title", "keywords", "body")
 SNIPPET_CHARS = 160
 WRITER_HEAP_BYTES = 32_000_000
 LOCK_WAIT_SECONDS = 30.0
-# Words in more than this share of a (large enough) index say nothing about similarity: dropped.
-MAX_DOC_FREQ_SHARE = 0.5
-MIN_DOCS_FOR_DF_CUT = 200
 _SEP = "="
 
 
@@ -322,24 +319,10 @@ class EmbeddedIndex:
         return out
 
     def _select(self, searcher: Any, terms: list[Term], total: int) -> dict[str, float]:
-        """Stems to search for, with weights: the rarest ``MAX_QUERY_WORDS``, very common ones dropped."""
-        weights: dict[str, float] = {}
-        for term in terms:
-            s = stem(term.word)
-            if s and weights.get(s, 0.0) < term.weight:
-                weights[s] = term.weight
-        if total < MIN_DOCS_FOR_DF_CUT and len(weights) <= MAX_QUERY_WORDS:
-            return weights
-        df = {s: max(searcher.doc_freq(f, s) for f in TEXT_FIELDS) for s in weights}
-        present = {s: w for s, w in weights.items() if df[s] > 0}
-        if total >= MIN_DOCS_FOR_DF_CUT:
-            common = {s for s in present if df[s] > MAX_DOC_FREQ_SHARE * total}
-            if len(common) < len(present):  # keep them if nothing else is left
-                present = {s: w for s, w in present.items() if s not in common}
-        if len(present) > MAX_QUERY_WORDS:
-            ranked = sorted(present, key=lambda s: df[s])[:MAX_QUERY_WORDS]
-            present = {s: present[s] for s in ranked}
-        return present
+        """Stems to search for, with weights (functions.search.query.select_terms, as OpenSearch does)."""
+        return select_terms(
+            stem_weights(terms, stem), total, lambda s: max(searcher.doc_freq(f, s) for f in TEXT_FIELDS)
+        )
 
     @staticmethod
     def _any_of(schema: Any, key: str, value: str | list[str]) -> Any:

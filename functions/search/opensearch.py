@@ -1,39 +1,65 @@
 """The OpenSearch engine (production): Amazon OpenSearch Service or a self-managed cluster.
 
+It behaves like the embedded engine the project measures (bench/similar_cases.py), by construction:
+
+* Analysis: the same chain (functions.search.analysis): words of letters and digits, lower case,
+  long tokens dropped, Snowball English ("porter2") stems; no stop words removed, no synonyms in
+  the index. ``tests/contract`` holds the analyzer definition against the embedded engine's output.
+* Queries are planned here, as the embedded engine plans them (functions.search.query): the query's
+  words weighted (stop words 0.6, synonyms from the shared synonym file 0.5), stemmed in Python,
+  then cut to the ``MAX_QUERY_WORDS`` rarest and stripped of very common ones using the index's own
+  document frequencies (one ``_termvectors`` call on an artificial document, per kind: each index
+  has one shard, so the counts are exact). Each term is one ``dis_max`` of ``term`` queries over
+  ``title^3``, ``keywords^2``, ``body`` (tie breaker 0.3): at most 32 x 3 leaf clauses, far below
+  ``indices.query.bool.max_clause_count``. ``matched_terms`` are computed from the hit's text as the
+  embedded engine does; a hit without a highlight gets the text's start as its snippet.
 * Auth: SigV4 (``AWSV4SignerAuth`` with the function's boto3 credentials; service ``es`` for a
   managed domain, ``aoss`` for Serverless) or, for a self-managed cluster, the URL as given
-  (``https://user:password@host:9200`` for basic auth).
-* One index template per kind (``<prefix>-<kind>``, pattern ``<prefix>-<kind>-v*``) with an
-  English analyzer (standard tokenizer, possessive stemmer, lower case, English stop words,
-  English stemmer) for indexing, and the same plus a ``synonym_graph`` filter (rules from the
-  synonym file both engines share) for searching.
+  (``https://user:password@host:9200`` for basic auth). No retry on a timeout (a timed-out write may
+  have been applied); bulk writes retry what the cluster refused with 429, with backoff.
 * Versioned physical indexes behind aliases: the alias ``<prefix>-<kind>`` points at
-  ``<prefix>-<kind>-v<UTC timestamp>``. ``reindex`` creates a new physical index, bulk-loads it,
-  swaps the alias in one ``_aliases`` call and deletes the old index: searches never see an empty
-  or half-built index. ``reconcile`` then puts right what the stream wrote to the old index meanwhile
-  (conditional writes on ``_seq_no``/``_primary_term``; functions.search.reindex explains).
-* Queries: one ``multi_match`` per query word over ``title^3``, ``keywords^2``, ``body``, named
-  after the word, so each hit's ``matched_queries`` are its matched terms (no ``explain``);
-  ``bool`` filters and ``must_not`` on the exact ``fields.*`` keywords; ``<em>`` highlights.
+  ``<prefix>-<kind>-v<UTC timestamp>`` (the first one ``-v0``, so that two writers creating it at
+  once create one). ``reindex`` creates a new physical index, bulk-loads it (requests of at most
+  ``BULK_MAX_BYTES``), swaps the alias in one ``_aliases`` call and deletes the old index (a failed
+  load deletes the new one instead): searches never see an empty or half-built index.
+  ``reconcile`` then puts right what the stream wrote to the old index meanwhile (conditional
+  writes on ``_seq_no``/``_primary_term``; functions.search.reindex explains). Reads never create
+  anything: a kind with no index yet has no documents.
 * ``opensearch-py`` is imported when a client is built, never at module import (cold start).
 """
 
 from __future__ import annotations
 
+import html
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from functions.search.analysis import STOP_WORDS, Synonyms, load_synonyms
+from functions.search.analysis import (
+    OPENSEARCH_ANALYZER,
+    OPENSEARCH_FILTERS,
+    OPENSEARCH_TOKENIZER,
+    STOP_WORDS,
+    Synonyms,
+    analyze,
+    load_synonyms,
+    stem,
+)
 from functions.search.port import DocKind, Reconciled, SearchDoc, SearchHit, SearchQuery
-from functions.search.query import FIELD_BOOSTS, Term, plan, rerank_by_consensus
+from functions.search.query import FIELD_BOOSTS, Term, plan, rerank_by_consensus, select_terms, stem_weights
 
 INDEX_ANALYZER = "casebridge_english"
-SEARCH_ANALYZER = "casebridge_english_search"
+TEXT_FIELDS = ("title", "keywords", "body")
 SNIPPET_CHARS = 160
-BULK_CHUNK = 500
+BULK_CHUNK = 500  # operations per bulk request at most
+BULK_MAX_BYTES = 5_000_000  # and at most this many bytes (the domain's HTTP payload limit is 10 MiB or more)
+BULK_ATTEMPTS = 6  # for operations the cluster refused with 429 (its write queue was full)
+BULK_BACKOFF_SECONDS = 0.5
+FIRST_VERSION = "0"
 SCROLL_PAGE = 1000
 SCROLL_KEEP = "2m"
 
@@ -42,42 +68,17 @@ class SearchEngineError(Exception):
     """OpenSearch refused a write (bulk item errors); carries the first reason."""
 
 
-def analysis_settings(synonyms: Synonyms, synonyms_path: str | None = None) -> dict[str, Any]:
-    synonym_filter: dict[str, Any] = {"type": "synonym_graph", "lenient": True}
-    if synonyms_path:  # e.g. an Amazon OpenSearch Service package: "analyzers/F111111111"
-        synonym_filter["synonyms_path"] = synonyms_path
-    else:
-        synonym_filter["synonyms"] = list(synonyms.lines)
+def analysis_settings() -> dict[str, Any]:
+    """The index analysis: functions.search.analysis's chain (the embedded engine's)."""
     return {
-        "filter": {
-            "casebridge_possessive": {"type": "stemmer", "language": "possessive_english"},
-            "casebridge_stop": {"type": "stop", "stopwords": "_english_"},
-            "casebridge_stemmer": {"type": "stemmer", "language": "english"},
-            "casebridge_synonyms": synonym_filter,
-        },
-        "analyzer": {
-            INDEX_ANALYZER: {
-                "type": "custom",
-                "tokenizer": "standard",
-                "filter": ["casebridge_possessive", "lowercase", "casebridge_stop", "casebridge_stemmer"],
-            },
-            SEARCH_ANALYZER: {
-                "type": "custom",
-                "tokenizer": "standard",
-                "filter": [
-                    "casebridge_possessive",
-                    "lowercase",
-                    "casebridge_synonyms",
-                    "casebridge_stop",
-                    "casebridge_stemmer",
-                ],
-            },
-        },
+        "tokenizer": {"casebridge_words": dict(OPENSEARCH_TOKENIZER)},
+        "filter": {k: dict(v) for k, v in OPENSEARCH_FILTERS.items()},
+        "analyzer": {INDEX_ANALYZER: dict(OPENSEARCH_ANALYZER)},
     }
 
 
 def mappings() -> dict[str, Any]:
-    text = {"type": "text", "analyzer": INDEX_ANALYZER, "search_analyzer": SEARCH_ANALYZER}
+    text = {"type": "text", "analyzer": INDEX_ANALYZER}
     return {
         "dynamic": "strict",
         "properties": {
@@ -96,21 +97,16 @@ def mappings() -> dict[str, Any]:
     }
 
 
-def index_template(
-    alias: str,
-    synonyms: Synonyms,
-    *,
-    shards: int = 1,
-    replicas: int = 1,
-    synonyms_path: str | None = None,
-) -> dict[str, Any]:
+def index_template(alias: str, *, replicas: int = 1) -> dict[str, Any]:
+    """One shard per index (document frequencies exact, see the module docstring); ``replicas`` 0 on
+    a single-node domain (a replica can be placed on no other node: the index would stay yellow)."""
     return {
         "index_patterns": [f"{alias}-v*"],
         "priority": 100,
         "template": {
             "settings": {
-                "index": {"number_of_shards": shards, "number_of_replicas": replicas},
-                "analysis": analysis_settings(synonyms, synonyms_path),
+                "index": {"number_of_shards": 1, "number_of_replicas": replicas},
+                "analysis": analysis_settings(),
             },
             "mappings": mappings(),
         },
@@ -123,42 +119,21 @@ def _filter_clause(key: str, value: str | list[str]) -> dict[str, Any]:
     return {"terms": {f"fields.{key}": values}}
 
 
-def query_body(query: SearchQuery, synonyms: Synonyms | None, size: int) -> dict[str, Any] | None:
-    """The ``_search`` body of a query; ``None`` when it has no words to look for."""
-    terms: list[Term] = [t for t in plan(query.text, None)]
+def query_body(query: SearchQuery, terms: Mapping[str, float], size: int) -> dict[str, Any] | None:
+    """The ``_search`` body for index terms with weights (``plan_terms``); ``None`` without terms."""
     if not terms:
         return None
-    fields = [f"{name}^{boost:g}" if boost != 1 else name for name, boost in FIELD_BOOSTS.items()]
     should: list[dict[str, Any]] = [
         {
-            "multi_match": {
-                "query": t.word,
-                "fields": fields,
-                "type": "best_fields",
+            "dis_max": {
+                "queries": [
+                    {"term": {field: {"value": term, "boost": boost * weight}}} for field, boost in FIELD_BOOSTS.items()
+                ],
                 "tie_breaker": 0.3,
-                "boost": t.weight,
-                "_name": t.word,
             }
         }
-        for t in terms
+        for term, weight in terms.items()
     ]
-    # The search analyzer expands single words with synonyms; a multi-word synonym the query
-    # contains ("money back") is sent whole as well, so that its rule applies too.
-    if synonyms is not None:
-        from functions.search.analysis import words  # noqa: PLC0415
-
-        typed = words(query.text)
-        for phrase in _multiword_phrases(synonyms, typed):
-            should.append(
-                {
-                    "multi_match": {
-                        "query": " ".join(phrase),
-                        "fields": fields,
-                        "type": "phrase",
-                        "_name": " ".join(phrase),
-                    }
-                }
-            )
     bool_query: dict[str, Any] = {"should": should, "minimum_should_match": 1}
     filters = [_filter_clause(k, v) for k, v in query.filters.items()]
     must_not = [_filter_clause(k, v) for k, v in query.exclude.items()]
@@ -182,15 +157,46 @@ def query_body(query: SearchQuery, synonyms: Synonyms | None, size: int) -> dict
     return body
 
 
-def _multiword_phrases(synonyms: Synonyms, typed: Sequence[str]) -> list[tuple[str, ...]]:
-    from functions.search.analysis import _contains  # noqa: PLC0415
+def termvectors_body(terms: Sequence[str]) -> dict[str, Any]:
+    """An artificial document holding the terms as they are (whitespace analyzer: no second stemming),
+    asking for each term's document frequency in the index."""
+    text = " ".join(terms)
+    return {
+        "doc": {field: text for field in TEXT_FIELDS},
+        "fields": list(TEXT_FIELDS),
+        "per_field_analyzer": dict.fromkeys(TEXT_FIELDS, "whitespace"),
+        "term_statistics": True,
+        "field_statistics": True,
+        "positions": False,
+        "offsets": False,
+        "payloads": False,
+    }
 
-    phrases: list[tuple[str, ...]] = []
-    candidates = [p for g in synonyms.groups for p in g] + [src for src, _ in synonyms.mappings]
-    for phrase in candidates:
-        if len(phrase) > 1 and phrase not in phrases and _contains(typed, phrase):
-            phrases.append(phrase)
-    return phrases
+
+def doc_frequencies(resp: Mapping[str, Any]) -> tuple[int, dict[str, int]]:
+    """(documents in the index, term -> documents holding it in any text field) from ``_termvectors``."""
+    total = 0
+    df: dict[str, int] = {}
+    for field in (resp.get("term_vectors") or {}).values():
+        total = max(total, int((field.get("field_statistics") or {}).get("doc_count", 0)))
+        for term, stats in (field.get("terms") or {}).items():
+            df[term] = max(df.get(term, 0), int(stats.get("doc_freq", 0)))
+    return total, df
+
+
+def clause_count(body: Mapping[str, Any]) -> int:
+    """Leaf queries in a body (what ``indices.query.bool.max_clause_count`` limits)."""
+
+    def count(node: Any) -> int:
+        if isinstance(node, dict):
+            if any(k in node for k in ("term", "terms", "ids", "match", "multi_match")):
+                return 1
+            return sum(count(v) for v in node.values())
+        if isinstance(node, list):
+            return sum(count(v) for v in node)
+        return 0
+
+    return count(body.get("query", {}))
 
 
 def _now_version() -> str:
@@ -206,16 +212,16 @@ class OpenSearchIndex:
         *,
         prefix: str,
         synonyms: Synonyms | None = None,
-        synonyms_path: str | None = None,
         replicas: int = 1,
         version: Callable[[], str] = _now_version,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
         self.prefix = prefix
         self.synonyms = synonyms if synonyms is not None else load_synonyms()
-        self.synonyms_path = synonyms_path
         self.replicas = replicas
         self._version = version
+        self._sleep = sleep
         self._ready: set[DocKind] = set()
 
     # ------------------------------------------------------------------ construction
@@ -246,7 +252,7 @@ class OpenSearchIndex:
         alias = self.alias(kind)
         self.client.indices.put_index_template(
             name=alias,
-            body=index_template(alias, self.synonyms, replicas=self.replicas, synonyms_path=self.synonyms_path),
+            body=index_template(alias, replicas=self.replicas),
         )
 
     def _physical(self, kind: DocKind) -> list[str]:
@@ -256,38 +262,50 @@ class OpenSearchIndex:
             return []
         return sorted(self.client.indices.get_alias(name=alias).keys())
 
-    def _create_physical(self, kind: DocKind, *, with_alias: bool) -> str:
+    def _create_physical(self, kind: DocKind, *, with_alias: bool, version: str | None = None) -> str:
         alias = self.alias(kind)
-        name = f"{alias}-v{self._version()}"
+        name = f"{alias}-v{version or self._version()}"
         body: dict[str, Any] = {"aliases": {alias: {"is_write_index": True}}} if with_alias else {}
         self.client.indices.create(index=name, body=body)
         return name
 
     def ensure(self, kind: DocKind) -> None:
-        """The alias of a kind exists (template and a first physical index created if needed)."""
+        """The alias of a kind exists (template and a first physical index created if needed).
+
+        Writers only. The first index has a fixed name, so two writers that find no alias at once
+        create one index: the second ``create`` fails with ``resource_already_exists_exception``."""
         if kind in self._ready:
             return
         if not self._physical(kind):
             self.put_template(kind)
-            self._create_physical(kind, with_alias=True)
+            try:
+                self._create_physical(kind, with_alias=True, version=FIRST_VERSION)
+            except Exception as exc:  # noqa: BLE001 - only "it exists already" is fine
+                if "resource_already_exists_exception" not in str(exc):
+                    raise
         self._ready.add(kind)
 
     def reindex(self, kind: DocKind, docs: Iterable[SearchDoc]) -> int:
         """Rebuild a kind with no downtime: new index, bulk load, atomic alias swap, old index deleted."""
-        self.put_template(kind)  # synonym or mapping edits apply to the new index
+        self.put_template(kind)  # mapping or analysis edits apply to the new index
         old = self._physical(kind)
         new = self._create_physical(kind, with_alias=False)
-        count = 0
-        batch: list[SearchDoc] = []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) >= BULK_CHUNK:
+        try:
+            count = 0
+            batch: list[SearchDoc] = []
+            for doc in docs:
+                batch.append(doc)
+                if len(batch) >= BULK_CHUNK:
+                    count += self._bulk_index(new, batch)
+                    batch = []
+            if batch:
                 count += self._bulk_index(new, batch)
-                batch = []
-        if batch:
-            count += self._bulk_index(new, batch)
-        self.client.indices.refresh(index=new)
-        self._swap(kind, old, new)
+            self.client.indices.refresh(index=new)
+            self._swap(kind, old, new)
+        except BaseException:
+            # the alias still points at the old index; the half-loaded one must not stay behind
+            self.client.indices.delete(index=new, params={"ignore": 404})
+            raise
         return count
 
     def _swap(self, kind: DocKind, old: Sequence[str], new: str) -> None:
@@ -332,9 +350,7 @@ class OpenSearchIndex:
             for doc_id in deletes:
                 seq_no, term, _ = versions[doc_id]
                 ops.append([{"delete": {"_index": alias, "_id": doc_id, "if_seq_no": seq_no, "if_primary_term": term}}])
-            conflicted: list[str] = []
-            for i in range(0, len(ops), BULK_CHUNK):
-                conflicted += self._bulk([line for op in ops[i : i + BULK_CHUNK] for line in op], conflicts_ok=True)
+            conflicted = self._bulk(ops, conflicts_ok=True)
             lost_deletes = conflicted.count("delete")
             out[kind] = Reconciled(
                 upserted=len(writes) - (len(conflicted) - lost_deletes),
@@ -370,31 +386,56 @@ class OpenSearchIndex:
                 self.client.clear_scroll(body={"scroll_id": [scroll_id]}, params={"ignore": 404})
 
     # ------------------------------------------------------------------ writes
-    def _bulk(self, lines: list[dict[str, Any]], *, conflicts_ok: bool = False) -> list[str]:
-        """Send bulk actions; raises on an item error. With ``conflicts_ok``, version conflicts
-        (409: the document changed since it was read) are not errors: their operations are returned."""
-        if not lines:
-            return []
-        resp = self.client.bulk(body=lines)
+    def _bulk(self, ops: Sequence[list[dict[str, Any]]], *, conflicts_ok: bool = False) -> list[str]:
+        """Send bulk operations (each its action line, and its source for index/create) in requests of
+        at most ``BULK_CHUNK`` operations and ``BULK_MAX_BYTES`` bytes. Operations the cluster refuses
+        with 429 (its write queue full) are sent again with backoff; any other item error raises.
+        With ``conflicts_ok``, version conflicts (409: the document changed since it was read) are not
+        errors: their operations are returned."""
         conflicts: list[str] = []
-        if resp.get("errors"):
-            for item in resp.get("items", []):
-                (op, result), *_ = item.items()
-                if op == "delete" and result.get("status") == 404:
-                    continue  # deleting what is not there is fine (idempotent)
-                if conflicts_ok and result.get("status") == 409:
-                    conflicts.append(op)
-                    continue
-                if result.get("error"):
-                    raise SearchEngineError(f"bulk {op} of {result.get('_id')} failed: {result['error']}")
+        for chunk in _chunks([[json.dumps(line) for line in op] for op in ops]):
+            conflicts += self._bulk_chunk(chunk, conflicts_ok=conflicts_ok)
         return conflicts
 
+    def _bulk_chunk(self, chunk: list[list[str]], *, conflicts_ok: bool) -> list[str]:
+        conflicts: list[str] = []
+        pending = chunk
+        for attempt in range(1, BULK_ATTEMPTS + 1):
+            body = "".join(line + "\n" for op in pending for line in op)
+            try:
+                resp = self.client.bulk(body=body)
+            except Exception as exc:  # a whole request refused with 429 is retried too
+                if getattr(exc, "status_code", None) != 429 or attempt == BULK_ATTEMPTS:
+                    raise
+                self._backoff(attempt)
+                continue
+            refused: list[list[str]] = []
+            for op, item in zip(pending, resp.get("items", []), strict=False):
+                (kind, result), *_ = item.items()
+                status = result.get("status")
+                if status == 429:
+                    refused.append(op)
+                elif kind == "delete" and status == 404:
+                    continue  # deleting what is not there is fine (idempotent)
+                elif conflicts_ok and status == 409:
+                    conflicts.append(kind)
+                elif result.get("error"):
+                    raise SearchEngineError(f"bulk {kind} of {result.get('_id')} failed: {result['error']}")
+            if not refused:
+                return conflicts
+            if attempt == BULK_ATTEMPTS:
+                raise SearchEngineError(f"bulk: {len(refused)} operation(s) still refused (429) after {attempt} tries")
+            pending = refused
+            self._backoff(attempt)
+        return conflicts
+
+    def _backoff(self, attempt: int) -> None:
+        self._sleep(random.uniform(0, BULK_BACKOFF_SECONDS * 2**attempt))  # noqa: S311 - jitter, not crypto
+
     def _bulk_index(self, index: str, docs: Sequence[SearchDoc]) -> int:
-        lines: list[dict[str, Any]] = []
-        for doc in docs:
-            lines.append({"index": {"_index": index, "_id": doc.doc_id}})
-            lines.append(json.loads(doc.model_dump_json()))
-        self._bulk(lines)
+        self._bulk(
+            [[{"index": {"_index": index, "_id": doc.doc_id}}, json.loads(doc.model_dump_json())] for doc in docs]
+        )
         return len(docs)
 
     def upsert(self, docs: Sequence[SearchDoc]) -> None:
@@ -403,15 +444,14 @@ class OpenSearchIndex:
             by_kind.setdefault(doc.kind, []).append(doc)
         for kind, group in by_kind.items():
             self.ensure(kind)
-            for i in range(0, len(group), BULK_CHUNK):
-                self._bulk_index(self.alias(kind), group[i : i + BULK_CHUNK])
+            self._bulk_index(self.alias(kind), group)
 
     def delete(self, kind: DocKind, doc_ids: Sequence[str]) -> None:
         if not doc_ids:
             return
         self.ensure(kind)
         alias = self.alias(kind)
-        self._bulk([{"delete": {"_index": alias, "_id": doc_id}} for doc_id in doc_ids])
+        self._bulk([[{"delete": {"_index": alias, "_id": doc_id}}] for doc_id in doc_ids])
 
     def refresh(self) -> None:
         aliases = [self.alias(k) for k in sorted(self._ready)]
@@ -420,49 +460,81 @@ class OpenSearchIndex:
 
     # ------------------------------------------------------------------ reads
     def count(self, kind: DocKind) -> int:
-        self.ensure(kind)
-        return int(self.client.count(index=self.alias(kind))["count"])
+        resp = self.client.count(index=self.alias(kind), params={"ignore_unavailable": "true"})
+        return int(resp.get("count", 0))
 
     def get(self, kind: DocKind, doc_id: str) -> SearchDoc | None:
-        self.ensure(kind)
         resp = self.client.get(index=self.alias(kind), id=doc_id, params={"ignore": 404})
         if not resp or not resp.get("found"):
             return None
         return SearchDoc.model_validate(resp["_source"])
 
+    def plan_terms(self, kind: DocKind, terms: list[Term]) -> dict[str, float]:
+        """The index terms to send for a kind, with weights: the embedded engine's selection
+        (functions.search.query.select_terms) on this index's document frequencies."""
+        weights = stem_weights(terms, stem)
+        if not weights:
+            return {}
+        resp = self.client.termvectors(
+            index=self.alias(kind), body=termvectors_body(list(weights)), params={"ignore": 404}
+        )
+        if not resp or "term_vectors" not in resp:
+            return {}  # no index for this kind yet: nothing to find
+        total, df = doc_frequencies(resp)
+        return select_terms(weights, total, lambda s: df.get(s, 0))
+
     def search(self, query: SearchQuery) -> list[SearchHit]:
-        size = max(query.limit, query.candidates)
-        body = query_body(query, self.synonyms, size)
-        if body is None:
+        terms = plan(query.text, self.synonyms)
+        if not terms:
             return []
-        kinds = list(dict.fromkeys(query.kinds))
-        for kind in kinds:
-            self.ensure(kind)
-        resp = self.client.search(index=",".join(self.alias(k) for k in kinds), body=body)
-        order = {t.word: i for i, t in enumerate(plan(query.text, None))}
+        size = max(query.limit, query.candidates)
+        word_stems = {t.word: stem(t.word) for t in terms}
         hits: list[SearchHit] = []
-        for h in resp.get("hits", {}).get("hits", []):
-            src = h.get("_source") or {}
-            highlight = h.get("highlight") or {}
-            snippet = (highlight.get("body") or highlight.get("title") or [""])[0]
-            matched = sorted(
-                (m for m in h.get("matched_queries") or [] if m in order and m not in STOP_WORDS),
-                key=lambda m: order[m],
-            )
-            hits.append(
-                SearchHit(
-                    doc_id=str(src.get("doc_id", h.get("_id"))),
-                    kind=DocKind(str(src.get("kind"))),
-                    score=float(h.get("_score") or 0.0),
-                    title=src.get("title", ""),
-                    snippet=snippet,
-                    matched_terms=matched,
-                    fields=src.get("fields") or {},
-                )
-            )
+        for kind in dict.fromkeys(query.kinds):
+            body = query_body(query, self.plan_terms(kind, terms), size)
+            if body is None:
+                continue
+            resp = self.client.search(index=self.alias(kind), body=body, params={"ignore_unavailable": "true"})
+            hits += [self._hit(h, kind, word_stems, query.highlight) for h in resp.get("hits", {}).get("hits", [])]
+        hits.sort(key=lambda h: -h.score)
+        hits = hits[:size]
         if query.consensus_field:
             hits = rerank_by_consensus(hits, query.consensus_field, query.consensus_weight)
         return hits[: query.limit]
+
+    @staticmethod
+    def _hit(h: Mapping[str, Any], kind: DocKind, word_stems: Mapping[str, str], highlight: bool) -> SearchHit:
+        src = h.get("_source") or {}
+        found = h.get("highlight") or {}
+        title, body = str(src.get("title", "")), str(src.get("body", ""))
+        snippet = (found.get("body") or found.get("title") or [""])[0] if highlight else ""
+        if highlight and not snippet:  # matched in keywords only: the text's start, as the embedded engine
+            snippet = html.escape((body or title)[:SNIPPET_CHARS])
+        doc_stems = set(analyze(" ".join((title, body, *(src.get("keywords") or [])))))
+        return SearchHit(
+            doc_id=str(src.get("doc_id", h.get("_id"))),
+            kind=DocKind(str(src.get("kind", kind.value))),
+            score=float(h.get("_score") or 0.0),
+            title=title,
+            snippet=snippet,
+            matched_terms=[w for w, s in word_stems.items() if s and s in doc_stems and w not in STOP_WORDS],
+            fields=src.get("fields") or {},
+        )
+
+
+def _chunks(ops: list[list[str]]) -> Iterator[list[list[str]]]:
+    """Bulk operations (as JSON lines) in groups of at most BULK_CHUNK and about BULK_MAX_BYTES."""
+    chunk: list[list[str]] = []
+    size = 0
+    for op in ops:
+        op_size = sum(len(line.encode("utf-8")) + 1 for line in op)
+        if chunk and (len(chunk) >= BULK_CHUNK or size + op_size > BULK_MAX_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(op)
+        size += op_size
+    if chunk:
+        yield chunk
 
 
 def build_client(
@@ -479,7 +551,10 @@ def build_client(
     from opensearchpy import OpenSearch, RequestsHttpConnection  # noqa: PLC0415 - heavy: first use only
 
     parts = urlsplit(url)
-    kwargs: dict[str, Any] = {"timeout": timeout, "max_retries": 2, "retry_on_timeout": True}
+    # A timed-out request may have been applied (an index created, an alias swapped, a conditional
+    # write done): never resend it blindly. Connection errors and 502/503/504 are retried (the
+    # request did not reach OpenSearch or was not processed); bulk 429s are retried by the adapter.
+    kwargs: dict[str, Any] = {"timeout": timeout, "max_retries": 2, "retry_on_timeout": False}
     if parts.username:
         kwargs["http_auth"] = (parts.username, parts.password or "")
         netloc = parts.hostname or ""

@@ -6,6 +6,7 @@ the local stack and in AWS, and both report ``matched_terms`` as the query's own
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from functions.search.analysis import STOP_WORDS, Synonyms, words
@@ -17,6 +18,9 @@ SYNONYM_WEIGHT = 0.5
 STOP_WORD_WEIGHT = 0.6
 # More words than this (a whole case description) are cut to the rarest ones by the engine.
 MAX_QUERY_WORDS = 32
+# Words in more than this share of a (large enough) index say nothing about similarity: dropped.
+MAX_DOC_FREQ_SHARE = 0.5
+MIN_DOCS_FOR_DF_CUT = 200
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,35 @@ def plan(text: str, synonyms: Synonyms | None) -> list[Term]:
                 seen.add(w)
                 terms.append(Term(w, SYNONYM_WEIGHT, synonym=True))
     return terms
+
+
+def stem_weights(terms: list[Term], stem: Callable[[str], str]) -> dict[str, float]:
+    """The index terms a plan searches for, each with the highest weight of the words behind it."""
+    weights: dict[str, float] = {}
+    for term in terms:
+        s = stem(term.word)
+        if s and weights.get(s, 0.0) < term.weight:
+            weights[s] = term.weight
+    return weights
+
+
+def select_terms(weights: dict[str, float], total: int, doc_freq: Callable[[str], int]) -> dict[str, float]:
+    """The index terms both engines send, with weights: the rarest ``MAX_QUERY_WORDS`` of those the
+    index holds; in an index of ``MIN_DOCS_FOR_DF_CUT`` documents or more, those in more than
+    ``MAX_DOC_FREQ_SHARE`` of them are dropped (unless nothing else is left). ``doc_freq(term)``:
+    in how many documents of the index (any text field) the term occurs."""
+    if total < MIN_DOCS_FOR_DF_CUT and len(weights) <= MAX_QUERY_WORDS:
+        return weights
+    df = {s: doc_freq(s) for s in weights}
+    present = {s: w for s, w in weights.items() if df[s] > 0}
+    if total >= MIN_DOCS_FOR_DF_CUT:
+        common = {s for s in present if df[s] > MAX_DOC_FREQ_SHARE * total}
+        if len(common) < len(present):  # keep them if nothing else is left
+            present = {s: w for s, w in present.items() if s not in common}
+    if len(present) > MAX_QUERY_WORDS:
+        ranked = sorted(present, key=lambda s: df[s])[:MAX_QUERY_WORDS]
+        present = {s: present[s] for s in ranked}
+    return present
 
 
 def rerank_by_consensus(hits: list[SearchHit], field: str, weight: float) -> list[SearchHit]:

@@ -10,15 +10,43 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 INFRA_DIR = Path(__file__).resolve().parents[1]
 REPO_DIR = INFRA_DIR.parent
 STAGES_FILE = INFRA_DIR / "stages.json"
 STEPFUNCTIONS_DIR = REPO_DIR / "stepfunctions"
 
+# Regions where SES receives mail (CloudFormation offers AWS::SES::ReceiptRuleSet there; a test holds
+# this list against cfn-lint's per-region resource catalogue). The stack needs receiving for intake.
+SES_RECEIVING_REGIONS = (
+    "af-south-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+)
+PLACEHOLDER_ACCOUNT = "111111111111"
+
 # Context keys that override a stage's settings from the command line.
 CONTEXT_OVERRIDES = {
+    "region": "region",
     "prefix": "resource_prefix",
     "mail_domain": "mail_domain",
     "support_address": "support_address",
@@ -41,6 +69,9 @@ class StageConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
+    # Chosen here (stages.json or -c region=...), never taken from CDK_DEFAULT_REGION: the CDK CLI
+    # overwrites that variable with the profile's region, so a stack could land where SES receives no mail.
+    region: str
     resource_prefix: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,40}$")
     mail_domain: str
     support_address: str
@@ -50,6 +81,20 @@ class StageConfig(BaseModel):
     search: SearchSizing
     alarm_email: str | None = None
     log_retention_days: int
+    # Make the stack's receipt rule set the active one (a custom resource; only one rule set per
+    # region and account can be active). False where the account already receives mail with another
+    # rule set: then add our rule to that one (docs/deploy.md).
+    activate_receipt_rule_set: bool = True
+
+    @field_validator("region")
+    @classmethod
+    def _receives_mail(cls, region: str) -> str:
+        if region not in SES_RECEIVING_REGIONS:
+            raise ValueError(
+                f"region {region!r} does not offer SES email receiving, which the stack needs for mail intake; "
+                f"choose one of {', '.join(SES_RECEIVING_REGIONS)} (stages.json 'region' or -c region=...)"
+            )
+        return region
 
     @property
     def stack_name(self) -> str:
@@ -69,4 +114,17 @@ def stage_config(name: str, context: dict[str, Any] | None = None, path: Path = 
     for key, field in CONTEXT_OVERRIDES.items():
         if context and context.get(key):
             values[field] = context[key]
-    return StageConfig(name=name, **values)
+    try:
+        return StageConfig(name=name, **values)
+    except ValidationError as exc:
+        raise ValueError(f"stage {name!r}: {exc}") from exc
+
+
+def stack_environment(config: StageConfig) -> Any:
+    """The stack's account and region: the stage's region; the account of the credentials the CDK CLI
+    found (CDK_DEFAULT_ACCOUNT), or a placeholder when synthesizing offline."""
+    import os  # noqa: PLC0415
+
+    import aws_cdk as cdk  # noqa: PLC0415
+
+    return cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT", PLACEHOLDER_ACCOUNT), region=config.region)

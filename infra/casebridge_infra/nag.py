@@ -11,6 +11,7 @@ from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
 
 from casebridge_infra.permissions import FUNCTIONS
+from functions.core import resources
 
 if TYPE_CHECKING:
     from casebridge_infra.stack import CasebridgeStack
@@ -28,6 +29,15 @@ def suppress(stack: CasebridgeStack) -> None:
     # --- Function roles: object-level S3 grants and KMS data keys are wildcards by nature.
     for name, access in FUNCTIONS.items():
         role = stack.function_roles.roles[name]
+        wildcard = list(stack.wildcard_reasons.get(name, []))
+        if access.answer_workflows:
+            wildcard.append(
+                "states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat support no resource-level "
+                "permissions (the task token authorizes the call), so IAM accepts only '*' for them; "
+                "the function answers only tokens its own jobs carry."
+            )
+        if wildcard:
+            ack(role, "IAM5[Resource::*]", " ".join(wildcard))
         for logical, _mode in access.buckets:
             bucket = stack.storage.buckets[logical]
             ack(
@@ -61,6 +71,23 @@ def suppress(stack: CasebridgeStack) -> None:
             "exactly those for tracing_enabled and logs. The roles' own grants name their resources.",
         )
 
+    # --- Custom resources (CDK's AwsCustomResource singleton: the receipt rule set's activation).
+    if stack.mail.activation is not None:
+        ack(
+            stack.mail.activation,
+            "IAM5[Resource::*]",
+            "ses:SetActiveReceiptRuleSet supports no resource-level permissions (it acts on the account's "
+            "one active rule set), so IAM accepts only '*'; it is the only action of this policy.",
+        )
+    singleton = stack.node.try_find_child("AWS679f53fac002430cb0da5b7982bd2287")
+    if singleton is not None:
+        ack(
+            singleton,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+            "CDK's AwsCustomResource provider function (runs only during deployments) writes its own "
+            "logs through the AWS managed basic execution policy; its actions are in its own policy.",
+        )
+
     # --- Signing secret.
     ack(
         stack.signing_secret,
@@ -87,6 +114,24 @@ def suppress(stack: CasebridgeStack) -> None:
     # --- OpenSearch.
     if stack.search is not None:
         domain = stack.search.domain
+        for role in (stack.search.admin_role, stack.search.operator_role):
+            ack(
+                role,
+                f"IAM5[Resource::{_unresolved_domain_arn(stack)}/*]",
+                "OpenSearch REST paths (index names, _doc ids, the security plugin's API) live under the "
+                "domain ARN; inside the domain, fine-grained access control decides.",
+            )
+        ack(
+            stack.search.operator_role,
+            f"IAM5[Resource::<{_ref(stack, stack.data.tables[resources.MAIN_TABLE.logical])}.Arn>/index/*]",
+            "The reindex reads the table's indexes by name; the grant is read-only and on this table only.",
+        )
+        ack(
+            stack.search.security_function,
+            "L1",
+            "Python 3.12 is the runtime the project pins (.python-version, the Chalice functions); the "
+            "function runs only during deployments.",
+        )
         ack(
             domain,
             "OS1",

@@ -40,6 +40,7 @@ QUEUE_CONSUME_ACTIONS = (
     "sqs:ChangeMessageVisibility",
     "sqs:GetQueueAttributes",
 )
+TASK_RESPONSE_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
 SEARCH_ACTIONS = ("es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete")
 
 
@@ -58,7 +59,10 @@ class Access:
     phone_api_key: bool = False  # reads the key the phone menu sends (GET /phone/notices)
     search: bool = False  # signed HTTP to the OpenSearch domain
     start_workflows: tuple[str, ...] = ()  # state machine names (stepfunctions/<name>.asl.json)
-    answer_workflows: tuple[str, ...] = ()  # state machines whose waiting tasks it answers (SendTask*)
+    # State machines whose waiting tasks it answers (SendTaskSuccess/Failure/Heartbeat). Those actions
+    # support no resource-level permissions (the task token authorizes the call), so the grant is on
+    # "*" whatever is named here; the names document which workflows the function takes part in.
+    answer_workflows: tuple[str, ...] = ()
 
 
 # Chalice function name -> what it may do. The API handler serves every HTTP route.
@@ -120,12 +124,12 @@ FUNCTIONS: dict[str, Access] = {
     ),
     # Two-way SMS replies (functions/notify/handlers.py): STOP/START set the contact's sms_opt_in.
     "handle_sms_inbound": Access(table="read_write", consume=("sms-inbound",)),
-    # Jobs of the notice lifecycle (functions/notify/delivery/handlers.py): reads the audience
-    # snapshot, records deliveries and the waiting task token, sends notice mail in bulk (SES v2
+    # Jobs of the notice lifecycle (functions/notify/delivery/handlers.py): the first job writes the
+    # audience snapshot, every send job reads it; records deliveries and the waiting task token, sends notice mail in bulk (SES v2
     # templates) and SMS (PublishBatch, Subscribe on the sms-notices topic), answers its tasks.
     "handle_notice_jobs": Access(
         table="read_write",
-        buckets=(("notices", "read"),),
+        buckets=(("notices", "read_write"),),
         consume=("notice-jobs",),
         publish=("sms-notices",),
         send_mail=True,

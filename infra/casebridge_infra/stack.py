@@ -64,6 +64,8 @@ class CasebridgeStack(Stack):
     def __init__(self, scope: Construct, id: str, *, config: StageConfig, **kwargs: Any) -> None:
         super().__init__(scope, id, description=f"Casebridge customer-service backend ({config.name})", **kwargs)
         self.config = config
+        # Function name -> why its role has a Resource "*" grant (acknowledged once, in nag.py).
+        self.wildcard_reasons: dict[str, list[str]] = {}
         prefix = config.resource_prefix
         retain = config.retain_data
         retention = _retention(config.log_retention_days)
@@ -78,18 +80,17 @@ class CasebridgeStack(Stack):
             mail_domain=config.mail_domain,
             bucket=self.storage.buckets[resources.MAIL_BUCKET.logical],
             topic=self.messaging.topics[resources.INBOUND_MAIL_TOPIC.logical],
+            activate=config.activate_receipt_rule_set,
         )
         self.identity = Identity(self, "Identity", prefix=prefix, retain=retain)
         self.signing_secret = self._generated_secret(
             "SigningSecret",
-            f"{prefix}/signing-secret",
-            "HMAC key for signed customer links (functions.core.signing)",
+            f"{prefix}: HMAC key for signed customer links (functions.core.signing)",
             64,
         )
         self.phone_api_key = self._generated_secret(
             "PhoneApiKey",
-            f"{prefix}/phone-api-key",
-            "X-Api-Key the phone menu (Amazon Connect contact flow) sends to GET /phone/notices",
+            f"{prefix}: X-Api-Key the phone menu (Amazon Connect contact flow) sends to GET /phone/notices",
             40,
         )
 
@@ -128,6 +129,8 @@ class CasebridgeStack(Stack):
         )
         if self.search is not None:
             self.function_env["CASEBRIDGE_SEARCH_ENDPOINT"] = f"https://{self.search.endpoint}"
+            # a single data node can hold no replica: an index with one would stay yellow
+            self.function_env["CASEBRIDGE_SEARCH_REPLICAS"] = "0" if config.search.data_nodes == 1 else "1"
 
         self.workflows = Workflows(
             self,
@@ -223,17 +226,41 @@ class CasebridgeStack(Stack):
         CfnOutput(self, "UserPoolClientId", value=self.identity.client.user_pool_client_id)
         CfnOutput(self, "ReceiptRuleSetName", value=self.mail.rule_set.receipt_rule_set_name)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+        CfnOutput(self, "SigningSecretArn", value=self.signing_secret.secret_arn)
+        CfnOutput(self, "PhoneApiKeyArn", value=self.phone_api_key.secret_arn)
+        CfnOutput(
+            self, "SmsInboundTopicArn", value=self.messaging.topics[resources.SMS_INBOUND_TOPIC.logical].topic_arn
+        )
+        CfnOutput(
+            self,
+            "ApiUrl",
+            value=f"https://{self.api.chalice.get_resource('RestAPI').ref}.execute-api.{self.region}.{self.url_suffix}/api/",
+        )
         if self.search is not None:
             CfnOutput(self, "SearchEndpoint", value=self.search.endpoint)
+            CfnOutput(self, "SearchOperatorRoleArn", value=self.search.operator_role.role_arn)
+            CfnOutput(self, "SearchAdminRoleArn", value=self.search.admin_role.role_arn)
+            # the operator's reindex scans the table (casebridge search reindex --aws)
+            table = self.data.tables[resources.MAIN_TABLE.logical]
+            self.search.operator_role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ReindexScan",
+                    actions=["dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:DescribeTable"],
+                    resources=[table.table_arn, f"{table.table_arn}/index/*"],
+                )
+            )
         self._grant_notice_sending(config, mail_identity_arn)
         nag.suppress(self)
 
-    def _generated_secret(self, id: str, name: str, description: str, length: int) -> secretsmanager.Secret:
-        """A secret the stack generates (letters and digits): its value never passes through code."""
+    def _generated_secret(self, id: str, description: str, length: int) -> secretsmanager.Secret:
+        """A secret the stack generates (letters and digits): its value never passes through code.
+
+        Its name is CloudFormation's (``<LogicalId>-<random>``), not a fixed one: a deleted secret waits
+        out a recovery window under its name, and a fixed name would block the next deploy of the stage.
+        The functions read it by ARN; operators find it by the stack outputs."""
         return secretsmanager.Secret(
             self,
             id,
-            secret_name=name,
             description=description,
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=length, exclude_punctuation=True
@@ -250,15 +277,24 @@ class CasebridgeStack(Stack):
 
     def _grant_notices(self, role: iam.IRole) -> None:
         """What stepfunctions/proactive_updates.asl.json does: queue jobs; its Distributed Map runs
-        child executions of the machine itself (named here, not referenced: no dependency cycle)."""
+        child executions of the machine itself (named here, not referenced: no dependency cycle).
+
+        As in AWS's examples (Step Functions guide, "IAM policies for using Distributed Map states"
+        and "Redriving Map Runs"): StartExecution on the machine; DescribeExecution on its executions
+        (``execution:<name>:*``) and on the Map Run's children (``execution:<name>/<label>:*``),
+        StopExecution on both (a stopped parent stops its children); RedriveExecution on the
+        children, so that redriving a failed parent redrives its Map Run."""
         self.messaging.queues[resources.NOTICE_JOBS_QUEUE.logical].grant_send_messages(role)
         name = f"{self.config.resource_prefix}-{resources.NOTICE_WORKFLOW}"
         machine_arn = self.format_arn(
             service="states", resource="stateMachine", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
         )
-        executions = self.format_arn(
-            service="states", resource="execution", resource_name=f"{name}/*", arn_format=ArnFormat.COLON_RESOURCE_NAME
-        )
+
+        def executions(pattern: str) -> str:
+            return self.format_arn(
+                service="states", resource="execution", resource_name=pattern, arn_format=ArnFormat.COLON_RESOURCE_NAME
+            )
+
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="DistributedMapChildren", actions=["states:StartExecution"], resources=[machine_arn]
@@ -268,15 +304,21 @@ class CasebridgeStack(Stack):
             iam.PolicyStatement(
                 sid="DistributedMapChildrenControl",
                 actions=["states:DescribeExecution", "states:StopExecution"],
-                resources=[executions],
+                resources=[executions(f"{name}:*"), executions(f"{name}/*")],
             )
         )
-        nag.ack(
-            role,
-            f"IAM5[Resource::arn:<AWS::Partition>:states:{self.region}:{self.account}:execution:{name}/*]",
-            "A Distributed Map runs its iterations as child executions whose names Step Functions "
-            "generates; Describe/StopExecution are limited to executions of this one state machine.",
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DistributedMapRedrive", actions=["states:RedriveExecution"], resources=[executions(f"{name}/*")]
+            )
         )
+        for pattern in (f"{name}:*", f"{name}/*"):
+            nag.ack(
+                role,
+                f"IAM5[Resource::arn:<AWS::Partition>:states:{self.region}:{self.account}:execution:{pattern}]",
+                "A Distributed Map runs its iterations as child executions whose names Step Functions "
+                "generates; Describe/Stop/RedriveExecution are limited to executions of this one state machine.",
+            )
 
     def _grant_notice_sending(self, config: StageConfig, mail_identity_arn: str) -> None:
         """handle_notice_jobs beyond its Access entry: SES v2 bulk sending with the notice templates
@@ -310,14 +352,12 @@ class CasebridgeStack(Stack):
         role.add_to_policy(
             iam.PolicyStatement(sid="PublishSmsToPhoneNumbers", actions=["sns:Publish"], resources=["*"])
         )
-        nag.ack(
-            role,
-            "IAM5[Resource::*]",
+        self.wildcard_reasons.setdefault("handle_notice_jobs", []).append(
             "sns:Publish to a phone number (PhoneNumber=...) names no resource, so IAM accepts only '*'; "
             "notices send SMS straight to opted-in phones when the sms-notices topic has reached its "
             "filter-policy quota (200 per topic, 10,000 per account) or in direct mode. The grant also "
             "covers Publish to other topics of the account; the function's code publishes only to "
-            "sms-notices and phone numbers, and SMS spend is capped by the account's SNS spend limit.",
+            "sms-notices and phone numbers, and SMS spend is capped by the account's SNS spend limit."
         )
 
     def _notice_templates(self, prefix: str) -> None:

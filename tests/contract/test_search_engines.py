@@ -1,8 +1,12 @@
 """One contract for every search engine (functions.search.port.SearchIndex).
 
 The embedded engine (Tantivy, in a temp dir) always runs; OpenSearch runs whenever
-``OPENSEARCH_URL`` is set (e.g. ``http://127.0.0.1:9200`` or ``https://user:pass@host:9200``),
-against indexes with a throwaway prefix that are deleted afterwards.
+``OPENSEARCH_URL`` is set (e.g. ``http://127.0.0.1:9200``, ``https://user:pass@host:9200``, or a
+domain endpoint ``https://search-....es.amazonaws.com`` with ``OPENSEARCH_SIGV4=es`` (or ``aoss``)
+and ``OPENSEARCH_REGION``: requests are then signed with the environment's AWS credentials),
+against indexes with a throwaway prefix that are deleted afterwards (docs/deploy.md explains).
+
+``tests/contract/test_engine_parity.py`` holds the two engines' analysis and query plans together.
 """
 
 from __future__ import annotations
@@ -25,6 +29,17 @@ def _embedded(tmp_path) -> Iterator[SearchIndex]:
     yield EmbeddedIndex(tmp_path / "index", synonyms=SYNONYMS)
 
 
+def opensearch_auth() -> dict[str, str]:
+    """SigV4 settings from the environment (OPENSEARCH_SIGV4=es|aoss, OPENSEARCH_REGION)."""
+    service = os.environ.get("OPENSEARCH_SIGV4")
+    if not service:
+        return {}
+    return {
+        "sigv4_service": service,
+        "region": os.environ.get("OPENSEARCH_REGION") or os.environ.get("AWS_REGION", "us-east-1"),
+    }
+
+
 def _opensearch(tmp_path) -> Iterator[SearchIndex]:
     url = os.environ.get("OPENSEARCH_URL")
     if not url:
@@ -32,7 +47,7 @@ def _opensearch(tmp_path) -> Iterator[SearchIndex]:
     from functions.search.opensearch import OpenSearchIndex
 
     prefix = f"casebridge-contract-{uuid.uuid4().hex[:8]}"
-    index = OpenSearchIndex.from_url(url, prefix=prefix, synonyms=SYNONYMS, replicas=0)
+    index = OpenSearchIndex.from_url(url, prefix=prefix, synonyms=SYNONYMS, replicas=0, **opensearch_auth())
     try:
         yield index
     finally:

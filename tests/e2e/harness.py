@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
+from functions.local import calls
 from functions.local.stack import free_port
+from tests import aws_calls
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 90.0
@@ -86,8 +88,12 @@ def start_stack(data_dir: Path, *extra: str, smtp: bool = True) -> RunningStack:
         str(data_dir),
         *extra,
     ]
+    env = stack_env()
+    record_dir = aws_calls.record_dir()
+    if record_dir is not None:  # the functions' AWS calls, for tests/infrastructure/test_iam_calls.py
+        env[calls.ENV_VAR] = str(record_dir / f"local-stack-{api_port}.jsonl")
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=stack_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
     )
     output: list[str] = []
     ready: dict[str, Any] = {}

@@ -37,13 +37,14 @@ from casebridge_infra.permissions import (
     STREAM_READ_ACTIONS,
     TABLE_READ_ACTIONS,
     TABLE_WRITE_ACTIONS,
+    TASK_RESPONSE_ACTIONS,
     Access,
     UndeclaredFunction,
 )
 from functions.core import resources
 
 API_STAGE = "api"
-LAMBDA_TIMEOUT = 60
+LAMBDA_TIMEOUT = resources.DEFAULT_FUNCTION_TIMEOUT
 
 
 def chalice_function_names(app: object) -> list[str]:
@@ -219,8 +220,16 @@ def grant(
         )
     for name in access.start_workflows:
         machines[name].grant_start_execution(role)
-    for name in access.answer_workflows:
-        machines[name].grant_task_response(role)
+    if access.answer_workflows:
+        for name in access.answer_workflows:
+            if name not in machines:
+                raise ValueError(f"answer_workflows names {name!r}, which is no stepfunctions/<name>.asl.json")
+        # IAM authorizes SendTask* by the task token, on no resource: a statement naming the state
+        # machine allows nothing (and the tokens of a Distributed Map's child executions belong to
+        # executions, not to the machine).
+        role.add_to_policy(
+            iam.PolicyStatement(sid="AnswerWorkflowTasks", actions=list(TASK_RESPONSE_ACTIONS), resources=["*"])
+        )
 
 
 class Api(Construct):

@@ -36,7 +36,12 @@ class Identity(Construct):
             "AgentConsole",
             user_pool_client_name=f"{prefix}-agent-console",
             generate_secret=False,
+            # The console signs agents in with SRP through the SDK; there is no hosted UI domain, so
+            # no OAuth: CDK's defaults would allow the implicit flow, every scope and an example.com
+            # callback.
             auth_flows=cognito.AuthFlow(user_srp=True),
+            disable_o_auth=True,
+            enable_token_revocation=True,
             prevent_user_existence_errors=True,
             access_token_validity=Duration.hours(1),
             id_token_validity=Duration.hours(1),

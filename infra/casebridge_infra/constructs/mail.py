@@ -1,7 +1,10 @@
 """SES inbound: a receipt rule set that stores each mail for the support domain in the mail bucket
 under ``resources.INBOUND_PREFIX`` and notifies the inbound-mail topic (whose queue feeds intake).
 
-CloudFormation cannot make a rule set the active one; ``docs/deploy.md`` gives the one CLI call.
+CloudFormation cannot make a rule set the active one: with ``activate`` a custom resource calls SES
+``SetActiveReceiptRuleSet`` after the rule exists (and deactivates it when the stack is deleted, so
+that the rule set can be deleted). The rule waits for the topic's and the bucket's policies: SES
+checks that it may write and publish when the rule is created, and a first deploy would roll back.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_ses_actions as actions
 from aws_cdk import aws_sns as sns
+from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from functions.core import resources
@@ -26,7 +30,8 @@ class Mail(Construct):
         prefix: str,
         mail_domain: str,
         bucket: s3.IBucket,
-        topic: sns.ITopic,
+        topic: sns.Topic,
+        activate: bool = True,
     ) -> None:
         super().__init__(scope, id)
         account = Stack.of(self).account
@@ -51,3 +56,32 @@ class Mail(Construct):
                 actions.S3(bucket=bucket, object_key_prefix=resources.INBOUND_PREFIX, topic=topic),
             ],
         )
+        topic_policy = topic.node.try_find_child("Policy")
+        if topic_policy is not None:
+            self.rule.node.add_dependency(topic_policy)
+        self.activation: cr.AwsCustomResource | None = None
+        if activate:
+            name = self.rule_set.receipt_rule_set_name
+            self.activation = cr.AwsCustomResource(
+                self,
+                "ActivateRuleSet",
+                on_create=cr.AwsSdkCall(
+                    service="SES",
+                    action="setActiveReceiptRuleSet",
+                    parameters={"RuleSetName": name},
+                    physical_resource_id=cr.PhysicalResourceId.of(f"{prefix}-active-rule-set"),
+                ),
+                on_update=cr.AwsSdkCall(
+                    service="SES",
+                    action="setActiveReceiptRuleSet",
+                    parameters={"RuleSetName": name},
+                    physical_resource_id=cr.PhysicalResourceId.of(f"{prefix}-active-rule-set"),
+                ),
+                # no RuleSetName: no rule set is active (an active one cannot be deleted)
+                on_delete=cr.AwsSdkCall(service="SES", action="setActiveReceiptRuleSet", parameters={}),
+                policy=cr.AwsCustomResourcePolicy.from_statements(
+                    [iam.PolicyStatement(actions=["ses:SetActiveReceiptRuleSet"], resources=["*"])]
+                ),
+                install_latest_aws_sdk=False,
+            )
+            self.activation.node.add_dependency(self.rule)

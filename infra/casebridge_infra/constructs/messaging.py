@@ -52,6 +52,21 @@ class Messaging(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
             )
         )
+        # Two-way SMS (AWS End User Messaging SMS) publishes customers' replies (STOP/START) to the
+        # encrypted sms-inbound topic: the key must let it encrypt, for this account's SMS resources only.
+        sms_source = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:sms-voice:{stack.region}:{stack.account}:*"},
+        }
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowTwoWaySmsToPublishToEncryptedTopics",
+                principals=[iam.ServicePrincipal("sms-voice.amazonaws.com")],
+                actions=["kms:GenerateDataKey*", "kms:Decrypt"],
+                resources=["*"],
+                conditions=sms_source,
+            )
+        )
         self.queues: dict[str, sqs.Queue] = {}
         self.dlqs: dict[str, sqs.Queue] = {}
         for q in resources.QUEUES:
@@ -89,3 +104,12 @@ class Messaging(Construct):
             for sub in t.subscribers:
                 topic.add_subscription(subs.SqsSubscription(self.queues[sub], raw_message_delivery=False))
             self.topics[t.logical] = topic
+        self.topics[resources.SMS_INBOUND_TOPIC.logical].add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowTwoWaySmsReplies",
+                principals=[iam.ServicePrincipal("sms-voice.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topics[resources.SMS_INBOUND_TOPIC.logical].topic_arn],
+                conditions=sms_source,
+            )
+        )

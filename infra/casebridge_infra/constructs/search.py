@@ -1,16 +1,21 @@
 """An OpenSearch domain that only the functions may use.
 
-Access is IAM-signed requests from the roles of functions whose ``Access.search`` is true (the
-domain's resource policy names them, nothing else), plus fine-grained access control with the
-first such role as master user. HTTPS only, TLS 1.2, encrypted at rest and between nodes.
+Access is IAM-signed requests from the roles of functions whose ``Access.search`` is true and from
+an operator role (``casebridge search reindex --aws``; any principal of the account allowed to assume
+it); the domain's resource policy names them, nothing else. Fine-grained access control: the master
+user is a role of its own, used only by a custom resource that maps every one of those roles to the
+OpenSearch role ``casebridge_app`` (``assets/search_security``) at each deploy; an operator who must
+change the security configuration by hand assumes the operator role's sibling (``SearchAdmin``,
+trusted by the account as well). HTTPS only, TLS 1.2, encrypted at rest and between nodes.
 Sizing (instance type, node count, zone awareness, dedicated masters) comes from the stage.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-from aws_cdk import CfnResource, RemovalPolicy, Stack
+from aws_cdk import CfnResource, CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as ddb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -23,6 +28,8 @@ from constructs import Construct
 from casebridge_infra.config import SearchSizing
 from casebridge_infra.permissions import SEARCH_ACTIONS
 from functions.core import resources
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 
 class Search(Construct):
@@ -41,6 +48,20 @@ class Search(Construct):
         if not roles:
             raise ValueError("the search domain needs at least one function role with search access")
         stack = Stack.of(self)
+        # The master user: the security custom resource's function, and administrators of the account.
+        self.admin_role = iam.Role(
+            self,
+            "SearchAdmin",
+            assumed_by=iam.CompositePrincipal(iam.ServicePrincipal("lambda.amazonaws.com"), iam.AccountRootPrincipal()),
+            description=f"{prefix}: OpenSearch master user (fine-grained access control); maps the stack's roles",
+        )
+        # What an operator assumes to rebuild the index (casebridge search reindex --aws).
+        self.operator_role = iam.Role(
+            self,
+            "SearchOperator",
+            assumed_by=iam.AccountRootPrincipal(),
+            description=f"{prefix}: operators' search access (casebridge search reindex --aws)",
+        )
         domain_name = f"{prefix}-search"[:28]
         removal = RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
         self.slow_search_logs = logs.LogGroup(
@@ -95,7 +116,7 @@ class Search(Construct):
             tls_security_policy=opensearch.TLSSecurityPolicy.TLS_1_2,
             node_to_node_encryption=True,
             encryption_at_rest=opensearch.EncryptionAtRestOptions(enabled=True),
-            fine_grained_access_control=opensearch.AdvancedSecurityOptions(master_user_arn=roles[0].role_arn),
+            fine_grained_access_control=opensearch.AdvancedSecurityOptions(master_user_arn=self.admin_role.role_arn),
             logging=opensearch.LoggingOptions(
                 slow_search_log_enabled=True,
                 slow_search_log_group=self.slow_search_logs,
@@ -115,8 +136,8 @@ class Search(Construct):
         cfn_domain.access_policies = iam.PolicyDocument(
             statements=[
                 iam.PolicyStatement(
-                    sid="FunctionsOnly",
-                    principals=[iam.ArnPrincipal(r.role_arn) for r in roles],
+                    sid="StackRolesOnly",
+                    principals=[iam.ArnPrincipal(r.role_arn) for r in [*roles, self.operator_role, self.admin_role]],
                     actions=list(SEARCH_ACTIONS),
                     resources=[domain_arn, f"{domain_arn}/*"],
                 )
@@ -125,6 +146,47 @@ class Search(Construct):
         self.domain_arn = domain_arn
         self.domain_name = domain_name
         self.endpoint = self.domain.domain_endpoint
+        for role in (self.admin_role, self.operator_role):
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="Search", actions=list(SEARCH_ACTIONS), resources=[domain_arn, f"{domain_arn}/*"]
+                )
+            )
+        self.mapped_roles = [*roles, self.operator_role]
+        security_logs = logs.LogGroup(
+            self, "SecurityLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.security_function = lambda_.Function(
+            self,
+            "SecurityFunction",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            handler="index.handler",
+            code=lambda_.Code.from_asset(str(ASSETS / "search_security")),
+            role=self.admin_role,
+            timeout=Duration.minutes(12),
+            log_group=security_logs,
+            description=f"{prefix}: maps the stack's roles in the OpenSearch security plugin",
+        )
+        self.admin_role.add_to_policy(
+            iam.PolicyStatement(
+                sid="OwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[security_logs.log_group_arn],
+            )
+        )
+        self.role_mapping = CustomResource(
+            self,
+            "RoleMapping",
+            service_token=self.security_function.function_arn,
+            resource_type="Custom::OpenSearchRoleMapping",
+            properties={
+                "Endpoint": self.domain.domain_endpoint,
+                "Region": stack.region,
+                "IndexPatterns": [f"{prefix}-*"],
+                "BackendRoles": [r.role_arn for r in self.mapped_roles],
+            },
+        )
+        self.role_mapping.node.add_dependency(self.domain)
 
 
 class StreamConsumers(Construct):

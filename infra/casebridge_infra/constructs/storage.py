@@ -64,7 +64,9 @@ class Storage(Construct):
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             removal_policy=removal,
-            auto_delete_objects=False,
+            # dev: the stack empties its buckets (every object version) when it is deleted, through
+            # CDK's auto-delete custom resource; prod keeps them (retain_data) and its data.
+            auto_delete_objects=not retain,
         )
         self.access_logs = s3.Bucket(
             self,
