@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from functions.problems.suggestions import SuggestionStore
     from functions.search.port import SearchIndex
     from functions.selfservice.logic import SelfService
+    from functions.sla.service import SlaService
 
 # (problem_id, old status or None, new status): what a part does when a problem changes status.
 ProblemReaction = Callable[[str, str | None, str], None]
@@ -264,6 +265,18 @@ class Container:
             answers=AnswerStore(),
             events=EventStore(retention_days=self.settings.selfservice_event_retention_days),
             cases=self.cases,
+        )
+
+    # -- SLA ------------------------------------------------------------------------------------
+    @cached_property
+    def sla(self) -> SlaService:
+        from functions.core.records import VersionedRecords  # noqa: PLC0415
+        from functions.sla.models import Calendar, SlaPolicy  # noqa: PLC0415
+        from functions.sla.service import SlaService  # noqa: PLC0415
+
+        return SlaService(
+            VersionedRecords("sla_calendar", Calendar, "calendar_id"),
+            VersionedRecords("sla_policy", SlaPolicy, "policy_id"),
         )
 
     # -- problems -------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ class RouteSpec:
     status: int
     errors: tuple[int, ...] = field(default=())
     idempotency_key: bool = False  # accepts an Idempotency-Key header (functions.core.idempotency)
+    admin: bool = False  # an agent with one of the admin roles only (403 for other agents)
     content_types: tuple[str, ...] = ()  # request bodies a route parsing its own body accepts
 
     # The model classes, imported on first access when declared by reference.
@@ -266,6 +267,12 @@ def _chalice_authorizer(auth: Auth) -> Any:
     return _authorizer_cache["agent"]
 
 
+def require_admin(agent: Agent) -> None:
+    roles = {r.strip() for r in get_settings().admin_roles.split(",") if r.strip()}
+    if not agent.has_role(*roles):
+        raise errors.Forbidden(f"changing the desk's configuration needs one of the roles {', '.join(sorted(roles))}")
+
+
 def if_match_version(request: Any) -> int | None:
     """The version the client last saw, from ``If-Match: "<n>"`` (the ETag our GETs send), or None."""
     raw = (request.headers or {}).get("if-match")
@@ -331,6 +338,7 @@ def route(
     errors_: tuple[int, ...] = (),
     idempotency_key: bool = False,
     content_types: tuple[str, ...] | None = None,
+    admin: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(request, *, agent?, body?, query?, **path_params)`` as a route.
 
@@ -355,6 +363,7 @@ def route(
                 status=status,
                 errors=errors_,
                 idempotency_key=idempotency_key,
+                admin=admin,
                 content_types=tuple(content_types or ()),
             )
         )
@@ -366,6 +375,8 @@ def route(
                 kwargs: dict[str, Any] = {}
                 if auth == "agent":
                     kwargs["agent"] = authenticate_agent(request)
+                    if admin:
+                        require_admin(kwargs["agent"])
                 if body is not None:
                     kwargs["body"] = parse_body(request, body)
                 if query is not None:

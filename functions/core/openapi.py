@@ -149,7 +149,7 @@ def _error_statuses(spec: RouteSpec) -> list[int]:
         statuses.add(400)
     if spec.auth != "public":
         statuses.add(401)
-    if spec.auth == "customer":
+    if spec.auth == "customer" or spec.admin:
         statuses.add(403)
     if has_path_params:
         statuses.add(404)

@@ -110,6 +110,9 @@ class Settings(BaseModel):
     # Knowledge and self-service (functions.knowledge, functions.selfservice).
     # Agents with any of these roles (Cognito groups) review, publish and retire articles.
     knowledge_reviewer_roles: str = "reviewer,reviewers"
+    # Agents with any of these roles (Cognito groups) change the desk's configuration: SLA calendars
+    # and policies, groups and assignment rules, shared views, canned replies.
+    admin_roles: str = "admin,admins"
     # Self-service deflection events are kept this long (analytics reads them before).
     selfservice_event_retention_days: int = Field(default=400, ge=1)
     # POST /selfservice/events: at most this many events and bytes per request.

@@ -141,3 +141,27 @@ class SlaEvent(Model):
     kind: str  # "warning" | "breach"
     metric: Metric
     due: datetime
+
+
+class CalendarCreate(CalendarIn):
+    calendar_id: Code
+
+
+class CalendarUpdate(CalendarIn):
+    version: int | None = Field(default=None, ge=1, description="optimistic lock; or send If-Match")
+
+
+class CalendarList(Model):
+    items: list[Calendar]
+
+
+class SlaPolicyCreate(SlaPolicyIn):
+    policy_id: Code
+
+
+class SlaPolicyUpdate(SlaPolicyIn):
+    version: int | None = Field(default=None, ge=1, description="optimistic lock; or send If-Match")
+
+
+class SlaPolicyList(Model):
+    items: list[SlaPolicy]
