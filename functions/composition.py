@@ -54,7 +54,9 @@ if TYPE_CHECKING:
     from functions.problems.routing import RoutingStore
     from functions.problems.store import ProblemStore
     from functions.problems.suggestions import SuggestionStore
+    from functions.search.indexing import Mappers
     from functions.search.port import SearchIndex
+    from functions.search.service import SearchIndexing
     from functions.selfservice.logic import SelfService
 
 # (problem_id, old status or None, new status): what a part does when a problem changes status.
@@ -97,6 +99,24 @@ class Container:
         from functions.search.engines import search_index_from_settings  # noqa: PLC0415
 
         return search_index_from_settings(self.settings)
+
+    @cached_property
+    def search_mappers(self) -> Mappers:
+        """How the table's items become search documents: every domain's ``search_docs.MAPPERS``."""
+        from functions.cases.search_docs import MAPPERS as CASES  # noqa: PLC0415
+        from functions.knowledge.search_docs import MAPPERS as ARTICLES  # noqa: PLC0415
+        from functions.search.indexing import Mappers  # noqa: PLC0415
+        from functions.selfservice.search_docs import MAPPERS as SELF_SERVICE  # noqa: PLC0415
+
+        return Mappers([*CASES, *ARTICLES, *SELF_SERVICE])
+
+    @cached_property
+    def search_indexing(self) -> SearchIndexing:
+        """Keeps the search index in step with the table (the stream indexer, ``casebridge search reindex``)."""
+        from functions.search.service import SearchIndexing  # noqa: PLC0415
+        from functions.search.store import TableItems  # noqa: PLC0415
+
+        return SearchIndexing(self.search_index, self.search_mappers, TableItems().scan)
 
     @cached_property
     def mailer(self) -> SesMailer:
