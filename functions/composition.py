@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from functions.channels.email.mailer import SesMailer
     from functions.channels.web.logic import WebIntake
     from functions.core.idempotency import IdempotencyStore
+    from functions.customers.service import CustomerService
     from functions.customers.store import CustomerStore
     from functions.knowledge.logic import KnowledgeService
     from functions.knowledge.store import ArticleStore
@@ -131,6 +132,15 @@ class Container:
         from functions.customers.store import CustomerStore  # noqa: PLC0415
 
         return CustomerStore()
+
+    @cached_property
+    def customers(self) -> CustomerService:
+        from functions.customers.service import CustomerService  # noqa: PLC0415
+
+        s = self.settings
+        return CustomerService(
+            self.customer_store, import_max_bytes=s.import_max_bytes, import_max_rows=s.import_max_rows
+        )
 
     @cached_property
     def case_store(self) -> CaseStore:
