@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 from functions.core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from functions.cases.logic import CaseService, ReplyChannel
     from functions.cases.models import Channel
+    from functions.cases.ports import ReplyChannel
+    from functions.cases.service import CaseService
     from functions.cases.store import CaseStore
     from functions.channels.chat.logic import ChatService
     from functions.channels.chat.store import ChatStore
@@ -167,14 +168,18 @@ class Container:
 
     @cached_property
     def cases(self) -> CaseService:
-        from functions.cases.logic import CaseService  # noqa: PLC0415
+        from datetime import timedelta  # noqa: PLC0415
 
+        from functions.cases.service import CaseService  # noqa: PLC0415
+
+        s = self.settings
         return CaseService(
             self.case_store,
             directory=self.customer_store,
             reply_channels=self.reply_channels,
-            number_prefix=self.settings.case_number_prefix,
+            number_prefix=s.case_number_prefix,
             idempotency=self.idempotency_store,
+            auto_close_after=timedelta(days=s.auto_close_resolved_after_days),
         )
 
     # -- channels and the customer portal ---------------------------------------------------------
