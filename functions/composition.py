@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from functions.core.idempotency import IdempotencyStore
     from functions.customers.service import CustomerService
     from functions.customers.store import CustomerStore
-    from functions.knowledge.logic import KnowledgeService
+    from functions.knowledge.service import KnowledgeService
     from functions.knowledge.store import ArticleStore
     from functions.notify.delivery.logic import DeliveryService
     from functions.notify.delivery.store import DeliveryStore
@@ -59,7 +59,8 @@ if TYPE_CHECKING:
     from functions.search.indexing import Mappers
     from functions.search.port import SearchIndex
     from functions.search.service import SearchIndexing
-    from functions.selfservice.logic import SelfService
+    from functions.selfservice.service import SelfService
+    from functions.selfservice.store import AnswerStore, EventStore, FixStore
 
 # (problem_id, old status or None, new status): what a part does when a problem changes status.
 ProblemReaction = Callable[[str, str | None, str], None]
@@ -277,7 +278,7 @@ class Container:
 
     @cached_property
     def knowledge(self) -> KnowledgeService:
-        from functions.knowledge.logic import KnowledgeService  # noqa: PLC0415
+        from functions.knowledge.service import KnowledgeService  # noqa: PLC0415
 
         roles = frozenset(r.strip() for r in self.settings.knowledge_reviewer_roles.split(",") if r.strip())
         return KnowledgeService(
@@ -289,16 +290,35 @@ class Container:
         )
 
     @cached_property
+    def fix_store(self) -> FixStore:
+        from functions.selfservice.store import FixStore  # noqa: PLC0415
+
+        return FixStore()
+
+    @cached_property
+    def answer_store(self) -> AnswerStore:
+        from functions.selfservice.store import AnswerStore  # noqa: PLC0415
+
+        return AnswerStore()
+
+    @cached_property
+    def deflection_events(self) -> EventStore:
+        from functions.selfservice.store import EventStore  # noqa: PLC0415
+
+        return EventStore(retention_days=self.settings.selfservice_event_retention_days)
+
+    @cached_property
     def self_service(self) -> SelfService:
-        from functions.selfservice.logic import SelfService  # noqa: PLC0415
-        from functions.selfservice.store import AnswerStore, EventStore, FixStore  # noqa: PLC0415
+        from functions.selfservice.service import SelfService  # noqa: PLC0415
 
         return SelfService(
             search=self.search_index,
-            fixes=FixStore(),
-            answers=AnswerStore(),
-            events=EventStore(retention_days=self.settings.selfservice_event_retention_days),
+            fixes=self.fix_store,
+            answers=self.answer_store,
+            events=self.deflection_events,
             cases=self.cases,
+            knowledge=self.knowledge,
+            max_events_per_post=self.settings.selfservice_max_events_per_post,
         )
 
     # -- problems -------------------------------------------------------------------------------
