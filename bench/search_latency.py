@@ -68,11 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from bench.similar_cases import case_items
+    from functions.composition import Container
     from functions.search.embedded import EmbeddedIndex
-    from functions.search.indexing import case_to_doc
     from functions.search.port import DocKind
     from functions.search.similar import similar_query
 
+    mappers = Container().search_mappers  # what the stream indexer receives
     rows = corpus(Path(args.source), args.cases, args.seed)
     items = case_items(rows)
     rng = random.Random(args.seed + 1)
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as directory:
         index = EmbeddedIndex(directory)
         started = time.perf_counter()
-        docs = [d for d in (case_to_doc(item) for item in items) if d is not None]
+        docs = [d for d in (mappers.to_doc(item) for item in items) if d is not None]
         for i in range(0, len(docs), 10_000):
             index.upsert(docs[i : i + 10_000])
         build_s = time.perf_counter() - started

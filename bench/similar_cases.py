@@ -4,8 +4,8 @@
     python bench/similar_cases.py --split ../shared/data/intents/banking77-train.csv --out /tmp/split
 
 Both files are CSV with ``text,category``. Every row of ``--cases`` becomes a case item (subject =
-text, category = category), goes through the indexer's own mapper (``functions.search.indexing``)
-into the engine, and every row of ``--queries`` is asked with ``similar_query(text)``: the same
+text, category = category), goes through the indexer's own mappers (the composition root's
+``search_mappers``, as the stream indexer receives them) into the engine, and every row of ``--queries`` is asked with ``similar_query(text)``: the same
 index and query ``GET /cases/{id}/similar`` uses. A hit is a case of the query's category (the
 query's category is used for nothing else). Prints one JSON object:
 
@@ -29,6 +29,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from functions.search.indexing import Mappers
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -108,8 +112,7 @@ def case_items(rows: list[tuple[str, str]]) -> list[dict[str, object]]:
     ]
 
 
-def build_index(engine: str, rows: list[tuple[str, str]], directory: str):  # noqa: ANN201
-    from functions.search.indexing import mapper_for
+def build_index(engine: str, rows: list[tuple[str, str]], directory: str, mappers: Mappers):  # noqa: ANN201
     from functions.search.port import DocKind
 
     if engine == "embedded":
@@ -123,9 +126,7 @@ def build_index(engine: str, rows: list[tuple[str, str]], directory: str):  # no
     index.recreate(DocKind.CASE)
     docs = []
     for item in case_items(rows):
-        mapper = mapper_for(item)
-        assert mapper is not None
-        doc = mapper.to_doc(item)
+        doc = mappers.to_doc(item)
         assert doc is not None
         docs.append(doc)
     for i in range(0, len(docs), 5000):
@@ -188,9 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     cases = read_rows(args.cases)
     queries = read_rows(args.queries)
     kwargs = {} if args.consensus_weight is None else {"consensus_weight": args.consensus_weight}
+    from functions.composition import Container
+
     with tempfile.TemporaryDirectory(prefix="bench-similar-") as directory:
         started = time.perf_counter()
-        index = build_index(args.engine, cases, directory)
+        index = build_index(args.engine, cases, directory, Container().search_mappers)
         build_s = time.perf_counter() - started
         run_search(index, queries[:20], **kwargs)  # warm up (first use of the analyzer, caches)
         ranked, times = run_search(index, queries, **kwargs)

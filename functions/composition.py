@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 from functions.core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from functions.cases.logic import CaseService, ReplyChannel
     from functions.cases.models import Channel
+    from functions.cases.ports import ReplyChannel
+    from functions.cases.service import CaseService
     from functions.cases.store import CaseStore
     from functions.channels.chat.logic import ChatService
     from functions.channels.chat.store import ChatStore
@@ -37,8 +38,9 @@ if TYPE_CHECKING:
     from functions.channels.email.mailer import SesMailer
     from functions.channels.web.logic import WebIntake
     from functions.core.idempotency import IdempotencyStore
+    from functions.customers.service import CustomerService
     from functions.customers.store import CustomerStore
-    from functions.knowledge.logic import KnowledgeService
+    from functions.knowledge.service import KnowledgeService
     from functions.knowledge.store import ArticleStore
     from functions.notify.delivery.logic import DeliveryService
     from functions.notify.delivery.store import DeliveryStore
@@ -54,8 +56,11 @@ if TYPE_CHECKING:
     from functions.problems.routing import RoutingStore
     from functions.problems.store import ProblemStore
     from functions.problems.suggestions import SuggestionStore
+    from functions.search.indexing import Mappers
     from functions.search.port import SearchIndex
-    from functions.selfservice.logic import SelfService
+    from functions.search.service import SearchIndexing
+    from functions.selfservice.service import SelfService
+    from functions.selfservice.store import AnswerStore, EventStore, FixStore
     from functions.sla.service import SlaService
 
 # (problem_id, old status or None, new status): what a part does when a problem changes status.
@@ -100,6 +105,24 @@ class Container:
         return search_index_from_settings(self.settings)
 
     @cached_property
+    def search_mappers(self) -> Mappers:
+        """How the table's items become search documents: every domain's ``search_docs.MAPPERS``."""
+        from functions.cases.search_docs import MAPPERS as CASES  # noqa: PLC0415
+        from functions.knowledge.search_docs import MAPPERS as ARTICLES  # noqa: PLC0415
+        from functions.search.indexing import Mappers  # noqa: PLC0415
+        from functions.selfservice.search_docs import MAPPERS as SELF_SERVICE  # noqa: PLC0415
+
+        return Mappers([*CASES, *ARTICLES, *SELF_SERVICE])
+
+    @cached_property
+    def search_indexing(self) -> SearchIndexing:
+        """Keeps the search index in step with the table (the stream indexer, ``casebridge search reindex``)."""
+        from functions.search.service import SearchIndexing  # noqa: PLC0415
+        from functions.search.store import TableItems  # noqa: PLC0415
+
+        return SearchIndexing(self.search_index, self.search_mappers, TableItems().scan)
+
+    @cached_property
     def mailer(self) -> SesMailer:
         """Sends one composed mail through SES (acknowledgements, replies, department mails)."""
         from functions.channels.email.mailer import SesMailer  # noqa: PLC0415
@@ -112,6 +135,15 @@ class Container:
         from functions.customers.store import CustomerStore  # noqa: PLC0415
 
         return CustomerStore()
+
+    @cached_property
+    def customers(self) -> CustomerService:
+        from functions.customers.service import CustomerService  # noqa: PLC0415
+
+        s = self.settings
+        return CustomerService(
+            self.customer_store, import_max_bytes=s.import_max_bytes, import_max_rows=s.import_max_rows
+        )
 
     @cached_property
     def case_store(self) -> CaseStore:
@@ -138,14 +170,18 @@ class Container:
 
     @cached_property
     def cases(self) -> CaseService:
-        from functions.cases.logic import CaseService  # noqa: PLC0415
+        from datetime import timedelta  # noqa: PLC0415
 
+        from functions.cases.service import CaseService  # noqa: PLC0415
+
+        s = self.settings
         return CaseService(
             self.case_store,
             directory=self.customer_store,
             reply_channels=self.reply_channels,
-            number_prefix=self.settings.case_number_prefix,
+            number_prefix=s.case_number_prefix,
             idempotency=self.idempotency_store,
+            auto_close_after=timedelta(days=s.auto_close_resolved_after_days),
         )
 
     # -- channels and the customer portal ---------------------------------------------------------
@@ -243,7 +279,7 @@ class Container:
 
     @cached_property
     def knowledge(self) -> KnowledgeService:
-        from functions.knowledge.logic import KnowledgeService  # noqa: PLC0415
+        from functions.knowledge.service import KnowledgeService  # noqa: PLC0415
 
         roles = frozenset(r.strip() for r in self.settings.knowledge_reviewer_roles.split(",") if r.strip())
         return KnowledgeService(
@@ -255,16 +291,35 @@ class Container:
         )
 
     @cached_property
+    def fix_store(self) -> FixStore:
+        from functions.selfservice.store import FixStore  # noqa: PLC0415
+
+        return FixStore()
+
+    @cached_property
+    def answer_store(self) -> AnswerStore:
+        from functions.selfservice.store import AnswerStore  # noqa: PLC0415
+
+        return AnswerStore()
+
+    @cached_property
+    def deflection_events(self) -> EventStore:
+        from functions.selfservice.store import EventStore  # noqa: PLC0415
+
+        return EventStore(retention_days=self.settings.selfservice_event_retention_days)
+
+    @cached_property
     def self_service(self) -> SelfService:
-        from functions.selfservice.logic import SelfService  # noqa: PLC0415
-        from functions.selfservice.store import AnswerStore, EventStore, FixStore  # noqa: PLC0415
+        from functions.selfservice.service import SelfService  # noqa: PLC0415
 
         return SelfService(
             search=self.search_index,
-            fixes=FixStore(),
-            answers=AnswerStore(),
-            events=EventStore(retention_days=self.settings.selfservice_event_retention_days),
+            fixes=self.fix_store,
+            answers=self.answer_store,
+            events=self.deflection_events,
             cases=self.cases,
+            knowledge=self.knowledge,
+            max_events_per_post=self.settings.selfservice_max_events_per_post,
         )
 
     # -- SLA ------------------------------------------------------------------------------------

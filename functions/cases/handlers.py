@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from chalice import Blueprint, Rate, Response
@@ -24,8 +24,6 @@ from functions.cases.models import (
 from functions.composition import container
 from functions.core.http import Agent, if_match_version, route
 from functions.core.logs import logger
-from functions.core.settings import get_settings
-from functions.core.timeutil import utcnow
 
 bp = Blueprint(__name__)
 TAGS = ("cases",)
@@ -105,10 +103,17 @@ def reply(request: Any, case_id: str, *, agent: Agent, body: ReplyIn) -> Respons
     return Response(status_code=200 if replayed else 201, body=event.model_dump(mode="json"), headers=headers)
 
 
+def _scheduled_time(event: Any) -> datetime | None:
+    """The time a scheduled run is for (EventBridge's ``time``); None when the event has none."""
+    try:
+        return datetime.fromisoformat(event.time)
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
 @bp.schedule(Rate(1, unit=Rate.HOURS), name="close_resolved_cases")
 def close_resolved_cases(event: Any) -> dict[str, Any]:
-    """Hourly: close cases resolved more than N days ago that the customer did not reopen."""
-    cutoff = utcnow() - timedelta(days=get_settings().auto_close_resolved_after_days)
-    closed = container().cases.close_resolved_before(cutoff)
+    """Hourly: close cases resolved more than N days before the scheduled time that the customer did not reopen."""
+    closed = container().cases.close_resolved(_scheduled_time(event))
     logger().info("auto-closed resolved cases", extra={"closed": len(closed)})
     return {"closed": closed}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -87,6 +88,11 @@ class Message(Model):
     raw_s3_key: str | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     meta: dict[str, Any] = Field(default_factory=dict)
+
+
+def new_event_id(at_iso: str, seq: int = 0) -> str:
+    """A timeline event's id: sorts by time, then by position among events written together, then at random."""
+    return f"{at_iso}#{seq:03d}{secrets.token_hex(4)}"
 
 
 class TimelineEvent(Model):

@@ -1,8 +1,9 @@
-"""The case status lifecycle. Pure rules, no I/O."""
+"""The case status lifecycle. Pure rules, no I/O, no clock."""
 
 from __future__ import annotations
 
 from functions.cases.models import CaseStatus as S
+from functions.cases.models import Channel, Message, ReplyIn
 from functions.core.errors import InvalidTransition
 
 TRANSITIONS: dict[S, frozenset[S]] = {
@@ -36,3 +37,11 @@ def status_after_customer_message(current: S) -> S:
 def accepts_messages(current: S) -> bool:
     """A closed case takes no more messages: a new one opens a follow-up case."""
     return current != S.CLOSED
+
+
+def status_after_reply(reply: ReplyIn, message: Message) -> S | None:
+    """The status a reply asks for (None: keep it). A reply delivered into a live chat (a chat-channel
+    message) without an explicit status_after keeps the status: the customer is still in the conversation."""
+    if "status_after" not in reply.model_fields_set and message.channel == Channel.CHAT:
+        return None
+    return reply.status_after

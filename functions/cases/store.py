@@ -10,7 +10,6 @@ Items (single table, see docs/data-model.md):
 
 from __future__ import annotations
 
-import secrets
 from itertools import islice
 from typing import Any
 
@@ -66,11 +65,6 @@ def event_item(event: TimelineEvent) -> dict[str, Any]:
             **event.model_dump(mode="json"),
         }
     )
-
-
-def new_event_id(at_iso: str, seq: int = 0) -> str:
-    """Sorts by time, then by position among events written together, then at random."""
-    return f"{at_iso}#{seq:03d}{secrets.token_hex(4)}"
 
 
 class CaseStore(dynamo.TableStore):

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from functions.customers.importer import FORMATS, ImportFileError, detect_format, parse, run_import
+from functions.customers.importer import ImportFileError, detect_format, parse
+from functions.customers.models import FORMATS
 
 EXIT_OK = 0
 EXIT_ROWS_FAILED = 1
@@ -69,9 +70,7 @@ def import_command(file: Path, fmt: str | None, endpoint: str | None, dry_run: b
     from functions import composition  # noqa: PLC0415
 
     with ExitStack() as stack:
-        if dry_run:
-            store = None
-        else:
+        if not dry_run:  # a dry run stores nothing: no stack needed
             from functions.local.embedded import aws_target  # noqa: PLC0415 - dev tool only
 
             stack.enter_context(aws_target(endpoint))
@@ -81,8 +80,7 @@ def import_command(file: Path, fmt: str | None, endpoint: str | None, dry_run: b
                     "use --endpoint URL to import into a running local stack",
                     err=True,
                 )
-            store = composition.container().customer_store
-        report = run_import(records, store)
+        report = composition.container().customers.import_records(records, dry_run=dry_run)
 
     for failure in report.failures:
         click.echo(failure.model_dump_json())

@@ -1,9 +1,10 @@
-"""Bulk import of customers from CSV or JSON lines: parse, merge, validate row by row, store.
+"""Bulk import of customers from CSV or JSON lines: parse, merge, validate row by row. Pure.
 
-Parsing and validation are pure (``parse``); storing goes through a port with
-``upsert(CustomerIn)`` (``CustomerStore`` in production) in ``run_import``. A bad row
-never stops the import: it becomes a ``RowFailure`` with its line number(s), a status
-(400 not valid, 409 conflicts with stored data) and the pydantic field names.
+Parsing and validation are here (``parse``); storing is the customer service's import
+(``functions.customers.service.CustomerService.import_records``), which turns a store's refusal
+into a row failure with ``store_failure`` and sums up with ``report``. A bad row never stops
+the import: it becomes a ``RowFailure`` with its line number(s), a status (400 not valid, 409
+conflicts with stored data) and the pydantic field names.
 
 Formats
 -------
@@ -19,7 +20,7 @@ items given on several rows count once. The merged customer is validated as a wh
 its failure names every line involved and, where it can, the line and column of each
 field error.
 
-Each imported customer is created or replaced as a whole (``CustomerStore.upsert``):
+Each imported customer is created or replaced as a whole (the store's ``upsert``):
 contacts and items that the file does not list are removed from that customer.
 """
 
@@ -29,17 +30,21 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from functions.core.errors import DomainError, InvalidInput
 from functions.core.http import STATUS_BY_ERROR, validation_fields
-from functions.core.models import Model
-from functions.customers.models import CustomerIn
-
-Format = Literal["jsonl", "csv"]
-FORMATS: tuple[Format, ...] = ("jsonl", "csv")
+from functions.customers.models import (
+    FORMATS,
+    CustomerIn,
+    FieldError,
+    Format,
+    ImportReport,
+    ImportSummary,
+    RowFailure,
+)
 
 PROFILE_COLUMNS = ("name", "kind", "region", "tier", "language")
 CONTACT_COLUMNS = {  # CSV column -> Contact field
@@ -57,50 +62,6 @@ CONTACT_FIELD_TO_COLUMN = {v: k for k, v in CONTACT_COLUMNS.items()}
 
 class ImportFileError(InvalidInput):
     """The file as a whole cannot be read (unknown format, bad CSV header): nothing is imported."""
-
-
-class FieldError(Model):
-    field: str = Field(description="pydantic location, e.g. contacts.0.email")
-    message: str
-    type: str
-    line: int | None = Field(default=None, description="the line the value came from, where known")
-    column: str | None = Field(default=None, description="CSV column, where known")
-
-
-class RowFailure(Model):
-    line: int = Field(description="first line of the record (1-based; the CSV header is line 1)")
-    lines: list[int] = Field(description="every line of the record (several for merged CSV rows)")
-    customer_id: str | None = None
-    status: int = Field(description="400 not valid, 409 conflicts with stored data or another line")
-    code: str
-    message: str
-    fields: list[FieldError] = Field(default_factory=list)
-
-
-class ImportSummary(Model):
-    rows: int = Field(description="data rows read (CSV rows, non-blank JSON lines)")
-    imported: int = Field(description="rows whose customer was stored (or would be, in a dry run)")
-    failed: int = Field(description="rows whose customer was not stored")
-    customers_imported: int
-    customers_failed: int
-    dry_run: bool = False
-
-
-class ImportReport(Model):
-    summary: ImportSummary
-    failures: list[RowFailure]
-    imported_customer_ids: list[str]
-
-
-class ImportIn(Model):
-    """Body of POST /customers/import: the file's text and its format."""
-
-    format: Format
-    content: str = Field(description="the whole file as text (size-limited; use the CLI for big files)")
-
-
-class CustomerSink(Protocol):
-    def upsert(self, data: CustomerIn) -> Any: ...
 
 
 @dataclass
@@ -415,7 +376,7 @@ def _status_of(exc: DomainError) -> int:
     return 400
 
 
-def _store_failure(record: ParsedRecord, exc: DomainError) -> RowFailure:
+def store_failure(record: ParsedRecord, exc: DomainError) -> RowFailure:
     """A store refusal (e.g. an email that belongs to another customer) as a row failure."""
     fields = [
         FieldError(field=str(f["field"]), message=str(f.get("message", "")), type=str(f.get("type", exc.code)))
@@ -443,35 +404,22 @@ def _store_failure(record: ParsedRecord, exc: DomainError) -> RowFailure:
     )
 
 
-def run_import(records: list[ParsedRecord], store: CustomerSink | None) -> ImportReport:
-    """Store every valid record through ``store`` (None: dry run, nothing stored).
-
-    Domain refusals (409 conflicts and the like) become row failures; an infrastructure
-    error (AWS unreachable, throttling) propagates: the import is idempotent, run it again.
-    """
-    failures: list[RowFailure] = []
-    imported_ids: list[str] = []
-    imported_rows = 0
-    for record in records:
-        if record.failure is not None:
-            failures.append(record.failure)
-            continue
-        assert record.customer is not None
-        if store is not None:
-            try:
-                store.upsert(record.customer)
-            except DomainError as exc:
-                failures.append(_store_failure(record, exc))
-                continue
-        imported_ids.append(record.customer.customer_id)
-        imported_rows += len(record.lines)
+def report(
+    records: list[ParsedRecord], failures: list[RowFailure], imported: list[ParsedRecord], *, dry_run: bool
+) -> ImportReport:
+    """The import's report: ``imported`` are the records stored (or, in a dry run, that would be)."""
     rows = row_count(records)
+    imported_rows = sum(len(r.lines) for r in imported)
     summary = ImportSummary(
         rows=rows,
         imported=imported_rows,
         failed=rows - imported_rows,
-        customers_imported=len(imported_ids),
+        customers_imported=len(imported),
         customers_failed=len(failures),
-        dry_run=store is None,
+        dry_run=dry_run,
     )
-    return ImportReport(summary=summary, failures=failures, imported_customer_ids=imported_ids)
+    return ImportReport(
+        summary=summary,
+        failures=failures,
+        imported_customer_ids=[r.customer.customer_id for r in imported if r.customer is not None],
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
@@ -122,3 +122,48 @@ class ContactRef(Model):
     email: str | None = None
     phone: str | None = None
     name: str | None = None
+
+
+# -- bulk import (functions.customers.importer parses; the service stores) ---------------------
+Format = Literal["jsonl", "csv"]
+FORMATS: tuple[Format, ...] = ("jsonl", "csv")
+
+
+class FieldError(Model):
+    field: str = Field(description="pydantic location, e.g. contacts.0.email")
+    message: str
+    type: str
+    line: int | None = Field(default=None, description="the line the value came from, where known")
+    column: str | None = Field(default=None, description="CSV column, where known")
+
+
+class RowFailure(Model):
+    line: int = Field(description="first line of the record (1-based; the CSV header is line 1)")
+    lines: list[int] = Field(description="every line of the record (several for merged CSV rows)")
+    customer_id: str | None = None
+    status: int = Field(description="400 not valid, 409 conflicts with stored data or another line")
+    code: str
+    message: str
+    fields: list[FieldError] = Field(default_factory=list)
+
+
+class ImportSummary(Model):
+    rows: int = Field(description="data rows read (CSV rows, non-blank JSON lines)")
+    imported: int = Field(description="rows whose customer was stored (or would be, in a dry run)")
+    failed: int = Field(description="rows whose customer was not stored")
+    customers_imported: int
+    customers_failed: int
+    dry_run: bool = False
+
+
+class ImportReport(Model):
+    summary: ImportSummary
+    failures: list[RowFailure]
+    imported_customer_ids: list[str]
+
+
+class ImportIn(Model):
+    """Body of POST /customers/import: the file's text and its format."""
+
+    format: Format
+    content: str = Field(description="the whole file as text (size-limited; use the CLI for big files)")

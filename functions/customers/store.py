@@ -20,25 +20,8 @@ from boto3.dynamodb.conditions import Key
 from functions.core import dynamo
 from functions.core.errors import Conflict, NotFound
 from functions.core.timeutil import iso, utcnow
+from functions.customers import rules
 from functions.customers.models import ContactRef, Customer, CustomerIn, CustomerPage
-
-
-def _keep_opt_outs(existing: Customer, data: CustomerIn) -> CustomerIn:
-    """An import or API replace can opt a known contact out of a channel, never back in: an
-    unsubscribe or an SMS STOP stands until the customer opts in again themselves (SMS START)."""
-    old = {c.contact_id: c for c in existing.contacts}
-    contacts = []
-    for contact in data.contacts:
-        before = old.get(contact.contact_id)
-        if before is not None:
-            contact = contact.model_copy(
-                update={
-                    "email_opt_out": contact.email_opt_out or before.email_opt_out,
-                    "sms_opt_in": contact.sms_opt_in and before.sms_opt_in,
-                }
-            )
-        contacts.append(contact)
-    return data.model_copy(update={"contacts": contacts})
 
 
 def _pk(customer_id: str) -> str:
@@ -201,7 +184,8 @@ class CustomerStore(dynamo.TableStore):
         """Create or replace a customer with its contacts and install base.
 
         Email and phone pointers are claimed with a condition, so an address that
-        already belongs to another customer is refused (409) instead of stolen.
+        already belongs to another customer is refused (409) instead of stolen. Opt-outs of known
+        contacts stand (``rules.keep_opt_outs``).
         """
         now = iso(utcnow())
         try:
@@ -210,7 +194,7 @@ class CustomerStore(dynamo.TableStore):
             existing = None
         cid = data.customer_id
         if existing:
-            data = _keep_opt_outs(existing, data)
+            data = rules.keep_opt_outs(existing, data)
         self._claim_pointers(cid, data)
         created_at = iso(existing.created_at) if existing else now
         version = (existing.version + 1) if existing else 1
@@ -282,3 +266,31 @@ class CustomerStore(dynamo.TableStore):
                 for old_domain in set(existing.email_domains) - set(data.email_domains):
                     batch.delete_item(Key={"PK": f"DOMAIN#{old_domain}", "SK": "#CUSTOMER"})
         return self.get(cid)
+
+    def delete(self, customer_id: str) -> None:
+        """Remove the customer's items and the email, phone and domain pointers it holds (a pointer
+        another customer holds meanwhile is left alone). NotFound for an unknown customer."""
+        existing = self.get(customer_id)
+        cid = existing.customer_id
+        pointers = [{"PK": f"DOMAIN#{d}", "SK": "#CUSTOMER"} for d in existing.email_domains]
+        for contact in existing.contacts:
+            if contact.email:
+                pointers.append({"PK": f"EMAIL#{contact.email.lower()}", "SK": "#CONTACT"})
+            if contact.phone:
+                pointers.append({"PK": f"PHONE#{contact.phone}", "SK": "#CONTACT"})
+        for key in pointers:
+            try:
+                self.table.delete_item(
+                    Key=key, ConditionExpression="customer_id = :cid", ExpressionAttributeValues={":cid": cid}
+                )
+            except Exception as exc:
+                if not dynamo.is_conditional_failure(exc):
+                    raise
+        keys = [
+            {"PK": i["PK"], "SK": i["SK"]}
+            for i in self.query_items(KeyConditionExpression=Key("PK").eq(_pk(cid)), ProjectionExpression="PK, SK")
+        ]
+        with self.table.batch_writer() as batch:
+            # the profile last: a delete cut short is still visible (and can be run again)
+            for key in sorted(keys, key=lambda k: k["SK"] == "#PROFILE"):
+                batch.delete_item(Key=key)

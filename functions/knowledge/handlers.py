@@ -204,6 +204,4 @@ def draft_from_case(request: Any, case_id: str, *, agent: Agent, body: DraftFrom
 @route(bp, "/cases/{case_id}/similar", "GET", query=KM + "SimilarQuery", response=KM + "SimilarCases", tags=TAGS)
 def similar_cases(request: Any, case_id: str, *, agent: Agent, query: SimilarQuery) -> SimilarCases:
     """Most similar cases of other customers (score, matched terms) and suggested published articles."""
-    from functions.knowledge.similar_cases import similar  # noqa: PLC0415
-
-    return similar(container().cases.get(case_id), container().search_index, query)
+    return container().knowledge.similar(case_id, query)

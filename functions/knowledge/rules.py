@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from functions.core.errors import Conflict, Forbidden, InvalidTransition
-from functions.knowledge.models import ArticleStatus
+from functions.knowledge.models import Article, ArticleStatus, Visibility
 
 
 class Action(StrEnum):
@@ -61,3 +61,13 @@ def status_after_permanent_fix(current: ArticleStatus, may_publish: bool) -> Art
     if current == ArticleStatus.PUBLISHED:
         return ArticleStatus.PUBLISHED if may_publish else ArticleStatus.IN_REVIEW
     return current
+
+
+def served_to_customers(article: Article) -> bool:
+    """Customers see an article only while a version of it is published, it is not retired, and the
+    served content is external; otherwise it does not exist for them."""
+    return (
+        article.published_version is not None
+        and article.status != ArticleStatus.RETIRED
+        and article.served.visibility == Visibility.EXTERNAL
+    )

@@ -1,4 +1,5 @@
-"""Article record (the #META item) -> search document. Pure; the stream indexer calls it.
+"""Article record (the #META item) -> search document. Pure; the stream indexer and the reindex call
+it through ``MAPPERS``, which the composition root collects (``container().search_mappers``).
 
 Fields the queries filter on:
   status      the article's lifecycle status (of its latest version)
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from functions.search.indexing import register
+from functions.search.indexing import Mapper
 from functions.search.port import DocKind, SearchDoc
 
 PUBLIC = "public"
@@ -60,4 +61,4 @@ def article_doc_key(item: Mapping[str, Any]) -> tuple[DocKind, str] | None:
     return DocKind.ARTICLE, str(item["article_id"])
 
 
-register("article", to_doc=article_doc, doc_key=article_doc_key)
+MAPPERS = (Mapper("article", to_doc=article_doc, doc_key=article_doc_key),)

@@ -1,12 +1,14 @@
-"""Similar cases and suggested articles for an agent looking at a case. Pure, on the search port."""
+"""Similar cases and suggested articles for an agent looking at a case: the queries and the
+shaping of their hits. Pure; the knowledge service asks the search index
+(``KnowledgeService.similar``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from functions.cases.models import Case
-from functions.knowledge.models import SimilarCase, SimilarCases, SimilarQuery, SuggestedArticle
-from functions.search.port import DocKind, SearchHit, SearchIndex, SearchQuery
+from functions.knowledge.models import SimilarCase, SuggestedArticle
+from functions.search.port import DocKind, SearchHit, SearchQuery
 
 AUDIENCE_FIELD = "audience"
 
@@ -31,6 +33,11 @@ def case_query(case: Case, limit: int) -> SearchQuery:
     return query.model_copy(update={"exclude": {**query.exclude, AUDIENCE_FIELD: "public"}})
 
 
+def article_query(case: Case, limit: int) -> SearchQuery:
+    """Published articles (internal and external) about the case's text."""
+    return SearchQuery(text=case_text(case), kinds=[DocKind.ARTICLE], filters={"published": "true"}, limit=limit)
+
+
 def _other_customer(case: Case, hit: SearchHit) -> bool:
     if hit.doc_id == case.case_id or hit.fields.get(AUDIENCE_FIELD) == "public":
         return False
@@ -41,11 +48,11 @@ def _other_customer(case: Case, hit: SearchHit) -> bool:
     return not (case.contact_email and hit.fields.get("contact_email") == case.contact_email)
 
 
-def similar(case: Case, search: SearchIndex, q: SimilarQuery) -> SimilarCases:
-    # a hit that shares only stop words with the case is not similar, whatever its score
-    hits = [h for h in search.search(case_query(case, q.limit)) if _other_customer(case, h) and h.matched_terms]
-    hits = hits[: q.limit]
-    cases = [
+def similar_cases(case: Case, hits: list[SearchHit], limit: int) -> list[SimilarCase]:
+    """Other customers' cases among ``hits``, best first. A hit that shares only stop words with the
+    case (no matched terms) is not similar, whatever its score."""
+    kept = [h for h in hits if _other_customer(case, h) and h.matched_terms][:limit]
+    return [
         SimilarCase(
             case_id=h.doc_id,
             subject=h.title,
@@ -55,31 +62,23 @@ def similar(case: Case, search: SearchIndex, q: SimilarQuery) -> SimilarCases:
             matched_terms=h.matched_terms,
             snippet=h.snippet,
         )
-        for h in hits
+        for h in kept
     ]
-    articles: list[SuggestedArticle] = []
-    if q.articles:
-        found = search.search(
-            SearchQuery(
-                text=case_text(case),
-                kinds=[DocKind.ARTICLE],
-                filters={"published": "true"},
-                limit=q.articles,
-            )
+
+
+def suggested_articles(hits: list[SearchHit]) -> list[SuggestedArticle]:
+    return [
+        SuggestedArticle(
+            article_id=h.doc_id,
+            title=h.title,
+            visibility=_str(h.fields.get("visibility")),
+            score=round(h.score, 4),
+            matched_terms=h.matched_terms,
+            snippet=h.snippet,
         )
-        articles = [
-            SuggestedArticle(
-                article_id=h.doc_id,
-                title=h.title,
-                visibility=_str(h.fields.get("visibility")),
-                score=round(h.score, 4),
-                matched_terms=h.matched_terms,
-                snippet=h.snippet,
-            )
-            for h in found
-            if h.matched_terms
-        ]
-    return SimilarCases(case_id=case.case_id, cases=cases, articles=articles)
+        for h in hits
+        if h.matched_terms
+    ]
 
 
 def _str(value: Any) -> str | None:

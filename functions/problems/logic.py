@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from functions.cases.logic import CaseService
-from functions.cases.models import Actor, ActorType, Case, CaseStatus, CaseUpdate, ReplyIn
-from functions.cases.store import new_event_id
+from functions.cases.models import Actor, ActorType, Case, CaseStatus, CaseUpdate, ReplyIn, new_event_id
+from functions.cases.service import CaseService
 from functions.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound, VersionConflict
 from functions.core.logs import logger
 from functions.core.timeutil import iso, utcnow

@@ -54,8 +54,6 @@ def reindex(kinds: tuple[str, ...], endpoint: str | None, use_aws: bool, index_d
     stream indexer may keep running.
     """
     from functions import composition  # noqa: PLC0415
-    from functions.core import dynamo  # noqa: PLC0415
-    from functions.search.reindex import rebuild, scan_items  # noqa: PLC0415
 
     if index_dir:
         os.environ["CASEBRIDGE_SEARCH_DIR"] = index_dir
@@ -66,9 +64,8 @@ def reindex(kinds: tuple[str, ...], endpoint: str | None, use_aws: bool, index_d
     selected = [DocKind(k) for k in kinds] or list(DocKind)
 
     def run() -> dict[str, Any]:
-        composition.reset()
-        table = dynamo.table()
-        return rebuild(composition.container().search_index, lambda: scan_items(table), selected).as_json()
+        composition.reset()  # the settings of the target chosen above
+        return composition.container().search_indexing.rebuild(selected).as_json()
 
     if use_aws:
         result = run()

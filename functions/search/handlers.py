@@ -16,17 +16,15 @@ from typing import Any
 
 from chalice import Blueprint
 
+from functions.composition import container
 from functions.core.logs import logger
 
 bp = Blueprint(__name__)
 
 
-def handle_stream_event(event: dict[str, Any], index: Any = None) -> dict[str, Any]:
-    from functions import composition  # noqa: PLC0415
-    from functions.search.indexing import index_records  # noqa: PLC0415
-
+def handle_stream_event(event: dict[str, Any]) -> dict[str, Any]:
     records = event.get("Records") or []
-    report = index_records(index or composition.container().search_index, records)
+    report = container().search_indexing.index_stream(records)
     logger().info(
         "search index updated from stream",
         extra={

@@ -1,24 +1,25 @@
-"""From DynamoDB items to search documents: a registry of mappers, and the stream batch logic.
+"""From DynamoDB items to search documents: mappers, and the stream batch logic. Pure.
 
-A domain registers, for its item type, how an item becomes a ``SearchDoc`` (or ``None`` when the
-item must not be searchable, e.g. a draft article) and which document an item stands for (so a
-removed or no-longer-searchable item is deleted from the index)::
+A domain with searchable items says, for each item type, how an item becomes a ``SearchDoc`` (or
+``None`` when the item must not be searchable, e.g. a retired article) and which document an item
+stands for (so a removed or no-longer-searchable item is deleted from the index). It exports them
+as ``MAPPERS`` in its ``search_docs`` module (``functions.cases.search_docs``,
+``functions.knowledge.search_docs``, ``functions.selfservice.search_docs``)::
 
-    from functions.search.indexing import register
-    register("article", to_doc=article_to_doc, doc_key=article_doc_key, pk_prefix="ARTICLE#")
+    MAPPERS = (Mapper("article", to_doc=article_doc, doc_key=article_doc_key),)
 
-Items are matched by their ``type`` attribute first, then by the prefix of their ``PK``. Cases are
-registered here (the cases domain has no search code of its own); other domains register in
-their own module, listed in ``MAPPER_MODULES`` so that the indexer imports them.
+The composition root collects them into one ``Mappers`` (``container().search_mappers``); the
+stream indexer, the reindex, the CLI, the test fakes and the benches receive that collection.
+Nothing registers itself and nothing is looked up by module name.
 
-``index_records`` is what the stream handler runs: the same function in Lambda and on the local
-stack (``functions.search.handlers.index_stream``).
+Items are matched by their ``type`` attribute first, then by the prefix of their ``PK``.
+``index_records`` is what the stream handler runs (through ``functions.search.service``): the same
+function in Lambda and on the local stack.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,92 +29,57 @@ from functions.search.port import DocKind, SearchDoc, SearchIndex
 ToDoc = Callable[[Mapping[str, Any]], SearchDoc | None]
 DocKey = Callable[[Mapping[str, Any]], tuple[DocKind, str] | None]
 
-# Modules that register mappers when imported (a missing module is skipped: a domain not built yet).
-MAPPER_MODULES = ("functions.knowledge.search_docs", "functions.selfservice.search_docs")
-
 
 @dataclass(frozen=True)
 class Mapper:
+    """How the items of one type become search documents."""
+
     item_type: str
     to_doc: ToDoc
     doc_key: DocKey
     pk_prefix: str | None = None
 
 
-_BY_TYPE: dict[str, Mapper] = {}
-_BY_PREFIX: dict[str, Mapper] = {}
-_loaded = False
+class Mappers:
+    """Every domain's mappers, by item type (then by ``PK`` prefix). Two mappers for one item type
+    (or one prefix) are a wiring mistake and refused."""
 
+    def __init__(self, mappers: Iterable[Mapper]) -> None:
+        self._by_type: dict[str, Mapper] = {}
+        self._by_prefix: dict[str, Mapper] = {}
+        for mapper in mappers:
+            if mapper.item_type in self._by_type:
+                raise ValueError(f"two search mappers for item type {mapper.item_type!r}")
+            self._by_type[mapper.item_type] = mapper
+            if mapper.pk_prefix:
+                if mapper.pk_prefix in self._by_prefix:
+                    raise ValueError(f"two search mappers for PK prefix {mapper.pk_prefix!r}")
+                self._by_prefix[mapper.pk_prefix] = mapper
 
-def register(item_type: str, *, to_doc: ToDoc, doc_key: DocKey, pk_prefix: str | None = None) -> None:
-    mapper = Mapper(item_type, to_doc, doc_key, pk_prefix)
-    _BY_TYPE[item_type] = mapper
-    if pk_prefix:
-        _BY_PREFIX[pk_prefix] = mapper
+    def __iter__(self) -> Iterator[Mapper]:
+        return iter(self._by_type.values())
 
+    def __len__(self) -> int:
+        return len(self._by_type)
 
-def _load_mappers() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for name in MAPPER_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise
+    def item_types(self) -> list[str]:
+        return list(self._by_type)
 
-
-def mapper_for(item: Mapping[str, Any]) -> Mapper | None:
-    _load_mappers()
-    found = _BY_TYPE.get(str(item.get("type", "")))
-    if found is not None:
-        return found
-    pk = str(item.get("PK", ""))
-    for prefix, mapper in _BY_PREFIX.items():
-        if pk.startswith(prefix):
-            return mapper
-    return None
-
-
-def mappers() -> dict[str, Mapper]:
-    _load_mappers()
-    return dict(_BY_TYPE)
-
-
-# ---------------------------------------------------------------------------- cases
-def case_to_doc(item: Mapping[str, Any]) -> SearchDoc | None:
-    """A case's meta item as a ``case`` document: subject, description, tags, filterable fields."""
-    if item.get("SK") != "#META" or not item.get("case_id"):
+    def for_item(self, item: Mapping[str, Any]) -> Mapper | None:
+        """The mapper of an item; None for items nobody indexes."""
+        found = self._by_type.get(str(item.get("type", "")))
+        if found is not None:
+            return found
+        pk = str(item.get("PK", ""))
+        for prefix, mapper in self._by_prefix.items():
+            if pk.startswith(prefix):
+                return mapper
         return None
-    tags = [str(t) for t in item.get("tags") or []]
-    fields: dict[str, str | list[str]] = {}
-    for key in ("status", "customer_id", "product", "model", "category", "channel", "priority", "language"):
-        value = item.get(key)
-        if value not in (None, ""):
-            fields[key] = str(value)
-    if tags:
-        fields["tags"] = tags
-    fields["public_answer"] = "true" if "public-answer" in tags else "false"
-    return SearchDoc(
-        doc_id=str(item["case_id"]),
-        kind=DocKind.CASE,
-        title=str(item.get("subject") or ""),
-        body=str(item.get("description") or ""),
-        keywords=tags,
-        fields=fields,
-        updated_at=item.get("updated_at"),
-    )
 
-
-def case_doc_key(item: Mapping[str, Any]) -> tuple[DocKind, str] | None:
-    if item.get("SK") != "#META" or not item.get("case_id"):
-        return None
-    return DocKind.CASE, str(item["case_id"])
-
-
-register("case", to_doc=case_to_doc, doc_key=case_doc_key)
+    def to_doc(self, item: Mapping[str, Any]) -> SearchDoc | None:
+        """The item's search document; None when nobody indexes it or it is not searchable."""
+        mapper = self.for_item(item)
+        return mapper.to_doc(item) if mapper is not None else None
 
 
 # ---------------------------------------------------------------------------- stream records
@@ -138,7 +104,7 @@ def _image(record: Mapping[str, Any], name: str) -> dict[str, Any] | None:
     return from_item({k: des.deserialize(v) for k, v in raw.items()})
 
 
-def change_for(record: Mapping[str, Any]) -> Change | None:
+def change_for(record: Mapping[str, Any], mappers: Mappers) -> Change | None:
     """The index change a DynamoDB stream record asks for; ``None`` for items nobody indexes.
 
     INSERT / MODIFY upsert the document of the new image, or delete the document it stands for
@@ -154,7 +120,7 @@ def change_for(record: Mapping[str, Any]) -> Change | None:
     item = new if event != "REMOVE" and new is not None else old
     if item is None:
         raise ValueError("stream record has no image: the stream must use NEW_AND_OLD_IMAGES")
-    mapper = mapper_for(item) or (mapper_for(old) if old else None)
+    mapper = mappers.for_item(item) or (mappers.for_item(old) if old else None)
     if mapper is None:
         return None
     if event != "REMOVE" and new is not None:
@@ -207,7 +173,7 @@ def apply(index: SearchIndex, changes: Sequence[Change]) -> None:
     flush_del()
 
 
-def index_records(index: SearchIndex, records: Iterable[Mapping[str, Any]]) -> IndexReport:
+def index_records(index: SearchIndex, mappers: Mappers, records: Iterable[Mapping[str, Any]]) -> IndexReport:
     """Index a batch of DynamoDB stream records in order; never skips a record.
 
     All changes are applied in one go; if that fails, they are applied one record at a time and
@@ -221,7 +187,7 @@ def index_records(index: SearchIndex, records: Iterable[Mapping[str, Any]]) -> I
     for record in records:
         sequence = str((record.get("dynamodb") or {}).get("SequenceNumber") or record.get("eventID") or "")
         try:
-            change = change_for(record)
+            change = change_for(record, mappers)
         except Exception:  # noqa: BLE001 - reported as this record's failure, never dropped
             logger().exception("search indexer: record not understood", extra={"sequence": sequence})
             report.failed_sequence = sequence

@@ -1,6 +1,7 @@
 """NOTE (search helper, part A): SearchQuery gained three optional fields with neutral defaults
 (candidates, consensus_field, consensus_weight) for similar-case re-ranking; nothing else changed.
-Mappers for DynamoDB items register in functions.search.indexing (see its docstring).
+Mappers from DynamoDB items to documents: each domain's ``search_docs.MAPPERS``, collected by the
+composition root (functions.search.indexing explains).
 
 The one search port. Two engines implement it: OpenSearch (production, opensearch-py) and an
 embedded engine (local default). Domain code (knowledge, cases, self-service) depends only on

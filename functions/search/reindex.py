@@ -1,4 +1,6 @@
-"""Rebuild search indexes from the table, with no downtime and no lost stream writes.
+"""Rebuild search indexes from the table, with no downtime and no lost stream writes. Pure: the
+table's items come from a ``scan`` callable (``functions.search.store.TableItems.scan`` in
+production), the documents from the mappers the composition root collects.
 
 The stream indexer (functions.search.handlers) keeps writing while a rebuild runs. A plain
 "scan, load a new index, swap" loses what it writes meanwhile: an update that reaches the old
@@ -35,41 +37,23 @@ Why not the alternatives:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from functions.search.indexing import mapper_for
+from functions.search.indexing import Mappers
 from functions.search.port import DocKind, Reconciled, SearchDoc, SearchIndex
 
 Scan = Callable[[], Iterable[Mapping[str, Any]]]
 
 
-def scan_items(table: Any, *, consistent: bool = True) -> Iterator[dict[str, Any]]:
-    """Every item of the table (paginated scan), as plain JSON types.
-
-    Consistent reads by default: the reconcile pass must not read an item older than a stream
-    write already in the index (it would then overwrite that write with the older state).
-    """
-    from functions.core.dynamo import from_item  # noqa: PLC0415
-
-    kwargs: dict[str, Any] = {"ConsistentRead": True} if consistent else {}
-    while True:
-        resp = table.scan(**kwargs)
-        for item in resp.get("Items", []):
-            yield from_item(item)
-        if not resp.get("LastEvaluatedKey"):
-            return
-        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-
-
-def documents(items: Iterable[Mapping[str, Any]], kinds: Sequence[DocKind]) -> dict[DocKind, list[SearchDoc]]:
+def documents(
+    items: Iterable[Mapping[str, Any]], kinds: Sequence[DocKind], mappers: Mappers
+) -> dict[DocKind, list[SearchDoc]]:
+    """The search documents of ``items`` (through ``mappers``) of the given kinds."""
     out: dict[DocKind, list[SearchDoc]] = {k: [] for k in kinds}
     for item in items:
-        mapper = mapper_for(item)
-        if mapper is None:
-            continue
-        doc = mapper.to_doc(item)
+        doc = mappers.to_doc(item)
         if doc is not None and doc.kind in out:
             out[doc.kind].append(doc)
     return out
@@ -89,14 +73,15 @@ class Rebuilt:
         }
 
 
-def rebuild(index: SearchIndex, scan: Scan, kinds: Sequence[DocKind]) -> Rebuilt:
-    """Rebuild the given kinds from ``scan()`` (called twice: load, then reconcile); see the module doc."""
+def rebuild(index: SearchIndex, scan: Scan, kinds: Sequence[DocKind], mappers: Mappers) -> Rebuilt:
+    """Rebuild the given kinds from ``scan()`` (called twice: load, then reconcile) through
+    ``mappers``; see the module doc."""
     kinds = list(dict.fromkeys(kinds))
     report = Rebuilt()
-    docs = documents(scan(), kinds)
+    docs = documents(scan(), kinds, mappers)
     for kind in kinds:
         report.loaded[kind.value] = index.reindex(kind, docs.pop(kind))
-    fixes = index.reconcile(kinds, lambda: documents(scan(), kinds))
+    fixes = index.reconcile(kinds, lambda: documents(scan(), kinds, mappers))
     index.refresh()
     for kind in kinds:
         report.reconciled[kind.value] = fixes.get(kind, Reconciled())

@@ -11,7 +11,6 @@ from chalice import Blueprint, Response
 from functions.composition import container
 from functions.core import errors
 from functions.core.http import ROUTES, Agent, if_match_version, route
-from functions.core.settings import get_settings
 
 if TYPE_CHECKING:
     from functions.knowledge.models import CustomerArticle, FeedbackIn, FeedbackOut
@@ -69,10 +68,10 @@ def suggest(request: Any, *, query: SuggestParams) -> Suggestions:
 @route(bp, "/selfservice/events", "POST", auth="public", response=SM + "EventsAccepted", status=202, tags=TAGS)
 def record_events(request: Any) -> EventsAccepted:
     """Record deflection events: ``{"events": [...]}`` or a single event object. 400 names the bad field."""
-    s = get_settings()
+    max_bytes = container().settings.selfservice_max_event_bytes
     raw = request.raw_body or b""
-    if len(raw) > s.selfservice_max_event_bytes:
-        raise errors.PayloadTooLarge(f"at most {s.selfservice_max_event_bytes} bytes per request")
+    if len(raw) > max_bytes:
+        raise errors.PayloadTooLarge(f"at most {max_bytes} bytes per request")
     if not raw:
         raise errors.InvalidInput("request body is required (JSON object)")
     try:
@@ -88,7 +87,7 @@ def record_events(request: Any) -> EventsAccepted:
         events = EventBatch.model_validate(data).events
     else:
         events = [DeflectionEvent.model_validate(data)]
-    accepted = container().self_service.record_events(events, s.selfservice_max_events_per_post)
+    accepted = container().self_service.record_events(events)
     return EventsAccepted(accepted=accepted)
 
 
@@ -138,7 +137,7 @@ def customer_fix(request: Any, fix_id: str) -> PublicFix:
 @route(bp, "/selfservice/catalogue", "GET", query=SM + "FixQuery", response=SM + "FixPage", tags=AGENT_TAGS)
 def list_fixes(request: Any, *, agent: Agent, query: FixQuery) -> FixPage:
     """The automated-fix catalogue (enabled and disabled)."""
-    return container().self_service.fixes.list_fixes(query.limit, query.cursor)
+    return container().self_service.list_fixes(query.limit, query.cursor)
 
 
 @route(
@@ -164,7 +163,7 @@ def seed_fixes(request: Any, *, agent: Agent) -> SeedResult:
 
 @route(bp, "/selfservice/catalogue/{fix_id}", "GET", response=SM + "Fix", tags=AGENT_TAGS)
 def get_fix(request: Any, fix_id: str, *, agent: Agent) -> Response:
-    fix = container().self_service.fixes.get(fix_id)
+    fix = container().self_service.get_fix(fix_id)
     return Response(status_code=200, body=fix.model_dump(mode="json"), headers={"ETag": f'"{fix.version}"'})
 
 
@@ -186,7 +185,7 @@ def update_fix(request: Any, fix_id: str, *, agent: Agent, body: FixUpdate) -> R
 @route(bp, "/selfservice/catalogue/{fix_id}", "DELETE", status=204, tags=AGENT_TAGS)
 def delete_fix(request: Any, fix_id: str, *, agent: Agent) -> None:
     """Remove a fix from the catalogue."""
-    container().self_service.fixes.delete(fix_id)
+    container().self_service.delete_fix(fix_id)
 
 
 # --------------------------------------------------------------------------- agents: public answers
@@ -201,7 +200,7 @@ def delete_fix(request: Any, fix_id: str, *, agent: Agent) -> None:
 )
 def mark_public_answer(request: Any, case_id: str, *, agent: Agent, body: PublicAnswerIn) -> PublicAnswer:
     """Publish a solved case as an answer for customers (scrubbed copy; send {} to use the case's texts)."""
-    return container().self_service.mark_public_answer(case_id, agent.agent_id, body, container().knowledge)
+    return container().self_service.mark_public_answer(case_id, agent.agent_id, body)
 
 
 @route(bp, "/cases/{case_id}/public-answer", "GET", response=SM + "PublicAnswer", tags=AGENT_TAGS)

@@ -1,4 +1,5 @@
-"""Fix and public-answer items -> search documents. Pure; the stream indexer calls them.
+"""Fix and public-answer items -> search documents. Pure; the stream indexer and the reindex call them
+through ``MAPPERS``, which the composition root collects (``container().search_mappers``).
 
 Customer search asks every kind at once with one filter, ``audience == "public"``: enabled
 fixes, public answers and (functions.knowledge.search_docs) published external articles carry
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from functions.search.indexing import register
+from functions.search.indexing import Mapper
 from functions.search.port import DocKind, SearchDoc
 
 PUBLIC = "public"
@@ -69,5 +70,7 @@ def answer_doc_key(item: Mapping[str, Any]) -> tuple[DocKind, str] | None:
     return None
 
 
-register("fix", to_doc=fix_doc, doc_key=fix_doc_key)
-register("public_answer", to_doc=answer_doc, doc_key=answer_doc_key)
+MAPPERS = (
+    Mapper("fix", to_doc=fix_doc, doc_key=fix_doc_key),
+    Mapper("public_answer", to_doc=answer_doc, doc_key=answer_doc_key),
+)

@@ -1,39 +1,33 @@
-"""Fixtures for knowledge / self-service tests: a search index wired into the composition root."""
+"""Fixtures for knowledge / self-service tests: a search index as the container's part."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from tests.fakes.search import FakeSearchIndex, sync_from_table
 
 
-def _install(monkeypatch: pytest.MonkeyPatch, index: object) -> None:
-    from functions import composition
-
-    # lru_cache gives it the cache_clear() that composition.reset() may call
-    monkeypatch.setattr(composition, "search_index", lru_cache(maxsize=1)(lambda: index), raising=False)
-
-
 @pytest.fixture
-def embedded_search(tmp_path, monkeypatch):
+def embedded_search(tmp_path, container):
     """The real embedded engine (tantivy) in a temporary directory, as the app's search index."""
     from functions.search.embedded import EmbeddedIndex
 
-    index = EmbeddedIndex(tmp_path / "search")
-    _install(monkeypatch, index)
+    index = EmbeddedIndex(tmp_path / "embedded-search")
+    container.override(search_index=index)
     return index
 
 
 @pytest.fixture
-def fake_search(monkeypatch):
+def fake_search(container):
     index = FakeSearchIndex()
-    _install(monkeypatch, index)
+    container.override(search_index=index)
     return index
 
 
 @pytest.fixture
-def reindex(aws):
+def reindex(aws, container) -> Callable[[Any], int]:
     """Call with the index after writes: what the DynamoDB stream indexer would have done."""
-    return sync_from_table
+    return lambda index: sync_from_table(index, container.search_mappers)

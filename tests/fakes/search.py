@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from functions.search.port import DocKind, SearchDoc, SearchHit, SearchQuery
+
+if TYPE_CHECKING:
+    from functions.search.indexing import Mappers
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -101,30 +104,14 @@ class FakeSearchIndex:
         return pattern.sub(lambda m: f"<em>{m.group(0)}</em>", window)
 
 
-def sync_from_table(index: Any) -> int:
-    """Rebuild ``index`` from every item of the main table through the registered mappers
-    (functions.search.indexing: the same ``to_doc`` functions the stream indexer calls)."""
-    from functions.core import dynamo
-    from functions.search.indexing import mapper_for
+def sync_from_table(index: Any, mappers: Mappers) -> int:
+    """Rebuild ``index`` from every item of the main table through ``mappers`` (the composition
+    root's ``search_mappers``: the same ``to_doc`` functions the stream indexer calls)."""
+    from functions.search.store import TableItems
 
     for kind in DocKind:
         index.recreate(kind)
-    table = dynamo.table()
-    docs: list[SearchDoc] = []
-    kwargs: dict[str, Any] = {}
-    while True:
-        resp = table.scan(**kwargs)
-        for raw in resp["Items"]:
-            item = dynamo.from_item(raw)
-            mapper = mapper_for(item)
-            if mapper is None:
-                continue
-            doc = mapper.to_doc(item)
-            if doc is not None:
-                docs.append(doc)
-        if "LastEvaluatedKey" not in resp:
-            break
-        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    docs = [doc for item in TableItems().scan() if (doc := mappers.to_doc(item)) is not None]
     if docs:
         index.upsert(docs)
     index.refresh()

@@ -119,10 +119,9 @@ def test_unknown_case_is_404(client, agent_headers):
     assert client.http.get("/cases/CB-999999", headers=agent_headers).status_code == 404
 
 
-def test_resolved_cases_close_automatically_after_the_grace_period(client, agent_headers, monkeypatch):
+def test_resolved_cases_close_automatically_after_the_grace_period(client, agent_headers):
     from datetime import timedelta
 
-    from functions.cases import handlers
     from functions.core.timeutil import utcnow
 
     old = _create(client, agent_headers)["case_id"]
@@ -130,10 +129,10 @@ def test_resolved_cases_close_automatically_after_the_grace_period(client, agent
     for cid in (old, fresh):
         client.http.patch(f"/cases/{cid}", headers=agent_headers, body=json.dumps({"status": "resolved"}))
     later = utcnow() + timedelta(days=8)
-    monkeypatch.setattr(handlers, "utcnow", lambda: later)
     # Given only `old` is past the grace period when the job runs 8 days later...
     client.http.patch(f"/cases/{fresh}", headers=agent_headers, body=json.dumps({"status": "open"}))
     event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
+    event["time"] = later.strftime("%Y-%m-%dT%H:%M:%SZ")  # the run scheduled 8 days later
     result = client.lambda_.invoke("close_resolved_cases", event).payload
     assert result["closed"] == [old]
     assert client.http.get(f"/cases/{old}", headers=agent_headers).json_body["status"] == "closed"

@@ -95,3 +95,18 @@ def test_importing_a_customer_again_keeps_its_contacts_opt_outs(client, agent_he
     contact = container().customer_store.get("lumen").contacts[0]
     assert contact.email_opt_out is True
     assert contact.sms_opt_in is False
+
+
+def test_a_deleted_customer_is_gone_and_its_addresses_resolve_to_nobody(client, agent_headers):
+    client.http.post(
+        "/customers", headers=agent_headers, body=json.dumps(_customer("nordwerk", "anna@nordwerk.example"))
+    )
+
+    resp = client.http.delete("/customers/nordwerk", headers=agent_headers)
+
+    assert resp.status_code == 204
+    assert client.http.get("/customers/nordwerk", headers=agent_headers).status_code == 404
+    assert container().customer_store.contact_by_email("anna@nordwerk.example") is None
+    assert container().customer_store.customer_by_domain("nordwerk.example") is None
+    assert container().customer_store.owners_of("px-200") == []
+    assert client.http.delete("/customers/nordwerk", headers=agent_headers).status_code == 404

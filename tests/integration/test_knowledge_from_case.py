@@ -104,17 +104,14 @@ def test_drafting_returns_likely_duplicates_with_scores(client, agent_headers, e
     assert draft["duplicates"][0]["matched_terms"]
 
 
-def test_the_last_agent_reply_becomes_the_resolution(client, agent_headers, embedded_search, monkeypatch):
+def test_the_last_agent_reply_becomes_the_resolution(client, agent_headers, embedded_search, container):
     from functions.cases.models import Message
 
     class Channel:
         def send_reply(self, case, body, agent, thread):
             return Message(channel="email", direction="out", body_text=body, message_id="<r1@x>")
 
-    from functions import composition
-
-    service = composition.container().cases
-    monkeypatch.setattr(service, "reply_channels", {c: Channel() for c in ("email", "phone", "web")})
+    container.override(reply_channels={c: Channel() for c in ("email", "phone", "web")})
     case = _case(client, agent_headers, channel="phone")
     reply = "Hi Anna,\n\nplease install firmware 4.3.\n\nKind regards,\nBob Keller\nSupport"
     resp = client.http.post(

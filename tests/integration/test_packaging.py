@@ -31,12 +31,12 @@ PROBE = r"""
 import json, sys
 import app
 import functions
-import functions.cases.logic
+import functions.cases.service
 import pydantic
 print(json.dumps({
     "routes": sorted([p, m] for p, methods in app.app.routes.items() for m in methods),
     "functions": functions.__file__,
-    "cases_logic": functions.cases.logic.__file__,
+    "cases_service": functions.cases.service.__file__,
     "app": app.__file__,
     "pydantic": pydantic.__file__,
     "sys_path": sys.path,
@@ -110,7 +110,7 @@ def test_the_packaged_app_has_every_route_of_the_working_tree(unzipped_app):
 def test_functions_is_imported_from_the_package_not_the_working_tree(unzipped_app):
     unzip_dir = unzipped_app["dir"]
     assert Path(unzipped_app["functions"]).is_relative_to(unzip_dir)
-    assert Path(unzipped_app["cases_logic"]).is_relative_to(unzip_dir)
+    assert Path(unzipped_app["cases_service"]).is_relative_to(unzip_dir)
     assert Path(unzipped_app["app"]).is_relative_to(unzip_dir)
     assert not any(p == str(ROOT) or p in ("", ".") for p in unzipped_app["sys_path"])
     assert unzipped_app["flags"] == [1, 1]

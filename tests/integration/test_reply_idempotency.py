@@ -1,4 +1,7 @@
-"""POST /cases/{case_id}/replies with an Idempotency-Key: a retried reply is sent once."""
+"""POST /cases/{case_id}/replies with an Idempotency-Key: a retried reply is sent once.
+
+Cases and keys on moto's DynamoDB; mail through the fake mailer (what was sent, without reading
+moto's internals). The use case itself on fakes: tests/unit/test_case_service.py."""
 
 from __future__ import annotations
 
@@ -6,20 +9,26 @@ import json
 
 import pytest
 
-from functions.composition import container
+from tests.fakes.mail import FakeMailer
 
 KEY = "9b1d2c3e-4f5a-4b6c-8d7e-0f1a2b3c4d5e"
 
 
-def sent_messages() -> list:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
+@pytest.fixture
+def mailer(container) -> FakeMailer:
+    mailer = FakeMailer()
+    container.override(mailer=mailer)
+    return mailer
 
-    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+def sent_messages() -> list:
+    from functions.composition import container
+
+    return list(container().mailer.sent)
 
 
 @pytest.fixture
-def case_id(client, agent_headers) -> str:
+def case_id(client, agent_headers, mailer) -> str:
     body = {"subject": "Printer jams", "contact_email": "ann@example.org", "channel": "email"}
     resp = client.http.post("/cases", headers=agent_headers, body=json.dumps(body))
     assert resp.status_code == 201, resp.body
@@ -101,31 +110,3 @@ def test_a_reply_that_could_not_be_sent_frees_its_key_for_the_retry(client, agen
 
     assert resp.status_code == 201
     assert len(sent_messages()) == 1
-
-
-def test_a_repeat_while_the_first_reply_is_still_sending_is_a_409(aws):
-    # Given a first request that holds the key and is still sending (a sender that retries meanwhile)
-    from functions.cases.models import Actor, ActorType, Channel, Message, ReplyIn
-    from functions.core.idempotency import InProgress
-
-    service = container().cases
-    case = service.open_case(
-        subject="Printer", channel=Channel.EMAIL, actor=Actor(type=ActorType.AGENT), contact_email="a@example.org"
-    )
-    agent = Actor(type=ActorType.AGENT, id="alice")
-    outcomes: list[str] = []
-
-    class RetryingSender:
-        def send_reply(self, case, body, agent_, thread):
-            try:
-                service.reply_once(case.case_id, agent, ReplyIn(body="hi"), KEY)
-            except InProgress:
-                outcomes.append("in_progress")
-            return Message(channel=Channel.EMAIL, direction="out", body_text=body, message_id="<r1@x>")
-
-    service.reply_channels = {Channel.EMAIL: RetryingSender()}
-
-    event, replayed = service.reply_once(case.case_id, agent, ReplyIn(body="hi"), KEY)
-
-    assert outcomes == ["in_progress"] and not replayed
-    assert service.reply_once(case.case_id, agent, ReplyIn(body="hi"), KEY) == (event, True)

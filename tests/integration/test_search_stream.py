@@ -21,11 +21,6 @@ def sample_event(shared_data) -> dict[str, Any]:
     return json.loads((shared_data / "events" / "dynamoStreamEvent.json").read_text())
 
 
-@pytest.fixture
-def index(tmp_path) -> EmbeddedIndex:
-    return EmbeddedIndex(tmp_path / "search")
-
-
 def _image(item: dict[str, Any]) -> dict[str, Any]:
     ser = TypeSerializer()
     return {k: ser.serialize(v) for k, v in item.items()}
@@ -55,13 +50,21 @@ def _as_case_records(event: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@pytest.fixture
+def index(tmp_path, container) -> EmbeddedIndex:
+    """An embedded index as the container's search index (the stream handler asks the container)."""
+    index = EmbeddedIndex(tmp_path / "search")
+    container.override(search_index=index)
+    return index
+
+
 def test_the_sample_event_as_is_is_acknowledged_and_indexes_nothing(sample_event, index):
-    assert handle_stream_event(sample_event, index) == {"batchItemFailures": []}
+    assert handle_stream_event(sample_event) == {"batchItemFailures": []}
     assert index.count(DocKind.CASE) == 0
 
 
 def test_the_sample_insert_then_modify_of_a_case_leaves_the_modified_case_searchable(sample_event, index):
-    assert handle_stream_event(_as_case_records(sample_event), index) == {"batchItemFailures": []}
+    assert handle_stream_event(_as_case_records(sample_event)) == {"batchItemFailures": []}
     [hit] = index.search(SearchQuery(text="leaking dishwasher", kinds=[DocKind.CASE]))
     assert (hit.doc_id, hit.title) == ("CB-101", "Dishwasher leaks water")
 
@@ -73,7 +76,7 @@ def test_a_remove_record_takes_the_case_out_of_the_index(sample_event, index):
     remove["dynamodb"]["SequenceNumber"] = "333"
     remove["dynamodb"]["OldImage"] = remove["dynamodb"].pop("NewImage")
     event["Records"].append(remove)
-    handle_stream_event(event, index)
+    handle_stream_event(event)
     assert index.get(DocKind.CASE, "CB-101") is None
 
 

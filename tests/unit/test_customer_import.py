@@ -1,4 +1,5 @@
-"""Parsing, merging and validating customer import files (pure: no AWS)."""
+"""Parsing, merging and validating customer import files (pure), and storing them through the
+customer service on the in-memory customer store."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import json
 
 import pytest
 
-from functions.core.errors import Conflict
-from functions.customers.importer import ImportFileError, detect_format, parse_csv, parse_jsonl, run_import
-from functions.customers.models import CustomerIn
+from functions.customers.importer import ImportFileError, detect_format, parse_csv, parse_jsonl
+from functions.customers.service import CustomerService
+from tests.fakes.customers import FakeCustomerStore
 
 HEADER = (
     "customer_id,name,kind,region,tier,language,email_domains,contact_name,contact_email,contact_phone,"
@@ -22,24 +23,6 @@ def _csv(*rows: str, header: str = HEADER) -> str:
 
 def _jsonl(*objs: object) -> str:
     return "\n".join(o if isinstance(o, str) else json.dumps(o) for o in objs) + "\n"
-
-
-class FakeStore:
-    """In-memory port: refuses an email that another customer already has, like the real store."""
-
-    def __init__(self) -> None:
-        self.saved: dict[str, CustomerIn] = {}
-        self.owner: dict[str, str] = {}
-
-    def upsert(self, data: CustomerIn) -> CustomerIn:
-        for c in data.contacts:
-            if c.email and self.owner.get(c.email.lower(), data.customer_id) != data.customer_id:
-                raise Conflict(f"email of contact {c.contact_id} already belongs to another customer")
-        for c in data.contacts:
-            if c.email:
-                self.owner[c.email.lower()] = data.customer_id
-        self.saved[data.customer_id] = data
-        return data
 
 
 # -- format -----------------------------------------------------------------
@@ -205,9 +188,9 @@ def test_a_csv_row_with_more_values_than_columns_is_reported():
 
 def test_good_rows_are_stored_and_bad_rows_reported_in_the_summary():
     records = parse_jsonl(_jsonl({"customer_id": "acme", "name": "Acme"}, "{", {"customer_id": "beta", "name": "Beta"}))
-    store = FakeStore()
-    report = run_import(records, store)
-    assert sorted(store.saved) == ["acme", "beta"]
+    store = FakeCustomerStore()
+    report = CustomerService(store).import_records(records)
+    assert sorted(store.customers) == ["acme", "beta"]
     assert report.summary.model_dump() == {
         "rows": 3,
         "imported": 2,
@@ -225,15 +208,19 @@ def test_an_email_owned_by_another_customer_is_a_409_row_naming_the_contact_line
         "beta,Beta,,,,,,Bob,bob@beta.example,,,,,,,,",
         "beta,,,,,,,Ann,ann@acme.example,,,,,,,,",
     )
-    store = FakeStore()
-    report = run_import(parse_csv(text), store)
+    store = FakeCustomerStore()
+    report = CustomerService(store).import_records(parse_csv(text))
     [failure] = report.failures
     assert (failure.status, failure.code, failure.lines) == (409, "conflict", [3, 4])
     assert [(f.field, f.line) for f in failure.fields] == [("contacts.1.email", 4)]
-    assert sorted(store.saved) == ["acme"]
+    assert sorted(store.customers) == ["acme"]
 
 
 def test_a_dry_run_stores_nothing_and_says_so():
-    report = run_import(parse_jsonl(_jsonl({"customer_id": "acme", "name": "Acme"})), None)
+    store = FakeCustomerStore()
+    report = CustomerService(store).import_records(
+        parse_jsonl(_jsonl({"customer_id": "acme", "name": "Acme"})), dry_run=True
+    )
     assert report.summary.dry_run is True
+    assert store.customers == {}
     assert report.imported_customer_ids == ["acme"]

@@ -1,4 +1,5 @@
-"""Items -> search documents, through the search registry and its stream-record path."""
+"""Items -> search documents, through the mappers the composition root collects and the
+stream-record path."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from datetime import UTC, datetime
 
 from boto3.dynamodb.types import TypeSerializer
 
+from functions.composition import Container
 from functions.knowledge.models import Article, ArticleContent
 from functions.knowledge.store import article_item, version_item
-from functions.search.indexing import index_records, mapper_for
+from functions.search.indexing import index_records
 from functions.search.port import DocKind
 from tests.fakes.search import FakeSearchIndex
+
+MAPPERS = Container().search_mappers
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 
@@ -48,7 +52,7 @@ def _record(event: str, item: dict, seq: str) -> dict:
 
 
 def test_a_published_external_article_is_public():
-    doc = mapper_for(_plain(article_item(_article()))).to_doc(_plain(article_item(_article())))
+    doc = MAPPERS.for_item(_plain(article_item(_article()))).to_doc(_plain(article_item(_article())))
     assert doc.kind == DocKind.ARTICLE
     assert doc.fields["audience"] == "public"
     assert doc.fields["published"] == "true"
@@ -57,7 +61,7 @@ def test_a_published_external_article_is_public():
 def test_an_internal_or_unpublished_article_is_for_agents_only():
     for article in (_article(visibility="internal"), _article(status="draft", published_version=None)):
         item = _plain(article_item(article))
-        assert mapper_for(item).to_doc(item).fields["audience"] == "agents"
+        assert MAPPERS.for_item(item).to_doc(item).fields["audience"] == "agents"
 
 
 def test_article_versions_are_not_indexed():
@@ -66,15 +70,15 @@ def test_article_versions_are_not_indexed():
     version = ArticleVersion(
         article_id="KB-1001", version=1, content=ArticleContent(title="x"), created_at=NOW, created_by="a"
     )
-    assert mapper_for(_plain(version_item(version))) is None
+    assert MAPPERS.for_item(_plain(version_item(version))) is None
 
 
 def test_retiring_an_article_deletes_its_document_through_the_stream():
     index = FakeSearchIndex()
     item = article_item(_article())
-    index_records(index, [_record("INSERT", item, "1")])
+    index_records(index, MAPPERS, [_record("INSERT", item, "1")])
     assert index.count(DocKind.ARTICLE) == 1
-    index_records(index, [_record("MODIFY", article_item(_article(status="retired")), "2")])
+    index_records(index, MAPPERS, [_record("MODIFY", article_item(_article(status="retired")), "2")])
     assert index.count(DocKind.ARTICLE) == 0
 
 
@@ -93,7 +97,7 @@ def test_a_removed_fix_leaves_the_index():
         updated_by="a",
     )
     index = FakeSearchIndex()
-    index_records(index, [_record("INSERT", fix_item(fix), "1")])
+    index_records(index, MAPPERS, [_record("INSERT", fix_item(fix), "1")])
     assert index.get(DocKind.FIX, "reset-password").fields["audience"] == "public"
-    index_records(index, [_record("REMOVE", fix_item(fix), "2")])
+    index_records(index, MAPPERS, [_record("REMOVE", fix_item(fix), "2")])
     assert index.count(DocKind.FIX) == 0

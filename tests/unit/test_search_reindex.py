@@ -18,13 +18,15 @@ import pytest
 from boto3.dynamodb.types import TypeSerializer
 from opensearchpy.connection import Connection
 
+from functions.cases.search_docs import MAPPERS as CASE_MAPPERS
 from functions.search.analysis import parse_synonyms
-from functions.search.indexing import index_records
+from functions.search.indexing import Mappers, index_records
 from functions.search.opensearch import OpenSearchIndex, build_client
 from functions.search.port import DocKind
 from functions.search.reindex import rebuild
 
 SYNONYMS = parse_synonyms("refund, reimbursement\n")
+MAPPERS = Mappers(CASE_MAPPERS)
 
 
 # ---------------------------------------------------------------------------- a tiny OpenSearch
@@ -187,7 +189,7 @@ class Table:
             data["NewImage"] = _image(new)
         if old:
             data["OldImage"] = _image(old)
-        report = index_records(self.index, [{"eventName": event, "dynamodb": data}])
+        report = index_records(self.index, MAPPERS, [{"eventName": event, "dynamodb": data}])
         assert report.failed_sequence is None
 
     def scan_with(self, during_load=None, during_reconcile=None):
@@ -220,6 +222,7 @@ def test_an_item_updated_during_the_load_is_current_after_reindex(engine):
         engine,
         table.scan_with(during_load=lambda: table.write(case_item("CB-2", "Router reboots every night"))),
         [DocKind.CASE],
+        MAPPERS,
     )
 
     assert titles(engine) == {"CB-1": "Printer jams", "CB-2": "Router reboots every night"}
@@ -230,7 +233,7 @@ def test_an_item_updated_during_the_load_is_current_after_reindex(engine):
 def test_an_item_deleted_during_the_load_is_gone_after_reindex(engine):
     table = Table(engine, case_item("CB-1", "Printer jams"), case_item("CB-2", "Router reboots"))
 
-    result = rebuild(engine, table.scan_with(during_load=lambda: table.remove("CB-2")), [DocKind.CASE])
+    result = rebuild(engine, table.scan_with(during_load=lambda: table.remove("CB-2")), [DocKind.CASE], MAPPERS)
 
     assert titles(engine) == {"CB-1": "Printer jams"}
     assert result.indexed == {"case": 1}
@@ -241,7 +244,10 @@ def test_an_item_created_during_the_load_is_indexed_after_reindex(engine):
     table = Table(engine, case_item("CB-1", "Printer jams"))
 
     rebuild(
-        engine, table.scan_with(during_load=lambda: table.write(case_item("CB-3", "Fax is silent"))), [DocKind.CASE]
+        engine,
+        table.scan_with(during_load=lambda: table.write(case_item("CB-3", "Fax is silent"))),
+        [DocKind.CASE],
+        MAPPERS,
     )
 
     assert titles(engine) == {"CB-1": "Printer jams", "CB-3": "Fax is silent"}
@@ -250,7 +256,7 @@ def test_an_item_created_during_the_load_is_indexed_after_reindex(engine):
 def test_a_quiet_reindex_loads_everything_and_reconciles_nothing(engine):
     table = Table(engine, case_item("CB-1", "Printer jams"), case_item("CB-2", "Router reboots"))
 
-    result = rebuild(engine, table.scan_with(), [DocKind.CASE])
+    result = rebuild(engine, table.scan_with(), [DocKind.CASE], MAPPERS)
 
     assert result.loaded == {"case": 2} and result.indexed == {"case": 2}
     assert result.reconciled["case"].as_json() == {"upserted": 0, "deleted": 0, "superseded": 0}
@@ -262,7 +268,7 @@ def test_documents_no_item_stands_for_are_dropped_by_reindex(engine):
     engine.upsert([SearchDoc(doc_id="CB-9", kind=DocKind.CASE, title="Deleted long ago")])
     table = Table(engine, case_item("CB-1", "Printer jams"))
 
-    rebuild(engine, table.scan_with(), [DocKind.CASE])
+    rebuild(engine, table.scan_with(), [DocKind.CASE], MAPPERS)
 
     assert titles(engine) == {"CB-1": "Printer jams"}
 
@@ -289,7 +295,7 @@ def test_opensearch_reconcile_never_overwrites_a_stream_write_newer_than_its_sca
         if len(calls) == 2:  # the reconcile scan has read CB-2 "daily"; it changes again at once
             table.write(case_item("CB-2", "Router reboots hourly"))
 
-    result = rebuild(engine, scan, [DocKind.CASE])
+    result = rebuild(engine, scan, [DocKind.CASE], MAPPERS)
 
     assert titles(engine)["CB-2"] == "Router reboots hourly"
     assert result.reconciled["case"].superseded == 1
@@ -325,7 +331,7 @@ def test_embedded_reconcile_holds_the_writer_lock_so_a_racing_stream_write_lands
 
         return scan
 
-    rebuild(engine, scan_reading_cb2_first(), [DocKind.CASE])
+    rebuild(engine, scan_reading_cb2_first(), [DocKind.CASE], MAPPERS)
     racer[0].join(timeout=60)
 
     assert not racer[0].is_alive()
@@ -341,7 +347,7 @@ def test_opensearch_reconcile_writes_are_conditional_on_what_it_noted():
         table.remove("CB-2")
         table.write(case_item("CB-3", "Fax is silent"))
 
-    rebuild(engine, table.scan_with(during_load=during_load), [DocKind.CASE])
+    rebuild(engine, table.scan_with(during_load=during_load), [DocKind.CASE], MAPPERS)
 
     actions = [line for line in FakeCluster.bulks[-1] if set(line) <= {"index", "create", "delete"}]
     assert [(op, meta["_id"]) for a in actions for op, meta in a.items()] == [

@@ -17,7 +17,7 @@ from functions.cases.models import Actor, Case, Message, TimelineEvent
 from functions.core.errors import Conflict
 
 if TYPE_CHECKING:
-    from functions.cases.logic import ReplyChannel
+    from functions.cases.ports import ReplyChannel
     from functions.channels.chat.logic import ChatService
 
 

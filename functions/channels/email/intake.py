@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from functions.cases.logic import CaseService, ContactDirectory
 from functions.cases.models import Actor, ActorType, Attachment, CaseContext, Channel, EventKind, Message
+from functions.cases.ports import ContactDirectory
+from functions.cases.service import CaseService
 from functions.channels.email import logic
 from functions.channels.email.mailer import Mailer, compose
 from functions.channels.email.models import (

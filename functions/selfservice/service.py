@@ -13,27 +13,29 @@ Decisions:
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from functions.cases.models import Actor, ActorType, CaseStatus, EventKind
+from functions.cases.models import Actor, ActorType, EventKind
 from functions.core.errors import Conflict, InvalidInput, NotFound
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
+from functions.knowledge.drafting import strip_quoted
 from functions.knowledge.scrub import Scrubber
-from functions.search.port import DocKind, SearchHit, SearchIndex, SearchQuery
+from functions.search.port import SearchHit, SearchIndex, SearchQuery
+from functions.selfservice import rules
+from functions.selfservice.catalogue import DEFAULT_FIXES
 from functions.selfservice.models import (
     CustomerAnswer,
     DeflectionEvent,
     Fix,
     FixIn,
+    FixPage,
     FixUpdate,
     PublicAnswer,
     PublicAnswerIn,
     PublicFix,
-    ResultKind,
     SearchParams,
     SeedResult,
     SelfServiceHit,
@@ -43,35 +45,7 @@ from functions.selfservice.models import (
     SuggestParams,
     missing_fields,
 )
-from functions.selfservice.store import AnswerStore, EventStore, FixStore
-
-KIND_NAMES: dict[DocKind, ResultKind] = {DocKind.ARTICLE: "article", DocKind.CASE: "answer", DocKind.FIX: "fix"}
-URLS: dict[ResultKind, str] = {
-    "article": "/selfservice/articles/{id}",
-    "answer": "/selfservice/answers/{id}",
-    "fix": "/selfservice/fixes/{id}",
-}
-SOLVED = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED})
-SUGGEST_MIN_CHARS = 2
-
-
-def answer_id_for(case_id: str) -> str:
-    """Stable id of a case's public answer; not the case number (which customers need not see)."""
-    return "A" + hashlib.sha256(f"public-answer:{case_id}".encode()).hexdigest()[:15]
-
-
-def public_hits(hits: list[SearchHit]) -> list[SearchHit]:
-    return [h for h in hits if h.fields.get("audience") == "public" and h.kind in KIND_NAMES]
-
-
-def public_query(text: str, limit: int, highlight: bool) -> SearchQuery:
-    return SearchQuery(
-        text=text,
-        kinds=[DocKind.ARTICLE, DocKind.CASE, DocKind.FIX],
-        filters={"audience": "public"},
-        limit=limit,
-        highlight=highlight,
-    )
+from functions.selfservice.ports import AnswerStorePort, CaseEvents, CaseKnowledge, EventStorePort, FixStorePort
 
 
 class SelfService:
@@ -79,12 +53,14 @@ class SelfService:
         self,
         *,
         search: SearchIndex | None,
-        fixes: FixStore,
-        answers: AnswerStore,
-        events: EventStore,
-        cases: Any | None = None,
-        knowledge: Any | None = None,
+        fixes: FixStorePort,
+        answers: AnswerStorePort,
+        events: EventStorePort,
+        cases: CaseEvents | None = None,
+        knowledge: CaseKnowledge | None = None,
         clock: Callable[[], datetime] = utcnow,
+        max_events_per_post: int = 25,
+        default_fixes: Sequence[Mapping[str, Any]] = DEFAULT_FIXES,
     ) -> None:
         self.search_index = search
         self.fixes = fixes
@@ -93,24 +69,26 @@ class SelfService:
         self.cases = cases
         self.knowledge = knowledge
         self.clock = clock
+        self.max_events_per_post = max_events_per_post
+        self.default_fixes = default_fixes
         self._query_scrubber = Scrubber()
 
     # -- customers: search ------------------------------------------------------------
     def _search(self, query: SearchQuery) -> list[SearchHit]:
         if self.search_index is None:
             return []
-        return public_hits(self.search_index.search(query))
+        return rules.public_hits(self.search_index.search(query))
 
     def search(self, params: SearchParams) -> SelfServiceResults:
-        hits = self._search(public_query(params.q, params.limit, highlight=True))
+        hits = self._search(rules.public_query(params.q, params.limit, highlight=True))
         results = [
             SelfServiceHit(
-                kind=KIND_NAMES[h.kind],
+                kind=rules.KIND_NAMES[h.kind],
                 id=h.doc_id,
                 title=h.title,
                 snippet=h.snippet,
                 score=round(h.score, 4),
-                url=URLS[KIND_NAMES[h.kind]].format(id=h.doc_id),
+                url=rules.url_of(h),
             )
             for h in hits
         ]
@@ -120,14 +98,11 @@ class SelfService:
 
     def suggest(self, params: SuggestParams) -> Suggestions:
         text = params.q.strip()
-        if len(text) < SUGGEST_MIN_CHARS:
+        if len(text) < rules.SUGGEST_MIN_CHARS:
             return Suggestions(query=text, suggestions=[])
-        hits = self._search(public_query(text, 5, highlight=False))
+        hits = self._search(rules.public_query(text, rules.SUGGESTIONS, highlight=False))
         suggestions = [
-            Suggestion(
-                kind=KIND_NAMES[h.kind], id=h.doc_id, title=h.title, url=URLS[KIND_NAMES[h.kind]].format(id=h.doc_id)
-            )
-            for h in hits
+            Suggestion(kind=rules.KIND_NAMES[h.kind], id=h.doc_id, title=h.title, url=rules.url_of(h)) for h in hits
         ]
         if params.session and suggestions:
             self._auto_event(params.session, "suggested", text, [s.id for s in suggestions])
@@ -165,7 +140,12 @@ class SelfService:
         )
 
     # -- deflection events ------------------------------------------------------------------
-    def record_events(self, events: list[DeflectionEvent], max_events: int, source: str = "client") -> int:
+    def record_events(
+        self, events: list[DeflectionEvent], source: str = "client", *, max_events: int | None = None
+    ) -> int:
+        """Record events (at most ``max_events``, default ``max_events_per_post``), all or none;
+        query texts scrubbed."""
+        max_events = self.max_events_per_post if max_events is None else max_events
         if len(events) > max_events:
             raise InvalidInput(
                 f"at most {max_events} events per request",
@@ -182,6 +162,15 @@ class SelfService:
         return self.events.record(cleaned, self.clock(), source=source)
 
     # -- agents: fix catalogue ----------------------------------------------------------------
+    def list_fixes(self, limit: int = 100, cursor: str | None = None) -> FixPage:
+        return self.fixes.list_fixes(limit, cursor)
+
+    def get_fix(self, fix_id: str) -> Fix:
+        return self.fixes.get(fix_id)
+
+    def delete_fix(self, fix_id: str) -> None:
+        self.fixes.delete(fix_id)
+
     def create_fix(self, data: FixIn, agent: str) -> Fix:
         now = self.clock()
         fix = Fix(**data.model_dump(), version=1, created_at=now, updated_at=now, updated_by=agent)
@@ -214,10 +203,9 @@ class SelfService:
         return updated
 
     def seed_fixes(self, agent: str) -> SeedResult:
-        from functions.selfservice.catalogue import DEFAULT_FIXES  # noqa: PLC0415
-
+        """Add the default fixes that are missing (idempotent)."""
         created, existing = [], []
-        for raw in DEFAULT_FIXES:
+        for raw in self.default_fixes:
             try:
                 self.create_fix(FixIn.model_validate(raw), agent)
                 created.append(raw["fix_id"])
@@ -226,16 +214,16 @@ class SelfService:
         return SeedResult(created=created, existing=existing)
 
     # -- agents: public answers ---------------------------------------------------------------------
-    def mark_public_answer(self, case_id: str, agent: str, data: PublicAnswerIn, knowledge: Any) -> PublicAnswer:
-        """Publish a scrubbed copy of a solved case. ``knowledge`` gives the case view and its scrubber."""
-        view = knowledge.case_view(case_id)
-        if view.status not in SOLVED:
+    def mark_public_answer(self, case_id: str, agent: str, data: PublicAnswerIn) -> PublicAnswer:
+        """Publish a scrubbed copy of a solved case (knowledge gives the case's view and its scrubber)."""
+        if self.knowledge is None:
+            raise NotFound("case", case_id)
+        view = self.knowledge.case_view(case_id)
+        if view.status not in rules.SOLVED:
             raise Conflict(
                 f"case {case_id} is {view.status.value}; only resolved or closed cases can be public answers"
             )
-        scrubber = knowledge.scrubber_for(view)
-        from functions.knowledge.logic import strip_quoted  # noqa: PLC0415
-
+        scrubber = self.knowledge.scrubber_for(view)
         replies = [e for e in view.timeline if e.kind == EventKind.MESSAGE_OUT and e.actor.type == ActorType.AGENT]
         last_reply = strip_quoted(replies[-1].body or "") if replies else ""
         answer_text = data.answer if data.answer is not None else last_reply
@@ -256,7 +244,7 @@ class SelfService:
             for label, n in result.removed.items():
                 removed[label] = removed.get(label, 0) + n
         now = self.clock()
-        answer_id = answer_id_for(case_id)
+        answer_id = rules.answer_id_for(case_id)
         previous = None
         try:
             previous = self.answers.get(answer_id)
@@ -287,10 +275,10 @@ class SelfService:
         return answer
 
     def public_answer_of(self, case_id: str) -> PublicAnswer:
-        return self.answers.get(answer_id_for(case_id))
+        return self.answers.get(rules.answer_id_for(case_id))
 
     def unmark_public_answer(self, case_id: str, agent: str) -> None:
-        answer_id = answer_id_for(case_id)
+        answer_id = rules.answer_id_for(case_id)
         if not self.answers.delete(answer_id):
             raise NotFound("public answer of case", case_id)
         if self.cases is not None:

@@ -1,10 +1,11 @@
-"""Case use cases: open, add interactions, change, reply. Receives its ports as arguments."""
+"""Case use cases: open, add interactions, change, reply, close resolved cases. Receives its ports
+(functions.cases.ports) in its constructor."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any
 
 from functions.cases import rules
 from functions.cases.models import (
@@ -23,25 +24,12 @@ from functions.cases.models import (
     Priority,
     ReplyIn,
     TimelineEvent,
+    new_event_id,
 )
-from functions.cases.store import CaseStore, new_event_id
+from functions.cases.ports import CaseStorePort, ContactDirectory, IdempotencyPort, ReplyChannel
 from functions.core.errors import Conflict, InvalidInput, VersionConflict
 from functions.core.timeutil import iso, utcnow
 from functions.customers.models import ContactRef
-
-if TYPE_CHECKING:
-    from functions.core.idempotency import IdempotencyPort
-
-
-class ContactDirectory(Protocol):
-    def contact_by_email(self, email: str) -> ContactRef | None: ...
-    def customer_by_domain(self, domain: str) -> str | None: ...
-
-
-class ReplyChannel(Protocol):
-    """Delivers an agent's reply through the channel a case came from."""
-
-    def send_reply(self, case: Case, body: str, agent: Actor, thread: list[TimelineEvent]) -> Message: ...
 
 
 class CaseService:
@@ -49,12 +37,13 @@ class CaseService:
 
     def __init__(
         self,
-        store: CaseStore,
+        store: CaseStorePort,
         directory: ContactDirectory | None = None,
         reply_channels: dict[Channel, ReplyChannel] | None = None,
         clock: Callable[[], datetime] = utcnow,
         number_prefix: str = "CB",
         idempotency: IdempotencyPort | None = None,
+        auto_close_after: timedelta = timedelta(days=7),
     ) -> None:
         self.idempotency = idempotency
         self.store = store
@@ -62,6 +51,7 @@ class CaseService:
         self.reply_channels = reply_channels or {}
         self.clock = clock
         self.number_prefix = number_prefix
+        self.auto_close_after = auto_close_after
 
     # -- helpers -----------------------------------------------------------
     def _event(
@@ -354,6 +344,11 @@ class CaseService:
         self.store.save(updated, expected, events)
         return updated
 
+    def close_resolved(self, now: datetime | None = None, limit: int = 500) -> list[str]:
+        """Close the cases resolved more than ``auto_close_after`` before ``now`` (default: the
+        clock) that nobody reopened. Returns the closed ids."""
+        return self.close_resolved_before((now or self.clock()) - self.auto_close_after, limit=limit)
+
     def close_resolved_before(self, cutoff: datetime, limit: int = 500) -> list[str]:
         """Close cases resolved before ``cutoff`` that nobody reopened. Returns the closed ids."""
         system = Actor(type=ActorType.SYSTEM, id="auto-close")
@@ -424,18 +419,10 @@ class CaseService:
         thread, _ = self.store.timeline(case_id, limit=200)
         return sender.send_reply(case, reply.body, agent, thread)
 
-    @staticmethod
-    def status_after_reply(reply: ReplyIn, message: Message) -> CaseStatus | None:
-        """The status a reply asks for. A reply delivered into a live chat (a chat-channel message)
-        without an explicit status_after keeps the status: the customer is still in the conversation."""
-        if "status_after" not in reply.model_fields_set and message.channel == Channel.CHAT:
-            return None
-        return reply.status_after
-
     def _record_reply(self, case_id: str, agent: Actor, reply: ReplyIn, message: Message) -> TimelineEvent:
         pointers = [message.message_id] if message.message_id else []
         pointers += [str(p) for p in message.meta.get("extra_message_ids", [])]
-        target = self.status_after_reply(reply, message)
+        target = rules.status_after_reply(reply, message)
         for _ in range(self.MAX_RETRIES):
             case = self.store.get(case_id)
             now = self.clock()

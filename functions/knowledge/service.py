@@ -8,22 +8,22 @@ Decisions:
 * The permanent fix (problem management) adds a version whose resolution is the fix and keeps
   the workaround, marked superseded. A published article stays published (republished with the
   fix) when the caller is a reviewer; otherwise the fixed version waits in review. See rules.py.
-* Drafting from a case scrubs every field (scrub.py) with what the case knows about its people.
+* Drafting from a case scrubs every field (scrub.py) with what the case knows about its people
+  (drafting.py).
+* Similar cases and suggested articles come from the search index (similar_cases.py).
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from functions.cases.models import Actor, ActorType, Case, CaseView, EventKind, TimelineEvent
+from functions.cases.models import Actor, ActorType, CaseView, EventKind
 from functions.core.errors import InvalidInput, NotFound
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
-from functions.knowledge import rules
+from functions.knowledge import drafting, rules, similar_cases
 from functions.knowledge.models import (
     Article,
     ArticleContent,
@@ -39,129 +39,24 @@ from functions.knowledge.models import (
     DraftFromCase,
     DraftFromCaseIn,
     DuplicateCandidate,
-    Environment,
     FeedbackIn,
     PermanentFixIn,
+    SimilarCases,
+    SimilarQuery,
     TransitionIn,
     VersionList,
     VersionSummary,
-    Visibility,
 )
+from functions.knowledge.ports import ArticleStorePort, CaseReader, CustomerReader
 from functions.knowledge.rules import Action
-from functions.knowledge.scrub import KnownPII, Scrubber
-from functions.knowledge.store import ArticleStore
+from functions.knowledge.scrub import Scrubber
 from functions.search.port import DocKind, SearchIndex, SearchQuery
-
-
-class CaseReader(Protocol):
-    """The part of CaseService knowledge uses."""
-
-    def get(self, case_id: str) -> Case: ...
-    def view(
-        self, case_id: str, *, public_only: bool = False, limit: int = 200, cursor: str | None = None
-    ) -> CaseView: ...
-    @property
-    def add_event(self) -> Callable[..., TimelineEvent]: ...
-
-
-class CustomerReader(Protocol):
-    def get(self, customer_id: str) -> Any: ...
-
-
-_LABELS = {
-    "cause": re.compile(r"^\s*(?:root\s*cause|cause|ursache)\s*:\s*", re.I),
-    "workaround": re.compile(r"^\s*(?:workaround|work-around|temporary fix)\s*:\s*", re.I),
-    "resolution": re.compile(r"^\s*(?:resolution|fix|solution|solved by|lösung)\s*:\s*", re.I),
-}
-_QUOTE_START = re.compile(
-    r"^(?:On .{0,200} wrote:|-{2,}\s*Original Message\s*-{2,}|Am .{0,200} schrieb .{0,200}:)\s*$", re.I
-)
-
-
-def strip_quoted(text: str) -> str:
-    """The new part of a reply: without '>' lines and what follows 'On ... wrote:'."""
-    out: list[str] = []
-    for line in (text or "").splitlines():
-        if _QUOTE_START.match(line.strip()):
-            break
-        if line.lstrip().startswith(">"):
-            continue
-        out.append(line)
-    return "\n".join(out).strip()
-
-
-def split_notes(notes: list[str]) -> dict[str, list[str]]:
-    """Agents' notes by KCS field: 'Cause: ...', 'Workaround: ...', 'Fix: ...'; the rest under 'other'."""
-    parts: dict[str, list[str]] = {"cause": [], "workaround": [], "resolution": [], "other": []}
-    for note in notes:
-        current = "other"
-        buffer: list[str] = []
-        for line in note.splitlines():
-            label = next((k for k, rx in _LABELS.items() if rx.match(line)), None)
-            if label is not None:
-                if buffer and "\n".join(buffer).strip():
-                    parts[current].append("\n".join(buffer).strip())
-                current, buffer = label, [_LABELS[label].sub("", line, count=1)]
-            else:
-                buffer.append(line)
-        if buffer and "\n".join(buffer).strip():
-            parts[current].append("\n".join(buffer).strip())
-    return parts
-
-
-def names_from_address(email: str) -> tuple[list[str], str | None]:
-    """'anna.schmidt@nordwerk.example' -> (['anna schmidt'], 'nordwerk'); public mail domains name nobody."""
-    from functions.core.validators import PUBLIC_MAIL_DOMAINS  # noqa: PLC0415
-
-    local, _, domain = email.lower().rpartition("@")
-    parts = [p for p in re.split(r"[._-]+", local) if p]
-    names = [" ".join(parts)] if 2 <= len(parts) <= 3 and all(p.isalpha() and len(p) >= 2 for p in parts) else []
-    label = domain.split(".")[0] if domain and domain not in PUBLIC_MAIL_DOMAINS else ""
-    return names, (label if len(label) >= 4 else None)
-
-
-def known_pii(view: CaseView, customer: Any | None = None) -> KnownPII:
-    """Everything the case knows about the people in it."""
-    names = [view.contact_name or ""]
-    emails = [view.contact_email or ""]
-    phones = [view.contact_phone or ""]
-    for event in view.timeline:
-        if event.actor.type == ActorType.AGENT:
-            names += [event.actor.name or "", event.actor.id or ""]
-        elif event.actor.type == ActorType.CUSTOMER:
-            names.append(event.actor.name or "")
-        if event.message is not None:
-            names.append(event.message.from_name or "")
-            emails += [event.message.from_address or "", *event.message.to, *event.message.cc]
-    handoff = view.context.handoff
-    if handoff is not None:
-        names.append(handoff.customer.name or "")
-        emails.append(handoff.customer.email or "")
-        phones.append(handoff.customer.phone or "")
-    organisations = [view.customer_id or ""]
-    if customer is not None:
-        organisations.append(getattr(customer, "name", "") or "")
-        for contact in getattr(customer, "contacts", []) or []:
-            names.append(getattr(contact, "name", "") or "")
-            emails.append(getattr(contact, "email", "") or "")
-            phones.append(getattr(contact, "phone", "") or "")
-    support = {e.lower() for e in emails if e and e.lower().startswith(("support@", "noreply@", "no-reply@"))}
-    for email in (e for e in emails if e and e.lower() not in support):
-        names_, organisation = names_from_address(email)
-        names += names_
-        organisations.append(organisation or "")
-    return KnownPII(
-        names=tuple(n for n in names if n),
-        emails=tuple(e for e in emails if e and e.lower() not in support),
-        phones=tuple(p for p in phones if p),
-        organisations=tuple(o for o in organisations if o),
-    )
 
 
 class KnowledgeService:
     def __init__(
         self,
-        store: ArticleStore,
+        store: ArticleStorePort,
         *,
         search: SearchIndex | None = None,
         cases: CaseReader | None = None,
@@ -218,13 +113,9 @@ class KnowledgeService:
             article = self.store.get(article_id)
         except NotFound:
             raise NotFound("article", article_id) from None
-        served = article.served
-        if (
-            article.published_version is None
-            or article.status == ArticleStatus.RETIRED
-            or served.visibility != Visibility.EXTERNAL
-        ):
+        if not rules.served_to_customers(article):
             raise NotFound("article", article_id)
+        served = article.served
         self.store.count(article_id, views=1)
         return CustomerArticle(
             article_id=article.article_id,
@@ -421,11 +312,7 @@ class KnowledgeService:
             article = self.store.get(article_id)
         except NotFound:
             raise NotFound("article", article_id) from None
-        if (
-            article.published_version is None
-            or article.status == ArticleStatus.RETIRED
-            or article.served.visibility != Visibility.EXTERNAL
-        ):
+        if not rules.served_to_customers(article):
             raise NotFound("article", article_id)
         return article
 
@@ -479,51 +366,11 @@ class KnowledgeService:
                 customer = self.customers.get(view.customer_id)
             except NotFound:
                 customer = None
-        return Scrubber(known_pii(view, customer))
+        return Scrubber(drafting.known_pii(view, customer))
 
     def draft_from_case(self, case_id: str, agent: str, options: DraftFromCaseIn) -> DraftFromCase:
         view = self.case_view(case_id)
-        scrubber = self.scrubber_for(view)
-        removed: Counter[str] = Counter()
-
-        def clean(text: str | None) -> str:
-            result = scrubber.scrub(text or "")
-            removed.update(result.removed)
-            return result.text.strip()
-
-        agent_notes = [
-            e.body or ""
-            for e in view.timeline
-            if e.kind == EventKind.NOTE and e.actor.type == ActorType.AGENT and not (e.data or {}).get("knowledge")
-        ]
-        replies = [
-            e
-            for e in view.timeline
-            if e.kind == EventKind.MESSAGE_OUT and e.actor.type == ActorType.AGENT and (e.body or e.message)
-        ]
-        last_reply = ""
-        if replies:
-            last = replies[-1]
-            last_reply = strip_quoted(last.body or (last.message.body_text if last.message else ""))
-        notes = split_notes(agent_notes)
-        first_in = next((e for e in view.timeline if e.kind == EventKind.MESSAGE_IN and e.body), None)
-        symptoms = view.description or (strip_quoted(first_in.body or "") if first_in else "")
-        resolution_parts = notes["resolution"] or ([last_reply] if last_reply else [])
-        if notes["resolution"] and last_reply:
-            resolution_parts.append(f"Reply to the customer:\n{last_reply}")
-        if notes["other"]:
-            resolution_parts.append("Notes from the case:\n" + "\n".join(f"- {n}" for n in notes["other"]))
-        keywords = [clean(k) for k in [*options.keywords, *(view.tags or []), view.category or ""] if k]
-        content = ArticleContent(
-            title=(clean(options.title or view.subject) or "Untitled")[:200],
-            symptoms=clean(symptoms)[:20_000],
-            environment=Environment(product=view.product, model=view.model),
-            cause=clean("\n\n".join(notes["cause"]))[:20_000],
-            resolution=clean("\n\n".join(resolution_parts))[:20_000],
-            workaround=clean("\n\n".join(notes["workaround"]))[:20_000],
-            keywords=[k[:60] for k in dict.fromkeys(keywords) if k][:30],
-            visibility=options.visibility,
-        )
+        content, removed = drafting.draft_content(view, options, self.scrubber_for(view))
         duplicates = self.duplicates(content)
         created = self.create(
             agent,
@@ -543,4 +390,20 @@ class KnowledgeService:
             duplicates=duplicates or [],
             duplicates_checked=duplicates is not None,
             removed=dict(removed),
+        )
+
+    # -- similar cases -------------------------------------------------------------
+    def similar(self, case_id: str, q: SimilarQuery) -> SimilarCases:
+        """Other customers' most similar cases and suggested published articles (NotFound for an unknown case)."""
+        if self.cases is None:
+            raise NotFound("case", case_id)
+        case = self.cases.get(case_id)
+        if self.search is None:
+            return SimilarCases(case_id=case.case_id, cases=[], articles=[])
+        hits = self.search.search(similar_cases.case_query(case, q.limit))
+        articles = self.search.search(similar_cases.article_query(case, q.articles)) if q.articles else []
+        return SimilarCases(
+            case_id=case.case_id,
+            cases=similar_cases.similar_cases(case, hits, q.limit),
+            articles=similar_cases.suggested_articles(articles),
         )
