@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from functions.channels.chat.logic import (
+from functions.channels.chat.rules import (
     customer_view,
     handoff_subject,
     handoff_summary,
