@@ -156,7 +156,12 @@ def test_link_requests_are_kept_by_day_without_the_address(link_log):
 
     [row] = link_log.on_day(DAY)
 
-    assert (row["case_id"], row["matched"], row["delivery"], row["email_sha256"]) == ("CB-100001", True, "sent", "ab" * 32)
+    assert (row["case_id"], row["matched"], row["delivery"], row["email_sha256"]) == (
+        "CB-100001",
+        True,
+        "sent",
+        "ab" * 32,
+    )
     assert int(row["expires_at"]) == int((AT + timedelta(hours=1)).timestamp())
     assert link_log.on_day("2026-01-03") == []
 

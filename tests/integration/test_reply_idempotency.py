@@ -7,15 +7,21 @@ import json
 import pytest
 
 from functions.composition import container
+from tests.fakes.mail import FakeMailer
 
 KEY = "9b1d2c3e-4f5a-4b6c-8d7e-0f1a2b3c4d5e"
 
 
-def sent_messages() -> list:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
+@pytest.fixture(autouse=True)
+def mailer() -> FakeMailer:
+    """The mailer every reply goes through (before the container builds anything with it)."""
+    fake = FakeMailer()
+    container().override(mailer=fake)
+    return fake
 
-    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+def sent_messages() -> list:
+    return container().mailer.sent
 
 
 @pytest.fixture
@@ -108,22 +114,22 @@ def test_a_repeat_while_the_first_reply_is_still_sending_is_a_409(aws):
     from functions.cases.models import Actor, ActorType, Channel, Message, ReplyIn
     from functions.core.idempotency import InProgress
 
-    service = container().cases
-    case = service.open_case(
-        subject="Printer", channel=Channel.EMAIL, actor=Actor(type=ActorType.AGENT), contact_email="a@example.org"
-    )
     agent = Actor(type=ActorType.AGENT, id="alice")
     outcomes: list[str] = []
 
     class RetryingSender:
         def send_reply(self, case, body, agent_, thread):
             try:
-                service.reply_once(case.case_id, agent, ReplyIn(body="hi"), KEY)
+                container().cases.reply_once(case.case_id, agent, ReplyIn(body="hi"), KEY)
             except InProgress:
                 outcomes.append("in_progress")
             return Message(channel=Channel.EMAIL, direction="out", body_text=body, message_id="<r1@x>")
 
-    service.reply_channels = {Channel.EMAIL: RetryingSender()}
+    container().override(reply_channels={Channel.EMAIL: RetryingSender()})
+    service = container().cases
+    case = service.open_case(
+        subject="Printer", channel=Channel.EMAIL, actor=Actor(type=ActorType.AGENT), contact_email="a@example.org"
+    )
 
     event, replayed = service.reply_once(case.case_id, agent, ReplyIn(body="hi"), KEY)
 
