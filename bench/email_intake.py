@@ -61,7 +61,6 @@ def pipeline(raws: list[bytes], rounds: int) -> tuple[float, int, dict[str, int]
     from moto import mock_aws
 
     from functions import composition
-    from functions.channels.email.intake import ingest_raw
     from functions.local import moto_fixes
     from functions.local.provision import provision
 
@@ -71,10 +70,10 @@ def pipeline(raws: list[bytes], rounds: int) -> tuple[float, int, dict[str, int]
         composition.reset()
         with mock_aws():
             provision()
-            services = composition.container().email_intake
+            intake = composition.container().email_intake
             start = time.perf_counter()
             for raw in raws:
-                outcome = ingest_raw(raw, None, services, source="bench")
+                outcome = intake.ingest_raw(raw, None, source="bench")
                 counts[outcome.outcome.value] = counts.get(outcome.outcome.value, 0) + 1
             seconds += time.perf_counter() - start
             total += len(raws)

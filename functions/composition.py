@@ -28,15 +28,18 @@ from typing import TYPE_CHECKING, Any
 from functions.core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from functions.cases.models import Channel
     from functions.cases.ports import ReplyChannel
     from functions.cases.service import CaseService
     from functions.cases.store import CaseStore
-    from functions.channels.chat.logic import ChatService
-    from functions.channels.chat.store import ChatStore
-    from functions.channels.email.intake import IntakeServices
-    from functions.channels.email.mailer import SesMailer
-    from functions.channels.web.logic import WebIntake
+    from functions.channels.chat.ports import ChatStorePort
+    from functions.channels.chat.service import ChatService
+    from functions.channels.email.ports import InboundLogPort, Mailer, MailStorePort
+    from functions.channels.email.service import EmailIntake
+    from functions.channels.web.ports import HeldLog
+    from functions.channels.web.service import WebIntake
     from functions.core.idempotency import IdempotencyStore
     from functions.customers.service import CustomerService
     from functions.customers.store import CustomerStore
@@ -46,8 +49,8 @@ if TYPE_CHECKING:
     from functions.notify.delivery.store import DeliveryStore
     from functions.notify.logic import NoticeService
     from functions.notify.store import NoticeStore
-    from functions.portal.logic import PortalService
-    from functions.portal.notify import CustomerMailer
+    from functions.portal.ports import CustomerMailer, LinkLog
+    from functions.portal.service import LinkMails, PortalService
     from functions.problems.departments import DepartmentStore
     from functions.problems.detection.segments import SegmentBaseCache
     from functions.problems.detection.service import DetectionService
@@ -123,9 +126,9 @@ class Container:
         return SearchIndexing(self.search_index, self.search_mappers, TableItems().scan)
 
     @cached_property
-    def mailer(self) -> SesMailer:
+    def mailer(self) -> Mailer:
         """Sends one composed mail through SES (acknowledgements, replies, department mails)."""
-        from functions.channels.email.mailer import SesMailer  # noqa: PLC0415
+        from functions.channels.email.adapters import SesMailer  # noqa: PLC0415
 
         return SesMailer()
 
@@ -155,10 +158,17 @@ class Container:
     def reply_channels(self) -> dict[Channel, ReplyChannel]:
         """How an agent's reply reaches the customer, by the channel the case came from."""
         from functions.cases.models import Channel  # noqa: PLC0415
-        from functions.channels.chat.outbound import ChatReplyChannel  # noqa: PLC0415
-        from functions.channels.email.outbound import EmailReplyChannel  # noqa: PLC0415
+        from functions.channels.chat.adapters import ChatReplyChannel  # noqa: PLC0415
+        from functions.channels.email.adapters import EmailReplyChannel  # noqa: PLC0415
 
-        email = EmailReplyChannel(self.mailer, self.settings, self.portal_link)
+        s = self.settings
+        email = EmailReplyChannel(
+            self.mailer,
+            from_address=s.support_address,
+            from_name=s.support_name,
+            mail_domain=s.mail_domain,
+            portal_link=self.portal_link,
+        )
         # Web-form, phone and API customers get replies by email; chat replies by email once the chat ended.
         return {
             Channel.EMAIL: email,
@@ -186,11 +196,28 @@ class Container:
 
     # -- channels and the customer portal ---------------------------------------------------------
     @cached_property
-    def customer_mailer(self) -> CustomerMailer:
-        """Mails a customer the link to their case (acknowledgements, fresh links on request)."""
-        from functions.channels.email.outbound import CaseLinkMailer  # noqa: PLC0415
+    def clock(self) -> Callable[[], datetime]:
+        """What time it is for the channels' and the portal's services (tests give a fake clock)."""
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
 
-        return CaseLinkMailer(self.mailer, self.settings)
+        return utcnow
+
+    @cached_property
+    def customer_mailer(self) -> CustomerMailer | None:
+        """Mails a customer the link to their case (acknowledgements, fresh links on request)."""
+        from functions.channels.email.adapters import CaseLinkMailer  # noqa: PLC0415
+
+        s = self.settings
+        return CaseLinkMailer(
+            self.mailer, from_address=s.support_address, from_name=s.support_name, mail_domain=s.mail_domain
+        )
+
+    @cached_property
+    def link_mails(self) -> LinkMails:
+        """The case link mailed to a customer and noted on the case (web-form acknowledgements, the portal)."""
+        from functions.portal.service import LinkMails  # noqa: PLC0415
+
+        return LinkMails(self.cases, self.customer_mailer)
 
     def portal_link(self, case_id: str, contact: str | None) -> str | None:
         """The customer's signed link to the case, or None without an address or signing secret."""
@@ -199,53 +226,87 @@ class Container:
         return link_or_none(self.settings.public_base_url, case_id, contact)
 
     @cached_property
-    def email_intake(self) -> IntakeServices:
-        from functions.channels.email.intake import IntakeConfig, IntakeServices  # noqa: PLC0415
-        from functions.channels.email.store import InboundLog, MailStore  # noqa: PLC0415
+    def mail_store(self) -> MailStorePort:
+        """Raw mail and the quarantine (mail bucket), extracted attachments (attachments bucket)."""
+        from functions.channels.email.store import MailStore  # noqa: PLC0415
+
+        return MailStore(self.settings.mail_bucket, self.settings.attachments_bucket)
+
+    @cached_property
+    def inbound_log(self) -> InboundLogPort:
+        from functions.channels.email.store import InboundLog  # noqa: PLC0415
+
+        return InboundLog()
+
+    @cached_property
+    def email_intake(self) -> EmailIntake:
+        from functions.channels.email.service import EmailIntake, IntakeConfig  # noqa: PLC0415
+        from functions.channels.email.store import is_aws_failure  # noqa: PLC0415
+        from functions.core import resources  # noqa: PLC0415
 
         s = self.settings
-        return IntakeServices(
-            cases=self.cases,
-            directory=self.customer_store,
-            mail=MailStore(s.mail_bucket, s.attachments_bucket),
-            log=InboundLog(),
-            mailer=self.mailer,
-            config=IntakeConfig(
+        return EmailIntake(
+            self.cases,
+            self.mail_store,
+            self.inbound_log,
+            self.mailer,
+            IntakeConfig(
                 support_address=s.support_address,
                 support_name=s.support_name,
                 mail_domain=s.mail_domain,
                 case_prefix=s.case_number_prefix,
-                public_base_url=s.public_base_url,
                 max_attachment_bytes=s.max_attachment_bytes,
                 max_total_attachment_bytes=s.max_total_attachment_bytes,
+                inbound_prefix=resources.INBOUND_PREFIX,
                 send_acknowledgements=s.email_acknowledgements,
             ),
+            directory=self.customer_store,
             portal_link=self.portal_link,
+            retryable=is_aws_failure,
+            clock=self.clock,
         )
+
+    @cached_property
+    def held_submissions(self) -> HeldLog:
+        """Web-form submissions held back as likely bots."""
+        from functions.channels.web.store import HeldSubmissions  # noqa: PLC0415
+
+        return HeldSubmissions(retention_seconds=self.settings.intake_log_retention_seconds)
 
     @cached_property
     def web_intake(self) -> WebIntake:
-        from functions.channels.web.logic import WebIntake  # noqa: PLC0415
-        from functions.channels.web.store import HeldSubmissions  # noqa: PLC0415
+        from functions.channels.web.service import WebIntake  # noqa: PLC0415
 
         s = self.settings
+
+        def opened_case(session_id: str, case_id: str) -> None:
+            """Deflection analytics: this self-service session went on to open a case."""
+            from functions.selfservice.models import DeflectionEvent  # noqa: PLC0415
+
+            event = DeflectionEvent(session_id=session_id, type="opened_case", case_id=case_id)
+            self.self_service.record_events([event], max_events=1, source="web-form")
+
         return WebIntake(
             self.cases,
             base_url=s.public_base_url,
-            held=HeldSubmissions(retention_seconds=s.intake_log_retention_seconds),
-            mailer=self.customer_mailer,
+            held=self.held_submissions,
+            links=self.link_mails,
+            deflection=opened_case,
             require_consent=s.web_form_require_consent,
+            clock=self.clock,
         )
 
     @cached_property
-    def chat_store(self) -> ChatStore:
+    def chat_store(self) -> ChatStorePort:
         from functions.channels.chat.store import ChatStore  # noqa: PLC0415
 
         return ChatStore(retention_seconds=self.settings.chat_retention_seconds)
 
     @cached_property
     def chat(self) -> ChatService:
-        from functions.channels.chat.logic import ChatService  # noqa: PLC0415
+        from datetime import timedelta  # noqa: PLC0415
+
+        from functions.channels.chat.service import ChatService  # noqa: PLC0415
 
         s = self.settings
         return ChatService(
@@ -254,20 +315,28 @@ class Container:
             base_url=s.public_base_url,
             token_ttl=s.chat_session_ttl_seconds,
             max_messages=s.chat_max_messages,
+            idle_after=timedelta(minutes=s.chat_idle_minutes),
+            clock=self.clock,
             idempotency=self.idempotency_store,
         )
 
     @cached_property
-    def portal(self) -> PortalService:
-        from functions.portal.logic import PortalService  # noqa: PLC0415
+    def link_requests(self) -> LinkLog:
+        """The portal's log of "send me a new link" requests."""
         from functions.portal.store import LinkRequestLog  # noqa: PLC0415
 
-        s = self.settings
+        return LinkRequestLog(retention_seconds=self.settings.intake_log_retention_seconds)
+
+    @cached_property
+    def portal(self) -> PortalService:
+        from functions.portal.service import PortalService  # noqa: PLC0415
+
         return PortalService(
             self.cases,
-            base_url=s.public_base_url,
-            link_log=LinkRequestLog(retention_seconds=s.intake_log_retention_seconds),
-            mailer=self.customer_mailer,
+            base_url=self.settings.public_base_url,
+            link_mails=self.link_mails,
+            link_log=self.link_requests,
+            clock=self.clock,
         )
 
     # -- knowledge and self-service ---------------------------------------------------------------

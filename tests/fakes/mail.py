@@ -1,11 +1,11 @@
-"""An in-memory fake of the ``Mailer`` port (functions/channels/email/mailer.py)."""
+"""An in-memory fake of the ``Mailer`` port (functions/channels/email/ports.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from functions.channels.email.mailer import SentMail
+from functions.channels.email.models import SentMail
 
 
 @dataclass

@@ -15,7 +15,7 @@ def _printed(output):
 
 
 @pytest.fixture
-def wire(client, monkeypatch):
+def wire(client):
     """Route the CLIs' HTTP calls into the app; ``wire.after_send`` runs after each customer message."""
 
     class Wire:
@@ -36,15 +36,23 @@ def wire(client, monkeypatch):
 
     w = Wire()
     w.calls = []
-    monkeypatch.setattr("functions.channels.web.http_client.call", w.call)
     return w
+
+
+def invoke(wire, command, args, **kwargs):
+    """Run a CLI command with its HTTP calls routed into the app."""
+    from functions.channels.web.http_client import Http
+
+    return CliRunner().invoke(command, args, obj=Http(wire.call), **kwargs)
 
 
 def test_web_submit_prints_the_new_case(wire):
     from functions.channels.web.cli import web
 
-    result = CliRunner().invoke(
-        web, ["submit", "--name", "Ann", "--email", "ann@example.org", "--subject", "Jam", "--description", "It jams."]
+    result = invoke(
+        wire,
+        web,
+        ["submit", "--name", "Ann", "--email", "ann@example.org", "--subject", "Jam", "--description", "It jams."],
     )
 
     assert result.exit_code == 0, result.output
@@ -55,8 +63,8 @@ def test_web_submit_prints_the_new_case(wire):
 def test_web_submit_shows_validation_errors_and_fails(wire):
     from functions.channels.web.cli import web
 
-    result = CliRunner().invoke(
-        web, ["submit", "--name", "Ann", "--email", "nope", "--subject", "Jam", "--description", "It jams."]
+    result = invoke(
+        wire, web, ["submit", "--name", "Ann", "--email", "nope", "--subject", "Jam", "--description", "It jams."]
     )
 
     assert result.exit_code == 1
@@ -66,12 +74,11 @@ def test_web_submit_shows_validation_errors_and_fails(wire):
 def test_chat_start_send_end_round_trip(wire, agent_headers, client):
     from functions.channels.chat.cli import chat
 
-    runner = CliRunner()
-    started = _printed(runner.invoke(chat, ["start", "--name", "Ann", "--email", "ann@example.org"]).output)
+    started = _printed(invoke(wire, chat, ["start", "--name", "Ann", "--email", "ann@example.org"]).output)
     creds = ["--session", started["session_id"], "--token", started["token"]]
 
-    sent = runner.invoke(chat, ["send", *creds, "--text", "hello"])
-    ended = runner.invoke(chat, ["end", *creds])
+    sent = invoke(wire, chat, ["send", *creds, "--text", "hello"])
+    ended = invoke(wire, chat, ["end", *creds])
 
     assert sent.exit_code == 0 and _printed(sent.output)["seq"] == 1
     assert _printed(ended.output)["status"] == "ended"
@@ -90,7 +97,8 @@ def test_chat_talk_sends_lines_and_prints_agent_replies(wire, agent_headers, cli
 
     wire.after_send = agent_answers
 
-    result = CliRunner().invoke(
+    result = invoke(
+        wire,
         chat,
         ["talk", "--name", "Ann", "--email", "ann@example.org", "--interval", "30"],
         input="my router reboots\n/quit\n",

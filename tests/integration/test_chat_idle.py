@@ -41,14 +41,21 @@ def _transcripts(client, agent_headers, case_id):
 
 
 @pytest.fixture
-def run_job(client, monkeypatch):
-    """Invoke the scheduled handler as Lambda would, ``minutes`` from now."""
-    from functions.channels.chat import handlers
+def clock(aws):
+    """The channels' clock, stopped at now until a test moves it (through the container)."""
     from functions.core.timeutil import utcnow
+    from tests.fakes.channels import FakeClock
+
+    return container().override(clock=FakeClock(utcnow())).clock
+
+
+@pytest.fixture
+def run_job(client, clock):
+    """Invoke the scheduled handler as Lambda would, ``minutes`` from the start of the test."""
+    start = clock.now
 
     def run(minutes: float) -> list[str]:
-        later = utcnow() + timedelta(minutes=minutes)
-        monkeypatch.setattr(handlers, "utcnow", lambda: later)
+        clock.now = start + timedelta(minutes=minutes)
         event = client.events.generate_cw_event(
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
         )
@@ -102,70 +109,12 @@ def test_running_the_job_twice_records_one_transcript(client, agent_headers, run
     assert len(_transcripts(client, agent_headers, chat["case_id"])) == 1
 
 
-def test_the_idle_limit_is_a_setting(client, run_job, monkeypatch):
+def test_the_idle_limit_is_a_setting(client, run_job):
     from functions.core.settings import Settings, get_settings
 
     assert Settings.from_env({"CASEBRIDGE_CHAT_IDLE_MINUTES": "10"}).chat_idle_minutes == 10
-    monkeypatch.setattr(get_settings(), "chat_idle_minutes", 10)
+    container().override(settings=get_settings().model_copy(update={"chat_idle_minutes": 10}))
     chat = _start(client)
 
     assert run_job(minutes=11) == [chat["session_id"]]
     assert _poll(client, chat)["messages"][-1]["text"] == "chat ended after 10 minutes without activity"
-
-
-# -- the service, with a clock ---------------------------------------------------------
-@pytest.fixture
-def service(aws):
-
-    return container().chat
-
-
-def _open(service, at):
-    from functions.channels.chat.models import ChatStartIn
-
-    service.clock = lambda: at
-    return service.start(ChatStartIn(name="Ann Example", email="ann@example.org"))
-
-
-def test_a_chat_with_a_recent_turn_is_not_idle_however_old_it_is(service):
-    from functions.channels.chat.logic import SessionGrant
-    from functions.channels.chat.models import ChatMessageIn
-    from functions.core.timeutil import utcnow
-
-    t0 = utcnow()
-    chat = _open(service, t0)
-    service.clock = lambda: t0 + timedelta(minutes=50)
-    service.customer_send(
-        SessionGrant(chat.session_id, chat.case_id), ChatMessageIn(client_message_id="c-1", text="still here")
-    )
-
-    ended = service.end_idle(timedelta(minutes=30), now=t0 + timedelta(minutes=60))
-
-    assert ended == [] and service.store.get(chat.session_id).status == "active"
-
-
-def test_a_turn_that_lands_after_the_job_read_the_index_keeps_the_chat_open(service):
-    from functions.core.timeutil import utcnow
-
-    t0 = utcnow()
-    chat = _open(service, t0)
-    [candidate] = service.store.idle_since(t0 + timedelta(minutes=1))
-    service.store.append(chat.session_id, role="customer", client_message_id="c-1", text="wait!", at=t0)
-
-    assert service.store.end_idle(chat.session_id, seen_seq=candidate.last_seq, text="idle", at=t0) is None
-    assert service.store.get(chat.session_id).status == "active"
-
-
-def test_a_chat_that_ended_without_its_transcript_gets_it_on_the_next_run(service, client, agent_headers):
-    from functions.core.timeutil import utcnow
-
-    t0 = utcnow()
-    chat = _open(service, t0)
-    # Given a normal end that stopped (crashed) between ending the session and recording the transcript
-    service.store.end(chat.session_id, by="customer", reason=None, at=t0)
-
-    service.end_idle(timedelta(minutes=30), now=t0 + timedelta(minutes=1))
-
-    assert len(_transcripts(client, agent_headers, chat.case_id)) == 1
-    assert service.store.get(chat.session_id).transcript_recorded
-    assert service.store.ending() == []

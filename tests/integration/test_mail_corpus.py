@@ -91,14 +91,13 @@ def corpus(aws) -> dict[str, Any]:
     if not MAIL_DIR.is_dir():
         pytest.fail(f"the shared mail corpus is missing at {MAIL_DIR}; set CASEBRIDGE_SHARED_DATA")
     if not _RESULTS:
-        from functions.channels.email.intake import ingest_raw
         from functions.channels.email.parse import parse_mail
 
-        services = container().email_intake
+        intake = container().email_intake
         files = sorted(MAIL_DIR.glob("*.box"))
         for path in files:
             raw = path.read_bytes()
-            outcome = ingest_raw(raw, None, services, source=f"corpus:{path.name}")
+            outcome = intake.ingest_raw(raw, None, source=f"corpus:{path.name}")
             parsed = parse_mail(raw)
             md5s = (
                 [a.md5 for a in outcome.attachments]

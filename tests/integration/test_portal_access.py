@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from functions.composition import container
+from tests.fakes.mail import FakeMailer
 
 JSON = {"Content-Type": "application/json"}
 
@@ -243,27 +244,22 @@ def test_a_link_request_is_always_202_and_recorded(client, case_of, email, match
     assert "ann@example.org" not in json.dumps(log)
 
 
-def test_a_matching_link_request_mails_a_fresh_link_when_the_mailer_is_there(client, monkeypatch):
-    sent = []
-
-    class FakeMailer:
-        def send_case_link(self, case, *, to, link, kind):
-            sent.append((case.case_id, to, link, kind))
-            return "<id@test>"
-
-    container().override(customer_mailer=FakeMailer())
+def test_a_matching_link_request_mails_a_fresh_link_when_the_mailer_is_there(client):
+    mailer = container().override(mailer=FakeMailer()).mailer
     case_id, _ = _open(client)
+    acknowledgements = len(mailer.sent)
 
     client.http.post(
         "/portal/links", headers=JSON, body=json.dumps({"case_id": case_id.lower(), "email": "ann@example.org"})
     )
 
-    assert [(c, to, kind) for c, to, _, kind in sent if kind == "portal_link"] == [
-        (case_id, "ann@example.org", "portal_link")
-    ]
-    link = next(link for *_, link, kind in sent if kind == "portal_link")
+    [sent] = mailer.sent[acknowledgements:]
+    assert (sent["To"], f"[{case_id}]" in sent["Subject"]) == ("ann@example.org", True)
+    assert f"here is your link to case {case_id}" in sent.get_content()
+    link = next(line for line in sent.get_content().splitlines() if "/portal/cases/" in line)
     token = parse_qs(urlparse(link).query)["token"][0]
     assert _read(client, case_id, token).status_code == 200
+    assert [r["delivery"] for r in _link_log()] == ["sent"]
 
 
 def test_a_malformed_link_request_is_a_400(client):

@@ -155,10 +155,10 @@ def test_a_known_contact_is_linked_to_their_customer(client, agent_headers):
     assert case["contact_id"]
 
 
-def test_consent_is_required_when_the_deployment_asks_for_it(client, monkeypatch):
+def test_consent_is_required_when_the_deployment_asks_for_it(client):
     from functions.core.settings import get_settings
 
-    monkeypatch.setattr(get_settings(), "web_form_require_consent", True)
+    container().override(settings=get_settings().model_copy(update={"web_form_require_consent": True}))
 
     refused = _submit(client)
     accepted = _submit(client, consent=True)
@@ -178,7 +178,7 @@ def test_the_customer_is_acknowledged_by_email_and_the_mail_is_on_the_case(clien
     assert container().cases.find_case_for_message_ids([ack["message"]["message_id"]]) == resp.json_body["case_id"]
 
 
-def test_without_the_email_channel_the_acknowledgement_is_reported_pending(client, monkeypatch):
+def test_without_the_email_channel_the_acknowledgement_is_reported_pending(client):
     container().override(customer_mailer=None)
 
     resp = _submit(client)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from functions.channels.chat.logic import (
+from functions.channels.chat.models import ChatMessage, HandoffIn
+from functions.channels.chat.rules import (
     customer_view,
     handoff_subject,
     handoff_summary,
@@ -17,7 +18,6 @@ from functions.channels.chat.logic import (
     transcript_parts,
     verify_session_token,
 )
-from functions.channels.chat.models import ChatMessage, HandoffIn
 from functions.core.errors import Forbidden, Unauthorized
 
 AT = datetime(2026, 1, 2, tzinfo=UTC)

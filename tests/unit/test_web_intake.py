@@ -1,4 +1,4 @@
-"""Web-form models and intake rules, with in-memory fakes (no AWS)."""
+"""Web-form models, rules and the intake's use cases, on in-memory fakes (no AWS)."""
 
 from __future__ import annotations
 
@@ -7,63 +7,33 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from functions.cases.models import Case, CaseStatus, Channel
-from functions.channels.web.logic import WebIntake, fingerprint, idempotency_pointer, is_bot
+from functions.cases.models import Channel, EventKind
 from functions.channels.web.models import WebCaseIn
-from functions.core.errors import InvalidInput
+from functions.channels.web.rules import fingerprint, idempotency_pointer, is_bot
+from functions.channels.web.service import WebIntake
+from functions.core.errors import Conflict, InvalidInput
+from tests.fakes.channels import ChannelFakes, install_channel_fakes
 
 FORM = {"name": "Ann", "email": "ann@Example.ORG", "subject": "Jam", "description": "It jams."}
-NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+KEY = "0123456789abcdef"
 
 
-class FakeCases:
-    def __init__(self) -> None:
-        self.opened: list[dict] = []
-        self.events: list[tuple] = []
+def _fakes(**settings) -> ChannelFakes:
+    from functions.core.settings import get_settings
 
-    def open_case(self, **kwargs):
-        self.opened.append(kwargs)
-        return Case(
-            case_id=f"CB-{100000 + len(self.opened)}",
-            subject=kwargs["subject"],
-            channel=kwargs["channel"],
-            status=CaseStatus.NEW,
-            contact_email=kwargs["contact_email"],
-            created_at=NOW,
-            updated_at=NOW,
-        )
-
-    def find_case_for_message_ids(self, ids):
-        return None
-
-    def add_event(self, case_id, kind, actor, **kwargs):
-        self.events.append((case_id, kind, kwargs))
+    return install_channel_fakes(
+        get_settings().model_copy(update={"public_base_url": "https://help.example", **settings})
+    )
 
 
-class FakeHeld:
-    def __init__(self) -> None:
-        self.records: list[dict] = []
-
-    def record(self, *, at, reason, form):
-        self.records.append({"reason": reason, "form": form})
-        return "x"
+@pytest.fixture
+def fakes() -> ChannelFakes:
+    return _fakes()
 
 
-class FakeMailer:
-    def __init__(self, fail: bool = False) -> None:
-        self.sent: list[tuple] = []
-        self.fail = fail
-
-    def send_case_link(self, case, *, to, link, kind):
-        if self.fail:
-            raise RuntimeError("SES is down")
-        self.sent.append((case.case_id, to, kind))
-        return "<m@x>"
-
-
-def _intake(**kw) -> tuple[WebIntake, FakeCases]:
-    cases = FakeCases()
-    return WebIntake(cases, base_url="https://help.example", clock=lambda: NOW, **kw), cases  # type: ignore[arg-type]
+def _intake(fakes: ChannelFakes, **settings) -> WebIntake:
+    """The web intake as the container wires it, on fakes (another container when settings change)."""
+    return (_fakes(**settings) if settings else fakes).container.web_intake
 
 
 def test_the_email_domain_is_lower_cased_but_the_local_part_kept():
@@ -104,69 +74,113 @@ def test_the_idempotency_pointer_is_scoped_by_address_ignoring_case():
     assert idempotency_pointer("ann@example.org", key).startswith("web:")
 
 
-def test_a_bot_submission_opens_no_case_and_is_held():
-    held = FakeHeld()
-    intake, cases = _intake(held=held)
-
-    result = intake.submit(WebCaseIn.model_validate({**FORM, "website": "spam"}))
+def test_a_bot_submission_opens_no_case_and_is_held(fakes):
+    result = _intake(fakes).submit(WebCaseIn.model_validate({**FORM, "website": "spam"}))
 
     assert result.status == 202 and result.out.case_id is None
-    assert cases.opened == []
-    assert held.records[0]["form"]["email"] == "ann@example.org"
+    assert fakes.case_store.cases == {}
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    [held] = fakes.held.on_day(today)
+    assert held["reason"] == "honeypot" and held["form"]["email"] == "ann@example.org"
+    assert held["expires_at"] > datetime.now(UTC).timestamp()
 
 
-def test_consent_is_enforced_only_when_required():
-    intake, _ = _intake(require_consent=True)
+def test_consent_is_enforced_only_when_required(fakes):
+    intake = _intake(fakes, web_form_require_consent=True)
 
     with pytest.raises(InvalidInput) as info:
         intake.submit(WebCaseIn.model_validate(FORM))
 
     assert info.value.fields[0]["field"] == "consent"
     assert intake.submit(WebCaseIn.model_validate({**FORM, "consent": True})).status == 201
+    assert _intake(fakes).submit(WebCaseIn.model_validate(FORM)).status == 201
 
 
-def test_a_case_is_opened_on_the_web_channel_with_the_key_as_pointer():
-    intake, cases = _intake()
+def test_a_case_is_opened_on_the_web_channel_with_the_key_as_pointer(fakes):
+    result = _intake(fakes).submit(WebCaseIn.model_validate(FORM), idempotency_key=KEY)
 
-    intake.submit(WebCaseIn.model_validate(FORM), idempotency_key="0123456789abcdef")
+    case = fakes.container.cases.get(result.out.case_id)
+    assert (case.channel, case.contact_email, case.contact_name) == (Channel.WEB, "ann@example.org", "Ann")
+    assert (
+        fakes.container.cases.find_case_for_message_ids([idempotency_pointer("ann@example.org", KEY)]) == case.case_id
+    )
+    [message] = [e.message for e in fakes.container.cases.view(case.case_id).timeline if e.kind == EventKind.MESSAGE_IN]
+    assert message.meta["fingerprint"] == fingerprint(WebCaseIn.model_validate(FORM))
 
-    opened = cases.opened[0]
-    assert opened["channel"] == Channel.WEB
-    assert idempotency_pointer("ann@example.org", "0123456789abcdef") in opened["pointers"]
-    assert opened["message"].meta["fingerprint"] == fingerprint(WebCaseIn.model_validate(FORM))
+
+def test_the_same_key_and_form_again_is_the_same_case_replayed(fakes):
+    intake = _intake(fakes)
+    first = intake.submit(WebCaseIn.model_validate(FORM), idempotency_key=KEY)
+
+    again = intake.submit(WebCaseIn.model_validate(FORM), idempotency_key=KEY)
+
+    assert (again.replayed, again.out.case_id) == (True, first.out.case_id)
+    assert len(fakes.case_store.cases) == 1 and len(fakes.mailer.sent) == 1
 
 
-def test_the_customer_is_acknowledged_with_the_portal_link():
-    mailer = FakeMailer()
-    intake, _ = _intake(mailer=mailer)
+def test_the_same_key_with_another_form_is_a_conflict(fakes):
+    intake = _intake(fakes)
+    intake.submit(WebCaseIn.model_validate(FORM), idempotency_key=KEY)
 
-    result = intake.submit(WebCaseIn.model_validate(FORM))
+    with pytest.raises(Conflict):
+        intake.submit(WebCaseIn.model_validate({**FORM, "description": "Other."}), idempotency_key=KEY)
+
+
+def test_the_customer_is_acknowledged_with_the_portal_link(fakes):
+    result = _intake(fakes).submit(WebCaseIn.model_validate(FORM))
 
     assert result.out.acknowledgement == "sent"
-    assert mailer.sent == [(result.out.case_id, "ann@example.org", "acknowledgement")]
+    [sent] = fakes.mailer.sent
+    assert sent["To"] == "ann@example.org" and f"[{result.out.case_id}]" in sent["Subject"]
     assert result.out.portal_url.startswith(f"https://help.example/portal/cases/{result.out.case_id}?token=")
+    assert result.out.portal_url in sent.get_content()
 
 
-def test_the_acknowledgement_mail_is_noted_on_the_case_so_answers_thread_back():
-    intake, cases = _intake(mailer=FakeMailer())
+def test_the_acknowledgement_mail_is_noted_on_the_case_so_answers_thread_back(fakes):
+    result = _intake(fakes).submit(WebCaseIn.model_validate(FORM))
 
-    result = intake.submit(WebCaseIn.model_validate(FORM))
+    message_id = fakes.mailer.sent[0]["Message-ID"]
+    [ack] = [e for e in fakes.container.cases.view(result.out.case_id).timeline if e.kind == EventKind.AUTO_REPLY]
+    assert ack.message.message_id == message_id and ack.visibility == "public"
+    assert fakes.container.cases.find_case_for_message_ids([message_id]) == result.out.case_id
 
-    case_id, kind, kwargs = cases.events[0]
-    assert (case_id, kind.value) == (result.out.case_id, "auto_reply")
-    assert kwargs["pointers"] == ["<m@x>"] and kwargs["message"].message_id == "<m@x>"
 
+def test_a_failed_acknowledgement_does_not_undo_the_case(fakes):
+    fakes.mailer.fail_with = RuntimeError("SES is down")
 
-def test_a_failed_acknowledgement_does_not_undo_the_case():
-    intake, cases = _intake(mailer=FakeMailer(fail=True))
-
-    result = intake.submit(WebCaseIn.model_validate(FORM))
+    result = _intake(fakes).submit(WebCaseIn.model_validate(FORM))
 
     assert result.status == 201 and result.out.acknowledgement == "failed"
-    assert len(cases.opened) == 1
+    assert list(fakes.case_store.cases) == [result.out.case_id]
 
 
-def test_without_a_mailer_the_acknowledgement_is_pending():
-    intake, _ = _intake()
+def test_without_a_mailer_the_acknowledgement_is_pending(fakes):
+    fakes.container.override(customer_mailer=None)
 
-    assert intake.submit(WebCaseIn.model_validate(FORM)).out.acknowledgement == "pending_no_mailer"
+    assert _intake(fakes).submit(WebCaseIn.model_validate(FORM)).out.acknowledgement == "pending_no_mailer"
+
+
+def test_a_form_after_self_service_records_that_the_session_opened_a_case():
+    recorded = []
+    fakes = _fakes()
+    intake = WebIntake(
+        fakes.container.cases,
+        base_url="https://help.example",
+        deflection=lambda session, case_id: recorded.append((session, case_id)),
+    )
+
+    result = intake.submit(WebCaseIn.model_validate({**FORM, "selfservice_session": "sess-12345678"}))
+
+    assert recorded == [("sess-12345678", result.out.case_id)]
+
+
+def test_a_failing_deflection_record_does_not_undo_the_case():
+    def broken(session, case_id):
+        raise RuntimeError("analytics down")
+
+    fakes = _fakes()
+    intake = WebIntake(fakes.container.cases, base_url="https://help.example", deflection=broken)
+
+    result = intake.submit(WebCaseIn.model_validate({**FORM, "selfservice_session": "sess-12345678"}))
+
+    assert result.status == 201 and len(fakes.case_store.cases) == 1

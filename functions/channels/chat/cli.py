@@ -21,16 +21,20 @@ from urllib.parse import quote
 import click
 
 from functions.channels.web import http_client
-from functions.channels.web.http_client import DEFAULT_ENDPOINT
+from functions.channels.web.http_client import DEFAULT_ENDPOINT, Http
 
 _LOCK = threading.Lock()  # one request at a time: the poller and the prompt share the connection
 
 
-def _call(method: str, url: str, body: dict[str, Any] | None = None, token: str | None = None) -> tuple[int, Any]:
+def _call(
+    method: str, url: str, body: dict[str, Any] | None = None, token: str | None = None, *, http: Http | None = None
+) -> tuple[int, Any]:
+    """One request through ``http`` (the poller thread passes the command's: click's context is per thread)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    call = (http or http_client.for_command()).call
     try:
         with _LOCK:
-            return http_client.call(method, url, body, headers)
+            return call(method, url, body, headers)
     except OSError as exc:
         raise click.ClickException(f"cannot reach {url}: {exc}") from exc
 
@@ -109,14 +113,15 @@ def end(session_id: str, token: str, endpoint: str) -> None:
 class _Printer:
     """Polls the session and prints the other side's turns, each once, in order."""
 
-    def __init__(self, endpoint: str, session_id: str, token: str) -> None:
+    def __init__(self, endpoint: str, session_id: str, token: str, http: Http) -> None:
         self.url = _session_url(endpoint, session_id, "/messages")
         self.token = token
+        self.http = http
         self.after = 0
         self.ended = False
 
     def poll_once(self) -> None:
-        status, page = _call("GET", f"{self.url}?after={self.after}", None, self.token)
+        status, page = _call("GET", f"{self.url}?after={self.after}", None, self.token, http=self.http)
         if status != 200:
             click.echo(f"! poll failed: HTTP {status}", err=True)
             return
@@ -147,7 +152,7 @@ def talk(name: str, email: str, topic: str | None, product: str | None, interval
         return
     sid, token = started["session_id"], started["token"]
     click.echo(f"chat {sid} (case {started['case_id']}); type your messages, '/quit' or Ctrl-D to end", err=True)
-    printer = _Printer(endpoint, sid, token)
+    printer = _Printer(endpoint, sid, token, http_client.for_command())
     stop = threading.Event()
 
     def loop() -> None:

@@ -21,7 +21,6 @@ customer's ``/end`` takes the session token, the agent's PATCH takes the Cognito
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from chalice import Blueprint, Rate, Response
@@ -46,8 +45,6 @@ from functions.channels.chat.models import (
 from functions.composition import container
 from functions.core.http import Agent, route
 from functions.core.logs import logger
-from functions.core.settings import get_settings
-from functions.core.timeutil import utcnow
 from functions.portal.links import token_from_request
 
 bp = Blueprint(__name__)
@@ -170,7 +167,7 @@ def agent_end_chat(request: Any, session_id: str, *, agent: Agent, body: AgentSe
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="end_idle_chats")
 def end_idle_chats(event: Any) -> dict[str, Any]:
     """Every 5 minutes: end chats without a turn for ``chat_idle_minutes``; their transcripts land on the cases."""
-    ended = container().chat.end_idle(timedelta(minutes=get_settings().chat_idle_minutes), now=utcnow())
+    ended = container().chat.end_idle()
     logger().info("ended idle chat sessions", extra={"ended": len(ended)})
     return {"ended": ended}
 

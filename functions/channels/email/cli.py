@@ -71,15 +71,14 @@ def mail() -> None:
 )
 def ingest(paths: tuple[str, ...], endpoint: str | None) -> None:
     """Feed raw RFC 5322 files (or directories of them) through the email channel; one JSON line each."""
-    from functions.channels.email.intake import ingest_raw  # noqa: PLC0415
     from functions.composition import container  # noqa: PLC0415
 
     counts = dict.fromkeys(OUTCOMES, 0)
     received = 0
     with stack(endpoint):
-        services = container().email_intake
+        intake = container().email_intake
         for path in mail_files(paths):
-            outcome = ingest_raw(path.read_bytes(), None, services, source=f"cli:{path.name}")
+            outcome = intake.ingest_raw(path.read_bytes(), None, source=f"cli:{path.name}")
             received += 1
             counts[outcome.outcome.value] += 1
             click.echo(json.dumps(_line(path, outcome), ensure_ascii=False))
@@ -96,7 +95,7 @@ def quarantine_list(endpoint: str | None, limit: int) -> None:
     from functions.local.embedded import configured_target  # noqa: PLC0415
 
     with configured_target(endpoint):
-        for record in container().email_intake.log.list(Outcome.QUARANTINED, limit=limit).items:
+        for record in container().email_intake.inbound(Outcome.QUARANTINED, limit=limit).items:
             click.echo(record.model_dump_json())
 
 
@@ -105,10 +104,9 @@ def quarantine_list(endpoint: str | None, limit: int) -> None:
 @click.option("--endpoint", default=None, help="the stack to use (default: the configured environment)")
 def replay_command(inbound_id: str, endpoint: str | None) -> None:
     """Run a quarantined mail through intake again."""
-    from functions.channels.email.intake import replay  # noqa: PLC0415
     from functions.composition import container  # noqa: PLC0415
     from functions.local.embedded import configured_target  # noqa: PLC0415
 
     with configured_target(endpoint):
-        for outcome in replay(inbound_id, container().email_intake):
+        for outcome in container().email_intake.replay(inbound_id):
             click.echo(outcome.model_dump_json())

@@ -6,6 +6,13 @@ Shapes accepted (see ../shared/data/events):
 * SQS body = the SES notification itself, or a Lambda-style ``{"Records": [{"ses": ...}]}``,
 * SQS body = an S3 event (``ObjectCreated`` for the inbound prefix), directly or inside SNS.
 Anything else is ``Unreadable`` with a reason (the caller quarantines it).
+
+S3 records are read through Powertools' event data class (``S3EventRecord``). The SES and SNS
+layers stay hand-written: Powertools' SES model and data class describe the Lambda action only
+(``type: "Lambda"``; no ``bucketName``/``objectKey``/``objectKeyPrefix`` of the S3 action, no
+``encoding`` nor ``content`` of the SNS action, the two actions we receive mail through), and its
+SNS-in-SQS envelope validates a whole batch against one model, while one queue carries three
+shapes and a body we cannot read must be quarantined alone, with its reason.
 """
 
 from __future__ import annotations
@@ -68,15 +75,19 @@ def from_ses_notification(note: dict[str, Any], origin: str) -> Item:
 
 
 def from_s3_record(record: dict[str, Any], origin: str, inbound_prefix: str) -> Item:
-    name = record.get("eventName") or ""
-    s3 = record.get("s3") or {}
-    bucket = (s3.get("bucket") or {}).get("name")
-    key = (s3.get("object") or {}).get("key")
+    # Imported here: the SQS handler's batch layer has loaded Powertools' data classes already.
+    from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventRecord  # noqa: PLC0415
+
+    rec = S3EventRecord(record)
+    name = str(rec.get("eventName") or "")
     if not name.startswith("ObjectCreated") and not name.startswith("s3:ObjectCreated"):
         return Unreadable(f"S3 event {name or '(no name)'} is not an object creation")
+    try:
+        bucket, key = rec.s3.bucket.name, unquote_plus(rec.s3.get_object.key)
+    except (KeyError, TypeError, AttributeError):
+        bucket = key = ""
     if not bucket or not key:
         return Unreadable("S3 event without bucket or key")
-    key = unquote_plus(key)
     if not key.startswith(inbound_prefix):
         return Unreadable(f"S3 object outside the inbound prefix {inbound_prefix!r}")
     return S3Location(bucket, key, f"{origin}/s3")

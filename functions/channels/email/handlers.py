@@ -19,13 +19,12 @@ TAGS = ("inbound mail",)
 @bp.on_sqs_message(queue=get_settings().name(resources.INBOUND_MAIL_QUEUE.logical), batch_size=5)
 def handle_inbound_mail(event: Any) -> dict[str, Any]:
     """SES -> S3 + SNS -> SQS: each record becomes a case interaction, a suppression or a quarantine."""
-    from functions.channels.email.intake import ingest_queue_body  # noqa: PLC0415
     from functions.core.batch import process_sqs  # noqa: PLC0415
 
-    services = container().email_intake
+    intake = container().email_intake
     # A mail that cannot be understood is quarantined (an outcome); an AWS failure raises: that
     # record alone is delivered again.
-    result = process_sqs(event, lambda record: ingest_queue_body(record.body, services), kind="inbound mail")
+    result = process_sqs(event, lambda record: intake.ingest_queue_body(record.body), kind="inbound mail")
     outcomes = [o.outcome.value for outcomes in result.results for o in outcomes]
     return result.response(processed=len(outcomes), outcomes=outcomes)
 
@@ -33,19 +32,16 @@ def handle_inbound_mail(event: Any) -> dict[str, Any]:
 @route(bp, "/inbound", "GET", query=InboundQuery, response=InboundPage, tags=TAGS)
 def list_inbound(request: Any, *, agent: Agent, query: InboundQuery) -> InboundPage:
     """The inbound mail log, newest first (every mail received and what became of it)."""
-    return container().email_intake.log.list(None, limit=query.limit, cursor=query.cursor)
+    return container().email_intake.inbound(None, limit=query.limit, cursor=query.cursor)
 
 
 @route(bp, "/inbound/quarantine", "GET", query=InboundQuery, response=InboundPage, tags=TAGS)
 def list_quarantine(request: Any, *, agent: Agent, query: InboundQuery) -> InboundPage:
     """Mail that could not be processed, with the reason, newest first."""
-    return container().email_intake.log.list(Outcome.QUARANTINED, limit=query.limit, cursor=query.cursor)
+    return container().email_intake.inbound(Outcome.QUARANTINED, limit=query.limit, cursor=query.cursor)
 
 
 @route(bp, "/inbound/quarantine/{inbound_id}/replay", "POST", response=ReplayResult, tags=TAGS, errors_=(404, 409))
 def replay_quarantined(request: Any, inbound_id: str, *, agent: Agent) -> ReplayResult:
     """Run a quarantined mail through intake again (after a fix); returns the new outcome(s)."""
-    from functions.channels.email.intake import replay  # noqa: PLC0415
-
-    outcomes = replay(inbound_id, container().email_intake)
-    return ReplayResult(items=outcomes)
+    return ReplayResult(items=container().email_intake.replay(inbound_id))

@@ -11,6 +11,17 @@ from pydantic import ConfigDict, Field
 from functions.core.models import Model
 
 
+class SentMail(Model):
+    """What the ``Mailer`` port answers for one mail sent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str = Field(description="ours, as written in the Message-ID header")
+    provider_message_id: str | None = Field(
+        default=None, description="the provider's id in Message-ID form (SES: <id@email.amazonses.com>)"
+    )
+
+
 class Outcome(StrEnum):
     CREATED = "created"
     THREADED = "threaded"

@@ -1,4 +1,4 @@
-"""S3 (raw mail, quarantine, attachments) and the DynamoDB inbound log. The only I/O of intake.
+"""S3 (raw mail, quarantine, attachments) and the DynamoDB inbound log: the email channel's storage.
 
 Inbound log items (single table):
   INBOUND#{id} / #LOG    GSI1 INBOUND#{outcome} / {received_at}#{id}    GSI2 INBOUND / {received_at}#{id}
@@ -6,25 +6,26 @@ Inbound log items (single table):
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
 from functions.channels.email.models import InboundPage, InboundRecord, Outcome
+from functions.channels.email.rules import sha256
 from functions.core import aws, dynamo, resources
 from functions.core.errors import NotFound
 from functions.core.timeutil import iso
 
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+_MISSING = ("NoSuchKey", "NoSuchBucket", "404")
 
 
-def inbound_id_for(raw: bytes) -> str:
-    """Stable id of one received mail: the same bytes delivered twice are the same entry."""
-    return "in_" + sha256(raw)[:24]
+def is_aws_failure(exc: BaseException) -> bool:
+    """An AWS or network failure (retry: the queue delivers the record again, then to its DLQ),
+    as opposed to a mail we cannot process (quarantined)."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    return isinstance(exc, (BotoCoreError, ClientError))
 
 
 def _safe_key_part(name: str) -> str:
@@ -56,7 +57,14 @@ class MailStore:
         return key
 
     def get(self, bucket: str, key: str) -> bytes:
-        return bytes(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        """The object's bytes; NotFound when the object or the bucket does not exist."""
+        try:
+            return bytes(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code in _MISSING:
+                raise NotFound("mail object", f"s3://{bucket}/{key}") from exc
+            raise
 
     def quarantine(self, inbound_id: str, data: bytes, suffix: str = ".eml") -> str:
         key = f"{resources.QUARANTINE_PREFIX}{inbound_id}{suffix}"

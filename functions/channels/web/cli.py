@@ -67,7 +67,7 @@ def submit(
     body = {k: v for k, v in form.items() if v is not None}
     headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
     try:
-        status, answer = http_client.call("POST", f"{endpoint.rstrip('/')}/web/cases", body, headers)
+        status, answer = http_client.for_command().call("POST", f"{endpoint.rstrip('/')}/web/cases", body, headers)
     except OSError as exc:
         raise click.ClickException(f"cannot reach {endpoint}: {exc}") from exc
     click.echo(json.dumps(answer, indent=2))

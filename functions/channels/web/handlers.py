@@ -30,26 +30,12 @@ def submit_web_case(request: Any, *, body: WebCaseIn) -> Response:
     """Open a case from the contact form. Send an Idempotency-Key header to make retries safe.
 
     The key is not a functions.core.idempotency claim: it is written as a case pointer in the same
-    transaction as the case (functions.channels.web.logic), which has no in-progress window at all.
+    transaction as the case (functions.channels.web.service), which has no in-progress window at all.
     """
     from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
 
     result = container().web_intake.submit(body, idempotency.key_from_request(request))
-    if body.selfservice_session and result.out.case_id and not result.replayed:
-        _record_opened_case(body.selfservice_session, result.out.case_id)
     headers: dict[str, str | list[str]] = {idempotency.REPLAYED_HEADER: "true"} if result.replayed else {}
     if result.out.portal_url:
         headers["Cache-Control"] = "no-store"
     return Response(status_code=result.status, body=result.out.model_dump(mode="json"), headers=headers)
-
-
-def _record_opened_case(session_id: str, case_id: str) -> None:
-    """Deflection analytics: this self-service session went on to open a case."""
-    from functions.core.logs import logger  # noqa: PLC0415
-    from functions.selfservice.models import DeflectionEvent  # noqa: PLC0415
-
-    event = DeflectionEvent(session_id=session_id, type="opened_case", case_id=case_id)
-    try:
-        container().self_service.record_events([event], max_events=1, source="web-form")
-    except Exception:  # noqa: BLE001 - the case is open; the session id is also in its first message's meta
-        logger().exception("opened_case event not recorded", extra={"case_id": case_id})

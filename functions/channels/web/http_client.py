@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8000"
@@ -46,3 +48,23 @@ def _parse(raw: bytes) -> Any:
         return json.loads(raw)
     except ValueError:
         return {"raw": raw.decode(errors="replace")}
+
+
+Call = Callable[..., tuple[int, Any]]
+
+
+@dataclass(frozen=True)
+class Http:
+    """How a command reaches the API: ``call`` (urllib), unless the command was invoked with
+    another (``CliRunner().invoke(command, args, obj=Http(fake_call))`` in tests)."""
+
+    call: Call = call
+
+
+def for_command() -> Http:
+    """The running command's ``Http`` (from click's context object), else the real one."""
+    import click  # noqa: PLC0415 - the CLI's only
+
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(Http) if ctx is not None else None
+    return found or Http()

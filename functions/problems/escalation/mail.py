@@ -71,7 +71,7 @@ def _duration(seconds: int) -> str:
 
 
 def compose_job_mail(job: Job, links: dict[Action, str], policy: Any) -> Any:
-    from functions.channels.email.mailer import compose  # noqa: PLC0415
+    from functions.channels.email.compose import compose  # noqa: PLC0415
 
     return compose(
         from_address=policy.from_address,

@@ -1,4 +1,4 @@
-"""Agent replies on chat cases (the reply channel for Channel.CHAT).
+"""Agent replies on chat cases: the cases domain's ``ReplyChannel`` for Channel.CHAT.
 
 ``CaseService.reply`` calls ``send_reply``: while the case's chat session is live the reply is
 appended to it (the customer's next poll shows it) and recorded on the case as MESSAGE_OUT with
@@ -11,14 +11,19 @@ writes is silently lost.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from functions.cases.models import Actor, Case, Message, TimelineEvent
 from functions.core.errors import Conflict
 
 if TYPE_CHECKING:
-    from functions.cases.ports import ReplyChannel
-    from functions.channels.chat.logic import ChatService
+    from functions.channels.chat.service import ChatService
+
+
+class ReplyChannel(Protocol):
+    """The email reply channel this one falls back to (the cases domain's ``ReplyChannel``)."""
+
+    def send_reply(self, case: Case, body: str, agent: Actor, thread: list[TimelineEvent]) -> Message: ...
 
 
 class ChatReplyChannel:

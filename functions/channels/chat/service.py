@@ -1,5 +1,6 @@
 """Chat use cases: start a session (opens a case), exchange turns, end (transcript onto the case),
-and take over a conversation from a bot. Ports (chat store, case service, clock) are passed in.
+and take over a conversation from a bot. Ports (``ports.py``: chat store, case service; an
+idempotency store, a clock) are passed in.
 
 Decisions (see also the module docs of store.py):
 * A session opens its case at start (channel chat), so an agent can pick it up from the queue.
@@ -20,15 +21,11 @@ Decisions (see also the module docs of store.py):
 
 from __future__ import annotations
 
-import re
-import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
 
-from functions.cases.models import Actor, ActorType, Case, CaseContext, Channel, EventKind, Message, TimelineEvent
+from functions.cases.models import Actor, ActorType, Case, CaseContext, Channel, EventKind, Message
 from functions.channels.chat.models import (
     AgentChatPage,
     ChatMessage,
@@ -43,180 +40,47 @@ from functions.channels.chat.models import (
     HandoffOut,
     Role,
 )
-from functions.core import idempotency, signing
-from functions.core.errors import Conflict, Duplicate, Forbidden, NotFound, Unauthorized
+from functions.channels.chat.ports import CasePort, ChatStorePort
+from functions.channels.chat.rules import (
+    SessionGrant,
+    check_session_id,
+    customer_view,
+    handoff_subject,
+    handoff_summary,
+    idle_end_text,
+    message_key,
+    new_session_id,
+    one_line,
+    session_out,
+    session_token,
+    transcript_parts,
+    verify_session_token,
+)
+from functions.core import idempotency
+from functions.core.errors import Conflict, Duplicate
 from functions.core.idempotency import IdempotencyPort
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
 from functions.portal.links import case_link
 
-SESSION_PURPOSE = "chat-session"
-_SESSION_ID = re.compile(r"^chs_[0-9a-f]{20}$")
-TRANSCRIPT_PART_BYTES = 150_000
 START_WAIT_SECONDS = 3.0
 
 
-class ChatPort(Protocol):
-    """What the chat logic needs from storage (functions.channels.chat.store.ChatStore)."""
-
-    def create(self, session: ChatSession) -> None: ...
-    def find(self, session_id: str) -> ChatSession | None: ...
-    def get(self, session_id: str) -> ChatSession: ...
-    def end(self, session_id: str, *, by: Role, reason: str | None, at: datetime) -> tuple[ChatSession, bool]: ...
-    def mark_transcript_recorded(self, session_id: str) -> None: ...
-
-    @property
-    def append(self) -> Callable[..., tuple[ChatMessage, bool]]: ...
-
-    def messages(self, session_id: str, after: int = 0, limit: int = 100) -> list[ChatMessage]: ...
-    def all_messages(self, session_id: str) -> list[ChatMessage]: ...
-    def active(self, limit: int = 50, cursor: str | None = None) -> tuple[list[ChatSession], str | None]: ...
-    def idle_since(self, cutoff: datetime, limit: int = 200) -> list[ChatSession]: ...
-    def ending(self, limit: int = 200) -> list[ChatSession]: ...
-    def end_idle(self, session_id: str, *, seen_seq: int, text: str, at: datetime) -> ChatSession | None: ...
-
-
-class CasePort(Protocol):
-    """The part of functions.cases.logic.CaseService chat uses."""
-
-    @property
-    def open_case(self) -> Callable[..., Case]: ...
-
-    def get(self, case_id: str) -> Case: ...
-    def add_inbound(
-        self, case_id: str, message: Message, actor: Actor, pointers: list[str] | None = None
-    ) -> tuple[Case, TimelineEvent]: ...
-
-    @property
-    def add_event(self) -> Callable[..., TimelineEvent]: ...
-
-    def find_case_for_message_ids(self, ids: list[str]) -> str | None: ...
-
-
-@dataclass(frozen=True)
-class SessionGrant:
-    session_id: str
-    case_id: str
-
-
-# -- pure helpers --------------------------------------------------------------
-def new_session_id() -> str:
-    return f"chs_{secrets.token_hex(10)}"
-
-
-def check_session_id(session_id: str) -> None:
-    if not _SESSION_ID.match(session_id):
-        raise NotFound("chat session", session_id[:64])
-
-
-def session_token(session_id: str, case_id: str) -> str:
-    return signing.sign(SESSION_PURPOSE, {"session_id": session_id, "case_id": case_id})
-
-
-def verify_session_token(token: str, session_id: str, *, max_age: int) -> SessionGrant:
-    """401 when tampered, 403 when expired or minted for another session."""
-    data = signing.verify(SESSION_PURPOSE, token, max_age=max_age)
-    sid, case_id = data.get("session_id"), data.get("case_id")
-    if not isinstance(sid, str) or not isinstance(case_id, str):
-        raise Unauthorized("invalid token payload")
-    if sid != session_id:
-        raise Forbidden("this token is for another chat session")
-    return SessionGrant(session_id=sid, case_id=case_id)
-
-
-def message_key(session_id: str, seq: int) -> str:
-    return f"chat:{session_id}:{seq}"
-
-
-def customer_view(m: ChatMessage) -> CustomerChatMessage:
-    return CustomerChatMessage(
-        seq=m.seq,
-        client_message_id=m.client_message_id if m.role == "customer" else None,
-        role=m.role,
-        author_name=m.author_name if m.role != "customer" else None,
-        text=m.text,
-        at=m.at,
-    )
-
-
-def session_out(s: ChatSession) -> ChatSessionOut:
-    return ChatSessionOut(
-        session_id=s.session_id,
-        case_id=s.case_id,
-        status=s.status,
-        ended_at=s.ended_at,
-        ended_by=s.ended_by,
-        transcript_recorded=s.transcript_recorded,
-    )
-
-
-def idle_end_text(idle: timedelta) -> str:
-    minutes = max(1, int(idle.total_seconds() // 60))
-    return f"chat ended after {minutes} minutes without activity"
-
-
-def transcript_line(m: ChatMessage) -> dict[str, Any]:
-    return {
-        "seq": m.seq,
-        "role": m.role,
-        "author_id": m.author_id,
-        "author_name": m.author_name,
-        "text": m.text,
-        "at": m.at.isoformat(),
-    }
-
-
-def transcript_parts(messages: list[ChatMessage], max_bytes: int = TRANSCRIPT_PART_BYTES) -> list[list[dict[str, Any]]]:
-    """Split a transcript into parts whose text fits one timeline event. Always at least one part."""
-    parts: list[list[dict[str, Any]]] = [[]]
-    size = 0
-    for m in messages:
-        line = transcript_line(m)
-        n = len(m.text.encode()) + 200
-        if parts[-1] and size + n > max_bytes:
-            parts.append([])
-            size = 0
-        parts[-1].append(line)
-        size += n
-    return parts
-
-
-def _one_line(text: str, limit: int = 120) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-
-
-def handoff_subject(h: HandoffIn) -> str:
-    first = next((t.text for t in h.transcript if t.role == "customer"), None)
-    if first:
-        return _one_line(first)
-    return f"Chat hand-off: {h.intent}" if h.intent else "Chat hand-off"
-
-
-def handoff_summary(h: HandoffIn) -> str:
-    parts = [f"Bot handed over: {h.reason or 'no reason given'}"]
-    if h.intent:
-        conf = f" ({h.intent_confidence:.0%})" if h.intent_confidence is not None else ""
-        parts.append(f"intent {h.intent}{conf}")
-    parts.append(f"{len(h.articles_offered)} article(s) offered, {len(h.fixes_attempted)} fix(es) attempted")
-    parts.append(f"{len(h.transcript)} turn(s)")
-    return "; ".join(parts)
-
-
-# -- the service -------------------------------------------------------------------
 class ChatService:
     def __init__(
         self,
-        store: ChatPort,
+        store: ChatStorePort,
         cases: CasePort,
         *,
         base_url: str,
         token_ttl: int,
         max_messages: int = 2000,
+        idle_after: timedelta = timedelta(minutes=30),
         clock: Callable[[], datetime] = utcnow,
         idempotency: IdempotencyPort | None = None,
     ) -> None:
         self.idempotency = idempotency
+        self.idle_after = idle_after
         self.store = store
         self.cases = cases
         self.base_url = base_url
@@ -266,7 +130,7 @@ class ChatService:
     def start(self, req: ChatStartIn, on_case: Callable[[str], None] | None = None) -> ChatStarted:
         sid = new_session_id()
         case = self.cases.open_case(
-            subject=f"Chat: {_one_line(req.topic)}" if req.topic else "Chat conversation",
+            subject=f"Chat: {one_line(req.topic)}" if req.topic else "Chat conversation",
             channel=Channel.CHAT,
             actor=Actor(type=ActorType.CUSTOMER, name=req.name),
             contact_email=req.email,
@@ -390,9 +254,11 @@ class ChatService:
         logger().info("chat session ended", extra={"session_id": session_id, "case_id": session.case_id, "by": role})
         return session_out(session)
 
-    def end_idle(self, idle: timedelta, now: datetime | None = None, limit: int = 200) -> list[str]:
-        """End sessions without a turn for ``idle`` (a last system turn says so) and record their
-        transcripts; finish transcripts of sessions that ended without one. Returns the ended ids."""
+    def end_idle(self, idle: timedelta | None = None, now: datetime | None = None, limit: int = 200) -> list[str]:
+        """End sessions without a turn for ``idle`` (default: ``idle_after``; a last system turn says
+        so) and record their transcripts; finish transcripts of sessions that ended without one.
+        Returns the ended ids."""
+        idle = idle or self.idle_after
         now = now or self.clock()
         text = idle_end_text(idle)
         ended: list[str] = []

@@ -5,57 +5,28 @@ Decisions:
   submission in the held log (``store.HeldSubmissions``) so a person caught by mistake can
   still be answered. Nothing is dropped silently; the bot learns nothing.
 * ``Idempotency-Key``: the pointer ``web:{sha256(email)[:16]}:{key}`` goes in with the case,
-  atomically. Scoping by address means a guessed key cannot fetch someone else's case link.
+  atomically (no functions.core.idempotency claim: there is no in-progress window at all).
+  Scoping by address means a guessed key cannot fetch someone else's case link.
   A replay with the same form returns the same case; the same key with a different form is 409.
+* A form sent after a self-service search records that the session opened a case (deflection
+  analytics), best effort: the session id is also in the first message's meta.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
 
-from functions.cases.models import (
-    Actor,
-    ActorType,
-    Case,
-    CaseUpdate,
-    CaseView,
-    Channel,
-    EventKind,
-    Message,
-    TimelineEvent,
-)
-from functions.channels.web.models import HONEYPOT_FIELD, WebCaseIn, WebCaseOut
+from functions.cases.models import Actor, ActorType, Case, Channel, EventKind, Message
+from functions.channels.web.models import WebCaseIn, WebCaseOut
+from functions.channels.web.ports import CasePort, Deflection, HeldLog, LinkSender
+from functions.channels.web.rules import fingerprint, idempotency_pointer, is_bot
 from functions.core.errors import Conflict, Duplicate, InvalidInput
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
 from functions.portal.links import case_link
-from functions.portal.notify import CustomerMailer, record_link_mail
-
-
-class CaseIntake(Protocol):
-    """The part of functions.cases.logic.CaseService the web form uses."""
-
-    @property
-    def open_case(self) -> Callable[..., Case]: ...
-
-    def get(self, case_id: str) -> Case: ...
-    def view(
-        self, case_id: str, *, public_only: bool = False, limit: int = 200, cursor: str | None = None
-    ) -> CaseView: ...
-    def update(self, case_id: str, agent: Actor, change: CaseUpdate, if_match: int | None = None) -> Case: ...
-    @property
-    def add_event(self) -> Callable[..., TimelineEvent]: ...
-    def find_case_for_message_ids(self, ids: list[str]) -> str | None: ...
-
-
-class HeldLog(Protocol):
-    def record(self, *, at: datetime, reason: str, form: dict[str, Any]) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -65,35 +36,23 @@ class Submitted:
     replayed: bool = False
 
 
-def fingerprint(form: WebCaseIn) -> str:
-    """Stable hash of what the customer submitted (the honeypot aside)."""
-    data = form.model_dump(mode="json", exclude={HONEYPOT_FIELD})
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def idempotency_pointer(email: str, key: str) -> str:
-    return f"web:{hashlib.sha256(email.lower().encode()).hexdigest()[:16]}:{key}"
-
-
-def is_bot(form: WebCaseIn) -> bool:
-    return bool(form.website and form.website.strip())
-
-
 class WebIntake:
     def __init__(
         self,
-        cases: CaseIntake,
+        cases: CasePort,
         *,
         base_url: str,
         held: HeldLog | None = None,
-        mailer: CustomerMailer | None = None,
+        links: LinkSender | None = None,
+        deflection: Deflection | None = None,
         require_consent: bool = False,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.cases = cases
         self.base_url = base_url
         self.held = held
-        self.mailer = mailer
+        self.links = links
+        self.deflection = deflection
         self.require_consent = require_consent
         self.clock = clock
 
@@ -119,8 +78,10 @@ class WebIntake:
                 raise
             return self._replay(existing, form, print_)
         link = case_link(self.base_url, case.case_id, form.email)
-        ack = self._acknowledge(case, form.email, link)
+        ack = self.links.send(case, form.email, link, "acknowledgement") if self.links else "pending_no_mailer"
         logger().info("web case opened", extra={"case_id": case.case_id, "acknowledgement": ack})
+        if form.selfservice_session:
+            self._record_deflection(form.selfservice_session, case.case_id)
         return Submitted(WebCaseOut(status="created", case_id=case.case_id, portal_url=link, acknowledgement=ack), 201)
 
     # -- steps -------------------------------------------------------------
@@ -147,7 +108,7 @@ class WebIntake:
             },
         )
         actor = Actor(type=ActorType.CUSTOMER, name=form.name)
-        case = self.cases.open_case(
+        return self.cases.open_case(
             subject=form.subject,
             description=form.description,
             channel=Channel.WEB,
@@ -163,7 +124,6 @@ class WebIntake:
             language=form.language,
             pointers=[p for p in (pointer, message.message_id) if p],
         )
-        return case
 
     def _replay(self, case_id: str, form: WebCaseIn, print_: str) -> Submitted:
         case = self.cases.get(case_id)
@@ -176,15 +136,10 @@ class WebIntake:
         link = case_link(self.base_url, case.case_id, form.email)
         return Submitted(WebCaseOut(status="created", case_id=case.case_id, portal_url=link), 201, replayed=True)
 
-    def _acknowledge(self, case: Case, email: str, link: str) -> str:
-        if self.mailer is None:
-            return "pending_no_mailer"
+    def _record_deflection(self, session_id: str, case_id: str) -> None:
+        if self.deflection is None:
+            return
         try:
-            message_id = self.mailer.send_case_link(case, to=email, link=link, kind="acknowledgement")
-        except Exception as exc:  # noqa: BLE001 - the case is open; a failed acknowledgement must not undo it
-            logger().warning(
-                "acknowledgement failed", extra={"case_id": case.case_id, "error_type": type(exc).__name__}
-            )
-            return "failed"
-        record_link_mail(self.cases, case, email, message_id, "acknowledgement")
-        return "sent"
+            self.deflection(session_id, case_id)
+        except Exception:  # noqa: BLE001 - the case is open; the session id is also in its first message's meta
+            logger().exception("opened_case event not recorded", extra={"case_id": case_id})

@@ -1,14 +1,47 @@
-"""Pure decisions on parsed mail: loop safety, threading, forwards, acknowledgements. No I/O."""
+"""Pure rules of the email channel: loop safety, threading, forwards, acknowledgements, the ids
+of received mail and the message recorded for it. No I/O, no clock."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from functions.cases.models import Case, CaseStatus
+from functions.cases.models import Attachment, Case, CaseStatus, Channel, EventKind, Message, TimelineEvent
 from functions.channels.email.models import ParsedMail
 from functions.core.validators import PUBLIC_MAIL_DOMAINS, email_domain
+
+# -- ids of received mail ---------------------------------------------------------------
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def inbound_id_for(raw: bytes) -> str:
+    """Stable id of one received mail: the same bytes delivered twice are the same entry."""
+    return "in_" + sha256(raw)[:24]
+
+
+def record_id_for(body: bytes) -> str:
+    """Stable id of a queue message that held no readable mail (kept as JSON in the quarantine)."""
+    return "rec_" + sha256(body)[:24]
+
+
+def message_key(parsed: ParsedMail | None, raw: bytes) -> str:
+    """The pointer key of a mail: its Message-ID, or a hash of its bytes when it has none."""
+    if parsed is not None and parsed.message_id:
+        return parsed.message_id
+    return f"sha256:{sha256(raw)}"
+
+
+def is_hash_key(key: str) -> bool:
+    """A pointer key made from the bytes (the mail had no Message-ID): not an id to answer to."""
+    return key.startswith("sha256:")
+
+
+DUPLICATE_REASON = "duplicate: this Message-ID is already recorded on the case (one interaction)"
 
 # -- loop safety ----------------------------------------------------------------------
 
@@ -281,3 +314,76 @@ def references_header(ids: list[str], limit: int = 20) -> str:
     if len(ids) > limit:
         ids = ids[:1] + ids[-(limit - 1) :]
     return " ".join(ids)
+
+
+def acknowledgement_text(case_id: str, name: str | None, link: str | None) -> str:
+    lines = [
+        f"Hello {name}," if name else "Hello,",
+        "",
+        f"thank you for your message. We have opened case {case_id} for it",
+    ]
+    lines[-1] += " and will get back to you as soon as we can."
+    if link:
+        lines += ["", "You can follow your case here:", link]
+    lines += ["", f"Please keep [{case_id}] in the subject if you write to us about this case.", ""]
+    return "\n".join(lines)
+
+
+# -- attachments and the recorded message ---------------------------------------------------
+
+
+def attachment_skip_reason(size: int, stored_so_far: int, max_bytes: int, max_total_bytes: int) -> str | None:
+    """Why an attachment is kept only in the raw mail (too large alone or with those before it), or None."""
+    if size > max_bytes:
+        return f"larger than {max_bytes} bytes; kept only in the raw mail"
+    if stored_so_far + size > max_total_bytes:
+        return f"attachments exceed {max_total_bytes} bytes in total; kept only in the raw mail"
+    return None
+
+
+def inbound_message(parsed: ParsedMail, raw_key: str, attachments: list[Attachment], key: str) -> Message:
+    """The case message recorded for a received mail."""
+    meta: dict[str, Any] = {"content_type": parsed.content_type, "body_source": parsed.body_source}
+    if parsed.new_text:
+        meta["new_text"] = parsed.new_text
+    if parsed.references:
+        meta["references"] = parsed.references[-20:]
+    if parsed.in_reply_to:
+        meta["in_reply_to"] = parsed.in_reply_to
+    if parsed.defects:
+        meta["defects"] = sorted(set(parsed.defects))
+    return Message(
+        channel=Channel.EMAIL,
+        direction="in",
+        body_text=parsed.body_text[:100_000],
+        subject=parsed.subject,
+        message_id=key,
+        from_address=parsed.from_.email if parsed.from_ else None,
+        from_name=parsed.from_.name if parsed.from_ else None,
+        to=[a.email for a in parsed.to][:50],
+        cc=[a.email for a in parsed.cc][:50],
+        raw_s3_key=raw_key,
+        attachments=attachments,
+        meta=meta,
+    )
+
+
+# -- agents' replies ----------------------------------------------------------------------
+
+
+def thread_ids(thread: list[TimelineEvent]) -> tuple[str | None, list[str], str | None]:
+    """(the customer's last Message-ID, every Message-ID in order, the last inbound subject)."""
+    ids: list[str] = []
+    last_in: str | None = None
+    subject: str | None = None
+    for event in thread:
+        msg = event.message
+        if msg is None or event.kind not in (EventKind.MESSAGE_IN, EventKind.MESSAGE_OUT, EventKind.AUTO_REPLY):
+            continue
+        if msg.message_id and not is_hash_key(msg.message_id):
+            ids += [str(r) for r in msg.meta.get("references", [])]
+            ids.append(msg.message_id)
+        if msg.direction == "in" and msg.message_id and not is_hash_key(msg.message_id):
+            last_in = msg.message_id
+            subject = msg.subject or subject
+    return last_in, list(dict.fromkeys(ids)), subject

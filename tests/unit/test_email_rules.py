@@ -1,4 +1,4 @@
-"""Pure decisions of the email channel: loop safety, threading, forwards, subjects. No network."""
+"""Pure rules of the email channel: loop safety, threading, forwards, subjects. No network."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from functions.cases.models import Case, CaseStatus, Channel
-from functions.channels.email import logic
+from functions.channels.email import rules
 from functions.channels.email.parse import parse_mail
 from tests.conftest import SHARED_DATA
 
@@ -50,12 +50,12 @@ def case(**over) -> Case:
     ],
 )
 def test_auto_replies_are_suppressed(headers):
-    found = logic.suppression(parse_mail(mail(headers)), OWN)
+    found = rules.suppression(parse_mail(mail(headers)), OWN)
     assert found is not None and found.kind == "auto_reply"
 
 
 def test_auto_submitted_no_is_a_normal_mail():
-    assert logic.suppression(parse_mail(mail("Subject: hi\r\nAuto-Submitted: no\r\n")), OWN) is None
+    assert rules.suppression(parse_mail(mail("Subject: hi\r\nAuto-Submitted: no\r\n")), OWN) is None
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_auto_submitted_no_is_a_normal_mail():
     ],
 )
 def test_bounces_are_suppressed(raw):
-    found = logic.suppression(parse_mail(raw), OWN)
+    found = rules.suppression(parse_mail(raw), OWN)
     assert found is not None and found.kind == "bounce"
 
 
@@ -76,62 +76,62 @@ def test_delivery_status_report_is_a_bounce_that_names_the_returned_message():
     if not path.exists():
         pytest.fail(f"shared mail {path} is missing; set CASEBRIDGE_SHARED_DATA")
     parsed = parse_mail(path.read_bytes())
-    assert logic.detect_bounce(parsed)
-    assert logic.bounced_message_ids(parsed)[0].startswith("<")
-    assert logic.bounce_summary(parsed)["status"] == "5.1.1"
+    assert rules.detect_bounce(parsed)
+    assert rules.bounced_message_ids(parsed)[0].startswith("<")
+    assert rules.bounce_summary(parsed)["status"] == "5.1.1"
 
 
 def test_mail_from_our_own_address_is_a_loop():
     raw = b"From: support@casebridge.local\r\nSubject: hi\r\n\r\nx\r\n"
-    found = logic.suppression(parse_mail(raw), OWN)
+    found = rules.suppression(parse_mail(raw), OWN)
     assert found is not None and found.kind == "loop"
 
 
 def test_case_tokens_come_from_brackets_only():
-    assert logic.case_tokens("Re: [CB-100042] printer and CB-100043", "CB") == ["CB-100042"]
+    assert rules.case_tokens("Re: [CB-100042] printer and CB-100043", "CB") == ["CB-100042"]
 
 
 def test_contact_may_join_their_own_case():
-    assert logic.may_join(case(), logic.Sender("Ann@acme.example"))
+    assert rules.may_join(case(), rules.Sender("Ann@acme.example"))
 
 
 def test_colleague_from_the_same_company_domain_may_join():
-    assert logic.may_join(case(customer_id=None), logic.Sender("bob@acme.example"))
+    assert rules.may_join(case(customer_id=None), rules.Sender("bob@acme.example"))
 
 
 def test_contact_of_the_same_customer_on_another_domain_may_join():
-    assert logic.may_join(case(), logic.Sender("bob@acme-labs.example", contact_customer_id="acme"))
+    assert rules.may_join(case(), rules.Sender("bob@acme-labs.example", contact_customer_id="acme"))
 
 
 def test_sender_whose_domain_belongs_to_the_customer_may_join():
-    assert logic.may_join(case(), logic.Sender("eve@acme.co.example", domain_customer_id="acme"))
+    assert rules.may_join(case(), rules.Sender("eve@acme.co.example", domain_customer_id="acme"))
 
 
 def test_stranger_on_a_public_mail_domain_may_not_join_even_with_the_same_provider():
-    assert not logic.may_join(case(contact_email="ann@gmail.com", customer_id=None), logic.Sender("mallory@gmail.com"))
+    assert not rules.may_join(case(contact_email="ann@gmail.com", customer_id=None), rules.Sender("mallory@gmail.com"))
 
 
 def test_stranger_referring_to_a_case_opens_a_new_one_and_names_the_claimed_case():
-    decision = logic.decide_thread([logic.Candidate(case(), "subject")], logic.Sender("mallory@evil.example"))
+    decision = rules.decide_thread([rules.Candidate(case(), "subject")], rules.Sender("mallory@evil.example"))
     assert decision.action == "new" and decision.claimed == ["CB-100001"]
 
 
 def test_reply_to_a_closed_case_is_a_follow_up():
-    decision = logic.decide_thread(
-        [logic.Candidate(case(status=CaseStatus.CLOSED), "reference")], logic.Sender("ann@acme.example")
+    decision = rules.decide_thread(
+        [rules.Candidate(case(status=CaseStatus.CLOSED), "reference")], rules.Sender("ann@acme.example")
     )
     assert (decision.action, decision.case_id) == ("follow_up", "CB-100001")
 
 
 def test_reply_to_an_open_case_threads():
-    decision = logic.decide_thread([logic.Candidate(case(), "reference")], logic.Sender("ann@acme.example"))
+    decision = rules.decide_thread([rules.Candidate(case(), "reference")], rules.Sender("ann@acme.example"))
     assert (decision.action, decision.case_id, decision.via) == ("thread", "CB-100001", "reference")
 
 
 def test_forwarded_block_keeps_the_original_sender():
     body = "FYI\r\n\r\n---------- Forwarded message ---------\r\nFrom: Carl Customer <carl@client.example>\r\nDate: Mon, 1 Jan 2024\r\nSubject: Broken unit\r\n\r\nIt broke."
     parsed = parse_mail(mail("Subject: Fwd: Broken unit\r\n", body))
-    fwd = logic.forwarded_from(parsed)
+    fwd = rules.forwarded_from(parsed)
     assert fwd is not None and fwd["email"] == "carl@client.example" and fwd["name"] == "Carl Customer"
     assert fwd["subject"] == "Broken unit"
 
@@ -145,20 +145,20 @@ def test_attached_message_of_a_forward_keeps_the_original_sender():
         'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee below\r\n'
         "--b\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "--b--\r\n"
     ).encode()
-    fwd = logic.forwarded_from(parse_mail(raw))
+    fwd = rules.forwarded_from(parse_mail(raw))
     assert fwd is not None and fwd["email"] == "carl@client.example" and fwd["via"] == "attached message"
 
 
 def test_plain_reply_with_quote_is_not_a_forward():
     body = "Thanks!\r\n\r\n-----Original Message-----\r\nFrom: Support <support@casebridge.local>\r\nSubject: x"
-    assert logic.forwarded_from(parse_mail(mail("Subject: Re: x\r\n", body))) is None
+    assert rules.forwarded_from(parse_mail(mail("Subject: Re: x\r\n", body))) is None
 
 
 def test_reply_subject_adds_the_token_once_and_drops_stacked_prefixes():
-    assert logic.reply_subject("CB-100001", "AW: Re: Printer") == "Re: [CB-100001] Printer"
-    assert logic.reply_subject("CB-100001", "Re: [CB-100001] Printer") == "Re: [CB-100001] Printer"
+    assert rules.reply_subject("CB-100001", "AW: Re: Printer") == "Re: [CB-100001] Printer"
+    assert rules.reply_subject("CB-100001", "Re: [CB-100001] Printer") == "Re: [CB-100001] Printer"
 
 
 def test_no_reply_senders_get_no_acknowledgement():
     raw = b"From: noreply@shop.example\r\nSubject: order\r\n\r\nx\r\n"
-    assert logic.ack_refusal(parse_mail(raw), OWN) == "sender is a no-reply address"
+    assert rules.ack_refusal(parse_mail(raw), OWN) == "sender is a no-reply address"

@@ -1,0 +1,107 @@
+"""The ports of the email channel: what ``service.EmailIntake`` receives.
+
+Its own stores (``store.MailStore``, ``store.InboundLog``), the mail sender (``adapters.SesMailer``),
+and what it needs of other domains: the case service (functions.cases) and the customer
+directory (functions.customers). The in-memory fakes are in ``tests/fakes/channels.py`` and
+``tests/fakes/mail.py``.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from functions.cases.models import Actor, Case, CaseContext, Channel, EventKind, Message, TimelineEvent
+from functions.channels.email.models import InboundPage, InboundRecord, Outcome, SentMail
+from functions.customers.models import ContactRef
+
+
+class Mailer(Protocol):
+    """Sends one composed mail (``compose.compose``). Raises when the provider refuses it."""
+
+    def send(self, message: EmailMessage) -> SentMail: ...
+
+
+class MailStorePort(Protocol):
+    """Raw mail and the quarantine (in the mail bucket), extracted attachments (attachments bucket)."""
+
+    @property
+    def mail_bucket(self) -> str: ...
+
+    def put_raw(self, raw: bytes) -> str:
+        """Keep a received mail's bytes; returns their key in the mail bucket."""
+        ...
+
+    def get(self, bucket: str, key: str) -> bytes:
+        """The bytes at ``bucket``/``key``; NotFound when there is no such object (or bucket)."""
+        ...
+
+    def quarantine(self, inbound_id: str, data: bytes, suffix: str = ".eml") -> str:
+        """Keep what could not be processed; returns its key in the mail bucket."""
+        ...
+
+    def put_attachment(self, inbound_id: str, index: int, filename: str, data: bytes, content_type: str) -> str: ...
+
+
+class InboundLogPort(Protocol):
+    """Every mail received and what became of it (one record per inbound id, replaced on a retry)."""
+
+    def put(self, record: InboundRecord) -> None: ...
+    def find(self, inbound_id: str) -> InboundRecord | None: ...
+
+    def get(self, inbound_id: str) -> InboundRecord:
+        """NotFound when there is no such record."""
+        ...
+
+    def list(self, outcome: Outcome | None = None, limit: int = 50, cursor: str | None = None) -> InboundPage:
+        """Newest first; ``next_cursor`` continues the listing."""
+        ...
+
+
+class ContactDirectory(Protocol):
+    """Who a sender is: their contact record, or the customer owning their mail domain."""
+
+    def contact_by_email(self, email: str) -> ContactRef | None: ...
+    def customer_by_domain(self, domain: str) -> str | None: ...
+
+
+class CasePort(Protocol):
+    """The part of the case service (functions.cases) the intake uses."""
+
+    def get(self, case_id: str) -> Case: ...
+    def find_case_for_message_ids(self, ids: list[str]) -> str | None: ...
+
+    def open_case(
+        self,
+        *,
+        subject: str,
+        channel: Channel,
+        actor: Actor,
+        message: Message | None = None,
+        contact_email: str | None = None,
+        contact_name: str | None = None,
+        context: CaseContext | None = None,
+        pointers: list[str] | None = None,
+        extra_events: list[tuple[EventKind, dict[str, Any]]] | None = None,
+    ) -> Case:
+        """Duplicate (nothing written) when a pointer is already known."""
+        ...
+
+    def add_inbound(
+        self, case_id: str, message: Message, actor: Actor, pointers: list[str] | None = None
+    ) -> tuple[Case, TimelineEvent]:
+        """Duplicate when a pointer is already known; Conflict when the case is closed."""
+        ...
+
+    def add_event(
+        self,
+        case_id: str,
+        kind: EventKind,
+        actor: Actor,
+        *,
+        body: str | None = None,
+        message: Message | None = None,
+        data: dict[str, Any] | None = None,
+        visibility: str = "public",
+        pointers: list[str] | None = None,
+    ) -> TimelineEvent: ...

@@ -1,0 +1,61 @@
+"""The ports of the portal: what ``service.PortalService`` and ``service.LinkMails`` receive.
+
+``CustomerMailer`` is implemented by the email channel (``functions.channels.email.adapters.
+CaseLinkMailer``), the link request log by ``store.LinkRequestLog``, the case port by the case
+service (functions.cases); all wired in ``functions.composition``. In-memory fakes:
+``tests/fakes/channels.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from functions.cases.models import Actor, Case, CaseView, EventKind, Message, TimelineEvent
+
+LinkKind = Literal["acknowledgement", "portal_link"]
+
+
+class CustomerMailer(Protocol):
+    """Mails a customer the link to their case; returns the mail's Message-ID."""
+
+    def send_case_link(self, case: Case, *, to: str, link: str, kind: LinkKind) -> str | None: ...
+
+
+class LinkLog(Protocol):
+    """The log of "send me a new link" requests (the address only as a hash)."""
+
+    def record(self, *, at: datetime, case_id: str, email_sha256: str, matched: bool, delivery: str) -> None: ...
+
+
+class CaseEvents(Protocol):
+    """What noting a mailed link on a case needs of the case service."""
+
+    def add_event(
+        self,
+        case_id: str,
+        kind: EventKind,
+        actor: Actor,
+        *,
+        body: str | None = None,
+        message: Message | None = None,
+        data: dict[str, Any] | None = None,
+        visibility: str = "public",
+        pointers: list[str] | None = None,
+    ) -> TimelineEvent: ...
+
+
+class CasePort(CaseEvents, Protocol):
+    """The part of the case service the portal uses."""
+
+    def get(self, case_id: str) -> Case: ...
+
+    def view(
+        self, case_id: str, *, public_only: bool = False, limit: int = 200, cursor: str | None = None
+    ) -> CaseView: ...
+
+    def add_inbound(
+        self, case_id: str, message: Message, actor: Actor, pointers: list[str] | None = None
+    ) -> tuple[Case, TimelineEvent]:
+        """Duplicate when a pointer is already known; Conflict when the case is closed."""
+        ...

@@ -1,0 +1,137 @@
+"""Portal use cases: show a customer their case (public part only), take their replies, mail a
+fresh link on request (``PortalService``); mail a customer the link to their case and note it on
+the case (``LinkMails``, also used by the web form for its acknowledgement). Ports (``ports.py``)
+are passed in."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+
+from functions.cases.models import Actor, ActorType, Case, Channel, EventKind, Message
+from functions.core.errors import Duplicate, NotFound
+from functions.core.logs import logger
+from functions.core.timeutil import utcnow
+from functions.portal.links import CaseGrant, case_link, check_owner
+from functions.portal.models import LinkRequestIn, PortalCase, PortalReplyIn, PortalReplyOut
+from functions.portal.ports import CaseEvents, CasePort, CustomerMailer, LinkKind, LinkLog
+from functions.portal.rules import CUSTOMER_STATUS, email_sha256, public_view
+
+Delivery = Literal["sent", "failed", "pending_no_mailer"]
+
+
+class LinkMails:
+    """Mails a customer the link to their case and notes the mail on the case (AUTO_REPLY, its
+    Message-ID claimed as a pointer), so that a customer answering that mail threads back."""
+
+    def __init__(self, cases: CaseEvents, mailer: CustomerMailer | None) -> None:
+        self.cases = cases
+        self.mailer = mailer
+
+    def send(self, case: Case, to: str, link: str, kind: LinkKind) -> Delivery:
+        """``sent``, ``failed`` (logged; the caller's work stands) or ``pending_no_mailer``."""
+        if self.mailer is None:
+            return "pending_no_mailer"
+        try:
+            message_id = self.mailer.send_case_link(case, to=to, link=link, kind=kind)
+        except Exception as exc:  # noqa: BLE001 - the case is there either way; a failed mail must not undo it
+            logger().warning(
+                "case link mail failed", extra={"case_id": case.case_id, "kind": kind, "error_type": type(exc).__name__}
+            )
+            return "failed"
+        self._record(case, to, message_id, kind)
+        return "sent"
+
+    def _record(self, case: Case, to: str, message_id: str | None, kind: LinkKind) -> None:
+        """Best effort: the mail has gone out either way."""
+        body = (
+            "Acknowledgement with the case link sent by email"
+            if kind == "acknowledgement"
+            else "A new case link was sent by email on request"
+        )
+        message = Message(channel=Channel.EMAIL, direction="out", body_text=body, message_id=message_id, to=[to])
+        try:
+            self.cases.add_event(
+                case.case_id,
+                EventKind.AUTO_REPLY,
+                Actor(type=ActorType.SYSTEM, id=f"portal-{kind}"),
+                body=body,
+                message=message,
+                visibility="public" if kind == "acknowledgement" else "internal",
+                pointers=[message_id] if message_id else None,
+            )
+        except Exception as exc:  # noqa: BLE001
+            logger().warning(
+                "link mail not recorded", extra={"case_id": case.case_id, "error_type": type(exc).__name__}
+            )
+
+
+class PortalService:
+    def __init__(
+        self,
+        cases: CasePort,
+        *,
+        base_url: str,
+        link_mails: LinkMails,
+        link_log: LinkLog | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.cases = cases
+        self.base_url = base_url
+        self.link_mails = link_mails
+        self.link_log = link_log
+        self.clock = clock
+
+    def _owned_case(self, grant: CaseGrant) -> Case:
+        case = self.cases.get(grant.case_id)
+        check_owner(grant, case.contact_email)
+        return case
+
+    def read(self, grant: CaseGrant, cursor: str | None = None) -> PortalCase:
+        self._owned_case(grant)
+        return public_view(self.cases.view(grant.case_id, public_only=True, cursor=cursor))
+
+    def reply(self, grant: CaseGrant, reply: PortalReplyIn) -> PortalReplyOut:
+        """The customer writes on their case. Re-opens a case waiting on them or resolved (409 if closed)."""
+        case = self._owned_case(grant)
+        key = f"portal:{case.case_id}:{reply.client_message_id or uuid.uuid4().hex}"
+        message = Message(
+            channel=Channel.WEB,
+            direction="in",
+            body_text=reply.body,
+            message_id=key,
+            from_address=grant.email,
+            from_name=case.contact_name,
+            meta={"via": "portal"},
+        )
+        actor = Actor(type=ActorType.CUSTOMER, id=case.contact_id, name=case.contact_name)
+        try:
+            updated, event = self.cases.add_inbound(case.case_id, message, actor, pointers=[key])
+        except Duplicate:
+            current = self.cases.get(case.case_id)
+            return PortalReplyOut(case_id=current.case_id, status=CUSTOMER_STATUS[current.status], duplicate=True)
+        return PortalReplyOut(case_id=updated.case_id, status=CUSTOMER_STATUS[updated.status], event_id=event.event_id)
+
+    def request_link(self, req: LinkRequestIn) -> None:
+        """Mail a fresh link when case number and address match. Never tells the caller which it was."""
+        case: Case | None
+        try:
+            case = self.cases.get(req.case_id)
+        except NotFound:
+            case = None
+        matched = bool(case and case.contact_email and case.contact_email.lower() == req.email.lower())
+        delivery = "none"
+        if matched and case is not None:
+            link = case_link(self.base_url, case.case_id, req.email)
+            delivery = self.link_mails.send(case, req.email, link, "portal_link")
+        if self.link_log is not None:
+            self.link_log.record(
+                at=self.clock(),
+                case_id=req.case_id,
+                email_sha256=email_sha256(req.email),
+                matched=matched,
+                delivery=delivery,
+            )
+        logger().info("portal link requested", extra={"case_id": req.case_id, "matched": matched, "delivery": delivery})
