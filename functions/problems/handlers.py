@@ -296,7 +296,7 @@ def problem_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     changes = [
         TableChange(
-            event=record.event_name.name if record.event_name else "",
+            event=record.event_name.name if record.event_name else "",  # not one the stream handles
             new=from_item(record.dynamodb.new_image) if record.dynamodb and record.dynamodb.new_image else None,
             old=from_item(record.dynamodb.old_image) if record.dynamodb and record.dynamodb.old_image else None,
         )

@@ -419,6 +419,6 @@ class TableChange(Model):
     """One record of the table's stream as ``problem_stream`` reads it: the item before and after
     (plain values; numbers may be ``Decimal``)."""
 
-    event: Literal["INSERT", "MODIFY", "REMOVE"]
+    event: str = Field(description="INSERT, MODIFY or REMOVE")
     new: dict[str, Any] | None = None
     old: dict[str, Any] | None = None
