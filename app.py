@@ -14,7 +14,6 @@ from functions.notify.handlers import bp as notify_bp
 from functions.portal.handlers import bp as portal_bp
 from functions.problems.escalation.handlers import bp as escalation_bp
 from functions.problems.handlers import bp as problems_bp
-from functions.problems.stream import bp as problem_stream_bp
 from functions.search.handlers import bp as search_bp
 from functions.selfservice.handlers import bp as selfservice_bp
 from functions.sla.handlers import bp as sla_bp
@@ -34,7 +33,6 @@ app.register_blueprint(selfservice_bp)
 app.register_blueprint(search_bp)
 app.register_blueprint(escalation_bp)
 app.register_blueprint(problems_bp)
-app.register_blueprint(problem_stream_bp)
 app.register_blueprint(notify_bp)
 app.register_blueprint(notice_delivery_bp)
 app.register_blueprint(sla_bp)

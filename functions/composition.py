@@ -51,14 +51,15 @@ if TYPE_CHECKING:
     from functions.notify.store import NoticeStore
     from functions.portal.ports import CustomerMailer, LinkLog
     from functions.portal.service import LinkMails, PortalService
-    from functions.problems.departments import DepartmentStore
-    from functions.problems.detection.segments import SegmentBaseCache
-    from functions.problems.detection.service import DetectionService
-    from functions.problems.escalation.logic import EscalationService
-    from functions.problems.logic import ProblemService
-    from functions.problems.routing import RoutingStore
-    from functions.problems.store import ProblemStore
-    from functions.problems.suggestions import SuggestionStore
+    from functions.problems.adapters import KnowledgeSync
+    from functions.problems.detection.service import DetectionService, SegmentBaseCache
+    from functions.problems.escalation.ports import Resolver
+    from functions.problems.escalation.service import EscalationService
+    from functions.problems.ports import Detection
+    from functions.problems.service import ProblemService
+    from functions.problems.service.departments import DepartmentService
+    from functions.problems.service.stream import ProblemStream
+    from functions.problems.store import DepartmentStore, ProblemStore, RoutingStore, SuggestionStore
     from functions.search.indexing import Mappers
     from functions.search.port import SearchIndex
     from functions.search.service import SearchIndexing
@@ -412,42 +413,65 @@ class Container:
 
     @cached_property
     def department_store(self) -> DepartmentStore:
-        from functions.problems.departments import DepartmentStore  # noqa: PLC0415
+        from functions.problems.store import DepartmentStore  # noqa: PLC0415
 
         return DepartmentStore()
 
     @cached_property
     def routing_store(self) -> RoutingStore:
-        from functions.problems.routing import RoutingStore  # noqa: PLC0415
+        from functions.problems.store import RoutingStore  # noqa: PLC0415
 
         return RoutingStore()
 
     @cached_property
     def suggestion_store(self) -> SuggestionStore:
-        from functions.problems.suggestions import SuggestionStore  # noqa: PLC0415
+        from functions.problems.store import SuggestionStore  # noqa: PLC0415
 
         return SuggestionStore()
 
     @cached_property
-    def problems(self) -> ProblemService:
-        from functions.problems.logic import ProblemService  # noqa: PLC0415
+    def departments(self) -> DepartmentService:
+        """Departments and the routing rules (the defaults until a deployment stores its own)."""
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
+        from functions.problems.service.departments import DepartmentService  # noqa: PLC0415
 
+        return DepartmentService(self.department_store, self.routing_store, utcnow)
+
+    @cached_property
+    def problem_knowledge(self) -> KnowledgeSync:
+        """A problem's permanent fix into the knowledge base (the knowledge service, built on first use)."""
+        from functions.problems.adapters import KnowledgeSync  # noqa: PLC0415
+
+        return KnowledgeSync(lambda: self.knowledge)
+
+    @cached_property
+    def problems(self) -> ProblemService:
+        """The problem use cases: lifecycle, linking, resolution and reads, each with its ports."""
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
+        from functions.problems.service import (  # noqa: PLC0415
+            ProblemLifecycle,
+            ProblemLinking,
+            ProblemReads,
+            ProblemResolution,
+            ProblemService,
+        )
+
+        store = self.problem_store
         return ProblemService(
-            self.problem_store,
-            self.cases,
-            customers=self.customer_store,
-            departments=self.department_store,
-            escalation=self.escalation,  # escalation reaches back to problems through a callable
-            knowledge=self.knowledge,
-            cost_per_channel=self.settings.problem_cost_per_channel,
+            # assigning a department starts its escalation; escalation reaches back through a callable
+            lifecycle=ProblemLifecycle(store, self.cases, self.departments, self.escalation, utcnow),
+            linking=ProblemLinking(store, self.cases, self.suggestion_store, utcnow),
+            resolution=ProblemResolution(store, self.cases, self.problem_knowledge, utcnow),
+            reads=ProblemReads(store, self.customer_store, self.settings.problem_cost_per_channel),
         )
 
     @cached_property
     def escalation(self) -> EscalationService:
         from functions.core.timeutil import iso, utcnow  # noqa: PLC0415
-        from functions.problems.escalation.logic import EscalationService, Policy  # noqa: PLC0415
-        from functions.problems.escalation.resolve import ProblemServiceResolver  # noqa: PLC0415
-        from functions.problems.escalation.store import EscalationStore, Workflow  # noqa: PLC0415
+        from functions.problems.escalation.adapters import EscalationStateMachine  # noqa: PLC0415
+        from functions.problems.escalation.models import Policy  # noqa: PLC0415
+        from functions.problems.escalation.service import EscalationService  # noqa: PLC0415
+        from functions.problems.escalation.store import EscalationStore  # noqa: PLC0415
 
         s = self.settings
         policy = Policy(
@@ -463,37 +487,46 @@ class Container:
         )
         return EscalationService(
             EscalationStore(),
-            Workflow(),
+            EscalationStateMachine(),
             self.mailer,
-            ProblemServiceResolver(lambda: self.problems),
+            self.escalation_resolver,
             policy,
             lambda: iso(utcnow()),
         )
+
+    @cached_property
+    def escalation_resolver(self) -> Resolver:
+        """What a delivered fix does: resolve the problem, its cases and the knowledge base,
+        through the problems service (a callable: the problems service starts escalations)."""
+        from functions.problems.escalation.adapters import ProblemResolver  # noqa: PLC0415
+
+        return ProblemResolver(lambda: self.problems)
 
     @cached_property
     def segment_base(self) -> SegmentBaseCache:
         """The customer base's segment counts (kept in S3, recounted when stale); cached per process."""
         from datetime import timedelta  # noqa: PLC0415
 
-        from functions.core import dynamo, resources  # noqa: PLC0415
-        from functions.problems.detection.segments import (  # noqa: PLC0415
-            SegmentBaseCache,
-            customer_rows,
-            segment_base_from_customers,
-        )
+        from functions.core import resources  # noqa: PLC0415
+        from functions.problems.detection.rules import segment_base_from_customers  # noqa: PLC0415
+        from functions.problems.detection.service import SegmentBaseCache  # noqa: PLC0415
+        from functions.problems.detection.store import CustomerBaseReader, S3SegmentBaseStore  # noqa: PLC0415
 
         s = self.settings
+        customers = CustomerBaseReader()
         return SegmentBaseCache(
-            s.name(resources.DETECTION_BUCKET.logical),
-            lambda: segment_base_from_customers(customer_rows(dynamo.table())),
+            S3SegmentBaseStore(s.name(resources.DETECTION_BUCKET.logical)),
+            lambda: segment_base_from_customers(customers.rows()),
             max_age=timedelta(hours=s.detection_segment_base_max_age_hours),
         )
 
     def detection(self) -> DetectionService:
         """A detection service over the deployment's state (a new one per stream batch: it holds its state)."""
         from functions.core import resources  # noqa: PLC0415
+        from functions.problems.detection.adapters import ProblemSink  # noqa: PLC0415
         from functions.problems.detection.models import DetectionConfig  # noqa: PLC0415
-        from functions.problems.detection.service import DetectionService, ProblemSink, S3StateStore  # noqa: PLC0415
+        from functions.problems.detection.service import DetectionService  # noqa: PLC0415
+        from functions.problems.detection.store import S3StateStore  # noqa: PLC0415
 
         s = self.settings
         config = DetectionConfig.model_validate(
@@ -506,17 +539,32 @@ class Container:
             base=self.segment_base.get(),
         )
 
-    def problem_reactions(self, detection: Callable[[], DetectionService] | None = None) -> list[ProblemReaction]:
+    def problem_reactions(self, detection: Callable[[], Detection] | None = None) -> list[ProblemReaction]:
         """What happens when a problem changes status, in order: detection stops collecting for a
         closed problem (in the detection ``detection`` gives: a stream batch passes its own, whose
         state it loads once and saves once), then the problem's notices react."""
-        from functions.problems.reactions import detection_reaction  # noqa: PLC0415
+        from functions.problems.service.stream import detection_reaction  # noqa: PLC0415
 
         def notices(problem_id: str, old_status: str | None, new_status: str) -> None:
             if old_status != new_status:
                 self.notices.on_problem_status(problem_id, new_status)
 
         return [detection_reaction(detection or self.detection, self.suggestion_store), notices]
+
+    @cached_property
+    def problem_stream(self) -> ProblemStream:
+        """The table stream's batches: new cases to a batch's detection, accepted suggestions
+        removed, status changes to ``problem_reactions`` (looked up per batch: tests override it)."""
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
+        from functions.problems.service.stream import ProblemStream  # noqa: PLC0415
+
+        return ProblemStream(
+            detection=lambda: self.detection(),
+            suggestions=self.suggestion_store,
+            customers=self.customer_store,
+            reactions=lambda detection: self.problem_reactions(detection),
+            clock=utcnow,
+        )
 
     # -- proactive notices ------------------------------------------------------------------------
     @cached_property

@@ -68,8 +68,8 @@ TABLES: tuple[TableDef, ...] = (MAIN_TABLE,)
 
 MAIL_BUCKET = BucketDef("mail", "raw inbound MIME as SES stores it, and quarantined mail")
 ATTACHMENTS_BUCKET = BucketDef("attachments", "attachments extracted from inbound messages")
-# Problem detection's state (functions/problems/detection/service.py: one gzipped JSON document,
-# rewritten per stream batch) and its cached segment base (functions/problems/detection/segments.py).
+# Problem detection's state (functions/problems/detection/store.py: one gzipped JSON document,
+# rewritten per stream batch) and its cached segment base (same module).
 DETECTION_BUCKET = BucketDef("detection", "problem detection state and the customer base's segment counts")
 # Proactive notices: audience snapshots (keys in functions/notify/contract.py).
 NOTICES_BUCKET = BucketDef("notices", "audience snapshots of proactive notices (JSON Lines batches + manifest)")
@@ -92,7 +92,7 @@ SEARCH_INDEX_FAILURES_QUEUE = QueueDef("search-index-failures")
 # Jobs the escalation state machine (stepfunctions/escalation.asl.json) puts on a queue: "notify the
 # department" (with the task token), fix and information requests, "resolve the problem".
 ESCALATION_JOBS_QUEUE = QueueDef("escalation-jobs", visibility_timeout=_CONSUMER_VISIBILITY)
-# On-failure destination of problem_stream's mapping (functions/problems/stream.py).
+# On-failure destination of problem_stream's mapping (functions/problems/handlers.py).
 PROBLEM_STREAM_FAILURES_QUEUE = QueueDef("problem-stream-failures")
 # Two-way SMS replies (STOP / START) from SNS: functions/notify/handlers.py handle_sms_inbound.
 SMS_INBOUND_QUEUE = QueueDef("sms-inbound", visibility_timeout=_CONSUMER_VISIBILITY)
@@ -146,7 +146,7 @@ SEARCH_INDEXER = StreamConsumerDef(
     table=MAIN_TABLE.logical,
     on_failure_queue=SEARCH_INDEX_FAILURES_QUEUE.logical,
 )
-# Problem detection and reactions to problem status changes (functions/problems/stream.py). One
+# Problem detection and reactions to problem status changes (functions/problems/service/stream.py). One
 # batch at a time per shard: the detection state (one S3 object) has a single writer.
 PROBLEM_STREAM = StreamConsumerDef(
     function="problem_stream",

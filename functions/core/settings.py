@@ -142,7 +142,7 @@ class Settings(BaseModel):
     # The deployment sets the state machine's ARN; without it, it is derived from the name.
     escalation_state_machine_arn: str | None = None
     # Default deadline for a department's answer, by problem priority ("priority=seconds,..."), for
-    # departments without their own escalation_policy (functions.problems.departments.due_seconds_for);
+    # departments without their own escalation_policy (functions.problems.rules.due_seconds_for);
     # each of the department, its manager and the service owner gets this long in turn.
     escalation_due_seconds: str = "urgent=14400,high=86400,normal=259200,low=604800"
     escalation_fix_due_seconds: int = Field(default=30 * 24 * 3600, ge=1)
@@ -152,7 +152,7 @@ class Settings(BaseModel):
     # Who is escalated to after a department's manager when the department names no service owner.
     escalation_service_owner: str | None = None
 
-    # Problem detection (functions/problems/stream.py, functions/problems/detection/). A later case
+    # Problem detection (functions/problems/service/stream.py, functions/problems/detection/). A later case
     # whose similarity to an open candidate's cases reaches this is linked to it automatically
     # (none: every match is only suggested to agents).
     detection_auto_link_similarity: float | None = Field(default=None, ge=0.0, le=1.0)

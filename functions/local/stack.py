@@ -271,11 +271,10 @@ class LocalStack:
         from functions import composition  # noqa: PLC0415
         from functions.core.settings import get_settings  # noqa: PLC0415
         from functions.local.seed import seed, seed_knowledge  # noqa: PLC0415
-        from functions.problems.departments import seed_departments  # noqa: PLC0415
 
         seeded = seed(composition.container().customer_store)
         seed_knowledge()
-        seed_departments(mail_domain=get_settings().mail_domain)
+        composition.container().departments.seed(mail_domain=get_settings().mail_domain)
         return seeded
 
     def _load_app(self) -> Any:

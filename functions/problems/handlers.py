@@ -1,24 +1,23 @@
-"""Agents' API for problems, departments and routing rules."""
+"""Entry points of the problems: the agents' API for problems, departments and routing rules, the
+table stream's consumer ``problem_stream`` and the hourly ``refresh_segment_base``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint, Rate, Response
 
 from functions.cases.models import Actor, ActorType
 from functions.composition import container
-from functions.core.errors import InvalidInput
 from functions.core.http import Agent, if_match_version, route
+from functions.core.logs import logger
 
 if TYPE_CHECKING:
-    from functions.problems.departments import (
+    from functions.problems.models import (
+        AssignIn,
         DepartmentCreate,
         DepartmentIn,
         DepartmentList,
-    )
-    from functions.problems.models import (
-        AssignIn,
         FixIn,
         LinkIn,
         LinkResult,
@@ -32,13 +31,13 @@ if TYPE_CHECKING:
         ProblemViewQuery,
         ResolveIn,
         ResolveResult,
+        RoutingRules,
+        RoutingRulesIn,
+        SuggestedCases,
     )
-    from functions.problems.routing import RoutingRules, RoutingRulesIn
 
 # Models by reference: imported when a request (or the OpenAPI document) needs them, not at cold start.
 PM = "functions.problems.models:"
-DM = "functions.problems.departments:"
-RM = "functions.problems.routing:"
 
 bp = Blueprint(__name__)
 TAGS = ("problems",)
@@ -121,11 +120,11 @@ def assign_problem(request: Any, problem_id: str, *, agent: Agent, body: AssignI
 @route(bp, "/problems/{problem_id}/department-suggestion", "GET", response=PM + "DepartmentSuggestion", tags=TAGS)
 def suggest_problem_department(request: Any, problem_id: str, *, agent: Agent) -> Any:
     """The department the routing rules suggest for this problem (404 when no rule matches)."""
+    from functions.core.errors import NotFound  # noqa: PLC0415
+
     service = container().problems
     suggestion = service.suggestion_for(service.get(problem_id))
     if suggestion is None:
-        from functions.core.errors import NotFound  # noqa: PLC0415
-
         raise NotFound("matching routing rule for problem", problem_id)
     return suggestion
 
@@ -196,23 +195,32 @@ def resolve_problem(request: Any, problem_id: str, *, agent: Agent, body: Resolv
     )
 
 
+@route(bp, "/problems/{problem_id}/suggested-cases", "GET", response=PM + "SuggestedCases", tags=TAGS)
+def suggested_cases(request: Any, problem_id: str, *, agent: Agent) -> SuggestedCases:
+    """Later cases detection matched to this problem, most similar first. Accept one by linking it
+    (POST /problems/{problem_id}/links); cases linked to any problem are left out."""
+    from functions.problems.models import SuggestedCases  # noqa: PLC0415
+
+    return SuggestedCases(items=container().problems.suggested_cases(problem_id))
+
+
 # -- departments and routing rules -------------------------------------------
 
 
-@route(bp, "/departments", "GET", response=DM + "DepartmentList", tags=DEPT_TAGS)
+@route(bp, "/departments", "GET", response=PM + "DepartmentList", tags=DEPT_TAGS)
 def list_departments(request: Any, *, agent: Agent) -> DepartmentList:
     """Departments that fix root causes, with contacts and escalation policy."""
-    from functions.problems.departments import DepartmentList  # noqa: PLC0415
+    from functions.problems.models import DepartmentList  # noqa: PLC0415
 
-    return DepartmentList(items=container().department_store.list())
+    return DepartmentList(items=container().departments.list_departments())
 
 
 @route(
     bp,
     "/departments",
     "POST",
-    body=DM + "DepartmentCreate",
-    response=DM + "Department",
+    body=PM + "DepartmentCreate",
+    response=PM + "Department",
     status=201,
     tags=DEPT_TAGS,
     errors_=(409,),
@@ -220,73 +228,90 @@ def list_departments(request: Any, *, agent: Agent) -> DepartmentList:
 def create_department(request: Any, *, agent: Agent, body: DepartmentCreate) -> Response:
     """Add a department (409 if the id exists)."""
 
-    return _with_etag(container().department_store.create(body), 201)
+    return _with_etag(container().departments.create(body), 201)
 
 
-@route(bp, "/departments/{department_id}", "GET", response=DM + "Department", tags=DEPT_TAGS)
+@route(bp, "/departments/{department_id}", "GET", response=PM + "Department", tags=DEPT_TAGS)
 def get_department(request: Any, department_id: str, *, agent: Agent) -> Response:
     """One department."""
 
-    return _with_etag(container().department_store.get(department_id))
+    return _with_etag(container().departments.department(department_id))
 
 
 @route(
     bp,
     "/departments/{department_id}",
     "PUT",
-    body=DM + "DepartmentIn",
-    response=DM + "Department",
+    body=PM + "DepartmentIn",
+    response=PM + "Department",
     tags=DEPT_TAGS,
     errors_=(409,),
 )
 def replace_department(request: Any, department_id: str, *, agent: Agent, body: DepartmentIn) -> Response:
     """Replace a department's contacts and policy. Send the version you saw (or If-Match)."""
 
-    return _with_etag(container().department_store.replace(department_id, body, if_match=if_match_version(request)))
+    return _with_etag(container().departments.replace(department_id, body, if_match=if_match_version(request)))
 
 
 @route(bp, "/departments/{department_id}", "DELETE", status=204, tags=DEPT_TAGS, errors_=(409,))
 def delete_department(request: Any, department_id: str, *, agent: Agent) -> None:
     """Remove a department (409 while a routing rule sends problems to it)."""
-    from functions.core.errors import Conflict  # noqa: PLC0415
-
-    used = [r.rule_id for r in container().routing_store.get().rules if r.department_id == department_id]
-    if used:
-        raise Conflict(f"routing rules send problems to {department_id}: {', '.join(used)}")
-    container().department_store.delete(department_id)
+    container().departments.delete(department_id)
 
 
-@route(bp, "/routing-rules", "GET", response=RM + "RoutingRules", tags=DEPT_TAGS)
+@route(bp, "/routing-rules", "GET", response=PM + "RoutingRules", tags=DEPT_TAGS)
 def get_routing_rules(request: Any, *, agent: Agent) -> RoutingRules:
     """The ordered rules that suggest a department for a confirmed problem (version 0: the defaults)."""
 
-    return container().routing_store.get()
+    return container().departments.routing_rules()
 
 
 @route(
     bp,
     "/routing-rules",
     "PUT",
-    body=RM + "RoutingRulesIn",
-    response=RM + "RoutingRules",
+    body=PM + "RoutingRulesIn",
+    response=PM + "RoutingRules",
     tags=DEPT_TAGS,
     errors_=(409,),
 )
 def replace_routing_rules(request: Any, *, agent: Agent, body: RoutingRulesIn) -> RoutingRules:
     """Replace the whole rule set. Every rule's department must exist. Send the version you saw."""
 
-    known = {d.department_id for d in container().department_store.list()}
-    unknown = [(i, r) for i, r in enumerate(body.rules) if r.department_id not in known]
-    if unknown:
-        raise InvalidInput(
-            "routing rules name unknown departments",
-            fields=[
-                {
-                    "field": f"rules.{i}.department_id",
-                    "message": f"unknown department {r.department_id}",
-                    "type": "not_found",
-                }
-                for i, r in unknown
-            ],
+    return container().departments.replace_routing_rules(body, if_match=if_match_version(request))
+
+
+# -- the table's stream and the segment base ----------------------------------
+
+
+@bp.lambda_function(name="problem_stream")
+def problem_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """One batch of the table's stream (``functions.problems.service.stream``): new cases to
+    detection, accepted suggestions removed, reactions to problem status changes. Raises (the
+    stream delivers the batch again) when a reaction failed, after doing all it could."""
+    from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent  # noqa: PLC0415
+
+    from functions.core.dynamo import from_item  # noqa: PLC0415
+    from functions.problems.models import TableChange  # noqa: PLC0415
+
+    changes = [
+        TableChange(
+            event=record.event_name.name if record.event_name else "",  # not one the stream handles
+            new=from_item(record.dynamodb.new_image) if record.dynamodb and record.dynamodb.new_image else None,
+            old=from_item(record.dynamodb.old_image) if record.dynamodb and record.dynamodb.old_image else None,
         )
-    return container().routing_store.replace(body, if_match=if_match_version(request))
+        for record in DynamoDBStreamEvent(event).records
+    ]
+    container().problem_stream.handle(changes)
+    return {"batchItemFailures": []}
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS), name="refresh_segment_base")
+def refresh_segment_base(event: Any) -> dict[str, Any]:
+    """Recount the customer base's segment values when the stored counts are a day old (or
+    missing): the common thread's reference, kept out of the stream handler."""
+    cache = container().segment_base
+    recounted = cache.refresh()
+    totals = cache.get().totals
+    logger().info("segment base", extra={"recounted": recounted, "totals": totals})
+    return {"recounted": recounted, "totals": totals}

@@ -1,16 +1,18 @@
-"""Problem records: the root cause behind many cases, its links, impact, cost and timeline."""
+"""Problem records (the root cause behind many cases, its links, impact, cost and timeline), the
+departments that fix root causes and the routing rules that suggest one, the cases detection
+suggests linking, and the table's changes the problem stream reads."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from functions.cases.models import Actor, Priority
 from functions.core.models import Model
-from functions.core.validators import Code, PageSize
+from functions.core.validators import Code, Email, Name, PageSize
 
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 LongText = Annotated[str, Field(max_length=20_000)]
@@ -280,3 +282,143 @@ class FixIn(Model):
 
     root_cause: Annotated[str, Field(min_length=1, max_length=20_000)]
     permanent_fix: Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class ArticleUpdate(Model):
+    """What putting a problem's permanent fix into the knowledge base did (on the problem's timeline)."""
+
+    article_id: str
+    action: Literal["created", "updated"]
+    article_status: str
+    version: int
+
+
+# -- departments and routing rules ---------------------------------------------
+
+# Hours to answer an escalation, by problem priority: a department's policy until it sets its own.
+DEFAULT_POLICY: dict[str, int] = {"urgent": 4, "high": 24, "normal": 72, "low": 168}
+Hours = Annotated[int, Field(ge=1, le=24 * 365)]
+
+
+class EscalationPolicy(Model):
+    """How long the department has to answer, by problem priority (hours)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    due_hours: dict[Priority, Hours] = Field(
+        default_factory=lambda: {Priority(k): v for k, v in DEFAULT_POLICY.items()}
+    )
+
+    @model_validator(mode="after")
+    def _every_priority(self) -> EscalationPolicy:
+        missing = [p.value for p in Priority if p not in self.due_hours]
+        if missing:
+            raise ValueError(f"due_hours needs every priority; missing: {', '.join(missing)}")
+        return self
+
+    def hours_for(self, priority: Priority) -> int:
+        return self.due_hours[priority]
+
+
+class DepartmentIn(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    contact_email: Email = Field(description="where escalation tasks are sent")
+    manager_email: Email = Field(description="who is told when the contact does not answer in time")
+    description: Annotated[str, Field(max_length=2000)] = ""
+    escalation_policy: EscalationPolicy | None = Field(
+        default=None, description="answer deadlines by priority; null: the deployment's default policy"
+    )
+    version: int | None = Field(default=None, ge=1, description="on replace: the version you saw")
+
+
+class DepartmentCreate(DepartmentIn):
+    department_id: Code
+
+
+class Department(Model):
+    department_id: str
+    name: str
+    contact_email: str
+    manager_email: str
+    description: str = ""
+    escalation_policy: EscalationPolicy | None = Field(
+        default=None, description="answer deadlines by priority; null: the deployment's default policy"
+    )
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+
+class DepartmentList(Model):
+    items: list[Department]
+
+
+Keyword = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class RoutingRule(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    rule_id: Code
+    order: Annotated[int, Field(ge=0, le=1_000_000)] = 100
+    department_id: Code
+    categories: list[Code] = Field(default_factory=list, max_length=100)
+    products: list[Code] = Field(default_factory=list, max_length=100)
+    keywords: list[Keyword] = Field(default_factory=list, max_length=100)
+    description: Annotated[str, Field(max_length=500)] = ""
+
+    @model_validator(mode="after")
+    def _has_criteria(self) -> RoutingRule:
+        if not (self.categories or self.products or self.keywords):
+            raise ValueError("a rule needs at least one of categories, products or keywords")
+        return self
+
+
+class RoutingRulesIn(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: Annotated[list[RoutingRule], Field(max_length=500)]
+    version: int | None = Field(default=None, ge=1, description="the version you saw (GET /routing-rules)")
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> RoutingRulesIn:
+        ids = [r.rule_id for r in self.rules]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"rule ids must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+
+class RoutingRules(Model):
+    rules: list[RoutingRule] = Field(default_factory=list)
+    version: int = 0
+    updated_at: datetime | None = None
+
+
+# -- cases detection suggests linking ------------------------------------------
+
+
+class SuggestedCase(Model):
+    problem_id: str
+    case_id: str
+    similarity: float = Field(description="the case's similarity to the problem's group (0..1)")
+    suggested_at: datetime
+    candidate_id: str | None = Field(default=None, description="the detector's candidate the case matched")
+
+
+class SuggestedCases(Model):
+    items: list[SuggestedCase] = Field(description="most similar first")
+
+
+# -- the table's stream ----------------------------------------------------------
+
+
+class TableChange(Model):
+    """One record of the table's stream as ``problem_stream`` reads it: the item before and after
+    (plain values; numbers may be ``Decimal``)."""
+
+    event: str = Field(description="INSERT, MODIFY or REMOVE")
+    new: dict[str, Any] | None = None
+    old: dict[str, Any] | None = None

@@ -94,7 +94,7 @@ FUNCTIONS: dict[str, Access] = {
     # the stream; records that keep failing go to the on-failure queue (resources.STREAM_CONSUMERS).
     "index_stream": Access(table_stream=True, search=True, send=("search-index-failures",)),
     # DynamoDB stream of the main table -> problem detection (candidates, links, suggestions) and
-    # reactions to problem status changes (functions/problems/stream.py). Reads the customer base
+    # reactions to problem status changes (functions/problems/service/stream.py). Reads the customer base
     # for segment counts; keeps the detector's state and the segment base in the detection bucket.
     "problem_stream": Access(
         table="read_write",
@@ -105,7 +105,7 @@ FUNCTIONS: dict[str, Access] = {
         answer_workflows=("proactive_updates",),
     ),
     # Hourly: recounts the customer base's segment values for detection's common thread when the
-    # stored counts are a day old (functions/problems/stream.py; Query only, no Scan).
+    # stored counts are a day old (functions/problems/handlers.py; Query only, no Scan).
     "refresh_segment_base": Access(table="read", buckets=(("detection", "read_write"),)),
     # Hourly: closes resolved cases the customer did not reopen (functions/cases/handlers.py).
     "close_resolved_cases": Access(table="read_write", publish=("case-events",)),

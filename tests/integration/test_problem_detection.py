@@ -8,30 +8,25 @@ from datetime import timedelta
 import pytest
 
 from functions.cases.models import Actor, ActorType, Channel
+from functions.problems.detection.adapters import ProblemSink
 from functions.problems.detection.models import DetectionConfig
-from functions.problems.detection.service import (
-    DetectionService,
-    MemoryStateStore,
-    ProblemSink,
-    S3StateStore,
-    signal_from_case,
-)
+from functions.problems.detection.rules import signal_from_case
+from functions.problems.detection.service import DetectionService
+from functions.problems.detection.store import S3StateStore
+from tests.fakes.detection import MemoryStateStore
 from tests.unit.test_problem_detection import TOPICS, background
 
 AGENT = Actor(type=ActorType.AGENT, id="agent-1")
 
 
 @pytest.fixture
-def problems(aws):
-    from functions import composition
-    from functions.problems.departments import seed_departments
-    from functions.problems.logic import ProblemService
-    from functions.problems.store import ProblemStore
+def problems(aws, container):
+    """The problem services as the container wires them (escalation not started)."""
+    from tests.fakes.problems import FakeEscalationStarter
 
-    seed_departments()
-    return ProblemService(
-        ProblemStore(), composition.container().cases, cost_per_channel={}
-    ), composition.container().cases
+    container.override(escalation=FakeEscalationStarter())
+    container.departments.seed()
+    return container.problems, container.cases
 
 
 def test_the_state_round_trips_through_s3(aws):
@@ -48,8 +43,26 @@ def test_the_state_round_trips_through_s3(aws):
     state = reader.load()
     # Then it finds the same detector
     assert state is not None and state["detector"]["total"] == 50
-    # (S3StateStore.save is conditional on the ETag it loaded; moto does not check If-Match,
-    # so refusing a stale writer is not tested here.)
+    # (S3StateStore.save is conditional on the ETag it loaded; moto does not check If-Match, so
+    # refusing a stale writer is tested on the fake that behaves as S3 does, MemoryStateStore.)
+
+
+def test_the_segment_base_round_trips_through_s3(aws):
+    from datetime import UTC, datetime
+
+    from functions.core import aws as core_aws
+    from functions.problems.detection.detector import SegmentBase
+    from functions.problems.detection.store import S3SegmentBaseStore
+
+    core_aws.client("s3").create_bucket(Bucket="detection-base")
+    store = S3SegmentBaseStore("detection-base")
+    assert store.load() is None
+    base = SegmentBase()
+    base.add({"region": "north", "product": ["P1", "P2"]})
+    counted = datetime(2026, 1, 1, tzinfo=UTC)
+    store.save(base, counted)
+    loaded, at = S3SegmentBaseStore("detection-base").load()
+    assert (loaded.counts["product"], loaded.totals["region"], at) == ({"P1": 1, "P2": 1}, 1, counted)
 
 
 def test_a_burst_of_real_cases_opens_a_candidate_problem_with_its_evidence(problems):

@@ -13,8 +13,6 @@ import pytest
 from boto3.dynamodb.types import TypeSerializer
 
 from functions.cases.models import Actor, ActorType, Channel
-from functions.problems.detection.detector import SegmentBase
-from functions.problems.detection.segments import SegmentBaseCache, segment_base_from_customers
 from tests.unit.test_problem_detection import TOPICS, background
 
 AGENT = Actor(type=ActorType.AGENT, id="agent-1")
@@ -25,10 +23,9 @@ def wired(aws, monkeypatch):
     """The app's problem_stream with detection primed by a day of background traffic."""
     from functions import composition
     from functions.customers.models import CustomerIn
-    from functions.problems.departments import seed_departments
 
     composition.reset()
-    seed_departments()
+    composition.container().departments.seed()
     rng = random.Random(3)
     for i in range(40):
         composition.container().customer_store.upsert(
@@ -104,7 +101,7 @@ def _problem_modify(problems, problem_id: str, old_status: str, seq: int) -> dic
 def _state() -> dict:
     from functions.core import resources
     from functions.core.settings import get_settings
-    from functions.problems.detection.service import S3StateStore
+    from functions.problems.detection.store import S3StateStore
 
     return S3StateStore(get_settings().name(resources.DETECTION_BUCKET.logical)).load() or {}
 
@@ -150,8 +147,8 @@ def test_a_redelivered_batch_does_not_count_a_case_twice(wired):
 
 def test_dismissing_a_candidate_closes_it_and_later_similar_cases_are_not_suggested(wired):
     from app import app
+    from functions.composition import container
     from functions.problems.models import ProblemUpdate
-    from functions.problems.suggestions import SuggestionStore
 
     records, _ = _burst_records(wired, 8)
     app.handler_map["problem_stream"]({"Records": records}, None)
@@ -164,7 +161,7 @@ def test_dismissing_a_candidate_closes_it_and_later_similar_cases_are_not_sugges
     # Then later similar cases are not suggested for it
     later, _ = _burst_records(wired, 3, first_minute=50, seed=11)
     app.handler_map["problem_stream"]({"Records": later}, None)
-    assert SuggestionStore().list(candidate.problem_id) == []
+    assert container().suggestion_store.list(candidate.problem_id) == []
     assert candidate.problem_id not in _state()["problems"].values()
 
 
@@ -191,16 +188,17 @@ def test_a_confirmed_problem_keeps_collecting_suggestions_shown_in_the_api(wired
 
 
 def test_accepting_a_suggestion_through_the_link_api_removes_it(wired, client, agent_headers):
-    from functions.problems.suggestions import SuggestedCase, SuggestionStore
+    from app import app
+    from functions.composition import container
+    from functions.problems.models import ProblemIn, SuggestedCase
 
     # Given a problem with a suggested case
     records, ids = _burst_records(wired, 2)
-    from functions.problems.models import ProblemIn
-
     problem = wired["problems"].create(ProblemIn(title="Leaks", case_ids=[ids[0]]), AGENT)
-    SuggestionStore().put(
-        SuggestedCase(problem_id=problem.problem_id, case_id=ids[1], similarity=0.5, suggested_at=wired["start"])
+    suggestion = SuggestedCase(
+        problem_id=problem.problem_id, case_id=ids[1], similarity=0.5, suggested_at=wired["start"]
     )
+    container().suggestion_store.put_many([suggestion])
     # When an agent links it through the existing link API
     resp = client.http.post(
         f"/problems/{problem.problem_id}/links",
@@ -208,9 +206,21 @@ def test_accepting_a_suggestion_through_the_link_api_removes_it(wired, client, a
         body=json.dumps({"case_ids": [ids[1]], "link_type": "similar"}),
     )
     assert resp.status_code == 200, resp.body
-    # Then it is no longer suggested
+    # Then it is no longer suggested, and the link's stream record removes the stored suggestion
     resp = client.http.get(f"/problems/{problem.problem_id}/suggested-cases", headers=agent_headers)
     assert json.loads(resp.body)["items"] == []
+    link = _record(
+        "INSERT",
+        {
+            "PK": f"PROBLEM#{problem.problem_id}",
+            "SK": f"LINK#{ids[1]}",
+            "problem_id": problem.problem_id,
+            "case_id": ids[1],
+        },
+        seq=7000,
+    )
+    app.handler_map["problem_stream"]({"Records": [link]}, None)
+    assert container().suggestion_store.list(problem.problem_id) == []
 
 
 def test_suggested_cases_of_an_unknown_problem_is_404(client, agent_headers):
@@ -218,35 +228,50 @@ def test_suggested_cases_of_an_unknown_problem_is_404(client, agent_headers):
     assert resp.status_code == 404
 
 
-def test_a_failing_reaction_fails_the_batch_without_losing_detection(wired, monkeypatch):
-    from functions.problems import stream
-
-    # Given a registry whose second reaction fails
-    _CALLS.clear()
+def test_a_failing_reaction_fails_the_batch_without_losing_detection(wired):
+    from app import app
     from functions import composition
+    from functions.problems.models import ProblemUpdate
+    from functions.problems.service.stream import ReactionsFailed
 
+    # Given reactions whose last one fails
+    _CALLS.clear()
     c = composition.container()
     reactions = c.problem_reactions
     c.override(problem_reactions=lambda detection=None: [*reactions(detection), _boom])
     records, _ = _burst_records(wired, 8)
-    stream.handle_records(records)
+    app.handler_map["problem_stream"]({"Records": records}, None)
     [candidate] = _candidates(wired["problems"])
-    from functions.problems.models import ProblemUpdate
-
     wired["problems"].update(candidate.problem_id, ProblemUpdate(status="dismissed"), AGENT)
     # When the MODIFY record is handled
-    with pytest.raises(stream.ReactionsFailed):
-        stream.handle_records([_problem_modify(wired["problems"], candidate.problem_id, "candidate", 5000)])
+    with pytest.raises(ReactionsFailed):
+        app.handler_map["problem_stream"](
+            {"Records": [_problem_modify(wired["problems"], candidate.problem_id, "candidate", 5000)]}, None
+        )
     # Then detection's own reaction still closed the candidate, and the batch raised for a retry
     assert candidate.problem_id not in _state()["problems"].values()
     assert _CALLS == [(candidate.problem_id, "candidate", "dismissed")]
 
 
-def test_one_batch_reads_and_writes_the_detection_state_once(wired, monkeypatch):
+class CountingState:
+    """A state store that counts the reads and writes it passes on."""
+
+    def __init__(self, state, calls: list[str]) -> None:
+        self.state, self.calls = state, calls
+
+    def load(self):
+        self.calls.append("load")
+        return self.state.load()
+
+    def save(self, state) -> None:
+        self.calls.append("save")
+        self.state.save(state)
+
+
+def test_one_batch_reads_and_writes_the_detection_state_once(wired):
     from app import app
-    from functions.problems.detection.service import S3StateStore
+    from functions import composition
     from functions.problems.models import ProblemUpdate
-    from functions.problems.suggestions import SuggestionStore
 
     # Given a candidate opened by an earlier batch and dismissed by an agent
     records, _ = _burst_records(wired, 8)
@@ -254,18 +279,15 @@ def test_one_batch_reads_and_writes_the_detection_state_once(wired, monkeypatch)
     [candidate] = _candidates(wired["problems"])
     wired["problems"].update(candidate.problem_id, ProblemUpdate(status="dismissed"), AGENT)
     calls: list[str] = []
-    real_load, real_save = S3StateStore.load, S3StateStore.save
+    c = composition.container()
+    build = c.detection
 
-    def load(self):
-        calls.append("load")
-        return real_load(self)
+    def counting():
+        detection = build()
+        detection.state = CountingState(detection.state, calls)
+        return detection
 
-    def save(self, state):
-        calls.append("save")
-        return real_save(self, state)
-
-    monkeypatch.setattr(S3StateStore, "load", load)
-    monkeypatch.setattr(S3StateStore, "save", save)
+    c.override(detection=counting)
     # When one batch holds cases, the dismissal's MODIFY record (its reaction closes the candidate), and more cases
     before, _ = _burst_records(wired, 2, first_minute=45, seed=13)
     after, _ = _burst_records(wired, 2, first_minute=50, seed=14)
@@ -276,7 +298,7 @@ def test_one_batch_reads_and_writes_the_detection_state_once(wired, monkeypatch)
     # and, in order, the cases after the dismissal were not suggested for it
     assert candidate.problem_id not in _state()["problems"].values()
     assert _state()["detector"]["total"] == 1500 + 8 + 4
-    assert SuggestionStore().list(candidate.problem_id) == []
+    assert c.suggestion_store.list(candidate.problem_id) == []
 
 
 _CALLS: list = []
@@ -285,62 +307,6 @@ _CALLS: list = []
 def _boom(problem_id: str, old_status: str | None, new_status: str) -> None:
     _CALLS.append((problem_id, old_status, new_status))
     raise RuntimeError("notices are down")
-
-
-def test_the_segment_base_counts_each_customer_once_per_value():
-    base = segment_base_from_customers(
-        [
-            {"region": "north", "tier": "premium", "install_base": [{"product": "P1", "batch": "B1"}]},
-            {"region": "north", "tier": "standard", "install_base": [{"product": "P1"}, {"product": "P1"}]},
-            {"region": "south", "tier": "standard", "install_base": []},
-        ]
-    )
-    assert base.counts["region"] == {"north": 2, "south": 1}
-    assert base.counts["product"] == {"P1": 2}
-    assert base.counts["batch"] == {"B1": 1}
-    # a customer owning two products counts once in the product total: shares are of customers
-    two = segment_base_from_customers(
-        [{"install_base": [{"product": "P1"}, {"product": "P2"}]}, {"install_base": [{"product": "P1"}]}]
-    )
-    assert two.counts["product"] == {"P1": 2, "P2": 1}
-    assert two.totals["product"] == 2
-
-
-def test_the_segment_base_is_recounted_by_the_schedule_not_by_the_stream_handler(aws):
-    from datetime import UTC, datetime
-
-    from functions.core import resources
-    from functions.core.settings import get_settings
-
-    now = [datetime(2026, 1, 1, tzinfo=UTC)]
-    bucket = get_settings().name(resources.DETECTION_BUCKET.logical)
-    counts = [1]
-
-    def compute() -> SegmentBase:
-        base = SegmentBase()
-        for _ in range(counts[0]):
-            base.add({"region": "north"})
-        return base
-
-    def cache() -> SegmentBaseCache:
-        return SegmentBaseCache(bucket, compute, max_age=timedelta(hours=24), clock=lambda: now[0])
-
-    # With nothing stored, the stream's first batch counts once and stores the counts
-    stream_side, schedule_side = cache(), cache()
-    assert stream_side.get().totals["region"] == 1
-    # and the schedule, within the max age, leaves them alone
-    assert schedule_side.refresh() is False
-    assert (stream_side.computations, schedule_side.computations) == (1, 0)
-    # A day later the customer base has grown: the stream side keeps the stored counts (no recount inline)
-    counts[0] = 3
-    now[0] += timedelta(hours=25)
-    assert cache().get().totals["region"] == 1
-    # the schedule recounts
-    assert schedule_side.refresh() is True
-    assert schedule_side.computations == 1
-    # and a stream process picks the new counts up within its reload interval
-    assert stream_side.get().totals["region"] == 3
-    assert stream_side.computations == 1
 
 
 def test_the_refresh_schedule_stores_the_counts_of_the_customer_base(client):
@@ -373,14 +339,14 @@ def test_the_refresh_schedule_stores_the_counts_of_the_customer_base(client):
 
 def test_the_segment_base_comes_from_the_customer_store(aws):
     from functions import composition
-    from functions.core import dynamo
     from functions.customers.models import CustomerIn
-    from functions.problems.detection.segments import customer_rows
+    from functions.problems.detection.rules import segment_base_from_customers
+    from functions.problems.detection.store import CustomerBaseReader
 
     store = composition.container().customer_store
     store.upsert(CustomerIn(customer_id="acme", name="Acme", region="north", install_base=[{"product": "P7"}]))
     store.upsert(CustomerIn(customer_id="bolt", name="Bolt", region="south", tier="premium"))
-    base = segment_base_from_customers(customer_rows(dynamo.table()))
+    base = segment_base_from_customers(CustomerBaseReader().rows())
     assert base.counts["region"] == {"north": 1, "south": 1}
     assert base.counts["product"] == {"P7": 1}
     assert base.counts["tier"] == {"standard": 1, "premium": 1}

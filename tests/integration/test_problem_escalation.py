@@ -2,7 +2,7 @@
 
 moto runs ``stepfunctions/escalation.asl.json`` (as provisioned, with the same substitutions as
 the CDK stack); the jobs it queues are read from the moto queue and handed to the Chalice handler
-through ``chalice.test.Client``; the mails are read from moto's SES.
+through ``chalice.test.Client``; the mails go to a fake mailer (tests/fakes/mail.py).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from email import policy as email_policy
 from urllib.parse import quote, unquote, urlencode
 
 import pytest
 
 from functions.composition import container
+from tests.fakes.mail import FakeMailer
 from tests.fakes.workflows import executing_stack
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -30,6 +30,7 @@ def sfn_aws() -> Iterator[dict]:
 
     composition.reset()
     with executing_stack("escalation") as out:
+        container().override(mailer=FakeMailer())
         yield out
 
 
@@ -89,17 +90,11 @@ def run_job(client, job: dict) -> None:
         queue_name="casebridge-test-escalation-jobs", message_bodies=[json.dumps(job)]
     )
     resp = client.lambda_.invoke("handle_escalation_jobs", event)
-    assert resp.payload == {"processed": 1}, resp.payload
+    assert resp.payload == {"batchItemFailures": [], "processed": 1}, resp.payload
 
 
 def sent_mails() -> list[email.message.EmailMessage]:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
-    return [
-        email.message_from_bytes(m.raw_data.encode(), policy=email_policy.default)  # type: ignore[misc]
-        for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
-    ]
+    return container().mailer.sent
 
 
 def links(mail) -> list[str]:
@@ -189,8 +184,8 @@ class RecordingResolver:
 
 
 def test_delivering_the_fix_by_link_resolves_the_escalation(client, sfn_aws, agent_headers):
-
-    resolver = container().escalation.resolver = RecordingResolver()
+    resolver = RecordingResolver()
+    container().override(escalation_resolver=resolver)
     escalation_id, mail = decide_mail(client, sfn_aws)
     submit(client, link_for(mail, "accept"))
     run_job(client, next_job(sfn_aws, escalation_id))
@@ -373,9 +368,9 @@ def test_rejecting_without_a_reason_is_refused_and_the_link_still_works(client, 
 
 
 def _finance() -> None:
-    from functions.problems.departments import DepartmentCreate, DepartmentStore
+    from functions.problems.models import DepartmentCreate
 
-    DepartmentStore().create(
+    container().departments.create(
         DepartmentCreate(
             department_id="finance",
             name="Finance",
@@ -410,8 +405,8 @@ def _case(subject: str = "Charged VAT twice") -> str:
 
 def test_assigning_a_problem_escalates_it_and_the_delivered_fix_resolves_the_problem(client, sfn_aws):
     from functions import composition
-    from functions.problems.logic import SYSTEM
     from functions.problems.models import ProblemIn
+    from functions.problems.rules import SYSTEM
 
     # Given a department and a confirmed problem
     _finance()
@@ -430,8 +425,8 @@ def test_assigning_a_problem_escalates_it_and_the_delivered_fix_resolves_the_pro
 
 def test_the_delivered_fix_creates_a_knowledge_article_in_review_and_says_so_on_the_timeline(client, sfn_aws):
     from functions import composition
-    from functions.problems.logic import SYSTEM
     from functions.problems.models import ProblemIn
+    from functions.problems.rules import SYSTEM
 
     # Given a problem with a linked case and no article anywhere
     _finance()
@@ -458,8 +453,8 @@ def test_the_delivered_fix_updates_the_article_that_helped_the_linked_cases(clie
     from functions import composition
     from functions.cases.models import Actor, ActorType, EventKind
     from functions.knowledge.models import ArticleIn
-    from functions.problems.logic import SYSTEM
     from functions.problems.models import ProblemIn
+    from functions.problems.rules import SYSTEM
 
     # Given a workaround article that helped a case linked to the problem
     _finance()
@@ -490,8 +485,8 @@ def test_the_delivered_fix_updates_the_article_that_helped_the_linked_cases(clie
 
 def test_a_redelivered_resolve_job_changes_nothing_more(client, sfn_aws):
     from functions import composition
-    from functions.problems.logic import SYSTEM
     from functions.problems.models import ProblemIn
+    from functions.problems.rules import SYSTEM
 
     _finance()
     problems = composition.container().problems

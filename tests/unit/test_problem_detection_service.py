@@ -8,7 +8,8 @@ from typing import Any
 
 from functions.problems.detection.detector import Detector, from_state, to_state
 from functions.problems.detection.models import Candidate, CaseSignal, DetectionConfig
-from functions.problems.detection.service import DetectionService, MemoryStateStore
+from functions.problems.detection.service import DetectionService
+from tests.fakes.detection import MemoryStateStore
 from tests.unit.test_problem_detection import T0, TOPICS, background, customer, topic_text
 
 
@@ -204,3 +205,96 @@ def test_a_given_segment_base_is_not_changed_by_the_states_channel_counts() -> N
         detector, _ = service._state()
         assert detector.base.counts["channel"] == {"email": 50}
         assert detector.base.counts["product"] == {"P7": 1}
+
+
+def test_a_state_written_by_another_writer_since_loading_is_not_overwritten() -> None:
+    import pytest
+
+    from functions.core.errors import Conflict
+
+    # Given a saved state, and a batch holding it
+    store = MemoryStateStore()
+    cases = stream(3)
+    DetectionService(store, FakeProblems()).observe(cases[:10])
+    holding = DetectionService(store, FakeProblems())
+    with pytest.raises(Conflict):
+        with holding.held():
+            holding.observe(cases[10:20])
+            # When another writer saves meanwhile
+            DetectionService(store.writer(), FakeProblems()).observe(cases[20:30])
+    # Then the batch's save is refused and the other writer's state stands
+    again = DetectionService(store.writer(), FakeProblems()).observe(cases[20:30])
+    assert len(again.skipped) == 10
+
+
+# -- the segment base ---------------------------------------------------------------------------
+
+
+def test_the_segment_base_counts_each_customer_once_per_value() -> None:
+    from functions.problems.detection.rules import segment_base_from_customers
+
+    base = segment_base_from_customers(
+        [
+            {"region": "north", "tier": "premium", "install_base": [{"product": "P1", "batch": "B1"}]},
+            {"region": "north", "tier": "standard", "install_base": [{"product": "P1"}, {"product": "P1"}]},
+            {"region": "south", "tier": "standard", "install_base": []},
+        ]
+    )
+    assert base.counts["region"] == {"north": 2, "south": 1}
+    assert base.counts["product"] == {"P1": 2}
+    assert base.counts["batch"] == {"B1": 1}
+    # a customer owning two products counts once in the product total: shares are of customers
+    two = segment_base_from_customers(
+        [{"install_base": [{"product": "P1"}, {"product": "P2"}]}, {"install_base": [{"product": "P1"}]}]
+    )
+    assert two.counts["product"] == {"P1": 2, "P2": 1}
+    assert two.totals["product"] == 2
+
+
+def test_the_segment_base_is_recounted_by_the_schedule_not_by_the_stream_handler() -> None:
+    from datetime import UTC, datetime
+
+    from functions.problems.detection.detector import SegmentBase
+    from functions.problems.detection.service import SegmentBaseCache
+    from tests.fakes.detection import FakeSegmentBaseStore
+
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    bucket = FakeSegmentBaseStore()  # what every process reads
+    counts = [1]
+
+    def compute() -> SegmentBase:
+        base = SegmentBase()
+        for _ in range(counts[0]):
+            base.add({"region": "north"})
+        return base
+
+    def cache() -> SegmentBaseCache:
+        return SegmentBaseCache(bucket, compute, max_age=timedelta(hours=24), clock=lambda: now[0])
+
+    # With nothing stored, the stream's first batch counts once and stores the counts
+    stream_side, schedule_side = cache(), cache()
+    assert stream_side.get().totals["region"] == 1
+    # and the schedule, within the max age, leaves them alone
+    assert schedule_side.refresh() is False
+    assert (stream_side.computations, schedule_side.computations) == (1, 0)
+    # A day later the customer base has grown: the stream side keeps the stored counts (no recount inline)
+    counts[0] = 3
+    now[0] += timedelta(hours=25)
+    assert cache().get().totals["region"] == 1
+    # the schedule recounts
+    assert schedule_side.refresh() is True
+    assert schedule_side.computations == 1
+    # and a stream process picks the new counts up within its reload interval
+    assert stream_side.get().totals["region"] == 3
+    assert stream_side.computations == 1
+    assert bucket.saves == 2
+
+
+def test_the_segment_base_counts_the_customer_base() -> None:
+    from functions.problems.detection.rules import segment_base_from_customers
+    from functions.problems.detection.service import SegmentBaseCache
+    from tests.fakes.detection import FakeCustomerBase, FakeSegmentBaseStore
+
+    customers = FakeCustomerBase([{"region": "north", "tier": "standard", "install_base": [{"product": "P7"}]}])
+    cache = SegmentBaseCache(FakeSegmentBaseStore(), lambda: segment_base_from_customers(customers.rows()))
+    assert cache.get().counts["product"] == {"P7": 1}

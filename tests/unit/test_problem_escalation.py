@@ -1,15 +1,23 @@
-"""Escalation rules without AWS: deadline policy, answers, mails, pages, link checks, starting."""
+"""Escalation without AWS: deadline policy, answers, mails, pages, link checks, starting, the
+resolver. The service runs on the shared fakes (store, workflow, mailer)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 from pydantic import ValidationError
 
+from functions.cases.models import Actor, ActorType
 from functions.core import errors
-from functions.problems.escalation.logic import EscalationService, Policy, due_seconds, execution_name
-from functions.problems.escalation.models import Action, Answer, Job, JobKind, Level, Task
+from functions.problems.escalation.models import Action, Answer, Job, JobKind, Level, Policy, Task
+from functions.problems.escalation.rules import execution_name
+from functions.problems.escalation.service import EscalationService
+from functions.problems.rules import due_seconds
+from tests.fakes.escalation import FakeEscalationStore
+from tests.fakes.mail import FakeMailer
+from tests.fakes.workflows import FakeWorkflow
 
 SECRET = "unit-secret"
 POLICY = Policy(
@@ -25,70 +33,11 @@ POLICY = Policy(
 )
 
 
-class FakeStore:
-    def __init__(self) -> None:
-        self.tasks: dict[str, Task] = {}
-        self.current: dict[str, str] = {}
-        self.mailed: set[str] = set()
-
-    def put_task(self, task: Task, *, expires_at: int) -> None:
-        self.tasks[task.task_id] = task
-
-    def claim_mail(self, task_id, now) -> bool:
-        if task_id in self.mailed:
-            return False
-        self.mailed.add(task_id)
-        return True
-
-    def release_mail(self, task_id) -> None:
-        self.mailed.discard(task_id)
-
-    def set_current_task(self, problem_id, escalation_id, task, department, now) -> None:
-        self.current[escalation_id] = task.task_id
-
-    def task(self, task_id: str) -> Task:
-        if task_id not in self.tasks:
-            raise errors.NotFound("escalation task", task_id)
-        return self.tasks[task_id]
-
-    def claim(self, task_id, nonce, action, now) -> None:
-        from functions.problems.escalation.store import AlreadyUsed
-
-        task = self.tasks[task_id]
-        if task.used_nonce:
-            raise AlreadyUsed("already used")
-        self.tasks[task_id] = task.model_copy(update={"used_nonce": nonce, "used_action": action})
-
-    def release(self, task_id, nonce) -> None:
-        self.tasks[task_id] = self.tasks[task_id].model_copy(update={"used_nonce": None})
-
-
-class FakeWorkflow:
-    def __init__(self) -> None:
-        self.started: list[tuple[str, dict]] = []
-        self.answers: list[tuple[str, dict]] = []
-
-    def start(self, name, payload) -> str:
-        self.started.append((name, payload))
-        return name
-
-    def answer(self, token, output) -> None:
-        self.answers.append((token, output))
-
-
-class FakeMailer:
-    def __init__(self) -> None:
-        self.sent: list = []
-
-    def send(self, message) -> None:
-        self.sent.append(message)
-
-
 def service() -> EscalationService:
     from functions.core import signing
 
     return EscalationService(
-        FakeStore(),
+        FakeEscalationStore(),
         FakeWorkflow(),
         FakeMailer(),
         SimpleNamespace(resolve=lambda *a: None),
@@ -169,14 +118,14 @@ def test_an_information_job_mails_nobody_and_waits_for_the_agents():
     svc = service()
     svc.handle_job(decide_job(kind="info", recipient=None, level=None, question="Which runs?"))
     assert svc.mailer.sent == []
-    assert svc.store.current["PB-1-abc"] in svc.store.tasks
+    assert svc.escalation("PB-1", "PB-1-abc").current_task_id in svc.store.tasks
 
 
 def test_acting_on_a_link_answers_the_task_with_the_action_and_reason():
     svc = service()
     svc.handle_job(decide_job())
     svc.act(tokens(svc)["reject"], {"reason": "Not ours"})
-    assert svc.workflow.answers == [
+    assert svc.workflow.answered == [
         ("token-1", {"action": "reject", "reason": "Not ours", "by": "department (signed link)"})
     ]
 
@@ -219,23 +168,82 @@ def test_an_aws_failure_while_answering_releases_the_link():
     def boom(token, output):
         raise RuntimeError("throttled")
 
-    svc.workflow.answer = boom
+    svc.workflow.succeed = boom
     with pytest.raises(RuntimeError):
         svc.act(tokens(svc)["accept"], {})
     assert next(iter(svc.store.tasks.values())).used_nonce is None
 
 
+def test_a_task_the_workflow_no_longer_waits_for_spends_the_link():
+    # Given a task whose deadline passed (the workflow escalated it)
+    svc = service()
+    svc.handle_job(decide_job())
+    svc.workflow.gone.add("token-1")
+    token = tokens(svc)["accept"]
+    # When the department confirms its link
+    with pytest.raises(errors.Conflict, match="no longer open"):
+        svc.act(token, {})
+    # Then the link is spent: it cannot be used again
+    with pytest.raises(errors.Conflict, match="already used"):
+        svc.act(token, {})
+
+
+def test_a_redelivered_job_mails_once_and_keeps_its_links():
+    svc = service()
+    svc.handle_job(decide_job())
+    first = tokens(svc)
+    svc.handle_job(decide_job())
+    assert len(svc.mailer.sent) == 1
+    svc.act(first["accept"], {})
+    assert svc.workflow.answered[0][1]["action"] == "accept"
+
+
+def test_a_failed_mail_is_sent_again_when_the_job_is_retried():
+    svc = service()
+    svc.mailer.fail_with = RuntimeError("SES throttled")
+    with pytest.raises(RuntimeError):
+        svc.handle_job(decide_job())
+    svc.mailer.fail_with = None
+    svc.handle_job(decide_job())
+    assert len(svc.mailer.sent) == 1
+
+
+def _problem(**over):
+    from functions.problems.models import Problem
+
+    data = {
+        "problem_id": "PB-7",
+        "title": "Bad batch",
+        "priority": "high",
+        "created_by": {"type": "agent", "id": "ann"},
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    return Problem.model_validate(data | over)
+
+
+def _department(**over):
+    from functions.problems.models import Department
+
+    data = {
+        "department_id": "manufacturing",
+        "name": "Manufacturing",
+        "contact_email": "mf@example.org",
+        "manager_email": "mf-boss@example.org",
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    return Department.model_validate(data | over)
+
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+AGENT = Actor(type=ActorType.AGENT, id="ann")
+
+
 def test_starting_uses_the_departments_contacts_and_its_policy_by_priority():
     svc = service()
-    policy = SimpleNamespace(hours_for=lambda p: {"high": 2}[p])
-    problem = SimpleNamespace(problem_id="PB-7", title="Bad batch", priority="high")
-    department = SimpleNamespace(
-        department_id="manufacturing",
-        contact_email="mf@example.org",
-        manager_email="mf-boss@example.org",
-        escalation_policy=policy,
-    )
-    escalation_id = svc.start(problem, department)
+    policy = {"due_hours": {"urgent": 1, "high": 2, "normal": 5, "low": 9}}
+    escalation_id = svc.start(_problem(), _department(escalation_policy=policy))
     name, payload = svc.workflow.started[0]
     assert name == escalation_id and escalation_id.startswith("PB-7-")
     assert (payload["contact"], payload["manager"], payload["service_owner"]) == (
@@ -244,6 +252,24 @@ def test_starting_uses_the_departments_contacts_and_its_policy_by_priority():
         "owner@example.org",
     )
     assert payload["due_seconds"] == 7200
+
+
+def test_the_escalation_due_date_follows_the_departments_policy_by_priority():
+    policy = {"due_hours": {"urgent": 1, "high": 2, "normal": 5, "low": 9}}
+    assert service().due_for(_problem(priority="high"), _department(escalation_policy=policy)) == 2 * 3600
+
+
+def test_a_department_without_a_policy_gets_the_deployments_default():
+    assert service().due_for(_problem(priority="urgent"), _department(escalation_policy=None)) == 3600
+
+
+def test_the_deployments_default_policy_comes_from_the_settings():
+    from functions.composition import Container
+    from functions.core.settings import Settings
+
+    settings = Settings.from_env({"CASEBRIDGE_ESCALATION_DUE_SECONDS": "urgent=60,high=120,normal=300,low=900"})
+    escalation = Container(settings).escalation
+    assert escalation.due_for(_problem(priority="urgent"), _department(escalation_policy=None)) == 60
 
 
 def test_the_confirmation_page_escapes_what_it_shows():
@@ -264,8 +290,8 @@ def test_the_confirmation_page_escapes_what_it_shows():
 
 
 def test_the_resolver_records_the_fix_then_resolves_the_problem_and_its_cases():
+    from functions.problems.escalation.adapters import ProblemResolver
     from functions.problems.escalation.models import Fix
-    from functions.problems.escalation.resolve import ProblemServiceResolver
 
     calls = []
     fake = SimpleNamespace(
@@ -274,13 +300,13 @@ def test_the_resolver_records_the_fix_then_resolves_the_problem_and_its_cases():
         resolve=lambda pid, resolve_cases, actor: calls.append(("resolve", pid, resolve_cases)),
         update_knowledge=lambda pid, actor: calls.append(("update_knowledge", pid)),
     )
-    ProblemServiceResolver(lambda: fake).resolve("PB-1", Fix(root_cause="rc", fix="fx"), "department:finance")
+    ProblemResolver(lambda: fake).resolve("PB-1", Fix(root_cause="rc", fix="fx"), "department:finance")
     assert calls == [("record_fix", "PB-1", "rc", "fx"), ("resolve", "PB-1", True), ("update_knowledge", "PB-1")]
 
 
 def test_the_resolver_does_not_resolve_twice_for_the_same_fix():
+    from functions.problems.escalation.adapters import ProblemResolver
     from functions.problems.escalation.models import Fix
-    from functions.problems.escalation.resolve import ProblemServiceResolver
 
     calls = []
     fake = SimpleNamespace(
@@ -289,5 +315,52 @@ def test_the_resolver_does_not_resolve_twice_for_the_same_fix():
         resolve=lambda pid, resolve_cases, actor: calls.append(("resolve", pid)),
         update_knowledge=lambda pid, actor: calls.append(("update_knowledge", pid)),
     )
-    ProblemServiceResolver(lambda: fake).resolve("PB-1", Fix(root_cause="rc", fix="fx"), "department:finance")
+    ProblemResolver(lambda: fake).resolve("PB-1", Fix(root_cause="rc", fix="fx"), "department:finance")
     assert calls == [("update_knowledge", "PB-1")]
+
+
+def test_the_resolver_resolves_the_problem_its_cases_and_puts_the_fix_into_the_knowledge_base():
+    from functions.problems.escalation.adapters import ProblemResolver
+    from functions.problems.escalation.models import Fix
+    from functions.problems.models import ProblemIn
+    from tests.fakes.problems import problem_services
+
+    # Given a problem assigned to finance with a linked case
+    world = problem_services()
+    case = world.cases.open("VAT charged twice")
+    problem = world.problems.create(ProblemIn(title="Invoices double-charge VAT", case_ids=[case.case_id]), AGENT)
+    world.problems.assign_department(problem.problem_id, "finance", AGENT)
+    # When the department's fix is delivered
+    fix = Fix(root_cause="VAT applied twice", fix="Rate table fixed")
+    ProblemResolver(lambda: world.problems).resolve(problem.problem_id, fix, "department:finance")
+    # Then the problem is resolved with the fix, the customer told, and an article carries the fix
+    resolved = world.problems.get(problem.problem_id)
+    assert (resolved.status.value, resolved.root_cause, resolved.permanent_fix) == (
+        "resolved",
+        "VAT applied twice",
+        "Rate table fixed",
+    )
+    assert world.cases.get(case.case_id).status.value == "resolved"
+    assert world.cases.sent == [(case.case_id, "Rate table fixed")]
+    assert world.knowledge.articles[resolved.article_id].resolution == "Rate table fixed"
+
+
+def test_a_redelivered_resolve_changes_nothing_more():
+    from functions.problems.escalation.adapters import ProblemResolver
+    from functions.problems.escalation.models import Fix
+    from functions.problems.models import ProblemIn
+    from tests.fakes.problems import problem_services
+
+    world = problem_services()
+    case = world.cases.open("VAT charged twice")
+    problem = world.problems.create(ProblemIn(title="VAT twice", case_ids=[case.case_id]), AGENT)
+    resolver = ProblemResolver(lambda: world.problems)
+    fix = Fix(root_cause="VAT applied twice", fix="Rate table fixed")
+    resolver.resolve(problem.problem_id, fix, "department:finance")
+    before = world.problems.get(problem.problem_id)
+    # When the same resolve job is handled again (a retried batch)
+    resolver.resolve(problem.problem_id, fix, "department:finance")
+    # Then nothing is written: one resolution, one article, one message to the customer
+    after = world.problems.get(problem.problem_id)
+    assert (after.version, after.article_id) == (before.version, before.article_id)
+    assert len(world.knowledge.articles) == 1 and len(world.cases.sent) == 1

@@ -10,9 +10,8 @@ from functions.cases.models import Case, CaseStatus, Channel
 from functions.core.errors import InvalidTransition
 from functions.customers.models import Customer
 from functions.problems.cost import compute_cost, compute_impact
-from functions.problems.logic import as_actor, check_transition
-from functions.problems.models import Problem, ProblemStatus
-from functions.problems.routing import RoutingRule, RoutingRulesIn, default_rules, suggest_department
+from functions.problems.models import Problem, ProblemStatus, RoutingRule, RoutingRulesIn
+from functions.problems.rules import as_actor, check_transition, default_rules, suggest_department
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

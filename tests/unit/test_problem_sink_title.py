@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from functions.problems.detection.service import MAX_TITLE, ProblemSink
+from functions.problems.detection.adapters import ProblemSink
+from functions.problems.detection.rules import MAX_TITLE
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

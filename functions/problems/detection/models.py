@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -146,3 +147,13 @@ class LinkSuggestion(Model):
 
 
 DetectionEvent = Candidate | LinkSuggestion
+
+
+@dataclass
+class Outcome:
+    """What one ``DetectionService.observe`` did."""
+
+    candidates: list[tuple[str, Candidate]] = field(default_factory=list)  # (problem id, candidate)
+    auto_linked: list[tuple[str, str]] = field(default_factory=list)  # (problem id, case id)
+    suggestions: list[tuple[str, LinkSuggestion]] = field(default_factory=list)  # (problem id, suggestion)
+    skipped: list[str] = field(default_factory=list)  # case ids observed before (a redelivered batch)

@@ -1,182 +1,52 @@
-"""Detection wired to its ports: where the detector's state lives, and where candidates go.
+"""Detection's use cases: the detector over its stored state, and the segment base it compares with.
 
 ``DetectionService.observe(signals)`` loads the detector's state, feeds it the new cases, turns
-each ``Candidate`` into a problem through ``CandidateSink.create_candidate`` (the records
-part's ``ProblemService.create_candidate``), links a later case automatically when the
-detector says ``auto`` (``ProblemService.link``, link type ``similar``), returns the other
-link suggestions, and saves the state.
+each ``Candidate`` into a problem through ``CandidateSink.create_candidate`` (the problem
+services' ``create_candidate``), links a later case automatically when the detector says
+``auto`` (link type ``similar``), returns the other link suggestions, and saves the state
+(``StateStore``: what it holds, see ``store.py``).
 
-State: one gzipped JSON document (``detector.to_state``): group profiles (top terms only),
-each group's window cases (ids, customer id, segment values; no text, no PII), histories,
-document frequencies, open candidates and their problem ids. It is a few MB at most (it grows
-with the vocabulary and the number of groups, not with the number of cases), too large for
-a DynamoDB item (400 KB), so ``S3StateStore`` keeps it in S3. One writer at a time: the
-stream handler must run with one concurrent batch (DynamoDB stream, parallelization factor
-1); ``S3StateStore.save`` refuses to overwrite a newer state (conditional put on the ETag).
+``SegmentBaseCache``: the whole customer base's segment counts, which the common thread compares
+a group against. Choice: a periodic computation, stored. The recount runs on a schedule, not in
+the stream handler: ``refresh_segment_base`` (hourly) calls ``SegmentBaseCache.refresh()``, which
+recomputes the counts from the customer base when the stored ones are older than ``max_age``
+(``CASEBRIDGE_DETECTION_SEGMENT_BASE_MAX_AGE_HOURS``, 24 h by default) or missing, and stores them.
+The stream handler only reads them: ``get()`` returns the stored counts whatever their age
+(stale counts are logged, not recomputed inline: the recount is one Query per customer, which
+must not hold up a stream batch); within one process they are reloaded at most hourly
+(``reload_every``), so a stream batch costs one S3 GET at most, and usually nothing. Only when
+nothing is stored yet (the first batch after a deploy, before the schedule's first run) does
+``get()`` count inline, once.
+
+Why not incremental counts from the stream: customer items arrive on the same stream, but a
+deployment that starts detection on a table that already holds customers needs a full count
+anyway (the stream keeps 24 h), and a periodic recount also repairs any drift. Between two
+recounts, new customers are missing from the base; a base share is a proportion, so a day's
+new customers change it little. Each customer counts once per value of an attribute (a customer
+with two machines of one product counts once for that product). Channel is a property of a
+case, not of a customer: its base is the share of all observed cases by channel, counted by
+``DetectionService`` in its own state.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from functions.core.logs import logger
 from functions.problems.detection.detector import Detector, SegmentBase, from_state, to_state
-from functions.problems.detection.models import Candidate, CaseSignal, DetectionConfig, LinkSuggestion
-
-
-def signal_from_case(case: Any, segments: dict[str, str] | None = None) -> CaseSignal:
-    """A ``functions.cases.models.Case`` as the detector reads it; ``segments`` adds the
-    customer's attributes (region, tier...) from the customer store."""
-    values = {
-        "product": case.product,
-        "model": case.model,
-        "batch": case.batch,
-        "channel": getattr(case.channel, "value", case.channel),
-        **(segments or {}),
-    }
-    return CaseSignal(
-        case_id=case.case_id,
-        text=f"{case.subject}\n{case.description}",
-        at=case.created_at,
-        customer_id=case.customer_id,
-        category=case.category,
-        **{k: v for k, v in values.items() if v is not None},
-    )
-
-
-class StateStore(Protocol):
-    def load(self) -> dict[str, Any] | None: ...
-
-    def save(self, state: dict[str, Any]) -> None: ...
-
-
-class CandidateSink(Protocol):
-    """What detection needs from the problem records (``ProblemService`` satisfies it via ``ProblemSink``)."""
-
-    def create_candidate(
-        self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str, key: str
-    ) -> str:
-        """Open a candidate problem; returns its problem id."""
-        ...
-
-    def link_similar(self, problem_id: str, case_id: str) -> None: ...
-
-
-class MemoryStateStore:
-    def __init__(self) -> None:
-        self.blob: bytes | None = None
-
-    def load(self) -> dict[str, Any] | None:
-        return None if self.blob is None else json.loads(gzip.decompress(self.blob))
-
-    def save(self, state: dict[str, Any]) -> None:
-        self.blob = gzip.compress(json.dumps(state, separators=(",", ":")).encode())
-
-
-class S3StateStore:
-    """The state as one gzipped JSON object in S3."""
-
-    def __init__(self, bucket: str, key: str = "detection/state.json.gz") -> None:
-        self.bucket, self.key = bucket, key
-        self._etag: str | None = None
-
-    def load(self) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError  # noqa: PLC0415
-
-        from functions.core import aws  # noqa: PLC0415
-
-        s3 = aws.client("s3")
-        try:
-            obj = s3.get_object(Bucket=self.bucket, Key=self.key)
-        except ClientError as exc:
-            # Without s3:ListBucket a missing key is AccessDenied; the save after it is conditional
-            # (IfNoneMatch) so a state that does exist is never overwritten by mistake.
-            if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404", "AccessDenied"):
-                raise
-            self._etag = None
-            return None
-        self._etag = obj["ETag"]
-        return json.loads(gzip.decompress(obj["Body"].read()))
-
-    def save(self, state: dict[str, Any]) -> None:
-        from functions.core import aws  # noqa: PLC0415
-
-        body = gzip.compress(json.dumps(state, separators=(",", ":")).encode())
-        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self.key, "Body": body}
-        if self._etag is not None:
-            kwargs["IfMatch"] = self._etag
-        else:
-            kwargs["IfNoneMatch"] = "*"
-        self._etag = aws.client("s3").put_object(**kwargs)["ETag"]
-
-
-MAX_TITLE = 200
-
-
-def candidate_title(cases: Iterable[Any], fallback: str) -> str:
-    """The subject of the earliest of ``cases`` that has one (no prefix: it becomes notices'
-    default subject, "Known issue: <title>"), else ``fallback``; shortened to ``MAX_TITLE``."""
-    found = []
-    for case in cases:
-        subject = " ".join(str(getattr(case, "subject", "") or "").split())
-        if subject:
-            found.append((case.created_at, case.case_id, subject))
-    if not found:
-        return fallback
-    title: str = min(found)[2]
-    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
-
-
-class ProblemSink:
-    """``CandidateSink`` over the records part's ``ProblemService``.
-
-    The detector names a group by its stemmed top terms ("Spike: px 200 updat jam"): fine as
-    evidence, unreadable as a title, and no routing rule matches stems. The candidate is titled
-    with the subject of its earliest case instead (``candidate_title``, over one batch read of its
-    cases); the detector's title is kept in the evidence as ``detector_title``, next to ``top_terms``.
-    """
-
-    def __init__(self, service: Any) -> None:
-        self.service = service
-
-    def create_candidate(
-        self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str, key: str
-    ) -> str:
-        readable = candidate_title(self.service.case_records(case_ids), title)
-        if readable != title:
-            evidence = {**evidence, "detector_title": title}
-        problem = self.service.create_candidate(evidence, case_ids, readable, description, key=key)
-        return str(problem.problem_id)
-
-    def link_similar(self, problem_id: str, case_id: str) -> None:
-        from functions.core.errors import Conflict  # noqa: PLC0415
-        from functions.problems.logic import as_actor  # noqa: PLC0415
-        from functions.problems.models import LinkType  # noqa: PLC0415
-
-        try:
-            self.service.link(problem_id, [case_id], LinkType.SIMILAR, as_actor("detection"))
-        except Conflict:
-            pass  # the case is linked to another problem, or the problem takes no more cases
-
-
-@dataclass
-class Outcome:
-    candidates: list[tuple[str, Candidate]] = field(default_factory=list)  # (problem id, candidate)
-    auto_linked: list[tuple[str, str]] = field(default_factory=list)  # (problem id, case id)
-    suggestions: list[tuple[str, LinkSuggestion]] = field(default_factory=list)  # (problem id, suggestion)
-    skipped: list[str] = field(default_factory=list)  # case ids observed before (a redelivered batch)
+from functions.problems.detection.models import Candidate, CaseSignal, DetectionConfig, Outcome
+from functions.problems.detection.ports import CandidateSink, SegmentBaseStore, StateStore
 
 
 class DetectionService:
     """Detection over a state store.
 
-    ``base``: the whole customer base's segment counts (``segments.SegmentBaseCache.get``), or
+    ``base``: the whole customer base's segment counts (``SegmentBaseCache.get``), or
     None to let the detector learn the base from the customers it sees. Channel is a case's
     attribute, so its base is counted here, over every case observed (state ``channels``).
 
@@ -324,3 +194,57 @@ class DetectionService:
         if closed:
             self._changed(detector, extra)
         return closed
+
+
+class SegmentBaseCache:
+    """The segment base as stored, recomputed by ``compute`` when older than ``max_age`` (see the
+    module docstring). One per process (the container's), so its in-memory copy serves batches."""
+
+    def __init__(
+        self,
+        store: SegmentBaseStore,
+        compute: Callable[[], SegmentBase],
+        *,
+        max_age: timedelta = timedelta(hours=24),
+        reload_every: timedelta = timedelta(hours=1),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store, self.compute, self.max_age, self.clock = store, compute, max_age, clock
+        self.reload_every = reload_every
+        self.computations = 0
+        self._cached: tuple[SegmentBase, datetime] | None = None
+        self._loaded_at = datetime.min.replace(tzinfo=UTC)
+
+    def _fresh(self, at: datetime) -> bool:
+        return self.clock() - at < self.max_age
+
+    def get(self) -> SegmentBase:
+        """The stored counts (any age; see the module's docstring), counted inline only if none are stored."""
+        if self._cached is not None and self.clock() - self._loaded_at < self.reload_every:
+            return self._cached[0]
+        stored = self.store.load()
+        if stored is None:
+            stored = self._recompute()
+        elif not self._fresh(stored[1]):
+            logger().warning(
+                "segment base is stale: is the refresh_segment_base schedule running?",
+                extra={"computed_at": stored[1].isoformat()},
+            )
+        self._cached, self._loaded_at = stored, self.clock()
+        return stored[0]
+
+    def refresh(self) -> bool:
+        """Recount if the stored counts are missing or older than ``max_age`` (the schedule's job).
+        Returns whether it recounted."""
+        stored = self.store.load()
+        recount = stored is None or not self._fresh(stored[1])
+        if recount or stored is None:
+            stored = self._recompute()
+        self._cached, self._loaded_at = stored, self.clock()
+        return recount
+
+    def _recompute(self) -> tuple[SegmentBase, datetime]:
+        base, at = self.compute(), self.clock()
+        self.computations += 1
+        self.store.save(base, at)
+        return base, at

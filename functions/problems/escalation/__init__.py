@@ -23,7 +23,11 @@ PK                            SK                           what
                                                            mail per task)
 ============================  ===========================  =======================================
 
-Layers: models.py (job, answers, link payload), logic.py (rules: policy, which action a task
-allows, link checks), store.py (DynamoDB, Step Functions), mail.py (the mails), pages.py (HTML
-confirmation pages), handlers.py (Chalice: jobs queue, link pages, agents' API).
+Rooms: ``handlers.py`` (Chalice: jobs queue, link pages, agents' API), ``service.py``
+(``EscalationService``: start, jobs, answers), ``ports.py``, ``rules.py`` (task ids, execution
+input, links, which answer a task takes), ``store.py`` (the table items above), ``adapters.py``
+(the Step Functions state machine; the resolver that resolves the problem through the problem
+services), ``models.py`` and ``api_models.py`` (the HTTP routes' models, kept small for the cold
+start). Pure parts under their own names: ``mail.py`` (the mails), ``pages.py`` (the HTML
+confirmation pages).
 """

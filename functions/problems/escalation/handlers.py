@@ -95,13 +95,13 @@ def escalation_act(request: Any) -> Response:
 @route(bp, "/problems/{problem_id}/escalations", "GET", response=EscalationList, tags=TAGS)
 def list_escalations(request: Any, problem_id: str, *, agent: Agent) -> EscalationList:
     """The problem's escalations: status, level reached, open request, answers."""
-    return EscalationList(items=container().escalation.store.escalations(problem_id))
+    return EscalationList(items=container().escalation.escalations(problem_id))
 
 
 @route(bp, "/problems/{problem_id}/escalations/{escalation_id}", "GET", response=EscalationView, tags=TAGS)
 def get_escalation(request: Any, problem_id: str, escalation_id: str, *, agent: Agent) -> EscalationView:
     """One escalation."""
-    return container().escalation.store.escalation(problem_id, escalation_id)
+    return container().escalation.escalation(problem_id, escalation_id)
 
 
 @route(

@@ -1,16 +1,47 @@
-"""Escalation models: the state machine's input, the jobs it queues, answers, link payloads."""
+"""Escalation models: the state machine's input, the jobs it queues, answers, link payloads, the
+service's policy and its errors."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
+from functions.core import errors
 from functions.core.models import Model
 from functions.problems.escalation.api_models import Action, ActResult, AnswerIn, EscalationList, EscalationView
 
 __all__ = ["Action", "ActResult", "AnswerIn", "EscalationList", "EscalationView"]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The deployment's escalation settings (``functions.composition`` reads them)."""
+
+    due_policy: str  # the default deadlines by priority, "urgent=14400,..." (seconds)
+    fix_due_seconds: int
+    info_due_seconds: int
+    link_ttl_seconds: int
+    base_url: str
+    from_address: str
+    from_name: str
+    mail_domain: str
+    service_owner: str  # fallback when a department names none
+
+
+class AlreadyUsed(errors.Conflict):
+    """The task was answered already: its links work once."""
+
+    code = "already_used"
+
+
+class TaskGone(errors.Conflict):
+    """The workflow no longer waits for this task (deadline passed and escalated, or answered)."""
+
+    code = "task_gone"
+
 
 Text = Annotated[str, Field(max_length=4000)]
 Short = Annotated[str, Field(max_length=400)]

@@ -1,13 +1,12 @@
-"""The only escalation code that talks to AWS: the table (tasks, escalation items) and Step Functions."""
+"""The escalation's table items: waiting tasks and escalations (the state machine writes their
+status; ``set_current_task`` and ``mark_resolved`` the rest). See the package docstring."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from functions.core import dynamo, errors
-from functions.core.resources import ESCALATION_WORKFLOW
-from functions.core.workflows import StateMachine
-from functions.problems.escalation.models import EscalationView, Task
+from functions.problems.escalation.models import AlreadyUsed, EscalationView, Task
 
 
 def escalation_key(problem_id: str, escalation_id: str) -> dict[str, str]:
@@ -16,10 +15,6 @@ def escalation_key(problem_id: str, escalation_id: str) -> dict[str, str]:
 
 def task_key(task_id: str) -> dict[str, str]:
     return {"PK": f"ESCTASK#{task_id}", "SK": "TASK"}
-
-
-class AlreadyUsed(errors.Conflict):
-    code = "already_used"
 
 
 class EscalationStore(dynamo.TableStore):
@@ -115,10 +110,10 @@ class EscalationStore(dynamo.TableStore):
     def escalations(self, problem_id: str) -> list[EscalationView]:
         from boto3.dynamodb.conditions import Key  # noqa: PLC0415
 
-        resp = self.table.query(
+        items = self.query_items(
             KeyConditionExpression=Key("PK").eq(f"PROBLEM#{problem_id}") & Key("SK").begins_with("ESCALATION#")
         )
-        return [_view(item) for item in resp.get("Items", [])]
+        return [_view(item) for item in items]
 
 
 def _view(item: dict[str, Any]) -> EscalationView:
@@ -126,20 +121,3 @@ def _view(item: dict[str, Any]) -> EscalationView:
     data.setdefault("problem_id", str(item["PK"]).removeprefix("PROBLEM#"))
     data.setdefault("escalation_id", str(item["SK"]).removeprefix("ESCALATION#"))
     return EscalationView.model_validate({k: v for k, v in data.items() if k in EscalationView.model_fields})
-
-
-class TaskGone(errors.Conflict):
-    """The workflow no longer waits for this task (deadline passed and escalated, or answered)."""
-
-    code = "task_gone"
-
-
-class Workflow(StateMachine):
-    """The escalation state machine: start an escalation, answer a waiting task."""
-
-    def __init__(self, client: Any | None = None) -> None:
-        super().__init__(ESCALATION_WORKFLOW, "escalation_state_machine_arn", client)
-
-    def answer(self, task_token: str, output: dict[str, Any]) -> None:
-        if not self.succeed(task_token, output):
-            raise TaskGone("this request is no longer open (its deadline passed or it was answered)")

@@ -3,34 +3,17 @@
 Items (single table, see docs/data-model.md):
   PROBLEM#{id} / SUGGEST#{case_id}   a suggested case: similarity, when, the detector's candidate
 
-Written by ``problem_stream`` (functions/problems/stream.py) when a later case matches an open
-candidate or confirmed problem. Accepting one is the link API (``POST /problems/{id}/links``):
-the link's stream record deletes the suggestion, and the list leaves out cases that are linked
-to any problem already (the stream may not have caught up). Dismissing, resolving or closing
-the problem deletes its suggestions.
+Written by the problem stream (``functions.problems.service.stream``) when a later case matches an
+open candidate or confirmed problem, deleted when the case's link record arrives on the stream and
+when the problem is dismissed, resolved or closed.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from pydantic import Field
-
 from functions.core import dynamo
-from functions.core.models import Model
-
-
-class SuggestedCase(Model):
-    problem_id: str
-    case_id: str
-    similarity: float = Field(description="the case's similarity to the problem's group (0..1)")
-    suggested_at: datetime
-    candidate_id: str | None = Field(default=None, description="the detector's candidate the case matched")
-
-
-class SuggestedCases(Model):
-    items: list[SuggestedCase] = Field(description="most similar first")
+from functions.problems.models import SuggestedCase
 
 
 def suggestion_key(problem_id: str, case_id: str) -> dict[str, str]:
@@ -38,9 +21,6 @@ def suggestion_key(problem_id: str, case_id: str) -> dict[str, str]:
 
 
 class SuggestionStore(dynamo.TableStore):
-    def put(self, suggestion: SuggestedCase) -> None:
-        self.put_many([suggestion])
-
     def put_many(self, suggestions: list[SuggestedCase]) -> None:
         """Write suggestions in batches of 25 (one stream batch's suggestions at once)."""
         with self.table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
@@ -67,16 +47,9 @@ class SuggestionStore(dynamo.TableStore):
             )
         )
 
-    def _linked(self, case_ids: list[str]) -> set[str]:
-        """Cases linked to any problem (their PROBLEMCASE pointer exists)."""
-        from functions.problems.store import ProblemStore  # noqa: PLC0415
-
-        return set(ProblemStore(self.table).problems_of_cases(case_ids))
-
     def list(self, problem_id: str) -> list[SuggestedCase]:
-        items = [SuggestedCase.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in self._items(problem_id)]
-        linked = self._linked([s.case_id for s in items])
-        return sorted((s for s in items if s.case_id not in linked), key=lambda s: (-s.similarity, s.case_id))
+        """The problem's suggestions, by case id."""
+        return [SuggestedCase.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in self._items(problem_id)]
 
     def remove(self, problem_id: str, case_id: str) -> None:
         self.table.delete_item(Key=suggestion_key(problem_id, case_id))

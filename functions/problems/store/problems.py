@@ -10,7 +10,6 @@ Items (see docs/data-model.md):
   CANDIDATE#{key} / #KEY        detection's key for a candidate -> its problem id, written in the
                                  problem's creating transaction: a candidate opens once per key
   COUNTER#problem / #COUNTER     the problem-number sequence
-Department and routing-rule items: functions/problems/departments.py and routing.py.
 """
 
 from __future__ import annotations

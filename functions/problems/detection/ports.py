@@ -1,0 +1,59 @@
+"""The ports of detection: where its state and the segment base live, where candidates go."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, Protocol
+
+from functions.cases.models import Case
+from functions.problems.detection.detector import SegmentBase
+
+
+class StateStore(Protocol):
+    """The detector's state as one document. ``save`` refuses (``Conflict``) to overwrite a state
+    written by another writer since this store's ``load``."""
+
+    def load(self) -> dict[str, Any] | None: ...
+    def save(self, state: dict[str, Any]) -> None: ...
+
+
+class CandidateSink(Protocol):
+    """What detection needs from the problem records (``adapters.ProblemSink`` over the problem services)."""
+
+    def create_candidate(
+        self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str, key: str
+    ) -> str:
+        """Open a candidate problem; returns its problem id."""
+        ...
+
+    def link_similar(self, problem_id: str, case_id: str) -> None: ...
+
+
+class SegmentBaseStore(Protocol):
+    """The stored segment base and when it was counted (None: none stored yet)."""
+
+    def load(self) -> tuple[SegmentBase, datetime] | None: ...
+    def save(self, base: SegmentBase, counted_at: datetime) -> None: ...
+
+
+class CustomerBase(Protocol):
+    """Every customer's region, tier and install base: ``{"region", "tier", "install_base": [{product, model, batch}]}``."""
+
+    def rows(self) -> Iterator[dict[str, Any]]: ...
+
+
+class ProblemRecords(Protocol):
+    """What ``ProblemSink`` needs of the problem services."""
+
+    def case_records(self, case_ids: list[str]) -> list[Case]: ...
+    def create_candidate(
+        self,
+        evidence: dict[str, Any],
+        case_ids: list[str],
+        title: str,
+        description: str = "",
+        actor: Any = None,
+        key: str | None = None,
+    ) -> Any: ...
+    def link_similar(self, problem_id: str, case_id: str, actor: Any) -> bool: ...
