@@ -11,6 +11,8 @@ sends them. Neither imports the other's modules: they meet here, and the composi
 * ``NoticeSource``: what delivery needs of records (the next dispatch, the interval, the
   dispatches made); the ``NoticeService`` implements it.
 
+The shapes they share:
+
 * The audience snapshot, written once by the records part when delivery first asks for the
   initial dispatch of an approved notice (the lifecycle's first job), is JSON Lines in the
   ``notices`` bucket: ``notices/{notice_id}/audience/{batch:05d}.jsonl`` (one ``Recipient`` a
