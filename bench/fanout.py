@@ -7,7 +7,7 @@
 On the embedded stack (in-process moto, everything provisioned). What it builds and runs:
 
 * the audience snapshot of a notice through the records part's writer
-  (``functions.notify.audience.snapshot``: batch files of ``--batch-size`` recipients of one
+  (``functions.notify.audience.snapshot`` into the container's ``notice_audience``: batch files of ``--batch-size`` recipients of one
   language and channel mix, a membership item per customer, the manifest), fed by a generator
   of ``--recipients`` contacts (3 per customer) of a likely-affected segment, ``--email-share``
   of them with an address, ``--sms-share`` opted in to SMS, four languages. It does not write
@@ -91,6 +91,9 @@ class OneDispatch:
     def interval_seconds(self, notice_id: str) -> int:
         return 86400
 
+    def dispatches(self, notice_id: str) -> list[Any]:
+        return []
+
 
 def _members(n: int, email_share: float, sms_share: float, seed: int) -> Iterator[Any]:
     """The audience as the records part's query yields it: customers with 3 contacts each."""
@@ -118,24 +121,16 @@ def _members(n: int, email_share: float, sms_share: float, seed: int) -> Iterato
         yield Member(customer_id=f"CU-{c}", name=f"Customer {c}", affected=False, recipients=recipients)
 
 
-def _write_snapshot(n: int, batch_size: int, email_share: float, sms_share: float, seed: int) -> tuple[int, int, int]:
-    """The snapshot through the records part's writer (functions.notify.audience.snapshot): batch
-    files in S3, one membership item per customer in the table (banners), the manifest last."""
-    from functions.core import resources  # noqa: PLC0415
-    from functions.core.settings import get_settings  # noqa: PLC0415
+def _write_snapshot(
+    sink: Any, n: int, batch_size: int, email_share: float, sms_share: float, seed: int
+) -> tuple[int, int, int]:
+    """The snapshot through the records part's writer (functions.notify.audience.snapshot) into the
+    container's sink: batch files in S3, one membership item per customer in the table (banners),
+    the manifest last."""
     from functions.notify.audience import snapshot  # noqa: PLC0415
-    from functions.notify.store import NoticeStore, SnapshotStore  # noqa: PLC0415
 
-    class Sink(SnapshotStore):
-        def __init__(self, bucket: str) -> None:
-            super().__init__(bucket)
-            self.notices = NoticeStore()
-
-        def add_members(self, notice_id: str, problem_id: str, customer_ids: list[str]) -> None:
-            self.notices.add_members(notice_id, problem_id, customer_ids)
-
-    sink = Sink(get_settings().name(resources.NOTICES_BUCKET.logical))
-    manifest, _ = snapshot(NOTICE, "PB-1", _members(n, email_share, sms_share, seed), sink, batch_size)
+    members = _members(n, email_share, sms_share, seed)
+    manifest, _ = snapshot(NOTICE, "PB-1", members, sink, batch_size, datetime.now(UTC))
     return len(manifest.batches), manifest.email_count, manifest.sms_count
 
 
@@ -213,8 +208,10 @@ def run(
 
         composition.reset()
         _patch_moto_sns(sms_counts)
-        batches, email_n, sms_n = _write_snapshot(n, batch_size, email_share, sms_share, seed)
-        service = composition.install(composition.Container(notices=OneDispatch())).notice_delivery
+        # the delivery service as the job handler gets it, asking this source for the dispatch
+        parts = composition.install(composition.Container(notices=OneDispatch()))
+        batches, email_n, sms_n = _write_snapshot(parts.notice_audience, n, batch_size, email_share, sms_share, seed)
+        service = parts.notice_delivery
         calls = {"SendBulkEmail": 0, "PublishBatch": 0, "Publish": 0, "Subscribe": 0}
 
         def count(model: Any, **_: Any) -> None:
@@ -229,10 +226,11 @@ def run(
                 error = {"Code": "FilterPolicyLimitExceeded", "Message": "Filter policy limit exceeded"}
                 raise ClientError({"Error": error}, "Subscribe")
 
-        service.email.client.meta.events.register("before-call.sesv2.SendBulkEmail", count)
-        service.sms.client.meta.events.register("before-call.sns.PublishBatch", count)
-        service.sms.client.meta.events.register("before-call.sns.Publish", count)
-        service.sms.client.meta.events.register("before-call.sns.Subscribe", quota)
+        ses, sns = parts.notice_email_sender.client, parts.notice_sms_sender.client  # the senders' boto3 clients
+        ses.meta.events.register("before-call.sesv2.SendBulkEmail", count)
+        sns.meta.events.register("before-call.sns.PublishBatch", count)
+        sns.meta.events.register("before-call.sns.Publish", count)
+        sns.meta.events.register("before-call.sns.Subscribe", quota)
 
         started = time.perf_counter()
         prepared = service.prepare(Job(type="prepare", notice_id=NOTICE, task_token="-", kind=DispatchKind.INITIAL))

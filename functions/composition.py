@@ -41,14 +41,16 @@ if TYPE_CHECKING:
     from functions.channels.web.ports import HeldLog
     from functions.channels.web.service import WebIntake
     from functions.core.idempotency import IdempotencyStore
+    from functions.core.workflows import Workflow
     from functions.customers.service import CustomerService
     from functions.customers.store import CustomerStore
     from functions.knowledge.service import KnowledgeService
     from functions.knowledge.store import ArticleStore
-    from functions.notify.delivery.logic import DeliveryService
-    from functions.notify.delivery.store import DeliveryStore
-    from functions.notify.logic import NoticeService
-    from functions.notify.store import NoticeStore
+    from functions.notify.delivery.adapters import SesEmailSender, SnsSmsSender
+    from functions.notify.delivery.service import DeliveryService
+    from functions.notify.delivery.store import AudienceFiles, DeliveryStore
+    from functions.notify.service import NoticeService, OptOutService
+    from functions.notify.store import DirectoryAudience, NoticeStore, SnapshotStore
     from functions.portal.ports import CustomerMailer, LinkLog
     from functions.portal.service import LinkMails, PortalService
     from functions.problems.adapters import KnowledgeSync
@@ -567,6 +569,9 @@ class Container:
         )
 
     # -- proactive notices ------------------------------------------------------------------------
+    # Records (functions/notify) and delivery (functions/notify/delivery) reach each other only
+    # through these callables: ``notices`` gets delivery as its NoticeWorkflow, ``notice_delivery``
+    # gets the records service as its NoticeSource (functions/notify/contract.py).
     @cached_property
     def notice_store(self) -> NoticeStore:
         from functions.notify.store import NoticeStore  # noqa: PLC0415
@@ -574,24 +579,41 @@ class Container:
         return NoticeStore()
 
     @cached_property
-    def notices(self) -> NoticeService:
+    def notice_snapshots(self) -> SnapshotStore:
+        """The audience snapshots in the ``notices`` bucket, as the records part writes them."""
         from functions.core import resources  # noqa: PLC0415
-        from functions.notify.logic import NoticeService  # noqa: PLC0415
-        from functions.notify.store import DirectoryAudience, SnapshotStore  # noqa: PLC0415
+        from functions.notify.store import SnapshotStore  # noqa: PLC0415
+
+        return SnapshotStore(self.settings.name(resources.NOTICES_BUCKET.logical))
+
+    @cached_property
+    def notice_audience(self) -> DirectoryAudience:
+        """Where a notice's audience is read from (problems, cases, customers) and written to."""
+        from functions.notify.store import DirectoryAudience  # noqa: PLC0415
+
+        return DirectoryAudience(self.notice_store, self.notice_snapshots, self.customer_store, self.problem_store)
+
+    @cached_property
+    def notices(self) -> NoticeService:
+        from functions.notify.service import NoticeService  # noqa: PLC0415
 
         s = self.settings
-        snapshots = SnapshotStore(s.name(resources.NOTICES_BUCKET.logical))
-        directory = DirectoryAudience(self.notice_store, snapshots, self.customer_store, self.problem_store)
         return NoticeService(
             self.notice_store,
             self.problem_store,
-            directory,
-            directory,
+            self.notice_audience,
+            self.notice_audience,
             lambda: self.notice_delivery,  # the workflow: delivery starts and signals the lifecycle
-            snapshots=snapshots,
+            self.customer_store,
             batch_size=s.notice_batch_size,
             preview_customers=s.notice_preview_customers,
         )
+
+    @cached_property
+    def notice_optouts(self) -> OptOutService:
+        from functions.notify.service import OptOutService  # noqa: PLC0415
+
+        return OptOutService(self.customer_store)
 
     @cached_property
     def delivery_store(self) -> DeliveryStore:
@@ -600,22 +622,52 @@ class Container:
         return DeliveryStore()
 
     @cached_property
-    def notice_delivery(self) -> DeliveryService:
-        from functions.core.timeutil import iso, utcnow  # noqa: PLC0415
-        from functions.notify.delivery.logic import DeliveryService, Policy  # noqa: PLC0415
-        from functions.notify.delivery.store import (  # noqa: PLC0415
-            AudienceFiles,
-            SesBulkSender,
-            SnsSmsSender,
-            Workflow,
-        )
+    def notice_audience_files(self) -> AudienceFiles:
+        """The audience snapshots in the ``notices`` bucket, as delivery reads them."""
+        from functions.core import resources  # noqa: PLC0415
+        from functions.notify.delivery.store import AudienceFiles  # noqa: PLC0415
+
+        return AudienceFiles(self.settings.name(resources.NOTICES_BUCKET.logical))
+
+    @cached_property
+    def notice_email_sender(self) -> SesEmailSender:
+        from functions.notify.delivery.adapters import SesEmailSender  # noqa: PLC0415
 
         s = self.settings
-        policy = Policy(
-            base_url=s.public_base_url,
+        return SesEmailSender(
             from_address=s.support_address,
             from_name=s.support_name,
             mail_domain=s.mail_domain,
+            max_attempts=s.notice_sdk_max_attempts,
+        )
+
+    @cached_property
+    def notice_sms_sender(self) -> SnsSmsSender:
+        from functions.core import aws, resources  # noqa: PLC0415
+        from functions.notify.delivery.adapters import SnsSmsSender  # noqa: PLC0415
+
+        s = self.settings
+        return SnsSmsSender(
+            lambda: s.notice_sms_topic_arn or aws.arn("sns", s.name(resources.SMS_NOTICES_TOPIC.logical)),
+            max_attempts=s.notice_sdk_max_attempts,
+        )
+
+    @cached_property
+    def notice_workflow(self) -> Workflow:
+        """The notice lifecycle state machine (stepfunctions/proactive_updates.asl.json)."""
+        from functions.core import resources  # noqa: PLC0415
+        from functions.core.workflows import StateMachine  # noqa: PLC0415
+
+        return StateMachine(resources.NOTICE_WORKFLOW, "notice_state_machine_arn")
+
+    @cached_property
+    def notice_delivery(self) -> DeliveryService:
+        from functions.core.timeutil import iso, utcnow  # noqa: PLC0415
+        from functions.notify.delivery.service import DeliveryService, Policy  # noqa: PLC0415
+        from functions.notify.links import unsubscribe_url  # noqa: PLC0415
+
+        s = self.settings
+        policy = Policy(
             send_rate=s.notice_send_rate,
             max_concurrency=s.notice_max_concurrency,
             job_seconds=s.notice_job_seconds,
@@ -623,11 +675,12 @@ class Container:
         )
         return DeliveryService(
             self.delivery_store,
-            AudienceFiles(),
-            SesBulkSender(),
-            SnsSmsSender(),
-            Workflow(),
+            self.notice_audience_files,
+            self.notice_email_sender,
+            self.notice_sms_sender,
+            self.notice_workflow,
             lambda: self.notices,  # the notice source: what the next dispatch says and to whom
+            lambda contact_id, customer_id: unsubscribe_url(contact_id, customer_id, s.public_base_url),
             policy,
             lambda: iso(utcnow()),
         )

@@ -352,7 +352,7 @@ def show_deliveries(stack: Stack, notice_id: str) -> None:
 def portal_banner(stack: Stack, customer_id: str) -> None:
     """What the customer's portal page shows (its signed link, as notice mails carry it)."""
     from functions.core import signing  # noqa: PLC0415
-    from functions.notify.handlers import PORTAL_PURPOSE  # noqa: PLC0415
+    from functions.notify.links import PORTAL_PURPOSE  # noqa: PLC0415
 
     token = signing.sign(PORTAL_PURPOSE, {"customer_id": customer_id}, secret=stack.signing_secret or None)
     req = urllib.request.Request(f"{stack.api_url}/portal/notices?token={urllib.parse.quote(token)}")

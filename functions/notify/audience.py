@@ -8,43 +8,27 @@ them at once; only the set of contact and customer ids seen is kept, for de-dupl
 Channel rules per contact: email unless ``email_opt_out``; SMS only with ``sms_opt_in``; a contact
 left with neither (for the notice's channels) is not a recipient. Portal and phone reach customers,
 not contacts: every customer in the audience gets a membership (banners, phone menu).
+
+Pure: it reads through the ``AudienceSource`` port and writes through the ``SnapshotSink`` port
+(``ports.py``) it is given; times come in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
-from functions.cases.models import Case
-from functions.core.timeutil import utcnow
 from functions.notify.contract import AudienceManifest, Recipient
 from functions.notify.models import (
     AudienceCounts,
     AudienceSpec,
+    DirectoryEntry,
     NoticeChannel,
     SampleRecipient,
 )
-
-
-class AudienceSource(Protocol):
-    def linked_cases(self, problem_id: str) -> list[Case]: ...
-
-    def customer_items(self, customer_id: str) -> list[dict[str, Any]]: ...
-
-    def owner_pages(self, product: str, model: str | None, batch: str | None) -> Iterable[list[dict[str, Any]]]: ...
-
-    def last_message_id(self, case_id: str) -> str | None: ...
-
-    def customer_of_email(self, email: str) -> str | None: ...
-
-
-class SnapshotSink(Protocol):
-    def put_batch(self, notice_id: str, batch: int, lines: list[str]) -> str: ...
-
-    def put_manifest(self, manifest: AudienceManifest) -> None: ...
-
-    def add_members(self, notice_id: str, problem_id: str, customer_ids: list[str]) -> None: ...
+from functions.notify.ports import AudienceSource, SnapshotSink
 
 
 @dataclass
@@ -63,14 +47,8 @@ def reachable(contact: dict[str, Any], channels: set[NoticeChannel]) -> tuple[st
     return email or None, phone or None
 
 
-def _profile(items: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    profile = next((i for i in items if i.get("SK") == "#PROFILE"), {})
-    contacts = sorted((i for i in items if str(i.get("SK", "")).startswith("CONTACT#")), key=lambda i: i["SK"])
-    return profile, contacts
-
-
 def _recipient(
-    customer_id: str, contact: dict[str, Any], profile: dict[str, Any], channels: set[NoticeChannel], **extra: Any
+    customer_id: str, contact: dict[str, Any], profile: DirectoryEntry, channels: set[NoticeChannel], **extra: Any
 ) -> Recipient | None:
     email, phone = reachable(contact, channels)
     if not email and not phone:
@@ -80,8 +58,8 @@ def _recipient(
         contact_id=str(contact["contact_id"]),
         email=email,
         phone=phone,
-        language=contact.get("language") or profile.get("language") or "en",
-        name=contact.get("name") or profile.get("name"),
+        language=contact.get("language") or profile.language or "en",
+        name=contact.get("name") or profile.name,
         **extra,
     )
 
@@ -89,15 +67,16 @@ def _recipient(
 def _affected(problem_id: str, channels: set[NoticeChannel], source: AudienceSource) -> Iterator[Member]:
     from functions.customers.models import contact_id_for  # noqa: PLC0415
 
-    directory: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}  # one read per customer
+    directory: dict[str, DirectoryEntry] = {}  # one read per customer
     for case in sorted(source.linked_cases(problem_id), key=lambda c: c.case_id):
         customer_id = case.customer_id or (source.customer_of_email(case.contact_email) if case.contact_email else None)
-        profile: dict[str, Any] = {}
+        profile = DirectoryEntry()
         contact: dict[str, Any] | None = None
         if customer_id:
             if customer_id not in directory:
-                directory[customer_id] = _profile(source.customer_items(customer_id))
-            profile, contacts = directory[customer_id]
+                directory[customer_id] = source.directory_entry(customer_id) or DirectoryEntry()
+            profile = directory[customer_id]
+            contacts = profile.contacts
             email = (case.contact_email or "").lower()
             contact = next((c for c in contacts if case.contact_id and c.get("contact_id") == case.contact_id), None)
             contact = contact or next((c for c in contacts if email and (c.get("email") or "").lower() == email), None)
@@ -110,7 +89,7 @@ def _affected(problem_id: str, channels: set[NoticeChannel], source: AudienceSou
                 "name": case.contact_name,
                 "language": case.language,
             }
-        member = Member(customer_id=customer_id or "", name=profile.get("name") or case.contact_name, affected=True)
+        member = Member(customer_id=customer_id or "", name=profile.name or case.contact_name, affected=True)
         if contact is not None:
             recipient = _recipient(
                 customer_id or "",
@@ -146,11 +125,11 @@ def _likely(spec: AudienceSpec, channels: set[NoticeChannel], source: AudienceSo
                 if not customer_id or customer_id in seen or not spec.segment.matches_asset(asset):
                     continue
                 seen.add(customer_id)
-                profile, contacts = _profile(source.customer_items(customer_id))
-                if not profile:
+                profile = source.directory_entry(customer_id)
+                if profile is None:
                     continue  # a stale asset of a removed customer
-                member = Member(customer_id=customer_id, name=profile.get("name"), affected=False)
-                for contact in contacts:
+                member = Member(customer_id=customer_id, name=profile.name, affected=False)
+                for contact in profile.contacts:
                     recipient = _recipient(customer_id, contact, profile, channels, affected=False)
                     if recipient is not None:
                         member.recipients.append(recipient)
@@ -235,9 +214,10 @@ def preview(
 
 
 def snapshot(
-    notice_id: str, problem_id: str, members: Iterable[Member], sink: SnapshotSink, batch_size: int
+    notice_id: str, problem_id: str, members: Iterable[Member], sink: SnapshotSink, batch_size: int, now: datetime
 ) -> tuple[AudienceManifest, AudienceCounts]:
-    """Write the batches, the memberships and the manifest (last: its presence means complete).
+    """Write the batches, the memberships and the manifest (last: its presence means complete),
+    made at ``now``.
 
     Recipients are buffered by (language, email?, SMS?) and a batch file holds one such kind
     only, so that delivery fills every bulk call (50 mails of one template, 10 SMS); what is
@@ -281,7 +261,7 @@ def snapshot(
         sms_count=c.sms,
         batch_size=batch_size,
         batches=keys,
-        created_at=utcnow(),
+        created_at=now,
     )
     sink.put_manifest(manifest)
     return manifest, c

@@ -1,8 +1,17 @@
-"""The shapes the notice records part and the delivery part of proactive notices share.
+"""The contract between the two halves of proactive notices: what they share, and the two ports
+through which they call each other (one definition each, here).
 
-Records (``functions/notify/{models,store,audience,logic,handlers}.py``) own notices, their
-audience and their texts; delivery (``functions/notify/delivery/``, the state machine
-``stepfunctions/proactive_updates.asl.json``) sends them. They meet here:
+Records (``functions/notify/``) own notices, their audience and their texts; delivery
+(``functions/notify/delivery/``, the state machine ``stepfunctions/proactive_updates.asl.json``)
+sends them. Neither imports the other's modules: they meet here, and the composition root
+(``functions/composition.py``) hands each its port of the other:
+
+* ``NoticeWorkflow``: what records need of delivery (start the lifecycle, signal it); the
+  ``DeliveryService`` implements it.
+* ``NoticeSource``: what delivery needs of records (the next dispatch, the interval, the
+  dispatches made); the ``NoticeService`` implements it.
+
+The shapes they share:
 
 * The audience snapshot, written once by the records part when delivery first asks for the
   initial dispatch of an approved notice (the lifecycle's first job), is JSON Lines in the
@@ -35,6 +44,11 @@ def batch_key(notice_id: str, batch: int) -> str:
 
 def manifest_key(notice_id: str) -> str:
     return AUDIENCE_PREFIX.format(notice_id=notice_id) + "manifest.json"
+
+
+def batch_number(key: str) -> int:
+    """``notices/{id}/audience/00042.jsonl`` -> 42."""
+    return int(key.rsplit("/", 1)[-1].split(".", 1)[0])
 
 
 class Recipient(Model):
@@ -80,6 +94,14 @@ class Dispatch(Model):
     created_at: datetime
 
 
+# A dispatch as the notice lists it (its texts are kept apart: ``Dispatch``). No docstring: it
+# would become the schema's description in docs/openapi.json.
+class DispatchRecord(Model):
+    seq: int
+    kind: DispatchKind
+    at: datetime
+
+
 class NoticeSignal(StrEnum):
     UPDATE_NOW = "update_now"
     PAUSED = "paused"
@@ -98,6 +120,10 @@ class NoticeSource(Protocol):
 
     def interval_seconds(self, notice_id: str) -> int:
         """Seconds between periodic updates, as the agent set them."""
+        ...
+
+    def dispatches(self, notice_id: str) -> list[DispatchRecord]:
+        """The dispatches made so far, in order (NotFound for an unknown notice)."""
         ...
 
 

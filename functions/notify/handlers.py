@@ -1,12 +1,13 @@
 """Chalice entry points of notices: the agents' API, portal banners, the phone menu, opt-outs.
 
-Services come from the container (``functions.composition``).
+Parse, ask the container (``functions.composition``) for the service, call it, shape the answer.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -23,7 +24,6 @@ TAGS = ("notices",)
 M = "functions.notify.models:"
 HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-PORTAL_PURPOSE = "customer-notices"
 
 
 def _actor(agent: Agent) -> Any:
@@ -107,16 +107,6 @@ def preview_audience(request: Any, notice_id: str, *, agent: Agent, query: Any) 
     return resp
 
 
-def _lifecycle(action: str) -> Any:
-    def handler(request: Any, notice_id: str, *, agent: Agent) -> Response:
-        body = _optional_version(request)
-        method = getattr(container().notices, action)
-        return _versioned(method(notice_id, _actor(agent), body))
-
-    handler.__name__ = f"{action}_notice"
-    return handler
-
-
 def _optional_version(request: Any) -> int | None:
     header = if_match_version(request)
     if header is not None or not request.raw_body:
@@ -127,14 +117,23 @@ def _optional_version(request: Any) -> int | None:
     return parse_body(request, VersionIn).version  # type: ignore[attr-defined, no-any-return]
 
 
-for _action, _summary in (
+def _lifecycle(action: str, call: Callable[[Any, str, Any, int | None], Any]) -> Any:
+    def handler(request: Any, notice_id: str, *, agent: Agent) -> Response:
+        return _versioned(call(container().notices, notice_id, _actor(agent), _optional_version(request)))
+
+    handler.__name__ = f"{action}_notice"
+    return handler
+
+
+for _action, _call, _summary in (
     (
         "approve",
+        lambda notices, *args: notices.approve(*args),
         "Approve: fix the audience and start the lifecycle; its first job snapshots the audience and sends the initial notice.",
     ),
-    ("pause", "Pause the periodic updates."),
-    ("resume", "Resume a paused notice."),
-    ("cancel", "Cancel the notice (no more sends)."),
+    ("pause", lambda notices, *args: notices.pause(*args), "Pause the periodic updates."),
+    ("resume", lambda notices, *args: notices.resume(*args), "Resume a paused notice."),
+    ("cancel", lambda notices, *args: notices.cancel(*args), "Cancel the notice (no more sends)."),
 ):
     route(
         bp,
@@ -145,7 +144,7 @@ for _action, _summary in (
         tags=TAGS,
         errors_=(400, 401, 404, 409),
         content_types=("application/json",),
-    )(_lifecycle(_action))
+    )(_lifecycle(_action, _call))
 
 
 @route(
@@ -169,40 +168,15 @@ def post_update(request: Any, notice_id: str, *, agent: Agent, body: Any) -> Any
 # -- customers and the public -----------------------------------------------------
 
 
-def portal_token(customer_id: str) -> str:
-    """A signed link token that shows a customer its notices (put in notice mails by delivery)."""
-    from functions.core import signing  # noqa: PLC0415
-
-    return signing.sign(PORTAL_PURPOSE, {"customer_id": customer_id})
-
-
-def _customer_of_token(token: str) -> str:
-    from functions.core import signing  # noqa: PLC0415
-    from functions.portal.links import CASE_PURPOSE  # noqa: PLC0415
-
-    try:
-        data = signing.verify(PORTAL_PURPOSE, token)
-        if isinstance(data.get("customer_id"), str) and data["customer_id"]:
-            return str(data["customer_id"])
-    except errors.Unauthorized:
-        pass
-    data = signing.verify(CASE_PURPOSE, token)  # a portal case link works too: its address's customer
-    email = data.get("email")
-    ref = container().customer_store.contact_by_email(email) if isinstance(email, str) and email else None
-    if ref is None:
-        raise errors.Forbidden("this link does not belong to a known customer")
-    return str(ref.customer_id)
-
-
 @route(bp, "/portal/notices", "GET", auth="customer", response=M + "PublicNoticeList", tags=TAGS, errors_=(401, 403))
 def portal_notices(request: Any) -> Response:
     """Banners: active notices whose audience holds the customer (token via ?token= or Bearer)."""
+    from functions.notify.links import portal_link_holder  # noqa: PLC0415
     from functions.notify.models import PublicNoticeList  # noqa: PLC0415
     from functions.portal.links import token_from_request  # noqa: PLC0415
 
-    customer_id = _customer_of_token(token_from_request(request))
-    service = container().notices
-    items = service.public_views(service.for_customer(customer_id))
+    customer_id, email = portal_link_holder(token_from_request(request))
+    items = container().notices.banners(customer_id, email)
     resp = to_response(PublicNoticeList(items=items), 200)
     resp.headers = {**(resp.headers or {}), **PRIVATE}
     return resp
@@ -246,18 +220,8 @@ def _check_phone_key(request: Any) -> None:
 )
 def phone_notice(request: Any, *, query: Any) -> Any:
     """For the contact flow (X-Api-Key): the message for the caller's customer, else for the product."""
-    from functions.notify.models import NoticeChannel, PhoneMessage  # noqa: PLC0415
-
     _check_phone_key(request)
-    service = container().notices
-    ref = container().customer_store.contact_by_phone(query.caller) if query.caller else None
-    notices = [n for n in service.for_customer(ref.customer_id) if NoticeChannel.PHONE in n.channels] if ref else []
-    if not notices and query.product:
-        notices = service.for_product(query.product, None, None, NoticeChannel.PHONE)
-    if not notices:
-        return PhoneMessage(known_caller=ref is not None)
-    [view] = service.public_views(notices[:1])
-    return PhoneMessage(notice_id=view.notice_id, message=f"{view.title}. {view.body}", known_caller=ref is not None)
+    return container().notices.phone_message(query.caller, query.product)
 
 
 # -- opt-outs ---------------------------------------------------------------------
@@ -269,7 +233,7 @@ def _html(status: int, body: str) -> Response:
 
 def _html_error(exc: Exception) -> Response:
     from functions.core.http import STATUS_BY_ERROR  # noqa: PLC0415
-    from functions.notify.optout import page  # noqa: PLC0415
+    from functions.notify.pages import page  # noqa: PLC0415
 
     for cls, status in STATUS_BY_ERROR:
         if isinstance(exc, cls):
@@ -281,11 +245,12 @@ def _html_error(exc: Exception) -> Response:
 @route(bp, "/notices/unsubscribe", "GET", auth="public", tags=TAGS, errors_=(401, 403))
 def unsubscribe_page(request: Any) -> Response:
     """Confirmation page of an unsubscribe link. Opening it changes nothing (mail scanners open links)."""
-    from functions.notify.optout import page, verify_token  # noqa: PLC0415
+    from functions.notify.links import verify_unsubscribe_token  # noqa: PLC0415
+    from functions.notify.pages import page  # noqa: PLC0415
 
     token = (request.query_params or {}).get("token") or ""
     try:
-        verify_token(token)
+        verify_unsubscribe_token(token)
     except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page
         return _html_error(exc)
     return _html(
@@ -304,7 +269,8 @@ def unsubscribe_page(request: Any) -> Response:
 )
 def unsubscribe(request: Any) -> Response:
     """Unsubscribe (the page's button, or RFC 8058 one-click ``List-Unsubscribe=One-Click``)."""
-    from functions.notify import optout  # noqa: PLC0415
+    from functions.notify.links import verify_unsubscribe_token  # noqa: PLC0415
+    from functions.notify.pages import page  # noqa: PLC0415
 
     try:
         token = (request.query_params or {}).get("token") or ""
@@ -312,12 +278,11 @@ def unsubscribe(request: Any) -> Response:
             raw = request.raw_body or b""
             form = parse_qs(raw.decode("utf-8", "replace")) if b"=" in raw else {}
             token = (form.get("token") or [""])[0]
-        optout.unsubscribe(token, container().customer_store)
+        contact_id, customer_id = verify_unsubscribe_token(token)
+        container().notice_optouts.unsubscribe(customer_id, contact_id)
     except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page
         return _html_error(exc)
-    return _html(
-        200, optout.page("You are unsubscribed", "You will no longer receive notices about known issues by email.")
-    )
+    return _html(200, page("You are unsubscribed", "You will no longer receive notices about known issues by email."))
 
 
 def _sms_messages(body: str) -> list[dict[str, Any]]:
@@ -332,7 +297,6 @@ def _sms_messages(body: str) -> list[dict[str, Any]]:
 def handle_sms_inbound(event: Any) -> dict[str, Any]:
     """Two-way SMS replies (SNS -> SQS): STOP/UNSUBSCRIBE/QUIT opt out, START opts in again."""
     from functions.core.batch import process_sqs  # noqa: PLC0415
-    from functions.notify.optout import handle_sms_reply  # noqa: PLC0415
 
     def one(record: Any) -> int:
         # An unreadable record raises: not dropped, SQS delivers it again and then keeps it in the
@@ -340,7 +304,7 @@ def handle_sms_inbound(event: Any) -> dict[str, Any]:
         actions = 0
         for msg in _sms_messages(record.body):
             phone = str(msg.get("originationNumber") or "")
-            action = handle_sms_reply(phone, str(msg.get("messageBody") or ""), container().customer_store)
+            action = container().notice_optouts.sms_reply(phone, str(msg.get("messageBody") or ""))
             if action:
                 actions += 1
                 logger().info("sms opt change", extra={"sqs_message_id": record.message_id, "action": action})

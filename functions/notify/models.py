@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 from functions.cases.models import Actor
 from functions.core.models import Model
 from functions.core.validators import Code
-from functions.notify.contract import DispatchKind
+from functions.notify.contract import DispatchRecord  # part of a Notice; shared with delivery
 
 Subject = Annotated[str, Field(min_length=1, max_length=200)]
 Body = Annotated[str, Field(min_length=1, max_length=20_000)]
@@ -93,10 +93,14 @@ class NoticeTexts(Model):
     resolution_text: Body | None = Field(default=None, description="default: the problem's permanent fix")
 
 
-class DispatchRecord(Model):
-    seq: int
-    kind: DispatchKind
-    at: datetime
+class DirectoryEntry(Model):
+    """A customer as the audience walk reads it: the profile's name and language, and its contacts
+    (each a dict of the customer record's contact fields: ``contact_id``, ``email``, ``phone``,
+    ``email_opt_out``, ``sms_opt_in``, ``language``, ``name``), in the directory's order."""
+
+    name: str | None = None
+    language: str | None = None
+    contacts: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class NoticeEventKind(StrEnum):

@@ -25,7 +25,7 @@ from functions.cases.models import Case, TimelineEvent
 from functions.core import aws, dynamo
 from functions.core.errors import Duplicate, NotFound, VersionConflict
 from functions.notify.contract import AudienceManifest, Dispatch, batch_key, manifest_key
-from functions.notify.models import Notice, NoticeEvent, NoticeStatus
+from functions.notify.models import DirectoryEntry, Notice, NoticeEvent, NoticeStatus
 
 
 def notice_pk(notice_id: str) -> str:
@@ -189,10 +189,21 @@ class NoticeStore(dynamo.TableStore):
                 )
 
     # -- what the audience is built from ----------------------------------
-    def customer_items(self, customer_id: str) -> list[dict[str, Any]]:
-        """The customer's profile and contacts (one Query of its partition)."""
-        items = self.query_items(KeyConditionExpression=Key("PK").eq(f"CUST#{customer_id}"))
-        return [dynamo.from_item(i) for i in items if i["SK"] == "#PROFILE" or str(i["SK"]).startswith("CONTACT#")]
+    def directory_entry(self, customer_id: str) -> DirectoryEntry | None:
+        """The customer's name, language and contacts (one Query of its partition); None when it
+        has no profile (a removed customer)."""
+        items = [
+            dynamo.from_item(i) for i in self.query_items(KeyConditionExpression=Key("PK").eq(f"CUST#{customer_id}"))
+        ]
+        profile = next((i for i in items if i["SK"] == "#PROFILE"), None)
+        if profile is None:
+            return None
+        contacts = sorted((i for i in items if str(i["SK"]).startswith("CONTACT#")), key=lambda i: str(i["SK"]))
+        return DirectoryEntry(
+            name=profile.get("name"),
+            language=profile.get("language"),
+            contacts=[dynamo.strip_keys(c) for c in contacts],
+        )
 
     def last_message_id(self, case_id: str) -> str | None:
         """Message-ID of the case's latest email (in or out) to thread a notice to, or None."""
@@ -247,7 +258,8 @@ class SnapshotStore:
 
 
 class DirectoryAudience:
-    """``AudienceSource`` and ``SnapshotSink`` on the table (problems, cases, customers) and the bucket."""
+    """``AudienceSource`` and ``SnapshotSink`` (``ports.py``) on the table (problems, cases,
+    customers) and the bucket. ``customers`` and ``problems`` are those domains' stores."""
 
     def __init__(self, notices: NoticeStore, snapshots: SnapshotStore, customers: Any, problems: Any) -> None:
         self.notices = notices
@@ -260,8 +272,8 @@ class DirectoryAudience:
         similar): their customers are the currently affected."""
         return self.problems.cases([link.case_id for link in self.problems.links(problem_id)])  # type: ignore[no-any-return]
 
-    def customer_items(self, customer_id: str) -> list[dict[str, Any]]:
-        return self.notices.customer_items(customer_id)
+    def directory_entry(self, customer_id: str) -> DirectoryEntry | None:
+        return self.notices.directory_entry(customer_id)
 
     def owner_pages(self, product: str, model: str | None, batch: str | None) -> Iterator[list[dict[str, Any]]]:
         return self.customers.owner_pages(product, model, batch)  # type: ignore[no-any-return]

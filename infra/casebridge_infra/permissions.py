@@ -101,7 +101,7 @@ FUNCTIONS: dict[str, Access] = {
         table_stream=True,
         buckets=(("detection", "read_write"),),
         send=("problem-stream-failures",),
-        # problem resolved / dismissed / closed -> signal the notices' lifecycles (functions/notify/reactions.py)
+        # problem resolved / dismissed / closed -> signal the notices' lifecycles (Container.problem_reactions)
         answer_workflows=("proactive_updates",),
     ),
     # Hourly: recounts the customer base's segment values for detection's common thread when the

@@ -146,7 +146,7 @@ def test_an_update_reaches_the_same_recipients_again(stack, approved):
 
 def test_the_portal_shows_the_notice_to_a_segment_customer_only(stack, approved):
     from functions.core import signing
-    from functions.notify.handlers import PORTAL_PURPOSE
+    from functions.notify.links import PORTAL_PURPOSE
 
     secret = (stack.data_dir / "signing-secret").read_text().strip()
 

@@ -2,22 +2,20 @@
 
 moto runs ``stepfunctions/proactive_updates.asl.json`` as provisioned; the jobs it queues on
 ``notice-jobs`` are read from the moto queue and handed to the Chalice handler through
-``chalice.test.Client``. The records part is a fake ``NoticeSource``; the audience snapshot is
-written to S3 as functions/notify/contract.py describes. Mail is read from moto's SES, SMS from
-what was published to the ``sms-notices`` topic.
+``chalice.test.Client``. Delivery's records, waits and subscriptions are in moto's DynamoDB; the
+audience snapshot is written to S3 as functions/notify/contract.py describes. The records part
+is a fake ``NoticeSource``; the senders are the in-memory ``FakeEmailSender`` / ``FakeSmsSender``
+(what SES and SNS are asked is tested with the adapters: test_notice_delivery_adapters.py).
 """
 
 from __future__ import annotations
 
-import email
 import json
 import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from email import policy as email_policy
-from types import SimpleNamespace
 
 import pytest
 
@@ -26,12 +24,14 @@ from functions.notify.contract import (
     AudienceManifest,
     Dispatch,
     DispatchKind,
+    DispatchRecord,
     NoticeSignal,
     Recipient,
     batch_key,
     manifest_key,
 )
 from tests.conftest import DEV_TOKEN
+from tests.fakes.notices import FakeEmailSender, FakeSmsSender
 from tests.fakes.workflows import executing_stack
 
 
@@ -42,19 +42,20 @@ class FakeSource:
         self.interval = interval
         self.seq: dict[str, int] = {}
         self.kinds: list[DispatchKind] = []
-        self.sent: dict[str, list[SimpleNamespace]] = {}
+        self.sent: dict[str, list[DispatchRecord]] = {}
         self.paused = False
 
-    def get(self, notice_id: str) -> SimpleNamespace:
-        """The notice as GET /notices/{id}/deliveries reads it: its dispatches."""
-        return SimpleNamespace(notice_id=notice_id, dispatches=list(self.sent.get(notice_id, [])))
+    def dispatches(self, notice_id: str) -> list[DispatchRecord]:
+        """The dispatches made (GET /notices/{id}/deliveries lists their counts)."""
+        return list(self.sent.get(notice_id, []))
 
     def next_dispatch(self, notice_id: str, kind: DispatchKind) -> Dispatch | None:
         if self.paused:
             return None
         self.seq[notice_id] = self.seq.get(notice_id, 0) + 1
         self.kinds.append(DispatchKind(kind))
-        self.sent.setdefault(notice_id, []).append(SimpleNamespace(seq=self.seq[notice_id], kind=DispatchKind(kind)))
+        record = DispatchRecord(seq=self.seq[notice_id], kind=DispatchKind(kind), at=datetime.now(UTC))
+        self.sent.setdefault(notice_id, []).append(record)
         return Dispatch(
             notice_id=notice_id,
             problem_id="PB-100001",
@@ -76,12 +77,23 @@ def source() -> FakeSource:
 
 
 @pytest.fixture
-def sfn_aws(source: FakeSource, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
+def email() -> FakeEmailSender:
+    return FakeEmailSender()
+
+
+@pytest.fixture
+def sms() -> FakeSmsSender:
+    return FakeSmsSender()
+
+
+@pytest.fixture
+def sfn_aws(source: FakeSource, email: FakeEmailSender, sms: FakeSmsSender, monkeypatch) -> Iterator[dict]:
     from functions import composition
 
     monkeypatch.setenv("CASEBRIDGE_NOTICE_SEND_RATE", "0")  # unpaced: pacing has its unit test
     composition.reset()
-    composition.container().override(notices=source)  # delivery asks this source for each dispatch
+    # delivery asks this source for each dispatch, and sends through these senders
+    composition.container().override(notices=source, notice_email_sender=email, notice_sms_sender=sms)
     AWAITS.clear()  # waits counted per test: notice ids repeat across tests
     with executing_stack("proactive_updates") as out:
         yield out
@@ -189,34 +201,21 @@ def waiting(notice_id: str, times: int = 1) -> bool:
     return AWAITS[notice_id] >= times
 
 
-def mails() -> list[email.message.EmailMessage]:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
-    return [
-        email.message_from_bytes(m.raw_data.encode(), policy=email_policy.default)  # type: ignore[misc]
-        for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
-        if hasattr(m, "raw_data")
-    ]
+def mail_count(email: FakeEmailSender) -> Counter:
+    """Mails sent, per (address, subject)."""
+    return Counter((mail.to, call.dispatch.subject) for call, mail in email.sent)
 
 
-def mail_count() -> Counter:
-    return Counter((str(m["To"]), str(m["Subject"])) for m in mails())
-
-
-def sms_published(out: dict) -> list[tuple[str, str]]:
-    """(contact_id, message) of every entry published to the sms-notices topic."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.sns.models import sns_backends
-
-    topic = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].topics[out["topics"]["sms-notices"]]
-    return [(attrs["contact_id"]["Value"], message) for _, message, _, attrs, _ in topic.sent_notifications]
+def sms_published(sms: FakeSmsSender) -> list[tuple[str, str]]:
+    """(contact_id, message) of every SMS the topic delivered to its contact's phone."""
+    assert sms.lost == []  # every entry published to the topic reached a subscribed phone
+    return [(contact_id, text) for _, contact_id, text in sms.delivered]
 
 
 # -- tests --------------------------------------------------------------------------------------
 
 
-def test_the_initial_notice_reaches_every_recipient_of_the_snapshot_exactly_once(client, sfn_aws, source):
+def test_the_initial_notice_reaches_every_recipient_of_the_snapshot_exactly_once(client, sfn_aws, email, sms):
     # Given an audience of 45 contacts (15 of them opted in to SMS) in 3 batch files
     recipients = audience(45)
     write_audience(sfn_aws, "NT-1", recipients)
@@ -226,62 +225,48 @@ def test_the_initial_notice_reaches_every_recipient_of_the_snapshot_exactly_once
     pump(client, sfn_aws, lambda: waiting("NT-1"))
 
     # Then every contact got one mail, every SMS contact one SMS, nobody else anything
-    sent = mail_count()
+    sent = mail_count(email)
     assert sorted(to for to, _ in sent) == sorted(str(r.email) for r in recipients)
     assert set(sent.values()) == {1}
-    sms = Counter(c for c, _ in sms_published(sfn_aws))
-    assert sms == Counter(r.contact_id for r in recipients if r.phone)
+    assert Counter(c for c, _ in sms_published(sms)) == Counter(r.contact_id for r in recipients if r.phone)
+    assert sms.received() == {str(r.phone): 1 for r in recipients if r.phone}
     assert execution_status(arn) == "RUNNING"
 
 
-def test_a_notice_mail_carries_unsubscribe_and_threading_headers_in_the_contact_language(client, sfn_aws):
+def test_a_notice_mail_carries_its_unsubscribe_link_and_thread_in_the_contact_language(client, sfn_aws, email):
     recipients = audience(6)
     write_audience(sfn_aws, "NT-2", recipients)
 
     container().notice_delivery.start("NT-2")
     pump(client, sfn_aws, lambda: waiting("NT-2"))
 
-    by_to = {str(m["To"]): m for m in mails()}
-    first = by_to["contact0@example.org"]  # language fr, on a linked case
-    assert first["In-Reply-To"] == "<case-100001@casebridge.local>"
-    assert first["References"] == "<case-100001@casebridge.local>"
-    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "/unsubscribe?token=" in first["List-Unsubscribe"] and "mailto:" in first["List-Unsubscribe"]
-    text = first.get_body(preferencelist=("plain",)).get_content()
-    assert "Bonjour Contact 0" in text and "Some routers of batch 7" in text
-    other = by_to["contact1@example.org"]
-    assert other["In-Reply-To"] is None
-    assert "Hello Contact 1" in other.get_body(preferencelist=("plain",)).get_content()
+    by_to = {mail.to: (call, mail) for call, mail in email.sent}
+    call, first = by_to["contact0@example.org"]  # language fr, on a linked case
+    assert call.template == "casebridge-notice-fr"
+    assert first.thread_message_id == "<case-100001@casebridge.local>"
+    assert "/notices/unsubscribe?token=" in first.unsubscribe_url
+    assert first.name == "Contact 0" and "Some routers of batch 7" in call.dispatch.body
+    other_call, other = by_to["contact1@example.org"]
+    assert other.thread_message_id is None and other_call.template == "casebridge-notice-en"
+    assert other.unsubscribe_url != first.unsubscribe_url  # each contact's own link
 
 
-def test_sms_notices_are_short_carry_the_opt_out_word_and_their_contact_id(client, sfn_aws):
+def test_sms_notices_are_short_carry_the_opt_out_word_and_their_contact_id(client, sfn_aws, sms):
     write_audience(sfn_aws, "NT-3", audience(4))
 
     container().notice_delivery.start("NT-3")
     pump(client, sfn_aws, lambda: waiting("NT-3"))
 
-    published = sms_published(sfn_aws)
+    published = sms_published(sms)
     assert {c for c, _ in published} == {"CT-0", "CT-3"}
     assert all(len(text) <= 160 and text.endswith("Reply STOP to opt out.") for _, text in published)
 
 
-def test_injected_throttling_still_ends_with_every_recipient_notified_exactly_once(client, sfn_aws):
-    # Given SES and SNS throttle 30% of the bulk calls and fail some SMS entries transiently
-    import botocore.exceptions
-
+def test_injected_throttling_still_ends_with_every_recipient_notified_exactly_once(client, sfn_aws, email, sms):
+    # Given SES and SNS throttle 30% of the bulk calls
     rng = random.Random(7)
-    calls = Counter()
-
-    def throttle(model, params, **kwargs):
-        calls[model.name] += 1
-        if rng.random() < 0.3:
-            raise botocore.exceptions.ClientError(
-                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, model.name
-            )
-
-    service = container().notice_delivery
-    service.email.client.meta.events.register("before-call.sesv2.SendBulkEmail", throttle)
-    service.sms.client.meta.events.register("before-call.sns.PublishBatch", throttle)
+    email.throttle = lambda n: rng.random() < 0.3
+    sms.throttle = lambda operation, n: operation == "publish_batch" and rng.random() < 0.3
     recipients = audience(120, sms_every=2)
     write_audience(sfn_aws, "NT-4", recipients, batch_size=30)
 
@@ -289,21 +274,19 @@ def test_injected_throttling_still_ends_with_every_recipient_notified_exactly_on
     attempts: list[int] = []
     container().notice_delivery.start("NT-4")
     on_job = lambda j: attempts.append(j["attempt"]) if j["type"] == "send" else None  # noqa: E731
-    pump(client, sfn_aws, lambda: waiting("NT-4"), timeout=90, on_job=on_job)
+    pump(client, sfn_aws, lambda: waiting("NT-4"), timeout=180, on_job=on_job)
 
     # Then throttling happened and batches were retried by the state machine, and still everyone
     # got exactly one mail and one SMS
-    assert calls["SendBulkEmail"] > 3 and calls["PublishBatch"] > 6
+    assert len(email.calls) > 3 and sms.calls["publish_batch"] > 6
     assert max(attempts) > 0
-    sent = mail_count()
+    sent = mail_count(email)
     assert sorted(to for to, _ in sent) == sorted(str(r.email) for r in recipients)
     assert set(sent.values()) == {1}
-    sms = Counter(c for c, _ in sms_published(sfn_aws))
-    assert sms == Counter(r.contact_id for r in recipients if r.phone)
+    assert Counter(c for c, _ in sms_published(sms)) == Counter(r.contact_id for r in recipients if r.phone)
 
 
-def test_a_redelivered_batch_job_sends_nothing_twice(client, sfn_aws):
-
+def test_a_redelivered_batch_job_sends_nothing_twice(client, sfn_aws, email, sms):
     recipients = audience(10)
     write_audience(sfn_aws, "NT-5", recipients, batch_size=10)
     send_jobs: list[dict] = []
@@ -311,18 +294,17 @@ def test_a_redelivered_batch_job_sends_nothing_twice(client, sfn_aws):
     pump(
         client, sfn_aws, lambda: waiting("NT-5"), on_job=lambda j: send_jobs.append(j) if j["type"] == "send" else None
     )
-    before = (len(mails()), len(sms_published(sfn_aws)))
+    before = (len(email.sent), len(sms_published(sms)))
 
     # When SQS delivers the same batch job again (its task already answered)
     assert len(send_jobs) == 1
     run_job(client, json.dumps(send_jobs[0]))
 
     # Then nobody gets a second message
-    assert (len(mails()), len(sms_published(sfn_aws))) == before == (10, 4)
+    assert (len(email.sent), len(sms_published(sms))) == before == (10, 4)
 
 
-def test_a_redelivered_prepare_job_records_no_second_dispatch(client, sfn_aws, source):
-
+def test_a_redelivered_prepare_job_records_no_second_dispatch(client, sfn_aws, source, email):
     write_audience(sfn_aws, "NT-12", audience(2))
     workflow = container().notice_delivery
     workflow.start("NT-12")
@@ -336,7 +318,7 @@ def test_a_redelivered_prepare_job_records_no_second_dispatch(client, sfn_aws, s
     assert workflow.signal("NT-12", NoticeSignal.UPDATE_NOW)
     pump(client, sfn_aws, lambda: waiting("NT-12", 2), on_job=keep)
     assert source.kinds == [DispatchKind.INITIAL, DispatchKind.UPDATE]
-    sent = len(mails())
+    sent = len(email.sent)
 
     # When SQS delivers the update's prepare job again (its task already answered)
     assert [j["kind"] for j in prepares] == ["initial", "update"] and prepares[1]["prepared_at"]
@@ -345,11 +327,10 @@ def test_a_redelivered_prepare_job_records_no_second_dispatch(client, sfn_aws, s
     # Then the records part is not asked for another dispatch, and nothing more is sent
     assert source.kinds == [DispatchKind.INITIAL, DispatchKind.UPDATE]
     drain(client, sfn_aws, seconds=1)
-    assert len(mails()) == sent
+    assert len(email.sent) == sent
 
 
-def test_a_periodic_update_is_sent_after_the_interval(client, sfn_aws, source):
-
+def test_a_periodic_update_is_sent_after_the_interval(client, sfn_aws, source, email):
     source.interval = 1
     recipients = audience(3)
     write_audience(sfn_aws, "NT-6", recipients)
@@ -357,7 +338,7 @@ def test_a_periodic_update_is_sent_after_the_interval(client, sfn_aws, source):
 
     pump(client, sfn_aws, lambda: waiting("NT-6", 2), timeout=30)
 
-    subjects = Counter(subject for _, subject in mail_count())
+    subjects = Counter(subject for _, subject in mail_count(email))
     assert subjects["Router firmware issue (update)"] >= 3
     assert subjects["Router firmware issue (initial)"] == 3
     # and agents see each dispatch's counts (one Query for all of them)
@@ -370,7 +351,6 @@ def test_a_periodic_update_is_sent_after_the_interval(client, sfn_aws, source):
 
 
 def test_a_paused_notice_sends_no_update_until_resumed(client, sfn_aws, source):
-
     source.interval = 1
     write_audience(sfn_aws, "NT-7", audience(2))
     workflow = container().notice_delivery
@@ -389,8 +369,7 @@ def test_a_paused_notice_sends_no_update_until_resumed(client, sfn_aws, source):
     assert source.kinds[:2] == [DispatchKind.INITIAL, DispatchKind.UPDATE]
 
 
-def test_update_now_sends_an_update_at_once(client, sfn_aws, source):
-
+def test_update_now_sends_an_update_at_once(client, sfn_aws, source, email):
     write_audience(sfn_aws, "NT-8", audience(2))
     workflow = container().notice_delivery
     workflow.start("NT-8")
@@ -399,11 +378,10 @@ def test_update_now_sends_an_update_at_once(client, sfn_aws, source):
     assert workflow.signal("NT-8", NoticeSignal.UPDATE_NOW)
     pump(client, sfn_aws, lambda: waiting("NT-8", 2))
 
-    assert Counter(s for _, s in mail_count())["Router firmware issue (update)"] == 2
+    assert Counter(s for _, s in mail_count(email))["Router firmware issue (update)"] == 2
 
 
-def test_resolved_sends_the_resolution_then_the_execution_succeeds(client, sfn_aws, source):
-
+def test_resolved_sends_the_resolution_then_the_execution_succeeds(client, sfn_aws, source, email):
     write_audience(sfn_aws, "NT-9", audience(3))
     workflow = container().notice_delivery
     arn = workflow.start("NT-9")
@@ -414,11 +392,10 @@ def test_resolved_sends_the_resolution_then_the_execution_succeeds(client, sfn_a
 
     assert execution_status(arn) == "SUCCEEDED"
     assert source.kinds == [DispatchKind.INITIAL, DispatchKind.RESOLUTION]
-    assert Counter(s for _, s in mail_count())["Router firmware issue (resolution)"] == 3
+    assert Counter(s for _, s in mail_count(email))["Router firmware issue (resolution)"] == 3
 
 
 def test_cancelled_stops_the_lifecycle_without_another_notice(client, sfn_aws, source):
-
     write_audience(sfn_aws, "NT-10", audience(3))
     workflow = container().notice_delivery
     arn = workflow.start("NT-10")
@@ -435,42 +412,15 @@ def test_cancelled_stops_the_lifecycle_without_another_notice(client, sfn_aws, s
 # -- SMS beyond the topic's filter-policy quota, and direct mode ---------------------------------
 
 
-def sms_direct() -> list[tuple[str, str]]:
-    """(phone, message) of every SMS published straight to a phone number."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.sns.models import sns_backends
-
-    return list(sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values())
-
-
-def sms_by_contact(out: dict, recipients: list[Recipient]) -> Counter:
-    """SMS received per contact, through the topic (its contact_id attribute) or directly (its phone)."""
+def sms_by_contact(sms: FakeSmsSender, recipients: list[Recipient]) -> Counter:
+    """SMS received per contact, through the topic (its contact's subscription) or directly (its phone)."""
     owner = {r.phone: r.contact_id for r in recipients if r.phone}
-    return Counter([c for c, _ in sms_published(out)] + [owner[phone] for phone, _ in sms_direct()])
+    return Counter([c for c, _ in sms_published(sms)] + [owner[phone] for phone, _ in sms.direct])
 
 
-def subscription_quota(limit: int, calls: Counter) -> Callable:
-    """A botocore hook: Subscribe answers FilterPolicyLimitExceeded after ``limit`` subscriptions."""
-    import botocore.exceptions
-
-    def hook(model, params, **kwargs):
-        calls[model.name] += 1
-        if model.name == "Subscribe" and calls["Subscribe"] > limit:
-            raise botocore.exceptions.ClientError(
-                {"Error": {"Code": "FilterPolicyLimitExceeded", "Message": "Filter policy limit exceeded"}}, "Subscribe"
-            )
-
-    return hook
-
-
-def test_sms_contacts_beyond_the_filter_policy_quota_still_get_exactly_one_sms_each(client, sfn_aws):
-    # Given a topic that takes 5 more filter policies and 15 SMS contacts in 3 batch files
-
-    calls: Counter = Counter()
-    service = container().notice_delivery
-    hook = subscription_quota(5, calls)
-    for name in ("Subscribe", "PublishBatch", "Publish"):
-        service.sms.client.meta.events.register(f"before-call.sns.{name}", hook)
+def test_sms_contacts_beyond_the_subscription_quota_still_get_exactly_one_sms_each(client, sfn_aws, sms):
+    # Given a topic that takes 5 more subscriptions and 15 SMS contacts in 3 batch files
+    sms.subscription_limit = 5
     recipients = audience(45)
     write_audience(sfn_aws, "NT-11", recipients)
 
@@ -478,33 +428,19 @@ def test_sms_contacts_beyond_the_filter_policy_quota_still_get_exactly_one_sms_e
     container().notice_delivery.start("NT-11")
     pump(client, sfn_aws, lambda: waiting("NT-11"))
 
-    # Then every SMS contact got one SMS: 5 through the topic, 10 published to their phones directly
-    assert sms_by_contact(sfn_aws, recipients) == Counter(r.contact_id for r in recipients if r.phone)
-    assert len(sms_published(sfn_aws)) == 5 and len(sms_direct()) == 10
+    # Then every SMS contact got one SMS: 5 through the topic, 10 sent to their phones directly
+    assert sms_by_contact(sms, recipients) == Counter(r.contact_id for r in recipients if r.phone)
+    assert len(sms_published(sms)) == 5 and len(sms.direct) == 10
     # and Subscribe was not called again after the refusal (later batches read the table's marker)
-    assert calls["Subscribe"] == 6
-    assert calls["Publish"] == 10
+    assert sms.calls["subscribe"] == 6
+    assert sms.calls["publish_direct"] == 10
 
 
-def test_throttled_direct_sms_are_retried_and_each_contact_gets_exactly_one(client, sfn_aws):
-    # Given a full topic (no subscription possible) and SNS throttling 30% of the direct Publish calls
-    import botocore.exceptions
-
+def test_throttled_direct_sms_are_retried_and_each_contact_gets_exactly_one(client, sfn_aws, sms):
+    # Given a full topic (no subscription possible) and SNS throttling 30% of the direct SMS
     rng = random.Random(11)
-    calls: Counter = Counter()
-
-    def throttle(model, params, **kwargs):
-        calls[model.name] += 1
-        if model.name == "Subscribe":
-            raise botocore.exceptions.ClientError({"Error": {"Code": "FilterPolicyLimitExceeded"}}, "Subscribe")
-        if rng.random() < 0.3:
-            raise botocore.exceptions.ClientError(
-                {"Error": {"Code": "Throttled", "Message": "Rate exceeded"}}, "Publish"
-            )
-
-    service = container().notice_delivery
-    service.sms.client.meta.events.register("before-call.sns.Subscribe", throttle)
-    service.sms.client.meta.events.register("before-call.sns.Publish", throttle)
+    sms.subscription_limit = 0
+    sms.throttle = lambda operation, n: operation == "publish_direct" and rng.random() < 0.3
     recipients = audience(60, sms_every=2)
     write_audience(sfn_aws, "NT-12", recipients, batch_size=20)
 
@@ -512,23 +448,20 @@ def test_throttled_direct_sms_are_retried_and_each_contact_gets_exactly_one(clie
     attempts: list[int] = []
     container().notice_delivery.start("NT-12")
     on_job = lambda j: attempts.append(j["attempt"]) if j["type"] == "send" else None  # noqa: E731
-    pump(client, sfn_aws, lambda: waiting("NT-12"), timeout=90, on_job=on_job)
+    pump(client, sfn_aws, lambda: waiting("NT-12"), timeout=180, on_job=on_job)
 
     # Then throttling forced retries, and still every SMS contact got exactly one SMS, all direct
-    assert max(attempts) > 0 and calls["Subscribe"] == 1
-    assert sms_published(sfn_aws) == []
-    assert sms_by_contact(sfn_aws, recipients) == Counter(r.contact_id for r in recipients if r.phone)
+    assert max(attempts) > 0 and sms.calls["subscribe"] == 1
+    assert sms_published(sms) == []
+    assert sms_by_contact(sms, recipients) == Counter(r.contact_id for r in recipients if r.phone)
 
 
-def test_direct_mode_publishes_to_each_phone_and_makes_no_subscription(client, sfn_aws, monkeypatch):
+def test_direct_mode_sends_to_each_phone_and_makes_no_subscription(client, sfn_aws, sms, monkeypatch):
     # Given a deployment that prefers no subscriptions
     from functions.core.settings import reset_settings
 
     monkeypatch.setenv("CASEBRIDGE_NOTICE_SMS_MODE", "direct")
     reset_settings()
-    calls: Counter = Counter()
-    service = container().notice_delivery
-    service.sms.client.meta.events.register("before-call.sns.*", lambda model, **kw: calls.update([model.name]))
     recipients = audience(30)
     write_audience(sfn_aws, "NT-13", recipients)
 
@@ -537,24 +470,8 @@ def test_direct_mode_publishes_to_each_phone_and_makes_no_subscription(client, s
     pump(client, sfn_aws, lambda: waiting("NT-13"))
 
     # Then each SMS contact got one SMS straight to the phone, and nothing was subscribed
-    assert sms_by_contact(sfn_aws, recipients) == Counter(r.contact_id for r in recipients if r.phone)
-    assert calls["Subscribe"] == 0 and calls["PublishBatch"] == 0 and calls["Publish"] == 10
-    assert all(text.endswith("Reply STOP to opt out.") for _, text in sms_direct())
+    assert sms_by_contact(sms, recipients) == Counter(r.contact_id for r in recipients if r.phone)
+    assert sms.calls == {"subscribe": 0, "publish_batch": 0, "publish_direct": 10}
+    assert all(text.endswith("Reply STOP to opt out.") for _, text in sms.direct)
     monkeypatch.undo()
     reset_settings()  # later tests get the default mode
-
-
-def test_signals_sent_while_the_lifecycle_is_busy_are_queued_for_its_next_wait_in_order(aws):
-    from functions.notify.delivery.store import DeliveryStore
-
-    store = DeliveryStore()
-    # Given no task waiting (the lifecycle is sending): two signals arrive
-    assert store.take_waiting("NT-9", "update_now") is None
-    assert store.take_waiting("NT-9", "resolved") is None
-    # When the lifecycle parks its next tasks, each gets the oldest queued signal instead of waiting
-    assert store.put_waiting("NT-9", "tok-1", paused=False, execution=None, now="t") == "update_now"
-    assert store.put_waiting("NT-9", "tok-2", paused=False, execution=None, now="t") == "resolved"
-    # Then with the queue empty the next task waits, and a signal takes its token exactly once
-    assert store.put_waiting("NT-9", "tok-3", paused=False, execution=None, now="t") is None
-    assert store.take_waiting("NT-9", "cancelled")["task_token"] == "tok-3"
-    assert store.take_waiting("NT-9") is None

@@ -1,4 +1,7 @@
-"""Notices through the API: audience, preview, approval snapshot, lifecycle, banners, phone, opt-outs."""
+"""Notices through the API on the stores (moto): audience, preview, approval snapshot, lifecycle,
+banners, phone, opt-outs. The lifecycle state machine is the FakeWorkflow (the records service
+drives the real delivery service, wired by the container); its executions run for real in
+tests/integration/test_notice_delivery.py."""
 
 from __future__ import annotations
 
@@ -8,30 +11,37 @@ from typing import Any
 import pytest
 
 from functions.composition import container
+from functions.notify.links import portal_token
+from tests.fakes.workflows import FakeWorkflow
 
 PRODUCT = "router-x"
 
 
-class FakeWorkflow:
-    def __init__(self) -> None:
-        self.started: list[str] = []
-        self.signals: list[tuple[str, str]] = []
-
-    def start(self, notice_id: str) -> str:
-        self.started.append(notice_id)
-        return f"arn:aws:states:us-east-1:123456789012:execution:notices:{notice_id}"
-
-    def signal(self, notice_id: str, signal: Any) -> bool:
-        self.signals.append((notice_id, str(signal)))
-        return True
-
-
 @pytest.fixture
-def workflow(monkeypatch: pytest.MonkeyPatch) -> FakeWorkflow:
+def workflow() -> FakeWorkflow:
     fake = FakeWorkflow()
-
-    container().override(notice_delivery=fake)
+    container().override(notice_workflow=fake)
     return fake
+
+
+def started(workflow: FakeWorkflow) -> list[str]:
+    """The notices whose lifecycle was started."""
+    return [payload["notice_id"] for _, payload in workflow.started]
+
+
+def signals(workflow: FakeWorkflow, notice_id: str) -> list[str]:
+    """The signals the notice's lifecycle got, in order: as it waits for one after each send, every
+    signal queued meanwhile reaches one of its next waits (run until a wait parks)."""
+    from functions.notify.delivery.models import Job
+
+    delivery = container().notice_delivery
+    for n in range(100):
+        token = f"{notice_id}-wait-{n}"
+        delivery.handle_job(Job(type="await", notice_id=notice_id, task_token=token))
+        if not workflow.answered or workflow.answered[-1][0] != token:
+            break
+    container().delivery_store.take_waiting(notice_id)  # the parked wait: nobody waits any more
+    return [out["signal"] for token, out in workflow.answered if token.startswith(f"{notice_id}-wait-")]
 
 
 def customer(
@@ -210,7 +220,7 @@ def test_preview_sends_nothing_and_writes_no_snapshot(client, agent_headers, wor
     customer("c1")
     notice = draft(client, agent_headers, problem(), audience=segment())
     audience(client, agent_headers, notice["notice_id"])
-    assert workflow.started == [] and workflow.signals == []
+    assert workflow.started == [] and signals(workflow, notice["notice_id"]) == []
     listed = core_aws.client("s3").list_objects_v2(Bucket=get_settings().name("notices"))
     assert listed.get("KeyCount", 0) == 0
 
@@ -233,7 +243,8 @@ def test_approve_starts_the_workflow_whose_first_job_snapshots_the_audience(clie
     assert resp.status_code == 200, resp.json_body
     assert resp.json_body["status"] == "active"
     assert resp.json_body["audience_count"] is None
-    assert workflow.started == [nid]
+    assert started(workflow) == [nid]
+    assert resp.json_body["execution_arn"].endswith(f":notice-{nid}")
     s3 = core_aws.client("s3")
     bucket = get_settings().name("notices")
     assert s3.list_objects_v2(Bucket=bucket, Prefix=f"notices/{nid}/").get("KeyCount") == 0
@@ -275,7 +286,7 @@ def test_approving_twice_is_a_conflict(client, agent_headers, workflow):
     nid = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
     assert approve(client, agent_headers, nid).status_code == 200
     assert approve(client, agent_headers, nid).status_code == 409
-    assert workflow.started == [nid]
+    assert started(workflow) == [nid]
 
 
 def test_approving_with_a_stale_version_is_a_conflict(client, agent_headers, workflow):
@@ -283,7 +294,7 @@ def test_approving_with_a_stale_version_is_a_conflict(client, agent_headers, wor
     nid = draft(client, agent_headers, problem(), audience=segment())["notice_id"]
     resp = client.http.post(f"/notices/{nid}/approve", headers={**agent_headers, "If-Match": '"7"'})
     assert resp.status_code == 409
-    assert workflow.started == []
+    assert started(workflow) == []
 
 
 # -- lifecycle ------------------------------------------------------------------
@@ -297,7 +308,7 @@ def test_pause_resume_cancel_signal_the_workflow(client, agent_headers, workflow
         resp = client.http.post(f"/notices/{nid}/{action}", headers=agent_headers)
         assert resp.status_code == 200, resp.json_body
         assert resp.json_body["status"] == status
-    assert [s for _, s in workflow.signals] == ["paused", "resumed", "cancelled"]
+    assert signals(workflow, nid) == ["paused", "resumed", "cancelled"]
 
 
 def test_resuming_an_active_notice_is_a_conflict(client, agent_headers, workflow):
@@ -333,7 +344,8 @@ def test_an_agent_update_is_signalled_and_sent_once(client, agent_headers, workf
         f"/notices/{nid}/updates", headers=agent_headers, body=json.dumps({"text": "Patch on Friday"})
     )
     assert resp.status_code == 202, resp.json_body
-    assert workflow.signals[-1] == (nid, "update_now")
+    assert resp.json_body["signalled"] is False  # the lifecycle was not waiting: queued for its next wait
+    assert signals(workflow, nid) == ["update_now"]
     first = container().notices.next_dispatch(nid, DispatchKind.UPDATE)
     second = container().notices.next_dispatch(nid, DispatchKind.UPDATE)
     assert first.body == "Patch on Friday" and first.seq == 2
@@ -356,8 +368,6 @@ def _active_notice(client: Any, headers: dict[str, str]) -> str:
 
 
 def test_banners_show_only_for_customers_in_the_audience(client, agent_headers, workflow):
-    from functions.notify.handlers import portal_token
-
     nid = _active_notice(client, agent_headers)
     inside = client.http.get(f"/portal/notices?token={portal_token('in1')}")
     outside = client.http.get(f"/portal/notices?token={portal_token('out1')}")
@@ -370,8 +380,6 @@ def test_banners_need_a_valid_token(client, agent_headers, workflow):
 
 
 def test_a_paused_notice_shows_no_banner(client, agent_headers, workflow):
-    from functions.notify.handlers import portal_token
-
     nid = _active_notice(client, agent_headers)
     client.http.post(f"/notices/{nid}/pause", headers=agent_headers)
     assert client.http.get(f"/portal/notices?token={portal_token('in1')}").json_body["items"] == []
@@ -379,7 +387,6 @@ def test_a_paused_notice_shows_no_banner(client, agent_headers, workflow):
 
 def test_banners_show_the_last_dispatch_of_each_active_notice(client, agent_headers, workflow):
     from functions.notify.contract import DispatchKind
-    from functions.notify.handlers import portal_token
 
     # Given a customer in the audience of two active notices, one of which sent an update
     customer("in1")
@@ -449,7 +456,7 @@ def test_resolving_the_problem_signals_resolved_and_the_resolution_completes(cli
     approve(client, agent_headers, nid)
     container().notices.next_dispatch(nid, DispatchKind.INITIAL)
     assert container().notices.on_problem_status(pid, "resolved") == [nid]
-    assert workflow.signals[-1] == (nid, "resolved")
+    assert signals(workflow, nid) == ["resolved"]
     resolution = container().notices.next_dispatch(nid, DispatchKind.RESOLUTION)
     assert resolution.kind == DispatchKind.RESOLUTION
     assert client.http.get(f"/notices/{nid}", headers=agent_headers).json_body["status"] == "completed"
@@ -464,7 +471,7 @@ def test_dismissing_the_problem_stops_its_notices(client, agent_headers, workflo
     approve(client, agent_headers, nid)
     container().notices.on_problem_status(pid, "dismissed")
     assert client.http.get(f"/notices/{nid}", headers=agent_headers).json_body["status"] == "stopped"
-    assert workflow.signals[-1] == (nid, "stopped")
+    assert signals(workflow, nid) == ["stopped"]
 
 
 # -- opt-outs -------------------------------------------------------------------
@@ -476,7 +483,7 @@ def _contact(cid: str) -> Any:
 
 
 def test_opening_the_unsubscribe_link_changes_nothing(client, aws):
-    from functions.notify.optout import unsubscribe_url
+    from functions.notify.links import unsubscribe_url
 
     customer("c1")
     url = unsubscribe_url(_contact("c1").contact_id, "c1", base_url="")
@@ -486,7 +493,7 @@ def test_opening_the_unsubscribe_link_changes_nothing(client, aws):
 
 
 def test_posting_the_unsubscribe_link_opts_out_of_email(client, aws):
-    from functions.notify.optout import unsubscribe_url
+    from functions.notify.links import unsubscribe_url
 
     customer("c1")
     url = unsubscribe_url(_contact("c1").contact_id, "c1", base_url="")

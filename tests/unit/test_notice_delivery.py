@@ -1,4 +1,7 @@
-"""Notice delivery rules without AWS: batch sending with fakes, exactly-once claims, pacing, texts."""
+"""Notice delivery use cases on the in-memory fakes: batch sending, exactly-once claims, throttling,
+redelivered jobs, partial failures, SMS through the topic and its fallbacks, the lifecycle's
+signals, pacing, texts. The providers' request formats are tested with the adapters
+(tests/integration/test_notice_delivery_adapters.py)."""
 
 from __future__ import annotations
 
@@ -7,25 +10,32 @@ from typing import Any
 
 import pytest
 
-from functions.notify.contract import Dispatch, DispatchKind, NoticeSignal, Recipient
-from functions.notify.delivery.logic import DeliveryService, Pacer, Policy, sms_text
+from functions.notify.contract import Dispatch, DispatchKind, DispatchRecord, NoticeSignal, Recipient
 from functions.notify.delivery.models import (
     TEMPLATE_LANGUAGES,
     Channel,
     DeliveryRecord,
     DeliveryStatus,
     Job,
+    Partial,
+    SendOutcome,
+    SendStatus,
     Throttled,
-    template_name,
 )
+from functions.notify.delivery.rules import execution_name, sms_text, template_name
+from functions.notify.delivery.service import DeliveryService, Pacer, Policy
 from functions.notify.delivery.templates import template_files
+from tests.fakes.notices import FakeAudienceFiles, FakeDeliveryStore, FakeEmailSender, FakeSmsSender
+from tests.fakes.workflows import FakeWorkflow
 
+NOTICE = "NT-1"
 KEY = "notices/NT-1/audience/00000.jsonl"
+EPOCH = 1_800_000_000.0
 
 
 def dispatch(**kw: Any) -> Dispatch:
     data = dict(
-        notice_id="NT-1",
+        notice_id=NOTICE,
         problem_id="PB-1",
         seq=1,
         kind=DispatchKind.INITIAL,
@@ -35,171 +45,6 @@ def dispatch(**kw: Any) -> Dispatch:
         created_at=datetime.now(UTC),
     )
     return Dispatch(**(data | kw))
-
-
-class FakeStore:
-    def __init__(self) -> None:
-        self.records: dict[tuple[int, str], DeliveryRecord] = {}
-        self.dispatches: dict[int, Dispatch] = {1: dispatch()}
-        self.counts: dict[str, int] = {}
-        self.waiting: dict[str, dict] = {}
-        self.pending: dict[str, list[str]] = {}
-        self.subs: dict[str, str] = {}
-        self.full_until: dict[str, int] = {}
-
-    def existing(self, notice_id, seq, batch):
-        return {
-            f"{r.channel.value}#{r.contact_id}": {"status": r.status.value}
-            for (s, _), r in self.records.items()
-            if s == seq
-        }
-
-    def claim(self, records):
-        out = []
-        for r in records:
-            k = (r.seq, f"{r.channel.value}#{r.contact_id}")
-            if k not in self.records:
-                self.records[k] = r
-                out.append(r)
-        return out
-
-    def mark(self, records):
-        for r in records:
-            self.records[(r.seq, f"{r.channel.value}#{r.contact_id}")] = r
-
-    def release(self, records):
-        for r in records:
-            k = (r.seq, f"{r.channel.value}#{r.contact_id}")
-            if k in self.records and self.records[k].claim == r.claim:
-                del self.records[k]
-
-    def dispatch(self, notice_id, seq):
-        return self.dispatches[seq]
-
-    def add_counts(self, notice_id, seq, counts):
-        for k, v in counts.items():
-            self.counts[k] = self.counts.get(k, 0) + v
-
-    def take_waiting(self, notice_id, signal=None):
-        waiting = self.waiting.pop(notice_id, None)
-        if waiting is None and signal is not None:
-            self.pending.setdefault(notice_id, []).append(signal)
-        return waiting
-
-    def put_waiting(self, notice_id, task_token, *, paused, execution, now):
-        queued = self.pending.get(notice_id)
-        if queued:
-            return queued.pop(0)
-        self.waiting[notice_id] = {"task_token": task_token, "paused": paused}
-        return None
-
-    def subscribed(self, contact_ids):
-        return {c: self.subs[c] for c in contact_ids if c in self.subs}
-
-    def put_subscription(self, contact_id, phone, arn):
-        self.subs[contact_id] = phone
-
-    def drop_subscription(self, contact_id):
-        return f"sub-{contact_id}" if self.subs.pop(contact_id, None) else None
-
-    def topic_full(self, topic_arn, now):
-        return self.full_until.get(topic_arn, 0) > now
-
-    def put_topic_full(self, topic_arn, code, at, expires_at):
-        self.full_until[topic_arn] = expires_at
-
-
-class FakeAudience:
-    def __init__(self, recipients):
-        self._recipients = recipients
-
-    def recipients(self, key):
-        return iter(self._recipients)
-
-
-class FakeEmail:
-    def __init__(self, statuses=None, raise_first=0):
-        self.calls: list[dict] = []
-        self.statuses = statuses or {}
-        self.raise_first = raise_first
-
-    def send_bulk(self, request):
-        self.calls.append(request)
-        if self.raise_first:
-            self.raise_first -= 1
-            err = Exception("throttled")
-            err.response = {"Error": {"Code": "ThrottlingException"}}  # type: ignore[attr-defined]
-            raise err
-        out = []
-        for e in request["BulkEmailEntries"]:
-            to = e["Destination"]["ToAddresses"][0]
-            out.append({"Status": self.statuses.pop(to, "SUCCESS"), "MessageId": f"m-{to}"})
-        return out
-
-
-def client_error(code: str) -> Exception:
-    err = Exception(code)
-    err.response = {"Error": {"Code": code}}  # type: ignore[attr-defined]
-    return err
-
-
-class FakeSms:
-    def __init__(self, fail_ids=(), subscription_limit=None, throttle_direct=0):
-        self.published: list[dict] = []
-        self.subscribed: list[str] = []
-        self.unsubscribed: list[str] = []
-        self.subscribe_calls = 0
-        self.direct: list[tuple[str, str, str]] = []  # (phone, message, sms type)
-        self.direct_calls = 0
-        self.fail_ids = set(fail_ids)
-        self.subscription_limit = subscription_limit
-        self.throttle_direct = throttle_direct  # the first n direct Publish calls are throttled
-
-    def topic_arn(self):
-        return "arn:aws:sns:us-east-1:123456789012:sms"
-
-    def subscribe(self, topic, contact_id, phone):
-        self.subscribe_calls += 1
-        if self.subscription_limit is not None and len(self.subscribed) >= self.subscription_limit:
-            raise client_error("FilterPolicyLimitExceeded")
-        self.subscribed.append(contact_id)
-        return f"sub-{contact_id}"
-
-    def unsubscribe(self, arn):
-        self.unsubscribed.append(arn)
-
-    def publish_sms(self, phone, message, sms_type):
-        self.direct_calls += 1
-        if self.throttle_direct:
-            self.throttle_direct -= 1
-            raise client_error("Throttled")
-        self.direct.append((phone, message, sms_type))
-        return f"d-{phone}"
-
-    def publish_batch(self, topic, entries):
-        ok, failed = [], []
-        for e in entries:
-            contact = e["MessageAttributes"]["contact_id"]["StringValue"]
-            if contact in self.fail_ids:
-                self.fail_ids.discard(contact)
-                failed.append({"Id": e["Id"], "Code": "Throttled", "SenderFault": False})
-            else:
-                self.published.append(e)
-                ok.append({"Id": e["Id"], "MessageId": f"s-{contact}"})
-        return {"Successful": ok, "Failed": failed}
-
-
-class FakeWorkflow:
-    def __init__(self):
-        self.answers: list[tuple[str, dict]] = []
-        self.failures: list[tuple[str, str]] = []
-
-    def succeed(self, token, output):
-        self.answers.append((token, output))
-        return token != "gone"
-
-    def fail(self, token, error, cause):
-        self.failures.append((token, error))
 
 
 def recipients(n: int, phones_every: int = 2) -> list[Recipient]:
@@ -215,155 +60,444 @@ def recipients(n: int, phones_every: int = 2) -> list[Recipient]:
     ]
 
 
-def service(rs, email=None, sms=None, store=None, workflow=None, sms_mode="topic"):
-    policy = Policy(
-        sms_mode=sms_mode,
-        base_url="https://support.example.org",
-        from_address="support@example.org",
-        from_name="Support",
-        mail_domain="example.org",
-        send_rate=0,
-        max_concurrency=4,
-    )
-    return DeliveryService(
-        store or FakeStore(),
-        FakeAudience(rs),
-        email or FakeEmail(),
-        sms or FakeSms(),
-        workflow or FakeWorkflow(),
-        lambda: None,  # type: ignore[arg-type, return-value]
-        policy,
-        lambda: "2026-11-23T10:00:00Z",
-    )
+class Source:
+    """The records part as delivery sees it (NoticeSource): numbered dispatches, paused or not."""
+
+    def __init__(self) -> None:
+        self.made: list[DispatchRecord] = []
+        self.paused = False
+
+    def next_dispatch(self, notice_id: str, kind: DispatchKind) -> Dispatch | None:
+        if self.paused:
+            return None
+        seq = len(self.made) + 1
+        self.made.append(DispatchRecord(seq=seq, kind=kind, at=datetime.now(UTC)))
+        return dispatch(notice_id=notice_id, seq=seq, kind=kind)
+
+    def interval_seconds(self, notice_id: str) -> int:
+        return 3600
+
+    def dispatches(self, notice_id: str) -> list[DispatchRecord]:
+        return list(self.made)
 
 
-@pytest.fixture(autouse=True)
-def _secret(monkeypatch):
-    monkeypatch.setenv("CASEBRIDGE_SIGNING_SECRET", "x" * 32)
+class Parts:
+    """One deployment's delivery state: a service built on it is one Lambda container."""
+
+    def __init__(self, rs: list[Recipient] | None = None, **senders: Any) -> None:
+        self.store = FakeDeliveryStore()
+        self.files = FakeAudienceFiles()
+        self.email: FakeEmailSender = senders.get("email") or FakeEmailSender()
+        self.sms: FakeSmsSender = senders.get("sms") or FakeSmsSender()
+        self.workflow = FakeWorkflow()
+        self.source = Source()
+        self.store.put_dispatch(dispatch(), 1)
+        if rs is not None:
+            self.audience(rs)
+
+    def audience(self, rs: list[Recipient]) -> None:
+        """The notice's snapshot: ``rs`` in one batch file (KEY)."""
+        self.files.write(NOTICE, rs, batch_size=max(1, len(rs)))
+
+    def service(self, sms_mode: str = "topic", **policy: Any) -> DeliveryService:
+        return DeliveryService(
+            self.store,
+            self.files,
+            self.email,
+            self.sms,
+            self.workflow,
+            lambda: self.source,
+            lambda contact_id, customer_id: f"https://support.example.org/unsub/{customer_id}/{contact_id}",
+            Policy(sms_mode=sms_mode, send_rate=0, max_concurrency=4, **policy),
+            lambda: "2026-11-23T10:00:00Z",
+            epoch=lambda: EPOCH,
+        )
+
+    def send(self, seq: int = 1, attempt: int = 0, **kw: Any) -> Any:
+        return self.service(**kw).send_batch(NOTICE, seq, KEY, attempt=attempt)
+
+    def status(self, sk: str, seq: int = 1) -> DeliveryRecord | None:
+        return self.store.record(NOTICE, seq, 0, sk)
+
+
+def mails_to(email: FakeEmailSender) -> list[str]:
+    return sorted(m.to for _, m in email.sent)
+
+
+def sms_contacts(sms: FakeSmsSender, rs: list[Recipient]) -> list[str]:
+    """Every SMS a phone received, as the contact it reached: topic ones by subscription, direct ones by phone."""
+    owner = {str(r.phone): r.contact_id for r in rs if r.phone}
+    return sorted([c for _, c, _ in sms.delivered] + [owner[phone] for phone, _ in sms.direct])
+
+
+# -- email ---------------------------------------------------------------------------------------
 
 
 def test_a_batch_sends_one_mail_and_one_sms_per_recipient_in_bulk_calls_per_language():
     rs = recipients(120)
-    email, sms = FakeEmail(), FakeSms()
-    result = service(rs, email, sms).send_batch("NT-1", 1, KEY)
+    p = Parts(rs)
+    result = p.send()
     assert result.sent == 120 + 60
-    sent_to = [e["Destination"]["ToAddresses"][0] for c in email.calls for e in c["BulkEmailEntries"]]
-    assert sorted(sent_to) == sorted(str(r.email) for r in rs)
-    assert all(len(c["BulkEmailEntries"]) <= 50 for c in email.calls)
-    assert {c["DefaultContent"]["Template"]["TemplateName"] for c in email.calls} == {
-        "casebridge-notice-en",
-        "casebridge-notice-fr",
-    }
-    assert len(email.calls) == 3  # en (with xx): 80 -> 50 + 30; fr: 40
-    assert len(sms.published) == 60
+    assert mails_to(p.email) == sorted(str(r.email) for r in rs)
+    assert all(len(c.mails) <= 50 for c in p.email.calls)
+    assert {c.template for c in p.email.calls} == {"casebridge-notice-en", "casebridge-notice-fr"}
+    assert len(p.email.calls) == 3  # en (with xx): 80 -> 50 + 30; fr: 40
+    assert sms_contacts(p.sms, rs) == sorted(r.contact_id for r in rs if r.phone)
 
 
 def test_running_a_batch_again_sends_nothing_twice():
     rs = recipients(30)
-    store, email, sms = FakeStore(), FakeEmail(), FakeSms()
-    service(rs, email, sms, store).send_batch("NT-1", 1, KEY)
-    again = service(rs, email, sms, store).send_batch("NT-1", 1, KEY)
+    p = Parts(rs)
+    p.send()
+    again = p.send()  # a redelivered job, another Lambda container
     assert again.sent == 0 and again.already == 30 + 15
-    assert sum(len(c["BulkEmailEntries"]) for c in email.calls) == 30 and len(sms.published) == 15
+    assert sum(len(c.mails) for c in p.email.calls) == 30 and len(p.sms.published) == 15
 
 
 def test_a_throttled_bulk_call_releases_its_recipients_and_fails_the_batch_as_throttled():
     rs = recipients(10, phones_every=0)
-    store, email = FakeStore(), FakeEmail(raise_first=2)  # both calls (en, fr) throttled
+    p = Parts(rs, email=FakeEmailSender(throttle_calls=2))  # both calls (en, fr) throttled
     with pytest.raises(Throttled):
-        service(rs, email, FakeSms(), store).send_batch("NT-1", 1, KEY)
-    assert store.records == {}  # every claim released for the retry
-    retry = service(rs, email, FakeSms(), store).send_batch("NT-1", 1, KEY, attempt=1)
-    sent_to = [e["Destination"]["ToAddresses"][0] for c in email.calls[2:] for e in c["BulkEmailEntries"]]
-    assert sorted(sent_to) == sorted(str(r.email) for r in rs)
+        p.send()
+    assert p.store.all_records() == []  # every claim released for the retry
+    retry = p.send(attempt=1)
+    assert mails_to(p.email) == sorted(str(r.email) for r in rs)
     assert retry.sent == 10
 
 
 def test_a_per_destination_throttle_is_retried_and_a_rejection_is_recorded_as_failed():
     rs = recipients(3, phones_every=0)
-    store = FakeStore()
-    email = FakeEmail(statuses={"c0@example.org": "ACCOUNT_THROTTLED", "c1@example.org": "MESSAGE_REJECTED"})
+    email = FakeEmailSender(
+        {
+            "c0@example.org": SendOutcome(SendStatus.RETRY),
+            "c1@example.org": SendOutcome(SendStatus.FAILED, error="MESSAGE_REJECTED"),
+        }
+    )
+    p = Parts(rs, email=email)
     with pytest.raises(Throttled):
-        service(rs, email, FakeSms(), store).send_batch("NT-1", 1, KEY)
-    statuses = {k[1]: r.status for k, r in store.records.items()}
+        p.send()
+    statuses = {_sk: r.status for _sk, r in p.store.records[(NOTICE, 1, 0)].items()}
     assert statuses == {"email#CT-1": DeliveryStatus.FAILED, "email#CT-2": DeliveryStatus.SENT}
-    service(rs, email, FakeSms(), store).send_batch("NT-1", 1, KEY, attempt=1)
-    assert store.records[(1, "email#CT-0")].status is DeliveryStatus.SENT
-    assert store.records[(1, "email#CT-1")].status is DeliveryStatus.FAILED  # not sent again
-
-
-def test_failed_sms_entries_are_retried_and_each_contact_gets_one_sms():
-    rs = recipients(20, phones_every=1)
-    store, sms = FakeStore(), FakeSms(fail_ids={"CT-3", "CT-7"})
-    with pytest.raises(Throttled):
-        service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY)
-    service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY, attempt=1)
-    contacts = [e["MessageAttributes"]["contact_id"]["StringValue"] for e in sms.published]
-    assert sorted(contacts) == sorted(r.contact_id for r in rs)
+    assert p.status("email#CT-1").error == "MESSAGE_REJECTED"
+    p.send(attempt=1)
+    assert p.status("email#CT-0").status is DeliveryStatus.SENT
+    assert p.status("email#CT-1").status is DeliveryStatus.FAILED  # not sent again
+    assert mails_to(p.email) == ["c0@example.org", "c2@example.org"]
 
 
 def test_a_recipient_claimed_by_an_attempt_that_never_finished_is_not_sent_again():
     rs = recipients(2, phones_every=0)
-    store, email = FakeStore(), FakeEmail()
+    p = Parts(rs)
     stale = DeliveryRecord(
-        notice_id="NT-1", seq=1, batch=0, channel=Channel.EMAIL, contact_id="CT-0",
+        notice_id=NOTICE, seq=1, batch=0, channel=Channel.EMAIL, contact_id="CT-0",
         status=DeliveryStatus.CLAIMED, claim="old",
     )  # fmt: skip
-    store.records[(1, "email#CT-0")] = stale
-    result = service(rs, email, FakeSms(), store).send_batch("NT-1", 1, KEY)
+    p.store.claim([stale])
+    result = p.send()
     assert result.uncertain == 1 and result.sent == 1
-    assert [e["Destination"]["ToAddresses"][0] for c in email.calls for e in c["BulkEmailEntries"]] == [
-        "c1@example.org"
-    ]
+    assert mails_to(p.email) == ["c1@example.org"]
+    assert [r.contact_id for r in p.service().claimed_not_sent(NOTICE, 1)] == ["CT-0"]
+
+
+def test_a_failing_bulk_call_marks_what_was_sent_releases_the_rest_and_raises():
+    # Given a batch in two languages whose second bulk call fails (not throttling)
+    rs = recipients(4, phones_every=0)  # en, fr, xx(en), en
+    boom = RuntimeError("SES is down")
+    p = Parts(rs)
+    calls = p.email.send_bulk
+
+    def second_fails(template: str, d: Dispatch, mails: list) -> list:
+        if len(p.email.calls) == 1:
+            p.email.fail_with = boom
+        return calls(template, d, mails)
+
+    p.email.send_bulk = second_fails  # type: ignore[method-assign]
+    # When the batch runs, the error comes out (the job's task fails: the state machine retries)
+    with pytest.raises(RuntimeError):
+        p.send()
+    # Then the first call's mails are recorded sent, the others released for the retry
+    sent = {sk for sk, r in p.store.records[(NOTICE, 1, 0)].items() if r.status is DeliveryStatus.SENT}
+    assert sent == {"email#CT-0", "email#CT-2", "email#CT-3"}
+    assert set(p.store.records[(NOTICE, 1, 0)]) == sent
+    p.email.fail_with = None
+    p.email.send_bulk = calls  # type: ignore[method-assign]
+    retry = p.send(attempt=1)
+    assert retry.sent == 1 and retry.already == 3
+    assert mails_to(p.email) == sorted(str(r.email) for r in rs)
+
+
+def test_mails_carry_the_unsubscribe_link_and_the_case_thread_of_their_recipient():
+    r = Recipient(customer_id="CU-1", contact_id="CT-1", email="a@example.org", name="Ann", thread_message_id="abc@x")
+    p = Parts([r])
+    p.send()
+    [(call, mail)] = p.email.sent
+    assert mail.unsubscribe_url == "https://support.example.org/unsub/CU-1/CT-1"
+    assert mail.thread_message_id == "abc@x" and mail.name == "Ann"
+    assert call.dispatch.subject == "Subject" and call.dispatch.body == "Body"
+
+
+# -- SMS through the topic -------------------------------------------------------------------------
+
+
+def test_failed_sms_entries_are_retried_and_each_contact_gets_one_sms():
+    rs = recipients(20, phones_every=1)
+    p = Parts(rs, sms=FakeSmsSender(retry_ids={"CT-3", "CT-7"}))
+    with pytest.raises(Throttled):
+        p.send()
+    p.send(attempt=1)
+    assert sms_contacts(p.sms, rs) == sorted(r.contact_id for r in rs)
+    assert p.sms.lost == []
+
+
+def test_an_sms_entry_refused_for_good_is_recorded_failed_and_not_retried():
+    rs = recipients(3, phones_every=1)
+    p = Parts(rs, sms=FakeSmsSender(refuse_ids={"CT-1"}))
+    result = p.send()
+    assert result.failed == 1 and p.status("sms#CT-1").status is DeliveryStatus.FAILED
+    assert p.status("sms#CT-1").error == "InvalidParameter"
+    assert sms_contacts(p.sms, rs) == ["CT-0", "CT-2"]
 
 
 def test_contacts_are_subscribed_to_the_sms_topic_once_not_per_notice():
     rs = recipients(6, phones_every=2)
-    store, sms = FakeStore(), FakeSms()
-    store.dispatches[2] = dispatch(seq=2, kind=DispatchKind.UPDATE)
-    service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY)
-    service(rs, FakeEmail(), sms, store).send_batch("NT-1", 2, KEY)
-    assert sorted(sms.subscribed) == ["CT-0", "CT-2", "CT-4"]
-    assert len(sms.published) == 6
+    p = Parts(rs)
+    p.store.put_dispatch(dispatch(seq=2, kind=DispatchKind.UPDATE), 1)
+    p.send(seq=1)
+    p.send(seq=2)
+    assert p.sms.subscribed() == ["CT-0", "CT-2", "CT-4"] and p.sms.calls["subscribe"] == 3
+    assert len(p.sms.published) == 6
+    assert sorted(p.sms.received().values()) == [2, 2, 2]
 
 
-def test_mail_entries_carry_unsubscribe_and_thread_headers():
-    r = Recipient(customer_id="CU-1", contact_id="CT-1", email="a@example.org", thread_message_id="abc@x")
-    email = FakeEmail()
-    service([r], email).send_batch("NT-1", 1, KEY)
-    call = email.calls[0]
-    entry = call["BulkEmailEntries"][0]
-    headers = {h["Name"]: h["Value"] for h in entry["ReplacementHeaders"]}
-    assert headers["In-Reply-To"] == headers["References"] == "<abc@x>"
-    assert headers["List-Unsubscribe"].startswith("<https://support.example.org/")
-    assert "unsubscribe?token=" in headers["List-Unsubscribe"]
-    assert "<mailto:unsubscribe@example.org" in headers["List-Unsubscribe"]
-    assert call["DefaultContent"]["Template"]["Headers"] == [
-        {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"}
-    ]
+def test_a_contact_whose_number_changed_is_unsubscribed_at_the_old_number_and_subscribed_at_the_new():
+    rs = recipients(1, phones_every=1)
+    p = Parts(rs)
+    old = p.sms.subscribe("CT-0", "+15550000999")
+    p.store.put_subscription("CT-0", "+15550000999", old)  # subscribed with an old number
+    p.send()
+    assert p.sms.unsubscribed == [old]
+    assert p.store.subscribed(["CT-0"]) == {"CT-0": str(rs[0].phone)}
+    assert p.sms.received() == {str(rs[0].phone): 1}  # the old number got nothing
+
+
+# -- SMS beyond the topic's subscription quota, and direct mode -----------------------------------
+
+
+def test_contacts_beyond_the_subscription_quota_get_one_direct_sms_each():
+    # Given a topic that takes 4 more subscriptions and 20 SMS contacts
+    rs = recipients(20, phones_every=1)
+    p = Parts(rs, sms=FakeSmsSender(subscription_limit=4))
+
+    # When a batch is sent
+    result = p.send()
+
+    # Then the 4 subscribed contacts got theirs through the topic, the 16 others a direct SMS, each one once
+    assert len(p.sms.subscribed()) == 4 and len(p.sms.published) == 4
+    assert {m.contact_id for m in p.sms.published} == set(p.sms.subscribed())
+    assert len(p.sms.direct) == 16
+    assert sms_contacts(p.sms, rs) == sorted(r.contact_id for r in rs)
+    assert result.sent == 20 + 20
+    assert p.store.full[p.sms.topic]["code"] == "FilterPolicyLimitExceeded"
+
+
+def test_once_the_topic_is_full_later_batches_do_not_subscribe_again():
+    # Given a batch that hit the quota (4 subscriptions, then one refused call)
+    rs = recipients(20, phones_every=1)
+    p = Parts(rs, sms=FakeSmsSender(subscription_limit=4))
+    p.store.put_dispatch(dispatch(seq=2, kind=DispatchKind.UPDATE), 1)
+    p.send(seq=1)
+    assert p.sms.calls["subscribe"] == 5
+
+    # When the next dispatch goes to the same contacts and some new ones (another service: another Lambda)
+    more = rs + [rs[0].model_copy(update={"contact_id": f"CT-new{i}", "phone": f"+1555999{i:04d}"}) for i in range(3)]
+    p.audience(more)
+    before = (len(p.sms.delivered), len(p.sms.direct))
+    p.send(seq=2)
+
+    # Then no Subscribe call was made, and every contact got one SMS of it
+    assert p.sms.calls["subscribe"] == 5
+    second = FakeSmsSender()
+    second.delivered, second.direct = p.sms.delivered[before[0] :], p.sms.direct[before[1] :]
+    assert sms_contacts(second, more) == sorted(r.contact_id for r in more)
+
+
+def test_an_expired_topic_full_marker_lets_subscribing_resume():
+    rs = recipients(3, phones_every=1)
+    p = Parts(rs)
+    p.store.put_topic_full(p.sms.topic, "FilterPolicyLimitExceeded", "long ago", int(EPOCH) - 1)
+    p.send()
+    assert p.sms.subscribed() == ["CT-0", "CT-1", "CT-2"] and p.sms.direct == []
+
+
+def test_a_throttled_subscribe_leaves_the_rest_to_a_direct_sms_this_time():
+    rs = recipients(4, phones_every=1)
+    p = Parts(rs, sms=FakeSmsSender(throttle=lambda op, n: op == "subscribe" and n == 3))
+    p.send()
+    assert p.sms.subscribed() == ["CT-0", "CT-1"] and not p.store.full
+    assert sms_contacts(p.sms, rs) == ["CT-0", "CT-1", "CT-2", "CT-3"]
+    assert sorted(phone for phone, _ in p.sms.direct) == [str(rs[2].phone), str(rs[3].phone)]
+
+
+def test_a_contact_whose_number_changed_while_the_topic_is_full_gets_a_direct_sms_to_the_new_number():
+    rs = recipients(1, phones_every=1)
+    p = Parts(rs, sms=FakeSmsSender(subscription_limit=1))
+    old = p.sms.subscribe("CT-0", "+15550000999")
+    p.store.put_subscription("CT-0", "+15550000999", old)
+    p.sms.subscriptions[f"{p.sms.topic}:other"] = ("CT-x", "+15550000888")  # the topic is full again
+    p.send()
+    assert p.sms.published == []  # the topic would reach the old number
+    assert [phone for phone, _ in p.sms.direct] == [str(rs[0].phone)]
+    assert p.sms.unsubscribed == [old]  # and the old number's subscription is gone
+
+
+def test_a_throttled_direct_sms_is_released_and_the_retry_sends_each_contact_exactly_once():
+    # Given a full topic and SNS throttling the first direct SMS
+    rs = recipients(6, phones_every=1)
+    p = Parts(rs, sms=FakeSmsSender(subscription_limit=0, throttle_direct=1))
+
+    # When the batch runs and the state machine retries it after Throttled
+    with pytest.raises(Throttled):
+        p.send()
+    assert not any(sk.startswith("sms#") for sk in p.store.records[(NOTICE, 1, 0)])  # every SMS claim released
+    retry = p.send(attempt=1)
+
+    # Then each contact got exactly one SMS, recorded sent with its provider id
+    assert sms_contacts(p.sms, rs) == sorted(r.contact_id for r in rs)
+    assert retry.sent == 6 and retry.already == 6
+    assert p.status("sms#CT-0").provider_id == f"d-{rs[0].phone}"
+
+
+def test_a_phone_number_the_provider_refuses_is_recorded_failed_and_not_retried():
+    rs = recipients(2, phones_every=1)
+    p = Parts(rs, sms=FakeSmsSender(refuse_phones={str(rs[0].phone)}))
+    result = p.send(sms_mode="direct")
+    assert result.failed == 1 and p.status("sms#CT-0").error == "InvalidParameter"
+    assert [phone for phone, _ in p.sms.direct] == [str(rs[1].phone)]
+    p.send(sms_mode="direct")
+    assert [phone for phone, _ in p.sms.direct] == [str(rs[1].phone)]
+
+
+def test_direct_mode_sends_one_sms_per_phone_and_never_subscribes():
+    rs = recipients(12, phones_every=2)
+    p = Parts(rs)
+    p.send(sms_mode="direct")
+    p.send(sms_mode="direct")  # redelivered
+    assert p.sms.calls["subscribe"] == 0 and p.sms.published == []
+    assert sms_contacts(p.sms, rs) == sorted(r.contact_id for r in rs if r.phone)
+    assert all(text.endswith("Reply STOP to opt out.") for _, text in p.sms.direct)
+
+
+# -- jobs and the lifecycle ------------------------------------------------------------------------
 
 
 def test_a_signal_answers_the_waiting_task_once():
-    store, workflow = FakeStore(), FakeWorkflow()
-    store.waiting["NT-1"] = {"task_token": "tok"}
-    svc = service([], store=store, workflow=workflow)
-    assert svc.signal("NT-1", NoticeSignal.PAUSED)
-    assert workflow.answers == [("tok", {"signal": "paused"})]
-    assert not svc.signal("NT-1", NoticeSignal.RESUMED)  # nothing waits until the next await job...
-    svc.handle_job(Job(type="await", notice_id="NT-1", task_token="tok2"))
-    assert workflow.answers[-1] == ("tok2", {"signal": "resumed"})  # ...which gets the queued signal at once
+    p = Parts([])
+    svc = p.service()
+    svc.handle_job(Job(type="await", notice_id=NOTICE, task_token="tok"))
+    assert svc.signal(NOTICE, NoticeSignal.PAUSED)
+    assert p.workflow.answered == [("tok", {"signal": "paused"})]
+    assert not svc.signal(NOTICE, NoticeSignal.RESUMED)  # nothing waits until the next await job...
+    svc.handle_job(Job(type="await", notice_id=NOTICE, task_token="tok2"))
+    assert p.workflow.answered[-1] == ("tok2", {"signal": "resumed"})  # ...which gets the queued signal at once
+
+
+def test_signals_sent_while_the_lifecycle_is_busy_reach_its_next_waits_in_order():
+    p = Parts([])
+    svc = p.service()
+    assert not svc.signal(NOTICE, NoticeSignal.UPDATE_NOW)
+    assert not svc.signal(NOTICE, NoticeSignal.RESOLVED)
+    for token in ("t1", "t2", "t3"):
+        svc.handle_job(Job(type="await", notice_id=NOTICE, task_token=token))
+    assert p.workflow.answered == [("t1", {"signal": "update_now"}), ("t2", {"signal": "resolved"})]
+    assert svc.signal(NOTICE, NoticeSignal.CANCELLED)
+    assert p.workflow.answered[-1] == ("t3", {"signal": "cancelled"})
+
+
+def test_start_runs_one_lifecycle_per_notice():
+    p = Parts([])
+    svc = p.service()
+    first = svc.start(NOTICE)
+    assert svc.start(NOTICE) == first  # a retried approval: the same execution
+    assert p.workflow.started == [(execution_name(NOTICE), {"notice_id": NOTICE})]
+
+
+def test_a_prepare_job_records_the_dispatch_and_answers_its_batches():
+    p = Parts(recipients(3))
+    keys = p.files.write("NT-2", recipients(45), batch_size=20)
+    job = Job(
+        type="prepare", notice_id="NT-2", task_token="t", kind=DispatchKind.INITIAL, execution="x", prepared_at="1"
+    )
+    p.service().handle_job(job)
+    [(token, answer)] = p.workflow.answered
+    assert token == "t" and answer["status"] == "send" and answer["batches"] == keys and answer["seq"] == 1
+    assert p.store.dispatch("NT-2", 1).kind is DispatchKind.INITIAL
+    assert p.store.counts("NT-2", 1)["batches"] == 3
+
+
+def test_a_redelivered_prepare_job_asks_the_records_part_for_no_second_dispatch():
+    p = Parts([])
+    p.files.write("NT-2", recipients(2))
+    job = Job(
+        type="prepare", notice_id="NT-2", task_token="t", kind=DispatchKind.UPDATE, execution="x", prepared_at="1"
+    )
+    first = p.service().prepare(job)
+    again = p.service().prepare(job.model_copy(update={"task_token": "t-again"}))
+    assert again == first and [d.kind for d in p.source.made] == [DispatchKind.UPDATE]
+
+
+def test_a_prepare_job_of_a_paused_notice_skips_the_send():
+    p = Parts([])
+    p.source.paused = True
+    result = p.service().prepare(Job(type="prepare", notice_id=NOTICE, task_token="t", kind=DispatchKind.UPDATE))
+    assert result.status == "skip" and result.interval_seconds == 3600
+
+
+def test_a_finish_job_answers_the_dispatch_counts():
+    p = Parts(recipients(4))
+    p.send()
+    p.service().handle_job(Job(type="finish", notice_id=NOTICE, task_token="t", seq=1))
+    assert p.workflow.answered == [("t", {"sent_email": 4, "sent_sms": 2, "failed": 0, "uncertain": 0, "batches": 1})]
+
+
+def test_deliveries_list_each_dispatch_made_with_its_counts():
+    p = Parts(recipients(4))
+    svc = p.service()
+    svc.prepare(Job(type="prepare", notice_id=NOTICE, task_token="t", kind=DispatchKind.INITIAL))
+    p.source.next_dispatch(NOTICE, DispatchKind.UPDATE)  # made, not sent yet
+    p.send()
+    items = svc.deliveries(NOTICE).items
+    assert [(i.seq, i.kind, i.sent_email, i.sent_sms) for i in items] == [
+        (1, DispatchKind.INITIAL, 4, 2),
+        (2, DispatchKind.UPDATE, 0, 0),
+    ]
 
 
 def test_a_throttled_send_job_fails_its_task_with_the_throttled_error():
-    workflow = FakeWorkflow()
-    svc = service(recipients(2, phones_every=0), email=FakeEmail(raise_first=5), workflow=workflow)
-    svc.handle_job(Job(type="send", notice_id="NT-1", task_token="t", seq=1, key=KEY))
-    assert workflow.failures == [("t", "Throttled")]
+    p = Parts(recipients(2, phones_every=0), email=FakeEmailSender(throttle_calls=5))
+    p.service().handle_job(Job(type="send", notice_id=NOTICE, task_token="t", seq=1, key=KEY))
+    assert [(t, e) for t, e, _ in p.workflow.failed] == [("t", "Throttled")]
+
+
+def test_a_job_whose_time_is_up_leaves_the_rest_of_its_batch_for_the_next_run():
+    p = Parts(recipients(120, phones_every=0))
+    with pytest.raises(Partial):
+        p.send(job_seconds=-1.0)
+    assert p.email.calls == [] and p.store.all_records() == []
+    p.service(job_seconds=-1.0).handle_job(Job(type="send", notice_id=NOTICE, task_token="t", seq=1, key=KEY))
+    assert [(t, e) for t, e, _ in p.workflow.failed] == [("t", "Partial")]
+
+
+# -- rules -----------------------------------------------------------------------------------------
 
 
 def test_sms_text_fits_one_message_and_ends_with_the_opt_out_word():
     text = sms_text(dispatch(sms_text="word " * 80))
     assert len(text) <= 160 and text.endswith("Reply STOP to opt out.")
+
+
+def test_execution_names_fit_step_functions():
+    assert execution_name("NT-100001") == "notice-NT-100001"
+    assert execution_name("a b/c" * 40).startswith("notice-a_b_c") and len(execution_name("x" * 200)) == 80
 
 
 def test_the_pacer_spaces_calls_to_the_rate():
@@ -386,140 +520,5 @@ def test_unknown_languages_use_the_english_template_and_every_language_has_a_fil
     assert set(template_files()) == {f"casebridge-notice-{lang}" for lang in TEMPLATE_LANGUAGES}
     for content in template_files().values():
         assert "{{unsubscribe_url}}" in content["Html"] and "{{unsubscribe_url}}" in content["Text"]
-
-
-def test_a_job_whose_time_is_up_leaves_the_rest_of_its_batch_for_the_next_run():
-    from functions.notify.delivery.models import Partial
-
-    rs = recipients(120, phones_every=0)
-    store, email, workflow = FakeStore(), FakeEmail(), FakeWorkflow()
-    svc = service(rs, email, FakeSms(), store, workflow)
-    svc.policy = Policy(**{**svc.policy.__dict__, "job_seconds": 0.0})
-    with pytest.raises(Partial):
-        svc.send_batch("NT-1", 1, KEY)
-    assert email.calls == [] and store.records == {}
-    svc.handle_job(Job(type="send", notice_id="NT-1", task_token="t", seq=1, key=KEY))
-    assert workflow.failures == [("t", "Partial")]
-
-
-# -- SMS beyond the topic's filter-policy quota, and direct mode ---------------------------------
-
-
-def phone_owner(rs: list[Recipient]) -> dict[str, str]:
-    return {str(r.phone): r.contact_id for r in rs if r.phone}
-
-
-def sms_contacts(sms: FakeSms, rs: list[Recipient]) -> list[str]:
-    """Every SMS sent, as the contact it reached: topic entries by their attribute, direct ones by phone."""
-    owner = phone_owner(rs)
-    topic = [e["MessageAttributes"]["contact_id"]["StringValue"] for e in sms.published]
-    return sorted(topic + [owner[phone] for phone, _, _ in sms.direct])
-
-
-def test_contacts_beyond_the_filter_policy_quota_get_one_direct_sms_each():
-    # Given a topic that takes 4 more filter policies and 20 SMS contacts
-    rs = recipients(20, phones_every=1)
-    sms = FakeSms(subscription_limit=4)
-
-    # When a batch is sent
-    result = service(rs, FakeEmail(), sms).send_batch("NT-1", 1, KEY)
-
-    # Then the 4 subscribed contacts got theirs through the topic, the 16 others a direct SMS, each one once
-    assert len(sms.subscribed) == 4 and len(sms.published) == 4
-    assert {e["MessageAttributes"]["contact_id"]["StringValue"] for e in sms.published} == set(sms.subscribed)
-    assert len(sms.direct) == 16
-    assert sms_contacts(sms, rs) == sorted(r.contact_id for r in rs)
-    assert result.sent == 20 + 20
-
-
-def test_once_the_topic_is_full_later_batches_do_not_call_subscribe_again():
-    # Given a batch that hit the quota (4 subscriptions, then one refused call)
-    rs = recipients(20, phones_every=1)
-    store, sms = FakeStore(), FakeSms(subscription_limit=4)
-    store.dispatches[2] = dispatch(seq=2, kind=DispatchKind.UPDATE)
-    service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY)
-    assert sms.subscribe_calls == 5
-
-    # When the next dispatch goes to the same contacts and some new ones (another service: another Lambda)
-    more = rs + [rs[0].model_copy(update={"contact_id": f"CT-new{i}", "phone": f"+1555999{i:04d}"}) for i in range(3)]
-    service(more, FakeEmail(), sms, store).send_batch("NT-1", 2, KEY)
-
-    # Then no Subscribe call was made, and every contact got one SMS of it
-    assert sms.subscribe_calls == 5
-    second = FakeSms()
-    second.published = sms.published[4:]
-    second.direct = sms.direct[16:]
-    assert sms_contacts(second, more) == sorted(r.contact_id for r in more)
-
-
-def test_an_expired_topic_full_marker_lets_subscribing_resume():
-    rs = recipients(3, phones_every=1)
-    store, sms = FakeStore(), FakeSms()
-    store.full_until[sms.topic_arn()] = 1  # marked full long ago (a raised quota is picked up)
-    service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY)
-    assert sorted(sms.subscribed) == ["CT-0", "CT-1", "CT-2"] and sms.direct == []
-
-
-def test_a_contact_whose_number_changed_while_the_topic_is_full_gets_a_direct_sms_to_the_new_number():
-    rs = recipients(1, phones_every=1)
-    store, sms = FakeStore(), FakeSms(subscription_limit=0)
-    store.subs["CT-0"] = "+15550000999"  # subscribed with an old number
-    service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY)
-    assert sms.published == []  # the topic would reach the old number
-    assert [phone for phone, _, _ in sms.direct] == [str(rs[0].phone)]
-    assert sms.unsubscribed == ["sub-CT-0"]  # and the old number's subscription is gone
-
-
-def test_a_contact_whose_number_changed_is_unsubscribed_at_the_old_number_and_subscribed_at_the_new():
-    rs = recipients(1, phones_every=1)
-    store, sms = FakeStore(), FakeSms()
-    store.subs["CT-0"] = "+15550000999"  # subscribed with an old number
-    service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY)
-    assert sms.unsubscribed == ["sub-CT-0"]
-    assert store.subs["CT-0"] == str(rs[0].phone)
-    assert sms_contacts(sms, rs) == ["CT-0"]
-
-
-def test_a_throttled_direct_sms_is_released_and_the_retry_sends_each_contact_exactly_once():
-    # Given a full topic and SNS throttling the first direct Publish
-    rs = recipients(6, phones_every=1)
-    store, sms = FakeStore(), FakeSms(subscription_limit=0, throttle_direct=1)
-
-    # When the batch runs and the state machine retries it after Throttled
-    with pytest.raises(Throttled):
-        service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY)
-    assert not any(k[1].startswith("sms#") for k in store.records)  # nothing sent, every claim released
-    retry = service(rs, FakeEmail(), sms, store).send_batch("NT-1", 1, KEY, attempt=1)
-
-    # Then each contact got exactly one SMS, recorded sent with its MessageId
-    assert sms_contacts(sms, rs) == sorted(r.contact_id for r in rs)
-    assert retry.sent == 6 and retry.already == 6
-    assert store.records[(1, "sms#CT-0")].provider_id == f"d-{rs[0].phone}"
-
-
-def test_a_phone_number_sns_refuses_is_recorded_failed_and_not_retried():
-    rs = recipients(2, phones_every=1)
-    store, sms = FakeStore(), FakeSms()
-    refused = str(rs[0].phone)
-    publish = sms.publish_sms
-
-    def refuse(phone, message, sms_type):
-        if phone == refused:
-            raise client_error("InvalidParameter")
-        return publish(phone, message, sms_type)
-
-    sms.publish_sms = refuse  # type: ignore[method-assign]
-    result = service(rs, FakeEmail(), sms, store, sms_mode="direct").send_batch("NT-1", 1, KEY)
-    assert result.failed == 1 and store.records[(1, "sms#CT-0")].error == "InvalidParameter"
-    assert [phone for phone, _, _ in sms.direct] == [str(rs[1].phone)]
-
-
-def test_direct_mode_sends_one_transactional_sms_per_phone_and_never_subscribes():
-    rs = recipients(12, phones_every=2)
-    store, sms = FakeStore(), FakeSms()
-    service(rs, FakeEmail(), sms, store, sms_mode="direct").send_batch("NT-1", 1, KEY)
-    service(rs, FakeEmail(), sms, store, sms_mode="direct").send_batch("NT-1", 1, KEY)  # redelivered
-    assert sms.subscribe_calls == 0 and sms.published == []
-    assert sms_contacts(sms, rs) == sorted(r.contact_id for r in rs if r.phone)
-    assert {t for _, _, t in sms.direct} == {"Transactional"}
-    assert all(text.endswith("Reply STOP to opt out.") for _, text, _ in sms.direct)
+        assert "{{name}}" in content["Text"] and "{{body}}" in content["Text"]
+    assert "Bonjour {{name}}" in template_files()["casebridge-notice-fr"]["Text"]

@@ -1,5 +1,12 @@
 """Delivery of proactive notices: the lifecycle state machine's jobs, bulk sending, exactly-once records.
 
+Rooms: ``handlers.py`` (the ``notice-jobs`` queue, GET /notices/{id}/deliveries), ``service.py``
+(``DeliveryService``: the jobs, exactly-once sending, the ``NoticeWorkflow`` of the records part),
+``ports.py``, ``rules.py``, ``store.py`` (the table, the audience files), ``adapters.py`` (SES v2
+and SNS: their request formats), ``models.py``, ``templates.py`` (the SES mail templates as the
+local stack and the CDK stack install them). It meets the records part only through
+``functions/notify/contract.py``.
+
 ``stepfunctions/proactive_updates.asl.json`` puts jobs on the ``notice-jobs`` queue (each with a
 task token); ``handlers.handle_notice_jobs`` runs them and answers the waiting task:
 

@@ -24,14 +24,7 @@ bp = Blueprint(__name__)
 )
 def notice_deliveries(request: Any, notice_id: str, *, agent: Agent) -> Any:
     """Per dispatch of the notice: emails sent, SMS published, failed, uncertain (counts, no recipients)."""
-    from functions.notify.delivery.models import DispatchDeliveries, NoticeDeliveries  # noqa: PLC0415
-    from functions.notify.delivery.store import COUNTS  # noqa: PLC0415
-
-    notice = container().notices.get(notice_id)
-    counts = container().delivery_store.all_counts(notice_id)
-    none = dict.fromkeys(COUNTS, 0)
-    items = [DispatchDeliveries(seq=d.seq, kind=d.kind, **counts.get(d.seq, none)) for d in notice.dispatches]
-    return NoticeDeliveries(notice_id=notice_id, items=items)
+    return container().notice_delivery.deliveries(notice_id)
 
 
 @bp.on_sqs_message(queue=get_settings().name(resources.NOTICE_JOBS_QUEUE.logical), batch_size=1)

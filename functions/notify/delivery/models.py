@@ -1,7 +1,9 @@
-"""Jobs of the notice lifecycle state machine and the delivery records."""
+"""Jobs of the notice lifecycle state machine, the delivery records, and what the senders
+(``ports.EmailSender`` / ``ports.SmsSender``) are asked and answer, in the domain's terms."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
@@ -16,11 +18,6 @@ EMAIL_BULK_LIMIT = 50  # SES v2 SendBulkEmail destinations per call
 SMS_BATCH_LIMIT = 10  # SNS PublishBatch entries per call
 SMS_MAX_CHARS = 160
 OPT_OUT_TEXT = "Reply STOP to opt out."
-
-
-def template_name(language: str) -> str:
-    lang = (language or "en").split("-")[0].lower()
-    return TEMPLATE_NAME.format(lang=lang if lang in TEMPLATE_LANGUAGES else "en")
 
 
 class Channel(StrEnum):
@@ -77,6 +74,54 @@ class DeliveryRecord(Model):
     claimed_at: str | None = None
     provider_id: str | None = None
     error: str | None = None
+
+
+class SendStatus(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # throttled or transient: not sent, a later attempt sends it
+    FAILED = "failed"  # refused for good for this recipient (rejected address, disabled number)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What a sender answers for one message."""
+
+    status: SendStatus
+    provider_id: str | None = None  # the provider's message id (SENT)
+    error: str | None = None  # the provider's reason (FAILED)
+
+
+@dataclass(frozen=True)
+class NoticeMail:
+    """One notice mail of a bulk send: the recipient's part (the dispatch gives the rest)."""
+
+    contact_id: str
+    to: str
+    name: str | None
+    unsubscribe_url: str
+    thread_message_id: str | None = None  # Message-ID of the recipient's case mail to thread to
+
+
+@dataclass(frozen=True)
+class TopicSms:
+    """One SMS through the notices topic: it reaches the contact's subscribed phone only."""
+
+    contact_id: str
+    text: str
+    notice_id: str
+    seq: int
+
+
+class TopicFull(Exception):
+    """The SMS topic (or the account) takes no more filtered subscriptions."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class SenderThrottled(Exception):
+    """The provider throttled a call that has no per-message answer (a subscription)."""
 
 
 class Throttled(Exception):

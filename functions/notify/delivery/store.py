@@ -1,4 +1,5 @@
-"""The only delivery code that talks to AWS: the table, the audience files, SES v2, SNS, Step Functions."""
+"""Delivery's data: the records, dispatches, waits and subscriptions in the table (``DeliveryStore``),
+and the audience snapshot in the bucket (``AudienceFiles``). Keys: the package docstring."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from functions.core import aws, dynamo, resources
-from functions.core.settings import get_settings
-from functions.core.workflows import StateMachine
+from functions.core import aws, dynamo
 from functions.notify.contract import AudienceManifest, Dispatch, Recipient, manifest_key
 from functions.notify.delivery.models import Channel, DeliveryRecord, DeliveryStatus
+from functions.notify.delivery.rules import COUNTS
 
 
 def delivery_pk(notice_id: str, seq: int, batch: int) -> str:
@@ -31,19 +31,6 @@ def await_key(notice_id: str) -> dict[str, str]:
 
 def topic_full_key(topic_arn: str) -> dict[str, str]:
     return {"PK": f"SMSTOPIC#{topic_arn.rsplit(':', 1)[-1]}", "SK": "FULL"}
-
-
-def batch_number(key: str) -> int:
-    """``notices/{id}/audience/00042.jsonl`` -> 42."""
-    return int(key.rsplit("/", 1)[-1].split(".", 1)[0])
-
-
-def _adaptive(service: str) -> Any:
-    """The client with botocore's adaptive retry mode (client-side rate limiting on throttling)."""
-    return aws.client(service, adaptive_attempts=get_settings().notice_sdk_max_attempts)
-
-
-COUNTS = ("sent_email", "sent_sms", "failed", "uncertain", "batches")
 
 
 def _counts(item: dict[str, Any]) -> dict[str, int]:
@@ -295,9 +282,10 @@ class DeliveryStore(dynamo.TableStore):
 
 
 class AudienceFiles:
-    """The snapshot written by the records part (functions/notify/contract.py)."""
+    """The snapshot the records part wrote in the ``notices`` bucket (functions/notify/contract.py)."""
 
-    def __init__(self, client: Any | None = None) -> None:
+    def __init__(self, bucket: str, client: Any | None = None) -> None:
+        self.bucket = bucket
         self._client = client
 
     @property
@@ -306,94 +294,12 @@ class AudienceFiles:
             self._client = aws.client("s3")
         return self._client
 
-    @staticmethod
-    def bucket() -> str:
-        return get_settings().name(resources.NOTICES_BUCKET.logical)
-
     def manifest(self, notice_id: str) -> AudienceManifest:
-        body = self.s3.get_object(Bucket=self.bucket(), Key=manifest_key(notice_id))["Body"].read()
+        body = self.s3.get_object(Bucket=self.bucket, Key=manifest_key(notice_id))["Body"].read()
         return AudienceManifest.model_validate_json(body)
 
     def recipients(self, key: str) -> Iterator[Recipient]:
-        body = self.s3.get_object(Bucket=self.bucket(), Key=key)["Body"]
+        body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
         for line in body.iter_lines():
             if line.strip():
                 yield Recipient.model_validate_json(line)
-
-
-class SesBulkSender:
-    """SES v2 SendBulkEmail with a stored template (adaptive retries)."""
-
-    def __init__(self, client: Any | None = None) -> None:
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = _adaptive("sesv2")
-        return self._client
-
-    def send_bulk(self, request: dict[str, Any]) -> list[dict[str, Any]]:
-        return list(self.client.send_bulk_email(**request)["BulkEmailEntryResults"])
-
-
-class SnsSmsSender:
-    """SNS PublishBatch to the ``sms-notices`` topic (one filtered sms subscription per contact), or
-    Publish straight to a phone number (direct mode, or once the topic's filter-policy quota is reached)."""
-
-    def __init__(self, client: Any | None = None) -> None:
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = _adaptive("sns")
-        return self._client
-
-    @staticmethod
-    def topic_arn() -> str:
-        s = get_settings()
-        if s.notice_sms_topic_arn:
-            return s.notice_sms_topic_arn
-        return aws.arn("sns", s.name(resources.SMS_NOTICES_TOPIC.logical))
-
-    def subscribe(self, topic_arn: str, contact_id: str, phone: str) -> str:
-        resp = self.client.subscribe(
-            TopicArn=topic_arn,
-            Protocol="sms",
-            Endpoint=phone,
-            Attributes={"FilterPolicy": json.dumps({"contact_id": [contact_id]})},
-            ReturnSubscriptionArn=True,
-        )
-        return str(resp["SubscriptionArn"])
-
-    def unsubscribe(self, subscription_arn: str | None) -> None:
-        """Remove a subscription (a contact's old number); one already gone is fine."""
-        if not subscription_arn:
-            return
-        try:
-            self.client.unsubscribe(SubscriptionArn=subscription_arn)
-        except self.client.exceptions.NotFoundException:
-            pass
-
-    def publish_batch(self, topic_arn: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
-        return dict(self.client.publish_batch(TopicArn=topic_arn, PublishBatchRequestEntries=entries))
-
-    def publish_sms(self, phone: str, message: str, sms_type: str) -> str:
-        """One SMS straight to a phone number (no topic, no subscription); returns its MessageId."""
-        resp = self.client.publish(
-            PhoneNumber=phone,
-            Message=message,
-            MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": sms_type}},
-        )
-        return str(resp["MessageId"])
-
-
-class Workflow(StateMachine):
-    """The notice lifecycle state machine (start is idempotent per notice: one execution name each)."""
-
-    def __init__(self, client: Any | None = None) -> None:
-        super().__init__(resources.NOTICE_WORKFLOW, "notice_state_machine_arn", client)
-
-    def start(self, name: str, payload: dict[str, Any], *, existing_ok: bool = True) -> str:
-        return super().start(name, payload, existing_ok=existing_ok)

@@ -1,4 +1,8 @@
-"""The embedded-AWS fix for SES v2 templates and bulk sending (moto 5.2.5 lacks them)."""
+"""The local stack's patch of moto for SES v2 templates and bulk sending (moto 5.2.5 lacks them:
+functions/local/moto_fixes.py). It is what the local stack and the e2e suite send notice mail
+through; notice delivery's own tests do not depend on it (they use the in-memory senders, and the
+SES adapter is checked against the SES v2 API model: tests/integration/test_notice_delivery_adapters.py).
+Reading moto's SES backend is the point here: it is where the patch puts the mail."""
 
 from __future__ import annotations
 

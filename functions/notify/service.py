@@ -1,7 +1,9 @@
-"""Notice rules: drafts, approval (snapshot + workflow start), pause/resume/cancel, dispatches.
+"""Use cases of notice records: drafts, approval, pause/resume/cancel, the audience snapshot and the
+dispatches (``NoticeService``, also the ``NoticeSource`` delivery asks: ``contract.py``), what
+customers see (portal banners, the phone menu), and opt-outs (``OptOutService``).
 
-``NoticeService`` is also the ``NoticeSource`` delivery calls (functions/notify/contract.py).
-Ports: the notice store, a problem lookup, the audience source/sink and the workflow, all passed in.
+Ports (``ports.py``) come in through the constructors; delivery's lifecycle comes in as a
+callable returning the ``NoticeWorkflow`` (the container wires the two halves both ways).
 """
 
 from __future__ import annotations
@@ -9,19 +11,19 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from functions.cases.models import Actor, ActorType
-from functions.core.errors import Conflict, InvalidInput, InvalidTransition, VersionConflict
+from functions.core.errors import Conflict, Forbidden, InvalidTransition, VersionConflict
 from functions.core.timeutil import iso, utcnow
 from functions.notify import audience as aud
-from functions.notify.contract import Dispatch, DispatchKind, NoticeSignal, NoticeWorkflow
+from functions.notify import rules
+from functions.notify.contract import Dispatch, DispatchKind, DispatchRecord, NoticeSignal
 from functions.notify.models import (
     FINAL,
     AudienceCounts,
     AudiencePreview,
     AudienceSpec,
-    DispatchRecord,
     Notice,
     NoticeChannel,
     NoticeEvent,
@@ -29,87 +31,24 @@ from functions.notify.models import (
     NoticeIn,
     NoticePatch,
     NoticeStatus,
-    NoticeTexts,
     NoticeView,
+    PhoneMessage,
     PublicNotice,
-    Segment,
+)
+from functions.notify.ports import (
+    AudienceSource,
+    Contacts,
+    NoticeStorePort,
+    NoticeWorkflow,
+    ProblemLookup,
+    SnapshotSink,
 )
 from functions.problems.models import Problem, ProblemStatus
 
 S = NoticeStatus
-# A notice can be written for a confirmed problem that is not yet resolved.
-NOTIFIABLE = frozenset({ProblemStatus.CONFIRMED, ProblemStatus.ROOT_CAUSE_ANALYSIS, ProblemStatus.FIX_IN_PROGRESS})
-TRANSITIONS: dict[NoticeStatus, frozenset[NoticeStatus]] = {
-    S.DRAFT: frozenset({S.ACTIVE, S.CANCELLED, S.STOPPED}),
-    S.ACTIVE: frozenset({S.PAUSED, S.CANCELLED, S.COMPLETED, S.STOPPED}),
-    S.PAUSED: frozenset({S.ACTIVE, S.CANCELLED, S.COMPLETED, S.STOPPED}),
-    S.COMPLETED: frozenset(),
-    S.CANCELLED: frozenset(),
-    S.STOPPED: frozenset(),
-}
-SEGMENT_ATTRIBUTES = ("product", "model", "batch", "region", "tier")
-
-
-def check_transition(from_: NoticeStatus, to: NoticeStatus) -> None:
-    if to not in TRANSITIONS[from_]:
-        raise InvalidTransition(from_.value, to.value, sorted(s.value for s in TRANSITIONS[from_]))
-
-
-class ProblemLookup(Protocol):
-    def get(self, problem_id: str) -> Problem: ...
-
-
-class NoticeStorePort(Protocol):
-    def next_number(self) -> int: ...
-    def get(self, notice_id: str) -> Notice: ...
-    def get_many(self, notice_ids: list[str]) -> list[Notice]: ...
-    def of_problem(self, problem_id: str) -> list[Notice]: ...
-    def with_status(self, status: NoticeStatus) -> list[Notice]: ...
-    def timeline(self, notice_id: str) -> list[NoticeEvent]: ...
-    def dispatch(self, notice_id: str, seq: int) -> Dispatch | None: ...
-    def dispatches(self, refs: list[tuple[str, int]]) -> dict[tuple[str, int], Dispatch]: ...
-    def memberships(self, customer_id: str) -> list[str]: ...
-    def create(self, notice: Notice, events: list[NoticeEvent]) -> None: ...
-    def save(
-        self, notice: Notice, expected_version: int, events: list[NoticeEvent], dispatch: Dispatch | None = None
-    ) -> None: ...
-
-
-class SnapshotReader(Protocol):
-    def manifest(self, notice_id: str) -> Any: ...
-
-
 SYSTEM = Actor(type=ActorType.SYSTEM, id="notices")
-
-
-def default_segment(problem: Problem, cases: list[Any]) -> Segment:
-    """The problem's product (else its cases' products) narrowed by detection's common thread."""
-    values: dict[str, list[str]] = {a: [] for a in SEGMENT_ATTRIBUTES}
-    if problem.product:
-        values["product"].append(problem.product)
-    else:
-        values["product"] += sorted({c.product for c in cases if getattr(c, "product", None)})
-    for item in (problem.evidence or {}).get("common_thread") or []:
-        attribute, value = item.get("attribute"), item.get("value")
-        if attribute in values and isinstance(value, str) and value not in values[attribute]:
-            values[attribute].append(value)
-    return Segment.model_validate(values)
-
-
-def default_texts(problem: Problem) -> NoticeTexts:
-    body = f"We are aware of an issue: {problem.title}.\n\nOur team is working on it."
-    if problem.workaround:
-        body += f"\n\nIn the meantime: {problem.workaround}"
-    sms = f"Known issue: {problem.title}"[:160]
-    return NoticeTexts(subject=f"Known issue: {problem.title}"[:200], body=body, sms_text=sms)
-
-
-def update_body(problem: Problem) -> str:
-    status = problem.status.value.replace("_", " ")
-    body = f"Update on {problem.title}: status {status}."
-    if problem.workaround:
-        body += f"\n\nWorkaround: {problem.workaround}"
-    return body
+# (changes to the notice, [(event kind, event fields)]) or None: nothing to change
+Change = tuple[dict[str, Any], list[tuple[NoticeEventKind, dict[str, Any]]]] | None
 
 
 class NoticeService:
@@ -117,11 +56,11 @@ class NoticeService:
         self,
         store: NoticeStorePort,
         problems: ProblemLookup,
-        audience_source: aud.AudienceSource,
-        sink: aud.SnapshotSink,
+        audience_source: AudienceSource,
+        sink: SnapshotSink,
         workflow: Callable[[], NoticeWorkflow],
+        contacts: Contacts,
         *,
-        snapshots: SnapshotReader | None = None,
         batch_size: int = 1000,
         preview_customers: int = 2000,
         clock: Callable[[], datetime] = utcnow,
@@ -131,7 +70,7 @@ class NoticeService:
         self.source = audience_source
         self.sink = sink
         self.workflow = workflow
-        self.snapshots = snapshots
+        self.contacts = contacts
         self.batch_size = batch_size
         self.preview_customers = preview_customers
         self.clock = clock
@@ -152,7 +91,7 @@ class NoticeService:
     def _save(
         self,
         notice_id: str,
-        build: Callable[[Notice, datetime], tuple[dict[str, Any], list[tuple[NoticeEventKind, dict[str, Any]]]] | None],
+        build: Callable[[Notice, datetime], Change],
         actor: Actor,
         if_match: int | None,
         *,
@@ -183,10 +122,7 @@ class NoticeService:
 
     def _problem_open(self, problem_id: str) -> Problem:
         problem = self.problems.get(problem_id)
-        if problem.status not in NOTIFIABLE:
-            raise Conflict(
-                f"problem {problem_id} is {problem.status.value}: notices are for confirmed, unresolved problems"
-            )
+        rules.check_notifiable(problem)
         return problem
 
     # -- reads -------------------------------------------------------------
@@ -214,18 +150,10 @@ class NoticeService:
                 customers=notice.customer_count or 0,
             )
             return AudiencePreview(notice_id=notice_id, snapshot=True, counts=counts)
-        self._check_audience(notice.audience)
+        rules.check_audience(notice.audience)
         members = aud.iter_members(notice.problem_id, notice.audience, notice.channels, self.source)
         counts, out, complete = aud.preview(members, sample, self.preview_customers)
         return AudiencePreview(notice_id=notice_id, snapshot=False, counts=counts, sample=out, complete=complete)
-
-    @staticmethod
-    def _check_audience(spec: AudienceSpec) -> None:
-        if spec.include_likely and spec.segment.is_empty():
-            raise InvalidInput(
-                "a likely-affected audience needs at least one product in the segment",
-                fields=[{"field": "audience.segment.product", "message": "required", "type": "missing"}],
-            )
 
     # -- writes ------------------------------------------------------------
     def create(self, problem_id: str, data: NoticeIn, actor: Actor) -> Notice:
@@ -233,14 +161,14 @@ class NoticeService:
         spec = data.audience
         if spec is None:
             cases = self.source.linked_cases(problem_id)
-            spec = AudienceSpec(segment=default_segment(problem, cases))
+            spec = AudienceSpec(segment=rules.default_segment(problem, cases))
         now = self.clock()
         notice = Notice(
             notice_id=f"NT-{self.store.next_number()}",
             problem_id=problem_id,
             channels=list(dict.fromkeys(data.channels)),
             audience=spec,
-            texts=data.texts or default_texts(problem),
+            texts=data.texts or rules.default_texts(problem),
             interval_seconds=data.interval_seconds,
             created_by=actor,
             created_at=now,
@@ -252,27 +180,8 @@ class NoticeService:
     def update(self, notice_id: str, patch: NoticePatch, actor: Actor, if_match: int | None = None) -> Notice:
         expected = if_match if if_match is not None else patch.version
 
-        def build(n: Notice, now: datetime) -> Any:
-            if n.status in FINAL:
-                raise Conflict(f"notice {notice_id} is {n.status.value}: it can no longer change")
-            fields = patch.model_dump(exclude_unset=True, exclude={"version"})
-            if n.status != S.DRAFT and ({"channels", "audience"} & fields.keys()):
-                raise Conflict("channels and audience are fixed once the notice is approved")
-            changes = {}
-            updates: dict[str, Any] = {}
-            for key in fields:
-                new_value = getattr(patch, key)
-                old_value = getattr(n, key)
-                if new_value != old_value:
-                    updates[key] = new_value
-                    changes[key] = {
-                        "from": old_value.model_dump(mode="json")
-                        if hasattr(old_value, "model_dump")
-                        else _plain(old_value),
-                        "to": new_value.model_dump(mode="json")
-                        if hasattr(new_value, "model_dump")
-                        else _plain(new_value),
-                    }
+        def build(n: Notice, now: datetime) -> Change:
+            updates, changes = rules.patch_changes(n, patch)
             if not updates:
                 return None
             return updates, [(NoticeEventKind.CHANGED, {"changes": changes})]
@@ -283,17 +192,18 @@ class NoticeService:
         """Mark the notice active (its channels and audience are fixed from now) and start its
         lifecycle. The audience snapshot is taken by the lifecycle's first job
         (``next_dispatch``), not in this request: walking a large install base takes longer than
-        an API request may. Until then ``audience_count`` is None."""
+        an API request may. Until then ``audience_count`` is None. When the lifecycle cannot be
+        started the notice goes back to draft (START_FAILED in its timeline) and the error is raised."""
         notice = self.store.get(notice_id)
         if if_match is not None and if_match != notice.version:
             raise VersionConflict("notice", notice_id, if_match, notice.version)
-        check_transition(notice.status, S.ACTIVE)
+        rules.check_transition(notice.status, S.ACTIVE)
         if notice.status != S.DRAFT:
             raise InvalidTransition(notice.status.value, S.ACTIVE.value, [])
         self._problem_open(notice.problem_id)
-        self._check_audience(notice.audience)
+        rules.check_audience(notice.audience)
 
-        def activate(n: Notice, now: datetime) -> Any:
+        def activate(n: Notice, now: datetime) -> Change:
             if n.status != S.DRAFT or n.version != notice.version:
                 raise VersionConflict("notice", notice_id, notice.version, n.version)
             return (
@@ -332,9 +242,9 @@ class NoticeService:
         if notice.audience_count is not None:
             return notice
         members = aud.iter_members(notice.problem_id, notice.audience, notice.channels, self.source)
-        manifest, counts = aud.snapshot(notice_id, notice.problem_id, members, self.sink, self.batch_size)
+        manifest, counts = aud.snapshot(notice_id, notice.problem_id, members, self.sink, self.batch_size, self.clock())
 
-        def record(n: Notice, now: datetime) -> Any:
+        def record(n: Notice, now: datetime) -> Change:
             if n.audience_count is not None:
                 return None
             data = {"recipients": counts.recipients, "email": counts.email, "sms": counts.sms}
@@ -353,8 +263,8 @@ class NoticeService:
     def _transition(
         self, notice_id: str, to: NoticeStatus, kind: NoticeEventKind, actor: Actor, if_match: int | None
     ) -> Notice:
-        def build(n: Notice, now: datetime) -> Any:
-            check_transition(n.status, to)
+        def build(n: Notice, now: datetime) -> Change:
+            rules.check_transition(n.status, to)
             return {"status": to}, [(kind, {"changes": {"status": {"from": n.status.value, "to": to.value}}})]
 
         return self._save(notice_id, build, actor, if_match)
@@ -380,9 +290,10 @@ class NoticeService:
         return notice
 
     def update_now(self, notice_id: str, text: str, actor: Actor, if_match: int | None = None) -> tuple[Notice, bool]:
-        """The agent's update text goes out now (UPDATE_NOW), once."""
+        """The agent's update text goes out now (UPDATE_NOW), once. The flag: False when the
+        lifecycle was busy sending (the signal is queued for its next wait)."""
 
-        def build(n: Notice, now: datetime) -> Any:
+        def build(n: Notice, now: datetime) -> Change:
             if n.status != S.ACTIVE:
                 raise Conflict(f"notice {notice_id} is {n.status.value}: updates are sent for active notices")
             return {"pending_update": text}, [(NoticeEventKind.UPDATE_REQUESTED, {})]
@@ -390,7 +301,7 @@ class NoticeService:
         notice = self._save(notice_id, build, actor, if_match)
         return notice, self.workflow().signal(notice_id, NoticeSignal.UPDATE_NOW)
 
-    # -- the problem changed (functions/notify/reactions.py) ---------------
+    # -- the problem changed (Container.problem_reactions) -----------------
     def on_problem_status(self, problem_id: str, new_status: str) -> list[str]:
         """resolved -> RESOLVED to running notices; dismissed/closed -> notices stopped. Returns ids signalled."""
         touched: list[str] = []
@@ -410,6 +321,9 @@ class NoticeService:
     def interval_seconds(self, notice_id: str) -> int:
         return self.store.get(notice_id).interval_seconds
 
+    def dispatches(self, notice_id: str) -> list[DispatchRecord]:
+        return list(self.store.get(notice_id).dispatches)
+
     def next_dispatch(self, notice_id: str, kind: DispatchKind) -> Dispatch | None:
         """Record and return the next dispatch; None when the notice is paused, cancelled or done.
 
@@ -423,16 +337,13 @@ class NoticeService:
                 done = next((d for d in notice.dispatches if d.kind == kind), None)
                 if done is not None:
                     return self.store.dispatch(notice_id, done.seq)
-            allowed = (S.ACTIVE, S.PAUSED) if kind == DispatchKind.RESOLUTION else (S.ACTIVE,)
-            if notice.status not in allowed:
+            if not rules.may_dispatch(notice, kind):
                 return None
-            if kind != DispatchKind.INITIAL and not any(d.kind == DispatchKind.INITIAL for d in notice.dispatches):
-                return None  # nothing was announced yet: no update or resolution of it
             if notice.audience_count is None:
                 notice = self.take_snapshot(notice_id)
             now = self.clock()
             problem = self.problems.get(notice.problem_id)
-            subject, body, sms = self._texts(notice, problem, kind)
+            subject, body, sms = rules.dispatch_texts(notice, problem, kind)
             dispatch = Dispatch(
                 notice_id=notice_id,
                 problem_id=notice.problem_id,
@@ -471,18 +382,6 @@ class NoticeService:
             return dispatch
         raise Conflict(f"notice {notice_id} kept changing; try again")
 
-    @staticmethod
-    def _texts(notice: Notice, problem: Problem, kind: DispatchKind) -> tuple[str, str, str]:
-        t = notice.texts
-        if kind == DispatchKind.INITIAL:
-            return t.subject, t.body, t.sms_text
-        if kind == DispatchKind.UPDATE:
-            body = notice.pending_update or t.update_text or update_body(problem)
-            return f"Update: {t.subject}"[:200], body, _short(f"Update: {body}")
-        fix = t.resolution_text or problem.permanent_fix or "The issue has been fixed."
-        body = f"Resolved: {problem.title}.\n\n{fix}"
-        return f"Resolved: {t.subject}"[:200], body, _short(f"Resolved: {fix}")
-
     # -- customers' views --------------------------------------------------
     def public_views(self, notices: list[Notice]) -> list[PublicNotice]:
         """What customers see of each notice: the texts of its last dispatch (one batch read for
@@ -518,13 +417,49 @@ class NoticeService:
         ]
         return sorted(chosen, key=lambda n: n.updated_at, reverse=True)
 
+    def banners(self, customer_id: str | None, email: str | None = None) -> list[PublicNotice]:
+        """The portal's banners for the holder of a link: a customer, or the customer of the
+        address a case link names (Forbidden when the address belongs to no known customer)."""
+        if not customer_id:
+            ref = self.contacts.contact_by_email(email) if email else None
+            if ref is None:
+                raise Forbidden("this link does not belong to a known customer")
+            customer_id = ref.customer_id
+        return self.public_views(self.for_customer(customer_id))
 
-def _short(text: str, limit: int = 140) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    def phone_message(self, caller: str | None, product: str | None) -> PhoneMessage:
+        """What the phone menu announces: the latest notice (with the phone channel) of the
+        caller's customer, else of the product; none when nothing is running."""
+        ref = self.contacts.contact_by_phone(caller) if caller else None
+        notices = [n for n in self.for_customer(ref.customer_id) if NoticeChannel.PHONE in n.channels] if ref else []
+        if not notices and product:
+            notices = self.for_product(product, None, None, NoticeChannel.PHONE)
+        if not notices:
+            return PhoneMessage(known_caller=ref is not None)
+        [view] = self.public_views(notices[:1])
+        return PhoneMessage(
+            notice_id=view.notice_id, message=f"{view.title}. {view.body}", known_caller=ref is not None
+        )
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return getattr(value, "value", value)
+class OptOutService:
+    """A contact's choices about notices: the unsubscribe link, SMS STOP/START replies."""
+
+    def __init__(self, contacts: Contacts) -> None:
+        self.contacts = contacts
+
+    def unsubscribe(self, customer_id: str, contact_id: str) -> bool:
+        """Opt the contact (of a verified unsubscribe link) out of notice mail. True when recorded
+        (idempotent); False for a contact the directory no longer has."""
+        return self.contacts.set_contact_channels(customer_id, contact_id, email_opt_out=True)
+
+    def sms_reply(self, phone: str, text: str) -> str | None:
+        """Apply a STOP/START reply from ``phone``; returns the action taken ("stop" / "start"), or None."""
+        action = rules.sms_keyword(text)
+        if action is None or not phone:
+            return None
+        ref = self.contacts.contact_by_phone(phone)
+        if ref is None:
+            return None
+        self.contacts.set_contact_channels(ref.customer_id, ref.contact_id, sms_opt_in=(action == "start"))
+        return action

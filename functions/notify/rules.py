@@ -1,0 +1,150 @@
+"""Pure rules of notice records: status transitions, default audience and texts, the texts of each
+dispatch, what a patch changes, SMS reply keywords. No I/O, no clock: times come in."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from functions.core.errors import Conflict, InvalidInput, InvalidTransition
+from functions.notify.contract import DispatchKind
+from functions.notify.models import (
+    FINAL,
+    AudienceSpec,
+    Notice,
+    NoticePatch,
+    NoticeStatus,
+    NoticeTexts,
+    Segment,
+)
+from functions.problems.models import Problem, ProblemStatus
+
+S = NoticeStatus
+# A notice can be written for a confirmed problem that is not yet resolved.
+NOTIFIABLE = frozenset({ProblemStatus.CONFIRMED, ProblemStatus.ROOT_CAUSE_ANALYSIS, ProblemStatus.FIX_IN_PROGRESS})
+TRANSITIONS: dict[NoticeStatus, frozenset[NoticeStatus]] = {
+    S.DRAFT: frozenset({S.ACTIVE, S.CANCELLED, S.STOPPED}),
+    S.ACTIVE: frozenset({S.PAUSED, S.CANCELLED, S.COMPLETED, S.STOPPED}),
+    S.PAUSED: frozenset({S.ACTIVE, S.CANCELLED, S.COMPLETED, S.STOPPED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.STOPPED: frozenset(),
+}
+SEGMENT_ATTRIBUTES = ("product", "model", "batch", "region", "tier")
+# SMS replies that opt a phone out of / back in to notice SMS (the first word, any case).
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "QUIT", "CANCEL", "END", "OPTOUT"})
+START_WORDS = frozenset({"START", "UNSTOP", "SUBSCRIBE"})
+
+
+def check_transition(from_: NoticeStatus, to: NoticeStatus) -> None:
+    if to not in TRANSITIONS[from_]:
+        raise InvalidTransition(from_.value, to.value, sorted(s.value for s in TRANSITIONS[from_]))
+
+
+def check_notifiable(problem: Problem) -> None:
+    if problem.status not in NOTIFIABLE:
+        raise Conflict(
+            f"problem {problem.problem_id} is {problem.status.value}: notices are for confirmed, unresolved problems"
+        )
+
+
+def check_audience(spec: AudienceSpec) -> None:
+    if spec.include_likely and spec.segment.is_empty():
+        raise InvalidInput(
+            "a likely-affected audience needs at least one product in the segment",
+            fields=[{"field": "audience.segment.product", "message": "required", "type": "missing"}],
+        )
+
+
+def default_segment(problem: Problem, cases: list[Any]) -> Segment:
+    """The problem's product (else its cases' products) narrowed by detection's common thread."""
+    values: dict[str, list[str]] = {a: [] for a in SEGMENT_ATTRIBUTES}
+    if problem.product:
+        values["product"].append(problem.product)
+    else:
+        values["product"] += sorted({c.product for c in cases if getattr(c, "product", None)})
+    for item in (problem.evidence or {}).get("common_thread") or []:
+        attribute, value = item.get("attribute"), item.get("value")
+        if attribute in values and isinstance(value, str) and value not in values[attribute]:
+            values[attribute].append(value)
+    return Segment.model_validate(values)
+
+
+def default_texts(problem: Problem) -> NoticeTexts:
+    body = f"We are aware of an issue: {problem.title}.\n\nOur team is working on it."
+    if problem.workaround:
+        body += f"\n\nIn the meantime: {problem.workaround}"
+    sms = f"Known issue: {problem.title}"[:160]
+    return NoticeTexts(subject=f"Known issue: {problem.title}"[:200], body=body, sms_text=sms)
+
+
+def update_body(problem: Problem) -> str:
+    status = problem.status.value.replace("_", " ")
+    body = f"Update on {problem.title}: status {status}."
+    if problem.workaround:
+        body += f"\n\nWorkaround: {problem.workaround}"
+    return body
+
+
+def dispatch_texts(notice: Notice, problem: Problem, kind: DispatchKind) -> tuple[str, str, str]:
+    """(subject, body, SMS text) of the notice's next dispatch of ``kind``."""
+    t = notice.texts
+    if kind == DispatchKind.INITIAL:
+        return t.subject, t.body, t.sms_text
+    if kind == DispatchKind.UPDATE:
+        body = notice.pending_update or t.update_text or update_body(problem)
+        return f"Update: {t.subject}"[:200], body, short(f"Update: {body}")
+    fix = t.resolution_text or problem.permanent_fix or "The issue has been fixed."
+    body = f"Resolved: {problem.title}.\n\n{fix}"
+    return f"Resolved: {t.subject}"[:200], body, short(f"Resolved: {fix}")
+
+
+def may_dispatch(notice: Notice, kind: DispatchKind) -> bool:
+    """Whether a new dispatch of ``kind`` may be made: updates only while active, the resolution
+    from a paused notice too (customers should learn of the fix), and nothing but the initial one
+    before the initial one was made."""
+    allowed = (S.ACTIVE, S.PAUSED) if kind == DispatchKind.RESOLUTION else (S.ACTIVE,)
+    if notice.status not in allowed:
+        return False
+    return kind == DispatchKind.INITIAL or any(d.kind == DispatchKind.INITIAL for d in notice.dispatches)
+
+
+def patch_changes(notice: Notice, patch: NoticePatch) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """What ``patch`` changes of ``notice``: (new values, {field: {"from", "to"}} for the timeline).
+    Nothing changes once the notice is final; channels and audience only in draft."""
+    if notice.status in FINAL:
+        raise Conflict(f"notice {notice.notice_id} is {notice.status.value}: it can no longer change")
+    fields = patch.model_dump(exclude_unset=True, exclude={"version"})
+    if notice.status != S.DRAFT and ({"channels", "audience"} & fields.keys()):
+        raise Conflict("channels and audience are fixed once the notice is approved")
+    updates: dict[str, Any] = {}
+    changes: dict[str, dict[str, Any]] = {}
+    for key in fields:
+        new_value, old_value = getattr(patch, key), getattr(notice, key)
+        if new_value != old_value:
+            updates[key] = new_value
+            changes[key] = {"from": _jsonable(old_value), "to": _jsonable(new_value)}
+    return updates, changes
+
+
+def sms_keyword(text: str) -> str | None:
+    """ "stop" / "start" when the reply is an opt-out / opt-in word, else None."""
+    word = re.sub(r"[^A-Za-z]", "", (text or "").strip().split(" ")[0] if text else "").upper()
+    if word in STOP_WORDS:
+        return "stop"
+    if word in START_WORDS:
+        return "start"
+    return None
+
+
+def short(text: str, limit: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return getattr(value, "value", value)
