@@ -48,7 +48,8 @@ export function parseConfig(raw: unknown): AppConfig {
     parsed = { mode: 'dev', agents: agents.filter((a) => a && a.id && a.token) }
   } else if (auth?.mode === 'cognito') {
     for (const key of ['domain', 'clientId', 'redirectUri'] as const) {
-      if (typeof auth[key] !== 'string' || !auth[key]) throw new ConfigError(`config.json: auth.${key} is missing`)
+      if (typeof auth[key] !== 'string' || !auth[key])
+        throw new ConfigError(`config.json: auth.${key} is missing`)
     }
     parsed = {
       mode: 'cognito',

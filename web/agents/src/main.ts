@@ -34,7 +34,8 @@ async function start(): Promise<void> {
     defaultOptions: {
       queries: {
         staleTime: 15_000,
-        retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+        retry: (count, error) =>
+          !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
       },
     },
   })

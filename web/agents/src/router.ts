@@ -5,7 +5,12 @@ import QueuePage from '@/pages/QueuePage.vue'
 // The queue is the first screen and ships in the entry chunk; every other page is loaded when opened.
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/queue' },
-  { path: '/sign-in', name: 'sign-in', component: () => import('@/pages/SignInPage.vue'), meta: { public: true } },
+  {
+    path: '/sign-in',
+    name: 'sign-in',
+    component: () => import('@/pages/SignInPage.vue'),
+    meta: { public: true },
+  },
   {
     path: '/auth/callback',
     name: 'auth-callback',
@@ -22,7 +27,12 @@ const routes: RouteRecordRaw[] = [
     component: () => import('@/pages/ProblemPage.vue'),
     props: true,
   },
-  { path: '/notices/:noticeId', name: 'notice', component: () => import('@/pages/NoticePage.vue'), props: true },
+  {
+    path: '/notices/:noticeId',
+    name: 'notice',
+    component: () => import('@/pages/NoticePage.vue'),
+    props: true,
+  },
   { path: '/knowledge', name: 'knowledge', component: () => import('@/pages/KnowledgePage.vue') },
   {
     path: '/knowledge/:articleId',

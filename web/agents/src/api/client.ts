@@ -61,12 +61,7 @@ export function buildUrl(baseUrl: string, path: string, query?: Query): string {
 }
 
 async function toError(response: Response): Promise<ApiError> {
-  let body: unknown = null
-  try {
-    body = await response.json()
-  } catch {
-    body = null
-  }
+  const body: unknown = await response.json().catch(() => null)
   const error = (body as { error?: { code?: string; message?: string; fields?: FieldError[] } } | null)?.error
   return new ApiError(
     response.status,

@@ -28,7 +28,9 @@ export function base64url(bytes: Uint8Array): string {
 }
 
 /** 43..128 characters from the unreserved set (RFC 7636 4.1): 32 random bytes give 43. */
-export function createVerifier(random: (bytes: Uint8Array) => Uint8Array = (b) => crypto.getRandomValues(b)): string {
+export function createVerifier(
+  random: (bytes: Uint8Array) => Uint8Array = (b) => crypto.getRandomValues(b),
+): string {
   return base64url(random(new Uint8Array(32)))
 }
 
@@ -81,7 +83,9 @@ async function tokenRequest(
   })
   const data = (await response.json().catch(() => ({}))) as TokenResponse
   if (!response.ok || !data.id_token || !data.access_token) {
-    throw new SignInError(data.error_description || data.error || `token endpoint answered ${response.status}`)
+    throw new SignInError(
+      data.error_description || data.error || `token endpoint answered ${response.status}`,
+    )
   }
   return {
     idToken: data.id_token,
@@ -113,7 +117,13 @@ export function refreshTokens(
   fetcher: typeof fetch = fetch,
   now = Date.now(),
 ): Promise<Tokens> {
-  return tokenRequest(config, { grant_type: 'refresh_token', refresh_token: refreshToken }, fetcher, now, refreshToken)
+  return tokenRequest(
+    config,
+    { grant_type: 'refresh_token', refresh_token: refreshToken },
+    fetcher,
+    now,
+    refreshToken,
+  )
 }
 
 export function decodeClaims(jwt: string): Claims {

@@ -56,7 +56,10 @@ export function hasRole(...roles: string[]): boolean {
 }
 
 export function signInAsDevAgent(agent: DevAgent): void {
-  write({ agent: { id: agent.id, name: agent.name || agent.id, roles: agent.roles ?? [] }, token: agent.token })
+  write({
+    agent: { id: agent.id, name: agent.name || agent.id, roles: agent.roles ?? [] },
+    token: agent.token,
+  })
 }
 
 export async function beginCognitoSignIn(config: CognitoAuthConfig, returnTo: string): Promise<string> {
@@ -67,7 +70,10 @@ export async function beginCognitoSignIn(config: CognitoAuthConfig, returnTo: st
 }
 
 /** Finish the redirect from the hosted UI; answers where to go next. */
-export async function completeCognitoSignIn(config: CognitoAuthConfig, params: URLSearchParams): Promise<string> {
+export async function completeCognitoSignIn(
+  config: CognitoAuthConfig,
+  params: URLSearchParams,
+): Promise<string> {
   const pending = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? 'null') as {
     verifier: string
     state: string

@@ -33,7 +33,8 @@ const de: MessageSchema = {
   },
   signIn: {
     title: 'Bei Casebridge anmelden',
-    devIntro: 'Lokaler Stack: Wählen Sie einen der angelegten Agenten. Jeder hat sein eigenes Entwicklungs-Token.',
+    devIntro:
+      'Lokaler Stack: Wählen Sie einen der angelegten Agenten. Jeder hat sein eigenes Entwicklungs-Token.',
     as: 'Als {name} anmelden',
     cognitoIntro: 'Melden Sie sich mit Ihrem Firmenkonto an.',
     cognito: 'Anmelden',
@@ -48,7 +49,8 @@ const de: MessageSchema = {
   },
   palette: {
     title: 'Befehlspalette',
-    description: 'Tippen Sie, um einen Befehl oder eine Fallnummer zu finden; Pfeiltasten wählen, Enter führt aus.',
+    description:
+      'Tippen Sie, um einen Befehl oder eine Fallnummer zu finden; Pfeiltasten wählen, Enter führt aus.',
     placeholder: 'Befehl oder Fallnummer (CB-100001) eingeben…',
     results: 'Befehle',
     nothing: 'Kein passender Befehl',
@@ -319,7 +321,11 @@ const de: MessageSchema = {
     note: 'Notiz',
   },
   linkType: { root_cause: 'Ursache', similar: 'ähnlich' },
-  notices: { title: 'Benachrichtigungen', none: 'Noch keine Benachrichtigungen.', draft: 'Benachrichtigung entwerfen' },
+  notices: {
+    title: 'Benachrichtigungen',
+    none: 'Noch keine Benachrichtigungen.',
+    draft: 'Benachrichtigung entwerfen',
+  },
   noticeStatus: {
     draft: 'Entwurf',
     active: 'Aktiv',
@@ -396,7 +402,12 @@ const de: MessageSchema = {
     versionOf: 'Version {v} von {latest}',
     publishedVersion: 'v{v} veröffentlicht',
   },
-  articleStatus: { draft: 'Entwurf', in_review: 'In Prüfung', published: 'Veröffentlicht', retired: 'Zurückgezogen' },
+  articleStatus: {
+    draft: 'Entwurf',
+    in_review: 'In Prüfung',
+    published: 'Veröffentlicht',
+    retired: 'Zurückgezogen',
+  },
   visibility: { internal: 'Intern', external: 'Kunden' },
   article: {
     actions: 'Aktionen zum Artikel',
@@ -449,7 +460,12 @@ const de: MessageSchema = {
     replayed: 'Erneut eingespielt: {outcome}',
     seeLog: 'Alle eingehenden Mails ansehen',
   },
-  outcome: { created: 'Fall eröffnet', threaded: 'Zum Fall hinzugefügt', suppressed: 'Unterdrückt', quarantined: 'In Quarantäne' },
+  outcome: {
+    created: 'Fall eröffnet',
+    threaded: 'Zum Fall hinzugefügt',
+    suppressed: 'Unterdrückt',
+    quarantined: 'In Quarantäne',
+  },
   departments: {
     title: 'Abteilungen und Routing',
     id: 'Kennung',

@@ -176,7 +176,8 @@ const en = {
     tagsHint: 'comma separated',
     comment: 'Why (optional, goes on the timeline)',
     conflictTitle: 'Someone else changed this case meanwhile',
-    conflictBody: 'You edited version {seen}; it is now at version {now}. Your edit is kept: apply it on top, or drop it.',
+    conflictBody:
+      'You edited version {seen}; it is now at version {now}. Your edit is kept: apply it on top, or drop it.',
     field: 'Field',
     youSaw: 'You saw',
     nowIs: 'Now',
@@ -445,7 +446,12 @@ const en = {
     replayed: 'Replayed: {outcome}',
     seeLog: 'See all inbound mail',
   },
-  outcome: { created: 'Case opened', threaded: 'Added to case', suppressed: 'Suppressed', quarantined: 'Quarantined' },
+  outcome: {
+    created: 'Case opened',
+    threaded: 'Added to case',
+    suppressed: 'Suppressed',
+    quarantined: 'Quarantined',
+  },
   departments: {
     title: 'Departments and routing',
     id: 'Id',
@@ -460,7 +466,8 @@ const en = {
     editNamed: 'Edit {name}',
     deleteNamed: 'Delete {name}',
     rules: 'Routing rules',
-    rulesHint: 'The first rule that matches a confirmed problem (product, category or keyword) suggests its department.',
+    rulesHint:
+      'The first rule that matches a confirmed problem (product, category or keyword) suggests its department.',
     rule: 'Rule',
     ruleN: 'Rule {n}: id',
     products: 'Products',

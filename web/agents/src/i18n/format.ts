@@ -22,14 +22,17 @@ export function formatDateTime(value: string | number | Date | null | undefined,
   if (value === null || value === undefined || value === '') return ''
   const date = value instanceof Date ? value : new Date(value)
   if (Number.isNaN(date.getTime())) return ''
-  return cached(`dt:${loc}`, () => new Intl.DateTimeFormat(loc, { dateStyle: 'medium', timeStyle: 'short' })).format(
-    date,
-  )
+  return cached(
+    `dt:${loc}`,
+    () => new Intl.DateTimeFormat(loc, { dateStyle: 'medium', timeStyle: 'short' }),
+  ).format(date)
 }
 
 export function formatDate(value: string | null | undefined, loc = locale.value): string {
   if (!value) return ''
-  return cached(`d:${loc}`, () => new Intl.DateTimeFormat(loc, { dateStyle: 'medium' })).format(new Date(value))
+  return cached(`d:${loc}`, () => new Intl.DateTimeFormat(loc, { dateStyle: 'medium' })).format(
+    new Date(value),
+  )
 }
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
@@ -42,7 +45,11 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 1],
 ]
 
-export function formatRelative(value: string | null | undefined, now = Date.now(), loc = locale.value): string {
+export function formatRelative(
+  value: string | null | undefined,
+  now = Date.now(),
+  loc = locale.value,
+): string {
   if (!value) return ''
   const seconds = (new Date(value).getTime() - now) / 1000
   const rtf = cached(`rt:${loc}`, () => new Intl.RelativeTimeFormat(loc, { numeric: 'auto', style: 'short' }))
@@ -62,9 +69,10 @@ export function formatNumber(value: number | null | undefined, digits = 0, loc =
 
 export function formatPercent(share: number | null | undefined, loc = locale.value): string {
   if (share === null || share === undefined) return ''
-  return cached(`p:${loc}`, () => new Intl.NumberFormat(loc, { style: 'percent', maximumFractionDigits: 0 })).format(
-    share,
-  )
+  return cached(
+    `p:${loc}`,
+    () => new Intl.NumberFormat(loc, { style: 'percent', maximumFractionDigits: 0 }),
+  ).format(share)
 }
 
 export function formatBytes(bytes: number, loc = locale.value): string {
@@ -82,7 +90,8 @@ export function formatBytes(bytes: number, loc = locale.value): string {
 }
 
 export function formatScientific(value: number, loc = locale.value): string {
-  return cached(`e:${loc}`, () => new Intl.NumberFormat(loc, { notation: 'scientific', maximumFractionDigits: 1 })).format(
-    value,
-  )
+  return cached(
+    `e:${loc}`,
+    () => new Intl.NumberFormat(loc, { notation: 'scientific', maximumFractionDigits: 1 }),
+  ).format(value)
 }

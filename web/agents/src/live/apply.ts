@@ -35,7 +35,9 @@ export function applyChanges(client: QueryClient, changes: CaseChange[]): ApplyR
         ...page,
         items: [
           ...(index === 0 ? fresh : []),
-          ...page.items.filter((c) => !changedIds.has(c.case_id) || !changes.some((x) => x.caseId === c.case_id && x.current)),
+          ...page.items.filter(
+            (c) => !changedIds.has(c.case_id) || !changes.some((x) => x.caseId === c.case_id && x.current),
+          ),
         ],
       }))
       return { ...data, pages }

@@ -16,7 +16,8 @@ export interface PollingOptions {
  * pauses while the tab is hidden and catches up when it is shown again. */
 export function createPollingUpdates(options: PollingOptions): LiveUpdates {
   const fetchChanged =
-    options.fetchChanged ?? ((since: string, cursor: string | null) => fetchCasePage({ updated_since: since }, cursor, 200))
+    options.fetchChanged ??
+    ((since: string, cursor: string | null) => fetchCasePage({ updated_since: since }, cursor, 200))
   const now = options.now ?? Date.now
   const listeners = new Set<(changes: CaseChange[]) => void>()
   const seen = new Map<string, string>()

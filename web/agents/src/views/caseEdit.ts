@@ -25,14 +25,23 @@ export function editFrom(c: Case): CaseEdit {
 }
 
 export function parseTags(text: string): string[] {
-  return [...new Set(text.split(/[,\s]+/).map((t) => t.trim()).filter(Boolean))]
+  return [
+    ...new Set(
+      text
+        .split(/[,\s]+/)
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ]
 }
 
 /** Fields where the edit differs from the case it was made on. */
 export function changedFields(base: Case, edit: CaseEdit): EditField[] {
   const from = editFrom(base)
   return EDIT_FIELDS.filter((f) =>
-    f === 'tags' ? parseTags(from.tags).join(',') !== parseTags(edit.tags).join(',') : from[f].trim() !== edit[f].trim(),
+    f === 'tags'
+      ? parseTags(from.tags).join(',') !== parseTags(edit.tags).join(',')
+      : from[f].trim() !== edit[f].trim(),
   )
 }
 
@@ -57,12 +66,12 @@ export interface FieldConflict {
   mine: string | null
 }
 
-/** What others changed between the version the agent saw and the current one. */
+/** Field by field, what others changed since the version the agent saw and what the agent changed. */
 export function othersChanges(seen: Case, current: Case, edit: CaseEdit): FieldConflict[] {
   const before = editFrom(seen)
   const after = editFrom(current)
   const mine = new Set(changedFields(seen, edit))
-  return EDIT_FIELDS.filter((f) => before[f] !== after[f]).map((field) => ({
+  return EDIT_FIELDS.filter((f) => before[f] !== after[f] || mine.has(f)).map((field) => ({
     field,
     seen: before[field],
     now: after[field],

@@ -1,6 +1,7 @@
 /** Splits a mail's text into what was written now and the quoted history below it
  * ("> " lines, or everything after an "On ... wrote:" / "-----Original Message-----" line). */
-const QUOTE_HEADER = /^(On .+ wrote:|Am .+ schrieb .+:|-{2,}\s*Original Message\s*-{2,}|-{2,}\s*Ursprüngliche Nachricht\s*-{2,})\s*$/i
+const QUOTE_HEADER =
+  /^(On .+ wrote:|Am .+ schrieb .+:|-{2,}\s*Original Message\s*-{2,}|-{2,}\s*Ursprüngliche Nachricht\s*-{2,})\s*$/i
 
 export function splitQuoted(text: string): { main: string; quoted: string } {
   const lines = text.replace(/\r\n/g, '\n').split('\n')

@@ -43,7 +43,13 @@ export interface CaseStreamQuery {
 
 export const OPEN_STATUSES: CaseStatus[] = ['new', 'open', 'pending_customer', 'pending_department']
 
-export const DEFAULT_FILTERS: QueueFilters = { view: 'open', priority: null, channel: null, product: null, sort: 'updated' }
+export const DEFAULT_FILTERS: QueueFilters = {
+  view: 'open',
+  priority: null,
+  channel: null,
+  product: null,
+  sort: 'updated',
+}
 
 function one(value: LocationQuery[string] | undefined): string | null {
   const first = Array.isArray(value) ? value[0] : value
@@ -117,7 +123,11 @@ export function planQueue(filters: QueueFilters, agentId: string): QueuePlan {
       return { streams: [common], matches: byCommon, clientSide: false }
     default: {
       const status = filters.view as CaseStatus
-      return { streams: [{ ...common, status }], matches: (c) => byCommon(c) && c.status === status, clientSide: false }
+      return {
+        streams: [{ ...common, status }],
+        matches: (c) => byCommon(c) && c.status === status,
+        clientSide: false,
+      }
     }
   }
 }
@@ -126,11 +136,16 @@ const PRIORITY_RANK: Record<Priority, number> = { urgent: 0, high: 1, normal: 2,
 
 /** Newest activity first is the API's order; the other sorts order what has been read. */
 export function sortCases(cases: Case[], sort: SortKey): Case[] {
-  const byUpdated = (a: Case, b: Case) => (a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : 0)
+  const byUpdated = (a: Case, b: Case) =>
+    a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : 0
   const sorted = [...cases]
-  if (sort === 'created') sorted.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0))
+  if (sort === 'created')
+    sorted.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0))
   else if (sort === 'priority')
-    sorted.sort((a, b) => PRIORITY_RANK[a.priority ?? 'normal'] - PRIORITY_RANK[b.priority ?? 'normal'] || byUpdated(a, b))
+    sorted.sort(
+      (a, b) =>
+        PRIORITY_RANK[a.priority ?? 'normal'] - PRIORITY_RANK[b.priority ?? 'normal'] || byUpdated(a, b),
+    )
   else sorted.sort(byUpdated)
   return sorted
 }

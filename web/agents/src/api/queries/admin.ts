@@ -2,12 +2,23 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/vue-query'
 import { computed, type Ref } from 'vue'
 import { api } from '@/api/client'
-import type { Department, DepartmentCreate, DepartmentIn, InboundPage, ReplayResult, RoutingRule, RoutingRules } from '@/api/types'
+import type {
+  Department,
+  DepartmentCreate,
+  DepartmentIn,
+  InboundPage,
+  ReplayResult,
+  RoutingRule,
+  RoutingRules,
+} from '@/api/types'
 
 export function useInbound(which: Ref<'quarantine' | 'all'>) {
   return useQuery({
     queryKey: computed(() => ['inbound', which.value] as const),
-    queryFn: () => api().get<InboundPage>(which.value === 'quarantine' ? '/inbound/quarantine' : '/inbound', { limit: 200 }),
+    queryFn: () =>
+      api().get<InboundPage>(which.value === 'quarantine' ? '/inbound/quarantine' : '/inbound', {
+        limit: 200,
+      }),
     refetchInterval: 15_000,
   })
 }
@@ -25,7 +36,10 @@ export function useReplay() {
 }
 
 export function useRoutingRules() {
-  return useQuery({ queryKey: ['routing-rules'] as const, queryFn: () => api().get<RoutingRules>('/routing-rules') })
+  return useQuery({
+    queryKey: ['routing-rules'] as const,
+    queryFn: () => api().get<RoutingRules>('/routing-rules'),
+  })
 }
 
 export function useAdminWrites() {
@@ -49,7 +63,8 @@ export function useAdminWrites() {
       onSuccess: refresh,
     }),
     saveRules: useMutation({
-      mutationFn: (input: { rules: RoutingRule[]; version: number }) => api().put<RoutingRules>('/routing-rules', input),
+      mutationFn: (input: { rules: RoutingRule[]; version: number }) =>
+        api().put<RoutingRules>('/routing-rules', input),
       onSuccess: refresh,
     }),
   }

@@ -1,5 +1,11 @@
 /** Cases: query keys, reads and writes (TanStack Query). */
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/vue-query'
+import {
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type QueryClient,
+} from '@tanstack/vue-query'
 import { computed, type Ref } from 'vue'
 import { api } from '@/api/client'
 import type {
@@ -20,7 +26,8 @@ export const PAGE_SIZE = 100
 export const caseKeys = {
   all: ['cases'] as const,
   lists: () => ['cases', 'list'] as const,
-  list: (filters: QueueFilters, agentId: string) => ['cases', 'list', { ...filters, sort: undefined }, agentId] as const,
+  list: (filters: QueueFilters, agentId: string) =>
+    ['cases', 'list', { ...filters, sort: undefined }, agentId] as const,
   byCustomer: (customerId: string) => ['cases', 'customer', customerId] as const,
   detail: (caseId: string) => ['cases', 'detail', caseId] as const,
   similar: (caseId: string) => ['cases', 'similar', caseId] as const,
@@ -48,7 +55,8 @@ export function useCaseQueue(filters: Ref<QueueFilters>, agentId: Ref<string>) {
 export function useCase(caseId: Ref<string>) {
   return useQuery({
     queryKey: computed(() => caseKeys.detail(caseId.value)),
-    queryFn: ({ signal }) => api().get<CaseView>(`/cases/${encodeURIComponent(caseId.value)}`, undefined, signal),
+    queryFn: ({ signal }) =>
+      api().get<CaseView>(`/cases/${encodeURIComponent(caseId.value)}`, undefined, signal),
     enabled: computed(() => !!caseId.value),
   })
 }
@@ -92,10 +100,16 @@ export function useUpdateCase(caseId: Ref<string>) {
 export function useReply(caseId: Ref<string>) {
   const client = useQueryClient()
   return useMutation({
-    mutationFn: (input: { body: string; statusAfter: Case['status'] | null | 'default'; idempotencyKey: string }) =>
+    mutationFn: (input: {
+      body: string
+      statusAfter: Case['status'] | null | 'default'
+      idempotencyKey: string
+    }) =>
       api().post<TimelineEvent>(
         `${path(caseId.value)}/replies`,
-        input.statusAfter === 'default' ? { body: input.body } : { body: input.body, status_after: input.statusAfter },
+        input.statusAfter === 'default'
+          ? { body: input.body }
+          : { body: input.body, status_after: input.statusAfter },
         { 'Idempotency-Key': input.idempotencyKey },
       ),
     onSuccess: () => client.invalidateQueries({ queryKey: caseKeys.detail(caseId.value) }),

@@ -36,7 +36,8 @@ export function useChat(sessionId: Ref<string>) {
 export function useEndChat(sessionId: Ref<string>) {
   const client = useQueryClient()
   return useMutation({
-    mutationFn: () => api().patch<unknown>(`/chat/sessions/${encodeURIComponent(sessionId.value)}`, { status: 'ended' }),
+    mutationFn: () =>
+      api().patch<unknown>(`/chat/sessions/${encodeURIComponent(sessionId.value)}`, { status: 'ended' }),
     onSuccess: () => client.invalidateQueries({ queryKey: ['chat'] }),
   })
 }

@@ -1,7 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/vue-query'
 import { computed, type Ref } from 'vue'
 import { api } from '@/api/client'
-import type { ArticleEdit, ArticleIn, ArticlePage, ArticleStatus, ArticleView, VersionList } from '@/api/types'
+import type {
+  ArticleEdit,
+  ArticleIn,
+  ArticlePage,
+  ArticleStatus,
+  ArticleView,
+  VersionList,
+} from '@/api/types'
 
 export const articleKeys = {
   all: ['articles'] as const,
@@ -45,7 +52,10 @@ export function useArticleActions(id: Ref<string>) {
     }),
     transition: useMutation({
       mutationFn: (input: { action: ArticleAction; comment?: string }) =>
-        api().post<ArticleView>(`${path(id.value)}/${input.action}`, input.comment ? { comment: input.comment } : {}),
+        api().post<ArticleView>(
+          `${path(id.value)}/${input.action}`,
+          input.comment ? { comment: input.comment } : {},
+        ),
       onSuccess: refresh,
     }),
   }

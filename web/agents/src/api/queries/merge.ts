@@ -55,7 +55,9 @@ export async function readMerged(
     const live = streams.filter((s) => !s.done)
     // The watermark: the oldest last-read case among streams that have more to read.
     const watermark = live.length
-      ? live.map((s) => s.buffer[s.buffer.length - 1]?.updated_at ?? '\uffff').reduce((a, b) => (a > b ? a : b))
+      ? live
+          .map((s) => s.buffer[s.buffer.length - 1]?.updated_at ?? '\uffff')
+          .reduce((a, b) => (a > b ? a : b))
       : ''
     const ready: Case[] = []
     for (const s of streams) {

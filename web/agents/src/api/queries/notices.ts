@@ -52,7 +52,8 @@ export function useNoticeActions(id: Ref<string>) {
       onSuccess: refresh,
     }),
     sendUpdate: useMutation({
-      mutationFn: (input: { text: string; version?: number }) => api().post<unknown>(`${path(id.value)}/updates`, input),
+      mutationFn: (input: { text: string; version?: number }) =>
+        api().post<unknown>(`${path(id.value)}/updates`, input),
       onSuccess: refresh,
     }),
   }

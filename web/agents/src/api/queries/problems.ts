@@ -88,7 +88,10 @@ export function useDepartments() {
 }
 
 /** Every write on a problem refreshes the problem, its parts, the lists and the cases it touches. */
-export function useProblemAction<I, O = Problem>(id: Ref<string>, call: (id: string, input: I) => Promise<O>) {
+export function useProblemAction<I, O = Problem>(
+  id: Ref<string>,
+  call: (id: string, input: I) => Promise<O>,
+) {
   const client = useQueryClient()
   return useMutation({
     mutationFn: (input: I) => call(id.value, input),
@@ -101,11 +104,14 @@ export function useProblemAction<I, O = Problem>(id: Ref<string>, call: (id: str
 
 export const problemCalls = {
   update: (id: string, body: ProblemUpdate) => api().patch<Problem>(path(id), body),
-  link: (id: string, body: { case_ids: string[]; version?: number }) => api().post<unknown>(`${path(id)}/links`, body),
-  unlink: (id: string, caseId: string) => api().del<unknown>(`${path(id)}/links/${encodeURIComponent(caseId)}`),
+  link: (id: string, body: { case_ids: string[]; version?: number }) =>
+    api().post<unknown>(`${path(id)}/links`, body),
+  unlink: (id: string, caseId: string) =>
+    api().del<unknown>(`${path(id)}/links/${encodeURIComponent(caseId)}`),
   assign: (id: string, body: { department_id: string; version?: number }) =>
     api().post<Problem>(`${path(id)}/assignment`, body),
-  fix: (id: string, body: { root_cause: string; permanent_fix: string }) => api().post<Problem>(`${path(id)}/fix`, body),
+  fix: (id: string, body: { root_cause: string; permanent_fix: string }) =>
+    api().post<Problem>(`${path(id)}/fix`, body),
   resolve: (id: string, body: { fix_note?: string; resolve_cases: boolean; version?: number }) =>
     api().post<unknown>(`${path(id)}/resolve`, body),
   draftNotice: (id: string) => api().post<Notice>(`${path(id)}/notices`, {}),
