@@ -51,7 +51,8 @@ export function formatRelative(
   loc = locale.value,
 ): string {
   if (!value) return ''
-  const seconds = (new Date(value).getTime() - now) / 1000
+  // a few seconds ahead (clocks of two machines) is "now", not "in 3 seconds"
+  const seconds = Math.min((new Date(value).getTime() - now) / 1000, 0)
   const rtf = cached(`rt:${loc}`, () => new Intl.RelativeTimeFormat(loc, { numeric: 'auto', style: 'short' }))
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size || unit === 'second') return rtf.format(Math.round(seconds / size), unit)

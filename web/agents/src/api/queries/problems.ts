@@ -47,6 +47,7 @@ export function useSuggestedCases(id: Ref<string>) {
   return useQuery({
     queryKey: computed(() => problemKeys.part(id.value, 'suggested')),
     queryFn: () => api().get<SuggestedCases>(`${path(id.value)}/suggested-cases`),
+    refetchInterval: 15_000,
   })
 }
 
