@@ -513,6 +513,8 @@ const de: MessageSchema = {
     message: 'Nachricht',
     send: 'Senden',
     customerWrote: 'Kunde: {text}',
+    beforeHandoff: 'Mit dem Bot',
+    handedOver: 'An einen Agenten übergeben',
     origin: { widget: 'Chat-Widget', handoff: 'vom Bot' },
     role: { customer: 'Kunde', agent: 'Agent', bot: 'Bot', system: 'System' },
   },

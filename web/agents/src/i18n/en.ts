@@ -499,6 +499,8 @@ const en = {
     message: 'Message',
     send: 'Send',
     customerWrote: 'Customer: {text}',
+    beforeHandoff: 'With the bot',
+    handedOver: 'Handed over to an agent',
     origin: { widget: 'chat widget', handoff: 'from the bot' },
     role: { customer: 'Customer', agent: 'Agent', bot: 'Bot', system: 'System' },
   },
