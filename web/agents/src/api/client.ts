@@ -19,10 +19,6 @@ export class ApiError extends Error {
     this.code = code
     this.fields = fields
   }
-
-  get isConflict(): boolean {
-    return this.status === 409
-  }
 }
 
 export type Query = Record<string, string | number | boolean | null | undefined>
