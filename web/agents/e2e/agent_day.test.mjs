@@ -148,6 +148,30 @@ describe('an agent runs the help desk in the app', { timeout: 600_000 }, () => {
     assert.match(mail.subject, new RegExp(`\\[${ids.anna}\\]`))
   })
 
+  it('an edit that crossed another agent’s is explained and applied on top, not lost', async () => {
+    const properties = page.getByRole('region', { name: 'Properties' })
+    await properties.getByLabel('Priority').selectOption('high')
+    // meanwhile Lea takes the case
+    const lea = stack.agents.find((a) => a.name === 'Lea Berg')
+    const seen = await stack.api('GET', `/cases/${ids.anna}`, undefined, lea)
+    await stack.api('PATCH', `/cases/${ids.anna}`, { version: seen.version, assignee: lea.id }, lea)
+
+    await properties.getByRole('button', { name: 'Save changes' }).click()
+    const conflict = properties.getByRole('alert')
+    await conflict.getByText('Someone else changed this case meanwhile').waitFor()
+    assert.match(await conflict.textContent(), new RegExp(lea.id.replace('.', '\\.')))
+    await accessible('a case with an edit conflict')
+    await shot('case-conflict')
+    await conflict.getByRole('button', { name: 'Apply my changes on top' }).click()
+    await poll(
+      async () => {
+        const now = await stack.api('GET', `/cases/${ids.anna}`)
+        return now.priority === 'high' && now.assignee === lea.id
+      },
+      { what: 'both edits on the case' },
+    )
+  })
+
   it('a candidate problem is confirmed, suggested cases linked and a notice approved', async () => {
     const first = await blip('e2e', 0, 6)
     const cases = await casesFrom(first)
