@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-unit lint format typecheck bench openapi clean synth deploy lint-infra
+.PHONY: venv run test test-unit lint format typecheck bench openapi clean synth deploy lint-infra web web-test web-e2e web-lint
 
 venv: $(STAMP)
 
@@ -19,16 +19,17 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml infra/requirement
 	else echo "npm not found: the CDK CLI and asl-validator are not installed (make deploy and the ASL check need them)"; fi
 	@touch $(STAMP)
 
-run: venv ## run the whole system locally (embedded AWS, API, event delivery, SMTP inbox); e.g. make run ARGS='--api-port 8080'
+run: venv web ## run the whole system locally (embedded AWS, API, event delivery, SMTP inbox, agents' app); e.g. make run ARGS='--api-port 8080'
 	$(BIN)/casebridge local up $(ARGS)
 
-test: venv ## run every test suite
+test: venv web ## run every test suite (Python suites, then the agents' app: unit and component tests, browser e2e)
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory web-test web-e2e
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit
 
-lint: venv
+lint: venv web-lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -46,12 +47,37 @@ bench: venv ## print the benchmark figures
 	$(BIN)/python bench/similar_cases.py --cases .local/bench-split/cases.csv --queries .local/bench-split/queries.csv
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/problem_detection.py --corpus ../shared/data/intents/banking77-train.csv --seed 4
+	$(MAKE) --no-print-directory web
+	cd $(WEB) && node bench/agents_app.mjs --cases 2000
 
-openapi: venv ## regenerate docs/openapi.json from the code
+openapi: venv ## regenerate docs/openapi.json from the code (and the agents' app's API types from it)
 	$(BIN)/casebridge openapi > docs/openapi.json
+	@if [ -d $(WEB)/node_modules ]; then cd $(WEB) && npm run --silent api-types; fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .local .chalice/deployments
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .local .chalice/deployments $(WEB)/node_modules $(WEB)/dist
+
+# The agents' app (web/agents/): its own package.json and lock file; built into web/agents/dist,
+# which `make run` serves. Its browser tests need Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH).
+WEB := web/agents
+WEB_STAMP := $(WEB)/node_modules/.installed
+
+$(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	@touch $(WEB_STAMP)
+
+web: $(WEB_STAMP) ## build the agents' app into web/agents/dist
+	cd $(WEB) && npx vite build --logLevel warn
+
+web-test: $(WEB_STAMP) ## the app's unit and component tests (Vitest, Testing Library, axe)
+	cd $(WEB) && npx vitest run
+
+web-e2e: venv web ## the app's end-to-end tests: the real local stack in Debian's Chromium
+	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "web-e2e needs Debian's chromium: apt-get install -y chromium"; exit 1; }
+	cd $(WEB) && node --test --test-concurrency=1 e2e/
+
+web-lint: $(WEB_STAMP) ## eslint (with the Vue accessibility rules), prettier, vue-tsc
+	cd $(WEB) && npx eslint . && npx prettier --check . --log-level warn && npx vue-tsc --noEmit -p tsconfig.json
 
 # Infrastructure (infra/, docs/deploy.md). No AWS credentials or network needed to synthesize:
 # the account and region default to placeholders and nothing is looked up.

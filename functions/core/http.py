@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from chalice import BadRequestError, Blueprint, Response
+from chalice import BadRequestError, Blueprint, CORSConfig, Response
 from pydantic import BaseModel, ValidationError
 
 from functions.core import errors
@@ -128,6 +128,15 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+
+# Browsers (the agents' app is served from its own origin) may send the version and idempotency
+# headers and read the ETag; tokens travel in the Authorization header, never in cookies.
+CORS = CORSConfig(
+    allow_origin="*",
+    allow_headers=["If-Match", "Idempotency-Key", "X-Agent-Id", "X-Agent-Roles"],
+    expose_headers=["ETag", "Idempotent-Replayed", "Retry-After"],
+    max_age=600,
+)
 
 
 @dataclass(frozen=True)
@@ -242,10 +251,16 @@ def authenticate_agent(request: Any) -> Agent:
         return Agent(agent_id=str(agent_id), via="cognito", roles=parse_roles(claims.get("cognito:groups")))
     if settings.cognito_user_pool_arn:
         raise errors.Unauthorized("an agent token from the Cognito user pool is required")
-    expected = settings.dev_agent_token.get_secret_value() if settings.dev_agent_token else ""
     token = bearer_token(request)
+    if token:
+        # A seeded agent's own token names the agent (and its roles); headers cannot change that.
+        for seeded in settings.dev_agents:
+            if hmac.compare_digest(token.encode(), seeded.token.get_secret_value().encode()):
+                return Agent(agent_id=seeded.id, via="dev-token", roles=frozenset(seeded.roles))
+    expected = settings.dev_agent_token.get_secret_value() if settings.dev_agent_token else ""
     if not expected or not token or not hmac.compare_digest(token.encode(), expected.encode()):
         raise errors.Unauthorized("agent routes need 'Authorization: Bearer <token>'")
+    # The shared development token: the optional X-Agent-Id / X-Agent-Roles headers say who is asking.
     agent_id = (request.headers or {}).get("x-agent-id") or "dev-agent"
     roles = parse_roles((request.headers or {}).get("x-agent-roles"))
     return Agent(agent_id=agent_id[:128], via="dev-token", roles=roles)
@@ -386,7 +401,7 @@ def route(
                 return error_response(exc)
 
         accepted = list(content_types) if content_types else ["application/json"] if body is not None else None
-        route_kwargs: dict[str, Any] = {"methods": [method.upper()], "cors": True}
+        route_kwargs: dict[str, Any] = {"methods": [method.upper()], "cors": CORS}
         authorizer = _chalice_authorizer(auth)
         if authorizer is not None:
             route_kwargs["authorizer"] = authorizer

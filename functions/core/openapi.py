@@ -47,7 +47,8 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "bearerFormat": "JWT",
         "description": (
             "Agents. In AWS: an ID token of the agents' Cognito user pool (API Gateway verifies it). "
-            "On the local stack: the development token (CASEBRIDGE_DEV_AGENT_TOKEN); "
+            "On the local stack: a seeded agent's own development token (CASEBRIDGE_DEV_AGENTS), which names "
+            "the agent and its roles; or the shared development token (CASEBRIDGE_DEV_AGENT_TOKEN), where "
             "the optional X-Agent-Id header names the agent."
         ),
     },

@@ -21,6 +21,15 @@ from functions.core import resources
 ENV_PREFIX = "CASEBRIDGE_"
 
 
+class DevAgent(BaseModel):
+    """A seeded agent of the local stack and its development token."""
+
+    id: str = Field(min_length=1, max_length=128)
+    name: str = ""
+    token: SecretStr
+    roles: list[str] = Field(default_factory=list)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=False)
 
@@ -70,6 +79,9 @@ class Settings(BaseModel):
     # Agent authentication: Cognito in AWS; a development token on the local stack.
     cognito_user_pool_arn: str | None = None
     dev_agent_token: SecretStr | None = None
+    # Local stack: seeded agents, each with its own development token; the API takes the agent's id
+    # and roles from the token (JSON: [{"id": ..., "name": ..., "token": ..., "roles": [...]}]).
+    dev_agents: list[DevAgent] = Field(default_factory=list)
 
     case_number_prefix: str = "CB"
 
@@ -169,6 +181,15 @@ class Settings(BaseModel):
         if self.phone_api_key_arn and self.phone_api_key is None:
             self.phone_api_key = SecretFromSecretsManager(self.phone_api_key_arn, **where)
         return self
+
+    @field_validator("dev_agents", mode="before")
+    @classmethod
+    def _agents_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            import json  # noqa: PLC0415
+
+            return json.loads(value) if value.strip() else []
+        return value
 
     @field_validator("problem_cost_per_channel", "detection_config", mode="before")
     @classmethod

@@ -25,10 +25,14 @@ def _banner(info: Any) -> str:
         "",
         f"Casebridge is running locally (ready in {info.seconds_to_ready:.1f}s). Ctrl-C stops it.",
         "",
+        f"  Agents' app      {info.web_url or 'off'}",
         f"  API              {info.api_url}",
-        f"  Agent token      {info.dev_token}",
+        f"  Agent token      {info.dev_token}   (shared; X-Agent-Id names the agent)",
         f"  Embedded AWS     {info.aws_endpoint}   (moto; state is in memory and gone after Ctrl-C)",
     ]
+    for agent in info.agents:
+        roles = f" ({', '.join(agent['roles'])})" if agent["roles"] else ""
+        lines.append(f"  Agent            {agent['name']} <{agent['id']}>{roles}: token {agent['token']}")
     if info.smtp_address:
         lines.append(f"  SMTP (SES inbox) {info.smtp_address}   -> mail to {info.support_address} becomes a case")
     else:
@@ -61,6 +65,7 @@ def _banner(info: Any) -> str:
 @click.option("--api-port", default=8000, show_default=True, help="port of the HTTP API on 127.0.0.1")
 @click.option("--aws-port", default=4566, show_default=True, help="port of the embedded AWS (moto server)")
 @click.option("--smtp-port", default=2525, show_default=True, help="port of the SMTP inbox; 0 turns it off")
+@click.option("--web-port", default=8001, show_default=True, help="port of the agents' app; 0 turns it off")
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -69,9 +74,16 @@ def _banner(info: Any) -> str:
     help="where the signing secret, the agent token and stack.json are kept",
 )
 @click.option("--seed/--no-seed", default=True, show_default=True, help="create the demo customers")
-def up(api_port: int, aws_port: int, smtp_port: int, data_dir: Path, seed: bool) -> None:
+def up(api_port: int, aws_port: int, smtp_port: int, web_port: int, data_dir: Path, seed: bool) -> None:
     """Start everything on loopback and run until Ctrl-C."""
-    stack = LocalStack(api_port=api_port, aws_port=aws_port, smtp_port=smtp_port or None, data_dir=data_dir, seed=seed)
+    stack = LocalStack(
+        api_port=api_port,
+        aws_port=aws_port,
+        smtp_port=smtp_port or None,
+        web_port=web_port or None,
+        data_dir=data_dir,
+        seed=seed,
+    )
     # A plain flag: a signal handler runs on the main thread between bytecodes, so it must not
     # take a lock the main thread may hold (threading.Event.set inside Event.wait deadlocks).
     stopping: list[int] = []

@@ -9,7 +9,11 @@
 5. serves the Chalice app of ``app.py`` with Chalice's local dev server (same app object);
 6. delivers SQS / SNS / DynamoDB-stream events and schedules to the app's own handlers
    (``functions.local.events``);
-7. optionally listens for SMTP and does what SES receipt does (``functions.local.smtp``).
+7. optionally listens for SMTP and does what SES receipt does (``functions.local.smtp``);
+8. optionally serves the agents' app with its runtime config (``functions.local.web``).
+
+Agents: the shared development token (with an optional ``X-Agent-Id``) and a few seeded agents,
+each with its own token (``functions.local.agents``, kept in ``.local/agents.json``).
 
 ``stop()`` undoes all of it, including the environment changes. Used by ``casebridge local up``,
 by the e2e tests (as a subprocess) and by anyone who wants the stack in-process.
@@ -92,12 +96,16 @@ class StackInfo:
     smtp_address: str | None
     dev_token: str
     support_address: str
+    web_url: str | None = None
+    agents: list[dict[str, Any]] = field(default_factory=list)
     seeded: list[str] = field(default_factory=list)
     handlers: dict[str, list[str]] = field(default_factory=dict)
     seconds_to_ready: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "dev_token"}
+        out = {k: v for k, v in self.__dict__.items() if k != "dev_token"}
+        out["agents"] = [{k: v for k, v in a.items() if k != "token"} for a in self.agents]
+        return out
 
 
 class LocalStack:
@@ -107,6 +115,7 @@ class LocalStack:
         aws_port: int = 4566,
         smtp_port: int | None = 2525,
         data_dir: Path | str | None = None,
+        web_port: int | None = None,
         *,
         seed: bool = True,
         retry_delay: int = 5,
@@ -114,6 +123,7 @@ class LocalStack:
         self.api_port = api_port
         self.aws_port = aws_port
         self.smtp_port = smtp_port
+        self.web_port = web_port
         self.data_dir = Path(data_dir) if data_dir else DEFAULT_DATA_DIR
         self.seed = seed
         self.retry_delay = retry_delay
@@ -125,6 +135,8 @@ class LocalStack:
         self._api: Any = None
         self._api_thread: threading.Thread | None = None
         self._smtp: Any = None
+        self._web: Any = None
+        self.agents: list[dict[str, Any]] = []
         self._saved_env: dict[str, str | None] = {}
         self._wrote_state = False
 
@@ -148,6 +160,7 @@ class LocalStack:
             self._start_api()
             handlers = self._start_events()
             smtp_address = self._start_smtp()
+            web_url = self._start_web()
         except BaseException:
             self.stop()
             raise
@@ -157,6 +170,8 @@ class LocalStack:
             smtp_address=smtp_address,
             dev_token=token,
             support_address=get_settings().support_address,
+            web_url=web_url,
+            agents=self.agents,
             seeded=seeded,
             handlers=handlers,
             seconds_to_ready=round(time.perf_counter() - started, 2),
@@ -166,6 +181,9 @@ class LocalStack:
         return self.info
 
     def stop(self) -> None:
+        if self._web is not None:
+            self._web.stop()
+            self._web = None
         if self._smtp is not None:
             self._smtp.stop()
             self._smtp = None
@@ -207,7 +225,7 @@ class LocalStack:
 
         moto_fixes.apply()
 
-        for port in (self.aws_port, self.api_port, self.smtp_port):
+        for port in (self.aws_port, self.api_port, self.smtp_port, self.web_port):
             if port:
                 ensure_free(port)  # moto's thread would hang on a busy port instead of failing
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the pumps poll: no access log
@@ -226,6 +244,9 @@ class LocalStack:
 
         signing_secret = _secret_file(self.data_dir / "signing-secret")
         token = _secret_file(self.data_dir / "dev-agent-token")
+        from functions.local.agents import load_agents  # noqa: PLC0415
+
+        self.agents = load_agents(self.data_dir)
         env = {
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto accepts anything
@@ -237,6 +258,7 @@ class LocalStack:
             "CASEBRIDGE_AWS_ENDPOINT_URL": aws_endpoint,
             "CASEBRIDGE_SIGNING_SECRET": signing_secret,
             "CASEBRIDGE_DEV_AGENT_TOKEN": token,
+            "CASEBRIDGE_DEV_AGENTS": json.dumps(self.agents),
             "CASEBRIDGE_PUBLIC_BASE_URL": f"http://{HOST}:{self.api_port}",
             # the embedded search engine keeps its indexes with the stack's other state
             "CASEBRIDGE_SEARCH_DIR": str(self.data_dir / "search"),
@@ -335,6 +357,22 @@ class LocalStack:
         self._smtp = SmtpReceiver(HOST, self.smtp_port, topic_arn)
         self._smtp.start()
         return self._smtp.address
+
+    def _start_web(self) -> str | None:
+        if not self.web_port:
+            return None
+        from functions.local.web import WebServer  # noqa: PLC0415
+
+        config = {
+            "apiBaseUrl": f"http://{HOST}:{self.api_port}",
+            "auth": {
+                "mode": "dev",
+                "agents": [{k: a[k] for k in ("id", "name", "roles", "token")} for a in self.agents],
+            },
+        }
+        self._web = WebServer(HOST, self.web_port, config)
+        self._web.start()
+        return str(self._web.url)
 
 
 def gateway_request_handler() -> type:

@@ -86,6 +86,8 @@ def start_stack(data_dir: Path, *extra: str, smtp: bool = True) -> RunningStack:
         str(smtp_port),
         "--data-dir",
         str(data_dir),
+        "--web-port",
+        "0",  # the agents' app is not what these suites test (web/agents/e2e does)
         *extra,
     ]
     env = stack_env()

@@ -56,3 +56,33 @@ def test_a_busy_port_is_reported_instead_of_hanging(tmp_path):
         port = busy.getsockname()[1]
         with pytest.raises(OSError, match="already in use"):
             LocalStack(api_port=free_port(), aws_port=port, smtp_port=None, data_dir=tmp_path).start()
+
+
+def test_the_stack_serves_the_agents_app_config_with_each_seeded_agents_token(tmp_path):
+    # Given a stack with the agents' app on its own port
+    with LocalStack(
+        api_port=free_port(), aws_port=free_port(), smtp_port=None, web_port=free_port(), data_dir=tmp_path, seed=False
+    ) as stack:
+        assert stack.info is not None and stack.info.web_url
+        # When the app reads its runtime config and an agent calls the API with their own token
+        with urllib.request.urlopen(f"{stack.info.web_url}/config.json", timeout=30) as resp:
+            config = json.loads(resp.read())
+        agents = config["auth"]["agents"]
+        status, page = _get(f"{stack.info.api_url}/cases", agents[1]["token"])
+        # and the browser asks whether it may send If-Match and Idempotency-Key from the app's origin
+        preflight = urllib.request.Request(
+            f"{stack.info.api_url}/cases/CB-1/replies",
+            method="OPTIONS",
+            headers={"Origin": stack.info.web_url, "Access-Control-Request-Headers": "idempotency-key,if-match"},
+        )
+        with urllib.request.urlopen(preflight, timeout=30) as resp:
+            allowed = resp.headers["Access-Control-Allow-Headers"].lower()
+        state = json.loads((tmp_path / "stack.json").read_text())
+
+    # Then the config names the API and the seeded agents, each token works, and the headers are allowed
+    assert config["apiBaseUrl"] == stack.info.api_url and config["auth"]["mode"] == "dev"
+    assert len(agents) >= 3 and len({a["token"] for a in agents}) == len(agents)
+    assert status == 200 and page["items"] == []
+    assert "idempotency-key" in allowed and "if-match" in allowed
+    assert all("token" not in a for a in state["agents"])
+    assert oct((tmp_path / "agents.json").stat().st_mode & 0o777) == "0o600"

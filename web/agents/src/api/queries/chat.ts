@@ -1,0 +1,43 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/vue-query'
+import { computed, type Ref } from 'vue'
+import { api } from '@/api/client'
+import type { AgentChatPage, ChatSessionList } from '@/api/types'
+
+export function useChatSessions() {
+  return useQuery({
+    queryKey: ['chat', 'sessions'] as const,
+    queryFn: () => api().get<ChatSessionList>('/chat/sessions', { limit: 100 }),
+    refetchInterval: 5_000,
+  })
+}
+
+/** The conversation, read incrementally every 2 s: only turns after the last one held are fetched. */
+export function useChat(sessionId: Ref<string>) {
+  const client = useQueryClient()
+  const key = computed(() => ['chat', 'session', sessionId.value] as const)
+  return useQuery({
+    queryKey: key,
+    queryFn: async () => {
+      const held = client.getQueryData<AgentChatPage>(key.value)
+      const path = `/chat/sessions/${encodeURIComponent(sessionId.value)}`
+      let page = await api().get<AgentChatPage>(path, { after: held?.last_seq ?? 0, limit: 200 })
+      let messages = [...(held?.messages ?? []), ...page.messages]
+      while (page.messages.length === 200) {
+        page = await api().get<AgentChatPage>(path, { after: page.last_seq, limit: 200 })
+        messages = [...messages, ...page.messages]
+      }
+      return { ...page, messages }
+    },
+    enabled: computed(() => !!sessionId.value),
+    refetchInterval: 2_000,
+  })
+}
+
+export function useEndChat(sessionId: Ref<string>) {
+  const client = useQueryClient()
+  return useMutation({
+    mutationFn: () =>
+      api().patch<unknown>(`/chat/sessions/${encodeURIComponent(sessionId.value)}`, { status: 'ended' }),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['chat'] }),
+  })
+}

@@ -1,0 +1,125 @@
+import { fireEvent, screen, waitFor } from '@testing-library/vue'
+import userEvent from '@testing-library/user-event'
+import { describe, expect, it } from 'vitest'
+import CaseProperties from '@/components/case/CaseProperties.vue'
+import Timeline from '@/components/case/Timeline.vue'
+import CommandPalette from '@/components/CommandPalette.vue'
+import { addCommands, palette } from '@/keyboard/shortcuts'
+import SignInPage from '@/pages/SignInPage.vue'
+import { makeCase, makeCaseView } from '@/test/fixtures'
+import { fakeApi, renderWithApp, seriousViolations } from '@/test/render'
+
+describe('sign-in', () => {
+  it('offers each seeded agent of the local stack and has no serious accessibility violation', async () => {
+    const { container } = await renderWithApp(SignInPage)
+    expect(screen.getByRole('button', { name: /Sign in as Alex Meyer/ })).toBeTruthy()
+    expect(screen.getByRole('button', { name: /Sign in as Sam Garcia/ })).toBeTruthy()
+    expect(await seriousViolations(container)).toEqual([])
+  })
+})
+
+describe('timeline', () => {
+  it('shows mail as text (markup is never interpreted), notes as internal, and folds quoted history', async () => {
+    const { container } = await renderWithApp(Timeline, {
+      props: {
+        events: [
+          {
+            event_id: 'e1',
+            case_id: 'CB-1',
+            at: '2026-01-01T00:00:00Z',
+            kind: 'message_in',
+            actor: { type: 'customer', id: 'anna@x.example' },
+            message: {
+              channel: 'email',
+              direction: 'in',
+              subject: 'Jams',
+              body_text: '<img src=x onerror="alert(1)"> it jams\n\nOn Mon Casebridge wrote:\n> old',
+            },
+          },
+          {
+            event_id: 'e2',
+            case_id: 'CB-1',
+            at: '2026-01-01T00:01:00Z',
+            kind: 'note',
+            visibility: 'internal',
+            actor: { type: 'agent', id: 'sam' },
+            body: 'Known firmware issue',
+          },
+        ],
+      },
+    })
+    expect(container.querySelector('img')).toBeNull()
+    expect(screen.getByText(/<img src=x onerror="alert\(1\)"> it jams/)).toBeTruthy()
+    expect(screen.getByText('Show quoted text')).toBeTruthy()
+    expect(screen.getByText('Internal')).toBeTruthy()
+    expect(await seriousViolations(container)).toEqual([])
+  })
+})
+
+describe('case properties', () => {
+  it('explains a version conflict and applies the agent’s edit on top of the new version', async () => {
+    const seen = makeCase({ case_id: 'CB-1', status: 'new', priority: 'normal', version: 1 })
+    const current = makeCaseView({
+      case_id: 'CB-1',
+      status: 'open',
+      priority: 'normal',
+      assignee: 'lea',
+      version: 2,
+    })
+    let patches = 0
+    const calls = fakeApi((method, url, body) => {
+      if (method === 'PATCH') {
+        patches += 1
+        const b = body as { version: number }
+        if (b.version === 1)
+          return {
+            status: 409,
+            body: { error: { code: 'version_conflict', message: 'version 1 is stale', fields: [] } },
+          }
+        return { body: { ...current, priority: 'urgent', version: 3 } }
+      }
+      if (method === 'GET' && url.pathname === '/cases/CB-1') return { body: current }
+      return undefined
+    })
+    const { container } = await renderWithApp(CaseProperties, { props: { case: seen } })
+    const user = userEvent.setup()
+
+    await user.selectOptions(screen.getByLabelText('Priority'), 'urgent')
+    await user.click(screen.getByRole('button', { name: 'Save changes' }))
+
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toContain('Someone else changed this case meanwhile')
+    expect(alert.textContent).toContain('Open') // their status change
+    expect(alert.textContent).toContain('Urgent') // the agent's edit, kept
+    expect(await seriousViolations(container)).toEqual([])
+
+    await user.click(screen.getByRole('button', { name: 'Apply my changes on top' }))
+    await waitFor(() => expect(patches).toBe(2))
+    expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.body)).toEqual([
+      { version: 1, priority: 'urgent' },
+      { version: 2, priority: 'urgent' },
+    ])
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull())
+  })
+})
+
+describe('command palette', () => {
+  it('filters commands as the agent types and runs the chosen one with Enter', async () => {
+    const ran: string[] = []
+    const remove = addCommands([
+      { id: 'a', title: 'Go to Problems', group: 'Navigate', run: () => ran.push('problems') },
+      { id: 'b', title: 'Go to Knowledge', group: 'Navigate', run: () => ran.push('knowledge') },
+    ])
+    await renderWithApp(CommandPalette)
+    palette.open = true
+    const input = await screen.findByRole('combobox', { name: 'Command palette' })
+    await fireEvent.update(input, 'know')
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual([
+      expect.stringContaining('Go to Knowledge'),
+    ])
+    await fireEvent.keyDown(input, { key: 'Enter' })
+    expect(ran).toEqual(['knowledge'])
+    expect(palette.open).toBe(false)
+    remove()
+  })
+})

@@ -1,0 +1,48 @@
+import { QueryClient, VueQueryPlugin } from '@tanstack/vue-query'
+import { createApp } from 'vue'
+import { ApiError, createApiClient, setApi } from '@/api/client'
+import { bearerToken, signOut } from '@/auth/session'
+import { loadConfig, type AppConfig } from '@/config'
+import { i18n, preferredLanguage, setLanguage } from '@/i18n'
+import { createPollingUpdates } from '@/live/polling'
+import { provideApp } from '@/app-context'
+import App from './App.vue'
+import { createAppRouter } from './router'
+import './styles.css'
+
+async function start(): Promise<void> {
+  let config: AppConfig
+  try {
+    config = await loadConfig()
+  } catch (error) {
+    document.getElementById('app')!.textContent = `Casebridge cannot start: ${(error as Error).message}`
+    return
+  }
+  await setLanguage(preferredLanguage())
+  const router = createAppRouter()
+  setApi(
+    createApiClient({
+      baseUrl: config.apiBaseUrl,
+      token: () => bearerToken(config),
+      onUnauthorized: () => {
+        signOut(config)
+        void router.push({ name: 'sign-in', query: { next: router.currentRoute.value.fullPath } })
+      },
+    }),
+  )
+  const queryClient = new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 15_000,
+        retry: (count, error) =>
+          !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+      },
+    },
+  })
+  const app = createApp(App)
+  provideApp(app, { config, live: createPollingUpdates({ intervalMs: config.pollIntervalMs }) })
+  app.use(i18n).use(router).use(VueQueryPlugin, { queryClient })
+  app.mount('#app')
+}
+
+void start()
