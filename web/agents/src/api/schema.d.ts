@@ -279,7 +279,8 @@ export interface paths {
     /** Replace a customer with contacts and install base. */
     put: operations['put_customer']
     post?: never
-    delete?: never
+    /** Remove a customer with contacts and install base; its addresses resolve to nobody afterwards. */
+    delete: operations['delete_customer']
     options?: never
     head?: never
     patch?: never
@@ -1251,6 +1252,80 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/sla/calendars': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Business-hours calendars (working hours per weekday, time zone, holidays). */
+    get: operations['list_calendars']
+    put?: never
+    /** Create a calendar. */
+    post: operations['create_calendar']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/sla/calendars/{calendar_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** One calendar. */
+    get: operations['get_calendar']
+    /** Replace a calendar (send the version you saw, or If-Match). Open cases keep the dues they have. */
+    put: operations['replace_calendar']
+    post?: never
+    /** Delete a calendar no policy uses. */
+    delete: operations['delete_calendar']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/sla/policies': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** SLA policies: targets by priority, the calendar they count in, which cases they cover. */
+    get: operations['list_policies']
+    put?: never
+    /** Create a policy. New cases get the first matching policy by rank. */
+    post: operations['create_policy']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/sla/policies/{policy_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** One policy. */
+    get: operations['get_policy']
+    /** Replace a policy (send the version you saw, or If-Match). Open cases keep the dues they have. */
+    put: operations['replace_policy']
+    post?: never
+    /** Delete a policy (cases it covers keep their dues). */
+    delete: operations['delete_policy']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/web/cases': {
     parameters: {
       query?: never
@@ -1803,6 +1878,101 @@ export interface components {
        */
       include_likely?: boolean
       segment?: components['schemas']['Segment']
+    }
+    /** Calendar */
+    Calendar: {
+      /**
+       * Always Open
+       * @description 24x7: hours and holidays are ignored
+       * @default false
+       */
+      always_open?: boolean
+      /** Calendar Id */
+      calendar_id: string
+      /** Holidays */
+      holidays?: string[]
+      /**
+       * Hours
+       * @description working intervals per weekday; days not listed are closed
+       */
+      hours?: {
+        [key: string]: components['schemas']['Interval'][]
+      }
+      /** Name */
+      name: string
+      /**
+       * Timezone
+       * @default UTC
+       */
+      timezone?: string
+      /**
+       * Version
+       * @default 1
+       */
+      version?: number
+    }
+    /** CalendarCreate */
+    CalendarCreate: {
+      /**
+       * Always Open
+       * @description 24x7: hours and holidays are ignored
+       * @default false
+       */
+      always_open?: boolean
+      /** Calendar Id */
+      calendar_id: string
+      /** Holidays */
+      holidays?: string[]
+      /**
+       * Hours
+       * @description working intervals per weekday; days not listed are closed
+       */
+      hours?: {
+        [key: string]: components['schemas']['Interval'][]
+      }
+      /** Name */
+      name: string
+      /**
+       * Timezone
+       * @default UTC
+       */
+      timezone?: string
+    }
+    /** CalendarList */
+    CalendarList: {
+      /** Items */
+      items: components['schemas']['Calendar'][]
+    }
+    /** CalendarUpdate */
+    CalendarUpdate: {
+      /**
+       * Always Open
+       * @description 24x7: hours and holidays are ignored
+       * @default false
+       */
+      always_open?: boolean
+      /** Holidays */
+      holidays?: string[]
+      /**
+       * Hours
+       * @description working intervals per weekday; days not listed are closed
+       */
+      hours?: {
+        [key: string]: components['schemas']['Interval'][]
+      }
+      /** Name */
+      name: string
+      /**
+       * Timezone
+       * @default UTC
+       */
+      timezone?: string
+      /**
+       * Version
+       * @description optimistic lock; or send If-Match
+       * @default null
+       */
+      version?: number | null
     }
     /** Case */
     Case: {
@@ -3749,6 +3919,22 @@ export interface components {
        */
       since?: string | null
     }
+    /**
+     * Interval
+     * @description Working hours within one day, local time; ``end`` 24:00 is written ``00:00`` (end of day).
+     */
+    Interval: {
+      /**
+       * End
+       * Format: time
+       */
+      end: string
+      /**
+       * Start
+       * Format: time
+       */
+      start: string
+    }
     /** LinkIn */
     LinkIn: {
       /** Case Ids */
@@ -5327,6 +5513,125 @@ export interface components {
       /** Reason */
       reason: string
     }
+    /** SlaPolicy */
+    SlaPolicy: {
+      /** Calendar Id */
+      calendar_id: string
+      /** Match Channels */
+      match_channels?: string[]
+      /**
+       * Match Tiers
+       * @description customer tiers, e.g. enterprise
+       */
+      match_tiers?: string[]
+      /** Name */
+      name: string
+      /** Policy Id */
+      policy_id: string
+      /**
+       * Rank
+       * @description lower first: the first matching policy applies to a case
+       * @default 100
+       */
+      rank?: number
+      /**
+       * Targets
+       * @description by case priority (low, normal, high, urgent)
+       */
+      targets: {
+        [key: string]: components['schemas']['Targets']
+      }
+      /**
+       * Version
+       * @default 1
+       */
+      version?: number
+      /**
+       * Warn Before Minutes
+       * @description a warning this many minutes (wall clock) before a target is breached
+       * @default 30
+       */
+      warn_before_minutes?: number
+    }
+    /** SlaPolicyCreate */
+    SlaPolicyCreate: {
+      /** Calendar Id */
+      calendar_id: string
+      /** Match Channels */
+      match_channels?: string[]
+      /**
+       * Match Tiers
+       * @description customer tiers, e.g. enterprise
+       */
+      match_tiers?: string[]
+      /** Name */
+      name: string
+      /** Policy Id */
+      policy_id: string
+      /**
+       * Rank
+       * @description lower first: the first matching policy applies to a case
+       * @default 100
+       */
+      rank?: number
+      /**
+       * Targets
+       * @description by case priority (low, normal, high, urgent)
+       */
+      targets: {
+        [key: string]: components['schemas']['Targets']
+      }
+      /**
+       * Warn Before Minutes
+       * @description a warning this many minutes (wall clock) before a target is breached
+       * @default 30
+       */
+      warn_before_minutes?: number
+    }
+    /** SlaPolicyList */
+    SlaPolicyList: {
+      /** Items */
+      items: components['schemas']['SlaPolicy'][]
+    }
+    /** SlaPolicyUpdate */
+    SlaPolicyUpdate: {
+      /** Calendar Id */
+      calendar_id: string
+      /** Match Channels */
+      match_channels?: string[]
+      /**
+       * Match Tiers
+       * @description customer tiers, e.g. enterprise
+       */
+      match_tiers?: string[]
+      /** Name */
+      name: string
+      /**
+       * Rank
+       * @description lower first: the first matching policy applies to a case
+       * @default 100
+       */
+      rank?: number
+      /**
+       * Targets
+       * @description by case priority (low, normal, high, urgent)
+       */
+      targets: {
+        [key: string]: components['schemas']['Targets']
+      }
+      /**
+       * Version
+       * @description optimistic lock; or send If-Match
+       * @default null
+       */
+      version?: number | null
+      /**
+       * Warn Before Minutes
+       * @description a warning this many minutes (wall clock) before a target is breached
+       * @default 30
+       */
+      warn_before_minutes?: number
+    }
     /** StoredAttachmentOut */
     StoredAttachmentOut: {
       /**
@@ -5432,6 +5737,22 @@ export interface components {
       query: string
       /** Suggestions */
       suggestions: components['schemas']['Suggestion'][]
+    }
+    /**
+     * Targets
+     * @description Minutes of business time (by the policy's calendar); None: no target.
+     */
+    Targets: {
+      /**
+       * First Response Minutes
+       * @default null
+       */
+      first_response_minutes?: number | null
+      /**
+       * Resolution Minutes
+       * @default null
+       */
+      resolution_minutes?: number | null
     }
     /**
      * Tier
@@ -5708,7 +6029,107 @@ export interface components {
       title: string
     }
   }
-  responses: never
+  responses: {
+    /** @description Error */
+    Error202: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+      }
+    }
+    /** @description The request is not valid; `fields` names each offending field. */
+    Error400: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+      }
+    }
+    /** @description Authentication is missing or not valid. */
+    Error401: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+      }
+    }
+    /** @description Authenticated, but not allowed to do this. */
+    Error403: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+      }
+    }
+    /** @description Not found. */
+    Error404: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+      }
+    }
+    /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
+    Error409: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+      }
+    }
+    /** @description The payload is too large. */
+    Error413: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+      }
+    }
+    /** @description The request body is not of a type this route takes (`Content-Type`). */
+    Error415: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+      }
+    }
+    /** @description Too many requests (API Gateway throttling): slow down and try again. */
+    Error429: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+      }
+    }
+    /** @description Internal error (a bug: please report it). */
+    Error500: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+      }
+    }
+    /** @description A dependency is throttling for now: try again shortly (`Retry-After`). */
+    Error503: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+      }
+    }
+  }
   parameters: never
   requestBodies: never
   headers: never
@@ -5744,24 +6165,11 @@ export interface operations {
           'application/json': components['schemas']['CasePage']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   create_case: {
@@ -5786,24 +6194,12 @@ export interface operations {
           'application/json': components['schemas']['Case']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   get_case: {
@@ -5830,33 +6226,12 @@ export interface operations {
           'application/json': components['schemas']['CaseView']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   update_case: {
@@ -5883,42 +6258,14 @@ export interface operations {
           'application/json': components['schemas']['Case']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   draft_from_case: {
@@ -5945,33 +6292,13 @@ export interface operations {
           'application/json': components['schemas']['DraftFromCase']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   add_note: {
@@ -5998,33 +6325,13 @@ export interface operations {
           'application/json': components['schemas']['TimelineEvent']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   create_problem_from_case: {
@@ -6051,42 +6358,14 @@ export interface operations {
           'application/json': components['schemas']['Problem']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   get_public_answer: {
@@ -6109,33 +6388,12 @@ export interface operations {
           'application/json': components['schemas']['PublicAnswer']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   mark_public_answer: {
@@ -6162,42 +6420,14 @@ export interface operations {
           'application/json': components['schemas']['PublicAnswer']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   unmark_public_answer: {
@@ -6218,33 +6448,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   reply: {
@@ -6274,42 +6483,14 @@ export interface operations {
           'application/json': components['schemas']['TimelineEvent']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   similar_cases: {
@@ -6336,33 +6517,12 @@ export interface operations {
           'application/json': components['schemas']['SimilarCases']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   handoff: {
@@ -6387,33 +6547,13 @@ export interface operations {
           'application/json': components['schemas']['HandoffOut']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   list_chats: {
@@ -6437,24 +6577,11 @@ export interface operations {
           'application/json': components['schemas']['ChatSessionList']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   start_chat: {
@@ -6482,24 +6609,12 @@ export interface operations {
           'application/json': components['schemas']['ChatStarted']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   get_chat: {
@@ -6526,33 +6641,12 @@ export interface operations {
           'application/json': components['schemas']['AgentChatPage']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   agent_end_chat: {
@@ -6579,33 +6673,13 @@ export interface operations {
           'application/json': components['schemas']['ChatSessionOut']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   end_chat: {
@@ -6628,42 +6702,13 @@ export interface operations {
           'application/json': components['schemas']['ChatSessionOut']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   poll_chat_messages: {
@@ -6690,42 +6735,13 @@ export interface operations {
           'application/json': components['schemas']['CustomerChatPage']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   send_chat_message: {
@@ -6752,51 +6768,15 @@ export interface operations {
           'application/json': components['schemas']['CustomerChatMessage']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   list_customers: {
@@ -6821,24 +6801,11 @@ export interface operations {
           'application/json': components['schemas']['CustomerPage']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   create_customer: {
@@ -6863,33 +6830,13 @@ export interface operations {
           'application/json': components['schemas']['Customer']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   import_customers: {
@@ -6914,33 +6861,13 @@ export interface operations {
           'application/json': components['schemas']['ImportReport']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description The payload is too large. */
-      413: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      413: components['responses']['Error413']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   get_customer: {
@@ -6963,33 +6890,12 @@ export interface operations {
           'application/json': components['schemas']['Customer']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   put_customer: {
@@ -7016,42 +6922,40 @@ export interface operations {
           'application/json': components['schemas']['Customer']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  delete_customer: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        customer_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description No content */
+      204: {
         headers: {
           [name: string]: unknown
         }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
+        content?: never
       }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   list_departments: {
@@ -7072,15 +6976,10 @@ export interface operations {
           'application/json': components['schemas']['DepartmentList']
         }
       }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   create_department: {
@@ -7105,33 +7004,13 @@ export interface operations {
           'application/json': components['schemas']['Department']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   get_department: {
@@ -7154,33 +7033,12 @@ export interface operations {
           'application/json': components['schemas']['Department']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   replace_department: {
@@ -7207,42 +7065,14 @@ export interface operations {
           'application/json': components['schemas']['Department']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   delete_department: {
@@ -7263,42 +7093,13 @@ export interface operations {
         }
         content?: never
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   escalation_confirm_page: {
@@ -7317,33 +7118,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   escalation_act: {
@@ -7362,42 +7142,14 @@ export interface operations {
         }
         content?: never
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   list_inbound: {
@@ -7421,24 +7173,11 @@ export interface operations {
           'application/json': components['schemas']['InboundPage']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   list_quarantine: {
@@ -7462,24 +7201,11 @@ export interface operations {
           'application/json': components['schemas']['InboundPage']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   replay_quarantined: {
@@ -7502,42 +7228,13 @@ export interface operations {
           'application/json': components['schemas']['ReplayResult']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   list_articles: {
@@ -7562,24 +7259,11 @@ export interface operations {
           'application/json': components['schemas']['ArticlePage']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   create_article: {
@@ -7604,24 +7288,12 @@ export interface operations {
           'application/json': components['schemas']['ArticleView']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   get_article: {
@@ -7647,33 +7319,12 @@ export interface operations {
           'application/json': components['schemas']['ArticleView']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   edit_article: {
@@ -7700,42 +7351,14 @@ export interface operations {
           'application/json': components['schemas']['ArticleView']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   agent_feedback: {
@@ -7762,33 +7385,13 @@ export interface operations {
           'application/json': components['schemas']['ArticleStats']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   article_helped: {
@@ -7815,33 +7418,13 @@ export interface operations {
           'application/json': components['schemas']['Article']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   permanent_fix: {
@@ -7868,42 +7451,14 @@ export interface operations {
           'application/json': components['schemas']['ArticleView']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   publish_article: {
@@ -7930,51 +7485,15 @@ export interface operations {
           'application/json': components['schemas']['ArticleView']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   reject_article: {
@@ -8001,51 +7520,15 @@ export interface operations {
           'application/json': components['schemas']['ArticleView']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   retire_article: {
@@ -8072,51 +7555,15 @@ export interface operations {
           'application/json': components['schemas']['ArticleView']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   submit_article: {
@@ -8143,42 +7590,14 @@ export interface operations {
           'application/json': components['schemas']['ArticleView']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   list_versions: {
@@ -8201,33 +7620,12 @@ export interface operations {
           'application/json': components['schemas']['VersionList']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   active_notices: {
@@ -8252,15 +7650,10 @@ export interface operations {
           'application/json': components['schemas']['PublicNoticeList']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   unsubscribe_page: {
@@ -8279,24 +7672,11 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   unsubscribe: {
@@ -8315,24 +7695,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   get_notice: {
@@ -8355,33 +7723,12 @@ export interface operations {
           'application/json': components['schemas']['NoticeView']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   patch_notice: {
@@ -8408,42 +7755,14 @@ export interface operations {
           'application/json': components['schemas']['Notice']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   approve_notice: {
@@ -8466,42 +7785,14 @@ export interface operations {
           'application/json': components['schemas']['Notice']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   preview_audience: {
@@ -8526,33 +7817,12 @@ export interface operations {
           'application/json': components['schemas']['AudiencePreview']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   cancel_notice: {
@@ -8575,42 +7845,14 @@ export interface operations {
           'application/json': components['schemas']['Notice']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   notice_deliveries: {
@@ -8633,33 +7875,12 @@ export interface operations {
           'application/json': components['schemas']['NoticeDeliveries']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   pause_notice: {
@@ -8682,42 +7903,14 @@ export interface operations {
           'application/json': components['schemas']['Notice']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   resume_notice: {
@@ -8740,42 +7933,14 @@ export interface operations {
           'application/json': components['schemas']['Notice']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   post_update: {
@@ -8802,42 +7967,14 @@ export interface operations {
           'application/json': components['schemas']['UpdateNowOut']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   phone_notice: {
@@ -8861,24 +7998,11 @@ export interface operations {
           'application/json': components['schemas']['PhoneMessage']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   get_portal_case: {
@@ -8904,42 +8028,13 @@ export interface operations {
           'application/json': components['schemas']['PortalCase']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   post_portal_reply: {
@@ -8966,51 +8061,15 @@ export interface operations {
           'application/json': components['schemas']['PortalReplyOut']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   request_portal_link: {
@@ -9035,15 +8094,11 @@ export interface operations {
           'application/json': components['schemas']['LinkRequestOut']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   portal_notices: {
@@ -9064,24 +8119,11 @@ export interface operations {
           'application/json': components['schemas']['PublicNoticeList']
         }
       }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authenticated, but not allowed to do this. */
-      403: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   list_problems: {
@@ -9107,24 +8149,11 @@ export interface operations {
           'application/json': components['schemas']['ProblemPage']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   create_problem: {
@@ -9149,33 +8178,13 @@ export interface operations {
           'application/json': components['schemas']['Problem']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   get_problem: {
@@ -9202,33 +8211,12 @@ export interface operations {
           'application/json': components['schemas']['ProblemView']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   update_problem: {
@@ -9255,42 +8243,14 @@ export interface operations {
           'application/json': components['schemas']['Problem']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   assign_problem: {
@@ -9317,42 +8277,14 @@ export interface operations {
           'application/json': components['schemas']['Problem']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   suggest_problem_department: {
@@ -9375,33 +8307,12 @@ export interface operations {
           'application/json': components['schemas']['DepartmentSuggestion']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   list_escalations: {
@@ -9424,33 +8335,12 @@ export interface operations {
           'application/json': components['schemas']['EscalationList']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   get_escalation: {
@@ -9474,33 +8364,12 @@ export interface operations {
           'application/json': components['schemas']['EscalationView']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   answer_escalation: {
@@ -9528,42 +8397,14 @@ export interface operations {
           'application/json': components['schemas']['ActResult']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   record_fix: {
@@ -9590,42 +8431,14 @@ export interface operations {
           'application/json': components['schemas']['Problem']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   link_cases: {
@@ -9652,42 +8465,14 @@ export interface operations {
           'application/json': components['schemas']['LinkResult']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   unlink_case: {
@@ -9711,42 +8496,13 @@ export interface operations {
           'application/json': components['schemas']['Problem']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   merge_problems: {
@@ -9773,42 +8529,14 @@ export interface operations {
           'application/json': components['schemas']['MergeResult']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   list_notices: {
@@ -9831,33 +8559,12 @@ export interface operations {
           'application/json': components['schemas']['NoticeList']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   create_notice: {
@@ -9884,42 +8591,14 @@ export interface operations {
           'application/json': components['schemas']['Notice']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   resolve_problem: {
@@ -9946,42 +8625,14 @@ export interface operations {
           'application/json': components['schemas']['ResolveResult']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   suggested_cases: {
@@ -10004,33 +8655,12 @@ export interface operations {
           'application/json': components['schemas']['SuggestedCases']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   get_routing_rules: {
@@ -10051,15 +8681,10 @@ export interface operations {
           'application/json': components['schemas']['RoutingRules']
         }
       }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   replace_routing_rules: {
@@ -10084,33 +8709,13 @@ export interface operations {
           'application/json': components['schemas']['RoutingRules']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   customer_answer: {
@@ -10133,24 +8738,11 @@ export interface operations {
           'application/json': components['schemas']['CustomerAnswer']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   customer_article: {
@@ -10173,24 +8765,11 @@ export interface operations {
           'application/json': components['schemas']['CustomerArticle']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   customer_feedback: {
@@ -10217,24 +8796,12 @@ export interface operations {
           'application/json': components['schemas']['FeedbackOut']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   list_fixes: {
@@ -10258,24 +8825,11 @@ export interface operations {
           'application/json': components['schemas']['FixPage']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   create_fix: {
@@ -10300,33 +8854,13 @@ export interface operations {
           'application/json': components['schemas']['Fix']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   seed_fixes: {
@@ -10347,15 +8881,10 @@ export interface operations {
           'application/json': components['schemas']['SeedResult']
         }
       }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   get_fix: {
@@ -10378,33 +8907,12 @@ export interface operations {
           'application/json': components['schemas']['Fix']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   delete_fix: {
@@ -10425,33 +8933,12 @@ export interface operations {
         }
         content?: never
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   update_fix: {
@@ -10478,42 +8965,14 @@ export interface operations {
           'application/json': components['schemas']['Fix']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Authentication is missing or not valid. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   record_events: {
@@ -10538,15 +8997,11 @@ export interface operations {
           'application/json': components['schemas']['EventsAccepted']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   customer_fix: {
@@ -10569,24 +9024,11 @@ export interface operations {
           'application/json': components['schemas']['PublicFix']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Not found. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   search: {
@@ -10612,15 +9054,10 @@ export interface operations {
           'application/json': components['schemas']['SelfServiceResults']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      400: components['responses']['Error400']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   suggest: {
@@ -10645,15 +9082,304 @@ export interface operations {
           'application/json': components['schemas']['Suggestions']
         }
       }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
+      400: components['responses']['Error400']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  list_calendars: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
         headers: {
           [name: string]: unknown
         }
         content: {
-          'application/json': components['schemas']['Error']
+          'application/json': components['schemas']['CalendarList']
         }
       }
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  create_calendar: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CalendarCreate']
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Calendar']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  get_calendar: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        calendar_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Calendar']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  replace_calendar: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        calendar_id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CalendarUpdate']
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Calendar']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  delete_calendar: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        calendar_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  list_policies: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SlaPolicyList']
+        }
+      }
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  create_policy: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SlaPolicyCreate']
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SlaPolicy']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  get_policy: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        policy_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SlaPolicy']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  replace_policy: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        policy_id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SlaPolicyUpdate']
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SlaPolicy']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  delete_policy: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        policy_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
   submit_web_case: {
@@ -10681,33 +9407,13 @@ export interface operations {
           'application/json': components['schemas']['WebCaseOut']
         }
       }
-      /** @description Error */
-      202: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description The request is not valid; `fields` names each offending field. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
-      /** @description Conflict with the current state (version, status transition, duplicate or ownership). */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': components['schemas']['Error']
-        }
-      }
+      202: components['responses']['Error202']
+      400: components['responses']['Error400']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
     }
   }
 }
