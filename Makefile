@@ -32,6 +32,7 @@ test-unit: venv
 lint: venv web-lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layers of every domain and the paths between domains (pyproject.toml)
 
 format: venv
 	$(BIN)/ruff format .
