@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -78,8 +78,9 @@ class BatchGetIncomplete(Unavailable):
 class TableStore:
     """Base of every store on the single table: the table handle, made on first use (never at import)."""
 
-    def __init__(self, table: Any | None = None) -> None:
+    def __init__(self, table: Any | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self._table = table
+        self._sleep = sleep  # between retries of throttled keys
 
     @property
     def table(self) -> Any:
@@ -117,7 +118,7 @@ class TableStore:
             request: dict[str, Any] = {self.table.name: spec}
             for attempt in range(BATCH_GET_ATTEMPTS):
                 if attempt:
-                    time.sleep(min(1.0, 0.05 * 2**attempt))
+                    self._sleep(min(1.0, 0.05 * 2**attempt))
                 resp = self._client.batch_get_item(RequestItems=request)
                 out += resp.get("Responses", {}).get(self.table.name, [])
                 request = resp.get("UnprocessedKeys") or {}

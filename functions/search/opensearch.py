@@ -215,8 +215,10 @@ class OpenSearchIndex:
         replicas: int = 1,
         version: Callable[[], str] = _now_version,
         sleep: Callable[[float], None] = time.sleep,
+        bulk_max_bytes: int = BULK_MAX_BYTES,
     ) -> None:
         self.client = client
+        self.bulk_max_bytes = bulk_max_bytes
         self.prefix = prefix
         self.synonyms = synonyms if synonyms is not None else load_synonyms()
         self.replicas = replicas
@@ -393,7 +395,7 @@ class OpenSearchIndex:
         With ``conflicts_ok``, version conflicts (409: the document changed since it was read) are not
         errors: their operations are returned."""
         conflicts: list[str] = []
-        for chunk in _chunks([[json.dumps(line) for line in op] for op in ops]):
+        for chunk in _chunks([[json.dumps(line) for line in op] for op in ops], self.bulk_max_bytes):
             conflicts += self._bulk_chunk(chunk, conflicts_ok=conflicts_ok)
         return conflicts
 
@@ -522,13 +524,13 @@ class OpenSearchIndex:
         )
 
 
-def _chunks(ops: list[list[str]]) -> Iterator[list[list[str]]]:
-    """Bulk operations (as JSON lines) in groups of at most BULK_CHUNK and about BULK_MAX_BYTES."""
+def _chunks(ops: list[list[str]], max_bytes: int) -> Iterator[list[list[str]]]:
+    """Bulk operations (as JSON lines) in groups of at most BULK_CHUNK operations and ``max_bytes``."""
     chunk: list[list[str]] = []
     size = 0
     for op in ops:
         op_size = sum(len(line.encode("utf-8")) + 1 for line in op)
-        if chunk and (len(chunk) >= BULK_CHUNK or size + op_size > BULK_MAX_BYTES):
+        if chunk and (len(chunk) >= BULK_CHUNK or size + op_size > max_bytes):
             yield chunk
             chunk, size = [], 0
         chunk.append(op)

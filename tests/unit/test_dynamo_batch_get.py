@@ -37,12 +37,7 @@ class FakeTable:
 
 
 def store(client: FakeClient) -> dynamo.TableStore:
-    return dynamo.TableStore(FakeTable(client))
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dynamo.time, "sleep", lambda s: None)
+    return dynamo.TableStore(FakeTable(client), sleep=lambda s: None)
 
 
 def test_keys_are_asked_100_at_a_time_once_each_and_missing_items_are_left_out() -> None:

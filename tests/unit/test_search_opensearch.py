@@ -46,10 +46,10 @@ def conn():
     return RecordingConnection
 
 
-def make_index(conn, versions=("20250101000000000000", "20250202000000000000")) -> OpenSearchIndex:
+def make_index(conn, versions=("20250101000000000000", "20250202000000000000"), **options) -> OpenSearchIndex:
     client = build_client("http://search.local:9200", connection_class=conn)
     it = iter(versions)
-    return OpenSearchIndex(client, prefix="casebridge-test", synonyms=SYNONYMS, version=lambda: next(it))
+    return OpenSearchIndex(client, prefix="casebridge-test", synonyms=SYNONYMS, version=lambda: next(it), **options)
 
 
 def sent(conn, method: str, path_prefix: str) -> list[dict[str, Any]]:
@@ -329,12 +329,9 @@ def test_a_whole_bulk_refused_with_429_is_retried_and_gives_up_after_its_attempt
     assert len(slept) == BULK_ATTEMPTS - 1
 
 
-def test_bulk_requests_stay_under_the_byte_limit(conn, monkeypatch):
-    from functions.search import opensearch
-
-    monkeypatch.setattr(opensearch, "BULK_MAX_BYTES", 20_000)
+def test_bulk_requests_stay_under_the_byte_limit(conn):
     docs = [SearchDoc(doc_id=f"CB-{i}", kind=DocKind.CASE, title="t", body="x" * 3000) for i in range(20)]
-    make_index(conn).upsert(docs)
+    make_index(conn, bulk_max_bytes=20_000).upsert(docs)
     bulks = sent(conn, "POST", "/_bulk")
     assert len(bulks) > 1
     assert all(len("".join(json.dumps(line) + "\n" for line in b["body"]).encode()) <= 20_000 for b in bulks)
