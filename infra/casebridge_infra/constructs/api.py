@@ -189,6 +189,15 @@ def grant(
                 sid=f"Bucket{logical.title()}", actions=actions, resources=[bucket.arn_for_objects("*")]
             )
         )
+        if mode in ("read", "read_write"):
+            # A read of a key that does not exist answers 404 NoSuchKey only to a caller that may
+            # list the bucket; otherwise 403 AccessDenied, which the readers would take for a failure
+            # (a first detection state, a mail whose object is gone).
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid=f"BucketList{logical.title()}", actions=["s3:ListBucket"], resources=[bucket.bucket_arn]
+                )
+            )
     for logical in access.publish:
         topics[logical].grant_publish(role)
     for logical in access.send:
