@@ -3,33 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Rate, Response
 
-from functions.cases.models import (
-    Actor,
-    ActorType,
-    Case,
-    CasePage,
-    CaseQuery,
-    CaseUpdate,
-    CaseView,
-    NewCaseIn,
-    NoteIn,
-    ReplyIn,
-    TimelineEvent,
-    TimelineQuery,
-)
 from functions.composition import container
 from functions.core.http import Agent, if_match_version, route
 from functions.core.logs import logger
+
+if TYPE_CHECKING:
+    from functions.cases.models import (
+        Actor,
+        Case,
+        CasePage,
+        CaseQuery,
+        CaseUpdate,
+        NewCaseIn,
+        NoteIn,
+        ReplyIn,
+        TimelineEvent,
+        TimelineQuery,
+    )
 
 bp = Blueprint(__name__)
 TAGS = ("cases",)
 
 
 def _actor(agent: Agent) -> Actor:
+    from functions.cases.models import Actor, ActorType  # noqa: PLC0415
+
     return Actor(type=ActorType.AGENT, id=agent.agent_id)
 
 
@@ -37,13 +39,23 @@ def _with_etag(case: Case, status: int = 200) -> Response:
     return Response(status_code=status, body=case.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
 
 
-@route(bp, "/cases", "GET", query=CaseQuery, response=CasePage, tags=TAGS)
+@route(
+    bp, "/cases", "GET", query="functions.cases.models:CaseQuery", response="functions.cases.models:CasePage", tags=TAGS
+)
 def list_cases(request: Any, *, agent: Agent, query: CaseQuery) -> CasePage:
     """List cases, newest activity first, filtered and paginated."""
     return container().cases.list_cases(query)
 
 
-@route(bp, "/cases", "POST", body=NewCaseIn, response=Case, status=201, tags=TAGS)
+@route(
+    bp,
+    "/cases",
+    "POST",
+    body="functions.cases.models:NewCaseIn",
+    response="functions.cases.models:Case",
+    status=201,
+    tags=TAGS,
+)
 def create_case(request: Any, *, agent: Agent, body: NewCaseIn) -> Response:
     """Open a case on a customer's behalf (phone call, walk-in)."""
     case = container().cases.open_case(
@@ -60,20 +72,43 @@ def create_case(request: Any, *, agent: Agent, body: NewCaseIn) -> Response:
     return _with_etag(case, 201)
 
 
-@route(bp, "/cases/{case_id}", "GET", query=TimelineQuery, response=CaseView, tags=TAGS)
+@route(
+    bp,
+    "/cases/{case_id}",
+    "GET",
+    query="functions.cases.models:TimelineQuery",
+    response="functions.cases.models:CaseView",
+    tags=TAGS,
+)
 def get_case(request: Any, case_id: str, *, agent: Agent, query: TimelineQuery) -> Response:
     """One case with its timeline (interactions, notes and changes), oldest first."""
     view = container().cases.view(case_id, limit=query.limit, cursor=query.cursor)
     return Response(status_code=200, body=view.model_dump(mode="json"), headers={"ETag": f'"{view.version}"'})
 
 
-@route(bp, "/cases/{case_id}", "PATCH", body=CaseUpdate, response=Case, tags=TAGS, errors_=(409,))
+@route(
+    bp,
+    "/cases/{case_id}",
+    "PATCH",
+    body="functions.cases.models:CaseUpdate",
+    response="functions.cases.models:Case",
+    tags=TAGS,
+    errors_=(409,),
+)
 def update_case(request: Any, case_id: str, *, agent: Agent, body: CaseUpdate) -> Response:
     """Change status, priority, assignee or classification. Send the version you saw (or If-Match)."""
     return _with_etag(container().cases.update(case_id, _actor(agent), body, if_match=if_match_version(request)))
 
 
-@route(bp, "/cases/{case_id}/notes", "POST", body=NoteIn, response=TimelineEvent, status=201, tags=TAGS)
+@route(
+    bp,
+    "/cases/{case_id}/notes",
+    "POST",
+    body="functions.cases.models:NoteIn",
+    response="functions.cases.models:TimelineEvent",
+    status=201,
+    tags=TAGS,
+)
 def add_note(request: Any, case_id: str, *, agent: Agent, body: NoteIn) -> TimelineEvent:
     """Add an internal note (never shown to the customer)."""
     return container().cases.add_note(case_id, _actor(agent), body.body)
@@ -83,8 +118,8 @@ def add_note(request: Any, case_id: str, *, agent: Agent, body: NoteIn) -> Timel
     bp,
     "/cases/{case_id}/replies",
     "POST",
-    body=ReplyIn,
-    response=TimelineEvent,
+    body="functions.cases.models:ReplyIn",
+    response="functions.cases.models:TimelineEvent",
     status=201,
     tags=TAGS,
     errors_=(409,),

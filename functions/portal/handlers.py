@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
 from functions.composition import container
 from functions.core.http import route, to_response
 from functions.portal.links import token_from_request, verify_case_token
-from functions.portal.models import (
-    LinkRequestIn,
-    LinkRequestOut,
-    PortalCase,
-    PortalQuery,
-    PortalReplyIn,
-    PortalReplyOut,
-)
+
+if TYPE_CHECKING:
+    from functions.portal.models import (
+        LinkRequestIn,
+        LinkRequestOut,
+        PortalQuery,
+        PortalReplyIn,
+    )
 
 bp = Blueprint(__name__)
 TAGS = ("portal",)
@@ -35,8 +35,8 @@ def _private(result: Any, status: int = 200) -> Response:
     "/portal/cases/{case_id}",
     "GET",
     auth="customer",
-    query=PortalQuery,
-    response=PortalCase,
+    query="functions.portal.models:PortalQuery",
+    response="functions.portal.models:PortalCase",
     tags=TAGS,
     errors_=(401, 403, 404),
 )
@@ -51,8 +51,8 @@ def get_portal_case(request: Any, case_id: str, *, query: PortalQuery) -> Respon
     "/portal/cases/{case_id}/replies",
     "POST",
     auth="customer",
-    body=PortalReplyIn,
-    response=PortalReplyOut,
+    body="functions.portal.models:PortalReplyIn",
+    response="functions.portal.models:PortalReplyOut",
     status=201,
     tags=TAGS,
     errors_=(401, 403, 404, 409),
@@ -64,8 +64,19 @@ def post_portal_reply(request: Any, case_id: str, *, body: PortalReplyIn) -> Res
     return _private(out, 200 if out.duplicate else 201)
 
 
-@route(bp, "/portal/links", "POST", auth="public", body=LinkRequestIn, response=LinkRequestOut, status=202, tags=TAGS)
+@route(
+    bp,
+    "/portal/links",
+    "POST",
+    auth="public",
+    body="functions.portal.models:LinkRequestIn",
+    response="functions.portal.models:LinkRequestOut",
+    status=202,
+    tags=TAGS,
+)
 def request_portal_link(request: Any, *, body: LinkRequestIn) -> LinkRequestOut:
     """Mail a fresh link to the case's address. Always 202: never reveals whether a case exists."""
+    from functions.portal.models import LinkRequestOut  # noqa: PLC0415
+
     container().portal.request_link(body)
     return LinkRequestOut()

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Rate, Response
 
-from functions.cases.models import Actor, ActorType
 from functions.composition import container
 from functions.core.http import Agent, if_match_version, route
 from functions.core.logs import logger
 
 if TYPE_CHECKING:
+    from functions.cases.models import Actor
     from functions.problems.models import (
         AssignIn,
         DepartmentCreate,
@@ -45,6 +45,8 @@ DEPT_TAGS = ("departments",)
 
 
 def _actor(agent: Agent) -> Actor:
+    from functions.cases.models import Actor, ActorType  # noqa: PLC0415
+
     return Actor(type=ActorType.AGENT, id=agent.agent_id)
 
 

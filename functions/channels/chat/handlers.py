@@ -21,31 +21,27 @@ customer's ``/end`` takes the session token, the agent's PATCH takes the Cognito
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Rate, Response
 
-from functions.cases.models import Actor, ActorType
-from functions.channels.chat.models import (
-    AgentChatPage,
-    AgentSessionPatch,
-    ChatEndIn,
-    ChatListQuery,
-    ChatMessageIn,
-    ChatPollQuery,
-    ChatSessionList,
-    ChatSessionOut,
-    ChatStarted,
-    ChatStartIn,
-    CustomerChatMessage,
-    CustomerChatPage,
-    HandoffIn,
-    HandoffOut,
-)
 from functions.composition import container
 from functions.core.http import Agent, route
 from functions.core.logs import logger
 from functions.portal.links import token_from_request
+
+if TYPE_CHECKING:
+    from functions.channels.chat.models import (
+        AgentChatPage,
+        AgentSessionPatch,
+        ChatListQuery,
+        ChatMessageIn,
+        ChatPollQuery,
+        ChatSessionList,
+        ChatSessionOut,
+        ChatStartIn,
+        HandoffIn,
+    )
 
 bp = Blueprint(__name__)
 TAGS = ("chat",)
@@ -66,8 +62,8 @@ def _json(model: Any, status: int) -> Response:
     "/chat/sessions",
     "POST",
     auth="public",
-    body=ChatStartIn,
-    response=ChatStarted,
+    body="functions.channels.chat.models:ChatStartIn",
+    response="functions.channels.chat.models:ChatStarted",
     status=201,
     tags=TAGS,
     errors_=(409,),
@@ -93,8 +89,8 @@ def start_chat(request: Any, *, body: ChatStartIn) -> Response:
     "/chat/sessions/{session_id}/messages",
     "POST",
     auth="customer",
-    body=ChatMessageIn,
-    response=CustomerChatMessage,
+    body="functions.channels.chat.models:ChatMessageIn",
+    response="functions.channels.chat.models:CustomerChatMessage",
     status=201,
     tags=TAGS,
     errors_=(401, 403, 409),
@@ -111,8 +107,8 @@ def send_chat_message(request: Any, session_id: str, *, body: ChatMessageIn) -> 
     "/chat/sessions/{session_id}/messages",
     "GET",
     auth="customer",
-    query=ChatPollQuery,
-    response=CustomerChatPage,
+    query="functions.channels.chat.models:ChatPollQuery",
+    response="functions.channels.chat.models:CustomerChatPage",
     tags=TAGS,
     errors_=(401, 403),
 )
@@ -127,12 +123,14 @@ def poll_chat_messages(request: Any, session_id: str, *, query: ChatPollQuery) -
     "/chat/sessions/{session_id}/end",
     "POST",
     auth="customer",
-    response=ChatSessionOut,
+    response="functions.channels.chat.models:ChatSessionOut",
     tags=TAGS,
     errors_=(401, 403),
 )
 def end_chat(request: Any, session_id: str) -> Response:
     """The customer ends the chat (idempotent); the transcript lands on the case."""
+    from functions.channels.chat.models import ChatEndIn  # noqa: PLC0415
+
     service = container().chat
     grant = _grant(request, session_id)
     reason = None
@@ -144,20 +142,43 @@ def end_chat(request: Any, session_id: str) -> Response:
 
 
 # -- agents ----------------------------------------------------------------------
-@route(bp, "/chat/sessions", "GET", query=ChatListQuery, response=ChatSessionList, tags=TAGS)
+@route(
+    bp,
+    "/chat/sessions",
+    "GET",
+    query="functions.channels.chat.models:ChatListQuery",
+    response="functions.channels.chat.models:ChatSessionList",
+    tags=TAGS,
+)
 def list_chats(request: Any, *, agent: Agent, query: ChatListQuery) -> ChatSessionList:
     """Live chat sessions, longest waiting first."""
+    from functions.channels.chat.models import ChatSessionList  # noqa: PLC0415
+
     items, cursor = container().chat.active(query.limit, query.cursor)
     return ChatSessionList(items=items, next_cursor=cursor)
 
 
-@route(bp, "/chat/sessions/{session_id}", "GET", query=ChatPollQuery, response=AgentChatPage, tags=TAGS)
+@route(
+    bp,
+    "/chat/sessions/{session_id}",
+    "GET",
+    query="functions.channels.chat.models:ChatPollQuery",
+    response="functions.channels.chat.models:AgentChatPage",
+    tags=TAGS,
+)
 def get_chat(request: Any, session_id: str, *, agent: Agent, query: ChatPollQuery) -> AgentChatPage:
     """The session and its turns after seq ``after`` (agents reply via POST /cases/{case_id}/replies)."""
     return container().chat.agent_view(session_id, query.after, query.limit)
 
 
-@route(bp, "/chat/sessions/{session_id}", "PATCH", body=AgentSessionPatch, response=ChatSessionOut, tags=TAGS)
+@route(
+    bp,
+    "/chat/sessions/{session_id}",
+    "PATCH",
+    body="functions.channels.chat.models:AgentSessionPatch",
+    response="functions.channels.chat.models:ChatSessionOut",
+    tags=TAGS,
+)
 def agent_end_chat(request: Any, session_id: str, *, agent: Agent, body: AgentSessionPatch) -> ChatSessionOut:
     """An agent ends the chat (idempotent); the transcript lands on the case."""
     return container().chat.end(session_id, role="agent", reason=body.reason)
@@ -173,12 +194,23 @@ def end_idle_chats(event: Any) -> dict[str, Any]:
 
 
 # -- bots ------------------------------------------------------------------------
-@route(bp, "/chat/handoffs", "POST", body=HandoffIn, response=HandoffOut, status=201, tags=TAGS, errors_=(409,))
+@route(
+    bp,
+    "/chat/handoffs",
+    "POST",
+    body="functions.channels.chat.models:HandoffIn",
+    response="functions.channels.chat.models:HandoffOut",
+    status=201,
+    tags=TAGS,
+    errors_=(409,),
+)
 def handoff(request: Any, *, agent: Agent, body: HandoffIn) -> Response:
     """A bot hands a conversation to a human: opens a case with the context and a session to continue in.
 
     Bots authenticate as agents (a service token / Cognito client) for now. A replay with the same
     conversation_id answers 200 with the same case.
     """
+    from functions.cases.models import Actor, ActorType  # noqa: PLC0415
+
     out = container().chat.handoff(body, Actor(type=ActorType.BOT, id=agent.agent_id))
     return _json(out, 200 if out.replayed else 201)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
-from functions.channels.email.models import InboundPage, InboundQuery, Outcome, ReplayResult
 from functions.composition import container
 from functions.core import resources
 from functions.core.http import Agent, route
 from functions.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from functions.channels.email.models import InboundPage, InboundQuery, ReplayResult
 
 bp = Blueprint(__name__)
 TAGS = ("inbound mail",)
@@ -29,19 +31,44 @@ def handle_inbound_mail(event: Any) -> dict[str, Any]:
     return result.response(processed=len(outcomes), outcomes=outcomes)
 
 
-@route(bp, "/inbound", "GET", query=InboundQuery, response=InboundPage, tags=TAGS)
+@route(
+    bp,
+    "/inbound",
+    "GET",
+    query="functions.channels.email.models:InboundQuery",
+    response="functions.channels.email.models:InboundPage",
+    tags=TAGS,
+)
 def list_inbound(request: Any, *, agent: Agent, query: InboundQuery) -> InboundPage:
     """The inbound mail log, newest first (every mail received and what became of it)."""
     return container().email_intake.inbound(None, limit=query.limit, cursor=query.cursor)
 
 
-@route(bp, "/inbound/quarantine", "GET", query=InboundQuery, response=InboundPage, tags=TAGS)
+@route(
+    bp,
+    "/inbound/quarantine",
+    "GET",
+    query="functions.channels.email.models:InboundQuery",
+    response="functions.channels.email.models:InboundPage",
+    tags=TAGS,
+)
 def list_quarantine(request: Any, *, agent: Agent, query: InboundQuery) -> InboundPage:
     """Mail that could not be processed, with the reason, newest first."""
+    from functions.channels.email.models import Outcome  # noqa: PLC0415
+
     return container().email_intake.inbound(Outcome.QUARANTINED, limit=query.limit, cursor=query.cursor)
 
 
-@route(bp, "/inbound/quarantine/{inbound_id}/replay", "POST", response=ReplayResult, tags=TAGS, errors_=(404, 409))
+@route(
+    bp,
+    "/inbound/quarantine/{inbound_id}/replay",
+    "POST",
+    response="functions.channels.email.models:ReplayResult",
+    tags=TAGS,
+    errors_=(404, 409),
+)
 def replay_quarantined(request: Any, inbound_id: str, *, agent: Agent) -> ReplayResult:
     """Run a quarantined mail through intake again (after a fix); returns the new outcome(s)."""
+    from functions.channels.email.models import ReplayResult  # noqa: PLC0415
+
     return ReplayResult(items=container().email_intake.replay(inbound_id))

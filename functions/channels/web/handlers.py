@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
-from functions.channels.web.models import WebCaseIn, WebCaseOut
 from functions.composition import container
 from functions.core.http import route
+
+if TYPE_CHECKING:
+    from functions.channels.web.models import WebCaseIn
 
 bp = Blueprint(__name__)
 TAGS = ("web",)
@@ -19,8 +21,8 @@ TAGS = ("web",)
     "/web/cases",
     "POST",
     auth="public",
-    body=WebCaseIn,
-    response=WebCaseOut,
+    body="functions.channels.web.models:WebCaseIn",
+    response="functions.channels.web.models:WebCaseOut",
     status=201,
     tags=TAGS,
     errors_=(202, 409),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
@@ -12,7 +12,9 @@ from functions.core import errors, resources
 from functions.core.http import STATUS_BY_ERROR, Agent, route
 from functions.core.logs import logger
 from functions.core.settings import get_settings
-from functions.problems.escalation.api_models import ActResult, AnswerIn, EscalationList, EscalationView
+
+if TYPE_CHECKING:
+    from functions.problems.escalation.api_models import ActResult, AnswerIn, EscalationList, EscalationView
 
 bp = Blueprint(__name__)
 TAGS = ("problems",)
@@ -92,13 +94,27 @@ def escalation_act(request: Any) -> Response:
     return _html(200, pages.done(result.action))
 
 
-@route(bp, "/problems/{problem_id}/escalations", "GET", response=EscalationList, tags=TAGS)
+@route(
+    bp,
+    "/problems/{problem_id}/escalations",
+    "GET",
+    response="functions.problems.escalation.api_models:EscalationList",
+    tags=TAGS,
+)
 def list_escalations(request: Any, problem_id: str, *, agent: Agent) -> EscalationList:
     """The problem's escalations: status, level reached, open request, answers."""
+    from functions.problems.escalation.api_models import EscalationList  # noqa: PLC0415
+
     return EscalationList(items=container().escalation.escalations(problem_id))
 
 
-@route(bp, "/problems/{problem_id}/escalations/{escalation_id}", "GET", response=EscalationView, tags=TAGS)
+@route(
+    bp,
+    "/problems/{problem_id}/escalations/{escalation_id}",
+    "GET",
+    response="functions.problems.escalation.api_models:EscalationView",
+    tags=TAGS,
+)
 def get_escalation(request: Any, problem_id: str, escalation_id: str, *, agent: Agent) -> EscalationView:
     """One escalation."""
     return container().escalation.escalation(problem_id, escalation_id)
@@ -108,8 +124,8 @@ def get_escalation(request: Any, problem_id: str, escalation_id: str, *, agent: 
     bp,
     "/problems/{problem_id}/escalations/{escalation_id}/answer",
     "POST",
-    body=AnswerIn,
-    response=ActResult,
+    body="functions.problems.escalation.api_models:AnswerIn",
+    response="functions.problems.escalation.api_models:ActResult",
     tags=TAGS,
     errors_=(404, 409),
 )
