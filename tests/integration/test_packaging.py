@@ -120,7 +120,8 @@ def test_the_package_brings_its_own_runtime_dependencies(unzipped_app):
     assert Path(unzipped_app["pydantic"]).is_relative_to(unzipped_app["dir"])
 
 
-DEV_TOOLING = "functions/local/"  # the local stack, SMTP inbox, moto fixes: never on a Lambda path
+# the local stack, SMTP inbox, moto fixes and the command line over them: never on a Lambda path
+DEV_TOOLING = ("functions/local/", "functions/cli.py")
 
 
 def test_every_python_file_of_functions_but_the_development_tooling_is_in_the_package(names):
@@ -132,7 +133,7 @@ def test_every_python_file_of_functions_but_the_development_tooling_is_in_the_pa
 
 
 def test_the_development_tooling_is_not_shipped(names):
-    assert [n for n in names if n.startswith(DEV_TOOLING)] == []
+    assert [n for n in names if n.startswith(DEV_TOOLING)] == []  # (str.startswith takes the tuple)
     assert not any(n.startswith("functions/") and n.endswith("moto_fixes.py") for n in names)
 
 
@@ -140,7 +141,7 @@ def test_vendor_links_every_entry_of_functions_but_the_development_tooling():
     # A new domain folder needs its link in vendor/functions/, or it would be missing from Lambda.
     entries = {p.name for p in (ROOT / "functions").iterdir() if p.name != "__pycache__"}
     links = {p.name: p for p in (ROOT / "vendor" / "functions").iterdir()}
-    assert set(links) == entries - {"local"}
+    assert set(links) == entries - {"local", "cli.py"}
     assert all(p.is_symlink() and p.resolve() == (ROOT / "functions" / name).resolve() for name, p in links.items())
 
 
