@@ -544,14 +544,19 @@ class Container:
     def problem_reactions(self, detection: Callable[[], Detection] | None = None) -> list[ProblemReaction]:
         """What happens when a problem changes status, in order: detection stops collecting for a
         closed problem (in the detection ``detection`` gives: a stream batch passes its own, whose
-        state it loads once and saves once), then the problem's notices react."""
+        state it loads once and saves once), then the problem's notices react, then its running
+        escalations stop (their department links then answer "no longer needed")."""
         from functions.problems.service.stream import detection_reaction  # noqa: PLC0415
 
         def notices(problem_id: str, old_status: str | None, new_status: str) -> None:
             if old_status != new_status:
                 self.notices.on_problem_status(problem_id, new_status)
 
-        return [detection_reaction(detection or self.detection, self.suggestion_store), notices]
+        def escalations(problem_id: str, old_status: str | None, new_status: str) -> None:
+            if old_status != new_status and new_status in ("resolved", "closed", "dismissed"):
+                self.escalation.stop_for_problem(problem_id, f"the problem was {new_status}")
+
+        return [detection_reaction(detection or self.detection, self.suggestion_store), notices, escalations]
 
     @cached_property
     def problem_stream(self) -> ProblemStream:

@@ -20,6 +20,7 @@ class Workflow(Protocol):
     def start(self, name: str, payload: dict[str, Any], *, existing_ok: bool = False) -> str: ...
     def succeed(self, task_token: str, output: dict[str, Any]) -> bool: ...
     def fail(self, task_token: str, error: str, cause: str) -> None: ...
+    def stop(self, name: str, cause: str) -> bool: ...
 
 
 class StateMachine:
@@ -69,3 +70,16 @@ class StateMachine:
             self.sfn.send_task_failure(taskToken=task_token, error=error, cause=cause[:32000])
         except self._gone():
             return
+
+    def stop(self, name: str, cause: str) -> bool:
+        """Stop execution ``name`` (its waiting task is then no longer answered); False when it
+        does not exist or has ended already."""
+        arn = self.machine_arn().replace(":stateMachine:", ":execution:") + f":{name}"
+        try:
+            status = self.sfn.describe_execution(executionArn=arn)["status"]
+        except self.sfn.exceptions.ExecutionDoesNotExist:
+            return False
+        if status != "RUNNING":
+            return False
+        self.sfn.stop_execution(executionArn=arn, error="Cancelled", cause=cause[:32000])
+        return True

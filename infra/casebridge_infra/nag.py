@@ -53,6 +53,16 @@ def suppress(stack: CasebridgeStack) -> None:
                 "Publishing to an SSE-KMS topic needs GenerateDataKey (and its WithoutPlaintext "
                 "variant) on the one topic key; CDK's Topic.grant_publish scopes it to that key.",
             )
+        for machine_name in access.stop_workflows:
+            machine_ref = _ref(stack, stack.workflows.machines[machine_name])
+            execution = f'{{"Fn::Select":[6,{{"Fn::Split":[":",{{"Ref":"{machine_ref}"}}]}}]}}'
+            ack(
+                role,
+                f"IAM5[Resource::arn:<AWS::Partition>:states:{stack.region}:{stack.account}:execution:{execution}:*]",
+                f"{name} stops running executions of the {machine_name} state machine (a problem resolved or "
+                "reassigned); execution names are generated per escalation, so the grant (DescribeExecution, "
+                "StopExecution) covers the executions of that one machine (CDK's grant_execution).",
+            )
         if access.search and stack.search is not None:
             ack(
                 role,

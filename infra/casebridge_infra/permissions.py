@@ -63,6 +63,8 @@ class Access:
     # support no resource-level permissions (the task token authorizes the call), so the grant is on
     # "*" whatever is named here; the names document which workflows the function takes part in.
     answer_workflows: tuple[str, ...] = ()
+    # State machines whose executions it stops (DescribeExecution + StopExecution on their executions).
+    stop_workflows: tuple[str, ...] = ()
 
 
 # Chalice function name -> what it may do. The API handler serves every HTTP route.
@@ -77,6 +79,8 @@ FUNCTIONS: dict[str, Access] = {
         search=True,
         # problem assigned -> escalation started; department links and the API answer its tasks
         start_workflows=("escalation", "proactive_updates"),
+        # assigning another department stops the problem's running escalation
+        stop_workflows=("escalation",),
         # notices: pause / resume / cancel / update now signal the waiting lifecycle
         answer_workflows=("escalation", "proactive_updates"),
     ),
@@ -101,8 +105,10 @@ FUNCTIONS: dict[str, Access] = {
         table_stream=True,
         buckets=(("detection", "read_write"),),
         send=("problem-stream-failures",),
-        # problem resolved / dismissed / closed -> signal the notices' lifecycles (Container.problem_reactions)
+        # problem resolved / dismissed / closed -> signal the notices' lifecycles and stop the
+        # problem's running escalations (Container.problem_reactions)
         answer_workflows=("proactive_updates",),
+        stop_workflows=("escalation",),
     ),
     # Hourly: recounts the customer base's segment values for detection's common thread when the
     # stored counts are a day old (functions/problems/handlers.py; Query only, no Scan).
@@ -117,6 +123,8 @@ FUNCTIONS: dict[str, Access] = {
     # problem and its linked cases, whose customers are told through their channel.
     "handle_escalation_jobs": Access(
         table="read_write",
+        # a job for a problem that moved on ends its execution instead of mailing
+        stop_workflows=("escalation",),
         consume=("escalation-jobs",),
         publish=("case-events",),
         send_mail=True,

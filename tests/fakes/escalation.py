@@ -67,6 +67,11 @@ class FakeEscalationStore:
         view = self._view(problem_id, escalation_id)
         self.views[(problem_id, escalation_id)] = view.model_copy(update={"resolved": True})
 
+    def mark_cancelled(self, problem_id: str, escalation_id: str, reason: str, now: str) -> None:
+        view = self._view(problem_id, escalation_id)
+        update = {"status": "cancelled", "reason": reason, "current_task_id": None, "current_task_kind": None}
+        self.views[(problem_id, escalation_id)] = view.model_copy(update=update)
+
     def escalation(self, problem_id: str, escalation_id: str) -> EscalationView:
         if (problem_id, escalation_id) not in self.views:
             raise errors.NotFound("escalation", escalation_id)

@@ -20,6 +20,7 @@ class FakeWorkflow:
     answered: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failed: list[tuple[str, str, str]] = field(default_factory=list)
     gone: set[str] = field(default_factory=set)
+    stopped: list[tuple[str, str]] = field(default_factory=list)
 
     def start(self, name: str, payload: dict[str, Any], *, existing_ok: bool = False) -> str:
         if any(n == name for n, _ in self.started):
@@ -40,6 +41,13 @@ class FakeWorkflow:
         if task_token not in self.gone:
             self.failed.append((task_token, error, cause))
             self.gone.add(task_token)
+
+    def stop(self, name: str, cause: str) -> bool:
+        """Stops a started execution once; an unknown or stopped one answers False, as in AWS."""
+        if not any(n == name for n, _ in self.started) or any(n == name for n, _ in self.stopped):
+            return False
+        self.stopped.append((name, cause))
+        return True
 
 
 @contextmanager

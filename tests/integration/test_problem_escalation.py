@@ -47,9 +47,35 @@ def client(sfn_aws: dict) -> Iterator:
 # -- helpers ------------------------------------------------------------------------------
 
 
+def _problem_with_finance(problem_id: str = "PB-100001") -> None:
+    """Given: the problem the escalations below are for, assigned to finance (written as data; its
+    assignment's own escalation is not started)."""
+    from datetime import UTC, datetime
+
+    from functions.core import errors
+    from functions.problems.models import Problem, ProblemStatus
+
+    store = container().problem_store
+    try:
+        store.get(problem_id)
+    except errors.NotFound:
+        now = datetime.now(UTC)
+        problem = Problem(
+            problem_id=problem_id,
+            title="Invoices double-charge VAT",
+            status=ProblemStatus.ROOT_CAUSE_ANALYSIS,
+            department_id="finance",
+            created_by={"type": "agent", "id": "ann"},
+            created_at=now,
+            updated_at=now,
+        )
+        store.create(problem, [], [])
+
+
 def start(sfn_aws: dict, *, due: int = 60, fix_due: int = 60, info_due: int = 60) -> str:
     from functions.problems.escalation.models import EscalationInput
 
+    _problem_with_finance()
     escalation_id = f"PB-100001-{time.monotonic_ns()}"
     container().escalation.start_input(
         EscalationInput(
@@ -179,7 +205,10 @@ class RecordingResolver:
     def __init__(self) -> None:
         self.calls: list[tuple] = []
 
-    def resolve(self, problem_id, fix, actor) -> None:
+    def standing(self, problem_id, department) -> None:
+        return None
+
+    def resolve(self, problem_id, fix, actor, department) -> None:
         self.calls.append((problem_id, fix.root_cause, fix.fix))
 
 
@@ -511,3 +540,106 @@ def test_a_redelivered_job_mails_the_department_once(client, sfn_aws):
     # Then no second mail goes out, and the first mail's links still work
     assert len(sent_mails()) == sent
     assert submit(client, link_for(sent_mails()[-1], "accept")).status_code == 200
+
+
+# -- a problem that moves on (issue 15) ---------------------------------------------------
+
+
+def stopped(sfn_aws: dict, job: dict) -> str:
+    """The execution's status once its waiting task is woken: moto's executions notice a stop only
+    when their callback wait ends (AWS ends them at once), so the test answers the task directly;
+    a stopped execution then ends ABORTED without running another state."""
+    import boto3
+
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    try:
+        sfn.send_task_success(taskToken=job["task_token"], output=json.dumps({"action": "accept", "by": "test"}))
+    except sfn.exceptions.ClientError:
+        pass  # no longer waiting
+    return str(execution(sfn_aws, job["escalation_id"])["status"])
+
+
+def test_a_stale_fix_link_after_an_agent_resolved_the_problem_changes_nothing(client, sfn_aws, agent_headers):
+    from functions import composition
+    from functions.problems.models import ProblemIn
+    from functions.problems.rules import SYSTEM
+
+    # Given a problem escalated to finance, accepted, its "record the fix" link mailed
+    _finance()
+    problems = composition.container().problems
+    problem = problems.create(ProblemIn(title="Invoices double-charge VAT", case_ids=[_case()]), SYSTEM)
+    problems.assign_department(problem.problem_id, "finance", "agent:ann")
+    job = next_job(sfn_aws, problem.problem_id, key="problem_id")
+    run_job(client, job)
+    assert submit(client, link_for(sent_mails()[-1], "accept")).status_code == 200
+    run_job(client, next_job(sfn_aws, job["escalation_id"]))
+    fix_link = link_for(sent_mails()[-1], "deliver")
+    # When an agent records their own fix and resolves the problem
+    problems.record_fix(problem.problem_id, root_cause="agent's cause", fix="agent's fix", actor="agent:ann")
+    problems.resolve(problem.problem_id, resolve_cases=True, actor="agent:ann")
+    before = problems.view(problem.problem_id)
+    # Then the department's unused link says it is no longer needed, on opening and on submitting
+    opened = client.http.get(f"/escalations/act?token={quote(fix_link)}")
+    assert opened.status_code == 409 and b"no longer needed" in opened.body
+    resp = submit(client, fix_link, root_cause="department's cause", fix="department's fix")
+    assert resp.status_code == 409 and b"no longer needed" in resp.body
+    # And nothing the agent decided is replaced, no article is written from the department's text
+    after = problems.view(problem.problem_id)
+    assert (after.root_cause, after.permanent_fix, after.version) == ("agent's cause", "agent's fix", before.version)
+    assert after.article_id == before.article_id
+
+
+def test_resolving_a_problem_stops_its_escalation_through_the_problem_stream(client, sfn_aws, agent_headers):
+    from functions import composition
+    from functions.problems.models import ProblemIn
+    from functions.problems.rules import SYSTEM
+    from functions.problems.service.stream import react
+
+    # Given a problem whose escalation waits for the department's decision
+    _finance()
+    problems = composition.container().problems
+    problem = problems.create(ProblemIn(title="Invoices double-charge VAT"), SYSTEM)
+    problems.assign_department(problem.problem_id, "finance", "agent:ann")
+    job = next_job(sfn_aws, problem.problem_id, key="problem_id")
+    run_job(client, job)
+    accept = link_for(sent_mails()[-1], "accept")
+    # When the problem is resolved and its status change reaches the stream's reactions
+    problems.record_fix(problem.problem_id, root_cause="cause", fix="fix", actor="agent:ann")
+    problems.resolve(problem.problem_id, resolve_cases=False, actor="agent:ann")
+    react(problem.problem_id, "root_cause_analysis", "resolved", composition.container().problem_reactions())
+    # Then the execution is stopped, the escalation says why, and the link changes nothing
+    assert stopped(sfn_aws, job) == "ABORTED"
+    view = composition.container().escalation.escalation(problem.problem_id, job["escalation_id"])
+    assert (view.status, view.reason) == ("cancelled", "the problem was resolved")
+    assert submit(client, accept).status_code == 409
+
+
+def test_reassigning_a_problem_stops_the_first_departments_escalation(client, sfn_aws):
+    from functions import composition
+    from functions.problems.models import DepartmentCreate, ProblemIn
+    from functions.problems.rules import SYSTEM
+
+    # Given a problem escalated to finance, whose decide mail went out
+    _finance()
+    composition.container().departments.create(
+        DepartmentCreate(
+            department_id="billing",
+            name="Billing",
+            contact_email="billing@example.org",
+            manager_email="billing-lead@example.org",
+        )
+    )
+    problems = composition.container().problems
+    problem = problems.create(ProblemIn(title="Invoices double-charge VAT"), SYSTEM)
+    problems.assign_department(problem.problem_id, "finance", "agent:ann")
+    first = next_job(sfn_aws, problem.problem_id, key="problem_id")
+    run_job(client, first)
+    finance_link = link_for(sent_mails()[-1], "accept")
+    # When an agent assigns billing instead
+    problems.assign_department(problem.problem_id, "billing", "agent:ann")
+    # Then finance's execution is stopped and its link no longer acts; billing gets its own request
+    resp = submit(client, finance_link)
+    assert resp.status_code == 409 and b"no longer needed" in resp.body
+    second = next_job(sfn_aws, problem.problem_id, key="problem_id")
+    assert second["escalation_id"] != first["escalation_id"] and second["recipient"] == "billing@example.org"
+    assert stopped(sfn_aws, first) == "ABORTED"

@@ -33,6 +33,23 @@ POLICY = Policy(
 )
 
 
+class StandingResolver:
+    """The escalation's view of the problem: ``moved_on`` says why it no longer needs the department."""
+
+    def __init__(self) -> None:
+        self.moved_on: str | None = None
+        self.resolved: list[str] = []
+
+    def standing(self, problem_id: str, department: str | None) -> str | None:
+        return self.moved_on
+
+    def resolve(self, problem_id: str, fix, actor: str, department: str) -> str | None:
+        if self.moved_on:
+            return self.moved_on
+        self.resolved.append(problem_id)
+        return None
+
+
 def service() -> EscalationService:
     from functions.core import signing
 
@@ -40,7 +57,7 @@ def service() -> EscalationService:
         FakeEscalationStore(),
         FakeWorkflow(),
         FakeMailer(),
-        SimpleNamespace(resolve=lambda *a: None),
+        StandingResolver(),
         POLICY,
         lambda: "2026-03-01T10:00:00.000000Z",
         sign=lambda purpose, payload: signing.sign(purpose, payload, secret=SECRET),
@@ -208,6 +225,140 @@ def test_a_failed_mail_is_sent_again_when_the_job_is_retried():
     assert len(svc.mailer.sent) == 1
 
 
+# -- a problem that moved on (issue 15: a stale department link overwrote the agent's decision) ---
+
+
+def test_a_link_of_a_problem_resolved_meanwhile_answers_no_longer_needed_and_changes_nothing():
+    from functions.problems.escalation.models import NoLongerNeeded
+
+    # Given a department request whose problem an agent resolved afterwards
+    svc = service()
+    svc.handle_job(decide_job())
+    token = tokens(svc)["accept"]
+    svc.resolver.moved_on = "the problem was resolved"
+    # When the department opens or confirms its link
+    with pytest.raises(NoLongerNeeded, match="no longer needed"):
+        svc.inspect(token)
+    with pytest.raises(NoLongerNeeded):
+        svc.act(token, {})
+    # Then the workflow is not answered and the link is not spent
+    assert svc.workflow.answered == []
+    assert next(iter(svc.store.tasks.values())).used_nonce is None
+
+
+def test_the_agents_api_cannot_answer_for_a_problem_that_moved_on():
+    from functions.problems.escalation.models import AnswerIn, NoLongerNeeded
+
+    svc = service()
+    svc.handle_job(decide_job())
+    svc.resolver.moved_on = "the problem was reassigned to another department"
+    with pytest.raises(NoLongerNeeded):
+        svc.answer_current("PB-1", "PB-1-abc", "ann", AnswerIn(action=Action.ACCEPT))
+    assert svc.workflow.answered == []
+
+
+def test_a_link_of_a_stopped_escalation_says_why_it_was_stopped():
+    from functions.problems.escalation.models import NoLongerNeeded
+
+    svc = service()
+    svc.handle_job(decide_job())
+    token = tokens(svc)["accept"]
+    svc.store.mark_cancelled("PB-1", "PB-1-abc", "the problem was dismissed", "now")
+    with pytest.raises(NoLongerNeeded, match="dismissed"):
+        svc.inspect(token)
+
+
+def test_a_request_for_a_problem_that_moved_on_is_not_mailed_and_its_execution_stops():
+    svc = service()
+    svc.workflow.started.append(("PB-1-abc", {}))
+    svc.resolver.moved_on = "the problem was closed"
+    # When the state machine's job arrives after the problem was closed
+    svc.handle_job(decide_job())
+    # Then no mail goes out and the execution is stopped with the reason, not retried
+    assert svc.mailer.sent == []
+    assert svc.workflow.stopped == [("PB-1-abc", "the problem was closed")]
+    assert svc.escalation("PB-1", "PB-1-abc").status == "cancelled"
+
+
+def test_a_delivered_fix_for_a_problem_an_agent_resolved_is_not_applied_and_not_an_error():
+    svc = service()
+    svc.resolver.moved_on = "the problem was resolved"
+    job = Job.model_validate(
+        {
+            "kind": "resolve",
+            "escalation_id": "PB-1-abc",
+            "problem_id": "PB-1",
+            "department": "finance",
+            "fix": {"root_cause": "rc", "fix": "fx"},
+        }
+    )
+    svc.handle_job(job)  # no exception: the batch is not retried
+    view = svc.escalation("PB-1", "PB-1-abc")
+    assert (view.status, view.resolved, view.reason) == ("cancelled", False, "the problem was resolved")
+
+
+def test_stopping_a_problems_escalations_stops_the_running_ones_once():
+    from functions.problems.escalation.api_models import EscalationView
+
+    svc = service()
+    for esc, status in (("PB-1-a", "accepted"), ("PB-1-b", "rejected"), ("PB-1-c", "awaiting_department")):
+        svc.workflow.started.append((esc, {}))
+        svc.store.views[("PB-1", esc)] = EscalationView(problem_id="PB-1", escalation_id=esc, status=status)
+    assert svc.stop_for_problem("PB-1", "the problem was resolved") == ["PB-1-a", "PB-1-c"]
+    assert svc.stop_for_problem("PB-1", "the problem was resolved") == []
+    assert [name for name, _ in svc.workflow.stopped] == ["PB-1-a", "PB-1-c"]
+    assert svc.escalation("PB-1", "PB-1-b").status == "rejected"
+
+
+def test_assigning_another_department_stops_the_running_escalation_first():
+    svc = service()
+    first = svc.start(_problem(), _department())
+    svc.store.views[("PB-7", first)] = svc.store._view("PB-7", first).model_copy(update={"status": "accepted"})
+    second = svc.start(_problem(department_id="finance"), _department(department_id="finance"))
+    assert svc.workflow.stopped == [(first, "the problem was reassigned to finance")]
+    assert [name for name, _ in svc.workflow.started] == [first, second]
+
+
+def test_the_resolver_keeps_an_agents_resolution_and_writes_no_article():
+    from functions.problems.escalation.adapters import ProblemResolver
+    from functions.problems.escalation.models import Fix
+    from functions.problems.models import ProblemIn
+    from tests.fakes.problems import problem_services
+
+    # Given a problem an agent resolved with their own root cause and fix
+    world = problem_services()
+    case = world.cases.open("VAT charged twice")
+    problem = world.problems.create(ProblemIn(title="VAT twice", case_ids=[case.case_id]), AGENT)
+    world.problems.assign_department(problem.problem_id, "finance", AGENT)
+    world.problems.record_fix(problem.problem_id, root_cause="agent's cause", fix="agent's fix", actor=AGENT)
+    world.problems.resolve(problem.problem_id, resolve_cases=True, actor=AGENT)
+    before = world.problems.get(problem.problem_id)
+    articles = dict(world.knowledge.articles)
+    # When the department's stale fix arrives
+    resolver = ProblemResolver(lambda: world.problems)
+    why = resolver.resolve(problem.problem_id, Fix(root_cause="dept", fix="dept fix"), "department:finance", "finance")
+    # Then nothing changes and the reason is given
+    assert why == "the problem was resolved"
+    after = world.problems.get(problem.problem_id)
+    assert (after.root_cause, after.permanent_fix, after.version) == ("agent's cause", "agent's fix", before.version)
+    assert world.knowledge.articles == articles
+    assert resolver.standing(problem.problem_id, "finance") == "the problem was resolved"
+
+
+def test_the_resolver_sees_a_reassigned_problem():
+    from functions.problems.escalation.adapters import ProblemResolver
+    from functions.problems.models import ProblemIn
+    from tests.fakes.problems import problem_services
+
+    world = problem_services()
+    problem = world.problems.create(ProblemIn(title="VAT twice"), AGENT)
+    world.problems.assign_department(problem.problem_id, "finance", AGENT)
+    resolver = ProblemResolver(lambda: world.problems)
+    assert resolver.standing(problem.problem_id, "finance") is None
+    assert resolver.standing(problem.problem_id, "logistics") == "the problem was reassigned to another department"
+    assert resolver.standing("PB-404", "finance") == "the problem no longer exists"
+
+
 def _problem(**over):
     from functions.problems.models import Problem
 
@@ -295,12 +446,14 @@ def test_the_resolver_records_the_fix_then_resolves_the_problem_and_its_cases():
 
     calls = []
     fake = SimpleNamespace(
-        get=lambda pid: SimpleNamespace(status=SimpleNamespace(value="fix_in_progress"), permanent_fix=None),
+        get=lambda pid: SimpleNamespace(
+            status=SimpleNamespace(value="fix_in_progress"), permanent_fix=None, department_id="finance"
+        ),
         record_fix=lambda pid, root_cause, fix, actor: calls.append(("record_fix", pid, root_cause, fix)),
         resolve=lambda pid, resolve_cases, actor: calls.append(("resolve", pid, resolve_cases)),
         update_knowledge=lambda pid, actor: calls.append(("update_knowledge", pid)),
     )
-    ProblemResolver(lambda: fake).resolve("PB-1", Fix(root_cause="rc", fix="fx"), "department:finance")
+    ProblemResolver(lambda: fake).resolve("PB-1", Fix(root_cause="rc", fix="fx"), "department:finance", "finance")
     assert calls == [("record_fix", "PB-1", "rc", "fx"), ("resolve", "PB-1", True), ("update_knowledge", "PB-1")]
 
 
@@ -310,12 +463,14 @@ def test_the_resolver_does_not_resolve_twice_for_the_same_fix():
 
     calls = []
     fake = SimpleNamespace(
-        get=lambda pid: SimpleNamespace(status=SimpleNamespace(value="resolved"), permanent_fix="fx"),
+        get=lambda pid: SimpleNamespace(
+            status=SimpleNamespace(value="resolved"), permanent_fix="fx", department_id="finance"
+        ),
         record_fix=lambda pid, root_cause, fix, actor: calls.append(("record_fix", pid)),
         resolve=lambda pid, resolve_cases, actor: calls.append(("resolve", pid)),
         update_knowledge=lambda pid, actor: calls.append(("update_knowledge", pid)),
     )
-    ProblemResolver(lambda: fake).resolve("PB-1", Fix(root_cause="rc", fix="fx"), "department:finance")
+    ProblemResolver(lambda: fake).resolve("PB-1", Fix(root_cause="rc", fix="fx"), "department:finance", "finance")
     assert calls == [("update_knowledge", "PB-1")]
 
 
@@ -332,7 +487,7 @@ def test_the_resolver_resolves_the_problem_its_cases_and_puts_the_fix_into_the_k
     world.problems.assign_department(problem.problem_id, "finance", AGENT)
     # When the department's fix is delivered
     fix = Fix(root_cause="VAT applied twice", fix="Rate table fixed")
-    ProblemResolver(lambda: world.problems).resolve(problem.problem_id, fix, "department:finance")
+    ProblemResolver(lambda: world.problems).resolve(problem.problem_id, fix, "department:finance", "finance")
     # Then the problem is resolved with the fix, the customer told, and an article carries the fix
     resolved = world.problems.get(problem.problem_id)
     assert (resolved.status.value, resolved.root_cause, resolved.permanent_fix) == (
@@ -354,12 +509,13 @@ def test_a_redelivered_resolve_changes_nothing_more():
     world = problem_services()
     case = world.cases.open("VAT charged twice")
     problem = world.problems.create(ProblemIn(title="VAT twice", case_ids=[case.case_id]), AGENT)
+    world.problems.assign_department(problem.problem_id, "finance", AGENT)
     resolver = ProblemResolver(lambda: world.problems)
     fix = Fix(root_cause="VAT applied twice", fix="Rate table fixed")
-    resolver.resolve(problem.problem_id, fix, "department:finance")
+    resolver.resolve(problem.problem_id, fix, "department:finance", "finance")
     before = world.problems.get(problem.problem_id)
     # When the same resolve job is handled again (a retried batch)
-    resolver.resolve(problem.problem_id, fix, "department:finance")
+    resolver.resolve(problem.problem_id, fix, "department:finance", "finance")
     # Then nothing is written: one resolution, one article, one message to the customer
     after = world.problems.get(problem.problem_id)
     assert (after.version, after.article_id) == (before.version, before.article_id)

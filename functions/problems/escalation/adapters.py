@@ -37,10 +37,34 @@ class ProblemResolver:
     def __init__(self, problems: Callable[[], ProblemResolution]) -> None:
         self._problems = problems
 
-    def resolve(self, problem_id: str, fix: Fix, actor: str) -> None:
+    def standing(self, problem_id: str, department: str | None) -> str | None:
+        from functions.core import errors  # noqa: PLC0415
+
+        try:
+            current = self._problems().get(problem_id)
+        except errors.NotFound:
+            return "the problem no longer exists"
+        return _moved_on(current, department)
+
+    def resolve(self, problem_id: str, fix: Fix, actor: str, department: str) -> str | None:
         service = self._problems()
         current = service.get(problem_id)
-        if not (current.status.value in DONE and current.permanent_fix == fix.fix):
-            service.record_fix(problem_id, root_cause=fix.root_cause, fix=fix.fix, actor=actor)
-            service.resolve(problem_id, resolve_cases=True, actor=actor)
+        if current.status.value in DONE and current.permanent_fix == fix.fix:
+            service.update_knowledge(problem_id, actor)  # a redelivered job: finish what it started
+            return None
+        reason = _moved_on(current, department)
+        if reason:
+            return reason  # an agent decided meanwhile: their root cause and fix stand
+        service.record_fix(problem_id, root_cause=fix.root_cause, fix=fix.fix, actor=actor)
+        service.resolve(problem_id, resolve_cases=True, actor=actor)
         service.update_knowledge(problem_id, actor)
+        return None
+
+
+def _moved_on(problem: Any, department: str | None) -> str | None:
+    status = problem.status.value
+    if status in (*DONE, "dismissed"):
+        return f"the problem was {status}"
+    if department and problem.department_id != department:
+        return "the problem was reassigned to another department"
+    return None

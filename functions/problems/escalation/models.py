@@ -37,6 +37,18 @@ class AlreadyUsed(errors.Conflict):
     code = "already_used"
 
 
+class NoLongerNeeded(errors.Conflict):
+    """The problem has moved on (resolved, closed, dismissed, reassigned, escalation stopped): the
+    request is not answered and nothing changes."""
+
+    code = "no_longer_needed"
+
+
+# Escalation statuses after which its execution waits for nothing more (the state machine writes
+# them; ``cancelled`` is written when the problem moved on and the execution was stopped).
+ENDED_STATUSES = frozenset({"unanswered", "rejected", "fix_overdue", "fix_delivered", "failed", "cancelled"})
+
+
 class TaskGone(errors.Conflict):
     """The workflow no longer waits for this task (deadline passed and escalated, or answered)."""
 

@@ -15,10 +15,12 @@ from email.message import EmailMessage
 from typing import Any
 
 from functions.core import errors
+from functions.core.logs import logger
 from functions.core.workflows import Workflow
 from functions.problems.escalation import rules
 from functions.problems.escalation.models import (
     ACTIONS_BY_KIND,
+    ENDED_STATUSES,
     Action,
     ActResult,
     AlreadyUsed,
@@ -31,6 +33,7 @@ from functions.problems.escalation.models import (
     JobKind,
     Level,
     LinkPayload,
+    NoLongerNeeded,
     Policy,
     Task,
     TaskGone,
@@ -68,7 +71,10 @@ class EscalationService:
 
     # -- starting (the problems' EscalationStarter port) ------------------------------------
     def start(self, problem: Problem, department: Department) -> str:
-        """Start the workflow for ``problem`` assigned to ``department``; returns the escalation id."""
+        """Start the workflow for ``problem`` assigned to ``department``; returns the escalation id.
+        An escalation still running for the problem (another department, or the same one assigned
+        again) is stopped first: its links then answer "no longer needed"."""
+        self.stop_for_problem(problem.problem_id, f"the problem was reassigned to {department.department_id}")
         return self.start_input(rules.escalation_input(problem, department, self.policy, uuid.uuid4().hex[:12]))
 
     def due_for(self, problem: Problem, department: Department) -> int:
@@ -78,6 +84,24 @@ class EscalationService:
     def start_input(self, payload: EscalationInput) -> str:
         self.workflow.start(payload.escalation_id, payload.model_dump(mode="json"))
         return payload.escalation_id
+
+    def stop_for_problem(self, problem_id: str, reason: str) -> list[str]:
+        """Stop the problem's running escalations (it was resolved, closed, dismissed or reassigned)
+        and record why on each; returns the stopped ids. Stopping twice is harmless."""
+        stopped = []
+        for view in self.store.escalations(problem_id):
+            if view.resolved or view.status in ENDED_STATUSES:
+                continue
+            if self.workflow.stop(view.escalation_id, reason):
+                self.store.mark_cancelled(problem_id, view.escalation_id, reason, self.clock())
+                stopped.append(view.escalation_id)
+        if stopped:
+            logger().info("escalations stopped", extra={"problem_id": problem_id, "escalations": stopped})
+        return stopped
+
+    def _stop(self, problem_id: str, escalation_id: str, reason: str) -> None:
+        self.workflow.stop(escalation_id, reason)
+        self.store.mark_cancelled(problem_id, escalation_id, reason, self.clock())
 
     # -- reads ------------------------------------------------------------------------------
     def escalations(self, problem_id: str) -> list[EscalationView]:
@@ -90,11 +114,24 @@ class EscalationService:
     def handle_job(self, job: Job) -> None:
         if job.kind is JobKind.RESOLVE:
             fix = job.fix or Fix()
-            self.resolver.resolve(job.problem_id, fix, fix.by or f"department:{job.department}")
+            moved_on = self.resolver.resolve(
+                job.problem_id, fix, fix.by or f"department:{job.department}", job.department
+            )
+            if moved_on:
+                # Expected, not a failure: an agent resolved (or reassigned) the problem meanwhile.
+                logger().info("delivered fix not applied", extra={"problem_id": job.problem_id, "why": moved_on})
+                self.store.mark_cancelled(job.problem_id, job.escalation_id, moved_on, self.clock())
+                return
             self.store.mark_resolved(job.problem_id, job.escalation_id, self.clock())
             return
         if not job.task_token:
             raise errors.InvalidInput(f"a {job.kind.value} job needs a task token")
+        moved_on = self.resolver.standing(job.problem_id, job.department)
+        if moved_on:
+            # The problem moved on before the request went out: no mail, the execution ends here.
+            logger().info("escalation request not sent", extra={"problem_id": job.problem_id, "why": moved_on})
+            self._stop(job.problem_id, job.escalation_id, moved_on)
+            return
         actions = ACTIONS_BY_KIND[job.kind]
         task = Task(
             task_id=rules.task_id_for(job.task_token),
@@ -149,7 +186,22 @@ class EscalationService:
             raise errors.Forbidden("this link does not belong to this request")
         if task.used_nonce:
             raise AlreadyUsed("this link was already used; the request has been answered")
+        self._still_needed(task)
         return task, payload
+
+    def _still_needed(self, task: Task) -> None:
+        """Raise ``NoLongerNeeded`` when the task's problem moved on or its escalation was stopped."""
+        try:
+            view = self.store.escalation(task.problem_id, task.escalation_id)
+        except errors.NotFound:
+            view = None
+        reason: str | None
+        if view is not None and view.status == "cancelled":
+            reason = view.reason or "the escalation was stopped"
+        else:
+            reason = self.resolver.standing(task.problem_id, view.department if view else None)
+        if reason:
+            raise NoLongerNeeded(f"this request is no longer needed ({reason}); nothing was changed")
 
     def act(self, token: str, fields: dict[str, str]) -> ActResult:
         task, payload = self.inspect(token)
@@ -171,6 +223,7 @@ class EscalationService:
         task = self.store.task(view.current_task_id)
         if task.used_nonce:
             raise errors.Conflict("the open request was already answered")
+        self._still_needed(task)
         rules.check_answer(task, body.action)
         answer = Answer(**body.model_dump(), by=f"agent:{agent_id}")
         self._answer(task, f"api:{uuid.uuid4().hex}", answer)

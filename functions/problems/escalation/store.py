@@ -101,6 +101,16 @@ class EscalationStore(dynamo.TableStore):
             ExpressionAttributeValues={":y": True, ":now": now},
         )
 
+    def mark_cancelled(self, problem_id: str, escalation_id: str, reason: str, now: str) -> None:
+        """The execution was stopped because the problem moved on (resolved, reassigned, ...)."""
+        self.table.update_item(
+            Key=escalation_key(problem_id, escalation_id),
+            UpdateExpression="SET #status = :s, #reason = :r, #updated = :now, cancelled_at = :now "
+            "REMOVE current_task_id, current_task_kind",
+            ExpressionAttributeNames={"#status": "status", "#reason": "reason", "#updated": "updated_at"},
+            ExpressionAttributeValues={":s": "cancelled", ":r": reason, ":now": now},
+        )
+
     def escalation(self, problem_id: str, escalation_id: str) -> EscalationView:
         item = self.table.get_item(Key=escalation_key(problem_id, escalation_id)).get("Item")
         if not item:

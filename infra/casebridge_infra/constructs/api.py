@@ -229,6 +229,8 @@ def grant(
         )
     for name in access.start_workflows:
         machines[name].grant_start_execution(role)
+    for name in access.stop_workflows:
+        machines[name].grant_execution(role, "states:DescribeExecution", "states:StopExecution")
     if access.answer_workflows:
         for name in access.answer_workflows:
             if name not in machines:
