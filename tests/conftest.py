@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 # Records the AWS calls each Lambda function makes; tests/infrastructure/test_iam_calls.py checks them.
-pytest_plugins = ["tests.aws_calls"]
+pytest_plugins = ["tests.aws_calls", "tests.log_scan"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("CASEBRIDGE_SHARED_DATA", ROOT.parent / "shared" / "data"))

@@ -4,8 +4,8 @@ A link token is ``signing.sign("customer-case", {"case_id": ..., "email": ...})`
 that customer (the address the case was opened for) access to that one case until it
 expires (``settings.customer_link_ttl_seconds``).
 
-Note: itsdangerous tokens are signed, not encrypted: the payload (case number and
-address) is readable by whoever holds the link. Portal responses therefore send
+Tokens are encrypted (functions.core.signing): the case number and address cannot be read
+out of a link. Portal responses still send
 ``Referrer-Policy: no-referrer`` so the link does not leak to other sites.
 """
 

@@ -19,7 +19,7 @@ import pytest
 
 from functions.local import calls
 from functions.local.stack import free_port
-from tests import aws_calls
+from tests import aws_calls, log_scan
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 90.0
@@ -108,6 +108,7 @@ def start_stack(data_dir: Path, *extra: str, smtp: bool = True) -> RunningStack:
                 ready.update(json.loads(line[6:]))
                 got_ready.set()
 
+    log_scan.log_output(f"local stack :{api_port}", output)  # its log lines: no customer data (tests/log_scan.py)
     for stream in (proc.stdout, proc.stderr):
         threading.Thread(target=read, args=(stream,), daemon=True).start()
     deadline = time.monotonic() + READY_TIMEOUT
