@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-unit lint format typecheck bench openapi clean synth deploy lint-infra web web-test web-e2e web-lint
+.PHONY: venv run test test-unit api-fuzz lint format typecheck bench openapi clean synth deploy lint-infra web web-test web-e2e web-lint
 
 venv: $(STAMP)
 
@@ -28,6 +28,9 @@ test: venv web ## run every test suite (Python suites, then the agents' app: uni
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit
+
+api-fuzz: venv ## the API against docs/openapi.json on a local stack, long: 100 examples per operation, coverage phase too
+	CASEBRIDGE_API_FUZZ_EXAMPLES=100 CASEBRIDGE_API_FUZZ_PHASES=examples,coverage,fuzzing $(BIN)/python -m pytest tests/e2e/test_api_contract.py -s
 
 lint: venv web-lint
 	$(BIN)/ruff check .

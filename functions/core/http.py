@@ -88,6 +88,7 @@ class RouteSpec:
     idempotency_key: bool = False  # accepts an Idempotency-Key header (functions.core.idempotency)
     admin: bool = False  # an agent with one of the admin roles only (403 for other agents)
     content_types: tuple[str, ...] = ()  # request bodies a route parsing its own body accepts
+    html: bool = False  # answers an HTML page, its own errors (``errors``) too
 
     # The model classes, imported on first access when declared by reference.
     @property
@@ -354,12 +355,15 @@ def route(
     idempotency_key: bool = False,
     content_types: tuple[str, ...] | None = None,
     admin: bool = False,
+    html: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(request, *, agent?, body?, query?, **path_params)`` as a route.
 
     ``body``/``query``/``response``: a model class, or ``"package.module:ClassName"`` to import it
     only when a request (or the OpenAPI document) needs it.
-    ``content_types``: request bodies the route accepts when it parses its own (e.g. an HTML form)."""
+    ``content_types``: request bodies the route accepts when it parses its own (e.g. an HTML form).
+    ``html``: the route answers a page (``text/html``), and so do its own errors (``errors_``); the
+    errors every route may give (415, 429, 500, 503) keep the one JSON shape."""
     for ref in (body, query, response):
         check_model_ref(ref)
 
@@ -380,6 +384,7 @@ def route(
                 idempotency_key=idempotency_key,
                 admin=admin,
                 content_types=tuple(content_types or ()),
+                html=html,
             )
         )
 

@@ -226,6 +226,7 @@ def build_document(routes: list[RouteSpec] | None = None) -> dict[str, Any]:
     operation_ids = _operation_ids(routes)
     paths: dict[str, dict[str, Any]] = {}
     used_errors: set[int] = set()
+    used_pages: set[int] = set()
     for spec in routes:
         parameters: list[dict[str, Any]] = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
@@ -269,10 +270,16 @@ def build_document(routes: list[RouteSpec] | None = None) -> dict[str, Any]:
         ok: dict[str, Any] = {"description": STATUS_DESCRIPTIONS.get(spec.status, "Success")}
         if spec.response is not None and spec.status != 204:
             ok["content"] = {"application/json": {"schema": ref(spec.response, "serialization")}}
+        if spec.html:
+            ok["content"] = {**ok.get("content", {}), "text/html": {"schema": {"type": "string"}}}
         responses: dict[str, Any] = {str(spec.status): ok}
         for status in _error_statuses(spec):
-            responses[str(status)] = {"$ref": f"#/components/responses/Error{status}"}
-            used_errors.add(status)
+            if spec.html and status in spec.errors:
+                responses[str(status)] = {"$ref": f"#/components/responses/Page{status}"}
+                used_pages.add(status)
+            else:
+                responses[str(status)] = {"$ref": f"#/components/responses/Error{status}"}
+                used_errors.add(status)
         operation["responses"] = responses
         paths.setdefault(spec.path, {})[spec.method.lower()] = operation
 
@@ -283,6 +290,12 @@ def build_document(routes: list[RouteSpec] | None = None) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}},
         }
         for status in sorted(used_errors)
+    } | {
+        f"Page{status}": {
+            "description": f"{ERROR_DESCRIPTIONS.get(status, 'Error')} (a page saying so)",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+        for status in sorted(used_pages)
     }
     return {
         "openapi": OPENAPI_VERSION,

@@ -242,7 +242,7 @@ def _html_error(exc: Exception) -> Response:
     return _html(500, page("Something went wrong", "Please try again later."))
 
 
-@route(bp, "/notices/unsubscribe", "GET", auth="public", tags=TAGS, errors_=(401, 403))
+@route(bp, "/notices/unsubscribe", "GET", auth="public", tags=TAGS, errors_=(401, 403, 500), html=True)
 def unsubscribe_page(request: Any) -> Response:
     """Confirmation page of an unsubscribe link. Opening it changes nothing (mail scanners open links)."""
     from functions.notify.links import verify_unsubscribe_token  # noqa: PLC0415
@@ -264,8 +264,9 @@ def unsubscribe_page(request: Any) -> Response:
     "POST",
     auth="public",
     tags=TAGS,
-    errors_=(401, 403),
+    errors_=(401, 403, 404, 500),
     content_types=("application/x-www-form-urlencoded", "multipart/form-data"),
+    html=True,
 )
 def unsubscribe(request: Any) -> Response:
     """Unsubscribe (the page's button, or RFC 8058 one-click ``List-Unsubscribe=One-Click``)."""

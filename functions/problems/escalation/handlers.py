@@ -53,7 +53,7 @@ def _html_error(exc: Exception) -> Response:
     return _html(500, pages.error(500, "please try again later"))
 
 
-@route(bp, "/escalations/act", "GET", auth="public", tags=TAGS, errors_=(401, 403, 409))
+@route(bp, "/escalations/act", "GET", auth="public", tags=TAGS, errors_=(401, 403, 409, 500), html=True)
 def escalation_confirm_page(request: Any) -> Response:
     """Confirmation page of a department link (HTML). Opening it never acts (mail scanners open links)."""
     from functions.problems.escalation import pages  # noqa: PLC0415
@@ -74,8 +74,9 @@ def escalation_confirm_page(request: Any) -> Response:
     "POST",
     auth="public",
     tags=TAGS,
-    errors_=(400, 401, 403, 409),
+    errors_=(400, 401, 403, 409, 500),
     content_types=("application/x-www-form-urlencoded", "multipart/form-data"),
+    html=True,
 )
 def escalation_act(request: Any) -> Response:
     """Submit a department link's confirmation form (token + reason / root cause / fix): answers the task."""

@@ -6129,6 +6129,60 @@ export interface components {
         'application/json': components['schemas']['Error']
       }
     }
+    /** @description The request is not valid; `fields` names each offending field. (a page saying so) */
+    Page400: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'text/html': string
+      }
+    }
+    /** @description Authentication is missing or not valid. (a page saying so) */
+    Page401: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'text/html': string
+      }
+    }
+    /** @description Authenticated, but not allowed to do this. (a page saying so) */
+    Page403: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'text/html': string
+      }
+    }
+    /** @description Not found. (a page saying so) */
+    Page404: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'text/html': string
+      }
+    }
+    /** @description Conflict with the current state (version, status transition, duplicate or ownership). (a page saying so) */
+    Page409: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'text/html': string
+      }
+    }
+    /** @description Internal error (a bug: please report it). (a page saying so) */
+    Page500: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'text/html': string
+      }
+    }
   }
   parameters: never
   requestBodies: never
@@ -7116,13 +7170,15 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
-      401: components['responses']['Error401']
-      403: components['responses']['Error403']
-      409: components['responses']['Error409']
+      401: components['responses']['Page401']
+      403: components['responses']['Page403']
+      409: components['responses']['Page409']
       429: components['responses']['Error429']
-      500: components['responses']['Error500']
+      500: components['responses']['Page500']
       503: components['responses']['Error503']
     }
   }
@@ -7140,15 +7196,17 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
-      400: components['responses']['Error400']
-      401: components['responses']['Error401']
-      403: components['responses']['Error403']
-      409: components['responses']['Error409']
+      400: components['responses']['Page400']
+      401: components['responses']['Page401']
+      403: components['responses']['Page403']
+      409: components['responses']['Page409']
       415: components['responses']['Error415']
       429: components['responses']['Error429']
-      500: components['responses']['Error500']
+      500: components['responses']['Page500']
       503: components['responses']['Error503']
     }
   }
@@ -7670,12 +7728,14 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
-      401: components['responses']['Error401']
-      403: components['responses']['Error403']
+      401: components['responses']['Page401']
+      403: components['responses']['Page403']
       429: components['responses']['Error429']
-      500: components['responses']['Error500']
+      500: components['responses']['Page500']
       503: components['responses']['Error503']
     }
   }
@@ -7693,13 +7753,16 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
-      401: components['responses']['Error401']
-      403: components['responses']['Error403']
+      401: components['responses']['Page401']
+      403: components['responses']['Page403']
+      404: components['responses']['Page404']
       415: components['responses']['Error415']
       429: components['responses']['Error429']
-      500: components['responses']['Error500']
+      500: components['responses']['Page500']
       503: components['responses']['Error503']
     }
   }
