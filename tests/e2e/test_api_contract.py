@@ -32,7 +32,9 @@ def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def schemathesis_run(stack: RunningStack, report_dir: Path, *, examples: int, phases: str) -> subprocess.CompletedProcess:
+def schemathesis_run(
+    stack: RunningStack, report_dir: Path, *, examples: int, phases: str
+) -> subprocess.CompletedProcess:
     st = Path(sys.executable).parent / "st"
     cmd = [
         str(st),
