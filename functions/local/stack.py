@@ -378,7 +378,11 @@ class LocalStack:
                 "agents": [{k: a[k] for k in ("id", "name", "roles", "token")} for a in self.agents],
             },
         }
-        self._web = WebServer(HOST, self.web_port, config)
+        from functions.core.webpolicy import content_security_policy  # noqa: PLC0415
+
+        # the deployed policy, with the local API (plain http, so no upgrade-insecure-requests)
+        csp = content_security_policy([f"http://{HOST}:{self.api_port}"], upgrade_insecure_requests=False)
+        self._web = WebServer(HOST, self.web_port, config, csp=csp)
         self._web.start()
         return str(self._web.url)
 

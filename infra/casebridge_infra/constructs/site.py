@@ -3,8 +3,9 @@
 * The bucket is private (no public access, TLS only, encrypted, versioned, access logs); only the
   distribution may read it: the bucket policy names the distribution's ARN (``AWS:SourceArn``).
 * The distribution answers HTTPS only (HTTP is redirected), with a response headers policy: a strict
-  Content-Security-Policy (``script-src 'self'``: the built apps have no inline script or style,
-  ``tests/infrastructure/test_sites.py`` checks the agents' build), HSTS, no framing, no referrer.
+  Content-Security-Policy (``functions/core/webpolicy.py``, which the local stack's web server sends
+  too, so the browser tests run the app under it; ``tests/infrastructure/test_sites.py`` checks the
+  built files), HSTS, no framing, no referrer.
 * A single-page app (the agents') answers ``/index.html`` for any path the bucket does not have, so
   deep links load; a site of pages (the customers') answers real 404s (the distribution may list the
   bucket, so a missing key is a 404, not a 403).
@@ -33,6 +34,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from functions.core.webpolicy import content_security_policy
+
 PLACEHOLDER_DIR = Path(__file__).resolve().parents[1] / "assets" / "placeholder_site"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -54,26 +57,6 @@ def build_dir(name: str, dist: Path, command: str, *, placeholder: bool) -> Path
     if placeholder:
         return PLACEHOLDER_DIR
     raise MissingBuild(name, dist, command)
-
-
-def content_security_policy(connect_src: Sequence[str], *, frame_ancestors: str = "'none'") -> str:
-    """A strict policy the built apps satisfy: their own scripts, styles and fonts only, no inline
-    code, no plugins; the API, its websocket and the sign-in endpoints as the only other origins."""
-    directives = {
-        "default-src": "'self'",
-        "script-src": "'self'",
-        "style-src": "'self'",
-        "img-src": "'self' data: blob:",
-        "font-src": "'self'",
-        "connect-src": " ".join(["'self'", *connect_src]),
-        "object-src": "'none'",
-        "base-uri": "'none'",
-        "form-action": "'self'",
-        "frame-ancestors": frame_ancestors,
-        "manifest-src": "'self'",
-        "worker-src": "'self'",
-    }
-    return "; ".join(f"{k} {v}" for k, v in directives.items()) + "; upgrade-insecure-requests"
 
 
 # Directory URLs of a site of pages (``/help/`` -> ``/help/index.html``): S3 has no index documents
