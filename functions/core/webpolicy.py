@@ -13,8 +13,14 @@ from collections.abc import Sequence
 
 
 def content_security_policy(
-    connect_src: Sequence[str], *, frame_ancestors: str = "'none'", upgrade_insecure_requests: bool = True
+    connect_src: Sequence[str],
+    *,
+    form_action: Sequence[str] = (),
+    frame_ancestors: str = "'none'",
+    upgrade_insecure_requests: bool = True,
 ) -> str:
+    """``form_action``: origins plain HTML forms may post to besides the site (the customers' contact
+    form works without JavaScript, posting to the API)."""
     directives = {
         "default-src": "'self'",
         "script-src": "'self'",
@@ -24,7 +30,7 @@ def content_security_policy(
         "connect-src": " ".join(["'self'", *connect_src]),
         "object-src": "'none'",
         "base-uri": "'none'",
-        "form-action": "'self'",
+        "form-action": " ".join(["'self'", *form_action]),
         "frame-ancestors": frame_ancestors,
         "manifest-src": "'self'",
         "worker-src": "'self'",

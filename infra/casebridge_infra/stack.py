@@ -298,6 +298,8 @@ class CasebridgeStack(Stack):
                 # attachments go straight to the attachments bucket through pre-signed upload URLs
                 f"https://{self.storage.buckets[resources.ATTACHMENTS_BUCKET.logical].bucket_regional_domain_name}",
             ],
+            # the contact form works as a plain HTML form post to the API, without JavaScript
+            form_action=[f"https://{api_hosts}"],
             # The help-center article pages and sitemap, once resources.py declares their bucket:
             # published=self.storage.buckets[resources.<HELP_PAGES_BUCKET>.logical],
             published=None,

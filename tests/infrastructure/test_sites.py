@@ -129,12 +129,16 @@ def test_the_content_security_policy_allows_no_inline_code_and_only_the_api_as_o
     assert not any("unsafe" in v or v == "*" for values in csp.values() for v in values)
 
 
-def test_the_agents_app_may_reach_its_hosted_ui_the_customers_site_its_attachment_uploads(dev):
+def test_the_agents_app_may_reach_its_hosted_ui_the_customers_site_its_uploads_and_form_posts(dev):
     domain, _ = _one(dev, "AWS::Cognito::UserPoolDomain", "IdentityAgentsHostedUi")
     assert f'https://<{{"Ref":"{domain}"}}>.auth.us-east-1.amazoncognito.com' in _csp(dev, "AgentsSite")["connect-src"]
     attachments = next(k for k in resources_of(dev, "AWS::S3::Bucket") if k.startswith("StorageBucketattachments"))
     uploads = f'https://<{{"Fn::GetAtt":["{attachments}","RegionalDomainName"]}}>'
     assert uploads in _csp(dev, "CustomersSite")["connect-src"]
+    # the contact form posts to the API without JavaScript; the agents' app posts no form anywhere
+    api = 'https://*.execute-api.us-east-1.<{"Ref":"AWS::URLSuffix"}>'
+    assert _csp(dev, "CustomersSite")["form-action"] == ["'self'", api]
+    assert _csp(dev, "AgentsSite")["form-action"] == ["'self'"]
 
 
 def test_the_agents_app_loads_for_any_path_the_customers_site_answers_real_404s(dev):

@@ -88,6 +88,7 @@ class StaticSite(Construct):
         cdn_logs: s3.IBucket,
         single_page_app: bool,
         connect_src: Sequence[str],
+        form_action: Sequence[str] = (),
         published: s3.IBucket | None = None,
         published_paths: Sequence[str] = ("/help/*", "/sitemap.xml"),
     ) -> None:
@@ -120,7 +121,8 @@ class StaticSite(Construct):
             comment=f"{comment}: security headers",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=content_security_policy(connect_src), override=True
+                    content_security_policy=content_security_policy(connect_src, form_action=form_action),
+                    override=True,
                 ),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
                     access_control_max_age=Duration.days(365), include_subdomains=True, override=True
