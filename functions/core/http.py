@@ -156,7 +156,9 @@ def allowed_origin(request: Any) -> str | None:
 def cors(event: Any, get_response: Callable[[Any], Response]) -> Response:
     """An ``http`` middleware: an allowed caller's origin may read the answer (and its exposed headers)."""
     response = get_response(event)
-    response.headers["Vary"] = "Origin"
+    vary = [v.strip() for v in str(response.headers.get("Vary") or "").split(",") if v.strip()]
+    if "origin" not in {v.lower() for v in vary}:
+        response.headers["Vary"] = ", ".join([*vary, "Origin"])
     origin = allowed_origin(event)
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin

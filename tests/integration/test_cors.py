@@ -89,3 +89,16 @@ def test_every_route_path_answers_preflights():
     registered = {(path, method) for path, methods in app.routes.items() for method in methods}
     for path in {spec.path for spec in ROUTES if (spec.path, spec.method) in registered}:
         assert (path, "OPTIONS") in registered, path
+
+
+def test_the_origin_is_added_to_a_vary_header_a_view_sets_not_put_in_its_place():
+    from chalice import Response
+
+    from functions.core.http import cors
+
+    class Request:
+        headers = {"origin": AGENTS}
+
+    answer = cors(Request(), lambda _event: Response(body="", headers={"Vary": "Accept"}))
+    assert answer.headers["Vary"] == "Accept, Origin"
+    assert answer.headers["Access-Control-Allow-Origin"] == AGENTS
