@@ -87,9 +87,12 @@ web-lint: $(WEB_STAMP) ## eslint (with the Vue accessibility rules), prettier, v
 # the account and region default to placeholders and nothing is looked up.
 INFRA_ENV := AWS_EC2_METADATA_DISABLED=true CDK_DISABLE_CLI_TELEMETRY=true JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 STAGE ?= dev
+# The web apps' builds are deployed with the stack (infra/casebridge_infra/constructs/site.py);
+# WEB_ASSETS=placeholder deploys a placeholder page for an app that is not built.
+WEB_ASSETS ?= build
 
-synth: venv ## write the CloudFormation templates of every stage to infra/cdk.out/ (cdk-nag must pass)
-	cd infra && $(INFRA_ENV) CDK_OUTDIR=cdk.out ../$(BIN)/python app.py
+synth: venv web ## write the CloudFormation templates of every stage to infra/cdk.out/ (cdk-nag must pass)
+	cd infra && $(INFRA_ENV) CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"web": "$(WEB_ASSETS)"}' ../$(BIN)/python app.py
 	@ls -1 infra/cdk.out/*.template.json
 
 lint-infra: synth ## cfn-lint the synthesized templates; validate every Step Functions definition
@@ -97,5 +100,5 @@ lint-infra: synth ## cfn-lint the synthesized templates; validate every Step Fun
 	@shopt -s nullglob; files=(stepfunctions/*.asl.json); for f in "$${files[@]}"; do \
 		infra/node_modules/.bin/asl-validator --json-path "$$f" || exit 1; done; echo "asl-validator: $${#files[@]} definition(s) valid"
 
-deploy: venv ## deploy one stage with your AWS credentials: make deploy STAGE=dev (see docs/deploy.md)
-	cd infra && $(INFRA_ENV) node_modules/.bin/cdk deploy -c stage=$(STAGE) $(CDK_ARGS) Casebridge-$(STAGE) --require-approval broadening
+deploy: venv web ## deploy one stage with your AWS credentials: make deploy STAGE=dev (see docs/deploy.md)
+	cd infra && $(INFRA_ENV) node_modules/.bin/cdk deploy -c stage=$(STAGE) -c web=$(WEB_ASSETS) $(CDK_ARGS) Casebridge-$(STAGE) --require-approval broadening

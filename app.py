@@ -6,7 +6,7 @@ from functions.cases.handlers import bp as cases_bp
 from functions.channels.chat.handlers import bp as chat_bp
 from functions.channels.email.handlers import bp as email_bp
 from functions.channels.web.handlers import bp as web_bp
-from functions.core.http import error_format
+from functions.core.http import cors, error_format
 from functions.customers.handlers import bp as customers_bp
 from functions.knowledge.handlers import bp as knowledge_bp
 from functions.notify.delivery.handlers import bp as notice_delivery_bp
@@ -22,6 +22,7 @@ from functions.sla.handlers import bp as sla_bp
 # same "casebridge" logger, and every line would reach CloudWatch twice.
 app = Chalice(app_name="casebridge", configure_logs=False)
 app.register_middleware(error_format, "http")  # Chalice's own rejections in the one error shape
+app.register_middleware(cors, "http")  # the web apps' origins may read the answers (core/http.py)
 app.register_blueprint(cases_bp)
 app.register_blueprint(customers_bp)
 app.register_blueprint(web_bp)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from chalice import BadRequestError, Blueprint, CORSConfig, Response
+from chalice import BadRequestError, Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from functions.core import errors
@@ -130,14 +130,77 @@ class RouteSpec:
 
 ROUTES: list[RouteSpec] = []
 
-# Browsers (the agents' app is served from its own origin) may send the version and idempotency
-# headers and read the ETag; tokens travel in the Authorization header, never in cookies.
-CORS = CORSConfig(
-    allow_origin="*",
-    allow_headers=["If-Match", "Idempotency-Key", "X-Agent-Id", "X-Agent-Roles"],
-    expose_headers=["ETag", "Idempotent-Replayed", "Retry-After"],
-    max_age=600,
+# CORS: browsers may call the API from the web apps' origins only (``Settings.cors_allowed_origins``:
+# the deployed sites' CloudFront domains, the local stack's web ports). Chalice's CORSConfig allows one
+# static origin, so the API answers preflights itself (an OPTIONS route per path, registered by
+# ``route``) and the ``cors`` middleware names the caller's origin on every answer when it is allowed.
+# The apps may send the version and idempotency headers and read the ETag; tokens travel in the
+# Authorization header, never in cookies (no credentials mode).
+CORS_ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "Idempotency-Key",
+    "X-Agent-Id",
+    "X-Agent-Roles",
 )
+CORS_EXPOSE_HEADERS = ("ETag", "Idempotent-Replayed", "Retry-After")
+CORS_MAX_AGE = 600
+
+
+def allowed_origin(request: Any) -> str | None:
+    """The request's ``Origin`` when it is one of the allowed origins, else None."""
+    origin = ((request.headers or {}).get("origin") or "").strip()
+    return origin if origin and origin in get_settings().cors_origins else None
+
+
+def cors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """An ``http`` middleware: an allowed caller's origin may read the answer (and its exposed headers)."""
+    response = get_response(event)
+    vary = [v.strip() for v in str(response.headers.get("Vary") or "").split(",") if v.strip()]
+    if "origin" not in {v.lower() for v in vary}:
+        response.headers["Vary"] = ", ".join([*vary, "Origin"])
+    origin = allowed_origin(event)
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = ",".join(CORS_EXPOSE_HEADERS)
+    return response
+
+
+def preflight(request: Any, path: str) -> Response:
+    """The answer to a browser's ``OPTIONS`` before a cross-origin request to ``path``."""
+    origin = allowed_origin(request)
+    if origin is None:
+        return Response(
+            status_code=403,
+            body=error_body("forbidden", "this origin may not call the API from a browser"),
+        )
+    methods = sorted({spec.method for spec in ROUTES if spec.path == path} | {"OPTIONS"})
+    return Response(
+        status_code=204,
+        body="",
+        headers={
+            "Access-Control-Allow-Methods": ",".join(methods),
+            "Access-Control-Allow-Headers": ",".join(CORS_ALLOW_HEADERS),
+            "Access-Control-Max-Age": str(CORS_MAX_AGE),
+        },
+    )
+
+
+# Paths that have their OPTIONS route (one per path, whichever blueprint declares it first).
+_PREFLIGHT_PATHS: set[str] = set()
+
+
+def _register_preflight(bp: Blueprint, path: str) -> None:
+    if path in _PREFLIGHT_PATHS:
+        return
+    _PREFLIGHT_PATHS.add(path)
+
+    def options_view(**_path_params: str) -> Response:
+        return preflight(bp.current_request, path)
+
+    options_view.__name__ = f"preflight_{len(_PREFLIGHT_PATHS)}"
+    bp.route(path, methods=["OPTIONS"])(options_view)
 
 
 @dataclass(frozen=True)
@@ -406,13 +469,14 @@ def route(
                 return error_response(exc)
 
         accepted = list(content_types) if content_types else ["application/json"] if body is not None else None
-        route_kwargs: dict[str, Any] = {"methods": [method.upper()], "cors": CORS}
+        route_kwargs: dict[str, Any] = {"methods": [method.upper()]}
         authorizer = _chalice_authorizer(auth)
         if authorizer is not None:
             route_kwargs["authorizer"] = authorizer
         if accepted:
             route_kwargs["content_types"] = accepted
         bp.route(path, **route_kwargs)(view)
+        _register_preflight(bp, path)
         return fn
 
     return decorate

@@ -76,6 +76,11 @@ class Settings(BaseModel):
     # Honeypot-suppressed web submissions and portal link requests are kept this long for review.
     intake_log_retention_seconds: int = 30 * 24 * 3600
 
+    # Origins whose pages may call the API from a browser (comma-separated, e.g.
+    # "https://d1234.cloudfront.net,https://help.example.com"): the deployed sites (infra), the local
+    # stack's web ports. Empty: no cross-origin browser access.
+    cors_allowed_origins: str = ""
+
     # Agent authentication: Cognito in AWS; a development token on the local stack.
     cognito_user_pool_arn: str | None = None
     dev_agent_token: SecretStr | None = None
@@ -217,6 +222,10 @@ class Settings(BaseModel):
 
     def name(self, logical: str) -> str:
         return resources.physical_name(self.prefix, logical)
+
+    @property
+    def cors_origins(self) -> frozenset[str]:
+        return frozenset(o.strip().rstrip("/") for o in self.cors_allowed_origins.split(",") if o.strip())
 
     @property
     def table_name(self) -> str:

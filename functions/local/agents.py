@@ -19,7 +19,7 @@ DEMO_AGENTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("alex.meyer@casebridge.local", "Alex Meyer", ("reviewers",)),
     ("sam.garcia@casebridge.local", "Sam Garcia", ()),
     ("robin.novak@casebridge.local", "Robin Novak", ()),
-    ("lea.berg@casebridge.local", "Lea Berg", ("reviewers",)),
+    ("lea.berg@casebridge.local", "Lea Berg", ("reviewers", "admin")),
 )
 
 

@@ -260,6 +260,8 @@ class LocalStack:
             "CASEBRIDGE_DEV_AGENT_TOKEN": token,
             "CASEBRIDGE_DEV_AGENTS": json.dumps(self.agents),
             "CASEBRIDGE_PUBLIC_BASE_URL": f"http://{HOST}:{self.api_port}",
+            # browsers may call the API from the web apps this stack serves (and Vite's dev server)
+            "CASEBRIDGE_CORS_ALLOWED_ORIGINS": ",".join(self.web_origins()),
             # the embedded search engine keeps its indexes with the stack's other state
             "CASEBRIDGE_SEARCH_DIR": str(self.data_dir / "search"),
             # moto's Step Functions service integrations call AWS at localhost:$MOTO_PORT (default 5000)
@@ -275,6 +277,12 @@ class LocalStack:
         os.environ.update(env)
         composition.reset()
         return token
+
+    def web_origins(self) -> list[str]:
+        """The origins of the pages this stack serves (each under both loopback names), and Vite's
+        dev server (``npm run dev`` in web/agents)."""
+        ports = [p for p in (self.web_port, 5173) if p]
+        return [f"http://{host}:{port}" for port in ports for host in (HOST, "localhost")]
 
     def _restore_environment(self) -> None:
         if not self._saved_env:
@@ -370,7 +378,11 @@ class LocalStack:
                 "agents": [{k: a[k] for k in ("id", "name", "roles", "token")} for a in self.agents],
             },
         }
-        self._web = WebServer(HOST, self.web_port, config)
+        from functions.core.webpolicy import content_security_policy  # noqa: PLC0415
+
+        # the deployed policy, with the local API (plain http, so no upgrade-insecure-requests)
+        csp = content_security_policy([f"http://{HOST}:{self.api_port}"], upgrade_insecure_requests=False)
+        self._web = WebServer(HOST, self.web_port, config, csp=csp)
         self._web.start()
         return str(self._web.url)
 

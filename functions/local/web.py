@@ -4,7 +4,9 @@ Static files with a single-page-app fallback (any path that is not a file answer
 so deep links like ``/cases/CB-100001`` load the app), plus ``/config.json``: the runtime
 configuration the app reads before it starts (the API's URL and, locally, the seeded agents and
 their development tokens for the sign-in screen). In AWS the deployment writes that file with the
-Cognito settings instead. Hashed assets are cached for good; everything else is revalidated.
+Cognito settings instead. Hashed assets are cached for good; everything else is revalidated. Pages
+carry the Content-Security-Policy the deployed site sends (``functions.core.webpolicy``), with the
+local API as the other origin.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ MISSING_BUILD = b"""<!doctype html><html lang="en"><meta charset="utf-8"><title>
 
 class _Handler(SimpleHTTPRequestHandler):
     config: bytes = b"{}"
+    csp: str = ""
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         return  # quiet: the stack's output is its banner
@@ -35,6 +38,8 @@ class _Handler(SimpleHTTPRequestHandler):
         else:
             self.send_header("Cache-Control", "no-cache")
         self.send_header("X-Content-Type-Options", "nosniff")
+        if self.csp:
+            self.send_header("Content-Security-Policy", self.csp)
         self.send_header("Referrer-Policy", "no-referrer")
         super().end_headers()
 
@@ -65,8 +70,10 @@ class _Handler(SimpleHTTPRequestHandler):
 class WebServer:
     """``WebServer(host, port, config).start()``: the app and its config.json on a thread."""
 
-    def __init__(self, host: str, port: int, config: dict[str, Any], directory: Path = DIST_DIR) -> None:
-        handler = type("AgentsAppHandler", (_Handler,), {"config": json.dumps(config).encode()})
+    def __init__(
+        self, host: str, port: int, config: dict[str, Any], directory: Path = DIST_DIR, *, csp: str = ""
+    ) -> None:
+        handler = type("AgentsAppHandler", (_Handler,), {"config": json.dumps(config).encode(), "csp": csp})
         self.server = ThreadingHTTPServer((host, port), partial(handler, directory=str(directory)))
         self.server.daemon_threads = True
         self.url = f"http://{host}:{port}"

@@ -98,6 +98,58 @@ def suppress(stack: CasebridgeStack) -> None:
             "logs through the AWS managed basic execution policy; its actions are in its own policy.",
         )
 
+    # --- Web sites (constructs/site.py): CloudFront in front of private buckets.
+    for site in (stack.agents_site, stack.customers_site):
+        ack(
+            site.distribution,
+            "CFR1",
+            "A help desk's agents and customers are wherever the business is: no country is blocked by "
+            "default. Add geo_restriction to the distribution where a business must.",
+        )
+        ack(
+            site.distribution,
+            "CFR2",
+            "The sites are static files (no origin to protect from floods but S3, which scales); the API "
+            "has its own throttling. A WAF web ACL (us-east-1, billed per rule and request) can be "
+            "attached with web_acl_id: docs/deploy.md.",
+        )
+        ack(
+            site.distribution,
+            "CFR4",
+            "With CloudFront's default *.cloudfront.net certificate the viewer TLS policy cannot be chosen "
+            "(CloudFront keeps TLSv1 for it); the distribution asks for TLSv1.2_2021, which applies as "
+            "soon as a custom domain with its certificate is added (docs/deploy.md, Custom domains).",
+        )
+    for child in stack.node.children:
+        if child.node.id.startswith("Custom::CDKBucketDeployment"):
+            ack(
+                child,
+                "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                "CDK's BucketDeployment function (runs only during deployments) writes its logs through the "
+                "AWS managed basic execution policy.",
+            )
+            findings = [
+                *(f"Action::s3:{a}" for a in ("Abort*", "DeleteObject*", "GetBucket*", "GetObject*", "List*")),
+                "Resource::*",
+                f"Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-{stack.account}-{stack.region}/*",
+                *(f"Resource::<{_ref(stack, s.bucket)}.Arn>/*" for s in (stack.agents_site, stack.customers_site)),
+            ]
+            for finding in findings:
+                ack(
+                    child,
+                    f"IAM5[{finding}]",
+                    "CDK's BucketDeployment grants its function read on the CDK asset bucket (s3:GetObject*, "
+                    "GetBucket*, List* on the staged build), write and delete on the two site buckets only "
+                    "(their objects: s3:DeleteObject*, Abort* for its sync) and cloudfront:CreateInvalidation, "
+                    "which supports no resource-level permission ('*').",
+                )
+            ack(
+                child,
+                "L1",
+                "The BucketDeployment function's runtime is chosen by aws-cdk-lib (it bundles the AWS CLI "
+                "layer for it); it follows CDK upgrades and runs only during deployments.",
+            )
+
     # --- Signing secret.
     ack(
         stack.signing_secret,

@@ -11,7 +11,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from casebridge_infra import nag
-from casebridge_infra.config import STEPFUNCTIONS_DIR, StageConfig
+from casebridge_infra.config import REPO_DIR, STEPFUNCTIONS_DIR, StageConfig
 from casebridge_infra.constructs.api import (
     Api,
     FunctionRoles,
@@ -27,6 +27,7 @@ from casebridge_infra.constructs.mail import Mail
 from casebridge_infra.constructs.messaging import Messaging
 from casebridge_infra.constructs.monitoring import Monitoring
 from casebridge_infra.constructs.search import Search, StreamConsumers
+from casebridge_infra.constructs.site import StaticSite, build_dir, cdn_log_bucket
 from casebridge_infra.constructs.storage import Storage
 from casebridge_infra.constructs.workflows import Workflows
 from casebridge_infra.permissions import FUNCTIONS
@@ -83,6 +84,7 @@ class CasebridgeStack(Stack):
             activate=config.activate_receipt_rule_set,
         )
         self.identity = Identity(self, "Identity", prefix=prefix, retain=retain)
+        self._sites(prefix, retain)
         self.signing_secret = self._generated_secret(
             "SigningSecret",
             f"{prefix}: HMAC key for signed customer links (functions.core.signing)",
@@ -104,6 +106,8 @@ class CasebridgeStack(Stack):
             "CASEBRIDGE_MAIL_DOMAIN": config.mail_domain,
             "CASEBRIDGE_SUPPORT_ADDRESS": config.support_address,
             "CASEBRIDGE_PUBLIC_BASE_URL": config.public_base_url,
+            # the API answers CORS requests from the two sites only (functions/core/http.py)
+            "CASEBRIDGE_CORS_ALLOWED_ORIGINS": f"{self.agents_site.url},{self.customers_site.url}",
             "POWERTOOLS_SERVICE_NAME": "casebridge",
         }
         chalice_app = load_chalice_app(self.function_env)
@@ -183,6 +187,7 @@ class CasebridgeStack(Stack):
             roles=self.function_roles,
             memory_mb=config.lambda_memory_mb,
             sqs_consumers=sqs_consumer_names(chalice_app),
+            browser_origin=self.agents_site.url,
         )
 
         # Chalice names the queue of an SQS event source by ARN text, not by reference: order it.
@@ -222,8 +227,18 @@ class CasebridgeStack(Stack):
             },
         )
 
+        self.api_url = (
+            f"https://{self.api.chalice.get_resource('RestAPI').ref}.execute-api.{self.region}.{self.url_suffix}/api/"
+        )
+        self._deploy_sites()
+
         CfnOutput(self, "UserPoolId", value=self.identity.user_pool.user_pool_id)
-        CfnOutput(self, "UserPoolClientId", value=self.identity.client.user_pool_client_id)
+        CfnOutput(self, "UserPoolClientId", value=self.agents_client.user_pool_client_id)
+        CfnOutput(self, "HostedUiUrl", value=self.identity.hosted_ui_url)
+        CfnOutput(self, "AgentsUrl", value=self.agents_site.url)
+        CfnOutput(self, "AgentsDistributionId", value=self.agents_site.distribution.distribution_id)
+        CfnOutput(self, "CustomersUrl", value=self.customers_site.url)
+        CfnOutput(self, "CustomersDistributionId", value=self.customers_site.distribution.distribution_id)
         CfnOutput(self, "ReceiptRuleSetName", value=self.mail.rule_set.receipt_rule_set_name)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
         CfnOutput(self, "SigningSecretArn", value=self.signing_secret.secret_arn)
@@ -231,11 +246,7 @@ class CasebridgeStack(Stack):
         CfnOutput(
             self, "SmsInboundTopicArn", value=self.messaging.topics[resources.SMS_INBOUND_TOPIC.logical].topic_arn
         )
-        CfnOutput(
-            self,
-            "ApiUrl",
-            value=f"https://{self.api.chalice.get_resource('RestAPI').ref}.execute-api.{self.region}.{self.url_suffix}/api/",
-        )
+        CfnOutput(self, "ApiUrl", value=self.api_url)
         if self.search is not None:
             CfnOutput(self, "SearchEndpoint", value=self.search.endpoint)
             CfnOutput(self, "SearchOperatorRoleArn", value=self.search.operator_role.role_arn)
@@ -251,6 +262,80 @@ class CasebridgeStack(Stack):
             )
         self._grant_notice_sending(config, mail_identity_arn)
         nag.suppress(self)
+
+    def _sites(self, prefix: str, retain: bool) -> None:
+        """The agents' app and the customers' site (S3 + CloudFront), and the agents' Cognito client."""
+        self.cdn_logs = cdn_log_bucket(
+            self,
+            "CdnLogs",
+            bucket_name=resources.physical_name(prefix, "site-logs"),
+            retain=retain,
+            access_logs=self.storage.access_logs,
+        )
+        # The API's id is not known to the distributions (the API's functions are told the sites'
+        # origins for CORS: naming the API here would be a cycle), so connect-src allows this
+        # region's API Gateway hosts; the sign-in endpoints are the pool's hosted UI.
+        api_hosts = f"*.execute-api.{self.region}.{self.url_suffix}"
+        common = dict(retain=retain, access_logs=self.storage.access_logs, cdn_logs=self.cdn_logs)
+        self.agents_site = StaticSite(
+            self,
+            "AgentsSite",
+            bucket_name=resources.physical_name(prefix, "site-agents"),
+            comment=f"{prefix}: agents' app",
+            single_page_app=True,
+            connect_src=[f"https://{api_hosts}", f"wss://{api_hosts}", self.identity.hosted_ui_url],
+            **common,  # type: ignore[arg-type]
+        )
+        self.customers_site = StaticSite(
+            self,
+            "CustomersSite",
+            bucket_name=resources.physical_name(prefix, "site-customers"),
+            comment=f"{prefix}: customers' help center",
+            single_page_app=False,
+            connect_src=[
+                f"https://{api_hosts}",
+                f"wss://{api_hosts}",
+                # attachments go straight to the attachments bucket through pre-signed upload URLs
+                f"https://{self.storage.buckets[resources.ATTACHMENTS_BUCKET.logical].bucket_regional_domain_name}",
+            ],
+            # the contact form works as a plain HTML form post to the API, without JavaScript
+            form_action=[f"https://{api_hosts}"],
+            # The help-center article pages and sitemap, once resources.py declares their bucket:
+            # published=self.storage.buckets[resources.<HELP_PAGES_BUCKET>.logical],
+            published=None,
+            **common,  # type: ignore[arg-type]
+        )
+        self.agents_client = self.identity.agent_console(
+            callback_url=f"{self.agents_site.url}/auth/callback", logout_url=f"{self.agents_site.url}/"
+        )
+        # The websocket API's URL (wss://...), for the agents' app's live updates, once it exists.
+        self.live_url: str | None = None
+
+    def _deploy_sites(self) -> None:
+        """Each app's build and the config.json it reads before starting (web/agents/src/config.ts)."""
+        placeholder = self.node.try_get_context("web") == "placeholder"
+        agents_config: dict[str, Any] = {
+            "apiBaseUrl": self.api_url,
+            "auth": {
+                "mode": "cognito",
+                "domain": self.identity.hosted_ui_url,
+                "clientId": self.agents_client.user_pool_client_id,
+                "redirectUri": f"{self.agents_site.url}/auth/callback",
+                "logoutUri": f"{self.agents_site.url}/",
+                "scopes": ["openid", "email", "profile"],
+            },
+            "pollIntervalMs": 5000,
+        }
+        if self.live_url:
+            agents_config["liveUrl"] = self.live_url
+        self.agents_site.deploy(
+            build_dir("agents'", REPO_DIR / "web" / "agents" / "dist", "make web", placeholder=placeholder),
+            agents_config,
+        )
+        self.customers_site.deploy(
+            build_dir("customers'", REPO_DIR / "web" / "customers" / "dist", "make web", placeholder=placeholder),
+            {"apiBaseUrl": self.api_url},
+        )
 
     def _generated_secret(self, id: str, description: str, length: int) -> secretsmanager.Secret:
         """A secret the stack generates (letters and digits): its value never passes through code.

@@ -48,6 +48,9 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         CDK_OUTDIR=str(outdir),
         AWS_EC2_METADATA_DISABLED="true",
         JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+        # A web app that is not built (web/customers before its first `make web`) is deployed as a
+        # placeholder page; a built one (`make test` builds the agents' app first) as itself.
+        CDK_CONTEXT_JSON=json.dumps({"web": "placeholder"}),
     )
     started = time.monotonic()
     # cwd=work: chalice.cdk writes its packages to ./chalice.out

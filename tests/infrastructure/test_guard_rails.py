@@ -96,13 +96,27 @@ def test_the_ses_receiving_regions_are_those_where_cloudformation_offers_receipt
 
 
 # ------------------------------------------------------------------------------ identity
-def test_the_agent_console_client_has_no_oauth_flows_scopes_or_example_callbacks(dev):
+def test_the_agent_console_client_allows_the_code_flow_only_for_its_own_urls(dev):
+    """The hosted UI sign-in of the agents' app (issue 13), nothing left to CDK's defaults (issue 17):
+    no implicit flow, no client secret, only the scopes the app asks for, only its own URLs."""
     (client,) = props(dev, "AWS::Cognito::UserPoolClient")
-    assert client.get("AllowedOAuthFlows") in (None, [])
-    assert client.get("AllowedOAuthFlowsUserPoolClient") in (None, False)
-    assert "CallbackURLs" not in client and "AllowedOAuthScopes" not in client
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["GenerateSecret"] is False
+    assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
+    assert client["SupportedIdentityProviders"] == ["COGNITO"]
+    distribution = next(k for k in resources_of(dev, "AWS::CloudFront::Distribution") if k.startswith("AgentsSite"))
+    domain = {"Fn::GetAtt": [distribution, "DomainName"]}
+    assert client["CallbackURLs"] == [{"Fn::Join": ["", ["https://", domain, "/auth/callback"]]}]
+    assert client["LogoutURLs"] == [{"Fn::Join": ["", ["https://", domain, "/"]]}]
+    assert "example.com" not in json.dumps(client)
     assert client["ExplicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
     assert client["EnableTokenRevocation"] is True
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    units = client["TokenValidityUnits"]
+    assert (client["IdTokenValidity"], units["IdToken"]) == (60, "minutes")
+    assert (client["AccessTokenValidity"], units["AccessToken"]) == (60, "minutes")
+    assert (client["RefreshTokenValidity"], units["RefreshToken"]) == (12 * 60, "minutes")
 
 
 # ------------------------------------------------------------------------------ teardown

@@ -103,7 +103,9 @@ def test_topics_match_resources_are_kms_encrypted_and_feed_their_subscriber_queu
 def test_buckets_are_encrypted_private_versioned_tls_only_with_lifecycle_rules(dev):
     buckets = {b["BucketName"]: b for b in props(dev, "AWS::S3::Bucket")}
     expected = {f"{DEV_PREFIX}-{b.logical}" for b in resources.BUCKETS}
-    assert set(buckets) - expected == {f"{DEV_PREFIX}-access-logs"}
+    assert set(buckets) - expected == {
+        f"{DEV_PREFIX}-{name}" for name in ("access-logs", "site-logs", "site-agents", "site-customers")
+    }
     for name in expected:
         b = buckets[name]
         assert (

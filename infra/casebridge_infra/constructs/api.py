@@ -254,6 +254,7 @@ class Api(Construct):
         roles: FunctionRoles,
         memory_mb: int,
         sqs_consumers: Sequence[str] = (),
+        browser_origin: str = "*",
     ) -> None:
         super().__init__(scope, id)
         from chalice.cdk import Chalice  # noqa: PLC0415 - heavy; only when synthesizing the API
@@ -315,12 +316,13 @@ class Api(Construct):
             ],
         )
         rest_api.add_property_override("TracingEnabled", True)
-        self._gateway_responses(rest_api)
+        self._gateway_responses(rest_api, browser_origin)
         self.stack = Stack.of(self)
 
-    def _gateway_responses(self, rest_api: object) -> None:
+    def _gateway_responses(self, rest_api: object, browser_origin: str) -> None:
         """What API Gateway answers itself (no such route, a missing or bad agent token, throttling,
-        a request too large) in the API's one error shape, readable by browsers (CORS)."""
+        a request too large) in the API's one error shape, readable by the agents' app (CORS: a
+        gateway response names one static origin; the authorizer's 401s are the agents' app's)."""
         from functions.core.http import GATEWAY_ERRORS, error_body  # noqa: PLC0415
 
         for kind, (status, code, message) in GATEWAY_ERRORS.items():
@@ -330,6 +332,9 @@ class Api(Construct):
                 rest_api_id=rest_api.ref,  # type: ignore[attr-defined]
                 response_type=kind,
                 status_code=str(status),
-                response_parameters={"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
+                response_parameters={
+                    "gatewayresponse.header.Access-Control-Allow-Origin": f"'{browser_origin}'",
+                    "gatewayresponse.header.Vary": "'Origin'",
+                },
                 response_templates={"application/json": json.dumps(error_body(code, message))},
             )

@@ -34,6 +34,9 @@ let stack
 let browser
 let page
 const ids = {}
+// The local stack serves the app with the Content-Security-Policy CloudFront sends (functions/core/webpolicy.py):
+// whatever the browser refuses under it is collected here and fails the next accessibility check.
+const refused = []
 
 async function shot(name) {
   await page.waitForTimeout(300) // let transitions and late fetches settle
@@ -42,6 +45,7 @@ async function shot(name) {
 
 async function accessible(what) {
   assert.deepEqual(await axeViolations(page), [], `axe on ${what}`)
+  assert.deepEqual(refused, [], `Content-Security-Policy violations up to ${what}`)
 }
 
 async function signIn(name) {
@@ -80,6 +84,9 @@ describe('an agent runs the help desk in the app', { timeout: 600_000 }, () => {
     browser = await launchBrowser()
     page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' })
     page.on('pageerror', (error) => console.error('page error:', error.message))
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) refused.push(message.text())
+    })
   })
 
   after(async () => {
@@ -311,6 +318,49 @@ describe('an agent runs the help desk in the app', { timeout: 600_000 }, () => {
     await shot('chat')
     await page.getByRole('button', { name: 'End chat' }).click()
     await page.getByText('Ended', { exact: true }).waitFor()
+  })
+
+  it('an administrator sets up business hours and an SLA policy', async () => {
+    await signIn('Lea Berg')
+    await page.getByRole('link', { name: 'SLA' }).click()
+    await page.getByRole('heading', { name: 'Business-hours calendars' }).waitFor()
+
+    const calendar = page.getByRole('form', { name: 'New calendar' })
+    await calendar.getByRole('textbox', { name: 'Id', exact: true }).fill('support-hours')
+    await calendar.getByRole('textbox', { name: 'Name', exact: true }).fill('Support hours')
+    await calendar.getByRole('combobox', { name: 'Time zone' }).fill('Europe/Berlin')
+    await calendar.getByRole('checkbox', { name: 'Open on Saturday' }).check()
+    await calendar.getByLabel('Saturday from').fill('10:00')
+    await calendar.getByLabel('Saturday to').fill('14:00')
+    await calendar.getByLabel('Holiday', { exact: true }).fill('2026-12-24')
+    await calendar.getByRole('button', { name: 'Add holiday' }).click()
+    await accessible('the SLA page with a calendar being written')
+    await calendar.getByRole('button', { name: 'Create calendar' }).click()
+    await page.getByRole('rowheader', { name: /Support hours/ }).waitFor()
+
+    const policy = page.getByRole('form', { name: 'New policy' })
+    await policy.getByRole('textbox', { name: 'Id', exact: true }).fill('priority-care')
+    await policy.getByRole('combobox', { name: 'Calendar' }).selectOption({ label: 'Support hours' })
+    await policy.getByRole('spinbutton', { name: 'Rank' }).fill('10')
+    await policy.getByRole('textbox', { name: 'Customer tiers' }).fill('enterprise')
+    await policy.getByRole('spinbutton', { name: 'First response target for Urgent (minutes)' }).fill('30')
+    await policy.getByRole('spinbutton', { name: 'Resolution target for Urgent (minutes)' }).fill('480')
+    // submitted from the keyboard: Enter in one of its fields
+    const name = policy.getByRole('textbox', { name: 'Name', exact: true })
+    await name.fill('Priority care')
+    await name.press('Enter')
+    await page.getByRole('rowheader', { name: /Priority care/ }).waitFor()
+    await accessible('the SLA page')
+    await shot('sla')
+
+    const saved = await stack.api('GET', '/sla/policies/priority-care')
+    assert.equal(saved.calendar_id, 'support-hours')
+    assert.deepEqual(saved.match_tiers, ['enterprise'])
+    assert.deepEqual(saved.targets.urgent, { first_response_minutes: 30, resolution_minutes: 480 })
+    const hours = await stack.api('GET', '/sla/calendars/support-hours')
+    assert.equal(hours.timezone, 'Europe/Berlin')
+    assert.deepEqual(hours.holidays, ['2026-12-24'])
+    assert.equal(hours.hours.sat[0].start.slice(0, 5), '10:00')
   })
 
   it('departments, knowledge and the cheat sheet are reachable and accessible, in German too', async () => {

@@ -208,9 +208,11 @@ export async function launchBrowser() {
 
 /** axe-core in the page: the serious and critical violations, as readable lines. */
 export async function axeViolations(page) {
-  await page.addScriptTag({
-    path: path.join(ROOT, 'web', 'agents', 'node_modules', 'axe-core', 'axe.min.js'),
-  })
+  // evaluated through the DevTools protocol, not added as an inline <script>: the pages' CSP
+  // (script-src 'self') refuses inline scripts, as it does in AWS
+  await page.evaluate(
+    readFileSync(path.join(ROOT, 'web', 'agents', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8'),
+  )
   const violations = await page.evaluate(async () => (await window.axe.run(document)).violations)
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

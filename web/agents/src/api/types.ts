@@ -95,3 +95,11 @@ export const PROBLEM_STATUSES: ProblemStatus[] = [
   'dismissed',
 ]
 export const ARTICLE_STATUSES: ArticleStatus[] = ['draft', 'in_review', 'published', 'retired']
+export type Calendar = S['Calendar']
+export type CalendarCreate = S['CalendarCreate']
+export type CalendarUpdate = S['CalendarUpdate']
+export type CalendarList = S['CalendarList']
+export type SlaPolicy = S['SlaPolicy']
+export type SlaPolicyCreate = S['SlaPolicyCreate']
+export type SlaPolicyUpdate = S['SlaPolicyUpdate']
+export type SlaPolicyList = S['SlaPolicyList']
