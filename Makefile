@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-unit lint format typecheck bench openapi clean synth deploy lint-infra web web-test web-e2e web-lint
+.PHONY: venv run test test-unit lint format typecheck bench fuzz openapi clean synth deploy lint-infra web web-test web-e2e web-lint
 
 venv: $(STAMP)
 
@@ -40,6 +40,9 @@ format: venv
 
 typecheck: venv
 	$(BIN)/mypy functions app.py
+
+fuzz: venv ## a longer, random fuzz run of the mail parser, the intake's event unwrapping and the intake (CASEBRIDGE_FUZZ_EXAMPLES=n)
+	CASEBRIDGE_FUZZ=long $(BIN)/python -m pytest tests/unit/test_email_fuzz.py -q -p no:cacheprovider
 
 bench: venv ## print the benchmark figures
 	$(BIN)/python bench/cold_start.py

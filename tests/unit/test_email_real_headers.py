@@ -178,3 +178,9 @@ def test_an_x_uuencode_transfer_encoded_part_is_decoded():
     )
     [att] = parse_mail(raw).attachments
     assert (att.filename, att.data) == ("data.bin", PAYLOAD[:90])
+
+
+def test_a_begin_line_over_non_ascii_text_is_left_as_text():
+    # found by tests/unit/test_email_fuzz.py: binascii.a2b_uu raised ValueError on non-ASCII text
+    mail = parse_mail(b"From: a@acme.example\r\nSubject: x\r\n\r\nbegin 644 f.bin\r\n\xc3\xa9t\xc3\xa9\r\nend\r\n")
+    assert mail.attachments == [] and "été" in mail.body_text

@@ -623,6 +623,9 @@ def _extract_uuencoded(text: str) -> tuple[str, list[ParsedAttachment]]:
         for line in block:
             if not line.strip() or line.strip() == "`":
                 continue
+            if not line.isascii():  # not uuencode (a2b_uu takes ASCII only): leave the text as it is
+                ok = False
+                break
             try:
                 data += binascii.a2b_uu(line)
             except binascii.Error:
