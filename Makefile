@@ -47,6 +47,7 @@ fuzz: venv ## a longer, random fuzz run of the mail parser, the intake's event u
 bench: venv ## print the benchmark figures
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/email_intake.py
+	$(BIN)/python bench/mail_trust.py
 	$(BIN)/python bench/similar_cases.py --split ../shared/data/intents/banking77-train.csv --out .local/bench-split --seed 77
 	$(BIN)/python bench/similar_cases.py --cases .local/bench-split/cases.csv --queries .local/bench-split/queries.csv
 	$(BIN)/python bench/search_latency.py
