@@ -157,7 +157,11 @@ def talk(name: str, email: str, topic: str | None, product: str | None, interval
 
     def loop() -> None:
         while not stop.wait(interval):
-            printer.poll_once()
+            try:
+                printer.poll_once()
+            except click.ClickException as exc:  # the stack went away: one line, not a thread's traceback
+                click.echo(f"! {exc.format_message()}", err=True)
+                return
             if printer.ended:
                 return
 
