@@ -169,11 +169,5 @@ class InboundQuery(Model):
     cursor: str | None = None
 
 
-class ReleaseIn(Model):
-    model_config = ConfigDict(extra="forbid")
-
-    note: str | None = Field(default=None, max_length=500, description="why the agent releases it")
-
-
 class ReplayResult(Model):
     items: list[IngestOutcome]
