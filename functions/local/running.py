@@ -59,11 +59,27 @@ def api_endpoint(explicit: str | None, default: str) -> str:
 
 
 def aws_endpoint(explicit: str | None) -> str | None:
-    """The embedded AWS URL: ``--endpoint``, else the running stack's, else None (none is up)."""
-    if explicit:
-        return explicit
+    """The embedded AWS URL: ``--endpoint``, else the running stack's, else None (none is up).
+
+    When the target is the running stack, the command takes that stack's settings too (its signing
+    secret and public URL), so the links in the mail it sends work there."""
     stack = running_stack()
-    return str(stack["aws_endpoint"]) if stack and stack.get("aws_endpoint") else None
+    found = str(stack["aws_endpoint"]) if stack and stack.get("aws_endpoint") else None
+    target = explicit or found
+    if stack is not None and target and target.rstrip("/") == (found or "").rstrip("/"):
+        adopt(stack)
+    return target
+
+
+def adopt(stack: dict[str, Any], directory: Path | None = None) -> None:
+    """Use the running stack's settings in this process (as ``LocalStack`` sets them for itself)."""
+    directory = directory or state_dir()
+    secret = directory / "signing-secret"
+    if secret.exists() and secret.read_text().strip():
+        os.environ["CASEBRIDGE_SIGNING_SECRET"] = secret.read_text().strip()
+    if stack.get("api_url"):
+        os.environ["CASEBRIDGE_PUBLIC_BASE_URL"] = str(stack["api_url"])
+    os.environ["CASEBRIDGE_STAGE"] = "local"
 
 
 @contextlib.contextmanager

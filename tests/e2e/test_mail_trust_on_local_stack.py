@@ -98,3 +98,12 @@ def test_mail_ingest_finds_the_running_stack_and_says_so(stack, tmp_path):
     case = json.loads(result.stdout.splitlines()[0])["case"]
     status, view = stack.request("GET", f"/cases/{case}")
     assert status == 200 and token in view["subject"]
+    # the acknowledgement carries a portal link of this stack, signed with its secret: it opens
+    from functions.local.outbox import sent_mail
+
+    [ack] = _poll(lambda: [m for m in sent_mail(stack.aws_endpoint) if token in (m.subject or "")])
+    link = next(w for w in ack.body.split() if w.startswith(stack.api_url))
+    import urllib.request
+
+    with urllib.request.urlopen(link, timeout=30) as resp:
+        assert resp.status == 200

@@ -232,12 +232,15 @@ def test_mail_ingest_writes_to_the_running_stack_and_quarantine_reads_it(moto_en
     from functions.local.provision import provision
 
     monkeypatch.setenv("CASEBRIDGE_AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("CASEBRIDGE_STAGE", "local")  # a running stack's stage
     composition.reset()
     provision()
     monkeypatch.delenv("CASEBRIDGE_AWS_ENDPOINT_URL")
     composition.reset()
     write_stack(tmp_path / "state", "http://127.0.0.1:9", moto_endpoint)
+    (tmp_path / "state" / "signing-secret").write_text("the-running-stacks-secret\n")
     monkeypatch.setenv("CASEBRIDGE_LOCAL_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("CASEBRIDGE_PUBLIC_BASE_URL", "http://elsewhere.example")  # restored after the test
     (tmp_path / "m.eml").write_bytes(raw_mail("First"))
     (tmp_path / "garbage.eml").write_bytes(b"\x00")
 
@@ -246,6 +249,14 @@ def test_mail_ingest_writes_to_the_running_stack_and_quarantine_reads_it(moto_en
     assert result.exit_code == 0, result.output
     assert f"writing to the local stack at {moto_endpoint}" in result.stderr
     case = json.loads(result.stdout.splitlines()[0])["case"]
+    # it wrote with the running stack's settings: its stage, signing secret and public URL
+    import os
+
+    assert (os.environ["CASEBRIDGE_STAGE"], os.environ["CASEBRIDGE_SIGNING_SECRET"]) == (
+        "local",
+        "the-running-stacks-secret",
+    )
+    assert os.environ["CASEBRIDGE_PUBLIC_BASE_URL"] == "http://127.0.0.1:9"
     # the running stack holds it: the same mail again is a duplicate there
     again = CliRunner().invoke(mail, ["ingest", str(tmp_path / "m.eml")])
     assert json.loads(again.stdout.splitlines()[0])["outcome"] == "suppressed"
