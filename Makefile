@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-unit api-fuzz lint format typecheck bench openapi clean synth deploy lint-infra web web-test web-e2e web-lint
+.PHONY: venv run test test-unit api-fuzz lint format typecheck bench fuzz openapi clean synth deploy lint-infra web web-test web-e2e web-lint
 
 venv: $(STAMP)
 
@@ -44,9 +44,13 @@ format: venv
 typecheck: venv
 	$(BIN)/mypy functions app.py
 
+fuzz: venv ## a longer, random fuzz run of the mail parser, the intake's event unwrapping and the intake (CASEBRIDGE_FUZZ_EXAMPLES=n)
+	CASEBRIDGE_FUZZ=long $(BIN)/python -m pytest tests/unit/test_email_fuzz.py -q -p no:cacheprovider
+
 bench: venv ## print the benchmark figures
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/email_intake.py
+	$(BIN)/python bench/mail_trust.py
 	$(BIN)/python bench/similar_cases.py --split ../shared/data/intents/banking77-train.csv --out .local/bench-split --seed 77
 	$(BIN)/python bench/similar_cases.py --cases .local/bench-split/cases.csv --queries .local/bench-split/queries.csv
 	$(BIN)/python bench/search_latency.py

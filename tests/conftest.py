@@ -35,6 +35,8 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
         monkeypatch.setenv(key, value)
     # each test gets its own embedded search index
     monkeypatch.setenv("CASEBRIDGE_SEARCH_DIR", str(tmp_path / "search"))
+    # the CLI never finds a developer's running local stack from a test (functions/local/running.py)
+    monkeypatch.setenv("CASEBRIDGE_LOCAL_STATE_DIR", str(tmp_path / "no-local-stack"))
     from functions import composition
 
     composition.reset()

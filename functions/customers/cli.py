@@ -35,11 +35,12 @@ class FileUnusable(click.ClickException):
     "--endpoint",
     default=None,
     metavar="URL",
-    help="Import into the running local stack at URL (its AWS endpoint). "
-    "Default: an embedded in-process stack that is thrown away afterwards (a full trial run).",
+    help="Import into the local stack at URL (its AWS endpoint). Default: the running local stack "
+    "(.local/stack.json); when none runs, an embedded in-process stack thrown away afterwards (a trial run).",
 )
+@click.option("--embedded", is_flag=True, help="Use a throwaway in-process stack even when one is running.")
 @click.option("--dry-run", is_flag=True, help="Only parse and validate; store nothing.")
-def import_command(file: Path, fmt: str | None, endpoint: str | None, dry_run: bool) -> None:
+def import_command(file: Path, fmt: str | None, endpoint: str | None, embedded: bool, dry_run: bool) -> None:
     """Import customers from FILE (CSV or JSON lines), validating row by row.
 
     \b
@@ -68,16 +69,21 @@ def import_command(file: Path, fmt: str | None, endpoint: str | None, dry_run: b
         raise FileUnusable(exc.message) from exc
 
     from functions import composition  # noqa: PLC0415
+    from functions.local.running import HOW_TO_POINT, aws_endpoint, one_line_errors  # noqa: PLC0415 - dev tool only
 
     with ExitStack() as stack:
         if not dry_run:  # a dry run stores nothing: no stack needed
             from functions.local.embedded import aws_target  # noqa: PLC0415 - dev tool only
 
-            stack.enter_context(aws_target(endpoint))
-            if not endpoint:
+            target = None if embedded else aws_endpoint(endpoint)
+            stack.enter_context(one_line_errors(target))
+            stack.enter_context(aws_target(target))
+            if target:
+                click.echo(f"importing into the local stack at {target}", err=True)
+            else:
                 click.echo(
-                    "embedded stack: the import runs for real but nothing is kept; "
-                    "use --endpoint URL to import into a running local stack",
+                    "embedded stack: the import runs for real but nothing is kept"
+                    + ("" if embedded else f" (no local stack is running; {HOW_TO_POINT})"),
                     err=True,
                 )
         report = composition.container().customers.import_records(records, dry_run=dry_run)

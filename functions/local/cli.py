@@ -163,21 +163,28 @@ def send_mail(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA_DIR, show_default=True
 )
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
-def outbox(aws_endpoint: str | None, data_dir: Path, as_json: bool) -> None:
+@click.option("--to", "to", default=None, help="only mail to an address containing this (case-insensitive)")
+@click.option("--subject", default=None, help="only mail whose subject contains this (case-insensitive)")
+def outbox(aws_endpoint: str | None, data_dir: Path, as_json: bool, to: str | None, subject: str | None) -> None:
     """Show the mail the system sent (SES on the local stack keeps it; nothing leaves the machine)."""
     from functions.local.outbox import sent_mail  # noqa: PLC0415
+    from functions.local.running import HOW_TO_POINT  # noqa: PLC0415
 
     if aws_endpoint is None:
         aws_endpoint = str(_state(data_dir)["aws_endpoint"])
     try:
-        mails = sent_mail(aws_endpoint)
+        mails = [m for m in sent_mail(aws_endpoint) if m.matches(to, subject)]
     except OSError as exc:
-        raise click.ClickException(f"cannot reach the embedded AWS at {aws_endpoint}: {exc}") from exc
+        reason = getattr(exc, "reason", None) or exc
+        raise click.ClickException(
+            f"cannot reach the embedded AWS at {aws_endpoint}: {reason}; {HOW_TO_POINT}"
+        ) from exc
     if as_json:
         click.echo(json.dumps([m.model_dump() for m in mails], indent=2, ensure_ascii=False))
         return
     if not mails:
-        click.echo("The outbox is empty: nothing was sent yet.")
+        filtered = " matching the filters" if to or subject else ""
+        click.echo(f"The outbox is empty: nothing{filtered} was sent yet.")
         return
     for m in mails:
         click.echo(f"--- {m.message_id} ({m.kind})")

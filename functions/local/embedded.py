@@ -52,26 +52,13 @@ def aws_target(endpoint: str | None) -> Iterator[None]:
 def configured_target(endpoint: str | None) -> Iterator[None]:
     """For operations on an existing system: the local stack at ``endpoint``, or the AWS account
     the environment is configured for. Failures become one clear line, not a traceback."""
-    import click  # noqa: PLC0415
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError  # noqa: PLC0415
-
     from functions import composition  # noqa: PLC0415
-    from functions.core.errors import DomainError  # noqa: PLC0415
+    from functions.local.running import one_line_errors  # noqa: PLC0415
 
     stack = contextlib.ExitStack()
     if endpoint:
         stack.enter_context(aws_target(endpoint))
     else:
         composition.reset()
-    with stack:
-        try:
-            yield
-        except NoCredentialsError as exc:
-            raise click.ClickException(
-                "no AWS credentials: pass --endpoint http://127.0.0.1:4566 for the local stack, "
-                "or configure credentials for the account"
-            ) from exc
-        except (ClientError, BotoCoreError) as exc:
-            raise click.ClickException(f"AWS call failed: {exc}") from exc
-        except DomainError as exc:
-            raise click.ClickException(exc.message) from exc
+    with stack, one_line_errors(endpoint):
+        yield

@@ -28,8 +28,9 @@ def search() -> None:
     "--endpoint",
     default=None,
     metavar="URL",
-    help="Read the table of the running local stack at URL (its AWS endpoint) and rebuild its "
-    "embedded index (under --index-dir). Default: an embedded in-process stack (a dry run on an empty table).",
+    help="Read the table of the local stack at URL (its AWS endpoint) and rebuild its embedded index "
+    "(under --index-dir). Default: the running local stack (.local/stack.json); when none runs, an "
+    "embedded in-process stack (a dry run on an empty table).",
 )
 @click.option(
     "--aws",
@@ -55,6 +56,19 @@ def reindex(kinds: tuple[str, ...], endpoint: str | None, use_aws: bool, index_d
     """
     from functions import composition  # noqa: PLC0415
 
+    if not use_aws:
+        from functions.local.running import aws_endpoint, running_stack, state_dir  # noqa: PLC0415
+
+        found = endpoint is None and running_stack() is not None
+        endpoint = aws_endpoint(endpoint)
+        where = (
+            f"the local stack at {endpoint}"
+            if endpoint
+            else "an in-process throwaway stack (no local stack is running)"
+        )
+        click.echo(f"reindexing {where}", err=True)
+        if found and not index_dir:
+            index_dir = str(state_dir() / "search")  # the running stack's embedded index
     if index_dir:
         os.environ["CASEBRIDGE_SEARCH_DIR"] = index_dir
     elif endpoint and not os.environ.get("CASEBRIDGE_SEARCH_DIR"):
@@ -67,11 +81,14 @@ def reindex(kinds: tuple[str, ...], endpoint: str | None, use_aws: bool, index_d
         composition.reset()  # the settings of the target chosen above
         return composition.container().search_indexing.rebuild(selected).as_json()
 
-    if use_aws:
-        result = run()
-    else:
-        from functions.local.embedded import aws_target  # noqa: PLC0415
+    from functions.local.running import one_line_errors  # noqa: PLC0415
 
-        with aws_target(endpoint):
+    with one_line_errors(endpoint):
+        if use_aws:
             result = run()
+        else:
+            from functions.local.embedded import aws_target  # noqa: PLC0415
+
+            with aws_target(endpoint):
+                result = run()
     click.echo(json.dumps(result))

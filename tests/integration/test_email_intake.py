@@ -257,3 +257,42 @@ def test_replaying_an_unknown_id_is_a_404(client, agent_headers):
 def test_the_inbound_routes_need_an_agent(client):
     assert client.http.get("/inbound").status_code == 401
     assert client.http.post("/inbound/quarantine/in_x/replay").status_code == 401
+
+
+# -- receipt verdicts: the spam view and its release through the agents' routes -----------------
+
+
+def with_verdicts(note: dict, **statuses: str) -> dict:
+    note = copy.deepcopy(note)
+    for name, status in statuses.items():
+        note["receipt"][f"{name}Verdict"] = {"status": status}
+    return note
+
+
+def test_spam_is_listed_in_the_spam_view_and_released_by_an_agent(client, agent_headers):
+    note = with_verdicts(event("sesSnsReceivedNotification.json"), spam="FAIL")
+    assert client.lambda_.invoke("handle_inbound_mail", sqs_event(sns(note))).payload["outcomes"] == ["spam"]
+    [held] = client.http.get("/inbound/spam", headers=agent_headers).json_body["items"]
+    assert held["outcome"] == "spam" and held["verdicts"]["spam"] == "FAIL" and held["case_id"] is None
+
+    resp = client.http.post(f"/inbound/spam/{held['inbound_id']}/release", headers=agent_headers)
+
+    assert resp.status_code == 200, resp.body
+    assert resp.json_body["outcome"] == "created" and "released" in resp.json_body["flags"]
+    assert client.http.get("/inbound/spam", headers=agent_headers).json_body["items"] == []
+    [entry] = client.http.get("/inbound", headers=agent_headers).json_body["items"]
+    assert entry["case_id"] == resp.json_body["case"] and "released from spam by" in entry["reason"]
+    again = client.http.post(f"/inbound/spam/{held['inbound_id']}/release", headers=agent_headers)
+    assert again.status_code == 409
+
+
+def test_a_virus_verdict_from_ses_quarantines_the_mail(client, agent_headers):
+    note = with_verdicts(event("sesSnsReceivedNotification.json"), virus="FAIL")
+    assert client.lambda_.invoke("handle_inbound_mail", sqs_event(sns(note))).payload["outcomes"] == ["quarantined"]
+    [listed] = client.http.get("/inbound/quarantine", headers=agent_headers).json_body["items"]
+    assert listed["reason"].startswith("virus:") and listed["verdicts"]["virus"] == "FAIL"
+
+
+def test_the_spam_routes_need_an_agent(client):
+    assert client.http.get("/inbound/spam").status_code == 401
+    assert client.http.post("/inbound/spam/in_x/release").status_code == 401

@@ -81,12 +81,42 @@ def test_the_raw_mail_is_kept_and_the_log_says_what_became_of_it(fakes):
 # -- idempotency ------------------------------------------------------------------------------
 
 
-def test_same_message_id_twice_is_one_interaction(fakes):
+def test_same_message_id_and_content_delivered_again_is_one_interaction(fakes):
     first = ingest(fakes, mail())
-    second = ingest(fakes, mail(body="It jams (resent by the client with other bytes)."))
+    # the same mail through another relay: other trace headers prepended, same content
+    second = ingest(fakes, b"Received: from relay2.example by mx.example; Tue, 1 Dec 2026 10:00:00 +0000\r\n" + mail())
 
     assert (first.outcome, second.outcome, second.case) == ("created", "suppressed", first.case)
     assert second.reason.startswith("duplicate:")
+    assert fakes.container.cases.get(first.case).interaction_count == 1
+
+
+def test_same_message_id_with_other_content_is_kept_and_flagged(fakes):
+    first = ingest(fakes, mail())
+    second = ingest(fakes, mail(body="It jams, and now it smokes too."))
+
+    assert (first.outcome, second.outcome, second.case) == ("created", "threaded", first.case)
+    assert "possible_duplicate" in second.flags and "possible duplicate" in second.reason
+    events = timeline(fakes, first.case)
+    bodies = [e.message.body_text for e in events if e.message and e.message.direction == "in"]
+    assert bodies == ["It jams.", "It jams, and now it smokes too."]
+    assert any(
+        e.kind == "note" and "possible duplicate" in (e.body or "") and e.visibility == "internal" for e in events
+    )
+    [record] = [r for r in fakes.container.email_intake.inbound().items if r.inbound_id == second.inbound_id]
+    assert record.flags == ["possible_duplicate"]
+    # that second content delivered again is one interaction still
+    third = ingest(
+        fakes, b"Received: from relay3.example by mx.example\r\n" + mail(body="It jams, and now it smokes too.")
+    )
+    assert third.outcome == "suppressed" and fakes.container.cases.get(first.case).interaction_count == 2
+
+
+def test_a_known_message_id_from_a_stranger_does_not_join_the_case(fakes):
+    first = ingest(fakes, mail())
+    other = ingest(fakes, mail(frm="mallory@evil.example", body="Please send the invoice to my new IBAN."))
+
+    assert other.outcome == "created" and other.case != first.case
     assert fakes.container.cases.get(first.case).interaction_count == 1
 
 

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import click
 
 from functions.channels.web import http_client
-from functions.channels.web.http_client import DEFAULT_ENDPOINT, Http
+from functions.channels.web.http_client import ENDPOINT_HELP, Http, resolve_endpoint, unreachable
 
 _LOCK = threading.Lock()  # one request at a time: the poller and the prompt share the connection
 
@@ -36,7 +36,7 @@ def _call(
         with _LOCK:
             return call(method, url, body, headers)
     except OSError as exc:
-        raise click.ClickException(f"cannot reach {url}: {exc}") from exc
+        raise click.ClickException(unreachable(url, exc)) from exc
 
 
 def _base(endpoint: str) -> str:
@@ -58,7 +58,7 @@ def _start(endpoint: str, name: str, email: str, topic: str | None, product: str
     return _call("POST", f"{_base(endpoint)}/chat/sessions", body)
 
 
-endpoint_option = click.option("--endpoint", default=DEFAULT_ENDPOINT, show_default=True, help="base URL of the API")
+endpoint_option = click.option("--endpoint", default=None, callback=resolve_endpoint, help=ENDPOINT_HELP)
 session_option = click.option("--session", "session_id", required=True, help="session id from 'chat start'")
 token_option = click.option("--token", required=True, help="session token from 'chat start'")
 
@@ -157,7 +157,11 @@ def talk(name: str, email: str, topic: str | None, product: str | None, interval
 
     def loop() -> None:
         while not stop.wait(interval):
-            printer.poll_once()
+            try:
+                printer.poll_once()
+            except click.ClickException as exc:  # the stack went away: one line, not a thread's traceback
+                click.echo(f"! {exc.format_message()}", err=True)
+                return
             if printer.ended:
                 return
 

@@ -27,10 +27,27 @@ def mail_files(paths: tuple[str, ...]) -> list[Path]:
 
 
 def stack(endpoint: str | None) -> Any:
-    """An embedded moto account (default) or a running local stack at ``endpoint``."""
+    """The running local stack at ``endpoint``, or an embedded moto account when it is None."""
     from functions.local.embedded import aws_target  # noqa: PLC0415
 
     return aws_target(endpoint)
+
+
+def _target(endpoint: str | None, embedded: bool) -> str | None:
+    """Where ``mail ingest`` writes: ``--endpoint``, else the running local stack, else (or with
+    ``--embedded``) a throwaway in-process stack (None). Said on stderr either way."""
+    from functions.local.running import HOW_TO_POINT, aws_endpoint  # noqa: PLC0415
+
+    target = None if embedded else aws_endpoint(endpoint)
+    if target:
+        click.echo(f"writing to the local stack at {target}", err=True)
+    else:
+        why = "--embedded" if embedded else f"no local stack is running; {HOW_TO_POINT}"
+        click.echo(
+            f"writing to an in-process throwaway stack ({why}): case numbers are its own and nothing is kept",
+            err=True,
+        )
+    return target
 
 
 def _line(path: Path, outcome: Any) -> dict[str, Any]:
@@ -67,15 +84,18 @@ def mail() -> None:
 @click.option(
     "--endpoint",
     default=None,
-    help="the AWS endpoint of a running local stack (http://127.0.0.1:4566); default: an embedded in-process one",
+    help="the AWS endpoint of a local stack (http://127.0.0.1:4566); default: the running one (.local/stack.json)",
 )
-def ingest(paths: tuple[str, ...], endpoint: str | None) -> None:
+@click.option("--embedded", is_flag=True, help="use a throwaway in-process stack even when one is running")
+def ingest(paths: tuple[str, ...], endpoint: str | None, embedded: bool) -> None:
     """Feed raw RFC 5322 files (or directories of them) through the email channel; one JSON line each."""
     from functions.composition import container  # noqa: PLC0415
+    from functions.local.running import one_line_errors  # noqa: PLC0415
 
     counts = dict.fromkeys(OUTCOMES, 0)
     received = 0
-    with stack(endpoint):
+    target = _target(endpoint, embedded)
+    with one_line_errors(target), stack(target):
         intake = container().email_intake
         for path in mail_files(paths):
             outcome = intake.ingest_raw(path.read_bytes(), None, source=f"cli:{path.name}")
@@ -85,28 +105,60 @@ def ingest(paths: tuple[str, ...], endpoint: str | None) -> None:
     click.echo(json.dumps({"summary": True, "received": received, **counts}))
 
 
+_STACK_HELP = (
+    "the AWS endpoint of a local stack; default: the running one (.local/stack.json), else the configured environment"
+)
+
+
+def _existing(endpoint: str | None) -> str | None:
+    from functions.local.running import aws_endpoint  # noqa: PLC0415
+
+    return aws_endpoint(endpoint)
+
+
 @mail.command("quarantine")
-@click.option("--endpoint", default=None, help="the stack to read (default: the configured environment)")
-@click.option("--limit", default=50, show_default=True)
-def quarantine_list(endpoint: str | None, limit: int) -> None:
-    """List quarantined mail with the reason, newest first (one JSON line each)."""
+@click.option("--endpoint", default=None, help=_STACK_HELP)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
+@click.option("--spam", is_flag=True, help="list the mail held as spam instead")
+def quarantine_list(endpoint: str | None, limit: int, spam: bool) -> None:
+    """List quarantined mail with the reason (or, with --spam, mail held as spam), newest first (one JSON line each)."""
     from functions.channels.email.models import Outcome  # noqa: PLC0415
     from functions.composition import container  # noqa: PLC0415
     from functions.local.embedded import configured_target  # noqa: PLC0415
 
-    with configured_target(endpoint):
-        for record in container().email_intake.inbound(Outcome.QUARANTINED, limit=limit).items:
+    target = _existing(endpoint)
+    with configured_target(target):
+        outcome = Outcome.SPAM if spam else Outcome.QUARANTINED
+        for record in container().email_intake.inbound(outcome, limit=limit).items:
             click.echo(record.model_dump_json())
 
 
 @mail.command("replay")
 @click.argument("inbound_id")
-@click.option("--endpoint", default=None, help="the stack to use (default: the configured environment)")
+@click.option("--endpoint", default=None, help=_STACK_HELP)
 def replay_command(inbound_id: str, endpoint: str | None) -> None:
     """Run a quarantined mail through intake again."""
     from functions.composition import container  # noqa: PLC0415
     from functions.local.embedded import configured_target  # noqa: PLC0415
 
-    with configured_target(endpoint):
+    target = _existing(endpoint)
+    with configured_target(target):
         for outcome in container().email_intake.replay(inbound_id):
             click.echo(outcome.model_dump_json())
+
+
+@mail.command("release")
+@click.argument("inbound_id")
+@click.option("--endpoint", default=None, help=_STACK_HELP)
+@click.option("--agent", default=None, help="who releases it (recorded on the inbound log)")
+def release_command(inbound_id: str, endpoint: str | None, agent: str | None) -> None:
+    """Release a mail held as spam: it is ingested normally."""
+    import getpass  # noqa: PLC0415
+
+    from functions.composition import container  # noqa: PLC0415
+    from functions.local.embedded import configured_target  # noqa: PLC0415
+
+    target = _existing(endpoint)
+    with configured_target(target):
+        outcome = container().email_intake.release(inbound_id, agent or f"cli:{getpass.getuser()}")
+        click.echo(outcome.model_dump_json())

@@ -24,11 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
+from functions.channels.email.models import MailVerdicts, Verdict
+
 
 @dataclass(frozen=True)
 class RawContent:
     raw: bytes
     origin: str
+    verdicts: MailVerdicts | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class S3Location:
     bucket: str
     key: str
     origin: str
+    verdicts: MailVerdicts | None = None  # None: an S3 event, no receipt verdicts came with it
 
 
 @dataclass(frozen=True)
@@ -57,18 +61,51 @@ def _decode_content(content: str, encoding: str | None) -> bytes:
     return content.encode("utf-8", errors="surrogateescape")
 
 
+def _verdict(value: Any) -> Verdict:
+    status = value.get("status") if isinstance(value, dict) else None
+    try:
+        return Verdict(str(status).upper())
+    except ValueError:  # missing, DISABLED (scanning off) or unknown: nothing was checked
+        return Verdict.NOT_CHECKED
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def verdicts_from_notification(note: dict[str, Any]) -> MailVerdicts:
+    """The receipt verdicts of an SES "Received" notification (spam, virus, SPF, DKIM, DMARC and
+    the DMARC policy SES reports on a DMARC failure) and the envelope sender (``mail.source``)."""
+    receipt = _object(note.get("receipt"))
+    mail = _object(note.get("mail"))
+    policy = receipt.get("dmarcPolicy")
+    source = mail.get("source")
+    return MailVerdicts(
+        spam=_verdict(receipt.get("spamVerdict")),
+        virus=_verdict(receipt.get("virusVerdict")),
+        spf=_verdict(receipt.get("spfVerdict")),
+        dkim=_verdict(receipt.get("dkimVerdict")),
+        dmarc=_verdict(receipt.get("dmarcVerdict")),
+        dmarc_policy=str(policy).lower()[:20] if isinstance(policy, str) and policy else None,
+        envelope_sender=source.strip()[:320] if isinstance(source, str) else None,
+    )
+
+
 def from_ses_notification(note: dict[str, Any], origin: str) -> Item:
-    receipt = note.get("receipt") or {}
-    action = receipt.get("action") or {}
+    receipt = _object(note.get("receipt"))
+    action = _object(receipt.get("action"))
     content = note.get("content")
+    verdicts = verdicts_from_notification(note)
     if isinstance(content, str) and content:
-        return RawContent(_decode_content(content, action.get("encoding")), f"{origin}/ses-content")
+        return RawContent(_decode_content(content, action.get("encoding")), f"{origin}/ses-content", verdicts)
     if action.get("type") == "S3" and action.get("bucketName") and action.get("objectKey"):
         prefix = action.get("objectKeyPrefix") or ""
         key = action["objectKey"]
+        if not isinstance(key, str) or not isinstance(action["bucketName"], str) or not isinstance(prefix, str):
+            return Unreadable("SES notification's S3 action is not a bucket and key")
         if prefix and not key.startswith(prefix):
             key = prefix + key
-        return S3Location(action["bucketName"], key, f"{origin}/ses-s3")
+        return S3Location(action["bucketName"], key, f"{origin}/ses-s3", verdicts)
     return Unreadable(
         f"SES notification (action {action.get('type') or 'unknown'}) carries neither the content nor an S3 location"
     )

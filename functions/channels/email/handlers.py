@@ -12,7 +12,7 @@ from functions.core.http import Agent, route
 from functions.core.settings import get_settings
 
 if TYPE_CHECKING:
-    from functions.channels.email.models import InboundPage, InboundQuery, ReplayResult
+    from functions.channels.email.models import InboundPage, InboundQuery, IngestOutcome, ReplayResult
 
 bp = Blueprint(__name__)
 TAGS = ("inbound mail",)
@@ -72,3 +72,31 @@ def replay_quarantined(request: Any, inbound_id: str, *, agent: Agent) -> Replay
     from functions.channels.email.models import ReplayResult  # noqa: PLC0415
 
     return ReplayResult(items=container().email_intake.replay(inbound_id))
+
+
+@route(
+    bp,
+    "/inbound/spam",
+    "GET",
+    query="functions.channels.email.models:InboundQuery",
+    response="functions.channels.email.models:InboundPage",
+    tags=TAGS,
+)
+def list_spam(request: Any, *, agent: Agent, query: InboundQuery) -> InboundPage:
+    """Mail held as spam by the receipt scan, newest first; an agent may release each."""
+    from functions.channels.email.models import Outcome  # noqa: PLC0415
+
+    return container().email_intake.inbound(Outcome.SPAM, limit=query.limit, cursor=query.cursor)
+
+
+@route(
+    bp,
+    "/inbound/spam/{inbound_id}/release",
+    "POST",
+    response="functions.channels.email.models:IngestOutcome",
+    tags=TAGS,
+    errors_=(404, 409),
+)
+def release_spam(request: Any, inbound_id: str, *, agent: Agent) -> IngestOutcome:
+    """Release a mail held as spam: it is ingested normally and the log records who released it."""
+    return container().email_intake.release(inbound_id, agent.agent_id)

@@ -27,6 +27,7 @@ class Outcome(StrEnum):
     THREADED = "threaded"
     SUPPRESSED = "suppressed"
     QUARANTINED = "quarantined"
+    SPAM = "spam"  # held in the spam view until an agent releases it
     # A duplicate (same bytes or same Message-ID again) is SUPPRESSED with a "duplicate:" reason.
 
 
@@ -84,6 +85,32 @@ class ParsedMail(Model):
         return values[0] if values else None
 
 
+class Verdict(StrEnum):
+    """One SES receipt verdict (``NOT_CHECKED``: the local inbox could not check it, e.g. no DNS)."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    GRAY = "GRAY"
+    PROCESSING_FAILED = "PROCESSING_FAILED"
+    NOT_CHECKED = "NOT_CHECKED"
+
+
+class MailVerdicts(Model):
+    """The receipt verdicts SES (or the local SMTP inbox) gives a received mail."""
+
+    spam: Verdict = Verdict.NOT_CHECKED
+    virus: Verdict = Verdict.NOT_CHECKED
+    spf: Verdict = Verdict.NOT_CHECKED
+    dkim: Verdict = Verdict.NOT_CHECKED
+    dmarc: Verdict = Verdict.NOT_CHECKED
+    dmarc_policy: str | None = Field(
+        default=None, description="the From domain's DMARC policy: none, quarantine, reject"
+    )
+    envelope_sender: str | None = Field(
+        default=None, description="the SMTP MAIL FROM (SES ``mail.source``); empty for a null sender"
+    )
+
+
 class StoredAttachmentOut(Model):
     filename: str
     md5: str
@@ -105,6 +132,8 @@ class IngestOutcome(Model):
     raw_s3_key: str | None = None
     acknowledged: bool = False
     attachments: list[StoredAttachmentOut] = Field(default_factory=list)
+    verdicts: MailVerdicts | None = None
+    flags: list[str] = Field(default_factory=list, description="authentication_failed, possible_duplicate, released")
 
 
 class InboundRecord(Model):
@@ -122,6 +151,10 @@ class InboundRecord(Model):
     raw_s3_key: str | None = None
     quarantine_key: str | None = None
     attempts: int = 1
+    verdicts: MailVerdicts | None = Field(
+        default=None, description="the receipt verdicts, when the mail came with them"
+    )
+    flags: list[str] = Field(default_factory=list, description="authentication_failed, possible_duplicate, released")
 
 
 class InboundPage(Model):

@@ -427,6 +427,75 @@ def _flatten(msg: Message, linesep: str) -> bytes:
     return buf.getvalue()
 
 
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
+def _split_entity(data: bytes) -> bytes:
+    """The body of one MIME entity as written: what follows the first blank line."""
+    if data.startswith((b"\r\n", b"\n")):
+        return data[2:] if data.startswith(b"\r\n") else data[1:]
+    found = _BLANK_LINE.search(data)
+    return data[found.end() :] if found else b""
+
+
+def _split_multipart(body: bytes, boundary: str) -> list[bytes] | None:
+    """The parts of a multipart body as written, between its delimiter lines (RFC 2046 5.1.1: the
+    line break before a delimiter belongs to the delimiter). None when there is no delimiter."""
+    delimiter = re.compile(
+        rb"(?:^|\r?\n)--" + re.escape(boundary.encode("utf-8", "surrogateescape")) + rb"(--)?[ \t]*(?:\r?\n|$)"
+    )
+    parts: list[bytes] = []
+    start: int | None = None
+    for found in delimiter.finditer(body):
+        if start is not None:
+            parts.append(body[start : found.start()])
+        if found.group(1):
+            return parts
+        start = found.end()
+    if start is None:
+        return None
+    parts.append(body[start:])  # no close delimiter: the last part runs to the end
+    return parts
+
+
+def _raw_bodies(msg: Message, raw: bytes) -> dict[int, bytes]:
+    """id(leaf) -> the leaf's body as received, found by walking the raw bytes along the parsed
+    tree. A subtree whose raw structure does not agree with the parser's is left out."""
+    out: dict[int, bytes] = {}
+
+    def walk(part: Message, data: bytes) -> None:
+        body = _split_entity(data)
+        ctype = part.get_content_type()
+        if part.is_multipart() and not ctype.startswith("message/"):
+            boundary = part.get_boundary()
+            subs = [p for p in part.get_payload() or [] if isinstance(p, Message)]
+            raws = _split_multipart(body, boundary) if boundary else None
+            if raws is None or len(raws) != len(subs):
+                return
+            for sub, sub_raw in zip(subs, raws, strict=True):
+                walk(sub, sub_raw)
+        else:
+            out[id(part)] = body
+
+    try:
+        walk(msg, raw)
+    except Exception:  # noqa: BLE001 - the slices are an improvement; the parsed tree stays the fallback
+        return {}
+    return out
+
+
+def _received_rfc822(part: Message, body: bytes) -> bytes:
+    """An attached message's bytes as received (a transfer encoding, which RFC 2046 forbids here
+    but some clients use, is undone)."""
+    cte = str(part.get("Content-Transfer-Encoding") or "").strip().lower()
+    if cte in ("base64", "quoted-printable"):
+        try:
+            return binascii.a2b_base64(body) if cte == "base64" else binascii.a2b_qp(body)
+        except (binascii.Error, ValueError):
+            return body
+    return body
+
+
 def _rfc822_bytes(part: Message, linesep: str) -> bytes:
     payload = part.get_payload()
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
@@ -554,6 +623,9 @@ def _extract_uuencoded(text: str) -> tuple[str, list[ParsedAttachment]]:
         for line in block:
             if not line.strip() or line.strip() == "`":
                 continue
+            if not line.isascii():  # not uuencode (a2b_uu takes ASCII only): leave the text as it is
+                ok = False
+                break
             try:
                 data += binascii.a2b_uu(line)
             except binascii.Error:
@@ -645,7 +717,9 @@ def parse_mail(raw: bytes) -> ParsedMail:
     attachments: list[ParsedAttachment] = []
     embedded: list[dict[str, Any]] = []
     delivery: list[dict[str, str]] = []
-    for index, leaf in enumerate(_leaves(msg), start=1):
+    leaves = _leaves(msg)
+    received = _raw_bodies(msg, raw) if any(p.get_content_type() == "message/rfc822" for p in leaves) else {}
+    for index, leaf in enumerate(leaves, start=1):
         if id(leaf) in body_ids:
             continue
         ctype = leaf.get_content_type()
@@ -658,7 +732,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
                 info = _embedded_headers(inner[0])
                 embedded.append({**info, "kind": "rfc822"})
                 embedded_subject = info.get("subject")
-            data = _rfc822_bytes(leaf, linesep)
+            data = _received_rfc822(leaf, received[id(leaf)]) if id(leaf) in received else _rfc822_bytes(leaf, linesep)
         elif ctype == "text/rfc822-headers":
             data = _payload_bytes(leaf)
             inner_msg = message_from_bytes(data, policy=policy.default)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from functions.cases.models import Attachment, Case, CaseStatus, Channel, EventKind, Message, TimelineEvent
-from functions.channels.email.models import ParsedMail
+from functions.channels.email.models import MailVerdicts, ParsedMail, Verdict
 from functions.core.validators import PUBLIC_MAIL_DOMAINS, email_domain
 
 # -- ids of received mail ---------------------------------------------------------------
@@ -42,6 +42,56 @@ def is_hash_key(key: str) -> bool:
 
 
 DUPLICATE_REASON = "duplicate: this Message-ID is already recorded on the case (one interaction)"
+
+
+def content_hash(raw: bytes) -> str:
+    """A hash of what the sender wrote below the headers: the same mail delivered again (with other
+    Received or Return-Path lines prepended on the way) has the same content hash."""
+    for sep in (b"\r\n\r\n", b"\n\n"):
+        head, found, body = raw.partition(sep)
+        if found:
+            return sha256(body.replace(b"\r\n", b"\n"))
+    return sha256(raw)
+
+
+def content_pointer(key: str, raw: bytes) -> str:
+    """The pointer of one Message-ID with one content: a mail with a known Message-ID but another
+    content is not the same interaction."""
+    return f"{key}#content:{content_hash(raw)[:32]}"
+
+
+# -- authenticity ------------------------------------------------------------------------
+
+
+def authentication_failure(verdicts: MailVerdicts | None) -> str | None:
+    """Why the sender of this mail is not who the From header says (DMARC failed, or SPF and DKIM
+    both failed), or None. Such a mail never joins an existing case and is not acknowledged."""
+    if verdicts is None:
+        return None
+    if verdicts.dmarc == Verdict.FAIL:
+        return f"DMARC failed (policy {verdicts.dmarc_policy or 'unknown'})"
+    if verdicts.spf == Verdict.FAIL and verdicts.dkim == Verdict.FAIL:
+        return "SPF and DKIM both failed"
+    return None
+
+
+def is_spam(verdicts: MailVerdicts | None) -> bool:
+    return verdicts is not None and verdicts.spam == Verdict.FAIL
+
+
+def virus_reason(verdicts: MailVerdicts | None) -> str | None:
+    if verdicts is not None and verdicts.virus == Verdict.FAIL:
+        return "virus: the receipt virus scan failed this mail; its attachments are kept out of every case"
+    return None
+
+
+def null_envelope_sender(parsed: ParsedMail, verdicts: MailVerdicts | None) -> bool:
+    """The SMTP envelope sender is null (``<>``) or missing: never answer such a mail."""
+    if verdicts is not None and verdicts.envelope_sender is not None:
+        return verdicts.envelope_sender.strip().strip("<>").strip() == ""
+    return_path = parsed.headers.get("return-path")
+    return return_path is not None and all(v.strip().strip("<>").strip() == "" for v in return_path)
+
 
 # -- loop safety ----------------------------------------------------------------------
 
@@ -284,6 +334,8 @@ _NOREPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|bounce
 
 def ack_refusal(mail: ParsedMail, own_addresses: set[str]) -> str | None:
     """Why a new case from this mail gets no acknowledgement (None: send one)."""
+    if not mail.headers.get("from"):
+        return "no From header"
     if not mail.from_ or not mail.sender_valid:
         return "no valid sender address"
     email = mail.from_.email.lower()

@@ -5,9 +5,11 @@ mail store, the inbound log, the mailer, a clock. The SQS handler, the agents' r
 ``casebridge mail`` ask the container for it.
 
 Order of work, so that nothing received is lost and a redelivery is harmless:
-raw stored in S3 -> parsed -> loop-safety check -> duplicate check (Message-ID pointer)
--> thread or open a case (pointers written in the same transaction) -> acknowledgement
--> inbound log. Anything that goes wrong and is not an infrastructure failure quarantines the
+raw stored in S3 -> parsed -> receipt verdicts (virus: quarantined; spam: held for an agent)
+-> loop-safety check -> duplicate check (Message-ID and content pointers) -> thread or open a
+case (pointers written in the same transaction; a mail failing sender authentication joins no
+existing case) -> acknowledgement (never to a null sender, a From-less or a failed-authentication
+mail) -> inbound log. Anything that goes wrong and is not an infrastructure failure quarantines the
 mail with its reason; infrastructure failures (``retryable``, or ``Unavailable``) propagate so
 the queue retries that record (then its DLQ).
 """
@@ -27,6 +29,7 @@ from functions.channels.email.models import (
     InboundPage,
     InboundRecord,
     IngestOutcome,
+    MailVerdicts,
     Outcome,
     ParsedMail,
     StoredAttachmentOut,
@@ -93,11 +96,19 @@ class EmailIntake:
         return self.log.list(outcome, limit=limit, cursor=cursor)
 
     # -- one raw mail ---------------------------------------------------------------------
-    def ingest_raw(self, raw: bytes, source_key: str | None = None, *, source: str | None = None) -> IngestOutcome:
+    def ingest_raw(
+        self,
+        raw: bytes,
+        source_key: str | None = None,
+        *,
+        source: str | None = None,
+        verdicts: MailVerdicts | None = None,
+    ) -> IngestOutcome:
         """Turn one raw RFC 5322 mail into a case interaction (or a logged suppression/quarantine).
 
         ``source_key`` is the key of the raw mail in the mail bucket when it is already there
-        (SES S3 action); otherwise the raw bytes are stored first.
+        (SES S3 action); otherwise the raw bytes are stored first. ``verdicts`` are the receipt
+        verdicts that came with the mail (SES notification), recorded and acted on.
         """
         inbound_id = rules.inbound_id_for(raw)
         previous = self.log.find(inbound_id)
@@ -112,13 +123,51 @@ class EmailIntake:
                 subject=previous.subject,
                 message_id=previous.message_id,
                 raw_s3_key=previous.raw_s3_key,
+                verdicts=previous.verdicts,
             )
         raw_key = source_key or self.mail.put_raw(raw)
         attempts = (previous.attempts + 1) if previous else 1
+        return self._ingest(raw, raw_key, inbound_id, source=source, verdicts=verdicts, attempts=attempts)
+
+    def _ingest(
+        self,
+        raw: bytes,
+        raw_key: str,
+        inbound_id: str,
+        *,
+        source: str | None,
+        verdicts: MailVerdicts | None,
+        attempts: int,
+        released: str | None = None,
+    ) -> IngestOutcome:
         parsed: ParsedMail | None = None
         try:
             parsed = parse_mail(raw)
-            outcome = self._process(parsed, raw, raw_key, inbound_id)
+            virus = rules.virus_reason(verdicts)
+            if virus is not None:
+                return self.quarantine(
+                    raw,
+                    virus,
+                    inbound_id=inbound_id,
+                    source=source,
+                    raw_key=raw_key,
+                    parsed=parsed,
+                    attempts=attempts,
+                    verdicts=verdicts,
+                )
+            if rules.is_spam(verdicts) and not released:
+                outcome = IngestOutcome(
+                    inbound_id=inbound_id,
+                    outcome=Outcome.SPAM,
+                    reason="spam: the receipt spam scan failed this mail; an agent may release it",
+                    from_email=parsed.from_.email if parsed.from_ else None,
+                    subject=parsed.subject,
+                    message_id=rules.message_key(parsed, raw),
+                    raw_s3_key=raw_key,
+                    verdicts=verdicts,
+                )
+            else:
+                outcome = self._process(parsed, raw, raw_key, inbound_id, verdicts)
         except Exception as exc:  # noqa: BLE001 - quarantine anything that is not an infrastructure failure
             if isinstance(exc, Unavailable) or self.retryable(exc):
                 raise
@@ -131,6 +180,14 @@ class EmailIntake:
                 raw_key=raw_key,
                 parsed=parsed,
                 attempts=attempts,
+                verdicts=verdicts,
+            )
+        if released is not None:
+            outcome = outcome.model_copy(
+                update={
+                    "flags": [*outcome.flags, "released"],
+                    "reason": f"{outcome.reason}; released from spam by {released}",
+                }
             )
         self.log.put(
             InboundRecord(
@@ -145,12 +202,34 @@ class EmailIntake:
                 source=source,
                 raw_s3_key=raw_key,
                 attempts=attempts,
+                verdicts=verdicts,
+                flags=outcome.flags,
             )
         )
         logger().info(
             "email received",
             extra={"inbound_id": inbound_id, "outcome": outcome.outcome.value, "case_id": outcome.case},
         )
+        return outcome
+
+    def release(self, inbound_id: str, agent_id: str | None = None) -> IngestOutcome:
+        """An agent releases a mail held as spam: it is ingested normally (threading, acknowledgement,
+        authentication rules all apply); the log records the release. NotFound for an unknown id,
+        Conflict for a mail that is not held as spam."""
+        record = self.log.get(inbound_id)
+        if record.outcome != Outcome.SPAM or not record.raw_s3_key:
+            raise Conflict(f"inbound mail {inbound_id} is {record.outcome.value}, not held as spam; nothing to release")
+        raw = self.mail.get(self.mail.mail_bucket, record.raw_s3_key)
+        outcome = self._ingest(
+            raw,
+            record.raw_s3_key,
+            inbound_id,
+            source=record.source,
+            verdicts=record.verdicts,
+            attempts=record.attempts + 1,
+            released=agent_id or "an agent",
+        )
+        logger().info("spam released by an agent", extra={"inbound_id": inbound_id, "agent": agent_id})
         return outcome
 
     def quarantine(
@@ -164,6 +243,7 @@ class EmailIntake:
         parsed: ParsedMail | None = None,
         suffix: str = ".eml",
         attempts: int = 1,
+        verdicts: MailVerdicts | None = None,
     ) -> IngestOutcome:
         """Keep what could not be processed, with its reason, where agents can see and replay it."""
         inbound_id = inbound_id or rules.inbound_id_for(data)
@@ -183,6 +263,7 @@ class EmailIntake:
                 raw_s3_key=raw_key,
                 quarantine_key=qkey,
                 attempts=attempts,
+                verdicts=verdicts,
             )
         )
         logger().warning("email quarantined", extra={"inbound_id": inbound_id})
@@ -194,6 +275,7 @@ class EmailIntake:
             subject=subject,
             message_id=parsed.message_id if parsed else None,
             raw_s3_key=raw_key,
+            verdicts=verdicts,
         )
 
     # -- queue messages and replays -------------------------------------------------------
@@ -211,7 +293,7 @@ class EmailIntake:
             if isinstance(item, events.Unreadable):
                 outcomes.append(self._quarantine_record(data, f"unreadable queue message: {item.reason}", "sqs"))
             elif isinstance(item, events.RawContent):
-                outcomes.append(self.ingest_raw(item.raw, None, source=item.origin))
+                outcomes.append(self.ingest_raw(item.raw, None, source=item.origin, verdicts=item.verdicts))
             else:
                 try:
                     raw = self.mail.get(item.bucket, item.key)
@@ -221,7 +303,9 @@ class EmailIntake:
                     continue
                 own = item.bucket == self.mail.mail_bucket
                 location = f"s3://{item.bucket}/{item.key}"
-                outcomes.append(self.ingest_raw(raw, item.key if own else None, source=location))
+                outcomes.append(
+                    self.ingest_raw(raw, item.key if own else None, source=location, verdicts=item.verdicts)
+                )
         return outcomes
 
     def _quarantine_record(self, data: bytes, reason: str, source: str) -> IngestOutcome:
@@ -235,7 +319,7 @@ class EmailIntake:
             raise Conflict(f"inbound mail {inbound_id} is {record.outcome.value}, not quarantined; nothing to replay")
         data = self.mail.get(self.mail.mail_bucket, record.quarantine_key)
         if not record.quarantine_key.endswith(".json"):
-            return [self.ingest_raw(data, record.raw_s3_key, source=f"replay:{inbound_id}")]
+            return [self.ingest_raw(data, record.raw_s3_key, source=f"replay:{inbound_id}", verdicts=record.verdicts)]
         outcomes = self.ingest_queue_body(data.decode("utf-8", errors="surrogateescape"))
         if all(o.inbound_id != inbound_id for o in outcomes):
             # The queue message was read this time: its mails have entries of their own, so the
@@ -253,52 +337,89 @@ class EmailIntake:
         return outcomes
 
     # -- the steps ------------------------------------------------------------------------
-    def _process(self, parsed: ParsedMail, raw: bytes, raw_key: str, inbound_id: str) -> IngestOutcome:
+    def _process(
+        self, parsed: ParsedMail, raw: bytes, raw_key: str, inbound_id: str, verdicts: MailVerdicts | None = None
+    ) -> IngestOutcome:
         cfg = self.config
         key = rules.message_key(parsed, raw)
-        base = {
+        auth_failure = rules.authentication_failure(verdicts)
+        flags = ["authentication_failed"] if auth_failure else []
+        base: dict[str, Any] = {
             "inbound_id": inbound_id,
             "from_email": parsed.from_.email if parsed.from_ else None,
             "subject": parsed.subject,
             "message_id": key,
             "raw_s3_key": raw_key,
+            "verdicts": verdicts,
         }
 
         # 1. loop safety: bounces and auto-replies never open cases nor get answers
         suppressed = rules.suppression(parsed, cfg.own_addresses)
         if suppressed is not None:
             case_id = None
-            if suppressed.kind == "bounce":
+            if suppressed.kind == "bounce" and not auth_failure:
                 case_id = self._record_bounce(parsed, inbound_id)
             return IngestOutcome(
-                **base, outcome=Outcome.SUPPRESSED, case=case_id, reason=f"{suppressed.kind}: {suppressed.reason}"
+                **base,
+                outcome=Outcome.SUPPRESSED,
+                case=case_id,
+                reason=f"{suppressed.kind}: {suppressed.reason}",
+                flags=flags,
             )
 
-        # 2. exactly once: a Message-ID we already hold is the same interaction
+        # 2. exactly once: a Message-ID we already hold with the same content is the same interaction;
+        #    with another content it is kept, flagged for an agent (never only in S3)
+        content = rules.content_pointer(key, raw)
+        pointers = [key, content]
         known = self.cases.find_case_for_message_ids([key])
+        possible_duplicate_of: str | None = None
         if known:
-            return IngestOutcome(**base, outcome=Outcome.SUPPRESSED, case=known, reason=rules.DUPLICATE_REASON)
+            if rules.is_hash_key(key) or self.cases.find_case_for_message_ids([content]):
+                return IngestOutcome(**base, outcome=Outcome.SUPPRESSED, case=known, reason=rules.DUPLICATE_REASON)
+            possible_duplicate_of = known
+            pointers = [content]
+            flags.append("possible_duplicate")
 
-        # 3. threading
+        # 3. threading (a mail failing sender authentication never joins an existing case)
         sender = self._sender(parsed)
-        decision = rules.decide_thread(self._candidates(parsed), sender)
+        candidates = self._candidates(parsed, first=possible_duplicate_of)
+        decision = rules.decide_thread(candidates, sender)
+        if auth_failure:
+            decision = rules.ThreadDecision("new", None, list(dict.fromkeys(c.case.case_id for c in candidates)))
         attachments, stored = self._store_attachments(parsed, inbound_id)
         message = rules.inbound_message(parsed, raw_key, attachments, key)
+        message.meta["content_sha256"] = rules.content_hash(raw)
+        if verdicts is not None:
+            message.meta["verdicts"] = verdicts.model_dump(mode="json", exclude_none=True)
+        if flags:
+            message.meta["flags"] = list(flags)
         actor = Actor(
             type=ActorType.CUSTOMER,
-            id=sender.email if sender else None,
+            id=sender.email if sender and not auth_failure else None,
             name=parsed.from_.name if parsed.from_ else None,
+        )
+        duplicate_note = (
+            f"This mail has the Message-ID {key} of a mail already on case {possible_duplicate_of} but another "
+            "content: kept as a possible duplicate, for an agent to check."
+            if possible_duplicate_of
+            else None
         )
 
         if decision.action == "thread" and decision.case_id:
             try:
-                self.cases.add_inbound(decision.case_id, message, actor, pointers=[key])
+                self.cases.add_inbound(decision.case_id, message, actor, pointers=pointers)
+                if duplicate_note:
+                    self.cases.add_event(
+                        decision.case_id, EventKind.NOTE, SYSTEM, body=duplicate_note, visibility="internal"
+                    )
                 return IngestOutcome(
                     **base,
                     outcome=Outcome.THREADED,
                     case=decision.case_id,
-                    reason=f"reply matched by {decision.via}",
+                    reason=f"reply matched by {decision.via}"
+                    + ("; possible duplicate (same Message-ID, other content)" if possible_duplicate_of else ""),
                     attachments=stored,
+                    flags=flags,
                 )
             except Duplicate:
                 return self._duplicate(base, key)
@@ -310,38 +431,51 @@ class EmailIntake:
             forwarded_from=rules.forwarded_from(parsed),
         )
         notes: list[str] = []
+        if auth_failure:
+            notes.append(
+                f"Sender authentication failed ({auth_failure}): the From address may be forged. This mail "
+                "joined no existing case, has no contact and got no acknowledgement."
+            )
         if decision.action == "follow_up":
             notes.append(f"Follow-up of closed case {decision.case_id}: the customer replied to it.")
         if decision.claimed:
-            notes.append(
-                "This mail refers to case(s) "
-                + ", ".join(decision.claimed)
-                + " but the sender is neither that case's contact nor of the same organisation, so it opened a new case."
+            why = (
+                "but it failed sender authentication"
+                if auth_failure
+                else "but the sender is neither that case's contact nor of the same organisation"
             )
+            notes.append(
+                "This mail refers to case(s) " + ", ".join(decision.claimed) + f" {why}, so it opened a new case."
+            )
+        if duplicate_note:
+            notes.append(duplicate_note)
         extra = [(EventKind.NOTE, {"body": n, "visibility": "internal"}) for n in notes]
+        trusted_sender = parsed.from_ is not None and parsed.sender_valid and not auth_failure
         try:
             case = self.cases.open_case(
                 subject=parsed.subject or "(no subject)",
                 channel=Channel.EMAIL,
                 actor=actor,
                 message=message,
-                contact_email=parsed.from_.email if parsed.from_ and parsed.sender_valid else None,
-                contact_name=parsed.from_.name if parsed.from_ else None,
+                contact_email=parsed.from_.email if trusted_sender and parsed.from_ else None,
+                contact_name=parsed.from_.name if trusted_sender and parsed.from_ else None,
                 context=context,
-                pointers=[key],
+                pointers=pointers,
                 extra_events=extra,
             )
         except Duplicate:
             return self._duplicate(base, key)
         reason = "new case"
-        if decision.action == "follow_up":
+        if auth_failure:
+            reason = f"new case: sender authentication failed ({auth_failure})"
+        elif decision.action == "follow_up":
             reason = f"follow-up of closed case {decision.case_id}"
         elif decision.claimed:
             reason = f"new case: sender may not join {', '.join(decision.claimed)}"
+        if possible_duplicate_of:
+            reason += f"; possible duplicate of a mail on {possible_duplicate_of}"
         acknowledged = False
-        refusal = (
-            rules.ack_refusal(parsed, cfg.own_addresses) if cfg.send_acknowledgements else "acknowledgements disabled"
-        )
+        refusal = self._ack_refusal(parsed, verdicts, auth_failure)
         if refusal is None:
             acknowledged = self._acknowledge(case.case_id, parsed, key)
         else:
@@ -353,7 +487,18 @@ class EmailIntake:
             reason=reason,
             acknowledged=acknowledged,
             attachments=stored,
+            flags=flags,
         )
+
+    def _ack_refusal(self, parsed: ParsedMail, verdicts: MailVerdicts | None, auth_failure: str | None) -> str | None:
+        """Why this mail gets no acknowledgement (no backscatter), or None."""
+        if not self.config.send_acknowledgements:
+            return "acknowledgements disabled"
+        if auth_failure:
+            return "sender authentication failed"
+        if rules.null_envelope_sender(parsed, verdicts):
+            return "null envelope sender"
+        return rules.ack_refusal(parsed, self.config.own_addresses)
 
     def _duplicate(self, base: dict[str, Any], key: str) -> IngestOutcome:
         return IngestOutcome(
@@ -376,13 +521,13 @@ class EmailIntake:
                 domain_customer = self.directory.customer_by_domain(sender.domain)
         return rules.Sender(email=email, contact_customer_id=contact_customer, domain_customer_id=domain_customer)
 
-    def _candidates(self, parsed: ParsedMail) -> list[rules.Candidate]:
+    def _candidates(self, parsed: ParsedMail, first: str | None = None) -> list[rules.Candidate]:
         out: list[rules.Candidate] = []
         seen: set[str] = set()
         refs = rules.reference_ids(parsed)
         by_ref = self.cases.find_case_for_message_ids(refs) if refs else None
         tokens = rules.case_tokens(parsed.subject, self.config.case_prefix)
-        for case_id, via in [(by_ref, "reference"), *((t, "subject") for t in tokens)]:
+        for case_id, via in [(first, "reference"), (by_ref, "reference"), *((t, "subject") for t in tokens)]:
             if not case_id or case_id in seen:
                 continue
             seen.add(case_id)

@@ -9,7 +9,7 @@ import uuid
 import click
 
 from functions.channels.web import http_client
-from functions.channels.web.http_client import DEFAULT_ENDPOINT
+from functions.channels.web.http_client import ENDPOINT_HELP, resolve_endpoint, unreachable
 
 
 @click.group()
@@ -32,7 +32,7 @@ def web() -> None:
 @click.option(
     "--idempotency-key", default=None, help="default: a fresh UUID (a retry with the same key makes one case)"
 )
-@click.option("--endpoint", default=DEFAULT_ENDPOINT, show_default=True, help="base URL of the API")
+@click.option("--endpoint", default=None, callback=resolve_endpoint, help=ENDPOINT_HELP)
 def submit(
     name: str,
     email: str,
@@ -69,7 +69,7 @@ def submit(
     try:
         status, answer = http_client.for_command().call("POST", f"{endpoint.rstrip('/')}/web/cases", body, headers)
     except OSError as exc:
-        raise click.ClickException(f"cannot reach {endpoint}: {exc}") from exc
+        raise click.ClickException(unreachable(endpoint, exc)) from exc
     click.echo(json.dumps(answer, indent=2))
     if status >= 400:
         sys.exit(1)

@@ -10,6 +10,24 @@ from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8000"
+ENDPOINT_HELP = (
+    "base URL of the API (default: the running local stack's, from .local/stack.json, else " + DEFAULT_ENDPOINT + ")"
+)
+
+
+def resolve_endpoint(ctx: Any, param: Any, value: str | None) -> str:
+    """click callback of ``--endpoint``: the value given, else the running local stack's API."""
+    from functions.local.running import api_endpoint  # noqa: PLC0415 - dev tooling, CLI only
+
+    return api_endpoint(value, DEFAULT_ENDPOINT)
+
+
+def unreachable(url: str, exc: OSError) -> str:
+    """One line for a request that found nobody listening."""
+    from functions.local.running import HOW_TO_POINT  # noqa: PLC0415
+
+    reason = getattr(exc, "reason", None) or exc
+    return f"cannot reach {url}: {reason}; {HOW_TO_POINT}"
 
 
 class ApiError(Exception):

@@ -392,6 +392,40 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/inbound/spam': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Mail held as spam by the receipt scan, newest first; an agent may release each. */
+    get: operations['list_spam']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/inbound/spam/{inbound_id}/release': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Release a mail held as spam: it is ingested normally and the log records who released it. */
+    post: operations['release_spam']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/knowledge/articles': {
     parameters: {
       query?: never
@@ -3803,6 +3837,11 @@ export interface components {
        */
       case_id?: string | null
       /**
+       * Flags
+       * @description authentication_failed, possible_duplicate, released
+       */
+      flags?: string[]
+      /**
        * From Email
        * @default null
        */
@@ -3846,6 +3885,11 @@ export interface components {
        * @default null
        */
       subject?: string | null
+      /**
+       * @description the receipt verdicts, when the mail came with them
+       * @default null
+       */
+      verdicts?: components['schemas']['MailVerdicts'] | null
     }
     /**
      * IngestOutcome
@@ -3864,6 +3908,11 @@ export interface components {
        * @default null
        */
       case?: string | null
+      /**
+       * Flags
+       * @description authentication_failed, possible_duplicate, released
+       */
+      flags?: string[]
       /**
        * From Email
        * @default null
@@ -3892,6 +3941,8 @@ export interface components {
        * @default null
        */
       subject?: string | null
+      /** @default null */
+      verdicts?: components['schemas']['MailVerdicts'] | null
     }
     /** InstallBaseItem */
     InstallBaseItem: {
@@ -3982,6 +4033,34 @@ export interface components {
      * @enum {string}
      */
     LinkType: 'root_cause' | 'similar'
+    /**
+     * MailVerdicts
+     * @description The receipt verdicts SES (or the local SMTP inbox) gives a received mail.
+     */
+    MailVerdicts: {
+      /** @default NOT_CHECKED */
+      dkim?: components['schemas']['Verdict']
+      /** @default NOT_CHECKED */
+      dmarc?: components['schemas']['Verdict']
+      /**
+       * Dmarc Policy
+       * @description the From domain's DMARC policy: none, quarantine, reject
+       * @default null
+       */
+      dmarc_policy?: string | null
+      /**
+       * Envelope Sender
+       * @description the SMTP MAIL FROM (SES ``mail.source``); empty for a null sender
+       * @default null
+       */
+      envelope_sender?: string | null
+      /** @default NOT_CHECKED */
+      spam?: components['schemas']['Verdict']
+      /** @default NOT_CHECKED */
+      spf?: components['schemas']['Verdict']
+      /** @default NOT_CHECKED */
+      virus?: components['schemas']['Verdict']
+    }
     /** MergeIn */
     MergeIn: {
       /**
@@ -4400,7 +4479,7 @@ export interface components {
      * Outcome
      * @enum {string}
      */
-    Outcome: 'created' | 'threaded' | 'suppressed' | 'quarantined'
+    Outcome: 'created' | 'threaded' | 'suppressed' | 'quarantined' | 'spam'
     /** PermanentFixIn */
     PermanentFixIn: {
       /** Fix */
@@ -5852,6 +5931,12 @@ export interface components {
        */
       signalled: boolean
     }
+    /**
+     * Verdict
+     * @description One SES receipt verdict (``NOT_CHECKED``: the local inbox could not check it, e.g. no DNS).
+     * @enum {string}
+     */
+    Verdict: 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED' | 'NOT_CHECKED'
     /** VersionList */
     VersionList: {
       /** Article Id */
@@ -7284,6 +7369,63 @@ export interface operations {
         }
         content: {
           'application/json': components['schemas']['ReplayResult']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  list_spam: {
+    parameters: {
+      query?: {
+        limit?: number
+        cursor?: string | null
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['InboundPage']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  release_spam: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        inbound_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['IngestOutcome']
         }
       }
       400: components['responses']['Error400']
