@@ -190,6 +190,11 @@ class CasebridgeStack(Stack):
             browser_origin=self.agents_site.url,
         )
 
+        # AWS WAF on the API's stage: per-client rate limits, tighter on the public writes.
+        from casebridge_infra.constructs.firewall import ApiFirewall  # noqa: PLC0415
+
+        self.firewall = ApiFirewall(self, "Firewall", prefix=prefix, rest_api_logical_id="RestAPI")
+
         # Chalice names the queue of an SQS event source by ARN text, not by reference: order it.
         for name, access in FUNCTIONS.items():
             function = self.api.chalice.get_resource(self.api.function_logical_ids[name])
