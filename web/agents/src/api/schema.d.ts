@@ -564,6 +564,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/notices': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Notices, newest first, optionally of one problem and in one status (paginated). */
+    get: operations['list_all_notices']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/notices/active': {
     parameters: {
       query?: never
@@ -3498,6 +3515,42 @@ export interface components {
        */
       version?: number | null
     }
+    /** Growth */
+    Growth: {
+      /** Baseline Share */
+      baseline_share: number
+      /**
+       * Expected
+       * @description cases expected in the window from the group's baseline share
+       */
+      expected: number
+      /**
+       * Groups
+       * @description groups tested together (the case's and its neighbours)
+       * @default 1
+       */
+      groups?: number
+      /**
+       * Observed
+       * @description cases of the group in the window
+       */
+      observed: number
+      /** P Value */
+      p_value: number
+      /**
+       * Segment
+       * @description attribute=value the growth was found in, if not the whole group
+       * @default null
+       */
+      segment?: string | null
+      /**
+       * Window Cases
+       * @description all cases in the window
+       */
+      window_cases: number
+      /** Window Seconds */
+      window_seconds: number
+    }
     /**
      * Handoff
      * @description What a bot sends when it hands a conversation to a human agent.
@@ -4255,6 +4308,16 @@ export interface components {
       /** Items */
       items: components['schemas']['Notice'][]
     }
+    /** NoticePage */
+    NoticePage: {
+      /** Items */
+      items: components['schemas']['Notice'][]
+      /**
+       * Next Cursor
+       * @default null
+       */
+      next_cursor?: string | null
+    }
     /**
      * NoticePatch
      * @description Texts and interval may change while the notice runs; channels and audience only in draft.
@@ -4279,6 +4342,31 @@ export interface components {
        * @default null
        */
       version?: number | null
+    }
+    /**
+     * NoticeQuery
+     * @description ``GET /notices``: newest first; by problem (newest created first), by status (most recently
+     *     changed first), or both.
+     */
+    NoticeQuery: {
+      /**
+       * Cursor
+       * @description next_cursor of the previous page
+       * @default null
+       */
+      cursor?: string | null
+      /**
+       * Limit
+       * @default 50
+       */
+      limit?: number
+      /**
+       * Problem Id
+       * @default null
+       */
+      problem_id?: string | null
+      /** @default null */
+      status?: components['schemas']['NoticeStatus'] | null
     }
     /**
      * NoticeStatus
@@ -4686,13 +4774,8 @@ export interface components {
        * @default
        */
       description?: string
-      /**
-       * Evidence
-       * @description why detection opened it: growth, common thread (counts, lift); opaque here
-       */
-      evidence?: {
-        [key: string]: unknown
-      }
+      /** @description why detection opened it: growth, common thread (counts, lift); empty for problems agents open */
+      evidence?: components['schemas']['ProblemEvidence']
       /**
        * Merged Into
        * @default null
@@ -4807,6 +4890,39 @@ export interface components {
       | 'resolved'
       | 'knowledge_updated'
       | 'note'
+    /**
+     * ProblemEvidence
+     * @description What detection recorded when it opened the problem (``functions/problems/detection/models.py:
+     *     Evidence`` and the keys the sink adds). Every field is optional: a problem an agent opened has none.
+     */
+    ProblemEvidence: {
+      /**
+       * Candidate Id
+       * @default null
+       */
+      candidate_id?: string | null
+      /** Common Thread */
+      common_thread?: components['schemas']['ThreadItem'][]
+      /**
+       * Detector Title
+       * @description the detector's own title (its top terms)
+       * @default null
+       */
+      detector_title?: string | null
+      /** Group Ids */
+      group_ids?: string[]
+      /** @default null */
+      growth?: components['schemas']['Growth'] | null
+      /**
+       * Skipped Cases
+       * @description cases of the candidate left unlinked (unknown or linked elsewhere)
+       */
+      skipped_cases?: string[]
+      /** Top Terms */
+      top_terms?: string[]
+    } & {
+      [key: string]: unknown
+    }
     /** ProblemFromCaseIn */
     ProblemFromCaseIn: {
       /**
@@ -4910,9 +5026,22 @@ export interface components {
        * @default 50
        */
       limit?: number
+      /**
+       * Q
+       * @description words that must all occur in the title, description or number (any case)
+       * @default null
+       */
+      q?: string | null
+      /** @default updated */
+      sort?: components['schemas']['ProblemSort']
       /** @default null */
       status?: components['schemas']['ProblemStatus'] | null
     }
+    /**
+     * ProblemSort
+     * @enum {string}
+     */
+    ProblemSort: 'updated' | 'created' | 'linked_cases'
     /**
      * ProblemStatus
      * @enum {string}
@@ -5032,13 +5161,8 @@ export interface components {
        * @default
        */
       description?: string
-      /**
-       * Evidence
-       * @description why detection opened it: growth, common thread (counts, lift); opaque here
-       */
-      evidence?: {
-        [key: string]: unknown
-      }
+      /** @description why detection opened it: growth, common thread (counts, lift); empty for problems agents open */
+      evidence?: components['schemas']['ProblemEvidence']
       impact?: components['schemas']['Impact']
       /** Links */
       links?: components['schemas']['ProblemLink'][]
@@ -5753,6 +5877,29 @@ export interface components {
        * @default null
        */
       resolution_minutes?: number | null
+    }
+    /** ThreadItem */
+    ThreadItem: {
+      /** Attribute */
+      attribute: string
+      /**
+       * Base Share
+       * @description share of the whole customer base with this value
+       */
+      base_share: number
+      /**
+       * Count
+       * @description the group's customers with this value
+       */
+      count: number
+      /** Group Share */
+      group_share: number
+      /** Lift */
+      lift: number
+      /** P Value */
+      p_value: number
+      /** Value */
+      value: string
     }
     /**
      * Tier
@@ -7628,6 +7775,37 @@ export interface operations {
       503: components['responses']['Error503']
     }
   }
+  list_all_notices: {
+    parameters: {
+      query?: {
+        status?: components['schemas']['NoticeStatus'] | null
+        problem_id?: string | null
+        limit?: number
+        /** @description next_cursor of the previous page */
+        cursor?: string | null
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['NoticePage']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   active_notices: {
     parameters: {
       query: {
@@ -8131,6 +8309,9 @@ export interface operations {
       query?: {
         status?: components['schemas']['ProblemStatus'] | null
         department_id?: string | null
+        /** @description words that must all occur in the title, description or number (any case) */
+        q?: string | null
+        sort?: components['schemas']['ProblemSort']
         limit?: number
         cursor?: string | null
       }
