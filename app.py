@@ -2,6 +2,7 @@
 
 from chalice import Chalice
 
+from functions.cases.actions.handlers import bp as case_actions_bp
 from functions.cases.handlers import bp as cases_bp
 from functions.channels.chat.handlers import bp as chat_bp
 from functions.channels.email.handlers import bp as email_bp
@@ -22,6 +23,7 @@ from functions.sla.handlers import bp as sla_bp
 # same "casebridge" logger, and every line would reach CloudWatch twice.
 app = Chalice(app_name="casebridge", configure_logs=False)
 app.register_middleware(error_format, "http")  # Chalice's own rejections in the one error shape
+app.register_blueprint(case_actions_bp)  # before cases: /cases/bulk is not a case id
 app.register_blueprint(cases_bp)
 app.register_blueprint(customers_bp)
 app.register_blueprint(web_bp)

@@ -30,6 +30,8 @@ from functions.core.settings import Settings, get_settings
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from functions.cases.actions.ports import JobQueue
+    from functions.cases.actions.service import BulkActions
     from functions.cases.models import Channel
     from functions.cases.ports import ReplyChannel
     from functions.cases.service import CaseService
@@ -196,6 +198,23 @@ class Container:
             idempotency=self.idempotency_store,
             auto_close_after=timedelta(days=s.auto_close_resolved_after_days),
         )
+
+    @cached_property
+    def case_jobs_queue(self) -> JobQueue:
+        from functions.cases.actions.adapters import SqsJobQueue  # noqa: PLC0415
+        from functions.core import resources  # noqa: PLC0415
+
+        return SqsJobQueue(self.settings.name(resources.CASE_JOBS_QUEUE.logical))
+
+    @cached_property
+    def bulk_actions(self) -> BulkActions:
+        """Bulk changes of cases as jobs; a case is linked to a problem through the problems service."""
+        from functions.cases.actions.adapters import ProblemLinker  # noqa: PLC0415
+        from functions.cases.actions.service import BulkActions  # noqa: PLC0415
+        from functions.cases.actions.store import JobItems  # noqa: PLC0415
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
+
+        return BulkActions(self.cases, ProblemLinker(lambda: self.problems), JobItems(), self.case_jobs_queue, utcnow)
 
     # -- channels and the customer portal ---------------------------------------------------------
     @cached_property

@@ -22,6 +22,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/cases/bulk': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Change many cases at once (by ids, or every case a filter of the queue matches) as a job. */
+    post: operations['bulk_update']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/cases/{case_id}': {
     parameters: {
       query?: never
@@ -386,6 +403,23 @@ export interface paths {
     put?: never
     /** Run a quarantined mail through intake again (after a fix); returns the new outcome(s). */
     post: operations['replay_quarantined']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/jobs/{job_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A bulk job: its status, counts by outcome, and each failed case with its reason. */
+    get: operations['get_job']
+    put?: never
+    post?: never
     delete?: never
     options?: never
     head?: never
@@ -1896,6 +1930,95 @@ export interface components {
       include_likely?: boolean
       segment?: components['schemas']['Segment']
     }
+    /**
+     * BulkFilter
+     * @description The queue's query (``GET /cases`` parameters): every matching case, across all pages.
+     */
+    BulkFilter: {
+      /**
+       * Assignee
+       * @default null
+       */
+      assignee?: string | null
+      /** @default null */
+      channel?: components['schemas']['Channel'] | null
+      /**
+       * Cursor
+       * @default null
+       */
+      cursor?: string | null
+      /**
+       * Customer Id
+       * @default null
+       */
+      customer_id?: string | null
+      /**
+       * Limit
+       * @default 50
+       */
+      limit?: number
+      /** @default null */
+      priority?: components['schemas']['Priority'] | null
+      /**
+       * Product
+       * @default null
+       */
+      product?: string | null
+      /** @default null */
+      status?: components['schemas']['CaseStatus'] | null
+      /**
+       * Updated Since
+       * @default null
+       */
+      updated_since?: string | null
+    }
+    /**
+     * BulkIn
+     * @description Either ``case_ids`` or ``filter`` selects the cases.
+     */
+    BulkIn: {
+      /**
+       * Case Ids
+       * @default null
+       */
+      case_ids?: string[] | null
+      /** @default null */
+      filter?: components['schemas']['BulkFilter'] | null
+      update: components['schemas']['BulkUpdate']
+    }
+    /** BulkUpdate */
+    BulkUpdate: {
+      /** Add Tags */
+      add_tags?: string[]
+      /**
+       * Assignee
+       * @default null
+       */
+      assignee?: string | null
+      /**
+       * Comment
+       * @description why (goes on each case's timeline)
+       * @default null
+       */
+      comment?: string | null
+      /** @default null */
+      priority?: components['schemas']['Priority'] | null
+      /**
+       * Problem Id
+       * @description link every case to this problem (as a root cause)
+       * @default null
+       */
+      problem_id?: string | null
+      /** Remove Tags */
+      remove_tags?: string[]
+      /** @default null */
+      status?: components['schemas']['CaseStatus'] | null
+      /**
+       * Unassign
+       * @default false
+       */
+      unassign?: boolean
+    }
     /** Calendar */
     Calendar: {
       /**
@@ -3331,6 +3454,18 @@ export interface components {
       /** Accepted */
       accepted: number
     }
+    /** Failure */
+    Failure: {
+      /** Case Id */
+      case_id: string
+      /**
+       * Error
+       * @description the error's code (not_found, invalid_transition, conflict, ...)
+       */
+      error: string
+      /** Message */
+      message: string
+    }
     /** FeedbackIn */
     FeedbackIn: {
       /**
@@ -3987,6 +4122,98 @@ export interface components {
        * Format: time
        */
       start: string
+    }
+    /** JobAccepted */
+    JobAccepted: {
+      /** Job Id */
+      job_id: string
+      status: components['schemas']['JobStatus']
+    }
+    /**
+     * JobStatus
+     * @enum {string}
+     */
+    JobStatus: 'queued' | 'running' | 'done'
+    /** JobView */
+    JobView: {
+      /**
+       * Case Ids
+       * @default null
+       */
+      case_ids?: string[] | null
+      /**
+       * Changed
+       * @default 0
+       */
+      changed?: number
+      /**
+       * Chunks
+       * @default null
+       */
+      chunks?: number | null
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string
+      created_by: components['schemas']['Actor']
+      /**
+       * Done
+       * @description cases with an outcome (changed, unchanged or failed)
+       * @default 0
+       */
+      done?: number
+      /**
+       * Failed
+       * @default 0
+       */
+      failed?: number
+      /**
+       * Failures
+       * @description each failed case with its reason
+       */
+      failures?: components['schemas']['Failure'][]
+      /** @default null */
+      filter?: components['schemas']['BulkFilter'] | null
+      /**
+       * Fingerprint
+       * @description of the request (a repeated Idempotency-Key must match it)
+       * @default
+       */
+      fingerprint?: string
+      /**
+       * Finished At
+       * @default null
+       */
+      finished_at?: string | null
+      /** Job Id */
+      job_id: string
+      /**
+       * Kind
+       * @default bulk_update
+       * @constant
+       */
+      kind?: 'bulk_update'
+      /** @default queued */
+      status?: components['schemas']['JobStatus']
+      /**
+       * Total
+       * @description cases selected (known once the selection is resolved)
+       * @default null
+       */
+      total?: number | null
+      /**
+       * Truncated
+       * @description the filter matched more than 10000 cases
+       * @default false
+       */
+      truncated?: boolean
+      /**
+       * Unchanged
+       * @default 0
+       */
+      unchanged?: number
+      update: components['schemas']['BulkUpdate']
     }
     /** LinkIn */
     LinkIn: {
@@ -6349,6 +6576,40 @@ export interface operations {
       503: components['responses']['Error503']
     }
   }
+  bulk_update: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description 16 to 128 characters of A-Z a-z 0-9 . _ : - (a UUID is fine). A repeat with the same key and the same request answers the first result again (header Idempotent-Replayed: true) without acting again; the same key with a different request is a 409. */
+        'Idempotency-Key'?: string
+      }
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BulkIn']
+      }
+    }
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['JobAccepted']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   get_case: {
     parameters: {
       query?: {
@@ -7379,6 +7640,34 @@ export interface operations {
       401: components['responses']['Error401']
       404: components['responses']['Error404']
       409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  get_job: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        job_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['JobView']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']

@@ -1,0 +1,163 @@
+"""Use cases of the actions on many cases: a bulk change as a job (submit, resolve the selection,
+change one chunk of cases, report)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from functions.cases.actions import rules
+from functions.cases.actions.models import (
+    CHUNK_SIZE,
+    MAX_SELECTED,
+    BulkIn,
+    BulkJob,
+    Failure,
+    JobAccepted,
+    JobStatus,
+    JobStep,
+    JobView,
+    Outcome,
+)
+from functions.cases.actions.ports import Cases, JobQueue, JobStore, ProblemLinks
+from functions.cases.models import Actor, Case, CaseQuery
+from functions.core.errors import Conflict, DomainError, Duplicate, NotFound, VersionConflict
+from functions.core.timeutil import iso
+
+
+class BulkActions:
+    MAX_RETRIES = 5  # version conflicts on one case before it is reported
+    PAGE = 200  # cases read per page while resolving a filter
+
+    def __init__(
+        self,
+        cases: Cases,
+        problems: ProblemLinks | None,
+        jobs: JobStore,
+        queue: JobQueue,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.cases = cases
+        self.problems = problems
+        self.jobs = jobs
+        self.queue = queue
+        self.clock = clock
+
+    # -- the API -------------------------------------------------------------------------------
+    def submit(self, request: BulkIn, actor: Actor, idempotency_key: str | None = None) -> JobAccepted:
+        """Record the job and queue its first step. The same Idempotency-Key (of the same agent) with
+        the same body answers the same job (queued again if its first step may have been lost);
+        with another body it is a Conflict."""
+        fingerprint = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+        if idempotency_key:
+            digest = hashlib.sha256(f"{actor.id}\n{idempotency_key}".encode()).hexdigest()
+            job_id = f"JB-{digest[:20]}"
+        else:
+            job_id = f"JB-{secrets.token_hex(10)}"
+        job = BulkJob(
+            job_id=job_id,
+            case_ids=request.case_ids,
+            filter=request.filter,
+            update=request.update,
+            fingerprint=fingerprint,
+            created_by=actor,
+            created_at=self.clock(),
+        )
+        try:
+            self.jobs.create(job)
+        except Duplicate:
+            job = self.jobs.get(job_id)
+            if job.fingerprint != fingerprint:
+                raise Conflict("this Idempotency-Key was used for another bulk change") from None
+            if job.status is not JobStatus.QUEUED:
+                return JobAccepted(job_id=job.job_id, status=job.status)
+        self.queue.send([JobStep(job_id=job_id, step="select")])
+        return JobAccepted(job_id=job.job_id, status=job.status)
+
+    def view(self, job_id: str) -> JobView:
+        job = self.jobs.get(job_id)
+        failures = self.jobs.failures(job_id) if job.failed else []
+        return JobView(**job.model_dump(), done=job.changed + job.unchanged + job.failed, failures=failures)
+
+    # -- the queue's consumer -------------------------------------------------------------------
+    def handle(self, step: JobStep) -> None:
+        if step.step == "select":
+            self.select(step.job_id)
+        else:
+            if step.chunk is None:
+                raise ValueError("a chunk step names its chunk")
+            self.run_chunk(step.job_id, step.chunk)
+
+    def select(self, job_id: str) -> None:
+        """Resolve the selection once (every page of a filter, before any case changes, so that the
+        changes do not move cases in or out of it), store it in chunks, queue one step per chunk.
+        Redelivered: the stored chunks are queued again (each case changes once all the same)."""
+        job = self.jobs.get(job_id)
+        if job.status is JobStatus.QUEUED:
+            ids, truncated = self._selection(job)
+            chunks = rules.chunks(ids, CHUNK_SIZE)
+            self.jobs.start(job_id, chunks, truncated)
+            job = self.jobs.get(job_id)
+        if job.status is JobStatus.RUNNING and job.chunks == 0:
+            self.jobs.finish_if_complete(job_id, iso(self.clock()))
+            return
+        if job.status is JobStatus.RUNNING:
+            self.queue.send([JobStep(job_id=job_id, step="chunk", chunk=n) for n in range(job.chunks or 0)])
+
+    def _selection(self, job: BulkJob) -> tuple[list[str], bool]:
+        if job.case_ids is not None:
+            return list(dict.fromkeys(job.case_ids)), False
+        assert job.filter is not None
+        query = job.filter.model_dump(exclude={"limit", "cursor"}, exclude_none=True)
+        ids: list[str] = []
+        cursor: str | None = None
+        while True:
+            page = self.cases.list_cases(CaseQuery.model_validate({**query, "limit": self.PAGE, "cursor": cursor}))
+            ids += [c.case_id for c in page.items]
+            cursor = page.next_cursor
+            if len(dict.fromkeys(ids)) > MAX_SELECTED:
+                return list(dict.fromkeys(ids))[:MAX_SELECTED], True
+            if not cursor:
+                return list(dict.fromkeys(ids)), False
+
+    def run_chunk(self, job_id: str, chunk: int) -> None:
+        """Change each case of the chunk that has no outcome yet, each with its own version check,
+        and record its outcome once. A redelivered chunk skips the cases it did."""
+        job = self.jobs.get(job_id)
+        case_ids = self.jobs.chunk(job_id, chunk)
+        done = self.jobs.outcomes(job_id, case_ids)
+        for case_id in case_ids:
+            if case_id in done:
+                continue
+            outcome, failure = self._apply(job, case_id)
+            self.jobs.record(job_id, case_id, outcome, failure)
+        self.jobs.finish_if_complete(job_id, iso(self.clock()))
+
+    def _apply(self, job: BulkJob, case_id: str) -> tuple[Outcome, Failure | None]:
+        """Bring one case where the job asks. A version conflict is retried on the case as it is
+        now, as long as the change still applies there; otherwise the reason is the outcome."""
+        for _ in range(self.MAX_RETRIES):
+            try:
+                case = self.cases.get(case_id)
+                change = rules.change_for(case, job.update)
+                if change is not None:
+                    self.cases.update(case_id, job.created_by, change)
+                linked = self._link(job, case)
+            except VersionConflict:
+                continue
+            except DomainError as exc:
+                return Outcome.FAILED, Failure(case_id=case_id, error=exc.code, message=exc.message)
+            return (Outcome.CHANGED if change is not None or linked else Outcome.UNCHANGED), None
+        busy = f"case {case_id} kept changing while the bulk change tried it ({self.MAX_RETRIES} times)"
+        return Outcome.FAILED, Failure(case_id=case_id, error="conflict", message=busy)
+
+    def _link(self, job: BulkJob, case: Case) -> bool:
+        problem_id = job.update.problem_id
+        if problem_id is None or case.problem_id == problem_id:
+            return False
+        if self.problems is None:
+            raise NotFound("problem", problem_id)
+        self.problems.link_case(problem_id, case.case_id, job.created_by)
+        return True
