@@ -4,6 +4,8 @@ from chalice import Chalice
 
 from functions.cases.actions.handlers import bp as case_actions_bp
 from functions.cases.handlers import bp as cases_bp
+from functions.cases.macros.handlers import bp as macros_bp
+from functions.cases.saved_views.handlers import bp as saved_views_bp
 from functions.channels.chat.handlers import bp as chat_bp
 from functions.channels.email.handlers import bp as email_bp
 from functions.channels.web.handlers import bp as web_bp
@@ -25,6 +27,8 @@ app = Chalice(app_name="casebridge", configure_logs=False)
 app.register_middleware(error_format, "http")  # Chalice's own rejections in the one error shape
 app.register_blueprint(case_actions_bp)  # before cases: /cases/bulk is not a case id
 app.register_blueprint(cases_bp)
+app.register_blueprint(macros_bp)
+app.register_blueprint(saved_views_bp)
 app.register_blueprint(customers_bp)
 app.register_blueprint(web_bp)
 app.register_blueprint(portal_bp)

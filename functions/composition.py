@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 
     from functions.cases.actions.ports import JobQueue
     from functions.cases.actions.service import BulkActions
+    from functions.cases.macros.service import MacroService
     from functions.cases.models import Channel
     from functions.cases.ports import ReplyChannel
+    from functions.cases.saved_views.service import ViewService
     from functions.cases.service import CaseService
     from functions.cases.store import CaseStore
     from functions.channels.chat.ports import ChatStorePort
@@ -215,6 +217,29 @@ class Container:
         from functions.core.timeutil import utcnow  # noqa: PLC0415
 
         return BulkActions(self.cases, ProblemLinker(lambda: self.problems), JobItems(), self.case_jobs_queue, utcnow)
+
+    @cached_property
+    def macros(self) -> MacroService:
+        """Canned replies: versioned records; placeholders filled from the case, the customer store
+        and the configured agents' names."""
+        from functions.cases.macros.adapters import DirectoryNames  # noqa: PLC0415
+        from functions.cases.macros.models import Macro  # noqa: PLC0415
+        from functions.cases.macros.service import MacroService  # noqa: PLC0415
+        from functions.core.records import VersionedRecords  # noqa: PLC0415
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
+
+        agents = {a.id: a.name for a in self.settings.dev_agents if a.name}
+        names = DirectoryNames(agents, lambda: self.customer_store)
+        return MacroService(VersionedRecords("macro", Macro, "macro_id"), self.cases, names, utcnow)
+
+    @cached_property
+    def saved_views(self) -> ViewService:
+        from functions.cases.saved_views.models import SavedView  # noqa: PLC0415
+        from functions.cases.saved_views.service import ViewService  # noqa: PLC0415
+        from functions.core.records import VersionedRecords  # noqa: PLC0415
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
+
+        return ViewService(VersionedRecords("saved_view", SavedView, "view_id"), utcnow)
 
     # -- channels and the customer portal ---------------------------------------------------------
     @cached_property

@@ -74,6 +74,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/cases/{case_id}/macros/{macro_id}/preview': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** The macro rendered for the case (in the case's language when the macro has it); sends nothing. */
+    post: operations['preview_macro']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/cases/{case_id}/notes': {
     parameters: {
       query?: never
@@ -593,6 +610,43 @@ export interface paths {
     put?: never
     post?: never
     delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/macros': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The caller's personal macros and the shared ones, by title. */
+    get: operations['list_macros']
+    put?: never
+    /** Create a macro: personal (yours only) or, for admins, shared. */
+    post: operations['create_macro']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/macros/{macro_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** One macro (yours or shared; ETag: its version). */
+    get: operations['get_macro']
+    /** Replace a macro (yours; shared ones: admins). Send the version you saw (body or If-Match). */
+    put: operations['replace_macro']
+    post?: never
+    /** Delete a macro (yours; shared ones: admins). If-Match: the version you saw. */
+    delete: operations['delete_macro']
     options?: never
     head?: never
     patch?: never
@@ -1372,6 +1426,42 @@ export interface paths {
     post?: never
     /** Delete a policy (cases it covers keep their dues). */
     delete: operations['delete_policy']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/views': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The caller's saved views and the shared ones, in their order. */
+    get: operations['list_views']
+    put?: never
+    /** Save a view of the queue: personal, or (admins) shared. The query is checked against GET /cases. */
+    post: operations['create_view']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/views/{view_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    /** Replace a view (yours; shared ones: admins). Send the version you saw (body or If-Match). */
+    put: operations['replace_view']
+    post?: never
+    /** Delete a view (yours; shared ones: admins). If-Match: the version you saw. */
+    delete: operations['delete_view']
     options?: never
     head?: never
     patch?: never
@@ -4262,6 +4352,130 @@ export interface components {
      * @enum {string}
      */
     LinkType: 'root_cause' | 'similar'
+    /** Macro */
+    Macro: {
+      actions?: components['schemas']['MacroActions']
+      /** Body */
+      body: string
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string
+      /** Macro Id */
+      macro_id: string
+      /**
+       * Owner
+       * @description the agent who created it
+       */
+      owner: string
+      /** Title */
+      title: string
+      /** Translations */
+      translations?: {
+        [key: string]: components['schemas']['MacroText']
+      }
+      /**
+       * Updated At
+       * Format: date-time
+       */
+      updated_at: string
+      /**
+       * Version
+       * @default 1
+       */
+      version?: number
+      /**
+       * Visibility
+       * @default personal
+       * @enum {string}
+       */
+      visibility?: 'personal' | 'shared'
+    }
+    /**
+     * MacroActions
+     * @description What applying the macro also does to the case (the app applies them with the reply).
+     */
+    MacroActions: {
+      /** Add Tags */
+      add_tags?: string[]
+      /** @default null */
+      priority?: components['schemas']['Priority'] | null
+      /** @default null */
+      status?: components['schemas']['CaseStatus'] | null
+    }
+    /** MacroIn */
+    MacroIn: {
+      actions?: components['schemas']['MacroActions']
+      /**
+       * Body
+       * @description text with placeholders: {{customer.name}}, {{case.id}}, {{agent.name}}, ...
+       */
+      body: string
+      /** Title */
+      title: string
+      /**
+       * Translations
+       * @description language (as on the case, e.g. de, fr-CH) -> title and body
+       */
+      translations?: {
+        [key: string]: components['schemas']['MacroText']
+      }
+      /**
+       * Version
+       * @description on PUT: the version you saw (or send If-Match)
+       * @default null
+       */
+      version?: number | null
+      /**
+       * Visibility
+       * @description shared macros are created and changed by admins
+       * @default personal
+       * @enum {string}
+       */
+      visibility?: 'personal' | 'shared'
+    }
+    /** MacroList */
+    MacroList: {
+      /** Items */
+      items: components['schemas']['Macro'][]
+    }
+    /** MacroPreview */
+    MacroPreview: {
+      actions: components['schemas']['MacroActions']
+      /**
+       * Body
+       * @description the rendered body, for the composer; sending stays POST /cases/{id}/replies
+       */
+      body: string
+      /** Case Id */
+      case_id: string
+      /**
+       * Language
+       * @description the translation used (None: the macro's own text)
+       */
+      language: string | null
+      /** Macro Id */
+      macro_id: string
+      /**
+       * Missing
+       * @description placeholders left as written: no value for this case, or unknown
+       */
+      missing?: string[]
+      /** Title */
+      title: string
+    }
+    /** MacroText */
+    MacroText: {
+      /** Body */
+      body: string
+      /**
+       * Title
+       * @description default: the macro's title
+       * @default null
+       */
+      title?: string | null
+    }
     /** MergeIn */
     MergeIn: {
       /**
@@ -5725,6 +5939,78 @@ export interface components {
        */
       phone?: string | null
     }
+    /** SavedView */
+    SavedView: {
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string
+      /** Name */
+      name: string
+      /**
+       * Order
+       * @default 0
+       */
+      order?: number
+      /** Owner */
+      owner: string
+      /** Query */
+      query: string
+      /**
+       * Updated At
+       * Format: date-time
+       */
+      updated_at: string
+      /**
+       * Version
+       * @default 1
+       */
+      version?: number
+      /** View Id */
+      view_id: string
+      /**
+       * Visibility
+       * @default personal
+       * @enum {string}
+       */
+      visibility?: 'personal' | 'shared'
+    }
+    /** SavedViewIn */
+    SavedViewIn: {
+      /** Name */
+      name: string
+      /**
+       * Order
+       * @description position in the list (ascending)
+       * @default 0
+       */
+      order?: number
+      /**
+       * Query
+       * @description the queue's URL query string (GET /cases parameters), e.g. status=new&priority=high
+       * @default
+       */
+      query?: string
+      /**
+       * Version
+       * @description on PUT: the version you saw (or send If-Match)
+       * @default null
+       */
+      version?: number | null
+      /**
+       * Visibility
+       * @description shared views are created and changed by admins
+       * @default personal
+       * @enum {string}
+       */
+      visibility?: 'personal' | 'shared'
+    }
+    /** SavedViewList */
+    SavedViewList: {
+      /** Items */
+      items: components['schemas']['SavedView'][]
+    }
     /** SearchParams */
     SearchParams: {
       /**
@@ -6704,6 +6990,35 @@ export interface operations {
       401: components['responses']['Error401']
       404: components['responses']['Error404']
       415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  preview_macro: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+        macro_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['MacroPreview']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -8059,6 +8374,153 @@ export interface operations {
       400: components['responses']['Error400']
       401: components['responses']['Error401']
       404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  list_macros: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['MacroList']
+        }
+      }
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  create_macro: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MacroIn']
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Macro']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  get_macro: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        macro_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Macro']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  replace_macro: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        macro_id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MacroIn']
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Macro']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  delete_macro: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        macro_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -9830,6 +10292,125 @@ export interface operations {
       header?: never
       path: {
         policy_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  list_views: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SavedViewList']
+        }
+      }
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  create_view: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SavedViewIn']
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SavedView']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  replace_view: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        view_id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SavedViewIn']
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SavedView']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  delete_view: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        view_id: string
       }
       cookie?: never
     }
