@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from functions.cases.actions.ports import JobQueue
-    from functions.cases.actions.service import BulkActions
+    from functions.cases.actions.service import BulkActions, CaseMerging
     from functions.cases.macros.service import MacroService
     from functions.cases.models import Channel
     from functions.cases.ports import ReplyChannel
@@ -217,6 +217,16 @@ class Container:
         from functions.core.timeutil import utcnow  # noqa: PLC0415
 
         return BulkActions(self.cases, ProblemLinker(lambda: self.problems), JobItems(), self.case_jobs_queue, utcnow)
+
+    @cached_property
+    def case_merging(self) -> CaseMerging:
+        """Merge and split of cases; a merged case's problem link goes to the target through the problems service."""
+        from functions.cases.actions.adapters import ProblemLinker  # noqa: PLC0415
+        from functions.cases.actions.service import CaseMerging  # noqa: PLC0415
+        from functions.cases.actions.store import TimelineItems  # noqa: PLC0415
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
+
+        return CaseMerging(self.cases, TimelineItems(), ProblemLinker(lambda: self.problems), utcnow)
 
     @cached_property
     def macros(self) -> MacroService:

@@ -1,7 +1,8 @@
 """In-memory fakes of the bulk jobs' ports (functions/cases/actions/ports.py), behaving as the
 production parts do where it matters: a job is created once (``Duplicate``); ``start`` moves a job
 from queued to running once; an outcome is recorded once with its count; the queue keeps what was
-sent, and can lose a send (``fail_next``) as SQS can refuse one."""
+sent, and can lose a send (``fail_next``) as SQS can refuse one. ``FakeTimelineMoves``: the moves
+of merge and split over a ``FakeCaseStore``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from functions.cases.actions.models import BulkJob, Failure, JobStatus, JobStep, Outcome
-from functions.core.errors import Duplicate, NotFound
+from functions.cases.models import Case, TimelineEvent
+from functions.core.errors import Duplicate, NotFound, VersionConflict
+from tests.fakes.cases import FakeCaseStore
 
 
 class FakeJobStore:
@@ -85,3 +88,53 @@ class FakeJobQueue:
     def take(self) -> list[JobStep]:
         out, self.sent = self.sent, []
         return out
+
+
+class FakeTimelineMoves:
+    """``TimelineMoves`` over a ``FakeCaseStore``'s dicts: the pair of cases written at once or
+    not at all, events put and deleted, pointers moved only from the case they point at."""
+
+    def __init__(self, store: FakeCaseStore) -> None:
+        self.store = store
+        self.fail_copy = False  # the copy of events stops (a consumer dying half-way)
+
+    def events(self, case_id: str) -> list[TimelineEvent]:
+        return sorted(
+            (e.model_copy(deep=True) for e in self.store.events.get(case_id, {}).values()), key=lambda e: e.event_id
+        )
+
+    def save_both(
+        self,
+        first: Case,
+        first_expected: int,
+        first_events: list[TimelineEvent],
+        second: Case,
+        second_expected: int,
+        second_events: list[TimelineEvent],
+    ) -> None:
+        for case, expected in ((first, first_expected), (second, second_expected)):
+            current = self.store.cases.get(case.case_id)
+            if current is None or current.version != expected:
+                raise VersionConflict("case", case.case_id, expected, current.version if current else None)
+        self.store.save(first, first_expected, first_events)
+        self.store.save(second, second_expected, second_events)
+
+    def copy_events(self, events: list[TimelineEvent]) -> None:
+        if self.fail_copy:
+            self.fail_copy = False
+            raise RuntimeError("stopped half-way")
+        for event in events:
+            self.store.events.setdefault(event.case_id, {})[event.event_id] = event.model_copy(deep=True)
+
+    def delete_events(self, case_id: str, event_ids: list[str]) -> None:
+        for event_id in event_ids:
+            self.store.events.get(case_id, {}).pop(event_id, None)
+
+    def repoint(self, keys: list[str], from_case: str, to_case: str) -> list[str]:
+        moved = []
+        for key in dict.fromkeys(keys):
+            pointer = self.store.pointers.get(key)
+            if pointer is not None and pointer["case_id"] == from_case:
+                pointer["case_id"] = to_case
+                moved.append(key)
+        return moved

@@ -9,11 +9,11 @@ from chalice import Blueprint, Response
 
 from functions.composition import container
 from functions.core import resources
-from functions.core.http import Agent, route
+from functions.core.http import Agent, if_match_version, route
 from functions.core.settings import get_settings
 
 if TYPE_CHECKING:
-    from functions.cases.actions.models import BulkIn, JobView
+    from functions.cases.actions.models import BulkIn, JobView, MergeIn, MergeResult, SplitIn
 
 bp = Blueprint(__name__)
 TAGS = ("cases",)
@@ -48,6 +48,39 @@ def bulk_update(request: Any, *, agent: Agent, body: BulkIn) -> Response:
 def get_job(request: Any, job_id: str, *, agent: Agent) -> JobView:
     """A bulk job: its status, counts by outcome, and each failed case with its reason."""
     return container().bulk_actions.view(job_id)
+
+
+@route(
+    bp, "/cases/{case_id}/merge", "POST", body=AM + "MergeIn", response=AM + "MergeResult", tags=TAGS, errors_=(409,)
+)
+def merge_case(request: Any, case_id: str, *, agent: Agent, body: MergeIn) -> MergeResult:
+    """Merge this case into another: it is closed (``merged_into``), its timeline, tags and problem
+    link go to the target, replies to its mails thread into the target. Cases of two customers need
+    ``confirm_other_customer``. Asking again finishes a merge that stopped half-way."""
+    from functions.cases.models import Actor, ActorType  # noqa: PLC0415
+
+    actor = Actor(type=ActorType.AGENT, id=agent.agent_id)
+    return container().case_merging.merge(case_id, body, actor, if_match_version(request))
+
+
+@route(
+    bp,
+    "/cases/{case_id}/split",
+    "POST",
+    body=AM + "SplitIn",
+    response=AM + "SplitResult",
+    status=201,
+    tags=TAGS,
+    errors_=(409,),
+)
+def split_case(request: Any, case_id: str, *, agent: Agent, body: SplitIn) -> Response:
+    """Split interactions off into a new case of the same customer (with their message ids: replies
+    thread there), linked to this one."""
+    from functions.cases.models import Actor, ActorType  # noqa: PLC0415
+
+    actor = Actor(type=ActorType.AGENT, id=agent.agent_id)
+    result = container().case_merging.split(case_id, body, actor, if_match_version(request))
+    return Response(status_code=201, body=result.model_dump(mode="json"))
 
 
 @bp.on_sqs_message(queue=get_settings().name(resources.CASE_JOBS_QUEUE.logical), batch_size=1)

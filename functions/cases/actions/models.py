@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from functions.cases.models import Actor, CaseQuery, CaseStatus, Priority
+from functions.cases.models import Actor, Case, CaseQuery, CaseStatus, Priority
 from functions.core.models import Model
 from functions.core.validators import Code
 
@@ -129,3 +129,40 @@ class JobStep(Model):
     job_id: Annotated[str, Field(min_length=1, max_length=64)]
     step: Literal["select", "chunk"]
     chunk: int | None = Field(default=None, ge=0)
+
+
+# -- merge and split ------------------------------------------------------------------------------
+
+
+class MergeIn(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    into: CaseId = Field(description="the case that goes on (the target)")
+    version: int | None = Field(default=None, ge=1, description="the merged case's version you saw (or If-Match)")
+    confirm_other_customer: bool = Field(
+        default=False, description="required when the two cases belong to different customers"
+    )
+
+
+class MergeResult(Model):
+    case: Case = Field(description="the target, with the merged case's interactions on its timeline")
+    merged: Case = Field(description="the merged case: closed, merged_into the target")
+    moved_events: int
+    problem_linked: str | None = Field(
+        default=None, description="the problem the target was linked to (the merged case's)"
+    )
+    problem_error: str | None = Field(default=None, description="why the merged case's problem could not be linked")
+
+
+class SplitIn(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    event_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=128)]], Field(min_length=1, max_length=100)]
+    subject: Annotated[str, Field(min_length=1, max_length=998)]
+    version: int | None = Field(default=None, ge=1, description="the original case's version you saw (or If-Match)")
+
+
+class SplitResult(Model):
+    case: Case = Field(description="the new case, with the interactions split off")
+    original: Case
+    moved_events: int

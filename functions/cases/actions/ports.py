@@ -3,10 +3,21 @@ and the queue their steps travel on."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from functions.cases.actions.models import BulkJob, Failure, JobStep, Outcome
-from functions.cases.models import Actor, Case, CasePage, CaseQuery, CaseUpdate
+from functions.cases.models import (
+    Actor,
+    Case,
+    CaseContext,
+    CasePage,
+    CaseQuery,
+    CaseUpdate,
+    Channel,
+    EventKind,
+    Priority,
+    TimelineEvent,
+)
 
 
 class Cases(Protocol):
@@ -70,4 +81,72 @@ class JobStore(Protocol):
 class JobQueue(Protocol):
     def send(self, steps: list[JobStep]) -> None:
         """Queue the steps (SQS; the consumer is functions.cases.actions.handlers.handle_case_jobs)."""
+        ...
+
+
+class CaseOpening(Protocol):
+    """The part of the case service a split uses: open the new case, note the split on the original."""
+
+    def get(self, case_id: str) -> Case: ...
+
+    def open_case(
+        self,
+        *,
+        subject: str,
+        channel: Channel,
+        actor: Actor,
+        description: str = "",
+        contact_email: str | None = None,
+        contact_name: str | None = None,
+        contact_phone: str | None = None,
+        customer_id: str | None = None,
+        priority: Priority = Priority.NORMAL,
+        category: str | None = None,
+        product: str | None = None,
+        model: str | None = None,
+        batch: str | None = None,
+        language: str | None = None,
+        context: CaseContext | None = None,
+        extra_events: list[tuple[EventKind, dict[str, Any]]] | None = None,
+    ) -> Case: ...
+
+    def add_event(
+        self,
+        case_id: str,
+        kind: EventKind,
+        actor: Actor,
+        *,
+        data: dict[str, Any] | None = None,
+        visibility: str = "public",
+    ) -> TimelineEvent: ...
+
+
+class TimelineMoves(Protocol):
+    """Moves of timeline events and message pointers between cases (functions/cases/actions/store.py)."""
+
+    def events(self, case_id: str) -> list[TimelineEvent]:
+        """The case's whole timeline, oldest first."""
+        ...
+
+    def save_both(
+        self,
+        first: Case,
+        first_expected: int,
+        first_events: list[TimelineEvent],
+        second: Case,
+        second_expected: int,
+        second_events: list[TimelineEvent],
+    ) -> None:
+        """Both cases (their versions already the next ones) and their events at once, each only at
+        its expected version; else nothing is written and VersionConflict names the case that moved."""
+        ...
+
+    def copy_events(self, events: list[TimelineEvent]) -> None:
+        """Put the events (already carrying their new case id); putting one twice changes nothing."""
+        ...
+
+    def delete_events(self, case_id: str, event_ids: list[str]) -> None: ...
+
+    def repoint(self, keys: list[str], from_case: str, to_case: str) -> list[str]:
+        """Point these message ids at ``to_case`` where they point at ``from_case``; the ones moved."""
         ...

@@ -19,10 +19,23 @@ from functions.cases.actions.models import (
     JobStatus,
     JobStep,
     JobView,
+    MergeIn,
+    MergeResult,
     Outcome,
+    SplitIn,
+    SplitResult,
 )
-from functions.cases.actions.ports import Cases, JobQueue, JobStore, ProblemLinks
-from functions.cases.models import Actor, Case, CaseQuery
+from functions.cases.actions.ports import CaseOpening, Cases, JobQueue, JobStore, ProblemLinks, TimelineMoves
+from functions.cases.models import (
+    Actor,
+    Case,
+    CaseContext,
+    CaseQuery,
+    CaseStatus,
+    EventKind,
+    TimelineEvent,
+    new_event_id,
+)
 from functions.core.errors import Conflict, DomainError, Duplicate, NotFound, VersionConflict
 from functions.core.timeutil import iso
 
@@ -161,3 +174,153 @@ class BulkActions:
             raise NotFound("problem", problem_id)
         self.problems.link_case(problem_id, case.case_id, job.created_by)
         return True
+
+
+class CaseMerging:
+    """Merge a case into another, split interactions off into a new case (docs/data-model.md)."""
+
+    MAX_RETRIES = 5
+
+    def __init__(
+        self,
+        cases: CaseOpening,
+        moves: TimelineMoves,
+        problems: ProblemLinks | None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.cases = cases
+        self.moves = moves
+        self.problems = problems
+        self.clock = clock
+
+    def merge(self, case_id: str, request: MergeIn, actor: Actor, if_match: int | None = None) -> MergeResult:
+        """Close ``case_id`` pointing at the target, and bring its whole timeline, tags and problem
+        link there; both timelines say so. A merge stopped half-way (the two cases are written
+        first, then the events copied) is finished by asking again."""
+        expected = request.version if request.version is not None else if_match
+        for _ in range(self.MAX_RETRIES):
+            source, target = self.cases.get(case_id), self.cases.get(request.into)
+            if source.merged_into == target.case_id:
+                break  # done before (perhaps not the copy of its timeline): finish it
+            if expected is not None and expected != source.version:
+                raise VersionConflict("case", case_id, expected, source.version)
+            rules.check_merge(source, target, request.confirm_other_customer)
+            now = self.clock()
+            timeline = self.moves.events(case_id)
+            interactions = sum(1 for e in timeline if e.kind in rules.INTERACTIONS)
+            closed = source.model_copy(
+                update={
+                    "status": CaseStatus.CLOSED,
+                    "closed_at": source.closed_at or now,
+                    "merged_into": target.case_id,
+                    "updated_at": now,
+                    "version": source.version + 1,
+                }
+            )
+            grown = target.model_copy(
+                update={
+                    "tags": rules.merged_tags(target, source),
+                    "interaction_count": target.interaction_count + interactions,
+                    "updated_at": now,
+                    "version": target.version + 1,
+                }
+            )
+            said: dict[str, object] = {"from": source.status.value, "to": CaseStatus.CLOSED.value}
+            source_event = _event(
+                case_id, EventKind.MERGED_INTO, actor, now, data={"into": target.case_id}, changes={"status": said}
+            )
+            target_event = _event(
+                target.case_id,
+                EventKind.MERGED,
+                actor,
+                now,
+                data={"merged_case_id": case_id, "events": len(timeline), "subject": source.subject},
+            )
+            try:
+                self.moves.save_both(closed, source.version, [source_event], grown, target.version, [target_event])
+            except VersionConflict as exc:
+                if exc.ident == case_id and expected is not None:
+                    raise
+                continue  # the target (or an unversioned source) moved: again on the fresh cases
+            break
+        else:
+            raise Conflict(f"cases {case_id} and {request.into} are too busy; try again")
+        timeline = [e for e in self.moves.events(case_id) if e.kind is not EventKind.MERGED_INTO]
+        self.moves.copy_events([rules.moved(e, request.into, case_id) for e in timeline])
+        source, target = self.cases.get(case_id), self.cases.get(request.into)
+        linked, error = self._carry_problem(source, target, actor)
+        if linked:
+            target = self.cases.get(request.into)
+        return MergeResult(
+            case=target, merged=source, moved_events=len(timeline), problem_linked=linked, problem_error=error
+        )
+
+    def _carry_problem(self, source: Case, target: Case, actor: Actor) -> tuple[str | None, str | None]:
+        if not source.problem_id or target.problem_id == source.problem_id:
+            return None, None
+        if target.problem_id:
+            return None, f"{target.case_id} is linked to problem {target.problem_id} already"
+        if self.problems is None:
+            return None, "problems are not available"
+        try:
+            self.problems.link_case(source.problem_id, target.case_id, actor)
+        except DomainError as exc:
+            return None, exc.message
+        return source.problem_id, None
+
+    def split(self, case_id: str, request: SplitIn, actor: Actor, if_match: int | None = None) -> SplitResult:
+        """A new case for the customer with these interactions (and their message ids: replies to
+        them thread there), linked to the original; both timelines say so. Nothing is lost if it
+        stops half-way: the events are on the new case before they leave the original."""
+        original = self.cases.get(case_id)
+        expected = request.version if request.version is not None else if_match
+        if expected is not None and expected != original.version:
+            raise VersionConflict("case", case_id, expected, original.version)
+        chosen = rules.check_split(original, self.moves.events(case_id), request.event_ids)
+        ids = [e.event_id for e in chosen]
+        new = self.cases.open_case(
+            subject=request.subject,
+            channel=original.channel,
+            actor=actor,
+            description="",
+            contact_email=original.contact_email,
+            contact_name=original.contact_name,
+            contact_phone=original.contact_phone,
+            customer_id=original.customer_id,
+            priority=original.priority,
+            category=original.category,
+            product=original.product,
+            model=original.model,
+            batch=original.batch,
+            language=original.language,
+            context=CaseContext(split_from=case_id),
+            extra_events=[(EventKind.SPLIT_FROM, {"data": {"original_case_id": case_id, "event_ids": ids}})],
+        )
+        self.moves.copy_events([rules.moved(e, new.case_id, case_id) for e in chosen])
+        self.moves.repoint([k for e in chosen for k in rules.pointer_keys(e)], case_id, new.case_id)
+        self.cases.add_event(
+            case_id, EventKind.SPLIT, actor, data={"new_case_id": new.case_id, "event_ids": ids}, visibility="internal"
+        )
+        self.moves.delete_events(case_id, ids)
+        return SplitResult(case=self.cases.get(new.case_id), original=self.cases.get(case_id), moved_events=len(ids))
+
+
+def _event(
+    case_id: str,
+    kind: EventKind,
+    actor: Actor,
+    at: datetime,
+    *,
+    data: dict[str, object],
+    changes: dict[str, dict[str, object]] | None = None,
+) -> TimelineEvent:
+    return TimelineEvent(
+        event_id=new_event_id(iso(at)),
+        case_id=case_id,
+        at=at,
+        kind=kind,
+        actor=actor,
+        data=data,
+        changes=changes,
+        visibility="internal",
+    )

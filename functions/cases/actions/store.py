@@ -14,8 +14,10 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from functions.cases.actions.models import BulkJob, Failure, JobStatus, Outcome
+from functions.cases.models import Case, TimelineEvent
+from functions.cases.store import case_item, case_pk, event_item, pointer_key
 from functions.core import dynamo
-from functions.core.errors import Duplicate, NotFound
+from functions.core.errors import Duplicate, NotFound, VersionConflict
 
 
 def job_pk(job_id: str) -> str:
@@ -155,3 +157,85 @@ class JobItems(dynamo.TableStore):
             if len(out) >= limit:
                 break
         return out
+
+
+class TimelineItems(dynamo.TableStore):
+    """Moves of timeline events and message pointers between cases (merge and split). The items
+    are the cases' own (functions/cases/store.py); this writes them for the actions."""
+
+    def events(self, case_id: str) -> list[TimelineEvent]:
+        items = self.query_items(
+            KeyConditionExpression=Key("PK").eq(case_pk(case_id)) & Key("SK").begins_with("TL#"), ConsistentRead=True
+        )
+        return [TimelineEvent.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in items]
+
+    def save_both(
+        self,
+        first: Case,
+        first_expected: int,
+        first_events: list[TimelineEvent],
+        second: Case,
+        second_expected: int,
+        second_events: list[TimelineEvent],
+    ) -> None:
+        ops: list[dict[str, Any]] = []
+        for case, expected in ((first, first_expected), (second, second_expected)):
+            ops.append(
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": case_item(case),
+                        "ConditionExpression": "#v = :expected",
+                        "ExpressionAttributeNames": {"#v": "version"},
+                        "ExpressionAttributeValues": {":expected": expected},
+                    }
+                }
+            )
+        ops += [{"Put": {"TableName": self.table.name, "Item": event_item(e)}} for e in first_events + second_events]
+        try:
+            self._client.transact_write_items(TransactItems=ops)
+        except Exception as exc:
+            reasons = dynamo.cancellation_reasons(exc)
+            if "ConditionalCheckFailed" not in reasons:
+                raise
+            moved = first if reasons[0] == "ConditionalCheckFailed" else second
+            expected = first_expected if moved is first else second_expected
+            current = None
+            try:
+                current = self.get_version(moved.case_id)
+            except NotFound:
+                pass
+            raise VersionConflict("case", moved.case_id, expected, current) from exc
+
+    def get_version(self, case_id: str) -> int:
+        item = self.table.get_item(Key={"PK": case_pk(case_id), "SK": "#META"}, ConsistentRead=True).get("Item")
+        if not item:
+            raise NotFound("case", case_id)
+        return int(item["version"])
+
+    def copy_events(self, events: list[TimelineEvent]) -> None:
+        with self.table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
+            for event in events:
+                batch.put_item(Item=event_item(event))
+
+    def delete_events(self, case_id: str, event_ids: list[str]) -> None:
+        with self.table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
+            for event_id in event_ids:
+                batch.delete_item(Key={"PK": case_pk(case_id), "SK": f"TL#{event_id}"})
+
+    def repoint(self, keys: list[str], from_case: str, to_case: str) -> list[str]:
+        moved: list[str] = []
+        for key in dict.fromkeys(keys):
+            try:
+                self.table.update_item(
+                    Key=pointer_key(key),
+                    UpdateExpression="SET case_id = :to",
+                    ConditionExpression="case_id = :from",
+                    ExpressionAttributeValues={":to": to_case, ":from": from_case},
+                )
+            except Exception as exc:
+                if dynamo.is_conditional_failure(exc):
+                    continue
+                raise
+            moved.append(key)
+        return moved

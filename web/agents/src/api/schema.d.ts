@@ -91,6 +91,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/cases/{case_id}/merge': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Merge this case into another: it is closed (``merged_into``), its timeline, tags and problem */
+    post: operations['merge_case']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/cases/{case_id}/notes': {
     parameters: {
       query?: never
@@ -172,6 +189,23 @@ export interface paths {
     get: operations['similar_cases']
     put?: never
     post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/cases/{case_id}/split': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Split interactions off into a new case of the same customer (with their message ids: replies */
+    post: operations['split_case']
     delete?: never
     options?: never
     head?: never
@@ -2289,6 +2323,12 @@ export interface components {
        */
       last_inbound_at?: string | null
       /**
+       * Merged Into
+       * @description the case this one was merged into (it is closed; replies thread there)
+       * @default null
+       */
+      merged_into?: string | null
+      /**
        * Model
        * @default null
        */
@@ -2349,6 +2389,12 @@ export interface components {
        * @default null
        */
       related_case?: string | null
+      /**
+       * Split From
+       * @description the case this one was split off
+       * @default null
+       */
+      split_from?: string | null
     }
     /** CasePage */
     CasePage: {
@@ -2545,6 +2591,12 @@ export interface components {
        * @default null
        */
       last_inbound_at?: string | null
+      /**
+       * Merged Into
+       * @description the case this one was merged into (it is closed; replies thread there)
+       * @default null
+       */
+      merged_into?: string | null
       /**
        * Model
        * @default null
@@ -3535,6 +3587,10 @@ export interface components {
       | 'note'
       | 'status_changed'
       | 'fields_changed'
+      | 'merged'
+      | 'merged_into'
+      | 'split'
+      | 'split_from'
       | 'handoff'
       | 'chat_transcript'
       | 'delivery_failed'
@@ -4475,27 +4531,6 @@ export interface components {
        * @default null
        */
       title?: string | null
-    }
-    /** MergeIn */
-    MergeIn: {
-      /**
-       * Source Problem Id
-       * @description the problem merged into this one (closed afterwards, pointing here)
-       */
-      source_problem_id: string
-      /**
-       * Version
-       * @description version of the target problem
-       * @default null
-       */
-      version?: number | null
-    }
-    /** MergeResult */
-    MergeResult: {
-      merged: components['schemas']['Problem']
-      /** Moved Cases */
-      moved_cases?: string[]
-      problem: components['schemas']['Problem']
     }
     /**
      * Message
@@ -6269,6 +6304,27 @@ export interface components {
        */
       warn_before_minutes?: number
     }
+    /** SplitIn */
+    SplitIn: {
+      /** Event Ids */
+      event_ids: string[]
+      /** Subject */
+      subject: string
+      /**
+       * Version
+       * @description the original case's version you saw (or If-Match)
+       * @default null
+       */
+      version?: number | null
+    }
+    /** SplitResult */
+    SplitResult: {
+      /** @description the new case, with the interactions split off */
+      case: components['schemas']['Case']
+      /** Moved Events */
+      moved_events: number
+      original: components['schemas']['Case']
+    }
     /** StoredAttachmentOut */
     StoredAttachmentOut: {
       /**
@@ -6455,6 +6511,12 @@ export interface components {
       kind: components['schemas']['EventKind']
       /** @default null */
       message?: components['schemas']['Message'] | null
+      /**
+       * Moved From
+       * @description the case this interaction was recorded on before a merge or a split
+       * @default null
+       */
+      moved_from?: string | null
       /**
        * Visibility
        * @default public
@@ -6647,12 +6709,74 @@ export interface components {
        */
       status: 'created' | 'received'
     }
+    /** MergeIn */
+    functions__cases__actions__models__MergeIn: {
+      /**
+       * Confirm Other Customer
+       * @description required when the two cases belong to different customers
+       * @default false
+       */
+      confirm_other_customer?: boolean
+      /**
+       * Into
+       * @description the case that goes on (the target)
+       */
+      into: string
+      /**
+       * Version
+       * @description the merged case's version you saw (or If-Match)
+       * @default null
+       */
+      version?: number | null
+    }
+    /** MergeResult */
+    functions__cases__actions__models__MergeResult: {
+      /** @description the target, with the merged case's interactions on its timeline */
+      case: components['schemas']['Case']
+      /** @description the merged case: closed, merged_into the target */
+      merged: components['schemas']['Case']
+      /** Moved Events */
+      moved_events: number
+      /**
+       * Problem Error
+       * @description why the merged case's problem could not be linked
+       * @default null
+       */
+      problem_error?: string | null
+      /**
+       * Problem Linked
+       * @description the problem the target was linked to (the merged case's)
+       * @default null
+       */
+      problem_linked?: string | null
+    }
     /** FixIn */
     functions__problems__models__FixIn: {
       /** Permanent Fix */
       permanent_fix: string
       /** Root Cause */
       root_cause: string
+    }
+    /** MergeIn */
+    functions__problems__models__MergeIn: {
+      /**
+       * Source Problem Id
+       * @description the problem merged into this one (closed afterwards, pointing here)
+       */
+      source_problem_id: string
+      /**
+       * Version
+       * @description version of the target problem
+       * @default null
+       */
+      version?: number | null
+    }
+    /** MergeResult */
+    functions__problems__models__MergeResult: {
+      merged: components['schemas']['Problem']
+      /** Moved Cases */
+      moved_cases?: string[]
+      problem: components['schemas']['Problem']
     }
     /** FixIn */
     functions__selfservice__models__FixIn: {
@@ -7024,6 +7148,40 @@ export interface operations {
       503: components['responses']['Error503']
     }
   }
+  merge_case: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['functions__cases__actions__models__MergeIn']
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['functions__cases__actions__models__MergeResult']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   add_note: {
     parameters: {
       query?: never
@@ -7243,6 +7401,40 @@ export interface operations {
       400: components['responses']['Error400']
       401: components['responses']['Error401']
       404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  split_case: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SplitIn']
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SplitResult']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -9448,7 +9640,7 @@ export interface operations {
     }
     requestBody: {
       content: {
-        'application/json': components['schemas']['MergeIn']
+        'application/json': components['schemas']['functions__problems__models__MergeIn']
       }
     }
     responses: {
@@ -9458,7 +9650,7 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': components['schemas']['MergeResult']
+          'application/json': components['schemas']['functions__problems__models__MergeResult']
         }
       }
       400: components['responses']['Error400']
