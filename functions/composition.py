@@ -216,7 +216,14 @@ class Container:
         from functions.cases.actions.store import JobItems  # noqa: PLC0415
         from functions.core.timeutil import utcnow  # noqa: PLC0415
 
-        return BulkActions(self.cases, ProblemLinker(lambda: self.problems), JobItems(), self.case_jobs_queue, utcnow)
+        return BulkActions(
+            self.cases,
+            ProblemLinker(lambda: self.problems),
+            JobItems(),
+            self.case_jobs_queue,
+            utcnow,
+            merger=self.case_merging,
+        )
 
     @cached_property
     def case_merging(self) -> CaseMerging:

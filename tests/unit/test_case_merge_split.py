@@ -158,3 +158,32 @@ def test_split_refuses_unknown_events_and_events_that_are_not_interactions(world
         world.merging.split(original, SplitIn(event_ids=[created], subject="s"), AGENT)
     with pytest.raises(VersionConflict):
         world.merging.split(original, SplitIn(event_ids=[created], subject="s", version=9), AGENT)
+
+
+def test_a_bulk_merge_merges_each_selected_case_leaves_the_target_and_reports_the_refused(world):
+    from functions.cases.actions.models import BulkIn
+    from functions.cases.actions.service import BulkActions
+    from tests.fakes.case_jobs import FakeJobQueue, FakeJobStore
+
+    queue = FakeJobQueue()
+    bulk = BulkActions(world.cases, world.problems, FakeJobStore(), queue, lambda: T0, merger=world.merging)
+    target, a, b = world.mail("<t@x>"), world.mail("<a@x>"), world.mail("<b@x>")
+    foreign = world.mail("<f@x>", "CU-2")
+    request = BulkIn.model_validate({"case_ids": [a, target, b, foreign], "update": {"merge_into": target}})
+    job_id = bulk.submit(request, AGENT).job_id
+    while steps := queue.take():
+        for step in steps:
+            bulk.handle(step)
+    job = bulk.view(job_id)
+    assert (job.changed, job.unchanged, job.failed) == (2, 1, 1)
+    assert [(f.case_id, f.error) for f in job.failures] == [(foreign, "conflict")]
+    assert {world.cases.get(c).merged_into for c in (a, b)} == {target} and world.cases.get(target).merged_into is None
+    assert world.cases.find_case_for_message_ids(["<b@x>"]) == target
+
+
+def test_merge_into_goes_alone_in_a_bulk_update():
+    from functions.cases.actions.models import BulkUpdate
+
+    with pytest.raises(ValueError, match="alone"):
+        BulkUpdate.model_validate({"merge_into": "CB-1", "priority": "high"})
+    assert BulkUpdate.model_validate({"merge_into": "CB-1"}).merge_into == "CB-1"

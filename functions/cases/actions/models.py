@@ -47,9 +47,18 @@ class BulkUpdate(Model):
     comment: Annotated[str, Field(max_length=10_000)] | None = Field(
         default=None, description="why (goes on each case's timeline)"
     )
+    merge_into: CaseId | None = Field(
+        default=None, description="merge every case into this one (POST /cases/{id}/merge for each); alone"
+    )
+    confirm_other_customer: bool = Field(default=False, description="with merge_into: merge other customers' cases too")
 
     @model_validator(mode="after")
     def _something(self) -> BulkUpdate:
+        others = (self.status, self.priority, self.assignee, self.problem_id)
+        if self.merge_into is not None:
+            if any(v is not None for v in others) or self.unassign or self.add_tags or self.remove_tags:
+                raise ValueError("merge_into goes alone: the merged cases are closed")
+            return self
         if self.unassign and self.assignee:
             raise ValueError("give either assignee or unassign, not both")
         if set(self.add_tags) & set(self.remove_tags):

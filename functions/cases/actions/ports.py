@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from functions.cases.actions.models import BulkJob, Failure, JobStep, Outcome
+from functions.cases.actions.models import BulkJob, Failure, JobStep, MergeIn, MergeResult, Outcome
 from functions.cases.models import (
     Actor,
     Case,
@@ -41,6 +41,12 @@ class ProblemLinks(Protocol):
         """Link the case as a root cause (already linked to it: nothing). NotFound for the problem;
         Conflict when the case is linked to another problem or the problem takes no links."""
         ...
+
+
+class Merger(Protocol):
+    """Merging one case into another (``CaseMerging.merge``)."""
+
+    def merge(self, case_id: str, request: MergeIn, actor: Actor, if_match: int | None = None) -> MergeResult: ...
 
 
 class JobStore(Protocol):

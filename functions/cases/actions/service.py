@@ -25,7 +25,7 @@ from functions.cases.actions.models import (
     SplitIn,
     SplitResult,
 )
-from functions.cases.actions.ports import CaseOpening, Cases, JobQueue, JobStore, ProblemLinks, TimelineMoves
+from functions.cases.actions.ports import CaseOpening, Cases, JobQueue, JobStore, Merger, ProblemLinks, TimelineMoves
 from functions.cases.models import (
     Actor,
     Case,
@@ -51,12 +51,14 @@ class BulkActions:
         jobs: JobStore,
         queue: JobQueue,
         clock: Callable[[], datetime],
+        merger: Merger | None = None,
     ) -> None:
         self.cases = cases
         self.problems = problems
         self.jobs = jobs
         self.queue = queue
         self.clock = clock
+        self.merger = merger
 
     # -- the API -------------------------------------------------------------------------------
     def submit(self, request: BulkIn, actor: Actor, idempotency_key: str | None = None) -> JobAccepted:
@@ -151,6 +153,8 @@ class BulkActions:
     def _apply(self, job: BulkJob, case_id: str) -> tuple[Outcome, Failure | None]:
         """Bring one case where the job asks. A version conflict is retried on the case as it is
         now, as long as the change still applies there; otherwise the reason is the outcome."""
+        if job.update.merge_into is not None:
+            return self._merge(job, case_id, job.update.merge_into)
         for _ in range(self.MAX_RETRIES):
             try:
                 case = self.cases.get(case_id)
@@ -165,6 +169,21 @@ class BulkActions:
             return (Outcome.CHANGED if change is not None or linked else Outcome.UNCHANGED), None
         busy = f"case {case_id} kept changing while the bulk change tried it ({self.MAX_RETRIES} times)"
         return Outcome.FAILED, Failure(case_id=case_id, error="conflict", message=busy)
+
+    def _merge(self, job: BulkJob, case_id: str, into: str) -> tuple[Outcome, Failure | None]:
+        """One case of a bulk merge (the merge retries its own conflicts). The target, when the
+        selection holds it, is left as it is."""
+        if case_id == into:
+            return Outcome.UNCHANGED, None
+        try:
+            if self.merger is None:
+                raise Conflict("merging is not available here")
+            before = self.cases.get(case_id).merged_into
+            request = MergeIn(into=into, confirm_other_customer=job.update.confirm_other_customer)
+            self.merger.merge(case_id, request, job.created_by)
+        except DomainError as exc:
+            return Outcome.FAILED, Failure(case_id=case_id, error=exc.code, message=exc.message)
+        return (Outcome.UNCHANGED if before == into else Outcome.CHANGED), None
 
     def _link(self, job: BulkJob, case: Case) -> bool:
         problem_id = job.update.problem_id

@@ -2125,6 +2125,18 @@ export interface components {
        * @default null
        */
       comment?: string | null
+      /**
+       * Confirm Other Customer
+       * @description with merge_into: merge other customers' cases too
+       * @default false
+       */
+      confirm_other_customer?: boolean
+      /**
+       * Merge Into
+       * @description merge every case into this one (POST /cases/{id}/merge for each); alone
+       * @default null
+       */
+      merge_into?: string | null
       /** @default null */
       priority?: components['schemas']['Priority'] | null
       /**
