@@ -2,7 +2,10 @@
 
 from chalice import Chalice
 
+from functions.cases.actions.handlers import bp as case_actions_bp
 from functions.cases.handlers import bp as cases_bp
+from functions.cases.macros.handlers import bp as macros_bp
+from functions.cases.saved_views.handlers import bp as saved_views_bp
 from functions.channels.chat.handlers import bp as chat_bp
 from functions.channels.email.handlers import bp as email_bp
 from functions.channels.web.handlers import bp as web_bp
@@ -23,7 +26,10 @@ from functions.sla.handlers import bp as sla_bp
 app = Chalice(app_name="casebridge", configure_logs=False)
 app.register_middleware(error_format, "http")  # Chalice's own rejections in the one error shape
 app.register_middleware(cors, "http")  # the web apps' origins may read the answers (core/http.py)
+app.register_blueprint(case_actions_bp)  # before cases: /cases/bulk is not a case id
 app.register_blueprint(cases_bp)
+app.register_blueprint(macros_bp)
+app.register_blueprint(saved_views_bp)
 app.register_blueprint(customers_bp)
 app.register_blueprint(web_bp)
 app.register_blueprint(portal_bp)

@@ -30,8 +30,12 @@ from functions.core.settings import Settings, get_settings
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from functions.cases.actions.ports import JobQueue
+    from functions.cases.actions.service import BulkActions, CaseMerging
+    from functions.cases.macros.service import MacroService
     from functions.cases.models import Channel
     from functions.cases.ports import ReplyChannel
+    from functions.cases.saved_views.service import ViewService
     from functions.cases.service import CaseService
     from functions.cases.store import CaseStore
     from functions.channels.chat.ports import ChatStorePort
@@ -196,6 +200,63 @@ class Container:
             idempotency=self.idempotency_store,
             auto_close_after=timedelta(days=s.auto_close_resolved_after_days),
         )
+
+    @cached_property
+    def case_jobs_queue(self) -> JobQueue:
+        from functions.cases.actions.adapters import SqsJobQueue  # noqa: PLC0415
+        from functions.core import resources  # noqa: PLC0415
+
+        return SqsJobQueue(self.settings.name(resources.CASE_JOBS_QUEUE.logical))
+
+    @cached_property
+    def bulk_actions(self) -> BulkActions:
+        """Bulk changes of cases as jobs; a case is linked to a problem through the problems service."""
+        from functions.cases.actions.adapters import ProblemLinker  # noqa: PLC0415
+        from functions.cases.actions.service import BulkActions  # noqa: PLC0415
+        from functions.cases.actions.store import JobItems  # noqa: PLC0415
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
+
+        return BulkActions(
+            self.cases,
+            ProblemLinker(lambda: self.problems),
+            JobItems(),
+            self.case_jobs_queue,
+            utcnow,
+            merger=self.case_merging,
+        )
+
+    @cached_property
+    def case_merging(self) -> CaseMerging:
+        """Merge and split of cases; a merged case's problem link goes to the target through the problems service."""
+        from functions.cases.actions.adapters import ProblemLinker  # noqa: PLC0415
+        from functions.cases.actions.service import CaseMerging  # noqa: PLC0415
+        from functions.cases.actions.store import TimelineItems  # noqa: PLC0415
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
+
+        return CaseMerging(self.cases, TimelineItems(), ProblemLinker(lambda: self.problems), utcnow)
+
+    @cached_property
+    def macros(self) -> MacroService:
+        """Canned replies: versioned records; placeholders filled from the case, the customer store
+        and the configured agents' names."""
+        from functions.cases.macros.adapters import DirectoryNames  # noqa: PLC0415
+        from functions.cases.macros.models import Macro  # noqa: PLC0415
+        from functions.cases.macros.service import MacroService  # noqa: PLC0415
+        from functions.core.records import VersionedRecords  # noqa: PLC0415
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
+
+        agents = {a.id: a.name for a in self.settings.dev_agents if a.name}
+        names = DirectoryNames(agents, lambda: self.customer_store)
+        return MacroService(VersionedRecords("macro", Macro, "macro_id"), self.cases, names, utcnow)
+
+    @cached_property
+    def saved_views(self) -> ViewService:
+        from functions.cases.saved_views.models import SavedView  # noqa: PLC0415
+        from functions.cases.saved_views.service import ViewService  # noqa: PLC0415
+        from functions.core.records import VersionedRecords  # noqa: PLC0415
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
+
+        return ViewService(VersionedRecords("saved_view", SavedView, "view_id"), utcnow)
 
     # -- channels and the customer portal ---------------------------------------------------------
     @cached_property

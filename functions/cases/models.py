@@ -58,6 +58,10 @@ class EventKind(StrEnum):
     NOTE = "note"
     STATUS_CHANGED = "status_changed"
     FIELDS_CHANGED = "fields_changed"
+    MERGED = "merged"  # another case was merged into this one (data: merged_case_id)
+    MERGED_INTO = "merged_into"  # this case was merged into another and closed (data: into)
+    SPLIT = "split"  # interactions of this case moved to a new case (data: new_case_id, event_ids)
+    SPLIT_FROM = "split_from"  # this case was split off another (data: original_case_id, event_ids)
     HANDOFF = "handoff"
     CHAT_TRANSCRIPT = "chat_transcript"
     DELIVERY_FAILED = "delivery_failed"
@@ -106,6 +110,9 @@ class TimelineEvent(Model):
     message: Message | None = None
     changes: dict[str, dict[str, Any]] | None = None
     data: dict[str, Any] | None = None
+    moved_from: str | None = Field(
+        default=None, description="the case this interaction was recorded on before a merge or a split"
+    )
 
 
 class HandoffTurn(Model):
@@ -151,6 +158,7 @@ class CaseContext(Model):
     forwarded_from: dict[str, str | None] | None = None
     related_case: str | None = Field(default=None, description="an earlier (closed) case this one follows up")
     chat_session_id: str | None = None
+    split_from: str | None = Field(default=None, description="the case this one was split off")
 
 
 class Case(Model):
@@ -173,6 +181,9 @@ class Case(Model):
     language: str | None = None
     tags: list[str] = Field(default_factory=list)
     context: CaseContext = Field(default_factory=CaseContext)
+    merged_into: str | None = Field(
+        default=None, description="the case this one was merged into (it is closed; replies thread there)"
+    )
     problem_id: str | None = None
     created_at: datetime
     updated_at: datetime

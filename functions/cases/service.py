@@ -27,13 +27,14 @@ from functions.cases.models import (
     new_event_id,
 )
 from functions.cases.ports import CaseStorePort, ContactDirectory, IdempotencyPort, ReplyChannel
-from functions.core.errors import Conflict, InvalidInput, VersionConflict
+from functions.core.errors import Conflict, InvalidInput, NotFound, VersionConflict
 from functions.core.timeutil import iso, utcnow
 from functions.customers.models import ContactRef
 
 
 class CaseService:
     MAX_RETRIES = 5
+    MAX_MERGE_HOPS = 10
 
     def __init__(
         self,
@@ -101,7 +102,23 @@ class CaseService:
         return self.store.query(q)
 
     def find_case_for_message_ids(self, ids: list[str]) -> str | None:
-        return self.store.find_by_pointers(ids)
+        """The case these message ids belong to; for a case merged into another, the surviving one
+        (a pointer written before the merge moved it still threads a reply into the right case)."""
+        found = self.store.find_by_pointers(ids)
+        return self.surviving(found).case_id if found else None
+
+    def surviving(self, case_id: str) -> Case:
+        """The case itself, or, when it was merged, the case it was merged into (followed through
+        merges of merges). NotFound for an unknown case."""
+        case = self.store.get(case_id)
+        for _ in range(self.MAX_MERGE_HOPS):
+            if not case.merged_into:
+                return case
+            try:
+                case = self.store.get(case.merged_into)
+            except NotFound:
+                return case
+        return case
 
     # -- intake ------------------------------------------------------------
     def open_case(

@@ -47,6 +47,8 @@ class VersionConflict(Conflict):
             f"{kind} {ident} was changed by someone else: you had version {expected}, "
             f"it is now at version {current}; reload and try again"
         )
+        self.kind = kind
+        self.ident = ident
         self.expected = expected
         self.current = current
 

@@ -101,6 +101,9 @@ SMS_INBOUND_QUEUE = QueueDef("sms-inbound", visibility_timeout=_CONSUMER_VISIBIL
 NOTICE_JOBS_QUEUE = QueueDef(
     "notice-jobs", visibility_timeout=VISIBILITY_PER_FUNCTION_TIMEOUT * NOTICE_JOBS_FUNCTION_TIMEOUT
 )
+# Steps of bulk changes of cases (functions/cases/actions/handlers.py handle_case_jobs): resolve a
+# selection into chunks, change one chunk of cases.
+CASE_JOBS_QUEUE = QueueDef("case-jobs", visibility_timeout=_CONSUMER_VISIBILITY)
 # Lambda functions that need more than DEFAULT_FUNCTION_TIMEOUT (infra/casebridge_infra/constructs/api.py).
 FUNCTION_TIMEOUTS: dict[str, int] = {"handle_notice_jobs": NOTICE_JOBS_FUNCTION_TIMEOUT}
 QUEUES: tuple[QueueDef, ...] = (
@@ -110,6 +113,7 @@ QUEUES: tuple[QueueDef, ...] = (
     PROBLEM_STREAM_FAILURES_QUEUE,
     SMS_INBOUND_QUEUE,
     NOTICE_JOBS_QUEUE,
+    CASE_JOBS_QUEUE,
 )
 
 INBOUND_MAIL_TOPIC = TopicDef("inbound-mail", subscribers=("inbound-mail",))

@@ -46,6 +46,7 @@ _KEPT = (
     "TableName",
     "IndexName",
     "QueueUrl",
+    "QueueName",  # GetQueueUrl
     "TopicArn",
     "TargetArn",
     "SubscriptionArn",

@@ -63,6 +63,12 @@ def create_notice(request: Any, problem_id: str, *, agent: Agent, body: Any) -> 
     return _versioned(container().notices.create(problem_id, body, _actor(agent)), 201)
 
 
+@route(bp, "/notices", "GET", query=M + "NoticeQuery", response=M + "NoticePage", tags=TAGS, errors_=(401,))
+def list_all_notices(request: Any, *, agent: Agent, query: Any) -> Any:
+    """Notices, newest first, optionally of one problem and in one status (paginated)."""
+    return container().notices.list_notices(query)
+
+
 @route(bp, "/problems/{problem_id}/notices", "GET", response=M + "NoticeList", tags=TAGS, errors_=(401, 404))
 def list_notices(request: Any, problem_id: str, *, agent: Agent) -> Any:
     """The problem's notices."""

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 
 from functions.cases.models import Actor
 from functions.core.models import Model
-from functions.core.validators import Code
+from functions.core.validators import Code, PageSize
 from functions.notify.contract import DispatchRecord  # part of a Notice; shared with delivery
 
 Subject = Annotated[str, Field(min_length=1, max_length=200)]
@@ -163,6 +163,23 @@ class NoticeView(Notice):
 
 class NoticeList(Model):
     items: list[Notice]
+
+
+class NoticePage(Model):
+    items: list[Notice]
+    next_cursor: str | None = None
+
+
+class NoticeQuery(Model):
+    """``GET /notices``: newest first; by problem (newest created first), by status (most recently
+    changed first), or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: NoticeStatus | None = None
+    problem_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+    limit: PageSize = 50
+    cursor: str | None = Field(default=None, description="next_cursor of the previous page")
 
 
 # -- requests ------------------------------------------------------------------

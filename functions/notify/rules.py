@@ -63,10 +63,9 @@ def default_segment(problem: Problem, cases: list[Any]) -> Segment:
         values["product"].append(problem.product)
     else:
         values["product"] += sorted({c.product for c in cases if getattr(c, "product", None)})
-    for item in (problem.evidence or {}).get("common_thread") or []:
-        attribute, value = item.get("attribute"), item.get("value")
-        if attribute in values and isinstance(value, str) and value not in values[attribute]:
-            values[attribute].append(value)
+    for item in problem.evidence.common_thread:
+        if item.attribute in values and item.value not in values[item.attribute]:
+            values[item.attribute].append(item.value)
     return Segment.model_validate(values)
 
 

@@ -29,7 +29,9 @@ from functions.notify.models import (
     NoticeEvent,
     NoticeEventKind,
     NoticeIn,
+    NoticePage,
     NoticePatch,
+    NoticeQuery,
     NoticeStatus,
     NoticeView,
     PhoneMessage,
@@ -132,6 +134,9 @@ class NoticeService:
     def view(self, notice_id: str) -> NoticeView:
         notice = self.store.get(notice_id)
         return NoticeView(**notice.model_dump(), timeline=self.store.timeline(notice_id))
+
+    def list_notices(self, q: NoticeQuery) -> NoticePage:
+        return self.store.page(q)
 
     def of_problem(self, problem_id: str) -> list[Notice]:
         self.problems.get(problem_id)

@@ -3,6 +3,7 @@
 Items (single table, see docs/data-model.md):
   NOTICE#{id} / #META              the notice      GSI1 PROBLEMNOTICES#{problem_id} / {created}#{id}
                                                    GSI2 NOTICE_STATUS#{status} / {updated}#{id}
+                                                   GSI3 NOTICES / {created}#{id}  (all notices)
   NOTICE#{id} / TL#{at}#{seq}      a timeline event (who changed what, when)
   NOTICE#{id} / DISPATCH#{seq:06d} a dispatch (contract.Dispatch), written with attribute_not_exists
                                    in the same transaction as the notice's new version
@@ -19,13 +20,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 
 from functions.cases.models import Case, TimelineEvent
 from functions.core import aws, dynamo
 from functions.core.errors import Duplicate, NotFound, VersionConflict
 from functions.notify.contract import AudienceManifest, Dispatch, batch_key, manifest_key
-from functions.notify.models import DirectoryEntry, Notice, NoticeEvent, NoticeStatus
+from functions.notify.models import DirectoryEntry, Notice, NoticeEvent, NoticePage, NoticeQuery, NoticeStatus
 
 
 def notice_pk(notice_id: str) -> str:
@@ -47,6 +48,8 @@ def notice_item(notice: Notice) -> dict[str, Any]:
             "GSI1SK": f"{data['created_at']}#{notice.notice_id}",
             "GSI2PK": f"NOTICE_STATUS#{notice.status.value}",
             "GSI2SK": f"{data['updated_at']}#{notice.notice_id}",
+            "GSI3PK": "NOTICES",
+            "GSI3SK": f"{data['created_at']}#{notice.notice_id}",
             **data,
         }
     )
@@ -103,6 +106,35 @@ class NoticeStore(dynamo.TableStore):
             IndexName="GSI2", KeyConditionExpression=Key("GSI2PK").eq(f"NOTICE_STATUS#{status.value}")
         )
         return [_notice(i) for i in items]
+
+    def page(self, q: NoticeQuery) -> NoticePage:
+        """One page of ``GET /notices``, newest first: by problem (its index, filtered by status),
+        by status, or all."""
+        kwargs: dict[str, Any] = {"ScanIndexForward": False}
+        if q.problem_id:
+            index, pk = "GSI1", f"PROBLEMNOTICES#{q.problem_id}"
+            if q.status:
+                kwargs["FilterExpression"] = Attr("status").eq(q.status.value)
+        elif q.status:
+            index, pk = "GSI2", f"NOTICE_STATUS#{q.status.value}"
+        else:
+            index, pk = "GSI3", "NOTICES"
+        kwargs |= {"IndexName": index, "KeyConditionExpression": Key(f"{index}PK").eq(pk)}
+        last = dynamo.decode_cursor(q.cursor)
+        items: list[dict[str, Any]] = []
+        for _ in range(10):  # a filtered index: a few reads fill the page, else the cursor goes on
+            if last:
+                kwargs["ExclusiveStartKey"] = last
+            kwargs["Limit"] = max(q.limit * 2, 50) if "FilterExpression" in kwargs else q.limit - len(items)
+            resp = self.table.query(**kwargs)
+            room = q.limit - len(items)
+            items += resp["Items"][:room]
+            last = resp.get("LastEvaluatedKey")
+            if len(resp["Items"]) > room:  # the page is full before the read's end: go on after its last item
+                last = {k: items[-1][k] for k in ("PK", "SK", f"{index}PK", f"{index}SK")}
+            if len(items) >= q.limit or not last:
+                break
+        return NoticePage(items=[_notice(i) for i in items], next_cursor=dynamo.encode_cursor(last))
 
     def timeline(self, notice_id: str) -> list[NoticeEvent]:
         items = self.query_items(

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field, model_validator
 from functions.cases.models import Actor, Priority
 from functions.core.models import Model
 from functions.core.validators import Code, Email, Name, PageSize
+from functions.problems.detection.models import Growth, ThreadItem
 
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 LongText = Annotated[str, Field(max_length=20_000)]
@@ -62,6 +63,23 @@ class DepartmentSuggestion(Model):
     reason: str = ""
 
 
+class ProblemEvidence(Model):
+    """What detection recorded when it opened the problem (``functions/problems/detection/models.py:
+    Evidence`` and the keys the sink adds). Every field is optional: a problem an agent opened has none."""
+
+    model_config = ConfigDict(extra="allow")
+
+    growth: Growth | None = None
+    common_thread: list[ThreadItem] = Field(default_factory=list)
+    top_terms: list[str] = Field(default_factory=list)
+    detector_title: str | None = Field(default=None, description="the detector's own title (its top terms)")
+    candidate_id: str | None = None
+    group_ids: list[str] = Field(default_factory=list)
+    skipped_cases: list[str] = Field(
+        default_factory=list, description="cases of the candidate left unlinked (unknown or linked elsewhere)"
+    )
+
+
 class Problem(Model):
     problem_id: str = Field(description="human-friendly problem number, e.g. PB-100007")
     title: str
@@ -76,8 +94,9 @@ class Problem(Model):
     workaround: str | None = None
     permanent_fix: str | None = None
     suggested_department: DepartmentSuggestion | None = None
-    evidence: dict[str, Any] = Field(
-        default_factory=dict, description="why detection opened it: growth, common thread (counts, lift); opaque here"
+    evidence: ProblemEvidence = Field(
+        default_factory=lambda: ProblemEvidence(),
+        description="why detection opened it: growth, common thread (counts, lift); empty for problems agents open",
     )
     merged_into: str | None = None
     article_id: str | None = Field(
@@ -180,11 +199,21 @@ class ProblemFromCaseIn(Model):
     workaround: LongText | None = None
 
 
+class ProblemSort(StrEnum):
+    UPDATED = "updated"  # most recently changed first
+    CREATED = "created"  # newest first
+    LINKED_CASES = "linked_cases"  # most linked cases first
+
+
 class ProblemQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     status: ProblemStatus | None = None
     department_id: Code | None = None
+    q: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="words that must all occur in the title, description or number (any case)"
+    )
+    sort: ProblemSort = ProblemSort.UPDATED
     limit: PageSize = 50
     cursor: str | None = None
 

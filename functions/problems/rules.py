@@ -5,6 +5,8 @@ shown, and what a record of the table's stream is.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -12,12 +14,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from functions.cases.models import Actor, ActorType, Case, Priority
-from functions.core.errors import InvalidTransition
+from functions.core.errors import InvalidInput, InvalidTransition
 from functions.problems.models import (
     DepartmentCreate,
     DepartmentSuggestion,
     EscalationPolicy,
     Problem,
+    ProblemSort,
     ProblemStatus,
     RoutingRule,
     SuggestedCase,
@@ -323,3 +326,43 @@ def item_kind(item: Mapping[str, Any] | None) -> ItemKind | None:
 def record_fields(item: Mapping[str, Any]) -> dict[str, Any]:
     """An item's own fields, without the table's keys and type."""
     return {k: v for k, v in item.items() if not (k in ("PK", "SK", "type") or k.startswith("GSI"))}
+
+
+# -- the problems' list: text and sort --------------------------------------------------------
+
+
+def matches_text(problem: Problem, text: str) -> bool:
+    """Every word of ``text`` occurs (any case) in the problem's title, description or number."""
+    haystack = f"{problem.problem_id} {problem.title} {problem.description}".casefold()
+    return all(word in haystack for word in text.casefold().split())
+
+
+def search_problems(problems: Iterable[Problem], text: str | None, sort: ProblemSort) -> list[Problem]:
+    """The problems matching ``text`` (all when None), in the list's order: ``updated`` and
+    ``created`` newest first, ``linked_cases`` most cases first; ties by the newer change, then
+    the number."""
+    found = [p for p in problems if text is None or matches_text(p, text)]
+    found.sort(key=lambda p: (p.updated_at, p.problem_id), reverse=True)
+    if sort is ProblemSort.CREATED:
+        found.sort(key=lambda p: p.created_at, reverse=True)
+    elif sort is ProblemSort.LINKED_CASES:
+        found.sort(key=lambda p: p.case_count, reverse=True)
+    return found
+
+
+def offset_cursor(offset: int) -> str:
+    """The cursor of a searched or re-sorted list: how many of its problems came before."""
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def cursor_offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        offset = data["offset"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InvalidInput("cursor is not valid; use next_cursor from a previous page") from exc
+    if not isinstance(offset, int) or offset < 0:
+        raise InvalidInput("cursor is not valid; use next_cursor from a previous page")
+    return offset

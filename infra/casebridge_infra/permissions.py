@@ -77,6 +77,7 @@ FUNCTIONS: dict[str, Access] = {
         signing_secret=True,
         phone_api_key=True,
         search=True,
+        send=("case-jobs",),  # POST /cases/bulk queues the job's first step
         # problem assigned -> escalation started; department links and the API answer its tasks
         start_workflows=("escalation", "proactive_updates"),
         # assigning another department stops the problem's running escalation
@@ -130,6 +131,9 @@ FUNCTIONS: dict[str, Access] = {
         send_mail=True,
         signing_secret=True,
     ),
+    # Steps of bulk changes of cases (functions/cases/actions/handlers.py): resolves a selection into
+    # chunks and queues them on its own queue, changes each case of a chunk (links to problems too).
+    "handle_case_jobs": Access(table="read_write", consume=("case-jobs",), send=("case-jobs",)),
     # Two-way SMS replies (functions/notify/handlers.py): STOP/START set the contact's sms_opt_in.
     "handle_sms_inbound": Access(table="read_write", consume=("sms-inbound",)),
     # Jobs of the notice lifecycle (functions/notify/delivery/handlers.py): the first job writes the

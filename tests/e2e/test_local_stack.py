@@ -127,6 +127,31 @@ def test_opened_case_is_listed_and_an_agent_can_take_it(stack):
     assert len(view["timeline"]) >= 2
 
 
+def test_a_bulk_change_runs_through_the_case_jobs_queue_of_the_local_stack(stack):
+    # Given two cases opened over HTTP
+    token = uuid.uuid4().hex[:8]
+    ids = []
+    for n in range(2):
+        status, case = stack.request(
+            "POST", "/cases", {"subject": f"Bulk {n} {token}", "contact_email": "x@example.org"}
+        )
+        assert status == 201, case
+        ids.append(case["case_id"])
+
+    # When an agent changes both at once
+    status, accepted = stack.request("POST", "/cases/bulk", {"case_ids": ids, "update": {"priority": "urgent"}})
+    assert status == 202, accepted
+
+    # Then the stack's event delivery runs the job's steps, and the job says it is done
+    def done() -> dict | None:
+        status, job = stack.request("GET", f"/jobs/{accepted['job_id']}")
+        return job if status == 200 and job["status"] == "done" else None
+
+    job = _poll(done, timeout=60)
+    assert job and (job["changed"], job["failed"]) == (2, 0), job
+    assert all(stack.request("GET", f"/cases/{c}")[1]["priority"] == "urgent" for c in ids)
+
+
 def test_patch_with_a_stale_version_is_a_conflict(stack):
     token = uuid.uuid4().hex[:8]
     _, case = stack.request("POST", "/cases", {"subject": f"Sensor offline {token}"})

@@ -40,7 +40,7 @@ from functions.notify.delivery.models import (
     TopicFull,
     TopicSms,
 )
-from functions.notify.models import DirectoryEntry, Notice, NoticeEvent, NoticeStatus
+from functions.notify.models import DirectoryEntry, Notice, NoticeEvent, NoticePage, NoticeQuery, NoticeStatus
 from functions.problems.models import Problem
 
 # -- records ------------------------------------------------------------------------------------
@@ -73,6 +73,27 @@ class FakeNoticeStore:
     def with_status(self, status: NoticeStatus) -> list[Notice]:
         found = [n for n in self.notices.values() if n.status == status]
         return [n.model_copy(deep=True) for n in sorted(found, key=lambda n: (n.updated_at, n.notice_id))]
+
+    def page(self, q: NoticeQuery) -> NoticePage:
+        """As the store: by problem newest created first (filtered by status), by status most
+        recently changed first, else newest created first; the cursor is the last item's sort key."""
+        if q.problem_id is None and q.status is not None:
+            key: Callable[[Notice], str] = lambda n: f"{n.updated_at.isoformat()}#{n.notice_id}"  # noqa: E731
+        else:
+            key = lambda n: f"{n.created_at.isoformat()}#{n.notice_id}"  # noqa: E731
+        found = sorted(
+            (
+                n
+                for n in self.notices.values()
+                if (q.problem_id is None or n.problem_id == q.problem_id) and (q.status is None or n.status == q.status)
+            ),
+            key=key,
+            reverse=True,
+        )
+        rest = [n for n in found if q.cursor is None or key(n) < q.cursor]
+        page = rest[: q.limit]
+        more = len(rest) > q.limit
+        return NoticePage(items=[n.model_copy(deep=True) for n in page], next_cursor=key(page[-1]) if more else None)
 
     def timeline(self, notice_id: str) -> list[NoticeEvent]:
         return sorted(self.events.get(notice_id, []), key=lambda e: e.event_id)

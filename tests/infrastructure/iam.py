@@ -163,8 +163,9 @@ def requests_for(record: Mapping[str, Any], names: Names) -> list[IamRequest]:
         return _s3(operation, action, params, record.get("error"), names)
     if service == "dynamodb":
         return _dynamodb(operation, action, params, names)
-    if service == "sqs":
-        return [IamRequest(action, names.arn("sqs", names.deployed(params["QueueUrl"].rsplit("/", 1)[-1])))]
+    if service == "sqs":  # GetQueueUrl names the queue; every other call its URL
+        queue = params["QueueName"] if "QueueName" in params else params["QueueUrl"].rsplit("/", 1)[-1]
+        return [IamRequest(action, names.arn("sqs", names.deployed(queue)))]
     if service == "sns":
         return _sns(operation, action, params, names)
     if service == "states":

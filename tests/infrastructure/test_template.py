@@ -371,7 +371,7 @@ def test_each_queue_hides_a_message_for_at_least_six_times_its_consumers_timeout
             queue = event["Properties"]["Queue"]["Fn::Sub"].rsplit(":", 1)[-1]
             assert queues[queue] >= 6 * function["Timeout"], (queue, function["FunctionName"])
             checked += 1
-    assert checked == 4
+    assert checked == 5  # inbound-mail, escalation-jobs, sms-inbound, notice-jobs, case-jobs
 
 
 def test_every_sqs_consumer_reports_partial_batch_failures(dev):
@@ -382,7 +382,13 @@ def test_every_sqs_consumer_reports_partial_batch_failures(dev):
         for name, fn in resources_of(dev, "AWS::Serverless::Function").items()
         if any(e["Type"] == "SQS" for e in (fn["Properties"].get("Events") or {}).values())
     }
-    assert set(consumers) == {"HandleInboundMail", "HandleEscalationJobs", "HandleSmsInbound", "HandleNoticeJobs"}
+    assert set(consumers) == {
+        "HandleInboundMail",
+        "HandleEscalationJobs",
+        "HandleSmsInbound",
+        "HandleNoticeJobs",
+        "HandleCaseJobs",
+    }
     for name, fn in consumers.items():
         for event in fn["Properties"]["Events"].values():
             assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name

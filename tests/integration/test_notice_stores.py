@@ -18,6 +18,7 @@ from functions.notify.models import (
     NoticeChannel,
     NoticeEvent,
     NoticeEventKind,
+    NoticeQuery,
     NoticeStatus,
     NoticeTexts,
     Segment,
@@ -304,3 +305,29 @@ def test_the_directory_entry_of_a_customer_holds_its_contacts_in_order(aws):
     assert by_email["a@example.com"]["email_opt_out"] is True and by_email["b@example.com"]["sms_opt_in"] is True
     assert all("PK" not in c and "SK" not in c for c in entry.contacts)
     assert NoticeStore().directory_entry("nobody") is None
+
+
+def test_notices_are_listed_newest_first_by_problem_status_or_all_across_pages(notice_store):
+    # Given five notices of two problems, two of them active
+    for n in range(5):
+        notice_store.create(notice(f"NT-{n}", f"PB-{n % 2}", created_at=T0 + timedelta(minutes=n)), [])
+    for n in (1, 4):
+        active = notice(f"NT-{n}", f"PB-{n % 2}", status=NoticeStatus.ACTIVE, version=2,
+                        created_at=T0 + timedelta(minutes=n), updated_at=T0 + timedelta(hours=n))  # fmt: skip
+        notice_store.save(active, 1, [])
+
+    def walk(**q: Any) -> list[list[str]]:
+        pages, cursor = [], None
+        while True:
+            page = notice_store.page(NoticeQuery(limit=2, cursor=cursor, **q))
+            pages.append([n.notice_id for n in page.items])
+            if not (cursor := page.next_cursor):
+                return pages
+
+    # Then every notice comes once, newest first, two a page
+    assert sum(walk(), []) == ["NT-4", "NT-3", "NT-2", "NT-1", "NT-0"]
+    assert walk()[0] == ["NT-4", "NT-3"]
+    assert sum(walk(problem_id="PB-0"), []) == ["NT-4", "NT-2", "NT-0"]
+    assert sum(walk(status=NoticeStatus.ACTIVE), []) == ["NT-4", "NT-1"]
+    assert sum(walk(problem_id="PB-0", status=NoticeStatus.DRAFT), []) == ["NT-2", "NT-0"]
+    assert sum(walk(problem_id="PB-9"), []) == []

@@ -552,3 +552,18 @@ def test_an_unreadable_sms_record_alone_is_reported_failed_and_the_readable_ones
     assert response["batchItemFailures"] == [{"itemIdentifier": "bad"}]
     # Then the readable STOP was honoured
     assert _contact("c1").sms_opt_in is False
+
+
+def test_the_notices_list_filters_by_problem_and_status_and_refuses_an_unknown_status(client, agent_headers, workflow):
+    first, second = problem(), problem()
+    a = draft(client, agent_headers, first)["notice_id"]
+    b = draft(client, agent_headers, second)["notice_id"]
+    assert approve(client, agent_headers, b).status_code == 200
+    listed = client.http.get("/notices", headers=agent_headers).json_body
+    assert [n["notice_id"] for n in listed["items"]] == [b, a] and listed["next_cursor"] is None
+    by_problem = client.http.get(f"/notices?problem_id={first}", headers=agent_headers).json_body["items"]
+    assert [n["notice_id"] for n in by_problem] == [a]
+    active = client.http.get("/notices?status=active", headers=agent_headers).json_body["items"]
+    assert [n["notice_id"] for n in active] == [b]
+    bad = client.http.get("/notices?status=sent", headers=agent_headers)
+    assert bad.status_code == 400 and bad.json_body["error"]["fields"][0]["field"] == "status"

@@ -92,8 +92,8 @@ def test_a_burst_of_real_cases_opens_a_candidate_problem_with_its_evidence(probl
     problem_id, candidate = outcome.candidates[0]
     problem = service.get(problem_id)
     assert problem.status.value == "candidate"
-    assert problem.evidence["growth"]["observed"] >= 4
-    assert problem.evidence["common_thread"][0]["value"] == "P7"
+    assert problem.evidence.growth is not None and problem.evidence.growth.observed >= 4
+    assert problem.evidence.common_thread[0].value == "P7"
     view = service.view(problem_id)
     linked_later = {case_id for pid, case_id in outcome.auto_linked if pid == problem_id}
     assert {link.case_id for link in view.links} == set(candidate.case_ids) | linked_later

@@ -129,7 +129,7 @@ def test_a_burst_of_case_inserts_opens_a_candidate_problem(wired):
     [candidate] = _candidates(wired["problems"])
     linked = {link.case_id for link in wired["problems"].view(candidate.problem_id).links}
     assert linked and linked <= set(ids)
-    assert candidate.evidence["growth"]["observed"] >= 4
+    assert candidate.evidence.growth is not None and candidate.evidence.growth.observed >= 4
 
 
 def test_a_redelivered_batch_does_not_count_a_case_twice(wired):

@@ -410,3 +410,21 @@ def test_assigning_an_unknown_department_is_a_400_and_starts_nothing(client, age
     resp = _patch(client, agent_headers, pid, department_id="nowhere")
     assert resp.status_code == 400
     assert escalations.started == []
+
+
+def test_the_list_searches_title_and_description_and_sorts_by_linked_cases(client, agent_headers):
+    c1, c2 = _case(client, agent_headers), _case(client, agent_headers)
+    printer = _problem(client, agent_headers, title="PX-200 jams", description="after the firmware update")[
+        "problem_id"
+    ]
+    billing = _problem(client, agent_headers, case_ids=[c1, c2])["problem_id"]
+    found = client.http.get("/problems?q=FIRMWARE+px-200", headers=agent_headers).json_body
+    assert [p["problem_id"] for p in found["items"]] == [printer]
+    by_cases = client.http.get("/problems?sort=linked_cases&limit=1", headers=agent_headers).json_body
+    assert [p["problem_id"] for p in by_cases["items"]] == [billing]
+    rest = client.http.get(
+        f"/problems?sort=linked_cases&limit=1&cursor={by_cases['next_cursor']}", headers=agent_headers
+    )
+    assert [p["problem_id"] for p in rest.json_body["items"]] == [printer] and rest.json_body["next_cursor"] is None
+    assert client.http.get("/problems?sort=size", headers=agent_headers).status_code == 400
+    assert client.http.get("/problems?sort=created&cursor=nonsense", headers=agent_headers).status_code == 400

@@ -150,6 +150,23 @@ def test_reply_threads_by_in_reply_to(fakes):
     assert fakes.container.cases.get(first.case).interaction_count == 2
 
 
+def test_a_reply_to_a_case_merged_into_another_threads_into_that_one(fakes):
+    # Given a case merged into another (closed, merged_into: functions/cases/actions CaseMerging)
+    first = ingest(fakes, mail())
+    target = ingest(fakes, mail(subject="Printer jams again", msgid="<t1@acme.example>"))
+    merged = fakes.container.cases.get(first.case)
+    closed = {"status": CaseStatus.CLOSED, "merged_into": target.case, "version": merged.version + 1}
+    fakes.case_store.save(merged.model_copy(update=closed), merged.version, [])
+    # When the customer answers the first case's mail, or names it in the subject
+    by_header = ingest(
+        fakes, mail(subject="Re: Printer jams", msgid="<m8@acme.example>", extra="In-Reply-To: <m1@acme.example>\r\n")
+    )
+    by_token = ingest(fakes, mail(subject=f"Re: [{first.case}] Printer jams", msgid="<m9@acme.example>"))
+    # Then both go on in the case it was merged into
+    assert (by_header.outcome, by_header.case) == ("threaded", target.case)
+    assert (by_token.outcome, by_token.case) == ("threaded", target.case)
+
+
 def test_reply_threads_by_the_case_token_in_the_subject(fakes):
     first = ingest(fakes, mail())
     reply = ingest(fakes, mail(subject=f"Re: [{first.case}] Printer jams", msgid="<m3@acme.example>"))

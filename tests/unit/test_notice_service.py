@@ -100,7 +100,8 @@ def test_a_notice_for_a_candidate_problem_is_refused(notices, parts):
 
 
 def test_a_draft_defaults_its_segment_and_texts_to_the_problem(notices, parts):
-    pid = problem(parts, evidence={"common_thread": [{"attribute": "model", "value": "rx1"}]})
+    thread = {"attribute": "model", "value": "rx1", "count": 4, "group_share": 0.8, "base_share": 0.1, "lift": 8.0}
+    pid = problem(parts, evidence={"common_thread": [{**thread, "p_value": 1e-3}]})
     notice = notices.create(pid, NoticeIn(), AGENT)
     assert notice.status is NoticeStatus.DRAFT and notice.notice_id == "NT-100001"
     assert notice.audience.segment.product == [PRODUCT] and notice.audience.segment.model == ["rx1"]

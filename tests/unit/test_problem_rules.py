@@ -7,11 +7,19 @@ from datetime import UTC, datetime
 import pytest
 
 from functions.cases.models import Case, CaseStatus, Channel
-from functions.core.errors import InvalidTransition
+from functions.core.errors import InvalidInput, InvalidTransition
 from functions.customers.models import Customer
 from functions.problems.cost import compute_cost, compute_impact
-from functions.problems.models import Problem, ProblemStatus, RoutingRule, RoutingRulesIn
-from functions.problems.rules import as_actor, check_transition, default_rules, suggest_department
+from functions.problems.models import Problem, ProblemSort, ProblemStatus, RoutingRule, RoutingRulesIn
+from functions.problems.rules import (
+    as_actor,
+    check_transition,
+    cursor_offset,
+    default_rules,
+    offset_cursor,
+    search_problems,
+    suggest_department,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -134,3 +142,52 @@ def test_routing_rule_ids_must_be_unique():
 def test_plain_actor_ids_from_other_modules_become_actors():
     assert as_actor("department:finance").type.value == "department"
     assert as_actor("escalation").type.value == "system"
+
+
+# -- the problems' list ------------------------------------------------------------------------
+
+
+def _listed(pid: str, title: str, *, created: int, updated: int, cases: int = 0, description: str = "") -> Problem:
+    from functions.cases.models import Actor, ActorType
+
+    return Problem(
+        problem_id=pid,
+        title=title,
+        description=description,
+        case_count=cases,
+        created_by=Actor(type=ActorType.AGENT, id="a1"),
+        created_at=datetime(2026, 1, created, tzinfo=UTC),
+        updated_at=datetime(2026, 1, updated, tzinfo=UTC),
+    )
+
+
+LISTED = [
+    _listed("PB-1", "Printer jams", created=1, updated=9, cases=2, description="PX-200 after the firmware update"),
+    _listed("PB-2", "Charged twice", created=3, updated=4, cases=7),
+    _listed("PB-3", "Printer offline", created=5, updated=6, cases=2),
+]
+
+
+def test_every_word_must_occur_in_title_description_or_number_in_any_case():
+    assert [p.problem_id for p in search_problems(LISTED, "printer FIRMWARE", ProblemSort.UPDATED)] == ["PB-1"]
+    assert [p.problem_id for p in search_problems(LISTED, "pb-2", ProblemSort.UPDATED)] == ["PB-2"]
+    assert search_problems(LISTED, "printer scanner", ProblemSort.UPDATED) == []
+
+
+@pytest.mark.parametrize(
+    ("sort", "order"),
+    [
+        (ProblemSort.UPDATED, ["PB-1", "PB-3", "PB-2"]),
+        (ProblemSort.CREATED, ["PB-3", "PB-2", "PB-1"]),
+        (ProblemSort.LINKED_CASES, ["PB-2", "PB-1", "PB-3"]),  # a tie goes to the newer change
+    ],
+)
+def test_the_list_sorts_newest_or_by_linked_cases(sort, order):
+    assert [p.problem_id for p in search_problems(LISTED, None, sort)] == order
+
+
+def test_an_offset_cursor_round_trips_and_a_forged_one_is_bad_input():
+    assert cursor_offset(offset_cursor(150)) == 150 and cursor_offset(None) == 0
+    for bad in ("nonsense", "eyJvZmZzZXQiOiAtMX0", "eyJvIjogMX0", "WzFd"):  # offset -1, {"o": 1}, [1]
+        with pytest.raises(InvalidInput):
+            cursor_offset(bad)

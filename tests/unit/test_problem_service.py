@@ -49,10 +49,14 @@ def _kinds(world: ProblemWorld, problem_id: str) -> list[str]:
 
 def test_candidate_keeps_the_evidence_and_links_cases_as_similar(world):
     ids = _open(world, 2)
-    evidence = {"growth": {"z": 4.2}, "common_thread": [{"attribute": "batch", "value": "B7", "count": 5, "lift": 3.1}]}
+    growth = {"observed": 5, "expected": 0.2, "window_cases": 40, "baseline_share": 0.005, "p_value": 1e-7,
+              "window_seconds": 10800.0}  # fmt: skip
+    thread = {"attribute": "batch", "value": "B7", "count": 5, "group_share": 1.0, "base_share": 0.2, "lift": 5.0,
+              "p_value": 1e-4}  # fmt: skip
+    evidence = {"growth": growth, "common_thread": [thread]}
     problem = world.problems.create_candidate(evidence, ids, "Blip: charged twice", "5 cases in an hour")
     assert problem.status.value == "candidate"
-    assert problem.evidence == evidence
+    assert problem.evidence.model_dump(include={"growth", "common_thread"}, exclude_defaults=True) == evidence
     view = world.problems.view(problem.problem_id)
     assert {(link.case_id, link.link_type.value) for link in view.links} == {(ids[0], "similar"), (ids[1], "similar")}
     assert world.cases.get(ids[0]).problem_id == problem.problem_id
@@ -63,7 +67,7 @@ def test_candidate_leaves_out_cases_already_linked_elsewhere(world):
     first = world.problems.create_candidate({}, [taken], "first")
     second = world.problems.create_candidate({}, [taken, free, "CB-404"], "second")
     assert [link.case_id for link in world.problems.view(second.problem_id).links] == [free]
-    assert second.evidence["skipped_cases"] == [taken, "CB-404"]
+    assert second.evidence.skipped_cases == [taken, "CB-404"]
     assert world.cases.get(taken).problem_id == first.problem_id
 
 

@@ -69,7 +69,13 @@ class CasePort(Protocol):
     """The part of the case service (functions.cases) the intake uses."""
 
     def get(self, case_id: str) -> Case: ...
-    def find_case_for_message_ids(self, ids: list[str]) -> str | None: ...
+    def find_case_for_message_ids(self, ids: list[str]) -> str | None:
+        """The case the ids belong to (for a merged case: the case it was merged into)."""
+        ...
+
+    def surviving(self, case_id: str) -> Case:
+        """The case, or the case it was merged into; NotFound."""
+        ...
 
     def open_case(
         self,

@@ -532,7 +532,8 @@ class EmailIntake:
                 continue
             seen.add(case_id)
             try:
-                out.append(rules.Candidate(self.cases.get(case_id), via))  # type: ignore[arg-type]
+                # A case merged into another: the mail goes where the conversation went on.
+                out.append(rules.Candidate(self.cases.surviving(case_id), via))  # type: ignore[arg-type]
             except NotFound:
                 continue
         return out

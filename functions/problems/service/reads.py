@@ -8,7 +8,8 @@ from functions.cases.models import Case
 from functions.core.errors import NotFound
 from functions.customers.models import Customer
 from functions.problems import cost as costing
-from functions.problems.models import Problem, ProblemPage, ProblemQuery, ProblemView
+from functions.problems import rules
+from functions.problems.models import Problem, ProblemPage, ProblemQuery, ProblemSort, ProblemView
 from functions.problems.ports import Customers, ProblemStore
 
 
@@ -25,8 +26,32 @@ class ProblemReads:
         """The records of these cases that exist (batch reads)."""
         return self.store.cases(case_ids)
 
+    # A text search or another order than the index's reads the (status's, department's) problems
+    # most recently changed first, at most this many, and orders them here: problems are few (a
+    # root cause behind many cases), so this stays one or a few queries.
+    MAX_SEARCHED = 5000
+
     def list_problems(self, q: ProblemQuery) -> ProblemPage:
-        return self.store.query(q)
+        if q.q is None and q.sort is ProblemSort.UPDATED:
+            return self.store.query(q)
+        offset = rules.cursor_offset(q.cursor)
+        found = rules.search_problems(self._all(q), q.q, q.sort)
+        page = found[offset : offset + q.limit]
+        more = len(found) > offset + q.limit
+        return ProblemPage(items=page, next_cursor=rules.offset_cursor(offset + q.limit) if more else None)
+
+    def _all(self, q: ProblemQuery) -> list[Problem]:
+        out: list[Problem] = []
+        cursor: str | None = None
+        while len(out) < self.MAX_SEARCHED:
+            page = self.store.query(
+                ProblemQuery(status=q.status, department_id=q.department_id, limit=200, cursor=cursor)
+            )
+            out += page.items
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        return out[: self.MAX_SEARCHED]
 
     def view(self, problem_id: str, *, limit: int = 200, cursor: str | None = None) -> ProblemView:
         problem = self.store.get(problem_id)

@@ -22,6 +22,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/cases/bulk': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Change many cases at once (by ids, or every case a filter of the queue matches) as a job. */
+    post: operations['bulk_update']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/cases/{case_id}': {
     parameters: {
       query?: never
@@ -51,6 +68,40 @@ export interface paths {
     put?: never
     /** Draft an article from the case (scrubbed of personal data), with likely duplicates. Send {} for defaults. */
     post: operations['draft_from_case']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/cases/{case_id}/macros/{macro_id}/preview': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** The macro rendered for the case (in the case's language when the macro has it); sends nothing. */
+    post: operations['preview_macro']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/cases/{case_id}/merge': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Merge this case into another: it is closed (``merged_into``), its timeline, tags and problem */
+    post: operations['merge_case']
     delete?: never
     options?: never
     head?: never
@@ -138,6 +189,23 @@ export interface paths {
     get: operations['similar_cases']
     put?: never
     post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/cases/{case_id}/split': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Split interactions off into a new case of the same customer (with their message ids: replies */
+    post: operations['split_case']
     delete?: never
     options?: never
     head?: never
@@ -426,6 +494,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/jobs/{job_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A bulk job: its status, counts by outcome, and each failed case with its reason. */
+    get: operations['get_job']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/knowledge/articles': {
     parameters: {
       query?: never
@@ -590,6 +675,60 @@ export interface paths {
     }
     /** Every version, newest first, and which one is published. */
     get: operations['list_versions']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/macros': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The caller's personal macros and the shared ones, by title. */
+    get: operations['list_macros']
+    put?: never
+    /** Create a macro: personal (yours only) or, for admins, shared. */
+    post: operations['create_macro']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/macros/{macro_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** One macro (yours or shared; ETag: its version). */
+    get: operations['get_macro']
+    /** Replace a macro (yours; shared ones: admins). Send the version you saw (body or If-Match). */
+    put: operations['replace_macro']
+    post?: never
+    /** Delete a macro (yours; shared ones: admins). If-Match: the version you saw. */
+    delete: operations['delete_macro']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/notices': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Notices, newest first, optionally of one problem and in one status (paginated). */
+    get: operations['list_all_notices']
     put?: never
     post?: never
     delete?: never
@@ -1360,6 +1499,42 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/views': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The caller's saved views and the shared ones, in their order. */
+    get: operations['list_views']
+    put?: never
+    /** Save a view of the queue: personal, or (admins) shared. The query is checked against GET /cases. */
+    post: operations['create_view']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/views/{view_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    /** Replace a view (yours; shared ones: admins). Send the version you saw (body or If-Match). */
+    put: operations['replace_view']
+    post?: never
+    /** Delete a view (yours; shared ones: admins). If-Match: the version you saw. */
+    delete: operations['delete_view']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/web/cases': {
     parameters: {
       query?: never
@@ -1913,6 +2088,107 @@ export interface components {
       include_likely?: boolean
       segment?: components['schemas']['Segment']
     }
+    /**
+     * BulkFilter
+     * @description The queue's query (``GET /cases`` parameters): every matching case, across all pages.
+     */
+    BulkFilter: {
+      /**
+       * Assignee
+       * @default null
+       */
+      assignee?: string | null
+      /** @default null */
+      channel?: components['schemas']['Channel'] | null
+      /**
+       * Cursor
+       * @default null
+       */
+      cursor?: string | null
+      /**
+       * Customer Id
+       * @default null
+       */
+      customer_id?: string | null
+      /**
+       * Limit
+       * @default 50
+       */
+      limit?: number
+      /** @default null */
+      priority?: components['schemas']['Priority'] | null
+      /**
+       * Product
+       * @default null
+       */
+      product?: string | null
+      /** @default null */
+      status?: components['schemas']['CaseStatus'] | null
+      /**
+       * Updated Since
+       * @default null
+       */
+      updated_since?: string | null
+    }
+    /**
+     * BulkIn
+     * @description Either ``case_ids`` or ``filter`` selects the cases.
+     */
+    BulkIn: {
+      /**
+       * Case Ids
+       * @default null
+       */
+      case_ids?: string[] | null
+      /** @default null */
+      filter?: components['schemas']['BulkFilter'] | null
+      update: components['schemas']['BulkUpdate']
+    }
+    /** BulkUpdate */
+    BulkUpdate: {
+      /** Add Tags */
+      add_tags?: string[]
+      /**
+       * Assignee
+       * @default null
+       */
+      assignee?: string | null
+      /**
+       * Comment
+       * @description why (goes on each case's timeline)
+       * @default null
+       */
+      comment?: string | null
+      /**
+       * Confirm Other Customer
+       * @description with merge_into: merge other customers' cases too
+       * @default false
+       */
+      confirm_other_customer?: boolean
+      /**
+       * Merge Into
+       * @description merge every case into this one (POST /cases/{id}/merge for each); alone
+       * @default null
+       */
+      merge_into?: string | null
+      /** @default null */
+      priority?: components['schemas']['Priority'] | null
+      /**
+       * Problem Id
+       * @description link every case to this problem (as a root cause)
+       * @default null
+       */
+      problem_id?: string | null
+      /** Remove Tags */
+      remove_tags?: string[]
+      /** @default null */
+      status?: components['schemas']['CaseStatus'] | null
+      /**
+       * Unassign
+       * @default false
+       */
+      unassign?: boolean
+    }
     /** Calendar */
     Calendar: {
       /**
@@ -2093,6 +2369,12 @@ export interface components {
        */
       last_inbound_at?: string | null
       /**
+       * Merged Into
+       * @description the case this one was merged into (it is closed; replies thread there)
+       * @default null
+       */
+      merged_into?: string | null
+      /**
        * Model
        * @default null
        */
@@ -2153,6 +2435,12 @@ export interface components {
        * @default null
        */
       related_case?: string | null
+      /**
+       * Split From
+       * @description the case this one was split off
+       * @default null
+       */
+      split_from?: string | null
     }
     /** CasePage */
     CasePage: {
@@ -2349,6 +2637,12 @@ export interface components {
        * @default null
        */
       last_inbound_at?: string | null
+      /**
+       * Merged Into
+       * @description the case this one was merged into (it is closed; replies thread there)
+       * @default null
+       */
+      merged_into?: string | null
       /**
        * Model
        * @default null
@@ -3339,6 +3633,10 @@ export interface components {
       | 'note'
       | 'status_changed'
       | 'fields_changed'
+      | 'merged'
+      | 'merged_into'
+      | 'split'
+      | 'split_from'
       | 'handoff'
       | 'chat_transcript'
       | 'delivery_failed'
@@ -3347,6 +3645,18 @@ export interface components {
     EventsAccepted: {
       /** Accepted */
       accepted: number
+    }
+    /** Failure */
+    Failure: {
+      /** Case Id */
+      case_id: string
+      /**
+       * Error
+       * @description the error's code (not_found, invalid_transition, conflict, ...)
+       */
+      error: string
+      /** Message */
+      message: string
     }
     /** FeedbackIn */
     FeedbackIn: {
@@ -3531,6 +3841,42 @@ export interface components {
        * @default null
        */
       version?: number | null
+    }
+    /** Growth */
+    Growth: {
+      /** Baseline Share */
+      baseline_share: number
+      /**
+       * Expected
+       * @description cases expected in the window from the group's baseline share
+       */
+      expected: number
+      /**
+       * Groups
+       * @description groups tested together (the case's and its neighbours)
+       * @default 1
+       */
+      groups?: number
+      /**
+       * Observed
+       * @description cases of the group in the window
+       */
+      observed: number
+      /** P Value */
+      p_value: number
+      /**
+       * Segment
+       * @description attribute=value the growth was found in, if not the whole group
+       * @default null
+       */
+      segment?: string | null
+      /**
+       * Window Cases
+       * @description all cases in the window
+       */
+      window_cases: number
+      /** Window Seconds */
+      window_seconds: number
     }
     /**
      * Handoff
@@ -3986,6 +4332,98 @@ export interface components {
        */
       start: string
     }
+    /** JobAccepted */
+    JobAccepted: {
+      /** Job Id */
+      job_id: string
+      status: components['schemas']['JobStatus']
+    }
+    /**
+     * JobStatus
+     * @enum {string}
+     */
+    JobStatus: 'queued' | 'running' | 'done'
+    /** JobView */
+    JobView: {
+      /**
+       * Case Ids
+       * @default null
+       */
+      case_ids?: string[] | null
+      /**
+       * Changed
+       * @default 0
+       */
+      changed?: number
+      /**
+       * Chunks
+       * @default null
+       */
+      chunks?: number | null
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string
+      created_by: components['schemas']['Actor']
+      /**
+       * Done
+       * @description cases with an outcome (changed, unchanged or failed)
+       * @default 0
+       */
+      done?: number
+      /**
+       * Failed
+       * @default 0
+       */
+      failed?: number
+      /**
+       * Failures
+       * @description each failed case with its reason
+       */
+      failures?: components['schemas']['Failure'][]
+      /** @default null */
+      filter?: components['schemas']['BulkFilter'] | null
+      /**
+       * Fingerprint
+       * @description of the request (a repeated Idempotency-Key must match it)
+       * @default
+       */
+      fingerprint?: string
+      /**
+       * Finished At
+       * @default null
+       */
+      finished_at?: string | null
+      /** Job Id */
+      job_id: string
+      /**
+       * Kind
+       * @default bulk_update
+       * @constant
+       */
+      kind?: 'bulk_update'
+      /** @default queued */
+      status?: components['schemas']['JobStatus']
+      /**
+       * Total
+       * @description cases selected (known once the selection is resolved)
+       * @default null
+       */
+      total?: number | null
+      /**
+       * Truncated
+       * @description the filter matched more than 10000 cases
+       * @default false
+       */
+      truncated?: boolean
+      /**
+       * Unchanged
+       * @default 0
+       */
+      unchanged?: number
+      update: components['schemas']['BulkUpdate']
+    }
     /** LinkIn */
     LinkIn: {
       /** Case Ids */
@@ -4033,6 +4471,130 @@ export interface components {
      * @enum {string}
      */
     LinkType: 'root_cause' | 'similar'
+    /** Macro */
+    Macro: {
+      actions?: components['schemas']['MacroActions']
+      /** Body */
+      body: string
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string
+      /** Macro Id */
+      macro_id: string
+      /**
+       * Owner
+       * @description the agent who created it
+       */
+      owner: string
+      /** Title */
+      title: string
+      /** Translations */
+      translations?: {
+        [key: string]: components['schemas']['MacroText']
+      }
+      /**
+       * Updated At
+       * Format: date-time
+       */
+      updated_at: string
+      /**
+       * Version
+       * @default 1
+       */
+      version?: number
+      /**
+       * Visibility
+       * @default personal
+       * @enum {string}
+       */
+      visibility?: 'personal' | 'shared'
+    }
+    /**
+     * MacroActions
+     * @description What applying the macro also does to the case (the app applies them with the reply).
+     */
+    MacroActions: {
+      /** Add Tags */
+      add_tags?: string[]
+      /** @default null */
+      priority?: components['schemas']['Priority'] | null
+      /** @default null */
+      status?: components['schemas']['CaseStatus'] | null
+    }
+    /** MacroIn */
+    MacroIn: {
+      actions?: components['schemas']['MacroActions']
+      /**
+       * Body
+       * @description text with placeholders: {{customer.name}}, {{case.id}}, {{agent.name}}, ...
+       */
+      body: string
+      /** Title */
+      title: string
+      /**
+       * Translations
+       * @description language (as on the case, e.g. de, fr-CH) -> title and body
+       */
+      translations?: {
+        [key: string]: components['schemas']['MacroText']
+      }
+      /**
+       * Version
+       * @description on PUT: the version you saw (or send If-Match)
+       * @default null
+       */
+      version?: number | null
+      /**
+       * Visibility
+       * @description shared macros are created and changed by admins
+       * @default personal
+       * @enum {string}
+       */
+      visibility?: 'personal' | 'shared'
+    }
+    /** MacroList */
+    MacroList: {
+      /** Items */
+      items: components['schemas']['Macro'][]
+    }
+    /** MacroPreview */
+    MacroPreview: {
+      actions: components['schemas']['MacroActions']
+      /**
+       * Body
+       * @description the rendered body, for the composer; sending stays POST /cases/{id}/replies
+       */
+      body: string
+      /** Case Id */
+      case_id: string
+      /**
+       * Language
+       * @description the translation used (None: the macro's own text)
+       */
+      language: string | null
+      /** Macro Id */
+      macro_id: string
+      /**
+       * Missing
+       * @description placeholders left as written: no value for this case, or unknown
+       */
+      missing?: string[]
+      /** Title */
+      title: string
+    }
+    /** MacroText */
+    MacroText: {
+      /** Body */
+      body: string
+      /**
+       * Title
+       * @description default: the macro's title
+       * @default null
+       */
+      title?: string | null
+    }
     /**
      * MailVerdicts
      * @description The receipt verdicts SES (or the local SMTP inbox) gives a received mail.
@@ -4060,27 +4622,6 @@ export interface components {
       spf?: components['schemas']['Verdict']
       /** @default NOT_CHECKED */
       virus?: components['schemas']['Verdict']
-    }
-    /** MergeIn */
-    MergeIn: {
-      /**
-       * Source Problem Id
-       * @description the problem merged into this one (closed afterwards, pointing here)
-       */
-      source_problem_id: string
-      /**
-       * Version
-       * @description version of the target problem
-       * @default null
-       */
-      version?: number | null
-    }
-    /** MergeResult */
-    MergeResult: {
-      merged: components['schemas']['Problem']
-      /** Moved Cases */
-      moved_cases?: string[]
-      problem: components['schemas']['Problem']
     }
     /**
      * Message
@@ -4334,6 +4875,16 @@ export interface components {
       /** Items */
       items: components['schemas']['Notice'][]
     }
+    /** NoticePage */
+    NoticePage: {
+      /** Items */
+      items: components['schemas']['Notice'][]
+      /**
+       * Next Cursor
+       * @default null
+       */
+      next_cursor?: string | null
+    }
     /**
      * NoticePatch
      * @description Texts and interval may change while the notice runs; channels and audience only in draft.
@@ -4358,6 +4909,31 @@ export interface components {
        * @default null
        */
       version?: number | null
+    }
+    /**
+     * NoticeQuery
+     * @description ``GET /notices``: newest first; by problem (newest created first), by status (most recently
+     *     changed first), or both.
+     */
+    NoticeQuery: {
+      /**
+       * Cursor
+       * @description next_cursor of the previous page
+       * @default null
+       */
+      cursor?: string | null
+      /**
+       * Limit
+       * @default 50
+       */
+      limit?: number
+      /**
+       * Problem Id
+       * @default null
+       */
+      problem_id?: string | null
+      /** @default null */
+      status?: components['schemas']['NoticeStatus'] | null
     }
     /**
      * NoticeStatus
@@ -4765,13 +5341,8 @@ export interface components {
        * @default
        */
       description?: string
-      /**
-       * Evidence
-       * @description why detection opened it: growth, common thread (counts, lift); opaque here
-       */
-      evidence?: {
-        [key: string]: unknown
-      }
+      /** @description why detection opened it: growth, common thread (counts, lift); empty for problems agents open */
+      evidence?: components['schemas']['ProblemEvidence']
       /**
        * Merged Into
        * @default null
@@ -4886,6 +5457,39 @@ export interface components {
       | 'resolved'
       | 'knowledge_updated'
       | 'note'
+    /**
+     * ProblemEvidence
+     * @description What detection recorded when it opened the problem (``functions/problems/detection/models.py:
+     *     Evidence`` and the keys the sink adds). Every field is optional: a problem an agent opened has none.
+     */
+    ProblemEvidence: {
+      /**
+       * Candidate Id
+       * @default null
+       */
+      candidate_id?: string | null
+      /** Common Thread */
+      common_thread?: components['schemas']['ThreadItem'][]
+      /**
+       * Detector Title
+       * @description the detector's own title (its top terms)
+       * @default null
+       */
+      detector_title?: string | null
+      /** Group Ids */
+      group_ids?: string[]
+      /** @default null */
+      growth?: components['schemas']['Growth'] | null
+      /**
+       * Skipped Cases
+       * @description cases of the candidate left unlinked (unknown or linked elsewhere)
+       */
+      skipped_cases?: string[]
+      /** Top Terms */
+      top_terms?: string[]
+    } & {
+      [key: string]: unknown
+    }
     /** ProblemFromCaseIn */
     ProblemFromCaseIn: {
       /**
@@ -4989,9 +5593,22 @@ export interface components {
        * @default 50
        */
       limit?: number
+      /**
+       * Q
+       * @description words that must all occur in the title, description or number (any case)
+       * @default null
+       */
+      q?: string | null
+      /** @default updated */
+      sort?: components['schemas']['ProblemSort']
       /** @default null */
       status?: components['schemas']['ProblemStatus'] | null
     }
+    /**
+     * ProblemSort
+     * @enum {string}
+     */
+    ProblemSort: 'updated' | 'created' | 'linked_cases'
     /**
      * ProblemStatus
      * @enum {string}
@@ -5111,13 +5728,8 @@ export interface components {
        * @default
        */
       description?: string
-      /**
-       * Evidence
-       * @description why detection opened it: growth, common thread (counts, lift); opaque here
-       */
-      evidence?: {
-        [key: string]: unknown
-      }
+      /** @description why detection opened it: growth, common thread (counts, lift); empty for problems agents open */
+      evidence?: components['schemas']['ProblemEvidence']
       impact?: components['schemas']['Impact']
       /** Links */
       links?: components['schemas']['ProblemLink'][]
@@ -5453,6 +6065,78 @@ export interface components {
        */
       phone?: string | null
     }
+    /** SavedView */
+    SavedView: {
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string
+      /** Name */
+      name: string
+      /**
+       * Order
+       * @default 0
+       */
+      order?: number
+      /** Owner */
+      owner: string
+      /** Query */
+      query: string
+      /**
+       * Updated At
+       * Format: date-time
+       */
+      updated_at: string
+      /**
+       * Version
+       * @default 1
+       */
+      version?: number
+      /** View Id */
+      view_id: string
+      /**
+       * Visibility
+       * @default personal
+       * @enum {string}
+       */
+      visibility?: 'personal' | 'shared'
+    }
+    /** SavedViewIn */
+    SavedViewIn: {
+      /** Name */
+      name: string
+      /**
+       * Order
+       * @description position in the list (ascending)
+       * @default 0
+       */
+      order?: number
+      /**
+       * Query
+       * @description the queue's URL query string (GET /cases parameters), e.g. status=new&priority=high
+       * @default
+       */
+      query?: string
+      /**
+       * Version
+       * @description on PUT: the version you saw (or send If-Match)
+       * @default null
+       */
+      version?: number | null
+      /**
+       * Visibility
+       * @description shared views are created and changed by admins
+       * @default personal
+       * @enum {string}
+       */
+      visibility?: 'personal' | 'shared'
+    }
+    /** SavedViewList */
+    SavedViewList: {
+      /** Items */
+      items: components['schemas']['SavedView'][]
+    }
     /** SearchParams */
     SearchParams: {
       /**
@@ -5711,6 +6395,27 @@ export interface components {
        */
       warn_before_minutes?: number
     }
+    /** SplitIn */
+    SplitIn: {
+      /** Event Ids */
+      event_ids: string[]
+      /** Subject */
+      subject: string
+      /**
+       * Version
+       * @description the original case's version you saw (or If-Match)
+       * @default null
+       */
+      version?: number | null
+    }
+    /** SplitResult */
+    SplitResult: {
+      /** @description the new case, with the interactions split off */
+      case: components['schemas']['Case']
+      /** Moved Events */
+      moved_events: number
+      original: components['schemas']['Case']
+    }
     /** StoredAttachmentOut */
     StoredAttachmentOut: {
       /**
@@ -5833,6 +6538,29 @@ export interface components {
        */
       resolution_minutes?: number | null
     }
+    /** ThreadItem */
+    ThreadItem: {
+      /** Attribute */
+      attribute: string
+      /**
+       * Base Share
+       * @description share of the whole customer base with this value
+       */
+      base_share: number
+      /**
+       * Count
+       * @description the group's customers with this value
+       */
+      count: number
+      /** Group Share */
+      group_share: number
+      /** Lift */
+      lift: number
+      /** P Value */
+      p_value: number
+      /** Value */
+      value: string
+    }
     /**
      * Tier
      * @enum {string}
@@ -5874,6 +6602,12 @@ export interface components {
       kind: components['schemas']['EventKind']
       /** @default null */
       message?: components['schemas']['Message'] | null
+      /**
+       * Moved From
+       * @description the case this interaction was recorded on before a merge or a split
+       * @default null
+       */
+      moved_from?: string | null
       /**
        * Visibility
        * @default public
@@ -6072,12 +6806,74 @@ export interface components {
        */
       status: 'created' | 'received'
     }
+    /** MergeIn */
+    functions__cases__actions__models__MergeIn: {
+      /**
+       * Confirm Other Customer
+       * @description required when the two cases belong to different customers
+       * @default false
+       */
+      confirm_other_customer?: boolean
+      /**
+       * Into
+       * @description the case that goes on (the target)
+       */
+      into: string
+      /**
+       * Version
+       * @description the merged case's version you saw (or If-Match)
+       * @default null
+       */
+      version?: number | null
+    }
+    /** MergeResult */
+    functions__cases__actions__models__MergeResult: {
+      /** @description the target, with the merged case's interactions on its timeline */
+      case: components['schemas']['Case']
+      /** @description the merged case: closed, merged_into the target */
+      merged: components['schemas']['Case']
+      /** Moved Events */
+      moved_events: number
+      /**
+       * Problem Error
+       * @description why the merged case's problem could not be linked
+       * @default null
+       */
+      problem_error?: string | null
+      /**
+       * Problem Linked
+       * @description the problem the target was linked to (the merged case's)
+       * @default null
+       */
+      problem_linked?: string | null
+    }
     /** FixIn */
     functions__problems__models__FixIn: {
       /** Permanent Fix */
       permanent_fix: string
       /** Root Cause */
       root_cause: string
+    }
+    /** MergeIn */
+    functions__problems__models__MergeIn: {
+      /**
+       * Source Problem Id
+       * @description the problem merged into this one (closed afterwards, pointing here)
+       */
+      source_problem_id: string
+      /**
+       * Version
+       * @description version of the target problem
+       * @default null
+       */
+      version?: number | null
+    }
+    /** MergeResult */
+    functions__problems__models__MergeResult: {
+      merged: components['schemas']['Problem']
+      /** Moved Cases */
+      moved_cases?: string[]
+      problem: components['schemas']['Problem']
     }
     /** FixIn */
     functions__selfservice__models__FixIn: {
@@ -6341,6 +7137,40 @@ export interface operations {
       503: components['responses']['Error503']
     }
   }
+  bulk_update: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description 16 to 128 characters of A-Z a-z 0-9 . _ : - (a UUID is fine). A repeat with the same key and the same request answers the first result again (header Idempotent-Replayed: true) without acting again; the same key with a different request is a 409. */
+        'Idempotency-Key'?: string
+      }
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BulkIn']
+      }
+    }
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['JobAccepted']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   get_case: {
     parameters: {
       query?: {
@@ -6434,6 +7264,69 @@ export interface operations {
       400: components['responses']['Error400']
       401: components['responses']['Error401']
       404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  preview_macro: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+        macro_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['MacroPreview']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  merge_case: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['functions__cases__actions__models__MergeIn']
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['functions__cases__actions__models__MergeResult']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
       415: components['responses']['Error415']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
@@ -6659,6 +7552,40 @@ export interface operations {
       400: components['responses']['Error400']
       401: components['responses']['Error401']
       404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  split_case: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SplitIn']
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SplitResult']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -7437,6 +8364,34 @@ export interface operations {
       503: components['responses']['Error503']
     }
   }
+  get_job: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        job_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['JobView']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   list_articles: {
     parameters: {
       query?: {
@@ -7823,6 +8778,184 @@ export interface operations {
       400: components['responses']['Error400']
       401: components['responses']['Error401']
       404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  list_macros: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['MacroList']
+        }
+      }
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  create_macro: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MacroIn']
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Macro']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  get_macro: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        macro_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Macro']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  replace_macro: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        macro_id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MacroIn']
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Macro']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  delete_macro: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        macro_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  list_all_notices: {
+    parameters: {
+      query?: {
+        status?: components['schemas']['NoticeStatus'] | null
+        problem_id?: string | null
+        limit?: number
+        /** @description next_cursor of the previous page */
+        cursor?: string | null
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['NoticePage']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -8336,6 +9469,9 @@ export interface operations {
       query?: {
         status?: components['schemas']['ProblemStatus'] | null
         department_id?: string | null
+        /** @description words that must all occur in the title, description or number (any case) */
+        q?: string | null
+        sort?: components['schemas']['ProblemSort']
         limit?: number
         cursor?: string | null
       }
@@ -8721,7 +9857,7 @@ export interface operations {
     }
     requestBody: {
       content: {
-        'application/json': components['schemas']['MergeIn']
+        'application/json': components['schemas']['functions__problems__models__MergeIn']
       }
     }
     responses: {
@@ -8731,7 +9867,7 @@ export interface operations {
           [name: string]: unknown
         }
         content: {
-          'application/json': components['schemas']['MergeResult']
+          'application/json': components['schemas']['functions__problems__models__MergeResult']
         }
       }
       400: components['responses']['Error400']
@@ -9565,6 +10701,125 @@ export interface operations {
       header?: never
       path: {
         policy_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  list_views: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SavedViewList']
+        }
+      }
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  create_view: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SavedViewIn']
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SavedView']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  replace_view: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        view_id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SavedViewIn']
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SavedView']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  delete_view: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        view_id: string
       }
       cookie?: never
     }
