@@ -611,6 +611,9 @@ class FakeSmsSender:
     def subscribe(self, contact_id: str, phone: str) -> str:
         if self._throttled("subscribe"):
             raise SenderThrottled("Throttled")
+        for arn, existing in self.subscriptions.items():
+            if existing == (contact_id, phone):
+                return arn  # as SNS: the same endpoint with the same filter policy is the same subscription
         if self.subscription_limit is not None and len(self.subscriptions) >= self.subscription_limit:
             raise TopicFull("FilterPolicyLimitExceeded")
         arn = f"{self.topic}:sub-{next(self._arns)}"

@@ -475,3 +475,46 @@ def test_direct_mode_sends_to_each_phone_and_makes_no_subscription(client, sfn_a
     assert all(text.endswith("Reply STOP to opt out.") for _, text in sms.direct)
     monkeypatch.undo()
     reset_settings()  # later tests get the default mode
+
+
+def test_faults_under_the_delivery_jobs_end_with_every_recipient_notified_exactly_once(client, sfn_aws, email, sms):
+    """DynamoDB (claims, dispatch records) and S3 (the audience snapshot) fail now and then under the
+    jobs handler; SQS delivers a failed job again. Nobody is missed and nobody gets two."""
+    import boto3
+
+    from tests.faults import inject
+
+    recipients = audience(40)
+    write_audience(sfn_aws, "NT-F", recipients)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sfn_aws["queues"]["notice-jobs"]["url"]
+    container().notice_delivery.start("NT-F")
+    deliveries = 0
+    with inject(0.1, ("dynamodb", "*"), ("s3", "GetObject"), seed=5) as faults:
+        deadline = time.monotonic() + 60
+        while not waiting("NT-F") and time.monotonic() < deadline:
+            faults.enabled = False
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+            faults.enabled = True
+            for message in messages:
+                job = json.loads(message["Body"])
+                for _ in range(30):  # SQS delivers it again until the handler reports no failure
+                    deliveries += 1
+                    if run_job(client, message["Body"])["batchItemFailures"] == []:
+                        break
+                else:
+                    raise AssertionError(f"job kept failing: {job['type']}")
+                faults.enabled = False
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                faults.enabled = True
+                if job["type"] == "await":
+                    AWAITS[job["notice_id"]] += 1
+            if not messages:
+                time.sleep(0.05)
+        faults.enabled = False
+    print(f"\nnotice delivery: {faults.total_injected} faults injected over {deliveries} job deliveries")
+    assert waiting("NT-F") and faults.total_injected > 0
+    sent = mail_count(email)
+    assert sorted(to for to, _ in sent) == sorted(str(r.email) for r in recipients)
+    assert set(sent.values()) == {1}
+    assert sms.received() == {str(r.phone): 1 for r in recipients if r.phone}

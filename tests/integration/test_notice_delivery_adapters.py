@@ -185,6 +185,15 @@ def test_a_contact_is_subscribed_by_sms_with_a_filter_on_its_id_and_unsubscribed
     assert client.list_subscriptions_by_topic(TopicArn=sns.topic)["Subscriptions"] == []
 
 
+def test_subscribing_a_contact_again_is_the_same_subscription(sns):
+    # A retried job may subscribe a contact whose subscription it made but could not record: SNS
+    # answers the existing subscription (tests/fakes/notices.py FakeSmsSender does the same).
+    first = sns.subscribe("CT-2", "+15550000002")
+    again = sns.subscribe("CT-2", "+15550000002")
+    assert again == first
+    assert len(sns.client.list_subscriptions_by_topic(TopicArn=sns.topic)["Subscriptions"]) == 1
+
+
 def test_topic_messages_carry_their_contact_notice_and_seq(sns, aws):
     sqs = boto3.client("sqs", region_name="us-east-1")
     url = sqs.create_queue(QueueName="sms-probe")["QueueUrl"]
