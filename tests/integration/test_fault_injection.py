@@ -9,7 +9,6 @@ The figures (faults injected, deliveries needed) are printed; run with ``-s`` to
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
 
