@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-unit api-fuzz lint format typecheck bench fuzz openapi clean synth deploy lint-infra web web-test web-e2e web-lint
+.PHONY: venv run test test-unit test-localstack localstack-venv api-fuzz lint format typecheck bench fuzz openapi clean synth deploy lint-infra web web-test web-e2e web-lint
 
 venv: $(STAMP)
 
@@ -28,6 +28,18 @@ test: venv web ## run every test suite (Python suites, then the agents' app: uni
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit
+
+# LocalStack's server under Python 3.13 in its own venv (../shared/docs/LOCALSTACK.md: the pins).
+LOCALSTACK_PYTHON ?= $(shell p="$$(pyenv root 2>/dev/null)/versions/3.13.0/bin/python"; [ -x "$$p" ] && echo "$$p" || command -v python3.13)
+.localstack-venv/.installed:
+	$(LOCALSTACK_PYTHON) -m venv .localstack-venv
+	.localstack-venv/bin/pip install -q "localstack-core[runtime]==2026.3.0" "cbor2<5.7" "pyopenssl<24.3"
+	touch $@
+
+localstack-venv: .localstack-venv/.installed
+
+test-localstack: venv localstack-venv ## the SQS, SNS, SES, S3 and Step Functions paths against LocalStack (DynamoDB on moto)
+	CASEBRIDGE_LOCALSTACK=1 $(BIN)/python -m pytest tests/localstack
 
 api-fuzz: venv ## the API against docs/openapi.json on a local stack, long: 100 examples per operation, coverage phase too
 	CASEBRIDGE_API_FUZZ_EXAMPLES=100 CASEBRIDGE_API_FUZZ_PHASES=examples,coverage,fuzzing $(BIN)/python -m pytest tests/e2e/test_api_contract.py -s

@@ -10,6 +10,8 @@ import pytest
 
 # Records the AWS calls each Lambda function makes; tests/infrastructure/test_iam_calls.py checks them.
 pytest_plugins = ["tests.aws_calls", "tests.log_scan"]
+# The LocalStack lane (tests/localstack) runs where LocalStack does: `make test-localstack`.
+collect_ignore = [] if os.environ.get("CASEBRIDGE_LOCALSTACK") == "1" else ["localstack"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("CASEBRIDGE_SHARED_DATA", ROOT.parent / "shared" / "data"))

@@ -31,12 +31,12 @@ def client(service: str, *, adaptive_attempts: int | None = None) -> Any:
     """The cached client of ``service``. ``adaptive_attempts``: botocore's adaptive retry mode
     (client-side rate limiting once throttled) with that many attempts, for bulk senders."""
     s = get_settings()
-    return _client(service, s.aws_endpoint_url, s.region, adaptive_attempts)
+    return _client(service, s.endpoint_for(service), s.region, adaptive_attempts)
 
 
 def resource(service: str) -> Any:
     s = get_settings()
-    return _resource(service, s.aws_endpoint_url, s.region)
+    return _resource(service, s.endpoint_for(service), s.region)
 
 
 @cache

@@ -38,6 +38,12 @@ class Settings(BaseModel):
     region: str = "us-east-1"
     # Set only on the local stack: every boto3 client talks to the embedded AWS there.
     aws_endpoint_url: str | None = None
+    # Per service, where it differs (the LocalStack lane: DynamoDB on moto, the rest on LocalStack),
+    # as JSON: {"dynamodb": "http://127.0.0.1:5000"}.
+    aws_endpoints: dict[str, str] = Field(default_factory=dict)
+
+    def endpoint_for(self, service: str) -> str | None:
+        return self.aws_endpoints.get(service, self.aws_endpoint_url)
 
     # Mail identity: the address customers write to and that acknowledgements come from.
     support_address: str = "support@casebridge.local"
@@ -196,7 +202,7 @@ class Settings(BaseModel):
             return json.loads(value) if value.strip() else []
         return value
 
-    @field_validator("problem_cost_per_channel", "detection_config", mode="before")
+    @field_validator("problem_cost_per_channel", "detection_config", "aws_endpoints", mode="before")
     @classmethod
     def _cost_json(cls, value: object) -> object:
         if isinstance(value, str):
