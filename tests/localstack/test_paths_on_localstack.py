@@ -72,10 +72,10 @@ def test_a_mail_stored_by_ses_reaches_a_case_through_sns_and_sqs_and_is_acknowle
     s = get_settings()
     key = "inbound/localstack-1"
     raw = (
-        "From: Lane Customer <lane.customer@client.example>\r\nTo: support@casebridge.local\r\n"
-        "Subject: Label printer offline since Monday\r\nMessage-ID: <ls-1@client.example>\r\n\r\n"
-        "The printer shows offline on every PC.\r\n"
-    ).encode()
+        b"From: Lane Customer <lane.customer@client.example>\r\nTo: support@casebridge.local\r\n"
+        b"Subject: Label printer offline since Monday\r\nMessage-ID: <ls-1@client.example>\r\n\r\n"
+        b"The printer shows offline on every PC.\r\n"
+    )
     aws.client("s3").put_object(Bucket=s.mail_bucket, Key=key, Body=raw)
     note = copy.deepcopy(json.loads((SHARED_DATA / "events" / "ses-s3-event.json").read_text())["Records"][0]["ses"])
     note["receipt"]["action"].update(
