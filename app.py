@@ -2,6 +2,7 @@
 
 from chalice import Chalice
 
+from functions.agents.handlers import bp as agents_bp
 from functions.cases.handlers import bp as cases_bp
 from functions.channels.chat.handlers import bp as chat_bp
 from functions.channels.email.handlers import bp as email_bp
@@ -36,3 +37,4 @@ app.register_blueprint(problems_bp)
 app.register_blueprint(notify_bp)
 app.register_blueprint(notice_delivery_bp)
 app.register_blueprint(sla_bp)
+app.register_blueprint(agents_bp)

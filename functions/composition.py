@@ -30,6 +30,8 @@ from functions.core.settings import Settings, get_settings
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from functions.agents.ports import Directory
+    from functions.agents.service import AgentService
     from functions.cases.models import Channel
     from functions.cases.ports import ReplyChannel
     from functions.cases.service import CaseService
@@ -195,6 +197,35 @@ class Container:
             number_prefix=s.case_number_prefix,
             idempotency=self.idempotency_store,
             auto_close_after=timedelta(days=s.auto_close_resolved_after_days),
+        )
+
+    # -- agents: directory, groups, assignment ------------------------------------------------------
+    @cached_property
+    def agent_directory(self) -> Directory:
+        """The Cognito user pool's users (AWS: the pool of ``cognito_user_pool_arn``), else the seeded agents."""
+        from functions.agents.adapters import CognitoDirectory, SeededDirectory  # noqa: PLC0415
+        from functions.core import aws  # noqa: PLC0415
+
+        s = self.settings
+        if s.cognito_user_pool_arn:
+            return CognitoDirectory(lambda: aws.client("cognito-idp"), s.cognito_user_pool_arn.rsplit("/", 1)[-1])
+        return SeededDirectory([(a.id, a.name, a.roles) for a in s.dev_agents])
+
+    @cached_property
+    def agents(self) -> AgentService:
+        from functions.agents.models import Group  # noqa: PLC0415
+        from functions.agents.service import AgentService  # noqa: PLC0415
+        from functions.agents.store import AgentStateStore, GroupTurns, RuleSetStore  # noqa: PLC0415
+        from functions.core.records import VersionedRecords  # noqa: PLC0415
+
+        return AgentService(
+            self.agent_directory,
+            AgentStateStore(),
+            VersionedRecords("agent_group", Group, "group_id"),
+            RuleSetStore(),
+            GroupTurns(),
+            self.case_store,
+            self.clock,
         )
 
     # -- channels and the customer portal ---------------------------------------------------------

@@ -52,6 +52,7 @@ _KEPT = (
     "stateMachineArn",
     "executionArn",
     "SecretId",
+    "UserPoolId",
     "Source",
     "SourceArn",
     "FromEmailAddress",

@@ -41,6 +41,8 @@ QUEUE_CONSUME_ACTIONS = (
     "sqs:GetQueueAttributes",
 )
 TASK_RESPONSE_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
+# The agents directory (functions/agents/adapters.py CognitoDirectory): users and their groups.
+USER_POOL_READ_ACTIONS = ("cognito-idp:ListUsers", "cognito-idp:ListGroups", "cognito-idp:ListUsersInGroup")
 SEARCH_ACTIONS = ("es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete")
 
 
@@ -58,6 +60,7 @@ class Access:
     signing_secret: bool = False  # reads the HMAC secret for customer links
     phone_api_key: bool = False  # reads the key the phone menu sends (GET /phone/notices)
     search: bool = False  # signed HTTP to the OpenSearch domain
+    read_user_pool: bool = False  # lists the agents' user pool: users and groups (GET /agents)
     start_workflows: tuple[str, ...] = ()  # state machine names (stepfunctions/<name>.asl.json)
     # State machines whose waiting tasks it answers (SendTaskSuccess/Failure/Heartbeat). Those actions
     # support no resource-level permissions (the task token authorizes the call), so the grant is on
@@ -75,6 +78,7 @@ FUNCTIONS: dict[str, Access] = {
         signing_secret=True,
         phone_api_key=True,
         search=True,
+        read_user_pool=True,
         # problem assigned -> escalation started; department links and the API answer its tasks
         start_workflows=("escalation", "proactive_updates"),
         # notices: pause / resume / cancel / update now signal the waiting lifecycle

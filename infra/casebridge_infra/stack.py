@@ -173,6 +173,7 @@ class CasebridgeStack(Stack):
                 machines=self.workflows.machines,
                 mail_identity_arn=mail_identity_arn,
                 support_address=config.support_address,
+                user_pool_arn=self.identity.user_pool.user_pool_arn,
             )
 
         self.api = Api(

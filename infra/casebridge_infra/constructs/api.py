@@ -38,6 +38,7 @@ from casebridge_infra.permissions import (
     TABLE_READ_ACTIONS,
     TABLE_WRITE_ACTIONS,
     TASK_RESPONSE_ACTIONS,
+    USER_POOL_READ_ACTIONS,
     Access,
     UndeclaredFunction,
 )
@@ -161,6 +162,7 @@ def grant(
     machines: Mapping[str, sfn.StateMachine],
     mail_identity_arn: str,
     support_address: str,
+    user_pool_arn: str | None = None,
 ) -> None:
     """Exactly the actions ``access`` names, on exactly the resources it names."""
     table_def = resources.MAIN_TABLE
@@ -226,6 +228,12 @@ def grant(
             iam.PolicyStatement(
                 sid="Search", actions=list(SEARCH_ACTIONS), resources=[search_domain_arn, f"{search_domain_arn}/*"]
             )
+        )
+    if access.read_user_pool:
+        if not user_pool_arn:
+            raise ValueError("a function reads the agents' user pool but no user pool exists")
+        role.add_to_policy(
+            iam.PolicyStatement(sid="AgentsDirectory", actions=list(USER_POOL_READ_ACTIONS), resources=[user_pool_arn])
         )
     for name in access.start_workflows:
         machines[name].grant_start_execution(role)
