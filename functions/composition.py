@@ -197,6 +197,7 @@ class Container:
             number_prefix=s.case_number_prefix,
             idempotency=self.idempotency_store,
             auto_close_after=timedelta(days=s.auto_close_resolved_after_days),
+            router=self.agents,
         )
 
     # -- agents: directory, groups, assignment ------------------------------------------------------
@@ -226,7 +227,17 @@ class Container:
             GroupTurns(),
             self.case_store,
             self.clock,
+            tiers=self.customer_tier,
         )
+
+    def customer_tier(self, customer_id: str) -> str | None:
+        """A customer's tier for the assignment rules (None: unknown customer)."""
+        from functions.core.errors import NotFound  # noqa: PLC0415
+
+        try:
+            return self.customer_store.get(customer_id).tier.value
+        except NotFound:
+            return None
 
     # -- channels and the customer portal ---------------------------------------------------------
     @cached_property

@@ -19,7 +19,16 @@ from functions.agents.models import (
     GroupCreate,
     GroupUpdate,
 )
-from functions.agents.ports import AgentStates, Directory, GroupRecords, OpenCases, RuleStore, TurnCounter
+from functions.agents.ports import (
+    AgentStates,
+    CustomerTiers,
+    Directory,
+    GroupRecords,
+    OpenCases,
+    RuleStore,
+    TurnCounter,
+)
+from functions.cases.models import Case
 from functions.core.errors import Conflict, Forbidden, InvalidInput, NotFound, VersionConflict
 
 
@@ -43,7 +52,9 @@ class AgentService:
         turns: TurnCounter,
         open_cases: OpenCases,
         clock: Callable[[], datetime],
+        tiers: CustomerTiers | None = None,
     ) -> None:
+        self.tiers = tiers
         self.directory = directory
         self.states = states
         self.groups = groups
@@ -160,6 +171,18 @@ class AgentService:
         return stored
 
     # -- routing a new case -----------------------------------------------------------------------
+    def route_case(self, case: Case) -> Routing | None:
+        """Where a new case goes (the case service's ``CaseRouter``)."""
+        tier = self.tiers(case.customer_id) if self.tiers is not None and case.customer_id else None
+        facts = CaseFacts(
+            channel=case.channel.value,
+            product=case.product,
+            category=case.category,
+            customer_tier=tier,
+            text=f"{case.subject}\n{case.description}",
+        )
+        return self.route(facts)
+
     def route(self, facts: CaseFacts) -> Routing | None:
         """The first matching rule's group and, round-robin, the next available member. Each call
         takes a turn of the group's counter (a case whose opening fails after it leaves a gap: the

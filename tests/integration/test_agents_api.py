@@ -114,3 +114,39 @@ def test_the_cognito_directory_is_read_again_only_after_its_ttl(aws):
     clock[0] = 61
     assert [e.agent_id for e in directory.agents()] == ["u"]
     assert len(calls) == 4
+
+
+def test_new_mail_is_assigned_round_robin_to_the_available_members_of_the_rules_group(client):
+    from functions.composition import container
+
+    group = {"group_id": "front", "name": "Front desk", "members": ["ann@casebridge.local", "bob@casebridge.local"]}
+    client.http.post("/groups", headers=ANN, body=json.dumps(group))
+    rules = {"rules": [{"rule_id": "all", "group_id": "front"}]}
+    client.http.put("/assignment-rules", headers=ANN, body=json.dumps(rules))
+    client.http.patch("/agents/ann@casebridge.local", headers=ANN, body='{"available": false}')
+
+    def mail(n: int) -> bytes:
+        return (
+            f"From: Cy <cy@acme.example>\r\nTo: support@casebridge.local\r\nSubject: Jam {n}\r\n"
+            f"Message-ID: <m{n}@acme.example>\r\n\r\nIt jams.\r\n"
+        ).encode()
+
+    intake = container().email_intake
+    intake.ingest_raw(mail(1), None, source="test")
+    client.http.patch("/agents/ann@casebridge.local", headers=ANN, body='{"available": true}')
+    intake.ingest_raw(mail(2), None, source="test")
+    intake.ingest_raw(mail(2), None, source="test")  # redelivered: no second case, no second turn taken
+    intake.ingest_raw(mail(3), None, source="test")
+
+    # turns 1, 2, 3 over the members available at each (functions/agents/rules.py round_robin):
+    # [bob] -> bob; [ann, bob] -> bob; [ann, bob] -> ann (the redelivery took no turn)
+    cases = client.http.get("/cases", headers=BOB).json_body["items"]
+    assert sorted((c["subject"], c["group_id"], c["assignee"]) for c in cases) == [
+        ("Jam 1", "front", "bob@casebridge.local"),
+        ("Jam 2", "front", "bob@casebridge.local"),
+        ("Jam 3", "front", "ann@casebridge.local"),
+    ]
+    first = next(c for c in cases if c["subject"] == "Jam 1")
+    timeline = client.http.get(f"/cases/{first['case_id']}", headers=BOB).json_body["timeline"]
+    routed = [e for e in timeline if e["kind"] == "fields_changed"]
+    assert routed[0]["actor"]["type"] == "system" and routed[0]["changes"]["assignee"]["to"] == "bob@casebridge.local"

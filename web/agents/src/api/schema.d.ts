@@ -2247,6 +2247,12 @@ export interface components {
        */
       first_response_at?: string | null
       /**
+       * Group Id
+       * @description the agent group the case is routed to
+       * @default null
+       */
+      group_id?: string | null
+      /**
        * Interaction Count
        * @default 0
        */
@@ -2503,6 +2509,12 @@ export interface components {
        * @default null
        */
       first_response_at?: string | null
+      /**
+       * Group Id
+       * @description the agent group the case is routed to
+       * @default null
+       */
+      group_id?: string | null
       /**
        * Interaction Count
        * @default 0
