@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from functions.customers.store import CustomerStore
     from functions.knowledge.service import KnowledgeService
     from functions.knowledge.store import ArticleStore
+    from functions.live.ports import Poster, TokenVerifier
+    from functions.live.service import LiveService
     from functions.notify.delivery.adapters import SesEmailSender, SnsSmsSender
     from functions.notify.delivery.service import DeliveryService
     from functions.notify.delivery.store import AudienceFiles, DeliveryStore
@@ -238,6 +240,47 @@ class Container:
             return self.customer_store.get(customer_id).tier.value
         except NotFound:
             return None
+
+    # -- live updates and presence ------------------------------------------------------------------
+    @cached_property
+    def live_poster(self) -> Poster:
+        """Posts to WebSocket connections: the API Gateway Management API (the local stack gives its own)."""
+        from functions.live.adapters import ApiGatewayPoster  # noqa: PLC0415
+
+        s = self.settings
+
+        def client() -> object:
+            import boto3  # noqa: PLC0415 - only when a hint is posted
+
+            return boto3.client("apigatewaymanagementapi", endpoint_url=s.live_endpoint, region_name=s.region)
+
+        return ApiGatewayPoster(client)
+
+    @cached_property
+    def live_verifier(self) -> TokenVerifier:
+        """Who a WebSocket's token names: a Cognito ID token in AWS, a development token locally."""
+        from functions.live.adapters import CognitoIdTokenVerifier, DevTokenVerifier  # noqa: PLC0415
+
+        s = self.settings
+        if s.cognito_user_pool_arn:
+            return CognitoIdTokenVerifier(s.region, s.cognito_user_pool_arn.rsplit("/", 1)[-1])
+        shared = s.dev_agent_token.get_secret_value() if s.dev_agent_token else None
+        return DevTokenVerifier([(a.id, a.name, a.token.get_secret_value()) for a in s.dev_agents], shared)
+
+    @cached_property
+    def live(self) -> LiveService:
+        from datetime import timedelta  # noqa: PLC0415
+
+        from functions.live.service import LiveService  # noqa: PLC0415
+        from functions.live.store import LiveTableStore  # noqa: PLC0415
+
+        return LiveService(
+            LiveTableStore(),
+            self.live_poster,
+            self.live_verifier,
+            self.clock,
+            presence_ttl=timedelta(seconds=self.settings.live_presence_seconds),
+        )
 
     # -- channels and the customer portal ---------------------------------------------------------
     @cached_property

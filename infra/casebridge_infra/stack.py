@@ -186,6 +186,12 @@ class CasebridgeStack(Stack):
             sqs_consumers=sqs_consumer_names(chalice_app),
         )
 
+        live_url = self.api.live_api(
+            prefix, self.function_roles, [n for n, a in FUNCTIONS.items() if a.post_to_connections]
+        )
+        if live_url:
+            CfnOutput(self, "LiveUrl", value=live_url)
+
         # Chalice names the queue of an SQS event source by ARN text, not by reference: order it.
         for name, access in FUNCTIONS.items():
             function = self.api.chalice.get_resource(self.api.function_logical_ids[name])

@@ -53,8 +53,13 @@ def chalice_function_names(app: object) -> list[str]:
     names: list[str] = []
     if getattr(app, "routes", None):
         names.append("api_handler")
-    if getattr(app, "websocket_handlers", None):
-        names.append("websocket_handler")
+    routes = {getattr(h, "route_key_handled", None) for h in (getattr(app, "websocket_handlers", None) or {}).values()}
+    # Chalice packages one function per WebSocket route kind (chalice/deploy/appgraph.py)
+    names += [
+        f"websocket_{kind}" for kind, key in (("connect", "$connect"), ("disconnect", "$disconnect")) if key in routes
+    ]
+    if routes - {"$connect", "$disconnect", None}:
+        names.append("websocket_message")
     for group in ("event_sources", "pure_lambda_functions", "builtin_auth_handlers"):
         names.extend(item.name for item in getattr(app, group, []))
     return names
@@ -323,6 +328,33 @@ class Api(Construct):
         rest_api.add_property_override("TracingEnabled", True)
         self._gateway_responses(rest_api)
         self.stack = Stack.of(self)
+
+    def live_api(self, prefix: str, roles: FunctionRoles, posting: Sequence[str]) -> str | None:
+        """The live-updates WebSocket API Chalice packages (functions/live/handlers.py): named for the
+        stage; the functions in ``posting`` get its management endpoint (``CASEBRIDGE_LIVE_ENDPOINT``)
+        and may post to its connections (``execute-api:ManageConnections`` on this API's stage only).
+        Returns the ``wss://`` URL the agents' app connects to (None: the app has no WebSocket routes)."""
+        if not any(n.startswith("websocket_") for n in self.function_logical_ids):
+            return None
+        ws = self.chalice.get_resource("WebsocketAPI")
+        ws.add_property_override("Name", f"{prefix}-live")
+        stack = Stack.of(self)
+        host = f"{ws.ref}.execute-api.{stack.region}.{stack.url_suffix}"
+        for name in posting:
+            fn = self.chalice.get_resource(self.function_logical_ids[name])
+            fn.add_property_override("Environment.Variables.CASEBRIDGE_LIVE_ENDPOINT", f"https://{host}/{API_STAGE}")
+            roles.roles[name].add_to_policy(
+                iam.PolicyStatement(
+                    sid="PostToLiveConnections",
+                    actions=["execute-api:ManageConnections"],
+                    resources=[
+                        stack.format_arn(
+                            service="execute-api", resource=ws.ref, resource_name=f"{API_STAGE}/POST/@connections/*"
+                        )
+                    ],
+                )
+            )
+        return f"wss://{host}/{API_STAGE}"
 
     def _gateway_responses(self, rest_api: object) -> None:
         """What API Gateway answers itself (no such route, a missing or bad agent token, throttling,

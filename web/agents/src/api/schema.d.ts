@@ -196,6 +196,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/cases/{case_id}/viewers': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Who has the case open and who is typing (what the WebSocket's presence hints say). */
+    get: operations['case_viewers']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/chat/handoffs': {
     parameters: {
       query?: never
@@ -6187,6 +6204,33 @@ export interface components {
       /** Version */
       version: number
     }
+    /** Viewer */
+    Viewer: {
+      /** Agent Id */
+      agent_id: string
+      /**
+       * Composing
+       * @default false
+       */
+      composing?: boolean
+      /** Name */
+      name: string
+      /**
+       * Seen At
+       * @default null
+       */
+      seen_at?: string | null
+    }
+    /**
+     * ViewerList
+     * @description Who has the case open (presence), for clients whose socket is down.
+     */
+    ViewerList: {
+      /** Case Id */
+      case_id: string
+      /** Viewers */
+      viewers: components['schemas']['Viewer'][]
+    }
     /**
      * Visibility
      * @enum {string}
@@ -6924,6 +6968,34 @@ export interface operations {
         }
         content: {
           'application/json': components['schemas']['SimilarCases']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  case_viewers: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['ViewerList']
         }
       }
       400: components['responses']['Error400']
