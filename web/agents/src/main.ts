@@ -5,6 +5,7 @@ import { bearerToken, signOut } from '@/auth/session'
 import { loadConfig, type AppConfig } from '@/config'
 import { i18n, preferredLanguage, setLanguage } from '@/i18n'
 import { createPollingUpdates } from '@/live/polling'
+import { createWebSocketUpdates } from '@/live/websocket'
 import { provideApp } from '@/app-context'
 import App from './App.vue'
 import { createAppRouter } from './router'
@@ -40,7 +41,11 @@ async function start(): Promise<void> {
     },
   })
   const app = createApp(App)
-  provideApp(app, { config, live: createPollingUpdates({ intervalMs: config.pollIntervalMs }) })
+  const polling = createPollingUpdates({ intervalMs: config.pollIntervalMs })
+  const live = config.liveUrl
+    ? createWebSocketUpdates({ url: config.liveUrl, token: () => bearerToken(config), fallback: polling })
+    : polling
+  provideApp(app, { config, live })
   app.use(i18n).use(router).use(VueQueryPlugin, { queryClient })
   app.mount('#app')
 }
