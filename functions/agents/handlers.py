@@ -60,7 +60,11 @@ def me(request: Any, *, agent: Agent) -> AgentProfile:
 def set_availability(request: Any, agent_id: str, *, agent: Agent, body: AvailabilityIn) -> AgentProfile:
     """Switch an agent's availability (round-robin assignment skips unavailable agents): your own,
     or anyone's with an admin role."""
-    return container().agents.set_available(agent.agent_id, _is_admin(agent), agent_id, body.available)
+    from urllib.parse import unquote  # noqa: PLC0415
+
+    # An email as id: "@" may come percent-encoded (encodeURIComponent), and not every gateway decodes it.
+    target = unquote(agent_id)
+    return container().agents.set_available(agent.agent_id, _is_admin(agent), target, body.available)
 
 
 @route(bp, "/groups", "GET", response=M + "GroupList", tags=TAGS)
