@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { makeCase } from '@/test/fixtures'
 import type { CaseChange, LiveUpdates, Viewer } from './types'
 import { createWebSocketUpdates } from './websocket'
 
@@ -78,7 +79,38 @@ describe('websocket live updates', () => {
     expect(state.running).toBe(false)
     expect(live.connected?.()).toBe(true)
     socket.receive({ type: 'case_changed', case_id: 'CB-1', version: 2, updated_at: 't' })
+    await new Promise((resolve) => setTimeout(resolve, 0))
     expect(seen).toEqual([[{ caseId: 'CB-1', updatedAt: 't' }]])
+    live.stop()
+  })
+
+  it('reads the hinted cases back in one request so that the changes carry them', async () => {
+    vi.useFakeTimers()
+    FakeSocket.made = []
+    const changed = makeCase({ case_id: 'CB-2', updated_at: '2026-01-01T00:00:05.000Z' })
+    const fetchChanged = vi.fn(async () => [changed])
+    const live = createWebSocketUpdates({
+      url: 'ws://live.example/',
+      token: async () => 't',
+      fallback: fakeFallback().fallback,
+      fetchChanged,
+      createSocket: (url) => new FakeSocket(url) as unknown as WebSocket,
+    })
+    const seen: CaseChange[][] = []
+    live.onChanges((c) => seen.push(c))
+    live.start()
+    await vi.advanceTimersByTimeAsync(0)
+    socketAt(0).open()
+    socketAt(0).receive({ type: 'case_changed', case_id: 'CB-2', updated_at: '2026-01-01T00:00:05.000Z' })
+    socketAt(0).receive({ type: 'case_changed', case_id: 'CB-3', updated_at: '2026-01-01T00:00:04.000Z' })
+    await vi.advanceTimersByTimeAsync(300)
+    expect(fetchChanged).toHaveBeenCalledWith('2026-01-01T00:00:03.000Z')
+    expect(seen).toEqual([
+      [
+        { caseId: 'CB-2', updatedAt: changed.updated_at, current: changed },
+        { caseId: 'CB-3', updatedAt: '2026-01-01T00:00:04.000Z' },
+      ],
+    ])
     live.stop()
   })
 

@@ -1,14 +1,19 @@
+import type { Case } from '@/api/types'
 import type { CaseChange, LiveUpdates, Viewer } from './types'
 
 /** "This changed" hints pushed over a WebSocket (API Gateway WebSocket API; locally the stack's
  * own server): `case_changed` becomes a CaseChange without the case (the caches refetch it),
- * `presence` goes to the presence listeners. While the socket is down the fallback (the poller)
+ * `presence` goes to the presence listeners. With `fetchChanged`, the hints of a moment are read
+ * back in one GET /cases?updated_since= so that the changes carry the cases (the queues place them
+ * and announce new ones). While the socket is down the fallback (the poller)
  * runs, and the socket is tried again with a growing pause (1 s, 2 s, 4 s ... 30 s, jittered). */
 export interface WebSocketOptions {
   url: string
   /** the agent's token (ID token in AWS, development token locally), sent as `?token=` */
   token: () => Promise<string | null>
   fallback: LiveUpdates
+  /** the cases changed since an instant (GET /cases?updated_since=) */
+  fetchChanged?: (since: string) => Promise<Case[]>
   createSocket?: (url: string) => WebSocket
   heartbeatMs?: number
   maxBackoffMs?: number
@@ -38,6 +43,30 @@ export function createWebSocketUpdates(options: WebSocketOptions): LiveUpdates {
   let heartbeat: ReturnType<typeof setInterval> | null = null
   let watching: string | null = null
   let typing = false
+  const pending = new Map<string, string>()
+  let flushing: ReturnType<typeof setTimeout> | null = null
+
+  function emit(changes: CaseChange[]): void {
+    if (changes.length) for (const listener of listeners) listener(changes)
+  }
+
+  async function flush(): Promise<void> {
+    flushing = null
+    const hinted = [...pending.entries()]
+    pending.clear()
+    const fetchChanged = options.fetchChanged
+    let cases: Case[] = []
+    if (fetchChanged) {
+      const earliest = Math.min(...hinted.map(([, at]) => Date.parse(at) || Date.now()))
+      cases = await fetchChanged(new Date(earliest - 1000).toISOString()).catch(() => [])
+    }
+    emit(
+      hinted.map(([caseId, updatedAt]) => {
+        const current = cases.find((c) => c.case_id === caseId)
+        return current ? { caseId, updatedAt: current.updated_at, current } : { caseId, updatedAt }
+      }),
+    )
+  }
 
   fallback.onChanges((changes) => {
     for (const listener of listeners) listener(changes)
@@ -61,8 +90,8 @@ export function createWebSocketUpdates(options: WebSocketOptions): LiveUpdates {
       return
     }
     if (hint.type === 'case_changed' && hint.case_id) {
-      const change: CaseChange = { caseId: hint.case_id, updatedAt: hint.updated_at ?? '' }
-      for (const listener of listeners) listener([change])
+      pending.set(hint.case_id, hint.updated_at ?? '')
+      flushing ??= setTimeout(() => void flush(), options.fetchChanged ? 250 : 0)
     } else if (hint.type === 'presence' && hint.case_id && Array.isArray(hint.viewers)) {
       for (const listener of presenceListeners) listener(hint.case_id, hint.viewers)
     }
@@ -126,6 +155,9 @@ export function createWebSocketUpdates(options: WebSocketOptions): LiveUpdates {
       running = false
       if (retry) clearTimeout(retry)
       retry = null
+      if (flushing) clearTimeout(flushing)
+      flushing = null
+      pending.clear()
       if (heartbeat) clearInterval(heartbeat)
       heartbeat = null
       const ws = socket
