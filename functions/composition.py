@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from functions.agents.ports import Directory
     from functions.agents.service import AgentService
     from functions.cases.models import Channel
-    from functions.cases.ports import ReplyChannel
+    from functions.cases.ports import CaseRouter, ReplyChannel
     from functions.cases.service import CaseService
     from functions.cases.store import CaseStore
     from functions.channels.chat.ports import ChatStorePort
@@ -199,8 +199,13 @@ class Container:
             number_prefix=s.case_number_prefix,
             idempotency=self.idempotency_store,
             auto_close_after=timedelta(days=s.auto_close_resolved_after_days),
-            router=self.agents,
+            router=self.case_router,
         )
+
+    @cached_property
+    def case_router(self) -> CaseRouter | None:
+        """Where a new case goes: the assignment rules (the agents' service). None: nowhere (tests)."""
+        return self.agents
 
     # -- agents: directory, groups, assignment ------------------------------------------------------
     @cached_property
