@@ -74,9 +74,10 @@ class LiveService:
         case_id = message.case_id or connection.watching
         if case_id is None:
             return  # "composing" on no case
-        if connection.watching and connection.watching != case_id:
+        newly = connection.watching != case_id
+        if connection.watching and newly:
             self._leave(connection.watching, connection_id)
-        if connection.watching != case_id:
+        if newly:
             self.store.set_watching(connection_id, case_id)
         before = self.viewers(case_id)
         composing = message.composing if message.type == "composing" else self._composing(case_id, connection_id)
@@ -91,8 +92,10 @@ class LiveService:
         )
         self.store.put_watch(watch, now + self.presence_ttl)
         after = self.viewers(case_id)
-        if _summary(before) != _summary(after) or message.type == "watch":
-            self._post_presence(case_id, after)
+        if _summary(before) != _summary(after):
+            self._post_presence(case_id, after)  # everyone watching hears of the change
+        elif newly:
+            self._post(connection_id, rules.presence_hint(case_id, after))  # the newcomer learns who is there
 
     def _composing(self, case_id: str, connection_id: str) -> bool:
         return any(w.composing for w in self.store.watches(case_id) if w.connection_id == connection_id)

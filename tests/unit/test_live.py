@@ -137,3 +137,18 @@ def test_a_message_that_is_not_one_is_refused(world):
         svc.receive("lea", "hello")
     with pytest.raises(InvalidInput):
         svc.receive("lea", '{"type": "shout"}')
+
+
+def test_a_heartbeat_of_an_unchanged_watch_posts_nothing_and_a_newcomer_hears_who_is_there(world):
+    svc, poster, clock = world
+    svc.connect("lea", "lea-token")
+    svc.connect("sam", "sam-token")
+    svc.receive("lea", '{"type": "watch", "case_id": "CB-1"}')
+    svc.receive("sam", '{"type": "watch", "case_id": "CB-1"}')
+    sent = len(poster.sent)
+    clock.at += timedelta(seconds=30)
+    svc.receive("lea", '{"type": "watch", "case_id": "CB-1"}')
+    assert len(poster.sent) == sent
+    svc.connect("sam2", "sam-token")  # Sam's second tab: the set of agents is unchanged
+    svc.receive("sam2", '{"type": "watch", "case_id": "CB-1"}')
+    assert len(poster.sent) == sent + 1 and poster.to("sam2", "presence")
