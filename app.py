@@ -2,6 +2,7 @@
 
 from chalice import Chalice
 
+from functions.agents.handlers import bp as agents_bp
 from functions.cases.actions.handlers import bp as case_actions_bp
 from functions.cases.handlers import bp as cases_bp
 from functions.cases.macros.handlers import bp as macros_bp
@@ -12,6 +13,7 @@ from functions.channels.web.handlers import bp as web_bp
 from functions.core.http import cors, error_format
 from functions.customers.handlers import bp as customers_bp
 from functions.knowledge.handlers import bp as knowledge_bp
+from functions.live.handlers import bp as live_bp
 from functions.notify.delivery.handlers import bp as notice_delivery_bp
 from functions.notify.handlers import bp as notify_bp
 from functions.portal.handlers import bp as portal_bp
@@ -24,6 +26,7 @@ from functions.sla.handlers import bp as sla_bp
 # Logs go through functions.core.logs (Powertools, JSON). Chalice would add its own plain handler to the
 # same "casebridge" logger, and every line would reach CloudWatch twice.
 app = Chalice(app_name="casebridge", configure_logs=False)
+app.experimental_feature_flags.update(["WEBSOCKETS"])  # live updates (functions/live)
 app.register_middleware(error_format, "http")  # Chalice's own rejections in the one error shape
 app.register_middleware(cors, "http")  # the web apps' origins may read the answers (core/http.py)
 app.register_blueprint(case_actions_bp)  # before cases: /cases/bulk is not a case id
@@ -43,3 +46,5 @@ app.register_blueprint(problems_bp)
 app.register_blueprint(notify_bp)
 app.register_blueprint(notice_delivery_bp)
 app.register_blueprint(sla_bp)
+app.register_blueprint(agents_bp)
+app.register_blueprint(live_bp)

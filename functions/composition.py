@@ -30,11 +30,13 @@ from functions.core.settings import Settings, get_settings
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from functions.agents.ports import Directory
+    from functions.agents.service import AgentService
     from functions.cases.actions.ports import JobQueue
     from functions.cases.actions.service import BulkActions, CaseMerging
     from functions.cases.macros.service import MacroService
     from functions.cases.models import Channel
-    from functions.cases.ports import ReplyChannel
+    from functions.cases.ports import CaseRouter, ReplyChannel
     from functions.cases.saved_views.service import ViewService
     from functions.cases.service import CaseService
     from functions.cases.store import CaseStore
@@ -50,6 +52,8 @@ if TYPE_CHECKING:
     from functions.customers.store import CustomerStore
     from functions.knowledge.service import KnowledgeService
     from functions.knowledge.store import ArticleStore
+    from functions.live.ports import Poster, TokenVerifier
+    from functions.live.service import LiveService
     from functions.notify.delivery.adapters import SesEmailSender, SnsSmsSender
     from functions.notify.delivery.service import DeliveryService
     from functions.notify.delivery.store import AudienceFiles, DeliveryStore
@@ -199,6 +203,92 @@ class Container:
             number_prefix=s.case_number_prefix,
             idempotency=self.idempotency_store,
             auto_close_after=timedelta(days=s.auto_close_resolved_after_days),
+            router=self.case_router,
+        )
+
+    @cached_property
+    def case_router(self) -> CaseRouter | None:
+        """Where a new case goes: the assignment rules (the agents' service). None: nowhere (tests)."""
+        return self.agents
+
+    # -- agents: directory, groups, assignment ------------------------------------------------------
+    @cached_property
+    def agent_directory(self) -> Directory:
+        """The Cognito user pool's users (AWS: the pool of ``cognito_user_pool_arn``), else the seeded agents."""
+        from functions.agents.adapters import CognitoDirectory, SeededDirectory  # noqa: PLC0415
+        from functions.core import aws  # noqa: PLC0415
+
+        s = self.settings
+        if s.cognito_user_pool_arn:
+            return CognitoDirectory(lambda: aws.client("cognito-idp"), s.cognito_user_pool_arn.rsplit("/", 1)[-1])
+        return SeededDirectory([(a.id, a.name, a.roles) for a in s.dev_agents])
+
+    @cached_property
+    def agents(self) -> AgentService:
+        from functions.agents.models import Group  # noqa: PLC0415
+        from functions.agents.service import AgentService  # noqa: PLC0415
+        from functions.agents.store import AgentStateStore, GroupTurns, RuleSetStore  # noqa: PLC0415
+        from functions.core.records import VersionedRecords  # noqa: PLC0415
+
+        return AgentService(
+            self.agent_directory,
+            AgentStateStore(),
+            VersionedRecords("agent_group", Group, "group_id"),
+            RuleSetStore(),
+            GroupTurns(),
+            self.case_store,
+            self.clock,
+            tiers=self.customer_tier,
+        )
+
+    def customer_tier(self, customer_id: str) -> str | None:
+        """A customer's tier for the assignment rules (None: unknown customer)."""
+        from functions.core.errors import NotFound  # noqa: PLC0415
+
+        try:
+            return self.customer_store.get(customer_id).tier.value
+        except NotFound:
+            return None
+
+    # -- live updates and presence ------------------------------------------------------------------
+    @cached_property
+    def live_poster(self) -> Poster:
+        """Posts to WebSocket connections: the API Gateway Management API (the local stack gives its own)."""
+        from functions.live.adapters import ApiGatewayPoster  # noqa: PLC0415
+
+        s = self.settings
+
+        def client() -> object:
+            import boto3  # noqa: PLC0415 - only when a hint is posted
+
+            return boto3.client("apigatewaymanagementapi", endpoint_url=s.live_endpoint, region_name=s.region)
+
+        return ApiGatewayPoster(client)
+
+    @cached_property
+    def live_verifier(self) -> TokenVerifier:
+        """Who a WebSocket's token names: a Cognito ID token in AWS, a development token locally."""
+        from functions.live.adapters import CognitoIdTokenVerifier, DevTokenVerifier  # noqa: PLC0415
+
+        s = self.settings
+        if s.cognito_user_pool_arn:
+            return CognitoIdTokenVerifier(s.region, s.cognito_user_pool_arn.rsplit("/", 1)[-1])
+        shared = s.dev_agent_token.get_secret_value() if s.dev_agent_token else None
+        return DevTokenVerifier([(a.id, a.name, a.token.get_secret_value()) for a in s.dev_agents], shared)
+
+    @cached_property
+    def live(self) -> LiveService:
+        from datetime import timedelta  # noqa: PLC0415
+
+        from functions.live.service import LiveService  # noqa: PLC0415
+        from functions.live.store import LiveTableStore  # noqa: PLC0415
+
+        return LiveService(
+            LiveTableStore(),
+            self.live_poster,
+            self.live_verifier,
+            self.clock,
+            presence_ttl=timedelta(seconds=self.settings.live_presence_seconds),
         )
 
     @cached_property

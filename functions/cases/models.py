@@ -173,6 +173,7 @@ class Case(Model):
     model: str | None = None
     batch: str | None = None
     assignee: str | None = None
+    group_id: str | None = Field(default=None, description="the agent group the case is routed to")
     customer_id: str | None = None
     contact_id: str | None = None
     contact_email: str | None = None

@@ -67,6 +67,27 @@ class CaseStorePort(Protocol):
         ...
 
 
+class Routed(Protocol):
+    """Where the assignment rules send a new case."""
+
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def group_id(self) -> str: ...
+    @property
+    def assignee(self) -> str | None:
+        """The group member whose turn it is; None: the case waits in the group."""
+        ...
+
+
+class CaseRouter(Protocol):
+    """The assignment rules (the agents domain): asked once for every case opened."""
+
+    def route_case(self, case: Case) -> Routed | None:
+        """Where ``case`` goes (None: no rule matches). May take a round-robin turn."""
+        ...
+
+
 class ContactDirectory(Protocol):
     """Who an address belongs to (the customers domain)."""
 

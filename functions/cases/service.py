@@ -26,7 +26,7 @@ from functions.cases.models import (
     TimelineEvent,
     new_event_id,
 )
-from functions.cases.ports import CaseStorePort, ContactDirectory, IdempotencyPort, ReplyChannel
+from functions.cases.ports import CaseRouter, CaseStorePort, ContactDirectory, IdempotencyPort, ReplyChannel
 from functions.core.errors import Conflict, InvalidInput, NotFound, VersionConflict
 from functions.core.timeutil import iso, utcnow
 from functions.customers.models import ContactRef
@@ -45,8 +45,10 @@ class CaseService:
         number_prefix: str = "CB",
         idempotency: IdempotencyPort | None = None,
         auto_close_after: timedelta = timedelta(days=7),
+        router: CaseRouter | None = None,
     ) -> None:
         self.idempotency = idempotency
+        self.router = router
         self.store = store
         self.directory = directory
         self.reply_channels = reply_channels or {}
@@ -184,6 +186,27 @@ class CaseService:
             events.append(self._event(case_id, kind, actor, now, message=message, body=message.body_text, seq=1))
         for kind, payload in extra_events or []:
             events.append(self._event(case_id, kind, actor, now, seq=len(events), **payload))
+        # Routed in the same write that creates the case: no window in which an agent could take it
+        # first, and a redelivered message (a known pointer: Duplicate) writes nothing, routing included.
+        routed = self.router.route_case(case) if self.router is not None else None
+        if routed is not None:
+            case = case.model_copy(update={"group_id": routed.group_id, "assignee": routed.assignee})
+            changes = {"group_id": {"from": None, "to": routed.group_id}}
+            if routed.assignee:
+                changes["assignee"] = {"from": None, "to": routed.assignee}
+            events.append(
+                self._event(
+                    case_id,
+                    EventKind.FIELDS_CHANGED,
+                    Actor(type=ActorType.SYSTEM, id="assignment"),
+                    now,
+                    changes=changes,
+                    body=f"assignment rule {routed.rule_id}",
+                    data={"rule_id": routed.rule_id},
+                    visibility="internal",
+                    seq=len(events),
+                )
+            )
         self.store.create(case, events, pointers or [])
         return case
 

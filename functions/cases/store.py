@@ -180,6 +180,22 @@ class CaseStore(dynamo.TableStore):
         return [Case.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in islice(items, limit)]
 
     # -- writes ------------------------------------------------------------
+    def count_open(self, assignee: str) -> int:
+        """How many cases assigned to ``assignee`` are neither resolved nor closed (GSI4, counted)."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI4",
+            "KeyConditionExpression": Key("GSI4PK").eq(f"AGENT#{assignee}"),
+            "FilterExpression": ~Attr("status").is_in(["resolved", "closed"]),
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            resp = self.table.query(**kwargs)
+            total += int(resp.get("Count", 0))
+            if "LastEvaluatedKey" not in resp:
+                return total
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
     def _pointer_put(self, key: str, case_id: str, event_id: str | None) -> dict[str, Any]:
         item = {**pointer_key(key), "type": "pointer", "case_id": case_id}
         if event_id:

@@ -159,7 +159,16 @@ PROBLEM_STREAM = StreamConsumerDef(
     on_failure_queue=PROBLEM_STREAM_FAILURES_QUEUE.logical,
     parallelization_factor=1,
 )
-STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (SEARCH_INDEXER, PROBLEM_STREAM)
+# "This changed" hints to the agents' open WebSocket connections (functions/live): at most a second
+# late, not retried long (a hint that cannot be posted is stale soon; clients also poll as a fallback).
+LIVE_STREAM = StreamConsumerDef(
+    function="live_stream",
+    table=MAIN_TABLE.logical,
+    starting_position="LATEST",
+    max_batching_window_seconds=0,
+    max_retry_attempts=2,
+)
+STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (SEARCH_INDEXER, PROBLEM_STREAM, LIVE_STREAM)
 
 # Prefix under which SES receipt stores raw mail in MAIL_BUCKET.
 INBOUND_PREFIX = "inbound/"

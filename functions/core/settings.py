@@ -96,6 +96,12 @@ class Settings(BaseModel):
 
     case_number_prefix: str = "CB"
 
+    # Live updates (functions/live): the WebSocket API stage's management endpoint
+    # (https://{api-id}.execute-api.{region}.amazonaws.com/{stage}; the CDK app sets it), and how long
+    # a viewer counts as present after its last heartbeat (clients send one every 30 s).
+    live_endpoint: str | None = None
+    live_presence_seconds: int = Field(default=75, ge=10, le=3600)
+
     # POST /customers/import: bigger files go through `casebridge customers import`.
     import_max_bytes: int = 256 * 1024
     import_max_rows: int = 1000

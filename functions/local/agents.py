@@ -16,7 +16,7 @@ from typing import Any
 
 # id (what the API records as the actor and the assignee), display name, roles (Cognito groups in AWS).
 DEMO_AGENTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("alex.meyer@casebridge.local", "Alex Meyer", ("reviewers",)),
+    ("alex.meyer@casebridge.local", "Alex Meyer", ("reviewers", "admins")),
     ("sam.garcia@casebridge.local", "Sam Garcia", ()),
     ("robin.novak@casebridge.local", "Robin Novak", ()),
     ("lea.berg@casebridge.local", "Lea Berg", ("reviewers", "admin")),

@@ -53,6 +53,7 @@ _KEPT = (
     "stateMachineArn",
     "executionArn",
     "SecretId",
+    "UserPoolId",
     "Source",
     "SourceArn",
     "FromEmailAddress",

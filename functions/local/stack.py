@@ -97,6 +97,7 @@ class StackInfo:
     dev_token: str
     support_address: str
     web_url: str | None = None
+    live_url: str | None = None
     agents: list[dict[str, Any]] = field(default_factory=list)
     seeded: list[str] = field(default_factory=list)
     handlers: dict[str, list[str]] = field(default_factory=dict)
@@ -116,6 +117,7 @@ class LocalStack:
         smtp_port: int | None = 2525,
         data_dir: Path | str | None = None,
         web_port: int | None = None,
+        live_port: int | None = None,
         *,
         seed: bool = True,
         retry_delay: int = 5,
@@ -124,6 +126,7 @@ class LocalStack:
         self.aws_port = aws_port
         self.smtp_port = smtp_port
         self.web_port = web_port
+        self.live_port = live_port
         self.data_dir = Path(data_dir) if data_dir else DEFAULT_DATA_DIR
         self.seed = seed
         self.retry_delay = retry_delay
@@ -136,6 +139,7 @@ class LocalStack:
         self._api_thread: threading.Thread | None = None
         self._smtp: Any = None
         self._web: Any = None
+        self._live: Any = None
         self.agents: list[dict[str, Any]] = []
         self._saved_env: dict[str, str | None] = {}
         self._wrote_state = False
@@ -158,9 +162,10 @@ class LocalStack:
             seeded = self._seed() if self.seed else []
             self.app = self._load_app()
             self._start_api()
+            live_url = self._start_live()
             handlers = self._start_events()
             smtp_address = self._start_smtp()
-            web_url = self._start_web()
+            web_url = self._start_web(live_url)
         except BaseException:
             self.stop()
             raise
@@ -171,6 +176,7 @@ class LocalStack:
             dev_token=token,
             support_address=get_settings().support_address,
             web_url=web_url,
+            live_url=live_url,
             agents=self.agents,
             seeded=seeded,
             handlers=handlers,
@@ -190,6 +196,9 @@ class LocalStack:
         for pump in self.pumps:
             pump.stop()
         self.pumps = []
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
         if self.scheduler is not None:
             self.scheduler.stop()
             self.scheduler = None
@@ -366,13 +375,27 @@ class LocalStack:
         self._smtp.start()
         return self._smtp.address
 
-    def _start_web(self) -> str | None:
+    def _start_live(self) -> str | None:
+        """The live-updates WebSocket (functions.local.live), its poster given to the container."""
+        if not self.live_port:
+            return None
+        from functions import composition  # noqa: PLC0415
+        from functions.local.live import LiveServer, LocalPoster  # noqa: PLC0415
+
+        poster = LocalPoster()
+        composition.container().override(live_poster=poster)
+        self._live = LiveServer(HOST, self.live_port, lambda: composition.container().live, poster)
+        self._live.start()
+        return str(self._live.url)
+
+    def _start_web(self, live_url: str | None = None) -> str | None:
         if not self.web_port:
             return None
         from functions.local.web import WebServer  # noqa: PLC0415
 
         config = {
             "apiBaseUrl": f"http://{HOST}:{self.api_port}",
+            **({"liveUrl": live_url} if live_url else {}),
             "auth": {
                 "mode": "dev",
                 "agents": [{k: a[k] for k in ("id", "name", "roles", "token")} for a in self.agents],

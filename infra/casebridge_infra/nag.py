@@ -71,6 +71,33 @@ def suppress(stack: CasebridgeStack) -> None:
                 "further limited by fine-grained access control inside the domain.",
             )
 
+    # --- The live-updates WebSocket API (functions/live), packaged by Chalice.
+    posting = [name for name, access in FUNCTIONS.items() if access.post_to_connections]
+    for name in posting:
+        ack(
+            stack.function_roles.roles[name],
+            "IAM5[Resource::arn:<AWS::Partition>:execute-api:"
+            f"{stack.region}:{stack.account}:<WebsocketAPI>/api/POST/@connections/*]",
+            "Connection ids are made by API Gateway per connection; the grant is ManageConnections "
+            "(post) on this one WebSocket API's stage only.",
+        )
+    if posting:
+        for route in ("WebsocketConnectRoute", "WebsocketMessageRoute", "WebsocketDisconnectRoute"):
+            ack(
+                stack.api.chalice.get_resource(route),
+                "APIG4",
+                "The $connect function authorizes: it verifies the agent's Cognito ID token (signature "
+                "by the pool's JWKS, issuer, expiry, token use) and refuses with 401; API Gateway runs "
+                "the message and disconnect routes only for connections $connect accepted.",
+            )
+        ack(
+            stack.api.chalice.get_resource("WebsocketAPIStage"),
+            "APIG1",
+            "Connects, watches and disconnects are logged by the functions (JSON, no token); a stage "
+            "access log needs the account-wide API Gateway CloudWatch role, which this stack does not "
+            "own (the REST API has none either).",
+        )
+
     # --- State machine roles: X-Ray tracing and log delivery take no resource-level permissions.
     for machine in stack.workflows.machines.values():
         ack(

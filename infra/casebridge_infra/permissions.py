@@ -41,6 +41,8 @@ QUEUE_CONSUME_ACTIONS = (
     "sqs:GetQueueAttributes",
 )
 TASK_RESPONSE_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
+# The agents directory (functions/agents/adapters.py CognitoDirectory): users and their groups.
+USER_POOL_READ_ACTIONS = ("cognito-idp:ListUsers", "cognito-idp:ListGroups", "cognito-idp:ListUsersInGroup")
 SEARCH_ACTIONS = ("es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete")
 
 
@@ -58,6 +60,9 @@ class Access:
     signing_secret: bool = False  # reads the HMAC secret for customer links
     phone_api_key: bool = False  # reads the key the phone menu sends (GET /phone/notices)
     search: bool = False  # signed HTTP to the OpenSearch domain
+    read_user_pool: bool = False  # lists the agents' user pool: users and groups (GET /agents)
+    # posts to the live-updates WebSocket API's connections (execute-api:ManageConnections, its stage only)
+    post_to_connections: bool = False
     start_workflows: tuple[str, ...] = ()  # state machine names (stepfunctions/<name>.asl.json)
     # State machines whose waiting tasks it answers (SendTaskSuccess/Failure/Heartbeat). Those actions
     # support no resource-level permissions (the task token authorizes the call), so the grant is on
@@ -78,6 +83,7 @@ FUNCTIONS: dict[str, Access] = {
         phone_api_key=True,
         search=True,
         send=("case-jobs",),  # POST /cases/bulk queues the job's first step
+        read_user_pool=True,
         # problem assigned -> escalation started; department links and the API answer its tasks
         start_workflows=("escalation", "proactive_updates"),
         # assigning another department stops the problem's running escalation
@@ -148,6 +154,14 @@ FUNCTIONS: dict[str, Access] = {
         signing_secret=True,
         answer_workflows=("proactive_updates",),
     ),
+    # The live-updates WebSocket API (functions/live/handlers.py): connections and watches are table
+    # items; presence is posted to the case's viewers at once.
+    "websocket_connect": Access(table="read_write"),
+    "websocket_message": Access(table="read_write", post_to_connections=True),
+    "websocket_disconnect": Access(table="read_write", post_to_connections=True),
+    # DynamoDB stream of the main table -> "this changed" hints to every open connection (reads the
+    # connections; forgets those that are gone).
+    "live_stream": Access(table="read_write", table_stream=True, post_to_connections=True),
 }
 
 

@@ -177,6 +177,7 @@ class CasebridgeStack(Stack):
                 machines=self.workflows.machines,
                 mail_identity_arn=mail_identity_arn,
                 support_address=config.support_address,
+                user_pool_arn=self.identity.user_pool.user_pool_arn,
             )
 
         self.api = Api(
@@ -194,6 +195,12 @@ class CasebridgeStack(Stack):
         from casebridge_infra.constructs.firewall import ApiFirewall  # noqa: PLC0415
 
         self.firewall = ApiFirewall(self, "Firewall", prefix=prefix, rest_api_logical_id="RestAPI")
+
+        live_url = self.api.live_api(
+            prefix, self.function_roles, [n for n, a in FUNCTIONS.items() if a.post_to_connections]
+        )
+        if live_url:
+            CfnOutput(self, "LiveUrl", value=live_url)
 
         # Chalice names the queue of an SQS event source by ARN text, not by reference: order it.
         for name, access in FUNCTIONS.items():

@@ -88,6 +88,8 @@ def start_stack(data_dir: Path, *extra: str, smtp: bool = True) -> RunningStack:
         str(data_dir),
         "--web-port",
         "0",  # the agents' app is not what these suites test (web/agents/e2e does)
+        "--live-port",
+        str(free_port()),  # never the default port: several stacks run side by side
         *extra,
     ]
     env = stack_env()

@@ -602,7 +602,7 @@ def install_channel_fakes(settings: Any | None = None, **parts: Any) -> ChannelF
             chat_store=fakes.chat_store,
             idempotency_store=fakes.idempotency,
             clock=fakes.clock,
-            **parts,
+            **{"case_router": None, **parts},  # no assignment rules unless a test gives them
         )
     )
     return fakes

@@ -80,6 +80,8 @@ class Names:
 
     # secret keyword in a local name -> the deployed secret's ARN (see ``from_template``)
     secrets: dict[str, str] = field(default_factory=dict)
+    # the stack's one user pool (the agents'): every pool a test reads stands for it
+    user_pool: str | None = None
 
     @classmethod
     def from_template(cls, template: Mapping[str, Any], **kwargs: Any) -> Names:
@@ -87,6 +89,8 @@ class Names:
         resolve = Resolver(template)
         kinds = {"PhoneApiKey": "phone", "SigningSecret": "sign"}
         found: dict[str, str] = {}
+        pools = [n for n, r in template["Resources"].items() if r["Type"] == "AWS::Cognito::UserPool"]
+        kwargs.setdefault("user_pool", resolve.get_att(pools[0], "Arn") if len(pools) == 1 else None)
         for logical, res in template["Resources"].items():
             if res["Type"] == "AWS::SecretsManager::Secret":
                 for prefix, keyword in kinds.items():
@@ -174,6 +178,10 @@ def requests_for(record: Mapping[str, Any], names: Names) -> list[IamRequest]:
         return _ses(operation, action, params, names)
     if service == "secretsmanager":
         return [IamRequest(action, names.secret(params["SecretId"]))]
+    if service == "cognito-idp" and "UserPoolId" in params:
+        if not names.user_pool:
+            raise UnknownResource("a call names a user pool but the stack has not exactly one")
+        return [IamRequest(action, names.user_pool)]
     raise UnknownResource(f"no IAM mapping for {service}:{operation}; add one to tests/infrastructure/iam.py")
 
 
@@ -346,6 +354,8 @@ class Resolver:
                 return self._arn("es", f"domain/{p['DomainName']}")
             if kind == "AWS::IAM::Role":
                 return f"arn:{PARTITION}:iam::{self.account}:role/{name}"
+            if kind == "AWS::Cognito::UserPool":
+                return self._arn("cognito-idp", f"userpool/{name}")
         if attribute == "StreamArn":
             return self._arn("dynamodb", f"table/{p['TableName']}/stream/2026-01-01T00:00:00.000")
         if attribute in ("Name", "QueueName", "TopicName"):

@@ -38,6 +38,7 @@ from casebridge_infra.permissions import (
     TABLE_READ_ACTIONS,
     TABLE_WRITE_ACTIONS,
     TASK_RESPONSE_ACTIONS,
+    USER_POOL_READ_ACTIONS,
     Access,
     UndeclaredFunction,
 )
@@ -52,8 +53,13 @@ def chalice_function_names(app: object) -> list[str]:
     names: list[str] = []
     if getattr(app, "routes", None):
         names.append("api_handler")
-    if getattr(app, "websocket_handlers", None):
-        names.append("websocket_handler")
+    routes = {getattr(h, "route_key_handled", None) for h in (getattr(app, "websocket_handlers", None) or {}).values()}
+    # Chalice packages one function per WebSocket route kind (chalice/deploy/appgraph.py)
+    names += [
+        f"websocket_{kind}" for kind, key in (("connect", "$connect"), ("disconnect", "$disconnect")) if key in routes
+    ]
+    if routes - {"$connect", "$disconnect", None}:
+        names.append("websocket_message")
     for group in ("event_sources", "pure_lambda_functions", "builtin_auth_handlers"):
         names.extend(item.name for item in getattr(app, group, []))
     return names
@@ -161,6 +167,7 @@ def grant(
     machines: Mapping[str, sfn.StateMachine],
     mail_identity_arn: str,
     support_address: str,
+    user_pool_arn: str | None = None,
 ) -> None:
     """Exactly the actions ``access`` names, on exactly the resources it names."""
     table_def = resources.MAIN_TABLE
@@ -226,6 +233,12 @@ def grant(
             iam.PolicyStatement(
                 sid="Search", actions=list(SEARCH_ACTIONS), resources=[search_domain_arn, f"{search_domain_arn}/*"]
             )
+        )
+    if access.read_user_pool:
+        if not user_pool_arn:
+            raise ValueError("a function reads the agents' user pool but no user pool exists")
+        role.add_to_policy(
+            iam.PolicyStatement(sid="AgentsDirectory", actions=list(USER_POOL_READ_ACTIONS), resources=[user_pool_arn])
         )
     for name in access.start_workflows:
         machines[name].grant_start_execution(role)
@@ -318,6 +331,33 @@ class Api(Construct):
         rest_api.add_property_override("TracingEnabled", True)
         self._gateway_responses(rest_api, browser_origin)
         self.stack = Stack.of(self)
+
+    def live_api(self, prefix: str, roles: FunctionRoles, posting: Sequence[str]) -> str | None:
+        """The live-updates WebSocket API Chalice packages (functions/live/handlers.py): named for the
+        stage; the functions in ``posting`` get its management endpoint (``CASEBRIDGE_LIVE_ENDPOINT``)
+        and may post to its connections (``execute-api:ManageConnections`` on this API's stage only).
+        Returns the ``wss://`` URL the agents' app connects to (None: the app has no WebSocket routes)."""
+        if not any(n.startswith("websocket_") for n in self.function_logical_ids):
+            return None
+        ws = self.chalice.get_resource("WebsocketAPI")
+        ws.add_property_override("Name", f"{prefix}-live")
+        stack = Stack.of(self)
+        host = f"{ws.ref}.execute-api.{stack.region}.{stack.url_suffix}"
+        for name in posting:
+            fn = self.chalice.get_resource(self.function_logical_ids[name])
+            fn.add_property_override("Environment.Variables.CASEBRIDGE_LIVE_ENDPOINT", f"https://{host}/{API_STAGE}")
+            roles.roles[name].add_to_policy(
+                iam.PolicyStatement(
+                    sid="PostToLiveConnections",
+                    actions=["execute-api:ManageConnections"],
+                    resources=[
+                        stack.format_arn(
+                            service="execute-api", resource=ws.ref, resource_name=f"{API_STAGE}/POST/@connections/*"
+                        )
+                    ],
+                )
+            )
+        return f"wss://{host}/{API_STAGE}"
 
     def _gateway_responses(self, rest_api: object, browser_origin: str) -> None:
         """What API Gateway answers itself (no such route, a missing or bad agent token, throttling,

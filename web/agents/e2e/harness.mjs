@@ -44,7 +44,13 @@ export async function startStack() {
     throw new Error('web/agents/dist is missing: build the app first (make web)')
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), 'casebridge-web-e2e-'))
-  const [api, aws, smtp, web] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
+  const [api, aws, smtp, web, live] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ])
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('CASEBRIDGE_') && !k.startsWith('AWS_')),
   )
@@ -61,6 +67,8 @@ export async function startStack() {
       smtp,
       '--web-port',
       web,
+      '--live-port',
+      live,
       '--data-dir',
       dataDir,
     ].map(String),

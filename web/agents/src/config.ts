@@ -32,6 +32,8 @@ export interface AppConfig {
   auth: AuthConfig
   /** How often the queue asks for changed cases while no push channel is available. */
   pollIntervalMs: number
+  /** The live-updates WebSocket (`wss://...` in AWS, `ws://127.0.0.1:...` locally); absent: polling only. */
+  liveUrl?: string
 }
 
 export class ConfigError extends Error {}
@@ -63,7 +65,14 @@ export function parseConfig(raw: unknown): AppConfig {
     throw new ConfigError('config.json: auth.mode must be "dev" or "cognito"')
   }
   const poll = Number(data.pollIntervalMs)
-  return { apiBaseUrl, auth: parsed, pollIntervalMs: Number.isFinite(poll) && poll >= 1000 ? poll : 5000 }
+  const liveUrl =
+    typeof data.liveUrl === 'string' && /^wss?:\/\//.test(data.liveUrl) ? data.liveUrl : undefined
+  return {
+    apiBaseUrl,
+    auth: parsed,
+    pollIntervalMs: Number.isFinite(poll) && poll >= 1000 ? poll : 5000,
+    ...(liveUrl ? { liveUrl } : {}),
+  }
 }
 
 export async function loadConfig(fetcher: typeof fetch = fetch): Promise<AppConfig> {

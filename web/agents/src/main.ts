@@ -1,10 +1,12 @@
 import { QueryClient, VueQueryPlugin } from '@tanstack/vue-query'
 import { createApp } from 'vue'
 import { ApiError, createApiClient, setApi } from '@/api/client'
+import { fetchCasePage } from '@/api/queries/cases'
 import { bearerToken, signOut } from '@/auth/session'
 import { loadConfig, type AppConfig } from '@/config'
 import { i18n, preferredLanguage, setLanguage } from '@/i18n'
 import { createPollingUpdates } from '@/live/polling'
+import { createWebSocketUpdates } from '@/live/websocket'
 import { provideApp } from '@/app-context'
 import App from './App.vue'
 import { createAppRouter } from './router'
@@ -40,7 +42,16 @@ async function start(): Promise<void> {
     },
   })
   const app = createApp(App)
-  provideApp(app, { config, live: createPollingUpdates({ intervalMs: config.pollIntervalMs }) })
+  const polling = createPollingUpdates({ intervalMs: config.pollIntervalMs })
+  const live = config.liveUrl
+    ? createWebSocketUpdates({
+        url: config.liveUrl,
+        token: () => bearerToken(config),
+        fallback: polling,
+        fetchChanged: async (since) => (await fetchCasePage({ updated_since: since }, null, 200)).items,
+      })
+    : polling
+  provideApp(app, { config, live })
   app.use(i18n).use(router).use(VueQueryPlugin, { queryClient })
   app.mount('#app')
 }

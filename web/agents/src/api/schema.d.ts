@@ -4,6 +4,58 @@
  */
 
 export interface paths {
+  '/agents': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Every agent: name, email, roles (Cognito groups), agent groups, availability, open cases. */
+    get: operations['list_agents']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/agents/{agent_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    /** Switch an agent's availability (round-robin assignment skips unavailable agents): your own, */
+    patch: operations['set_availability']
+    trace?: never
+  }
+  '/assignment-rules': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The ordered assignment rules: a new case goes to the first matching rule's group. */
+    get: operations['get_assignment_rules']
+    /** Replace the rule set (send the version you saw, or If-Match). Applies to cases opened after. */
+    put: operations['put_assignment_rules']
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/cases': {
     parameters: {
       query?: never
@@ -212,6 +264,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/cases/{case_id}/viewers': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Who has the case open and who is typing (what the WebSocket's presence hints say). */
+    get: operations['case_viewers']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/chat/handoffs': {
     parameters: {
       query?: never
@@ -404,6 +473,43 @@ export interface paths {
     /** Submit a department link's confirmation form (token + reason / root cause / fix): answers the task. */
     post: operations['escalation_act']
     delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/groups': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Agent groups (teams) and their members, in rotation order. */
+    get: operations['list_groups']
+    put?: never
+    /** Create an agent group. */
+    post: operations['create_group']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/groups/{group_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** One agent group. */
+    get: operations['get_group']
+    /** Replace an agent group (send the version you saw, or If-Match). */
+    put: operations['replace_group']
+    post?: never
+    /** Delete an agent group no assignment rule names (cases routed to it keep their group_id). */
+    delete: operations['delete_group']
     options?: never
     head?: never
     patch?: never
@@ -715,6 +821,23 @@ export interface paths {
     post?: never
     /** Delete a macro (yours; shared ones: admins). If-Match: the version you saw. */
     delete: operations['delete_macro']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/me': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The calling agent's profile (records that the agent was seen). */
+    get: operations['me']
+    put?: never
+    post?: never
+    delete?: never
     options?: never
     head?: never
     patch?: never
@@ -1611,6 +1734,49 @@ export interface components {
       messages: components['schemas']['ChatMessage'][]
       session: components['schemas']['ChatSession']
     }
+    /** AgentList */
+    AgentList: {
+      /** Items */
+      items: components['schemas']['AgentProfile'][]
+    }
+    /** AgentProfile */
+    AgentProfile: {
+      /** Agent Id */
+      agent_id: string
+      /**
+       * Available
+       * @default true
+       */
+      available?: boolean
+      /**
+       * Email
+       * @default null
+       */
+      email?: string | null
+      /**
+       * Groups
+       * @description the desk's agent groups the agent is a member of
+       */
+      groups?: string[]
+      /**
+       * Last Seen At
+       * @default null
+       */
+      last_seen_at?: string | null
+      /** Name */
+      name: string
+      /**
+       * Open Cases
+       * @description cases assigned to the agent that are not resolved or closed
+       * @default 0
+       */
+      open_cases?: number
+      /**
+       * Roles
+       * @description Cognito groups (admins, reviewers, ...)
+       */
+      roles?: string[]
+    }
     /** AgentSessionPatch */
     AgentSessionPatch: {
       /**
@@ -1990,6 +2156,55 @@ export interface components {
        */
       version?: number | null
     }
+    /** AssignmentRule */
+    AssignmentRule: {
+      /**
+       * Description
+       * @default
+       */
+      description?: string
+      /** Group Id */
+      group_id: string
+      match?: components['schemas']['RuleMatch']
+      /**
+       * Mode
+       * @description round_robin: the group and its next available member; group_only: the group, nobody assigned
+       * @default round_robin
+       * @enum {string}
+       */
+      mode?: 'round_robin' | 'group_only'
+      /** Rule Id */
+      rule_id: string
+    }
+    /**
+     * AssignmentRules
+     * @description The ordered rule set: the first rule that matches a new case decides.
+     */
+    AssignmentRules: {
+      /** Rules */
+      rules?: components['schemas']['AssignmentRule'][]
+      /**
+       * Updated At
+       * @default null
+       */
+      updated_at?: string | null
+      /**
+       * Version
+       * @default 0
+       */
+      version?: number
+    }
+    /** AssignmentRulesIn */
+    AssignmentRulesIn: {
+      /** Rules */
+      rules: components['schemas']['AssignmentRule'][]
+      /**
+       * Version
+       * @description the version you saw (GET /assignment-rules)
+       * @default null
+       */
+      version?: number | null
+    }
     /** Attachment */
     Attachment: {
       /** Content Type */
@@ -2087,6 +2302,11 @@ export interface components {
        */
       include_likely?: boolean
       segment?: components['schemas']['Segment']
+    }
+    /** AvailabilityIn */
+    AvailabilityIn: {
+      /** Available */
+      available: boolean
     }
     /**
      * BulkFilter
@@ -2353,6 +2573,12 @@ export interface components {
        * @default null
        */
       first_response_at?: string | null
+      /**
+       * Group Id
+       * @description the agent group the case is routed to
+       * @default null
+       */
+      group_id?: string | null
       /**
        * Interaction Count
        * @default 0
@@ -2622,6 +2848,12 @@ export interface components {
        * @default null
        */
       first_response_at?: string | null
+      /**
+       * Group Id
+       * @description the agent group the case is routed to
+       * @default null
+       */
+      group_id?: string | null
       /**
        * Interaction Count
        * @default 0
@@ -3838,6 +4070,68 @@ export interface components {
       /**
        * Version
        * @description the version you saw (or If-Match)
+       * @default null
+       */
+      version?: number | null
+    }
+    /**
+     * Group
+     * @description An agent group (team): the desk's own record.
+     */
+    Group: {
+      /**
+       * Description
+       * @default
+       */
+      description?: string
+      /** Group Id */
+      group_id: string
+      /**
+       * Members
+       * @description agent ids, in rotation order
+       */
+      members?: string[]
+      /** Name */
+      name: string
+      /**
+       * Version
+       * @default 1
+       */
+      version?: number
+    }
+    /** GroupCreate */
+    GroupCreate: {
+      /**
+       * Description
+       * @default
+       */
+      description?: string
+      /** Group Id */
+      group_id: string
+      /** Members */
+      members?: string[]
+      /** Name */
+      name: string
+    }
+    /** GroupList */
+    GroupList: {
+      /** Items */
+      items: components['schemas']['Group'][]
+    }
+    /** GroupUpdate */
+    GroupUpdate: {
+      /**
+       * Description
+       * @default
+       */
+      description?: string
+      /** Members */
+      members?: string[]
+      /** Name */
+      name: string
+      /**
+       * Version
+       * @description the version you saw (or send If-Match)
        * @default null
        */
       version?: number | null
@@ -6036,6 +6330,24 @@ export interface components {
        */
       status: number
     }
+    /**
+     * RuleMatch
+     * @description What a new case must have for the rule to apply: every list given must contain the case's
+     *     value (keywords: one of them in the subject or description, case-insensitive, as a whole word
+     *     or phrase). An empty match applies to every case (a catch-all, last in the list).
+     */
+    RuleMatch: {
+      /** Categories */
+      categories?: string[]
+      /** Channels */
+      channels?: components['schemas']['Channel'][]
+      /** Customer Tiers */
+      customer_tiers?: string[]
+      /** Keywords */
+      keywords?: string[]
+      /** Products */
+      products?: string[]
+    }
     /** SampleRecipient */
     SampleRecipient: {
       /** Affected */
@@ -6711,6 +7023,33 @@ export interface components {
       /** Version */
       version: number
     }
+    /** Viewer */
+    Viewer: {
+      /** Agent Id */
+      agent_id: string
+      /**
+       * Composing
+       * @default false
+       */
+      composing?: boolean
+      /** Name */
+      name: string
+      /**
+       * Seen At
+       * @default null
+       */
+      seen_at?: string | null
+    }
+    /**
+     * ViewerList
+     * @description Who has the case open (presence), for clients whose socket is down.
+     */
+    ViewerList: {
+      /** Case Id */
+      case_id: string
+      /** Viewers */
+      viewers: components['schemas']['Viewer'][]
+    }
     /**
      * Visibility
      * @enum {string}
@@ -7072,6 +7411,120 @@ export interface components {
 }
 export type $defs = Record<string, never>
 export interface operations {
+  list_agents: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['AgentList']
+        }
+      }
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  set_availability: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        agent_id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AvailabilityIn']
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['AgentProfile']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  get_assignment_rules: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['AssignmentRules']
+        }
+      }
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  put_assignment_rules: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AssignmentRulesIn']
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['AssignmentRules']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   list_cases: {
     parameters: {
       query?: {
@@ -7586,6 +8039,34 @@ export interface operations {
       404: components['responses']['Error404']
       409: components['responses']['Error409']
       415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  case_viewers: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['ViewerList']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -8219,6 +8700,153 @@ export interface operations {
       415: components['responses']['Error415']
       429: components['responses']['Error429']
       500: components['responses']['Page500']
+      503: components['responses']['Error503']
+    }
+  }
+  list_groups: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['GroupList']
+        }
+      }
+      401: components['responses']['Error401']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  create_group: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['GroupCreate']
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Group']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  get_group: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        group_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Group']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  replace_group: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        group_id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['GroupUpdate']
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Group']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  delete_group: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        group_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
       503: components['responses']['Error503']
     }
   }
@@ -8925,6 +9553,30 @@ export interface operations {
       403: components['responses']['Error403']
       404: components['responses']['Error404']
       409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  me: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['AgentProfile']
+        }
+      }
+      401: components['responses']['Error401']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']

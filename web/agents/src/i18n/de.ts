@@ -127,6 +127,10 @@ const de: MessageSchema = {
   priority: { low: 'Niedrig', normal: 'Normal', high: 'Hoch', urgent: 'Dringend' },
   channel: { email: 'E-Mail', web: 'Webformular', chat: 'Chat', phone: 'Telefon', api: 'API' },
   actor: { customer: 'Kunde', agent: 'Agent', bot: 'Bot', system: 'System', department: 'Abteilung' },
+  presence: {
+    viewing: '{name} sieht sich den Fall an',
+    typing: '{name} schreibt…',
+  },
   casePage: {
     opened: 'eröffnet',
     openChat: 'Live-Chat öffnen',

@@ -123,6 +123,10 @@ const en = {
   priority: { low: 'Low', normal: 'Normal', high: 'High', urgent: 'Urgent' },
   channel: { email: 'Email', web: 'Web form', chat: 'Chat', phone: 'Phone', api: 'API' },
   actor: { customer: 'Customer', agent: 'Agent', bot: 'Bot', system: 'System', department: 'Department' },
+  presence: {
+    viewing: '{name} is viewing',
+    typing: '{name} is typing…',
+  },
   casePage: {
     opened: 'opened',
     openChat: 'Open the live chat',

@@ -1,9 +1,9 @@
 /** "This changed" hints. The REST API stays the source of truth: a hint says which case changed
  * (and, from the poller, what it looks like now); the caches are updated or refetched from it.
  *
- * Today one implementation polls GET /cases?updated_since=...; a websocket one (API Gateway
- * WebSocket, hints pushed by the table's stream) will implement the same interface, and the app
- * will pick it when config.json names a websocket URL. */
+ * Two implementations: the websocket one (API Gateway WebSocket, hints pushed by the table's
+ * stream; `websocket.ts`), picked when config.json names a `liveUrl`, which falls back to the
+ * poller (GET /cases?updated_since=...; `polling.ts`) while its socket is down. */
 import type { Case } from '@/api/types'
 
 export interface CaseChange {
@@ -13,9 +13,24 @@ export interface CaseChange {
   current?: Case
 }
 
+/** An agent who has a case open (presence), and whether they are typing in its composer. */
+export interface Viewer {
+  agent_id: string
+  name: string
+  composing: boolean
+}
+
 export interface LiveUpdates {
   readonly mode: 'polling' | 'websocket'
   start(): void
   stop(): void
   onChanges(listener: (changes: CaseChange[]) => void): () => void
+  /** Presence (websocket only): the case this tab has open (null: none), repeated as a heartbeat. */
+  watch?(caseId: string | null): void
+  /** Presence: this agent is (not) typing in the case's composer. */
+  composing?(caseId: string, composing: boolean): void
+  /** Presence hints for the watched case. */
+  onPresence?(listener: (caseId: string, viewers: Viewer[]) => void): () => void
+  /** Whether pushed hints arrive now (false: the socket is down and the poller stands in). */
+  connected?(): boolean
 }

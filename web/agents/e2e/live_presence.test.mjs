@@ -1,0 +1,104 @@
+// Live updates and presence on the real local stack, in Debian's Chromium: two browser contexts
+// as two agents. The app's live updates come over the stack's WebSocket (config.json liveUrl),
+// not from polling; a new mail is routed round-robin to an available member of a group.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { launchBrowser, poll, sendMail, startStack } from './harness.mjs'
+
+let stack
+let browser
+const agents = {}
+
+/** A signed-in agent in a browser context of its own, recording its WebSocket and polling traffic. */
+async function agentPage(name) {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  const traffic = { sockets: [], hints: [], polls: 0 }
+  page.on('websocket', (ws) => {
+    traffic.sockets.push(ws.url())
+    ws.on('framereceived', (frame) => traffic.hints.push(JSON.parse(String(frame.payload))))
+  })
+  page.on('request', (request) => {
+    if (request.url().includes('updated_since=')) traffic.polls += 1
+  })
+  await page.goto(stack.web_url + '/sign-in')
+  await page.getByRole('button', { name: new RegExp(`Sign in as ${name}`) }).click()
+  await page.getByRole('heading', { name: /^Queue:/ }).waitFor()
+  return { context, page, traffic, agent: stack.agents.find((a) => a.name === name) }
+}
+
+describe('agents see each other and the changes they make, live', { timeout: 300_000 }, () => {
+  before(async () => {
+    stack = await startStack()
+    browser = await launchBrowser()
+    agents.lea = await agentPage('Lea Berg')
+    agents.sam = await agentPage('Sam Garcia')
+  })
+
+  after(async () => {
+    await browser?.close()
+    await stack?.stop()
+  })
+
+  it('shows who else is viewing a case and who is typing', async () => {
+    const created = await stack.api('POST', '/cases', { subject: 'Toner smears on every page' })
+    const url = `${stack.web_url}/cases/${created.case_id}`
+    await agents.lea.page.goto(url)
+    await agents.sam.page.goto(url)
+    const leaSees = agents.lea.page.getByTestId('presence')
+    await leaSees.getByText('Sam Garcia is viewing').waitFor()
+    await agents.sam.page.getByTestId('presence').getByText('Lea Berg is viewing').waitFor()
+
+    await agents.sam.page.locator('#composer-text').fill('Have you tried a new toner cartridge?')
+    await leaSees.getByText('Sam Garcia is typing…').waitFor()
+    agents.caseId = created.case_id
+  })
+
+  it('puts a change another agent made on the open case without polling', async () => {
+    const { page, traffic } = agents.lea
+    await stack.api(
+      'POST',
+      `/cases/${agents.caseId}/notes`,
+      { body: 'Called the customer: toner replaced.' },
+      agents.sam.agent,
+    )
+    await page.getByText('Called the customer: toner replaced.').waitFor({ timeout: 15_000 })
+    assert.ok(
+      traffic.sockets.some((u) => u.startsWith(stack.live_url)),
+      `sockets: ${traffic.sockets}`,
+    )
+    assert.ok(traffic.hints.some((h) => h.type === 'case_changed' && h.case_id === agents.caseId))
+    assert.equal(traffic.polls, 0, 'the app polled although its socket was open')
+  })
+
+  it('routes a new mail round-robin to the group member who is available', async () => {
+    const admin = stack.agents.find((a) => a.roles.includes('admins'))
+    const { lea, sam } = { lea: agents.lea.agent, sam: agents.sam.agent }
+    await stack.api(
+      'POST',
+      '/groups',
+      { group_id: 'printing', name: 'Printing', members: [sam.id, lea.id] },
+      admin,
+    )
+    const rules = [{ rule_id: 'printers', match: { keywords: ['printer'] }, group_id: 'printing' }]
+    await stack.api('PUT', '/assignment-rules', { rules }, admin)
+    await stack.api('PATCH', `/agents/${encodeURIComponent(sam.id)}`, { available: false }, sam)
+
+    await sendMail(stack.smtpPort, {
+      from: 'ops@harbor-health.example',
+      subject: 'Printer offline in ward 3',
+      body: 'The printer in ward 3 shows offline.',
+    })
+    const routed = await poll(
+      async () => {
+        const page = await stack.api('GET', '/cases?channel=email&limit=50')
+        return page.items.find((c) => c.subject === 'Printer offline in ward 3') ?? null
+      },
+      { what: 'the mail to become a case' },
+    )
+    assert.equal(routed.group_id, 'printing')
+    assert.equal(routed.assignee, lea.id)
+    await agents.lea.page.goto(`${stack.web_url}/cases/${routed.case_id}`)
+    await agents.lea.page.getByText(`${lea.id}`).first().waitFor()
+  })
+})
