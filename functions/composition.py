@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from functions.customers.service import CustomerService
     from functions.customers.store import CustomerStore
     from functions.knowledge.service import KnowledgeService
-    from functions.knowledge.store import ArticleStore
+    from functions.knowledge.store import ArticleStore, HelpSiteBucket
     from functions.notify.delivery.adapters import SesEmailSender, SnsSmsSender
     from functions.notify.delivery.service import DeliveryService
     from functions.notify.delivery.store import AudienceFiles, DeliveryStore
@@ -360,7 +360,17 @@ class Container:
             cases=self.cases,
             customers=self.customer_store,
             reviewer_roles=roles,
+            site=self.help_site,
+            site_url=self.settings.help_site_url or self.settings.public_base_url,
         )
+
+    @cached_property
+    def help_site(self) -> HelpSiteBucket:
+        """The help center's static pages (the help-site bucket), rewritten as articles change."""
+        from functions.core import resources  # noqa: PLC0415
+        from functions.knowledge.store import HelpSiteBucket  # noqa: PLC0415
+
+        return HelpSiteBucket(self.settings.name(resources.HELP_SITE_BUCKET.logical))
 
     @cached_property
     def fix_store(self) -> FixStore:
@@ -392,6 +402,7 @@ class Container:
             cases=self.cases,
             knowledge=self.knowledge,
             max_events_per_post=self.settings.selfservice_max_events_per_post,
+            known_issues=lambda: self.notices.public_active(),
         )
 
     # -- SLA ------------------------------------------------------------------------------------

@@ -45,6 +45,9 @@ class Settings(BaseModel):
     mail_domain: str = "casebridge.local"
     # Public base URL of the API, used in signed links sent to customers.
     public_base_url: str = "http://127.0.0.1:8000"
+    # Public base URL of the customers' site (help center, contact form, case pages): the absolute
+    # links of the static article pages and the sitemap. Empty: the API's public_base_url.
+    help_site_url: str = ""
 
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_total_attachment_bytes: int = 25 * 1024 * 1024

@@ -200,6 +200,17 @@ def active_notices(request: Any, *, query: Any) -> Any:
     return PublicNoticeList(items=service.public_views(service.for_product(query.product, query.model, query.batch)))
 
 
+@route(bp, "/notices/known-issues", "GET", auth="public", response=M + "PublicNoticeList", tags=TAGS)
+def known_issues(request: Any) -> Response:
+    """Public: the known issues (active notices shown on the portal channel), newest first: the help
+    center's banner on its static pages."""
+    from functions.notify.models import PublicNoticeList  # noqa: PLC0415
+
+    resp = to_response(PublicNoticeList(items=container().notices.public_active()), 200)
+    resp.headers = {**(resp.headers or {}), "Cache-Control": "public, max-age=60"}
+    return resp
+
+
 def _check_phone_key(request: Any) -> None:
     expected = get_settings().phone_api_key
     given = (request.headers or {}).get("x-api-key") or ""

@@ -69,7 +69,8 @@ class Access:
 FUNCTIONS: dict[str, Access] = {
     "api_handler": Access(
         table="read_write",
-        buckets=(("attachments", "read_write"), ("mail", "read"), ("notices", "read_write")),
+        # help-site: an article published, retired or changed rewrites its static pages and the sitemap
+        buckets=(("attachments", "read_write"), ("mail", "read"), ("notices", "read_write"), ("help-site", "write")),
         publish=("case-events",),
         send_mail=True,
         signing_secret=True,
@@ -117,6 +118,7 @@ FUNCTIONS: dict[str, Access] = {
     # problem and its linked cases, whose customers are told through their channel.
     "handle_escalation_jobs": Access(
         table="read_write",
+        buckets=(("help-site", "write"),),  # a delivered fix rewrites its article's static pages
         consume=("escalation-jobs",),
         publish=("case-events",),
         send_mail=True,

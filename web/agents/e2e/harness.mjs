@@ -61,6 +61,8 @@ export async function startStack() {
       smtp,
       '--web-port',
       web,
+      '--customers-port', // the customers' site is not what these tests drive (web/customers/e2e)
+      0,
       '--data-dir',
       dataDir,
     ].map(String),

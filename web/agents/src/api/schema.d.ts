@@ -341,6 +341,125 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/help': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The help center in the browser's language (302 to ``/help/{lang}``). */
+    get: operations['help_root']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The help center's home page (HTML): the search box and the known-issues banner. */
+    get: operations['help_home']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/answers/{answer_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A public answer (a solved case, scrubbed) as a page. */
+    get: operations['help_answer']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/feedback/{article_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** 'Did this help?' from an article page (a plain form: ``helpful=yes|no``): the article's */
+    post: operations['help_feedback']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/fixes/{fix_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** An automated fix as a page: what it does and the button that runs it. */
+    get: operations['help_fix']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/known-issues': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The known issues (active public notices) with their latest update; each shown one is a */
+    get: operations['help_known_issues']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/search': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Search results (HTML) with the known issues the query matches on top; recorded as the */
+    get: operations['help_search']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/inbound': {
     parameters: {
       query?: never
@@ -573,6 +692,23 @@ export interface paths {
     }
     /** Public: active notices about a product (model, batch): title and text only. */
     get: operations['active_notices']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/notices/known-issues': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Public: the known issues (active notices shown on the portal channel), newest first: the help */
+    get: operations['known_issues']
     put?: never
     post?: never
     delete?: never
@@ -1227,6 +1363,23 @@ export interface paths {
     }
     /** Search published articles, public answers and automated fixes at once; each result says its kind. */
     get: operations['search']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/selfservice/sessions/{session_id}/events': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** One self-service session's deflection events, oldest first (what a customer searched, saw and said). */
+    get: operations['session_events']
     put?: never
     post?: never
     delete?: never
@@ -2934,14 +3087,15 @@ export interface components {
        * Result Kind
        * @default null
        */
-      result_kind?: ('article' | 'answer' | 'fix') | null
+      result_kind?: ('article' | 'answer' | 'fix' | 'notice') | null
       /** Session Id */
       session_id: string
       /**
        * Type
        * @enum {string}
        */
-      type: 'searched' | 'suggested' | 'clicked' | 'solved_it' | 'opened_case'
+      type:
+        'searched' | 'suggested' | 'clicked' | 'solved_it' | 'not_helped' | 'notice_viewed' | 'opened_case'
     }
     /** Department */
     Department: {
@@ -5451,6 +5605,16 @@ export interface components {
       /** Results */
       results: components['schemas']['SelfServiceHit'][]
     }
+    /**
+     * SessionEvents
+     * @description One self-service session's events, oldest first (type, query, result_kind, result_id, received_at, source).
+     */
+    SessionEvents: {
+      /** Items */
+      items: {
+        [key: string]: unknown
+      }[]
+    }
     /** SimilarCase */
     SimilarCase: {
       /** Case Id */
@@ -7152,6 +7316,181 @@ export interface operations {
       503: components['responses']['Error503']
     }
   }
+  help_root: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Success */
+      302: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_home: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_answer: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+        answer_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_feedback: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+        article_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_fix: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+        fix_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_known_issues: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_search: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   list_inbound: {
     parameters: {
       query?: {
@@ -7651,6 +7990,29 @@ export interface operations {
         }
       }
       400: components['responses']['Error400']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  known_issues: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['PublicNoticeList']
+        }
+      }
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -9055,6 +9417,34 @@ export interface operations {
         }
       }
       400: components['responses']['Error400']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  session_events: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        session_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SessionEvents']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
