@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from functions.channels.email.service import EmailIntake
     from functions.channels.web.ports import HeldLog
     from functions.channels.web.service import WebIntake
+    from functions.channels.web.store import Uploads
     from functions.core.idempotency import IdempotencyStore
     from functions.core.workflows import Workflow
     from functions.customers.service import CustomerService
@@ -226,7 +227,7 @@ class Container:
         """The customer's signed link to the case, or None without an address or signing secret."""
         from functions.portal.links import link_or_none  # noqa: PLC0415
 
-        return link_or_none(self.settings.public_base_url, case_id, contact)
+        return link_or_none(self.settings.site_url, case_id, contact)
 
     @cached_property
     def mail_store(self) -> MailStorePort:
@@ -291,13 +292,25 @@ class Container:
 
         return WebIntake(
             self.cases,
-            base_url=s.public_base_url,
+            base_url=s.site_url,
             held=self.held_submissions,
             links=self.link_mails,
             deflection=opened_case,
             require_consent=s.web_form_require_consent,
             clock=self.clock,
+            uploads=self.uploads,
+            upload_max_bytes=s.upload_max_bytes,
+            upload_max_files=s.upload_max_files,
+            upload_ttl_seconds=s.upload_ttl_seconds,
+            upload_content_types=s.upload_content_types,
         )
+
+    @cached_property
+    def uploads(self) -> Uploads:
+        """Customers' uploads (presigned POSTs into the attachments bucket)."""
+        from functions.channels.web.store import Uploads  # noqa: PLC0415
+
+        return Uploads(self.settings.attachments_bucket)
 
     @cached_property
     def chat_store(self) -> ChatStorePort:
@@ -336,11 +349,20 @@ class Container:
 
         return PortalService(
             self.cases,
-            base_url=self.settings.public_base_url,
+            base_url=self.settings.site_url,
+            problem_issues=self.problem_public_notices,
             link_mails=self.link_mails,
             link_log=self.link_requests,
             clock=self.clock,
         )
+
+    def problem_public_notices(self, problem_id: str) -> list[Any]:
+        """The notices of a problem a customer may see on their case page (not drafts or cancelled), newest first."""
+        from functions.notify.models import NoticeStatus  # noqa: PLC0415
+
+        shown = {NoticeStatus.ACTIVE, NoticeStatus.PAUSED, NoticeStatus.COMPLETED}
+        notices = [n for n in self.notices.of_problem(problem_id) if n.status in shown]
+        return self.notices.public_views(sorted(notices, key=lambda n: n.updated_at, reverse=True))
 
     # -- knowledge and self-service ---------------------------------------------------------------
     @cached_property
@@ -361,7 +383,7 @@ class Container:
             customers=self.customer_store,
             reviewer_roles=roles,
             site=self.help_site,
-            site_url=self.settings.help_site_url or self.settings.public_base_url,
+            site_url=self.settings.site_url,
         )
 
     @cached_property

@@ -157,3 +157,35 @@ def error_summary(w: Words, errors: Mapping[str, str]) -> str:
         f'<div class="error-summary" role="alert" tabindex="-1" data-focus><h2>{esc(w("form.problems"))}</h2>'
         f"<ul>{items}</ul></div>"
     )
+
+
+# -- the self-service session ----------------------------------------------------------------------
+# A random first-party cookie (no personal data) that makes a customer's searches, known issues
+# seen, feedback and the case they went on to open one session's deflection events, with or
+# without the pages' script (which reads it to record clicks).
+SESSION_COOKIE = "cb_ss"
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+def session_from_headers(headers: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
+    """The session id from the request's cookie, or a new one and the header that sets it."""
+    import re  # noqa: PLC0415
+    import secrets  # noqa: PLC0415
+
+    for part in ((headers or {}).get("cookie") or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == SESSION_COOKIE and re.fullmatch(r"[A-Za-z0-9_-]{16,64}", value):
+            return value, {}
+    session = secrets.token_urlsafe(16)
+    # Lax: sent on the customer's own navigation; readable by the page's script (it only names the session).
+    return session, {"Set-Cookie": f"{SESSION_COOKIE}={session}; Path=/; Max-Age=1800; SameSite=Lax"}
+
+
+def page_headers(cache: str = "no-store", extra: Mapping[str, str] | None = None) -> dict[str, str | list[str]]:
+    return {
+        "Content-Type": HTML_TYPE,
+        "Cache-Control": cache,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        **(extra or {}),
+    }

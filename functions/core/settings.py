@@ -48,6 +48,20 @@ class Settings(BaseModel):
     # Public base URL of the customers' site (help center, contact form, case pages): the absolute
     # links of the static article pages and the sitemap. Empty: the API's public_base_url.
     help_site_url: str = ""
+    # Attachments of the contact form and the case page go straight to S3 through presigned POSTs
+    # (the attachments bucket, uploads/ prefix): at most this many files of this size, these types,
+    # each upload URL valid this long.
+    # "Send me a new link" answers after this long whatever happened (no timing tells whether a case
+    # or an address exists); the work (a look-up, a mail) must fit in it.
+    portal_link_answer_seconds: float = Field(default=1.0, ge=0, le=10)
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    upload_max_files: int = Field(default=5, ge=1, le=20)
+    upload_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    upload_content_types: str = (
+        "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,"
+        "application/zip,application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
 
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_total_attachment_bytes: int = 25 * 1024 * 1024
@@ -228,6 +242,11 @@ class Settings(BaseModel):
     @property
     def mail_bucket(self) -> str:
         return self.name(resources.MAIL_BUCKET.logical)
+
+    @property
+    def site_url(self) -> str:
+        """Where customers' links point: the customers' site, else the API."""
+        return self.help_site_url or self.public_base_url
 
     @property
     def attachments_bucket(self) -> str:

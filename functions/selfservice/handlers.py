@@ -221,8 +221,6 @@ def unmark_public_answer(request: Any, case_id: str, *, agent: Agent) -> None:
 # JavaScript. The self-service session is a first-party cookie (random, no personal data) so that a
 # customer's searches, known issues seen and feedback are one session's deflection events with or
 # without the page's script (which reads it to record clicks).
-SESSION_COOKIE = "cb_ss"
-HTML_TYPE = "text/html; charset=utf-8"
 
 
 def _lang(lang: str) -> str:
@@ -234,30 +232,15 @@ def _lang(lang: str) -> str:
 
 
 def _session(request: Any) -> tuple[str, dict[str, str]]:
-    """The session id from the cookie, or a new one and the header that sets it."""
-    import re  # noqa: PLC0415
-    import secrets  # noqa: PLC0415
+    from functions.core.pages import session_from_headers  # noqa: PLC0415
 
-    cookies = (request.headers or {}).get("cookie") or ""
-    for part in cookies.split(";"):
-        name, _, value = part.strip().partition("=")
-        if name == SESSION_COOKIE and re.fullmatch(r"[A-Za-z0-9_-]{16,64}", value):
-            return value, {}
-    session = secrets.token_urlsafe(16)
-    # Lax: sent on the customer's own navigation; readable by the page's script (it only names the session).
-    cookie = f"{SESSION_COOKIE}={session}; Path=/; Max-Age=1800; SameSite=Lax"
-    return session, {"Set-Cookie": cookie}
+    return session_from_headers(request.headers)
 
 
 def _page(body: str, status: int = 200, *, cache: str = "no-store", extra: dict[str, str] | None = None) -> Response:
-    headers: dict[str, str | list[str]] = {
-        "Content-Type": HTML_TYPE,
-        "Cache-Control": cache,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-        **(extra or {}),
-    }
-    return Response(status_code=status, body=body, headers=headers)
+    from functions.core.pages import page_headers  # noqa: PLC0415
+
+    return Response(status_code=status, body=body, headers=page_headers(cache, extra))
 
 
 def _html_errors(lang: str, fn: Any) -> Response:

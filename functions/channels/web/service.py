@@ -8,6 +8,9 @@ Decisions:
   atomically (no functions.core.idempotency claim: there is no in-progress window at all).
   Scoping by address means a guessed key cannot fetch someone else's case link.
   A replay with the same form returns the same case; the same key with a different form is 409.
+* Attachments are uploaded by the browser straight to S3 through presigned POSTs (``presign``:
+  the policy fixes the key, the type and the size); the form sends their keys, and each must be
+  there, of an allowed type and size, when the case is opened (else 400 naming ``attachments``).
 * A form sent after a self-service search records that the session opened a case (deflection
   analytics), best effort: the session id is also in the first message's meta.
 """
@@ -17,12 +20,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from functions.cases.models import Actor, ActorType, Case, Channel, EventKind, Message
-from functions.channels.web.models import WebCaseIn, WebCaseOut
-from functions.channels.web.ports import CasePort, Deflection, HeldLog, LinkSender
-from functions.channels.web.rules import fingerprint, idempotency_pointer, is_bot
+from functions.cases.models import Actor, ActorType, Attachment, Case, Channel, EventKind, Message
+from functions.channels.web.models import UploadIn, UploadOut, WebCaseIn, WebCaseOut
+from functions.channels.web.ports import CasePort, Deflection, HeldLog, LinkSender, UploadStore
+from functions.channels.web.rules import allowed_types, fingerprint, idempotency_pointer, is_bot, upload_key
 from functions.core.errors import Conflict, Duplicate, InvalidInput
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
@@ -47,7 +50,17 @@ class WebIntake:
         deflection: Deflection | None = None,
         require_consent: bool = False,
         clock: Callable[[], datetime] = utcnow,
+        uploads: UploadStore | None = None,
+        upload_max_bytes: int = 10 * 1024 * 1024,
+        upload_max_files: int = 5,
+        upload_ttl_seconds: int = 300,
+        upload_content_types: str = "image/png,image/jpeg,application/pdf,text/plain",
     ) -> None:
+        self.uploads = uploads
+        self.upload_max_bytes = upload_max_bytes
+        self.upload_max_files = upload_max_files
+        self.upload_ttl_seconds = upload_ttl_seconds
+        self.upload_types = allowed_types(upload_content_types)
         self.cases = cases
         self.base_url = base_url
         self.held = held
@@ -70,8 +83,9 @@ class WebIntake:
             existing = self.cases.find_case_for_message_ids([pointer])
             if existing:
                 return self._replay(existing, form, print_)
+        attachments = self._attachments(form.attachments)
         try:
-            case = self._open(form, print_, pointer)
+            case = self._open(form, print_, pointer, attachments)
         except Duplicate:
             existing = self.cases.find_case_for_message_ids([pointer]) if pointer else None
             if not existing:
@@ -91,8 +105,9 @@ class WebIntake:
         logger().info("web submission held", extra={"reason": "honeypot"})
         return Submitted(WebCaseOut(status="received"), 202)
 
-    def _open(self, form: WebCaseIn, print_: str, pointer: str | None) -> Case:
+    def _open(self, form: WebCaseIn, print_: str, pointer: str | None, attachments: list[Attachment]) -> Case:
         message = Message(
+            attachments=attachments,
             channel=Channel.WEB,
             direction="in",
             subject=form.subject,
@@ -124,6 +139,68 @@ class WebIntake:
             language=form.language,
             pointers=[p for p in (pointer, message.message_id) if p],
         )
+
+    # -- attachments -----------------------------------------------------------
+    def presign(self, req: UploadIn) -> UploadOut:
+        """A presigned POST for one file: its key, and the policy S3 holds the upload to."""
+        if self.uploads is None:
+            raise InvalidInput("attachments are not accepted here")
+        content_type = req.content_type.lower()
+        if content_type not in self.upload_types:
+            raise InvalidInput(
+                f"files of type {content_type} are not accepted",
+                fields=[
+                    {
+                        "field": "content_type",
+                        "message": "one of: " + ", ".join(sorted(self.upload_types)),
+                        "type": "enum",
+                    }
+                ],
+            )
+        if req.size > self.upload_max_bytes:
+            raise InvalidInput(
+                f"at most {self.upload_max_bytes} bytes per file",
+                fields=[{"field": "size", "message": f"at most {self.upload_max_bytes}", "type": "too_large"}],
+            )
+        now = self.clock()
+        key = upload_key(now.date().isoformat(), uuid.uuid4().hex, req.filename)
+        url, fields = self.uploads.presign(key, content_type, self.upload_max_bytes, self.upload_ttl_seconds)
+        return UploadOut(
+            key=key,
+            url=url,
+            fields=fields,
+            expires_at=now + timedelta(seconds=self.upload_ttl_seconds),
+            max_bytes=self.upload_max_bytes,
+        )
+
+    def _attachments(self, keys: list[str]) -> list[Attachment]:
+        """Each uploaded file as the message's attachment (400 naming ``attachments`` when one is missing,
+        too large or of a type not accepted)."""
+        if not keys:
+            return []
+        if len(keys) > self.upload_max_files:
+            raise InvalidInput(
+                f"at most {self.upload_max_files} attachments",
+                fields=[{"field": "attachments", "message": f"at most {self.upload_max_files}", "type": "too_long"}],
+            )
+        found = []
+        for i, key in enumerate(dict.fromkeys(keys)):
+            head = self.uploads.head(key) if self.uploads is not None else None
+            if head is None or head.size > self.upload_max_bytes or head.content_type.lower() not in self.upload_types:
+                raise InvalidInput(
+                    "an attachment was not uploaded (or not as announced); upload it again",
+                    fields=[{"field": f"attachments.{i}", "message": "not found", "type": "missing"}],
+                )
+            found.append(
+                Attachment(
+                    filename=key.rsplit("/", 1)[-1],
+                    content_type=head.content_type,
+                    size=head.size,
+                    md5=head.md5,
+                    s3_key=key,
+                )
+            )
+        return found
 
     def _replay(self, case_id: str, form: WebCaseIn, print_: str) -> Submitted:
         case = self.cases.get(case_id)

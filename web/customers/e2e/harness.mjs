@@ -85,6 +85,14 @@ export async function startStack() {
     })
   })
   const agents = JSON.parse(readFileSync(path.join(dataDir, 'agents.json'), 'utf8'))
+  // The seeded articles reach the search index through the table's stream, just after READY.
+  await poll(
+    async () => {
+      const response = await fetch(ready.api_url + '/selfservice/search?q=printer')
+      return response.ok && (await response.json()).results.length > 0
+    },
+    { what: 'the seeded articles in the search index' },
+  )
   return {
     ...ready,
     dataDir,

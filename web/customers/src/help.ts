@@ -5,6 +5,7 @@
 import { send } from './events'
 import { session } from './session'
 import { attachSuggest } from './suggest'
+import { attachUploads } from './uploads'
 
 type Notice = { notice_id: string; title: string; body: string; updated_at: string }
 
@@ -117,6 +118,10 @@ export function start(): void {
   enhanceFeedback(sessionId)
   for (const input of document.querySelectorAll<HTMLInputElement>('input[data-suggest]')) {
     attachSuggest(input, lang(), sessionId)
+  }
+  for (const box of document.querySelectorAll<HTMLElement>('[data-uploads]')) {
+    const form = box.closest('form')
+    if (form) attachUploads(box, form)
   }
   void fillBanner(sessionId)
 }

@@ -392,6 +392,42 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/help/{lang}/case-link': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** "Send me a new link": the form (case number and address). */
+    get: operations['link_request_form']
+    put?: never
+    /** The form's answer: the same page, after the same time, whatever the case or address (nothing */
+    post: operations['link_request_post']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/contact': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The contact form (HTML; works without JavaScript). ``?q=`` fills the subject (from a search). */
+    get: operations['contact_form']
+    put?: never
+    /** The contact form posted as a plain HTML form: the confirmation page with the case number (the */
+    post: operations['contact_form_post']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/help/{lang}/feedback/{article_id}': {
     parameters: {
       query?: never
@@ -900,6 +936,57 @@ export interface paths {
     get: operations['get_portal_case']
     put?: never
     post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/portal/cases/{case_id}/page/reopen': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Reopen a solved case from the case page (409 page when it is closed). */
+    post: operations['page_reopen']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/portal/cases/{case_id}/page/reply': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** The case page's reply form (``token``, ``body``): the reply, then the page again (303). */
+    post: operations['page_reply']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/portal/cases/{case_id}/page/solved': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** "This solved it" on the case page: the case is resolved by the customer. */
+    post: operations['page_solved']
     delete?: never
     options?: never
     head?: never
@@ -1490,6 +1577,23 @@ export interface paths {
     put?: never
     /** Open a case from the contact form. Send an Idempotency-Key header to make retries safe. */
     post: operations['submit_web_case']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/web/uploads': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Where to upload one attachment: a presigned POST straight to S3, valid for minutes, for this */
+    post: operations['presign_upload']
     delete?: never
     options?: never
     head?: never
@@ -4740,6 +4844,18 @@ export interface components {
        */
       cursor?: string | null
       /**
+       * Done
+       * @description what the case page confirms after a form post (HTML)
+       * @default null
+       */
+      done?: ('case.replied' | 'case.marked_solved' | 'case.reopened') | null
+      /**
+       * Lang
+       * @description the case page's language (HTML)
+       * @default null
+       */
+      lang?: ('en' | 'de' | 'fr' | 'es') | null
+      /**
        * Token
        * @default null
        */
@@ -6016,6 +6132,43 @@ export interface components {
        */
       signalled: boolean
     }
+    /**
+     * UploadIn
+     * @description A file the customer is about to attach: what the presigned POST will allow.
+     */
+    UploadIn: {
+      /** Content Type */
+      content_type: string
+      /** Filename */
+      filename: string
+      /**
+       * Size
+       * @description bytes
+       */
+      size: number
+    }
+    /**
+     * UploadOut
+     * @description POST ``fields`` and then the file (as the last field, ``file``) to ``url`` as multipart/form-data
+     *     before ``expires_at``; then send ``key`` in the form's ``attachments``.
+     */
+    UploadOut: {
+      /**
+       * Expires At
+       * Format: date-time
+       */
+      expires_at: string
+      /** Fields */
+      fields: {
+        [key: string]: string
+      }
+      /** Key */
+      key: string
+      /** Max Bytes */
+      max_bytes: number
+      /** Url */
+      url: string
+    }
     /** VersionList */
     VersionList: {
       /** Article Id */
@@ -6066,6 +6219,11 @@ export interface components {
      * @description What the support site's contact form posts.
      */
     WebCaseIn: {
+      /**
+       * Attachments
+       * @description keys of files uploaded through POST /web/uploads
+       */
+      attachments?: string[]
       /**
        * Batch
        * @description batch or lot number from the product label
@@ -7388,6 +7546,109 @@ export interface operations {
       503: components['responses']['Error503']
     }
   }
+  link_request_form: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  link_request_post: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  contact_form: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  contact_form_post: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      413: components['responses']['Error413']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   help_feedback: {
     parameters: {
       query?: never
@@ -8372,6 +8633,10 @@ export interface operations {
       query?: {
         token?: string | null
         cursor?: string | null
+        /** @description the case page's language (HTML) */
+        lang?: ('en' | 'de' | 'fr' | 'es') | null
+        /** @description what the case page confirms after a form post (HTML) */
+        done?: ('case.replied' | 'case.marked_solved' | 'case.reopened') | null
       }
       header?: never
       path: {
@@ -8394,6 +8659,90 @@ export interface operations {
       401: components['responses']['Error401']
       403: components['responses']['Error403']
       404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  page_reopen: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Success */
+      303: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  page_reply: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Success */
+      303: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  page_solved: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Success */
+      303: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -9800,6 +10149,35 @@ export interface operations {
       202: components['responses']['Error202']
       400: components['responses']['Error400']
       409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  presign_upload: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UploadIn']
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['UploadOut']
+        }
+      }
+      400: components['responses']['Error400']
       415: components['responses']['Error415']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
