@@ -334,6 +334,8 @@ class Container:
             idle_after=timedelta(minutes=s.chat_idle_minutes),
             clock=self.clock,
             idempotency=self.idempotency_store,
+            agents_available=lambda: s.chat_agents_online,  # the agents' availability replaces this
+            business_hours=lambda at: self.sla.is_open(s.chat_calendar_id, at),
         )
 
     @cached_property

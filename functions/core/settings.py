@@ -53,6 +53,11 @@ class Settings(BaseModel):
     # each upload URL valid this long.
     # "Send me a new link" answers after this long whatever happened (no timing tells whether a case
     # or an address exists); the work (a look-up, a mail) must fit in it.
+    # The chat widget: its business hours are the SLA calendar with this id (no such calendar: always
+    # open); whether an agent is available is this setting until the agents' own availability is
+    # wired (the chat's AgentAvailability port, functions/composition.py).
+    chat_calendar_id: str = "chat"
+    chat_agents_online: bool = True
     portal_link_answer_seconds: float = Field(default=1.0, ge=0, le=10)
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     upload_max_files: int = Field(default=5, ge=1, le=20)

@@ -65,6 +65,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:  # noqa: N802
         self._proxy()
 
+    def do_OPTIONS(self) -> None:  # noqa: N802 - CORS preflights of the chat widget on other sites
+        self._proxy()
+
     def _serve(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/":

@@ -9,9 +9,10 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: false,
     rolldownOptions: {
-      input: { help: 'src/help.ts', site: 'src/site.css' },
+      input: { help: 'src/help.ts', site: 'src/site.css', widget: 'src/widget.ts' },
       output: {
-        entryFileNames: 'assets/[name].js',
+        // the chat widget is one file at the site's root: <script src=".../widget.js" async>
+        entryFileNames: (chunk) => (chunk.name === 'widget' ? 'widget.js' : 'assets/[name].js'),
         chunkFileNames: 'assets/[name].js',
         assetFileNames: 'assets/[name][extname]',
       },

@@ -5,6 +5,7 @@
 // 100 KB transferred, first contentful paint under 1 s.
 //   node bench/customers_pages.mjs [--runs 5]
 import os from 'node:os'
+import { gzipSync } from 'node:zlib'
 import { launchBrowser, startStack } from '../e2e/harness.mjs'
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 5) || 5
@@ -66,6 +67,9 @@ try {
       load_ms: Math.round(median(samples.map((s) => s.load ?? Infinity))),
     }
   }
+  const widget = Buffer.from(await (await fetch(stack.customers_url + '/widget.js')).arrayBuffer())
+  out.widget = { bytes: widget.length, gzip_bytes: gzipSync(widget, { level: 9 }).length }
+  out.widget_under_60kb_gzip = out.widget.gzip_bytes <= 60 * 1024
   out.article_under_100kb = out.pages.article.transferred_bytes < 100 * 1024
   out.article_fcp_under_1s = out.pages.article.fcp_ms < 1000
   console.log(JSON.stringify(out))

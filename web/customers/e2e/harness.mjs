@@ -126,6 +126,22 @@ export async function startStack() {
       if (!response.ok) throw new Error(`${method} ${apiPath}: ${response.status} ${text}`)
       return text ? JSON.parse(text) : null
     },
+    /** The API with the shared development token as an administrator (configuration, e.g. calendars). */
+    async admin(method, apiPath, body) {
+      const token = readFileSync(path.join(dataDir, 'dev-agent-token'), 'utf8').trim()
+      const response = await fetch(ready.api_url + apiPath, {
+        method,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'X-Agent-Roles': 'admin',
+          'Content-Type': 'application/json',
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const text = await response.text()
+      if (!response.ok) throw new Error(`${method} ${apiPath}: ${response.status} ${text}`)
+      return text ? JSON.parse(text) : null
+    },
     /** What the system sent (SES in the embedded AWS). */
     async outbox() {
       const { stdout } = await promisify(execFile)(

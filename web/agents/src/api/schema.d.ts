@@ -144,6 +144,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/chat/availability': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Whether the chat takes conversations now (business hours, an agent available); the widget */
+    get: operations['chat_availability']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/chat/handoffs': {
     parameters: {
       query?: never
@@ -2645,6 +2662,20 @@ export interface components {
        * @default null
        */
       unit_cost?: number | null
+    }
+    /**
+     * ChatAvailability
+     * @description Whether the chat takes conversations now; when not, the widget says why and takes a message
+     *     (``POST /web/cases``) that becomes a case.
+     */
+    ChatAvailability: {
+      /** Open */
+      open: boolean
+      /**
+       * Reason
+       * @enum {string}
+       */
+      reason: 'open' | 'outside_business_hours' | 'no_agent_available'
     }
     /** ChatListQuery */
     ChatListQuery: {
@@ -6842,6 +6873,29 @@ export interface operations {
       400: components['responses']['Error400']
       401: components['responses']['Error401']
       404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  chat_availability: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['ChatAvailability']
+        }
+      }
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
