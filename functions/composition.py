@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from functions.channels.email.service import EmailIntake
     from functions.channels.web.ports import HeldLog
     from functions.channels.web.service import WebIntake
-    from functions.channels.web.store import Uploads
+    from functions.channels.web.store import RateCounters, Uploads
     from functions.core.idempotency import IdempotencyStore
     from functions.core.workflows import Workflow
     from functions.customers.service import CustomerService
@@ -303,7 +303,18 @@ class Container:
             upload_max_files=s.upload_max_files,
             upload_ttl_seconds=s.upload_ttl_seconds,
             upload_content_types=s.upload_content_types,
+            rates=self.web_rates,
+            limits=(s.web_form_client_limit, s.web_form_client_max, s.web_form_address_limit, s.web_form_address_max),
+            challenge_bits=s.web_challenge_bits,
+            challenge_ttl_seconds=s.web_challenge_ttl_seconds,
         )
+
+    @cached_property
+    def web_rates(self) -> RateCounters:
+        """The contact form's rate counters (the table)."""
+        from functions.channels.web.store import RateCounters  # noqa: PLC0415
+
+        return RateCounters()
 
     @cached_property
     def uploads(self) -> Uploads:

@@ -58,6 +58,17 @@ class Settings(BaseModel):
     # wired (the chat's AgentAvailability port, functions/composition.py).
     chat_calendar_id: str = "chat"
     chat_agents_online: bool = True
+    # Abuse protection of the contact form (functions.channels.web): submissions per client (IP) and per
+    # address per hour before a proof-of-work challenge is asked for, and the counts after which even a
+    # solved challenge is refused (429). Behind CloudFront the client is the X-Forwarded-For entry this
+    # many hops from the right (0: the source IP API Gateway saw).
+    web_form_client_limit: int = Field(default=5, ge=0)
+    web_form_client_max: int = Field(default=30, ge=1)
+    web_form_address_limit: int = Field(default=3, ge=0)
+    web_form_address_max: int = Field(default=10, ge=1)
+    web_challenge_bits: int = Field(default=16, ge=1, le=28)
+    web_challenge_ttl_seconds: int = Field(default=600, ge=30)
+    client_ip_hops: int = Field(default=0, ge=0, le=5)
     portal_link_answer_seconds: float = Field(default=1.0, ge=0, le=10)
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     upload_max_files: int = Field(default=5, ge=1, le=20)

@@ -36,7 +36,7 @@ def submit_web_case(request: Any, *, body: WebCaseIn) -> Response:
     """
     from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
 
-    result = container().web_intake.submit(body, idempotency.key_from_request(request))
+    result = container().web_intake.submit(body, idempotency.key_from_request(request), client=_client(request))
     headers: dict[str, str | list[str]] = {idempotency.REPLAYED_HEADER: "true"} if result.replayed else {}
     if result.out.portal_url:
         headers["Cache-Control"] = "no-store"
@@ -60,8 +60,36 @@ def presign_upload(request: Any, *, body: UploadIn) -> UploadOut:
     return container().web_intake.presign(body)
 
 
+def _client(request: Any) -> str:
+    from functions.channels.web.rules import client_ip  # noqa: PLC0415
+
+    identity = ((getattr(request, "context", None) or {}).get("identity") or {}) if request else {}
+    forwarded = (request.headers or {}).get("x-forwarded-for")
+    return client_ip(identity.get("sourceIp"), forwarded, container().settings.client_ip_hops)
+
+
+@route(bp, "/web/challenge", "GET", auth="public", response="functions.channels.web.models:Challenge", tags=TAGS)
+def web_challenge(request: Any) -> Response:
+    """A proof-of-work challenge for a client that sent a lot (the form answers 429 challenge_required)."""
+    challenge = container().web_intake.new_challenge()
+    return Response(status_code=200, body=challenge.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
+
+
 # -- the contact form as pages (the customers' site serves them under /help/{lang}/contact) -----------
-FORM_FIELDS = ("name", "email", "phone", "subject", "description", "product", "model", "batch", "consent", "website")
+FORM_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "subject",
+    "description",
+    "product",
+    "model",
+    "batch",
+    "consent",
+    "website",
+    "challenge",
+    "solution",
+)
 
 
 def _lang(lang: str) -> str:
@@ -79,7 +107,7 @@ def _page(body: str, status: int = 200, extra: dict[str, str] | None = None) -> 
     return Response(status_code=status, body=body, headers=page_headers("no-store", extra))
 
 
-def _form_page(w: Any, session: str, values: dict[str, str], errs: dict[str, str]) -> str:
+def _form_page(w: Any, session: str, values: dict[str, str], errs: dict[str, str], challenge: Any = None) -> str:
     from functions.channels.web.pages import contact_page  # noqa: PLC0415
     from functions.core.settings import get_settings  # noqa: PLC0415
 
@@ -93,6 +121,7 @@ def _form_page(w: Any, session: str, values: dict[str, str], errs: dict[str, str
         max_files=s.upload_max_files,
         max_bytes=s.upload_max_bytes,
         content_types=s.upload_content_types,
+        challenge=challenge,
     )
 
 
@@ -144,7 +173,14 @@ def contact_form_post(request: Any, lang: str) -> Response:
     data["attachments"] = parsed.get("attachments", [])[:20]
     try:
         form = WebCaseIn.model_validate(data)
-        result = container().web_intake.submit(form)
+        result = container().web_intake.submit(form, client=_client(request))
+    except errors.ChallengeRequired:
+        challenge = container().web_intake.new_challenge()
+        values = {k: v for k, v in values.items() if k not in ("challenge", "solution")}
+        return _page(_form_page(w, session, values, {"challenge": w("error.challenge")}, challenge), 429, cookie)
+    except errors.RateLimited as exc:
+        page = _form_page(w, session, values, {"challenge": w("error.rate_limited")})
+        return _page(page, 429, {**cookie, "Retry-After": str(exc.retry_after)})
     except ValidationError as exc:
         errs = _field_errors(w, [(str(e["loc"][0]) if e["loc"] else "", str(e["type"])) for e in exc.errors()])
         return _page(_form_page(w, session, values, errs), 400, cookie)

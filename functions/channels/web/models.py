@@ -47,6 +47,13 @@ class WebCaseIn(Model):
     website: Annotated[str, Field(max_length=2_000)] | None = Field(
         default=None, description="honeypot: hidden from people, leave empty"
     )
+    challenge: Annotated[str, Field(max_length=1000)] | None = Field(
+        default=None,
+        description="a challenge from GET /web/challenge, once the API asked for one (429 challenge_required)",
+    )
+    solution: Annotated[str, Field(max_length=32)] | None = Field(
+        default=None, description="its proof of work: sha256(challenge + ':' + solution) starts with `bits` zero bits"
+    )
     attachments: Annotated[list[UploadKey], Field(max_length=20)] = Field(
         default_factory=list, description="keys of files uploaded through POST /web/uploads"
     )
@@ -89,3 +96,12 @@ class UploadedFile(Model):
     size: int
     content_type: str
     md5: str
+
+
+class Challenge(Model):
+    """A proof-of-work challenge: find ``solution`` such that sha256(challenge + ":" + solution) starts
+    with ``bits`` zero bits, and send both with the form."""
+
+    challenge: str
+    bits: int
+    expires_in: int

@@ -11,6 +11,7 @@ from people and from assistive technology, only bots fill it in.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from functions.core.i18n import LANGUAGES, Words
 from functions.core.pages import attr, described_by, document, error_summary, esc, field_error, help_url
@@ -47,6 +48,7 @@ def contact_page(
     max_files: int = 5,
     max_bytes: int = 10 * 1024 * 1024,
     content_types: str = "",
+    challenge: Any = None,
 ) -> str:
     values = values or {}
     errors = errors or {}
@@ -83,6 +85,12 @@ def contact_page(
         + consent
         + '<div class="hp" aria-hidden="true"><label for="website">Website</label>'
         '<input id="website" name="website" type="text" tabindex="-1" autocomplete="off" value=""></div>'
+        + (
+            f'<input type="hidden" name="challenge" value="{attr(challenge.challenge)}" data-challenge="{challenge.bits}">'
+            '<input type="hidden" name="solution" value="">'
+            if challenge is not None
+            else ""
+        )
         + f'<input type="hidden" name="session" value="{attr(session)}">'
         + f'<input type="hidden" name="language" value="{attr(w.lang)}">'
         + f'<button type="submit">{esc(w("contact.send"))}</button></form>'

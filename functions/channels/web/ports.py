@@ -71,3 +71,9 @@ class UploadStore(Protocol):
 
     def presign(self, key: str, content_type: str, max_bytes: int, ttl_seconds: int) -> tuple[str, dict[str, str]]: ...
     def head(self, key: str) -> UploadedFile | None: ...
+
+
+class RateCounter(Protocol):
+    """Counts per key and window (``store.RateCounters``, DynamoDB ADD): the count after this one."""
+
+    def hit(self, key: str, window: str, ttl_seconds: int) -> int: ...

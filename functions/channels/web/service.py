@@ -11,6 +11,10 @@ Decisions:
 * Attachments are uploaded by the browser straight to S3 through presigned POSTs (``presign``:
   the policy fixes the key, the type and the size); the form sends their keys, and each must be
   there, of an allowed type and size, when the case is opened (else 400 naming ``attachments``).
+* Abuse: every submission counts per client (IP) and per address per hour (``rates``, DynamoDB,
+  hashed keys). Past the soft limits the form needs a solved proof-of-work challenge
+  (``new_challenge``; 429 ``challenge_required`` without one); past the hard limits it is refused
+  (429 ``rate_limited`` with Retry-After). A challenge may be used until it expires.
 * A form sent after a self-service search records that the session opened a case (deflection
   analytics), best effort: the session id is also in the first message's meta.
 """
@@ -23,13 +27,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from functions.cases.models import Actor, ActorType, Attachment, Case, Channel, EventKind, Message
-from functions.channels.web.models import UploadIn, UploadOut, WebCaseIn, WebCaseOut
-from functions.channels.web.ports import CasePort, Deflection, HeldLog, LinkSender, UploadStore
-from functions.channels.web.rules import allowed_types, fingerprint, idempotency_pointer, is_bot, upload_key
-from functions.core.errors import Conflict, Duplicate, InvalidInput
+from functions.channels.web.models import Challenge, UploadIn, UploadOut, WebCaseIn, WebCaseOut
+from functions.channels.web.ports import CasePort, Deflection, HeldLog, LinkSender, RateCounter, UploadStore
+from functions.channels.web.rules import (
+    allowed_types,
+    fingerprint,
+    hour_window,
+    idempotency_pointer,
+    is_bot,
+    rate_key,
+    solves,
+    upload_key,
+)
+from functions.core.errors import ChallengeRequired, Conflict, Duplicate, InvalidInput, RateLimited
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
 from functions.portal.links import case_link
+
+CHALLENGE_PURPOSE = "web-challenge"
 
 
 @dataclass(frozen=True)
@@ -55,7 +70,15 @@ class WebIntake:
         upload_max_files: int = 5,
         upload_ttl_seconds: int = 300,
         upload_content_types: str = "image/png,image/jpeg,application/pdf,text/plain",
+        rates: RateCounter | None = None,
+        limits: tuple[int, int, int, int] = (5, 30, 3, 10),
+        challenge_bits: int = 16,
+        challenge_ttl_seconds: int = 600,
     ) -> None:
+        self.rates = rates
+        self.client_limit, self.client_max, self.address_limit, self.address_max = limits
+        self.challenge_bits = challenge_bits
+        self.challenge_ttl_seconds = challenge_ttl_seconds
         self.uploads = uploads
         self.upload_max_bytes = upload_max_bytes
         self.upload_max_files = upload_max_files
@@ -69,7 +92,7 @@ class WebIntake:
         self.require_consent = require_consent
         self.clock = clock
 
-    def submit(self, form: WebCaseIn, idempotency_key: str | None = None) -> Submitted:
+    def submit(self, form: WebCaseIn, idempotency_key: str | None = None, client: str | None = None) -> Submitted:
         if self.require_consent and not form.consent:
             raise InvalidInput(
                 "please accept the privacy notice",
@@ -77,6 +100,7 @@ class WebIntake:
             )
         if is_bot(form):
             return self._hold(form)
+        self._guard(form, client)
         print_ = fingerprint(form)
         pointer = idempotency_pointer(form.email, idempotency_key) if idempotency_key else None
         if pointer:
@@ -139,6 +163,43 @@ class WebIntake:
             language=form.language,
             pointers=[p for p in (pointer, message.message_id) if p],
         )
+
+    # -- abuse protection -----------------------------------------------------------
+    def new_challenge(self) -> Challenge:
+        import secrets  # noqa: PLC0415
+
+        from functions.core import signing  # noqa: PLC0415
+
+        token = signing.sign(CHALLENGE_PURPOSE, {"n": secrets.token_hex(8), "b": self.challenge_bits})
+        return Challenge(challenge=token, bits=self.challenge_bits, expires_in=self.challenge_ttl_seconds)
+
+    def _solved(self, form: WebCaseIn) -> bool:
+        from functions.core import signing  # noqa: PLC0415
+
+        if not form.challenge or not form.solution:
+            return False
+        try:
+            data = signing.verify(CHALLENGE_PURPOSE, form.challenge, max_age=self.challenge_ttl_seconds)
+        except Exception:  # noqa: BLE001 - tampered or expired: not solved
+            return False
+        return solves(form.challenge, form.solution, int(data.get("b", self.challenge_bits)))
+
+    def _guard(self, form: WebCaseIn, client: str | None) -> None:
+        """Count the submission per client and per address; ask for a challenge, or refuse."""
+        if self.rates is None:
+            return
+        now = self.clock().timestamp()
+        window = hour_window(now)
+        by_client = self.rates.hit(rate_key("ip", client), window, 7200) if client else 0
+        by_address = self.rates.hit(rate_key("email", form.email), window, 7200)
+        if by_client > self.client_max or by_address > self.address_max:
+            logger().info("web submission refused", extra={"reason": "rate_limited"})
+            raise RateLimited("too many messages; please try again later", retry_after=3600 - int(now % 3600))
+        if (by_client > self.client_limit or by_address > self.address_limit) and not self._solved(form):
+            raise ChallengeRequired(
+                "too many messages from here: solve the challenge (GET /web/challenge) and send it with the form",
+                fields=[{"field": "challenge", "message": "required now", "type": "challenge_required"}],
+            )
 
     # -- attachments -----------------------------------------------------------
     def presign(self, req: UploadIn) -> UploadOut:

@@ -88,3 +88,20 @@ class Uploads:
             content_type=str(obj.get("ContentType") or "application/octet-stream"),
             md5=str(obj.get("ETag") or "").strip('"'),
         )
+
+
+class RateCounters(dynamo.TableStore):
+    """Rate counters of the contact form: ``WEBRATE#{key}`` / ``{window}`` with an atomic ADD and a
+    TTL; keys are hashes (functions.channels.web.rules.rate_key)."""
+
+    def hit(self, key: str, window: str, ttl_seconds: int) -> int:
+        import time  # noqa: PLC0415
+
+        resp = self.table.update_item(
+            Key={"PK": f"WEBRATE#{key}", "SK": window},
+            UpdateExpression="ADD hits :one SET #t = :type, expires_at = :exp",
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues={":one": 1, ":type": "web_rate", ":exp": int(time.time()) + ttl_seconds},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(resp["Attributes"]["hits"])

@@ -38,8 +38,8 @@ export function freePort() {
   })
 }
 
-/** Start the stack; resolves when it printed READY. */
-export async function startStack() {
+/** Start the stack (``env``: settings for this stack, e.g. { CASEBRIDGE_WEB_FORM_CLIENT_LIMIT: '0' }). */
+export async function startStack(extraEnv = {}) {
   if (!existsSync(path.join(ROOT, 'web', 'customers', 'dist', 'assets', 'help.js'))) {
     throw new Error('web/customers/dist is missing: build the site first (make web-customers)')
   }
@@ -58,7 +58,7 @@ export async function startStack() {
   args.push('--web-port', web, '--customers-port', customers, '--data-dir', dataDir)
   const child = spawn(CASEBRIDGE, args.map(String), {
     cwd: ROOT,
-    env: { ...env, PYTHONUNBUFFERED: '1' },
+    env: { ...env, ...extraEnv, PYTHONUNBUFFERED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const output = []

@@ -2,6 +2,7 @@
 // with it, a search box suggests while typing, clicks on results and known issues seen count as
 // deflection events, "did this help?" answers in place, the known-issues banner appears on the
 // static article pages, and dates are shown in the reader's time zone and language.
+import { solveForm } from './challenge'
 import { send } from './events'
 import { session } from './session'
 import { attachSuggest } from './suggest'
@@ -122,6 +123,9 @@ export function start(): void {
   for (const box of document.querySelectorAll<HTMLElement>('[data-uploads]')) {
     const form = box.closest('form')
     if (form) attachUploads(box, form)
+  }
+  for (const form of document.querySelectorAll<HTMLFormElement>('form[data-contact]')) {
+    if (form.querySelector('input[data-challenge]')) void solveForm(form)
   }
   void fillBanner(sessionId)
 }

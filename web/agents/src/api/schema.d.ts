@@ -1600,6 +1600,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/web/challenge': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A proof-of-work challenge for a client that sent a lot (the form answers 429 challenge_required). */
+    get: operations['web_challenge']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/web/uploads': {
     parameters: {
       query?: never
@@ -2634,6 +2651,19 @@ export interface components {
        * @default 1
        */
       version?: number
+    }
+    /**
+     * Challenge
+     * @description A proof-of-work challenge: find ``solution`` such that sha256(challenge + ":" + solution) starts
+     *     with ``bits`` zero bits, and send both with the form.
+     */
+    Challenge: {
+      /** Bits */
+      bits: number
+      /** Challenge */
+      challenge: string
+      /** Expires In */
+      expires_in: number
     }
     /**
      * Channel
@@ -6267,6 +6297,12 @@ export interface components {
        */
       category?: string | null
       /**
+       * Challenge
+       * @description a challenge from GET /web/challenge, once the API asked for one (429 challenge_required)
+       * @default null
+       */
+      challenge?: string | null
+      /**
        * Consent
        * @description the customer accepted the privacy notice (required when the deployment sets web_form_require_consent)
        * @default false
@@ -6305,6 +6341,12 @@ export interface components {
        * @default null
        */
       selfservice_session?: string | null
+      /**
+       * Solution
+       * @description its proof of work: sha256(challenge + ':' + solution) starts with `bits` zero bits
+       * @default null
+       */
+      solution?: string | null
       /** Subject */
       subject: string
       /**
@@ -10204,6 +10246,29 @@ export interface operations {
       400: components['responses']['Error400']
       409: components['responses']['Error409']
       415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  web_challenge: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Challenge']
+        }
+      }
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
