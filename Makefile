@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-unit test-localstack localstack-venv api-fuzz lint format typecheck bench fuzz openapi clean synth deploy lint-infra web web-test web-e2e web-lint
+.PHONY: venv run test test-unit test-localstack localstack-venv api-fuzz lint format typecheck bench fuzz openapi clean synth deploy lint-infra web web-test web-e2e web-lint \
+	web-customers web-customers-test web-customers-e2e web-customers-lint
 
 venv: $(STAMP)
 
@@ -19,12 +20,12 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml infra/requirement
 	else echo "npm not found: the CDK CLI and asl-validator are not installed (make deploy and the ASL check need them)"; fi
 	@touch $(STAMP)
 
-run: venv web ## run the whole system locally (embedded AWS, API, event delivery, SMTP inbox, agents' app); e.g. make run ARGS='--api-port 8080'
+run: venv web web-customers ## run the whole system locally (embedded AWS, API, event delivery, SMTP inbox, agents' app, customers' site); e.g. make run ARGS='--api-port 8080'
 	$(BIN)/casebridge local up $(ARGS)
 
-test: venv web ## run every test suite (Python suites, then the agents' app: unit and component tests, browser e2e)
+test: venv web web-customers ## run every test suite (Python suites, then the agents' app and the customers' site: unit tests, browser e2e)
 	$(BIN)/python -m pytest
-	$(MAKE) --no-print-directory web-test web-e2e
+	$(MAKE) --no-print-directory web-test web-e2e web-customers-test web-customers-e2e
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit
@@ -44,7 +45,7 @@ test-localstack: venv localstack-venv ## the SQS, SNS, SES, S3 and Step Function
 api-fuzz: venv ## the API against docs/openapi.json on a local stack, long: 100 examples per operation, coverage phase too
 	CASEBRIDGE_API_FUZZ_EXAMPLES=100 CASEBRIDGE_API_FUZZ_PHASES=examples,coverage,fuzzing $(BIN)/python -m pytest tests/e2e/test_api_contract.py -s
 
-lint: venv web-lint
+lint: venv web-lint web-customers-lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports  # the layers of every domain and the paths between domains (pyproject.toml)
@@ -69,6 +70,8 @@ bench: venv ## print the benchmark figures
 	$(BIN)/python bench/problem_detection.py --corpus ../shared/data/intents/banking77-train.csv --seed 4
 	$(MAKE) --no-print-directory web
 	cd $(WEB) && node bench/agents_app.mjs --cases 2000
+	$(MAKE) --no-print-directory web-customers
+	cd $(CUSTOMERS) && node bench/customers_pages.mjs --runs 5
 
 openapi: venv ## regenerate docs/openapi.json from the code (and the agents' app's API types from it)
 	$(BIN)/casebridge openapi > docs/openapi.json
@@ -76,6 +79,7 @@ openapi: venv ## regenerate docs/openapi.json from the code (and the agents' app
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .local .chalice/deployments $(WEB)/node_modules $(WEB)/dist
+	rm -rf $(CUSTOMERS)/node_modules $(CUSTOMERS)/dist
 
 # The agents' app (web/agents/): its own package.json and lock file; built into web/agents/dist,
 # which `make run` serves. Its browser tests need Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH).
@@ -98,6 +102,29 @@ web-e2e: venv web ## the app's end-to-end tests: the real local stack in Debian'
 
 web-lint: $(WEB_STAMP) ## eslint (with the Vue accessibility rules), prettier, vue-tsc
 	cd $(WEB) && npx eslint . && npx prettier --check . --log-level warn && npx vue-tsc --noEmit -p tsconfig.json
+
+# The customers' site (web/customers/): the help center's script and styles (the pages are HTML from
+# the API and the help-site bucket), its own package.json and lock file; built into
+# web/customers/dist, which `make run` serves on the customers' port with the help-site bucket.
+CUSTOMERS := web/customers
+CUSTOMERS_STAMP := $(CUSTOMERS)/node_modules/.installed
+
+$(CUSTOMERS_STAMP): $(CUSTOMERS)/package.json $(CUSTOMERS)/package-lock.json
+	cd $(CUSTOMERS) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	@touch $(CUSTOMERS_STAMP)
+
+web-customers: $(CUSTOMERS_STAMP) ## build the customers' site into web/customers/dist
+	cd $(CUSTOMERS) && npx vite build --logLevel warn
+
+web-customers-test: $(CUSTOMERS_STAMP) ## the customers' site's unit tests (Vitest)
+	cd $(CUSTOMERS) && npx vitest run
+
+web-customers-e2e: venv web web-customers ## the customers' paths in Debian's Chromium on the real local stack
+	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "web-customers-e2e needs Debian's chromium: apt-get install -y chromium"; exit 1; }
+	cd $(CUSTOMERS) && node --test --test-concurrency=1 e2e/
+
+web-customers-lint: $(CUSTOMERS_STAMP) ## eslint, prettier, tsc
+	cd $(CUSTOMERS) && npx eslint . && npx prettier --check . --log-level warn && npx tsc --noEmit -p tsconfig.json
 
 # Infrastructure (infra/, docs/deploy.md). No AWS credentials or network needed to synthesize:
 # the account and region default to placeholders and nothing is looked up.

@@ -46,12 +46,13 @@ if TYPE_CHECKING:
     from functions.channels.email.service import EmailIntake
     from functions.channels.web.ports import HeldLog
     from functions.channels.web.service import WebIntake
+    from functions.channels.web.store import RateCounters, Uploads
     from functions.core.idempotency import IdempotencyStore
     from functions.core.workflows import Workflow
     from functions.customers.service import CustomerService
     from functions.customers.store import CustomerStore
     from functions.knowledge.service import KnowledgeService
-    from functions.knowledge.store import ArticleStore
+    from functions.knowledge.store import ArticleStore, HelpSiteBucket
     from functions.live.ports import Poster, TokenVerifier
     from functions.live.service import LiveService
     from functions.notify.delivery.adapters import SesEmailSender, SnsSmsSender
@@ -377,7 +378,7 @@ class Container:
         """The customer's signed link to the case, or None without an address or signing secret."""
         from functions.portal.links import link_or_none  # noqa: PLC0415
 
-        return link_or_none(self.settings.public_base_url, case_id, contact)
+        return link_or_none(self.settings.site_url, case_id, contact)
 
     @cached_property
     def mail_store(self) -> MailStorePort:
@@ -442,13 +443,36 @@ class Container:
 
         return WebIntake(
             self.cases,
-            base_url=s.public_base_url,
+            base_url=s.site_url,
             held=self.held_submissions,
             links=self.link_mails,
             deflection=opened_case,
             require_consent=s.web_form_require_consent,
             clock=self.clock,
+            uploads=self.uploads,
+            upload_max_bytes=s.upload_max_bytes,
+            upload_max_files=s.upload_max_files,
+            upload_ttl_seconds=s.upload_ttl_seconds,
+            upload_content_types=s.upload_content_types,
+            rates=self.web_rates,
+            limits=(s.web_form_client_limit, s.web_form_client_max, s.web_form_address_limit, s.web_form_address_max),
+            challenge_bits=s.web_challenge_bits,
+            challenge_ttl_seconds=s.web_challenge_ttl_seconds,
         )
+
+    @cached_property
+    def web_rates(self) -> RateCounters:
+        """The contact form's rate counters (the table)."""
+        from functions.channels.web.store import RateCounters  # noqa: PLC0415
+
+        return RateCounters()
+
+    @cached_property
+    def uploads(self) -> Uploads:
+        """Customers' uploads (presigned POSTs into the attachments bucket)."""
+        from functions.channels.web.store import Uploads  # noqa: PLC0415
+
+        return Uploads(self.settings.attachments_bucket)
 
     @cached_property
     def chat_store(self) -> ChatStorePort:
@@ -472,6 +496,8 @@ class Container:
             idle_after=timedelta(minutes=s.chat_idle_minutes),
             clock=self.clock,
             idempotency=self.idempotency_store,
+            agents_available=lambda: s.chat_agents_online,  # the agents' availability replaces this
+            business_hours=lambda at: self.sla.is_open(s.chat_calendar_id, at),
         )
 
     @cached_property
@@ -487,11 +513,20 @@ class Container:
 
         return PortalService(
             self.cases,
-            base_url=self.settings.public_base_url,
+            base_url=self.settings.site_url,
+            problem_issues=self.problem_public_notices,
             link_mails=self.link_mails,
             link_log=self.link_requests,
             clock=self.clock,
         )
+
+    def problem_public_notices(self, problem_id: str) -> list[Any]:
+        """The notices of a problem a customer may see on their case page (not drafts or cancelled), newest first."""
+        from functions.notify.models import NoticeStatus  # noqa: PLC0415
+
+        shown = {NoticeStatus.ACTIVE, NoticeStatus.PAUSED, NoticeStatus.COMPLETED}
+        notices = [n for n in self.notices.of_problem(problem_id) if n.status in shown]
+        return self.notices.public_views(sorted(notices, key=lambda n: n.updated_at, reverse=True))
 
     # -- knowledge and self-service ---------------------------------------------------------------
     @cached_property
@@ -511,7 +546,17 @@ class Container:
             cases=self.cases,
             customers=self.customer_store,
             reviewer_roles=roles,
+            site=self.help_site,
+            site_url=self.settings.site_url,
         )
+
+    @cached_property
+    def help_site(self) -> HelpSiteBucket:
+        """The help center's static pages (the help-site bucket), rewritten as articles change."""
+        from functions.core import resources  # noqa: PLC0415
+        from functions.knowledge.store import HelpSiteBucket  # noqa: PLC0415
+
+        return HelpSiteBucket(self.settings.name(resources.HELP_SITE_BUCKET.logical))
 
     @cached_property
     def fix_store(self) -> FixStore:
@@ -543,6 +588,7 @@ class Container:
             cases=self.cases,
             knowledge=self.knowledge,
             max_events_per_post=self.settings.selfservice_max_events_per_post,
+            known_issues=lambda: self.notices.public_active(),
         )
 
     # -- SLA ------------------------------------------------------------------------------------

@@ -75,3 +75,19 @@ class Unavailable(DomainError):
     """A dependency kept refusing for now (throttled past its retries): try again shortly (503)."""
 
     code = "unavailable"
+
+
+class RateLimited(DomainError):
+    """Too many requests from one client or for one address: try again after ``retry_after`` seconds (429)."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int = 3600, fields: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message, fields=fields)
+        self.retry_after = retry_after
+
+
+class ChallengeRequired(DomainError):
+    """The client sent a lot: solve a proof-of-work challenge (GET /web/challenge) and send it along (429)."""
+
+    code = "challenge_required"

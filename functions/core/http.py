@@ -40,6 +40,8 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.DomainError], int], ...] = (
     (errors.Forbidden, 403),
     (errors.PayloadTooLarge, 413),
     (errors.Unavailable, 503),
+    (errors.RateLimited, 429),
+    (errors.ChallengeRequired, 429),
 )
 
 
@@ -252,6 +254,8 @@ def error_response(exc: Exception) -> Response:
                 headers["WWW-Authenticate"] = "Bearer"
             elif status == 503:
                 headers["Retry-After"] = "1"
+            elif isinstance(exc, errors.RateLimited):
+                headers["Retry-After"] = str(exc.retry_after)
             return Response(
                 status_code=status,
                 body=error_body(exc.code, exc.message, exc.fields),

@@ -73,7 +73,12 @@ ATTACHMENTS_BUCKET = BucketDef("attachments", "attachments extracted from inboun
 DETECTION_BUCKET = BucketDef("detection", "problem detection state and the customer base's segment counts")
 # Proactive notices: audience snapshots (keys in functions/notify/contract.py).
 NOTICES_BUCKET = BucketDef("notices", "audience snapshots of proactive notices (JSON Lines batches + manifest)")
-BUCKETS: tuple[BucketDef, ...] = (MAIL_BUCKET, ATTACHMENTS_BUCKET, DETECTION_BUCKET, NOTICES_BUCKET)
+# The help center's static pages (functions/knowledge/store.py HelpSiteBucket): one HTML page per published
+# external article and language (help/{lang}/articles/{id}), sitemap.xml and robots.txt, rewritten when an
+# article is published, retired or changed. The customers' site serves it (CloudFront; locally
+# functions/local/site.py).
+HELP_SITE_BUCKET = BucketDef("help-site", "the help center's static article pages and sitemap (served to customers)")
+BUCKETS: tuple[BucketDef, ...] = (MAIL_BUCKET, ATTACHMENTS_BUCKET, DETECTION_BUCKET, NOTICES_BUCKET, HELP_SITE_BUCKET)
 
 # Lambda functions run this long unless FUNCTION_TIMEOUTS says otherwise (infra/casebridge_infra/
 # constructs/api.py). A queue that feeds a function hides a received message for at least six times

@@ -51,6 +51,39 @@ class Settings(BaseModel):
     mail_domain: str = "casebridge.local"
     # Public base URL of the API, used in signed links sent to customers.
     public_base_url: str = "http://127.0.0.1:8000"
+    # Public base URL of the customers' site (help center, contact form, case pages): the absolute
+    # links of the static article pages and the sitemap. Empty: the API's public_base_url.
+    help_site_url: str = ""
+    # Attachments of the contact form and the case page go straight to S3 through presigned POSTs
+    # (the attachments bucket, uploads/ prefix): at most this many files of this size, these types,
+    # each upload URL valid this long.
+    # "Send me a new link" answers after this long whatever happened (no timing tells whether a case
+    # or an address exists); the work (a look-up, a mail) must fit in it.
+    # The chat widget: its business hours are the SLA calendar with this id (no such calendar: always
+    # open); whether an agent is available is this setting until the agents' own availability is
+    # wired (the chat's AgentAvailability port, functions/composition.py).
+    chat_calendar_id: str = "chat"
+    chat_agents_online: bool = True
+    # Abuse protection of the contact form (functions.channels.web): submissions per client (IP) and per
+    # address per hour before a proof-of-work challenge is asked for, and the counts after which even a
+    # solved challenge is refused (429). Behind CloudFront the client is the X-Forwarded-For entry this
+    # many hops from the right (0: the source IP API Gateway saw).
+    web_form_client_limit: int = Field(default=5, ge=0)
+    web_form_client_max: int = Field(default=30, ge=1)
+    web_form_address_limit: int = Field(default=3, ge=0)
+    web_form_address_max: int = Field(default=10, ge=1)
+    web_challenge_bits: int = Field(default=16, ge=1, le=28)
+    web_challenge_ttl_seconds: int = Field(default=600, ge=30)
+    client_ip_hops: int = Field(default=0, ge=0, le=5)
+    portal_link_answer_seconds: float = Field(default=1.0, ge=0, le=10)
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    upload_max_files: int = Field(default=5, ge=1, le=20)
+    upload_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    upload_content_types: str = (
+        "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,"
+        "application/zip,application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
 
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_total_attachment_bytes: int = 25 * 1024 * 1024
@@ -246,6 +279,11 @@ class Settings(BaseModel):
     @property
     def mail_bucket(self) -> str:
         return self.name(resources.MAIL_BUCKET.logical)
+
+    @property
+    def site_url(self) -> str:
+        """Where customers' links point: the customers' site, else the API."""
+        return self.help_site_url or self.public_base_url
 
     @property
     def attachments_bucket(self) -> str:

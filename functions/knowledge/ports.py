@@ -83,3 +83,9 @@ class CaseReader(Protocol):
 
 class CustomerReader(Protocol):
     def get(self, customer_id: str) -> Customer: ...
+
+
+class HelpSiteStore(Protocol):
+    """The help center's static files (the help-site bucket: ``store.HelpSiteBucket``)."""
+
+    def put(self, key: str, body: str, content_type: str) -> None: ...

@@ -11,6 +11,10 @@ Decisions:
 * Drafting from a case scrubs every field (scrub.py) with what the case knows about its people
   (drafting.py).
 * Similar cases and suggested articles come from the search index (similar_cases.py).
+* The help center's static pages (pages.py) follow what customers are served: when a transition or
+  a permanent fix changes it, the article's pages (every language) and the sitemap are rewritten
+  in the help-site bucket (``site``), a retired article's pages say so. Best effort: the article's
+  change stands if the bucket refuses (logged); ``rebuild_site`` rewrites everything.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from functions.knowledge.models import (
     VersionList,
     VersionSummary,
 )
-from functions.knowledge.ports import ArticleStorePort, CaseReader, CustomerReader
+from functions.knowledge.ports import ArticleStorePort, CaseReader, CustomerReader, HelpSiteStore
 from functions.knowledge.rules import Action
 from functions.knowledge.scrub import Scrubber
 from functions.search.port import DocKind, SearchIndex, SearchQuery
@@ -64,7 +68,11 @@ class KnowledgeService:
         reviewer_roles: frozenset[str] = frozenset({"reviewer", "reviewers"}),
         clock: Callable[[], datetime] = utcnow,
         id_prefix: str = "KB",
+        site: HelpSiteStore | None = None,
+        site_url: str = "",
     ) -> None:
+        self.site = site
+        self.site_url = site_url
         self.store = store
         self.search = search
         self.cases = cases
@@ -115,8 +123,12 @@ class KnowledgeService:
             raise NotFound("article", article_id) from None
         if not rules.served_to_customers(article):
             raise NotFound("article", article_id)
-        served = article.served
         self.store.count(article_id, views=1)
+        return self._customer_view(article)
+
+    @staticmethod
+    def _customer_view(article: Article) -> CustomerArticle:
+        served = article.served
         return CustomerArticle(
             article_id=article.article_id,
             version=article.published_version,
@@ -243,6 +255,7 @@ class KnowledgeService:
         updated = article.model_copy(update=updates)
         self.store.save(updated, article)
         logger().info("article transition", extra={"article_id": article_id, "action": action.value, "to": to.value})
+        self._site_follows(article, updated)
         content = self.store.version(article_id, updated.latest_version).content
         return ArticleView(
             **updated.model_dump(),
@@ -269,7 +282,75 @@ class KnowledgeService:
             # the old resolution was the workaround in effect: keep it, marked superseded
             content = content.model_copy(update={"workaround": latest.resolution, "workaround_superseded": True})
         note = f"permanent fix{f' from problem {fix.problem_id}' if fix.problem_id else ''}"
-        return self._new_version(article, content, actor, status, note=note, problem_id=fix.problem_id)
+        view = self._new_version(article, content, actor, status, note=note, problem_id=fix.problem_id)
+        self._site_follows(article, self.store.get(article_id))
+        return view
+
+    # -- the help center's static pages ------------------------------------------
+    def _site_follows(self, before: Article, after: Article) -> None:
+        """Rewrite the article's pages and the sitemap when what customers are served changed."""
+        if self.site is None:
+            return
+        was, now = rules.served_to_customers(before), rules.served_to_customers(after)
+        if not was and not now:
+            return
+        if was and now and before.published_version == after.published_version:
+            return
+        try:
+            self._write_pages(after, served=now)
+            self._write_sitemap()
+        except Exception as exc:  # noqa: BLE001 - the article's change stands; rebuild_site repairs the pages
+            logger().warning(
+                "help site not updated", extra={"article_id": after.article_id, "error_type": type(exc).__name__}
+            )
+
+    def _write_pages(self, article: Article, *, served: bool) -> None:
+        from functions.core.i18n import LANGUAGES  # noqa: PLC0415
+        from functions.knowledge import pages  # noqa: PLC0415
+
+        assert self.site is not None
+        for lang in LANGUAGES:
+            if served:
+                body = pages.article_page(self._customer_view(article), lang, self.site_url)
+            else:
+                body = pages.retired_page(article.article_id, None, lang)
+            self.site.put(pages.page_key(lang, article.article_id), body, "text/html; charset=utf-8")
+
+    def _served_articles(self) -> list[Article]:
+        served: list[Article] = []
+        cursor: str | None = None
+        for _ in range(500):  # 100,000 articles at most
+            page = self.store.list_articles(ArticleQuery(status=ArticleStatus.PUBLISHED, limit=200, cursor=cursor))
+            served += [a for a in page.items if rules.served_to_customers(a)]
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        return served
+
+    def _write_sitemap(self, articles: list[Article] | None = None) -> None:
+        from functions.knowledge import pages  # noqa: PLC0415
+
+        assert self.site is not None
+        served = self._served_articles() if articles is None else articles
+        entries = sorted(((a.article_id, a.published_at or a.updated_at) for a in served), key=lambda e: e[0])
+        self.site.put(pages.SITEMAP_KEY, pages.sitemap(entries, self.site_url), "application/xml")
+        self.site.put(pages.ROBOTS_KEY, pages.robots(self.site_url), "text/plain; charset=utf-8")
+
+    def rebuild_site(self, retired: list[str] | None = None) -> int:
+        """Write every served article's pages, the sitemap and robots.txt (and the retired pages of
+        ``retired``); the number of articles written."""
+        if self.site is None:
+            return 0
+        served = self._served_articles()
+        for article in served:
+            self._write_pages(article, served=True)
+        for article_id in retired or []:
+            try:
+                self._write_pages(self.store.get(article_id), served=False)
+            except NotFound:
+                continue
+        self._write_sitemap(served)
+        return len(served)
 
     # -- links, feedback ---------------------------------------------------------
     def link_helped(self, article_id: str, agent: str, case_id: str) -> Article:

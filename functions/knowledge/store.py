@@ -223,3 +223,26 @@ class ArticleStore(dynamo.TableStore):
                 }
             )
         )
+
+
+class HelpSiteBucket:
+    """The help-site bucket: the static article pages, the sitemap and robots.txt (functions/knowledge/pages.py).
+
+    Pages are short-lived in caches (5 minutes; the customers' site revalidates): a fix published
+    to an article reaches customers within minutes without invalidating a CDN."""
+
+    CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+
+    def put(self, key: str, body: str, content_type: str) -> None:
+        from functions.core import aws  # noqa: PLC0415
+
+        aws.client("s3").put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=body.encode("utf-8"),
+            ContentType=content_type,
+            CacheControl=self.CACHE_CONTROL,
+        )

@@ -26,6 +26,7 @@ def _banner(info: Any) -> str:
         f"Casebridge is running locally (ready in {info.seconds_to_ready:.1f}s). Ctrl-C stops it.",
         "",
         f"  Agents' app      {info.web_url or 'off'}",
+        f"  Customers' site  {info.customers_url or 'off'}   (help center: /help)",
         f"  API              {info.api_url}",
         f"  Live updates     {info.live_url or 'off'}   (WebSocket: ?token=<agent token>)",
         f"  Agent token      {info.dev_token}   (shared; X-Agent-Id names the agent)",
@@ -69,6 +70,9 @@ def _banner(info: Any) -> str:
 @click.option("--web-port", default=8001, show_default=True, help="port of the agents' app; 0 turns it off")
 @click.option("--live-port", default=8002, show_default=True, help="port of the live-updates WebSocket; 0 turns it off")
 @click.option(
+    "--customers-port", default=8003, show_default=True, help="port of the customers' site (help center); 0: off"
+)
+@click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_DATA_DIR,
@@ -76,7 +80,16 @@ def _banner(info: Any) -> str:
     help="where the signing secret, the agent token and stack.json are kept",
 )
 @click.option("--seed/--no-seed", default=True, show_default=True, help="create the demo customers")
-def up(api_port: int, aws_port: int, smtp_port: int, web_port: int, live_port: int, data_dir: Path, seed: bool) -> None:
+def up(
+    api_port: int,
+    aws_port: int,
+    smtp_port: int,
+    web_port: int,
+    live_port: int,
+    customers_port: int,
+    data_dir: Path,
+    seed: bool,
+) -> None:
     """Start everything on loopback and run until Ctrl-C."""
     stack = LocalStack(
         api_port=api_port,
@@ -84,6 +97,7 @@ def up(api_port: int, aws_port: int, smtp_port: int, web_port: int, live_port: i
         smtp_port=smtp_port or None,
         web_port=web_port or None,
         live_port=live_port or None,
+        customers_port=customers_port or None,
         data_dir=data_dir,
         seed=seed,
     )

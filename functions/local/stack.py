@@ -98,6 +98,7 @@ class StackInfo:
     support_address: str
     web_url: str | None = None
     live_url: str | None = None
+    customers_url: str | None = None
     agents: list[dict[str, Any]] = field(default_factory=list)
     seeded: list[str] = field(default_factory=list)
     handlers: dict[str, list[str]] = field(default_factory=dict)
@@ -119,6 +120,7 @@ class LocalStack:
         web_port: int | None = None,
         live_port: int | None = None,
         *,
+        customers_port: int | None = None,
         seed: bool = True,
         retry_delay: int = 5,
     ) -> None:
@@ -127,6 +129,7 @@ class LocalStack:
         self.smtp_port = smtp_port
         self.web_port = web_port
         self.live_port = live_port
+        self.customers_port = customers_port
         self.data_dir = Path(data_dir) if data_dir else DEFAULT_DATA_DIR
         self.seed = seed
         self.retry_delay = retry_delay
@@ -140,6 +143,7 @@ class LocalStack:
         self._smtp: Any = None
         self._web: Any = None
         self._live: Any = None
+        self._site: Any = None
         self.agents: list[dict[str, Any]] = []
         self._saved_env: dict[str, str | None] = {}
         self._wrote_state = False
@@ -166,6 +170,7 @@ class LocalStack:
             handlers = self._start_events()
             smtp_address = self._start_smtp()
             web_url = self._start_web(live_url)
+            customers_url = self._start_customers_site()
         except BaseException:
             self.stop()
             raise
@@ -177,6 +182,7 @@ class LocalStack:
             support_address=get_settings().support_address,
             web_url=web_url,
             live_url=live_url,
+            customers_url=customers_url,
             agents=self.agents,
             seeded=seeded,
             handlers=handlers,
@@ -187,6 +193,9 @@ class LocalStack:
         return self.info
 
     def stop(self) -> None:
+        if self._site is not None:
+            self._site.stop()
+            self._site = None
         if self._web is not None:
             self._web.stop()
             self._web = None
@@ -234,7 +243,7 @@ class LocalStack:
 
         moto_fixes.apply()
 
-        for port in (self.aws_port, self.api_port, self.smtp_port, self.web_port):
+        for port in (self.aws_port, self.api_port, self.smtp_port, self.web_port, self.customers_port):
             if port:
                 ensure_free(port)  # moto's thread would hang on a busy port instead of failing
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the pumps poll: no access log
@@ -271,6 +280,8 @@ class LocalStack:
             "CASEBRIDGE_PUBLIC_BASE_URL": f"http://{HOST}:{self.api_port}",
             # browsers may call the API from the web apps this stack serves (and Vite's dev server)
             "CASEBRIDGE_CORS_ALLOWED_ORIGINS": ",".join(self.web_origins()),
+            # the customers' site: the absolute links of the static article pages and the sitemap
+            "CASEBRIDGE_HELP_SITE_URL": f"http://{HOST}:{self.customers_port or self.api_port}",
             # the embedded search engine keeps its indexes with the stack's other state
             "CASEBRIDGE_SEARCH_DIR": str(self.data_dir / "search"),
             # moto's Step Functions service integrations call AWS at localhost:$MOTO_PORT (default 5000)
@@ -313,6 +324,7 @@ class LocalStack:
 
         seeded = seed(composition.container().customer_store)
         seed_knowledge()
+        composition.container().knowledge.rebuild_site()  # this stack's site URL in every page
         composition.container().departments.seed(mail_domain=get_settings().mail_domain)
         return seeded
 
@@ -408,6 +420,18 @@ class LocalStack:
         self._web = WebServer(HOST, self.web_port, config, csp=csp)
         self._web.start()
         return str(self._web.url)
+
+    def _start_customers_site(self) -> str | None:
+        if not self.customers_port:
+            return None
+        from functions.core import resources  # noqa: PLC0415
+        from functions.core.settings import get_settings  # noqa: PLC0415
+        from functions.local.site import CustomersSite  # noqa: PLC0415
+
+        bucket = get_settings().name(resources.HELP_SITE_BUCKET.logical)
+        self._site = CustomersSite(HOST, self.customers_port, f"http://{HOST}:{self.api_port}", bucket)
+        self._site.start()
+        return str(self._site.url)
 
 
 def gateway_request_handler() -> type:

@@ -206,6 +206,17 @@ def active_notices(request: Any, *, query: Any) -> Any:
     return PublicNoticeList(items=service.public_views(service.for_product(query.product, query.model, query.batch)))
 
 
+@route(bp, "/notices/known-issues", "GET", auth="public", response=M + "PublicNoticeList", tags=TAGS)
+def known_issues(request: Any) -> Response:
+    """Public: the known issues (active notices shown on the portal channel), newest first: the help
+    center's banner on its static pages."""
+    from functions.notify.models import PublicNoticeList  # noqa: PLC0415
+
+    resp = to_response(PublicNoticeList(items=container().notices.public_active()), 200)
+    resp.headers = {**(resp.headers or {}), "Cache-Control": "public, max-age=60"}
+    return resp
+
+
 def _check_phone_key(request: Any) -> None:
     expected = get_settings().phone_api_key
     given = (request.headers or {}).get("x-api-key") or ""
@@ -237,31 +248,39 @@ def _html(status: int, body: str) -> Response:
     return Response(status_code=status, body=body, headers=dict(HTML))
 
 
-def _html_error(exc: Exception) -> Response:
+def _lang(request: Any) -> str:
+    """The unsubscribe pages' language: ``?lang=``, else the browser's."""
+    from functions.core.i18n import negotiate  # noqa: PLC0415
+
+    return negotiate(
+        (request.query_params or {}).get("lang"), accept_language=(request.headers or {}).get("accept-language")
+    )
+
+
+def _html_error(exc: Exception, lang: str = "en") -> Response:
     from functions.core.http import STATUS_BY_ERROR  # noqa: PLC0415
-    from functions.notify.pages import page  # noqa: PLC0415
+    from functions.notify.pages import error_page  # noqa: PLC0415
 
     for cls, status in STATUS_BY_ERROR:
         if isinstance(exc, cls):
-            return _html(status, page("This link does not work", getattr(exc, "message", str(exc))))
+            return _html(status, error_page(lang))
     logger().exception("unsubscribe failed", extra={"error_type": type(exc).__name__})
-    return _html(500, page("Something went wrong", "Please try again later."))
+    return _html(500, error_page(lang))
 
 
 @route(bp, "/notices/unsubscribe", "GET", auth="public", tags=TAGS, errors_=(401, 403, 500), html=True)
 def unsubscribe_page(request: Any) -> Response:
     """Confirmation page of an unsubscribe link. Opening it changes nothing (mail scanners open links)."""
     from functions.notify.links import verify_unsubscribe_token  # noqa: PLC0415
-    from functions.notify.pages import page  # noqa: PLC0415
+    from functions.notify.pages import confirm_page  # noqa: PLC0415
 
+    lang = _lang(request)
     token = (request.query_params or {}).get("token") or ""
     try:
         verify_unsubscribe_token(token)
     except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page
-        return _html_error(exc)
-    return _html(
-        200, page("Unsubscribe from service notices", "Stop receiving notices about known issues by email?", token)
-    )
+        return _html_error(exc, lang)
+    return _html(200, confirm_page(token, lang))
 
 
 @route(
@@ -277,8 +296,9 @@ def unsubscribe_page(request: Any) -> Response:
 def unsubscribe(request: Any) -> Response:
     """Unsubscribe (the page's button, or RFC 8058 one-click ``List-Unsubscribe=One-Click``)."""
     from functions.notify.links import verify_unsubscribe_token  # noqa: PLC0415
-    from functions.notify.pages import page  # noqa: PLC0415
+    from functions.notify.pages import done_page  # noqa: PLC0415
 
+    lang = _lang(request)
     try:
         token = (request.query_params or {}).get("token") or ""
         if not token:
@@ -288,8 +308,8 @@ def unsubscribe(request: Any) -> Response:
         contact_id, customer_id = verify_unsubscribe_token(token)
         container().notice_optouts.unsubscribe(customer_id, contact_id)
     except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page
-        return _html_error(exc)
-    return _html(200, page("You are unsubscribed", "You will no longer receive notices about known issues by email."))
+        return _html_error(exc, lang)
+    return _html(200, done_page(lang))
 
 
 def _sms_messages(body: str) -> list[dict[str, Any]]:

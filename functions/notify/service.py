@@ -422,6 +422,12 @@ class NoticeService:
         ]
         return sorted(chosen, key=lambda n: n.updated_at, reverse=True)
 
+    def public_active(self) -> list[PublicNotice]:
+        """The known issues anyone may see (the help center): active notices shown on the portal
+        channel, most recently updated first."""
+        notices = [n for n in self.store.with_status(S.ACTIVE) if NoticeChannel.PORTAL in n.channels]
+        return self.public_views(sorted(notices, key=lambda n: n.updated_at, reverse=True))
+
     def banners(self, customer_id: str | None, email: str | None = None) -> list[PublicNotice]:
         """The portal's banners for the holder of a link: a customer, or the customer of the
         address a case link names (Forbidden when the address belongs to no known customer)."""

@@ -72,6 +72,10 @@ class PortalQuery(Model):
 
     token: Annotated[str, Field(max_length=4096)] | None = None
     cursor: Annotated[str, Field(max_length=2048)] | None = None
+    lang: Literal["en", "de", "fr", "es"] | None = Field(default=None, description="the case page's language (HTML)")
+    done: Literal["case.replied", "case.marked_solved", "case.reopened"] | None = Field(
+        default=None, description="what the case page confirms after a form post (HTML)"
+    )
 
 
 class PortalReplyIn(Model):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from functions.cases.models import Actor, Case, CaseView, EventKind, Message, TimelineEvent
+from functions.cases.models import Actor, Case, CaseUpdate, CaseView, EventKind, Message, TimelineEvent
 
 LinkKind = Literal["acknowledgement", "portal_link"]
 
@@ -49,6 +49,7 @@ class CasePort(CaseEvents, Protocol):
     """The part of the case service the portal uses."""
 
     def get(self, case_id: str) -> Case: ...
+    def update(self, case_id: str, agent: Actor, change: CaseUpdate, if_match: int | None = None) -> Case: ...
 
     def view(
         self, case_id: str, *, public_only: bool = False, limit: int = 200, cursor: str | None = None
@@ -59,3 +60,18 @@ class CasePort(CaseEvents, Protocol):
     ) -> tuple[Case, TimelineEvent]:
         """Duplicate when a pointer is already known; Conflict when the case is closed."""
         ...
+
+
+class KnownIssueView(Protocol):
+    """A known issue (a public notice) as the case page shows it."""
+
+    notice_id: str
+    title: str
+    body: str
+    updated_at: datetime
+
+
+class ProblemIssues(Protocol):
+    """The public notices of a problem the case is linked to (the notices service), newest first."""
+
+    def __call__(self, problem_id: str) -> list[Any]: ...

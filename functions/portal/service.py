@@ -10,13 +10,21 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
-from functions.cases.models import Actor, ActorType, Case, Channel, EventKind, Message
-from functions.core.errors import Duplicate, NotFound
+from functions.cases.models import Actor, ActorType, Case, CaseStatus, CaseUpdate, Channel, EventKind, Message
+from functions.core.errors import Conflict, Duplicate, NotFound
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
 from functions.portal.links import CaseGrant, case_link, check_owner
 from functions.portal.models import LinkRequestIn, PortalCase, PortalReplyIn, PortalReplyOut
-from functions.portal.ports import CaseEvents, CasePort, CustomerMailer, LinkKind, LinkLog
+from functions.portal.ports import (
+    CaseEvents,
+    CasePort,
+    CustomerMailer,
+    KnownIssueView,
+    LinkKind,
+    LinkLog,
+    ProblemIssues,
+)
 from functions.portal.rules import CUSTOMER_STATUS, email_sha256, public_view
 
 Delivery = Literal["sent", "failed", "pending_no_mailer"]
@@ -77,7 +85,9 @@ class PortalService:
         link_mails: LinkMails,
         link_log: LinkLog | None = None,
         clock: Callable[[], datetime] = utcnow,
+        problem_issues: ProblemIssues | None = None,
     ) -> None:
+        self.problem_issues = problem_issues
         self.cases = cases
         self.base_url = base_url
         self.link_mails = link_mails
@@ -92,6 +102,48 @@ class PortalService:
     def read(self, grant: CaseGrant, cursor: str | None = None) -> PortalCase:
         self._owned_case(grant)
         return public_view(self.cases.view(grant.case_id, public_only=True, cursor=cursor))
+
+    def page(self, grant: CaseGrant) -> tuple[PortalCase, str | None, list[KnownIssueView]]:
+        """What the case page shows: the case, the contact's language, the known issue of its problem."""
+        case = self._owned_case(grant)
+        view = public_view(self.cases.view(grant.case_id, public_only=True))
+        issues: list[KnownIssueView] = []
+        if case.problem_id and self.problem_issues is not None:
+            try:
+                issues = list(self.problem_issues(case.problem_id))
+            except Exception as exc:  # noqa: BLE001 - the page shows the case either way
+                logger().warning(
+                    "known issue not read", extra={"case_id": case.case_id, "error_type": type(exc).__name__}
+                )
+        return view, case.language, issues
+
+    def mark_solved(self, grant: CaseGrant) -> PortalCase:
+        """ "This solved it": the customer resolves their case (nothing to do when it is already solved)."""
+        case = self._owned_case(grant)
+        if case.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+            self.cases.update(
+                case.case_id,
+                self._customer(case),
+                CaseUpdate(status=CaseStatus.RESOLVED, comment="The customer said this solved it"),
+            )
+        return self.read(grant)
+
+    def reopen(self, grant: CaseGrant) -> PortalCase:
+        """The customer reopens a solved case (409 when it is closed: they write in again)."""
+        case = self._owned_case(grant)
+        if case.status == CaseStatus.CLOSED:
+            raise Conflict(f"case {case.case_id} is closed; write to us to open a new case")
+        if case.status == CaseStatus.RESOLVED:
+            self.cases.update(
+                case.case_id,
+                self._customer(case),
+                CaseUpdate(status=CaseStatus.OPEN, comment="Reopened by the customer"),
+            )
+        return self.read(grant)
+
+    @staticmethod
+    def _customer(case: Case) -> Actor:
+        return Actor(type=ActorType.CUSTOMER, id=case.contact_id, name=case.contact_name)
 
     def reply(self, grant: CaseGrant, reply: PortalReplyIn) -> PortalReplyOut:
         """The customer writes on their case. Re-opens a case waiting on them or resolved (409 if closed)."""

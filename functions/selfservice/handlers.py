@@ -213,3 +213,181 @@ def get_public_answer(request: Any, case_id: str, *, agent: Agent) -> PublicAnsw
 def unmark_public_answer(request: Any, case_id: str, *, agent: Agent) -> None:
     """Stop offering the case as a public answer."""
     container().self_service.unmark_public_answer(case_id, agent.agent_id)
+
+
+# --------------------------------------------------------------------------- the help center (HTML)
+# The customers' site serves these under /help/{lang}/... (the article pages are static files of the
+# help-site bucket, functions/knowledge/pages.py). Each answers a whole HTML page that works without
+# JavaScript. The self-service session is a first-party cookie (random, no personal data) so that a
+# customer's searches, known issues seen and feedback are one session's deflection events with or
+# without the page's script (which reads it to record clicks).
+
+
+def _lang(lang: str) -> str:
+    from functions.core.i18n import LANGUAGES  # noqa: PLC0415
+
+    if lang not in LANGUAGES:
+        raise errors.NotFound("language", lang)
+    return lang
+
+
+def _session(request: Any) -> tuple[str, dict[str, str]]:
+    from functions.core.pages import session_from_headers  # noqa: PLC0415
+
+    return session_from_headers(request.headers)
+
+
+def _page(body: str, status: int = 200, *, cache: str = "no-store", extra: dict[str, str] | None = None) -> Response:
+    from functions.core.pages import page_headers  # noqa: PLC0415
+
+    return Response(status_code=status, body=body, headers=page_headers(cache, extra))
+
+
+def _html_errors(lang: str, fn: Any) -> Response:
+    """Run ``fn``; a missing thing answers the help center's 404 page, bad input the home page's 400."""
+    from functions.core.i18n import Words  # noqa: PLC0415
+    from functions.selfservice import pages  # noqa: PLC0415
+
+    try:
+        result: Response = fn()
+        return result
+    except errors.NotFound:
+        return _page(pages.not_found(Words(lang if len(lang) == 2 else "en")), 404)
+
+
+@route(bp, "/help", "GET", auth="public", tags=TAGS, status=302)
+def help_root(request: Any) -> Response:
+    """The help center in the browser's language (302 to ``/help/{lang}``)."""
+    from functions.core.i18n import negotiate  # noqa: PLC0415
+
+    lang = negotiate(accept_language=(request.headers or {}).get("accept-language"))
+    return Response(status_code=302, body="", headers={"Location": f"/help/{lang}", "Vary": "Accept-Language"})
+
+
+@route(bp, "/help/{lang}", "GET", auth="public", tags=TAGS, errors_=(404,))
+def help_home(request: Any, lang: str) -> Response:
+    """The help center's home page (HTML): the search box and the known-issues banner."""
+    from functions.core.i18n import Words  # noqa: PLC0415
+    from functions.selfservice import pages  # noqa: PLC0415
+
+    def run() -> Response:
+        service = container().self_service
+        return _page(pages.home(Words(_lang(lang)), service.known_issues()), cache="public, max-age=60")
+
+    return _html_errors(lang, run)
+
+
+@route(bp, "/help/{lang}/search", "GET", auth="public", tags=TAGS, errors_=(404,))
+def help_search(request: Any, lang: str) -> Response:
+    """Search results (HTML) with the known issues the query matches on top; recorded as the
+    session's 'searched' and 'notice_viewed' events."""
+    from functions.core.i18n import Words  # noqa: PLC0415
+    from functions.selfservice import pages  # noqa: PLC0415
+    from functions.selfservice.models import SearchParams  # noqa: PLC0415
+
+    def run() -> Response:
+        w = Words(_lang(lang))
+        text = " ".join(((request.query_params or {}).get("q") or "").split())[:200]
+        service = container().self_service
+        if not text:
+            return Response(status_code=303, body="", headers={"Location": f"/help/{w.lang}"})
+        session, cookie = _session(request)
+        results, matching = service.help_search(SearchParams(q=text, session=session))
+        issues = [] if matching else service.known_issues()
+        return _page(pages.results(w, text, results.results, matching, issues), extra=cookie)
+
+    return _html_errors(lang, run)
+
+
+@route(bp, "/help/{lang}/answers/{answer_id}", "GET", auth="public", tags=TAGS, errors_=(404,))
+def help_answer(request: Any, lang: str, answer_id: str) -> Response:
+    """A public answer (a solved case, scrubbed) as a page."""
+    from functions.core.i18n import Words  # noqa: PLC0415
+    from functions.selfservice import pages  # noqa: PLC0415
+
+    def run() -> Response:
+        w = Words(_lang(lang))
+        service = container().self_service
+        return _page(pages.answer_page(w, service.customer_answer(answer_id), service.known_issues()))
+
+    return _html_errors(lang, run)
+
+
+@route(bp, "/help/{lang}/fixes/{fix_id}", "GET", auth="public", tags=TAGS, errors_=(404,))
+def help_fix(request: Any, lang: str, fix_id: str) -> Response:
+    """An automated fix as a page: what it does and the button that runs it."""
+    from functions.core.i18n import Words  # noqa: PLC0415
+    from functions.selfservice import pages  # noqa: PLC0415
+
+    def run() -> Response:
+        w = Words(_lang(lang))
+        service = container().self_service
+        return _page(pages.fix_page(w, service.customer_fix(fix_id), service.known_issues()))
+
+    return _html_errors(lang, run)
+
+
+@route(bp, "/help/{lang}/known-issues", "GET", auth="public", tags=TAGS, errors_=(404,))
+def help_known_issues(request: Any, lang: str) -> Response:
+    """The known issues (active public notices) with their latest update; each shown one is a
+    'notice_viewed' deflection event of the session."""
+    from functions.core.i18n import Words  # noqa: PLC0415
+    from functions.selfservice import pages  # noqa: PLC0415
+
+    def run() -> Response:
+        w = Words(_lang(lang))
+        service = container().self_service
+        issues = service.known_issues()
+        session, cookie = _session(request)
+        service.notices_viewed(session, [n.notice_id for n in issues])
+        return _page(pages.known_issues_page(w, issues), extra=cookie)
+
+    return _html_errors(lang, run)
+
+
+@route(
+    bp,
+    "/help/{lang}/feedback/{article_id}",
+    "POST",
+    auth="public",
+    tags=TAGS,
+    errors_=(400, 404),
+    content_types=("application/x-www-form-urlencoded",),
+)
+def help_feedback(request: Any, lang: str, article_id: str) -> Response:
+    """'Did this help?' from an article page (a plain form: ``helpful=yes|no``): the article's
+    feedback and the session's 'solved_it' / 'not_helped' event; answers the thank-you page
+    (or 204 to the page's script, which sends ``Accept: application/json``)."""
+    from urllib.parse import parse_qs  # noqa: PLC0415
+
+    from functions.core.i18n import Words  # noqa: PLC0415
+    from functions.knowledge.models import FeedbackIn  # noqa: PLC0415
+    from functions.selfservice import pages  # noqa: PLC0415
+
+    def run() -> Response:
+        w = Words(_lang(lang))
+        raw = request.raw_body or b""
+        if len(raw) > 4096:
+            raise errors.PayloadTooLarge("at most 4096 bytes")
+        form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+        if form.get("helpful") not in ("yes", "no"):
+            raise errors.InvalidInput(
+                "helpful must be yes or no", fields=[{"field": "helpful", "message": "yes or no", "type": "enum"}]
+            )
+        helped = form["helpful"] == "yes"
+        session, cookie = _session(request)
+        container().knowledge.feedback(article_id, FeedbackIn(helpful=helped, session_id=session), customer=True)
+        container().self_service.article_feedback(session, article_id, helped)
+        if "application/json" in ((request.headers or {}).get("accept") or ""):
+            return Response(status_code=204, body="", headers=dict(cookie))
+        return _page(pages.feedback_done(w, article_id, helped), extra=cookie)
+
+    return _html_errors(lang, run)
+
+
+@route(bp, "/selfservice/sessions/{session_id}/events", "GET", response=SM + "SessionEvents", tags=AGENT_TAGS)
+def session_events(request: Any, session_id: str, *, agent: Agent) -> Any:
+    """One self-service session's deflection events, oldest first (what a customer searched, saw and said)."""
+    from functions.selfservice.models import SessionEvents  # noqa: PLC0415
+
+    return SessionEvents(items=container().self_service.session_events(session_id))

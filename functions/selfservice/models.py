@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
@@ -170,7 +170,9 @@ class CustomerAnswer(Model):
 
 
 # --------------------------------------------------------------------------- deflection
-EventType = Literal["searched", "suggested", "clicked", "solved_it", "opened_case"]
+EventType = Literal["searched", "suggested", "clicked", "solved_it", "not_helped", "notice_viewed", "opened_case"]
+# What an event is about: a search result, or a known issue (an active public notice).
+EventResultKind = Literal["article", "answer", "fix", "notice"]
 
 
 class DeflectionEvent(Model):
@@ -179,7 +181,7 @@ class DeflectionEvent(Model):
     session_id: SessionId
     type: EventType
     query: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    result_kind: ResultKind | None = None
+    result_kind: EventResultKind | None = None
     result_id: Ref | None = None
     position: int | None = Field(default=None, ge=0, le=100)
     case_id: Ref | None = None
@@ -192,6 +194,8 @@ REQUIRED_BY_TYPE: dict[str, tuple[str, ...]] = {
     "suggested": ("query",),
     "clicked": ("result_kind", "result_id"),
     "solved_it": (),
+    "not_helped": (),
+    "notice_viewed": ("result_id",),
     "opened_case": ("case_id",),
 }
 
@@ -210,3 +214,9 @@ class EventBatch(Model):
 
 class EventsAccepted(Model):
     accepted: int
+
+
+class SessionEvents(Model):
+    """One self-service session's events, oldest first (type, query, result_kind, result_id, received_at, source)."""
+
+    items: list[dict[str, Any]]

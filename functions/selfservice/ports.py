@@ -12,6 +12,15 @@ from functions.knowledge.scrub import Scrubber
 from functions.selfservice.models import DeflectionEvent, Fix, FixPage, PublicAnswer
 
 
+class KnownIssue(Protocol):
+    """An active public notice as customers see it (functions.notify.models.PublicNotice)."""
+
+    notice_id: str
+    title: str
+    body: str
+    updated_at: datetime
+
+
 class FixStorePort(Protocol):
     """The automated-fix catalogue."""
 
@@ -57,6 +66,10 @@ class EventStorePort(Protocol):
         """Write every event; how many were written."""
         ...
 
+    def session(self, session_id: str, limit: int = 500) -> list[dict[str, Any]]:
+        """One session's events, oldest first."""
+        ...
+
 
 class CaseEvents(Protocol):
     """The part of the case service self-service uses: a note on the case's timeline."""
@@ -82,3 +95,15 @@ class CaseKnowledge(Protocol):
 
     def case_view(self, case_id: str) -> CaseView: ...
     def scrubber_for(self, view: CaseView) -> Scrubber: ...
+
+
+class KnownIssues(Protocol):
+    """The active public notices (the notices service's ``public_active``), newest first."""
+
+    def __call__(self) -> list[Any]: ...
+
+
+class ArticleTitles(Protocol):
+    """The articles customers are served, most recently published first: (article_id, title)."""
+
+    def __call__(self, limit: int) -> list[tuple[str, str]]: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from functions.cases.models import CaseStatus
+from functions.search.analysis import STOP_WORDS, stem, words
 from functions.search.port import DocKind, SearchHit, SearchQuery
 from functions.selfservice.models import ResultKind
 
@@ -44,3 +45,35 @@ def public_hits(hits: list[SearchHit]) -> list[SearchHit]:
 
 def url_of(hit: SearchHit) -> str:
     return URLS[KIND_NAMES[hit.kind]].format(id=hit.doc_id)
+
+
+# -- the help center's pages --------------------------------------------------------------------
+# Where a result opens on the customers' site, in one language (articles: the static pages).
+PAGE_TAILS: dict[str, str] = {
+    "article": "articles/{id}",
+    "answer": "answers/{id}",
+    "fix": "fixes/{id}",
+    "notice": "known-issues#notice-{id}",
+}
+
+
+def page_tail(kind: str, result_id: str) -> str:
+    from urllib.parse import quote  # noqa: PLC0415
+
+    return PAGE_TAILS[kind].format(id=quote(result_id, safe=""))
+
+
+def terms(text: str) -> set[str]:
+    """The meaningful index terms of a text (stop words out), as the search engines stem them."""
+    return {t for t in (stem(w) for w in words(text) if w not in STOP_WORDS) if t}
+
+
+def notice_matches(query: str, title: str, body: str) -> bool:
+    """A known issue belongs at the top of a search when it shares at least half of the query's
+    meaningful terms (one at least): "printer jams after the update" finds "PX-200 jams on page 2
+    since the firmware update"; "invoice" does not."""
+    wanted = terms(query)
+    if not wanted:
+        return False
+    shared = len(wanted & terms(f"{title} {body}"))
+    return shared >= max(1, (len(wanted) + 1) // 2)

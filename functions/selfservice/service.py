@@ -9,6 +9,9 @@ Decisions:
 * Search and suggest record their own 'searched' / 'suggested' events when the client passes its
   session id (with the ids shown); clients post clicks, 'solved it' and 'opened case'.
 * Query text in events is scrubbed of personal data (customers type addresses into search boxes).
+* Known issues (active public notices, ``known_issues``) come first in a search they match
+  (rules.notice_matches) and every one a customer is shown counts as a 'notice_viewed' deflection
+  event; the help center's pages (pages.py) are rendered from what these methods return.
 """
 
 from __future__ import annotations
@@ -45,7 +48,15 @@ from functions.selfservice.models import (
     SuggestParams,
     missing_fields,
 )
-from functions.selfservice.ports import AnswerStorePort, CaseEvents, CaseKnowledge, EventStorePort, FixStorePort
+from functions.selfservice.ports import (
+    AnswerStorePort,
+    CaseEvents,
+    CaseKnowledge,
+    EventStorePort,
+    FixStorePort,
+    KnownIssue,
+    KnownIssues,
+)
 
 
 class SelfService:
@@ -61,7 +72,9 @@ class SelfService:
         clock: Callable[[], datetime] = utcnow,
         max_events_per_post: int = 25,
         default_fixes: Sequence[Mapping[str, Any]] = DEFAULT_FIXES,
+        known_issues: KnownIssues | None = None,
     ) -> None:
+        self.known_issues_source = known_issues
         self.search_index = search
         self.fixes = fixes
         self.answers = answers
@@ -115,6 +128,61 @@ class SelfService:
         except Exception as exc:  # noqa: BLE001 - the customer's search must not fail for analytics
             logger().warning("self-service event not recorded", extra={"error_type": type(exc).__name__})
 
+    # -- customers: known issues --------------------------------------------------------
+    def known_issues(self) -> list[KnownIssue]:
+        """The active public notices, newest first ([] when the notices cannot be read: the help
+        center still answers)."""
+        if self.known_issues_source is None:
+            return []
+        try:
+            return list(self.known_issues_source())
+        except Exception as exc:  # noqa: BLE001 - a help page must not fail for its banner
+            logger().warning("known issues not read", extra={"error_type": type(exc).__name__})
+            return []
+
+    def matching_issues(self, query: str, issues: list[KnownIssue] | None = None) -> list[KnownIssue]:
+        issues = self.known_issues() if issues is None else issues
+        return [n for n in issues if rules.notice_matches(query, n.title, n.body)]
+
+    def notices_viewed(self, session: str | None, notice_ids: list[str], query: str | None = None) -> None:
+        """Each known issue a customer was shown counts as a deflection ('notice_viewed')."""
+        if not session or not notice_ids:
+            return
+        events = [
+            DeflectionEvent(
+                session_id=session,
+                type="notice_viewed",
+                result_kind="notice",
+                result_id=notice_id,
+                query=self._query_scrubber.text(query) if query else None,
+            )
+            for notice_id in notice_ids[: self.max_events_per_post]
+        ]
+        try:
+            self.events.record(events, self.clock(), source="server:known-issues")
+        except Exception as exc:  # noqa: BLE001 - analytics never fail the page
+            logger().warning("self-service event not recorded", extra={"error_type": type(exc).__name__})
+
+    def help_search(self, params: SearchParams) -> tuple[SelfServiceResults, list[KnownIssue]]:
+        """The help center's search: the results and, above them, the known issues they match
+        (both recorded as the session's events)."""
+        results = self.search(params)
+        issues = self.matching_issues(params.q)
+        self.notices_viewed(params.session, [n.notice_id for n in issues], params.q)
+        return results, issues
+
+    def article_feedback(self, session: str | None, article_id: str, helped: bool) -> None:
+        """'Did this help?' on an article page, as the deflection event ('solved_it' / 'not_helped')."""
+        if not session:
+            return
+        event = DeflectionEvent(
+            session_id=session,
+            type="solved_it" if helped else "not_helped",
+            result_kind="article",
+            result_id=article_id,
+        )
+        self.record_events([event], source="help-center", max_events=1)
+
     # -- customers: open a result --------------------------------------------------------
     def customer_fix(self, fix_id: str) -> PublicFix:
         fix = self.fixes.get(fix_id)
@@ -160,6 +228,12 @@ class SelfService:
             raise InvalidInput("some events are missing fields their type needs", fields=problems)
         cleaned = [e.model_copy(update={"query": self._query_scrubber.text(e.query)}) if e.query else e for e in events]
         return self.events.record(cleaned, self.clock(), source=source)
+
+    def session_events(self, session_id: str) -> list[dict[str, Any]]:
+        events = self.events.session(session_id)
+        for event in events:
+            event.pop("expires_at", None)
+        return events
 
     # -- agents: fix catalogue ----------------------------------------------------------------
     def list_fixes(self, limit: int = 100, cursor: str | None = None) -> FixPage:

@@ -211,3 +211,12 @@ def state(sla: CaseSla | None, now: datetime, warn_before: timedelta) -> str:
     if any(due - warn_before <= now for due in dues):
         return "at_risk"
     return "ok"
+
+
+def is_open(cal: Calendar, at: datetime) -> bool:
+    """Whether ``at`` falls in the calendar's working time (a calendar with none ahead: closed)."""
+    try:
+        first = next(_windows(cal, at))
+    except (StopIteration, NoBusinessTime):
+        return False
+    return first[0] <= at

@@ -84,6 +84,14 @@ class SlaService:
             ) from exc
 
     # -- the clock of a case -----------------------------------------------------------------------
+    def is_open(self, calendar_id: str, at: datetime) -> bool:
+        """Business hours of one calendar now (the chat's); always open when there is no such calendar."""
+        from functions.sla.rules import is_open  # noqa: PLC0415
+
+        calendars, _ = self._loaded()
+        calendar = calendars.get(calendar_id)
+        return True if calendar is None else is_open(calendar, at)
+
     def _loaded(self) -> tuple[dict[str, Calendar], list[SlaPolicy]]:
         if self._cache is None:
             self._cache = ({c.calendar_id: c for c in self.calendars.list()}, self.policies.list())

@@ -76,7 +76,8 @@ class Access:
 FUNCTIONS: dict[str, Access] = {
     "api_handler": Access(
         table="read_write",
-        buckets=(("attachments", "read_write"), ("mail", "read"), ("notices", "read_write")),
+        # help-site: an article published, retired or changed rewrites its static pages and the sitemap
+        buckets=(("attachments", "read_write"), ("mail", "read"), ("notices", "read_write"), ("help-site", "write")),
         publish=("case-events",),
         send_mail=True,
         signing_secret=True,
@@ -132,6 +133,7 @@ FUNCTIONS: dict[str, Access] = {
         table="read_write",
         # a job for a problem that moved on ends its execution instead of mailing
         stop_workflows=("escalation",),
+        buckets=(("help-site", "write"),),  # a delivered fix rewrites its article's static pages
         consume=("escalation-jobs",),
         publish=("case-events",),
         send_mail=True,

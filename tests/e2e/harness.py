@@ -90,6 +90,8 @@ def start_stack(data_dir: Path, *extra: str, smtp: bool = True) -> RunningStack:
         "0",  # the agents' app is not what these suites test (web/agents/e2e does)
         "--live-port",
         str(free_port()),  # never the default port: several stacks run side by side
+        "--customers-port",
+        "0",  # the customers' site is not what these suites test (web/customers/e2e does)
         *extra,
     ]
     env = stack_env()

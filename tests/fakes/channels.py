@@ -550,6 +550,17 @@ class FakeIdempotency:
 # -- all of them in a container -------------------------------------------------------------
 
 
+class FakeRateCounters:
+    """The contact form's rate counters (``store.RateCounters``): counts per key and window."""
+
+    def __init__(self) -> None:
+        self.hits: dict[tuple[str, str], int] = {}
+
+    def hit(self, key: str, window: str, ttl_seconds: int) -> int:
+        self.hits[(key, window)] = self.hits.get((key, window), 0) + 1
+        return self.hits[(key, window)]
+
+
 @dataclass
 class ChannelFakes:
     """The fakes a container was given (``install_channel_fakes``), to arrange and inspect."""
@@ -565,6 +576,7 @@ class ChannelFakes:
     chat_store: FakeChatStore
     idempotency: FakeIdempotency
     clock: FakeClock
+    rates: FakeRateCounters
 
 
 def install_channel_fakes(settings: Any | None = None, **parts: Any) -> ChannelFakes:
@@ -588,6 +600,7 @@ def install_channel_fakes(settings: Any | None = None, **parts: Any) -> ChannelF
         chat_store=FakeChatStore(),
         idempotency=FakeIdempotency(),
         clock=FakeClock(datetime.now(UTC)),
+        rates=FakeRateCounters(),
     )
     fakes.container = composition.install(
         composition.Container(
@@ -602,6 +615,7 @@ def install_channel_fakes(settings: Any | None = None, **parts: Any) -> ChannelF
             chat_store=fakes.chat_store,
             idempotency_store=fakes.idempotency,
             clock=fakes.clock,
+            web_rates=fakes.rates,
             **{"case_router": None, **parts},  # no assignment rules unless a test gives them
         )
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from functions.core.dynamo import decode_cursor, encode_cursor
 from functions.core.errors import Duplicate, NotFound, VersionConflict
@@ -79,5 +80,12 @@ class FakeEventStore:
         self.recorded += [RecordedEvent(e.model_copy(deep=True), received_at, source) for e in events]
         return len(events)
 
-    def session(self, session_id: str) -> list[DeflectionEvent]:
-        return [r.event for r in self.recorded if r.event.session_id == session_id]
+    def session(self, session_id: str, limit: int = 500) -> list[dict[str, Any]]:
+        """As the table holds them: the event's fields, ``event`` for its type, when and from where."""
+        out = []
+        for r in self.recorded:
+            if r.event.session_id == session_id:
+                data = r.event.model_dump(mode="json", exclude_none=True)
+                data["event"] = data.pop("type")
+                out.append({**data, "received_at": r.received_at.isoformat(), "source": r.source})
+        return out[:limit]

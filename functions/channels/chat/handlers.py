@@ -59,6 +59,20 @@ def _json(model: Any, status: int) -> Response:
 # -- customers -------------------------------------------------------------------
 @route(
     bp,
+    "/chat/availability",
+    "GET",
+    auth="public",
+    response="functions.channels.chat.models:ChatAvailability",
+    tags=TAGS,
+)
+def chat_availability(request: Any) -> Response:
+    """Whether the chat takes conversations now (business hours, an agent available); the widget
+    asks before it offers a chat, and otherwise takes a message that becomes a case."""
+    return _json(container().chat.availability(), 200)
+
+
+@route(
+    bp,
     "/chat/sessions",
     "POST",
     auth="public",

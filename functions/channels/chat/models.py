@@ -196,3 +196,11 @@ class HandoffOut(Model):
     session: ChatSessionOut
     customer_token: str = Field(description="chat-session token for the customer's widget to continue in the session")
     replayed: bool = False
+
+
+class ChatAvailability(Model):
+    """Whether the chat takes conversations now; when not, the widget says why and takes a message
+    (``POST /web/cases``) that becomes a case."""
+
+    open: bool
+    reason: Literal["open", "outside_business_hours", "no_agent_available"]

@@ -117,3 +117,16 @@ class CasePort(Protocol):
     ) -> TimelineEvent:
         """Duplicate when a pointer is already known."""
         ...
+
+
+class AgentAvailability(Protocol):
+    """Is any agent available to take a chat now? (For now a setting, ``chat_agents_online``; the
+    agents' own availability replaces it in ``functions.composition``.)"""
+
+    def __call__(self) -> bool: ...
+
+
+class BusinessHours(Protocol):
+    """Is the chat within its business hours at ``at``? (The SLA calendar named by ``chat_calendar_id``.)"""
+
+    def __call__(self, at: datetime) -> bool: ...

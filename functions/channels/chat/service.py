@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from functions.cases.models import Actor, ActorType, Case, CaseContext, Channel, EventKind, Message
 from functions.channels.chat.models import (
     AgentChatPage,
+    ChatAvailability,
     ChatMessage,
     ChatMessageIn,
     ChatSession,
@@ -40,7 +41,7 @@ from functions.channels.chat.models import (
     HandoffOut,
     Role,
 )
-from functions.channels.chat.ports import CasePort, ChatStorePort
+from functions.channels.chat.ports import AgentAvailability, BusinessHours, CasePort, ChatStorePort
 from functions.channels.chat.rules import (
     SessionGrant,
     check_session_id,
@@ -78,7 +79,11 @@ class ChatService:
         idle_after: timedelta = timedelta(minutes=30),
         clock: Callable[[], datetime] = utcnow,
         idempotency: IdempotencyPort | None = None,
+        agents_available: AgentAvailability | None = None,
+        business_hours: BusinessHours | None = None,
     ) -> None:
+        self.agents_available = agents_available
+        self.business_hours = business_hours
         self.idempotency = idempotency
         self.idle_after = idle_after
         self.store = store
@@ -89,6 +94,14 @@ class ChatService:
         self.clock = clock
 
     # -- customers ---------------------------------------------------------
+    def availability(self) -> ChatAvailability:
+        """Open when within business hours and an agent is available (each unknown: yes)."""
+        if self.business_hours is not None and not self.business_hours(self.clock()):
+            return ChatAvailability(open=False, reason="outside_business_hours")
+        if self.agents_available is not None and not self.agents_available():
+            return ChatAvailability(open=False, reason="no_agent_available")
+        return ChatAvailability(open=True, reason="open")
+
     def grant(self, token: str, session_id: str) -> SessionGrant:
         check_session_id(session_id)
         return verify_session_token(token, session_id, max_age=self.token_ttl)

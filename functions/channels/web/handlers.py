@@ -10,7 +10,7 @@ from functions.composition import container
 from functions.core.http import route
 
 if TYPE_CHECKING:
-    from functions.channels.web.models import WebCaseIn
+    from functions.channels.web.models import UploadIn, UploadOut, WebCaseIn
 
 bp = Blueprint(__name__)
 TAGS = ("web",)
@@ -36,8 +36,176 @@ def submit_web_case(request: Any, *, body: WebCaseIn) -> Response:
     """
     from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
 
-    result = container().web_intake.submit(body, idempotency.key_from_request(request))
+    result = container().web_intake.submit(body, idempotency.key_from_request(request), client=_client(request))
     headers: dict[str, str | list[str]] = {idempotency.REPLAYED_HEADER: "true"} if result.replayed else {}
     if result.out.portal_url:
         headers["Cache-Control"] = "no-store"
     return Response(status_code=result.status, body=result.out.model_dump(mode="json"), headers=headers)
+
+
+@route(
+    bp,
+    "/web/uploads",
+    "POST",
+    auth="public",
+    body="functions.channels.web.models:UploadIn",
+    response="functions.channels.web.models:UploadOut",
+    status=201,
+    tags=TAGS,
+    errors_=(400,),
+)
+def presign_upload(request: Any, *, body: UploadIn) -> UploadOut:
+    """Where to upload one attachment: a presigned POST straight to S3, valid for minutes, for this
+    type and at most the size limit. Send the returned ``key`` in the form's ``attachments``."""
+    return container().web_intake.presign(body)
+
+
+def _client(request: Any) -> str:
+    from functions.channels.web.rules import client_ip  # noqa: PLC0415
+
+    identity = ((getattr(request, "context", None) or {}).get("identity") or {}) if request else {}
+    forwarded = (request.headers or {}).get("x-forwarded-for")
+    return client_ip(identity.get("sourceIp"), forwarded, container().settings.client_ip_hops)
+
+
+@route(bp, "/web/challenge", "GET", auth="public", response="functions.channels.web.models:Challenge", tags=TAGS)
+def web_challenge(request: Any) -> Response:
+    """A proof-of-work challenge for a client that sent a lot (the form answers 429 challenge_required)."""
+    challenge = container().web_intake.new_challenge()
+    return Response(status_code=200, body=challenge.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
+
+
+# -- the contact form as pages (the customers' site serves them under /help/{lang}/contact) -----------
+FORM_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "subject",
+    "description",
+    "product",
+    "model",
+    "batch",
+    "consent",
+    "website",
+    "challenge",
+    "solution",
+)
+
+
+def _lang(lang: str) -> str:
+    from functions.core import errors  # noqa: PLC0415
+    from functions.core.i18n import LANGUAGES  # noqa: PLC0415
+
+    if lang not in LANGUAGES:
+        raise errors.NotFound("language", lang)
+    return lang
+
+
+def _page(body: str, status: int = 200, extra: dict[str, str] | None = None) -> Response:
+    from functions.core.pages import page_headers  # noqa: PLC0415
+
+    return Response(status_code=status, body=body, headers=page_headers("no-store", extra))
+
+
+def _form_page(w: Any, session: str, values: dict[str, str], errs: dict[str, str], challenge: Any = None) -> str:
+    from functions.channels.web.pages import contact_page  # noqa: PLC0415
+    from functions.core.settings import get_settings  # noqa: PLC0415
+
+    s = get_settings()
+    return contact_page(
+        w,
+        values=values,
+        errors=errs,
+        session=session,
+        consent_required=s.web_form_require_consent,
+        max_files=s.upload_max_files,
+        max_bytes=s.upload_max_bytes,
+        content_types=s.upload_content_types,
+        challenge=challenge,
+    )
+
+
+@route(bp, "/help/{lang}/contact", "GET", auth="public", tags=TAGS, errors_=(404,))
+def contact_form(request: Any, lang: str) -> Response:
+    """The contact form (HTML; works without JavaScript). ``?q=`` fills the subject (from a search)."""
+    from functions.core.i18n import Words  # noqa: PLC0415
+    from functions.core.pages import session_from_headers  # noqa: PLC0415
+
+    w = Words(_lang(lang))
+    session, cookie = session_from_headers(request.headers)
+    q = ((request.query_params or {}).get("q") or "")[:200]
+    return _page(_form_page(w, session, {"subject": q}, {}), extra=cookie)
+
+
+@route(
+    bp,
+    "/help/{lang}/contact",
+    "POST",
+    auth="public",
+    tags=TAGS,
+    errors_=(400, 404, 413),
+    content_types=("application/x-www-form-urlencoded",),
+)
+def contact_form_post(request: Any, lang: str) -> Response:
+    """The contact form posted as a plain HTML form: the confirmation page with the case number (the
+    link to follow the case goes by mail), or the form again with what is wrong (400)."""
+    from urllib.parse import parse_qs  # noqa: PLC0415
+
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from functions.channels.web.models import WebCaseIn  # noqa: PLC0415
+    from functions.channels.web.pages import sent_page  # noqa: PLC0415
+    from functions.core import errors  # noqa: PLC0415
+    from functions.core.i18n import Words  # noqa: PLC0415
+    from functions.core.pages import session_from_headers  # noqa: PLC0415
+
+    w = Words(_lang(lang))
+    raw = request.raw_body or b""
+    if len(raw) > 64 * 1024:
+        raise errors.PayloadTooLarge("at most 65536 bytes")
+    parsed = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+    values = {k: v[0] for k, v in parsed.items() if k in FORM_FIELDS}
+    session, cookie = session_from_headers(request.headers)
+    data: dict[str, Any] = {k: v for k, v in values.items() if v.strip() or k in ("name", "email", "subject")}
+    data["consent"] = values.get("consent") == "yes"
+    data["language"] = lang
+    data["selfservice_session"] = session
+    data["attachments"] = parsed.get("attachments", [])[:20]
+    try:
+        form = WebCaseIn.model_validate(data)
+        result = container().web_intake.submit(form, client=_client(request))
+    except errors.ChallengeRequired:
+        challenge = container().web_intake.new_challenge()
+        values = {k: v for k, v in values.items() if k not in ("challenge", "solution")}
+        return _page(_form_page(w, session, values, {"challenge": w("error.challenge")}, challenge), 429, cookie)
+    except errors.RateLimited as exc:
+        page = _form_page(w, session, values, {"challenge": w("error.rate_limited")})
+        return _page(page, 429, {**cookie, "Retry-After": str(exc.retry_after)})
+    except ValidationError as exc:
+        errs = _field_errors(w, [(str(e["loc"][0]) if e["loc"] else "", str(e["type"])) for e in exc.errors()])
+        return _page(_form_page(w, session, values, errs), 400, cookie)
+    except errors.InvalidInput as exc:
+        pairs = [(str(f.get("field", "")).split(".")[0], str(f.get("type", ""))) for f in exc.fields or []]
+        return _page(_form_page(w, session, values, _field_errors(w, pairs)), 400, cookie)
+    return _page(sent_page(w, result.out.case_id), 200, cookie)
+
+
+def _field_errors(w: Any, problems: list[tuple[str, str]]) -> dict[str, str]:
+    """What is wrong with each field, in the page's language (the first problem of each field)."""
+    out: dict[str, str] = {}
+    for field, kind in problems:
+        if field in out:
+            continue
+        if field == "consent":
+            out[field] = w("error.consent")
+        elif field == "attachments":
+            out["files"] = w("error.attachments")
+        elif field == "email":
+            out[field] = w("error.required") if kind == "missing" else w("error.email")
+        elif kind in ("missing", "string_too_short"):
+            out[field] = w("error.required")
+        elif kind in ("string_too_long", "too_long"):
+            out[field] = w("error.too_long")
+        elif field:
+            out[field] = w("error.invalid")
+    return out

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from functions.cases.models import Actor, Case, CaseView, Channel, Message
+from functions.channels.web.models import UploadedFile
 
 
 class CasePort(Protocol):
@@ -63,3 +64,16 @@ class Deflection(Protocol):
     """Self-service analytics: the customer's self-service session went on to open this case."""
 
     def __call__(self, session_id: str, case_id: str) -> None: ...
+
+
+class UploadStore(Protocol):
+    """Customers' uploads in S3 (``store.Uploads``): presigned POSTs, and what arrived."""
+
+    def presign(self, key: str, content_type: str, max_bytes: int, ttl_seconds: int) -> tuple[str, dict[str, str]]: ...
+    def head(self, key: str) -> UploadedFile | None: ...
+
+
+class RateCounter(Protocol):
+    """Counts per key and window (``store.RateCounters``, DynamoDB ADD): the count after this one."""
+
+    def hit(self, key: str, window: str, ttl_seconds: int) -> int: ...

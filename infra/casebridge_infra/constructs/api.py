@@ -193,7 +193,9 @@ def grant(
             actions.append("s3:PutObject")
         role.add_to_policy(
             iam.PolicyStatement(
-                sid=f"Bucket{logical.title()}", actions=actions, resources=[bucket.arn_for_objects("*")]
+                sid=f"Bucket{logical.title().replace('-', '')}",
+                actions=actions,
+                resources=[bucket.arn_for_objects("*")],
             )
         )
         if mode in ("read", "read_write"):
@@ -202,7 +204,9 @@ def grant(
             # (a first detection state, a mail whose object is gone).
             role.add_to_policy(
                 iam.PolicyStatement(
-                    sid=f"BucketList{logical.title()}", actions=["s3:ListBucket"], resources=[bucket.bucket_arn]
+                    sid=f"BucketList{logical.title().replace('-', '')}",
+                    actions=["s3:ListBucket"],
+                    resources=[bucket.bucket_arn],
                 )
             )
     for logical in access.publish:

@@ -69,6 +69,8 @@ export async function startStack() {
       web,
       '--live-port',
       live,
+      '--customers-port', // the customers' site is not what these tests drive (web/customers/e2e)
+      0,
       '--data-dir',
       dataDir,
     ].map(String),

@@ -281,6 +281,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/chat/availability': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Whether the chat takes conversations now (business hours, an agent available); the widget */
+    get: operations['chat_availability']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/chat/handoffs': {
     parameters: {
       query?: never
@@ -510,6 +527,161 @@ export interface paths {
     post?: never
     /** Delete an agent group no assignment rule names (cases routed to it keep their group_id). */
     delete: operations['delete_group']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The help center in the browser's language (302 to ``/help/{lang}``). */
+    get: operations['help_root']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The help center's home page (HTML): the search box and the known-issues banner. */
+    get: operations['help_home']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/answers/{answer_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A public answer (a solved case, scrubbed) as a page. */
+    get: operations['help_answer']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/case-link': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** "Send me a new link": the form (case number and address). */
+    get: operations['link_request_form']
+    put?: never
+    /** The form's answer: the same page, after the same time, whatever the case or address (nothing */
+    post: operations['link_request_post']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/contact': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The contact form (HTML; works without JavaScript). ``?q=`` fills the subject (from a search). */
+    get: operations['contact_form']
+    put?: never
+    /** The contact form posted as a plain HTML form: the confirmation page with the case number (the */
+    post: operations['contact_form_post']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/feedback/{article_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** 'Did this help?' from an article page (a plain form: ``helpful=yes|no``): the article's */
+    post: operations['help_feedback']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/fixes/{fix_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** An automated fix as a page: what it does and the button that runs it. */
+    get: operations['help_fix']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/known-issues': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The known issues (active public notices) with their latest update; each shown one is a */
+    get: operations['help_known_issues']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/help/{lang}/search': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Search results (HTML) with the known issues the query matches on top; recorded as the */
+    get: operations['help_search']
+    put?: never
+    post?: never
+    delete?: never
     options?: never
     head?: never
     patch?: never
@@ -877,6 +1049,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/notices/known-issues': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Public: the known issues (active notices shown on the portal channel), newest first: the help */
+    get: operations['known_issues']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/notices/unsubscribe': {
     parameters: {
       query?: never
@@ -1060,6 +1249,57 @@ export interface paths {
     get: operations['get_portal_case']
     put?: never
     post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/portal/cases/{case_id}/page/reopen': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Reopen a solved case from the case page (409 page when it is closed). */
+    post: operations['page_reopen']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/portal/cases/{case_id}/page/reply': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** The case page's reply form (``token``, ``body``): the reply, then the page again (303). */
+    post: operations['page_reply']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/portal/cases/{case_id}/page/solved': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** "This solved it" on the case page: the case is resolved by the customer. */
+    post: operations['page_solved']
     delete?: never
     options?: never
     head?: never
@@ -1531,6 +1771,23 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/selfservice/sessions/{session_id}/events': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** One self-service session's deflection events, oldest first (what a customer searched, saw and said). */
+    get: operations['session_events']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/selfservice/suggest': {
     parameters: {
       query?: never
@@ -1669,6 +1926,40 @@ export interface paths {
     put?: never
     /** Open a case from the contact form. Send an Idempotency-Key header to make retries safe. */
     post: operations['submit_web_case']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/web/challenge': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A proof-of-work challenge for a client that sent a lot (the form answers 429 challenge_required). */
+    get: operations['web_challenge']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/web/uploads': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** Where to upload one attachment: a presigned POST straight to S3, valid for minutes, for this */
+    post: operations['presign_upload']
     delete?: never
     options?: never
     head?: never
@@ -2922,6 +3213,19 @@ export interface components {
       version?: number
     }
     /**
+     * Challenge
+     * @description A proof-of-work challenge: find ``solution`` such that sha256(challenge + ":" + solution) starts
+     *     with ``bits`` zero bits, and send both with the form.
+     */
+    Challenge: {
+      /** Bits */
+      bits: number
+      /** Challenge */
+      challenge: string
+      /** Expires In */
+      expires_in: number
+    }
+    /**
      * Channel
      * @enum {string}
      */
@@ -2948,6 +3252,20 @@ export interface components {
        * @default null
        */
       unit_cost?: number | null
+    }
+    /**
+     * ChatAvailability
+     * @description Whether the chat takes conversations now; when not, the widget says why and takes a message
+     *     (``POST /web/cases``) that becomes a case.
+     */
+    ChatAvailability: {
+      /** Open */
+      open: boolean
+      /**
+       * Reason
+       * @enum {string}
+       */
+      reason: 'open' | 'outside_business_hours' | 'no_agent_available'
     }
     /** ChatListQuery */
     ChatListQuery: {
@@ -3494,14 +3812,15 @@ export interface components {
        * Result Kind
        * @default null
        */
-      result_kind?: ('article' | 'answer' | 'fix') | null
+      result_kind?: ('article' | 'answer' | 'fix' | 'notice') | null
       /** Session Id */
       session_id: string
       /**
        * Type
        * @enum {string}
        */
-      type: 'searched' | 'suggested' | 'clicked' | 'solved_it' | 'opened_case'
+      type:
+        'searched' | 'suggested' | 'clicked' | 'solved_it' | 'not_helped' | 'notice_viewed' | 'opened_case'
     }
     /** Department */
     Department: {
@@ -5535,6 +5854,18 @@ export interface components {
        */
       cursor?: string | null
       /**
+       * Done
+       * @description what the case page confirms after a form post (HTML)
+       * @default null
+       */
+      done?: ('case.replied' | 'case.marked_solved' | 'case.reopened') | null
+      /**
+       * Lang
+       * @description the case page's language (HTML)
+       * @default null
+       */
+      lang?: ('en' | 'de' | 'fr' | 'es') | null
+      /**
        * Token
        * @default null
        */
@@ -6526,6 +6857,16 @@ export interface components {
       /** Results */
       results: components['schemas']['SelfServiceHit'][]
     }
+    /**
+     * SessionEvents
+     * @description One self-service session's events, oldest first (type, query, result_kind, result_id, received_at, source).
+     */
+    SessionEvents: {
+      /** Items */
+      items: {
+        [key: string]: unknown
+      }[]
+    }
     /** SimilarCase */
     SimilarCase: {
       /** Case Id */
@@ -6978,6 +7319,43 @@ export interface components {
       signalled: boolean
     }
     /**
+     * UploadIn
+     * @description A file the customer is about to attach: what the presigned POST will allow.
+     */
+    UploadIn: {
+      /** Content Type */
+      content_type: string
+      /** Filename */
+      filename: string
+      /**
+       * Size
+       * @description bytes
+       */
+      size: number
+    }
+    /**
+     * UploadOut
+     * @description POST ``fields`` and then the file (as the last field, ``file``) to ``url`` as multipart/form-data
+     *     before ``expires_at``; then send ``key`` in the form's ``attachments``.
+     */
+    UploadOut: {
+      /**
+       * Expires At
+       * Format: date-time
+       */
+      expires_at: string
+      /** Fields */
+      fields: {
+        [key: string]: string
+      }
+      /** Key */
+      key: string
+      /** Max Bytes */
+      max_bytes: number
+      /** Url */
+      url: string
+    }
+    /**
      * Verdict
      * @description One SES receipt verdict (``NOT_CHECKED``: the local inbox could not check it, e.g. no DNS).
      * @enum {string}
@@ -7061,6 +7439,11 @@ export interface components {
      */
     WebCaseIn: {
       /**
+       * Attachments
+       * @description keys of files uploaded through POST /web/uploads
+       */
+      attachments?: string[]
+      /**
        * Batch
        * @description batch or lot number from the product label
        * @default null
@@ -7071,6 +7454,12 @@ export interface components {
        * @default null
        */
       category?: string | null
+      /**
+       * Challenge
+       * @description a challenge from GET /web/challenge, once the API asked for one (429 challenge_required)
+       * @default null
+       */
+      challenge?: string | null
       /**
        * Consent
        * @description the customer accepted the privacy notice (required when the deployment sets web_form_require_consent)
@@ -7110,6 +7499,12 @@ export interface components {
        * @default null
        */
       selfservice_session?: string | null
+      /**
+       * Solution
+       * @description its proof of work: sha256(challenge + ':' + solution) starts with `bits` zero bits
+       * @default null
+       */
+      solution?: string | null
       /** Subject */
       subject: string
       /**
@@ -8072,6 +8467,29 @@ export interface operations {
       503: components['responses']['Error503']
     }
   }
+  chat_availability: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['ChatAvailability']
+        }
+      }
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   handoff: {
     parameters: {
       query?: never
@@ -8845,6 +9263,284 @@ export interface operations {
       403: components['responses']['Error403']
       404: components['responses']['Error404']
       409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_root: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Success */
+      302: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_home: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_answer: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+        answer_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  link_request_form: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  link_request_post: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  contact_form: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  contact_form_post: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      413: components['responses']['Error413']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_feedback: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+        article_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_fix: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+        fix_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_known_issues: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  help_search: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        lang: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      404: components['responses']['Error404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -9641,6 +10337,29 @@ export interface operations {
       503: components['responses']['Error503']
     }
   }
+  known_issues: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['PublicNoticeList']
+        }
+      }
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   unsubscribe_page: {
     parameters: {
       query?: never
@@ -10000,6 +10719,10 @@ export interface operations {
       query?: {
         token?: string | null
         cursor?: string | null
+        /** @description the case page's language (HTML) */
+        lang?: ('en' | 'de' | 'fr' | 'es') | null
+        /** @description what the case page confirms after a form post (HTML) */
+        done?: ('case.replied' | 'case.marked_solved' | 'case.reopened') | null
       }
       header?: never
       path: {
@@ -10022,6 +10745,90 @@ export interface operations {
       401: components['responses']['Error401']
       403: components['responses']['Error403']
       404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  page_reopen: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Success */
+      303: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  page_reply: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Success */
+      303: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  page_solved: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Success */
+      303: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      415: components['responses']['Error415']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -11053,6 +11860,34 @@ export interface operations {
       503: components['responses']['Error503']
     }
   }
+  session_events: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        session_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['SessionEvents']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   suggest: {
     parameters: {
       query?: {
@@ -11522,6 +12357,58 @@ export interface operations {
       202: components['responses']['Error202']
       400: components['responses']['Error400']
       409: components['responses']['Error409']
+      415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  web_challenge: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Challenge']
+        }
+      }
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  presign_upload: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UploadIn']
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['UploadOut']
+        }
+      }
+      400: components['responses']['Error400']
       415: components['responses']['Error415']
       429: components['responses']['Error429']
       500: components['responses']['Error500']

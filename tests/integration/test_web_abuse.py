@@ -1,0 +1,85 @@
+"""The contact form's abuse protection on the table: per-client and per-address counts per hour, a
+proof-of-work challenge past the soft limits, 429 with Retry-After past the hard ones."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from urllib.parse import urlencode
+
+import pytest
+
+from functions.channels.web import rules
+from functions.composition import container
+from functions.core.settings import get_settings
+
+FORM = {"name": "Ann", "subject": "Jam", "description": "It jams."}
+
+
+@pytest.fixture(autouse=True)
+def _low_limits():
+    limits = {"web_form_client_limit": 2, "web_form_client_max": 5, "web_form_address_limit": 10}
+    container().override(settings=get_settings().model_copy(update={**limits, "web_challenge_bits": 6}))
+
+
+def _post(client, email, ip="203.0.113.7", **extra):
+    headers = {"Content-Type": "application/json", "X-Forwarded-For": ip}
+    return client.http.post("/web/cases", headers=headers, body=json.dumps({**FORM, "email": email, **extra}))
+
+
+def _solve(challenge: str, bits: int) -> str:
+    for n in itertools.count():
+        if rules.solves(challenge, str(n), bits):
+            return str(n)
+    raise AssertionError
+
+
+def test_past_the_soft_limit_a_solved_challenge_is_needed_and_past_the_hard_one_nothing_goes(client):
+    container().override(settings=container().settings.model_copy(update={"client_ip_hops": 1}))
+    assert [_post(client, f"a{i}@example.org").status_code for i in range(2)] == [201, 201]
+
+    asked = _post(client, "a3@example.org")
+    assert asked.status_code == 429 and asked.json_body["error"]["code"] == "challenge_required"
+    challenge = client.http.get("/web/challenge").json_body
+    wrong = _post(client, "a4@example.org", challenge=challenge["challenge"], solution="nope")
+    assert wrong.json_body["error"]["code"] == "challenge_required"
+    solution = _solve(challenge["challenge"], challenge["bits"])
+    assert _post(client, "a5@example.org", challenge=challenge["challenge"], solution=solution).status_code == 201
+
+    refused = _post(client, "a6@example.org", challenge=challenge["challenge"], solution=solution)
+    assert refused.status_code == 429 and refused.json_body["error"]["code"] == "rate_limited"
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+
+    # another client is not held back by this one
+    assert _post(client, "b1@example.org", ip="198.51.100.9").status_code == 201
+
+
+def test_the_counters_hold_hashes_not_addresses(client, aws):
+    _post(client, "private.person@example.org")
+    from functions.core import aws as core_aws
+
+    table = core_aws.resource("dynamodb").Table(get_settings().table_name)
+    items = table.scan()["Items"]
+    rate_keys = [i["PK"] for i in items if i["PK"].startswith("WEBRATE#")]
+    assert rate_keys and not any("private.person" in k for k in rate_keys)
+    digest = hashlib.sha256(b"private.person@example.org").hexdigest()[:32]
+    assert f"WEBRATE#email:{digest}" in rate_keys
+
+
+def test_the_html_form_asks_for_the_challenge_in_the_page(client):
+    container().override(settings=container().settings.model_copy(update={"web_form_address_limit": 0}))
+    body = urlencode({**FORM, "email": "c@example.org", "website": ""})
+    resp = client.http.post(
+        "/help/en/contact", headers={"Content-Type": "application/x-www-form-urlencoded"}, body=body
+    )
+    assert resp.status_code == 429
+    page = resp.body.decode()
+    assert 'data-challenge="6"' in page and 'name="solution"' in page
+    assert "checking it is not a robot" in page
+
+
+def test_the_client_is_the_forwarded_entry_the_proxies_vouch_for():
+    assert rules.client_ip("10.0.0.1", "1.1.1.1, 203.0.113.7", 1) == "203.0.113.7"
+    assert rules.client_ip("10.0.0.1", "1.1.1.1, 203.0.113.7", 0) == "10.0.0.1"
+    assert rules.client_ip(None, None, 1) == "unknown"
