@@ -518,7 +518,19 @@ class Container:
             link_mails=self.link_mails,
             link_log=self.link_requests,
             clock=self.clock,
+            link_mail_allowed=self.link_mail_allowed,
         )
+
+    def link_mail_allowed(self, case_id: str) -> bool:
+        """One more "send me a new link" mail for the case, within the day's limit? (The contact
+        form's DynamoDB rate counters, under a hash of the case number.)"""
+        import time  # noqa: PLC0415
+
+        from functions.channels.web.rules import rate_key  # noqa: PLC0415
+
+        day = str(int(time.time() // 86400))
+        hits = self.web_rates.hit(rate_key("portal-link", case_id), day, 2 * 86400)
+        return hits <= self.settings.portal_link_mails_per_case_per_day
 
     def problem_public_notices(self, problem_id: str) -> list[Any]:
         """The notices of a problem a customer may see on their case page (not drafts or cancelled), newest first."""

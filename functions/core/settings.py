@@ -76,6 +76,8 @@ class Settings(BaseModel):
     web_challenge_ttl_seconds: int = Field(default=600, ge=30)
     client_ip_hops: int = Field(default=0, ge=0, le=5)
     portal_link_answer_seconds: float = Field(default=1.0, ge=0, le=10)
+    # "Send me a new link" mails per case per day (more requests get the same answer and no mail).
+    portal_link_mails_per_case_per_day: int = Field(default=3, ge=1)
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     upload_max_files: int = Field(default=5, ge=1, le=20)
     upload_ttl_seconds: int = Field(default=300, ge=30, le=3600)

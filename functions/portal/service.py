@@ -27,7 +27,7 @@ from functions.portal.ports import (
 )
 from functions.portal.rules import CUSTOMER_STATUS, email_sha256, public_view
 
-Delivery = Literal["sent", "failed", "pending_no_mailer"]
+Delivery = Literal["sent", "failed", "pending_no_mailer", "limited"]
 
 
 class LinkMails:
@@ -86,8 +86,12 @@ class PortalService:
         link_log: LinkLog | None = None,
         clock: Callable[[], datetime] = utcnow,
         problem_issues: ProblemIssues | None = None,
+        link_mail_allowed: Callable[[str], bool] | None = None,
     ) -> None:
+        """``link_mail_allowed(case_id)``: counts one more link mail for the case and says whether it
+        is within the deployment's limit (None: no limit)."""
         self.problem_issues = problem_issues
+        self.link_mail_allowed = link_mail_allowed
         self.cases = cases
         self.base_url = base_url
         self.link_mails = link_mails
@@ -176,8 +180,11 @@ class PortalService:
         matched = bool(case and case.contact_email and case.contact_email.lower() == req.email.lower())
         delivery = "none"
         if matched and case is not None:
-            link = case_link(self.base_url, case.case_id, req.email)
-            delivery = self.link_mails.send(case, req.email, link, "portal_link")
+            if self.link_mail_allowed is not None and not self.link_mail_allowed(case.case_id):
+                delivery = "limited"  # the customer has the links already sent today; the answer is the same
+            else:
+                link = case_link(self.base_url, case.case_id, req.email)
+                delivery = self.link_mails.send(case, req.email, link, "portal_link")
         if self.link_log is not None:
             self.link_log.record(
                 at=self.clock(),

@@ -2,7 +2,7 @@
 
 Items (single table):
   PORTALLINK#{yyyy-mm-dd} / {at}#{rand}   one "send me a new link" request (expires_at: TTL)
-     case_id, matched, delivery ("sent" | "pending_no_mailer" | "failed" | "none"), email_sha256
+     case_id, matched, delivery ("sent" | "pending_no_mailer" | "failed" | "none" | "limited": over the per-case daily limit), email_sha256
 The address itself is not stored: when a request matched, it is the case's contact address.
 """
 

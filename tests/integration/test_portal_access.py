@@ -261,6 +261,20 @@ def test_a_matching_link_request_mails_a_fresh_link_when_the_mailer_is_there(cli
     assert [r["delivery"] for r in _link_log()] == ["sent"]
 
 
+def test_link_mails_for_a_case_stop_at_the_daily_limit_with_the_same_answer(client):
+    # Issue 15: 20 link requests sent 20 mails to one person
+    mailer = container().override(mailer=FakeMailer()).mailer
+    case_id, _ = _open(client)
+    before = len(mailer.sent)
+    body = json.dumps({"case_id": case_id, "email": "ann@example.org"})
+
+    answers = [client.http.post("/portal/links", headers=JSON, body=body) for _ in range(6)]
+
+    assert {(a.status_code, a.body) for a in answers} == {(answers[0].status_code, answers[0].body)}
+    assert len(mailer.sent) - before == 3  # portal_link_mails_per_case_per_day
+    assert [r["delivery"] for r in _link_log()] == ["sent"] * 3 + ["limited"] * 3
+
+
 def test_a_malformed_link_request_is_a_400(client):
     resp = client.http.post("/portal/links", headers=JSON, body=json.dumps({"case_id": "DROP TABLE", "email": "x"}))
 
