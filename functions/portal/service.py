@@ -27,7 +27,7 @@ from functions.portal.ports import (
 )
 from functions.portal.rules import CUSTOMER_STATUS, email_sha256, public_view
 
-Delivery = Literal["sent", "failed", "pending_no_mailer", "limited"]
+Delivery = Literal["sent", "failed", "pending_no_mailer"]
 
 
 class LinkMails:
@@ -178,7 +178,7 @@ class PortalService:
         except NotFound:
             case = None
         matched = bool(case and case.contact_email and case.contact_email.lower() == req.email.lower())
-        delivery = "none"
+        delivery: str = "none"
         if matched and case is not None:
             if self.link_mail_allowed is not None and not self.link_mail_allowed(case.case_id):
                 delivery = "limited"  # the customer has the links already sent today; the answer is the same
