@@ -195,6 +195,7 @@ class Container:
             number_prefix=s.case_number_prefix,
             idempotency=self.idempotency_store,
             auto_close_after=timedelta(days=s.auto_close_resolved_after_days),
+            search=lambda: self.search_index,
         )
 
     # -- channels and the customer portal ---------------------------------------------------------

@@ -43,7 +43,10 @@ def _with_etag(case: Case, status: int = 200) -> Response:
     bp, "/cases", "GET", query="functions.cases.models:CaseQuery", response="functions.cases.models:CasePage", tags=TAGS
 )
 def list_cases(request: Any, *, agent: Agent, query: CaseQuery) -> CasePage:
-    """List cases, newest activity first, filtered and paginated."""
+    """The queue: cases filtered, searched (``q``), sorted (newest activity first unless ``sort``) and
+    paginated by cursor; ``total_estimate`` on the first page when the view can be counted."""
+    if query.assignee == "me":
+        query = query.model_copy(update={"assignee": agent.agent_id})
     return container().cases.list_cases(query)
 
 

@@ -22,14 +22,15 @@ from functions.cases.models import (
     EventKind,
     Message,
     Priority,
+    QueueSort,
     ReplyIn,
     TimelineEvent,
     new_event_id,
 )
-from functions.cases.ports import CaseStorePort, ContactDirectory, IdempotencyPort, ReplyChannel
-from functions.core.errors import Conflict, InvalidInput, VersionConflict
+from functions.cases.ports import CaseSearch, CaseStorePort, ContactDirectory, IdempotencyPort, ReplyChannel
+from functions.core.errors import Conflict, InvalidInput, NotFound, VersionConflict
 from functions.core.timeutil import iso, utcnow
-from functions.customers.models import ContactRef
+from functions.customers.models import ContactRef, Customer
 
 
 class CaseService:
@@ -44,7 +45,9 @@ class CaseService:
         number_prefix: str = "CB",
         idempotency: IdempotencyPort | None = None,
         auto_close_after: timedelta = timedelta(days=7),
+        search: Callable[[], CaseSearch] | None = None,
     ) -> None:
+        self.search = search  # built on first text search (the engine is heavy to import)
         self.idempotency = idempotency
         self.store = store
         self.directory = directory
@@ -86,19 +89,76 @@ class CaseService:
             return None
         return self.directory.contact_by_email(email)
 
+    def _customer(self, customer_id: str | None) -> Customer | None:
+        """The case's customer (its name for search, its tier for the SLA); None when unknown."""
+        if not customer_id or self.directory is None:
+            return None
+        try:
+            return self.directory.get(customer_id)
+        except NotFound:
+            return None
+
     # -- reads -------------------------------------------------------------
     def get(self, case_id: str) -> Case:
         return self.store.get(case_id)
 
     def view(self, case_id: str, *, public_only: bool = False, limit: int = 200, cursor: str | None = None) -> CaseView:
-        case = self.store.get(case_id)
+        case = self._with_state(self.store.get(case_id), self.clock())
         events, next_cursor = self.store.timeline(case_id, limit=limit, cursor=cursor)
         if public_only:
             events = [e for e in events if e.visibility == "public"]
         return CaseView(**case.model_dump(), timeline=events, timeline_cursor=next_cursor)
 
     def list_cases(self, q: CaseQuery) -> CasePage:
-        return self.store.query(q)
+        """A queue view. Without ``q`` from DynamoDB, the source of truth (read after write: a case an
+        agent just changed leaves or joins the view at once), through its indexes; with ``q`` through
+        the search index, the only one that searches text, which follows the table's stream a second
+        or two behind: its hits are read again from DynamoDB and filtered on what they hold now."""
+        now = self.clock()
+        page = self._text_page(q, now) if q.q else self.store.query(q, now)
+        return page.model_copy(update={"items": [self._with_state(c, now) for c in page.items]})
+
+    TEXT_HITS = 100  # the best matches a text search reads; an agent narrows the words beyond that
+
+    def _text_page(self, q: CaseQuery, now: datetime) -> CasePage:
+        from functions.search.port import DocKind, SearchQuery  # noqa: PLC0415
+
+        number = rules.case_number(q.q or "", self.number_prefix)
+        if number is not None:  # a case number: the case itself, read from the table
+            exact = [c for c in self.store.get_many([number]).values() if rules.matches(c, q, now)]
+            if exact:
+                return CasePage(items=exact, total_estimate=1)
+        if self.search is None:
+            raise Conflict("text search is not configured")
+        filters: dict[str, str | list[str]] = {}
+        if q.status:
+            filters["status"] = [s.value for s in q.status]
+        if q.assignee and q.assignee != rules.UNASSIGNED:
+            filters["assignee"] = q.assignee
+        for name, value in (("group_id", q.group_id), ("customer_id", q.customer_id), ("product", q.product)):
+            if value:
+                filters[name] = value
+        for name, enum_value in (("channel", q.channel), ("priority", q.priority)):
+            if enum_value is not None:
+                filters[name] = enum_value.value
+        if q.tag:
+            filters["tags"] = q.tag[0]  # the others are checked on the case itself
+        hits = self.search().search(
+            SearchQuery(text=q.q or "", kinds=[DocKind.CASE], filters=filters, limit=self.TEXT_HITS, highlight=False)
+        )
+        found = self.store.get_many([h.doc_id for h in hits])
+        ranked = [found[h.doc_id] for h in hits if h.doc_id in found and rules.matches(found[h.doc_id], q, now)]
+        if q.sort is not None:
+            ranked.sort(key=lambda c: rules.sort_key(c, q.sort or QueueSort.UPDATED))
+        start = rules.cursor_offset(q.cursor)
+        page = ranked[start : start + q.limit]
+        more = start + q.limit < len(ranked)
+        return CasePage(
+            items=page, next_cursor=rules.offset_cursor(start + q.limit) if more else None, total_estimate=len(ranked)
+        )
+
+    def _with_state(self, case: Case, now: datetime) -> Case:
+        return case.model_copy(update={"sla_state": rules.sla_state(case, now)})
 
     def find_case_for_message_ids(self, ids: list[str]) -> str | None:
         return self.store.find_by_pointers(ids)
@@ -137,6 +197,7 @@ class CaseService:
             domain = email_domain(contact_email)
             if domain not in PUBLIC_MAIL_DOMAINS:
                 customer_id = self.directory.customer_by_domain(domain)
+        customer = self._customer(customer_id)
         case_id = f"{self.number_prefix}-{self.store.next_number()}"
         case = Case(
             case_id=case_id,
@@ -150,6 +211,7 @@ class CaseService:
             model=model,
             batch=batch,
             customer_id=customer_id,
+            customer_name=customer.name if customer else None,
             contact_id=contact.contact_id if contact else None,
             contact_email=contact_email,
             contact_name=contact_name or (contact.name if contact else None),
@@ -200,6 +262,7 @@ class CaseService:
                     "updated_at": now,
                     "last_inbound_at": now,
                     "interaction_count": case.interaction_count + 1,
+                    "message_text": rules.with_message(case.message_text, message.body_text),
                     "version": expected + 1,
                     "resolved_at": None if new_status == CaseStatus.OPEN else case.resolved_at,
                 }
@@ -432,6 +495,7 @@ class CaseService:
                 "version": case.version + 1,
                 "interaction_count": case.interaction_count + 1,
                 "first_response_at": case.first_response_at or now,
+                "message_text": rules.with_message(case.message_text, message.body_text),
             }
             if target is not None and target != case.status and target in rules.TRANSITIONS[case.status]:
                 events.append(

@@ -11,7 +11,7 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** List cases, newest activity first, filtered and paginated. */
+    /** The queue: cases filtered, searched (``q``), sorted (newest activity first unless ``sort``) and */
     get: operations['list_cases']
     put?: never
     /** Open a case on a customer's behalf (phone call, walk-in). */
@@ -1783,6 +1783,12 @@ export interface components {
     }
     /** Attachment */
     Attachment: {
+      /**
+       * Attachment Id
+       * @description download it with GET /cases/{case_id}/attachments/{attachment_id}
+       * @default null
+       */
+      attachment_id?: string | null
       /** Content Type */
       content_type: string
       /** Filename */
@@ -2034,6 +2040,11 @@ export interface components {
        */
       customer_id?: string | null
       /**
+       * Customer Name
+       * @default null
+       */
+      customer_name?: string | null
+      /**
        * Description
        * @default
        */
@@ -2043,6 +2054,12 @@ export interface components {
        * @default null
        */
       first_response_at?: string | null
+      /**
+       * Group Id
+       * @description the group the case is routed to
+       * @default null
+       */
+      group_id?: string | null
       /**
        * Interaction Count
        * @default 0
@@ -2080,6 +2097,18 @@ export interface components {
        * @default null
        */
       resolved_at?: string | null
+      /**
+       * @description the SLA clock (None: no policy covers the case)
+       * @default null
+       */
+      sla?: components['schemas']['CaseSla'] | null
+      /**
+       * Sla State
+       * @description derived when read: none, ok, at_risk (warning given), breached, paused
+       * @default none
+       * @enum {string}
+       */
+      sla_state?: 'none' | 'ok' | 'at_risk' | 'breached' | 'paused'
       /** @default new */
       status?: components['schemas']['CaseStatus']
       /** Subject */
@@ -2129,11 +2158,18 @@ export interface components {
        * @default null
        */
       next_cursor?: string | null
+      /**
+       * Total Estimate
+       * @description about how many cases the view holds (None: not counted for this view)
+       * @default null
+       */
+      total_estimate?: number | null
     }
     /** CaseQuery */
     CaseQuery: {
       /**
        * Assignee
+       * @description an agent id, me (the caller) or none (unassigned)
        * @default null
        */
       assignee?: string | null
@@ -2150,6 +2186,11 @@ export interface components {
        */
       customer_id?: string | null
       /**
+       * Group Id
+       * @default null
+       */
+      group_id?: string | null
+      /**
        * Limit
        * @default 50
        */
@@ -2161,13 +2202,102 @@ export interface components {
        * @default null
        */
       product?: string | null
-      /** @default null */
-      status?: components['schemas']['CaseStatus'] | null
+      /**
+       * Q
+       * @description text: subject, description, message bodies, contact name and address, customer name, case number (through the search index: at most 100 best matches, in relevance order unless sort is given)
+       * @default null
+       */
+      q?: string | null
+      /**
+       * @description breaching_soon (warned, not yet due) or breached
+       * @default null
+       */
+      sla?: components['schemas']['SlaFilter'] | null
+      /**
+       * @description updated (default), -updated, created, priority, due
+       * @default null
+       */
+      sort?: components['schemas']['QueueSort'] | null
+      /**
+       * Status
+       * @description one or more statuses, comma-separated or repeated (status=new,open)
+       */
+      status?: components['schemas']['CaseStatus'][]
+      /**
+       * Tag
+       * @description repeatable: cases carrying every tag given
+       */
+      tag?: string[]
       /**
        * Updated Since
        * @default null
        */
       updated_since?: string | null
+    }
+    /**
+     * CaseSla
+     * @description A case's SLA clock. Dues are wall-clock instants; paused business time moves them later.
+     */
+    CaseSla: {
+      /** Breached */
+      breached?: components['schemas']['Metric'][]
+      /** Calendar Id */
+      calendar_id: string
+      /**
+       * First Responded At
+       * @default null
+       */
+      first_responded_at?: string | null
+      /**
+       * First Response Due
+       * @default null
+       */
+      first_response_due?: string | null
+      /**
+       * Next Check
+       * @description when the case next needs looking at (a warning or a breach); None: nothing pending
+       * @default null
+       */
+      next_check?: string | null
+      /**
+       * Paused Seconds
+       * @description business seconds the clock was paused
+       * @default 0
+       */
+      paused_seconds?: number
+      /**
+       * Paused Since
+       * @description pending the customer (or resolved) since
+       * @default null
+       */
+      paused_since?: string | null
+      /** Policy Id */
+      policy_id: string
+      /** Priority */
+      priority: string
+      /**
+       * Resolution Due
+       * @default null
+       */
+      resolution_due?: string | null
+      /**
+       * Resolved At
+       * @default null
+       */
+      resolved_at?: string | null
+      /**
+       * Started At
+       * Format: date-time
+       */
+      started_at: string
+      /**
+       * Warn Before Minutes
+       * @description the policy's warning lead when the clock started
+       * @default 0
+       */
+      warn_before_minutes?: number
+      /** Warned */
+      warned?: components['schemas']['Metric'][]
     }
     /**
      * CaseStatus
@@ -2291,6 +2421,11 @@ export interface components {
        */
       customer_id?: string | null
       /**
+       * Customer Name
+       * @default null
+       */
+      customer_name?: string | null
+      /**
        * Description
        * @default
        */
@@ -2300,6 +2435,12 @@ export interface components {
        * @default null
        */
       first_response_at?: string | null
+      /**
+       * Group Id
+       * @description the group the case is routed to
+       * @default null
+       */
+      group_id?: string | null
       /**
        * Interaction Count
        * @default 0
@@ -2337,6 +2478,18 @@ export interface components {
        * @default null
        */
       resolved_at?: string | null
+      /**
+       * @description the SLA clock (None: no policy covers the case)
+       * @default null
+       */
+      sla?: components['schemas']['CaseSla'] | null
+      /**
+       * Sla State
+       * @description derived when read: none, ok, at_risk (warning given), breached, paused
+       * @default none
+       * @enum {string}
+       */
+      sla_state?: 'none' | 'ok' | 'at_risk' | 'breached' | 'paused'
       /** @default new */
       status?: components['schemas']['CaseStatus']
       /** Subject */
@@ -4057,6 +4210,11 @@ export interface components {
       to?: string[]
     }
     /**
+     * Metric
+     * @enum {string}
+     */
+    Metric: 'first_response' | 'resolution'
+    /**
      * NewCaseIn
      * @description An agent (or an API client) opens a case on a customer's behalf.
      */
@@ -5217,6 +5375,11 @@ export interface components {
       /** Items */
       items: components['schemas']['PublicNotice'][]
     }
+    /**
+     * QueueSort
+     * @enum {string}
+     */
+    QueueSort: 'updated' | '-updated' | 'created' | 'priority' | 'due'
     /** ReplayResult */
     ReplayResult: {
       /** Items */
@@ -5513,6 +5676,11 @@ export interface components {
       /** Reason */
       reason: string
     }
+    /**
+     * SlaFilter
+     * @enum {string}
+     */
+    SlaFilter: 'breaching_soon' | 'breached'
     /** SlaPolicy */
     SlaPolicy: {
       /** Calendar Id */
@@ -6140,8 +6308,19 @@ export interface operations {
   list_cases: {
     parameters: {
       query?: {
-        status?: components['schemas']['CaseStatus'] | null
+        /** @description text: subject, description, message bodies, contact name and address, customer name, case number (through the search index: at most 100 best matches, in relevance order unless sort is given) */
+        q?: string | null
+        /** @description one or more statuses, comma-separated or repeated (status=new,open) */
+        status?: components['schemas']['CaseStatus'][]
+        /** @description an agent id, me (the caller) or none (unassigned) */
         assignee?: string | null
+        group_id?: string | null
+        /** @description breaching_soon (warned, not yet due) or breached */
+        sla?: components['schemas']['SlaFilter'] | null
+        /** @description repeatable: cases carrying every tag given */
+        tag?: string[]
+        /** @description updated (default), -updated, created, priority, due */
+        sort?: components['schemas']['QueueSort'] | null
         customer_id?: string | null
         product?: string | null
         channel?: components['schemas']['Channel'] | null
