@@ -196,6 +196,7 @@ class Container:
             idempotency=self.idempotency_store,
             auto_close_after=timedelta(days=s.auto_close_resolved_after_days),
             search=lambda: self.search_index,
+            sla=self.sla,
         )
 
     # -- channels and the customer portal ---------------------------------------------------------

@@ -155,3 +155,11 @@ def close_resolved_cases(event: Any) -> dict[str, Any]:
     closed = container().cases.close_resolved(_scheduled_time(event))
     logger().info("auto-closed resolved cases", extra={"closed": len(closed)})
     return {"closed": closed}
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES), name="check_case_slas")
+def check_case_slas(event: Any) -> dict[str, Any]:
+    """Every minute: SLA warnings and breaches, each recorded once, on the cases whose next check is due."""
+    touched = container().cases.check_slas(_scheduled_time(event))
+    logger().info("checked SLA clocks", extra={"cases": len(touched)})
+    return {"cases": touched}

@@ -63,6 +63,8 @@ class EventKind(StrEnum):
     CHAT_TRANSCRIPT = "chat_transcript"
     DELIVERY_FAILED = "delivery_failed"
     AUTO_REPLY = "auto_reply"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
 
 
 class Attachment(Model):

@@ -13,6 +13,7 @@ from functions.customers.models import ContactRef, Customer
 if TYPE_CHECKING:
     from functions.core.idempotency import Claim, Replay
     from functions.search.port import SearchHit, SearchQuery
+    from functions.sla.models import CaseSla, SlaEvent
 
 
 class CaseStorePort(Protocol):
@@ -46,6 +47,10 @@ class CaseStorePort(Protocol):
         looked at), in the order of ``q.sort`` (by update: the index's order, most recently updated
         first; a customer's cases most recently created first), one page, with ``total_estimate``
         on the first page when the view could be counted."""
+        ...
+
+    def sla_checks_due(self, now: datetime, limit: int = 500) -> list[str]:
+        """The cases whose SLA clock's next check is at or before ``now`` (GSI5), soonest first."""
         ...
 
     def get_many(self, case_ids: list[str]) -> dict[str, Case]:
@@ -102,3 +107,23 @@ class CaseSearch(Protocol):
     """The search index (``functions.search.port.SearchIndex``): what the queue's text search asks."""
 
     def search(self, query: SearchQuery) -> list[SearchHit]: ...
+
+
+class SlaClock(Protocol):
+    """The SLA domain's clock of a case (``functions.sla.service.SlaService``)."""
+
+    def clock_for(
+        self, *, priority: str, tier: str | None, channel: str | None, at: datetime, status: str = "new"
+    ) -> CaseSla | None: ...
+
+    def advance(
+        self,
+        sla: CaseSla | None,
+        *,
+        at: datetime,
+        priority: str | None = None,
+        status: str | None = None,
+        responded: bool = False,
+    ) -> CaseSla | None: ...
+
+    def check(self, sla: CaseSla, now: datetime) -> tuple[CaseSla, list[SlaEvent]]: ...

@@ -178,3 +178,11 @@ def case_number(text: str, prefix: str) -> str | None:
     value = text.strip().upper()
     digits = value[len(prefix) + 1 :] if value.startswith(f"{prefix.upper()}-") else value
     return f"{prefix}-{digits}" if digits.isdigit() and len(digits) <= 12 else None
+
+
+def sla_event_text(kind: str, metric: str, due: datetime) -> str:
+    """The timeline's words for an SLA warning or breach."""
+    what = "first response" if metric == "first_response" else "resolution"
+    if kind == "breach":
+        return f"SLA breached: the {what} was due {iso(due)}"
+    return f"SLA at risk: the {what} is due {iso(due)}"

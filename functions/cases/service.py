@@ -27,7 +27,14 @@ from functions.cases.models import (
     TimelineEvent,
     new_event_id,
 )
-from functions.cases.ports import CaseSearch, CaseStorePort, ContactDirectory, IdempotencyPort, ReplyChannel
+from functions.cases.ports import (
+    CaseSearch,
+    CaseStorePort,
+    ContactDirectory,
+    IdempotencyPort,
+    ReplyChannel,
+    SlaClock,
+)
 from functions.core.errors import Conflict, InvalidInput, NotFound, VersionConflict
 from functions.core.timeutil import iso, utcnow
 from functions.customers.models import ContactRef, Customer
@@ -46,7 +53,9 @@ class CaseService:
         idempotency: IdempotencyPort | None = None,
         auto_close_after: timedelta = timedelta(days=7),
         search: Callable[[], CaseSearch] | None = None,
+        sla: SlaClock | None = None,
     ) -> None:
+        self.sla = sla
         self.search = search  # built on first text search (the engine is heavy to import)
         self.idempotency = idempotency
         self.store = store
@@ -157,6 +166,71 @@ class CaseService:
             items=page, next_cursor=rules.offset_cursor(start + q.limit) if more else None, total_estimate=len(ranked)
         )
 
+    def _advance(
+        self,
+        case: Case,
+        at: datetime,
+        *,
+        priority: Priority | None = None,
+        status: CaseStatus | None = None,
+        responded: bool = False,
+    ) -> Any:
+        """The case's SLA clock after a change (priority, status, the first reply)."""
+        if self.sla is None or case.sla is None:
+            return case.sla
+        return self.sla.advance(
+            case.sla,
+            at=at,
+            priority=priority.value if priority is not None else None,
+            status=status.value if status is not None and status != case.status else None,
+            responded=responded,
+        )
+
+    def check_slas(self, now: datetime | None = None, limit: int = 500) -> list[str]:
+        """Record the SLA warnings and breaches due at ``now`` (default: the clock) on the cases whose
+        next check has come (each once: the clock keeps what it announced, saved with the events).
+        Returns the ids of the cases that got an event."""
+        if self.sla is None:
+            return []
+        now = now or self.clock()
+        touched = []
+        for case_id in self.store.sla_checks_due(now, limit):
+            if self.check_sla(case_id, now):
+                touched.append(case_id)
+        return touched
+
+    def check_sla(self, case_id: str, now: datetime) -> list[TimelineEvent]:
+        """One case's SLA check at ``now``: its internal ``sla_warning`` / ``sla_breached`` events."""
+        system = Actor(type=ActorType.SYSTEM, id="sla")
+        for _ in range(self.MAX_RETRIES):
+            case = self.store.get(case_id)
+            if self.sla is None or case.sla is None:
+                return []
+            clock, found = self.sla.check(case.sla, now)
+            if clock == case.sla:
+                return []
+            events = [
+                self._event(
+                    case_id,
+                    EventKind.SLA_BREACHED if e.kind == "breach" else EventKind.SLA_WARNING,
+                    system,
+                    now,
+                    body=rules.sla_event_text(e.kind, e.metric.value, e.due),
+                    data={"metric": e.metric.value, "due": e.due.isoformat()},
+                    visibility="internal",
+                    seq=i,
+                )
+                for i, e in enumerate(found)
+            ]
+            # The check changes the clock, not the case's activity: updated_at stays.
+            updated = case.model_copy(update={"sla": clock, "version": case.version + 1})
+            try:
+                self.store.save(updated, case.version, events)
+            except VersionConflict:
+                continue
+            return events
+        raise Conflict(f"case {case_id} is too busy; try again")
+
     def _with_state(self, case: Case, now: datetime) -> Case:
         return case.model_copy(update={"sla_state": rules.sla_state(case, now)})
 
@@ -222,6 +296,14 @@ class CaseService:
             updated_at=now,
             last_inbound_at=now if message and message.direction == "in" else None,
             interaction_count=1 if message else 0,
+            sla=self.sla.clock_for(
+                priority=priority.value,
+                tier=customer.tier.value if customer else None,
+                channel=channel.value,
+                at=now,
+            )
+            if self.sla is not None
+            else None,
         )
         events = [self._event(case_id, EventKind.CREATED, actor, now, data={"channel": channel.value})]
         if message is not None:
@@ -265,6 +347,7 @@ class CaseService:
                     "message_text": rules.with_message(case.message_text, message.body_text),
                     "version": expected + 1,
                     "resolved_at": None if new_status == CaseStatus.OPEN else case.resolved_at,
+                    "sla": self._advance(case, now, status=new_status),
                 }
             )
             try:
@@ -377,6 +460,12 @@ class CaseService:
             changes["status"] = {"from": CaseStatus.NEW.value, "to": CaseStatus.OPEN.value}
             updates["status"] = CaseStatus.OPEN
         updates.update(updated_at=now, version=expected + 1)
+        updates["sla"] = self._advance(
+            case,
+            now,
+            priority=updates.get("priority"),
+            status=updates.get("status"),
+        )
         updated = case.model_copy(update=updates)
         events = []
         if "status" in changes:
@@ -523,6 +612,7 @@ class CaseService:
                     )
                 )
                 updates["status"] = CaseStatus.OPEN
+            updates["sla"] = self._advance(case, now, status=updates.get("status"), responded=True)
             try:
                 self.store.save(case.model_copy(update=updates), case.version, events, pointers)
             except VersionConflict:

@@ -177,6 +177,15 @@ class CaseStore(dynamo.TableStore):
         events = [TimelineEvent.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
         return events, dynamo.encode_cursor(resp.get("LastEvaluatedKey"))
 
+    def sla_checks_due(self, now: datetime, limit: int = 500) -> list[str]:
+        """Cases whose SLA clock's next check is due (GSI5: sparse, only running clocks), soonest first."""
+        items = self.query_items(
+            IndexName="GSI5",
+            KeyConditionExpression=Key("GSI5PK").eq("SLA") & Key("GSI5SK").lte(f"{iso(now)}#~"),
+            ProjectionExpression="case_id",
+        )
+        return [str(i["case_id"]) for i in islice(items, limit)]
+
     def get_many(self, case_ids: list[str]) -> dict[str, Case]:
         """The cases of these ids that exist, by id (BatchGetItem: eventually consistent reads)."""
         items = self.batch_get([{"PK": case_pk(c), "SK": "#META"} for c in dict.fromkeys(case_ids)])

@@ -83,6 +83,11 @@ class FakeCaseStore:
         next_cursor = encode_cursor({"case_id": case_id, "event_id": page[-1].event_id}) if more and page else None
         return [e.model_copy(deep=True) for e in page], next_cursor
 
+    def sla_checks_due(self, now: datetime, limit: int = 500) -> list[str]:
+        due = [c for c in self.cases.values() if c.sla is not None and c.sla.next_check and c.sla.next_check <= now]
+        due.sort(key=lambda c: (iso(c.sla.next_check), c.case_id))  # type: ignore[union-attr, arg-type]
+        return [c.case_id for c in due[:limit]]
+
     def get_many(self, case_ids: list[str]) -> dict[str, Case]:
         return {c: self.cases[c].model_copy(deep=True) for c in case_ids if c in self.cases}
 

@@ -3462,6 +3462,8 @@ export interface components {
       | 'chat_transcript'
       | 'delivery_failed'
       | 'auto_reply'
+      | 'sla_warning'
+      | 'sla_breached'
     /** EventsAccepted */
     EventsAccepted: {
       /** Accepted */
