@@ -92,3 +92,17 @@ def test_the_schedule_is_a_function_of_the_app():
     from app import app
 
     assert "check_case_slas" in {getattr(h, "name", None) for h in app.event_sources} | set(app.handler_map)
+
+
+def test_the_local_stack_seeds_a_calendar_and_a_default_policy_once_so_new_cases_show_dues(client, agent_headers):
+    import json
+
+    from functions.local.seed import seed_sla
+
+    assert seed_sla() == ["business-hours", "default"]
+    assert seed_sla() == []
+    resp = client.http.post("/cases", headers=agent_headers, body=json.dumps({"subject": "Printer jams"}))
+    assert resp.status_code == 201, resp.body
+    case = client.http.get(f"/cases/{resp.json_body['case_id']}", headers=agent_headers).json_body
+    assert case["sla"]["policy_id"] == "default" and case["sla"]["first_response_due"]
+    assert case["sla_state"] in ("ok", "at_risk", "breached")
