@@ -30,6 +30,7 @@ from functions.core.settings import Settings, get_settings
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from functions.cases.adapters import S3AttachmentLinks
     from functions.cases.models import Channel
     from functions.cases.ports import ReplyChannel
     from functions.cases.service import CaseService
@@ -197,7 +198,15 @@ class Container:
             auto_close_after=timedelta(days=s.auto_close_resolved_after_days),
             search=lambda: self.search_index,
             sla=self.sla,
+            attachment_links=self.attachment_links,
         )
+
+    @cached_property
+    def attachment_links(self) -> S3AttachmentLinks:
+        """Short-lived download links to attachments (agents' case API; reusable for the portal)."""
+        from functions.cases.adapters import S3AttachmentLinks  # noqa: PLC0415
+
+        return S3AttachmentLinks(self.settings.attachments_bucket)
 
     # -- channels and the customer portal ---------------------------------------------------------
     @cached_property

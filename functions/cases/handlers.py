@@ -14,6 +14,7 @@ from functions.core.logs import logger
 if TYPE_CHECKING:
     from functions.cases.models import (
         Actor,
+        AttachmentLink,
         Case,
         CasePage,
         CaseQuery,
@@ -139,6 +140,19 @@ def reply(request: Any, case_id: str, *, agent: Agent, body: ReplyIn) -> Respons
     event, replayed = container().cases.reply_once(case_id, _actor(agent), body, idempotency.key_from_request(request))
     headers: dict[str, str | list[str]] = {idempotency.REPLAYED_HEADER: "true"} if replayed else {}
     return Response(status_code=200 if replayed else 201, body=event.model_dump(mode="json"), headers=headers)
+
+
+@route(
+    bp,
+    "/cases/{case_id}/attachments/{attachment_id}",
+    "GET",
+    response="functions.cases.models:AttachmentLink",
+    tags=TAGS,
+)
+def get_attachment(request: Any, case_id: str, attachment_id: str, *, agent: Agent) -> AttachmentLink:
+    """A link to download one of the case's attachments, valid a few minutes (saved, never shown in
+    the browser). 404 for an attachment whose content was not stored (too large), saying why."""
+    return container().cases.attachment_link(case_id, attachment_id)
 
 
 def _scheduled_time(event: Any) -> datetime | None:

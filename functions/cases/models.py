@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
 from functions.core.models import Model
 from functions.core.validators import Code, Email, PageSize, Subject, Text
@@ -77,6 +77,24 @@ class Attachment(Model):
     md5: str
     s3_key: str | None = None
     skipped_reason: str | None = Field(default=None, description="why the content was not stored (e.g. too large)")
+
+    @model_validator(mode="after")
+    def _with_id(self) -> Attachment:
+        # The content's MD5: stable for attachments stored before ids existed; the same id twice on
+        # a case is the same bytes.
+        if self.attachment_id is None:
+            self.attachment_id = self.md5
+        return self
+
+
+class AttachmentLink(Model):
+    """A short-lived link to download an attachment (``Content-Disposition: attachment``)."""
+
+    url: str
+    expires_at: datetime
+    filename: str
+    content_type: str
+    size: int
 
 
 class Message(Model):

@@ -127,3 +127,11 @@ class SlaClock(Protocol):
     ) -> CaseSla | None: ...
 
     def check(self, sla: CaseSla, now: datetime) -> tuple[CaseSla, list[SlaEvent]]: ...
+
+
+class AttachmentLinks(Protocol):
+    """Short-lived download links to stored attachments (reusable: the portal's downloads too)."""
+
+    def download_url(self, key: str, *, content_type: str, at: datetime) -> tuple[str, datetime]:
+        """A link to the object ``key`` and when it expires; the answer says ``attachment`` and the type."""
+        ...

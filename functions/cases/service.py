@@ -11,6 +11,8 @@ from functions.cases import rules
 from functions.cases.models import (
     Actor,
     ActorType,
+    Attachment,
+    AttachmentLink,
     Case,
     CaseContext,
     CasePage,
@@ -28,6 +30,7 @@ from functions.cases.models import (
     new_event_id,
 )
 from functions.cases.ports import (
+    AttachmentLinks,
     CaseSearch,
     CaseStorePort,
     ContactDirectory,
@@ -35,7 +38,7 @@ from functions.cases.ports import (
     ReplyChannel,
     SlaClock,
 )
-from functions.core.errors import Conflict, InvalidInput, NotFound, VersionConflict
+from functions.core.errors import Conflict, InvalidInput, NotFound, NotStored, VersionConflict
 from functions.core.timeutil import iso, utcnow
 from functions.customers.models import ContactRef, Customer
 
@@ -54,8 +57,10 @@ class CaseService:
         auto_close_after: timedelta = timedelta(days=7),
         search: Callable[[], CaseSearch] | None = None,
         sla: SlaClock | None = None,
+        attachment_links: AttachmentLinks | None = None,
     ) -> None:
         self.sla = sla
+        self.attachment_links = attachment_links
         self.search = search  # built on first text search (the engine is heavy to import)
         self.idempotency = idempotency
         self.store = store
@@ -230,6 +235,35 @@ class CaseService:
                 continue
             return events
         raise Conflict(f"case {case_id} is too busy; try again")
+
+    def attachment_link(self, case_id: str, attachment_id: str) -> AttachmentLink:
+        """A short-lived link to one of the case's attachments. NotFound for an unknown case or
+        attachment; NotStored (a 404 saying why) for one intake skipped (too large)."""
+        self.store.get(case_id)
+        found: Attachment | None = None
+        cursor: str | None = None
+        while True:
+            events, cursor = self.store.timeline(case_id, limit=200, cursor=cursor)
+            for event in events:
+                for attachment in event.message.attachments if event.message else []:
+                    if attachment.attachment_id == attachment_id and (found is None or attachment.s3_key):
+                        found = attachment
+            if not cursor:
+                break
+        if found is None:
+            raise NotFound("attachment", attachment_id)
+        if not found.s3_key or self.attachment_links is None:
+            raise NotStored("attachment", attachment_id, found.skipped_reason or "its content was not kept")
+        url, expires_at = self.attachment_links.download_url(
+            found.s3_key, content_type=found.content_type, at=self.clock()
+        )
+        return AttachmentLink(
+            url=url,
+            expires_at=expires_at,
+            filename=found.filename,
+            content_type=found.content_type,
+            size=found.size,
+        )
 
     def _with_state(self, case: Case, now: datetime) -> Case:
         return case.model_copy(update={"sla_state": rules.sla_state(case, now)})

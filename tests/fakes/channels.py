@@ -604,7 +604,18 @@ def install_channel_fakes(settings: Any | None = None, **parts: Any) -> ChannelF
             chat_store=fakes.chat_store,
             idempotency_store=fakes.idempotency,
             clock=fakes.clock,
-            **parts,
+            **({"sla": _empty_sla()} | parts),
         )
     )
     return fakes
+
+
+def _empty_sla() -> Any:
+    """The SLA service over in-memory records with no policy (cases get no clock unless a test adds one)."""
+    from functions.sla.models import Calendar, SlaPolicy
+    from functions.sla.service import SlaService
+    from tests.fakes.records import InMemoryRecords
+
+    return SlaService(
+        InMemoryRecords[Calendar]("sla_calendar", "calendar_id"), InMemoryRecords[SlaPolicy]("sla_policy", "policy_id")
+    )

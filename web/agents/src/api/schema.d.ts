@@ -40,6 +40,23 @@ export interface paths {
     patch: operations['update_case']
     trace?: never
   }
+  '/cases/{case_id}/attachments/{attachment_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A link to download one of the case's attachments, valid a few minutes (saved, never shown in */
+    get: operations['get_attachment']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/cases/{case_id}/knowledge': {
     parameters: {
       query?: never
@@ -1808,6 +1825,25 @@ export interface components {
        * @default null
        */
       skipped_reason?: string | null
+    }
+    /**
+     * AttachmentLink
+     * @description A short-lived link to download an attachment (``Content-Disposition: attachment``).
+     */
+    AttachmentLink: {
+      /** Content Type */
+      content_type: string
+      /**
+       * Expires At
+       * Format: date-time
+       */
+      expires_at: string
+      /** Filename */
+      filename: string
+      /** Size */
+      size: number
+      /** Url */
+      url: string
     }
     /** AudienceCounts */
     AudienceCounts: {
@@ -6444,6 +6480,35 @@ export interface operations {
       404: components['responses']['Error404']
       409: components['responses']['Error409']
       415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  get_attachment: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+        attachment_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['AttachmentLink']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
