@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from functions.agents.service import AgentService
     from functions.cases.actions.ports import JobQueue
     from functions.cases.actions.service import BulkActions, CaseMerging
+    from functions.cases.adapters import S3AttachmentLinks
     from functions.cases.macros.service import MacroService
     from functions.cases.models import Channel
     from functions.cases.ports import CaseRouter, ReplyChannel
@@ -205,6 +206,9 @@ class Container:
             idempotency=self.idempotency_store,
             auto_close_after=timedelta(days=s.auto_close_resolved_after_days),
             router=self.case_router,
+            search=lambda: self.search_index,
+            sla=self.sla,
+            attachment_links=self.attachment_links,
         )
 
     @cached_property
@@ -348,6 +352,13 @@ class Container:
         from functions.core.timeutil import utcnow  # noqa: PLC0415
 
         return ViewService(VersionedRecords("saved_view", SavedView, "view_id"), utcnow)
+
+    @cached_property
+    def attachment_links(self) -> S3AttachmentLinks:
+        """Short-lived download links to attachments (agents' case API; reusable for the portal)."""
+        from functions.cases.adapters import S3AttachmentLinks  # noqa: PLC0415
+
+        return S3AttachmentLinks(self.settings.attachments_bucket)
 
     # -- channels and the customer portal ---------------------------------------------------------
     @cached_property

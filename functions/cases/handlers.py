@@ -14,6 +14,7 @@ from functions.core.logs import logger
 if TYPE_CHECKING:
     from functions.cases.models import (
         Actor,
+        AttachmentLink,
         Case,
         CasePage,
         CaseQuery,
@@ -43,7 +44,10 @@ def _with_etag(case: Case, status: int = 200) -> Response:
     bp, "/cases", "GET", query="functions.cases.models:CaseQuery", response="functions.cases.models:CasePage", tags=TAGS
 )
 def list_cases(request: Any, *, agent: Agent, query: CaseQuery) -> CasePage:
-    """List cases, newest activity first, filtered and paginated."""
+    """The queue: cases filtered, searched (``q``), sorted (newest activity first unless ``sort``) and
+    paginated by cursor; ``total_estimate`` on the first page when the view can be counted."""
+    if query.assignee == "me":
+        query = query.model_copy(update={"assignee": agent.agent_id})
     return container().cases.list_cases(query)
 
 
@@ -138,6 +142,19 @@ def reply(request: Any, case_id: str, *, agent: Agent, body: ReplyIn) -> Respons
     return Response(status_code=200 if replayed else 201, body=event.model_dump(mode="json"), headers=headers)
 
 
+@route(
+    bp,
+    "/cases/{case_id}/attachments/{attachment_id}",
+    "GET",
+    response="functions.cases.models:AttachmentLink",
+    tags=TAGS,
+)
+def get_attachment(request: Any, case_id: str, attachment_id: str, *, agent: Agent) -> AttachmentLink:
+    """A link to download one of the case's attachments, valid a few minutes (saved, never shown in
+    the browser). 404 for an attachment whose content was not stored (too large), saying why."""
+    return container().cases.attachment_link(case_id, attachment_id)
+
+
 def _scheduled_time(event: Any) -> datetime | None:
     """The time a scheduled run is for (EventBridge's ``time``); None when the event has none."""
     try:
@@ -152,3 +169,11 @@ def close_resolved_cases(event: Any) -> dict[str, Any]:
     closed = container().cases.close_resolved(_scheduled_time(event))
     logger().info("auto-closed resolved cases", extra={"closed": len(closed)})
     return {"closed": closed}
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES), name="check_case_slas")
+def check_case_slas(event: Any) -> dict[str, Any]:
+    """Every minute: SLA warnings and breaches, each recorded once, on the cases whose next check is due."""
+    touched = container().cases.check_slas(_scheduled_time(event))
+    logger().info("checked SLA clocks", extra={"cases": len(touched)})
+    return {"cases": touched}

@@ -7,10 +7,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
 from functions.core.models import Model
 from functions.core.validators import Code, Email, PageSize, Subject, Text
+from functions.sla.models import CaseSla
 
 
 class CaseStatus(StrEnum):
@@ -66,15 +67,38 @@ class EventKind(StrEnum):
     CHAT_TRANSCRIPT = "chat_transcript"
     DELIVERY_FAILED = "delivery_failed"
     AUTO_REPLY = "auto_reply"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
 
 
 class Attachment(Model):
+    attachment_id: str | None = Field(
+        default=None, description="download it with GET /cases/{case_id}/attachments/{attachment_id}"
+    )
     filename: str
     content_type: str
     size: int
     md5: str
     s3_key: str | None = None
     skipped_reason: str | None = Field(default=None, description="why the content was not stored (e.g. too large)")
+
+    @model_validator(mode="after")
+    def _with_id(self) -> Attachment:
+        # The content's MD5: stable for attachments stored before ids existed; the same id twice on
+        # a case is the same bytes.
+        if self.attachment_id is None:
+            self.attachment_id = self.md5
+        return self
+
+
+class AttachmentLink(Model):
+    """A short-lived link to download an attachment (``Content-Disposition: attachment``)."""
+
+    url: str
+    expires_at: datetime
+    filename: str
+    content_type: str
+    size: int
 
 
 class Message(Model):
@@ -113,6 +137,9 @@ class TimelineEvent(Model):
     moved_from: str | None = Field(
         default=None, description="the case this interaction was recorded on before a merge or a split"
     )
+
+
+SlaState = Literal["none", "ok", "at_risk", "breached", "paused"]
 
 
 class HandoffTurn(Model):
@@ -175,6 +202,7 @@ class Case(Model):
     assignee: str | None = None
     group_id: str | None = Field(default=None, description="the agent group the case is routed to")
     customer_id: str | None = None
+    customer_name: str | None = None
     contact_id: str | None = None
     contact_email: str | None = None
     contact_name: str | None = None
@@ -193,6 +221,15 @@ class Case(Model):
     closed_at: datetime | None = None
     last_inbound_at: datetime | None = None
     interaction_count: int = 0
+    sla: CaseSla | None = Field(default=None, description="the SLA clock (None: no policy covers the case)")
+    sla_state: SlaState = Field(
+        default="none", description="derived when read: none, ok, at_risk (warning given), breached, paused"
+    )
+    message_text: str = Field(
+        default="",
+        exclude=True,
+        description="the latest message bodies, bounded (what text search finds); stored, never answered",
+    )
     version: int = 1
 
 
@@ -204,13 +241,64 @@ class CaseView(Case):
 class CasePage(Model):
     items: list[Case]
     next_cursor: str | None = None
+    total_estimate: int | None = Field(
+        default=None, description="about how many cases the view holds (None: not counted for this view)"
+    )
+
+
+class QueueSort(StrEnum):
+    UPDATED = "updated"  # newest activity first
+    OLDEST_UPDATE = "-updated"  # longest untouched first
+    CREATED = "created"  # newest first
+    PRIORITY = "priority"  # urgent first, then newest activity
+    DUE = "due"  # the nearest SLA due first (cases without a running clock last)
+
+
+class SlaFilter(StrEnum):
+    BREACHING_SOON = "breaching_soon"
+    BREACHED = "breached"
+
+
+def _listed(value: Any) -> Any:
+    """A query parameter given once, repeated (a list) or comma-separated, as a list."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    out: list[Any] = []
+    for item in items:
+        out.extend(p.strip() for p in item.split(",") if p.strip()) if isinstance(item, str) else out.append(item)
+    return out
+
+
+def _one(value: Any) -> Any:
+    """A parameter that may be given once only."""
+    if isinstance(value, list):
+        raise ValueError("give this parameter once")
+    return value
 
 
 class CaseQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
-    status: CaseStatus | None = None
-    assignee: Annotated[str, Field(max_length=128)] | None = None
+    q: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description=(
+            "text: subject, description, message bodies, contact name and address, customer name, case number "
+            "(through the search index: at most 100 best matches, in relevance order unless sort is given)"
+        ),
+    )
+    status: Annotated[list[CaseStatus], BeforeValidator(_listed), Field(max_length=6)] = Field(
+        default_factory=list, description="one or more statuses, comma-separated or repeated (status=new,open)"
+    )
+    assignee: Annotated[str | None, BeforeValidator(_one), Field(max_length=128)] = Field(
+        default=None, description="an agent id, me (the caller) or none (unassigned)"
+    )
+    group_id: Code | None = None
+    sla: SlaFilter | None = Field(default=None, description="breaching_soon (warned, not yet due) or breached")
+    tag: Annotated[list[Code], BeforeValidator(_listed), Field(max_length=10)] = Field(
+        default_factory=list, description="repeatable: cases carrying every tag given"
+    )
+    sort: QueueSort | None = Field(default=None, description="updated (default), -updated, created, priority, due")
     customer_id: Code | None = None
     product: Code | None = None
     channel: Channel | None = None

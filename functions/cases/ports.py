@@ -8,10 +8,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from functions.cases.models import Actor, Case, CasePage, CaseQuery, Message, TimelineEvent
-from functions.customers.models import ContactRef
+from functions.customers.models import ContactRef, Customer
 
 if TYPE_CHECKING:
     from functions.core.idempotency import Claim, Replay
+    from functions.search.port import SearchHit, SearchQuery
+    from functions.sla.models import CaseSla, SlaEvent
 
 
 class CaseStorePort(Protocol):
@@ -40,9 +42,19 @@ class CaseStorePort(Protocol):
         """The case that any of these message ids belongs to (the first key that is known wins)."""
         ...
 
-    def query(self, q: CaseQuery) -> CasePage:
-        """Cases by the query's filters, most recently updated first (a customer's: most recently
-        created first), one page."""
+    def query(self, q: CaseQuery, now: datetime | None = None) -> CasePage:
+        """A queue view: the cases ``functions.cases.rules.matches`` selects at ``now`` (``q.q`` is not
+        looked at), in the order of ``q.sort`` (by update: the index's order, most recently updated
+        first; a customer's cases most recently created first), one page, with ``total_estimate``
+        on the first page when the view could be counted."""
+        ...
+
+    def sla_checks_due(self, now: datetime, limit: int = 500) -> list[str]:
+        """The cases whose SLA clock's next check is at or before ``now`` (GSI5), soonest first."""
+        ...
+
+    def get_many(self, case_ids: list[str]) -> dict[str, Case]:
+        """The cases of these ids that exist, by id."""
         ...
 
     def resolved_before(self, cutoff: datetime, limit: int = 500) -> list[Case]:
@@ -93,6 +105,9 @@ class ContactDirectory(Protocol):
 
     def contact_by_email(self, email: str) -> ContactRef | None: ...
     def customer_by_domain(self, domain: str) -> str | None: ...
+    def get(self, customer_id: str) -> Customer:
+        """The customer (its name and tier); NotFound."""
+        ...
 
 
 class ReplyChannel(Protocol):
@@ -107,3 +122,37 @@ class IdempotencyPort(Protocol):
     def claim(self, scope: str, key: str, fingerprint: str, *, wait_seconds: float = 0.0) -> Claim | Replay: ...
     def complete(self, claim: Claim, result: dict[str, Any]) -> bool: ...
     def release(self, claim: Claim) -> None: ...
+
+
+class CaseSearch(Protocol):
+    """The search index (``functions.search.port.SearchIndex``): what the queue's text search asks."""
+
+    def search(self, query: SearchQuery) -> list[SearchHit]: ...
+
+
+class SlaClock(Protocol):
+    """The SLA domain's clock of a case (``functions.sla.service.SlaService``)."""
+
+    def clock_for(
+        self, *, priority: str, tier: str | None, channel: str | None, at: datetime, status: str = "new"
+    ) -> CaseSla | None: ...
+
+    def advance(
+        self,
+        sla: CaseSla | None,
+        *,
+        at: datetime,
+        priority: str | None = None,
+        status: str | None = None,
+        responded: bool = False,
+    ) -> CaseSla | None: ...
+
+    def check(self, sla: CaseSla, now: datetime) -> tuple[CaseSla, list[SlaEvent]]: ...
+
+
+class AttachmentLinks(Protocol):
+    """Short-lived download links to stored attachments (reusable: the portal's downloads too)."""
+
+    def download_url(self, key: str, *, content_type: str, at: datetime) -> tuple[str, datetime]:
+        """A link to the object ``key`` and when it expires; the answer says ``attachment`` and the type."""
+        ...

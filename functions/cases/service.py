@@ -11,6 +11,8 @@ from functions.cases import rules
 from functions.cases.models import (
     Actor,
     ActorType,
+    Attachment,
+    AttachmentLink,
     Case,
     CaseContext,
     CasePage,
@@ -22,14 +24,24 @@ from functions.cases.models import (
     EventKind,
     Message,
     Priority,
+    QueueSort,
     ReplyIn,
     TimelineEvent,
     new_event_id,
 )
-from functions.cases.ports import CaseRouter, CaseStorePort, ContactDirectory, IdempotencyPort, ReplyChannel
-from functions.core.errors import Conflict, InvalidInput, NotFound, VersionConflict
+from functions.cases.ports import (
+    AttachmentLinks,
+    CaseRouter,
+    CaseSearch,
+    CaseStorePort,
+    ContactDirectory,
+    IdempotencyPort,
+    ReplyChannel,
+    SlaClock,
+)
+from functions.core.errors import Conflict, InvalidInput, NotFound, NotStored, VersionConflict
 from functions.core.timeutil import iso, utcnow
-from functions.customers.models import ContactRef
+from functions.customers.models import ContactRef, Customer
 
 
 class CaseService:
@@ -46,7 +58,13 @@ class CaseService:
         idempotency: IdempotencyPort | None = None,
         auto_close_after: timedelta = timedelta(days=7),
         router: CaseRouter | None = None,
+        search: Callable[[], CaseSearch] | None = None,
+        sla: SlaClock | None = None,
+        attachment_links: AttachmentLinks | None = None,
     ) -> None:
+        self.sla = sla
+        self.attachment_links = attachment_links
+        self.search = search  # built on first text search (the engine is heavy to import)
         self.idempotency = idempotency
         self.router = router
         self.store = store
@@ -89,19 +107,170 @@ class CaseService:
             return None
         return self.directory.contact_by_email(email)
 
+    def _customer(self, customer_id: str | None) -> Customer | None:
+        """The case's customer (its name for search, its tier for the SLA); None when unknown."""
+        if not customer_id or self.directory is None:
+            return None
+        try:
+            return self.directory.get(customer_id)
+        except NotFound:
+            return None
+
     # -- reads -------------------------------------------------------------
     def get(self, case_id: str) -> Case:
         return self.store.get(case_id)
 
     def view(self, case_id: str, *, public_only: bool = False, limit: int = 200, cursor: str | None = None) -> CaseView:
-        case = self.store.get(case_id)
+        case = self._with_state(self.store.get(case_id), self.clock())
         events, next_cursor = self.store.timeline(case_id, limit=limit, cursor=cursor)
         if public_only:
             events = [e for e in events if e.visibility == "public"]
         return CaseView(**case.model_dump(), timeline=events, timeline_cursor=next_cursor)
 
     def list_cases(self, q: CaseQuery) -> CasePage:
-        return self.store.query(q)
+        """A queue view. Without ``q`` from DynamoDB, the source of truth (read after write: a case an
+        agent just changed leaves or joins the view at once), through its indexes; with ``q`` through
+        the search index, the only one that searches text, which follows the table's stream a second
+        or two behind: its hits are read again from DynamoDB and filtered on what they hold now."""
+        now = self.clock()
+        page = self._text_page(q, now) if q.q else self.store.query(q, now)
+        return page.model_copy(update={"items": [self._with_state(c, now) for c in page.items]})
+
+    TEXT_HITS = 100  # the best matches a text search reads; an agent narrows the words beyond that
+
+    def _text_page(self, q: CaseQuery, now: datetime) -> CasePage:
+        from functions.search.port import DocKind, SearchQuery  # noqa: PLC0415
+
+        number = rules.case_number(q.q or "", self.number_prefix)
+        if number is not None:  # a case number: the case itself, read from the table
+            exact = [c for c in self.store.get_many([number]).values() if rules.matches(c, q, now)]
+            if exact:
+                return CasePage(items=exact, total_estimate=1)
+        if self.search is None:
+            raise Conflict("text search is not configured")
+        filters: dict[str, str | list[str]] = {}
+        if q.status:
+            filters["status"] = [s.value for s in q.status]
+        if q.assignee and q.assignee != rules.UNASSIGNED:
+            filters["assignee"] = q.assignee
+        for name, value in (("group_id", q.group_id), ("customer_id", q.customer_id), ("product", q.product)):
+            if value:
+                filters[name] = value
+        for name, enum_value in (("channel", q.channel), ("priority", q.priority)):
+            if enum_value is not None:
+                filters[name] = enum_value.value
+        if q.tag:
+            filters["tags"] = q.tag[0]  # the others are checked on the case itself
+        hits = self.search().search(
+            SearchQuery(text=q.q or "", kinds=[DocKind.CASE], filters=filters, limit=self.TEXT_HITS, highlight=False)
+        )
+        found = self.store.get_many([h.doc_id for h in hits])
+        ranked = [found[h.doc_id] for h in hits if h.doc_id in found and rules.matches(found[h.doc_id], q, now)]
+        if q.sort is not None:
+            ranked.sort(key=lambda c: rules.sort_key(c, q.sort or QueueSort.UPDATED))
+        start = rules.cursor_offset(q.cursor)
+        page = ranked[start : start + q.limit]
+        more = start + q.limit < len(ranked)
+        return CasePage(
+            items=page, next_cursor=rules.offset_cursor(start + q.limit) if more else None, total_estimate=len(ranked)
+        )
+
+    def _advance(
+        self,
+        case: Case,
+        at: datetime,
+        *,
+        priority: Priority | None = None,
+        status: CaseStatus | None = None,
+        responded: bool = False,
+    ) -> Any:
+        """The case's SLA clock after a change (priority, status, the first reply)."""
+        if self.sla is None or case.sla is None:
+            return case.sla
+        return self.sla.advance(
+            case.sla,
+            at=at,
+            priority=priority.value if priority is not None else None,
+            status=status.value if status is not None and status != case.status else None,
+            responded=responded,
+        )
+
+    def check_slas(self, now: datetime | None = None, limit: int = 500) -> list[str]:
+        """Record the SLA warnings and breaches due at ``now`` (default: the clock) on the cases whose
+        next check has come (each once: the clock keeps what it announced, saved with the events).
+        Returns the ids of the cases that got an event."""
+        if self.sla is None:
+            return []
+        now = now or self.clock()
+        touched = []
+        for case_id in self.store.sla_checks_due(now, limit):
+            if self.check_sla(case_id, now):
+                touched.append(case_id)
+        return touched
+
+    def check_sla(self, case_id: str, now: datetime) -> list[TimelineEvent]:
+        """One case's SLA check at ``now``: its internal ``sla_warning`` / ``sla_breached`` events."""
+        system = Actor(type=ActorType.SYSTEM, id="sla")
+        for _ in range(self.MAX_RETRIES):
+            case = self.store.get(case_id)
+            if self.sla is None or case.sla is None:
+                return []
+            clock, found = self.sla.check(case.sla, now)
+            if clock == case.sla:
+                return []
+            events = [
+                self._event(
+                    case_id,
+                    EventKind.SLA_BREACHED if e.kind == "breach" else EventKind.SLA_WARNING,
+                    system,
+                    now,
+                    body=rules.sla_event_text(e.kind, e.metric.value, e.due),
+                    data={"metric": e.metric.value, "due": e.due.isoformat()},
+                    visibility="internal",
+                    seq=i,
+                )
+                for i, e in enumerate(found)
+            ]
+            # The check changes the clock, not the case's activity: updated_at stays.
+            updated = case.model_copy(update={"sla": clock, "version": case.version + 1})
+            try:
+                self.store.save(updated, case.version, events)
+            except VersionConflict:
+                continue
+            return events
+        raise Conflict(f"case {case_id} is too busy; try again")
+
+    def attachment_link(self, case_id: str, attachment_id: str) -> AttachmentLink:
+        """A short-lived link to one of the case's attachments. NotFound for an unknown case or
+        attachment; NotStored (a 404 saying why) for one intake skipped (too large)."""
+        self.store.get(case_id)
+        found: Attachment | None = None
+        cursor: str | None = None
+        while True:
+            events, cursor = self.store.timeline(case_id, limit=200, cursor=cursor)
+            for event in events:
+                for attachment in event.message.attachments if event.message else []:
+                    if attachment.attachment_id == attachment_id and (found is None or attachment.s3_key):
+                        found = attachment
+            if not cursor:
+                break
+        if found is None:
+            raise NotFound("attachment", attachment_id)
+        if not found.s3_key or self.attachment_links is None:
+            raise NotStored("attachment", attachment_id, found.skipped_reason or "its content was not kept")
+        url, expires_at = self.attachment_links.download_url(
+            found.s3_key, content_type=found.content_type, at=self.clock()
+        )
+        return AttachmentLink(
+            url=url,
+            expires_at=expires_at,
+            filename=found.filename,
+            content_type=found.content_type,
+            size=found.size,
+        )
+
+    def _with_state(self, case: Case, now: datetime) -> Case:
+        return case.model_copy(update={"sla_state": rules.sla_state(case, now)})
 
     def find_case_for_message_ids(self, ids: list[str]) -> str | None:
         """The case these message ids belong to; for a case merged into another, the surviving one
@@ -156,6 +325,7 @@ class CaseService:
             domain = email_domain(contact_email)
             if domain not in PUBLIC_MAIL_DOMAINS:
                 customer_id = self.directory.customer_by_domain(domain)
+        customer = self._customer(customer_id)
         case_id = f"{self.number_prefix}-{self.store.next_number()}"
         case = Case(
             case_id=case_id,
@@ -169,6 +339,7 @@ class CaseService:
             model=model,
             batch=batch,
             customer_id=customer_id,
+            customer_name=customer.name if customer else None,
             contact_id=contact.contact_id if contact else None,
             contact_email=contact_email,
             contact_name=contact_name or (contact.name if contact else None),
@@ -179,6 +350,14 @@ class CaseService:
             updated_at=now,
             last_inbound_at=now if message and message.direction == "in" else None,
             interaction_count=1 if message else 0,
+            sla=self.sla.clock_for(
+                priority=priority.value,
+                tier=customer.tier.value if customer else None,
+                channel=channel.value,
+                at=now,
+            )
+            if self.sla is not None
+            else None,
         )
         events = [self._event(case_id, EventKind.CREATED, actor, now, data={"channel": channel.value})]
         if message is not None:
@@ -240,8 +419,10 @@ class CaseService:
                     "updated_at": now,
                     "last_inbound_at": now,
                     "interaction_count": case.interaction_count + 1,
+                    "message_text": rules.with_message(case.message_text, message.body_text),
                     "version": expected + 1,
                     "resolved_at": None if new_status == CaseStatus.OPEN else case.resolved_at,
+                    "sla": self._advance(case, now, status=new_status),
                 }
             )
             try:
@@ -354,6 +535,12 @@ class CaseService:
             changes["status"] = {"from": CaseStatus.NEW.value, "to": CaseStatus.OPEN.value}
             updates["status"] = CaseStatus.OPEN
         updates.update(updated_at=now, version=expected + 1)
+        updates["sla"] = self._advance(
+            case,
+            now,
+            priority=updates.get("priority"),
+            status=updates.get("status"),
+        )
         updated = case.model_copy(update=updates)
         events = []
         if "status" in changes:
@@ -472,6 +659,7 @@ class CaseService:
                 "version": case.version + 1,
                 "interaction_count": case.interaction_count + 1,
                 "first_response_at": case.first_response_at or now,
+                "message_text": rules.with_message(case.message_text, message.body_text),
             }
             if target is not None and target != case.status and target in rules.TRANSITIONS[case.status]:
                 events.append(
@@ -499,6 +687,7 @@ class CaseService:
                     )
                 )
                 updates["status"] = CaseStatus.OPEN
+            updates["sla"] = self._advance(case, now, status=updates.get("status"), responded=True)
             try:
                 self.store.save(case.model_copy(update=updates), case.version, events, pointers)
             except VersionConflict:

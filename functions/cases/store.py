@@ -3,6 +3,7 @@
 Items (single table, see docs/data-model.md):
   CASE#{id} / #META            the case     GSI1 CASES/{updated}#{id}   GSI2 STATUS#{s}/{updated}#{id}
                                             GSI3 CUST#{customer}/{created}#{id}   GSI4 AGENT#{assignee}/{updated}#{id}
+                                            GSI5 SLA/{next check}#{id} (sparse: a running SLA clock)
   CASE#{id} / TL#{at}#{rand}   a timeline event (interaction or change)
   MSGID#{key} / #PTR           message id -> case (threading + exactly-once ingestion)
   COUNTER#case / #COUNTER      the case-number sequence
@@ -10,15 +11,19 @@ Items (single table, see docs/data-model.md):
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from functions.cases.models import Case, CasePage, CaseQuery, TimelineEvent
+from functions.cases import rules
+from functions.cases.models import Case, CasePage, CaseQuery, Priority, QueueSort, SlaFilter, TimelineEvent
 from functions.core import dynamo
-from functions.core.errors import Duplicate, NotFound, VersionConflict
-from functions.core.timeutil import iso
+from functions.core.errors import Duplicate, InvalidInput, NotFound, VersionConflict
+from functions.core.timeutil import iso, utcnow
 
 
 def _av(item: dict[str, Any]) -> dict[str, Any]:
@@ -53,6 +58,13 @@ def case_item(case: Case) -> dict[str, Any]:
     if case.assignee:
         item["GSI4PK"] = f"AGENT#{case.assignee}"
         item["GSI4SK"] = f"{updated}#{case.case_id}"
+    if case.sla is not None and case.sla.next_check is not None:
+        item["GSI5PK"] = "SLA"
+        item["GSI5SK"] = f"{iso(case.sla.next_check)}#{case.case_id}"
+    item.update(rules.sla_attributes(case))
+    if case.message_text:
+        item["message_text"] = case.message_text
+    item.pop("sla_state", None)  # derived when read
     return dynamo.to_item(item)
 
 
@@ -65,6 +77,77 @@ def event_item(event: TimelineEvent) -> dict[str, Any]:
             **event.model_dump(mode="json"),
         }
     )
+
+
+_STOP: dict[str, Any] = {}  # a stream's last word when the page budget is spent
+
+
+def _joined(key: tuple[str, ...]) -> str:
+    return "\x1f".join(key)
+
+
+def _item_sort_key(item: dict[str, Any], sort: QueueSort) -> tuple[str, ...]:
+    """``rules.sort_key`` of a case from its index item's sort attributes."""
+    due = item.get("sla_due")
+    return rules.sort_key_of(
+        sort,
+        case_id=str(item["case_id"]),
+        created_at=datetime.fromisoformat(str(item["created_at"])),
+        updated_at=datetime.fromisoformat(str(item["updated_at"])),
+        priority=Priority(str(item["priority"])),
+        due=datetime.fromisoformat(str(due)) if due else None,
+    )
+
+
+def _case(item: dict[str, Any]) -> Case:
+    return Case.model_validate(dynamo.strip_keys(dynamo.from_item(item)))
+
+
+def _partitions(q: CaseQuery) -> tuple[str, list[str]]:
+    """The index and the partitions a view reads (see CaseStore.query)."""
+    if q.assignee and q.assignee != rules.UNASSIGNED:
+        return "GSI4", [f"AGENT#{q.assignee}"]
+    if q.status:
+        return "GSI2", [f"STATUS#{s.value}" for s in dict.fromkeys(q.status)]
+    if q.customer_id:
+        return "GSI3", [f"CUST#{q.customer_id}"]
+    return "GSI1", ["CASES"]
+
+
+def _index_sk(case: Case, index: str) -> str:
+    data = case.model_dump(mode="json", include={"updated_at", "created_at"})
+    return f"{data['created_at' if index == 'GSI3' else 'updated_at']}#{case.case_id}"
+
+
+def _filter_expression(q: CaseQuery, index: str, now: datetime) -> Any:
+    """The view's filters the partition does not already apply, as one FilterExpression (or None)."""
+    filters: list[Any] = []
+    if q.status and index != "GSI2":
+        filters.append(Attr("status").is_in([s.value for s in q.status]))
+    if q.assignee == rules.UNASSIGNED:
+        filters.append(Attr("assignee").not_exists())
+    if q.customer_id and index != "GSI3":
+        filters.append(Attr("customer_id").eq(q.customer_id))
+    for name, value in (("group_id", q.group_id), ("product", q.product)):
+        if value:
+            filters.append(Attr(name).eq(value))
+    for name, enum_value in (("channel", q.channel), ("priority", q.priority)):
+        if enum_value is not None:
+            filters.append(Attr(name).eq(enum_value.value))
+    filters.extend(Attr("tags").contains(tag) for tag in q.tag)
+    if q.updated_since and index == "GSI3":
+        filters.append(Attr("updated_at").gte(iso(q.updated_since)))
+    at = iso(now)
+    if q.sla == SlaFilter.BREACHED:
+        filters.append(Attr("sla_breached").exists() | Attr("sla_due").lte(at))
+    elif q.sla == SlaFilter.BREACHING_SOON:
+        filters.append(Attr("sla_breached").not_exists() & Attr("sla_warn_at").lte(at) & Attr("sla_due").gt(at))
+    if not filters:
+        return None
+    expr = filters[0]
+    for f in filters[1:]:
+        expr = expr & f
+    return expr
 
 
 class CaseStore(dynamo.TableStore):
@@ -94,6 +177,21 @@ class CaseStore(dynamo.TableStore):
         events = [TimelineEvent.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in resp["Items"]]
         return events, dynamo.encode_cursor(resp.get("LastEvaluatedKey"))
 
+    def sla_checks_due(self, now: datetime, limit: int = 500) -> list[str]:
+        """Cases whose SLA clock's next check is due (GSI5: sparse, only running clocks), soonest first."""
+        items = self.query_items(
+            IndexName="GSI5",
+            KeyConditionExpression=Key("GSI5PK").eq("SLA") & Key("GSI5SK").lte(f"{iso(now)}#~"),
+            ProjectionExpression="case_id",
+        )
+        return [str(i["case_id"]) for i in islice(items, limit)]
+
+    def get_many(self, case_ids: list[str]) -> dict[str, Case]:
+        """The cases of these ids that exist, by id (BatchGetItem: eventually consistent reads)."""
+        items = self.batch_get([{"PK": case_pk(c), "SK": "#META"} for c in dict.fromkeys(case_ids)])
+        cases = (_case(i) for i in items)
+        return {c.case_id: c for c in cases}
+
     def event(self, case_id: str, event_id: str) -> TimelineEvent:
         item = self.table.get_item(Key={"PK": case_pk(case_id), "SK": f"TL#{event_id}"}, ConsistentRead=True).get(
             "Item"
@@ -114,61 +212,165 @@ class CaseStore(dynamo.TableStore):
                 return found[k]
         return None
 
-    def query(self, q: CaseQuery) -> CasePage:
-        filters = []
-        if q.assignee:
-            index, pk = "GSI4", f"AGENT#{q.assignee}"
-            if q.status:
-                filters.append(Attr("status").eq(q.status.value))
-        elif q.status:
-            index, pk = "GSI2", f"STATUS#{q.status.value}"
-        elif q.customer_id:
-            index, pk = "GSI3", f"CUST#{q.customer_id}"
-        else:
-            index, pk = "GSI1", "CASES"
-        if q.customer_id and index != "GSI3":
-            filters.append(Attr("customer_id").eq(q.customer_id))
-        if q.product:
-            filters.append(Attr("product").eq(q.product))
-        if q.channel:
-            filters.append(Attr("channel").eq(q.channel.value))
-        if q.priority:
-            filters.append(Attr("priority").eq(q.priority.value))
-        cond = Key(f"{index}PK").eq(pk)
-        if q.updated_since:
-            since = iso(q.updated_since)
-            if index == "GSI3":
-                filters.append(Attr("updated_at").gte(since))
-            else:
-                cond = cond & Key(f"{index}SK").gte(since)
-        kwargs: dict[str, Any] = {"IndexName": index, "KeyConditionExpression": cond, "ScanIndexForward": False}
-        if filters:
-            expr = filters[0]
-            for f in filters[1:]:
-                expr = expr & f
-            kwargs["FilterExpression"] = expr
+    def query(self, q: CaseQuery, now: datetime | None = None) -> CasePage:
+        """A queue view (``q.q`` is the service's: not looked at here).
+
+        The partitions read: the assignee's (GSI4), else one per status (GSI2, merged), else the
+        customer's (GSI3), else all cases (GSI1); every other filter is a FilterExpression. The index
+        is read for keys only (and the sort attributes); the page's cases are then read whole
+        (BatchGetItem, consistent) and checked again by ``rules.matches`` (a case changed since the
+        index saw it leaves the page). Sorted by last update (either way) the index gives the order
+        and a page reads only as far as it needs (``MAX_PAGES`` at most; a short page then carries a
+        cursor). Sorted otherwise, the keys of the whole view are read (up to ``MAX_SORTED``) and
+        sorted in memory; the cursor is the sort key of the last case returned."""
+        now = now or utcnow()
+        sort = q.sort or QueueSort.UPDATED
+        index, pks = _partitions(q)
         start = dynamo.decode_cursor(q.cursor)
-        items: list[dict[str, Any]] = []
-        last: dict[str, Any] | None = start
-        # A filtered page can come back short; read on (bounded) until it is full.
-        for _ in range(10):
-            if last:
-                kwargs["ExclusiveStartKey"] = last
-            kwargs["Limit"] = q.limit - len(items) if not filters else max(q.limit * 2, 50)
-            resp = self.table.query(**kwargs)
-            for raw in resp["Items"]:
-                if len(items) < q.limit:
-                    items.append(raw)
+        after = str(start.get("after", "")) if start else ""
+        expr = _filter_expression(q, index, now)
+        if sort in (QueueSort.UPDATED, QueueSort.OLDEST_UPDATE) or index == "GSI3" and sort == QueueSort.CREATED:
+            return self._index_page(q, index, pks, expr, sort == QueueSort.OLDEST_UPDATE, after, now)
+        return self._sorted_page(q, index, pks, expr, sort, after, now)
+
+    MAX_PAGES = 20  # DynamoDB pages one queue page may read
+    PAGE_ITEMS = 500  # items a DynamoDB page holds at most (and 1 MB)
+    MAX_SORTED = 10_000  # cases a view sorted in memory may hold
+    SORT_ATTRIBUTES = ("case_id", "created_at", "updated_at", "priority", "sla_due")
+
+    def _stream(
+        self,
+        index: str,
+        pk: str,
+        expr: Any,
+        ascending: bool,
+        after: str,
+        since: str | None,
+        budget: list[int],
+        first_page: int,
+    ) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        """A partition's matching items (keys and sort attributes) in index order as ``(sort key,
+        item)``, with ``(sort key, None)`` after each page (where the read got to), and ``(sort key,
+        _STOP)`` when the budget of pages is spent. Pages start at ``first_page`` items and double."""
+        key = f"{index}SK"
+        cond = Key(f"{index}PK").eq(pk)
+        low, high = (after, None) if ascending else (since, after)
+        if ascending and since and since > (low or ""):
+            low = since
+        if low and high:
+            cond = cond & Key(key).between(low, high)
+        elif low:
+            cond = cond & Key(key).gte(low)
+        elif high:
+            cond = cond & Key(key).lte(high)
+        names = {f"#p{i}": n for i, n in enumerate(("PK", "SK", key, *self.SORT_ATTRIBUTES))}
+        kwargs: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": cond,
+            "ScanIndexForward": ascending,
+            "ProjectionExpression": ", ".join(names),
+            "ExpressionAttributeNames": names,
+        }
+        if expr is not None:
+            kwargs["FilterExpression"] = expr
+        last_key, size = after, min(first_page, self.PAGE_ITEMS)
+        while True:
+            if budget[0] <= 0:
+                yield last_key, _STOP
+                return
+            budget[0] -= 1
+            resp = self.table.query(**kwargs, Limit=size)
+            size = min(size * 2, self.PAGE_ITEMS)
+            for item in resp["Items"]:
+                if item[key] != after:
+                    yield str(item[key]), item
             last = resp.get("LastEvaluatedKey")
-            if len(items) >= q.limit or not last:
+            if not last:
+                return
+            last_key = str(last[key])
+            yield last_key, None
+            kwargs["ExclusiveStartKey"] = last
+
+    def _whole(self, items: list[dict[str, Any]], q: CaseQuery, now: datetime) -> list[Case]:
+        """The cases of these index items, read whole, in the same order, that still match."""
+        found = {
+            str(i["case_id"]): i
+            for i in self.batch_get([{"PK": i["PK"], "SK": i["SK"]} for i in items], consistent=True)
+        }
+        cases = (_case(found[str(i["case_id"])]) for i in items if str(i["case_id"]) in found)
+        return [c for c in cases if rules.matches(c, q, now)]
+
+    def _index_page(
+        self, q: CaseQuery, index: str, pks: list[str], expr: Any, ascending: bool, after: str, now: datetime
+    ) -> CasePage:
+        since = iso(q.updated_since) if q.updated_since and index != "GSI3" else None
+        budget = [self.MAX_PAGES]
+        first = q.limit + 1 if expr is None else max(q.limit * 2, 50)
+        streams = [self._stream(index, pk, expr, ascending, after, since, budget, first) for pk in pks]
+        merged = heapq.merge(*streams, key=lambda pair: pair[0], reverse=not ascending)
+        keys: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for sort_key, item in merged:
+            if item is _STOP:  # the page budget is spent: go on from where the reads got to
+                cursor = dynamo.encode_cursor({"after": sort_key})
                 break
-        if len(items) >= q.limit and items:
-            # Resume right after the last item returned, whatever the query read beyond it.
-            tail = items[-1]
-            keys = ["PK", "SK", f"{index}PK", f"{index}SK"]
-            last = {k: tail[k] for k in keys}
-        cases = [Case.model_validate(dynamo.strip_keys(dynamo.from_item(i))) for i in items]
-        return CasePage(items=cases, next_cursor=dynamo.encode_cursor(last))
+            if item is None:
+                continue
+            if len(keys) == q.limit:
+                cursor = dynamo.encode_cursor({"after": str(keys[-1][f"{index}SK"])})
+                break
+            keys.append(item)
+        cases = self._whole(keys, q, now) if keys else []
+        total = None
+        if not after:
+            total = len(cases) if cursor is None else self._count(index, pks, expr)
+        return CasePage(items=cases, next_cursor=cursor, total_estimate=total)
+
+    def _sorted_page(
+        self, q: CaseQuery, index: str, pks: list[str], expr: Any, sort: QueueSort, after: str, now: datetime
+    ) -> CasePage:
+        since = iso(q.updated_since) if q.updated_since and index != "GSI3" else None
+        budget = [self.MAX_PAGES * 4]
+        found: list[tuple[str, dict[str, Any]]] = []
+        for pk in pks:
+            for _, item in self._stream(index, pk, expr, False, "", since, budget, self.PAGE_ITEMS):
+                if item is _STOP or len(found) > self.MAX_SORTED:
+                    raise InvalidInput(
+                        f"this view holds too many cases to sort by {sort.value} (more than {self.MAX_SORTED}, "
+                        "or too large to read at once): narrow it by status, assignee or group"
+                    )
+                if item is not None:
+                    found.append((_joined(_item_sort_key(item, sort)), item))
+        found.sort(key=lambda pair: pair[0])
+        total = len(found)
+        if after:
+            found = [pair for pair in found if pair[0] > after]
+        page = found[: q.limit]
+        more = len(found) > q.limit
+        cursor = dynamo.encode_cursor({"after": page[-1][0]}) if more else None
+        return CasePage(items=self._whole([i for _, i in page], q, now), next_cursor=cursor, total_estimate=total)
+
+    def _count(self, index: str, pks: list[str], expr: Any) -> int | None:
+        """How many cases the view holds (Select COUNT, within the page budget; None beyond it)."""
+        total, pages = 0, 0
+        for pk in pks:
+            kwargs: dict[str, Any] = {
+                "IndexName": index,
+                "KeyConditionExpression": Key(f"{index}PK").eq(pk),
+                "Select": "COUNT",
+            }
+            if expr is not None:
+                kwargs["FilterExpression"] = expr
+            while True:
+                pages += 1
+                if pages > self.MAX_PAGES:
+                    return None
+                resp = self.table.query(**kwargs)
+                total += int(resp.get("Count", 0))
+                if "LastEvaluatedKey" not in resp:
+                    break
+                kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return total
 
     def resolved_before(self, cutoff: Any, limit: int = 500) -> list[Case]:
         """Resolved cases whose resolution is older than ``cutoff`` (GSI2, status partition)."""

@@ -23,6 +23,16 @@ class NotFound(DomainError):
         self.ident = ident
 
 
+class NotStored(NotFound):
+    """The thing exists but its content was not kept (an attachment too large to store): a 404 saying why."""
+
+    def __init__(self, kind: str, ident: str, reason: str) -> None:
+        super().__init__(kind, ident)
+        self.message = f"{kind} {ident} was not stored: {reason}"
+        self.args = (self.message,)
+        self.reason = reason
+
+
 class InvalidInput(DomainError):
     code = "invalid_input"
 

@@ -384,7 +384,14 @@ def parse_body(request: Any, model: ModelRef) -> BaseModel:
 
 
 def parse_query(request: Any, model: ModelRef) -> BaseModel:
-    return _model(model).model_validate(dict(request.query_params or {}))
+    """The query string as the model's input: a parameter given more than once is a list (a model
+    field that is not a list then refuses it, naming the parameter)."""
+    params = request.query_params or {}
+    data: dict[str, Any] = {}
+    for key in params:
+        values = params.getlist(key) if hasattr(params, "getlist") else [params[key]]
+        data[key] = values if len(values) > 1 else values[0]
+    return _model(model).model_validate(data)
 
 
 def _model(ref: ModelRef) -> type[BaseModel]:

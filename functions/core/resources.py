@@ -60,6 +60,7 @@ MAIN_TABLE = TableDef(
         Index("GSI2", "GSI2PK", "GSI2SK"),  # cases by status; install base by product
         Index("GSI3", "GSI3PK", "GSI3SK"),  # cases by customer
         Index("GSI4", "GSI4PK", "GSI4SK"),  # cases by assignee
+        Index("GSI5", "GSI5PK", "GSI5SK"),  # sparse: cases whose SLA clock runs, by its next check
     ),
     ttl_attribute="expires_at",
 )

@@ -262,3 +262,44 @@ def seed_knowledge() -> list[str]:
         )
         published.append(view.article_id)
     return published
+
+
+DEMO_CALENDAR: dict[str, Any] = {
+    "calendar_id": "business-hours",
+    "name": "Business hours (Mon-Fri 09:00-17:00 UTC)",
+    "timezone": "UTC",
+    "hours": {day: [{"start": "09:00", "end": "17:00"}] for day in ("mon", "tue", "wed", "thu", "fri")},
+}
+DEMO_POLICY: dict[str, Any] = {
+    "policy_id": "default",
+    "name": "Default",
+    "calendar_id": "business-hours",
+    "targets": {
+        "urgent": {"first_response_minutes": 30, "resolution_minutes": 240},
+        "high": {"first_response_minutes": 60, "resolution_minutes": 480},
+        "normal": {"first_response_minutes": 240, "resolution_minutes": 1440},
+        "low": {"first_response_minutes": 480, "resolution_minutes": 2880},
+    },
+    "warn_before_minutes": 30,
+    "rank": 1000,
+}
+
+
+def seed_sla() -> list[str]:
+    """A business-hours calendar and a default policy covering every case, once (kept if they exist)."""
+    from functions.composition import container  # noqa: PLC0415
+    from functions.sla.models import CalendarCreate, SlaPolicyCreate  # noqa: PLC0415
+
+    sla = container().sla
+    created: list[str] = []
+    try:
+        sla.calendars.get(DEMO_CALENDAR["calendar_id"])
+    except NotFound:
+        sla.create_calendar(CalendarCreate.model_validate(DEMO_CALENDAR))
+        created.append(DEMO_CALENDAR["calendar_id"])
+    try:
+        sla.policies.get(DEMO_POLICY["policy_id"])
+    except NotFound:
+        sla.create_policy(SlaPolicyCreate.model_validate(DEMO_POLICY))
+        created.append(DEMO_POLICY["policy_id"])
+    return created

@@ -320,10 +320,11 @@ class LocalStack:
     def _seed(self) -> list[str]:
         from functions import composition  # noqa: PLC0415
         from functions.core.settings import get_settings  # noqa: PLC0415
-        from functions.local.seed import seed, seed_knowledge  # noqa: PLC0415
+        from functions.local.seed import seed, seed_knowledge, seed_sla  # noqa: PLC0415
 
         seeded = seed(composition.container().customer_store)
         seed_knowledge()
+        seed_sla()
         composition.container().knowledge.rebuild_site()  # this stack's site URL in every page
         composition.container().departments.seed(mail_domain=get_settings().mail_domain)
         return seeded

@@ -128,6 +128,7 @@ class CaseSla(Model):
     resolved_at: datetime | None = None
     paused_since: datetime | None = Field(default=None, description="pending the customer (or resolved) since")
     paused_seconds: int = Field(default=0, description="business seconds the clock was paused")
+    warn_before_minutes: int = Field(default=0, description="the policy's warning lead when the clock started")
     warned: list[Metric] = Field(default_factory=list)
     breached: list[Metric] = Field(default_factory=list)
     next_check: datetime | None = Field(

@@ -118,6 +118,7 @@ def start(policy: SlaPolicy, cal: Calendar, *, priority: str, at: datetime, stat
         policy_id=policy.policy_id,
         calendar_id=cal.calendar_id,
         priority=priority,
+        warn_before_minutes=policy.warn_before_minutes,
         started_at=at.astimezone(UTC),
         paused_since=at.astimezone(UTC) if status in PAUSED_STATUSES else None,
     )
@@ -220,3 +221,14 @@ def is_open(cal: Calendar, at: datetime) -> bool:
     except (StopIteration, NoBusinessTime):
         return False
     return first[0] <= at
+
+
+def nearest_due(sla: CaseSla | None) -> datetime | None:
+    """The nearest due of the targets still running (None: paused, met, or no clock)."""
+    dues = [due for _, due in pending(sla)] if sla is not None else []
+    return min(dues) if dues else None
+
+
+def case_state(sla: CaseSla | None, now: datetime) -> str:
+    """``state`` with the warning lead the clock was started with (what lists and filters use)."""
+    return state(sla, now, timedelta(minutes=sla.warn_before_minutes) if sla is not None else timedelta(0))

@@ -123,6 +123,9 @@ FUNCTIONS: dict[str, Access] = {
     "refresh_segment_base": Access(table="read", buckets=(("detection", "read_write"),)),
     # Hourly: closes resolved cases the customer did not reopen (functions/cases/handlers.py).
     "close_resolved_cases": Access(table="read_write", publish=("case-events",)),
+    # Every minute: records SLA warnings and breaches on the cases whose next check is due
+    # (functions/cases/handlers.py; GSI5). Table only.
+    "check_case_slas": Access(table="read_write"),
     # Every 5 minutes: ends idle chat sessions and puts their transcripts on the cases
     # (functions/channels/chat/handlers.py). Table only: no mail, no signing.
     "end_idle_chats": Access(table="read_write"),

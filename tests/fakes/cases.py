@@ -25,10 +25,21 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from functions.cases.models import Actor, Case, CasePage, CaseQuery, CaseStatus, Channel, Message, TimelineEvent
+from functions.cases import rules
+from functions.cases.models import (
+    Actor,
+    Case,
+    CasePage,
+    CaseQuery,
+    CaseStatus,
+    Channel,
+    Message,
+    QueueSort,
+    TimelineEvent,
+)
 from functions.core.dynamo import decode_cursor, encode_cursor
 from functions.core.errors import Duplicate, NotFound, VersionConflict
-from functions.core.timeutil import iso
+from functions.core.timeutil import iso, utcnow
 
 _TIME = TypeAdapter(datetime)
 
@@ -72,6 +83,14 @@ class FakeCaseStore:
         next_cursor = encode_cursor({"case_id": case_id, "event_id": page[-1].event_id}) if more and page else None
         return [e.model_copy(deep=True) for e in page], next_cursor
 
+    def sla_checks_due(self, now: datetime, limit: int = 500) -> list[str]:
+        due = [c for c in self.cases.values() if c.sla is not None and c.sla.next_check and c.sla.next_check <= now]
+        due.sort(key=lambda c: (iso(c.sla.next_check), c.case_id))  # type: ignore[union-attr, arg-type]
+        return [c.case_id for c in due[:limit]]
+
+    def get_many(self, case_ids: list[str]) -> dict[str, Case]:
+        return {c: self.cases[c].model_copy(deep=True) for c in case_ids if c in self.cases}
+
     def event(self, case_id: str, event_id: str) -> TimelineEvent:
         found = self.events.get(case_id, {}).get(event_id)
         if found is None:
@@ -84,40 +103,36 @@ class FakeCaseStore:
                 return self.pointers[key]["case_id"]
         return None
 
-    def query(self, q: CaseQuery) -> CasePage:
-        # The index the real store reads: it decides the order (and which filter is a key condition).
-        if q.assignee:
-            candidates = [c for c in self.cases.values() if c.assignee == q.assignee]
-            if q.status:
-                candidates = [c for c in candidates if c.status == q.status]
-        elif q.status:
-            candidates = [c for c in self.cases.values() if c.status == q.status]
-        elif q.customer_id:
-            candidates = [c for c in self.cases.values() if c.customer_id == q.customer_id]
-        else:
-            candidates = list(self.cases.values())
-        by_created = bool(q.customer_id and not q.assignee and not q.status)
-
-        def sort_key(case: Case) -> str:
-            return f"{_dump_time(case.created_at if by_created else case.updated_at)}#{case.case_id}"
-
-        def wanted(case: Case) -> bool:
-            return (
-                (not q.customer_id or case.customer_id == q.customer_id)
-                and (not q.product or case.product == q.product)
-                and (not q.channel or case.channel == q.channel)
-                and (not q.priority or case.priority == q.priority)
-                and (not q.updated_since or _dump_time(case.updated_at) >= iso(q.updated_since))
-            )
-
-        ordered = sorted((c for c in candidates if wanted(c)), key=sort_key, reverse=True)
+    def query(self, q: CaseQuery, now: datetime | None = None) -> CasePage:
+        now = now or utcnow()
+        sort = q.sort or QueueSort.UPDATED
+        # The index the real store reads decides the order of the views sorted by update.
+        by_created = bool(q.customer_id and not (q.assignee and q.assignee != "none") and not q.status)
+        wanted = [c for c in self.cases.values() if rules.matches(c, q, now)]
         start = decode_cursor(q.cursor)
-        if start:
-            ordered = [c for c in ordered if sort_key(c) < str(start.get("after", ""))]
-        page = ordered[: q.limit]
-        more = len(ordered) > q.limit
-        next_cursor = encode_cursor({"after": sort_key(page[-1])}) if more and page else None
-        return CasePage(items=[c.model_copy(deep=True) for c in page], next_cursor=next_cursor)
+        after = str(start.get("after", "")) if start else ""
+        if sort in (QueueSort.UPDATED, QueueSort.OLDEST_UPDATE) or (by_created and sort == QueueSort.CREATED):
+            ascending = sort == QueueSort.OLDEST_UPDATE
+
+            def index_key(case: Case) -> str:
+                return f"{_dump_time(case.created_at if by_created else case.updated_at)}#{case.case_id}"
+
+            ordered = sorted(wanted, key=index_key, reverse=not ascending)
+            if after:
+                ordered = [c for c in ordered if (index_key(c) > after if ascending else index_key(c) < after)]
+            page = ordered[: q.limit]
+            more = len(ordered) > q.limit
+            next_cursor = encode_cursor({"after": index_key(page[-1])}) if more and page else None
+            total = len(ordered) if not after else None
+        else:
+            ordered = sorted(wanted, key=lambda c: rules.sort_key(c, sort))
+            total = len(ordered)
+            if after:
+                ordered = [c for c in ordered if "\x1f".join(rules.sort_key(c, sort)) > after]
+            page = ordered[: q.limit]
+            more = len(ordered) > q.limit
+            next_cursor = encode_cursor({"after": "\x1f".join(rules.sort_key(page[-1], sort))}) if more else None
+        return CasePage(items=[c.model_copy(deep=True) for c in page], next_cursor=next_cursor, total_estimate=total)
 
     def resolved_before(self, cutoff: datetime, limit: int = 500) -> list[Case]:
         found = [

@@ -36,7 +36,7 @@ from functions.core import resources
 from functions.core.errors import Conflict, Duplicate, NotFound, VersionConflict
 from functions.core.idempotency import Claim, InProgress, KeyReused, Replay
 from functions.core.timeutil import iso
-from functions.customers.models import ContactRef
+from functions.customers.models import ContactRef, Customer
 
 # -- helpers ------------------------------------------------------------------------------
 
@@ -392,6 +392,12 @@ class FakeDirectory:
 
     contacts: dict[str, ContactRef] = field(default_factory=dict)
     domains: dict[str, str] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+
+    def get(self, customer_id: str) -> Customer:
+        if customer_id not in self.customers:
+            raise NotFound("customer", customer_id)
+        return self.customers[customer_id]
 
     def add_contact(self, customer_id: str, email: str, name: str | None = None) -> ContactRef:
         ref = ContactRef(customer_id=customer_id, contact_id=f"ct_{len(self.contacts) + 1}", email=email, name=name)
@@ -426,6 +432,9 @@ class InMemoryCaseStore:
             raise NotFound("case", case_id)
         return self.cases[case_id].model_copy(deep=True)
 
+    def get_many(self, case_ids: list[str]) -> dict[str, Case]:
+        return {c: self.cases[c].model_copy(deep=True) for c in case_ids if c in self.cases}
+
     def timeline(
         self, case_id: str, limit: int = 200, cursor: str | None = None
     ) -> tuple[list[TimelineEvent], str | None]:
@@ -449,18 +458,11 @@ class InMemoryCaseStore:
                 return self.pointers[key]
         return None
 
-    def query(self, q: CaseQuery) -> CasePage:
+    def query(self, q: CaseQuery, now: datetime | None = None) -> CasePage:
+        from functions.cases.rules import matches  # noqa: PLC0415
+
         rows = sorted(self.cases.values(), key=lambda c: (_iso(c.updated_at), c.case_id), reverse=True)
-        checks = [
-            (q.status, lambda c: c.status == q.status),
-            (q.assignee, lambda c: c.assignee == q.assignee),
-            (q.customer_id, lambda c: c.customer_id == q.customer_id),
-            (q.product, lambda c: c.product == q.product),
-            (q.channel, lambda c: c.channel == q.channel),
-            (q.priority, lambda c: c.priority == q.priority),
-            (q.updated_since, lambda c: q.updated_since is not None and c.updated_at >= q.updated_since),
-        ]
-        rows = [c for c in rows if all(check(c) for wanted, check in checks if wanted is not None)]
+        rows = [c for c in rows if matches(c, q, now or datetime.now(UTC))]
         after = _uncursor(q.cursor)
         if after is not None:
             rows = [c for c in rows if [_iso(c.updated_at), c.case_id] < after]
@@ -616,7 +618,20 @@ def install_channel_fakes(settings: Any | None = None, **parts: Any) -> ChannelF
             idempotency_store=fakes.idempotency,
             clock=fakes.clock,
             web_rates=fakes.rates,
-            **{"case_router": None, **parts},  # no assignment rules unless a test gives them
+            **(
+                {"case_router": None, "sla": _empty_sla()} | parts
+            ),  # no assignment rules, no SLA clock unless a test gives them
         )
     )
     return fakes
+
+
+def _empty_sla() -> Any:
+    """The SLA service over in-memory records with no policy (cases get no clock unless a test adds one)."""
+    from functions.sla.models import Calendar, SlaPolicy
+    from functions.sla.service import SlaService
+    from tests.fakes.records import InMemoryRecords
+
+    return SlaService(
+        InMemoryRecords[Calendar]("sla_calendar", "calendar_id"), InMemoryRecords[SlaPolicy]("sla_policy", "policy_id")
+    )

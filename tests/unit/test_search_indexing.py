@@ -80,6 +80,23 @@ def test_a_case_item_becomes_a_case_document_with_its_filter_fields():
     assert doc.fields["public_answer"] == "false" and doc.keywords == ["billing"]
 
 
+def test_a_case_document_finds_the_later_messages_the_contact_and_the_customer():
+    item = {
+        **case_item(),
+        "message_text": "Still no refund.",
+        "contact_name": "Ann Lee",
+        "contact_email": "ann@example.org",
+        "customer_name": "Acme Ltd",
+        "assignee": "bob",
+        "group_id": "billing-team",
+    }
+    doc = case_to_doc(item)
+    assert doc is not None
+    assert doc.body == "I sent the kettle back\n\nStill no refund."
+    assert doc.keywords == ["billing", "Ann Lee", "ann@example.org", "Acme Ltd"]
+    assert doc.fields["assignee"] == "bob" and doc.fields["group_id"] == "billing-team"
+
+
 def test_timeline_items_of_a_case_are_not_documents():
     assert case_to_doc({**case_item(), "SK": "TL#2025"}) is None
 

@@ -63,7 +63,7 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** List cases, newest activity first, filtered and paginated. */
+    /** The queue: cases filtered, searched (``q``), sorted (newest activity first unless ``sort``) and */
     get: operations['list_cases']
     put?: never
     /** Open a case on a customer's behalf (phone call, walk-in). */
@@ -107,6 +107,23 @@ export interface paths {
     head?: never
     /** Change status, priority, assignee or classification. Send the version you saw (or If-Match). */
     patch: operations['update_case']
+    trace?: never
+  }
+  '/cases/{case_id}/attachments/{attachment_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A link to download one of the case's attachments, valid a few minutes (saved, never shown in */
+    get: operations['get_attachment']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
     trace?: never
   }
   '/cases/{case_id}/knowledge': {
@@ -2498,6 +2515,12 @@ export interface components {
     }
     /** Attachment */
     Attachment: {
+      /**
+       * Attachment Id
+       * @description download it with GET /cases/{case_id}/attachments/{attachment_id}
+       * @default null
+       */
+      attachment_id?: string | null
       /** Content Type */
       content_type: string
       /** Filename */
@@ -2517,6 +2540,25 @@ export interface components {
        * @default null
        */
       skipped_reason?: string | null
+    }
+    /**
+     * AttachmentLink
+     * @description A short-lived link to download an attachment (``Content-Disposition: attachment``).
+     */
+    AttachmentLink: {
+      /** Content Type */
+      content_type: string
+      /**
+       * Expires At
+       * Format: date-time
+       */
+      expires_at: string
+      /** Filename */
+      filename: string
+      /** Size */
+      size: number
+      /** Url */
+      url: string
     }
     /** AudienceCounts */
     AudienceCounts: {
@@ -2606,6 +2648,7 @@ export interface components {
     BulkFilter: {
       /**
        * Assignee
+       * @description an agent id, me (the caller) or none (unassigned)
        * @default null
        */
       assignee?: string | null
@@ -2622,6 +2665,11 @@ export interface components {
        */
       customer_id?: string | null
       /**
+       * Group Id
+       * @default null
+       */
+      group_id?: string | null
+      /**
        * Limit
        * @default 50
        */
@@ -2633,8 +2681,32 @@ export interface components {
        * @default null
        */
       product?: string | null
-      /** @default null */
-      status?: components['schemas']['CaseStatus'] | null
+      /**
+       * Q
+       * @description text: subject, description, message bodies, contact name and address, customer name, case number (through the search index: at most 100 best matches, in relevance order unless sort is given)
+       * @default null
+       */
+      q?: string | null
+      /**
+       * @description breaching_soon (warned, not yet due) or breached
+       * @default null
+       */
+      sla?: components['schemas']['SlaFilter'] | null
+      /**
+       * @description updated (default), -updated, created, priority, due
+       * @default null
+       */
+      sort?: components['schemas']['QueueSort'] | null
+      /**
+       * Status
+       * @description one or more statuses, comma-separated or repeated (status=new,open)
+       */
+      status?: components['schemas']['CaseStatus'][]
+      /**
+       * Tag
+       * @description repeatable: cases carrying every tag given
+       */
+      tag?: string[]
       /**
        * Updated Since
        * @default null
@@ -2855,6 +2927,11 @@ export interface components {
        */
       customer_id?: string | null
       /**
+       * Customer Name
+       * @default null
+       */
+      customer_name?: string | null
+      /**
        * Description
        * @default
        */
@@ -2913,6 +2990,18 @@ export interface components {
        * @default null
        */
       resolved_at?: string | null
+      /**
+       * @description the SLA clock (None: no policy covers the case)
+       * @default null
+       */
+      sla?: components['schemas']['CaseSla'] | null
+      /**
+       * Sla State
+       * @description derived when read: none, ok, at_risk (warning given), breached, paused
+       * @default none
+       * @enum {string}
+       */
+      sla_state?: 'none' | 'ok' | 'at_risk' | 'breached' | 'paused'
       /** @default new */
       status?: components['schemas']['CaseStatus']
       /** Subject */
@@ -2968,11 +3057,18 @@ export interface components {
        * @default null
        */
       next_cursor?: string | null
+      /**
+       * Total Estimate
+       * @description about how many cases the view holds (None: not counted for this view)
+       * @default null
+       */
+      total_estimate?: number | null
     }
     /** CaseQuery */
     CaseQuery: {
       /**
        * Assignee
+       * @description an agent id, me (the caller) or none (unassigned)
        * @default null
        */
       assignee?: string | null
@@ -2989,6 +3085,11 @@ export interface components {
        */
       customer_id?: string | null
       /**
+       * Group Id
+       * @default null
+       */
+      group_id?: string | null
+      /**
        * Limit
        * @default 50
        */
@@ -3000,13 +3101,102 @@ export interface components {
        * @default null
        */
       product?: string | null
-      /** @default null */
-      status?: components['schemas']['CaseStatus'] | null
+      /**
+       * Q
+       * @description text: subject, description, message bodies, contact name and address, customer name, case number (through the search index: at most 100 best matches, in relevance order unless sort is given)
+       * @default null
+       */
+      q?: string | null
+      /**
+       * @description breaching_soon (warned, not yet due) or breached
+       * @default null
+       */
+      sla?: components['schemas']['SlaFilter'] | null
+      /**
+       * @description updated (default), -updated, created, priority, due
+       * @default null
+       */
+      sort?: components['schemas']['QueueSort'] | null
+      /**
+       * Status
+       * @description one or more statuses, comma-separated or repeated (status=new,open)
+       */
+      status?: components['schemas']['CaseStatus'][]
+      /**
+       * Tag
+       * @description repeatable: cases carrying every tag given
+       */
+      tag?: string[]
       /**
        * Updated Since
        * @default null
        */
       updated_since?: string | null
+    }
+    /**
+     * CaseSla
+     * @description A case's SLA clock. Dues are wall-clock instants; paused business time moves them later.
+     */
+    CaseSla: {
+      /** Breached */
+      breached?: components['schemas']['Metric'][]
+      /** Calendar Id */
+      calendar_id: string
+      /**
+       * First Responded At
+       * @default null
+       */
+      first_responded_at?: string | null
+      /**
+       * First Response Due
+       * @default null
+       */
+      first_response_due?: string | null
+      /**
+       * Next Check
+       * @description when the case next needs looking at (a warning or a breach); None: nothing pending
+       * @default null
+       */
+      next_check?: string | null
+      /**
+       * Paused Seconds
+       * @description business seconds the clock was paused
+       * @default 0
+       */
+      paused_seconds?: number
+      /**
+       * Paused Since
+       * @description pending the customer (or resolved) since
+       * @default null
+       */
+      paused_since?: string | null
+      /** Policy Id */
+      policy_id: string
+      /** Priority */
+      priority: string
+      /**
+       * Resolution Due
+       * @default null
+       */
+      resolution_due?: string | null
+      /**
+       * Resolved At
+       * @default null
+       */
+      resolved_at?: string | null
+      /**
+       * Started At
+       * Format: date-time
+       */
+      started_at: string
+      /**
+       * Warn Before Minutes
+       * @description the policy's warning lead when the clock started
+       * @default 0
+       */
+      warn_before_minutes?: number
+      /** Warned */
+      warned?: components['schemas']['Metric'][]
     }
     /**
      * CaseStatus
@@ -3130,6 +3320,11 @@ export interface components {
        */
       customer_id?: string | null
       /**
+       * Customer Name
+       * @default null
+       */
+      customer_name?: string | null
+      /**
        * Description
        * @default
        */
@@ -3188,6 +3383,18 @@ export interface components {
        * @default null
        */
       resolved_at?: string | null
+      /**
+       * @description the SLA clock (None: no policy covers the case)
+       * @default null
+       */
+      sla?: components['schemas']['CaseSla'] | null
+      /**
+       * Sla State
+       * @description derived when read: none, ok, at_risk (warning given), breached, paused
+       * @default none
+       * @enum {string}
+       */
+      sla_state?: 'none' | 'ok' | 'at_risk' | 'breached' | 'paused'
       /** @default new */
       status?: components['schemas']['CaseStatus']
       /** Subject */
@@ -4192,6 +4399,8 @@ export interface components {
       | 'chat_transcript'
       | 'delivery_failed'
       | 'auto_reply'
+      | 'sla_warning'
+      | 'sla_breached'
     /** EventsAccepted */
     EventsAccepted: {
       /** Accepted */
@@ -5289,6 +5498,11 @@ export interface components {
       /** To */
       to?: string[]
     }
+    /**
+     * Metric
+     * @enum {string}
+     */
+    Metric: 'first_response' | 'resolution'
     /**
      * NewCaseIn
      * @description An agent (or an API client) opens a case on a customer's behalf.
@@ -6533,6 +6747,11 @@ export interface components {
       /** Items */
       items: components['schemas']['PublicNotice'][]
     }
+    /**
+     * QueueSort
+     * @enum {string}
+     */
+    QueueSort: 'updated' | '-updated' | 'created' | 'priority' | 'due'
     /** ReplayResult */
     ReplayResult: {
       /** Items */
@@ -6929,6 +7148,11 @@ export interface components {
       /** Reason */
       reason: string
     }
+    /**
+     * SlaFilter
+     * @enum {string}
+     */
+    SlaFilter: 'breaching_soon' | 'breached'
     /** SlaPolicy */
     SlaPolicy: {
       /** Calendar Id */
@@ -7923,8 +8147,19 @@ export interface operations {
   list_cases: {
     parameters: {
       query?: {
-        status?: components['schemas']['CaseStatus'] | null
+        /** @description text: subject, description, message bodies, contact name and address, customer name, case number (through the search index: at most 100 best matches, in relevance order unless sort is given) */
+        q?: string | null
+        /** @description one or more statuses, comma-separated or repeated (status=new,open) */
+        status?: components['schemas']['CaseStatus'][]
+        /** @description an agent id, me (the caller) or none (unassigned) */
         assignee?: string | null
+        group_id?: string | null
+        /** @description breaching_soon (warned, not yet due) or breached */
+        sla?: components['schemas']['SlaFilter'] | null
+        /** @description repeatable: cases carrying every tag given */
+        tag?: string[]
+        /** @description updated (default), -updated, created, priority, due */
+        sort?: components['schemas']['QueueSort'] | null
         customer_id?: string | null
         product?: string | null
         channel?: components['schemas']['Channel'] | null
@@ -8080,6 +8315,35 @@ export interface operations {
       404: components['responses']['Error404']
       409: components['responses']['Error409']
       415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  get_attachment: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        case_id: string
+        attachment_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['AttachmentLink']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
