@@ -290,7 +290,7 @@ class CaseQuery(Model):
     status: Annotated[list[CaseStatus], BeforeValidator(_listed), Field(max_length=6)] = Field(
         default_factory=list, description="one or more statuses, comma-separated or repeated (status=new,open)"
     )
-    assignee: Annotated[str | None, BeforeValidator(_one), Field(max_length=128)] = Field(
+    assignee: Annotated[Annotated[str, Field(max_length=128)] | None, BeforeValidator(_one)] = Field(
         default=None, description="an agent id, me (the caller) or none (unassigned)"
     )
     group_id: Code | None = None

@@ -291,7 +291,11 @@ describe('an agent runs the help desk in the app', { timeout: 600_000 }, () => {
     assert.ok(put.ok)
 
     await replay.first().click()
-    await page.getByRole('cell', { name: /Case opened/ }).waitFor()
+    // the outcome stays above the list (the replayed mail itself leaves the quarantine)
+    const replayed = page.locator('p.replayed', { hasText: 'Case opened' })
+    await replayed.waitFor()
+    await replayed.getByRole('link').click()
+    await page.getByRole('heading', { name: /Toner warning that never goes away/ }).waitFor()
   })
 
   it('a bot hand-off is taken, answered and ended in the chat console', async () => {
