@@ -110,6 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--skip-text", action="store_true", help="no search index build, no text views")
     args = parser.parse_args()
     _env(tempfile.mkdtemp(prefix="casebridge-bench-queue-"))
 
@@ -138,7 +139,8 @@ def main() -> None:
         index_start = time.perf_counter()
         from functions.search.port import DocKind
 
-        c.search_indexing.rebuild([DocKind.CASE])
+        if not args.skip_text:
+            c.search_indexing.rebuild([DocKind.CASE])
         indexed = time.perf_counter() - index_start
         service = c.cases
         service.clock = lambda: now
@@ -157,6 +159,8 @@ def main() -> None:
         }
         figures = {}
         for name, params in views.items():
+            if args.skip_text and "q" in params:
+                continue
             q = CaseQuery.model_validate({**params, "limit": 50})
             try:
                 median, worst, page = _time(lambda q=q: service.list_cases(q), args.rounds)

@@ -321,9 +321,9 @@ class CaseStore(dynamo.TableStore):
                 break
             keys.append(item)
         cases = self._whole(keys, q, now) if keys else []
-        total = None
-        if not after:
-            total = len(cases) if cursor is None else self._count(index, pks, expr)
+        # Counting a view larger than a page would read all of it (Select COUNT reads every item):
+        # known only when the view fits this first page.
+        total = len(cases) if cursor is None and not after else None
         return CasePage(items=cases, next_cursor=cursor, total_estimate=total)
 
     def _sorted_page(
@@ -349,28 +349,6 @@ class CaseStore(dynamo.TableStore):
         more = len(found) > q.limit
         cursor = dynamo.encode_cursor({"after": page[-1][0]}) if more else None
         return CasePage(items=self._whole([i for _, i in page], q, now), next_cursor=cursor, total_estimate=total)
-
-    def _count(self, index: str, pks: list[str], expr: Any) -> int | None:
-        """How many cases the view holds (Select COUNT, within the page budget; None beyond it)."""
-        total, pages = 0, 0
-        for pk in pks:
-            kwargs: dict[str, Any] = {
-                "IndexName": index,
-                "KeyConditionExpression": Key(f"{index}PK").eq(pk),
-                "Select": "COUNT",
-            }
-            if expr is not None:
-                kwargs["FilterExpression"] = expr
-            while True:
-                pages += 1
-                if pages > self.MAX_PAGES:
-                    return None
-                resp = self.table.query(**kwargs)
-                total += int(resp.get("Count", 0))
-                if "LastEvaluatedKey" not in resp:
-                    break
-                kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-        return total
 
     def resolved_before(self, cutoff: Any, limit: int = 500) -> list[Case]:
         """Resolved cases whose resolution is older than ``cutoff`` (GSI2, status partition)."""

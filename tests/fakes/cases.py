@@ -123,7 +123,7 @@ class FakeCaseStore:
             page = ordered[: q.limit]
             more = len(ordered) > q.limit
             next_cursor = encode_cursor({"after": index_key(page[-1])}) if more and page else None
-            total = len(ordered) if not after else None
+            total = len(ordered) if not after and not more else None
         else:
             ordered = sorted(wanted, key=lambda c: rules.sort_key(c, sort))
             total = len(ordered)

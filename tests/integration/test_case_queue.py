@@ -79,7 +79,8 @@ def test_several_statuses_are_one_view_newest_activity_first_each_case_once(case
     assert every_page(cases, q.model_copy(update={"sort": QueueSort.OLDEST_UPDATE})) == [
         "CB-1", "CB-4", "CB-5", "CB-8", "CB-9", "CB-12"
     ]  # fmt: skip
-    assert cases.query(q, NOW).total_estimate == 6
+    assert cases.query(q, NOW).total_estimate is None  # more than a page, by the index: not counted
+    assert cases.query(q.model_copy(update={"limit": 10}), NOW).total_estimate == 6
 
 
 def test_unassigned_tagged_and_grouped_cases(cases):
@@ -175,7 +176,7 @@ def test_the_api_takes_lists_me_none_and_sort(client, agent_headers):
     assert get("/cases?status=new,open") == [other, mine]
     assert get("/cases?status=new&status=open&status=resolved&sort=priority") == [other, loose, mine]
     assert get("/cases?tag=vip&tag=billing") == [mine]
-    first = client.http.get("/cases?status=new,open&limit=1", headers=agent_headers).json_body
+    first = client.http.get("/cases?status=new,open&limit=1&sort=created", headers=agent_headers).json_body
     assert first["total_estimate"] == 2 and first["next_cursor"]
 
 
