@@ -413,6 +413,19 @@ def to_response(result: Any, status: int) -> Response:
     return Response(status_code=status, body=body)
 
 
+def html_error_response(exc: Exception, statuses: tuple[int, ...], lang: str | None) -> Response | None:
+    """A page route's own errors (``errors_``) as a page (None: the API's one JSON shape)."""
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            if status not in statuses:
+                return None
+            from functions.core.pages import error_page, page_headers  # noqa: PLC0415
+
+            body = error_page(lang, status, getattr(exc, "message", str(exc)))
+            return Response(status_code=status, body=body, headers=page_headers("no-store"))
+    return None
+
+
 def route(
     bp: Blueprint,
     path: str,
@@ -477,6 +490,10 @@ def route(
                     kwargs["query"] = parse_query(request, query)
                 return to_response(fn(request, **path_params, **kwargs), status)
             except Exception as exc:  # noqa: BLE001 - the one place errors become HTTP
+                if html:
+                    page = html_error_response(exc, errors_, path_params.get("lang"))
+                    if page is not None:
+                        return page
                 return error_response(exc)
 
         accepted = list(content_types) if content_types else ["application/json"] if body is not None else None

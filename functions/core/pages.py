@@ -189,3 +189,16 @@ def page_headers(cache: str = "no-store", extra: Mapping[str, str] | None = None
         "Referrer-Policy": "same-origin",
         **(extra or {}),
     }
+
+
+def error_page(lang: str | None, status: int, message: str) -> str:
+    """A page for an error of a page route (``functions.core.http.route(html=True)``): 404 says the
+    page is not there (in the page's language when the path names one), other statuses say why."""
+    w = Words(lang if lang in LANGUAGES else "en")
+    if status == 404:
+        title, text = w("notfound.title"), w("notfound.text")
+    else:
+        title, text = message, ""
+    main = f"<h1>{esc(title)}</h1>" + (f"<p>{esc(text)}</p>" if text else "")
+    main += f'<p><a href="{attr(help_url(w.lang))}">{esc(w("site.search"))}</a></p>'
+    return document(w, title=title, main=main)

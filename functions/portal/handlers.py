@@ -165,7 +165,7 @@ def page_reopen(request: Any, case_id: str) -> Response:
     return _page_action(request, case_id, lambda grant, _: container().portal.reopen(grant), "case.reopened")
 
 
-@route(bp, "/help/{lang}/case-link", "GET", auth="public", tags=TAGS, errors_=(404,))
+@route(bp, "/help/{lang}/case-link", "GET", auth="public", tags=TAGS, errors_=(404,), html=True)
 def link_request_form(request: Any, lang: str) -> Response:
     """ "Send me a new link": the form (case number and address)."""
     from functions.core import errors  # noqa: PLC0415
@@ -177,7 +177,7 @@ def link_request_form(request: Any, lang: str) -> Response:
     return _html(200, link_request_page(Words(lang)))
 
 
-@route(bp, "/help/{lang}/case-link", "POST", auth="public", tags=TAGS, content_types=FORM, errors_=(404,))
+@route(bp, "/help/{lang}/case-link", "POST", auth="public", tags=TAGS, content_types=FORM, errors_=(404,), html=True)
 def link_request_post(request: Any, lang: str) -> Response:
     """The form's answer: the same page, after the same time, whatever the case or address (nothing
     tells whether either exists); a matching pair gets a fresh link by mail."""

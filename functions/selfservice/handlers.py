@@ -264,7 +264,7 @@ def help_root(request: Any) -> Response:
     return Response(status_code=302, body="", headers={"Location": f"/help/{lang}", "Vary": "Accept-Language"})
 
 
-@route(bp, "/help/{lang}", "GET", auth="public", tags=TAGS, errors_=(404,))
+@route(bp, "/help/{lang}", "GET", auth="public", tags=TAGS, errors_=(404,), html=True)
 def help_home(request: Any, lang: str) -> Response:
     """The help center's home page (HTML): the search box and the known-issues banner."""
     from functions.core.i18n import Words  # noqa: PLC0415
@@ -277,7 +277,7 @@ def help_home(request: Any, lang: str) -> Response:
     return _html_errors(lang, run)
 
 
-@route(bp, "/help/{lang}/search", "GET", auth="public", tags=TAGS, errors_=(404,))
+@route(bp, "/help/{lang}/search", "GET", auth="public", tags=TAGS, errors_=(404,), html=True)
 def help_search(request: Any, lang: str) -> Response:
     """Search results (HTML) with the known issues the query matches on top; recorded as the
     session's 'searched' and 'notice_viewed' events."""
@@ -299,7 +299,7 @@ def help_search(request: Any, lang: str) -> Response:
     return _html_errors(lang, run)
 
 
-@route(bp, "/help/{lang}/answers/{answer_id}", "GET", auth="public", tags=TAGS, errors_=(404,))
+@route(bp, "/help/{lang}/answers/{answer_id}", "GET", auth="public", tags=TAGS, errors_=(404,), html=True)
 def help_answer(request: Any, lang: str, answer_id: str) -> Response:
     """A public answer (a solved case, scrubbed) as a page."""
     from functions.core.i18n import Words  # noqa: PLC0415
@@ -313,7 +313,7 @@ def help_answer(request: Any, lang: str, answer_id: str) -> Response:
     return _html_errors(lang, run)
 
 
-@route(bp, "/help/{lang}/fixes/{fix_id}", "GET", auth="public", tags=TAGS, errors_=(404,))
+@route(bp, "/help/{lang}/fixes/{fix_id}", "GET", auth="public", tags=TAGS, errors_=(404,), html=True)
 def help_fix(request: Any, lang: str, fix_id: str) -> Response:
     """An automated fix as a page: what it does and the button that runs it."""
     from functions.core.i18n import Words  # noqa: PLC0415
@@ -327,7 +327,7 @@ def help_fix(request: Any, lang: str, fix_id: str) -> Response:
     return _html_errors(lang, run)
 
 
-@route(bp, "/help/{lang}/known-issues", "GET", auth="public", tags=TAGS, errors_=(404,))
+@route(bp, "/help/{lang}/known-issues", "GET", auth="public", tags=TAGS, errors_=(404,), html=True)
 def help_known_issues(request: Any, lang: str) -> Response:
     """The known issues (active public notices) with their latest update; each shown one is a
     'notice_viewed' deflection event of the session."""
@@ -353,6 +353,7 @@ def help_known_issues(request: Any, lang: str) -> Response:
     tags=TAGS,
     errors_=(400, 404),
     content_types=("application/x-www-form-urlencoded",),
+    html=True,
 )
 def help_feedback(request: Any, lang: str, article_id: str) -> Response:
     """'Did this help?' from an article page (a plain form: ``helpful=yes|no``): the article's

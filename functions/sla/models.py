@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from functions.core.models import Model
 from functions.core.validators import Code
@@ -21,13 +21,21 @@ class Metric(StrEnum):
     RESOLUTION = "resolution"
 
 
+# A local wall-clock time ("09:00" or "09:00:00"), without an offset: the calendar's time zone says
+# where. (JSON Schema's "time" format is RFC 3339's, which requires an offset; this is not that.)
+LocalTime = Annotated[
+    time,
+    WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "examples": ["09:00"]}),
+]
+
+
 class Interval(Model):
     """Working hours within one day, local time; ``end`` 24:00 is written ``00:00`` (end of day)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
     @model_validator(mode="after")
     def _ordered(self) -> Interval:

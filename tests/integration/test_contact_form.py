@@ -9,6 +9,8 @@ import json
 import re
 from urllib.parse import urlencode
 
+import pytest
+
 from functions.composition import container
 from functions.core import aws as core_aws
 from functions.core.settings import get_settings
@@ -123,3 +125,11 @@ def test_an_attachment_that_was_never_uploaded_is_asked_for_again(client):
     assert "An attachment could not be found" in resp.body.decode()
     bad = _post(client, pairs=[("attachments", "../../etc/passwd")])
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/help/xx/contact", "/help/xx/case-link"])
+def test_a_page_in_a_language_the_site_does_not_have_is_a_404_page_not_json(client, path):
+    resp = client.http.get(path)
+    assert resp.status_code == 404
+    assert resp.headers["Content-Type"].startswith("text/html")
+    assert b'<html lang="en"' in resp.body and b"/help/en" in resp.body

@@ -348,8 +348,8 @@ def test_another_link_of_an_answered_request_is_refused_409(client, sfn_aws):
 def test_a_tampered_link_is_refused_401(client, sfn_aws):
     _, mail = decide_mail(client, sfn_aws)
     token = link_for(mail, "accept")
-    payload, rest = token.split(".", 1)
-    forged = ("A" if payload[0] != "A" else "B") + payload[1:] + "." + rest
+    i = len(token) // 2  # a byte of the encrypted payload
+    forged = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
     assert submit(client, forged).status_code == 401
     assert client.http.get(f"/escalations/act?token={quote(forged)}").status_code == 401
 

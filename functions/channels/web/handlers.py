@@ -125,7 +125,7 @@ def _form_page(w: Any, session: str, values: dict[str, str], errs: dict[str, str
     )
 
 
-@route(bp, "/help/{lang}/contact", "GET", auth="public", tags=TAGS, errors_=(404,))
+@route(bp, "/help/{lang}/contact", "GET", auth="public", tags=TAGS, errors_=(404,), html=True)
 def contact_form(request: Any, lang: str) -> Response:
     """The contact form (HTML; works without JavaScript). ``?q=`` fills the subject (from a search)."""
     from functions.core.i18n import Words  # noqa: PLC0415
@@ -145,6 +145,7 @@ def contact_form(request: Any, lang: str) -> Response:
     tags=TAGS,
     errors_=(400, 404, 413),
     content_types=("application/x-www-form-urlencoded",),
+    html=True,
 )
 def contact_form_post(request: Any, lang: str) -> Response:
     """The contact form posted as a plain HTML form: the confirmation page with the case number (the

@@ -5145,12 +5145,12 @@ export interface components {
     Interval: {
       /**
        * End
-       * Format: time
+       * @example 09:00
        */
       end: string
       /**
        * Start
-       * Format: time
+       * @example 09:00
        */
       start: string
     }
@@ -8013,6 +8013,15 @@ export interface components {
         'text/html': string
       }
     }
+    /** @description The payload is too large. (a page saying so) */
+    Page413: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'text/html': string
+      }
+    }
     /** @description Internal error (a bug: please report it). (a page saying so) */
     Page500: {
       headers: {
@@ -9569,10 +9578,12 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
       400: components['responses']['Error400']
-      404: components['responses']['Error404']
+      404: components['responses']['Page404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -9595,10 +9606,12 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
       400: components['responses']['Error400']
-      404: components['responses']['Error404']
+      404: components['responses']['Page404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -9620,10 +9633,12 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
       400: components['responses']['Error400']
-      404: components['responses']['Error404']
+      404: components['responses']['Page404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -9645,10 +9660,12 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
       400: components['responses']['Error400']
-      404: components['responses']['Error404']
+      404: components['responses']['Page404']
       415: components['responses']['Error415']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
@@ -9671,10 +9688,12 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
       400: components['responses']['Error400']
-      404: components['responses']['Error404']
+      404: components['responses']['Page404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -9696,11 +9715,13 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
-      400: components['responses']['Error400']
-      404: components['responses']['Error404']
-      413: components['responses']['Error413']
+      400: components['responses']['Page400']
+      404: components['responses']['Page404']
+      413: components['responses']['Page413']
       415: components['responses']['Error415']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
@@ -9724,10 +9745,12 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
-      400: components['responses']['Error400']
-      404: components['responses']['Error404']
+      400: components['responses']['Page400']
+      404: components['responses']['Page404']
       415: components['responses']['Error415']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
@@ -9751,10 +9774,12 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
       400: components['responses']['Error400']
-      404: components['responses']['Error404']
+      404: components['responses']['Page404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -9776,10 +9801,12 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
       400: components['responses']['Error400']
-      404: components['responses']['Error404']
+      404: components['responses']['Page404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -9801,10 +9828,12 @@ export interface operations {
         headers: {
           [name: string]: unknown
         }
-        content?: never
+        content: {
+          'text/html': string
+        }
       }
       400: components['responses']['Error400']
-      404: components['responses']['Error404']
+      404: components['responses']['Page404']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
