@@ -156,13 +156,29 @@ def allowed_origin(request: Any) -> str | None:
     return origin if origin and origin in get_settings().cors_origins else None
 
 
+def open_to_any_origin(path: str, method: str) -> bool:
+    """A public route or one taking a customer's link token: the chat widget and the help center
+    call them from the sites that embed them, so any origin may (no cookies are credentials here:
+    tokens travel in the Authorization header, and no answer allows credentials)."""
+    auths = {spec.auth for spec in ROUTES if spec.path == path and spec.method == method.upper()}
+    return bool(auths) and auths <= {"public", "customer"}
+
+
 def cors(event: Any, get_response: Callable[[Any], Response]) -> Response:
-    """An ``http`` middleware: an allowed caller's origin may read the answer (and its exposed headers)."""
+    """An ``http`` middleware: an allowed caller's origin may read the answer (and its exposed
+    headers); any origin may read the answers of the public and customer routes."""
     response = get_response(event)
     vary = [v.strip() for v in str(response.headers.get("Vary") or "").split(",") if v.strip()]
     if "origin" not in {v.lower() for v in vary}:
         response.headers["Vary"] = ", ".join([*vary, "Origin"])
     origin = allowed_origin(event)
+    if origin is None and (event.headers or {}).get("origin"):
+        resource = str((getattr(event, "context", None) or {}).get("resourcePath") or "")
+        method = str(getattr(event, "method", "") or "").upper()
+        if method == "OPTIONS":  # a preflight: the method the browser asks about
+            method = str((event.headers or {}).get("access-control-request-method") or "")
+        if open_to_any_origin(resource, method):
+            origin = "*"
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = ",".join(CORS_EXPOSE_HEADERS)
@@ -172,7 +188,8 @@ def cors(event: Any, get_response: Callable[[Any], Response]) -> Response:
 def preflight(request: Any, path: str) -> Response:
     """The answer to a browser's ``OPTIONS`` before a cross-origin request to ``path``."""
     origin = allowed_origin(request)
-    if origin is None:
+    asked = str((request.headers or {}).get("access-control-request-method") or "")
+    if origin is None and not open_to_any_origin(path, asked):
         return Response(
             status_code=403,
             body=error_body("forbidden", "this origin may not call the API from a browser"),

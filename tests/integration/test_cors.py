@@ -54,6 +54,17 @@ def test_a_preflight_from_another_origin_is_refused_without_cors_headers(client)
     assert json.loads(resp.body)["error"]["code"] == "forbidden"
 
 
+def test_public_and_customer_routes_are_open_to_any_origin_the_agents_routes_are_not(client):
+    # the chat widget and the help center run on the sites that embed them
+    site = "https://shop.example.org"
+    preflight = _preflight(client, "/chat/sessions", site)
+    assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Origin"] == "*"
+    answer = client.http.get("/chat/availability", headers={"Origin": site})
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in answer.headers
+    assert _preflight(client, "/cases", site).status_code == 403
+
+
 def test_an_answer_to_an_allowed_origin_is_readable_with_its_etag(client, agent_headers):
     resp = client.http.get("/sla/calendars", headers={**agent_headers, "Origin": AGENTS})
     assert resp.status_code == 200
