@@ -416,8 +416,10 @@ class LocalStack:
         }
         from functions.core.webpolicy import content_security_policy  # noqa: PLC0415
 
-        # the deployed policy, with the local API (plain http, so no upgrade-insecure-requests)
-        csp = content_security_policy([f"http://{HOST}:{self.api_port}"], upgrade_insecure_requests=False)
+        # the deployed policy, with the local API and live-updates socket (plain http and ws, so no
+        # upgrade-insecure-requests)
+        connect = [f"http://{HOST}:{self.api_port}", *([live_url] if live_url else [])]
+        csp = content_security_policy(connect, upgrade_insecure_requests=False)
         self._web = WebServer(HOST, self.web_port, config, csp=csp)
         self._web.start()
         return str(self._web.url)
