@@ -13,13 +13,21 @@ const agents = {}
 async function agentPage(name) {
   const context = await browser.newContext()
   const page = await context.newPage()
-  const traffic = { sockets: [], hints: [], polls: 0 }
+  // A case hint is read back in one GET /cases?updated_since= (src/live/websocket.ts); the poller
+  // asks the same on its own clock. So a read that follows no case hint is a poll.
+  const traffic = { sockets: [], hints: [], caseHints: 0, polls: 0 }
   page.on('websocket', (ws) => {
     traffic.sockets.push(ws.url())
-    ws.on('framereceived', (frame) => traffic.hints.push(JSON.parse(String(frame.payload))))
+    ws.on('framereceived', (frame) => {
+      const hint = JSON.parse(String(frame.payload))
+      traffic.hints.push(hint)
+      if (hint.type === 'case_changed') traffic.caseHints += 1
+    })
   })
   page.on('request', (request) => {
-    if (request.url().includes('updated_since=')) traffic.polls += 1
+    if (!request.url().includes('updated_since=')) return
+    if (traffic.caseHints > 0) traffic.caseHints -= 1
+    else traffic.polls += 1
   })
   await page.goto(stack.web_url + '/sign-in')
   await page.getByRole('button', { name: new RegExp(`Sign in as ${name}`) }).click()
