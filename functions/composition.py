@@ -271,13 +271,21 @@ class Container:
         return ApiGatewayPoster(client)
 
     @cached_property
+    def live_jwks(self) -> Any:
+        """The signing keys of the pool's ID tokens: None, PyJWT's client on the pool's own JWKS URL
+        (made by the verifier on first use); a test gives its own."""
+        return None
+
+    @cached_property
     def live_verifier(self) -> TokenVerifier:
         """Who a WebSocket's token names: a Cognito ID token in AWS, a development token locally."""
         from functions.live.adapters import CognitoIdTokenVerifier, DevTokenVerifier  # noqa: PLC0415
 
         s = self.settings
         if s.cognito_user_pool_arn:
-            return CognitoIdTokenVerifier(s.region, s.cognito_user_pool_arn.rsplit("/", 1)[-1])
+            return CognitoIdTokenVerifier(
+                s.region, s.cognito_user_pool_arn.rsplit("/", 1)[-1], s.cognito_clients, jwks=self.live_jwks
+            )
         shared = s.dev_agent_token.get_secret_value() if s.dev_agent_token else None
         return DevTokenVerifier([(a.id, a.name, a.token.get_secret_value()) for a in s.dev_agents], shared)
 

@@ -124,6 +124,9 @@ class Settings(BaseModel):
 
     # Agent authentication: Cognito in AWS; a development token on the local stack.
     cognito_user_pool_arn: str | None = None
+    # The pool's app clients whose ID tokens may open a live-updates WebSocket (comma-separated; the
+    # CDK app sets the agents' app's client): the token's audience must be one of them.
+    cognito_client_ids: str = ""
     dev_agent_token: SecretStr | None = None
     # Local stack: seeded agents, each with its own development token; the API takes the agent's id
     # and roles from the token (JSON: [{"id": ..., "name": ..., "token": ..., "roles": [...]}]).
@@ -269,6 +272,10 @@ class Settings(BaseModel):
 
     def name(self, logical: str) -> str:
         return resources.physical_name(self.prefix, logical)
+
+    @property
+    def cognito_clients(self) -> list[str]:
+        return [c.strip() for c in self.cognito_client_ids.split(",") if c.strip()]
 
     @property
     def cors_origins(self) -> frozenset[str]:
