@@ -438,6 +438,7 @@ class Container:
             portal_link=self.portal_link,
             retryable=is_aws_failure,
             clock=self.clock,
+            ack_allowed=lambda address: self.within_limit("acknowledgements_per_address", address),
         )
 
     @cached_property
@@ -539,6 +540,40 @@ class Container:
             clock=self.clock,
             link_mail_allowed=self.link_mail_allowed,
         )
+
+    def abuse_limits(self) -> dict[str, Any]:
+        """The named abuse limits of the public writes and outgoing acknowledgements (settings)."""
+        from functions.core.limits import Limit  # noqa: PLC0415
+
+        s = self.settings
+        return {
+            limit.name: limit
+            for limit in (
+                Limit("chat_starts_per_client", s.chat_starts_per_client_per_hour, 3600),
+                Limit("chat_messages_per_session", s.chat_messages_per_session_per_minute, 60),
+                Limit("selfservice_events_per_client", s.selfservice_events_per_client_per_hour, 3600),
+                Limit("feedback_per_client", s.feedback_per_client_per_hour, 3600),
+                Limit("acknowledgements_per_address", s.acknowledgements_per_address_per_hour, 3600),
+            )
+        }
+
+    def abuse_limit(self, name: str, subject: str) -> None:
+        """Count one more against the named limit for ``subject`` (an IP, a session, an address: kept
+        hashed); RateLimited (429 with Retry-After, naming the limit) past it. The contact form's
+        DynamoDB counters (``web_rates``)."""
+        import time  # noqa: PLC0415
+
+        from functions.core import limits  # noqa: PLC0415
+
+        limits.check(self.web_rates, self.abuse_limits()[name], subject, time.time())
+
+    def within_limit(self, name: str, subject: str) -> bool:
+        """``abuse_limit`` as a yes/no, for what is skipped rather than refused (acknowledgements)."""
+        import time  # noqa: PLC0415
+
+        from functions.core import limits  # noqa: PLC0415
+
+        return limits.count(self.web_rates, self.abuse_limits()[name], subject, time.time())
 
     def link_mail_allowed(self, case_id: str) -> bool:
         """One more "send me a new link" mail for the case, within the day's limit? (The contact

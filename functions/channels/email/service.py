@@ -79,7 +79,9 @@ class EmailIntake:
         portal_link: Callable[[str, str | None], str | None] = _no_link,
         retryable: Callable[[BaseException], bool] = lambda exc: False,
         clock: Callable[[], datetime] = utcnow,
+        ack_allowed: Callable[[str], bool] = lambda address: True,
     ) -> None:
+        self.ack_allowed = ack_allowed  # one more acknowledgement to this address, within its limit?
         self.cases = cases
         self.mail = mail
         self.log = log
@@ -498,7 +500,10 @@ class EmailIntake:
             return "sender authentication failed"
         if rules.null_envelope_sender(parsed, verdicts):
             return "null envelope sender"
-        return rules.ack_refusal(parsed, self.config.own_addresses)
+        refusal = rules.ack_refusal(parsed, self.config.own_addresses)
+        if refusal is None and parsed.from_ is not None and not self.ack_allowed(parsed.from_.email):
+            return "acknowledgement limit for this address reached"
+        return refusal
 
     def _duplicate(self, base: dict[str, Any], key: str) -> IngestOutcome:
         return IngestOutcome(
