@@ -415,7 +415,7 @@ class Container:
     @cached_property
     def email_intake(self) -> EmailIntake:
         from functions.channels.email.service import EmailIntake, IntakeConfig  # noqa: PLC0415
-        from functions.channels.email.store import is_aws_failure  # noqa: PLC0415
+        from functions.channels.email.store import is_aws_failure, is_transient_aws_failure  # noqa: PLC0415
         from functions.core import resources  # noqa: PLC0415
 
         s = self.settings
@@ -439,6 +439,7 @@ class Container:
             retryable=is_aws_failure,
             clock=self.clock,
             ack_allowed=lambda address: self.within_limit("acknowledgements_per_address", address),
+            ack_retryable=is_transient_aws_failure,
         )
 
     @cached_property

@@ -117,3 +117,7 @@ def test_acknowledgements_are_limited_per_address_and_the_mail_still_opens_its_c
     assert all(o.case for o in outcomes)  # every mail became a case
     assert "acknowledgement limit for this address reached" in outcomes[2].reason
     assert intake.ingest_raw(mail(9, "bob@acme.example"), None, source="test").acknowledged
+    # the same mail delivered again (a header more: other bytes, the same Message-ID and body) is a
+    # duplicate whose acknowledgement is not due any more
+    again = intake.ingest_raw(b"X-Relayed: again\r\n" + mail(2, "ann@acme.example"), None, source="test")
+    assert again.outcome == "suppressed" and again.case == outcomes[2].case and not again.acknowledged
