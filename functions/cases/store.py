@@ -381,6 +381,34 @@ class CaseStore(dynamo.TableStore):
             whole = round(whole * seen[1] / seen[0])
         return max(whole, q.limit)
 
+    def backfill_queue_indexes(self) -> dict[str, Any]:
+        """Give every case the sorted views' index keys (GSI6 / GSI7) and count the statuses anew:
+        for cases written before those indexes existed (a table from an earlier release). A case is
+        rewritten only if it is still at the version read (a write meanwhile set the keys itself)."""
+        counts: dict[str, int] = {}
+        rewritten = 0
+        for item in self.query_items(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("CASES")):
+            case = _case(item)
+            counts[case.status.value] = counts.get(case.status.value, 0) + 1
+            if item.get("GSI6PK") and item.get("GSI7PK"):
+                continue
+            try:
+                self.table.put_item(
+                    Item=case_item(case),
+                    ConditionExpression="#v = :v",
+                    ExpressionAttributeNames={"#v": "version"},
+                    ExpressionAttributeValues={":v": case.version},
+                )
+                rewritten += 1
+            except Exception as exc:
+                if not dynamo.is_conditional_failure(exc):
+                    raise
+        for status in CaseStatus:
+            self.table.put_item(
+                Item={"PK": "COUNT#cases", "SK": f"STATUS#{status.value}", "n": counts.get(status.value, 0)}
+            )
+        return {"cases": sum(counts.values()), "rewritten": rewritten, "counts": counts}
+
     # -- status counts -----------------------------------------------------
     def status_counts(self, statuses: list[str]) -> dict[str, int]:
         """About how many cases have each of these statuses (only those counted so far)."""
