@@ -57,8 +57,8 @@ format: venv
 typecheck: venv
 	$(BIN)/mypy functions app.py
 
-fuzz: venv ## a longer, random fuzz run of the mail parser, the intake's event unwrapping and the intake (CASEBRIDGE_FUZZ_EXAMPLES=n)
-	CASEBRIDGE_FUZZ=long $(BIN)/python -m pytest tests/unit/test_email_fuzz.py -q -p no:cacheprovider
+fuzz: venv ## a longer, random fuzz run of the mail parser, the intake, the WebSocket handlers and the bulk-actions consumer (CASEBRIDGE_FUZZ_EXAMPLES=n)
+	CASEBRIDGE_FUZZ=long $(BIN)/python -m pytest tests/unit/test_email_fuzz.py tests/integration/test_live_and_jobs_fuzz.py -q -p no:cacheprovider
 
 bench: venv ## print the benchmark figures
 	$(BIN)/python bench/cold_start.py

@@ -132,9 +132,13 @@ def main() -> None:
         cases = _cases(args.cases, now)
         c = composition.container()
         load = time.perf_counter()
+        counts: dict[str, int] = {}
         with dynamo.table().batch_writer() as batch:
             for case in cases:
                 batch.put_item(Item=case_item(case))
+                counts[case.status.value] = counts.get(case.status.value, 0) + 1
+            for status, n in counts.items():  # what CaseStore.create keeps one case at a time
+                batch.put_item(Item={"PK": "COUNT#cases", "SK": f"STATUS#{status}", "n": n})
         loaded = time.perf_counter() - load
         index_start = time.perf_counter()
         from functions.search.port import DocKind
@@ -154,6 +158,9 @@ def main() -> None:
             "open, sla=breached": {"status": open_, "sla": "breached"},
             "open, sort=priority": {"status": open_, "sort": "priority"},
             "open, sort=due": {"status": open_, "sort": "due"},
+            "all, sort=priority": {"sort": "priority"},
+            "open, tag vip, sort=priority": {"status": open_, "tag": "vip", "sort": "priority"},
+            "unassigned new/open, sort=due": {"assignee": "none", "status": "new,open", "sort": "due"},
             "text q=printer refund": {"q": "printer refund"},
             "text q=invoice, open": {"q": "invoice", "status": open_},
         }

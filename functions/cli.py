@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from functions.cases.cli import cases
 from functions.channels.chat.cli import chat
 from functions.channels.email.cli import mail
 from functions.channels.web.cli import web
@@ -21,5 +22,5 @@ def main() -> None:
     log_to_stderr()
 
 
-for command in (local, mail, web, chat, customers, openapi_command, search):
+for command in (local, mail, web, chat, customers, cases, openapi_command, search):
     main.add_command(command)

@@ -271,13 +271,21 @@ class Container:
         return ApiGatewayPoster(client)
 
     @cached_property
+    def live_jwks(self) -> Any:
+        """The signing keys of the pool's ID tokens: None, PyJWT's client on the pool's own JWKS URL
+        (made by the verifier on first use); a test gives its own."""
+        return None
+
+    @cached_property
     def live_verifier(self) -> TokenVerifier:
         """Who a WebSocket's token names: a Cognito ID token in AWS, a development token locally."""
         from functions.live.adapters import CognitoIdTokenVerifier, DevTokenVerifier  # noqa: PLC0415
 
         s = self.settings
         if s.cognito_user_pool_arn:
-            return CognitoIdTokenVerifier(s.region, s.cognito_user_pool_arn.rsplit("/", 1)[-1])
+            return CognitoIdTokenVerifier(
+                s.region, s.cognito_user_pool_arn.rsplit("/", 1)[-1], s.cognito_clients, jwks=self.live_jwks
+            )
         shared = s.dev_agent_token.get_secret_value() if s.dev_agent_token else None
         return DevTokenVerifier([(a.id, a.name, a.token.get_secret_value()) for a in s.dev_agents], shared)
 
@@ -407,7 +415,7 @@ class Container:
     @cached_property
     def email_intake(self) -> EmailIntake:
         from functions.channels.email.service import EmailIntake, IntakeConfig  # noqa: PLC0415
-        from functions.channels.email.store import is_aws_failure  # noqa: PLC0415
+        from functions.channels.email.store import is_aws_failure, is_transient_aws_failure  # noqa: PLC0415
         from functions.core import resources  # noqa: PLC0415
 
         s = self.settings
@@ -430,6 +438,8 @@ class Container:
             portal_link=self.portal_link,
             retryable=is_aws_failure,
             clock=self.clock,
+            ack_allowed=lambda address: self.within_limit("acknowledgements_per_address", address),
+            ack_retryable=is_transient_aws_failure,
         )
 
     @cached_property
@@ -531,6 +541,40 @@ class Container:
             clock=self.clock,
             link_mail_allowed=self.link_mail_allowed,
         )
+
+    def abuse_limits(self) -> dict[str, Any]:
+        """The named abuse limits of the public writes and outgoing acknowledgements (settings)."""
+        from functions.core.limits import Limit  # noqa: PLC0415
+
+        s = self.settings
+        return {
+            limit.name: limit
+            for limit in (
+                Limit("chat_starts_per_client", s.chat_starts_per_client_per_hour, 3600),
+                Limit("chat_messages_per_session", s.chat_messages_per_session_per_minute, 60),
+                Limit("selfservice_events_per_client", s.selfservice_events_per_client_per_hour, 3600),
+                Limit("feedback_per_client", s.feedback_per_client_per_hour, 3600),
+                Limit("acknowledgements_per_address", s.acknowledgements_per_address_per_hour, 3600),
+            )
+        }
+
+    def abuse_limit(self, name: str, subject: str) -> None:
+        """Count one more against the named limit for ``subject`` (an IP, a session, an address: kept
+        hashed); RateLimited (429 with Retry-After, naming the limit) past it. The contact form's
+        DynamoDB counters (``web_rates``)."""
+        import time  # noqa: PLC0415
+
+        from functions.core import limits  # noqa: PLC0415
+
+        limits.check(self.web_rates, self.abuse_limits()[name], subject, time.time())
+
+    def within_limit(self, name: str, subject: str) -> bool:
+        """``abuse_limit`` as a yes/no, for what is skipped rather than refused (acknowledgements)."""
+        import time  # noqa: PLC0415
+
+        from functions.core import limits  # noqa: PLC0415
+
+        return limits.count(self.web_rates, self.abuse_limits()[name], subject, time.time())
 
     def link_mail_allowed(self, case_id: str) -> bool:
         """One more "send me a new link" mail for the case, within the day's limit? (The contact

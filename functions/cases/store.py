@@ -4,9 +4,12 @@ Items (single table, see docs/data-model.md):
   CASE#{id} / #META            the case     GSI1 CASES/{updated}#{id}   GSI2 STATUS#{s}/{updated}#{id}
                                             GSI3 CUST#{customer}/{created}#{id}   GSI4 AGENT#{assignee}/{updated}#{id}
                                             GSI5 SLA/{next check}#{id} (sparse: a running SLA clock)
+                                            GSI6 QPRIO#{s}/{rank}␟{newest activity first}␟{id} (sort=priority)
+                                            GSI7 QDUE#{s}/{nearest due or 9999}␟{id} (sort=due)
   CASE#{id} / TL#{at}#{rand}   a timeline event (interaction or change)
   MSGID#{key} / #PTR           message id -> case (threading + exactly-once ingestion)
   COUNTER#case / #COUNTER      the case-number sequence
+  COUNT#cases / STATUS#{s}     about how many cases have status s (views' total_estimate; not transactional)
 """
 
 from __future__ import annotations
@@ -20,9 +23,19 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from functions.cases import rules
-from functions.cases.models import Case, CasePage, CaseQuery, Priority, QueueSort, SlaFilter, TimelineEvent
+from functions.cases.models import (
+    Case,
+    CasePage,
+    CaseQuery,
+    CaseStatus,
+    Priority,
+    QueueSort,
+    SlaFilter,
+    TimelineEvent,
+)
 from functions.core import dynamo
 from functions.core.errors import Duplicate, InvalidInput, NotFound, VersionConflict
+from functions.core.logs import logger
 from functions.core.timeutil import iso, utcnow
 
 
@@ -62,6 +75,11 @@ def case_item(case: Case) -> dict[str, Any]:
         item["GSI5PK"] = "SLA"
         item["GSI5SK"] = f"{iso(case.sla.next_check)}#{case.case_id}"
     item.update(rules.sla_attributes(case))
+    # The sorted views' indexes: their sort key is the view's sort key, so the cursor ("after" the
+    # last case's sort key) is the same whether a view is read from an index or sorted in memory.
+    for index, prefix, sort in (("GSI6", "QPRIO", QueueSort.PRIORITY), ("GSI7", "QDUE", QueueSort.DUE)):
+        item[f"{index}PK"] = f"{prefix}#{case.status.value}"
+        item[f"{index}SK"] = _joined(_item_sort_key(item, sort))
     if case.message_text:
         item["message_text"] = case.message_text
     item.pop("sla_state", None)  # derived when read
@@ -103,8 +121,16 @@ def _case(item: dict[str, Any]) -> Case:
     return Case.model_validate(dynamo.strip_keys(dynamo.from_item(item)))
 
 
+SORTED_INDEXES = {QueueSort.PRIORITY: ("GSI6", "QPRIO"), QueueSort.DUE: ("GSI7", "QDUE")}
+
+
 def _partitions(q: CaseQuery) -> tuple[str, list[str]]:
     """The index and the partitions a view reads (see CaseStore.query)."""
+    sort = q.sort or QueueSort.UPDATED
+    if sort in SORTED_INDEXES and not (q.assignee and q.assignee != rules.UNASSIGNED) and not q.customer_id:
+        index, prefix = SORTED_INDEXES[sort]
+        statuses = dict.fromkeys(q.status) if q.status else list(CaseStatus)
+        return index, [f"{prefix}#{s.value}" for s in statuses]
     if q.assignee and q.assignee != rules.UNASSIGNED:
         return "GSI4", [f"AGENT#{q.assignee}"]
     if q.status:
@@ -122,7 +148,7 @@ def _index_sk(case: Case, index: str) -> str:
 def _filter_expression(q: CaseQuery, index: str, now: datetime) -> Any:
     """The view's filters the partition does not already apply, as one FilterExpression (or None)."""
     filters: list[Any] = []
-    if q.status and index != "GSI2":
+    if q.status and index not in ("GSI2", "GSI6", "GSI7"):
         filters.append(Attr("status").is_in([s.value for s in q.status]))
     if q.assignee == rules.UNASSIGNED:
         filters.append(Attr("assignee").not_exists())
@@ -135,7 +161,7 @@ def _filter_expression(q: CaseQuery, index: str, now: datetime) -> Any:
         if enum_value is not None:
             filters.append(Attr(name).eq(enum_value.value))
     filters.extend(Attr("tags").contains(tag) for tag in q.tag)
-    if q.updated_since and index == "GSI3":
+    if q.updated_since and index in ("GSI3", "GSI6", "GSI7"):
         filters.append(Attr("updated_at").gte(iso(q.updated_since)))
     at = iso(now)
     if q.sla == SlaFilter.BREACHED:
@@ -221,14 +247,22 @@ class CaseStore(dynamo.TableStore):
         (BatchGetItem, consistent) and checked again by ``rules.matches`` (a case changed since the
         index saw it leaves the page). Sorted by last update (either way) the index gives the order
         and a page reads only as far as it needs (``MAX_PAGES`` at most; a short page then carries a
-        cursor). Sorted otherwise, the keys of the whole view are read (up to ``MAX_SORTED``) and
-        sorted in memory; the cursor is the sort key of the last case returned."""
+        cursor). Sorted by priority or due (and not narrowed to an assignee or a customer) the view is
+        read the same way from GSI6 / GSI7, whose sort key is the view's sort key, one partition per
+        status, merged. Sorted otherwise, the keys of the whole view are read (up to ``MAX_SORTED``)
+        and sorted in memory; the cursor is the sort key of the last case returned.
+
+        ``total_estimate``: exact when the view ends on its first page; on the first page of a larger
+        view read from GSI6 / GSI7, the status counts (``COUNT#cases``) times the share of the items
+        read that matched the other filters; otherwise not counted."""
         now = now or utcnow()
         sort = q.sort or QueueSort.UPDATED
         index, pks = _partitions(q)
         start = dynamo.decode_cursor(q.cursor)
         after = str(start.get("after", "")) if start else ""
         expr = _filter_expression(q, index, now)
+        if index in ("GSI6", "GSI7"):  # sort=priority / sort=due over status partitions: their own index
+            return self._index_page(q, index, pks, expr, True, after, now)
         if sort in (QueueSort.UPDATED, QueueSort.OLDEST_UPDATE) or index == "GSI3" and sort == QueueSort.CREATED:
             return self._index_page(q, index, pks, expr, sort == QueueSort.OLDEST_UPDATE, after, now)
         return self._sorted_page(q, index, pks, expr, sort, after, now)
@@ -248,6 +282,7 @@ class CaseStore(dynamo.TableStore):
         since: str | None,
         budget: list[int],
         first_page: int,
+        seen: list[int] | None = None,
     ) -> Iterator[tuple[str, dict[str, Any] | None]]:
         """A partition's matching items (keys and sort attributes) in index order as ``(sort key,
         item)``, with ``(sort key, None)`` after each page (where the read got to), and ``(sort key,
@@ -281,6 +316,9 @@ class CaseStore(dynamo.TableStore):
             budget[0] -= 1
             resp = self.table.query(**kwargs, Limit=size)
             size = min(size * 2, self.PAGE_ITEMS)
+            if seen is not None:  # items read, items that passed the filter
+                seen[0] += int(resp.get("ScannedCount", 0))
+                seen[1] += int(resp.get("Count", 0))
             for item in resp["Items"]:
                 if item[key] != after:
                     yield str(item[key]), item
@@ -305,8 +343,11 @@ class CaseStore(dynamo.TableStore):
     ) -> CasePage:
         since = iso(q.updated_since) if q.updated_since and index != "GSI3" else None
         budget = [self.MAX_PAGES]
+        if index in ("GSI6", "GSI7"):
+            since = None  # a filter on these indexes (their sort key is not the activity)
         first = q.limit + 1 if expr is None else max(q.limit * 2, 50)
-        streams = [self._stream(index, pk, expr, ascending, after, since, budget, first) for pk in pks]
+        seen = [0, 0]
+        streams = [self._stream(index, pk, expr, ascending, after, since, budget, first, seen) for pk in pks]
         merged = heapq.merge(*streams, key=lambda pair: pair[0], reverse=not ascending)
         keys: list[dict[str, Any]] = []
         cursor: str | None = None
@@ -324,7 +365,73 @@ class CaseStore(dynamo.TableStore):
         # Counting a view larger than a page would read all of it (Select COUNT reads every item):
         # known only when the view fits this first page.
         total = len(cases) if cursor is None and not after else None
+        if total is None and not after and index in ("GSI6", "GSI7"):
+            total = self._estimate(pks, seen, q)
         return CasePage(items=cases, next_cursor=cursor, total_estimate=total)
+
+    def _estimate(self, pks: list[str], seen: list[int], q: CaseQuery) -> int | None:
+        """About how many cases a large view holds: its statuses' counts, scaled by the share of the
+        items read that matched the view's other filters."""
+        statuses = [pk.split("#", 1)[1] for pk in pks]
+        counts = self.status_counts(statuses)
+        if not counts:
+            return None
+        whole = sum(counts.values())
+        if seen[0] and seen[1] < seen[0]:
+            whole = round(whole * seen[1] / seen[0])
+        return max(whole, q.limit)
+
+    def backfill_queue_indexes(self) -> dict[str, Any]:
+        """Give every case the sorted views' index keys (GSI6 / GSI7) and count the statuses anew:
+        for cases written before those indexes existed (a table from an earlier release). A case is
+        rewritten only if it is still at the version read (a write meanwhile set the keys itself)."""
+        counts: dict[str, int] = {}
+        rewritten = 0
+        for item in self.query_items(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("CASES")):
+            case = _case(item)
+            counts[case.status.value] = counts.get(case.status.value, 0) + 1
+            if item.get("GSI6PK") and item.get("GSI7PK"):
+                continue
+            try:
+                self.table.put_item(
+                    Item=case_item(case),
+                    ConditionExpression="#v = :v",
+                    ExpressionAttributeNames={"#v": "version"},
+                    ExpressionAttributeValues={":v": case.version},
+                )
+                rewritten += 1
+            except Exception as exc:
+                if not dynamo.is_conditional_failure(exc):
+                    raise
+        for status in CaseStatus:
+            self.table.put_item(
+                Item={"PK": "COUNT#cases", "SK": f"STATUS#{status.value}", "n": counts.get(status.value, 0)}
+            )
+        return {"cases": sum(counts.values()), "rewritten": rewritten, "counts": counts}
+
+    # -- status counts -----------------------------------------------------
+    def status_counts(self, statuses: list[str]) -> dict[str, int]:
+        """About how many cases have each of these statuses (only those counted so far)."""
+        items = self.batch_get([{"PK": "COUNT#cases", "SK": f"STATUS#{s}"} for s in dict.fromkeys(statuses)])
+        return {str(i["SK"]).split("#", 1)[1]: max(int(i.get("n", 0)), 0) for i in items}
+
+    def _count_status(self, old: str | None, new: str | None) -> None:
+        """Move one case between the status counts (after its write succeeded; an estimate: a
+        failure here is not worth failing the write for)."""
+        if old == new:
+            return
+        for status, step in ((old, -1), (new, 1)):
+            if status is None:
+                continue
+            try:
+                self.table.update_item(
+                    Key={"PK": "COUNT#cases", "SK": f"STATUS#{status}"},
+                    UpdateExpression="ADD #n :step",
+                    ExpressionAttributeNames={"#n": "n"},
+                    ExpressionAttributeValues={":step": step},
+                )
+            except Exception:  # noqa: BLE001 - an estimate; the case itself is written
+                logger().warning("case status count not updated", extra={"status": status})
 
     def _sorted_page(
         self, q: CaseQuery, index: str, pks: list[str], expr: Any, sort: QueueSort, after: str, now: datetime
@@ -407,6 +514,7 @@ class CaseStore(dynamo.TableStore):
         ops += [{"Put": {"TableName": self.table.name, "Item": _av(event_item(e))}} for e in events]
         ops += [self._pointer_put(p, case.case_id, first_event_id) for p in dict.fromkeys(pointers)]
         self._transact(ops, case.case_id, pointers)
+        self._count_status(None, case.status.value)
 
     def save(
         self,
@@ -433,7 +541,15 @@ class CaseStore(dynamo.TableStore):
         ]
         ops += [{"Put": {"TableName": self.table.name, "Item": _av(event_item(e))}} for e in events]
         ops += [self._pointer_put(p, case.case_id, first_event_id) for p in dict.fromkeys(pointers or [])]
+        before = self.table.get_item(
+            Key={"PK": case_pk(case.case_id), "SK": "#META"},
+            ProjectionExpression="#s, #v",
+            ExpressionAttributeNames={"#s": "status", "#v": "version"},
+            ConsistentRead=True,
+        ).get("Item")
         self._transact(ops, case.case_id, pointers or [], expected_version)
+        if before and int(before.get("version", -1)) == expected_version:  # what this write replaced
+            self._count_status(str(before.get("status")), case.status.value)
 
     def add_pointers(self, case_id: str, pointers: list[str]) -> None:
         for p in dict.fromkeys(pointers):

@@ -61,6 +61,8 @@ MAIN_TABLE = TableDef(
         Index("GSI3", "GSI3PK", "GSI3SK"),  # cases by customer
         Index("GSI4", "GSI4PK", "GSI4SK"),  # cases by assignee
         Index("GSI5", "GSI5PK", "GSI5SK"),  # sparse: cases whose SLA clock runs, by its next check
+        Index("GSI6", "GSI6PK", "GSI6SK"),  # cases by status, urgent first then newest activity (sort=priority)
+        Index("GSI7", "GSI7PK", "GSI7SK"),  # cases by status, nearest SLA due first (sort=due)
     ),
     ttl_attribute="expires_at",
 )

@@ -78,6 +78,15 @@ class Settings(BaseModel):
     portal_link_answer_seconds: float = Field(default=1.0, ge=0, le=10)
     # "Send me a new link" mails per case per day (more requests get the same answer and no mail).
     portal_link_mails_per_case_per_day: int = Field(default=3, ge=1)
+    # Abuse limits of the other public writes (functions.core.limits; 0 turns one off): chats started per
+    # client (IP) per hour, customer chat turns per session per minute, self-service events and "did this
+    # help?" answers per client per hour, and acknowledgement mails per address per hour (past it the
+    # mail still becomes a case, without an acknowledgement).
+    chat_starts_per_client_per_hour: int = Field(default=20, ge=0)
+    chat_messages_per_session_per_minute: int = Field(default=30, ge=0)
+    selfservice_events_per_client_per_hour: int = Field(default=600, ge=0)
+    feedback_per_client_per_hour: int = Field(default=60, ge=0)
+    acknowledgements_per_address_per_hour: int = Field(default=5, ge=0)
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     upload_max_files: int = Field(default=5, ge=1, le=20)
     upload_ttl_seconds: int = Field(default=300, ge=30, le=3600)
@@ -124,6 +133,9 @@ class Settings(BaseModel):
 
     # Agent authentication: Cognito in AWS; a development token on the local stack.
     cognito_user_pool_arn: str | None = None
+    # The pool's app clients whose ID tokens may open a live-updates WebSocket (comma-separated; the
+    # CDK app sets the agents' app's client): the token's audience must be one of them.
+    cognito_client_ids: str = ""
     dev_agent_token: SecretStr | None = None
     # Local stack: seeded agents, each with its own development token; the API takes the agent's id
     # and roles from the token (JSON: [{"id": ..., "name": ..., "token": ..., "roles": [...]}]).
@@ -269,6 +281,10 @@ class Settings(BaseModel):
 
     def name(self, logical: str) -> str:
         return resources.physical_name(self.prefix, logical)
+
+    @property
+    def cognito_clients(self) -> list[str]:
+        return [c.strip() for c in self.cognito_client_ids.split(",") if c.strip()]
 
     @property
     def cors_origins(self) -> frozenset[str]:

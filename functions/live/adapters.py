@@ -30,12 +30,14 @@ class ApiGatewayPoster:
 class CognitoIdTokenVerifier:
     """Checks a Cognito ID token: RS256 signature by a key of the pool's JWKS (fetched only from the
     pool's own URL, cached), issuer, expiry, ``token_use = id``, and the audience when app client
-    ids are configured. The agent id is the token's email (as the REST API records it)."""
+    ids are configured (the CDK app configures the agents' app's client: ``CASEBRIDGE_COGNITO_CLIENT_IDS``).
+    The agent id is the token's email (as the REST API records it). ``jwks``: anything with PyJWKClient's
+    ``get_signing_key_from_jwt`` (default: PyJWKClient on the pool's URL, made on first use)."""
 
-    def __init__(self, region: str, user_pool_id: str, client_ids: list[str] | None = None) -> None:
+    def __init__(self, region: str, user_pool_id: str, client_ids: list[str] | None = None, jwks: Any = None) -> None:
         self.issuer = f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
         self.client_ids = client_ids or []
-        self._jwks: Any = None
+        self._jwks: Any = jwks
 
     def _key(self, token: str) -> Any:
         import jwt  # noqa: PLC0415 - PyJWT and cryptography only on the connect path

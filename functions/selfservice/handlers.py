@@ -65,6 +65,14 @@ def suggest(request: Any, *, query: SuggestParams) -> Suggestions:
     return container().self_service.suggest(query)
 
 
+def _limit(request: Any, name: str) -> None:
+    """Count the request against the named abuse limit of its client (429 past it)."""
+    from functions.core.limits import request_client  # noqa: PLC0415
+
+    c = container()
+    c.abuse_limit(name, request_client(request, c.settings.client_ip_hops))
+
+
 @route(bp, "/selfservice/events", "POST", auth="public", response=SM + "EventsAccepted", status=202, tags=TAGS)
 def record_events(request: Any) -> EventsAccepted:
     """Record deflection events: ``{"events": [...]}`` or a single event object. 400 names the bad field."""
@@ -87,6 +95,7 @@ def record_events(request: Any) -> EventsAccepted:
         events = EventBatch.model_validate(data).events
     else:
         events = [DeflectionEvent.model_validate(data)]
+    _limit(request, "selfservice_events_per_client")
     accepted = container().self_service.record_events(events)
     return EventsAccepted(accepted=accepted)
 
@@ -115,6 +124,7 @@ def customer_feedback(request: Any, article_id: str, *, body: FeedbackIn) -> Fee
     """'Did this help?' from a customer."""
     from functions.knowledge.models import FeedbackOut  # noqa: PLC0415
 
+    _limit(request, "feedback_per_client")
     container().knowledge.feedback(article_id, body, customer=True)
     return FeedbackOut()
 
@@ -376,6 +386,7 @@ def help_feedback(request: Any, lang: str, article_id: str) -> Response:
                 "helpful must be yes or no", fields=[{"field": "helpful", "message": "yes or no", "type": "enum"}]
             )
         helped = form["helpful"] == "yes"
+        _limit(request, "feedback_per_client")
         session, cookie = _session(request)
         container().knowledge.feedback(article_id, FeedbackIn(helpful=helped, session_id=session), customer=True)
         container().self_service.article_feedback(session, article_id, helped)

@@ -101,6 +101,8 @@ class CasebridgeStack(Stack):
             "CASEBRIDGE_STAGE": config.name,
             "CASEBRIDGE_RESOURCE_PREFIX": prefix,
             "CASEBRIDGE_COGNITO_USER_POOL_ARN": self.identity.user_pool.user_pool_arn,
+            # the live-updates WebSocket accepts ID tokens of the agents' app's client only (audience)
+            "CASEBRIDGE_COGNITO_CLIENT_IDS": self.agents_client.user_pool_client_id,
             "CASEBRIDGE_SIGNING_SECRET_ARN": self.signing_secret.secret_arn,
             "CASEBRIDGE_PHONE_API_KEY_ARN": self.phone_api_key.secret_arn,
             "CASEBRIDGE_MAIL_DOMAIN": config.mail_domain,

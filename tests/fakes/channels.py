@@ -123,6 +123,7 @@ class FakeInboundLog:
 
     def __init__(self) -> None:
         self.records: dict[str, InboundRecord] = {}
+        self.acks: dict[str, str] = {}  # message key -> sending / sent / failed
 
     def put(self, record: InboundRecord) -> None:
         self.records[record.inbound_id] = record.model_copy(deep=True)
@@ -136,6 +137,21 @@ class FakeInboundLog:
         if record is None:
             raise NotFound("inbound mail", inbound_id)
         return record
+
+    def ack_due(self, key: str) -> None:
+        self.acks.setdefault(key, "due")
+
+    def claim_ack(self, key: str) -> bool:
+        if self.acks.get(key) in ("sending", "sent"):
+            return False
+        self.acks[key] = "sending"
+        return True
+
+    def ack_done(self, key: str, *, sent: bool, skipped: bool = False) -> None:
+        self.acks[key] = "sent" if sent else "skipped" if skipped else "failed"
+
+    def ack_state(self, key: str) -> str | None:
+        return self.acks.get(key)
 
     def list(self, outcome: Outcome | None = None, limit: int = 50, cursor: str | None = None) -> InboundPage:
         rows = sorted(

@@ -77,3 +77,14 @@ def test_the_api_may_list_the_agents_user_pool_and_nothing_else_of_cognito(dev):
     }
     (pool,) = resources_of(dev, "AWS::Cognito::UserPool")
     assert statements[0]["Resource"] == {"Fn::GetAtt": [pool, "Arn"]}
+
+
+def test_the_websocket_functions_know_the_agents_app_client_to_check_the_tokens_audience(dev):
+    (client_logical,) = [
+        logical
+        for logical, props in resources_of(dev, "AWS::Cognito::UserPoolClient").items()
+        if "agent-console" in json.dumps(props)
+    ]
+    for name in ("websocket_connect", "websocket_message", "websocket_disconnect"):
+        env = _function(dev, name)[1]["Environment"]["Variables"]
+        assert env["CASEBRIDGE_COGNITO_CLIENT_IDS"] == {"Ref": client_logical}

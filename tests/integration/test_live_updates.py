@@ -172,3 +172,59 @@ def test_the_local_stacks_websocket_speaks_the_same_protocol(container):
             assert json.loads(ws.recv(timeout=5))["type"] == "problem_changed"
     finally:
         server.stop()
+
+
+class _Keys:
+    """The pool's signing keys as PyJWKClient gives them (no network)."""
+
+    def __init__(self, public_key) -> None:
+        self.public_key = public_key
+
+    def get_signing_key_from_jwt(self, token: str):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(key=self.public_key)
+
+
+def test_in_aws_the_socket_takes_id_tokens_of_the_agents_app_client_only(client, container, monkeypatch):
+    """The CDK app gives the functions the agents' app client id (CASEBRIDGE_COGNITO_CLIENT_IDS): an ID
+    token the pool issued to another app client (or with no audience) is refused at $connect."""
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from app import app
+    from functions.core.settings import reset_settings
+
+    pool = "us-east-1_Agents01"
+    monkeypatch.setenv(
+        "CASEBRIDGE_COGNITO_USER_POOL_ARN", f"arn:aws:cognito-idp:us-east-1:111111111111:userpool/{pool}"
+    )
+    monkeypatch.setenv("CASEBRIDGE_COGNITO_CLIENT_IDS", "agents-app-client")
+    reset_settings()
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    container.override(live_poster=FakePoster(), live_jwks=_Keys(key.public_key()))
+
+    def token(**claims) -> str:
+        now = int(time.time())
+        body = {
+            "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{pool}",
+            "aud": "agents-app-client",
+            "token_use": "id",
+            "email": "lea@casebridge.local",
+            "iat": now,
+            "exp": now + 600,
+            **claims,
+        }
+        return jwt.encode({k: v for k, v in body.items() if v is not None}, key, algorithm="RS256")
+
+    def connect(conn: str, tok: str) -> int:
+        return app.handler_map["live_connect"](ws_event("$connect", conn, token=tok), None)["statusCode"]
+
+    assert container.live_verifier.client_ids == ["agents-app-client"]
+    assert connect("c-ok", token()) == 200
+    assert connect("c-other", token(aud="some-other-client")) == 401
+    assert connect("c-none", token(aud=None)) == 401
+    assert connect("c-access", token(token_use="access")) == 401
+    assert connect("c-expired", token(exp=int(time.time()) - 60)) == 401

@@ -260,6 +260,31 @@ def test_a_failed_acknowledgement_keeps_the_case_and_notes_the_failure(fakes):
     assert EventKind.DELIVERY_FAILED in kinds and EventKind.AUTO_REPLY not in kinds
 
 
+def test_an_acknowledgement_ses_throttled_is_sent_when_the_mail_is_delivered_again(fakes):
+    from botocore.exceptions import ClientError
+
+    fakes.mailer.fail_with = ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "SendRawEmail")
+    with pytest.raises(ClientError):  # the queue record fails: SQS delivers it again
+        ingest(fakes, mail())
+    fakes.mailer.fail_with = None
+
+    again = ingest(fakes, mail())
+    assert again.acknowledged and "acknowledgement sent now" in again.reason
+    assert len(fakes.mailer.sent) == 1
+    kinds = [e.kind for e in timeline(fakes, again.case)]
+    assert kinds.count(EventKind.DELIVERY_FAILED) == 1 and kinds.count(EventKind.AUTO_REPLY) == 1
+    # a third delivery sends nothing more: at most once
+    assert not ingest(fakes, mail()).acknowledged and len(fakes.mailer.sent) == 1
+
+
+def test_an_acknowledgement_ses_rejected_is_not_tried_again(fakes):
+    from botocore.exceptions import ClientError
+
+    fakes.mailer.fail_with = ClientError({"Error": {"Code": "MessageRejected", "Message": "no"}}, "SendRawEmail")
+    out = ingest(fakes, mail())
+    assert out.outcome == "created" and not out.acknowledged
+
+
 def test_no_reply_senders_get_no_acknowledgement(fakes):
     out = ingest(fakes, mail(frm="noreply@shop.example"))
 

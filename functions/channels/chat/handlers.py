@@ -90,8 +90,11 @@ def start_chat(request: Any, *, body: ChatStartIn) -> Response:
     with the same session (header Idempotent-Replayed: true) instead of opening a second case.
     """
     from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
+    from functions.core.limits import request_client  # noqa: PLC0415
 
-    started, replayed = container().chat.start_once(body, idempotency.key_from_request(request))
+    c = container()
+    c.abuse_limit("chat_starts_per_client", request_client(request, c.settings.client_ip_hops))
+    started, replayed = c.chat.start_once(body, idempotency.key_from_request(request))
     response = _json(started, 200 if replayed else 201)
     if replayed:
         response.headers[idempotency.REPLAYED_HEADER] = "true"
@@ -112,7 +115,9 @@ def start_chat(request: Any, *, body: ChatStartIn) -> Response:
 def send_chat_message(request: Any, session_id: str, *, body: ChatMessageIn) -> Response:
     """The customer sends a turn. A retry with the same client_message_id answers 200 with the stored turn."""
     service = container().chat
-    message, created = service.customer_send(_grant(request, session_id), body)
+    grant = _grant(request, session_id)
+    container().abuse_limit("chat_messages_per_session", grant.session_id)
+    message, created = service.customer_send(grant, body)
     return _json(message, 201 if created else 200)
 
 

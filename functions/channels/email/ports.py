@@ -57,6 +57,24 @@ class InboundLogPort(Protocol):
         """Newest first; ``next_cursor`` continues the listing."""
         ...
 
+    def ack_due(self, key: str) -> None:
+        """The mail whose message key is ``key`` is to be acknowledged (unless a state is recorded already)."""
+        ...
+
+    def claim_ack(self, key: str) -> bool:
+        """Claim sending the acknowledgement of the mail: False when one is being sent or was sent
+        (at most once); one that is due or failed may be claimed."""
+        ...
+
+    def ack_done(self, key: str, *, sent: bool, skipped: bool = False) -> None:
+        """The claimed acknowledgement went out (``sent``), or failed and may be claimed again, or is
+        not to be sent after all (``skipped``: over the address's limit)."""
+        ...
+
+    def ack_state(self, key: str) -> str | None:
+        """``due``, ``sending``, ``sent``, ``failed``, ``skipped``, or None (none due: refused, or a threaded mail)."""
+        ...
+
 
 class ContactDirectory(Protocol):
     """Who a sender is: their contact record, or the customer owning their mail domain."""

@@ -79,7 +79,12 @@ class EmailIntake:
         portal_link: Callable[[str, str | None], str | None] = _no_link,
         retryable: Callable[[BaseException], bool] = lambda exc: False,
         clock: Callable[[], datetime] = utcnow,
+        ack_allowed: Callable[[str], bool] = lambda address: True,
+        ack_retryable: Callable[[BaseException], bool] | None = None,
     ) -> None:
+        # a failed acknowledgement worth sending again (throttling, 5xx): the mail's record is retried
+        self.ack_retryable = ack_retryable or retryable
+        self.ack_allowed = ack_allowed  # one more acknowledgement to this address, within its limit?
         self.cases = cases
         self.mail = mail
         self.log = log
@@ -375,7 +380,8 @@ class EmailIntake:
         possible_duplicate_of: str | None = None
         if known:
             if rules.is_hash_key(key) or self.cases.find_case_for_message_ids([content]):
-                return IngestOutcome(**base, outcome=Outcome.SUPPRESSED, case=known, reason=rules.DUPLICATE_REASON)
+                again = IngestOutcome(**base, outcome=Outcome.SUPPRESSED, case=known, reason=rules.DUPLICATE_REASON)
+                return self._ack_again(again, parsed, key)
             possible_duplicate_of = known
             pointers = [content]
             flags.append("possible_duplicate")
@@ -451,6 +457,9 @@ class EmailIntake:
             notes.append(duplicate_note)
         extra = [(EventKind.NOTE, {"body": n, "visibility": "internal"}) for n in notes]
         trusted_sender = parsed.from_ is not None and parsed.sender_valid and not auth_failure
+        refusal = self._ack_refusal(parsed, verdicts, auth_failure)
+        if refusal is None:  # decided before the case is opened: a later delivery sends what is due
+            self.log.ack_due(key)
         try:
             case = self.cases.open_case(
                 subject=parsed.subject or "(no subject)",
@@ -464,7 +473,7 @@ class EmailIntake:
                 extra_events=extra,
             )
         except Duplicate:
-            return self._duplicate(base, key)
+            return self._ack_again(self._duplicate(base, key), parsed, key)
         reason = "new case"
         if auth_failure:
             reason = f"new case: sender authentication failed ({auth_failure})"
@@ -475,7 +484,10 @@ class EmailIntake:
         if possible_duplicate_of:
             reason += f"; possible duplicate of a mail on {possible_duplicate_of}"
         acknowledged = False
-        refusal = self._ack_refusal(parsed, verdicts, auth_failure)
+        # counted once the case is open (a delivery that failed before does not use up the limit)
+        if refusal is None and parsed.from_ is not None and not self.ack_allowed(parsed.from_.email):
+            refusal = "acknowledgement limit for this address reached"
+            self.log.ack_done(key, sent=False, skipped=True)  # no longer due: a redelivery sends nothing
         if refusal is None:
             acknowledged = self._acknowledge(case.case_id, parsed, key)
         else:
@@ -587,6 +599,27 @@ class EmailIntake:
         )
         return case_id
 
+    def _ack_again(self, outcome: IngestOutcome, parsed: ParsedMail, key: str) -> IngestOutcome:
+        """A mail delivered again after its case was opened: the acknowledgement due when it was
+        opened and not sent (SES failed, or the delivery stopped before it) goes out now."""
+        if not outcome.case or self.log.ack_state(key) not in ("due", "failed"):
+            return outcome
+        sent = self._acknowledge(outcome.case, parsed, key)
+        return outcome.model_copy(
+            update={"acknowledged": sent, "reason": f"{outcome.reason}; acknowledgement sent now"}
+        )
+
+    def _ack_failed(self, key: str, attempts: int = 3) -> None:
+        """Mark the claimed acknowledgement failed, so that a later delivery sends it (a claim left
+        at "sending" is never sent again: a few tries before giving up)."""
+        for attempt in range(attempts):
+            try:
+                self.log.ack_done(key, sent=False)
+                return
+            except Exception:
+                if attempt == attempts - 1:
+                    raise
+
     def _acknowledge(self, case_id: str, parsed: ParsedMail, key: str) -> bool:
         cfg = self.config
         assert parsed.from_ is not None
@@ -604,18 +637,31 @@ class EmailIntake:
             references=rules.references_header([*parsed.references, key]) if answerable else None,
             auto_submitted="auto-replied",
         )
+        if not self.log.claim_ack(key):  # sent (or being sent) already: at most once
+            return False
         try:
             sent = self.mailer.send(mail)
-        except Exception as exc:  # noqa: BLE001 - the case exists; record the failure instead of retrying the intake
+        except Exception as exc:  # noqa: BLE001 - the case exists: the failure is recorded, then retried
+            self._ack_failed(key)
             logger().warning("acknowledgement failed", extra={"case_id": case_id, "error_type": type(exc).__name__})
+            retried = self.ack_retryable(exc) or isinstance(exc, Unavailable)
             self.cases.add_event(
                 case_id,
                 EventKind.DELIVERY_FAILED,
                 SYSTEM,
-                body=f"The acknowledgement could not be sent ({type(exc).__name__}).",
+                body=f"The acknowledgement could not be sent ({type(exc).__name__})"
+                + ("; it is tried again." if retried else "."),
                 visibility="internal",
             )
+            if retried:
+                # The mail's queue record fails and is delivered again (then its dead-letter queue):
+                # the delivery finds the case and sends the acknowledgement then.
+                raise
             return False
+        try:
+            self.log.ack_done(key, sent=True)
+        except Exception:  # noqa: BLE001 - the claim stays "sending": never sent twice either way
+            logger().warning("acknowledgement state not recorded", extra={"case_id": case_id})
         pointers = [sent.message_id] + ([sent.provider_message_id] if sent.provider_message_id else [])
         message = Message(
             channel=Channel.EMAIL,

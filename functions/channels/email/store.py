@@ -28,6 +28,26 @@ def is_aws_failure(exc: BaseException) -> bool:
     return isinstance(exc, (BotoCoreError, ClientError))
 
 
+def is_transient_aws_failure(exc: BaseException) -> bool:
+    """A failure worth trying again soon: throttling, a 5xx, the network. A refusal (SES
+    MessageRejected, a 4xx) is not: sending the same again fails the same."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    if isinstance(exc, BotoCoreError):
+        return True
+    if not isinstance(exc, ClientError):
+        return False
+    error = exc.response.get("Error", {})
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    code = str(error.get("Code", ""))
+    return status >= 500 or status == 429 or "Throttl" in code or code in TRANSIENT_CODES
+
+
+TRANSIENT_CODES = frozenset(
+    {"ServiceUnavailable", "InternalFailure", "InternalError", "TooManyRequestsException", "RequestTimeout"}
+)
+
+
 def _safe_key_part(name: str) -> str:
     name = re.sub(r"[^\w.\- ()\[\]]+", "_", name, flags=re.UNICODE).strip() or "file"
     return name[:150]
@@ -97,6 +117,59 @@ class InboundLog(dynamo.TableStore):
             **data,
         }
         self.table.put_item(Item=dynamo.to_item(item))
+
+    # -- acknowledgements: at most one per mail, a failed one sent again -------------------------
+    @staticmethod
+    def _ack_key(key: str) -> dict[str, str]:
+        import hashlib  # noqa: PLC0415
+
+        return {"PK": f"ACK#{hashlib.sha256(key.encode()).hexdigest()}", "SK": "#ACK"}
+
+    ACK_RETENTION_SECONDS = 30 * 86400  # far longer than a mail's queue retries
+
+    def ack_due(self, key: str) -> None:
+        import time  # noqa: PLC0415
+
+        try:
+            self.table.put_item(
+                Item={
+                    **self._ack_key(key),
+                    "type": "ack",
+                    "state": "due",
+                    "expires_at": int(time.time()) + self.ACK_RETENTION_SECONDS,
+                },
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except Exception as exc:
+            if not dynamo.is_conditional_failure(exc):
+                raise
+
+    def claim_ack(self, key: str) -> bool:
+        try:
+            self.table.update_item(
+                Key=self._ack_key(key),
+                UpdateExpression="SET #s = :sending, #t = :type",
+                ConditionExpression="attribute_not_exists(PK) OR #s IN (:due, :failed)",
+                ExpressionAttributeNames={"#s": "state", "#t": "type"},
+                ExpressionAttributeValues={":sending": "sending", ":due": "due", ":failed": "failed", ":type": "ack"},
+            )
+        except Exception as exc:
+            if dynamo.is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def ack_done(self, key: str, *, sent: bool, skipped: bool = False) -> None:
+        self.table.update_item(
+            Key=self._ack_key(key),
+            UpdateExpression="SET #s = :state",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={":state": "sent" if sent else "skipped" if skipped else "failed"},
+        )
+
+    def ack_state(self, key: str) -> str | None:
+        item = self.table.get_item(Key=self._ack_key(key), ConsistentRead=True).get("Item")
+        return str(item["state"]) if item else None
 
     def find(self, inbound_id: str) -> InboundRecord | None:
         item = self.table.get_item(Key=self._key(inbound_id), ConsistentRead=True).get("Item")
