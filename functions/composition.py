@@ -507,7 +507,7 @@ class Container:
             idle_after=timedelta(minutes=s.chat_idle_minutes),
             clock=self.clock,
             idempotency=self.idempotency_store,
-            agents_available=lambda: s.chat_agents_online,  # the agents' availability replaces this
+            agents_available=lambda: self.agents.anyone_for_chat(timedelta(seconds=s.chat_agent_seen_seconds)),
             business_hours=lambda at: self.sla.is_open(s.chat_calendar_id, at),
         )
 

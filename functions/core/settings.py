@@ -60,10 +60,10 @@ class Settings(BaseModel):
     # "Send me a new link" answers after this long whatever happened (no timing tells whether a case
     # or an address exists); the work (a look-up, a mail) must fit in it.
     # The chat widget: its business hours are the SLA calendar with this id (no such calendar: always
-    # open); whether an agent is available is this setting until the agents' own availability is
-    # wired (the chat's AgentAvailability port, functions/composition.py).
+    # open); an agent is there to chat when their availability switch is on and they were seen (the
+    # agents' chat console, which reads every few seconds, or GET /me) within this many seconds.
     chat_calendar_id: str = "chat"
-    chat_agents_online: bool = True
+    chat_agent_seen_seconds: int = Field(default=60, ge=1)
     # Abuse protection of the contact form (functions.channels.web): submissions per client (IP) and per
     # address per hour before a proof-of-work challenge is asked for, and the counts after which even a
     # solved challenge is refused (429). Behind CloudFront the client is the X-Forwarded-For entry this

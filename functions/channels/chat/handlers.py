@@ -165,9 +165,11 @@ def end_chat(request: Any, session_id: str) -> Response:
     tags=TAGS,
 )
 def list_chats(request: Any, *, agent: Agent, query: ChatListQuery) -> ChatSessionList:
-    """Live chat sessions, longest waiting first."""
+    """Live chat sessions, longest waiting first. Records that the agent is at the desk (the chat
+    widget offers a chat only while an available agent was seen recently)."""
     from functions.channels.chat.models import ChatSessionList  # noqa: PLC0415
 
+    container().agents.seen(agent.agent_id)
     items, cursor = container().chat.active(query.limit, query.cursor)
     return ChatSessionList(items=items, next_cursor=cursor)
 
@@ -181,7 +183,9 @@ def list_chats(request: Any, *, agent: Agent, query: ChatListQuery) -> ChatSessi
     tags=TAGS,
 )
 def get_chat(request: Any, session_id: str, *, agent: Agent, query: ChatPollQuery) -> AgentChatPage:
-    """The session and its turns after seq ``after`` (agents reply via POST /cases/{case_id}/replies)."""
+    """The session and its turns after seq ``after`` (agents reply via POST /cases/{case_id}/replies).
+    Records that the agent is at the desk."""
+    container().agents.seen(agent.agent_id)
     return container().chat.agent_view(session_id, query.after, query.limit)
 
 

@@ -120,8 +120,8 @@ class CasePort(Protocol):
 
 
 class AgentAvailability(Protocol):
-    """Is any agent available to take a chat now? (For now a setting, ``chat_agents_online``; the
-    agents' own availability replaces it in ``functions.composition``.)"""
+    """Is any agent available to take a chat now? (The agents' service, wired in
+    ``functions.composition``: an agent whose availability is on and who was seen recently.)"""
 
     def __call__(self) -> bool: ...
 

@@ -42,7 +42,25 @@ async function shopPage(locale = 'en-GB') {
   return { context, page }
 }
 
+test('with no agent at the desk the widget says so and takes a message', async () => {
+  // (first in this file: no agent of this stack has opened the Live chat console yet)
+  const { context, page } = await shopPage('fr-FR')
+  await page.getByRole('button', { name: /Discuter avec nous/ }).click()
+  await page.getByText('Personne n’est disponible pour discuter en ce moment.').waitFor()
+  await context.close()
+})
+
 test('a chat from the widget is answered from the agents’ workspace', async () => {
+  // the agent, in a second browser context: the agents' workspace, at the Live chat console (the
+  // widget offers a chat only while an available agent was seen there recently)
+  const agentContext = await browser.newContext({ locale: 'en-GB' })
+  const agent = await agentContext.newPage()
+  await agent.goto(stack.web_url + '/sign-in')
+  await agent.getByRole('button', { name: /Sign in as Sam Garcia/ }).click()
+  await agent.getByRole('heading', { name: /^Queue:/ }).waitFor()
+  await agent.getByRole('link', { name: 'Live chat' }).click()
+  await agent.getByRole('heading', { name: 'Live chat' }).waitFor()
+
   const { context, page } = await shopPage()
   await page.getByRole('button', { name: 'Chat with us' }).click()
   const style = await page.evaluate(() => {
@@ -60,13 +78,6 @@ test('a chat from the widget is answered from the agents’ workspace', async ()
   await page.getByRole('log').getByText('Can I change my delivery address?').waitFor()
   assert.deepEqual(await axeViolations(page), [], 'axe on the widget')
 
-  // the agent, in a second browser context: the agents' workspace
-  const agentContext = await browser.newContext({ locale: 'en-GB' })
-  const agent = await agentContext.newPage()
-  await agent.goto(stack.web_url + '/sign-in')
-  await agent.getByRole('button', { name: /Sign in as Sam Garcia/ }).click()
-  await agent.getByRole('heading', { name: /^Queue:/ }).waitFor()
-  await agent.getByRole('link', { name: 'Live chat' }).click()
   await agent.getByRole('link', { name: 'Chris Chat' }).click()
   await agent.getByRole('button', { name: 'Take this conversation' }).click()
   await agent.getByLabel('Message').fill('Yes: tell me the new address and I will change it.')

@@ -339,7 +339,7 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** Live chat sessions, longest waiting first. */
+    /** Live chat sessions, longest waiting first. Records that the agent is at the desk (the chat */
     get: operations['list_chats']
     put?: never
     /** Start a chat: opens a case (channel chat) and returns the session id and its token. */
