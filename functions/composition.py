@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from functions.cases.saved_views.service import ViewService
     from functions.cases.service import CaseService
     from functions.cases.store import CaseStore
-    from functions.channels.chat.ports import ChatStorePort
+    from functions.channels.chat.ports import ChatStorePort, TranscriptMail
     from functions.channels.chat.service import ChatService
     from functions.channels.email.ports import InboundLogPort, Mailer, MailStorePort
     from functions.channels.email.service import EmailIntake
@@ -509,6 +509,17 @@ class Container:
             idempotency=self.idempotency_store,
             agents_available=lambda: self.agents.anyone_for_chat(timedelta(seconds=s.chat_agent_seen_seconds)),
             business_hours=lambda at: self.sla.is_open(s.chat_calendar_id, at),
+            transcript_mail=self.chat_transcript_mail,
+        )
+
+    @cached_property
+    def chat_transcript_mail(self) -> TranscriptMail:
+        """The chat's transcript mailed to the customer: the email channel's mailer (SES, locally SMTP)."""
+        from functions.channels.email.adapters import CaseLinkMailer  # noqa: PLC0415
+
+        s = self.settings
+        return CaseLinkMailer(
+            self.mailer, from_address=s.support_address, from_name=s.support_name, mail_domain=s.mail_domain
         )
 
     @cached_property

@@ -4,12 +4,14 @@ Customers (public start, then the session token from the start response):
   POST /chat/sessions                         start: opens the case, returns session id + token
   POST /chat/sessions/{id}/messages           send a turn (client_message_id makes retries safe)
   GET  /chat/sessions/{id}/messages?after=N   poll for turns after seq N
-  POST /chat/sessions/{id}/end                end the chat; the transcript lands on the case
+  POST /chat/sessions/{id}/end                end the chat; the transcript lands on the case (and is mailed)
+  POST /chat/sessions/{id}/typing             "I am typing" (every few seconds while typing)
   (POST /chat/sessions takes an Idempotency-Key header: a double click opens one case)
 Agents (agent auth; they reply through POST /cases/{case_id}/replies):
   GET   /chat/sessions                        live sessions, longest waiting first
   GET   /chat/sessions/{id}?after=N           the session and its turns after seq N
   PATCH /chat/sessions/{id}  {"status": "ended"}   end the chat from the agent's side
+  POST  /chat/sessions/{id}/agent-typing      "I am typing" (the customer's poll shows agent_typing)
 Bots (machine clients; agent auth with a service token for now):
   POST /chat/handoffs                         hand a conversation to a human (idempotent on conversation_id)
 
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
         ChatSessionList,
         ChatSessionOut,
         ChatStartIn,
+        ChatTypingOut,
         HandoffIn,
     )
 
@@ -155,6 +158,22 @@ def end_chat(request: Any, session_id: str) -> Response:
     return _json(service.end(grant.session_id, role="customer", reason=reason), 200)
 
 
+@route(
+    bp,
+    "/chat/sessions/{session_id}/typing",
+    "POST",
+    auth="customer",
+    response="functions.channels.chat.models:ChatTypingOut",
+    tags=TAGS,
+    errors_=(401, 403, 409),
+)
+def customer_typing(request: Any, session_id: str) -> Response:
+    """The customer is typing: the agents' console shows it for a few seconds (``customer_typing`` on
+    the session's read, and a ``chat_typing`` live hint). Send it every few seconds while typing;
+    409 once the chat has ended."""
+    return _json(container().chat.customer_typing(_grant(request, session_id)), 200)
+
+
 # -- agents ----------------------------------------------------------------------
 @route(
     bp,
@@ -187,6 +206,21 @@ def get_chat(request: Any, session_id: str, *, agent: Agent, query: ChatPollQuer
     Records that the agent is at the desk."""
     container().agents.seen(agent.agent_id)
     return container().chat.agent_view(session_id, query.after, query.limit)
+
+
+@route(
+    bp,
+    "/chat/sessions/{session_id}/agent-typing",
+    "POST",
+    response="functions.channels.chat.models:ChatTypingOut",
+    tags=TAGS,
+    errors_=(409,),
+)
+def agent_typing(request: Any, session_id: str, *, agent: Agent) -> ChatTypingOut:
+    """An agent is typing a reply: the customer's widget shows it for a few seconds
+    (``agent_typing`` on its poll). Send it every few seconds while typing; 409 once the chat has ended."""
+    container().agents.seen(agent.agent_id)
+    return container().chat.agent_typing(session_id)
 
 
 @route(

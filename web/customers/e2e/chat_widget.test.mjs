@@ -1,6 +1,6 @@
 // The chat widget on somebody else's site (a page of another origin with its own aggressive styles):
 // one <script> tag; a customer chats and an agent answers from the agents' workspace in a second
-// browser context; outside business hours the widget says so and the message becomes a case.
+// browser context (typing shown both ways, the transcript mailed at the end); outside business hours the widget says so and the message becomes a case.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import path from 'node:path'
@@ -84,12 +84,29 @@ test('a chat from the widget is answered from the agents’ workspace', async ()
   await agent.getByRole('button', { name: 'Send', exact: true }).click()
 
   await page.getByRole('log').getByText('tell me the new address').waitFor({ timeout: 30_000 })
+  const [session] = (await stack.api('GET', '/chat/sessions')).items
+  // the agent types again (the agents' chat console API): the widget says so
+  await stack.api('POST', `/chat/sessions/${session.session_id}/agent-typing`)
+  await page.getByText('Support is typing…').waitFor({ timeout: 10_000 })
+  // the customer types: the agents' read of the session says so
   await page.getByRole('textbox', { name: 'Your message' }).fill('Main Street 1, Springfield')
+  await poll(async () => (await stack.api('GET', `/chat/sessions/${session.session_id}`)).customer_typing, {
+    what: 'the customer typing on the agents’ read',
+  })
   await page.getByRole('button', { name: 'Send' }).click()
   await agent.getByRole('log').getByText('Main Street 1, Springfield').waitFor({ timeout: 30_000 })
   await page.screenshot({ path: path.join(SCREENSHOTS, 'customers-chat-widget.png') })
   await page.getByRole('button', { name: 'End chat' }).click()
   await page.getByText('The chat has ended.').waitFor()
+  await page.getByText('We have sent the transcript to your email address.').waitFor()
+  const mail = await poll(
+    async () =>
+      (await stack.outbox()).find(
+        (m) => m.to.includes('chris@customer.example') && m.subject.includes('Your chat transcript'),
+      ),
+    { what: 'the transcript mail' },
+  )
+  assert.match(mail.body, /You: Main Street 1, Springfield/)
   await agentContext.close()
   await context.close()
 })

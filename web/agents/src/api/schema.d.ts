@@ -368,6 +368,23 @@ export interface paths {
     patch: operations['agent_end_chat']
     trace?: never
   }
+  '/chat/sessions/{session_id}/agent-typing': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** An agent is typing a reply: the customer's widget shows it for a few seconds */
+    post: operations['agent_typing']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/chat/sessions/{session_id}/end': {
     parameters: {
       query?: never
@@ -397,6 +414,23 @@ export interface paths {
     put?: never
     /** The customer sends a turn. A retry with the same client_message_id answers 200 with the stored turn. */
     post: operations['send_chat_message']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/chat/sessions/{session_id}/typing': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** The customer is typing: the agents' console shows it for a few seconds (``customer_typing`` on */
+    post: operations['customer_typing']
     delete?: never
     options?: never
     head?: never
@@ -2036,6 +2070,12 @@ export interface components {
     ActorType: 'customer' | 'agent' | 'bot' | 'system' | 'department'
     /** AgentChatPage */
     AgentChatPage: {
+      /**
+       * Customer Typing
+       * @description the customer is typing (said in the last few seconds)
+       * @default false
+       */
+      customer_typing?: boolean
       /** Last Seq */
       last_seq: number
       /** Messages */
@@ -3554,6 +3594,11 @@ export interface components {
      * @description The live session (stored as CHAT#{id} / #META).
      */
     ChatSession: {
+      /**
+       * Agent Typing At
+       * @default null
+       */
+      agent_typing_at?: string | null
       /** Case Id */
       case_id: string
       /**
@@ -3571,6 +3616,11 @@ export interface components {
        * @default null
        */
       customer_name?: string | null
+      /**
+       * Customer Typing At
+       * @default null
+       */
+      customer_typing_at?: string | null
       /**
        * End Reason
        * @default null
@@ -3626,6 +3676,11 @@ export interface components {
        */
       topic?: string | null
       /**
+       * Transcript Mailed
+       * @default false
+       */
+      transcript_mailed?: boolean
+      /**
        * Transcript Recorded
        * @default false
        */
@@ -3667,6 +3722,12 @@ export interface components {
        * @enum {string}
        */
       status: 'active' | 'ended'
+      /**
+       * Transcript Mailed
+       * @description the transcript was mailed to the customer
+       * @default false
+       */
+      transcript_mailed?: boolean
       /**
        * Transcript Recorded
        * @default false
@@ -3717,6 +3778,21 @@ export interface components {
        * @description send as 'Authorization: Bearer <token>' (or ?token=) on the session's routes
        */
       token: string
+    }
+    /**
+     * ChatTypingOut
+     * @description A typing signal taken: the other side sees it on its next read for ``visible_for`` seconds.
+     */
+    ChatTypingOut: {
+      /**
+       * Role
+       * @enum {string}
+       */
+      role: 'customer' | 'agent' | 'bot' | 'system'
+      /** Session Id */
+      session_id: string
+      /** Visible For */
+      visible_for: number
     }
     /** Contact */
     Contact: {
@@ -3908,6 +3984,12 @@ export interface components {
     /** CustomerChatPage */
     CustomerChatPage: {
       /**
+       * Agent Typing
+       * @description an agent is typing a reply (said in the last few seconds)
+       * @default false
+       */
+      agent_typing?: boolean
+      /**
        * Last Seq
        * @description pass as ?after= on the next poll
        */
@@ -3921,6 +4003,12 @@ export interface components {
        * @enum {string}
        */
       status: 'active' | 'ended'
+      /**
+       * Transcript Mailed
+       * @description the ended chat's transcript was mailed to the customer
+       * @default false
+       */
+      transcript_mailed?: boolean
     }
     /**
      * CustomerIn
@@ -8920,6 +9008,35 @@ export interface operations {
       503: components['responses']['Error503']
     }
   }
+  agent_typing: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        session_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['ChatTypingOut']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   end_chat: {
     parameters: {
       query?: never
@@ -9012,6 +9129,36 @@ export interface operations {
       404: components['responses']['Error404']
       409: components['responses']['Error409']
       415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  customer_typing: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        session_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['ChatTypingOut']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
