@@ -541,6 +541,7 @@ class Container:
             link_log=self.link_requests,
             clock=self.clock,
             link_mail_allowed=self.link_mail_allowed,
+            attachments=self.web_intake.attachments,
         )
 
     def link_mail_allowed(self, case_id: str) -> bool:
@@ -849,7 +850,14 @@ class Container:
     def notice_optouts(self) -> OptOutService:
         from functions.notify.service import OptOutService  # noqa: PLC0415
 
-        return OptOutService(self.customer_store)
+        return OptOutService(self.customer_store, languages=self.contact_language)
+
+    def contact_language(self, customer_id: str, contact_id: str) -> str | None:
+        """A contact's own stored language (None when it has none: the customer's language defaults
+        to English and says nothing about the reader; NotFound: no such customer)."""
+        customer = self.customer_store.get(customer_id)
+        contact = next((c for c in customer.contacts if c.contact_id == contact_id), None)
+        return contact.language if contact else None
 
     @cached_property
     def delivery_store(self) -> DeliveryStore:

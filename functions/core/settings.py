@@ -81,6 +81,9 @@ class Settings(BaseModel):
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     upload_max_files: int = Field(default=5, ge=1, le=20)
     upload_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    # A page's own post with files (a form without JavaScript, multipart/form-data) as a whole:
+    # Lambda takes at most 6 MB and API Gateway hands the body over base64-encoded (4/3 larger).
+    page_post_max_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024, le=4_400_000)
     upload_content_types: str = (
         "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,"
         "application/zip,application/vnd.openxmlformats-officedocument.wordprocessingml.document,"

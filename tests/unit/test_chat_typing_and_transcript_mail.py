@@ -111,7 +111,7 @@ def test_ending_mails_the_transcript_to_the_customer_once(fakes):
     [
         ("de", "Ihr Chatverlauf", "Sie: "),
         ("fr", "La transcription de votre chat", "Vous: "),
-        ("es-MX", "La transcripción de su chat", "Usted: "),
+        ("es-MX", "La transcripción de tu chat", "Tú: "),
         ("it", "Your chat transcript", "You: "),
     ],
 )
@@ -128,7 +128,7 @@ def test_the_mail_words_cover_a_region_and_an_unknown_language():
 
     at = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
     session = ChatSession(session_id="chs_" + "0" * 20, case_id="CB-1", created_at=at, updated_at=at, language="es-MX")
-    assert transcript_mail(session, [], None)[0] == "[CB-1] La transcripción de su chat"
+    assert transcript_mail(session, [], None)[0] == "[CB-1] La transcripción de tu chat"
     session = session.model_copy(update={"language": "it", "customer_name": None})
     subject, body = transcript_mail(session, [], None)
     assert subject == "[CB-1] Your chat transcript" and body.startswith("Hello,\n")

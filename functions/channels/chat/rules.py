@@ -121,14 +121,14 @@ TRANSCRIPT_WORDS: dict[str, dict[str, str]] = {
         "keep": "Répondez à ce message pour compléter votre dossier.",
     },
     "es": {
-        "subject": "La transcripción de su chat",
+        "subject": "La transcripción de tu chat",
         "hello": "Hola, {name}:",
         "hello_anon": "Hola:",
-        "intro": "esta es la transcripción de su chat con nosotros del {date} (caso {case_id}).",
-        "you": "Usted",
+        "intro": "esta es la transcripción de tu chat con nosotros del {date} (caso {case_id}).",
+        "you": "Tú",
         "agent": "Soporte",
-        "follow": "Puede seguir su caso aquí:",
-        "keep": "Responda a este correo para añadir algo a su caso.",
+        "follow": "Puedes seguir tu caso aquí:",
+        "keep": "Responde a este correo para añadir algo a tu caso.",
     },
 }
 

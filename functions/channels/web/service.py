@@ -204,9 +204,24 @@ class WebIntake:
     # -- attachments -----------------------------------------------------------
     def presign(self, req: UploadIn) -> UploadOut:
         """A presigned POST for one file: its key, and the policy S3 holds the upload to."""
+        content_type = self._check_upload(req.content_type, req.size)
+        now = self.clock()
+        key = upload_key(now.date().isoformat(), uuid.uuid4().hex, req.filename)
+        assert self.uploads is not None  # noqa: S101 - _check_upload refused otherwise
+        url, fields = self.uploads.presign(key, content_type, self.upload_max_bytes, self.upload_ttl_seconds)
+        return UploadOut(
+            key=key,
+            url=url,
+            fields=fields,
+            expires_at=now + timedelta(seconds=self.upload_ttl_seconds),
+            max_bytes=self.upload_max_bytes,
+        )
+
+    def _check_upload(self, content_type: str, size: int) -> str:
+        """The file's type (lower case) when a file of that type and size may be attached; else 400."""
         if self.uploads is None:
             raise InvalidInput("attachments are not accepted here")
-        content_type = req.content_type.lower()
+        content_type = content_type.split(";")[0].strip().lower()
         if content_type not in self.upload_types:
             raise InvalidInput(
                 f"files of type {content_type} are not accepted",
@@ -218,21 +233,27 @@ class WebIntake:
                     }
                 ],
             )
-        if req.size > self.upload_max_bytes:
+        if size > self.upload_max_bytes:
             raise InvalidInput(
                 f"at most {self.upload_max_bytes} bytes per file",
                 fields=[{"field": "size", "message": f"at most {self.upload_max_bytes}", "type": "too_large"}],
             )
-        now = self.clock()
-        key = upload_key(now.date().isoformat(), uuid.uuid4().hex, req.filename)
-        url, fields = self.uploads.presign(key, content_type, self.upload_max_bytes, self.upload_ttl_seconds)
-        return UploadOut(
-            key=key,
-            url=url,
-            fields=fields,
-            expires_at=now + timedelta(seconds=self.upload_ttl_seconds),
-            max_bytes=self.upload_max_bytes,
-        )
+        return content_type
+
+    def store_upload(self, filename: str, content_type: str, data: bytes) -> str:
+        """A file a page posted itself (a form without JavaScript): the same type and size limits as a
+        presigned upload; stored under an upload key, which the form then sends like an uploaded one."""
+        content_type = self._check_upload(content_type, len(data))
+        if not data:
+            raise InvalidInput("the file is empty", fields=[{"field": "files", "message": "empty", "type": "missing"}])
+        key = upload_key(self.clock().date().isoformat(), uuid.uuid4().hex, filename)
+        assert self.uploads is not None  # noqa: S101 - _check_upload refused otherwise
+        self.uploads.put(key, data, content_type)
+        return key
+
+    def attachments(self, keys: list[str]) -> list[Attachment]:
+        """Uploaded files as a message's attachments (the case page's replies use the same checks)."""
+        return self._attachments(keys)
 
     def _attachments(self, keys: list[str]) -> list[Attachment]:
         """Each uploaded file as the message's attachment (400 naming ``attachments`` when one is missing,

@@ -1332,7 +1332,7 @@ export interface paths {
     }
     get?: never
     put?: never
-    /** The case page's reply form (``token``, ``body``): the reply, then the page again (303). */
+    /** The case page's reply form (``token``, ``body``; files as ``files`` in a multipart post without */
     post: operations['page_reply']
     delete?: never
     options?: never
@@ -6175,6 +6175,11 @@ export interface components {
     }
     /** PortalReplyIn */
     PortalReplyIn: {
+      /**
+       * Attachments
+       * @description keys of files uploaded through POST /web/uploads (the same limits as the contact form)
+       */
+      attachments?: string[]
       /** Body */
       body: string
       /**
@@ -12782,6 +12787,8 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['WebCaseIn']
+        'application/x-www-form-urlencoded': components['schemas']['WebCaseIn']
+        'multipart/form-data': components['schemas']['WebCaseIn']
       }
     }
     responses: {
@@ -12792,6 +12799,7 @@ export interface operations {
         }
         content: {
           'application/json': components['schemas']['WebCaseOut']
+          'text/html': string
         }
       }
       202: components['responses']['Error202']
