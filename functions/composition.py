@@ -510,7 +510,30 @@ class Container:
             agents_available=lambda: self.agents.anyone_for_chat(timedelta(seconds=s.chat_agent_seen_seconds)),
             business_hours=lambda at: self.sla.is_open(s.chat_calendar_id, at),
             transcript_mail=self.chat_transcript_mail,
+            start_limit=self.chat_start_limit,
         )
+
+    def chat_start_limit(self, client: str | None, email: str) -> int | None:
+        """One more chat start from this client and address within the hour's limits? None: yes;
+        else the seconds to the next hour (the contact form's rate counters, hashed keys)."""
+        import time  # noqa: PLC0415
+
+        from functions.channels.web.rules import hour_window, rate_key  # noqa: PLC0415
+
+        s, now = self.settings, time.time()
+        window = hour_window(now)
+        by_client = self.web_rates.hit(rate_key("chat-ip", client), window, 7200) if client else 0
+        by_address = self.web_rates.hit(rate_key("chat-email", email.lower()), window, 7200)
+        if by_client > s.chat_start_client_max or by_address > s.chat_start_address_max:
+            return 3600 - int(now % 3600)
+        return None
+
+    def client_address(self, source_ip: str | None, forwarded_for: str | None) -> str:
+        """The client of a public request: API Gateway's source IP, or behind client_ip_hops proxies
+        the X-Forwarded-For entry they vouch for (functions.channels.web.rules.client_ip)."""
+        from functions.channels.web.rules import client_ip  # noqa: PLC0415
+
+        return client_ip(source_ip, forwarded_for, self.settings.client_ip_hops)
 
     @cached_property
     def chat_transcript_mail(self) -> TranscriptMail:

@@ -64,6 +64,10 @@ class Settings(BaseModel):
     # agents' chat console, which reads every few seconds, or GET /me) within this many seconds.
     chat_calendar_id: str = "chat"
     chat_agent_seen_seconds: int = Field(default=60, ge=1)
+    # Chats started per client (IP) and per address per hour before 429 rate_limited (the contact
+    # form's rate counters; the client as client_ip_hops says).
+    chat_start_client_max: int = Field(default=20, ge=1)
+    chat_start_address_max: int = Field(default=10, ge=1)
     # Abuse protection of the contact form (functions.channels.web): submissions per client (IP) and per
     # address per hour before a proof-of-work challenge is asked for, and the counts after which even a
     # solved challenge is refused (429). Behind CloudFront the client is the X-Forwarded-For entry this

@@ -149,3 +149,22 @@ def test_a_chat_without_turns_mails_nothing(fakes):
     before = len(fakes.mailer.to("ann@example.org"))
     assert fakes.container.chat.end(chat.session_id, role="customer").transcript_mailed is False
     assert len(fakes.mailer.to("ann@example.org")) == before
+
+
+# -- the start limit -------------------------------------------------------------------------------
+def test_starting_past_the_limit_is_refused_with_retry_after():
+    from functions.core.errors import RateLimited
+
+    seen: list[tuple[str | None, str]] = []
+
+    def limit(client, email):
+        seen.append((client, email))
+        return 120 if len(seen) > 1 else None
+
+    fakes = install_channel_fakes(chat_start_limit=limit)
+    req = ChatStartIn(name="Ann Example", email="ann@example.org")
+    fakes.container.chat.start_once(req, None, client="203.0.113.7")
+    with pytest.raises(RateLimited) as refused:
+        fakes.container.chat.start_once(req, None, client="203.0.113.7")
+    assert refused.value.retry_after == 120 and seen[0] == ("203.0.113.7", "ann@example.org")
+    assert len(fakes.case_store.cases) == 1

@@ -91,10 +91,14 @@ def start_chat(request: Any, *, body: ChatStartIn) -> Response:
 
     Send an Idempotency-Key (e.g. one UUID per click of the start button): a repeat answers 200
     with the same session (header Idempotent-Replayed: true) instead of opening a second case.
+    Past chat_start_client_max starts per client or chat_start_address_max per address in an hour:
+    429 rate_limited with Retry-After.
     """
     from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
 
-    started, replayed = container().chat.start_once(body, idempotency.key_from_request(request))
+    identity = ((getattr(request, "context", None) or {}).get("identity") or {}) if request else {}
+    client = container().client_address(identity.get("sourceIp"), (request.headers or {}).get("x-forwarded-for"))
+    started, replayed = container().chat.start_once(body, idempotency.key_from_request(request), client=client)
     response = _json(started, 200 if replayed else 201)
     if replayed:
         response.headers[idempotency.REPLAYED_HEADER] = "true"

@@ -137,6 +137,13 @@ class TranscriptMail(Protocol):
     def send_case_mail(self, case_id: str, *, to: str, subject: str, body: str) -> str | None: ...
 
 
+class StartLimit(Protocol):
+    """May this client (IP, None when unknown) and address start one more chat? None: yes; else the
+    seconds until they may (the contact form's rate counters, wired in ``functions.composition``)."""
+
+    def __call__(self, client: str | None, email: str) -> int | None: ...
+
+
 class BusinessHours(Protocol):
     """Is the chat within its business hours at ``at``? (The SLA calendar named by ``chat_calendar_id``.)"""
 

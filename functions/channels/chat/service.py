@@ -48,7 +48,14 @@ from functions.channels.chat.models import (
     HandoffOut,
     Role,
 )
-from functions.channels.chat.ports import AgentAvailability, BusinessHours, CasePort, ChatStorePort, TranscriptMail
+from functions.channels.chat.ports import (
+    AgentAvailability,
+    BusinessHours,
+    CasePort,
+    ChatStorePort,
+    StartLimit,
+    TranscriptMail,
+)
 from functions.channels.chat.rules import (
     TYPING_VISIBLE,
     SessionGrant,
@@ -68,7 +75,7 @@ from functions.channels.chat.rules import (
     verify_session_token,
 )
 from functions.core import idempotency
-from functions.core.errors import Conflict, Duplicate
+from functions.core.errors import Conflict, Duplicate, RateLimited
 from functions.core.idempotency import IdempotencyPort
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
@@ -92,7 +99,9 @@ class ChatService:
         agents_available: AgentAvailability | None = None,
         business_hours: BusinessHours | None = None,
         transcript_mail: TranscriptMail | None = None,
+        start_limit: StartLimit | None = None,
     ) -> None:
+        self.start_limit = start_limit
         self.transcript_mail = transcript_mail
         self.agents_available = agents_available
         self.business_hours = business_hours
@@ -118,9 +127,16 @@ class ChatService:
         check_session_id(session_id)
         return verify_session_token(token, session_id, max_age=self.token_ttl)
 
-    def start_once(self, req: ChatStartIn, idempotency_key: str | None) -> tuple[ChatStarted, bool]:
+    def start_once(
+        self, req: ChatStartIn, idempotency_key: str | None, client: str | None = None
+    ) -> tuple[ChatStarted, bool]:
         """``start`` made safe to repeat: returns (started, replayed). A replay gets a fresh token
         for the same session and case; the same key with a different form is a 409."""
+        if self.start_limit is not None:
+            retry_after = self.start_limit(client, req.email)
+            if retry_after is not None:
+                logger().info("chat start refused", extra={"reason": "rate_limited"})
+                raise RateLimited("too many chats started from here; please try again later", retry_after=retry_after)
         if idempotency_key is None or self.idempotency is None:
             return self.start(req), False
         scope = idempotency.scoped("chat-start", req.email)

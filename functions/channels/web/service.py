@@ -14,7 +14,8 @@ Decisions:
 * Abuse: every submission counts per client (IP) and per address per hour (``rates``, DynamoDB,
   hashed keys). Past the soft limits the form needs a solved proof-of-work challenge
   (``new_challenge``; 429 ``challenge_required`` without one); past the hard limits it is refused
-  (429 ``rate_limited`` with Retry-After). A challenge may be used until it expires.
+  (429 ``rate_limited`` with Retry-After). A solved challenge counts once: its id is claimed in the
+  rate counters (a hashed key with the challenge's TTL), so a replayed solution asks again.
 * A form sent after a self-service search records that the session opened a case (deflection
   analytics), best effort: the session id is also in the first message's meta.
 """
@@ -182,7 +183,16 @@ class WebIntake:
             data = signing.verify(CHALLENGE_PURPOSE, form.challenge, max_age=self.challenge_ttl_seconds)
         except Exception:  # noqa: BLE001 - tampered or expired: not solved
             return False
-        return solves(form.challenge, form.solution, int(data.get("b", self.challenge_bits)))
+        if not solves(form.challenge, form.solution, int(data.get("b", self.challenge_bits))):
+            return False
+        return self._first_use(str(data.get("n") or form.challenge))
+
+    def _first_use(self, challenge_id: str) -> bool:
+        """Claim a solved challenge: True the first time, False for a replay (until it expires)."""
+        if self.rates is None:
+            return True
+        key = rate_key("challenge", challenge_id)
+        return self.rates.hit(key, "used", self.challenge_ttl_seconds + 60) == 1
 
     def _guard(self, form: WebCaseIn, client: str | None) -> None:
         """Count the submission per client and per address; ask for a challenge, or refuse."""
