@@ -27,6 +27,8 @@ from functions.sla.handlers import bp as sla_bp
 # same "casebridge" logger, and every line would reach CloudWatch twice.
 app = Chalice(app_name="casebridge", configure_logs=False)
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # live updates (functions/live)
+# Pages' own posts with files (forms without JavaScript) reach the handlers as bytes (functions/core/forms.py)
+app.api.binary_types.append("multipart/form-data")
 app.register_middleware(error_format, "http")  # Chalice's own rejections in the one error shape
 app.register_middleware(cors, "http")  # the web apps' origins may read the answers (core/http.py)
 app.register_blueprint(case_actions_bp)  # before cases: /cases/bulk is not a case id

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from functions.cases.saved_views.service import ViewService
     from functions.cases.service import CaseService
     from functions.cases.store import CaseStore
-    from functions.channels.chat.ports import ChatStorePort
+    from functions.channels.chat.ports import ChatStorePort, TranscriptMail
     from functions.channels.chat.service import ChatService
     from functions.channels.email.ports import InboundLogPort, Mailer, MailStorePort
     from functions.channels.email.service import EmailIntake
@@ -517,8 +517,42 @@ class Container:
             idle_after=timedelta(minutes=s.chat_idle_minutes),
             clock=self.clock,
             idempotency=self.idempotency_store,
-            agents_available=lambda: s.chat_agents_online,  # the agents' availability replaces this
+            agents_available=lambda: self.agents.anyone_for_chat(timedelta(seconds=s.chat_agent_seen_seconds)),
             business_hours=lambda at: self.sla.is_open(s.chat_calendar_id, at),
+            transcript_mail=self.chat_transcript_mail,
+            start_limit=self.chat_start_limit,
+        )
+
+    def chat_start_limit(self, client: str | None, email: str) -> int | None:
+        """One more chat start from this client and address within the hour's limits? None: yes;
+        else the seconds to the next hour (the contact form's rate counters, hashed keys)."""
+        import time  # noqa: PLC0415
+
+        from functions.channels.web.rules import hour_window, rate_key  # noqa: PLC0415
+
+        s, now = self.settings, time.time()
+        window = hour_window(now)
+        by_client = self.web_rates.hit(rate_key("chat-ip", client), window, 7200) if client else 0
+        by_address = self.web_rates.hit(rate_key("chat-email", email.lower()), window, 7200)
+        if by_client > s.chat_start_client_max or by_address > s.chat_start_address_max:
+            return 3600 - int(now % 3600)
+        return None
+
+    def client_address(self, source_ip: str | None, forwarded_for: str | None) -> str:
+        """The client of a public request: API Gateway's source IP, or behind client_ip_hops proxies
+        the X-Forwarded-For entry they vouch for (functions.channels.web.rules.client_ip)."""
+        from functions.channels.web.rules import client_ip  # noqa: PLC0415
+
+        return client_ip(source_ip, forwarded_for, self.settings.client_ip_hops)
+
+    @cached_property
+    def chat_transcript_mail(self) -> TranscriptMail:
+        """The chat's transcript mailed to the customer: the email channel's mailer (SES, locally SMTP)."""
+        from functions.channels.email.adapters import CaseLinkMailer  # noqa: PLC0415
+
+        s = self.settings
+        return CaseLinkMailer(
+            self.mailer, from_address=s.support_address, from_name=s.support_name, mail_domain=s.mail_domain
         )
 
     @cached_property
@@ -540,6 +574,7 @@ class Container:
             link_log=self.link_requests,
             clock=self.clock,
             link_mail_allowed=self.link_mail_allowed,
+            attachments=self.web_intake.attachments,
         )
 
     def abuse_limits(self) -> dict[str, Any]:
@@ -550,7 +585,6 @@ class Container:
         return {
             limit.name: limit
             for limit in (
-                Limit("chat_starts_per_client", s.chat_starts_per_client_per_hour, 3600),
                 Limit("chat_messages_per_session", s.chat_messages_per_session_per_minute, 60),
                 Limit("selfservice_events_per_client", s.selfservice_events_per_client_per_hour, 3600),
                 Limit("feedback_per_client", s.feedback_per_client_per_hour, 3600),
@@ -882,7 +916,14 @@ class Container:
     def notice_optouts(self) -> OptOutService:
         from functions.notify.service import OptOutService  # noqa: PLC0415
 
-        return OptOutService(self.customer_store)
+        return OptOutService(self.customer_store, languages=self.contact_language)
+
+    def contact_language(self, customer_id: str, contact_id: str) -> str | None:
+        """A contact's own stored language (None when it has none: the customer's language defaults
+        to English and says nothing about the reader; NotFound: no such customer)."""
+        customer = self.customer_store.get(customer_id)
+        contact = next((c for c in customer.contacts if c.contact_id == contact_id), None)
+        return contact.language if contact else None
 
     @cached_property
     def delivery_store(self) -> DeliveryStore:

@@ -1,12 +1,14 @@
-"""Pure rules of assignment: which rule a new case matches, and whom round-robin picks."""
+"""Pure rules of assignment: which rule a new case matches, and whom round-robin picks; whether an
+agent is ready to take a chat (available and seen recently)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from functools import lru_cache
 
-from functions.agents.models import AssignmentRule, CaseFacts, RuleMatch
+from functions.agents.models import AgentState, AssignmentRule, CaseFacts, RuleMatch
 
 
 @lru_cache(maxsize=1024)
@@ -55,3 +57,11 @@ def round_robin(members: Sequence[str], available: set[str], turn: int) -> str |
     if not candidates:
         return None
     return candidates[(turn - 1) % len(candidates)]
+
+
+def ready_for_chat(state: AgentState | None, now: datetime, within: timedelta) -> bool:
+    """An agent takes a chat when their availability switch is on and they were seen at most
+    ``within`` before ``now`` (never seen: not ready; the switch alone says nothing about presence)."""
+    if state is None or not state.available or state.last_seen_at is None:
+        return False
+    return now - within <= state.last_seen_at <= now + within

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from functions.agents import rules
 from functions.agents.models import (
@@ -96,6 +96,18 @@ class AgentService:
         self.states.touch(agent_id, self.clock())
         entry = self._entry(agent_id) or DirectoryEntry(agent_id=agent_id, name=agent_id, roles=sorted(roles))
         return self._profiles([entry])[0]
+
+    def seen(self, agent_id: str) -> None:
+        """Record that the agent is at the desk now (the agents' chat console reads, every few seconds)."""
+        self.states.touch(agent_id, self.clock())
+
+    def anyone_for_chat(self, within: timedelta) -> bool:
+        """Is any agent of the directory available and seen within ``within``? (The chat's
+        ``AgentAvailability``: nobody is, and the widget says so and takes a message.)"""
+        agent_ids = [e.agent_id for e in self.directory.agents()]
+        states = self.states.get_many(agent_ids)
+        now = self.clock()
+        return any(rules.ready_for_chat(states.get(a), now, within) for a in agent_ids)
 
     def set_available(self, actor_id: str, actor_is_admin: bool, agent_id: str, available: bool) -> AgentProfile:
         """An agent switches their own availability; an admin anyone's."""

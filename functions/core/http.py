@@ -387,6 +387,10 @@ def if_match_version(request: Any) -> int | None:
     return int(value)
 
 
+def _media_type(request: Any) -> str:
+    return ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
+
+
 def parse_body(request: Any, model: ModelRef) -> BaseModel:
     raw = request.raw_body
     if not raw:
@@ -502,7 +506,9 @@ def route(
                     if admin:
                         require_admin(kwargs["agent"])
                 if body is not None:
-                    kwargs["body"] = parse_body(request, body)
+                    # a route that also takes HTML form posts parses those itself (body None)
+                    form_post = bool(content_types) and _media_type(request) != "application/json"
+                    kwargs["body"] = None if form_post else parse_body(request, body)
                 if query is not None:
                     kwargs["query"] = parse_query(request, query)
                 return to_response(fn(request, **path_params, **kwargs), status)

@@ -263,14 +263,16 @@ def build_document(routes: list[RouteSpec] | None = None) -> dict[str, Any]:
         if parameters:
             operation["parameters"] = parameters
         if spec.body is not None:
+            schema = ref(spec.body, "validation")
             operation["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": ref(spec.body, "validation")}},
+                # a route that also takes HTML form posts answers those with a page
+                "content": {kind: {"schema": schema} for kind in ("application/json", *spec.content_types)},
             }
         ok: dict[str, Any] = {"description": STATUS_DESCRIPTIONS.get(spec.status, "Success")}
         if spec.response is not None and spec.status != 204:
             ok["content"] = {"application/json": {"schema": ref(spec.response, "serialization")}}
-        if spec.html:
+        if spec.html or (spec.body is not None and len(spec.content_types) > 1):
             ok["content"] = {**ok.get("content", {}), "text/html": {"schema": {"type": "string"}}}
         responses: dict[str, Any] = {str(spec.status): ok}
         for status in _error_statuses(spec):

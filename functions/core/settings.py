@@ -60,10 +60,14 @@ class Settings(BaseModel):
     # "Send me a new link" answers after this long whatever happened (no timing tells whether a case
     # or an address exists); the work (a look-up, a mail) must fit in it.
     # The chat widget: its business hours are the SLA calendar with this id (no such calendar: always
-    # open); whether an agent is available is this setting until the agents' own availability is
-    # wired (the chat's AgentAvailability port, functions/composition.py).
+    # open); an agent is there to chat when their availability switch is on and they were seen (the
+    # agents' chat console, which reads every few seconds, or GET /me) within this many seconds.
     chat_calendar_id: str = "chat"
-    chat_agents_online: bool = True
+    chat_agent_seen_seconds: int = Field(default=60, ge=1)
+    # Chats started per client (IP) and per address per hour before 429 rate_limited (the contact
+    # form's rate counters; the client as client_ip_hops says).
+    chat_start_client_max: int = Field(default=20, ge=1)
+    chat_start_address_max: int = Field(default=10, ge=1)
     # Abuse protection of the contact form (functions.channels.web): submissions per client (IP) and per
     # address per hour before a proof-of-work challenge is asked for, and the counts after which even a
     # solved challenge is refused (429). Behind CloudFront the client is the X-Forwarded-For entry this
@@ -82,7 +86,6 @@ class Settings(BaseModel):
     # client (IP) per hour, customer chat turns per session per minute, self-service events and "did this
     # help?" answers per client per hour, and acknowledgement mails per address per hour (past it the
     # mail still becomes a case, without an acknowledgement).
-    chat_starts_per_client_per_hour: int = Field(default=20, ge=0)
     chat_messages_per_session_per_minute: int = Field(default=30, ge=0)
     selfservice_events_per_client_per_hour: int = Field(default=600, ge=0)
     feedback_per_client_per_hour: int = Field(default=60, ge=0)
@@ -90,6 +93,9 @@ class Settings(BaseModel):
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     upload_max_files: int = Field(default=5, ge=1, le=20)
     upload_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    # A page's own post with files (a form without JavaScript, multipart/form-data) as a whole:
+    # Lambda takes at most 6 MB and API Gateway hands the body over base64-encoded (4/3 larger).
+    page_post_max_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024, le=4_400_000)
     upload_content_types: str = (
         "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,"
         "application/zip,application/vnd.openxmlformats-officedocument.wordprocessingml.document,"

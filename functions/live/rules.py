@@ -12,7 +12,8 @@ Hint = dict[str, Any]
 
 
 def hint_for(event: str, new: Mapping[str, Any] | None, old: Mapping[str, Any] | None) -> Hint | None:
-    """The hint one stream record is worth: a case, a problem, a chat turn written; else None.
+    """The hint one stream record is worth: a case, a problem, a chat turn written, a customer typing
+    in a chat (the agents' console reads the session, whose ``customer_typing`` says it); else None.
 
     Hints carry ids and versions, never content: a client reads the change through the REST API."""
     item = new if event != "REMOVE" and new is not None else old
@@ -31,6 +32,9 @@ def hint_for(event: str, new: Mapping[str, Any] | None, old: Mapping[str, Any] |
         return {"type": "problem_changed", "problem_id": item.get("problem_id"), "version": item.get("version")}
     if kind == "chat_message" and event == "INSERT":
         return {"type": "chat_message", "session_id": item.get("session_id"), "seq": item.get("seq")}
+    if kind == "chat_session" and event == "MODIFY" and new and old:
+        if new.get("customer_typing_at") and new.get("customer_typing_at") != old.get("customer_typing_at"):
+            return {"type": "chat_typing", "session_id": item.get("session_id"), "role": "customer"}
     return None
 
 

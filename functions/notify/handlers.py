@@ -248,12 +248,22 @@ def _html(status: int, body: str) -> Response:
     return Response(status_code=status, body=body, headers=dict(HTML))
 
 
-def _lang(request: Any) -> str:
-    """The unsubscribe pages' language: ``?lang=``, else the browser's."""
+def _lang(request: Any, token: str | None = None) -> str:
+    """The unsubscribe and preference pages' language: ``?lang=``, else the stored language of the
+    link's contact, else the browser's (Accept-Language), else English."""
     from functions.core.i18n import negotiate  # noqa: PLC0415
 
+    stored = None
+    if token:
+        from functions.notify.links import verify_unsubscribe_token  # noqa: PLC0415
+
+        try:
+            contact_id, customer_id = verify_unsubscribe_token(token)
+            stored = container().notice_optouts.language(customer_id, contact_id)
+        except Exception:  # noqa: BLE001 - a link that does not work gets its page in the browser's language
+            stored = None
     return negotiate(
-        (request.query_params or {}).get("lang"), accept_language=(request.headers or {}).get("accept-language")
+        (request.query_params or {}).get("lang"), stored, accept_language=(request.headers or {}).get("accept-language")
     )
 
 
@@ -274,8 +284,8 @@ def unsubscribe_page(request: Any) -> Response:
     from functions.notify.links import verify_unsubscribe_token  # noqa: PLC0415
     from functions.notify.pages import confirm_page  # noqa: PLC0415
 
-    lang = _lang(request)
     token = (request.query_params or {}).get("token") or ""
+    lang = _lang(request, token)
     try:
         verify_unsubscribe_token(token)
     except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page
@@ -298,13 +308,13 @@ def unsubscribe(request: Any) -> Response:
     from functions.notify.links import verify_unsubscribe_token  # noqa: PLC0415
     from functions.notify.pages import done_page  # noqa: PLC0415
 
-    lang = _lang(request)
+    token = (request.query_params or {}).get("token") or ""
+    if not token:
+        raw = request.raw_body or b""
+        form = parse_qs(raw.decode("utf-8", "replace")) if b"=" in raw else {}
+        token = (form.get("token") or [""])[0]
+    lang = _lang(request, token)
     try:
-        token = (request.query_params or {}).get("token") or ""
-        if not token:
-            raw = request.raw_body or b""
-            form = parse_qs(raw.decode("utf-8", "replace")) if b"=" in raw else {}
-            token = (form.get("token") or [""])[0]
         contact_id, customer_id = verify_unsubscribe_token(token)
         container().notice_optouts.unsubscribe(customer_id, contact_id)
     except Exception as exc:  # noqa: BLE001 - every outcome is an HTML page

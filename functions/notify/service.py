@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.cases.models import Actor, ActorType
-from functions.core.errors import Conflict, Forbidden, InvalidTransition, VersionConflict
+from functions.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, VersionConflict
 from functions.core.timeutil import iso, utcnow
 from functions.notify import audience as aud
 from functions.notify import rules
@@ -456,8 +456,19 @@ class NoticeService:
 class OptOutService:
     """A contact's choices about notices: the unsubscribe link, SMS STOP/START replies."""
 
-    def __init__(self, contacts: Contacts) -> None:
+    def __init__(self, contacts: Contacts, languages: Callable[[str, str], str | None] | None = None) -> None:
+        """``languages(customer_id, contact_id)``: the contact's stored language, None when unknown."""
         self.contacts = contacts
+        self.languages = languages
+
+    def language(self, customer_id: str, contact_id: str) -> str | None:
+        """The language a contact's pages speak (the unsubscribe and preference pages), if stored."""
+        if self.languages is None:
+            return None
+        try:
+            return self.languages(customer_id, contact_id)
+        except NotFound:
+            return None
 
     def unsubscribe(self, customer_id: str, contact_id: str) -> bool:
         """Opt the contact (of a verified unsubscribe link) out of notice mail. True when recorded

@@ -96,7 +96,16 @@ def _case_html(request: Any, case_id: str, load: Callable[[Any], Any], notice_ke
     grant = verify_case_token(token, case_id)
     case, language, issues = load(grant)
     w = _words(request, language)
-    return _html(200, case_page(w, case, token, issues, notice=w(notice_key) if notice_key else ""))
+    page = case_page(w, case, token, issues, notice=w(notice_key) if notice_key else "", uploads=_upload_limits())
+    return _html(200, page)
+
+
+def _upload_limits() -> Any:
+    from functions.core.settings import get_settings  # noqa: PLC0415
+    from functions.portal.pages import UploadLimits  # noqa: PLC0415
+
+    s = get_settings()
+    return UploadLimits(s.upload_max_files, s.upload_max_bytes, s.upload_content_types, s.page_post_max_bytes)
 
 
 def _form(request: Any) -> dict[str, str]:
@@ -137,20 +146,67 @@ def _page_action(request: Any, case_id: str, act: Callable[[Any, dict[str, str]]
 FORM = ("application/x-www-form-urlencoded",)
 
 
-@route(bp, "/portal/cases/{case_id}/page/reply", "POST", auth="customer", tags=TAGS, content_types=FORM, status=303)
+PAGE_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+HARD_POST_LIMIT = 6 * 1024 * 1024  # Lambda's own limit: a larger post never reaches the function
+
+
+@route(
+    bp,
+    "/portal/cases/{case_id}/page/reply",
+    "POST",
+    auth="customer",
+    tags=TAGS,
+    content_types=PAGE_FORMS,
+    status=303,
+    errors_=(400,),
+)
 def page_reply(request: Any, case_id: str) -> Response:
-    """The case page's reply form (``token``, ``body``): the reply, then the page again (303)."""
+    """The case page's reply form (``token``, ``body``; files as ``files`` in a multipart post without
+    JavaScript, or the keys of files uploaded through POST /web/uploads as ``attachments``): the reply,
+    then the page again (303). What is wrong (no text, a file too large or of a type not accepted, too
+    many files, too much for one post) is said on the case page (400), in the contact's language."""
     from functions.core import errors  # noqa: PLC0415
+    from functions.core.forms import parse_form  # noqa: PLC0415
     from functions.portal.models import PortalReplyIn  # noqa: PLC0415
+    from functions.portal.pages import case_page  # noqa: PLC0415
 
-    def act(grant: Any, form: dict[str, str]) -> None:
-        if not form.get("body", "").strip():
-            raise errors.InvalidInput(
-                "write a reply", fields=[{"field": "body", "message": "required", "type": "missing"}]
-            )
-        container().portal.reply(grant, PortalReplyIn(body=form["body"][:20_000]))
+    def run() -> Response:
+        raw = request.raw_body or b""
+        form = parse_form((request.headers or {}).get("content-type"), raw, max_bytes=HARD_POST_LIMIT)
+        token = form.first("token")
+        request.query_params = {**(request.query_params or {}), "token": token}
+        grant = verify_case_token(token_from_request(request), case_id)
+        limits = _upload_limits()
+        body = form.first("body").strip()
+        keys = [k for k in form.fields.get("attachments", []) if k][:20]
 
-    return _page_action(request, case_id, act, "case.replied")
+        def refuse(key: str, **values: Any) -> Response:
+            case, language, issues = container().portal.page(grant)
+            w = _words(request, language)
+            error = f"{w('case.not_sent')} {w(key, **values)}"
+            return _html(400, case_page(w, case, token, issues, error=error, uploads=limits))
+
+        mb = limits.max_bytes // (1024 * 1024)
+        if not body:
+            return refuse("case.reply_missing")
+        if len(raw) > limits.post_max_bytes and form.files:
+            return refuse("case.post_too_large", size=limits.post_max_bytes // (1024 * 1024))
+        if len(form.files) + len(keys) > limits.max_files:
+            return refuse("case.too_many_files", count=limits.max_files)
+        for f in form.files:
+            try:
+                keys.append(container().web_intake.store_upload(f.filename, f.content_type, f.data))
+            except errors.InvalidInput as exc:
+                kinds = {str(x.get("type")) for x in exc.fields or []}
+                key = "case.file_too_big" if "too_large" in kinds else "case.file_bad_type"
+                return refuse(key, name=f.filename, size=mb)
+        try:
+            container().portal.reply(grant, PortalReplyIn(body=body[:20_000], attachments=keys))
+        except errors.InvalidInput:
+            return refuse("case.file_missing")
+        return _after_post(request, case_id, {"token": token}, "case.replied")
+
+    return _html_page(request, case_id, run)
 
 
 @route(bp, "/portal/cases/{case_id}/page/solved", "POST", auth="customer", tags=TAGS, content_types=FORM, status=303)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from functions.channels.web.models import UploadKey
 from functions.core.models import Model
 from functions.core.validators import Email
 
@@ -84,6 +85,10 @@ class PortalReplyIn(Model):
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
     client_message_id: ClientMessageId | None = Field(
         default=None, description="your id for this message; a retry with the same id is recorded once"
+    )
+    attachments: Annotated[list[UploadKey], Field(max_length=20)] = Field(
+        default_factory=list,
+        description="keys of files uploaded through POST /web/uploads (the same limits as the contact form)",
     )
 
 

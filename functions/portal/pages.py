@@ -3,8 +3,9 @@
 The signed link a customer was mailed opens ``/portal/cases/{id}?token=...``: browsers get this
 page (content negotiation: JSON stays for API clients), in the contact's language. It shows the
 status in plain words, the conversation, the known issue of the case's problem with its latest
-update, a reply form and "this solved it" / reopen, all plain form posts carrying the token in a
-hidden field (works without JavaScript). The pages never put the token anywhere but the forms and
+update, a reply form with attachments and "this solved it" / reopen, all plain form posts carrying
+the token in a hidden field (works without JavaScript: the reply form posts its files itself as
+multipart/form-data; with the site script they go straight to S3 first, as the contact form's do). The pages never put the token anywhere but the forms and
 the address the customer already has, and send ``Referrer-Policy: no-referrer``.
 
 "Send me a new link" (``/help/{lang}/case-link``) answers the same page whatever was asked.
@@ -13,6 +14,7 @@ the address the customer already has, and send ``Referrer-Policy: no-referrer``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from functions.core.i18n import LANGUAGES, Words, format_datetime
@@ -20,6 +22,32 @@ from functions.core.pages import attr, document, esc, help_url, paragraphs, time
 from functions.core.timeutil import iso
 from functions.portal.models import PortalCase, PortalEvent
 from functions.portal.ports import KnownIssueView
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_files: int
+    max_bytes: int
+    content_types: str
+    post_max_bytes: int
+
+
+def _uploads(w: Words, limits: UploadLimits) -> str:
+    """The reply's file input: posted with the form without JavaScript; with the site script each
+    file goes to S3 first (``data-uploads``, as on the contact form) and only its key is posted."""
+    mb = 1024 * 1024
+    return (
+        f'<div class="field" data-uploads data-max-files="{limits.max_files}" data-max-bytes="{limits.max_bytes}"'
+        f' data-types="{attr(limits.content_types)}" data-too-big="{attr(w("contact.file_too_big"))}"'
+        f' data-bad-type="{attr(w("contact.file_bad_type"))}" data-failed="{attr(w("contact.file_failed"))}"'
+        f' data-uploaded="{attr(w("contact.file_uploaded"))}">'
+        f'<label for="files">{esc(w("contact.files"))} <span class="note">{esc(w("contact.optional"))}</span></label>'
+        f'<p class="note" id="files-hint">{esc(w("contact.files_hint", count=limits.max_files, size=limits.max_bytes // mb))}'
+        f"<noscript> {esc(w('case.files_no_js', size=limits.post_max_bytes // mb))}</noscript></p>"
+        f'<input id="files" name="files" type="file" multiple accept="{attr(limits.content_types)}"'
+        ' aria-describedby="files-hint">'
+        '<ul class="plain uploads" role="status" aria-live="polite"></ul></div>'
+    )
 
 
 def case_path(case_id: str) -> str:
@@ -46,9 +74,12 @@ def _event(w: Words, e: PortalEvent) -> str:
     )
 
 
-def _form(action: str, token: str, inner: str, css: str = "") -> str:
+def _form(action: str, token: str, inner: str, css: str = "", *, multipart: bool = False) -> str:
     return (
-        f'<form method="post" action="{attr(action)}"' + (f' class="{css}"' if css else "") + ">"
+        f'<form method="post" action="{attr(action)}"'
+        + (' enctype="multipart/form-data"' if multipart else "")
+        + (f' class="{css}"' if css else "")
+        + ">"
         f'<input type="hidden" name="token" value="{attr(token)}">{inner}</form>'
     )
 
@@ -60,7 +91,10 @@ def case_page(
     issues: Sequence[KnownIssueView] = (),
     *,
     notice: str = "",
+    error: str = "",
+    uploads: UploadLimits | None = None,
 ) -> str:
+    """``error``: why the reply just posted was not taken (shown above the reply form, status 400)."""
     path = case_path(case.case_id)
     status = w("status." + case.status)
     parts = [
@@ -84,14 +118,18 @@ def case_page(
     events = "".join(_event(w, e) for e in case.timeline)
     parts.append(f'<h2>{esc(w("case.conversation"))}</h2><ol class="plain conversation">{first}{events}</ol>')
     if case.can_reply:
+        alert = f'<p class="error" role="alert" id="reply-error">{esc(error)}</p>' if error else ""
+        described = ' aria-describedby="reply-error" aria-invalid="true"' if error else ""
         parts.append(
             _form(
                 f"{path}/page/reply",
                 token,
-                f'<div class="field"><label for="body">{esc(w("case.reply"))}</label>'
-                '<textarea id="body" name="body" rows="6" maxlength="20000" required></textarea></div>'
-                f'<button type="submit">{esc(w("case.send_reply"))}</button>',
+                alert + f'<div class="field"><label for="body">{esc(w("case.reply"))}</label>'
+                f'<textarea id="body" name="body" rows="6" maxlength="20000" required{described}></textarea></div>'
+                + (_uploads(w, uploads) if uploads else "")
+                + f'<button type="submit">{esc(w("case.send_reply"))}</button>',
                 "reply",
+                multipart=uploads is not None,
             )
         )
     if case.status in ("received", "in_progress", "awaiting_your_reply"):

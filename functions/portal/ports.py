@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from functions.cases.models import Actor, Case, CaseUpdate, CaseView, EventKind, Message, TimelineEvent
+from functions.cases.models import Actor, Attachment, Case, CaseUpdate, CaseView, EventKind, Message, TimelineEvent
 
 LinkKind = Literal["acknowledgement", "portal_link"]
 
@@ -75,3 +75,10 @@ class ProblemIssues(Protocol):
     """The public notices of a problem the case is linked to (the notices service), newest first."""
 
     def __call__(self, problem_id: str) -> list[Any]: ...
+
+
+class UploadedAttachments(Protocol):
+    """Files uploaded through POST /web/uploads as a message's attachments (the contact form's
+    checks: each there, of an allowed type and size, at most the allowed number; else InvalidInput)."""
+
+    def __call__(self, keys: list[str]) -> list[Attachment]: ...

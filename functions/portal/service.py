@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from functions.cases.models import Actor, ActorType, Case, CaseStatus, CaseUpdate, Channel, EventKind, Message
-from functions.core.errors import Conflict, Duplicate, NotFound
+from functions.core.errors import Conflict, Duplicate, InvalidInput, NotFound
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
 from functions.portal.links import CaseGrant, case_link, check_owner
@@ -24,6 +24,7 @@ from functions.portal.ports import (
     LinkKind,
     LinkLog,
     ProblemIssues,
+    UploadedAttachments,
 )
 from functions.portal.rules import CUSTOMER_STATUS, email_sha256, public_view
 
@@ -87,9 +88,11 @@ class PortalService:
         clock: Callable[[], datetime] = utcnow,
         problem_issues: ProblemIssues | None = None,
         link_mail_allowed: Callable[[str], bool] | None = None,
+        attachments: UploadedAttachments | None = None,
     ) -> None:
         """``link_mail_allowed(case_id)``: counts one more link mail for the case and says whether it
         is within the deployment's limit (None: no limit)."""
+        self.attachments = attachments
         self.problem_issues = problem_issues
         self.link_mail_allowed = link_mail_allowed
         self.cases = cases
@@ -153,10 +156,14 @@ class PortalService:
         """The customer writes on their case. Re-opens a case waiting on them or resolved (409 if closed)."""
         case = self._owned_case(grant)
         key = f"portal:{case.case_id}:{reply.client_message_id or uuid.uuid4().hex}"
+        if reply.attachments and self.attachments is None:
+            raise InvalidInput("attachments are not accepted here")
+        files = self.attachments(reply.attachments) if reply.attachments and self.attachments else []
         message = Message(
             channel=Channel.WEB,
             direction="in",
             body_text=reply.body,
+            attachments=files,
             message_id=key,
             from_address=grant.email,
             from_name=case.contact_name,

@@ -126,9 +126,9 @@ FUNCTIONS: dict[str, Access] = {
     # Every minute: records SLA warnings and breaches on the cases whose next check is due
     # (functions/cases/handlers.py; GSI5). Table only.
     "check_case_slas": Access(table="read_write"),
-    # Every 5 minutes: ends idle chat sessions and puts their transcripts on the cases
-    # (functions/channels/chat/handlers.py). Table only: no mail, no signing.
-    "end_idle_chats": Access(table="read_write"),
+    # Every 5 minutes: ends idle chat sessions, puts their transcripts on the cases and mails each
+    # transcript to the customer with the signed link to the case (functions/channels/chat/handlers.py).
+    "end_idle_chats": Access(table="read_write", send_mail=True, signing_secret=True),
     # Jobs of the escalation state machine (functions/problems/escalation/handlers.py): mails the
     # department signed links (keeps the task token in the table); on "fix delivered" resolves the
     # problem and its linked cases, whose customers are told through their channel.

@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk import ArnFormat, CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -32,6 +33,11 @@ from casebridge_infra.constructs.storage import Storage
 from casebridge_infra.constructs.workflows import Workflows
 from casebridge_infra.permissions import FUNCTIONS
 from functions.core import resources
+
+# What the customers' site sends to the API (the rest is its bucket: the built assets, and the
+# help-site bucket's article pages, sitemap and robots.txt); the local stack's site does the same
+# (functions/local/site.py).
+CUSTOMER_API_PATHS = ("/help*", "/portal/*", "/web/*", "/chat/*", "/selfservice/*", "/notices/*")
 
 _RETENTION = {
     7: logs.RetentionDays.ONE_WEEK,
@@ -84,7 +90,7 @@ class CasebridgeStack(Stack):
             activate=config.activate_receipt_rule_set,
         )
         self.identity = Identity(self, "Identity", prefix=prefix, retain=retain)
-        self._sites(prefix, retain)
+        self._sites(prefix, retain, config.public_base_url)
         self.signing_secret = self._generated_secret(
             "SigningSecret",
             f"{prefix}: HMAC key for signed customer links (functions.core.signing)",
@@ -108,8 +114,11 @@ class CasebridgeStack(Stack):
             "CASEBRIDGE_MAIL_DOMAIN": config.mail_domain,
             "CASEBRIDGE_SUPPORT_ADDRESS": config.support_address,
             "CASEBRIDGE_PUBLIC_BASE_URL": config.public_base_url,
-            # the API answers CORS requests from the two sites only (functions/core/http.py)
-            "CASEBRIDGE_CORS_ALLOWED_ORIGINS": f"{self.agents_site.url},{self.customers_site.url}",
+            # the API answers CORS requests from the two sites only (functions/core/http.py). The
+            # customers' site by its public address (public_base_url, the custom domain in front of
+            # its distribution): naming the distribution here would be a cycle, since the
+            # distribution sends the site's API paths to this API (its pages are same-origin there).
+            "CASEBRIDGE_CORS_ALLOWED_ORIGINS": f"{self.agents_site.url},{config.public_base_url}",
             "POWERTOOLS_SERVICE_NAME": "casebridge",
         }
         chalice_app = load_chalice_app(self.function_env)
@@ -241,9 +250,11 @@ class CasebridgeStack(Stack):
             },
         )
 
-        self.api_url = (
-            f"https://{self.api.chalice.get_resource('RestAPI').ref}.execute-api.{self.region}.{self.url_suffix}/api/"
-        )
+        api_host = f"{self.api.chalice.get_resource('RestAPI').ref}.execute-api.{self.region}.{self.url_suffix}"
+        self.api_url = f"https://{api_host}/api/"
+        # the customers' site serves the help center's dynamic pages, forms, case page, chat and
+        # notices from the API, behind the static article pages (functions/local/site.py does the same)
+        self.customers_site.route_to_api(api_host, "/api", CUSTOMER_API_PATHS)
         self._deploy_sites()
 
         CfnOutput(self, "UserPoolId", value=self.identity.user_pool.user_pool_id)
@@ -277,7 +288,7 @@ class CasebridgeStack(Stack):
         self._grant_notice_sending(config, mail_identity_arn)
         nag.suppress(self)
 
-    def _sites(self, prefix: str, retain: bool) -> None:
+    def _sites(self, prefix: str, retain: bool, public_base_url: str) -> None:
         """The agents' app and the customers' site (S3 + CloudFront), and the agents' Cognito client."""
         self.cdn_logs = cdn_log_bucket(
             self,
@@ -290,6 +301,7 @@ class CasebridgeStack(Stack):
         # origins for CORS: naming the API here would be a cycle), so connect-src allows this
         # region's API Gateway hosts; the sign-in endpoints are the pool's hosted UI.
         api_hosts = f"*.execute-api.{self.region}.{self.url_suffix}"
+        attachments_name = resources.physical_name(prefix, resources.ATTACHMENTS_BUCKET.logical)
         common = dict(retain=retain, access_logs=self.storage.access_logs, cdn_logs=self.cdn_logs)
         self.agents_site = StaticSite(
             self,
@@ -310,14 +322,25 @@ class CasebridgeStack(Stack):
                 f"https://{api_hosts}",
                 f"wss://{api_hosts}",
                 # attachments go straight to the attachments bucket through pre-signed upload URLs
-                f"https://{self.storage.buckets[resources.ATTACHMENTS_BUCKET.logical].bucket_regional_domain_name}",
+                # (its regional host by name: the bucket's CORS names this distribution, so the
+                # policy must not depend on the bucket)
+                f"https://{attachments_name}.s3.{self.region}.{self.url_suffix}",
             ],
             # the contact form works as a plain HTML form post to the API, without JavaScript
             form_action=[f"https://{api_hosts}"],
-            # The help-center article pages and sitemap, once resources.py declares their bucket:
-            # published=self.storage.buckets[resources.<HELP_PAGES_BUCKET>.logical],
-            published=None,
+            # the help center's static article pages, sitemap and robots.txt (written on publish)
+            published=self.storage.buckets[resources.HELP_SITE_BUCKET.logical],
             **common,  # type: ignore[arg-type]
+        )
+        # the site's uploads: a presigned POST from its pages straight to the attachments bucket's
+        # uploads/ prefix. The site by its public address (public_base_url, the custom domain in front
+        # of the distribution): naming the distribution would be a cycle (bucket -> distribution ->
+        # API origin -> functions -> their roles -> bucket).
+        self.storage.buckets[resources.ATTACHMENTS_BUCKET.logical].add_cors_rule(
+            allowed_methods=[s3.HttpMethods.POST],
+            allowed_origins=[public_base_url],
+            allowed_headers=["*"],
+            max_age=3000,
         )
         self.agents_client = self.identity.agent_console(
             callback_url=f"{self.agents_site.url}/auth/callback", logout_url=f"{self.agents_site.url}/"

@@ -325,11 +325,20 @@ class FakeChatStore:
         self.expires_at[(session_id, 0)] = _epoch(at, self.retention_seconds)
         return self.get(session_id)
 
-    def mark_transcript_recorded(self, session_id: str) -> None:
+    def mark_transcript_recorded(self, session_id: str, *, mailed: bool = False) -> None:
         session = self.sessions.get(session_id)
         if session is None:
             raise NotFound("chat session", session_id)  # the store's update is conditional on the item
-        self.sessions[session_id] = session.model_copy(update={"transcript_recorded": True})
+        self.sessions[session_id] = session.model_copy(
+            update={"transcript_recorded": True, "transcript_mailed": mailed}
+        )
+
+    def typing(self, session_id: str, role: Role, at: datetime) -> bool:
+        session = self.sessions.get(session_id)
+        if session is None or session.status != "active":
+            return False
+        self.sessions[session_id] = session.model_copy(update={f"{role}_typing_at": at})
+        return True
 
     # -- turns -------------------------------------------------------------
     def append(

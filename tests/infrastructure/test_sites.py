@@ -30,6 +30,13 @@ def _behaviors(config: dict[str, Any]) -> list[dict[str, Any]]:
     return [config["DefaultCacheBehavior"], *config.get("CacheBehaviors", [])]
 
 
+def _static_behaviors(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The behaviours served from buckets (not the customers' site's API paths)."""
+    from casebridge_infra.stack import CUSTOMER_API_PATHS  # noqa: PLC0415
+
+    return [b for b in _behaviors(config) if b.get("PathPattern") not in CUSTOMER_API_PATHS]
+
+
 def _deployments(template: dict[str, Any], site: str) -> dict[str, dict[str, Any]]:
     return {
         k.removeprefix(site): v["Properties"]
@@ -77,7 +84,7 @@ def test_only_the_sites_own_distribution_may_read_its_bucket(request, stage, sit
 
 def test_origin_access_control_signs_every_request_to_s3(dev):
     controls = props(dev, "AWS::CloudFront::OriginAccessControl")
-    assert len(controls) == 2
+    assert len(controls) == 3  # each site's bucket, and the help-site bucket behind the customers' site
     for control in controls:
         config = control["OriginAccessControlConfig"]
         assert (config["OriginAccessControlOriginType"], config["SigningBehavior"], config["SigningProtocol"]) == (
@@ -87,8 +94,10 @@ def test_origin_access_control_signs_every_request_to_s3(dev):
         )
     for site in SITES:
         _, config = _distribution(dev, site)
-        (origin,) = config["Origins"]
-        assert origin["OriginAccessControlId"] and origin["S3OriginConfig"]["OriginAccessIdentity"] == ""
+        buckets = [o for o in config["Origins"] if "S3OriginConfig" in o]
+        assert buckets and len(buckets) == (2 if site == "CustomersSite" else 1)  # + the help-site bucket
+        for origin in buckets:
+            assert origin["OriginAccessControlId"] and origin["S3OriginConfig"]["OriginAccessIdentity"] == ""
 
 
 # ------------------------------------------------------------------------------ distributions
@@ -99,6 +108,7 @@ def test_distributions_answer_https_only_with_the_security_headers(dev, site):
     for behavior in _behaviors(config):
         assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
         assert behavior["ResponseHeadersPolicyId"] == {"Ref": headers}
+    for behavior in _static_behaviors(config):
         assert behavior["AllowedMethods"] == ["GET", "HEAD", "OPTIONS"]
     security = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
@@ -132,8 +142,11 @@ def test_the_content_security_policy_allows_no_inline_code_and_only_the_api_as_o
 def test_the_agents_app_may_reach_its_hosted_ui_the_customers_site_its_uploads_and_form_posts(dev):
     domain, _ = _one(dev, "AWS::Cognito::UserPoolDomain", "IdentityAgentsHostedUi")
     assert f'https://<{{"Ref":"{domain}"}}>.auth.us-east-1.amazoncognito.com' in _csp(dev, "AgentsSite")["connect-src"]
-    attachments = next(k for k in resources_of(dev, "AWS::S3::Bucket") if k.startswith("StorageBucketattachments"))
-    uploads = f'https://<{{"Fn::GetAtt":["{attachments}","RegionalDomainName"]}}>'
+    attachments = next(
+        v for k, v in resources_of(dev, "AWS::S3::Bucket").items() if k.startswith("StorageBucketattachments")
+    )
+    name = attachments["Properties"]["BucketName"]
+    uploads = f'https://{name}.s3.us-east-1.<{{"Ref":"AWS::URLSuffix"}}>'
     assert uploads in _csp(dev, "CustomersSite")["connect-src"]
     # the contact form posts to the API without JavaScript; the agents' app posts no form anywhere
     api = 'https://*.execute-api.us-east-1.<{"Ref":"AWS::URLSuffix"}>'
@@ -200,7 +213,7 @@ def test_the_cache_follows_the_objects_cache_control(dev, site):
     assert params["QueryStringsConfig"]["QueryStringBehavior"] == "none"
     assert params["CookiesConfig"]["CookieBehavior"] == "none"
     _, dist = _distribution(dev, site)
-    assert all(b["CachePolicyId"] == {"Ref": cache} for b in _behaviors(dist))
+    assert all(b["CachePolicyId"] == {"Ref": cache} for b in _static_behaviors(dist))
 
 
 def _config_json(synth, template: dict[str, Any], site: str) -> dict[str, Any]:
@@ -269,15 +282,13 @@ def test_the_agents_app_signs_in_the_way_the_client_allows():
 # ------------------------------------------------------------------------------ CORS
 def test_the_api_allows_browser_calls_from_the_two_sites_only(dev):
     agents, _ = _distribution(dev, "AgentsSite")
-    customers, _ = _distribution(dev, "CustomersSite")
     expected = {
         "Fn::Join": [
             "",
             [
                 "https://",
                 {"Fn::GetAtt": [agents, "DomainName"]},
-                ",https://",
-                {"Fn::GetAtt": [customers, "DomainName"]},
+                ",https://support.example.com",  # the customers' site by its public address
             ],
         ]
     }
@@ -360,9 +371,56 @@ def test_a_published_pages_bucket_is_served_under_its_paths_with_origin_access_c
     template = Template.from_stack(stack).to_json()
     (dist,) = props(template, "AWS::CloudFront::Distribution")
     behaviors = {b["PathPattern"]: b for b in dist["DistributionConfig"]["CacheBehaviors"]}
-    assert set(behaviors) == {"/help/*", "/sitemap.xml"}
+    assert set(behaviors) == {"/help/*/articles/*", "/sitemap.xml", "/robots.txt"}
     assert all(b["ViewerProtocolPolicy"] == "redirect-to-https" for b in behaviors.values())
     pages_logical = next(k for k in resources_of(template, "AWS::S3::Bucket") if k.startswith("Pages"))
     (policy,) = [p for p in props(template, "AWS::S3::BucketPolicy") if p["Bucket"] == {"Ref": pages_logical}]
     (read,) = policy["PolicyDocument"]["Statement"]
     assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"} and "AWS:SourceArn" in json.dumps(read)
+
+
+# ------------------------------------------------------------------------------ the customers' routes
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CloudFront's managed policies
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def _origins(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {o["Id"]: o for o in config["Origins"]}
+
+
+def test_the_customers_site_sends_its_dynamic_paths_to_the_api_uncached_with_the_viewers_headers(dev):
+    from casebridge_infra.stack import CUSTOMER_API_PATHS  # noqa: PLC0415
+
+    _, config = _distribution(dev, "CustomersSite")
+    behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    origins = _origins(config)
+    assert set(CUSTOMER_API_PATHS) == {"/help*", "/portal/*", "/web/*", "/chat/*", "/selfservice/*", "/notices/*"}
+    for path in CUSTOMER_API_PATHS:
+        b = behaviors[path]
+        assert b["CachePolicyId"] == CACHING_DISABLED and b["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+        assert set(b["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
+        origin = origins[b["TargetOriginId"]]
+        assert origin["OriginPath"] == "/api"
+        assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+        assert {"Ref": "RestAPI"} in origin["DomainName"]["Fn::Join"][1]  # the Chalice app's API
+
+
+def test_the_help_sites_article_pages_come_from_its_bucket_before_the_apis_help_paths(dev):
+    _, config = _distribution(dev, "CustomersSite")
+    order = [b["PathPattern"] for b in config["CacheBehaviors"]]
+    assert order.index("/help/*/articles/*") < order.index("/help*")
+    behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    help_site = next(k for k in resources_of(dev, "AWS::S3::Bucket") if k.startswith("StorageBuckethelpsite"))
+    for path in ("/help/*/articles/*", "/sitemap.xml", "/robots.txt"):
+        origin = _origins(config)[behaviors[path]["TargetOriginId"]]
+        assert origin["DomainName"] == {"Fn::GetAtt": [help_site, "RegionalDomainName"]}
+        assert behaviors[path]["AllowedMethods"] == ["GET", "HEAD", "OPTIONS"]
+
+
+def test_the_attachments_bucket_takes_presigned_uploads_from_the_customers_site(dev):
+    attachments = next(
+        v for k, v in resources_of(dev, "AWS::S3::Bucket").items() if k.startswith("StorageBucketattachments")
+    )
+    (rule,) = attachments["Properties"]["CorsConfiguration"]["CorsRules"]
+    # the site's public address (public_base_url): the distribution's own name would be a cycle
+    assert rule["AllowedMethods"] == ["POST"] and rule["AllowedOrigins"] == ["https://support.example.com"]

@@ -83,3 +83,35 @@ def test_the_client_is_the_forwarded_entry_the_proxies_vouch_for():
     assert rules.client_ip("10.0.0.1", "1.1.1.1, 203.0.113.7", 1) == "203.0.113.7"
     assert rules.client_ip("10.0.0.1", "1.1.1.1, 203.0.113.7", 0) == "10.0.0.1"
     assert rules.client_ip(None, None, 1) == "unknown"
+
+
+def test_a_solved_challenge_counts_once(client):
+    assert [_post(client, f"r{i}@example.org").status_code for i in range(2)] == [201, 201]
+    challenge = client.http.get("/web/challenge").json_body
+    solution = _solve(challenge["challenge"], challenge["bits"])
+
+    first = _post(client, "r3@example.org", challenge=challenge["challenge"], solution=solution)
+    replayed = _post(client, "r4@example.org", challenge=challenge["challenge"], solution=solution)
+    fresh = client.http.get("/web/challenge").json_body
+    again = _post(
+        client, "r5@example.org", challenge=fresh["challenge"], solution=_solve(fresh["challenge"], fresh["bits"])
+    )
+
+    assert first.status_code == 201
+    assert replayed.status_code == 429 and replayed.json_body["error"]["code"] == "challenge_required"
+    assert again.status_code == 201
+
+
+def test_a_wrong_solution_does_not_use_up_the_challenge(client):
+    assert [_post(client, f"w{i}@example.org").status_code for i in range(2)] == [201, 201]
+    challenge = client.http.get("/web/challenge").json_body
+
+    wrong = _post(client, "w3@example.org", challenge=challenge["challenge"], solution="nope")
+    right = _post(
+        client,
+        "w3@example.org",
+        challenge=challenge["challenge"],
+        solution=_solve(challenge["challenge"], challenge["bits"]),
+    )
+
+    assert wrong.status_code == 429 and right.status_code == 201

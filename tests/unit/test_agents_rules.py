@@ -67,3 +67,17 @@ def test_round_robin_skips_unavailable_members_and_spreads_evenly_over_the_rest(
 def test_round_robin_with_nobody_available_picks_nobody():
     assert rules.round_robin(["ann"], set(), 1) is None
     assert rules.round_robin([], {"ann"}, 1) is None
+
+
+def test_ready_for_chat_needs_the_switch_on_and_a_recent_sighting():
+    from datetime import UTC, datetime, timedelta
+
+    from functions.agents.models import AgentState
+    from functions.agents.rules import ready_for_chat
+
+    now, minute = datetime(2026, 12, 3, 9, 0, tzinfo=UTC), timedelta(minutes=1)
+    assert ready_for_chat(AgentState(agent_id="a", last_seen_at=now - minute), now, minute)
+    assert not ready_for_chat(AgentState(agent_id="a", last_seen_at=now - 2 * minute), now, minute)
+    assert not ready_for_chat(AgentState(agent_id="a", available=False, last_seen_at=now), now, minute)
+    assert not ready_for_chat(AgentState(agent_id="a"), now, minute)
+    assert not ready_for_chat(None, now, minute)

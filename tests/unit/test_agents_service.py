@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -117,3 +117,29 @@ def test_group_only_rules_route_to_the_group_and_no_rule_routes_nowhere(svc):
     assert svc.route(CaseFacts(channel="email")) is None
     setup_rules(svc, mode="group_only")
     assert svc.route(CaseFacts(channel="email")) == Routing("all", "front", None)
+
+
+# -- who is there to chat (the chat's AgentAvailability) -------------------------------------------
+def test_nobody_seen_means_nobody_for_chat(svc):
+    assert svc.anyone_for_chat(timedelta(minutes=1)) is False
+
+
+def test_an_available_agent_seen_recently_takes_chats(svc):
+    svc.seen("bob")
+    assert svc.anyone_for_chat(timedelta(minutes=1)) is True
+
+
+def test_an_agent_seen_too_long_ago_does_not_count(svc):
+    svc.states.touch("bob", NOW - timedelta(minutes=5))
+    assert svc.anyone_for_chat(timedelta(minutes=1)) is False
+
+
+def test_an_agent_who_switched_availability_off_does_not_count(svc):
+    svc.seen("bob")
+    svc.set_available("bob", False, "bob", False)
+    assert svc.anyone_for_chat(timedelta(minutes=1)) is False
+
+
+def test_an_agent_outside_the_directory_does_not_count(svc):
+    svc.seen("gone")
+    assert svc.anyone_for_chat(timedelta(minutes=1)) is False

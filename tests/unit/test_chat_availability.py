@@ -1,5 +1,5 @@
 """When the chat widget offers a chat: within the chat calendar's business hours (the SLA domain's)
-and with an agent available (the AgentAvailability port; a setting for now)."""
+and with an agent available (the AgentAvailability port: the agents' service, wired in the container)."""
 
 from __future__ import annotations
 

@@ -61,6 +61,17 @@ def test_case_problem_and_chat_changes_become_hints_without_content():
     ]
 
 
+def test_a_customer_typing_in_a_chat_is_a_hint_and_other_session_changes_are_not():
+    def session(**over) -> dict:
+        return {"SK": "#META", "type": "chat_session", "session_id": "s1", "customer_name": "Ann", **over}
+
+    typing = ("MODIFY", session(customer_typing_at="2026-12-03T09:00:05Z"), session(customer_typing_at=None))
+    agent_typing = ("MODIFY", session(agent_typing_at="2026-12-03T09:00:05Z"), session())
+    ended = ("MODIFY", session(status="ended", customer_typing_at="t"), session(customer_typing_at="t"))
+    assert rules.hints_for([typing]) == [{"type": "chat_typing", "session_id": "s1", "role": "customer"}]
+    assert rules.hints_for([agent_typing, ended]) == []
+
+
 def test_presence_expires_when_the_heartbeat_stops_and_an_agent_with_two_tabs_counts_once():
     def watch(conn: str, agent: str, seconds_ago: int, composing: bool = False) -> Watch:
         return Watch(case_id="CB-1", connection_id=conn, agent_id=agent, name=agent.title(), composing=composing,

@@ -4,12 +4,14 @@ Customers (public start, then the session token from the start response):
   POST /chat/sessions                         start: opens the case, returns session id + token
   POST /chat/sessions/{id}/messages           send a turn (client_message_id makes retries safe)
   GET  /chat/sessions/{id}/messages?after=N   poll for turns after seq N
-  POST /chat/sessions/{id}/end                end the chat; the transcript lands on the case
+  POST /chat/sessions/{id}/end                end the chat; the transcript lands on the case (and is mailed)
+  POST /chat/sessions/{id}/typing             "I am typing" (every few seconds while typing)
   (POST /chat/sessions takes an Idempotency-Key header: a double click opens one case)
 Agents (agent auth; they reply through POST /cases/{case_id}/replies):
   GET   /chat/sessions                        live sessions, longest waiting first
   GET   /chat/sessions/{id}?after=N           the session and its turns after seq N
   PATCH /chat/sessions/{id}  {"status": "ended"}   end the chat from the agent's side
+  POST  /chat/sessions/{id}/agent-typing      "I am typing" (the customer's poll shows agent_typing)
 Bots (machine clients; agent auth with a service token for now):
   POST /chat/handoffs                         hand a conversation to a human (idempotent on conversation_id)
 
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
         ChatSessionList,
         ChatSessionOut,
         ChatStartIn,
+        ChatTypingOut,
         HandoffIn,
     )
 
@@ -88,13 +91,14 @@ def start_chat(request: Any, *, body: ChatStartIn) -> Response:
 
     Send an Idempotency-Key (e.g. one UUID per click of the start button): a repeat answers 200
     with the same session (header Idempotent-Replayed: true) instead of opening a second case.
+    Past chat_start_client_max starts per client or chat_start_address_max per address in an hour:
+    429 rate_limited with Retry-After.
     """
     from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
-    from functions.core.limits import request_client  # noqa: PLC0415
 
-    c = container()
-    c.abuse_limit("chat_starts_per_client", request_client(request, c.settings.client_ip_hops))
-    started, replayed = c.chat.start_once(body, idempotency.key_from_request(request))
+    identity = ((getattr(request, "context", None) or {}).get("identity") or {}) if request else {}
+    client = container().client_address(identity.get("sourceIp"), (request.headers or {}).get("x-forwarded-for"))
+    started, replayed = container().chat.start_once(body, idempotency.key_from_request(request), client=client)
     response = _json(started, 200 if replayed else 201)
     if replayed:
         response.headers[idempotency.REPLAYED_HEADER] = "true"
@@ -160,6 +164,22 @@ def end_chat(request: Any, session_id: str) -> Response:
     return _json(service.end(grant.session_id, role="customer", reason=reason), 200)
 
 
+@route(
+    bp,
+    "/chat/sessions/{session_id}/typing",
+    "POST",
+    auth="customer",
+    response="functions.channels.chat.models:ChatTypingOut",
+    tags=TAGS,
+    errors_=(401, 403, 409),
+)
+def customer_typing(request: Any, session_id: str) -> Response:
+    """The customer is typing: the agents' console shows it for a few seconds (``customer_typing`` on
+    the session's read, and a ``chat_typing`` live hint). Send it every few seconds while typing;
+    409 once the chat has ended."""
+    return _json(container().chat.customer_typing(_grant(request, session_id)), 200)
+
+
 # -- agents ----------------------------------------------------------------------
 @route(
     bp,
@@ -170,9 +190,11 @@ def end_chat(request: Any, session_id: str) -> Response:
     tags=TAGS,
 )
 def list_chats(request: Any, *, agent: Agent, query: ChatListQuery) -> ChatSessionList:
-    """Live chat sessions, longest waiting first."""
+    """Live chat sessions, longest waiting first. Records that the agent is at the desk (the chat
+    widget offers a chat only while an available agent was seen recently)."""
     from functions.channels.chat.models import ChatSessionList  # noqa: PLC0415
 
+    container().agents.seen(agent.agent_id)
     items, cursor = container().chat.active(query.limit, query.cursor)
     return ChatSessionList(items=items, next_cursor=cursor)
 
@@ -186,8 +208,25 @@ def list_chats(request: Any, *, agent: Agent, query: ChatListQuery) -> ChatSessi
     tags=TAGS,
 )
 def get_chat(request: Any, session_id: str, *, agent: Agent, query: ChatPollQuery) -> AgentChatPage:
-    """The session and its turns after seq ``after`` (agents reply via POST /cases/{case_id}/replies)."""
+    """The session and its turns after seq ``after`` (agents reply via POST /cases/{case_id}/replies).
+    Records that the agent is at the desk."""
+    container().agents.seen(agent.agent_id)
     return container().chat.agent_view(session_id, query.after, query.limit)
+
+
+@route(
+    bp,
+    "/chat/sessions/{session_id}/agent-typing",
+    "POST",
+    response="functions.channels.chat.models:ChatTypingOut",
+    tags=TAGS,
+    errors_=(409,),
+)
+def agent_typing(request: Any, session_id: str, *, agent: Agent) -> ChatTypingOut:
+    """An agent is typing a reply: the customer's widget shows it for a few seconds
+    (``agent_typing`` on its poll). Send it every few seconds while typing; 409 once the chat has ended."""
+    container().agents.seen(agent.agent_id)
+    return container().chat.agent_typing(session_id)
 
 
 @route(

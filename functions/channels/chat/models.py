@@ -41,6 +41,9 @@ class ChatSession(Model):
     ended_by: Role | None = None
     end_reason: str | None = None
     transcript_recorded: bool = False
+    transcript_mailed: bool = False
+    customer_typing_at: datetime | None = None
+    agent_typing_at: datetime | None = None
 
 
 class ChatMessage(Model):
@@ -108,6 +111,8 @@ class CustomerChatPage(Model):
     status: SessionStatus
     messages: list[CustomerChatMessage]
     last_seq: int = Field(description="pass as ?after= on the next poll")
+    agent_typing: bool = Field(default=False, description="an agent is typing a reply (said in the last few seconds)")
+    transcript_mailed: bool = Field(default=False, description="the ended chat's transcript was mailed to the customer")
 
 
 class ChatEndIn(Model):
@@ -123,6 +128,15 @@ class ChatSessionOut(Model):
     ended_at: datetime | None = None
     ended_by: Role | None = None
     transcript_recorded: bool = False
+    transcript_mailed: bool = Field(default=False, description="the transcript was mailed to the customer")
+
+
+class ChatTypingOut(Model):
+    """A typing signal taken: the other side sees it on its next read for ``visible_for`` seconds."""
+
+    session_id: str
+    role: Role
+    visible_for: int
 
 
 # -- agent side ------------------------------------------------------------
@@ -130,6 +144,7 @@ class AgentChatPage(Model):
     session: ChatSession
     messages: list[ChatMessage]
     last_seq: int
+    customer_typing: bool = Field(default=False, description="the customer is typing (said in the last few seconds)")
 
 
 class AgentSessionPatch(Model):

@@ -32,7 +32,11 @@ class ChatStorePort(Protocol):
         """(session, True) when this call ended it, (session, False) when it had ended already."""
         ...
 
-    def mark_transcript_recorded(self, session_id: str) -> None: ...
+    def mark_transcript_recorded(self, session_id: str, *, mailed: bool = False) -> None: ...
+
+    def typing(self, session_id: str, role: Role, at: datetime) -> bool:
+        """Note that ``role`` is typing; False when the session is not active."""
+        ...
 
     def append(
         self,
@@ -120,10 +124,24 @@ class CasePort(Protocol):
 
 
 class AgentAvailability(Protocol):
-    """Is any agent available to take a chat now? (For now a setting, ``chat_agents_online``; the
-    agents' own availability replaces it in ``functions.composition``.)"""
+    """Is any agent available to take a chat now? (The agents' service, wired in
+    ``functions.composition``: an agent whose availability is on and who was seen recently.)"""
 
     def __call__(self) -> bool: ...
+
+
+class TranscriptMail(Protocol):
+    """Mails the customer a text about their case from the support address (the email channel's
+    ``CaseLinkMailer``: SES, or the local stack's SMTP inbox); returns the mail's Message-ID."""
+
+    def send_case_mail(self, case_id: str, *, to: str, subject: str, body: str) -> str | None: ...
+
+
+class StartLimit(Protocol):
+    """May this client (IP, None when unknown) and address start one more chat? None: yes; else the
+    seconds until they may (the contact form's rate counters, wired in ``functions.composition``)."""
+
+    def __call__(self, client: str | None, email: str) -> int | None: ...
 
 
 class BusinessHours(Protocol):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from functions.channels.chat.models import ChatMessage, ChatSession, ChatSessionOut, CustomerChatMessage, HandoffIn
@@ -72,7 +72,92 @@ def session_out(s: ChatSession) -> ChatSessionOut:
         ended_at=s.ended_at,
         ended_by=s.ended_by,
         transcript_recorded=s.transcript_recorded,
+        transcript_mailed=s.transcript_mailed,
     )
+
+
+# -- typing ------------------------------------------------------------------------------------
+TYPING_VISIBLE = timedelta(seconds=6)  # the widget and the console say "typing" again every 3 s while typing
+
+
+def typing_now(typing_at: datetime | None, last_turn_at: datetime | None, now: datetime) -> bool:
+    """Is the other side typing? It said so within TYPING_VISIBLE of ``now``, and not before its own
+    latest turn (sending a message ends the typing)."""
+    if typing_at is None or now - typing_at > TYPING_VISIBLE or typing_at > now + TYPING_VISIBLE:
+        return False
+    return last_turn_at is None or typing_at > last_turn_at
+
+
+# -- the transcript mailed to the customer -----------------------------------------------------------
+TRANSCRIPT_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "subject": "Your chat transcript",
+        "hello": "Hello {name},",
+        "hello_anon": "Hello,",
+        "intro": "here is the transcript of your chat with us on {date} (case {case_id}).",
+        "you": "You",
+        "agent": "Support",
+        "follow": "You can follow your case here:",
+        "keep": "Reply to this mail to add to your case.",
+    },
+    "de": {
+        "subject": "Ihr Chatverlauf",
+        "hello": "Hallo {name},",
+        "hello_anon": "Hallo,",
+        "intro": "hier ist der Verlauf Ihres Chats mit uns vom {date} (Fall {case_id}).",
+        "you": "Sie",
+        "agent": "Support",
+        "follow": "Hier können Sie Ihren Fall verfolgen:",
+        "keep": "Antworten Sie auf diese E-Mail, um Ihrem Fall etwas hinzuzufügen.",
+    },
+    "fr": {
+        "subject": "La transcription de votre chat",
+        "hello": "Bonjour {name},",
+        "hello_anon": "Bonjour,",
+        "intro": "voici la transcription de votre chat avec nous du {date} (dossier {case_id}).",
+        "you": "Vous",
+        "agent": "Support",
+        "follow": "Vous pouvez suivre votre dossier ici :",
+        "keep": "Répondez à ce message pour compléter votre dossier.",
+    },
+    "es": {
+        "subject": "La transcripción de tu chat",
+        "hello": "Hola, {name}:",
+        "hello_anon": "Hola:",
+        "intro": "esta es la transcripción de tu chat con nosotros del {date} (caso {case_id}).",
+        "you": "Tú",
+        "agent": "Soporte",
+        "follow": "Puedes seguir tu caso aquí:",
+        "keep": "Responde a este correo para añadir algo a tu caso.",
+    },
+}
+
+
+def mail_language(language: str | None) -> str:
+    """The transcript mail's language: the session's (en, de, fr, es; a region ignored), else English."""
+    base = (language or "en").split("-")[0].split("_")[0].lower()
+    return base if base in TRANSCRIPT_WORDS else "en"
+
+
+def transcript_mail(session: ChatSession, messages: list[ChatMessage], link: str | None) -> tuple[str, str]:
+    """The transcript mail's subject (with the case token, so a reply threads back) and plain-text
+    body, in the session's language. System turns are kept; agents appear by their display name."""
+    w = TRANSCRIPT_WORDS[mail_language(session.language)]
+    date = session.created_at.strftime("%Y-%m-%d")
+    lines = [
+        w["hello"].format(name=session.customer_name) if session.customer_name else w["hello_anon"],
+        "",
+        w["intro"].format(date=date, case_id=session.case_id),
+        "",
+    ]
+    for m in messages:
+        who = w["you"] if m.role == "customer" else (m.author_name or w["agent"]) if m.role != "system" else "—"
+        lines.append(f"[{m.at.strftime('%H:%M')} UTC] {who}: {m.text}")
+    lines.append("")
+    if link:
+        lines += [w["follow"], link, ""]
+    lines.append(w["keep"])
+    return f"[{session.case_id}] {w['subject']}", "\n".join(lines) + "\n"
 
 
 def idle_end_text(idle: timedelta) -> str:

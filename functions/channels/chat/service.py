@@ -13,6 +13,12 @@ Decisions (see also the module docs of store.py):
 * Starting is safe to repeat with an ``Idempotency-Key`` (functions.core.idempotency, scope
   ``chat-start:{sha256(email)[:16]}`` so a key only ever replays to the same address): a double
   click gets the same session (the second request waits up to START_WAIT_SECONDS for the first).
+* Typing: each side says "typing" (``typing``) every few seconds while it types; the other side's
+  read shows it for ``rules.TYPING_VISIBLE`` and not after the typist's own latest turn.
+* The transcript is mailed to the customer, in the session's language, when the session ends
+  (however it ends: customer, agent, idle job), through the ``TranscriptMail`` port. At most once:
+  the mail is claimed on the case first (AUTO_REPLY with pointer ``chat-transcript-mail:{session}``),
+  so a repeated or resumed end never mails twice; a failed send is logged and noted as not mailed.
 * Sessions nobody ends are ended by ``end_idle`` (scheduled every 5 minutes) after
   ``chat_idle_minutes`` without a turn: a last system turn says why, then the transcript lands on
   the case exactly as on a normal end. It also finishes sessions that ended without their
@@ -35,14 +41,23 @@ from functions.channels.chat.models import (
     ChatSessionOut,
     ChatStarted,
     ChatStartIn,
+    ChatTypingOut,
     CustomerChatMessage,
     CustomerChatPage,
     HandoffIn,
     HandoffOut,
     Role,
 )
-from functions.channels.chat.ports import AgentAvailability, BusinessHours, CasePort, ChatStorePort
+from functions.channels.chat.ports import (
+    AgentAvailability,
+    BusinessHours,
+    CasePort,
+    ChatStorePort,
+    StartLimit,
+    TranscriptMail,
+)
 from functions.channels.chat.rules import (
+    TYPING_VISIBLE,
     SessionGrant,
     check_session_id,
     customer_view,
@@ -54,11 +69,13 @@ from functions.channels.chat.rules import (
     one_line,
     session_out,
     session_token,
+    transcript_mail,
     transcript_parts,
+    typing_now,
     verify_session_token,
 )
 from functions.core import idempotency
-from functions.core.errors import Conflict, Duplicate
+from functions.core.errors import Conflict, Duplicate, RateLimited
 from functions.core.idempotency import IdempotencyPort
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
@@ -81,7 +98,11 @@ class ChatService:
         idempotency: IdempotencyPort | None = None,
         agents_available: AgentAvailability | None = None,
         business_hours: BusinessHours | None = None,
+        transcript_mail: TranscriptMail | None = None,
+        start_limit: StartLimit | None = None,
     ) -> None:
+        self.start_limit = start_limit
+        self.transcript_mail = transcript_mail
         self.agents_available = agents_available
         self.business_hours = business_hours
         self.idempotency = idempotency
@@ -106,9 +127,16 @@ class ChatService:
         check_session_id(session_id)
         return verify_session_token(token, session_id, max_age=self.token_ttl)
 
-    def start_once(self, req: ChatStartIn, idempotency_key: str | None) -> tuple[ChatStarted, bool]:
+    def start_once(
+        self, req: ChatStartIn, idempotency_key: str | None, client: str | None = None
+    ) -> tuple[ChatStarted, bool]:
         """``start`` made safe to repeat: returns (started, replayed). A replay gets a fresh token
         for the same session and case; the same key with a different form is a 409."""
+        if self.start_limit is not None:
+            retry_after = self.start_limit(client, req.email)
+            if retry_after is not None:
+                logger().info("chat start refused", extra={"reason": "rate_limited"})
+                raise RateLimited("too many chats started from here; please try again later", retry_after=retry_after)
         if idempotency_key is None or self.idempotency is None:
             return self.start(req), False
         scope = idempotency.scoped("chat-start", req.email)
@@ -217,14 +245,36 @@ class ChatService:
             status=session.status,
             messages=[customer_view(m) for m in msgs],
             last_seq=msgs[-1].seq if msgs else max(after, 0),
+            agent_typing=session.status == "active"
+            and typing_now(session.agent_typing_at, _last_turn_at(session, msgs, "agent"), self.clock()),
+            transcript_mailed=session.transcript_mailed,
         )
+
+    # -- typing (both sides) ---------------------------------------------------
+    def customer_typing(self, grant: SessionGrant) -> ChatTypingOut:
+        return self._typing(grant.session_id, "customer")
+
+    def agent_typing(self, session_id: str) -> ChatTypingOut:
+        check_session_id(session_id)
+        self.store.get(session_id)  # NotFound for an agent's unknown session
+        return self._typing(session_id, "agent")
+
+    def _typing(self, session_id: str, role: Role) -> ChatTypingOut:
+        if not self.store.typing(session_id, role, self.clock()):
+            raise Conflict("the chat has ended")
+        return ChatTypingOut(session_id=session_id, role=role, visible_for=int(TYPING_VISIBLE.total_seconds()))
 
     # -- agents ------------------------------------------------------------
     def agent_view(self, session_id: str, after: int, limit: int) -> AgentChatPage:
         check_session_id(session_id)
         session = self.store.get(session_id)
         msgs = self.store.messages(session_id, after=after, limit=limit)
-        return AgentChatPage(session=session, messages=msgs, last_seq=msgs[-1].seq if msgs else after)
+        typing = session.status == "active" and typing_now(
+            session.customer_typing_at, _last_turn_at(session, msgs, "customer"), self.clock()
+        )
+        return AgentChatPage(
+            session=session, messages=msgs, last_seq=msgs[-1].seq if msgs else after, customer_typing=typing
+        )
 
     def active(self, limit: int, cursor: str | None) -> tuple[list[ChatSession], str | None]:
         return self.store.active(limit=limit, cursor=cursor)
@@ -262,8 +312,8 @@ class ChatService:
         check_session_id(session_id)
         session, _ = self.store.end(session_id, by=role, reason=reason, at=self.clock())
         if not session.transcript_recorded:
-            self._record_transcript(session)
-            session = session.model_copy(update={"transcript_recorded": True})
+            mailed = self._record_transcript(session)
+            session = session.model_copy(update={"transcript_recorded": True, "transcript_mailed": mailed})
         logger().info("chat session ended", extra={"session_id": session_id, "case_id": session.case_id, "by": role})
         return session_out(session)
 
@@ -287,7 +337,9 @@ class ChatService:
                 self._record_transcript(session)
         return ended
 
-    def _record_transcript(self, session: ChatSession) -> None:
+    def _record_transcript(self, session: ChatSession) -> bool:
+        """The transcript onto the case (exactly once) and mailed to the customer (at most once);
+        True when mailed."""
         messages = self.store.all_messages(session.session_id)
         parts = transcript_parts(messages)
         system = Actor(type=ActorType.SYSTEM, id="chat")
@@ -316,7 +368,41 @@ class ChatService:
                 )
             except Duplicate:
                 continue
-        self.store.mark_transcript_recorded(session.session_id)
+        mailed = self._mail_transcript(session, messages)
+        self.store.mark_transcript_recorded(session.session_id, mailed=mailed)
+        return mailed
+
+    def _mail_transcript(self, session: ChatSession, messages: list[ChatMessage]) -> bool:
+        """Mail the transcript to the customer, at most once (claimed on the case first). True when
+        mailed now or before."""
+        if self.transcript_mail is None or not session.customer_email or not messages:
+            return False
+        pointer = f"chat-transcript-mail:{session.session_id}"
+        body = "Chat transcript sent to the customer by email"
+        note = Message(channel=Channel.EMAIL, direction="out", body_text=body, to=[session.customer_email])
+        try:
+            self.cases.add_event(
+                session.case_id,
+                EventKind.AUTO_REPLY,
+                Actor(type=ActorType.SYSTEM, id="chat-transcript"),
+                body=body,
+                message=note,
+                visibility="public",
+                pointers=[pointer],
+            )
+        except Duplicate:
+            return True  # claimed by an earlier end: mailed then (or that send failed and was logged)
+        link = case_link(self.base_url, session.case_id, session.customer_email) if self.base_url else None
+        subject, text = transcript_mail(session, messages, link)
+        try:
+            self.transcript_mail.send_case_mail(session.case_id, to=session.customer_email, subject=subject, body=text)
+        except Exception as exc:  # noqa: BLE001 - the transcript is on the case either way
+            logger().warning(
+                "chat transcript mail failed",
+                extra={"session_id": session.session_id, "case_id": session.case_id, "error_type": type(exc).__name__},
+            )
+            return False
+        return True
 
     # -- bots --------------------------------------------------------------
     def handoff(self, h: HandoffIn, bot: Actor) -> HandoffOut:
@@ -385,3 +471,9 @@ class ChatService:
             customer_token=session_token(sid, case.case_id),
             replayed=replayed,
         )
+
+
+def _last_turn_at(session: ChatSession, messages: list[ChatMessage], role: Role) -> datetime | None:
+    """When ``role`` last spoke, as far as a read knows: its latest turn on this page, else the
+    session's latest turn of anyone (a turn ends the typing that came before it)."""
+    return next((m.at for m in reversed(messages) if m.role == role), session.last_message_at)

@@ -210,13 +210,30 @@ class ChatStore(dynamo.TableStore):
             return self.get(session_id), False
         return ChatSession.model_validate(dynamo.strip_keys(dynamo.from_item(resp["Attributes"]))), True
 
-    def mark_transcript_recorded(self, session_id: str) -> None:
+    def mark_transcript_recorded(self, session_id: str, *, mailed: bool = False) -> None:
         self.table.update_item(
             Key={"PK": session_pk(session_id), "SK": "#META"},
-            UpdateExpression="SET transcript_recorded = :t REMOVE GSI1PK, GSI1SK",
+            UpdateExpression="SET transcript_recorded = :t, transcript_mailed = :m REMOVE GSI1PK, GSI1SK",
             ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeValues={":t": True},
+            ExpressionAttributeValues={":t": True, ":m": mailed},
         )
+
+    def typing(self, session_id: str, role: Role, at: datetime) -> bool:
+        """Note that ``role`` (customer or agent) is typing at ``at``. False when the session is not
+        active (ended, or none): typing into an ended chat says nothing."""
+        try:
+            self.table.update_item(
+                Key={"PK": session_pk(session_id), "SK": "#META"},
+                UpdateExpression=f"SET {role}_typing_at = :at",
+                ConditionExpression="attribute_exists(PK) AND #s = :active",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":at": iso(at), ":active": "active"},
+            )
+        except Exception as exc:
+            if dynamo.is_conditional_failure(exc):
+                return False
+            raise
+        return True
 
     # -- messages ----------------------------------------------------------
     def by_client_id(self, session_id: str, role: str, client_message_id: str) -> ChatMessage | None:

@@ -130,3 +130,17 @@ class CaseLinkMailer:
             auto_submitted="auto-generated",
         )
         return self.mailer.send(mail).message_id
+
+    def send_case_mail(self, case_id: str, *, to: str, subject: str, body: str) -> str | None:
+        """A plain-text mail about the case (the chat's transcript): ``subject`` carries the case
+        token, so a reply threads back. Returns our Message-ID."""
+        mail = compose(
+            from_address=self.from_address,
+            from_name=self.from_name,
+            to=to,
+            subject=subject,
+            body=body,
+            mail_domain=self.mail_domain,
+            auto_submitted="auto-generated",
+        )
+        return self.mailer.send(mail).message_id

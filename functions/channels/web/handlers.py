@@ -16,6 +16,9 @@ bp = Blueprint(__name__)
 TAGS = ("web",)
 
 
+PAGE_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 @route(
     bp,
     "/web/cases",
@@ -27,14 +30,28 @@ TAGS = ("web",)
     tags=TAGS,
     errors_=(202, 409),
     idempotency_key=True,
+    content_types=("application/json", *PAGE_FORMS),
 )
-def submit_web_case(request: Any, *, body: WebCaseIn) -> Response:
+def submit_web_case(request: Any, *, body: WebCaseIn | None) -> Response:
     """Open a case from the contact form. Send an Idempotency-Key header to make retries safe.
 
     The key is not a functions.core.idempotency claim: it is written as a case pointer in the same
     transaction as the case (functions.channels.web.service), which has no in-progress window at all.
+
+    A plain HTML form post (urlencoded, or multipart with files as ``files``) gets a page: the
+    confirmation with the case number, or the form again with what is wrong, in the form's
+    ``language`` or the browser's (Accept-Language). JSON clients get JSON.
     """
     from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
+
+    if body is None:  # a form post
+        from functions.core.forms import parse_form  # noqa: PLC0415
+        from functions.core.i18n import negotiate  # noqa: PLC0415
+
+        chosen = _form_language(request, parse_form)
+        return _form_submission(
+            request, negotiate(chosen, accept_language=(request.headers or {}).get("accept-language"))
+        )
 
     result = container().web_intake.submit(body, idempotency.key_from_request(request), client=_client(request))
     headers: dict[str, str | list[str]] = {idempotency.REPLAYED_HEADER: "true"} if result.replayed else {}
@@ -144,37 +161,44 @@ def contact_form(request: Any, lang: str) -> Response:
     auth="public",
     tags=TAGS,
     errors_=(400, 404, 413),
-    content_types=("application/x-www-form-urlencoded",),
+    content_types=PAGE_FORMS,
     html=True,
 )
 def contact_form_post(request: Any, lang: str) -> Response:
     """The contact form posted as a plain HTML form: the confirmation page with the case number (the
     link to follow the case goes by mail), or the form again with what is wrong (400)."""
-    from urllib.parse import parse_qs  # noqa: PLC0415
+    return _form_submission(request, _lang(lang))
 
+
+def _form_submission(request: Any, lang: str) -> Response:
+    """A plain HTML form post of the contact form (urlencoded, or multipart with files as ``files``,
+    held to the upload limits): the confirmation page, or the form again with what is wrong."""
     from pydantic import ValidationError  # noqa: PLC0415
 
     from functions.channels.web.models import WebCaseIn  # noqa: PLC0415
     from functions.channels.web.pages import sent_page  # noqa: PLC0415
     from functions.core import errors  # noqa: PLC0415
+    from functions.core.forms import MULTIPART, media_type, parse_form  # noqa: PLC0415
     from functions.core.i18n import Words  # noqa: PLC0415
     from functions.core.pages import session_from_headers  # noqa: PLC0415
+    from functions.core.settings import get_settings  # noqa: PLC0415
 
-    w = Words(_lang(lang))
-    raw = request.raw_body or b""
-    if len(raw) > 64 * 1024:
-        raise errors.PayloadTooLarge("at most 65536 bytes")
-    parsed = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
-    values = {k: v[0] for k, v in parsed.items() if k in FORM_FIELDS}
+    w = Words(lang)
+    content_type = (request.headers or {}).get("content-type")
+    limit = get_settings().page_post_max_bytes if media_type(content_type) == MULTIPART else 64 * 1024
+    form = parse_form(content_type, request.raw_body or b"", max_bytes=limit)
+    values = {k: v[0] for k, v in form.fields.items() if k in FORM_FIELDS}
     session, cookie = session_from_headers(request.headers)
     data: dict[str, Any] = {k: v for k, v in values.items() if v.strip() or k in ("name", "email", "subject")}
     data["consent"] = values.get("consent") == "yes"
     data["language"] = lang
     data["selfservice_session"] = session
-    data["attachments"] = parsed.get("attachments", [])[:20]
+    data["attachments"] = [k for k in form.fields.get("attachments", []) if k][:20]
     try:
-        form = WebCaseIn.model_validate(data)
-        result = container().web_intake.submit(form, client=_client(request))
+        for f in form.files[: get_settings().upload_max_files + 1]:
+            data["attachments"].append(container().web_intake.store_upload(f.filename, f.content_type, f.data))
+        form_in = WebCaseIn.model_validate(data)
+        result = container().web_intake.submit(form_in, client=_client(request))
     except errors.ChallengeRequired:
         challenge = container().web_intake.new_challenge()
         values = {k: v for k, v in values.items() if k not in ("challenge", "solution")}
@@ -187,8 +211,22 @@ def contact_form_post(request: Any, lang: str) -> Response:
         return _page(_form_page(w, session, values, errs), 400, cookie)
     except errors.InvalidInput as exc:
         pairs = [(str(f.get("field", "")).split(".")[0], str(f.get("type", ""))) for f in exc.fields or []]
+        pairs = [("attachments" if f in ("size", "content_type", "files") else f, k) for f, k in pairs]
         return _page(_form_page(w, session, values, _field_errors(w, pairs)), 400, cookie)
     return _page(sent_page(w, result.out.case_id), 200, cookie)
+
+
+def _form_language(request: Any, parse_form: Any) -> str | None:
+    """The ``language`` field of a form post (None when it has none, or the body is not a form)."""
+    from functions.core import errors  # noqa: PLC0415
+
+    try:
+        form = parse_form(
+            (request.headers or {}).get("content-type"), request.raw_body or b"", max_bytes=6 * 1024 * 1024
+        )
+    except errors.DomainError:
+        return None
+    return form.first("language") or None
 
 
 def _field_errors(w: Any, problems: list[tuple[str, str]]) -> dict[str, str]:

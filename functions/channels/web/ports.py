@@ -72,6 +72,10 @@ class UploadStore(Protocol):
     def presign(self, key: str, content_type: str, max_bytes: int, ttl_seconds: int) -> tuple[str, dict[str, str]]: ...
     def head(self, key: str) -> UploadedFile | None: ...
 
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Store a file a page posted itself (a form without JavaScript), under ``key``."""
+        ...
+
 
 class RateCounter(Protocol):
     """Counts per key and window (``store.RateCounters``, DynamoDB ADD): the count after this one."""

@@ -14,7 +14,8 @@ Decisions:
 * Abuse: every submission counts per client (IP) and per address per hour (``rates``, DynamoDB,
   hashed keys). Past the soft limits the form needs a solved proof-of-work challenge
   (``new_challenge``; 429 ``challenge_required`` without one); past the hard limits it is refused
-  (429 ``rate_limited`` with Retry-After). A challenge may be used until it expires.
+  (429 ``rate_limited`` with Retry-After). A solved challenge counts once: its id is claimed in the
+  rate counters (a hashed key with the challenge's TTL), so a replayed solution asks again.
 * A form sent after a self-service search records that the session opened a case (deflection
   analytics), best effort: the session id is also in the first message's meta.
 """
@@ -182,7 +183,16 @@ class WebIntake:
             data = signing.verify(CHALLENGE_PURPOSE, form.challenge, max_age=self.challenge_ttl_seconds)
         except Exception:  # noqa: BLE001 - tampered or expired: not solved
             return False
-        return solves(form.challenge, form.solution, int(data.get("b", self.challenge_bits)))
+        if not solves(form.challenge, form.solution, int(data.get("b", self.challenge_bits))):
+            return False
+        return self._first_use(str(data.get("n") or form.challenge))
+
+    def _first_use(self, challenge_id: str) -> bool:
+        """Claim a solved challenge: True the first time, False for a replay (until it expires)."""
+        if self.rates is None:
+            return True
+        key = rate_key("challenge", challenge_id)
+        return self.rates.hit(key, "used", self.challenge_ttl_seconds + 60) == 1
 
     def _guard(self, form: WebCaseIn, client: str | None) -> None:
         """Count the submission per client and per address; ask for a challenge, or refuse."""
@@ -204,9 +214,24 @@ class WebIntake:
     # -- attachments -----------------------------------------------------------
     def presign(self, req: UploadIn) -> UploadOut:
         """A presigned POST for one file: its key, and the policy S3 holds the upload to."""
+        content_type = self._check_upload(req.content_type, req.size)
+        now = self.clock()
+        key = upload_key(now.date().isoformat(), uuid.uuid4().hex, req.filename)
+        assert self.uploads is not None  # noqa: S101 - _check_upload refused otherwise
+        url, fields = self.uploads.presign(key, content_type, self.upload_max_bytes, self.upload_ttl_seconds)
+        return UploadOut(
+            key=key,
+            url=url,
+            fields=fields,
+            expires_at=now + timedelta(seconds=self.upload_ttl_seconds),
+            max_bytes=self.upload_max_bytes,
+        )
+
+    def _check_upload(self, content_type: str, size: int) -> str:
+        """The file's type (lower case) when a file of that type and size may be attached; else 400."""
         if self.uploads is None:
             raise InvalidInput("attachments are not accepted here")
-        content_type = req.content_type.lower()
+        content_type = content_type.split(";")[0].strip().lower()
         if content_type not in self.upload_types:
             raise InvalidInput(
                 f"files of type {content_type} are not accepted",
@@ -218,21 +243,27 @@ class WebIntake:
                     }
                 ],
             )
-        if req.size > self.upload_max_bytes:
+        if size > self.upload_max_bytes:
             raise InvalidInput(
                 f"at most {self.upload_max_bytes} bytes per file",
                 fields=[{"field": "size", "message": f"at most {self.upload_max_bytes}", "type": "too_large"}],
             )
-        now = self.clock()
-        key = upload_key(now.date().isoformat(), uuid.uuid4().hex, req.filename)
-        url, fields = self.uploads.presign(key, content_type, self.upload_max_bytes, self.upload_ttl_seconds)
-        return UploadOut(
-            key=key,
-            url=url,
-            fields=fields,
-            expires_at=now + timedelta(seconds=self.upload_ttl_seconds),
-            max_bytes=self.upload_max_bytes,
-        )
+        return content_type
+
+    def store_upload(self, filename: str, content_type: str, data: bytes) -> str:
+        """A file a page posted itself (a form without JavaScript): the same type and size limits as a
+        presigned upload; stored under an upload key, which the form then sends like an uploaded one."""
+        content_type = self._check_upload(content_type, len(data))
+        if not data:
+            raise InvalidInput("the file is empty", fields=[{"field": "files", "message": "empty", "type": "missing"}])
+        key = upload_key(self.clock().date().isoformat(), uuid.uuid4().hex, filename)
+        assert self.uploads is not None  # noqa: S101 - _check_upload refused otherwise
+        self.uploads.put(key, data, content_type)
+        return key
+
+    def attachments(self, keys: list[str]) -> list[Attachment]:
+        """Uploaded files as a message's attachments (the case page's replies use the same checks)."""
+        return self._attachments(keys)
 
     def _attachments(self, keys: list[str]) -> list[Attachment]:
         """Each uploaded file as the message's attachment (400 naming ``attachments`` when one is missing,

@@ -73,6 +73,9 @@ class Uploads:
         )
         return str(post["url"]), {k: str(v) for k, v in post["fields"].items()}
 
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+
     def head(self, key: str) -> UploadedFile | None:
         from botocore.exceptions import ClientError  # noqa: PLC0415
 

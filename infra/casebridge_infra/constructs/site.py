@@ -15,6 +15,11 @@
   rest, then invalidates the distribution.
 * ``config.json``, the runtime configuration the app reads before it starts, is written by the
   stack from its outputs (``config``; values may be CloudFormation tokens).
+* A site of pages may send paths to the API (``route_to_api``: the customers' help center, forms,
+  case page, chat and notices): an HTTPS origin on the API's stage, every method, cache disabled,
+  every viewer header but ``Host`` (API Gateway answers only its own host name), the site's
+  security headers. The static published pages' paths come first, so ``/help/*/articles/*`` is the
+  bucket's and the rest of ``/help*`` the API's.
 
 The build comes from ``dist`` (``make web``). A missing build fails synthesis with the command to
 run, unless ``placeholder`` is allowed (``-c web=placeholder``: CI's infrastructure tests and
@@ -90,7 +95,7 @@ class StaticSite(Construct):
         connect_src: Sequence[str],
         form_action: Sequence[str] = (),
         published: s3.IBucket | None = None,
-        published_paths: Sequence[str] = ("/help/*", "/sitemap.xml"),
+        published_paths: Sequence[str] = ("/help/*/articles/*", "/sitemap.xml", "/robots.txt"),
     ) -> None:
         super().__init__(scope, id)
         self.single_page_app = single_page_app
@@ -228,6 +233,26 @@ class StaticSite(Construct):
             log_file_prefix=f"{bucket_name}/",
         )
         self.url = f"https://{self.distribution.distribution_domain_name}"
+
+    def route_to_api(self, domain_name: str, origin_path: str, paths: Sequence[str]) -> None:
+        """Send ``paths`` to the API (``domain_name``: its execute-api host; ``origin_path``: the stage)."""
+        api = origins.HttpOrigin(
+            domain_name,
+            origin_path=origin_path,
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+        )
+        for path in paths:
+            self.distribution.add_behavior(
+                path,
+                api,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                response_headers_policy=self.headers,
+                compress=True,
+            )
 
     def deploy(self, build: Path, config: Mapping[str, Any] | None = None) -> None:
         """Upload ``build`` and write ``config.json`` (values may be tokens: the stack's outputs)."""

@@ -1,6 +1,6 @@
 // The chat widget on somebody else's site (a page of another origin with its own aggressive styles):
 // one <script> tag; a customer chats and an agent answers from the agents' workspace in a second
-// browser context; outside business hours the widget says so and the message becomes a case.
+// browser context (typing shown both ways, the transcript mailed at the end); outside business hours the widget says so and the message becomes a case.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import path from 'node:path'
@@ -42,7 +42,25 @@ async function shopPage(locale = 'en-GB') {
   return { context, page }
 }
 
+test('with no agent at the desk the widget says so and takes a message', async () => {
+  // (first in this file: no agent of this stack has opened the Live chat console yet)
+  const { context, page } = await shopPage('fr-FR')
+  await page.getByRole('button', { name: /Discuter avec nous/ }).click()
+  await page.getByText('Personne n’est disponible pour discuter en ce moment.').waitFor()
+  await context.close()
+})
+
 test('a chat from the widget is answered from the agents’ workspace', async () => {
+  // the agent, in a second browser context: the agents' workspace, at the Live chat console (the
+  // widget offers a chat only while an available agent was seen there recently)
+  const agentContext = await browser.newContext({ locale: 'en-GB' })
+  const agent = await agentContext.newPage()
+  await agent.goto(stack.web_url + '/sign-in')
+  await agent.getByRole('button', { name: /Sign in as Sam Garcia/ }).click()
+  await agent.getByRole('heading', { name: /^Queue:/ }).waitFor()
+  await agent.getByRole('link', { name: 'Live chat' }).click()
+  await agent.getByRole('heading', { name: 'Live chat' }).waitFor()
+
   const { context, page } = await shopPage()
   await page.getByRole('button', { name: 'Chat with us' }).click()
   const style = await page.evaluate(() => {
@@ -60,25 +78,35 @@ test('a chat from the widget is answered from the agents’ workspace', async ()
   await page.getByRole('log').getByText('Can I change my delivery address?').waitFor()
   assert.deepEqual(await axeViolations(page), [], 'axe on the widget')
 
-  // the agent, in a second browser context: the agents' workspace
-  const agentContext = await browser.newContext({ locale: 'en-GB' })
-  const agent = await agentContext.newPage()
-  await agent.goto(stack.web_url + '/sign-in')
-  await agent.getByRole('button', { name: /Sign in as Sam Garcia/ }).click()
-  await agent.getByRole('heading', { name: /^Queue:/ }).waitFor()
-  await agent.getByRole('link', { name: 'Live chat' }).click()
   await agent.getByRole('link', { name: 'Chris Chat' }).click()
   await agent.getByRole('button', { name: 'Take this conversation' }).click()
   await agent.getByLabel('Message').fill('Yes: tell me the new address and I will change it.')
   await agent.getByRole('button', { name: 'Send', exact: true }).click()
 
   await page.getByRole('log').getByText('tell me the new address').waitFor({ timeout: 30_000 })
+  const [session] = (await stack.api('GET', '/chat/sessions')).items
+  // the agent types again (the agents' chat console API): the widget says so
+  await stack.api('POST', `/chat/sessions/${session.session_id}/agent-typing`)
+  await page.getByText('Support is typing…').waitFor({ timeout: 10_000 })
+  // the customer types: the agents' read of the session says so
   await page.getByRole('textbox', { name: 'Your message' }).fill('Main Street 1, Springfield')
+  await poll(async () => (await stack.api('GET', `/chat/sessions/${session.session_id}`)).customer_typing, {
+    what: 'the customer typing on the agents’ read',
+  })
   await page.getByRole('button', { name: 'Send' }).click()
   await agent.getByRole('log').getByText('Main Street 1, Springfield').waitFor({ timeout: 30_000 })
   await page.screenshot({ path: path.join(SCREENSHOTS, 'customers-chat-widget.png') })
   await page.getByRole('button', { name: 'End chat' }).click()
   await page.getByText('The chat has ended.').waitFor()
+  await page.getByText('We have sent the transcript to your email address.').waitFor()
+  const mail = await poll(
+    async () =>
+      (await stack.outbox()).find(
+        (m) => m.to.includes('chris@customer.example') && m.subject.includes('Your chat transcript'),
+      ),
+    { what: 'the transcript mail' },
+  )
+  assert.match(mail.body, /You: Main Street 1, Springfield/)
   await agentContext.close()
   await context.close()
 })

@@ -1,7 +1,7 @@
 // The contact form in Debian's Chromium against the real local stack: articles suggested while the
 // customer writes, an attachment uploaded straight to S3 (presigned POST), the confirmation with the
 // case number, and the acknowledgement with the case link in the local outbox; without JavaScript
-// the form still opens a case; axe on every page.
+// the form still opens a case and the case page's reply posts its file itself; axe on every page.
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
@@ -70,9 +70,15 @@ test('a customer writes in with an attachment and gets the case link by mail', a
   assert.ok(await page.getByText('Received').first().isVisible())
   assert.deepEqual(await axeViolations(page), [], 'axe on the case page')
   await page.getByLabel('Your reply').fill('It also happens on page 4.')
+  // with JavaScript the file goes straight to S3 first; the reply posts its key
+  await page
+    .getByLabel('Attachments')
+    .setInputFiles({ name: 'page4.png', mimeType: 'image/png', buffer: PNG })
+  await page.getByText('page4.png: attached').waitFor()
   await page.getByRole('button', { name: 'Send reply' }).click()
   await page.getByText('Your reply is on the case.').waitFor()
   await page.getByText('It also happens on page 4.').waitFor()
+  await page.locator('ul.files').getByText('page4.png').waitFor()
   await page.screenshot({ path: path.join(SCREENSHOTS, 'customers-case-page.png'), fullPage: true })
   await page.getByRole('button', { name: 'This solved it' }).click()
   await page.getByText('Thank you: the case is marked as solved.').waitFor()
@@ -112,6 +118,30 @@ test('without JavaScript the form still opens a case', async () => {
   await page.getByLabel('¿Qué ha pasado?').fill('Me han cobrado dos veces la misma factura.')
   await page.getByRole('button', { name: 'Enviar' }).click()
   await page.getByRole('heading', { name: 'Hemos recibido tu solicitud' }).waitFor()
-  assert.match(await page.locator('[data-case-id]').textContent(), /^[A-Z]+-\d+$/)
+  const caseId = (await page.locator('[data-case-id]').textContent()).trim()
+  assert.match(caseId, /^[A-Z]+-\d+$/)
+
+  // the case page without JavaScript: the reply posts its file itself (multipart/form-data)
+  const mail = await poll(
+    async () =>
+      (await stack.outbox()).find(
+        (m) => m.to.includes('bea@customer.example') && m.body.includes(`/portal/cases/${caseId}?token=`),
+      ),
+    { what: 'the acknowledgement with the case link' },
+  )
+  await page.goto(mail.body.match(/https?:\/\/\S+\/portal\/cases\/\S+?token=[^\s>"]+/)[0])
+  await page.getByLabel('Tu respuesta').fill('Adjunto la factura.')
+  await page
+    .getByLabel('Archivos adjuntos')
+    .setInputFiles({ name: 'factura.png', mimeType: 'image/png', buffer: PNG })
+  await page.getByRole('button', { name: 'Enviar respuesta' }).click()
+  await page.getByText('Tu respuesta está en el caso.').waitFor()
+  await page.locator('ul.files').getByText('factura.png').waitFor()
+  const view = await stack.api('GET', `/cases/${caseId}`)
+  const last = view.timeline.filter((e) => e.kind === 'message_in').at(-1).message
+  assert.deepEqual(
+    last.attachments.map((a) => a.filename),
+    ['factura.png'],
+  )
   await context.close()
 })

@@ -1,7 +1,8 @@
 // The chat widget: one <script src="https://help.example.com/widget.js" async></script> on any site.
 // Everything lives in a shadow root (the host page's styles do not reach it, its styles do not
 // leak out). It asks GET /chat/availability first: open, it starts a chat (POST /chat/sessions),
-// sends turns and polls for replies every 2 s; outside business hours or with no agent available it
+// sends turns and polls for replies every 2 s (and shows when an agent is typing; says it is typing
+// itself at most every 3 s while the customer types); at the end it says the transcript was mailed. Outside business hours or with no agent available it
 // says so plainly and takes a message that becomes a case (POST /web/cases). English, German,
 // French, Spanish from the script tag's data-lang or the browser.
 type Turn = { seq: number; role: string; author_name?: string | null; text: string }
@@ -16,6 +17,8 @@ type Words = Record<
   | 'send'
   | 'end'
   | 'ended'
+  | 'typing'
+  | 'transcript'
   | 'you'
   | 'support'
   | 'outside_business_hours'
@@ -38,6 +41,8 @@ export const WORDS: Record<string, Words> = {
     send: 'Send',
     end: 'End chat',
     ended: 'The chat has ended. The conversation is kept on your case.',
+    typing: 'Support is typing…',
+    transcript: 'We have sent the transcript to your email address.',
     you: 'You',
     support: 'Support',
     outside_business_hours: 'We are outside our business hours right now, so nobody can chat.',
@@ -57,6 +62,8 @@ export const WORDS: Record<string, Words> = {
     send: 'Senden',
     end: 'Chat beenden',
     ended: 'Der Chat ist beendet. Der Verlauf bleibt bei Ihrem Fall.',
+    typing: 'Der Support schreibt …',
+    transcript: 'Wir haben Ihnen den Verlauf per E-Mail geschickt.',
     you: 'Sie',
     support: 'Support',
     outside_business_hours: 'Wir sind gerade außerhalb unserer Geschäftszeiten, daher kann niemand chatten.',
@@ -76,6 +83,8 @@ export const WORDS: Record<string, Words> = {
     send: 'Envoyer',
     end: 'Terminer le chat',
     ended: 'Le chat est terminé. La conversation reste dans votre dossier.',
+    typing: 'Le support écrit…',
+    transcript: 'Nous vous avons envoyé la transcription par e-mail.',
     you: 'Vous',
     support: 'Support',
     outside_business_hours: 'Nous sommes en dehors de nos heures d’ouverture : personne ne peut discuter.',
@@ -95,6 +104,8 @@ export const WORDS: Record<string, Words> = {
     send: 'Enviar',
     end: 'Terminar chat',
     ended: 'El chat ha terminado. La conversación queda en tu caso.',
+    typing: 'Soporte está escribiendo…',
+    transcript: 'Te hemos enviado la transcripción por correo.',
     you: 'Tú',
     support: 'Soporte',
     outside_business_hours: 'Ahora estamos fuera de nuestro horario, así que nadie puede chatear.',
@@ -128,6 +139,7 @@ ol{list-style:none;margin:0;padding:0}
 li{margin:.4rem 0;padding:.4rem .6rem;border-radius:8px;background:#eef2f7}
 li.customer{background:#dbe7fb;margin-left:2rem}
 .who{font-size:12px;color:#4a5360;display:block}
+.typing{font-size:13px;color:#4a5360;margin:.4rem 0 0;font-style:italic}
 .note{margin:.25rem 0 .5rem}
 form.send{display:flex;gap:.4rem;padding:.5rem .75rem;border-top:1px solid #d5dae1}
 form.send input{flex:1}
@@ -157,7 +169,7 @@ export function mount(script: HTMLScriptElement | null, doc: Document = document
 <label for="cb-email"></label><input id="cb-email" name="email" type="email" autocomplete="email" required maxlength="254">
 <label for="cb-first"></label><textarea id="cb-first" name="message" rows="3" required maxlength="2000"></textarea>
 <p><button type="submit" data-start-button></button></p></form>
-<div class="log" role="log" aria-live="polite" hidden><ol></ol></div></div>
+<div class="log" role="log" aria-live="polite" hidden><ol></ol></div><p class="typing" aria-live="polite"></p></div>
 <form class="send" data-send hidden><label for="cb-text" class="vh"></label><input id="cb-text" name="text" autocomplete="off" maxlength="2000" required>
 <button type="submit" data-send-button></button><button type="button" class="plain" data-end></button></form>
 </section><button type="button" data-open aria-expanded="false"></button>`
@@ -169,6 +181,7 @@ export function mount(script: HTMLScriptElement | null, doc: Document = document
   const logBox = $<HTMLElement>('.log')
   const send = $<HTMLFormElement>('[data-send]')
   const opener = $<HTMLButtonElement>('[data-open]')
+  const typing = $<HTMLElement>('.typing')
   $('#cb-title').textContent = w.title
   $('[data-close]').textContent = w.close
   $('label[for="cb-name"]').textContent = w.name
@@ -183,6 +196,7 @@ export function mount(script: HTMLScriptElement | null, doc: Document = document
   let session: { id: string; token: string; last: number } | null = null
   let timer: ReturnType<typeof setInterval> | undefined
   const shown = new Set<number>()
+  let saidTyping = 0
 
   function show(turns: Turn[]): void {
     for (const t of turns) {
@@ -205,16 +219,33 @@ export function mount(script: HTMLScriptElement | null, doc: Document = document
       token: session.token,
     })
     if (!r.ok) return
-    const page = (await r.json()) as { messages: Turn[]; last_seq: number; status: string }
+    const page = (await r.json()) as {
+      messages: Turn[]
+      last_seq: number
+      status: string
+      agent_typing?: boolean
+      transcript_mailed?: boolean
+    }
     session.last = Math.max(session.last, page.last_seq)
     show(page.messages)
-    if (page.status === 'ended') finish()
+    typing.textContent = page.agent_typing && page.status !== 'ended' ? w.typing : ''
+    if (page.status === 'ended') finish(Boolean(page.transcript_mailed))
   }
 
-  function finish(): void {
+  function finish(mailed = false): void {
     clearInterval(timer)
     send.hidden = true
-    note.textContent = w.ended
+    typing.textContent = ''
+    note.textContent = mailed ? `${w.ended} ${w.transcript}` : w.ended
+  }
+
+  /** Tell the agent the customer is typing: at most every 3 s while they type (best effort). */
+  function typed(): void {
+    if (!session || Date.now() - saidTyping < 3000) return
+    saidTyping = Date.now()
+    void api(`/chat/sessions/${session.id}/typing`, { method: 'POST', token: session.token }).catch(
+      () => undefined,
+    )
   }
 
   async function say(text: string): Promise<void> {
@@ -303,18 +334,25 @@ export function mount(script: HTMLScriptElement | null, doc: Document = document
     if (!text) return
     try {
       await say(text)
+      saidTyping = 0
       input.value = ''
     } catch {
       note.textContent = w.error
     }
   })
 
+  $('#cb-text').addEventListener('input', typed)
+
   $('[data-end]').addEventListener('click', async () => {
     if (!session) return
-    await api(`/chat/sessions/${session.id}/end`, { method: 'POST', token: session.token }).catch(
-      () => undefined,
-    )
-    finish()
+    let mailed = false
+    try {
+      const r = await api(`/chat/sessions/${session.id}/end`, { method: 'POST', token: session.token })
+      if (r.ok) mailed = Boolean(((await r.json()) as { transcript_mailed?: boolean }).transcript_mailed)
+    } catch {
+      // the chat ends on this side either way; the idle job ends it on ours
+    }
+    finish(mailed)
   })
 
   doc.body.append(host)

@@ -339,7 +339,7 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** Live chat sessions, longest waiting first. */
+    /** Live chat sessions, longest waiting first. Records that the agent is at the desk (the chat */
     get: operations['list_chats']
     put?: never
     /** Start a chat: opens a case (channel chat) and returns the session id and its token. */
@@ -366,6 +366,23 @@ export interface paths {
     head?: never
     /** An agent ends the chat (idempotent); the transcript lands on the case. */
     patch: operations['agent_end_chat']
+    trace?: never
+  }
+  '/chat/sessions/{session_id}/agent-typing': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** An agent is typing a reply: the customer's widget shows it for a few seconds */
+    post: operations['agent_typing']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
     trace?: never
   }
   '/chat/sessions/{session_id}/end': {
@@ -397,6 +414,23 @@ export interface paths {
     put?: never
     /** The customer sends a turn. A retry with the same client_message_id answers 200 with the stored turn. */
     post: operations['send_chat_message']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/chat/sessions/{session_id}/typing': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** The customer is typing: the agents' console shows it for a few seconds (``customer_typing`` on */
+    post: operations['customer_typing']
     delete?: never
     options?: never
     head?: never
@@ -1298,7 +1332,7 @@ export interface paths {
     }
     get?: never
     put?: never
-    /** The case page's reply form (``token``, ``body``): the reply, then the page again (303). */
+    /** The case page's reply form (``token``, ``body``; files as ``files`` in a multipart post without */
     post: operations['page_reply']
     delete?: never
     options?: never
@@ -2036,6 +2070,12 @@ export interface components {
     ActorType: 'customer' | 'agent' | 'bot' | 'system' | 'department'
     /** AgentChatPage */
     AgentChatPage: {
+      /**
+       * Customer Typing
+       * @description the customer is typing (said in the last few seconds)
+       * @default false
+       */
+      customer_typing?: boolean
       /** Last Seq */
       last_seq: number
       /** Messages */
@@ -3554,6 +3594,11 @@ export interface components {
      * @description The live session (stored as CHAT#{id} / #META).
      */
     ChatSession: {
+      /**
+       * Agent Typing At
+       * @default null
+       */
+      agent_typing_at?: string | null
       /** Case Id */
       case_id: string
       /**
@@ -3571,6 +3616,11 @@ export interface components {
        * @default null
        */
       customer_name?: string | null
+      /**
+       * Customer Typing At
+       * @default null
+       */
+      customer_typing_at?: string | null
       /**
        * End Reason
        * @default null
@@ -3626,6 +3676,11 @@ export interface components {
        */
       topic?: string | null
       /**
+       * Transcript Mailed
+       * @default false
+       */
+      transcript_mailed?: boolean
+      /**
        * Transcript Recorded
        * @default false
        */
@@ -3667,6 +3722,12 @@ export interface components {
        * @enum {string}
        */
       status: 'active' | 'ended'
+      /**
+       * Transcript Mailed
+       * @description the transcript was mailed to the customer
+       * @default false
+       */
+      transcript_mailed?: boolean
       /**
        * Transcript Recorded
        * @default false
@@ -3717,6 +3778,21 @@ export interface components {
        * @description send as 'Authorization: Bearer <token>' (or ?token=) on the session's routes
        */
       token: string
+    }
+    /**
+     * ChatTypingOut
+     * @description A typing signal taken: the other side sees it on its next read for ``visible_for`` seconds.
+     */
+    ChatTypingOut: {
+      /**
+       * Role
+       * @enum {string}
+       */
+      role: 'customer' | 'agent' | 'bot' | 'system'
+      /** Session Id */
+      session_id: string
+      /** Visible For */
+      visible_for: number
     }
     /** Contact */
     Contact: {
@@ -3908,6 +3984,12 @@ export interface components {
     /** CustomerChatPage */
     CustomerChatPage: {
       /**
+       * Agent Typing
+       * @description an agent is typing a reply (said in the last few seconds)
+       * @default false
+       */
+      agent_typing?: boolean
+      /**
        * Last Seq
        * @description pass as ?after= on the next poll
        */
@@ -3921,6 +4003,12 @@ export interface components {
        * @enum {string}
        */
       status: 'active' | 'ended'
+      /**
+       * Transcript Mailed
+       * @description the ended chat's transcript was mailed to the customer
+       * @default false
+       */
+      transcript_mailed?: boolean
     }
     /**
      * CustomerIn
@@ -6087,6 +6175,11 @@ export interface components {
     }
     /** PortalReplyIn */
     PortalReplyIn: {
+      /**
+       * Attachments
+       * @description keys of files uploaded through POST /web/uploads (the same limits as the contact form)
+       */
+      attachments?: string[]
       /** Body */
       body: string
       /**
@@ -8920,6 +9013,35 @@ export interface operations {
       503: components['responses']['Error503']
     }
   }
+  agent_typing: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        session_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['ChatTypingOut']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
   end_chat: {
     parameters: {
       query?: never
@@ -9012,6 +9134,36 @@ export interface operations {
       404: components['responses']['Error404']
       409: components['responses']['Error409']
       415: components['responses']['Error415']
+      429: components['responses']['Error429']
+      500: components['responses']['Error500']
+      503: components['responses']['Error503']
+    }
+  }
+  customer_typing: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        session_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['ChatTypingOut']
+        }
+      }
+      400: components['responses']['Error400']
+      401: components['responses']['Error401']
+      403: components['responses']['Error403']
+      404: components['responses']['Error404']
+      409: components['responses']['Error409']
       429: components['responses']['Error429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
@@ -12635,6 +12787,8 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['WebCaseIn']
+        'application/x-www-form-urlencoded': components['schemas']['WebCaseIn']
+        'multipart/form-data': components['schemas']['WebCaseIn']
       }
     }
     responses: {
@@ -12645,6 +12799,7 @@ export interface operations {
         }
         content: {
           'application/json': components['schemas']['WebCaseOut']
+          'text/html': string
         }
       }
       202: components['responses']['Error202']
