@@ -28,7 +28,7 @@ class Counter(Protocol):
 
 @dataclass(frozen=True)
 class Limit:
-    name: str  # named in the 429's error, e.g. "chat_starts_per_client"
+    name: str  # named in the 429's error, e.g. "feedback_per_client"
     allowed: int  # hits per window; 0 turns the limit off
     window_seconds: int
 
