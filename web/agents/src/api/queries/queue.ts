@@ -1,0 +1,30 @@
+/** What the queue screen reads besides cases: agent groups, agents, problems to pick from, saved
+ * views, and bulk jobs (TanStack Query). */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/vue-query'
+import { api } from '@/api/client'
+import type { components } from '@/api/schema'
+
+type S = components['schemas']
+export type Group = S['Group']
+export type AgentProfile = S['AgentProfile']
+export type SavedView = S['SavedView']
+export type SavedViewIn = S['SavedViewIn']
+export type BulkIn = S['BulkIn']
+export type BulkUpdate = S['BulkUpdate']
+export type JobView = S['JobView']
+export type JobAccepted = S['JobAccepted']
+
+export const queueKeys = {
+  groups: ['groups'] as const,
+  agents: ['agents'] as const,
+  views: ['views'] as const,
+  job: (id: string) => ['jobs', id] as const,
+}
+
+export function useGroups() {
+  return useQuery({
+    queryKey: queueKeys.groups,
+    queryFn: () => api().get<S['GroupList']>('/groups'),
+    staleTime: 5 * 60_000,
+  })
+}
