@@ -1,6 +1,7 @@
 /** What the queue screen reads besides cases: agent groups, agents, problems to pick from, saved
  * views, and bulk jobs (TanStack Query). */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/vue-query'
+import type { Ref } from 'vue'
 import { api } from '@/api/client'
 import type { components } from '@/api/schema'
 
@@ -27,4 +28,41 @@ export function useGroups() {
     queryFn: () => api().get<S['GroupList']>('/groups'),
     staleTime: 5 * 60_000,
   })
+}
+
+export function useSavedViews() {
+  return useQuery({
+    queryKey: queueKeys.views,
+    queryFn: () => api().get<S['SavedViewList']>('/views'),
+    staleTime: 60_000,
+  })
+}
+
+export function useSavedViewWrites() {
+  const client = useQueryClient()
+  const done = () => client.invalidateQueries({ queryKey: queueKeys.views })
+  return {
+    create: useMutation({
+      mutationFn: (view: SavedViewIn) => api().post<SavedView>('/views', view),
+      onSuccess: done,
+    }),
+    rename: useMutation({
+      mutationFn: ({ view, name }: { view: SavedView; name: string }) =>
+        api().put<SavedView>(`/views/${encodeURIComponent(view.view_id)}`, {
+          name,
+          query: view.query,
+          order: view.order,
+          visibility: view.visibility,
+          version: view.version,
+        }),
+      onSuccess: done,
+    }),
+    remove: useMutation({
+      mutationFn: (view: SavedView) =>
+        api().request<void>('DELETE', `/views/${encodeURIComponent(view.view_id)}`, {
+          headers: { 'If-Match': `"${view.version}"` },
+        }),
+      onSuccess: done,
+    }),
+  }
 }
