@@ -30,6 +30,24 @@ export function useGroups() {
   })
 }
 
+export function useAgents(enabled: Ref<boolean>) {
+  return useQuery({
+    queryKey: queueKeys.agents,
+    queryFn: () => api().get<S['AgentList']>('/agents'),
+    staleTime: 60_000,
+    enabled,
+  })
+}
+
+export function useProblemChoices(enabled: Ref<boolean>) {
+  return useQuery({
+    queryKey: ['problems', 'choices'] as const,
+    queryFn: () => api().get<S['ProblemPage']>('/problems', { limit: 200 }),
+    staleTime: 60_000,
+    enabled,
+  })
+}
+
 export function useSavedViews() {
   return useQuery({
     queryKey: queueKeys.views,
@@ -65,4 +83,12 @@ export function useSavedViewWrites() {
       onSuccess: done,
     }),
   }
+}
+
+export function submitBulk(request: BulkIn, idempotencyKey: string): Promise<JobAccepted> {
+  return api().post<JobAccepted>('/cases/bulk', request, { 'Idempotency-Key': idempotencyKey })
+}
+
+export function readJob(jobId: string): Promise<JobView> {
+  return api().get<JobView>(`/jobs/${encodeURIComponent(jobId)}`)
 }
