@@ -220,10 +220,14 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60],
 ]
 
+const formats = new Map<string, Intl.RelativeTimeFormat>()
+
 /** "in 3 hours" / "2 days ago" (future and past; minutes at the finest). */
 export function relativeTime(at: string, now: number, locale: string): string {
   const seconds = (Date.parse(at) - now) / 1000
-  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' })
+  let rtf = formats.get(locale)
+  if (!rtf)
+    formats.set(locale, (rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' })))
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size || unit === 'minute') return rtf.format(Math.round(seconds / size), unit)
   }
