@@ -326,7 +326,7 @@ describe('an agent runs the help desk in the app', { timeout: 600_000 }, () => {
 
   it('an administrator sets up business hours and an SLA policy', async () => {
     await signIn('Lea Berg')
-    await page.getByRole('link', { name: 'SLA' }).click()
+    await page.getByRole('link', { name: 'SLA', exact: true }).click()
     await page.getByRole('heading', { name: 'Business-hours calendars' }).waitFor()
 
     const calendar = page.getByRole('form', { name: 'New calendar' })

@@ -3,12 +3,11 @@
  * cases in the view they look at. */
 import type { InfiniteData, QueryClient } from '@tanstack/vue-query'
 import { caseKeys } from '@/api/queries/cases'
-import type { MergedPage } from '@/api/queries/merge'
-import type { Case } from '@/api/types'
-import { planQueue, type QueueFilters } from '@/views/queue'
+import type { Case, CasePage } from '@/api/types'
+import { matchesView, type QueueFilters } from '@/views/queue'
 import type { CaseChange } from './types'
 
-type QueueData = InfiniteData<MergedPage, unknown>
+type QueueData = InfiniteData<CasePage, unknown>
 
 export interface ApplyResult {
   /** cases that were not in a cached queue before and now are */
@@ -19,14 +18,13 @@ export function applyChanges(client: QueryClient, changes: CaseChange[]): ApplyR
   const added = new Set<string>()
   for (const query of client.getQueryCache().findAll({ queryKey: caseKeys.lists() })) {
     const [, , filters, agentId] = query.queryKey as [string, string, QueueFilters, string]
-    const plan = planQueue({ ...filters, sort: 'updated' }, agentId)
     client.setQueryData<QueueData>(query.queryKey, (data) => {
       if (!data?.pages.length) return data
       const known = new Set(data.pages.flatMap((p) => p.items.map((c) => c.case_id)))
       const changedIds = new Set(changes.map((c) => c.caseId))
       const fresh: Case[] = []
       for (const change of changes) {
-        if (change.current && plan.matches(change.current)) {
+        if (change.current && matchesView(filters, agentId, change.current)) {
           fresh.push(change.current)
           if (!known.has(change.caseId)) added.add(change.caseId)
         }

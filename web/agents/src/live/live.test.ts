@@ -1,7 +1,7 @@
 import { QueryClient } from '@tanstack/vue-query'
 import { describe, expect, it, vi } from 'vitest'
 import { caseKeys } from '@/api/queries/cases'
-import type { MergedPage } from '@/api/queries/merge'
+import type { CasePage } from '@/api/types'
 import { DEFAULT_FILTERS } from '@/views/queue'
 import { makeCase } from '@/test/fixtures'
 import { applyChanges } from './apply'
@@ -28,8 +28,8 @@ describe('live updates', () => {
     const client = new QueryClient()
     const openKey = caseKeys.list(DEFAULT_FILTERS, 'sam')
     const resolvedKey = caseKeys.list({ ...DEFAULT_FILTERS, view: 'resolved' }, 'sam')
-    const page = (ids: string[]): { pages: MergedPage[]; pageParams: unknown[] } => ({
-      pages: [{ items: ids.map((id) => makeCase({ case_id: id })), next: null }],
+    const page = (ids: string[]): { pages: CasePage[]; pageParams: unknown[] } => ({
+      pages: [{ items: ids.map((id) => makeCase({ case_id: id })), next_cursor: null }],
       pageParams: [null],
     })
     client.setQueryData(openKey, page(['CB-1', 'CB-2']))
@@ -41,7 +41,7 @@ describe('live updates', () => {
     ])
 
     const ids = (key: readonly unknown[]) =>
-      client.getQueryData<{ pages: MergedPage[] }>(key)!.pages.flatMap((p) => p.items.map((c) => c.case_id))
+      client.getQueryData<{ pages: CasePage[] }>(key)!.pages.flatMap((p) => p.items.map((c) => c.case_id))
     expect(ids(openKey)).toEqual(['CB-3', 'CB-2'])
     expect(ids(resolvedKey)).toEqual(['CB-1'])
     expect(result.added.sort()).toEqual(['CB-1', 'CB-3'])

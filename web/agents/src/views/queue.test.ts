@@ -1,55 +1,192 @@
 import { describe, expect, it } from 'vitest'
 import { makeCase } from '@/test/fixtures'
-import { filtersFromQuery, filtersToQuery, planQueue, sortCases, DEFAULT_FILTERS } from './queue'
+import type { Case } from '@/api/types'
+import {
+  apiQuery,
+  filtersFromQuery,
+  filtersFromViewQuery,
+  filtersToQuery,
+  matchesView,
+  nextDue,
+  relativeTime,
+  viewQueryString,
+  DEFAULT_FILTERS,
+  VIEW_IDS,
+} from './queue'
 
 describe('queue views in the URL', () => {
   it('round-trips a view through the query string, keeping only what differs from the defaults', () => {
     const filters = {
       ...DEFAULT_FILTERS,
-      view: 'mine' as const,
+      view: 'breached' as const,
+      q: 'refund failed',
+      group: 'billing',
       priority: 'high' as const,
-      sort: 'priority' as const,
+      sort: 'due' as const,
     }
     const query = filtersToQuery(filters)
-    expect(query).toEqual({ view: 'mine', priority: 'high', sort: 'priority' })
+    expect(query).toEqual({
+      view: 'breached',
+      q: 'refund failed',
+      group: 'billing',
+      priority: 'high',
+      sort: 'due',
+    })
     expect(filtersFromQuery(query as Record<string, string>)).toEqual(filters)
     expect(filtersToQuery(DEFAULT_FILTERS)).toEqual({})
   })
 
-  it('ignores values that are not a view, priority, channel or product', () => {
+  it('ignores values that are not a view, group, priority, channel, product or sort', () => {
     expect(
-      filtersFromQuery({ view: 'everything', priority: 'sky-high', channel: 'pigeon', product: 'a b' }),
+      filtersFromQuery({
+        view: 'everything',
+        priority: 'sky-high',
+        channel: 'pigeon',
+        product: 'a b',
+        group: 'no spaces',
+        sort: 'random',
+        q: '   ',
+      }),
     ).toEqual(DEFAULT_FILTERS)
   })
 
-  it('reads all open cases as one stream per open status, and mine by assignee', () => {
-    const open = planQueue({ ...DEFAULT_FILTERS, priority: 'urgent' }, 'sam')
-    expect(open.streams).toEqual([
-      { status: 'new', priority: 'urgent' },
-      { status: 'open', priority: 'urgent' },
-      { status: 'pending_customer', priority: 'urgent' },
-      { status: 'pending_department', priority: 'urgent' },
-    ])
-    const mine = planQueue({ ...DEFAULT_FILTERS, view: 'mine' }, 'sam')
-    expect(mine.streams).toEqual([{ assignee: 'sam' }])
-    expect(mine.matches(makeCase({ case_id: 'CB-1', assignee: 'sam', status: 'open' }))).toBe(true)
-    expect(mine.matches(makeCase({ case_id: 'CB-2', assignee: 'sam', status: 'closed' }))).toBe(false)
+  it('trims the search text and keeps at most 200 characters', () => {
+    expect(filtersFromQuery({ q: '  CB-100042 ' }).q).toBe('CB-100042')
+    expect(filtersFromQuery({ q: 'x'.repeat(300) }).q).toHaveLength(200)
   })
 
-  it('filters unassigned cases in the app and says so', () => {
-    const plan = planQueue({ ...DEFAULT_FILTERS, view: 'unassigned' }, 'sam')
-    expect(plan.clientSide).toBe(true)
-    expect(plan.matches(makeCase({ case_id: 'CB-1' }))).toBe(true)
-    expect(plan.matches(makeCase({ case_id: 'CB-2', assignee: 'lea' }))).toBe(false)
+  it('writes a view as the GET /cases query string a saved view stores, and reads it back', () => {
+    const filters = {
+      ...DEFAULT_FILTERS,
+      view: 'mine' as const,
+      q: 'a&b=c',
+      group: 'billing',
+      sort: 'due' as const,
+    }
+    const text = viewQueryString(filters)
+    expect(text).toBe(
+      'status=new%2Copen%2Cpending_customer%2Cpending_department&assignee=me&q=a%26b%3Dc&group_id=billing&sort=due',
+    )
+    expect(filtersFromViewQuery(text)).toEqual(filters)
+    for (const view of VIEW_IDS) {
+      expect(filtersFromViewQuery(viewQueryString({ ...DEFAULT_FILTERS, view })).view).toBe(view)
+    }
   })
 
-  it('sorts by priority, then latest activity', () => {
-    const cases = [
-      makeCase({ case_id: 'low', priority: 'low', updated_at: '2026-01-03T00:00:00Z' }),
-      makeCase({ case_id: 'urgent-old', priority: 'urgent', updated_at: '2026-01-01T00:00:00Z' }),
-      makeCase({ case_id: 'urgent-new', priority: 'urgent', updated_at: '2026-01-02T00:00:00Z' }),
-    ]
-    expect(sortCases(cases, 'priority').map((c) => c.case_id)).toEqual(['urgent-new', 'urgent-old', 'low'])
-    expect(sortCases(cases, 'updated').map((c) => c.case_id)).toEqual(['low', 'urgent-new', 'urgent-old'])
+  it('reads a saved view written elsewhere: statuses in any order or repeated, unknown combinations as all cases', () => {
+    expect(
+      filtersFromViewQuery('?assignee=none&status=open&status=new,pending_department,pending_customer').view,
+    ).toBe('unassigned')
+    expect(filtersFromViewQuery('status=new,open&priority=urgent')).toEqual({
+      ...DEFAULT_FILTERS,
+      view: 'all',
+      priority: 'urgent',
+    })
+  })
+})
+
+describe('a view as one GET /cases query', () => {
+  it('asks the API for the open statuses, the assignee and the SLA state of a view', () => {
+    const open = 'new,open,pending_customer,pending_department'
+    expect(apiQuery(DEFAULT_FILTERS)).toEqual({ status: open })
+    expect(apiQuery({ ...DEFAULT_FILTERS, view: 'mine' })).toEqual({ status: open, assignee: 'me' })
+    expect(apiQuery({ ...DEFAULT_FILTERS, view: 'unassigned' })).toEqual({ status: open, assignee: 'none' })
+    expect(apiQuery({ ...DEFAULT_FILTERS, view: 'breaching_soon' })).toEqual({
+      status: open,
+      sla: 'breaching_soon',
+    })
+    expect(apiQuery({ ...DEFAULT_FILTERS, view: 'breached' })).toEqual({ status: open, sla: 'breached' })
+    expect(apiQuery({ ...DEFAULT_FILTERS, view: 'pending_customer' })).toEqual({ status: 'pending_customer' })
+    expect(apiQuery({ ...DEFAULT_FILTERS, view: 'all' })).toEqual({})
+  })
+
+  it('passes the text, group, filters and sort through', () => {
+    expect(
+      apiQuery({
+        ...DEFAULT_FILTERS,
+        view: 'all',
+        q: 'refund',
+        group: 'billing',
+        priority: 'urgent',
+        channel: 'chat',
+        product: 'X1',
+        sort: '-updated',
+      }),
+    ).toEqual({
+      q: 'refund',
+      group_id: 'billing',
+      priority: 'urgent',
+      channel: 'chat',
+      product: 'X1',
+      sort: '-updated',
+    })
+  })
+
+  it('places a changed case into the views it matches', () => {
+    const mine = { ...DEFAULT_FILTERS, view: 'mine' as const }
+    expect(matchesView(mine, 'sam', makeCase({ case_id: 'CB-1', assignee: 'sam', status: 'open' }))).toBe(
+      true,
+    )
+    expect(matchesView(mine, 'sam', makeCase({ case_id: 'CB-2', assignee: 'sam', status: 'closed' }))).toBe(
+      false,
+    )
+    const unassigned = { ...DEFAULT_FILTERS, view: 'unassigned' as const }
+    expect(matchesView(unassigned, 'sam', makeCase({ case_id: 'CB-3' }))).toBe(true)
+    expect(matchesView(unassigned, 'sam', makeCase({ case_id: 'CB-4', assignee: 'lea' }))).toBe(false)
+    const breached = { ...DEFAULT_FILTERS, view: 'breached' as const }
+    expect(matchesView(breached, 'sam', makeCase({ case_id: 'CB-5', sla_state: 'breached' }))).toBe(true)
+    expect(matchesView(breached, 'sam', makeCase({ case_id: 'CB-6', sla_state: 'at_risk' }))).toBe(false)
+    const search = { ...DEFAULT_FILTERS, q: 'Printer JAM', group: 'hw' }
+    const printer = makeCase({ case_id: 'CB-7', subject: 'The printer has a jam', group_id: 'hw' })
+    expect(matchesView(search, 'sam', printer)).toBe(true)
+    expect(matchesView(search, 'sam', { ...printer, group_id: 'sw' })).toBe(false)
+    expect(matchesView(search, 'sam', { ...printer, subject: 'Printer broken' })).toBe(false)
+  })
+})
+
+describe('the due time on a row', () => {
+  const now = Date.parse('2026-03-02T12:00:00Z')
+  const sla = (over: Partial<NonNullable<Case['sla']>>): Case['sla'] =>
+    ({
+      policy_id: 'p',
+      calendar_id: 'c',
+      priority: 'normal',
+      started_at: '2026-03-02T08:00:00Z',
+      breached: [],
+      warned: [],
+      ...over,
+    }) as NonNullable<Case['sla']>
+
+  it('is the first response until one was given, then the resolution', () => {
+    const c = makeCase({
+      case_id: 'CB-1',
+      status: 'open',
+      sla: sla({ first_response_due: '2026-03-02T13:00:00Z', resolution_due: '2026-03-03T12:00:00Z' }),
+    })
+    expect(nextDue(c, now)).toEqual({ metric: 'first_response', at: '2026-03-02T13:00:00Z', overdue: false })
+    const answered = { ...c, first_response_at: '2026-03-02T09:00:00Z' }
+    expect(nextDue(answered, now)).toEqual({
+      metric: 'resolution',
+      at: '2026-03-03T12:00:00Z',
+      overdue: false,
+    })
+  })
+
+  it('is overdue once its time has passed, and absent while paused, resolved or without a policy', () => {
+    const late = makeCase({
+      case_id: 'CB-2',
+      status: 'open',
+      sla: sla({ first_response_due: '2026-03-02T11:00:00Z', resolution_due: '2026-03-03T12:00:00Z' }),
+    })
+    expect(nextDue(late, now)?.overdue).toBe(true)
+    expect(nextDue({ ...late, sla: { ...late.sla!, paused_since: '2026-03-02T10:00:00Z' } }, now)).toBeNull()
+    expect(nextDue({ ...late, status: 'resolved' }, now)).toBeNull()
+    expect(nextDue({ ...late, sla: null }, now)).toBeNull()
+  })
+
+  it('says how far ahead or behind in words', () => {
+    expect(relativeTime('2026-03-02T14:00:00Z', now, 'en')).toBe('in 2 hr.')
+    expect(relativeTime('2026-03-02T11:30:00Z', now, 'en')).toBe('30 min. ago')
+    expect(relativeTime('2026-03-04T12:00:00Z', now, 'de')).toBe('übermorgen')
   })
 })

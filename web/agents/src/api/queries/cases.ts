@@ -18,16 +18,14 @@ import type {
   TimelineEvent,
   Problem,
 } from '@/api/types'
-import { planQueue, type QueueFilters } from '@/views/queue'
-import { initialState, readMerged, type MergeState, type MergedPage } from './merge'
+import { apiQuery, type QueueFilters } from '@/views/queue'
 
 export const PAGE_SIZE = 100
 
 export const caseKeys = {
   all: ['cases'] as const,
   lists: () => ['cases', 'list'] as const,
-  list: (filters: QueueFilters, agentId: string) =>
-    ['cases', 'list', { ...filters, sort: undefined }, agentId] as const,
+  list: (filters: QueueFilters, agentId: string) => ['cases', 'list', { ...filters }, agentId] as const,
   byCustomer: (customerId: string) => ['cases', 'customer', customerId] as const,
   detail: (caseId: string) => ['cases', 'detail', caseId] as const,
   similar: (caseId: string) => ['cases', 'similar', caseId] as const,
@@ -37,16 +35,18 @@ export function fetchCasePage(query: object, cursor: string | null, limit = PAGE
   return api().get<CasePage>('/cases', { ...(query as Record<string, string>), limit, cursor })
 }
 
+/** A queue view: one GET /cases stream, page after page (the API filters and sorts). */
 export function useCaseQueue(filters: Ref<QueueFilters>, agentId: Ref<string>) {
   return useInfiniteQuery({
     queryKey: computed(() => caseKeys.list(filters.value, agentId.value)),
-    queryFn: ({ pageParam }) => {
-      const plan = planQueue(filters.value, agentId.value)
-      const state = (pageParam as MergeState | null) ?? initialState(plan.streams)
-      return readMerged(state, fetchCasePage, plan.matches, 50)
-    },
-    initialPageParam: null as MergeState | null,
-    getNextPageParam: (last: MergedPage) => last.next,
+    queryFn: ({ pageParam, signal }) =>
+      api().get<CasePage>(
+        '/cases',
+        { ...apiQuery(filters.value), limit: PAGE_SIZE, cursor: pageParam as string | null },
+        signal,
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: CasePage) => last.next_cursor ?? null,
     // Live changes are merged into the cached pages (live/apply.ts); a full refetch re-reads every page.
     staleTime: Infinity,
   })
