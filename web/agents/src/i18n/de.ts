@@ -634,6 +634,7 @@ const de: MessageSchema = {
     nav: 'Textbausteine',
   },
   merge: {
+    find: 'Suchen',
     merge: 'In einen anderen Fall zusammenführen',
     split: 'Interaktionen abspalten',
     mergeTitle: '{id} in einen anderen Fall zusammenführen',

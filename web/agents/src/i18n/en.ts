@@ -619,6 +619,7 @@ const en = {
     nav: 'Macros',
   },
   merge: {
+    find: 'Search',
     merge: 'Merge into another case',
     split: 'Split off interactions',
     mergeTitle: 'Merge {id} into another case',
