@@ -43,6 +43,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/inbound', name: 'inbound', component: () => import('@/pages/InboundPage.vue') },
   { path: '/departments', name: 'departments', component: () => import('@/pages/DepartmentsPage.vue') },
   { path: '/sla', name: 'sla', component: () => import('@/pages/SlaPage.vue') },
+  { path: '/macros', name: 'macros', component: () => import('@/pages/MacrosPage.vue') },
+  { path: '/groups', name: 'groups', component: () => import('@/pages/GroupsPage.vue') },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/pages/NotFoundPage.vue') },
 ]
 

@@ -56,7 +56,55 @@ describe('timeline', () => {
   })
 })
 
+const directory = (method: string, url: URL) => {
+  if (method === 'GET' && url.pathname === '/agents')
+    return {
+      body: {
+        items: [
+          {
+            agent_id: 'sam@casebridge.local',
+            name: 'Sam Garcia',
+            available: true,
+            open_cases: 2,
+            groups: [],
+            roles: [],
+          },
+          { agent_id: 'lea', name: 'Lea Roth', available: false, open_cases: 0, groups: [], roles: [] },
+        ],
+      },
+    }
+  if (method === 'GET' && url.pathname === '/groups')
+    return { body: { items: [{ group_id: 'billing', name: 'Billing team', members: ['lea'], version: 1 }] } }
+  return undefined
+}
+
 describe('case properties', () => {
+  it('assigns through the picker: the directory’s agents with availability, the case’s group by name', async () => {
+    const seen = makeCase({ case_id: 'CB-1', version: 4, group_id: 'billing' })
+    const calls = fakeApi((method, url, body) => {
+      if (method === 'PATCH')
+        return { body: { ...seen, assignee: (body as { assignee: string }).assignee, version: 5 } }
+      return directory(method, url)
+    })
+    const { container, unmount } = await renderWithApp(CaseProperties, { props: { case: seen } })
+    const user = userEvent.setup()
+    const picker = screen.getByLabelText('Assignee')
+    await waitFor(() =>
+      expect(screen.getByRole('option', { name: 'Sam Garcia (available, 2 open)' })).toBeTruthy(),
+    )
+    expect(screen.getByRole('option', { name: 'Lea Roth (away, 0 open)' })).toBeTruthy()
+    expect(await screen.findByText('Billing team')).toBeTruthy()
+    await user.selectOptions(picker, 'sam@casebridge.local')
+    await user.click(screen.getByRole('button', { name: 'Save changes' }))
+    await waitFor(() =>
+      expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.body)).toEqual([
+        { version: 4, assignee: 'sam@casebridge.local' },
+      ]),
+    )
+    expect(await seriousViolations(container)).toEqual([])
+    unmount()
+  })
+
   it('explains a version conflict and applies the agent’s edit on top of the new version', async () => {
     const seen = makeCase({ case_id: 'CB-1', status: 'new', priority: 'normal', version: 1 })
     const current = makeCaseView({
@@ -79,7 +127,7 @@ describe('case properties', () => {
         return { body: { ...current, priority: 'urgent', version: 3 } }
       }
       if (method === 'GET' && url.pathname === '/cases/CB-1') return { body: current }
-      return undefined
+      return directory(method, url)
     })
     const { container } = await renderWithApp(CaseProperties, { props: { case: seen } })
     const user = userEvent.setup()

@@ -3,6 +3,8 @@
  * cases in the view they look at. */
 import type { InfiniteData, QueryClient } from '@tanstack/vue-query'
 import { caseKeys } from '@/api/queries/cases'
+import { chatKeys } from '@/api/queries/chat'
+import { problemKeys } from '@/api/queries/problems'
 import type { Case, CasePage } from '@/api/types'
 import { matchesView, type QueueFilters } from '@/views/queue'
 import type { CaseChange } from './types'
@@ -47,4 +49,16 @@ export function applyChanges(client: QueryClient, changes: CaseChange[]): ApplyR
     void client.invalidateQueries({ queryKey: caseKeys.detail(change.caseId) })
   }
   return { added: [...added] }
+}
+
+/** A problem hint: the problems lists and that problem (with its parts) are read again. */
+export function applyProblemHint(client: QueryClient, problemId: string): void {
+  void client.invalidateQueries({ queryKey: ['problems', 'list'] })
+  void client.invalidateQueries({ queryKey: problemKeys.detail(problemId) })
+}
+
+/** A chat hint: the open conversation reads its new turns (incrementally), the list is read again. */
+export function applyChatHint(client: QueryClient, sessionId: string): void {
+  void client.invalidateQueries({ queryKey: chatKeys.session(sessionId) })
+  void client.invalidateQueries({ queryKey: chatKeys.sessions })
 }

@@ -4,7 +4,7 @@ import { caseKeys } from '@/api/queries/cases'
 import type { CasePage } from '@/api/types'
 import { DEFAULT_FILTERS } from '@/views/queue'
 import { makeCase } from '@/test/fixtures'
-import { applyChanges } from './apply'
+import { applyChanges, applyChatHint, applyProblemHint } from './apply'
 import { createPollingUpdates } from './polling'
 
 describe('live updates', () => {
@@ -45,5 +45,28 @@ describe('live updates', () => {
     expect(ids(openKey)).toEqual(['CB-3', 'CB-2'])
     expect(ids(resolvedKey)).toEqual(['CB-1'])
     expect(result.added.sort()).toEqual(['CB-1', 'CB-3'])
+  })
+
+  it('a problem hint refreshes the problems lists and that problem, a chat hint that conversation and the list', () => {
+    const client = new QueryClient()
+    const keys = {
+      open: ['problems', 'list', 'open'],
+      all: ['problems', 'list', null],
+      p1: ['problems', 'detail', 'P-1'],
+      p1part: ['problems', 'detail', 'P-1', 'escalations'],
+      p2: ['problems', 'detail', 'P-2'],
+      s1: ['chat', 'session', 'S-1'],
+      s2: ['chat', 'session', 'S-2'],
+      sessions: ['chat', 'sessions'],
+    }
+    for (const key of Object.values(keys)) client.setQueryData(key, {})
+    const stale = () =>
+      Object.entries(keys)
+        .filter(([, key]) => client.getQueryState(key)?.isInvalidated)
+        .map(([name]) => name)
+    applyProblemHint(client, 'P-1')
+    expect(stale()).toEqual(['open', 'all', 'p1', 'p1part'])
+    applyChatHint(client, 'S-1')
+    expect(stale()).toEqual(['open', 'all', 'p1', 'p1part', 's1', 'sessions'])
   })
 })

@@ -31,6 +31,10 @@ export interface LiveUpdates {
   composing?(caseId: string, composing: boolean): void
   /** Presence hints for the watched case. */
   onPresence?(listener: (caseId: string, viewers: Viewer[]) => void): () => void
+  /** Problem hints (websocket only): a problem was written; its views read it again. */
+  onProblem?(listener: (problemId: string) => void): () => void
+  /** Chat hints (websocket only): a turn was written in a chat session (its sequence number). */
+  onChatMessage?(listener: (sessionId: string, seq: number | null) => void): () => void
   /** Whether pushed hints arrive now (false: the socket is down and the poller stands in). */
   connected?(): boolean
 }

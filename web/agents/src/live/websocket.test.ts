@@ -66,6 +66,27 @@ function socketAt(index: number): FakeSocket {
 }
 
 describe('websocket live updates', () => {
+  it('hands problem and chat hints to their listeners (not as case changes)', async () => {
+    const { live } = make()
+    const cases: CaseChange[][] = []
+    const problems: string[] = []
+    const chats: [string, number | null][] = []
+    live.onChanges((c) => cases.push(c))
+    live.onProblem?.((id) => problems.push(id))
+    live.onChatMessage?.((id, seq) => chats.push([id, seq]))
+    live.start()
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    socketAt(0).open()
+    socketAt(0).receive({ type: 'problem_changed', problem_id: 'P-1', version: 3 })
+    socketAt(0).receive({ type: 'chat_message', session_id: 'S-1', seq: 7 })
+    socketAt(0).receive({ type: 'chat_message' }) // no session: ignored
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(problems).toEqual(['P-1'])
+    expect(chats).toEqual([['S-1', 7]])
+    expect(cases).toEqual([])
+    live.stop()
+  })
+
   it('connects with the token, stops polling once open and turns case hints into changes', async () => {
     const { live, state } = make()
     const seen: CaseChange[][] = []

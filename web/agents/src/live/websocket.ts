@@ -3,7 +3,7 @@ import type { CaseChange, LiveUpdates, Viewer } from './types'
 
 /** "This changed" hints pushed over a WebSocket (API Gateway WebSocket API; locally the stack's
  * own server): `case_changed` becomes a CaseChange without the case (the caches refetch it),
- * `presence` goes to the presence listeners. With `fetchChanged`, the hints of a moment are read
+ * `presence` goes to the presence listeners, `problem_changed` and `chat_message` to theirs. With `fetchChanged`, the hints of a moment are read
  * back in one GET /cases?updated_since= so that the changes carry the cases (the queues place them
  * and announce new ones). While the socket is down the fallback (the poller)
  * runs, and the socket is tried again with a growing pause (1 s, 2 s, 4 s ... 30 s, jittered). */
@@ -25,6 +25,9 @@ interface Hint {
   case_id?: string
   updated_at?: string
   viewers?: Viewer[]
+  problem_id?: string
+  session_id?: string
+  seq?: number | null
 }
 
 export function createWebSocketUpdates(options: WebSocketOptions): LiveUpdates {
@@ -35,6 +38,8 @@ export function createWebSocketUpdates(options: WebSocketOptions): LiveUpdates {
   const fallback = options.fallback
   const listeners = new Set<(changes: CaseChange[]) => void>()
   const presenceListeners = new Set<(caseId: string, viewers: Viewer[]) => void>()
+  const problemListeners = new Set<(problemId: string) => void>()
+  const chatListeners = new Set<(sessionId: string, seq: number | null) => void>()
   let socket: WebSocket | null = null
   let open = false
   let running = false
@@ -94,6 +99,10 @@ export function createWebSocketUpdates(options: WebSocketOptions): LiveUpdates {
       flushing ??= setTimeout(() => void flush(), options.fetchChanged ? 250 : 0)
     } else if (hint.type === 'presence' && hint.case_id && Array.isArray(hint.viewers)) {
       for (const listener of presenceListeners) listener(hint.case_id, hint.viewers)
+    } else if (hint.type === 'problem_changed' && hint.problem_id) {
+      for (const listener of problemListeners) listener(hint.problem_id)
+    } else if (hint.type === 'chat_message' && hint.session_id) {
+      for (const listener of chatListeners) listener(hint.session_id, hint.seq ?? null)
     }
   }
 
@@ -184,6 +193,14 @@ export function createWebSocketUpdates(options: WebSocketOptions): LiveUpdates {
     onPresence(listener) {
       presenceListeners.add(listener)
       return () => presenceListeners.delete(listener)
+    },
+    onProblem(listener) {
+      problemListeners.add(listener)
+      return () => problemListeners.delete(listener)
+    },
+    onChatMessage(listener) {
+      chatListeners.add(listener)
+      return () => chatListeners.delete(listener)
     },
     connected: () => open,
   }

@@ -3,9 +3,14 @@ import { computed, type Ref } from 'vue'
 import { api } from '@/api/client'
 import type { AgentChatPage, ChatSessionList } from '@/api/types'
 
+export const chatKeys = {
+  sessions: ['chat', 'sessions'] as const,
+  session: (sessionId: string) => ['chat', 'session', sessionId] as const,
+}
+
 export function useChatSessions() {
   return useQuery({
-    queryKey: ['chat', 'sessions'] as const,
+    queryKey: chatKeys.sessions,
     queryFn: () => api().get<ChatSessionList>('/chat/sessions', { limit: 100 }),
     refetchInterval: 5_000,
   })
@@ -14,7 +19,7 @@ export function useChatSessions() {
 /** The conversation, read incrementally every 2 s: only turns after the last one held are fetched. */
 export function useChat(sessionId: Ref<string>) {
   const client = useQueryClient()
-  const key = computed(() => ['chat', 'session', sessionId.value] as const)
+  const key = computed(() => chatKeys.session(sessionId.value))
   return useQuery({
     queryKey: key,
     queryFn: async () => {
