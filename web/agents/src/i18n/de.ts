@@ -663,6 +663,7 @@ const de: MessageSchema = {
     message: 'Nachricht',
     send: 'Senden',
     customerWrote: 'Kunde: {text}',
+    customerTyping: 'Der Kunde tippt …',
     beforeHandoff: 'Mit dem Bot',
     handedOver: 'An einen Agenten übergeben',
     origin: { widget: 'Chat-Widget', handoff: 'vom Bot' },

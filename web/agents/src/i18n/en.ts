@@ -649,6 +649,7 @@ const en = {
     message: 'Message',
     send: 'Send',
     customerWrote: 'Customer: {text}',
+    customerTyping: 'The customer is typing…',
     beforeHandoff: 'With the bot',
     handedOver: 'Handed over to an agent',
     origin: { widget: 'chat widget', handoff: 'from the bot' },

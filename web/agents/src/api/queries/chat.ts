@@ -46,3 +46,20 @@ export function useEndChat(sessionId: Ref<string>) {
     onSuccess: () => client.invalidateQueries({ queryKey: ['chat'] }),
   })
 }
+
+/** The agent is typing: said to the customer's widget at most every 3 s while the agent types. */
+export function useAgentTyping(sessionId: Ref<string>, everyMs = 3_000) {
+  let lastSaid = Number.NEGATIVE_INFINITY
+  return {
+    say(now = Date.now()): boolean {
+      if (!sessionId.value || now - lastSaid < everyMs) return false
+      lastSaid = now
+      const path = `/chat/sessions/${encodeURIComponent(sessionId.value)}/agent-typing`
+      // a lost typing hint is harmless: the next keystroke after the interval says it again
+      api()
+        .post<unknown>(path)
+        .catch(() => undefined)
+      return true
+    },
+  }
+}
