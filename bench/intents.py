@@ -114,7 +114,9 @@ def macro_f1(pred: Sequence[str], truth: Sequence[str]) -> float:
     return sum(f1s) / len(f1s)
 
 
-def quality(index_vecs: np.ndarray, query_vecs: np.ndarray, indexed: Rows, queries: Rows, pairs: int, seed: int) -> dict[str, float]:
+def quality(
+    index_vecs: np.ndarray, query_vecs: np.ndarray, indexed: Rows, queries: Rows, pairs: int, seed: int
+) -> dict[str, float]:
     sims = query_vecs @ index_vecs.T  # rows are L2-normalised: cosine
     best = sims.argmax(axis=1)
     pred = [indexed[i][1] for i in best]
@@ -301,7 +303,11 @@ def run(name: str, indexed: Rows, queries: Rows, pairs: int, seed: int, latency_
             "package_bytes": size,
             "indexed": len(indexed),
             "queries": len(queries),
-            "machine": {"processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version()},
+            "machine": {
+                "processor": platform.processor() or platform.machine(),
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+            },
         }
     )
     return out

@@ -44,6 +44,7 @@ def search_index_from_settings(settings: Settings, embedder: Embedder | None = N
             region=settings.region,
             synonyms=synonyms,
             replicas=settings.search_replicas,
+            embedder=embedder,
         )
     from functions.search.embedded import EmbeddedIndex  # noqa: PLC0415
 
