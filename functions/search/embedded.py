@@ -331,10 +331,16 @@ class EmbeddedIndex:
             assert self.embedder is not None
             qvec = self.embedder.embed([query.text])[0]
             near: list[SearchHit] = []
+            near_docs: dict[tuple[DocKind, str], SearchDoc] = {}
             for kind in dict.fromkeys(query.kinds):
-                near.extend(self._nearest(self._kind(kind), kind, query, qvec, max(wanted, VECTOR_CANDIDATES)))
+                near.extend(
+                    self._nearest(self._kind(kind), kind, query, qvec, max(wanted, VECTOR_CANDIDATES), near_docs)
+                )
             near.sort(key=lambda h: -h.score)
+            lexical_ids = {(h.kind, h.doc_id) for h in hits}
             hits = fuse(hits, near, query.lexical_weight, query.vector_weight)[:wanted]
+            # found by meaning alone: snippet and matched words for the hits kept (not for every candidate)
+            hits = [h if (h.kind, h.doc_id) in lexical_ids else _described(h, query, near_docs) for h in hits]
         if query.consensus_field:
             hits = rerank_by_consensus(hits, query.consensus_field, query.consensus_weight)
         return hits[: query.limit]
@@ -395,7 +401,13 @@ class EmbeddedIndex:
         return out
 
     def _nearest(
-        self, ix: _KindIndex, kind: DocKind, query: SearchQuery, qvec: Sequence[float], limit: int
+        self,
+        ix: _KindIndex,
+        kind: DocKind,
+        query: SearchQuery,
+        qvec: Sequence[float],
+        limit: int,
+        found: dict[tuple[DocKind, str], SearchDoc] | None = None,
     ) -> list[SearchHit]:
         """The ``limit`` documents nearest ``qvec`` (cosine, exact) that pass the query's filters."""
         import numpy as np  # noqa: PLC0415
@@ -406,21 +418,28 @@ class EmbeddedIndex:
         scores = matrix @ np.asarray(qvec, dtype=np.float32)
         excluded = set(query.exclude_ids)
         out: list[SearchHit] = []
-        for i in np.argsort(-scores, kind="stable"):
+        # the best few first (a partial sort); all of them, in order, only if filters leave too few
+        head = min(len(docs), 4 * limit + len(excluded))
+
+        def ranked() -> Iterator[int]:
+            first = np.argpartition(-scores, head - 1)[:head] if head < len(docs) else np.arange(len(docs))
+            first = first[np.argsort(-scores[first], kind="stable")]
+            yield from (int(i) for i in first)
+            if head < len(docs):
+                seen = set(first.tolist())
+                yield from (int(i) for i in np.argsort(-scores, kind="stable") if int(i) not in seen)
+
+        for i in ranked():
             doc = docs[int(i)]
             if doc.doc_id in excluded or not _passes(doc, query):
                 continue
             out.append(
                 SearchHit(
-                    doc_id=doc.doc_id,
-                    kind=kind,
-                    score=float(scores[int(i)]),
-                    title=doc.title,
-                    snippet=html.escape((doc.body or doc.title)[:SNIPPET_CHARS]) if query.highlight else "",
-                    matched_terms=_matched(query.text, doc),
-                    fields=dict(doc.fields),
+                    doc_id=doc.doc_id, kind=kind, score=float(scores[i]), title=doc.title, fields=dict(doc.fields)
                 )
             )
+            if found is not None:
+                found[(kind, doc.doc_id)] = doc
             if len(out) >= limit:
                 break
         return out
@@ -480,3 +499,12 @@ def _passes(doc: SearchDoc, query: SearchQuery) -> bool:
 def _matched(text: str, doc: SearchDoc) -> list[str]:
     doc_stems = set(analyze(" ".join((doc.title, doc.body, *doc.keywords))))
     return [w for w in dict.fromkeys(t.word for t in plan(text, None)) if w not in STOP_WORDS and stem(w) in doc_stems]
+
+
+def _described(hit: SearchHit, query: SearchQuery, docs: Mapping[tuple[DocKind, str], SearchDoc]) -> SearchHit:
+    """A hit found by meaning alone, with the start of its text as snippet and the query words it has."""
+    doc = docs.get((hit.kind, hit.doc_id))
+    if doc is None:
+        return hit
+    snippet = html.escape((doc.body or doc.title)[:SNIPPET_CHARS]) if query.highlight else ""
+    return hit.model_copy(update={"snippet": snippet, "matched_terms": _matched(query.text, doc)})

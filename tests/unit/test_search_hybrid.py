@@ -167,3 +167,21 @@ def test_the_fake_embedder_is_deterministic_and_normalised():
 
     assert a == b
     assert abs(sum(v * v for v in a) - 1.0) < 1e-9
+
+
+def test_a_hit_found_by_meaning_alone_shows_the_start_of_its_text_and_no_matched_word(tmp_path):
+    engine = _engine(tmp_path, ConceptEmbedder(CONCEPTS))
+    engine.upsert([_case("CB-1", "Wifi disconnects", "The router <b>restarts</b> every hour")])
+
+    (hit,) = engine.search(SearchQuery(text="wireless", kinds=[DocKind.CASE], vector_weight=1.0))
+
+    assert hit.snippet == "The router &lt;b&gt;restarts&lt;/b&gt; every hour"
+    assert hit.matched_terms == []
+
+
+def test_the_products_similar_case_and_self_service_queries_are_hybrid():
+    from functions.search.similar import similar_query
+    from functions.selfservice.rules import public_query
+
+    assert similar_query("wifi drops").vector_weight > 0
+    assert public_query("wifi drops", 10, highlight=True).vector_weight > 0
