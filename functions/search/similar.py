@@ -24,7 +24,9 @@ SIMILAR_CANDIDATES = 20
 CONSENSUS_FIELD = "category"
 CONSENSUS_WEIGHT = 0.25
 # Hybrid ranking (functions.search.query.fuse): the lexical and the by-meaning rankings' weights in
-# the reciprocal rank fusion, measured with bench/similar_cases.py --weights (README figures).
+# the reciprocal rank fusion, measured with bench/similar_cases.py --weights (README figures): P@1 on
+# the banking77 split, lexical alone 0.869; 1:0.5 0.893; 1:1 0.922; 1:2 and 0.5:1 0.917; vectors
+# alone 0.905.
 LEXICAL_WEIGHT = 1.0
 VECTOR_WEIGHT = 1.0
 
