@@ -66,6 +66,8 @@ bench: venv ## print the benchmark figures
 	$(BIN)/python bench/mail_trust.py
 	$(BIN)/python bench/similar_cases.py --split ../shared/data/intents/banking77-train.csv --out .local/bench-split --seed 77
 	$(BIN)/python bench/similar_cases.py --cases .local/bench-split/cases.csv --queries .local/bench-split/queries.csv
+	$(BIN)/python bench/selfservice_search.py
+	$(BIN)/python bench/intents.py --candidates tfidf,minilm-int8
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/problem_detection.py --corpus ../shared/data/intents/banking77-train.csv --seed 4
 	$(MAKE) --no-print-directory web
