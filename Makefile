@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml infra/requirements.txt infra/package-lock.json
+$(STAMP): requirements.txt requirements-dev.txt requirements-language.txt pyproject.toml infra/requirements.txt infra/package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet pip==26.2.1  # chalice 1.34 needs pip<26.3
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
@@ -66,6 +66,8 @@ bench: venv ## print the benchmark figures
 	$(BIN)/python bench/mail_trust.py
 	$(BIN)/python bench/similar_cases.py --split ../shared/data/intents/banking77-train.csv --out .local/bench-split --seed 77
 	$(BIN)/python bench/similar_cases.py --cases .local/bench-split/cases.csv --queries .local/bench-split/queries.csv
+	$(BIN)/python bench/selfservice_search.py
+	$(BIN)/python bench/intents.py --candidates tfidf,minilm-int8
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/problem_detection.py --corpus ../shared/data/intents/banking77-train.csv --seed 4
 	$(MAKE) --no-print-directory web

@@ -1,6 +1,7 @@
 """Similar-case quality and latency: the project's own search against a plain BM25 reference.
 
     python bench/similar_cases.py --cases CASES.csv --queries QUERIES.csv [--engine embedded]
+        [--embedder onnx|none] [--weights 1:0,1:1,...]
     python bench/similar_cases.py --split ../shared/data/intents/banking77-train.csv --out /tmp/split
 
 Both files are CSV with ``text,category``. Every row of ``--cases`` becomes a case item (subject =
@@ -13,6 +14,14 @@ query's category is used for nothing else). Prints one JSON object:
     p50_ms, p95_ms                      its query latency (index.search, one query at a time)
     bm25_p_at_1, bm25_mrr_at_10, bm25_map_at_10
                                         rank_bm25.BM25Okapi over lower-cased whitespace tokens, no stemming
+
+``--embedder`` (default: the container's, i.e. the ONNX model where requirements-language.txt is
+installed) gives the engine vectors (computed once, when the cases are indexed); ``--weights``
+then runs the queries once per ``lexical:vector`` weight pair of the hybrid query (``1:0`` is the
+lexical query alone) and prints one JSON object per pair, with ``lexical_weight`` and
+``vector_weight``; without ``--weights`` the product's default (``functions.search.similar``).
+Query vectors are computed once per query text and reused across pairs (latency figures include
+the embedding only on the first pair: ``embed_ms_p50`` reports it apart).
 
 ``--split`` writes a deterministic split of one file (``--ratio`` of the rows, stratified by
 category, become queries) to ``--out``/cases.csv and ``--out``/queries.csv and prints their paths.
@@ -112,17 +121,38 @@ def case_items(rows: list[tuple[str, str]]) -> list[dict[str, object]]:
     ]
 
 
-def build_index(engine: str, rows: list[tuple[str, str]], directory: str, mappers: Mappers):  # noqa: ANN201
+class CachedEmbedder:
+    """The embedder, each distinct text embedded once (the sweep asks the same queries again)."""
+
+    def __init__(self, inner) -> None:  # noqa: ANN001
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.cache: dict[str, list[float]] = {}
+        self.times: list[float] = []
+
+    def embed(self, texts):  # noqa: ANN001, ANN201
+        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if missing:
+            started = time.perf_counter()
+            for text, vec in zip(missing, self.inner.embed(missing), strict=True):
+                self.cache[text] = vec
+            if len(missing) == 1:
+                self.times.append((time.perf_counter() - started) * 1000)
+        return [self.cache[t] for t in texts]
+
+
+def build_index(engine: str, rows: list[tuple[str, str]], directory: str, mappers: Mappers, embedder=None):  # noqa: ANN001, ANN201
     from functions.search.port import DocKind
 
     if engine == "embedded":
         from functions.search.embedded import EmbeddedIndex
 
-        index = EmbeddedIndex(directory)
+        index = EmbeddedIndex(directory, embedder=embedder)
     else:
         from functions.search.opensearch import OpenSearchIndex
 
-        index = OpenSearchIndex.from_url(engine, prefix="casebridge-bench")
+        index = OpenSearchIndex.from_url(engine, prefix="casebridge-bench", embedder=embedder)
     index.recreate(DocKind.CASE)
     docs = []
     for item in case_items(rows):
@@ -178,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ratio", type=float, default=0.2)
     p.add_argument("--seed", type=int, default=77)
     p.add_argument("--consensus-weight", type=float, default=None, help="override (for ablation)")
+    p.add_argument("--embedder", choices=["default", "onnx", "none"], default="default")
+    p.add_argument("--weights", default=None, help="lexical:vector pairs, e.g. 1:0,1:0.5,1:1,0.5:1")
     args = p.parse_args(argv)
 
     if args.split:
@@ -188,31 +220,51 @@ def main(argv: list[str] | None = None) -> int:
 
     cases = read_rows(args.cases)
     queries = read_rows(args.queries)
-    kwargs = {} if args.consensus_weight is None else {"consensus_weight": args.consensus_weight}
+    kwargs: dict[str, object] = {} if args.consensus_weight is None else {"consensus_weight": args.consensus_weight}
     from functions.composition import Container
+    from functions.core.settings import Settings
 
+    if args.embedder == "default":
+        inner = Container().embedder
+    else:
+        from functions.search.engines import embedder_from_settings
+
+        inner = embedder_from_settings(Settings(embedder=args.embedder))
+    embedder = CachedEmbedder(inner) if inner is not None else None
+    pairs: list[dict[str, object]] = [{}]
+    if args.weights:
+        pairs = []
+        for pair in args.weights.split(","):
+            lw, vw = pair.split(":")
+            pairs.append({"lexical_weight": float(lw), "vector_weight": float(vw)})
+    truth = [c for _, c in queries]
+    ref = quality(bm25_reference(cases, queries), truth)
     with tempfile.TemporaryDirectory(prefix="bench-similar-") as directory:
         started = time.perf_counter()
-        index = build_index(args.engine, cases, directory, Container().search_mappers)
+        index = build_index(args.engine, cases, directory, Container().search_mappers, embedder)
         build_s = time.perf_counter() - started
-        run_search(index, queries[:20], **kwargs)  # warm up (first use of the analyzer, caches)
-        ranked, times = run_search(index, queries, **kwargs)
-    truth = [c for _, c in queries]
-    ours = quality(ranked, truth)
-    ref = quality(bm25_reference(cases, queries), truth)
-    result = {
-        "engine": "embedded (tantivy)" if args.engine == "embedded" else "opensearch",
-        "cases": len(cases),
-        "queries": len(queries),
-        **ours,
-        "p50_ms": percentile(times, 50),
-        "p95_ms": percentile(times, 95),
-        "index_build_s": round(build_s, 2),
-        "bm25_p_at_1": ref["p_at_1"],
-        "bm25_mrr_at_10": ref["mrr_at_10"],
-        "bm25_map_at_10": ref["map_at_10"],
-    }
-    print(json.dumps(result))
+        for weights in pairs:
+            run_search(index, queries[:20], **kwargs, **weights)  # warm up (first use of the analyzer, caches)
+            ranked, times = run_search(index, queries, **kwargs, **weights)
+            from functions.search.similar import LEXICAL_WEIGHT, VECTOR_WEIGHT
+
+            result = {
+                "engine": "embedded (tantivy)" if args.engine == "embedded" else "opensearch",
+                "embedder": inner.model_id if inner is not None else None,
+                "lexical_weight": weights.get("lexical_weight", LEXICAL_WEIGHT),
+                "vector_weight": weights.get("vector_weight", VECTOR_WEIGHT) if inner is not None else 0.0,
+                "cases": len(cases),
+                "queries": len(queries),
+                **quality(ranked, truth),
+                "p50_ms": percentile(times, 50),
+                "p95_ms": percentile(times, 95),
+                "embed_ms_p50": round(statistics.median(embedder.times), 3) if embedder and embedder.times else None,
+                "index_build_s": round(build_s, 2),
+                "bm25_p_at_1": ref["p_at_1"],
+                "bm25_mrr_at_10": ref["mrr_at_10"],
+                "bm25_map_at_10": ref["map_at_10"],
+            }
+            print(json.dumps(result), flush=True)
     return 0
 
 

@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from functions.problems.service.stream import ProblemStream
     from functions.problems.store import DepartmentStore, ProblemStore, RoutingStore, SuggestionStore
     from functions.search.indexing import Mappers
-    from functions.search.port import SearchIndex
+    from functions.search.port import Embedder, SearchIndex
     from functions.search.service import SearchIndexing
     from functions.selfservice.service import SelfService
     from functions.selfservice.store import AnswerStore, EventStore, FixStore
@@ -118,7 +118,14 @@ class Container:
         """OpenSearch when an endpoint is configured (AWS), else the embedded engine on disk (local)."""
         from functions.search.engines import search_index_from_settings  # noqa: PLC0415
 
-        return search_index_from_settings(self.settings)
+        return search_index_from_settings(self.settings, self.embedder)
+
+    @cached_property
+    def embedder(self) -> Embedder | None:
+        """The sentence-embedding model (hybrid search), or None (lexical search only); loads on first embed."""
+        from functions.search.engines import embedder_from_settings  # noqa: PLC0415
+
+        return embedder_from_settings(self.settings)
 
     @cached_property
     def search_mappers(self) -> Mappers:

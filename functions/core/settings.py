@@ -213,6 +213,11 @@ class Settings(BaseModel):
     search_dir: str | None = None
     # Synonym rules for both engines (default: functions/search/synonyms.txt, shipped in the package).
     search_synonyms_path: str | None = None
+    # The sentence-embedding model of hybrid search (docs/language.md): "onnx", "none", or "auto"
+    # (onnx where requirements-language.txt is installed). embedder_model_path: another copy of the
+    # pinned model file (its sha256 is still checked).
+    embedder: Literal["auto", "onnx", "none"] = "auto"
+    embedder_model_path: str | None = None
 
     # Problems (functions.problems): cost of one interaction on a linked case, by the case's channel,
     # as JSON ({"email": 4.0, ...}); channels not listed are reported as unpriced.

@@ -15,7 +15,14 @@ Used by default on the local stack and wherever no OpenSearch endpoint is config
 * Reindex replaces a kind's documents in one commit (no empty index in between); the reconcile
   pass that follows holds the writer lock from reading the index to its commit
   (functions.search.reindex).
-* ``tantivy`` is imported on first use, never at module import (cold start).
+* Vectors (hybrid search): with an ``Embedder``, every document written gets its vector (title and
+  body, ``functions.search.port.embedding_text``), computed on write (the stream indexer and
+  rebuilds are the only writers: never in a request) and stored beside its text in the same
+  Tantivy document (float16 bytes), so text and vector are committed together. Queries with a
+  ``vector_weight`` embed the query's own text and search the vectors exactly (one matrix product
+  with numpy over the kind's vectors, kept in memory and re-read when the index's commit changes),
+  then fuse the lexical and vector rankings (``functions.search.query.fuse``).
+* ``tantivy`` and numpy are imported on first use, never at module import (cold start).
 """
 
 from __future__ import annotations
@@ -30,10 +37,19 @@ from pathlib import Path
 from typing import Any
 
 from functions.search.analysis import STOP_WORDS, Synonyms, load_synonyms
-from functions.search.port import DocKind, Reconciled, SearchDoc, SearchHit, SearchQuery
-from functions.search.query import FIELD_BOOSTS, Term, plan, rerank_by_consensus, select_terms, stem_weights
+from functions.search.port import DocKind, Embedder, Reconciled, SearchDoc, SearchHit, SearchQuery, embedding_text
+from functions.search.query import (
+    FIELD_BOOSTS,
+    VECTOR_CANDIDATES,
+    Term,
+    fuse,
+    plan,
+    rerank_by_consensus,
+    select_terms,
+    stem_weights,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the vector field
 TEXT_FIELDS = ("title", "keywords", "body")
 SNIPPET_CHARS = 160
 WRITER_HEAP_BYTES = 32_000_000
@@ -79,6 +95,7 @@ def _schema() -> Any:
         b.add_text_field(name, stored=True, tokenizer_name="en_stem")
     b.add_text_field("filters", stored=False, tokenizer_name="raw", index_option="basic")
     b.add_bytes_field("source", stored=True)
+    b.add_bytes_field("vector", stored=True)  # float16, little-endian; absent without an embedder
     return b.build()
 
 
@@ -97,6 +114,41 @@ class _KindIndex:
         self.schema = _schema()
         self.index = t.Index(self.schema, path=str(path), reuse=True)
         self.lock = threading.Lock()
+        self._vectors: tuple[tuple[int, int], list[SearchDoc], Any] | None = None
+
+    def _commit_mark(self) -> tuple[int, int]:
+        """Changes whenever a commit lands (this process's or another's): Tantivy rewrites meta.json."""
+        try:
+            st = (self.path / "meta.json").stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (st.st_mtime_ns, st.st_size)
+
+    def vectors(self) -> tuple[list[SearchDoc], Any]:
+        """The kind's documents that have a vector and their vectors (an n x dim float32 matrix), as of
+        the last commit; read again only when a commit has landed since."""
+        import numpy as np  # noqa: PLC0415
+
+        mark = self._commit_mark()
+        cached = self._vectors
+        if cached is not None and cached[0] == mark:
+            return cached[1], cached[2]
+        t = _tantivy()
+        self.index.reload()
+        searcher = self.index.searcher()
+        docs: list[SearchDoc] = []
+        rows: list[Any] = []
+        if searcher.num_docs:
+            for _, address in searcher.search(t.Query.all_query(), searcher.num_docs).hits:
+                stored = searcher.doc(address)
+                raw = stored.get_first("vector")
+                if not raw:
+                    continue
+                docs.append(SearchDoc.model_validate_json(stored.get_first("source")))
+                rows.append(np.frombuffer(raw, dtype="<f2"))
+        matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)
+        self._vectors = (mark, docs, matrix)
+        return docs, matrix
 
     @contextmanager
     def writing(self) -> Iterator[Any]:
@@ -157,9 +209,12 @@ class _KindIndex:
 class EmbeddedIndex:
     """``SearchIndex`` on Tantivy indexes under ``directory``."""
 
-    def __init__(self, directory: str | Path, synonyms: Synonyms | None = None) -> None:
+    def __init__(
+        self, directory: str | Path, synonyms: Synonyms | None = None, embedder: Embedder | None = None
+    ) -> None:
         self.directory = Path(directory)
         self.synonyms = synonyms if synonyms is not None else load_synonyms()
+        self.embedder = embedder
         self._kinds: dict[DocKind, _KindIndex] = {}
         self._open_lock = threading.Lock()
 
@@ -174,7 +229,14 @@ class EmbeddedIndex:
                     self._kinds[kind] = ix
         return ix
 
-    def _document(self, doc: SearchDoc) -> Any:
+    def _documents(self, docs: Sequence[SearchDoc]) -> list[Any]:
+        """Tantivy documents, each with its vector when the engine has an embedder (one batch)."""
+        vectors: list[list[float]] | list[None] = [None] * len(docs)
+        if self.embedder is not None and docs:
+            vectors = self.embedder.embed([embedding_text(d) for d in docs])
+        return [self._document(d, v) for d, v in zip(docs, vectors, strict=True)]
+
+    def _document(self, doc: SearchDoc, vector: Sequence[float] | None = None) -> Any:
         t = _tantivy()
         d = t.Document()
         d.add_text("doc_id", doc.doc_id)
@@ -186,6 +248,10 @@ class EmbeddedIndex:
             for term in _filter_terms(key, value):
                 d.add_text("filters", term)
         d.add_bytes("source", doc.model_dump_json().encode())
+        if vector is not None:
+            import numpy as np  # noqa: PLC0415
+
+            d.add_bytes("vector", np.asarray(vector, dtype="<f2").tobytes())
         return d
 
     # ------------------------------------------------------------------ writes
@@ -194,7 +260,7 @@ class EmbeddedIndex:
         for doc in docs:
             by_kind.setdefault(doc.kind, []).append(doc)
         for kind, group in by_kind.items():
-            self._kind(kind).write([d.doc_id for d in group], [self._document(d) for d in group])
+            self._kind(kind).write([d.doc_id for d in group], self._documents(group))
 
     def delete(self, kind: DocKind, doc_ids: Sequence[str]) -> None:
         if doc_ids:
@@ -205,7 +271,7 @@ class EmbeddedIndex:
 
     def reindex(self, kind: DocKind, docs: Iterable[SearchDoc]) -> int:
         """Replace a kind's documents in one commit (searches see the old ones until it lands)."""
-        adds = [self._document(d) for d in {d.doc_id: d for d in docs}.values()]
+        adds = self._documents(list({d.doc_id: d for d in docs}.values()))
         self._kind(kind).replace(adds)
         return len(adds)
 
@@ -227,8 +293,8 @@ class EmbeddedIndex:
                 writer = writers[kind]
                 for doc_id in [*deletes, *(d.doc_id for d in writes)]:
                     writer.delete_documents_by_term("doc_id", doc_id)
-                for doc in writes:
-                    writer.add_document(self._document(doc))
+                for tdoc in self._documents(writes):
+                    writer.add_document(tdoc)
                 out[kind] = Reconciled(upserted=len(writes), deleted=len(deletes))
         return out
 
@@ -251,14 +317,30 @@ class EmbeddedIndex:
 
     def search(self, query: SearchQuery) -> list[SearchHit]:
         terms = plan(query.text, self.synonyms)
-        if not terms:
+        hybrid = self.embedder is not None and query.vector_weight > 0 and bool(query.text.strip())
+        if not terms and not hybrid:
             return []
         wanted = max(query.limit, query.candidates)
         hits: list[SearchHit] = []
         for kind in dict.fromkeys(query.kinds):
-            hits.extend(self._search_kind(self._kind(kind), kind, query, terms, wanted))
+            if terms:
+                hits.extend(self._search_kind(self._kind(kind), kind, query, terms, wanted))
         hits.sort(key=lambda h: -h.score)
         hits = hits[:wanted]
+        if hybrid:
+            assert self.embedder is not None
+            qvec = self.embedder.embed([query.text])[0]
+            near: list[SearchHit] = []
+            near_docs: dict[tuple[DocKind, str], SearchDoc] = {}
+            for kind in dict.fromkeys(query.kinds):
+                near.extend(
+                    self._nearest(self._kind(kind), kind, query, qvec, max(wanted, VECTOR_CANDIDATES), near_docs)
+                )
+            near.sort(key=lambda h: -h.score)
+            lexical_ids = {(h.kind, h.doc_id) for h in hits}
+            hits = fuse(hits, near, query.lexical_weight, query.vector_weight)[:wanted]
+            # found by meaning alone: snippet and matched words for the hits kept (not for every candidate)
+            hits = [h if (h.kind, h.doc_id) in lexical_ids else _described(h, query, near_docs) for h in hits]
         if query.consensus_field:
             hits = rerank_by_consensus(hits, query.consensus_field, query.consensus_weight)
         return hits[: query.limit]
@@ -318,6 +400,50 @@ class EmbeddedIndex:
             )
         return out
 
+    def _nearest(
+        self,
+        ix: _KindIndex,
+        kind: DocKind,
+        query: SearchQuery,
+        qvec: Sequence[float],
+        limit: int,
+        found: dict[tuple[DocKind, str], SearchDoc] | None = None,
+    ) -> list[SearchHit]:
+        """The ``limit`` documents nearest ``qvec`` (cosine, exact) that pass the query's filters."""
+        import numpy as np  # noqa: PLC0415
+
+        docs, matrix = ix.vectors()
+        if not docs:
+            return []
+        scores = matrix @ np.asarray(qvec, dtype=np.float32)
+        excluded = set(query.exclude_ids)
+        out: list[SearchHit] = []
+        # the best few first (a partial sort); all of them, in order, only if filters leave too few
+        head = min(len(docs), 4 * limit + len(excluded))
+
+        def ranked() -> Iterator[int]:
+            first = np.argpartition(-scores, head - 1)[:head] if head < len(docs) else np.arange(len(docs))
+            first = first[np.argsort(-scores[first], kind="stable")]
+            yield from (int(i) for i in first)
+            if head < len(docs):
+                seen = set(first.tolist())
+                yield from (int(i) for i in np.argsort(-scores, kind="stable") if int(i) not in seen)
+
+        for i in ranked():
+            doc = docs[int(i)]
+            if doc.doc_id in excluded or not _passes(doc, query):
+                continue
+            out.append(
+                SearchHit(
+                    doc_id=doc.doc_id, kind=kind, score=float(scores[i]), title=doc.title, fields=dict(doc.fields)
+                )
+            )
+            if found is not None:
+                found[(kind, doc.doc_id)] = doc
+            if len(out) >= limit:
+                break
+        return out
+
     def _select(self, searcher: Any, terms: list[Term], total: int) -> dict[str, float]:
         """Stems to search for, with weights (functions.search.query.select_terms, as OpenSearch does)."""
         return select_terms(
@@ -354,3 +480,31 @@ class EmbeddedIndex:
             return "".join(parts).strip()
         text = doc.body or doc.title
         return html.escape(text[:SNIPPET_CHARS])
+
+
+def _any(have: str | list[str] | None, wanted: str | list[str]) -> bool:
+    if have is None:
+        return False
+    have_set = set(have) if isinstance(have, list) else {have}
+    return bool(have_set & (set(wanted) if isinstance(wanted, list) else {wanted}))
+
+
+def _passes(doc: SearchDoc, query: SearchQuery) -> bool:
+    """The query's filters and excludes on a document's fields (what the Tantivy clauses do)."""
+    if not all(_any(doc.fields.get(k), v) for k, v in query.filters.items()):
+        return False
+    return not any(_any(doc.fields.get(k), v) for k, v in query.exclude.items())
+
+
+def _matched(text: str, doc: SearchDoc) -> list[str]:
+    doc_stems = set(analyze(" ".join((doc.title, doc.body, *doc.keywords))))
+    return [w for w in dict.fromkeys(t.word for t in plan(text, None)) if w not in STOP_WORDS and stem(w) in doc_stems]
+
+
+def _described(hit: SearchHit, query: SearchQuery, docs: Mapping[tuple[DocKind, str], SearchDoc]) -> SearchHit:
+    """A hit found by meaning alone, with the start of its text as snippet and the query words it has."""
+    doc = docs.get((hit.kind, hit.doc_id))
+    if doc is None:
+        return hit
+    snippet = html.escape((doc.body or doc.title)[:SNIPPET_CHARS]) if query.highlight else ""
+    return hit.model_copy(update={"snippet": snippet, "matched_terms": _matched(query.text, doc)})

@@ -25,6 +25,16 @@ It behaves like the embedded engine the project measures (bench/similar_cases.py
   ``reconcile`` then puts right what the stream wrote to the old index meanwhile (conditional
   writes on ``_seq_no``/``_primary_term``; functions.search.reindex explains). Reads never create
   anything: a kind with no index yet has no documents.
+* Vectors (hybrid search), with an ``Embedder``: each index has a ``knn_vector`` field ``vector``
+  (the k-NN plugin, HNSW graphs on the ``lucene`` engine, cosine similarity; ``index.knn`` on), left
+  out of ``_source`` (documents read back are the ``SearchDoc`` as written; the vector lives in the
+  graph and doc values only). Vectors are computed when documents are written (the stream indexer,
+  rebuilds), never in a request but for the query's own. A query with a ``vector_weight`` sends a
+  second ``_search`` per kind, a ``knn`` query whose ``filter`` carries the query's filters and
+  excludes (efficient filtering: the k nearest among the documents that pass), and fuses the two
+  rankings as the embedded engine does (``functions.search.query.fuse``). Without an embedder the
+  mapping and the requests are exactly as before. Existing indexes get the vector field through a
+  rebuild (``casebridge search reindex``: the template is put again, then a new index is loaded).
 * ``opensearch-py`` is imported when a client is built, never at module import (cold start).
 """
 
@@ -49,8 +59,17 @@ from functions.search.analysis import (
     load_synonyms,
     stem,
 )
-from functions.search.port import DocKind, Reconciled, SearchDoc, SearchHit, SearchQuery
-from functions.search.query import FIELD_BOOSTS, Term, plan, rerank_by_consensus, select_terms, stem_weights
+from functions.search.port import DocKind, Embedder, Reconciled, SearchDoc, SearchHit, SearchQuery, embedding_text
+from functions.search.query import (
+    FIELD_BOOSTS,
+    VECTOR_CANDIDATES,
+    Term,
+    fuse,
+    plan,
+    rerank_by_consensus,
+    select_terms,
+    stem_weights,
+)
 
 INDEX_ANALYZER = "casebridge_english"
 TEXT_FIELDS = ("title", "keywords", "body")
@@ -62,6 +81,9 @@ BULK_BACKOFF_SECONDS = 0.5
 FIRST_VERSION = "0"
 SCROLL_PAGE = 1000
 SCROLL_KEEP = "2m"
+VECTOR_FIELD = "vector"
+HNSW_M = 16  # the k-NN plugin's defaults for the lucene engine
+HNSW_EF_CONSTRUCTION = 100
 
 
 class SearchEngineError(Exception):
@@ -77,8 +99,30 @@ def analysis_settings() -> dict[str, Any]:
     }
 
 
-def mappings() -> dict[str, Any]:
+def vector_mapping(dim: int) -> dict[str, Any]:
+    """The ``knn_vector`` field (k-NN plugin: HNSW on the lucene engine, cosine similarity)."""
+    return {
+        "type": "knn_vector",
+        "dimension": dim,
+        "method": {
+            "name": "hnsw",
+            "space_type": "cosinesimil",
+            "engine": "lucene",
+            "parameters": {"m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION},
+        },
+    }
+
+
+def mappings(vector_dim: int | None = None) -> dict[str, Any]:
     text = {"type": "text", "analyzer": INDEX_ANALYZER}
+    out = _text_mappings(text)
+    if vector_dim:
+        out["properties"][VECTOR_FIELD] = vector_mapping(vector_dim)
+        out["_source"] = {"excludes": [VECTOR_FIELD]}
+    return out
+
+
+def _text_mappings(text: dict[str, Any]) -> dict[str, Any]:
     return {
         "dynamic": "strict",
         "properties": {
@@ -97,18 +141,19 @@ def mappings() -> dict[str, Any]:
     }
 
 
-def index_template(alias: str, *, replicas: int = 1) -> dict[str, Any]:
+def index_template(alias: str, *, replicas: int = 1, vector_dim: int | None = None) -> dict[str, Any]:
     """One shard per index (document frequencies exact, see the module docstring); ``replicas`` 0 on
-    a single-node domain (a replica can be placed on no other node: the index would stay yellow)."""
+    a single-node domain (a replica can be placed on no other node: the index would stay yellow);
+    ``index.knn`` on when documents carry vectors."""
+    index_settings: dict[str, Any] = {"number_of_shards": 1, "number_of_replicas": replicas}
+    if vector_dim:
+        index_settings["knn"] = True
     return {
         "index_patterns": [f"{alias}-v*"],
         "priority": 100,
         "template": {
-            "settings": {
-                "index": {"number_of_shards": 1, "number_of_replicas": replicas},
-                "analysis": analysis_settings(),
-            },
-            "mappings": mappings(),
+            "settings": {"index": index_settings, "analysis": analysis_settings()},
+            "mappings": mappings(vector_dim),
         },
         "_meta": {"managed_by": "casebridge", "alias": alias},
     }
@@ -155,6 +200,25 @@ def query_body(query: SearchQuery, terms: Mapping[str, float], size: int) -> dic
             },
         }
     return body
+
+
+def knn_body(query: SearchQuery, vector: Sequence[float], k: int) -> dict[str, Any]:
+    """The ``_search`` body for the ``k`` documents nearest ``vector`` that pass the query's filters,
+    excludes and excluded ids (the ``knn`` query's ``filter``: the lucene engine filters while it
+    searches the graph, so k hits come back whenever k documents pass)."""
+    knn: dict[str, Any] = {"vector": [float(x) for x in vector], "k": k}
+    filters = [_filter_clause(key, v) for key, v in query.filters.items()]
+    must_not = [_filter_clause(key, v) for key, v in query.exclude.items()]
+    if query.exclude_ids:
+        must_not.append({"ids": {"values": list(query.exclude_ids)}})
+    if filters or must_not:
+        bool_filter: dict[str, Any] = {}
+        if filters:
+            bool_filter["filter"] = filters
+        if must_not:
+            bool_filter["must_not"] = must_not
+        knn["filter"] = {"bool": bool_filter}
+    return {"size": k, "track_total_hits": False, "query": {"knn": {VECTOR_FIELD: knn}}}
 
 
 def termvectors_body(terms: Sequence[str]) -> dict[str, Any]:
@@ -216,8 +280,10 @@ class OpenSearchIndex:
         version: Callable[[], str] = _now_version,
         sleep: Callable[[float], None] = time.sleep,
         bulk_max_bytes: int = BULK_MAX_BYTES,
+        embedder: Embedder | None = None,
     ) -> None:
         self.client = client
+        self.embedder = embedder
         self.bulk_max_bytes = bulk_max_bytes
         self.prefix = prefix
         self.synonyms = synonyms if synonyms is not None else load_synonyms()
@@ -237,6 +303,7 @@ class OpenSearchIndex:
         region: str = "us-east-1",
         synonyms: Synonyms | None = None,
         replicas: int = 1,
+        embedder: Embedder | None = None,
         **kwargs: Any,
     ) -> OpenSearchIndex:
         return cls(
@@ -244,6 +311,7 @@ class OpenSearchIndex:
             prefix=prefix,
             synonyms=synonyms,
             replicas=replicas,
+            embedder=embedder,
         )
 
     def alias(self, kind: DocKind) -> str:
@@ -254,7 +322,7 @@ class OpenSearchIndex:
         alias = self.alias(kind)
         self.client.indices.put_index_template(
             name=alias,
-            body=index_template(alias, replicas=self.replicas),
+            body=index_template(alias, replicas=self.replicas, vector_dim=self.embedder.dim if self.embedder else None),
         )
 
     def _physical(self, kind: DocKind) -> list[str]:
@@ -340,7 +408,8 @@ class OpenSearchIndex:
             writes, deletes = differences({k: v[2] for k, v in versions.items()}, fresh.get(kind, ()))
             alias = self.alias(kind)
             ops: list[list[dict[str, Any]]] = []  # one bulk operation: its action line (+ source)
-            for doc in writes:
+            sources = self._sources(writes)
+            for doc, source in zip(writes, sources, strict=True):
                 if doc.doc_id in versions:
                     seq_no, term, _ = versions[doc.doc_id]
                     action = {
@@ -348,7 +417,7 @@ class OpenSearchIndex:
                     }
                 else:
                     action = {"create": {"_index": alias, "_id": doc.doc_id}}
-                ops.append([action, json.loads(doc.model_dump_json())])
+                ops.append([action, source])
             for doc_id in deletes:
                 seq_no, term, _ = versions[doc_id]
                 ops.append([{"delete": {"_index": alias, "_id": doc_id, "if_seq_no": seq_no, "if_primary_term": term}}])
@@ -434,9 +503,20 @@ class OpenSearchIndex:
     def _backoff(self, attempt: int) -> None:
         self._sleep(random.uniform(0, BULK_BACKOFF_SECONDS * 2**attempt))  # noqa: S311 - jitter, not crypto
 
+    def _sources(self, docs: Sequence[SearchDoc]) -> list[dict[str, Any]]:
+        """The documents as sent: the ``SearchDoc``, plus its vector when the engine has an embedder."""
+        sources = [json.loads(doc.model_dump_json()) for doc in docs]
+        if self.embedder is not None and docs:
+            for source, vector in zip(sources, self.embedder.embed([embedding_text(d) for d in docs]), strict=True):
+                source[VECTOR_FIELD] = [float(x) for x in vector]
+        return sources
+
     def _bulk_index(self, index: str, docs: Sequence[SearchDoc]) -> int:
         self._bulk(
-            [[{"index": {"_index": index, "_id": doc.doc_id}}, json.loads(doc.model_dump_json())] for doc in docs]
+            [
+                [{"index": {"_index": index, "_id": doc.doc_id}}, source]
+                for doc, source in zip(docs, self._sources(docs), strict=True)
+            ]
         )
         return len(docs)
 
@@ -487,19 +567,32 @@ class OpenSearchIndex:
 
     def search(self, query: SearchQuery) -> list[SearchHit]:
         terms = plan(query.text, self.synonyms)
-        if not terms:
+        hybrid = self.embedder is not None and query.vector_weight > 0 and bool(query.text.strip())
+        if not terms and not hybrid:
             return []
         size = max(query.limit, query.candidates)
         word_stems = {t.word: stem(t.word) for t in terms}
         hits: list[SearchHit] = []
         for kind in dict.fromkeys(query.kinds):
-            body = query_body(query, self.plan_terms(kind, terms), size)
+            body = query_body(query, self.plan_terms(kind, terms), size) if terms else None
             if body is None:
                 continue
             resp = self.client.search(index=self.alias(kind), body=body, params={"ignore_unavailable": "true"})
             hits += [self._hit(h, kind, word_stems, query.highlight) for h in resp.get("hits", {}).get("hits", [])]
         hits.sort(key=lambda h: -h.score)
         hits = hits[:size]
+        if hybrid:
+            assert self.embedder is not None
+            vector = self.embedder.embed([query.text])[0]
+            k = max(size, VECTOR_CANDIDATES)
+            near: list[SearchHit] = []
+            for kind in dict.fromkeys(query.kinds):
+                resp = self.client.search(
+                    index=self.alias(kind), body=knn_body(query, vector, k), params={"ignore_unavailable": "true"}
+                )
+                near += [self._hit(h, kind, word_stems, query.highlight) for h in resp.get("hits", {}).get("hits", [])]
+            near.sort(key=lambda h: -h.score)
+            hits = fuse(hits, near, query.lexical_weight, query.vector_weight)[:size]
         if query.consensus_field:
             hits = rerank_by_consensus(hits, query.consensus_field, query.consensus_weight)
         return hits[: query.limit]

@@ -60,6 +60,12 @@ class SearchQuery(Model):
     candidates: int = Field(default=0, ge=0, le=500)
     consensus_field: str | None = None
     consensus_weight: float = Field(default=0.0, ge=0.0)
+    # Hybrid ranking (functions.search.query.fuse): the lexical ranking and the nearest documents by
+    # meaning (the engine's ``Embedder``), fused by weighted reciprocal rank. ``vector_weight`` 0
+    # (the default) or an engine without an embedder: lexical ranking alone. Callers set weights
+    # measured by a bench (bench/similar_cases.py, bench/selfservice_search.py).
+    lexical_weight: float = Field(default=1.0, ge=0.0)
+    vector_weight: float = Field(default=0.0, ge=0.0)
 
 
 class SearchHit(Model):
@@ -70,6 +76,23 @@ class SearchHit(Model):
     snippet: str = Field(default="", description="a short extract with matched terms wrapped in <em>...</em>")
     matched_terms: list[str] = Field(default_factory=list, description="query terms (analysed) found in the document")
     fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class Embedder(Protocol):
+    """Texts to vectors whose dot product says how close two texts are in meaning (L2-normalised).
+
+    The local adapter is ``functions.search.embedding.OnnxEmbedder``; vectors of one ``model_id``
+    are only ever compared with vectors of the same ``model_id``."""
+
+    model_id: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
+def embedding_text(doc: SearchDoc) -> str:
+    """What of a document is embedded: its title and body (the model reads the first 256 tokens)."""
+    return f"{doc.title}\n{doc.body}".strip()
 
 
 class SearchIndex(Protocol):

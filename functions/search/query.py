@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from functions.search.analysis import STOP_WORDS, Synonyms, words
 from functions.search.port import SearchHit
@@ -106,3 +107,40 @@ def rerank_by_consensus(hits: list[SearchHit], field: str, weight: float) -> lis
         rescored.append((own + weight * support, i, h))
     rescored.sort(key=lambda t: (-t[0], t[1]))
     return [h.model_copy(update={"score": round(s, 6)}) for s, _, h in rescored]
+
+
+# Reciprocal rank fusion's k (Cormack et al. 2009): a hit at rank r adds weight / (RRF_K + r).
+RRF_K = 60
+# How many nearest documents by meaning the vector side contributes before fusion.
+VECTOR_CANDIDATES = 50
+
+
+def fuse(
+    lexical: list[SearchHit], vector: list[SearchHit], lexical_weight: float, vector_weight: float, k: int = RRF_K
+) -> list[SearchHit]:
+    """Weighted reciprocal rank fusion of a lexical and a vector ranking (both best first).
+
+    A document's fused score is ``lexical_weight / (k + rank)`` in the lexical list plus
+    ``vector_weight / (k + rank)`` in the vector list (ranks from 1; a list it is missing from adds
+    nothing). Ties keep the lexical order, then the vector order. A document in both lists keeps the
+    lexical hit's snippet and matched terms. Scores are rescaled so the best is 1.0 (what
+    ``rerank_by_consensus`` and the API's clients expect of a score: higher is better).
+    """
+    fused: dict[tuple[str, str], list[Any]] = {}  # key -> [score, order, hit]
+    order = 0
+    for hits, weight in ((lexical, lexical_weight), (vector, vector_weight)):
+        if weight <= 0:
+            continue
+        for rank, hit in enumerate(hits, start=1):
+            key = (hit.kind.value, hit.doc_id)
+            entry = fused.get(key)
+            if entry is None:
+                fused[key] = [weight / (k + rank), order, hit]
+                order += 1
+            else:
+                entry[0] += weight / (k + rank)
+    if not fused:
+        return []
+    ranked = sorted(fused.values(), key=lambda e: (-e[0], e[1]))
+    top = ranked[0][0]
+    return [e[2].model_copy(update={"score": round(e[0] / top, 6)}) for e in ranked]

@@ -223,3 +223,80 @@ def test_reconcile_writes_what_differs_and_deletes_what_is_gone(engine):
         "CB-2": "Battery drains fast",
         "CB-4": "Hinge broke",
     }
+
+
+# ---------------------------------------------------------------------------- vectors (hybrid queries)
+HYBRID_CONCEPTS = {
+    "wifi": "network",
+    "wireless": "network",
+    "internet": "network",
+    "drops": "drop",
+    "disconnecting": "drop",
+}
+
+
+@pytest.fixture(params=["embedded", "opensearch"])
+def hybrid_engine(request, tmp_path) -> Iterator[SearchIndex]:
+    """Each engine with a fake embedder (tests.fakes.search.ConceptEmbedder): vectors on write, k-NN on query."""
+    from tests.fakes.search import ConceptEmbedder
+
+    embedder = ConceptEmbedder(HYBRID_CONCEPTS, dim=16)
+    if request.param == "embedded":
+        from functions.search.embedded import EmbeddedIndex
+
+        yield EmbeddedIndex(tmp_path / "index", synonyms=SYNONYMS, embedder=embedder)
+        return
+    url = os.environ.get("OPENSEARCH_URL")
+    if not url:
+        pytest.skip("OPENSEARCH_URL is not set: no OpenSearch cluster to run the contract against")
+    from functions.search.opensearch import OpenSearchIndex
+
+    prefix = f"casebridge-contract-{uuid.uuid4().hex[:8]}"
+    index = OpenSearchIndex.from_url(
+        url, prefix=prefix, synonyms=SYNONYMS, replicas=0, embedder=embedder, **opensearch_auth()
+    )
+    try:
+        yield index
+    finally:
+        index.client.indices.delete(index=f"{prefix}-*", params={"ignore": 404})
+        for kind in DocKind:
+            index.client.indices.delete_index_template(name=index.alias(kind), params={"ignore": 404})
+
+
+def test_a_hybrid_query_finds_a_paraphrase_that_shares_no_word_with_it(hybrid_engine):
+    hybrid_engine.upsert([case("CB-1", "Wifi drops every hour"), case("CB-2", "Printer jams on page two")])
+
+    lexical = search(hybrid_engine, "wireless disconnecting", kinds=[DocKind.CASE])
+    hybrid = search(hybrid_engine, "wireless disconnecting", kinds=[DocKind.CASE], vector_weight=1.0)
+
+    assert lexical == []
+    assert hybrid[0].doc_id == "CB-1"
+
+
+def test_a_hybrid_query_keeps_filters_and_excludes_on_its_vector_side(hybrid_engine):
+    hybrid_engine.upsert(
+        [
+            case("CB-1", "Wifi drops", customer_id="acme", status="open"),
+            case("CB-2", "Internet drops", customer_id="globex", status="open"),
+            case("CB-3", "Wireless drops", customer_id="globex", status="closed"),
+        ]
+    )
+
+    hits = search(
+        hybrid_engine,
+        "network disconnecting",
+        kinds=[DocKind.CASE],
+        filters={"status": "open"},
+        exclude={"customer_id": "acme"},
+        vector_weight=1.0,
+    )
+
+    assert [h.doc_id for h in hits] == ["CB-2"]
+
+
+def test_documents_read_back_from_a_vector_index_are_the_documents_written(hybrid_engine):
+    doc = case("CB-1", "Wifi drops", "every hour", product="router")
+    hybrid_engine.upsert([doc])
+    hybrid_engine.refresh()
+
+    assert hybrid_engine.get(DocKind.CASE, "CB-1") == doc

@@ -116,3 +116,34 @@ def sync_from_table(index: Any, mappers: Mappers) -> int:
         index.upsert(docs)
     index.refresh()
     return len(docs)
+
+
+class ConceptEmbedder:
+    """A deterministic ``Embedder`` for unit tests: a text's vector is its bag of concepts.
+
+    Each word (lower-cased, as ``tokens``) stands for itself, or for the concept ``concepts`` maps it
+    to ("wifi" and "wireless" -> "network"), so a test can say which texts mean the same thing
+    without sharing a word. Concepts are hashed (md5) into ``dim`` signed buckets; the vector is
+    L2-normalised. ``calls`` records every batch embedded.
+    """
+
+    model_id = "fake-concepts"
+
+    def __init__(self, concepts: dict[str, str] | None = None, dim: int = 64) -> None:
+        self.concepts = dict(concepts or {})
+        self.dim = dim
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        import hashlib  # noqa: PLC0415
+
+        self.calls.append(list(texts))
+        out: list[list[float]] = []
+        for text in texts:
+            vec = [0.0] * self.dim
+            for word in tokens(text):
+                digest = hashlib.md5(self.concepts.get(word, word).encode()).digest()  # noqa: S324 - not security
+                vec[digest[0] % self.dim] += 1.0 if digest[1] & 1 else -1.0
+            norm = sum(v * v for v in vec) ** 0.5 or 1.0
+            out.append([v / norm for v in vec])
+        return out

@@ -384,3 +384,118 @@ def test_sigv4_signs_with_the_configured_service():
     auth = connection.session.auth
     assert auth.service == "aoss"
     assert auth.signer.region == "eu-west-1"
+
+
+# ---------------------------------------------------------------------------- vectors (k-NN plugin)
+def _embedding_index(conn) -> tuple[OpenSearchIndex, Any]:
+    from tests.fakes.search import ConceptEmbedder
+
+    embedder = ConceptEmbedder({"wifi": "network", "wireless": "network"}, dim=8)
+    return make_index(conn, embedder=embedder), embedder
+
+
+def test_with_an_embedder_the_template_maps_a_knn_vector_field_hnsw_on_lucene_with_cosine(conn):
+    conn.responses = [("HEAD", "/_alias/casebridge-test-case", 404, {})]
+    index, _ = _embedding_index(conn)
+    index.upsert([SearchDoc(doc_id="CB-1", kind=DocKind.CASE, title="Wifi drops")])
+
+    [template] = sent(conn, "PUT", "/_index_template/casebridge-test-case")
+    settings = template["body"]["template"]["settings"]["index"]
+    mapping = template["body"]["template"]["mappings"]
+    assert settings["knn"] is True
+    assert mapping["properties"]["vector"] == {
+        "type": "knn_vector",
+        "dimension": 8,
+        "method": {
+            "name": "hnsw",
+            "space_type": "cosinesimil",
+            "engine": "lucene",
+            "parameters": {"m": 16, "ef_construction": 100},
+        },
+    }
+    assert mapping["_source"] == {"excludes": ["vector"]}  # documents read back are the SearchDoc as written
+
+
+def test_without_an_embedder_the_template_has_no_vector_field_and_knn_stays_off(conn):
+    conn.responses = [("HEAD", "/_alias/casebridge-test-case", 404, {})]
+    make_index(conn).upsert([SearchDoc(doc_id="CB-1", kind=DocKind.CASE, title="Wifi drops")])
+
+    [template] = sent(conn, "PUT", "/_index_template/casebridge-test-case")
+    assert "knn" not in template["body"]["template"]["settings"]["index"]
+    assert "vector" not in template["body"]["template"]["mappings"]["properties"]
+
+
+def test_each_written_document_carries_its_vector_computed_in_one_batch(conn):
+    index, embedder = _embedding_index(conn)
+    index.upsert(
+        [
+            SearchDoc(doc_id="CB-1", kind=DocKind.CASE, title="Wifi drops", body="every hour"),
+            SearchDoc(doc_id="CB-2", kind=DocKind.CASE, title="Printer jams"),
+        ]
+    )
+
+    [bulk] = sent(conn, "POST", "/_bulk")
+    sources = bulk["body"][1::2]
+    assert embedder.calls == [["Wifi drops\nevery hour", "Printer jams"]]
+    assert [s["vector"] for s in sources] == embedder.embed(["Wifi drops\nevery hour", "Printer jams"])
+
+
+def test_a_hybrid_query_sends_a_knn_query_of_the_querys_vector_with_its_filters(conn):
+    conn.responses = [("POST", "/casebridge-test-case/_termvectors", 200, _termvectors(3, {"wireless": 1}))]
+    index, embedder = _embedding_index(conn)
+
+    index.search(
+        SearchQuery(
+            text="wireless",
+            kinds=[DocKind.CASE],
+            filters={"status": "open"},
+            exclude={"customer_id": "acme"},
+            exclude_ids=["CB-9"],
+            vector_weight=1.0,
+        )
+    )
+
+    lexical, knn = sent(conn, "POST", "/casebridge-test-case/_search")
+    assert "bool" in lexical["body"]["query"]
+    assert knn["body"] == {
+        "size": 50,
+        "track_total_hits": False,
+        "query": {
+            "knn": {
+                "vector": {
+                    "vector": embedder.embed(["wireless"])[0],
+                    "k": 50,
+                    "filter": {
+                        "bool": {
+                            "filter": [{"terms": {"fields.status": ["open"]}}],
+                            "must_not": [{"terms": {"fields.customer_id": ["acme"]}}, {"ids": {"values": ["CB-9"]}}],
+                        }
+                    },
+                }
+            }
+        },
+    }
+
+
+def test_a_lexical_query_sends_no_knn_query_and_embeds_nothing(conn):
+    conn.responses = [("POST", "/casebridge-test-case/_termvectors", 200, _termvectors(3, {"wireless": 1}))]
+    index, embedder = _embedding_index(conn)
+
+    index.search(SearchQuery(text="wireless", kinds=[DocKind.CASE]))
+
+    assert len(sent(conn, "POST", "/casebridge-test-case/_search")) == 1
+    assert embedder.calls == []
+
+
+def test_knn_hits_are_fused_with_the_lexical_hits(conn):
+    hit = {"_id": "CB-1", "_score": 1.0, "_source": {"doc_id": "CB-1", "kind": "case", "title": "Wifi drops"}}
+    conn.responses = [
+        ("POST", "/casebridge-test-case/_termvectors", 200, _termvectors(3, {"wireless": 1})),
+        ("POST", "/casebridge-test-case/_search", 200, {"hits": {"hits": [hit]}}),
+    ]
+    index, _ = _embedding_index(conn)
+
+    hits = index.search(SearchQuery(text="wireless", kinds=[DocKind.CASE], vector_weight=1.0))
+
+    assert [h.doc_id for h in hits] == ["CB-1"]  # in both rankings: one hit
+    assert hits[0].score == 1.0

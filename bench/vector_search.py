@@ -1,0 +1,129 @@
+"""The embedded engine's exact vector search at scale: is numpy's exact search fast enough?
+
+    python bench/vector_search.py [--sizes 10000,100000] [--queries 200]
+
+Indexes ``N`` case documents whose vectors come from a seeded random embedder (unit vectors of the
+model's 384 dimensions: the cost of exact search depends on N and the dimension, not on what the
+vectors mean), then times, one JSON line per size:
+
+    load_s              reading the kind's vectors and documents after a commit (first query after a write)
+    knn_p50_ms/p95_ms   the vector side of a query (``EmbeddedIndex._nearest``: one matrix product and
+                        a partial sort), the query's vector given
+    hybrid_p50_ms/p95   a whole hybrid query (lexical + vector + fusion), the query's embedding excluded
+    index_mb            vectors in memory (float32)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+WORDS = "refund invoice password login router wifi printer jam card declined delivery parcel app crash email".split()
+
+
+class FixedEmbedder:
+    """Every text gets the same (given) vector: the hybrid timing leaves the model out."""
+
+    model_id = "fixed"
+    dim = 384
+
+    def __init__(self, vector: list[float]) -> None:
+        self.vector = vector
+
+    def embed(self, texts):  # noqa: ANN001, ANN201
+        return [self.vector for _ in texts]
+
+
+class RandomEmbedder:
+    model_id = "random"
+    dim = 384
+
+    def __init__(self, seed: int = 1) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def embed(self, texts):  # noqa: ANN001, ANN201
+        v = self.rng.standard_normal((len(texts), self.dim)).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        return v.tolist()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default="10000,100000")
+    p.add_argument("--queries", type=int, default=200)
+    a = p.parse_args(argv)
+    from functions.search.embedded import EmbeddedIndex
+    from functions.search.port import DocKind, SearchDoc, SearchQuery
+
+    rng = np.random.default_rng(7)
+    for n in (int(x) for x in a.sizes.split(",")):
+        with tempfile.TemporaryDirectory(prefix="bench-vectors-") as directory:
+            embedder = RandomEmbedder()
+            index = EmbeddedIndex(directory, synonyms=None, embedder=embedder)
+            for start in range(0, n, 5000):
+                index.upsert(
+                    [
+                        SearchDoc(
+                            doc_id=f"CB-{i}",
+                            kind=DocKind.CASE,
+                            title=" ".join(rng.choice(WORDS, 4)),
+                            body=" ".join(rng.choice(WORDS, 12)),
+                            fields={"status": "resolved", "customer_id": f"c{i % 500}"},
+                        )
+                        for i in range(start, min(n, start + 5000))
+                    ]
+                )
+            ix = index._kind(DocKind.CASE)
+            t0 = time.perf_counter()
+            docs, matrix = ix.vectors()
+            load_s = time.perf_counter() - t0
+            queries = embedder.embed(["q"] * a.queries)
+            knn = []
+            for q in queries:
+                query = SearchQuery(text="refund", kinds=[DocKind.CASE], exclude={"customer_id": "c1"}, limit=10)
+                t = time.perf_counter()
+                index._nearest(ix, DocKind.CASE, query, q, 50)
+                knn.append((time.perf_counter() - t) * 1000)
+            hybrid = []
+            index.embedder = FixedEmbedder(queries[0])
+            for _ in range(a.queries):
+                text = " ".join(rng.choice(WORDS, 5))
+                t = time.perf_counter()
+                index.search(SearchQuery(text=text, kinds=[DocKind.CASE], limit=10, vector_weight=1.0, candidates=20))
+                hybrid.append((time.perf_counter() - t) * 1000)
+            knn.sort()
+            hybrid.sort()
+            print(
+                json.dumps(
+                    {
+                        "docs": len(docs),
+                        "dim": int(matrix.shape[1]),
+                        "load_s": round(load_s, 2),
+                        "knn_p50_ms": round(statistics.median(knn), 2),
+                        "knn_p95_ms": round(knn[int(0.95 * (len(knn) - 1))], 2),
+                        "hybrid_p50_ms": round(statistics.median(hybrid), 2),
+                        "hybrid_p95_ms": round(hybrid[int(0.95 * (len(hybrid) - 1))], 2),
+                        "index_mb": round(matrix.nbytes / 1e6, 1),
+                        "machine": {"processor": platform.machine(), "cpus": os.cpu_count()},
+                    }
+                ),
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""Hybrid search: the reciprocal rank fusion, and vectors in the embedded engine (a fake embedder)."""
+
+from __future__ import annotations
+
+from functions.search.embedded import EmbeddedIndex
+from functions.search.port import DocKind, SearchDoc, SearchHit, SearchQuery
+from functions.search.query import fuse
+from tests.fakes.search import ConceptEmbedder
+
+CONCEPTS = {
+    "wifi": "network",
+    "wireless": "network",
+    "internet": "network",
+    "dropping": "drop",
+    "drops": "drop",
+    "disconnects": "drop",
+    "cuts": "drop",
+}
+
+
+def _hit(doc_id: str, score: float = 1.0) -> SearchHit:
+    return SearchHit(doc_id=doc_id, kind=DocKind.CASE, score=score)
+
+
+def _case(doc_id: str, title: str, body: str = "", **fields: str) -> SearchDoc:
+    return SearchDoc(doc_id=doc_id, kind=DocKind.CASE, title=title, body=body, fields=dict(fields))
+
+
+def _engine(tmp_path, embedder: ConceptEmbedder | None = None) -> EmbeddedIndex:
+    return EmbeddedIndex(tmp_path / "index", synonyms=None, embedder=embedder)
+
+
+# ------------------------------------------------------------------------------------ fusion
+def test_a_document_both_rankings_agree_on_comes_before_one_only_a_single_ranking_has():
+    fused = fuse([_hit("a"), _hit("b")], [_hit("b"), _hit("c")], 1.0, 1.0)
+
+    assert [h.doc_id for h in fused] == ["b", "a", "c"]
+    assert fused[0].score == 1.0
+
+
+def test_the_heavier_ranking_wins_between_two_documents_each_ranking_puts_first():
+    lexical_first = fuse([_hit("a")], [_hit("b")], 1.0, 0.5)
+    vector_first = fuse([_hit("a")], [_hit("b")], 0.5, 1.0)
+
+    assert [h.doc_id for h in lexical_first] == ["a", "b"]
+    assert [h.doc_id for h in vector_first] == ["b", "a"]
+
+
+def test_a_zero_vector_weight_leaves_the_lexical_ranking_as_it_was():
+    fused = fuse([_hit("a"), _hit("b")], [_hit("c"), _hit("b")], 1.0, 0.0)
+
+    assert [h.doc_id for h in fused] == ["a", "b"]
+
+
+def test_a_document_in_both_rankings_keeps_the_lexical_hits_snippet():
+    lexical = [
+        SearchHit(doc_id="a", kind=DocKind.CASE, score=3.0, snippet="<em>wifi</em> drops", matched_terms=["wifi"])
+    ]
+    vector = [SearchHit(doc_id="a", kind=DocKind.CASE, score=0.9, snippet="wifi drops")]
+
+    (hit,) = fuse(lexical, vector, 1.0, 1.0)
+
+    assert hit.snippet == "<em>wifi</em> drops"
+    assert hit.matched_terms == ["wifi"]
+
+
+# ------------------------------------------------------------------------------------ the embedded engine
+def test_a_paraphrase_sharing_no_word_is_found_by_meaning_only_when_the_query_asks_for_vectors(tmp_path):
+    engine = _engine(tmp_path, ConceptEmbedder(CONCEPTS))
+    engine.upsert([_case("CB-1", "Wifi disconnects", "every hour"), _case("CB-2", "Printer jams", "paper stuck")])
+
+    lexical = engine.search(SearchQuery(text="wireless keeps dropping", kinds=[DocKind.CASE]))
+    hybrid = engine.search(SearchQuery(text="wireless keeps dropping", kinds=[DocKind.CASE], vector_weight=1.0))
+
+    assert lexical == []
+    assert hybrid[0].doc_id == "CB-1"
+
+
+def test_vectors_are_computed_when_documents_are_written_and_a_lexical_query_embeds_nothing(tmp_path):
+    embedder = ConceptEmbedder(CONCEPTS)
+    engine = _engine(tmp_path, embedder)
+
+    engine.upsert([_case("CB-1", "Wifi disconnects", "every hour"), _case("CB-2", "Printer jams")])
+    assert embedder.calls == [["Wifi disconnects\nevery hour", "Printer jams"]]
+
+    engine.search(SearchQuery(text="wifi", kinds=[DocKind.CASE]))
+    assert len(embedder.calls) == 1
+
+    engine.search(SearchQuery(text="wifi", kinds=[DocKind.CASE], vector_weight=1.0))
+    assert embedder.calls[-1] == ["wifi"]  # the query's own text, nothing else
+
+
+def test_the_vector_side_keeps_the_querys_filters_excludes_and_excluded_ids(tmp_path):
+    engine = _engine(tmp_path, ConceptEmbedder(CONCEPTS))
+    engine.upsert(
+        [
+            _case("CB-1", "Wifi disconnects", customer_id="acme", status="open"),
+            _case("CB-2", "Internet cuts out", customer_id="globex", status="open"),
+            _case("CB-3", "Wireless drops", customer_id="globex", status="closed"),
+            _case("CB-4", "Network drops", customer_id="initech", status="open"),
+        ]
+    )
+
+    hits = engine.search(
+        SearchQuery(
+            text="wireless dropping",
+            kinds=[DocKind.CASE],
+            filters={"status": "open"},
+            exclude={"customer_id": "acme"},
+            exclude_ids=["CB-4"],
+            vector_weight=1.0,
+            highlight=False,
+        )
+    )
+
+    assert [h.doc_id for h in hits] == ["CB-2"]
+
+
+def test_a_deleted_document_is_no_longer_found_by_meaning(tmp_path):
+    engine = _engine(tmp_path, ConceptEmbedder(CONCEPTS))
+    engine.upsert([_case("CB-1", "Wifi disconnects"), _case("CB-2", "Printer jams")])
+    engine.search(SearchQuery(text="wireless", kinds=[DocKind.CASE], vector_weight=1.0))  # vectors cached
+
+    engine.delete(DocKind.CASE, ["CB-1"])
+    hits = engine.search(SearchQuery(text="wireless", kinds=[DocKind.CASE], vector_weight=1.0))
+
+    assert "CB-1" not in [h.doc_id for h in hits]
+
+
+def test_documents_another_process_writes_are_searched_by_meaning_after_its_commit(tmp_path):
+    embedder = ConceptEmbedder(CONCEPTS)
+    api = _engine(tmp_path, embedder)
+    indexer = _engine(tmp_path, embedder)  # the local stack's stream indexer, say
+    indexer.upsert([_case("CB-1", "Printer jams")])
+    assert api.search(SearchQuery(text="wireless", kinds=[DocKind.CASE], vector_weight=1.0))[0].doc_id == "CB-1"
+
+    indexer.upsert([_case("CB-2", "Wifi disconnects")])
+    hits = api.search(SearchQuery(text="wireless", kinds=[DocKind.CASE], vector_weight=1.0))
+
+    assert hits[0].doc_id == "CB-2"
+
+
+def test_an_engine_without_an_embedder_answers_a_hybrid_query_lexically(tmp_path):
+    engine = _engine(tmp_path)
+    engine.upsert([_case("CB-1", "Wifi disconnects"), _case("CB-2", "Printer jams")])
+
+    hits = engine.search(SearchQuery(text="wifi", kinds=[DocKind.CASE], vector_weight=1.0))
+
+    assert [h.doc_id for h in hits] == ["CB-1"]
+
+
+def test_reindex_and_reconcile_store_vectors_too(tmp_path):
+    engine = _engine(tmp_path, ConceptEmbedder(CONCEPTS))
+    engine.reindex(DocKind.CASE, [_case("CB-1", "Printer jams")])
+    engine.reconcile(
+        [DocKind.CASE], lambda: {DocKind.CASE: [_case("CB-1", "Printer jams"), _case("CB-2", "Wifi disconnects")]}
+    )
+
+    hits = engine.search(SearchQuery(text="wireless", kinds=[DocKind.CASE], vector_weight=1.0, limit=2))
+
+    assert [h.doc_id for h in hits] == ["CB-2", "CB-1"]
+
+
+def test_the_fake_embedder_is_deterministic_and_normalised():
+    a = ConceptEmbedder(CONCEPTS).embed(["Wifi drops"])[0]
+    b = ConceptEmbedder(CONCEPTS).embed(["wireless disconnects"])[0]
+
+    assert a == b
+    assert abs(sum(v * v for v in a) - 1.0) < 1e-9
+
+
+def test_a_hit_found_by_meaning_alone_shows_the_start_of_its_text_and_no_matched_word(tmp_path):
+    engine = _engine(tmp_path, ConceptEmbedder(CONCEPTS))
+    engine.upsert([_case("CB-1", "Wifi disconnects", "The router <b>restarts</b> every hour")])
+
+    (hit,) = engine.search(SearchQuery(text="wireless", kinds=[DocKind.CASE], vector_weight=1.0))
+
+    assert hit.snippet == "The router &lt;b&gt;restarts&lt;/b&gt; every hour"
+    assert hit.matched_terms == []
+
+
+def test_the_products_similar_case_and_self_service_queries_are_hybrid():
+    from functions.search.similar import similar_query
+    from functions.selfservice.rules import public_query
+
+    assert similar_query("wifi drops").vector_weight > 0
+    assert public_query("wifi drops", 10, highlight=True).vector_weight > 0
