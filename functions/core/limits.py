@@ -1,10 +1,15 @@
-"""Abuse limits on public endpoints and outgoing mail: fixed windows over an atomic counter.
+"""Abuse limits on public endpoints and outgoing mail: sliding windows over an atomic counter.
 
 The counter is the DynamoDB-backed one the contact form started with (``RateCounters`` in
 functions/channels/web/store.py: ``WEBRATE#{key}`` / ``{window}``, an atomic ADD with a TTL), reached
 through the composition root (``Container.abuse_limit``); services receive a ``Limiter``: "count one
 more against this limit for this subject, refuse past it". Subjects (addresses, IPs, session ids) are
 kept only as hashes. Pure apart from the counter it is given.
+
+A fixed window would let a caller spend a whole budget just before a window ends and another just
+after it (twice the limit within a second, and a test of the limit that passes or fails by where the
+minute falls). The count is therefore the sliding-window estimate: this window's hits plus the previous
+window's, weighted by how much of the previous window still lies within the last ``window_seconds``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ class Counter(Protocol):
         """Add one to the counter ``key`` of ``window`` and return its count (kept ``ttl_seconds``)."""
         ...
 
+    def peek(self, key: str, window: str) -> int:
+        """The count of ``key`` in ``window`` (0 when there is none), without adding to it."""
+        ...
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -43,13 +52,24 @@ def retry_after(limit: Limit, now: float) -> int:
     return max(1, limit.window_seconds - int(now % limit.window_seconds))
 
 
+def sliding_estimate(previous: int, current: int, limit: Limit, now: float) -> float:
+    """Hits within the last ``window_seconds``: the current window's, plus the previous window's
+    share that still overlaps (assuming its hits were spread evenly)."""
+    elapsed = (now % limit.window_seconds) / limit.window_seconds
+    return current + previous * (1.0 - elapsed)
+
+
 def count(counter: Counter, limit: Limit, subject: str, now: float) -> bool:
-    """Count one more hit; whether it is still within the limit."""
+    """Count one more hit; whether it is still within the limit (sliding window)."""
     if limit.allowed <= 0:
         return True
-    window = str(int(now // limit.window_seconds))
-    hits = counter.hit(subject_key(limit.name, subject), window, 2 * limit.window_seconds)
-    return hits <= limit.allowed
+    key = subject_key(limit.name, subject)
+    window = int(now // limit.window_seconds)
+    hits = counter.hit(key, str(window), 2 * limit.window_seconds)
+    if hits > limit.allowed:
+        return False
+    previous = counter.peek(key, str(window - 1))
+    return sliding_estimate(previous, hits, limit, now) <= limit.allowed
 
 
 def check(counter: Counter, limit: Limit, subject: str, now: float) -> None:

@@ -85,6 +85,8 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
 }
 
 STATUS_DESCRIPTIONS: dict[int, str] = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}
+# the statuses at which a route that also takes HTML form posts answers those with the form again
+FORM_PAGE_STATUSES = frozenset({400, 429})
 
 _PATH_PARAM = re.compile(r"\{([^}]+)\}")
 
@@ -227,6 +229,7 @@ def build_document(routes: list[RouteSpec] | None = None) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     used_errors: set[int] = set()
     used_pages: set[int] = set()
+    used_either: set[int] = set()
     for spec in routes:
         parameters: list[dict[str, Any]] = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
@@ -275,8 +278,13 @@ def build_document(routes: list[RouteSpec] | None = None) -> dict[str, Any]:
         if spec.html or (spec.body is not None and len(spec.content_types) > 1):
             ok["content"] = {**ok.get("content", {}), "text/html": {"schema": {"type": "string"}}}
         responses: dict[str, Any] = {str(spec.status): ok}
+        form_posts = spec.body is not None and len(spec.content_types) > 1
         for status in _error_statuses(spec):
-            if spec.html and status in spec.errors:
+            if form_posts and not spec.html and status in FORM_PAGE_STATUSES:
+                # a JSON client gets the error body; an HTML form post the form again saying what is wrong
+                responses[str(status)] = {"$ref": f"#/components/responses/ErrorOrPage{status}"}
+                used_either.add(status)
+            elif spec.html and status in spec.errors:
                 responses[str(status)] = {"$ref": f"#/components/responses/Page{status}"}
                 used_pages.add(status)
             else:
@@ -286,19 +294,32 @@ def build_document(routes: list[RouteSpec] | None = None) -> dict[str, Any]:
         paths.setdefault(spec.path, {})[spec.method.lower()] = operation
 
     tags = sorted({tag for spec in routes for tag in spec.tags})
-    error_responses = {
-        f"Error{status}": {
-            "description": ERROR_DESCRIPTIONS.get(status, "Error"),
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}},
+    error_responses = (
+        {
+            f"Error{status}": {
+                "description": ERROR_DESCRIPTIONS.get(status, "Error"),
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}},
+            }
+            for status in sorted(used_errors)
         }
-        for status in sorted(used_errors)
-    } | {
-        f"Page{status}": {
-            "description": f"{ERROR_DESCRIPTIONS.get(status, 'Error')} (a page saying so)",
-            "content": {"text/html": {"schema": {"type": "string"}}},
+        | {
+            f"Page{status}": {
+                "description": f"{ERROR_DESCRIPTIONS.get(status, 'Error')} (a page saying so)",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            }
+            for status in sorted(used_pages)
         }
-        for status in sorted(used_pages)
-    }
+        | {
+            f"ErrorOrPage{status}": {
+                "description": f"{ERROR_DESCRIPTIONS.get(status, 'Error')} (to an HTML form post: the form again, saying so)",
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}},
+                    "text/html": {"schema": {"type": "string"}},
+                },
+            }
+            for status in sorted(used_either)
+        }
+    )
     return {
         "openapi": OPENAPI_VERSION,
         "info": {

@@ -587,6 +587,9 @@ class FakeRateCounters:
         self.hits[(key, window)] = self.hits.get((key, window), 0) + 1
         return self.hits[(key, window)]
 
+    def peek(self, key: str, window: str) -> int:
+        return self.hits.get((key, window), 0)
+
 
 @dataclass
 class ChannelFakes:

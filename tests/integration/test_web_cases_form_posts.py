@@ -65,7 +65,7 @@ def _case_id(page: str) -> str:
 def test_a_urlencoded_post_opens_the_case_and_answers_a_page(client):
     resp = _urlencoded(client)
 
-    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/html")
+    assert resp.status_code == 201 and resp.headers["Content-Type"].startswith("text/html")
     case = container().cases.get(_case_id(resp.body.decode()))
     assert case.contact_email == "ann@example.org" and case.subject == "Printer jams"
 
@@ -90,7 +90,7 @@ def test_a_multipart_post_attaches_its_files_within_the_limits(client):
     ok = _multipart(client, [("jam.png", "image/png", PNG)])
     too_big = _multipart(client, [("big.png", "image/png", b"x" * 4096)])
 
-    assert ok.status_code == 200, ok.body
+    assert ok.status_code == 201, ok.body
     case_id = _case_id(ok.body.decode())
     first = [e for e in container().cases.view(case_id).timeline if e.kind.value == "message_in"][0]
     assert [a.filename for a in first.message.attachments] == ["jam.png"]

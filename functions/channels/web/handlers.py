@@ -50,7 +50,7 @@ def submit_web_case(request: Any, *, body: WebCaseIn | None) -> Response:
 
         chosen = _form_language(request, parse_form)
         return _form_submission(
-            request, negotiate(chosen, accept_language=(request.headers or {}).get("accept-language"))
+            request, negotiate(chosen, accept_language=(request.headers or {}).get("accept-language")), created=201
         )
 
     result = container().web_intake.submit(body, idempotency.key_from_request(request), client=_client(request))
@@ -170,9 +170,10 @@ def contact_form_post(request: Any, lang: str) -> Response:
     return _form_submission(request, _lang(lang))
 
 
-def _form_submission(request: Any, lang: str) -> Response:
+def _form_submission(request: Any, lang: str, created: int = 200) -> Response:
     """A plain HTML form post of the contact form (urlencoded, or multipart with files as ``files``,
-    held to the upload limits): the confirmation page, or the form again with what is wrong."""
+    held to the upload limits): the confirmation page (status ``created``: the documented success of
+    the route posted to), or the form again with what is wrong (400, 429)."""
     from pydantic import ValidationError  # noqa: PLC0415
 
     from functions.channels.web.models import WebCaseIn  # noqa: PLC0415
@@ -213,7 +214,7 @@ def _form_submission(request: Any, lang: str) -> Response:
         pairs = [(str(f.get("field", "")).split(".")[0], str(f.get("type", ""))) for f in exc.fields or []]
         pairs = [("attachments" if f in ("size", "content_type", "files") else f, k) for f, k in pairs]
         return _page(_form_page(w, session, values, _field_errors(w, pairs)), 400, cookie)
-    return _page(sent_page(w, result.out.case_id), 200, cookie)
+    return _page(sent_page(w, result.out.case_id), created, cookie)
 
 
 def _form_language(request: Any, parse_form: Any) -> str | None:

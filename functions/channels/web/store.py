@@ -108,3 +108,7 @@ class RateCounters(dynamo.TableStore):
             ReturnValues="UPDATED_NEW",
         )
         return int(resp["Attributes"]["hits"])
+
+    def peek(self, key: str, window: str) -> int:
+        item = self.table.get_item(Key={"PK": f"WEBRATE#{key}", "SK": window}, ConsistentRead=True).get("Item")
+        return int(item["hits"]) if item else 0

@@ -8061,6 +8061,26 @@ export interface components {
         'application/json': components['schemas']['Error']
       }
     }
+    /** @description The request is not valid; `fields` names each offending field. (to an HTML form post: the form again, saying so) */
+    ErrorOrPage400: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+        'text/html': string
+      }
+    }
+    /** @description Too many requests (API Gateway throttling): slow down and try again. (to an HTML form post: the form again, saying so) */
+    ErrorOrPage429: {
+      headers: {
+        [name: string]: unknown
+      }
+      content: {
+        'application/json': components['schemas']['Error']
+        'text/html': string
+      }
+    }
     /** @description The request is not valid; `fields` names each offending field. (a page saying so) */
     Page400: {
       headers: {
@@ -12803,10 +12823,10 @@ export interface operations {
         }
       }
       202: components['responses']['Error202']
-      400: components['responses']['Error400']
+      400: components['responses']['ErrorOrPage400']
       409: components['responses']['Error409']
       415: components['responses']['Error415']
-      429: components['responses']['Error429']
+      429: components['responses']['ErrorOrPage429']
       500: components['responses']['Error500']
       503: components['responses']['Error503']
     }
