@@ -138,13 +138,15 @@ def _form_page(w: Any, session: str, values: dict[str, str], errs: dict[str, str
         max_files=s.upload_max_files,
         max_bytes=s.upload_max_bytes,
         content_types=s.upload_content_types,
+        post_max_bytes=s.page_post_max_bytes,
         challenge=challenge,
     )
 
 
 @route(bp, "/help/{lang}/contact", "GET", auth="public", tags=TAGS, errors_=(404,), html=True)
 def contact_form(request: Any, lang: str) -> Response:
-    """The contact form (HTML; works without JavaScript). ``?q=`` fills the subject (from a search)."""
+    """The contact form (HTML; works without JavaScript: a multipart post with its attachments as
+    ``files``). ``?q=`` fills the subject (from a search)."""
     from functions.core.i18n import Words  # noqa: PLC0415
     from functions.core.pages import session_from_headers  # noqa: PLC0415
 
