@@ -424,8 +424,16 @@ class FakeDirectory:
             raise NotFound("customer", customer_id)
         return self.customers[customer_id]
 
-    def add_contact(self, customer_id: str, email: str, name: str | None = None) -> ContactRef:
-        ref = ContactRef(customer_id=customer_id, contact_id=f"ct_{len(self.contacts) + 1}", email=email, name=name)
+    def add_contact(
+        self, customer_id: str, email: str, name: str | None = None, language: str | None = None
+    ) -> ContactRef:
+        ref = ContactRef(
+            customer_id=customer_id,
+            contact_id=f"ct_{len(self.contacts) + 1}",
+            email=email,
+            name=name,
+            language=language,
+        )
         self.contacts[email.lower()] = ref
         return ref
 

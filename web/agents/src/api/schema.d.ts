@@ -5352,6 +5352,12 @@ export interface components {
       case_id: string
       /** Email */
       email: string
+      /**
+       * Language
+       * @description the language of the mail when the case has none on record (else the browser's Accept-Language)
+       * @default null
+       */
+      language?: string | null
     }
     /** LinkRequestOut */
     LinkRequestOut: {
