@@ -3676,6 +3676,21 @@ export interface components {
        */
       topic?: string | null
       /**
+       * Transcript Mail
+       * @default null
+       */
+      transcript_mail?: ('pending' | 'sending' | 'sent' | 'failed') | null
+      /**
+       * Transcript Mail Attempts
+       * @default 0
+       */
+      transcript_mail_attempts?: number
+      /**
+       * Transcript Mail Claimed At
+       * @default null
+       */
+      transcript_mail_claimed_at?: string | null
+      /**
        * Transcript Mailed
        * @default false
        */
