@@ -165,3 +165,31 @@ def test_the_line_under_an_agents_reply_speaks_the_cases_language(fakes, lang):
     body = _only_mail_to(fakes, "ann@example.org")
     assert body.startswith("Try a new drum.")
     assert FOOTER[lang].format(case_id=out.case_id) in body
+
+
+# -- a chat's transcript -------------------------------------------------------------------------
+TRANSCRIPT = {
+    "en": ("Your chat transcript", "here is the transcript of your chat with us on"),
+    "de": ("Ihr Chatverlauf", "hier ist der Verlauf Ihres Chats mit uns vom"),
+    "fr": ("La transcription de votre chat", "voici la transcription de votre chat avec nous du"),
+    "es": ("La transcripción de tu chat", "esta es la transcripción de tu chat con nosotros del"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_chat_without_a_language_mails_its_transcript_in_the_contacts(fakes, lang):
+    from functions.channels.chat.models import ChatMessageIn, ChatStartIn
+    from functions.channels.chat.rules import SessionGrant
+
+    fakes.directory.add_contact("acme", "ann@example.org", "Ann", language=lang)
+    chat = fakes.container.chat.start(ChatStartIn(name="Ann", email="ann@example.org"))
+    fakes.container.chat.customer_send(
+        SessionGrant(chat.session_id, chat.case_id), ChatMessageIn(client_message_id="c1", text="It reboots")
+    )
+
+    fakes.container.chat.end(chat.session_id, role="customer")
+
+    [mail] = fakes.mailer.to("ann@example.org")
+    subject, intro = TRANSCRIPT[lang]
+    assert str(mail["Subject"]) == f"[{chat.case_id}] {subject}"
+    assert intro in str(mail.get_content()) and FOLLOW[lang] in str(mail.get_content())

@@ -400,7 +400,7 @@ class ChatService:
         if attempt is None:
             return False  # sent, being sent, or given up already
         link = case_link(self.base_url, session.case_id, session.customer_email) if self.base_url else None
-        subject, text = transcript_mail(session, messages, link)
+        subject, text = transcript_mail(session, messages, link, self._case_language(session))
         try:
             self.transcript_mail.send_case_mail(session.case_id, to=session.customer_email, subject=subject, body=text)
         except Exception as exc:  # noqa: BLE001 - the transcript is on the case either way
@@ -434,6 +434,13 @@ class ChatService:
             pointer=f"chat-transcript-mail:{session.session_id}",
         )
         return True
+
+    def _case_language(self, session: ChatSession) -> str | None:
+        """The case's stored language (the session's, else the contact's on record)."""
+        try:
+            return self.cases.get(session.case_id).language
+        except Exception:  # noqa: BLE001 - the session's language then
+            return None
 
     def _mail_retryable(self, exc: BaseException) -> bool:
         return isinstance(exc, Unavailable) or (self.mail_retryable is not None and self.mail_retryable(exc))
