@@ -513,6 +513,7 @@ class Container:
         from datetime import timedelta  # noqa: PLC0415
 
         from functions.channels.chat.service import ChatService  # noqa: PLC0415
+        from functions.channels.email.store import is_transient_aws_failure  # noqa: PLC0415
 
         s = self.settings
         return ChatService(
@@ -528,6 +529,7 @@ class Container:
             business_hours=lambda at: self.sla.is_open(s.chat_calendar_id, at),
             transcript_mail=self.chat_transcript_mail,
             start_limit=self.chat_start_limit,
+            mail_retryable=is_transient_aws_failure,
         )
 
     def chat_start_limit(self, client: str | None, email: str) -> int | None:

@@ -38,10 +38,21 @@ def build_app(outdir: str | None = None, stages: list[str] | None = None):  # no
     names = stages or ([selected] if selected else list(load_stages()))
     overrides = {
         k: app.node.try_get_context(k)
-        for k in ("region", "prefix", "mail_domain", "support_address", "public_base_url", "alarm_email")
+        for k in (
+            "region",
+            "prefix",
+            "mail_domain",
+            "support_address",
+            "public_base_url",
+            "alarm_email",
+            "customers_domain",
+            "customers_certificate_arn",
+        )
     }
     if len(names) != 1 and overrides.get("prefix"):
         raise SystemExit("-c prefix=... needs -c stage=... (each stage needs its own prefix)")
+    if len(names) != 1 and overrides.get("customers_domain"):
+        raise SystemExit("-c customers_domain=... needs -c stage=... (each stage needs its own domain)")
     for name in names:
         try:
             config = stage_config(name, overrides)

@@ -344,7 +344,7 @@ class CaseService:
             contact_email=contact_email,
             contact_name=contact_name or (contact.name if contact else None),
             contact_phone=contact_phone or (contact.phone if contact else None),
-            language=language,
+            language=language or (contact.language if contact else None),
             context=context or CaseContext(),
             created_at=now,
             updated_at=now,

@@ -122,6 +122,7 @@ class ContactRef(Model):
     email: str | None = None
     phone: str | None = None
     name: str | None = None
+    language: str | None = Field(default=None, description="the contact's own language, when on record")
 
 
 # -- bulk import (functions.customers.importer parses; the service stores) ---------------------

@@ -152,6 +152,7 @@ class CustomerStore(dynamo.TableStore):
                     "email": contact.email,
                     "phone": contact.phone,
                     "name": contact.name,
+                    "language": contact.language,
                 }
                 what = "email" if kind == "EMAIL" else "phone"
                 wanted.append((item, f"{what} of contact {contact.contact_id} already belongs to another customer"))

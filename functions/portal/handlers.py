@@ -252,7 +252,9 @@ def link_request_post(request: Any, lang: str) -> Response:
     started = time.monotonic()
     form = _form(request)
     try:
-        container().portal.request_link(LinkRequestIn(case_id=form.get("case_id", ""), email=form.get("email", "")))
+        container().portal.request_link(
+            LinkRequestIn(case_id=form.get("case_id", ""), email=form.get("email", "")), language=lang
+        )
     except (ValidationError, errors.DomainError):
         pass  # a malformed number or address answers like any other request
     except Exception:  # noqa: BLE001 - the same answer whatever happened; logged
@@ -294,8 +296,11 @@ def post_portal_reply(request: Any, case_id: str, *, body: PortalReplyIn) -> Res
     tags=TAGS,
 )
 def request_portal_link(request: Any, *, body: LinkRequestIn) -> LinkRequestOut:
-    """Mail a fresh link to the case's address. Always 202: never reveals whether a case exists."""
+    """Mail a fresh link to the case's address. Always 202: never reveals whether a case exists.
+    The mail speaks the case's language, else ``language``, else the browser's (Accept-Language)."""
+    from functions.core.i18n import negotiate  # noqa: PLC0415
     from functions.portal.models import LinkRequestOut  # noqa: PLC0415
 
-    container().portal.request_link(body)
+    browser = negotiate(accept_language=(request.headers or {}).get("accept-language"))
+    container().portal.request_link(body, language=browser)
     return LinkRequestOut()

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from functions.channels.web.models import UploadKey
 from functions.core.models import Model
-from functions.core.validators import Email
+from functions.core.validators import Email, Language
 
 # The customer's vocabulary: internal hand-offs (pending_department) look like "in progress".
 CustomerStatus = Literal["received", "in_progress", "awaiting_your_reply", "solved", "closed"]
@@ -104,6 +104,10 @@ class LinkRequestIn(Model):
 
     case_id: CaseNumber
     email: Email
+    language: Language | None = Field(
+        default=None,
+        description="the language of the mail when the case has none on record (else the browser's Accept-Language)",
+    )
 
 
 class LinkRequestOut(Model):

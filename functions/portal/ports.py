@@ -17,9 +17,12 @@ LinkKind = Literal["acknowledgement", "portal_link"]
 
 
 class CustomerMailer(Protocol):
-    """Mails a customer the link to their case; returns the mail's Message-ID."""
+    """Mails a customer the link to their case; returns the mail's Message-ID. In the case's stored
+    language, else ``language`` (the form's or the browser's), else English."""
 
-    def send_case_link(self, case: Case, *, to: str, link: str, kind: LinkKind) -> str | None: ...
+    def send_case_link(
+        self, case: Case, *, to: str, link: str, kind: LinkKind, language: str | None = None
+    ) -> str | None: ...
 
 
 class LinkLog(Protocol):

@@ -39,12 +39,13 @@ class LinkMails:
         self.cases = cases
         self.mailer = mailer
 
-    def send(self, case: Case, to: str, link: str, kind: LinkKind) -> Delivery:
-        """``sent``, ``failed`` (logged; the caller's work stands) or ``pending_no_mailer``."""
+    def send(self, case: Case, to: str, link: str, kind: LinkKind, language: str | None = None) -> Delivery:
+        """``sent``, ``failed`` (logged; the caller's work stands) or ``pending_no_mailer``. The mail is
+        in the case's stored language, else ``language`` (the form's or the browser's), else English."""
         if self.mailer is None:
             return "pending_no_mailer"
         try:
-            message_id = self.mailer.send_case_link(case, to=to, link=link, kind=kind)
+            message_id = self.mailer.send_case_link(case, to=to, link=link, kind=kind, language=language)
         except Exception as exc:  # noqa: BLE001 - the case is there either way; a failed mail must not undo it
             logger().warning(
                 "case link mail failed", extra={"case_id": case.case_id, "kind": kind, "error_type": type(exc).__name__}
@@ -177,8 +178,10 @@ class PortalService:
             return PortalReplyOut(case_id=current.case_id, status=CUSTOMER_STATUS[current.status], duplicate=True)
         return PortalReplyOut(case_id=updated.case_id, status=CUSTOMER_STATUS[updated.status], event_id=event.event_id)
 
-    def request_link(self, req: LinkRequestIn) -> None:
-        """Mail a fresh link when case number and address match. Never tells the caller which it was."""
+    def request_link(self, req: LinkRequestIn, language: str | None = None) -> None:
+        """Mail a fresh link when case number and address match. Never tells the caller which it was.
+        The mail speaks the case's language, else ``req.language`` or ``language`` (the page's or the
+        browser's)."""
         case: Case | None
         try:
             case = self.cases.get(req.case_id)
@@ -191,7 +194,7 @@ class PortalService:
                 delivery = "limited"  # the customer has the links already sent today; the answer is the same
             else:
                 link = case_link(self.base_url, case.case_id, req.email)
-                delivery = self.link_mails.send(case, req.email, link, "portal_link")
+                delivery = self.link_mails.send(case, req.email, link, "portal_link", req.language or language)
         if self.link_log is not None:
             self.link_log.record(
                 at=self.clock(),

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 INFRA_DIR = Path(__file__).resolve().parents[1]
 REPO_DIR = INFRA_DIR.parent
@@ -52,7 +52,12 @@ CONTEXT_OVERRIDES = {
     "support_address": "support_address",
     "public_base_url": "public_base_url",
     "alarm_email": "alarm_email",
+    "customers_domain": "customers_domain",
+    "customers_certificate_arn": "customers_certificate_arn",
 }
+# CloudFront takes its viewer certificates from ACM in us-east-1 only, whatever the stack's region.
+CLOUDFRONT_CERTIFICATE_ARN = r"^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[A-Za-z0-9-]+$"
+HOST_NAME = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 
 
 class SearchSizing(BaseModel):
@@ -85,6 +90,22 @@ class StageConfig(BaseModel):
     # region and account can be active). False where the account already receives mail with another
     # rule set: then add our rule to that one (docs/deploy.md).
     activate_receipt_rule_set: bool = True
+    # The customers' site on a domain of its own (help.example.com): its CloudFront distribution
+    # answers that name with this ACM certificate (us-east-1), and ``public_base_url`` becomes
+    # https://{customers_domain} (the links in mails, CORS, the uploads' origin). Both or neither.
+    customers_domain: str | None = Field(default=None, pattern=HOST_NAME, max_length=253)
+    customers_certificate_arn: str | None = Field(default=None, pattern=CLOUDFRONT_CERTIFICATE_ARN)
+
+    @model_validator(mode="after")
+    def _customers_domain(self) -> StageConfig:
+        if bool(self.customers_domain) != bool(self.customers_certificate_arn):
+            raise ValueError(
+                "customers_domain and customers_certificate_arn go together: the domain's ACM certificate "
+                "(in us-east-1) lets CloudFront answer it (-c customers_domain=... -c customers_certificate_arn=...)"
+            )
+        if self.customers_domain:
+            self.public_base_url = f"https://{self.customers_domain}"
+        return self
 
     @field_validator("region")
     @classmethod

@@ -90,7 +90,7 @@ class CasebridgeStack(Stack):
             activate=config.activate_receipt_rule_set,
         )
         self.identity = Identity(self, "Identity", prefix=prefix, retain=retain)
-        self._sites(prefix, retain, config.public_base_url)
+        self._sites(prefix, retain, config)
         self.signing_secret = self._generated_secret(
             "SigningSecret",
             f"{prefix}: HMAC key for signed customer links (functions.core.signing)",
@@ -262,7 +262,14 @@ class CasebridgeStack(Stack):
         CfnOutput(self, "HostedUiUrl", value=self.identity.hosted_ui_url)
         CfnOutput(self, "AgentsUrl", value=self.agents_site.url)
         CfnOutput(self, "AgentsDistributionId", value=self.agents_site.distribution.distribution_id)
-        CfnOutput(self, "CustomersUrl", value=self.customers_site.url)
+        # the customers' site by its public address: its own domain when the stage names one (point
+        # that name's DNS at CustomersDistributionDomain: a CNAME, or a Route 53 alias)
+        CfnOutput(
+            self,
+            "CustomersUrl",
+            value=self.config.public_base_url if self.config.customers_domain else self.customers_site.url,
+        )
+        CfnOutput(self, "CustomersDistributionDomain", value=self.customers_site.distribution.distribution_domain_name)
         CfnOutput(self, "CustomersDistributionId", value=self.customers_site.distribution.distribution_id)
         CfnOutput(self, "ReceiptRuleSetName", value=self.mail.rule_set.receipt_rule_set_name)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
@@ -288,8 +295,10 @@ class CasebridgeStack(Stack):
         self._grant_notice_sending(config, mail_identity_arn)
         nag.suppress(self)
 
-    def _sites(self, prefix: str, retain: bool, public_base_url: str) -> None:
-        """The agents' app and the customers' site (S3 + CloudFront), and the agents' Cognito client."""
+    def _sites(self, prefix: str, retain: bool, config: StageConfig) -> None:
+        """The agents' app and the customers' site (S3 + CloudFront; the customers' on its own domain
+        when the stage names one), and the agents' Cognito client."""
+        public_base_url = config.public_base_url
         self.cdn_logs = cdn_log_bucket(
             self,
             "CdnLogs",
@@ -330,6 +339,8 @@ class CasebridgeStack(Stack):
             form_action=[f"https://{api_hosts}"],
             # the help center's static article pages, sitemap and robots.txt (written on publish)
             published=self.storage.buckets[resources.HELP_SITE_BUCKET.logical],
+            domain_name=config.customers_domain,
+            certificate_arn=config.customers_certificate_arn,
             **common,  # type: ignore[arg-type]
         )
         # the site's uploads: a presigned POST from its pages straight to the attachments bucket's

@@ -181,6 +181,29 @@ def test_ending_an_idle_session_adds_the_last_system_turn_and_waits_for_the_tran
     assert store.ending() == [] and store.get(SID).transcript_recorded
 
 
+def test_a_due_transcript_mail_is_claimed_once_and_keeps_the_session_in_ending_until_it_settles(store):
+    store.end(SID, by="customer", reason=None, at=AT)
+    store.mark_transcript_recorded(SID, mail_due=True)
+    assert store.get(SID).transcript_mail == "pending"
+    assert [s.session_id for s in store.ending()] == [SID]
+
+    assert store.claim_transcript_mail(SID, AT) == 1
+    assert store.claim_transcript_mail(SID, AT) is None  # one sender at a time
+    assert (store.get(SID).transcript_mail, store.get(SID).transcript_mail_claimed_at) == ("sending", AT)
+    store.settle_transcript_mail(SID, "pending")  # a transient failure: the sweep sends it again
+    assert [s.session_id for s in store.ending()] == [SID]
+    assert store.claim_transcript_mail(SID, AT) == 2
+    store.settle_transcript_mail(SID, "sent")
+
+    session = store.get(SID)
+    assert (session.transcript_mail, session.transcript_mailed, session.transcript_mail_attempts) == ("sent", True, 2)
+    assert store.ending() == []
+    store.mark_transcript_recorded(SID, mail_due=True)  # a repeated end keeps what was sent
+    assert store.get(SID).transcript_mail == "sent" and store.claim_transcript_mail(SID, AT) is None
+    store.settle_transcript_mail(SID, "failed")  # settles only a claimed send
+    assert store.get(SID).transcript_mail == "sent"
+
+
 def test_ended_sessions_and_turns_expire_after_the_retention(store):
     """The TTL attribute DynamoDB deletes by: written + retention for turns, ended + retention for sessions."""
     store.append(SID, role="customer", client_message_id="c1", text="hi", at=AT)

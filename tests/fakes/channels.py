@@ -264,11 +264,16 @@ class FakeChatStore:
         return session
 
     def _waiting(self, status: str) -> list[ChatSession]:
-        """The sessions a GSI1 partition holds: active ones, or ended ones without their transcript."""
+        """The sessions a GSI1 partition holds: active ones, or ended ones without their transcript or
+        with their transcript mail still due (pending, or claimed and not settled)."""
         if status == "active":
             rows = [s for s in self.sessions.values() if s.status == "active"]
         else:
-            rows = [s for s in self.sessions.values() if s.status == "ended" and not s.transcript_recorded]
+            rows = [
+                s
+                for s in self.sessions.values()
+                if s.status == "ended" and (not s.transcript_recorded or s.transcript_mail in ("pending", "sending"))
+            ]
         return sorted(rows, key=lambda s: f"{_iso(s.created_at)}#{s.session_id}")
 
     def active(self, limit: int = 50, cursor: str | None = None) -> tuple[list[ChatSession], str | None]:
@@ -325,12 +330,35 @@ class FakeChatStore:
         self.expires_at[(session_id, 0)] = _epoch(at, self.retention_seconds)
         return self.get(session_id)
 
-    def mark_transcript_recorded(self, session_id: str, *, mailed: bool = False) -> None:
+    def mark_transcript_recorded(self, session_id: str, *, mail_due: bool = False) -> None:
         session = self.sessions.get(session_id)
         if session is None:
             raise NotFound("chat session", session_id)  # the store's update is conditional on the item
+        update: dict[str, Any] = {"transcript_recorded": True}
+        if mail_due and session.transcript_mail is None:
+            update["transcript_mail"] = "pending"
+        self.sessions[session_id] = session.model_copy(update=update)
+
+    def claim_transcript_mail(self, session_id: str, at: datetime) -> int | None:
+        session = self.sessions.get(session_id)
+        if session is None or session.transcript_mail != "pending":
+            return None
+        attempts = session.transcript_mail_attempts + 1
         self.sessions[session_id] = session.model_copy(
-            update={"transcript_recorded": True, "transcript_mailed": mailed}
+            update={
+                "transcript_mail": "sending",
+                "transcript_mail_claimed_at": at,
+                "transcript_mail_attempts": attempts,
+            }
+        )
+        return attempts
+
+    def settle_transcript_mail(self, session_id: str, state: str) -> None:
+        session = self.sessions.get(session_id)
+        if session is None or session.transcript_mail != "sending":
+            return
+        self.sessions[session_id] = session.model_copy(
+            update={"transcript_mail": state, "transcript_mailed": state == "sent"}
         )
 
     def typing(self, session_id: str, role: Role, at: datetime) -> bool:
@@ -424,8 +452,16 @@ class FakeDirectory:
             raise NotFound("customer", customer_id)
         return self.customers[customer_id]
 
-    def add_contact(self, customer_id: str, email: str, name: str | None = None) -> ContactRef:
-        ref = ContactRef(customer_id=customer_id, contact_id=f"ct_{len(self.contacts) + 1}", email=email, name=name)
+    def add_contact(
+        self, customer_id: str, email: str, name: str | None = None, language: str | None = None
+    ) -> ContactRef:
+        ref = ContactRef(
+            customer_id=customer_id,
+            contact_id=f"ct_{len(self.contacts) + 1}",
+            email=email,
+            name=name,
+            language=language,
+        )
         self.contacts[email.lower()] = ref
         return ref
 

@@ -142,6 +142,7 @@ class FakeCustomerStore:
                 email=contact.email,
                 phone=contact.phone,
                 name=contact.name,
+                language=contact.language,
             )
             if contact.email:
                 self.emails[contact.email.lower()] = ref

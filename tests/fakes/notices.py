@@ -222,6 +222,7 @@ class FakeDirectory:
                         email=ct.get("email"),
                         phone=ct.get("phone"),
                         name=ct.get("name"),
+                        language=ct.get("language"),
                     )
         return None
 

@@ -41,7 +41,12 @@ class Synth:
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    work = tmp_path_factory.mktemp("synth")
+    return synthesize(tmp_path_factory.mktemp("synth"))
+
+
+def synthesize(work: Path, context: dict[str, Any] | None = None) -> Synth:
+    """``infra/app.py`` in a subprocess into ``work/cdk.out``, with CDK ``context`` beside the web
+    apps' placeholder (e.g. ``{"stage": "dev", "customers_domain": ...}``)."""
     outdir = work / "cdk.out"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CASEBRIDGE_", "AWS_", "CDK_"))}
     env.update(
@@ -50,7 +55,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
         # A web app that is not built (web/customers before its first `make web`) is deployed as a
         # placeholder page; a built one (`make test` builds the agents' app first) as itself.
-        CDK_CONTEXT_JSON=json.dumps({"web": "placeholder"}),
+        CDK_CONTEXT_JSON=json.dumps({"web": "placeholder", **(context or {})}),
     )
     started = time.monotonic()
     # cwd=work: chalice.cdk writes its packages to ./chalice.out

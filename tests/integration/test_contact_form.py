@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import uuid
 from urllib.parse import urlencode
 
 import pytest
@@ -54,6 +55,63 @@ def test_the_form_page_works_without_javascript(client):
     assert 'value="Drucker klemmt"' in page  # the search the customer came from
     assert '<label for="email">Ihre E-Mail-Adresse</label>' in page
     assert 'name="website"' in page and 'aria-hidden="true"' in page  # the honeypot, hidden from people
+
+
+def _multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]) -> tuple[dict, bytes]:
+    boundary = uuid.uuid4().hex
+    out = b""
+    for name, value in fields:
+        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+    for filename, content_type, data in files:
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        )
+        out += head.encode() + data + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return {"Content-Type": f"multipart/form-data; boundary={boundary}"}, out
+
+
+def test_the_form_page_offers_attachments_without_javascript(client):
+    page = client.http.get("/help/en/contact").body.decode()
+
+    assert 'enctype="multipart/form-data"' in page
+    field = re.search(r"<div class=\"field\" data-uploads[^>]*>", page).group(0)
+    assert " hidden" not in field  # visible before (and without) the script
+    files = re.search(r'<input id="files"[^>]*>', page).group(0)
+    assert 'name="files"' in files and " multiple" in files
+    assert f'accept="{get_settings().upload_content_types}"' in files
+    assert 'aria-describedby="files-hint"' in files
+    mb = get_settings().upload_max_bytes // (1024 * 1024)
+    assert f"of {mb} MB each" in page  # the limit, said beside the input
+    assert f"at most {get_settings().page_post_max_bytes // (1024 * 1024)} MB together" in page
+
+
+def test_a_multipart_form_post_attaches_its_files_to_the_first_message(client, agent_headers):
+    data = b"\x89PNG fake image"
+    headers, body = _multipart(list(FORM.items()), [("jam.png", "image/png", data)])
+
+    resp = client.http.post("/help/en/contact", headers=headers, body=body)
+
+    assert resp.status_code == 200, resp.body
+    case_id = re.search(r"<strong data-case-id>([A-Z]+-[0-9]+)</strong>", resp.body.decode()).group(1)
+    view = client.http.get(f"/cases/{case_id}", headers=agent_headers).json_body
+    [first] = [e["message"] for e in view["timeline"] if e["kind"] == "message_in"]
+    assert [(a["filename"], a["content_type"], a["size"]) for a in first["attachments"]] == [
+        ("jam.png", "image/png", len(data))
+    ]
+
+
+def test_a_file_of_a_type_not_accepted_comes_back_as_the_files_error(client):
+    headers, body = _multipart(list(FORM.items()), [("run.exe", "application/x-msdownload", b"MZ")])
+
+    resp = client.http.post("/help/en/contact", headers=headers, body=body)
+
+    assert resp.status_code == 400
+    page = resp.body.decode()
+    assert 'id="files-error"' in page
+    assert re.search(r'<input id="files"[^>]*aria-invalid="true"', page)
+    assert 'value="Printer jams on page 2"' in page  # what the customer wrote stays
 
 
 def test_a_plain_form_post_opens_the_case_and_confirms_with_its_number(client, agent_headers):

@@ -237,6 +237,13 @@ def test_a_customer_comes_back_as_written_and_a_replace_counts_the_version(custo
     assert customers.contact_by_email("ann@acme.example").customer_id == "acme"
 
 
+def test_an_address_resolves_to_its_contacts_own_language(customers):
+    customers.upsert(a_customer("acme", {"email": "ann@acme.example", "language": "fr"}, {"email": "zed@acme.example"}))
+
+    assert customers.contact_by_email("ann@acme.example").language == "fr"
+    assert customers.contact_by_email("zed@acme.example").language is None  # the customer's says nothing of them
+
+
 def test_an_address_of_another_customer_is_a_conflict_that_leaves_nothing(customers):
     customers.upsert(a_customer("acme", {"email": "ops@acme.example"}))
 

@@ -12,6 +12,9 @@ from functions.core.models import Model
 from functions.core.validators import Code, Email, Language, Name, Phone
 
 SessionStatus = Literal["active", "ended"]
+# The transcript mail of an ended session: due (``pending``: not sent yet, or a transient failure to be
+# tried again), claimed by one sender (``sending``), ``sent``, or ``failed`` (refused, or given up).
+TranscriptMailState = Literal["pending", "sending", "sent", "failed"]
 Role = Literal["customer", "agent", "bot", "system"]
 ClientMessageId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 ChatText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4_000)]
@@ -42,6 +45,9 @@ class ChatSession(Model):
     end_reason: str | None = None
     transcript_recorded: bool = False
     transcript_mailed: bool = False
+    transcript_mail: TranscriptMailState | None = None  # None: no mail due (no address, no turns, no mailer)
+    transcript_mail_attempts: int = 0
+    transcript_mail_claimed_at: datetime | None = None
     customer_typing_at: datetime | None = None
     agent_typing_at: datetime | None = None
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from functions.cases.models import Actor, Case, CaseContext, Channel, EventKind, Message, TimelineEvent
-from functions.channels.chat.models import ChatMessage, ChatSession, Role
+from functions.channels.chat.models import ChatMessage, ChatSession, Role, TranscriptMailState
 
 
 class ChatStorePort(Protocol):
@@ -32,7 +32,20 @@ class ChatStorePort(Protocol):
         """(session, True) when this call ended it, (session, False) when it had ended already."""
         ...
 
-    def mark_transcript_recorded(self, session_id: str, *, mailed: bool = False) -> None: ...
+    def mark_transcript_recorded(self, session_id: str, *, mail_due: bool = False) -> None:
+        """The transcript is on the case. With ``mail_due`` its mail becomes ``pending`` (unless it
+        has a state already) and the session stays among the ``ending`` ones until the mail settles."""
+        ...
+
+    def claim_transcript_mail(self, session_id: str, at: datetime) -> int | None:
+        """Claim the pending transcript mail for one send (``pending`` -> ``sending``): the attempt's
+        number, or None when it is not pending (sent, being sent, failed, or not due)."""
+        ...
+
+    def settle_transcript_mail(self, session_id: str, state: TranscriptMailState) -> None:
+        """The claimed send's outcome (from ``sending``): ``sent``, ``failed``, or ``pending`` again
+        (a transient failure, tried again by the sweep). Out of ``ending`` unless pending."""
+        ...
 
     def typing(self, session_id: str, role: Role, at: datetime) -> bool:
         """Note that ``role`` is typing; False when the session is not active."""

@@ -89,75 +89,38 @@ def typing_now(typing_at: datetime | None, last_turn_at: datetime | None, now: d
 
 
 # -- the transcript mailed to the customer -----------------------------------------------------------
-TRANSCRIPT_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "subject": "Your chat transcript",
-        "hello": "Hello {name},",
-        "hello_anon": "Hello,",
-        "intro": "here is the transcript of your chat with us on {date} (case {case_id}).",
-        "you": "You",
-        "agent": "Support",
-        "follow": "You can follow your case here:",
-        "keep": "Reply to this mail to add to your case.",
-    },
-    "de": {
-        "subject": "Ihr Chatverlauf",
-        "hello": "Hallo {name},",
-        "hello_anon": "Hallo,",
-        "intro": "hier ist der Verlauf Ihres Chats mit uns vom {date} (Fall {case_id}).",
-        "you": "Sie",
-        "agent": "Support",
-        "follow": "Hier können Sie Ihren Fall verfolgen:",
-        "keep": "Antworten Sie auf diese E-Mail, um Ihrem Fall etwas hinzuzufügen.",
-    },
-    "fr": {
-        "subject": "La transcription de votre chat",
-        "hello": "Bonjour {name},",
-        "hello_anon": "Bonjour,",
-        "intro": "voici la transcription de votre chat avec nous du {date} (dossier {case_id}).",
-        "you": "Vous",
-        "agent": "Support",
-        "follow": "Vous pouvez suivre votre dossier ici :",
-        "keep": "Répondez à ce message pour compléter votre dossier.",
-    },
-    "es": {
-        "subject": "La transcripción de tu chat",
-        "hello": "Hola, {name}:",
-        "hello_anon": "Hola:",
-        "intro": "esta es la transcripción de tu chat con nosotros del {date} (caso {case_id}).",
-        "you": "Tú",
-        "agent": "Soporte",
-        "follow": "Puedes seguir tu caso aquí:",
-        "keep": "Responde a este correo para añadir algo a tu caso.",
-    },
-}
-
-
 def mail_language(language: str | None) -> str:
-    """The transcript mail's language: the session's (en, de, fr, es; a region ignored), else English."""
-    base = (language or "en").split("-")[0].split("_")[0].lower()
-    return base if base in TRANSCRIPT_WORDS else "en"
+    """The transcript mail's language: ``language`` (the case's stored one, else the session's: en,
+    de, fr, es; a region ignored), else English."""
+    from functions.core.i18n import base_language  # noqa: PLC0415
+
+    return base_language(language) or "en"
 
 
-def transcript_mail(session: ChatSession, messages: list[ChatMessage], link: str | None) -> tuple[str, str]:
+def transcript_mail(
+    session: ChatSession, messages: list[ChatMessage], link: str | None, language: str | None = None
+) -> tuple[str, str]:
     """The transcript mail's subject (with the case token, so a reply threads back) and plain-text
-    body, in the session's language. System turns are kept; agents appear by their display name."""
-    w = TRANSCRIPT_WORDS[mail_language(session.language)]
-    date = session.created_at.strftime("%Y-%m-%d")
+    body, in ``language`` (else the session's; words from functions/core/messages). System turns are
+    kept; agents appear by their display name."""
+    from functions.core.i18n import Words, format_date  # noqa: PLC0415
+
+    w = Words(mail_language(language or session.language))
     lines = [
-        w["hello"].format(name=session.customer_name) if session.customer_name else w["hello_anon"],
+        w("mail.hello", name=session.customer_name) if session.customer_name else w("mail.hello_anon"),
         "",
-        w["intro"].format(date=date, case_id=session.case_id),
+        w("mail.transcript_intro", date=format_date(session.created_at, w.lang), case_id=session.case_id),
         "",
     ]
+    you, support = w("mail.transcript_you"), w("mail.transcript_support")
     for m in messages:
-        who = w["you"] if m.role == "customer" else (m.author_name or w["agent"]) if m.role != "system" else "—"
+        who = you if m.role == "customer" else (m.author_name or support) if m.role != "system" else "—"
         lines.append(f"[{m.at.strftime('%H:%M')} UTC] {who}: {m.text}")
     lines.append("")
     if link:
-        lines += [w["follow"], link, ""]
-    lines.append(w["keep"])
-    return f"[{session.case_id}] {w['subject']}", "\n".join(lines) + "\n"
+        lines += [w("mail.follow"), link, ""]
+    lines.append(w("mail.transcript_reply"))
+    return f"[{session.case_id}] {w('mail.transcript_subject')}", "\n".join(lines) + "\n"
 
 
 def idle_end_text(idle: timedelta) -> str:

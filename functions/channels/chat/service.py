@@ -16,9 +16,13 @@ Decisions (see also the module docs of store.py):
 * Typing: each side says "typing" (``typing``) every few seconds while it types; the other side's
   read shows it for ``rules.TYPING_VISIBLE`` and not after the typist's own latest turn.
 * The transcript is mailed to the customer, in the session's language, when the session ends
-  (however it ends: customer, agent, idle job), through the ``TranscriptMail`` port. At most once:
-  the mail is claimed on the case first (AUTO_REPLY with pointer ``chat-transcript-mail:{session}``),
-  so a repeated or resumed end never mails twice; a failed send is logged and noted as not mailed.
+  (however it ends: customer, agent, idle job), through the ``TranscriptMail`` port. Its state is
+  kept on the session (``transcript_mail``: pending, sending, sent, failed). Exactly once when SES
+  comes back: each send is claimed on the session first (pending -> sending, conditional), so a
+  repeated or resumed end never mails twice; a transient failure (throttling, a 5xx) puts it back to
+  pending and the session stays in the sweep's list (``end_idle``, every 5 minutes), which sends it
+  again; a refusal, or TRANSCRIPT_MAIL_ATTEMPTS failures, settle it as failed (noted on the case).
+  A sent mail is noted on the case (AUTO_REPLY, pointer ``chat-transcript-mail:{session}``).
 * Sessions nobody ends are ended by ``end_idle`` (scheduled every 5 minutes) after
   ``chat_idle_minutes`` without a turn: a last system turn says why, then the transcript lands on
   the case exactly as on a normal end. It also finishes sessions that ended without their
@@ -75,13 +79,17 @@ from functions.channels.chat.rules import (
     verify_session_token,
 )
 from functions.core import idempotency
-from functions.core.errors import Conflict, Duplicate, RateLimited
+from functions.core.errors import Conflict, Duplicate, RateLimited, Unavailable
 from functions.core.idempotency import IdempotencyPort
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
 from functions.portal.links import case_link
 
 START_WAIT_SECONDS = 3.0
+# A transcript mail failing transiently is sent again by the sweep (every 5 minutes) this many times
+# in all; a claim a crash left "sending" this long is settled as failed (it may have gone out).
+TRANSCRIPT_MAIL_ATTEMPTS = 12
+TRANSCRIPT_MAIL_CLAIM_STALE = timedelta(minutes=20)
 
 
 class ChatService:
@@ -100,7 +108,10 @@ class ChatService:
         business_hours: BusinessHours | None = None,
         transcript_mail: TranscriptMail | None = None,
         start_limit: StartLimit | None = None,
+        mail_retryable: Callable[[BaseException], bool] | None = None,
     ) -> None:
+        """``mail_retryable(exc)``: is a failed transcript mail worth sending again (throttling, a 5xx)?"""
+        self.mail_retryable = mail_retryable
         self.start_limit = start_limit
         self.transcript_mail = transcript_mail
         self.agents_available = agents_available
@@ -333,8 +344,12 @@ class ChatService:
             ended.append(session.session_id)
             logger().info("idle chat ended", extra={"session_id": session.session_id, "case_id": session.case_id})
         for session in self.store.ending(limit=limit):
-            if session.session_id not in ended and not session.transcript_recorded:
+            if session.session_id in ended:
+                continue
+            if not session.transcript_recorded:
                 self._record_transcript(session)
+            else:
+                self._finish_mail(session, now)
         return ended
 
     def _record_transcript(self, session: ChatSession) -> bool:
@@ -368,41 +383,105 @@ class ChatService:
                 )
             except Duplicate:
                 continue
-        mailed = self._mail_transcript(session, messages)
-        self.store.mark_transcript_recorded(session.session_id, mailed=mailed)
-        return mailed
+        due = self._mail_due(session, messages)
+        self.store.mark_transcript_recorded(session.session_id, mail_due=due)
+        return self._mail_transcript(session, messages) if due else False
+
+    def _mail_due(self, session: ChatSession, messages: list[ChatMessage]) -> bool:
+        return self.transcript_mail is not None and bool(session.customer_email) and bool(messages)
 
     def _mail_transcript(self, session: ChatSession, messages: list[ChatMessage]) -> bool:
-        """Mail the transcript to the customer, at most once (claimed on the case first). True when
-        mailed now or before."""
-        if self.transcript_mail is None or not session.customer_email or not messages:
-            return False
-        pointer = f"chat-transcript-mail:{session.session_id}"
-        body = "Chat transcript sent to the customer by email"
-        note = Message(channel=Channel.EMAIL, direction="out", body_text=body, to=[session.customer_email])
-        try:
-            self.cases.add_event(
-                session.case_id,
-                EventKind.AUTO_REPLY,
-                Actor(type=ActorType.SYSTEM, id="chat-transcript"),
-                body=body,
-                message=note,
-                visibility="public",
-                pointers=[pointer],
-            )
-        except Duplicate:
-            return True  # claimed by an earlier end: mailed then (or that send failed and was logged)
+        """Send the pending transcript mail once: claimed on the session first (``pending`` ->
+        ``sending``), so a repeated end, the sweep and a retry never send it twice. A transient
+        failure (throttling, a 5xx, the network) puts it back to ``pending`` for the sweep, up to
+        TRANSCRIPT_MAIL_ATTEMPTS; a refusal fails it. True when mailed now."""
+        assert self.transcript_mail is not None and session.customer_email  # noqa: S101 - _mail_due said so
+        attempt = self.store.claim_transcript_mail(session.session_id, self.clock())
+        if attempt is None:
+            return False  # sent, being sent, or given up already
         link = case_link(self.base_url, session.case_id, session.customer_email) if self.base_url else None
-        subject, text = transcript_mail(session, messages, link)
+        subject, text = transcript_mail(session, messages, link, self._case_language(session))
         try:
             self.transcript_mail.send_case_mail(session.case_id, to=session.customer_email, subject=subject, body=text)
         except Exception as exc:  # noqa: BLE001 - the transcript is on the case either way
+            again = self._mail_retryable(exc) and attempt < TRANSCRIPT_MAIL_ATTEMPTS
+            self.store.settle_transcript_mail(session.session_id, "pending" if again else "failed")
             logger().warning(
                 "chat transcript mail failed",
-                extra={"session_id": session.session_id, "case_id": session.case_id, "error_type": type(exc).__name__},
+                extra={
+                    "session_id": session.session_id,
+                    "case_id": session.case_id,
+                    "error_type": type(exc).__name__,
+                    "attempt": attempt,
+                    "tried_again": again,
+                },
+            )
+            self._note(
+                session,
+                EventKind.DELIVERY_FAILED,
+                f"The chat transcript could not be mailed ({type(exc).__name__})"
+                + ("; it is tried again." if again else "."),
+                visibility="internal",
+                pointer=f"chat-transcript-mail-failed:{session.session_id}:{attempt}",
             )
             return False
+        self.store.settle_transcript_mail(session.session_id, "sent")
+        self._note(
+            session,
+            EventKind.AUTO_REPLY,
+            "Chat transcript sent to the customer by email",
+            visibility="public",
+            pointer=f"chat-transcript-mail:{session.session_id}",
+        )
         return True
+
+    def _case_language(self, session: ChatSession) -> str | None:
+        """The case's stored language (the session's, else the contact's on record)."""
+        try:
+            return self.cases.get(session.case_id).language
+        except Exception:  # noqa: BLE001 - the session's language then
+            return None
+
+    def _mail_retryable(self, exc: BaseException) -> bool:
+        return isinstance(exc, Unavailable) or (self.mail_retryable is not None and self.mail_retryable(exc))
+
+    def _finish_mail(self, session: ChatSession, now: datetime) -> None:
+        """The sweep's part of a transcript mail still due: send a pending one again; settle a claim
+        a crash left ``sending`` (older than TRANSCRIPT_MAIL_CLAIM_STALE) as failed, unsent, since it
+        may have gone out: at most once."""
+        if session.transcript_mail == "pending" and session.customer_email and self.transcript_mail is not None:
+            self._mail_transcript(session, self.store.all_messages(session.session_id))
+        elif session.transcript_mail == "sending" and (
+            session.transcript_mail_claimed_at is None
+            or now - session.transcript_mail_claimed_at > TRANSCRIPT_MAIL_CLAIM_STALE
+        ):
+            self.store.settle_transcript_mail(session.session_id, "failed")
+            logger().warning(
+                "chat transcript mail left unsettled",
+                extra={"session_id": session.session_id, "case_id": session.case_id},
+            )
+
+    def _note(self, session: ChatSession, kind: EventKind, body: str, *, visibility: str, pointer: str) -> None:
+        """A note of the transcript mail on the case (once per pointer; best effort: the mail's state
+        is on the session)."""
+        assert session.customer_email  # noqa: S101 - only for a mail due
+        message = Message(channel=Channel.EMAIL, direction="out", body_text=body, to=[session.customer_email])
+        try:
+            self.cases.add_event(
+                session.case_id,
+                kind,
+                Actor(type=ActorType.SYSTEM, id="chat-transcript"),
+                body=body,
+                message=message if kind == EventKind.AUTO_REPLY else None,
+                visibility=visibility,
+                pointers=[pointer],
+            )
+        except Duplicate:
+            pass
+        except Exception as exc:  # noqa: BLE001
+            logger().warning(
+                "chat transcript mail not noted", extra={"case_id": session.case_id, "error_type": type(exc).__name__}
+            )
 
     # -- bots --------------------------------------------------------------
     def handoff(self, h: HandoffIn, bot: Actor) -> HandoffOut:

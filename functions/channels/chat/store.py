@@ -15,8 +15,9 @@ Access patterns on GSI1 (sparse: only sessions that need attention carry GSI1PK)
     (a session idle since the cutoff was created before it), filtered on the last turn being older
     than the cutoff. It reads only live sessions older than the idle limit: no extra index, and no
     extra index write on every turn (a last-activity sort key would cost one per turn);
-  * ended sessions whose transcript is not on the case yet (a crash between the two steps):
-    GSI1PK = CHATS#ending; the same job finishes them.
+  * ended sessions whose transcript is not on the case yet (a crash between the two steps), or
+    whose transcript mail is still due (``transcript_mail`` pending: a transient SES failure, or a
+    claim left ``sending`` by a crash): GSI1PK = CHATS#ending; the same job finishes them.
 
 Appending a turn is one transaction: bump ``last_seq`` on the session only if it is still at the
 value read and the session is active, put the turn, and claim the client message id.
@@ -30,7 +31,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from functions.channels.chat.models import ChatMessage, ChatSession, Role
+from functions.channels.chat.models import ChatMessage, ChatSession, Role, TranscriptMailState
 from functions.core import dynamo
 from functions.core.errors import Conflict, NotFound
 from functions.core.timeutil import iso
@@ -210,13 +211,66 @@ class ChatStore(dynamo.TableStore):
             return self.get(session_id), False
         return ChatSession.model_validate(dynamo.strip_keys(dynamo.from_item(resp["Attributes"]))), True
 
-    def mark_transcript_recorded(self, session_id: str, *, mailed: bool = False) -> None:
+    def mark_transcript_recorded(self, session_id: str, *, mail_due: bool = False) -> None:
+        """The transcript is on the case; without a mail due the session leaves ``ending``. With one,
+        it stays there (the sweep's list) with its mail ``pending``, unless the mail has a state already."""
+        key = {"PK": session_pk(session_id), "SK": "#META"}
+        if not mail_due:
+            self.table.update_item(
+                Key=key,
+                UpdateExpression="SET transcript_recorded = :t REMOVE GSI1PK, GSI1SK",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={":t": True},
+            )
+            return
         self.table.update_item(
-            Key={"PK": session_pk(session_id), "SK": "#META"},
-            UpdateExpression="SET transcript_recorded = :t, transcript_mailed = :m REMOVE GSI1PK, GSI1SK",
+            Key=key,
+            UpdateExpression="SET transcript_recorded = :t, transcript_mail = if_not_exists(transcript_mail, :p)",
             ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeValues={":t": True, ":m": mailed},
+            ExpressionAttributeValues={":t": True, ":p": "pending"},
         )
+
+    def claim_transcript_mail(self, session_id: str, at: datetime) -> int | None:
+        """``pending`` -> ``sending``, conditionally: one sender at a time, never after ``sent``."""
+        try:
+            resp = self.table.update_item(
+                Key={"PK": session_pk(session_id), "SK": "#META"},
+                UpdateExpression=(
+                    "SET transcript_mail = :sending, transcript_mail_claimed_at = :at, "
+                    "transcript_mail_attempts = if_not_exists(transcript_mail_attempts, :zero) + :one"
+                ),
+                ConditionExpression="transcript_mail = :pending",
+                ExpressionAttributeValues={
+                    ":sending": "sending",
+                    ":pending": "pending",
+                    ":at": iso(at),
+                    ":zero": 0,
+                    ":one": 1,
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+        except Exception as exc:
+            if dynamo.is_conditional_failure(exc):
+                return None
+            raise
+        return int(resp["Attributes"]["transcript_mail_attempts"])
+
+    def settle_transcript_mail(self, session_id: str, state: TranscriptMailState) -> None:
+        """The claimed send's outcome; the session leaves ``ending`` unless the mail is pending again."""
+        values: dict[str, Any] = {":state": state, ":sending": "sending", ":mailed": state == "sent"}
+        update = "SET transcript_mail = :state, transcript_mailed = :mailed"
+        if state != "pending":
+            update += " REMOVE GSI1PK, GSI1SK"
+        try:
+            self.table.update_item(
+                Key={"PK": session_pk(session_id), "SK": "#META"},
+                UpdateExpression=update,
+                ConditionExpression="transcript_mail = :sending",
+                ExpressionAttributeValues=values,
+            )
+        except Exception as exc:
+            if not dynamo.is_conditional_failure(exc):
+                raise
 
     def typing(self, session_id: str, role: Role, at: datetime) -> bool:
         """Note that ``role`` (customer or agent) is typing at ``at``. False when the session is not

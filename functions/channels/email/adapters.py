@@ -73,7 +73,7 @@ class EmailReplyChannel:
         link = self._portal_link(case.case_id, case.contact_email)
         text = body.rstrip() + "\n"
         if link:
-            text += f"\n--\nYour case {case.case_id}: {link}\n"
+            text += f"\n--\n{rules.reply_footer(case.case_id, link, case.language)}\n"
         mail = compose(
             from_address=self.from_address,
             from_name=self.from_name,
@@ -111,15 +111,17 @@ class CaseLinkMailer:
         self.from_name = from_name
         self.mail_domain = mail_domain
 
-    def send_case_link(self, case: Case, *, to: str, link: str, kind: str = "portal_link") -> str | None:
+    def send_case_link(
+        self, case: Case, *, to: str, link: str, kind: str = "portal_link", language: str | None = None
+    ) -> str | None:
         """Returns our Message-ID. The caller records the event; replies to this mail thread back
-        through the case token in the subject."""
-        intro = (
-            f"we have opened case {case.case_id} for your request."
-            if kind == "acknowledgement"
-            else f"here is your link to case {case.case_id}."
-        )
-        body = f"Hello,\n\n{intro}\n\nYou can follow your case here:\n{link}\n\nPlease keep [{case.case_id}] in the subject if you write to us.\n"
+        through the case token in the subject. In the case's stored language, else ``language`` (the
+        form's or the browser's), else English."""
+        from functions.core.i18n import negotiate  # noqa: PLC0415
+
+        lang = negotiate(case.language, language)
+        intro = "mail.ack_intro" if kind == "acknowledgement" else "mail.link_intro"
+        body = rules.case_mail_text(intro, case.case_id, case.contact_name, link, lang)
         mail = compose(
             from_address=self.from_address,
             from_name=self.from_name,

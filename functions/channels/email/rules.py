@@ -368,17 +368,29 @@ def references_header(ids: list[str], limit: int = 20) -> str:
     return " ".join(ids)
 
 
-def acknowledgement_text(case_id: str, name: str | None, link: str | None) -> str:
-    lines = [
-        f"Hello {name}," if name else "Hello,",
-        "",
-        f"thank you for your message. We have opened case {case_id} for it",
-    ]
-    lines[-1] += " and will get back to you as soon as we can."
+def acknowledgement_text(case_id: str, name: str | None, link: str | None, lang: str | None = None) -> str:
+    """The acknowledgement of a new case, in ``lang`` (en, de, fr, es; English otherwise)."""
+    return case_mail_text("mail.ack_intro", case_id, name, link, lang)
+
+
+def case_mail_text(intro_key: str, case_id: str, name: str | None, link: str | None, lang: str | None) -> str:
+    """A short mail about a case in the customer's language: the greeting, ``intro_key``'s sentence,
+    where to follow the case (``link``), and the case token to keep in the subject."""
+    from functions.core.i18n import Words, base_language  # noqa: PLC0415
+
+    w = Words(base_language(lang) or "en")
+    lines = [w("mail.hello", name=name) if name else w("mail.hello_anon"), "", w(intro_key, case_id=case_id)]
     if link:
-        lines += ["", "You can follow your case here:", link]
-    lines += ["", f"Please keep [{case_id}] in the subject if you write to us about this case.", ""]
+        lines += ["", w("mail.follow"), link]
+    lines += ["", w("mail.keep_token", case_id=case_id), ""]
     return "\n".join(lines)
+
+
+def reply_footer(case_id: str, link: str, lang: str | None) -> str:
+    """The line under an agent's reply: where the customer follows the case, in their language."""
+    from functions.core.i18n import base_language, t  # noqa: PLC0415
+
+    return t(base_language(lang) or "en", "mail.reply_footer", case_id=case_id, link=link)
 
 
 # -- attachments and the recorded message ---------------------------------------------------

@@ -489,7 +489,7 @@ class EmailIntake:
             refusal = "acknowledgement limit for this address reached"
             self.log.ack_done(key, sent=False, skipped=True)  # no longer due: a redelivery sends nothing
         if refusal is None:
-            acknowledged = self._acknowledge(case.case_id, parsed, key)
+            acknowledged = self._acknowledge(case.case_id, parsed, key, case.language)
         else:
             reason += f"; no acknowledgement: {refusal}"
         return IngestOutcome(
@@ -604,7 +604,7 @@ class EmailIntake:
         opened and not sent (SES failed, or the delivery stopped before it) goes out now."""
         if not outcome.case or self.log.ack_state(key) not in ("due", "failed"):
             return outcome
-        sent = self._acknowledge(outcome.case, parsed, key)
+        sent = self._acknowledge(outcome.case, parsed, key, self._language(outcome.case))
         return outcome.model_copy(
             update={"acknowledged": sent, "reason": f"{outcome.reason}; acknowledgement sent now"}
         )
@@ -620,11 +620,19 @@ class EmailIntake:
                 if attempt == attempts - 1:
                     raise
 
-    def _acknowledge(self, case_id: str, parsed: ParsedMail, key: str) -> bool:
+    def _language(self, case_id: str) -> str | None:
+        """The case's stored language (the contact's, when the case was opened from a known address)."""
+        try:
+            return self.cases.get(case_id).language
+        except Exception:  # noqa: BLE001 - the acknowledgement goes out in English then
+            return None
+
+    def _acknowledge(self, case_id: str, parsed: ParsedMail, key: str, language: str | None = None) -> bool:
+        """The acknowledgement, in the case's language (``language``; English when it has none)."""
         cfg = self.config
         assert parsed.from_ is not None
         link = self.portal_link(case_id, parsed.from_.email)
-        body = rules.acknowledgement_text(case_id, parsed.from_.name, link)
+        body = rules.acknowledgement_text(case_id, parsed.from_.name, link, language)
         answerable = not rules.is_hash_key(key)
         mail = compose(
             from_address=cfg.support_address,

@@ -53,7 +53,12 @@ def submit_web_case(request: Any, *, body: WebCaseIn | None) -> Response:
             request, negotiate(chosen, accept_language=(request.headers or {}).get("accept-language")), created=201
         )
 
-    result = container().web_intake.submit(body, idempotency.key_from_request(request), client=_client(request))
+    from functions.core.i18n import negotiate  # noqa: PLC0415
+
+    browser = negotiate(accept_language=(request.headers or {}).get("accept-language"))
+    result = container().web_intake.submit(
+        body, idempotency.key_from_request(request), client=_client(request), language=browser
+    )
     headers: dict[str, str | list[str]] = {idempotency.REPLAYED_HEADER: "true"} if result.replayed else {}
     if result.out.portal_url:
         headers["Cache-Control"] = "no-store"
@@ -138,13 +143,16 @@ def _form_page(w: Any, session: str, values: dict[str, str], errs: dict[str, str
         max_files=s.upload_max_files,
         max_bytes=s.upload_max_bytes,
         content_types=s.upload_content_types,
+        post_max_bytes=s.page_post_max_bytes,
         challenge=challenge,
     )
 
 
 @route(bp, "/help/{lang}/contact", "GET", auth="public", tags=TAGS, errors_=(404,), html=True)
 def contact_form(request: Any, lang: str) -> Response:
-    """The contact form (HTML; works without JavaScript). ``?q=`` fills the subject (from a search)."""
+    """The contact form (HTML; works without JavaScript). ``?q=`` fills the subject (from a search).
+
+    Without JavaScript the form's attachments travel with it (multipart/form-data, as ``files``)."""
     from functions.core.i18n import Words  # noqa: PLC0415
     from functions.core.pages import session_from_headers  # noqa: PLC0415
 

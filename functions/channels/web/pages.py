@@ -1,10 +1,11 @@
 """The contact form as pages (pure: values in, HTML out): the form, the form again with what is
 wrong, and the confirmation with the case number.
 
-A plain HTML form posting to ``/help/{lang}/contact`` (no JavaScript needed). The customers'
-site script adds article suggestions while the customer writes the subject (recorded as
-'suggested' events) and attachments, uploaded straight to S3 through presigned POSTs before the
-form is sent (their keys travel as ``attachments`` fields). ``website`` is the honeypot: hidden
+A plain HTML form posting to ``/help/{lang}/contact`` as multipart/form-data (no JavaScript
+needed: attachments travel with the form as ``files``, held to the page post's size). The
+customers' site script adds article suggestions while the customer writes the subject (recorded
+as 'suggested' events) and uploads attachments straight to S3 through presigned POSTs before the
+form is sent (their keys travel as ``attachments`` fields; the file input then sends nothing). ``website`` is the honeypot: hidden
 from people and from assistive technology, only bots fill it in.
 """
 
@@ -48,6 +49,7 @@ def contact_page(
     max_files: int = 5,
     max_bytes: int = 10 * 1024 * 1024,
     content_types: str = "",
+    post_max_bytes: int = 4 * 1024 * 1024,
     challenge: Any = None,
 ) -> str:
     values = values or {}
@@ -60,20 +62,25 @@ def contact_page(
             f'<div class="field">{field_error(w, errors, "consent")}<input type="checkbox" id="consent" name="consent"'
             f' value="yes"{checked}{described_by(errors, "consent")}> <label for="consent">{esc(w("contact.consent"))}</label></div>'
         )
+    mb = 1024 * 1024
     uploads = (
-        f'<div class="field" data-uploads hidden data-max-files="{max_files}" data-max-bytes="{max_bytes}"'
+        f'<div class="field" data-uploads data-max-files="{max_files}" data-max-bytes="{max_bytes}"'
         f' data-types="{attr(content_types)}" data-too-big="{attr(w("contact.file_too_big"))}"'
         f' data-bad-type="{attr(w("contact.file_bad_type"))}" data-failed="{attr(w("contact.file_failed"))}"'
         f' data-uploaded="{attr(w("contact.file_uploaded"))}">'
         f'<label for="files">{esc(w("contact.files"))} <span class="note">{esc(w("contact.optional"))}</span></label>'
-        f'<p class="note" id="files-hint">{esc(w("contact.files_hint", count=max_files, size=max_bytes // (1024 * 1024)))}</p>'
-        '<input id="files" type="file" multiple aria-describedby="files-hint">'
+        f'<p class="note" id="files-hint">{esc(w("contact.files_hint", count=max_files, size=max_bytes // mb))}'
+        f"<noscript> {esc(w('contact.files_no_js', size=post_max_bytes // mb))}</noscript></p>"
+        + field_error(w, errors, "files")
+        + f'<input id="files" name="files" type="file" multiple accept="{attr(content_types)}"'
+        + described_by(errors, "files", "files-hint")
+        + ">"
         '<ul class="plain uploads" role="status" aria-live="polite"></ul></div>'
     )
     main = (
         f"<h1>{esc(w('contact.title'))}</h1><p>{esc(w('contact.intro'))}</p>"
         + error_summary(w, errors)
-        + f'<form class="contact" method="post" action="{attr(action)}" data-contact novalidate>'
+        + f'<form class="contact" method="post" action="{attr(action)}" enctype="multipart/form-data" data-contact novalidate>'
         + _input(w, "name", values, errors, autocomplete="name", maxlength="200")
         + _input(w, "email", values, errors, kind="email", autocomplete="email", maxlength="254")
         + _input(w, "subject", values, errors, maxlength="200", data_suggest="contact-suggestions", autocomplete="off")

@@ -56,7 +56,12 @@ class LinkSender(Protocol):
     """Mails the customer the link to their case and notes it on the case (the portal's ``LinkMails``)."""
 
     def send(
-        self, case: Case, to: str, link: str, kind: Literal["acknowledgement", "portal_link"]
+        self,
+        case: Case,
+        to: str,
+        link: str,
+        kind: Literal["acknowledgement", "portal_link"],
+        language: str | None = None,
     ) -> Literal["sent", "failed", "pending_no_mailer"]: ...
 
 

@@ -93,7 +93,15 @@ class WebIntake:
         self.require_consent = require_consent
         self.clock = clock
 
-    def submit(self, form: WebCaseIn, idempotency_key: str | None = None, client: str | None = None) -> Submitted:
+    def submit(
+        self,
+        form: WebCaseIn,
+        idempotency_key: str | None = None,
+        client: str | None = None,
+        language: str | None = None,
+    ) -> Submitted:
+        """Open the case and send the acknowledgement: in the case's language (the form's, else the
+        contact's on record), else ``language`` (the browser's), else English."""
         if self.require_consent and not form.consent:
             raise InvalidInput(
                 "please accept the privacy notice",
@@ -117,7 +125,9 @@ class WebIntake:
                 raise
             return self._replay(existing, form, print_)
         link = case_link(self.base_url, case.case_id, form.email)
-        ack = self.links.send(case, form.email, link, "acknowledgement") if self.links else "pending_no_mailer"
+        ack = (
+            self.links.send(case, form.email, link, "acknowledgement", language) if self.links else "pending_no_mailer"
+        )
         logger().info("web case opened", extra={"case_id": case.case_id, "acknowledgement": ack})
         if form.selfservice_session:
             self._record_deflection(form.selfservice_session, case.case_id)

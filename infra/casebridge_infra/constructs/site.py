@@ -21,6 +21,11 @@
   security headers. The static published pages' paths come first, so ``/help/*/articles/*`` is the
   bucket's and the rest of ``/help*`` the API's.
 
+A site may answer a domain of its own (``domain_name`` with ``certificate_arn``, an ACM certificate
+in us-east-1, where CloudFront reads them): the distribution's alternate name, and ``url`` becomes
+``https://{domain_name}``. The customers' site takes them from the stage (``customers_domain``,
+``customers_certificate_arn``: stages.json or CDK context).
+
 The build comes from ``dist`` (``make web``). A missing build fails synthesis with the command to
 run, unless ``placeholder`` is allowed (``-c web=placeholder``: CI's infrastructure tests and
 ``make synth`` before a first build), in which case a one-page placeholder is deployed instead.
@@ -33,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
@@ -96,6 +102,8 @@ class StaticSite(Construct):
         form_action: Sequence[str] = (),
         published: s3.IBucket | None = None,
         published_paths: Sequence[str] = ("/help/*/articles/*", "/sitemap.xml", "/robots.txt"),
+        domain_name: str | None = None,
+        certificate_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.single_page_app = single_page_app
@@ -207,10 +215,20 @@ class StaticSite(Construct):
             )
             additional = {path: behavior(published_origin) for path in published_paths}
 
+        # a domain of its own: the distribution answers it with the ACM certificate (us-east-1)
+        custom = (
+            {
+                "domain_names": [domain_name],
+                "certificate": acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn),
+            }
+            if domain_name and certificate_arn
+            else {}
+        )
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
             comment=comment,
+            **custom,  # type: ignore[arg-type]
             default_root_object="index.html",
             default_behavior=behavior(origin),
             additional_behaviors=additional or None,
@@ -232,7 +250,7 @@ class StaticSite(Construct):
             log_bucket=cdn_logs,
             log_file_prefix=f"{bucket_name}/",
         )
-        self.url = f"https://{self.distribution.distribution_domain_name}"
+        self.url = f"https://{domain_name}" if custom else f"https://{self.distribution.distribution_domain_name}"
 
     def route_to_api(self, domain_name: str, origin_path: str, paths: Sequence[str]) -> None:
         """Send ``paths`` to the API (``domain_name``: its execute-api host; ``origin_path``: the stage)."""

@@ -1,7 +1,8 @@
 // The contact form in Debian's Chromium against the real local stack: articles suggested while the
 // customer writes, an attachment uploaded straight to S3 (presigned POST), the confirmation with the
 // case number, and the acknowledgement with the case link in the local outbox; without JavaScript
-// the form still opens a case and the case page's reply posts its file itself; axe on every page.
+// the form still opens a case with the file it posts itself, and so does the case page's reply; axe
+// on every page.
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
@@ -116,10 +117,20 @@ test('without JavaScript the form still opens a case', async () => {
   await page.getByLabel('Tu correo electrónico').fill('bea@customer.example')
   await page.getByLabel('Asunto').fill('Factura duplicada')
   await page.getByLabel('¿Qué ha pasado?').fill('Me han cobrado dos veces la misma factura.')
+  // the form's file input posts its file with the form (multipart/form-data)
+  await page
+    .getByLabel('Archivos adjuntos')
+    .setInputFiles({ name: 'cargo.png', mimeType: 'image/png', buffer: PNG })
   await page.getByRole('button', { name: 'Enviar' }).click()
   await page.getByRole('heading', { name: 'Hemos recibido tu solicitud' }).waitFor()
   const caseId = (await page.locator('[data-case-id]').textContent()).trim()
   assert.match(caseId, /^[A-Z]+-\d+$/)
+  const opened = await stack.api('GET', `/cases/${caseId}`)
+  const first = opened.timeline.find((e) => e.kind === 'message_in').message
+  assert.deepEqual(
+    first.attachments.map((a) => [a.filename, a.content_type, a.size]),
+    [['cargo.png', 'image/png', PNG.length]],
+  )
 
   // the case page without JavaScript: the reply posts its file itself (multipart/form-data)
   const mail = await poll(

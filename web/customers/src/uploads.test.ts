@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { limitsOf, refuse, upload } from './uploads'
+import { attachUploads, limitsOf, refuse, upload } from './uploads'
 
 describe('attachments', () => {
   const limits = { maxFiles: 2, maxBytes: 100, types: ['image/png', 'application/pdf'] }
@@ -43,5 +43,15 @@ describe('attachments', () => {
     const sent = calls[1]?.[1]?.body as FormData
     expect(calls[1]?.[0]).toBe('https://s3.example/b')
     expect([...sent.keys()]).toEqual(['key', 'policy', 'file'])
+  })
+
+  it('are sent once: with the script the file input posts nothing, only the uploaded keys', () => {
+    document.body.innerHTML =
+      '<form enctype="multipart/form-data"><div data-uploads data-max-files="2">' +
+      '<input id="files" name="files" type="file" multiple><ul></ul></div></form>'
+    const form = document.querySelector('form') as HTMLFormElement
+    attachUploads(form.querySelector('[data-uploads]') as HTMLElement, form)
+    expect(form.querySelector('input[type="file"]')?.hasAttribute('name')).toBe(false)
+    expect([...new FormData(form).keys()]).toEqual([])
   })
 })

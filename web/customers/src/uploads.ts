@@ -43,6 +43,9 @@ export function attachUploads(box: HTMLElement, form: HTMLFormElement): void {
   if (!input || !list) return
   const limits = limitsOf(box)
   box.hidden = false
+  // Without the script the input posts its files with the form (multipart, as ``files``); with it each
+  // file goes to S3 first and only its key is posted: the input itself must post nothing.
+  input.removeAttribute('name')
   let pending = 0
   input.addEventListener('change', () => {
     for (const file of Array.from(input.files || [])) {

@@ -3676,6 +3676,21 @@ export interface components {
        */
       topic?: string | null
       /**
+       * Transcript Mail
+       * @default null
+       */
+      transcript_mail?: ('pending' | 'sending' | 'sent' | 'failed') | null
+      /**
+       * Transcript Mail Attempts
+       * @default 0
+       */
+      transcript_mail_attempts?: number
+      /**
+       * Transcript Mail Claimed At
+       * @default null
+       */
+      transcript_mail_claimed_at?: string | null
+      /**
        * Transcript Mailed
        * @default false
        */
@@ -5352,6 +5367,12 @@ export interface components {
       case_id: string
       /** Email */
       email: string
+      /**
+       * Language
+       * @description the language of the mail when the case has none on record (else the browser's Accept-Language)
+       * @default null
+       */
+      language?: string | null
     }
     /** LinkRequestOut */
     LinkRequestOut: {
