@@ -148,3 +148,32 @@ def test_a_resolution_that_cannot_be_queued_keeps_the_fix_and_sends_nothing(clie
     assert resolver.calls == []
     assert queued(sfn_aws, "escalation-jobs") == []
     record("faults", path="escalation: resolution not queued (Catch, failed)", injected=refused.injected)
+
+
+def test_an_execution_that_could_not_even_record_its_failure_is_closed_when_the_problem_moves_on(
+    client, sfn_aws, agent_headers
+):
+    quick(sfn_aws["state_machines"]["escalation"])
+    escalation_id = start(sfn_aws)
+    run_job(client, next_job(sfn_aws, escalation_id))
+    arn = _escalation_arn(sfn_aws, escalation_id)
+
+    # Given DynamoDB fails inside on every status write of the workflow: the acceptance, then the
+    # Catch's own "failed" mark
+    outage = TaskFault("dynamodb", "UpdateItem", "InternalServerError", times=None)
+    with in_workflow(outage):
+        assert submit(client, link_for(sent_mails()[-1], "accept")).status_code == 200
+        desc = execution(sfn_aws, escalation_id, timeout=30)
+    assert outage.injected == 8  # four attempts at MarkAccepted, four at MarkFailed
+    assert entered(arn)[-1] == "Failed" and desc["status"] == "FAILED"  # the alarm's part
+    # the record still says what it said before: nothing of the failure reached the table
+    assert escalation(client, agent_headers, escalation_id)["status"] == "awaiting_department"
+
+    # When the problem moves on (an agent resolves or reassigns it)
+    container().escalation.stop_for_problem("PB-100001", "the problem was resolved")
+
+    # Then the record no longer claims a running escalation: it is closed, saying why
+    view = escalation(client, agent_headers, escalation_id)
+    assert (view["status"], view["reason"]) == ("cancelled", "the problem was resolved")
+    assert len(sent_mails()) == 1
+    record("faults", path="escalation: every status write failing (Fail, closed later)", injected=outage.injected)
