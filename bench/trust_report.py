@@ -94,7 +94,8 @@ def summarize(records: list[dict], mail: dict | None) -> dict:
     api = None
     if contract:
         last = max(contract, key=lambda r: r["at"])
-        api = {k: last[k] for k in ("requests", "server_errors", "failures", "examples_per_operation", "passed")}
+        keys = ("operations", "requests", "server_errors", "failures", "examples_per_operation", "passed")
+        api = {k: last.get(k) for k in keys}
     paths: dict[str, dict] = defaultdict(lambda: {"runs": 0, "injected": 0})
     for r in records:
         if r["check"] == "faults":
@@ -134,9 +135,10 @@ def table(report: dict) -> str:
     rows: list[tuple[str, str]] = []
     api = report["api_contract"]
     if api:
-        rows.append(
-            ("requests fuzzed (schemathesis)", f"{api['requests']} ({api['examples_per_operation']} per operation)")
-        )
+        per = f"{api['examples_per_operation']} examples per operation"
+        if api.get("operations"):
+            per = f"{api['operations']} operations, {per}"
+        rows.append(("requests fuzzed (schemathesis)", f"{api['requests']} ({per})"))
         rows.append(("5xx found", str(api["server_errors"])))
         rows.append(("contract failures", str(api["failures"])))
     else:

@@ -75,8 +75,10 @@ def test_every_operation_answers_as_documented_and_never_5xx(own_stack: RunningS
     generated = re.search(r"(\d+) generated", result.stdout)
     if generated:  # the figures bench/trust_report.py prints (a failing run too)
         failures = re.search(r"(\d+) failures?\b", result.stdout[result.stdout.rfind("SUMMARY") :])
+        tested = re.search(r"Tested: (\d+)", result.stdout)
         record(
             "api_contract",
+            operations=int(tested.group(1)) if tested else None,
             requests=int(generated.group(1)),
             failures=int(failures.group(1)) if failures else 0,
             server_errors=result.stdout.count("Server error"),
