@@ -11,6 +11,7 @@ sent once, twice or never. Only the test's own thread meets faults: moto's state
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from collections import Counter
@@ -96,3 +97,116 @@ def deliver_until_done(invoke: Any, bodies: list[str], *, rounds: int = 80) -> i
         if not pending:
             return delivery
     raise AssertionError(f"records still failing after {rounds} deliveries: {pending}")
+
+
+@dataclass
+class TaskFault:
+    """``times`` calls of ``service``/``operation`` made by a state machine's task (moto's execution
+    threads, standing for Step Functions' service integrations) fail with ``code``; ``when`` picks
+    the calls by their parameters (None: every call). ``times=None``: every matching call fails."""
+
+    service: str
+    operation: str
+    code: str
+    times: int | None = 1
+    when: Any = None  # Callable[[dict], bool] | None
+    injected: int = 0
+
+    def hits(self, service: str, operation: str, params: dict[str, Any]) -> bool:
+        if (service, operation) != (self.service, self.operation):
+            return False
+        if self.times is not None and self.injected >= self.times:
+            return False
+        return self.when is None or bool(self.when(params))
+
+
+@contextmanager
+def in_workflow(*faults: TaskFault) -> Iterator[list[TaskFault]]:
+    """Fail the AWS calls the state machines' tasks make (not the test's own calls, nor the
+    handlers' it invokes: those run on the test's thread), as ``faults`` say. In AWS the service
+    integration's error reaches the state as ``DynamoDB.<code>`` (DynamoDB) or
+    ``SQS.SdkClientException`` (SQS, in moto; AWS names its service errors ``SQS.AmazonSQSException``): the state's Retry and Catch decide what follows."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    test_thread = threading.get_ident()
+    real = BaseClient._make_api_call
+    lock = threading.Lock()
+
+    def call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        if threading.get_ident() != test_thread:
+            service = self.meta.service_model.service_name
+            with lock:
+                fault = next((f for f in faults if f.hits(service, operation_name, api_params)), None)
+                if fault is not None:
+                    fault.injected += 1
+            if fault is not None:
+                raise ClientError(
+                    {
+                        "Error": {"Code": fault.code, "Message": "injected fault"},
+                        "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "injected"},
+                    },
+                    operation_name,
+                )
+        return real(self, operation_name, api_params)
+
+    BaseClient._make_api_call = call  # type: ignore[method-assign]
+    try:
+        yield list(faults)
+    finally:
+        BaseClient._make_api_call = real  # type: ignore[method-assign]
+
+
+# -- reading what a state machine did (moto) ------------------------------------------------
+
+
+def quick(machine_arn: str) -> None:
+    """Every Retry of the machine waits one second between attempts (same rules, same attempts)."""
+    sfn = _boto3().client("stepfunctions", region_name="us-east-1")
+    d = json.loads(sfn.describe_state_machine(stateMachineArn=machine_arn)["definition"])
+
+    def walk(states: dict) -> None:
+        for state in states.values():
+            for rule in state.get("Retry", []):
+                rule["IntervalSeconds"], rule["BackoffRate"] = 1, 1.0
+                rule.pop("MaxDelaySeconds", None)
+                rule.pop("JitterStrategy", None)
+            if "ItemProcessor" in state:
+                walk(state["ItemProcessor"]["States"])
+
+    walk(d["States"])
+    sfn.update_state_machine(stateMachineArn=machine_arn, definition=json.dumps(d))
+
+
+def history(execution_arn: str) -> list[dict[str, Any]]:
+    sfn = _boto3().client("stepfunctions", region_name="us-east-1")
+    return sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+
+
+def task_failures(execution_arn: str) -> list[str]:
+    """The error of every failed task attempt, in order."""
+    return [e["taskFailedEventDetails"]["error"] for e in history(execution_arn) if e["type"] == "TaskFailed"]
+
+
+def entered(execution_arn: str) -> list[str]:
+    return [e["stateEnteredEventDetails"]["name"] for e in history(execution_arn) if e["type"].endswith("StateEntered")]
+
+
+def queued(out: dict, queue: str) -> list[dict]:
+    """Every message on the queue now (read and deleted)."""
+    sqs = _boto3().client("sqs", region_name="us-east-1")
+    url = out["queues"][queue]["url"]
+    bodies = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return bodies
+        for m in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            bodies.append(json.loads(m["Body"]))
+
+
+def _boto3() -> Any:
+    import boto3
+
+    return boto3

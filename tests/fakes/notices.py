@@ -445,11 +445,16 @@ class FakeDeliveryStore:
         for k, v in counts.items():
             item[k] = item.get(k, 0) + v
 
+    def batch_done(self, notice_id: str, seq: int, batch: int) -> None:
+        item = self.dispatch_items.setdefault((notice_id, seq), {})
+        item["done_batches"] = item.get("done_batches", set()) | {batch}
+
     def counts(self, notice_id: str, seq: int) -> dict[str, int]:
         from functions.notify.delivery.rules import COUNTS
 
         item = self.dispatch_items.get((notice_id, seq), {})
-        return {k: int(item.get(k, 0)) for k in COUNTS}
+        done = {"batches_done": len(item.get("done_batches", ()))}
+        return {k: int(item.get(k, 0)) for k in COUNTS} | done
 
     def all_counts(self, notice_id: str) -> dict[int, dict[str, int]]:
         return {seq: self.counts(n, seq) for n, seq in sorted(self.dispatch_items) if n == notice_id}

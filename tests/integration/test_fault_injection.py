@@ -16,6 +16,7 @@ import pytest
 
 from functions.composition import container
 from tests.faults import deliver_until_done, inject
+from tests.figures import record
 from tests.integration.test_email_intake import event, mail, sns, sqs_event
 from tests.integration.test_problem_detection_wiring import wired  # noqa: F401 - a fixture used by name
 
@@ -73,6 +74,7 @@ def test_mail_under_throttling_and_errors_is_kept_once_and_acknowledged_exactly_
         assert sorted(acked) == sorted(f"c{i}@client.example" for i in range(MAILS))
         ses_faults = faults.injected[("ses", "SendRawEmail")]
         print(f"seed {seed}: {len(acked)} of {MAILS} acknowledgements sent, none twice ({ses_faults} SES refusals)")
+    record("faults", path="mail intake", seed=seed, injected=faults.total_injected, deliveries=deliveries)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -102,6 +104,9 @@ def test_detection_failing_mid_batch_loses_no_case_and_its_candidate_appears_aft
     [candidate] = _candidates(wired["problems"])
     linked = {link.case_id for link in wired["problems"].view(candidate.problem_id).links}
     assert linked and linked <= set(ids)
+    record(
+        "faults", path="problem detection (stream)", seed=seed, injected=faults.total_injected, deliveries=deliveries
+    )
 
 
 def test_detection_whose_state_cannot_be_saved_after_its_candidate_was_written_makes_no_second_one(wired):
@@ -123,3 +128,4 @@ def test_detection_whose_state_cannot_be_saved_after_its_candidate_was_written_m
     assert _state()["detector"]["total"] == before + len(ids)
     [candidate] = _candidates(wired["problems"])
     assert {link.case_id for link in wired["problems"].view(candidate.problem_id).links} <= set(ids)
+    record("faults", path="problem detection (state not saved)", injected=faults.total_injected, deliveries=2)

@@ -518,3 +518,6 @@ def test_faults_under_the_delivery_jobs_end_with_every_recipient_notified_exactl
     assert sorted(to for to, _ in sent) == sorted(str(r.email) for r in recipients)
     assert set(sent.values()) == {1}
     assert sms.received() == {str(r.phone): 1 for r in recipients if r.phone}
+    from tests.figures import record
+
+    record("faults", path="notice delivery (jobs handler)", injected=faults.total_injected, deliveries=deliveries)

@@ -162,8 +162,11 @@ def test_a_dispatch_is_kept_from_its_first_write_and_counts_add_up(delivery_stor
     delivery_store.add_counts("NT-1", 1, {"sent_email": 2, "failed": 0})
     delivery_store.add_counts("NT-1", 1, {"sent_email": 3, "sent_sms": 1})
     delivery_store.add_counts("NT-1", 2, {"sent_sms": 4})  # a dispatch whose item was not written yet
+    delivery_store.batch_done("NT-1", 1, 0)
+    delivery_store.batch_done("NT-1", 1, 2)
+    delivery_store.batch_done("NT-1", 1, 0)  # a batch done twice (its job delivered again) counts once
     assert delivery_store.counts("NT-1", 1) == {
-        "sent_email": 5, "sent_sms": 1, "failed": 0, "uncertain": 0, "batches": 3,
+        "sent_email": 5, "sent_sms": 1, "failed": 0, "uncertain": 0, "batches": 3, "batches_done": 2,
     }  # fmt: skip
     assert delivery_store.counts("NT-1", 9)["sent_email"] == 0
     assert {seq: c["sent_sms"] for seq, c in delivery_store.all_counts("NT-1").items()} == {1: 1, 2: 4}

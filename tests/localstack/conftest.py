@@ -3,6 +3,8 @@ code the moto suites run. LocalStack's server (``localstack-core``) runs under P
 own venv (``make localstack-venv``; ``../shared/docs/LOCALSTACK.md`` for the pins). What LocalStack
 does not serve here is a moto server beside it (``CASEBRIDGE_AWS_ENDPOINTS``): DynamoDB (it would
 download a Java runtime) and SES v2 (the notices' bulk mail templates: "not yet emulated").
+LocalStack's own DynamoDB calls (Step Functions' ``dynamodb:updateItem`` tasks) reach the same moto
+server through the provider in ``plugin/`` (``PROVIDER_OVERRIDE_DYNAMODB=casebridge_forward``).
 
 Collected only when ``CASEBRIDGE_LOCALSTACK=1`` (``make test-localstack``, run by ``.ci/run``):
 without LocalStack these tests fail, they never skip.
@@ -25,7 +27,8 @@ import pytest
 from functions.local.stack import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = "sqs,sns,ses,s3,stepfunctions,events,iam,sts"
+SERVICES = "sqs,sns,ses,s3,stepfunctions,events,iam,sts,dynamodb"
+PLUGIN = Path(__file__).resolve().parent / "plugin"  # the DynamoDB provider forwarding to moto
 
 
 @dataclass
@@ -59,7 +62,7 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> None
 
 
 @pytest.fixture(scope="session")
-def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def localstack(tmp_path_factory: pytest.TempPathFactory, moto_dynamodb: str) -> Iterator[str]:
     port = free_port()
     root = tmp_path_factory.mktemp("localstack")
     env = {
@@ -74,6 +77,9 @@ def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "SQS_ENDPOINT_STRATEGY": "path",
         "SERVICES": SERVICES,
         "FILESYSTEM_ROOT": str(root),
+        "PYTHONPATH": str(PLUGIN),
+        "PROVIDER_OVERRIDE_DYNAMODB": "casebridge_forward",
+        "CASEBRIDGE_LOCALSTACK_DYNAMODB_URL": moto_dynamodb,
     }
     log = (root / "localstack.log").open("w")
     proc = subprocess.Popen(

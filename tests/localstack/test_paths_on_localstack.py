@@ -137,3 +137,70 @@ def test_a_notice_lifecycle_runs_its_jobs_through_sqs_and_step_functions(lane: L
     assert sorted(mail.to for _, mail in email.sent) == sorted(str(r.email) for r in recipients)
     assert aws.client("stepfunctions").describe_execution(executionArn=arn)["status"] == "RUNNING"
     aws.client("stepfunctions").stop_execution(executionArn=arn)
+
+
+def test_the_escalation_workflow_writes_its_states_through_to_the_resolution(lane: Lane, client):
+    from functions.core import aws
+    from tests.fakes.mail import FakeMailer
+    from tests.integration.test_problem_escalation import RecordingResolver, link_for, start, submit
+
+    # Given the escalation state machine on LocalStack's Step Functions, whose DynamoDB tasks write
+    # the lane's table (moto, through LocalStack's forwarding provider); the mails and the problem's
+    # resolution are fakes (the mail path has its own test above)
+    mailer, resolver = FakeMailer(), RecordingResolver()
+    container().override(mailer=mailer, escalation_resolver=resolver)
+    url = lane.provisioned["queues"]["escalation-jobs"]["url"]
+
+    def run_next(kind: str) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for m in _receive(url, timeout=30):
+                job = json.loads(m["Body"])
+                if job["escalation_id"] != escalation_id:
+                    continue
+                assert job["kind"] == kind, job
+                assert (
+                    client.lambda_.invoke("handle_escalation_jobs", _sqs_event([m])).payload["batchItemFailures"] == []
+                )
+                return
+        raise AssertionError(f"no {kind} job")
+
+    def status() -> str | None:
+        return container().escalation.escalation("PB-100001", escalation_id).status
+
+    def wait_status(expected: str) -> None:
+        deadline = time.monotonic() + 30
+        while status() != expected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status() == expected
+
+    # When a problem's escalation starts, the department accepts, then delivers the fix by its links
+    escalation_id = start(lane.provisioned)
+    run_next("decide")
+    wait_status("awaiting_department")
+    assert submit(client, link_for(mailer.sent[-1], "accept")).status_code == 200
+    run_next("fix")
+    wait_status("accepted")
+    resp = submit(client, link_for(mailer.sent[-1], "deliver"), root_cause="VAT applied twice", fix="Rate table")
+    assert resp.status_code == 200, resp.body
+    run_next("resolve")
+
+    # Then each state's write reached the table, the resolution was handed over once, and the
+    # execution succeeded on LocalStack
+    view = container().escalation.escalation("PB-100001", escalation_id)
+    assert (view.status, view.root_cause, view.fix, view.resolved) == (
+        "fix_delivered",
+        "VAT applied twice",
+        "Rate table",
+        True,
+    )
+    assert resolver.calls == [("PB-100001", "VAT applied twice", "Rate table")]
+    arn = (
+        lane.provisioned["state_machines"]["escalation"].replace(":stateMachine:", ":execution:") + f":{escalation_id}"
+    )
+    deadline = time.monotonic() + 30
+    while (state := aws.client("stepfunctions").describe_execution(executionArn=arn)["status"]) == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert state == "SUCCEEDED"
+    assert [m["To"] for m in mailer.sent] == ["finance@example.org", "finance@example.org"]

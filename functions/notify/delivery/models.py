@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from pydantic import Field
+
 from functions.core.models import Model
 from functions.notify.contract import DispatchKind
 
@@ -142,6 +144,11 @@ class DispatchDeliveries(Model):
     failed: int = 0
     uncertain: int = 0
     batches: int = 0
+    batches_done: int = Field(
+        default=0,
+        description="audience batches sent to the end; fewer than batches once the dispatch finished: "
+        "the recipients of the others were not reached (a job that could not be queued or kept failing)",
+    )
 
 
 class NoticeDeliveries(Model):

@@ -13,7 +13,7 @@ from functions.notify.delivery.models import (
 )
 
 # What delivery counts per dispatch (kept with the dispatch: GET /notices/{id}/deliveries).
-COUNTS = ("sent_email", "sent_sms", "failed", "uncertain", "batches")
+COUNTS = ("sent_email", "sent_sms", "failed", "uncertain", "batches", "batches_done")
 
 
 def template_name(language: str) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from functions.core.logs import logger
 from functions.notify.contract import Dispatch, NoticeSignal, Recipient, batch_number
 from functions.notify.delivery.models import (
     EMAIL_BULK_LIMIT,
@@ -195,7 +196,11 @@ class DeliveryService:
             self.workflow.succeed(job.task_token, self.prepare(job).model_dump(mode="json"))
             return
         if job.type == "finish":
-            self.workflow.succeed(job.task_token, self.store.counts(job.notice_id, _need(job.seq)))
+            totals = self.store.counts(job.notice_id, _need(job.seq))
+            if totals["batches_done"] < totals["batches"]:
+                # The Map went on past a batch that kept failing: its recipients were not reached.
+                logger().warning("dispatch incomplete", extra={"notice_id": job.notice_id, "seq": job.seq, **totals})
+            self.workflow.succeed(job.task_token, totals)
             return
         try:
             result = self.send_batch(job.notice_id, _need(job.seq), job.key or "", attempt=job.attempt)
@@ -302,6 +307,7 @@ class DeliveryService:
             )
         if total.unsent:
             raise Throttled(f"batch {batch}: {total.unsent} unsent (throttled or transient), {total.sent} sent")
+        self.store.batch_done(notice_id, seq, batch)
         return total
 
     def _claim(

@@ -34,7 +34,8 @@ def topic_full_key(topic_arn: str) -> dict[str, str]:
 
 
 def _counts(item: dict[str, Any]) -> dict[str, int]:
-    return {k: int(item.get(k, 0)) for k in COUNTS}
+    done = {"batches_done": len(item.get("done_batches") or ())}
+    return {k: int(item.get(k, 0)) for k in COUNTS} | done
 
 
 class DeliveryStore(dynamo.TableStore):
@@ -154,6 +155,14 @@ class DeliveryStore(dynamo.TableStore):
             UpdateExpression="ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(counts))),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
+        )
+
+    def batch_done(self, notice_id: str, seq: int, batch: int) -> None:
+        """The batch was sent to the end (a set of batch numbers: a batch done twice counts once)."""
+        self.table.update_item(
+            Key=dispatch_key(notice_id, seq),
+            UpdateExpression="ADD done_batches :b",
+            ExpressionAttributeValues={":b": {batch}},
         )
 
     def counts(self, notice_id: str, seq: int) -> dict[str, int]:

@@ -93,8 +93,10 @@ class EscalationService:
             if view.resolved or view.status in ENDED_STATUSES:
                 continue
             if self.workflow.stop(view.escalation_id, reason):
-                self.store.mark_cancelled(problem_id, view.escalation_id, reason, self.clock())
                 stopped.append(view.escalation_id)
+            # Closed either way: an execution no longer running whose record does not say so ended
+            # without recording it (its last status write failed; the failed-executions alarm told).
+            self.store.mark_cancelled(problem_id, view.escalation_id, reason, self.clock())
         if stopped:
             logger().info("escalations stopped", extra={"problem_id": problem_id, "escalations": stopped})
         return stopped

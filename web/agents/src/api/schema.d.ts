@@ -4264,6 +4264,12 @@ export interface components {
        */
       batches?: number
       /**
+       * Batches Done
+       * @description audience batches sent to the end; fewer than batches once the dispatch finished: the recipients of the others were not reached (a job that could not be queued or kept failing)
+       * @default 0
+       */
+      batches_done?: number
+      /**
        * Failed
        * @default 0
        */
