@@ -117,6 +117,15 @@ const de: MessageSchema = {
     searchPlaceholder: 'Wörter oder eine Fallnummer',
     searchShortcut: 'Warteschlange durchsuchen',
     group: 'Gruppe',
+    scope: {
+      title: 'Filter anstelle der Ansicht',
+      custom: 'Eigene Filter',
+      status: 'Status: {statuses}',
+      assignee: 'Zuständig: {who}',
+      sla: 'SLA: {state}',
+      remove: 'Filter {filter} entfernen',
+      removeShort: 'Entfernen',
+    },
     bulk: {
       title: 'Sammelaktionen',
       pick: '{id} auswählen: {subject}',

@@ -113,6 +113,15 @@ const en = {
     searchPlaceholder: 'Words or a case number',
     searchShortcut: 'Search the queue',
     group: 'Group',
+    scope: {
+      title: 'Filters in place of the view',
+      custom: 'Custom filters',
+      status: 'Status: {statuses}',
+      assignee: 'Assignee: {who}',
+      sla: 'SLA: {state}',
+      remove: 'Remove the filter {filter}',
+      removeShort: 'Remove',
+    },
     bulk: {
       title: 'Bulk actions',
       pick: 'Select {id}: {subject}',
