@@ -190,6 +190,13 @@ const de: MessageSchema = {
     unknownCustomer: 'Unbekannter Kunde',
     newCases: 'Keine neuen Fälle | Ein neuer Fall in der Warteschlange | {n} neue Fälle in der Warteschlange',
   },
+  confirm: {
+    deleteNamed: '{name} löschen?',
+    cannotUndo: 'Das lässt sich nicht rückgängig machen.',
+    removeRule: 'Die Regel {id} entfernen?',
+    removeRuleHint: 'Sie ist weg, sobald die Regeln gespeichert sind.',
+    remove: 'Entfernen',
+  },
   fields: {
     status: 'Status',
     priority: 'Priorität',

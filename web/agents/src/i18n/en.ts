@@ -186,6 +186,13 @@ const en = {
     unknownCustomer: 'Unknown customer',
     newCases: 'No new cases | One new case in the queue | {n} new cases in the queue',
   },
+  confirm: {
+    deleteNamed: 'Delete {name}?',
+    cannotUndo: 'This cannot be undone.',
+    removeRule: 'Remove the rule {id}?',
+    removeRuleHint: 'It is gone once the rules are saved.',
+    remove: 'Remove',
+  },
   fields: {
     status: 'Status',
     priority: 'Priority',
