@@ -245,6 +245,18 @@ const de: MessageSchema = {
     chat_transcript: 'Chat-Protokoll',
     delivery_failed: 'Zustellung fehlgeschlagen',
     auto_reply: 'Automatische Antwort von {who}',
+    merged: 'Zusammengeführt von {who}',
+    merged_into: 'Zusammengeführt von {who}',
+    split: 'Aufgeteilt von {who}',
+    split_from: 'Abgetrennt von {who}',
+    sla_warning: 'SLA-Ziel gefährdet',
+    sla_breached: 'SLA-Ziel verletzt',
+    splitTo:
+      'Keine Interaktion in den neuen Fall verschoben | Eine Interaktion in den neuen Fall verschoben | {n} Interaktionen in den neuen Fall verschoben',
+    splitFromCase:
+      'Eröffnet ohne Interaktion aus | Eröffnet mit einer abgetrennten Interaktion aus | Eröffnet mit {n} abgetrennten Interaktionen aus',
+    mergedFromCase: 'Die Interaktionen kamen aus dem zusammengeführten Fall',
+    mergedIntoCase: 'Geschlossen und zusammengeführt in',
     internal: 'Intern',
     from: 'Von {address}',
     quoted: 'Zitierten Text zeigen',

@@ -241,6 +241,18 @@ const en = {
     chat_transcript: 'Chat transcript',
     delivery_failed: 'Delivery failed',
     auto_reply: 'Automatic reply from {who}',
+    merged: 'Merged by {who}',
+    merged_into: 'Merged by {who}',
+    split: 'Split by {who}',
+    split_from: 'Split off by {who}',
+    sla_warning: 'SLA target at risk',
+    sla_breached: 'SLA target breached',
+    splitTo:
+      'No interaction moved to the new case | One interaction moved to the new case | {n} interactions moved to the new case',
+    splitFromCase:
+      'Opened with no interaction of | Opened with one interaction split off | Opened with {n} interactions split off',
+    mergedFromCase: 'Its interactions came here from the merged case',
+    mergedIntoCase: 'Closed and merged into',
     internal: 'Internal',
     from: 'From {address}',
     quoted: 'Show quoted text',
