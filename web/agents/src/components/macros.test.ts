@@ -139,5 +139,5 @@ describe('macros admin', () => {
     await waitFor(() => expect(calls.find((c) => c.method === 'DELETE')?.path).toBe('/macros/m-refund'))
     expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(1)
     unmount()
-  })
+  }, 30_000) // typing and axe in jsdom take seconds on a loaded machine
 })
