@@ -73,7 +73,7 @@ describe('macros in the composer', () => {
     expect(calls.some((c) => c.path.endsWith('/replies'))).toBe(false) // sending stays the agent's
     expect((screen.getByLabelText('Then') as HTMLSelectElement).value).toBe('keep') // the macro's status stands
     unmount()
-  })
+  }, 30_000) // typing and axe in jsdom take seconds on a loaded machine
 })
 
 describe('macros admin', () => {
