@@ -18,5 +18,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts'],
     setupFiles: ['src/test/setup.ts'],
     restoreMocks: true,
+    // component tests type and run axe in jsdom: seconds each on a loaded machine (2 cores shared),
+    // where the default 5 s made them fail by the clock, not by the app
+    testTimeout: 30_000,
   },
 })

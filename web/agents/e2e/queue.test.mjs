@@ -162,7 +162,8 @@ describe('the queue: views, search, SLA, saved views and bulk actions', { timeou
       },
       { what: "the saved view's filters in the URL" },
     )
-    await page.getByRole('heading', { name: 'Queue: All open' }).waitFor()
+    // the page is named after the saved view the URL is
+    await page.getByRole('heading', { name: 'Queue: Web form cases' }).waitFor()
     assert.equal(await page.getByLabel('Channel').inputValue(), 'web')
     await row(ids.espresso).waitFor()
     assert.equal(await row(ids.fax).count(), 0)

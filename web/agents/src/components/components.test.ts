@@ -54,6 +54,37 @@ describe('timeline', () => {
     expect(screen.getByText('Internal')).toBeTruthy()
     expect(await seriousViolations(container)).toEqual([])
   })
+
+  it('says what a split or merge did, with a link to the other case', async () => {
+    const sam = { type: 'agent' as const, id: 'sam', name: 'Sam Garcia' }
+    const event = (kind: string, data: Record<string, unknown>) => ({
+      event_id: kind,
+      case_id: 'CB-1',
+      at: '2026-01-01T00:00:00Z',
+      kind: kind as 'split',
+      actor: sam,
+      visibility: 'internal' as const,
+      data,
+    })
+    await renderWithApp(Timeline, {
+      props: {
+        events: [
+          event('split', { new_case_id: 'CB-9', event_ids: ['a', 'b'] }),
+          event('split_from', { original_case_id: 'CB-0', event_ids: ['c'] }),
+          event('merged_into', { into: 'CB-5' }),
+        ],
+      },
+    })
+    expect(screen.getByRole('article', { name: 'Split by Sam Garcia' }).textContent).toContain(
+      '2 interactions moved to the new case CB-9',
+    )
+    expect(screen.getByRole('link', { name: 'CB-9' }).getAttribute('href')).toBe('/cases/CB-9')
+    expect(screen.getByRole('article', { name: 'Split off by Sam Garcia' }).textContent).toContain(
+      'Opened with one interaction split off CB-0',
+    )
+    expect(screen.getByRole('link', { name: 'CB-5' })).toBeTruthy()
+    expect(document.body.textContent).not.toContain('timeline.')
+  })
 })
 
 const directory = (method: string, url: URL) => {

@@ -68,5 +68,5 @@ describe('groups and assignment rules', () => {
     )
     expect(await seriousViolations(container)).toEqual([])
     unmount()
-  })
+  }, 30_000) // typing and axe in jsdom take seconds on a loaded machine
 })

@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/vue'
+import { screen, waitFor, within } from '@testing-library/vue'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import Composer from '@/components/case/Composer.vue'
@@ -73,7 +73,7 @@ describe('macros in the composer', () => {
     expect(calls.some((c) => c.path.endsWith('/replies'))).toBe(false) // sending stays the agent's
     expect((screen.getByLabelText('Then') as HTMLSelectElement).value).toBe('keep') // the macro's status stands
     unmount()
-  })
+  }, 30_000) // typing and axe in jsdom take seconds on a loaded machine
 })
 
 describe('macros admin', () => {
@@ -119,8 +119,25 @@ describe('macros admin', () => {
       }),
     )
 
-    await user.click(screen.getByRole('button', { name: 'Delete: Refund approved' }))
+    // deleting asks first, in the app's own dialog: cancelling deletes nothing
+    const deleteButton = screen.getByRole('button', { name: 'Delete: Refund approved' })
+    await user.click(deleteButton)
+    const dialog = await screen.findByRole('alertdialog', { name: 'Delete Refund approved?' })
+    expect(dialog.textContent).toContain('This cannot be undone.')
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }))
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull())
+    expect(calls.some((c) => c.method === 'DELETE')).toBe(false)
+    await user.click(deleteButton)
+    await user.click(
+      within(await screen.findByRole('alertdialog', { name: 'Delete Refund approved?' })).getByRole(
+        'button',
+        {
+          name: 'Delete',
+        },
+      ),
+    )
     await waitFor(() => expect(calls.find((c) => c.method === 'DELETE')?.path).toBe('/macros/m-refund'))
+    expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(1)
     unmount()
-  })
+  }, 30_000) // typing and axe in jsdom take seconds on a loaded machine
 })

@@ -13,7 +13,12 @@ const timeline = [
     at: '2026-01-01T00:01:00Z',
     kind: 'message_in',
     actor: { type: 'customer', id: 'anna@x.example' },
-    message: { channel: 'email', direction: 'in', subject: 'Second printer jams too', body_text: '...' },
+    message: {
+      channel: 'email',
+      direction: 'in',
+      subject: 'Second printer jams too',
+      body_text: 'The second printer jams as well.',
+    },
   },
 ]
 
@@ -86,7 +91,7 @@ describe('merge and split', () => {
     const user = userEvent.setup()
     await user.click(screen.getByRole('button', { name: 'Split off interactions' }))
     expect(screen.getAllByRole('checkbox')).toHaveLength(1) // "created" is no interaction
-    await user.click(screen.getByRole('checkbox', { name: /Second printer jams too/ }))
+    await user.click(screen.getByRole('checkbox', { name: /The second printer jams as well/ }))
     const subject = screen.getByLabelText('Subject of the new case')
     await user.clear(subject)
     await user.type(subject, 'Second printer')

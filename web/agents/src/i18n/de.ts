@@ -117,6 +117,15 @@ const de: MessageSchema = {
     searchPlaceholder: 'Wörter oder eine Fallnummer',
     searchShortcut: 'Warteschlange durchsuchen',
     group: 'Gruppe',
+    scope: {
+      title: 'Filter anstelle der Ansicht',
+      custom: 'Eigene Filter',
+      status: 'Status: {statuses}',
+      assignee: 'Zuständig: {who}',
+      sla: 'SLA: {state}',
+      remove: 'Filter {filter} entfernen',
+      removeShort: 'Entfernen',
+    },
     bulk: {
       title: 'Sammelaktionen',
       pick: '{id} auswählen: {subject}',
@@ -181,6 +190,13 @@ const de: MessageSchema = {
     unknownCustomer: 'Unbekannter Kunde',
     newCases: 'Keine neuen Fälle | Ein neuer Fall in der Warteschlange | {n} neue Fälle in der Warteschlange',
   },
+  confirm: {
+    deleteNamed: '{name} löschen?',
+    cannotUndo: 'Das lässt sich nicht rückgängig machen.',
+    removeRule: 'Die Regel {id} entfernen?',
+    removeRuleHint: 'Sie ist weg, sobald die Regeln gespeichert sind.',
+    remove: 'Entfernen',
+  },
   fields: {
     status: 'Status',
     priority: 'Priorität',
@@ -229,6 +245,18 @@ const de: MessageSchema = {
     chat_transcript: 'Chat-Protokoll',
     delivery_failed: 'Zustellung fehlgeschlagen',
     auto_reply: 'Automatische Antwort von {who}',
+    merged: 'Zusammengeführt von {who}',
+    merged_into: 'Zusammengeführt von {who}',
+    split: 'Aufgeteilt von {who}',
+    split_from: 'Abgetrennt von {who}',
+    sla_warning: 'SLA-Ziel gefährdet',
+    sla_breached: 'SLA-Ziel verletzt',
+    splitTo:
+      'Keine Interaktion in den neuen Fall verschoben | Eine Interaktion in den neuen Fall verschoben | {n} Interaktionen in den neuen Fall verschoben',
+    splitFromCase:
+      'Eröffnet ohne Interaktion aus | Eröffnet mit einer abgetrennten Interaktion aus | Eröffnet mit {n} abgetrennten Interaktionen aus',
+    mergedFromCase: 'Die Interaktionen kamen aus dem zusammengeführten Fall',
+    mergedIntoCase: 'Geschlossen und zusammengeführt in',
     internal: 'Intern',
     from: 'Von {address}',
     quoted: 'Zitierten Text zeigen',

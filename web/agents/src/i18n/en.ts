@@ -113,6 +113,15 @@ const en = {
     searchPlaceholder: 'Words or a case number',
     searchShortcut: 'Search the queue',
     group: 'Group',
+    scope: {
+      title: 'Filters in place of the view',
+      custom: 'Custom filters',
+      status: 'Status: {statuses}',
+      assignee: 'Assignee: {who}',
+      sla: 'SLA: {state}',
+      remove: 'Remove the filter {filter}',
+      removeShort: 'Remove',
+    },
     bulk: {
       title: 'Bulk actions',
       pick: 'Select {id}: {subject}',
@@ -177,6 +186,13 @@ const en = {
     unknownCustomer: 'Unknown customer',
     newCases: 'No new cases | One new case in the queue | {n} new cases in the queue',
   },
+  confirm: {
+    deleteNamed: 'Delete {name}?',
+    cannotUndo: 'This cannot be undone.',
+    removeRule: 'Remove the rule {id}?',
+    removeRuleHint: 'It is gone once the rules are saved.',
+    remove: 'Remove',
+  },
   fields: {
     status: 'Status',
     priority: 'Priority',
@@ -225,6 +241,18 @@ const en = {
     chat_transcript: 'Chat transcript',
     delivery_failed: 'Delivery failed',
     auto_reply: 'Automatic reply from {who}',
+    merged: 'Merged by {who}',
+    merged_into: 'Merged by {who}',
+    split: 'Split by {who}',
+    split_from: 'Split off by {who}',
+    sla_warning: 'SLA target at risk',
+    sla_breached: 'SLA target breached',
+    splitTo:
+      'No interaction moved to the new case | One interaction moved to the new case | {n} interactions moved to the new case',
+    splitFromCase:
+      'Opened with no interaction of | Opened with one interaction split off | Opened with {n} interactions split off',
+    mergedFromCase: 'Its interactions came here from the merged case',
+    mergedIntoCase: 'Closed and merged into',
     internal: 'Internal',
     from: 'From {address}',
     quoted: 'Show quoted text',

@@ -44,6 +44,16 @@ describe('bulk requests', () => {
       },
       update: { priority: 'high' },
     })
+    const tagged = {
+      ...DEFAULT_FILTERS,
+      view: 'all' as const,
+      status: ['new' as const],
+      tags: ['vip', 'rma'],
+    }
+    expect(bulkRequest(selectAllMatching(), tagged, { kind: 'priority', priority: 'high' }).filter).toEqual({
+      status: ['new'],
+      tag: ['vip', 'rma'],
+    })
   })
 
   it('leaves the merge target out of its own merge', () => {

@@ -41,11 +41,12 @@ export function bulkUpdate(action: BulkAction): BulkUpdate {
   }
 }
 
-/** The view's query as the filter a bulk job selects by (statuses as a list; no sort, no paging). */
+/** The view's query as the filter a bulk job selects by (statuses and tags as lists; no sort, no paging). */
 export function bulkFilter(filters: QueueFilters): NonNullable<BulkIn['filter']> {
   const query: Record<string, string | string[]> = { ...apiQuery(filters) }
   delete query.sort
   if (typeof query.status === 'string') query.status = query.status.split(',')
+  if (typeof query.tag === 'string') query.tag = query.tag.split(',')
   return query as NonNullable<BulkIn['filter']>
 }
 

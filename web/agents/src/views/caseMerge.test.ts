@@ -44,5 +44,13 @@ describe('merge and split', () => {
   it('summarises an event on one line', () => {
     expect(eventSummary(event('1', 'note', 'a\n\nb'))).toBe('a b')
     expect(eventSummary(event('1', 'note', 'x'.repeat(100)), 10)).toBe(`${'x'.repeat(9)}…`)
+    const mail = (body_text: string) =>
+      ({
+        ...event('2', 'message_in'),
+        message: { channel: 'email', direction: 'in', subject: 'Re: [CB-1] Router', body_text },
+      }) as TimelineEvent
+    // the messages of one thread share their subject: their text tells them apart
+    expect(eventSummary(mail('The invoice lists it twice.'))).toBe('The invoice lists it twice.')
+    expect(eventSummary(mail(''))).toBe('Re: [CB-1] Router')
   })
 })

@@ -28,6 +28,7 @@ export function needsCustomerConfirm(source: Case, target: Case): boolean {
 
 /** One line for an interaction in the split list. */
 export function eventSummary(e: TimelineEvent, max = 80): string {
-  const text = (e.message?.subject || e.message?.body_text || e.body || '').replace(/\s+/g, ' ').trim()
+  // what was written tells messages apart; the subject repeats along a thread
+  const text = (e.message?.body_text || e.body || e.message?.subject || '').replace(/\s+/g, ' ').trim()
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
 }

@@ -9,8 +9,11 @@ import {
   matchesView,
   nextDue,
   relativeTime,
+  overridesView,
   viewQueryString,
+  withView,
   DEFAULT_FILTERS,
+  OPEN_STATUSES as OPEN,
   VIEW_IDS,
 } from './queue'
 
@@ -73,15 +76,60 @@ describe('queue views in the URL', () => {
     }
   })
 
-  it('reads a saved view written elsewhere: statuses in any order or repeated, unknown combinations as all cases', () => {
+  it('reads a saved view written elsewhere: statuses in any order or repeated', () => {
     expect(
       filtersFromViewQuery('?assignee=none&status=open&status=new,pending_department,pending_customer').view,
     ).toBe('unassigned')
-    expect(filtersFromViewQuery('status=new,open&priority=urgent')).toEqual({
+  })
+
+  it('opens a saved view that is no built-in view with exactly its statuses, assignee, SLA state and tags', () => {
+    const filters = filtersFromViewQuery('status=open,new&priority=urgent&tag=vip&tag=billing')
+    expect(filters).toEqual({
       ...DEFAULT_FILTERS,
       view: 'all',
+      status: ['new', 'open'],
       priority: 'urgent',
+      tags: ['vip', 'billing'],
     })
+    expect(apiQuery(filters)).toEqual({ status: 'new,open', priority: 'urgent', tag: 'vip,billing' })
+    // the URL carries all of it, and reading the URL back gives the same filters
+    const url = filtersToQuery(filters)
+    expect(url).toEqual({ view: 'all', status: 'new,open', priority: 'urgent', tag: ['vip', 'billing'] })
+    expect(filtersFromQuery(url as Record<string, string | string[]>)).toEqual(filters)
+    // and saving it again stores the same view
+    expect(viewQueryString(filters)).toBe('status=new%2Copen&tag=vip%2Cbilling&priority=urgent')
+    expect(filtersFromViewQuery(viewQueryString(filters))).toEqual(filters)
+
+    const lea = filtersFromViewQuery('status=new,open,pending_customer,pending_department&assignee=lea')
+    expect(lea).toEqual({ ...DEFAULT_FILTERS, view: 'all', status: [...OPEN], assignee: 'lea' })
+    expect(apiQuery(lea)).toEqual({ status: OPEN.join(','), assignee: 'lea' })
+
+    const breachedNew = filtersFromViewQuery('status=new&sla=breached')
+    expect(breachedNew).toEqual({ ...DEFAULT_FILTERS, view: 'all', status: ['new'], sla: 'breached' })
+    expect(apiQuery(breachedNew)).toEqual({ status: 'new', sla: 'breached' })
+
+    const mineAnyStatus = filtersFromViewQuery('assignee=me')
+    expect(mineAnyStatus).toEqual({ ...DEFAULT_FILTERS, view: 'all', assignee: 'me' })
+    expect(apiQuery(mineAnyStatus)).toEqual({ assignee: 'me' })
+  })
+
+  it("lets the URL replace the view's statuses, assignee and SLA state; a built-in view link drops them", () => {
+    const filters = filtersFromQuery({ view: 'mine', status: 'pending_customer', sla: 'breaching_soon' })
+    expect(overridesView(filters)).toBe(true)
+    expect(apiQuery(filters)).toEqual({ status: 'pending_customer', assignee: 'me', sla: 'breaching_soon' })
+    const plain = withView(filters, 'unassigned')
+    expect(overridesView(plain)).toBe(false)
+    expect(filtersToQuery(plain)).toEqual({ view: 'unassigned' })
+  })
+
+  it('reads tags repeated or comma-separated, keeps valid ones once each and at most ten', () => {
+    expect(filtersFromQuery({ tag: ['vip', 'billing,vip', ' rma '] }).tags).toEqual(['vip', 'billing', 'rma'])
+    expect(filtersFromQuery({ tag: 'no spaces!,ok' }).tags).toEqual(['ok'])
+    const many = Array.from({ length: 12 }, (_, i) => `t${i}`)
+    expect(filtersFromQuery({ tag: many.join(',') }).tags).toEqual(many.slice(0, 10))
+    expect(filtersToQuery({ ...DEFAULT_FILTERS, tags: ['vip'] })).toEqual({ tag: 'vip' })
+    expect(filtersFromQuery({ status: 'closed,bogus,new,new' }).status).toEqual(['new', 'closed'])
+    expect(filtersFromQuery({ status: 'bogus', assignee: 'a b', sla: 'late' })).toEqual(DEFAULT_FILTERS)
   })
 })
 
@@ -141,6 +189,19 @@ describe('a view as one GET /cases query', () => {
     expect(matchesView(search, 'sam', printer)).toBe(true)
     expect(matchesView(search, 'sam', { ...printer, group_id: 'sw' })).toBe(false)
     expect(matchesView(search, 'sam', { ...printer, subject: 'Printer broken' })).toBe(false)
+    const tagged = { ...DEFAULT_FILTERS, view: 'all' as const, tags: ['vip', 'rma'] }
+    expect(matchesView(tagged, 'sam', makeCase({ case_id: 'CB-8', tags: ['rma', 'vip', 'x'] }))).toBe(true)
+    expect(matchesView(tagged, 'sam', makeCase({ case_id: 'CB-9', tags: ['vip'] }))).toBe(false)
+    const leasNew = { ...DEFAULT_FILTERS, view: 'all' as const, status: ['new' as const], assignee: 'lea' }
+    expect(matchesView(leasNew, 'sam', makeCase({ case_id: 'CB-10', status: 'new', assignee: 'lea' }))).toBe(
+      true,
+    )
+    expect(matchesView(leasNew, 'sam', makeCase({ case_id: 'CB-11', status: 'open', assignee: 'lea' }))).toBe(
+      false,
+    )
+    expect(matchesView(leasNew, 'sam', makeCase({ case_id: 'CB-12', status: 'new', assignee: 'sam' }))).toBe(
+      false,
+    )
   })
 })
 

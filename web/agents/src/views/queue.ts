@@ -1,12 +1,24 @@
 /** Queue views: named filters over GET /cases, whose state lives in the URL
- * (`/queue?view=mine&q=refund&group=billing&sort=due`), so a view can be bookmarked, shared and
- * saved (a saved view stores this same query string).
+ * (`/queue?view=mine&q=refund&group=billing&tag=vip&sort=due`), so a view can be bookmarked,
+ * shared and saved (a saved view stores the GET /cases query string this maps to).
+ *
+ * A built-in view names statuses, an assignee and an SLA state; `status=`, `assignee=` and `sla=`
+ * in the URL replace the view's own (a saved view whose combination is no built-in view opens as
+ * all cases with exactly these), so the URL alone says which cases the queue shows.
  *
  * The API does every filter of a view (several statuses, assignee me/none, group, SLA state,
  * text) and every sort, so a view is one GET /cases stream read page by page. `matches` is the
  * same test done here over one case, to place live changes into cached views. */
 import type { LocationQuery, LocationQueryRaw } from 'vue-router'
-import { CHANNELS, PRIORITIES, type Case, type CaseStatus, type Channel, type Priority } from '@/api/types'
+import {
+  CASE_STATUSES,
+  CHANNELS,
+  PRIORITIES,
+  type Case,
+  type CaseStatus,
+  type Channel,
+  type Priority,
+} from '@/api/types'
 
 export const VIEW_IDS = [
   'mine',
@@ -26,8 +38,19 @@ export type ViewId = (typeof VIEW_IDS)[number]
 export const SORTS = ['updated', '-updated', 'created', 'priority', 'due'] as const
 export type SortKey = (typeof SORTS)[number]
 
+export const SLA_FILTERS = ['breaching_soon', 'breached'] as const
+export type SlaFilter = (typeof SLA_FILTERS)[number]
+
 export interface QueueFilters {
   view: ViewId
+  /** statuses in place of the view's (in CASE_STATUSES order), or null: the view's */
+  status: CaseStatus[] | null
+  /** an agent id, `me` or `none` in place of the view's assignee, or null: the view's */
+  assignee: string | null
+  /** an SLA state in place of the view's, or null: the view's */
+  sla: SlaFilter | null
+  /** cases carrying every one of these tags (GET /cases?tag=, at most 10) */
+  tags: string[]
   /** words or a case number (GET /cases?q=) */
   q: string | null
   group: string | null
@@ -41,6 +64,10 @@ export const OPEN_STATUSES: CaseStatus[] = ['new', 'open', 'pending_customer', '
 
 export const DEFAULT_FILTERS: QueueFilters = {
   view: 'open',
+  status: null,
+  assignee: null,
+  sla: null,
+  tags: [],
   q: null,
   group: null,
   priority: null,
@@ -50,10 +77,35 @@ export const DEFAULT_FILTERS: QueueFilters = {
 }
 
 const ID = /^[A-Za-z0-9._:/-]{1,64}$/
+const AGENT = /^[A-Za-z0-9._:@+-]{1,128}$/
+export const MAX_TAGS = 10
 
 function one(value: LocationQuery[string] | undefined): string | null {
   const first = Array.isArray(value) ? value[0] : value
   return typeof first === 'string' && first ? first : null
+}
+
+/** Every value of a parameter given repeated or comma-separated, trimmed, without empties. */
+function listed(value: LocationQuery[string] | undefined): string[] {
+  const items = Array.isArray(value) ? value : [value]
+  return items
+    .flatMap((item) => (typeof item === 'string' ? item.split(',') : []))
+    .flatMap((part) => {
+      const trimmed = part.trim()
+      return trimmed ? [trimmed] : []
+    })
+}
+
+/** Statuses named in the URL: the valid ones, once each, in CASE_STATUSES order; none: null. */
+function statusSet(value: LocationQuery[string] | undefined): CaseStatus[] | null {
+  const named = new Set(listed(value))
+  const statuses = CASE_STATUSES.filter((s) => named.has(s))
+  return statuses.length ? statuses : null
+}
+
+/** Tags as the API takes them (letters, digits and . _ : / -), once each, at most MAX_TAGS. */
+export function tagList(values: string[]): string[] {
+  return [...new Set(values.map((v) => v.trim()).filter((v) => ID.test(v)))].slice(0, MAX_TAGS)
 }
 
 /** The search box's text as the API takes it (trimmed, 1 to 200 characters), or null. */
@@ -69,8 +121,14 @@ export function filtersFromQuery(query: LocationQuery): QueueFilters {
   const sort = one(query.sort)
   const product = one(query.product)
   const group = one(query.group)
+  const assignee = one(query.assignee)
+  const sla = one(query.sla)
   return {
     view: (VIEW_IDS as readonly string[]).includes(view ?? '') ? (view as ViewId) : DEFAULT_FILTERS.view,
+    status: statusSet(query.status),
+    assignee: assignee && AGENT.test(assignee) ? assignee : null,
+    sla: (SLA_FILTERS as readonly string[]).includes(sla ?? '') ? (sla as SlaFilter) : null,
+    tags: tagList(listed(query.tag)),
     q: searchText(one(query.q)),
     group: group && ID.test(group) ? group : null,
     priority: (PRIORITIES as string[]).includes(priority ?? '') ? (priority as Priority) : null,
@@ -84,6 +142,10 @@ export function filtersFromQuery(query: LocationQuery): QueueFilters {
 export function filtersToQuery(filters: QueueFilters): LocationQueryRaw {
   const query: LocationQueryRaw = {}
   if (filters.view !== DEFAULT_FILTERS.view) query.view = filters.view
+  if (filters.status?.length) query.status = filters.status.join(',')
+  if (filters.assignee) query.assignee = filters.assignee
+  if (filters.sla) query.sla = filters.sla
+  if (filters.tags.length) query.tag = filters.tags.length === 1 ? filters.tags[0] : [...filters.tags]
   if (filters.q) query.q = filters.q
   if (filters.group) query.group = filters.group
   if (filters.priority) query.priority = filters.priority
@@ -93,7 +155,18 @@ export function filtersToQuery(filters: QueueFilters): LocationQueryRaw {
   return query
 }
 
-/** GET /cases parameters (without limit and cursor). Several statuses go comma-separated. */
+/** Whether the URL replaces the view's statuses, assignee or SLA state (the view is then not
+ * itself: its link is not the current page). */
+export function overridesView(filters: QueueFilters): boolean {
+  return filters.status !== null || filters.assignee !== null || filters.sla !== null
+}
+
+/** The filters with another built-in view: the view's own statuses, assignee and SLA state. */
+export function withView(filters: QueueFilters, view: ViewId): QueueFilters {
+  return { ...filters, view, status: null, assignee: null, sla: null }
+}
+
+/** GET /cases parameters (without limit and cursor). Several statuses and tags go comma-separated. */
 export type CaseListQuery = Record<string, string>
 
 function viewStatuses(view: ViewId): CaseStatus[] | null {
@@ -111,13 +184,32 @@ function viewStatuses(view: ViewId): CaseStatus[] | null {
   }
 }
 
+function viewAssignee(view: ViewId): string | null {
+  if (view === 'mine') return 'me'
+  if (view === 'unassigned') return 'none'
+  return null
+}
+
+function viewSla(view: ViewId): SlaFilter | null {
+  return view === 'breaching_soon' || view === 'breached' ? view : null
+}
+
+/** What the view and the URL together ask: statuses (null: any), assignee and SLA state. */
+function scope(filters: QueueFilters) {
+  return {
+    statuses: filters.status ?? viewStatuses(filters.view),
+    assignee: filters.assignee ?? viewAssignee(filters.view),
+    sla: filters.sla ?? viewSla(filters.view),
+  }
+}
+
 export function apiQuery(filters: QueueFilters): CaseListQuery {
   const query: CaseListQuery = {}
-  const statuses = viewStatuses(filters.view)
+  const { statuses, assignee, sla } = scope(filters)
   if (statuses) query.status = statuses.join(',')
-  if (filters.view === 'mine') query.assignee = 'me'
-  if (filters.view === 'unassigned') query.assignee = 'none'
-  if (filters.view === 'breaching_soon' || filters.view === 'breached') query.sla = filters.view
+  if (assignee) query.assignee = assignee
+  if (sla) query.sla = sla
+  if (filters.tags.length) query.tag = filters.tags.join(',')
   if (filters.q) query.q = filters.q
   if (filters.group) query.group_id = filters.group
   if (filters.priority) query.priority = filters.priority
@@ -134,21 +226,28 @@ export function viewQueryString(filters: QueueFilters): string {
   return new URLSearchParams(apiQuery(filters)).toString()
 }
 
-/** A saved view's query string back into the queue's filters: the built-in view whose statuses,
- * assignee and SLA state it names (else all cases), and the filters the queue has. */
+/** A saved view's query string back into the queue's filters, exactly: the built-in view whose
+ * statuses, assignee and SLA state it names, else all cases with these three given in the URL;
+ * and the other filters the queue has. */
 export function filtersFromViewQuery(text: string): QueueFilters {
   const params = new URLSearchParams(text.replace(/^\?/, ''))
-  const statuses = params
-    .getAll('status')
-    .flatMap((s) => s.split(','))
-    .filter(Boolean)
-  const key = (q: CaseListQuery) =>
-    [[...(q.status?.split(',') ?? [])].sort().join(','), q.assignee ?? '', q.sla ?? ''].join('|')
-  const wanted = [[...statuses].sort().join(','), params.get('assignee') ?? '', params.get('sla') ?? ''].join(
-    '|',
-  )
-  const view = VIEW_IDS.find((id) => key(apiQuery({ ...DEFAULT_FILTERS, view: id })) === wanted) ?? 'all'
-  const query: Record<string, string> = { view }
+  const statuses = statusSet(params.getAll('status'))
+  const assignee = params.get('assignee') || null
+  const sla = params.get('sla') || null
+  const key = (s: CaseStatus[] | null, a: string | null, l: string | null) =>
+    [(s ?? []).join(','), a ?? '', l ?? ''].join('|')
+  const wanted = key(statuses, assignee, sla)
+  const builtIn = VIEW_IDS.find((id) => key(viewStatuses(id), viewAssignee(id), viewSla(id)) === wanted)
+  const query: Record<string, string | string[]> = builtIn
+    ? { view: builtIn }
+    : {
+        view: 'all',
+        ...(statuses ? { status: statuses.join(',') } : {}),
+        ...(assignee ? { assignee } : {}),
+        ...(sla ? { sla } : {}),
+      }
+  const tags = params.getAll('tag')
+  if (tags.length) query.tag = tags
   for (const [name, as] of [
     ['q', 'q'],
     ['group_id', 'group'],
@@ -165,12 +264,15 @@ export function filtersFromViewQuery(text: string): QueueFilters {
 
 /** Every case the view shows passes this (the text search approximately: on what a case row holds). */
 export function matchesView(filters: QueueFilters, agentId: string, c: Case): boolean {
-  const statuses = viewStatuses(filters.view)
+  const { statuses, assignee, sla } = scope(filters)
   if (statuses && !statuses.includes(c.status ?? 'new')) return false
-  if (filters.view === 'mine' && c.assignee !== agentId) return false
-  if (filters.view === 'unassigned' && c.assignee) return false
-  if (filters.view === 'breached' && c.sla_state !== 'breached') return false
-  if (filters.view === 'breaching_soon' && c.sla_state !== 'at_risk') return false
+  if (
+    assignee === 'none' ? !!c.assignee : assignee && c.assignee !== (assignee === 'me' ? agentId : assignee)
+  )
+    return false
+  if (sla === 'breached' && c.sla_state !== 'breached') return false
+  if (sla === 'breaching_soon' && c.sla_state !== 'at_risk') return false
+  if (filters.tags.some((tag) => !(c.tags ?? []).includes(tag))) return false
   if (filters.group && c.group_id !== filters.group) return false
   if (filters.priority && c.priority !== filters.priority) return false
   if (filters.channel && c.channel !== filters.channel) return false
