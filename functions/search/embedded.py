@@ -438,7 +438,8 @@ class EmbeddedIndex:
         excluded = set(query.exclude_ids)
         out: list[SearchHit] = []
         batch: list[tuple[str, float]] = []
-        size = limit + len(excluded)
+        # a quarter more than wanted: a few candidates filtered out do not cost a second, larger round
+        size = limit + limit // 4 + len(excluded)
         store = ix.vector_store(self.embedder)
         mark = store.mark()
         if mark != ix.vectors_seen:  # vectors another process wrote: its text commit landed before them
@@ -481,7 +482,18 @@ class EmbeddedIndex:
             held = docs.get(doc_id)
             if held is None:
                 continue
-            out.append(SearchHit(doc_id=doc_id, kind=kind, score=score, title=held.title, fields=dict(held.fields)))
+            # model_construct: the values are a validated document's (a query builds dozens of these)
+            out.append(
+                SearchHit.model_construct(
+                    doc_id=doc_id,
+                    kind=kind,
+                    score=score,
+                    title=held.title,
+                    snippet="",
+                    matched_terms=[],
+                    fields=dict(held.fields),
+                )
+            )
             if found is not None:
                 found[(kind, doc_id)] = held
         return out
