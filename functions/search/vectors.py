@@ -1,10 +1,12 @@
 """The vectors of one kind's embedded index, on disk beside its Tantivy index, cheap to open.
 
-Exact search over 100,000 vectors re-read from Tantivy's stored documents took 16.5 s to open and
-about 90 ms a query on this project's shared machines (README); this store opens by mapping files
-and answers from an HNSW graph (usearch), so a query costs about a millisecond at that size.
+Exact search over 100,000 vectors re-read from Tantivy's stored documents took 16.5 s to open (and
+again after every commit); one matrix product over them alone took about 90 ms on this project's
+shared machines. This store opens by reading its id lines and mapping files (1.2 s at 100,000,
+under heavy load) and answers from an HNSW graph (usearch); docs/language.md has the figures.
 
-Files in ``<kind index>/vectors/``, one generation at a time (``CURRENT`` names it):
+Files in ``<kind index>/vectors/``, one generation at a time (``CURRENT`` names it, the model and
+dimension, and how many rows the graph covers):
 
 * ``<gen>.f32``: the rows, ``dim`` little-endian float32 each, only ever appended (memory-mapped);
 * ``<gen>.ids``: one line per row, ``+doc_id`` (the document's vector) or ``-doc_id`` (deleted; its
