@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: venv run test test-unit test-localstack localstack-venv api-fuzz lint format typecheck bench fuzz openapi clean synth deploy lint-infra web web-test web-e2e web-lint \
-	web-customers web-customers-test web-customers-e2e web-customers-lint
+	web-customers web-customers-test web-customers-e2e web-customers-lint language-layer
 
 venv: $(STAMP)
 
@@ -60,6 +60,9 @@ typecheck: venv
 fuzz: venv ## a longer, random fuzz run of the mail parser, the intake, the WebSocket handlers and the bulk-actions consumer (CASEBRIDGE_FUZZ_EXAMPLES=n)
 	CASEBRIDGE_FUZZ=long $(BIN)/python -m pytest tests/unit/test_email_fuzz.py tests/integration/test_live_and_jobs_fuzz.py -q -p no:cacheprovider
 
+language-layer: venv ## the embedding model's Lambda layer (build/language-layer: requirements-language.txt for Lambda's Python 3.12, x86_64); `make deploy` needs it
+	$(BIN)/python scripts/build_language_layer.py
+
 bench: venv ## print the benchmark figures
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/email_intake.py
@@ -69,6 +72,7 @@ bench: venv ## print the benchmark figures
 	$(BIN)/python bench/selfservice_search.py
 	$(BIN)/python bench/intents.py --candidates tfidf,minilm-int8
 	$(BIN)/python bench/search_latency.py
+	$(BIN)/python bench/embedder.py
 	$(BIN)/python bench/problem_detection.py --corpus ../shared/data/intents/banking77-train.csv --seed 4
 	$(MAKE) --no-print-directory web
 	cd $(WEB) && node bench/agents_app.mjs --cases 2000
@@ -136,7 +140,7 @@ STAGE ?= dev
 # WEB_ASSETS=placeholder deploys a placeholder page for an app that is not built.
 WEB_ASSETS ?= build
 
-synth: venv web ## write the CloudFormation templates of every stage to infra/cdk.out/ (cdk-nag must pass)
+synth: venv web language-layer ## write the CloudFormation templates of every stage to infra/cdk.out/ (cdk-nag must pass)
 	cd infra && $(INFRA_ENV) CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"web": "$(WEB_ASSETS)"}' ../$(BIN)/python app.py
 	@ls -1 infra/cdk.out/*.template.json
 
@@ -145,5 +149,5 @@ lint-infra: synth ## cfn-lint the synthesized templates; validate every Step Fun
 	@shopt -s nullglob; files=(stepfunctions/*.asl.json); for f in "$${files[@]}"; do \
 		infra/node_modules/.bin/asl-validator --json-path "$$f" || exit 1; done; echo "asl-validator: $${#files[@]} definition(s) valid"
 
-deploy: venv web ## deploy one stage with your AWS credentials: make deploy STAGE=dev (see docs/deploy.md)
+deploy: venv web language-layer ## deploy one stage with your AWS credentials: make deploy STAGE=dev (see docs/deploy.md)
 	cd infra && $(INFRA_ENV) node_modules/.bin/cdk deploy -c stage=$(STAGE) -c web=$(WEB_ASSETS) $(CDK_ARGS) Casebridge-$(STAGE) --require-approval broadening

@@ -75,10 +75,14 @@ def build_package(workdir: Path, env: dict[str, str]) -> Path:
     return unzipped
 
 
-def _sample(module: str, env: dict[str, str], package: Path | None = None, bytecode: bool = True) -> float:
+def _sample(
+    module: str, env: dict[str, str], package: Path | None = None, bytecode: bool = True, layer: Path | None = None
+) -> float:
     if package is not None:
-        # -I: ignore PYTHON* variables and the user site; -S: no site-packages at all.
-        code = f"import sys; sys.path[:0] = [{str(package)!r}]; " + TIMER.format(module=module)
+        # -I: ignore PYTHON* variables and the user site; -S: no site-packages at all. A layer's
+        # python/ folder comes after the function's own, as Lambda puts /opt/python.
+        paths = [str(package), *([str(layer)] if layer else [])]
+        code = f"import sys; sys.path[:0] = {paths!r}; " + TIMER.format(module=module)
         cmd = [sys.executable, "-I", "-S", *([] if bytecode else ["-B"]), "-c", code]
         cwd = package
     else:
@@ -153,6 +157,13 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="extra environment for both sides (try a setting)",
     )
+    parser.add_argument(
+        "--layer",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a Lambda layer's python/ folder on both sides' path (build/language-layer/python: the API's)",
+    )
     args = parser.parse_args()
     extra_env = dict(item.split("=", 1) for item in args.env)
 
@@ -165,7 +176,7 @@ def main() -> None:
         bytecode = not args.no_bytecode
 
         def sample(module: str) -> float:
-            return _sample(module, env, package, bytecode)
+            return _sample(module, env, package, bytecode, args.layer)
 
         for _ in range(2):  # warm the OS file cache and the bytecode cache, unmeasured
             sample("app")
@@ -183,6 +194,7 @@ def main() -> None:
         "benchmark": "cold_start_import",
         "repetitions": args.repetitions,
         "extra_env": extra_env,
+        "layer": str(args.layer) if args.layer else None,
         "bytecode": not args.no_bytecode,
         "measured": "working tree in the dev virtualenv" if args.source else "unzipped chalice package (python -I -S)",
         "app": app_stats,

@@ -30,11 +30,14 @@ TEST_ENV = {
 
 
 @pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[None]:
     for key in ("CASEBRIDGE_AWS_ENDPOINT_URL", "CASEBRIDGE_COGNITO_USER_POOL_ARN"):
         monkeypatch.delenv(key, raising=False)
     for key, value in TEST_ENV.items():
         monkeypatch.setenv(key, value)
+    # the real embedding model only for the tests about vectors (@pytest.mark.embedder): the others
+    # neither load it nor embed what they index (test time; search stays lexical)
+    monkeypatch.setenv("CASEBRIDGE_EMBEDDER", "auto" if request.node.get_closest_marker("embedder") else "none")
     # each test gets its own embedded search index
     monkeypatch.setenv("CASEBRIDGE_SEARCH_DIR", str(tmp_path / "search"))
     # the CLI never finds a developer's running local stack from a test (functions/local/running.py)

@@ -8,5 +8,6 @@ are the port's adapters: ``opensearch`` (AWS) and ``embedded`` (Tantivy, local),
 settings by ``engines``. Pure modules: ``indexing`` (mappers and stream records -> index changes;
 every domain exports its own mappers in its ``search_docs``), ``reindex`` (the no-downtime rebuild),
 ``analysis`` and ``query`` (text analysis and query planning shared by both engines), ``similar``
-(the similar-case query).
+(the similar-case query). ``vectors``: the embedded engine's vector store (rows and an HNSW graph
+beside each Tantivy index); ``embedding``: the local adapter of the ``Embedder`` port.
 """

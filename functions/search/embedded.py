@@ -18,11 +18,15 @@ Used by default on the local stack and wherever no OpenSearch endpoint is config
 * Vectors (hybrid search): with an ``Embedder``, every document written gets its vector (title and
   body, ``functions.search.port.embedding_text``), computed on write (the stream indexer and
   rebuilds are the only writers: never in a request) and stored beside its text in the same
-  Tantivy document (float16 bytes), so text and vector are committed together. Queries with a
-  ``vector_weight`` embed the query's own text and search the vectors exactly (one matrix product
-  with numpy over the kind's vectors, kept in memory and re-read when the index's commit changes),
-  then fuse the lexical and vector rankings (``functions.search.query.fuse``).
-* ``tantivy`` and numpy are imported on first use, never at module import (cold start).
+  Tantivy document (float16 bytes), and appended, after the text's commit and under the same
+  writer lock, to the kind's vector store beside the index (``functions.search.vectors``: rows
+  memory-mapped, an HNSW graph, cheap to open at 100,000 documents). Queries with a
+  ``vector_weight`` embed the query's own text, take the nearest vectors from the store, keep
+  those that Tantivy still holds and that pass the query's filters (one term-set query per batch
+  of candidates: deleted and filtered-out documents are never returned), then fuse the lexical
+  and vector rankings (``functions.search.query.fuse``). An index written before the vector store
+  existed gets its store from the stored vectors the first time it is searched by meaning.
+* ``tantivy``, numpy and usearch are imported on first use, never at module import (cold start).
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from functions.search.query import (
     select_terms,
     stem_weights,
 )
+from functions.search.vectors import VectorStore
 
 SCHEMA_VERSION = 2  # 2: the vector field
 TEXT_FIELDS = ("title", "keywords", "body")
@@ -114,50 +119,52 @@ class _KindIndex:
         self.schema = _schema()
         self.index = t.Index(self.schema, path=str(path), reuse=True)
         self.lock = threading.Lock()
-        self._vectors: tuple[tuple[int, int], list[SearchDoc], Any] | None = None
+        self._stores: dict[tuple[str, int], VectorStore] = {}
+        self.vectors_seen: tuple[int | None, int] = (None, 0)
+        self._store_lock = threading.Lock()
 
-    def _commit_mark(self) -> tuple[int, int]:
-        """Changes whenever a commit lands (this process's or another's): Tantivy rewrites meta.json."""
-        try:
-            st = (self.path / "meta.json").stat()
-        except FileNotFoundError:
-            return (0, 0)
-        return (st.st_mtime_ns, st.st_size)
+    def vector_store(self, embedder: Embedder) -> VectorStore:
+        """The kind's vectors of ``embedder``'s model (``functions.search.vectors``); an index written
+        before the store existed gets it from its stored vectors, once."""
+        key = (embedder.model_id, embedder.dim)
+        store = self._stores.get(key)
+        if store is None:
+            with self._store_lock:
+                store = self._stores.get(key)
+                if store is None:
+                    store = VectorStore(self.path / "vectors", embedder.model_id, embedder.dim)
+                    if not store.exists() and self.index.searcher().num_docs:
+                        with self.writing(after=lambda: store.replace(list(self._stored_vectors()))):
+                            pass
+                    self._stores[key] = store
+        return store
 
-    def vectors(self) -> tuple[list[SearchDoc], Any]:
-        """The kind's documents that have a vector and their vectors (an n x dim float32 matrix), as of
-        the last commit; read again only when a commit has landed since."""
+    def _stored_vectors(self) -> Iterator[tuple[str, Any]]:
+        """(doc_id, vector) of every document stored with a vector (the slow path: every document read)."""
         import numpy as np  # noqa: PLC0415
 
-        mark = self._commit_mark()
-        cached = self._vectors
-        if cached is not None and cached[0] == mark:
-            return cached[1], cached[2]
         t = _tantivy()
         self.index.reload()
         searcher = self.index.searcher()
-        docs: list[SearchDoc] = []
-        rows: list[Any] = []
-        if searcher.num_docs:
-            for _, address in searcher.search(t.Query.all_query(), searcher.num_docs).hits:
-                stored = searcher.doc(address)
-                raw = stored.get_first("vector")
-                if not raw:
-                    continue
-                docs.append(SearchDoc.model_validate_json(stored.get_first("source")))
-                rows.append(np.frombuffer(raw, dtype="<f2"))
-        matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)
-        self._vectors = (mark, docs, matrix)
-        return docs, matrix
+        if not searcher.num_docs:
+            return
+        for _, address in searcher.search(t.Query.all_query(), searcher.num_docs).hits:
+            stored = searcher.doc(address)
+            raw = stored.get_first("vector")
+            if raw:
+                yield stored.get_first("doc_id"), np.frombuffer(raw, dtype="<f2").astype(np.float32)
 
     @contextmanager
-    def writing(self) -> Iterator[Any]:
-        """This index's writer, held (lock taken) for the block: committed at the end, rolled back on error."""
+    def writing(self, after: Callable[[], None] | None = None) -> Iterator[Any]:
+        """This index's writer, held (lock taken) for the block: committed at the end, rolled back on
+        error; ``after`` runs once the commit has landed, still holding the lock (the vector store)."""
         with self.lock:
             writer = self._writer()
             try:
                 yield writer
                 writer.commit()
+                if after is not None:
+                    after()
             except BaseException:
                 writer.rollback()
                 raise
@@ -165,22 +172,19 @@ class _KindIndex:
                 writer.wait_merging_threads()  # also gives the writer lock back
             self.index.reload()
 
-    def write(self, deletes: Sequence[str], adds: Sequence[Any]) -> None:
-        with self.writing() as writer:
+    def write(self, deletes: Sequence[str], adds: Sequence[Any], after: Callable[[], None] | None = None) -> None:
+        with self.writing(after) as writer:
             for doc_id in deletes:
                 writer.delete_documents_by_term("doc_id", doc_id)
             for doc in adds:
                 writer.add_document(doc)
 
-    def replace(self, adds: Sequence[Any]) -> None:
+    def replace(self, adds: Sequence[Any], after: Callable[[], None] | None = None) -> None:
         """Every document replaced by ``adds`` in one commit: readers see the old set until then."""
-        with self.writing() as writer:
+        with self.writing(after) as writer:
             writer.delete_all_documents()
             for doc in adds:
                 writer.add_document(doc)
-
-    def clear(self) -> None:
-        self.replace([])
 
     def all_docs(self) -> dict[str, SearchDoc]:
         """Every stored document, by id (as of the last commit)."""
@@ -229,12 +233,24 @@ class EmbeddedIndex:
                     self._kinds[kind] = ix
         return ix
 
-    def _documents(self, docs: Sequence[SearchDoc]) -> list[Any]:
-        """Tantivy documents, each with its vector when the engine has an embedder (one batch)."""
+    def _documents(self, docs: Sequence[SearchDoc]) -> tuple[list[Any], list[tuple[str, list[float]]]]:
+        """Tantivy documents, each with its vector when the engine has an embedder (one batch), and
+        the (doc_id, vector) pairs for the vector store."""
         vectors: list[list[float]] | list[None] = [None] * len(docs)
         if self.embedder is not None and docs:
             vectors = self.embedder.embed([embedding_text(d) for d in docs])
-        return [self._document(d, v) for d, v in zip(docs, vectors, strict=True)]
+        pairs = [(d.doc_id, v) for d, v in zip(docs, vectors, strict=True) if v is not None]
+        return [self._document(d, v) for d, v in zip(docs, vectors, strict=True)], pairs
+
+    def _append_vectors(
+        self, kind: DocKind, written: Sequence[tuple[str, Sequence[float] | None]]
+    ) -> Callable[[], None] | None:
+        """What to run after a commit: the vectors written (None: deleted) appended to the kind's store
+        (``written`` is read when it runs). Called before the kind's writer lock is taken."""
+        if self.embedder is None:
+            return None
+        store = self._kind(kind).vector_store(self.embedder)
+        return lambda: store.append(written)
 
     def _document(self, doc: SearchDoc, vector: Sequence[float] | None = None) -> Any:
         t = _tantivy()
@@ -260,19 +276,25 @@ class EmbeddedIndex:
         for doc in docs:
             by_kind.setdefault(doc.kind, []).append(doc)
         for kind, group in by_kind.items():
-            self._kind(kind).write([d.doc_id for d in group], self._documents(group))
+            adds, vectors = self._documents(group)
+            self._kind(kind).write([d.doc_id for d in group], adds, self._append_vectors(kind, vectors))
 
     def delete(self, kind: DocKind, doc_ids: Sequence[str]) -> None:
         if doc_ids:
-            self._kind(kind).write(list(doc_ids), [])
+            self._kind(kind).write(list(doc_ids), [], self._append_vectors(kind, [(i, None) for i in doc_ids]))
 
     def recreate(self, kind: DocKind) -> None:
-        self._kind(kind).clear()
+        self.reindex(kind, [])
 
     def reindex(self, kind: DocKind, docs: Iterable[SearchDoc]) -> int:
         """Replace a kind's documents in one commit (searches see the old ones until it lands)."""
-        adds = self._documents(list({d.doc_id: d for d in docs}.values()))
-        self._kind(kind).replace(adds)
+        adds, vectors = self._documents(list({d.doc_id: d for d in docs}.values()))
+        ix = self._kind(kind)
+        after = None
+        if self.embedder is not None:
+            store = ix.vector_store(self.embedder)
+            after = lambda: store.replace(vectors)  # noqa: E731
+        ix.replace(adds, after)
         return len(adds)
 
     def reconcile(
@@ -284,8 +306,11 @@ class EmbeddedIndex:
 
         ordered = sorted(set(kinds), key=list(DocKind).index)  # one order: no lock-order deadlock
         out: dict[DocKind, Reconciled] = {}
+        written: dict[DocKind, list[tuple[str, Sequence[float] | None]]] = {kind: [] for kind in ordered}
+        # the stores are opened before any lock is taken (opening one may write it); the lists fill below
+        afters = {kind: self._append_vectors(kind, written[kind]) for kind in ordered}
         with ExitStack() as stack:
-            writers = {kind: stack.enter_context(self._kind(kind).writing()) for kind in ordered}
+            writers = {kind: stack.enter_context(self._kind(kind).writing(afters[kind])) for kind in ordered}
             noted = {kind: self._kind(kind).all_docs() for kind in ordered}
             fresh = read()
             for kind in ordered:
@@ -293,8 +318,10 @@ class EmbeddedIndex:
                 writer = writers[kind]
                 for doc_id in [*deletes, *(d.doc_id for d in writes)]:
                     writer.delete_documents_by_term("doc_id", doc_id)
-                for tdoc in self._documents(writes):
+                tdocs, vectors = self._documents(writes)
+                for tdoc in tdocs:
                     writer.add_document(tdoc)
+                written[kind].extend([*((doc_id, None) for doc_id in deletes), *vectors])
                 out[kind] = Reconciled(upserted=len(writes), deleted=len(deletes))
         return out
 
@@ -365,11 +392,7 @@ class EmbeddedIndex:
             ]
             should.append((t.Occur.Should, t.Query.disjunction_max_query(per_field, tie_breaker=0.3)))
         text_query = t.Query.boolean_query(should)
-        clauses = [(t.Occur.Must, text_query)]
-        for key, value in query.filters.items():
-            clauses.append((t.Occur.Must, self._any_of(schema, key, value)))
-        for key, value in query.exclude.items():
-            clauses.append((t.Occur.MustNot, self._any_of(schema, key, value)))
+        clauses = [(t.Occur.Must, text_query), *self._filter_clauses(schema, query)]
         if query.exclude_ids:
             clauses.append((t.Occur.MustNot, t.Query.term_set_query(schema, "doc_id", list(query.exclude_ids))))
         final = t.Query.boolean_query(clauses) if len(clauses) > 1 else text_query
@@ -409,40 +432,77 @@ class EmbeddedIndex:
         limit: int,
         found: dict[tuple[DocKind, str], SearchDoc] | None = None,
     ) -> list[SearchHit]:
-        """The ``limit`` documents nearest ``qvec`` (cosine, exact) that pass the query's filters."""
-        import numpy as np  # noqa: PLC0415
-
-        docs, matrix = ix.vectors()
-        if not docs:
-            return []
-        scores = matrix @ np.asarray(qvec, dtype=np.float32)
+        """The ``limit`` documents nearest ``qvec`` (the vector store's ranking) that the index still
+        holds and that pass the query's filters, checked by Tantivy a batch of candidates at a time."""
+        assert self.embedder is not None
         excluded = set(query.exclude_ids)
         out: list[SearchHit] = []
-        # the best few first (a partial sort); all of them, in order, only if filters leave too few
-        head = min(len(docs), 4 * limit + len(excluded))
-
-        def ranked() -> Iterator[int]:
-            first = np.argpartition(-scores, head - 1)[:head] if head < len(docs) else np.arange(len(docs))
-            first = first[np.argsort(-scores[first], kind="stable")]
-            yield from (int(i) for i in first)
-            if head < len(docs):
-                seen = set(first.tolist())
-                yield from (int(i) for i in np.argsort(-scores, kind="stable") if int(i) not in seen)
-
-        for i in ranked():
-            doc = docs[int(i)]
-            if doc.doc_id in excluded or not _passes(doc, query):
+        batch: list[tuple[str, float]] = []
+        # a quarter more than wanted: a few candidates filtered out do not cost a second, larger round
+        size = limit + limit // 4 + len(excluded)
+        store = ix.vector_store(self.embedder)
+        mark = store.mark()
+        if mark != ix.vectors_seen:  # vectors another process wrote: its text commit landed before them
+            ix.index.reload()
+            ix.vectors_seen = mark
+        for doc_id, score in store.nearest(qvec, size):
+            if doc_id in excluded:
                 continue
+            batch.append((doc_id, score))
+            if len(batch) >= size:
+                out.extend(self._held(ix, kind, query, batch, found))
+                batch = []
+                if len(out) >= limit:
+                    break
+                size *= 4  # filters left too few: look further
+        if batch and len(out) < limit:
+            out.extend(self._held(ix, kind, query, batch, found))
+        return out[:limit]
+
+    def _held(
+        self,
+        ix: _KindIndex,
+        kind: DocKind,
+        query: SearchQuery,
+        candidates: Sequence[tuple[str, float]],
+        found: dict[tuple[DocKind, str], SearchDoc] | None,
+    ) -> list[SearchHit]:
+        """The candidates (doc_id, score), in order, that the index holds and the query's filters pass."""
+        t = _tantivy()
+        schema = ix.schema
+        searcher = ix.index.searcher()
+        ids = [doc_id for doc_id, _ in candidates]
+        clauses = [(t.Occur.Must, t.Query.term_set_query(schema, "doc_id", ids)), *self._filter_clauses(schema, query)]
+        docs: dict[str, SearchDoc] = {}
+        for _, address in searcher.search(t.Query.boolean_query(clauses), len(ids)).hits:
+            doc = SearchDoc.model_validate_json(searcher.doc(address).get_first("source"))
+            docs[doc.doc_id] = doc
+        out: list[SearchHit] = []
+        for doc_id, score in candidates:
+            held = docs.get(doc_id)
+            if held is None:
+                continue
+            # model_construct: the values are a validated document's (a query builds dozens of these)
             out.append(
-                SearchHit(
-                    doc_id=doc.doc_id, kind=kind, score=float(scores[i]), title=doc.title, fields=dict(doc.fields)
+                SearchHit.model_construct(
+                    doc_id=doc_id,
+                    kind=kind,
+                    score=score,
+                    title=held.title,
+                    snippet="",
+                    matched_terms=[],
+                    fields=dict(held.fields),
                 )
             )
             if found is not None:
-                found[(kind, doc.doc_id)] = doc
-            if len(out) >= limit:
-                break
+                found[(kind, doc_id)] = held
         return out
+
+    def _filter_clauses(self, schema: Any, query: SearchQuery) -> list[tuple[Any, Any]]:
+        t = _tantivy()
+        clauses = [(t.Occur.Must, self._any_of(schema, key, value)) for key, value in query.filters.items()]
+        clauses += [(t.Occur.MustNot, self._any_of(schema, key, value)) for key, value in query.exclude.items()]
+        return clauses
 
     def _select(self, searcher: Any, terms: list[Term], total: int) -> dict[str, float]:
         """Stems to search for, with weights (functions.search.query.select_terms, as OpenSearch does)."""
@@ -480,20 +540,6 @@ class EmbeddedIndex:
             return "".join(parts).strip()
         text = doc.body or doc.title
         return html.escape(text[:SNIPPET_CHARS])
-
-
-def _any(have: str | list[str] | None, wanted: str | list[str]) -> bool:
-    if have is None:
-        return False
-    have_set = set(have) if isinstance(have, list) else {have}
-    return bool(have_set & (set(wanted) if isinstance(wanted, list) else {wanted}))
-
-
-def _passes(doc: SearchDoc, query: SearchQuery) -> bool:
-    """The query's filters and excludes on a document's fields (what the Tantivy clauses do)."""
-    if not all(_any(doc.fields.get(k), v) for k, v in query.filters.items()):
-        return False
-    return not any(_any(doc.fields.get(k), v) for k, v in query.exclude.items())
 
 
 def _matched(text: str, doc: SearchDoc) -> list[str]:

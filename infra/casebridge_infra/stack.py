@@ -120,6 +120,8 @@ class CasebridgeStack(Stack):
             # distribution sends the site's API paths to this API (its pages are same-origin there).
             "CASEBRIDGE_CORS_ALLOWED_ORIGINS": f"{self.agents_site.url},{config.public_base_url}",
             "POWERTOOLS_SERVICE_NAME": "casebridge",
+            # no sentence-embedding model but in the functions given its layer (constructs/language.py)
+            "CASEBRIDGE_EMBEDDER": "none",
         }
         chalice_app = load_chalice_app(self.function_env)
         function_names = chalice_function_names(chalice_app)
@@ -201,6 +203,14 @@ class CasebridgeStack(Stack):
             sqs_consumers=sqs_consumer_names(chalice_app),
             browser_origin=self.agents_site.url,
         )
+
+        # The embedding model's layer on the functions that embed (the stream indexer, the API).
+        from casebridge_infra.constructs.language import LanguageLayer  # noqa: PLC0415
+
+        self.language = LanguageLayer(
+            self, "Language", prefix=prefix, placeholder=self.node.try_get_context("web") == "placeholder"
+        )
+        self.language.attach({n: self.api.chalice.get_resource(i) for n, i in self.api.function_logical_ids.items()})
 
         # AWS WAF on the API's stage: per-client rate limits, tighter on the public writes.
         from casebridge_infra.constructs.firewall import ApiFirewall  # noqa: PLC0415

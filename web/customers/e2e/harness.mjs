@@ -54,6 +54,7 @@ export async function startStack(extraEnv = {}) {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('CASEBRIDGE_') && !k.startsWith('AWS_')),
   )
+  env.CASEBRIDGE_EMBEDDER = 'none' // these tests are not about vectors: the stack neither loads nor runs the model
   const args = ['local', 'up', '--api-port', api, '--aws-port', aws, '--smtp-port', smtp]
   args.push('--web-port', web, '--customers-port', customers, '--data-dir', dataDir)
   args.push('--live-port', 0) // never the default port: other stacks may run beside this one (the app polls)
