@@ -104,8 +104,9 @@ class DetectionConfig(Model):
     # numbers a sentence model reads as noise), and the thresholds below replace their words-only
     # counterparts above. Measured with bench/problem_detection.py (docs/language.md, "Detection on
     # meaning"): join 0.6 / hood 0.65 gave seed 1 a median delay of 7.0 cases (words: 9.5) at purity
-    # 0.89; the looser join 0.45 / hood 0.55 gained about a case but lost purity (0.66 on seed 4)
-    # and recall, so the tighter values are kept. word_weight 0.2 and the others are not swept yet.
+    # 0.89; looser ones (join 0.45 with hood 0.55, or hood 0.45 and neighbour 0.35) opened no
+    # earlier on seeds 1-3 (7.0 and 7.3) at purity 0.80 and 0.79, so the tighter values are kept.
+    # word_weight 0.2, meaning_join_centroid and meaning_merge_similarity are not swept yet.
     meaning: bool = Field(default=True, description="use the cases' vectors when they have one (False: words only)")
     word_weight: float = Field(default=0.2, ge=0.0, le=1.0, description="share of the words' cosine in the blend")
     meaning_candidates: int = Field(
