@@ -24,6 +24,19 @@ stream), apart from how well words link short requests of one intent. ``--text-n
 random: a signature that is right about a case's intent with probability 1 - P, to see how the
 delay grows as the signature errs.
 
+``--signatures words,meaning`` (the default: both, one JSON line each, same stream): ``words``
+gives the detector no vectors (as with ``CASEBRIDGE_EMBEDDER=none``); ``meaning`` gives each case
+its sentence embedding (the product's ``OnnxEmbedder``, all-MiniLM-L6-v2 int8), as
+``DetectionService`` does through its embedder port. Each distinct corpus text is embedded once
+and the vectors are kept in ``--embed-cache`` (a temporary folder by default), so the cost figures
+are the detector's alone (embedding a case: docs/language.md, about 5 to 14 ms a text).
+
+``--seeds 1,2,3,4,5`` runs several seeds and prints, per signature, one line per seed and one
+``"summary"`` line (mean and worst over the seeds). ``--sweep '{"meaning_join_similarity": [0.5,
+0.6], ...}'`` runs every combination of those DetectionConfig values (with ``--config`` as the
+base) over the seeds, one summary line per combination (no cost run): how the thresholds in
+``DetectionConfig`` were chosen.
+
 Scoring. A candidate belongs to the burst that holds most of its cases; it is a true
 detection if that burst holds at least half of them, else a false candidate. Prints one JSON
 object:
@@ -56,14 +69,23 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import hashlib
+import itertools
 import json
+import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+# One BLAS thread, as on a Lambda function's share of a core: on a shared, loaded machine
+# OpenBLAS's threads made the pool's matrix product 20 times slower (14 ms instead of 0.7 ms).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -161,13 +183,57 @@ def build_stream(corpus: dict[str, list[str]], seed: int, n_background: int, n_b
     return customers, events, bursts
 
 
-def signal(i: int, at: float, text: str, customer: tuple[str, dict[str, str]]) -> CaseSignal:
+Vectors = dict[str, list[float]]
+
+
+def load_vectors(corpus: dict[str, list[str]], cache_dir: str | None) -> tuple[Vectors, dict]:
+    """Every distinct corpus text's vector by the product's embedder, cached on disk by model and
+    corpus; and what it cost (seconds, texts) when computed now."""
+    import numpy as np
+
+    from functions.core.settings import Settings
+    from functions.search.engines import embedder_from_settings
+
+    embedder = embedder_from_settings(Settings(embedder="onnx"))
+    assert embedder is not None
+    texts = sorted({t for rows in corpus.values() for t in rows})
+    key = hashlib.sha256("\n".join([embedder.model_id, *texts]).encode()).hexdigest()[:16]
+    folder = Path(cache_dir or Path(tempfile.gettempdir()) / "casebridge-bench-vectors")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{embedder.model_id}-{key}.npy"
+    info: dict = {"embedder": embedder.model_id, "texts": len(texts), "cached": path.exists()}
+    if path.exists():
+        matrix = np.load(path)
+    else:
+        t0 = time.perf_counter()
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), 512):
+            rows += embedder.embed(texts[start : start + 512])
+            print(f"embedded {len(rows)} of {len(texts)} texts", file=sys.stderr, flush=True)
+        matrix = np.asarray(rows, dtype=np.float32)
+        info["embed_seconds"] = round(time.perf_counter() - t0, 1)
+        np.save(path, matrix)
+    return {t: row.tolist() for t, row in zip(texts, matrix, strict=True)}, info
+
+
+def signal(
+    i: int, at: float, text: str, customer: tuple[str, dict[str, str]], vectors: Vectors | None = None
+) -> CaseSignal:
     cid, segs = customer
-    return CaseSignal(case_id=f"C{i}", text=text, at=START + timedelta(seconds=at), customer_id=cid, **segs)
+    vector = vectors[text] if vectors is not None else None
+    return CaseSignal(
+        case_id=f"C{i}", text=text, vector=vector, at=START + timedelta(seconds=at), customer_id=cid, **segs
+    )
 
 
 def run_detection(
-    corpus, seed: int, n_background: int, n_bursts: int, config: DetectionConfig, review_hours: float = 24.0
+    corpus,
+    seed: int,
+    n_background: int,
+    n_bursts: int,
+    config: DetectionConfig,
+    review_hours: float = 24.0,
+    vectors: Vectors | None = None,
 ) -> dict:
     customers, events, bursts = build_stream(corpus, seed, n_background, n_bursts, warmup=2000)
     base = SegmentBase()
@@ -179,12 +245,12 @@ def run_detection(
     candidates = []
     links = []
     reviews: list[tuple[float, str]] = []  # (when agents act on it, candidate id)
-    burst_vectors: dict[int, list[dict[str, float]]] = {}
+    burst_vectors: dict[int, list[tuple[dict[str, float], object]]] = {}
     fifth: list[float] = []
     for i, (at, text, cust, burst) in enumerate(events):
         while reviews and reviews[0][0] <= at:
             detector.close(reviews.pop(0)[1])
-        case = signal(i, at, text, customers[int(cust)])
+        case = signal(i, at, text, customers[int(cust)], vectors)
         truth[case.case_id] = burst
         if burst is not None:
             seen_per_burst[burst] += 1
@@ -195,10 +261,15 @@ def run_detection(
             else:
                 links.append(ev)
         if burst is not None and len(burst_vectors.setdefault(burst, [])) < 5:
-            vectors = burst_vectors[burst]
-            vectors.append(detector.pool[-1].vector)  # the case just observed
-            if len(vectors) == 5:
-                fifth += [sum(w * v.get(t, 0.0) for t, w in vectors[4].items()) for v in vectors[:4]]
+            seen5 = burst_vectors[burst]
+            emb = None
+            if vectors is not None:
+                import numpy as np
+
+                emb = np.asarray(vectors[text], dtype=np.float32)
+            seen5.append((detector.pool[-1].vector, emb))  # the case just observed
+            if len(seen5) == 5:
+                fifth += [detector.pair_similarity(*seen5[4], *v) for v in seen5[:4]]
     first: dict[int, tuple] = {}
     false = 0
     duplicates = 0
@@ -236,7 +307,14 @@ def run_detection(
         "fifth_case_cosine": {
             "median": round(statistics.median(fifth), 3),
             "p75": round(statistics.quantiles(fifth, n=4)[2], 3),
-            "share_at_join_similarity": round(sum(c >= config.join_similarity for c in fifth) / len(fifth), 3),
+            "share_at_join_similarity": round(
+                sum(
+                    c >= (config.meaning_join_similarity if vectors is not None else config.join_similarity)
+                    for c in fifth
+                )
+                / len(fifth),
+                3,
+            ),
         },
         "cases": len(events),
         "groups": len(detector.groups),
@@ -250,7 +328,14 @@ def state_kb(detector: Detector) -> float:
     return round(len(body) / 1024, 1)
 
 
-def measure_cost(corpus, seed: int, config: DetectionConfig, sizes=(1000, 20_000, 100_000), sample: int = 1000) -> dict:
+def measure_cost(
+    corpus,
+    seed: int,
+    config: DetectionConfig,
+    sizes=(1000, 20_000, 100_000),
+    sample: int = 1000,
+    vectors: Vectors | None = None,
+) -> dict:
     rng = random.Random(seed + 7)
     customers = customer_base(rng, 5000)
     rows = [t for texts in corpus.values() for t in texts]
@@ -262,7 +347,7 @@ def measure_cost(corpus, seed: int, config: DetectionConfig, sizes=(1000, 20_000
         nonlocal i, at
         for _ in range(n):
             at += rng.expovariate(1 / 60.0)
-            detector.observe(signal(i, at, rng.choice(rows), rng.choice(customers)))
+            detector.observe(signal(i, at, rng.choice(rows), rng.choice(customers), vectors))
             i += 1
 
     for size in sizes:
@@ -271,9 +356,9 @@ def measure_cost(corpus, seed: int, config: DetectionConfig, sizes=(1000, 20_000
         signals = []
         for text, cust in cases:
             at += rng.expovariate(1 / 60.0)
-            signals.append(signal(i, at, text, cust))
+            signals.append(signal(i, at, text, cust, vectors))
             i += 1
-        before = detector.counters.postings_scanned
+        before, scored = detector.counters.postings_scanned, detector.counters.vectors_scored
         t0 = time.perf_counter()
         for s in signals:
             detector.observe(s)
@@ -281,6 +366,7 @@ def measure_cost(corpus, seed: int, config: DetectionConfig, sizes=(1000, 20_000
         out[f"cost_us_at_{size}"] = round(1e6 * elapsed / sample, 1)
         out[f"work_at_{size}"] = {
             "postings_scanned_per_case": round((detector.counters.postings_scanned - before) / sample, 1),
+            "vectors_scored_per_case": round((detector.counters.vectors_scored - scored) / sample, 1),
             "groups": len(detector.groups),
         }
         out[f"groups_at_{size}"] = len(detector.groups)
@@ -288,15 +374,39 @@ def measure_cost(corpus, seed: int, config: DetectionConfig, sizes=(1000, 20_000
     return out
 
 
+SUMMARY_KEYS = ("recall", "median_delay_cases", "false_candidates_per_1000_cases", "purity", "segment_found")
+
+
+def summary(results: list[dict]) -> dict:
+    """Mean over the seeds of each goal's figure, and its worst seed."""
+    out: dict = {}
+    for key in SUMMARY_KEYS:
+        values = [r[key] if r[key] is not None else float("nan") for r in results]
+        worst = max(values) if key in ("median_delay_cases", "false_candidates_per_1000_cases") else min(values)
+        out[key] = {"mean": round(statistics.fmean(values), 3), "worst": round(worst, 3)}
+    out["goals_met"] = (
+        out["recall"]["worst"] >= 0.95
+        and out["median_delay_cases"]["mean"] <= 5
+        and out["purity"]["mean"] >= 0.9
+        and out["false_candidates_per_1000_cases"]["mean"] <= 1
+        and out["segment_found"]["mean"] >= 0.9
+    )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seeds", default=None, help="several seeds, e.g. 1,2,3,4,5 (then a summary line too)")
     ap.add_argument("--cases", type=int, default=20_000, help="background cases")
     ap.add_argument("--bursts", type=int, default=12)
     ap.add_argument("--review-hours", type=float, default=24.0, help="agents confirm or dismiss a candidate after")
     ap.add_argument("--no-cost", action="store_true", help="skip the 100,000-case cost run")
     ap.add_argument("--config", default="{}", help="JSON overrides of DetectionConfig")
+    ap.add_argument("--signatures", default="words,meaning", help="words, meaning, or both (see above)")
+    ap.add_argument("--embed-cache", default=None, help="folder for the corpus's vectors (default: a temp folder)")
+    ap.add_argument("--sweep", default=None, help="JSON: DetectionConfig field -> values to try (see above)")
     ap.add_argument(
         "--perfect-text", action="store_true", help="each case's text is one word naming its category (see above)"
     )
@@ -311,21 +421,59 @@ def main(argv: list[str] | None = None) -> int:
     overrides = json.loads(args.config)
     if not 0.0 <= args.text_noise < 1.0 or (args.text_noise and not args.perfect_text):
         ap.error("--text-noise takes a share in [0, 1) and goes with --perfect-text")
+    signatures = [s for s in args.signatures.split(",") if s]
+    if not set(signatures) <= {"words", "meaning"}:
+        ap.error("--signatures takes words, meaning or both")
     if args.perfect_text:
         corpus = perfect_text(corpus, args.text_noise, args.seed)
         # One word per category: its posting must reach every recent case of the category.
         overrides = {"postings_per_term": DetectionConfig().neighbour_pool, **overrides}
+        signatures = ["words"]
+    seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else [args.seed]
+    vectors, embed_info = None, None
+    if "meaning" in signatures:
+        vectors, embed_info = load_vectors(corpus, args.embed_cache)
+
+    if args.sweep:
+        grid = json.loads(args.sweep)
+        names = sorted(grid)
+        for values in itertools.product(*(grid[n] for n in names)):
+            trial = {**overrides, **dict(zip(names, values, strict=True))}
+            config = DetectionConfig.model_validate(trial)
+            for signature in signatures:
+                vecs = vectors if signature == "meaning" else None
+                results = [
+                    run_detection(corpus, s, args.cases, args.bursts, config, args.review_hours, vecs) for s in seeds
+                ]
+                line = {"sweep": dict(zip(names, values, strict=True)), "signature": signature, "seeds": seeds}
+                line.update(summary(results))
+                line["per_seed"] = {
+                    str(s): {k: r[k] for k in SUMMARY_KEYS} for s, r in zip(seeds, results, strict=True)
+                }
+                print(json.dumps(line), flush=True)
+        return 0
+
     config = DetectionConfig.model_validate(overrides)
-    result = {
-        "seed": args.seed,
-        "perfect_text": args.perfect_text,
-        "text_noise": args.text_noise,
-        **run_detection(corpus, args.seed, args.cases, args.bursts, config, args.review_hours),
-    }
-    if not args.no_cost:
-        result.update(measure_cost(corpus, args.seed, config))
-    result["config"] = config.model_dump()
-    print(json.dumps(result))
+    for signature in signatures:
+        vecs = vectors if signature == "meaning" else None
+        results = []
+        for seed in seeds:
+            result = {
+                "seed": seed,
+                "signature": signature,
+                "perfect_text": args.perfect_text,
+                "text_noise": args.text_noise,
+                **run_detection(corpus, seed, args.cases, args.bursts, config, args.review_hours, vecs),
+            }
+            if signature == "meaning":
+                result["embedding"] = embed_info
+            if not args.no_cost:
+                result.update(measure_cost(corpus, seed, config, vectors=vecs))
+            result["config"] = config.model_dump()
+            results.append(result)
+            print(json.dumps(result), flush=True)
+        if len(seeds) > 1:
+            print(json.dumps({"summary": signature, "seeds": seeds, **summary(results)}), flush=True)
     return 0
 
 

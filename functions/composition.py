@@ -846,6 +846,7 @@ class Container:
             ProblemSink(self.problems),
             config,
             base=self.segment_base.get(),
+            embedder=self.embedder,
         )
 
     def problem_reactions(self, detection: Callable[[], Detection] | None = None) -> list[ProblemReaction]:

@@ -25,6 +25,8 @@ def wired(aws, monkeypatch):
     from functions.customers.models import CustomerIn
 
     composition.reset()
+    # Words only, as where CASEBRIDGE_EMBEDDER is none (the meaning path: test_problem_detection_meaning.py)
+    composition.container().override(embedder=None)
     composition.container().departments.seed()
     rng = random.Random(3)
     for i in range(40):

@@ -37,6 +37,19 @@ Common thread
     p-value of that many customers or more. Kept: p < ``thread_alpha`` and lift >=
     ``thread_min_lift``; most significant first.
 
+Meaning
+    A case with a ``vector`` (its sentence embedding, computed once per case by the detection
+    service through its ``Embedder`` port) is compared by meaning: two cases' similarity is the
+    cosine of their vectors blended with the cosine of their words (``word_weight``: words still
+    tell product codes and error numbers apart), and a group's profile has a centroid (the sum of
+    its cases' vectors) beside its terms. The recent pool's vectors sit in one matrix of
+    ``neighbour_pool`` rows (a case's row: its sequence number modulo the pool), so the work per
+    case is one matrix-vector product over that fixed pool, then the ``meaning_candidates``
+    nearest rows and the cases its words reach are scored: bounded whatever the number of cases.
+    The ``meaning_*`` thresholds replace the words-only ones for such a case. A case without a
+    vector (no embedder: ``CASEBRIDGE_EMBEDDER=none``) is compared by words exactly as before.
+    numpy is imported at the first vector, never on the words-only path.
+
 After a candidate opens, later cases joining its group (group test) or whose nearest recent
 case it holds (neighbourhood test) are reported as ``LinkSuggestion`` (``auto`` when their
 similarity reaches ``auto_link_similarity``) until the candidate is closed (``close``) or idle
@@ -45,6 +58,7 @@ for ``candidate_idle_seconds``.
 
 from __future__ import annotations
 
+import base64
 import math
 from collections import deque
 from collections.abc import Collection, Mapping
@@ -82,6 +96,7 @@ class Counters:
     last_postings_scanned: int = 0
     last_groups_scored: int = 0
     max_postings_scanned: int = 0
+    vectors_scored: int = 0  # pool rows compared by meaning (one matrix product each: neighbour_pool rows)
 
 
 class SegmentBase:
@@ -165,12 +180,24 @@ class _Doc:
     cand: str | None = None  # the candidate holding it (open or closed): no longer counts as new growth
 
 
+@dataclass(frozen=True)
+class _Thresholds:
+    """The similarity thresholds for one case: words-only, or meaning (blended) when it has a vector."""
+
+    neighbour: float
+    join: float
+    centroid: float
+    merge: float
+    hood: float
+
+
 class _Group:
-    __slots__ = ("gid", "profile", "history", "segment_history", "born", "recent", "open", "blips")
+    __slots__ = ("gid", "profile", "centroid", "history", "segment_history", "born", "recent", "open", "blips")
 
     def __init__(self, gid: str, born: int) -> None:
         self.gid = gid
         self.profile: dict[str, float] = {}
+        self.centroid: Any = None  # the sum of its cases' vectors (numpy float32), or None
         self.history = 0
         self.segment_history: dict[tuple[str, str], int] = {}
         self.born = born  # global case count (outside any window) when the group started
@@ -206,6 +233,63 @@ class Detector:
         self._hood_seq = 0
         self.background = 0  # cases of the groups pruned (``prune``)
         self.pruned = 0  # groups pruned
+        cfg = self.config
+        self._words_th = _Thresholds(
+            cfg.neighbour_similarity, cfg.join_similarity, cfg.join_centroid, cfg.merge_similarity, cfg.hood_similarity
+        )
+        self._meaning_th = _Thresholds(
+            cfg.meaning_neighbour_similarity,
+            cfg.meaning_join_similarity,
+            cfg.meaning_join_centroid,
+            cfg.meaning_merge_similarity,
+            cfg.meaning_hood_similarity,
+        )
+        self._th = self._words_th  # the current case's
+        # Meaning: the model whose vectors the pool holds, the pool's vectors (row = seq modulo
+        # neighbour_pool) and which rows hold one. Built at the first case with a vector.
+        self.embedding_model: str | None = None
+        self._emb: Any = None
+        self._emb_has: Any = None
+
+    # --- meaning -------------------------------------------------------------------------------
+    def use_model(self, model_id: str | None) -> None:
+        """Vectors from now on come from ``model_id`` (None: no embedder). Vectors of another model
+        held in the state are dropped (they cannot be compared): those cases are compared by words."""
+        if model_id == self.embedding_model:
+            return
+        self.embedding_model = model_id
+        self._emb = self._emb_has = None
+        for g in self.groups.values():
+            g.centroid = None
+
+    def _embedding(self, case: CaseSignal) -> Any:
+        """The case's vector as a float32 array (matrix allocated at the first), or None: by words."""
+        if case.vector is None or not self.config.meaning:
+            return None
+        import numpy as np  # noqa: PLC0415 - only with vectors (the embedder's functions have it)
+
+        emb = np.asarray(case.vector, dtype=np.float32)
+        if self._emb is None or self._emb.shape[1] != emb.shape[0]:
+            self._emb = np.zeros((self.config.neighbour_pool, emb.shape[0]), dtype=np.float32)
+            self._emb_has = np.zeros(self.config.neighbour_pool, dtype=bool)
+            for g in self.groups.values():
+                g.centroid = None
+        return emb
+
+    def _slot(self, seq: int) -> int:
+        return seq % self.config.neighbour_pool
+
+    def _blend(self, dense: float, words: float) -> float:
+        w = self.config.word_weight
+        return (1.0 - w) * dense + w * words
+
+    def pair_similarity(self, words_a: dict[str, float], emb_a: Any, words_b: dict[str, float], emb_b: Any) -> float:
+        """Two cases' similarity as the detector compares them (meaning blended with words when
+        both have a vector, else words): for benches and evidence."""
+        words = sum(w * words_b.get(t, 0.0) for t, w in words_a.items())
+        if emb_a is None or emb_b is None:
+            return words
+        return self._blend(float(emb_a @ emb_b), words)
 
     # --- signature -------------------------------------------------------------------------
     def _vector(self, text: str) -> dict[str, float]:
@@ -225,11 +309,15 @@ class Detector:
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {t: round(w / norm, STATE_DIGITS) for t, w in weights.items()}
 
-    def _neighbours(self, vector: dict[str, float]) -> list[tuple[float, _Doc]]:
+    def _neighbours(self, vector: dict[str, float], emb: Any = None) -> list[tuple[float, _Doc]]:
         """The recent cases at least ``neighbour_similarity`` similar to ``vector`` (cosine of
         TF-IDF vectors), best first. Only the postings of the case's own terms are scanned, and a
         term whose posting is full (``postings_per_term`` cases: a very common word) is not used to
-        reach cases, only to score them: bounded work, and the same reach for old and new cases."""
+        reach cases, only to score them: bounded work, and the same reach for old and new cases.
+
+        With ``emb`` (the case's vector), the pool's vectors are compared in one product, the
+        ``meaning_candidates`` nearest are reached too, and a case with a vector is scored by the
+        blend of both cosines (``meaning_neighbour_similarity``)."""
         docs = self.docs_by_seq
         cap = self.config.postings_per_term
         reached: set[int] = set()
@@ -240,24 +328,42 @@ class Detector:
                 continue
             scanned += len(posting)
             reached.update(posting)
+        dense: Any = None
+        if emb is not None and self.pool:
+            import numpy as np  # noqa: PLC0415
+
+            dense = self._emb @ emb
+            has = self._emb_has
+            self.counters.vectors_scored += len(dense)
+            m = min(self.config.meaning_candidates, len(dense))
+            masked = np.where(has, dense, -np.inf)
+            nearest = np.argpartition(-masked, m - 1)[:m] if m < len(masked) else np.arange(len(masked))
+            n_pool, top = self.config.neighbour_pool, self.seq
+            for slot in nearest.tolist():
+                if has[slot]:
+                    reached.add(top - ((top - slot) % n_pool))
         c = self.counters
         c.last_postings_scanned, c.last_groups_scored = scanned, len(reached)
         c.postings_scanned += scanned
         c.groups_scored += len(reached)
         c.max_postings_scanned = max(c.max_postings_scanned, scanned)
-        floor = self.config.neighbour_similarity
+        floor = self._th.neighbour
         out = []
         for q in reached:
-            d = docs[q]
+            d = docs.get(q)
+            if d is None:
+                continue
             dv = d.vector
             sim = sum(w * dv.get(t, 0.0) for t, w in vector.items())
+            if dense is not None and self._emb_has[self._slot(q)]:
+                sim = self._blend(float(dense[self._slot(q)]), sim)
             if sim >= floor:
                 out.append((sim, d))
         out.sort(key=lambda x: (-x[0], -x[1].seq))
         return out
 
     def _vote(
-        self, near: list[tuple[float, _Doc]], vector: dict[str, float]
+        self, near: list[tuple[float, _Doc]], vector: dict[str, float], emb: Any = None
     ) -> tuple[_Group | None, float, list[_Group]]:
         """The group the ``knn`` nearest cases' similarities vote for most (if its best neighbour
         reaches ``join_similarity``), its best similarity, and the other groups with a fair share
@@ -272,12 +378,12 @@ class Detector:
         if not votes:
             return None, 0.0, []
         ranked = sorted(votes.items(), key=lambda kv: -kv[1])
-        floor = self.config.join_centroid
+        floor = self._th.centroid
         chosen = None
         for gid, _ in ranked:
-            if best_sim[gid] < self.config.join_similarity:
+            if best_sim[gid] < self._th.join:
                 continue
-            if floor <= 0 or self._centroid_sim(self.groups[gid], vector) >= floor:
+            if floor <= 0 or self._centroid_sim(self.groups[gid], vector, emb) >= floor:
                 chosen = gid
                 break
         if chosen is None:
@@ -299,9 +405,11 @@ class Detector:
         cfg = self.config
         kept = []
         for g in near:
-            if group.open is None and g.open is None and self._profile_sim(group, g) >= cfg.merge_similarity:
+            if group.open is None and g.open is None and self._profile_sim(group, g) >= self._th.merge:
                 self._age(g, now)
                 self._age(group, now)
+                if group.centroid is not None and g.centroid is not None:
+                    group.centroid = group.centroid + g.centroid
                 for t, w in g.profile.items():
                     group.profile[t] = round(group.profile.get(t, 0.0) + w, STATE_DIGITS)
                 if len(group.profile) > 2 * cfg.profile_terms:
@@ -318,27 +426,42 @@ class Detector:
                 kept.append(g)
         return group, kept
 
-    @staticmethod
-    def _profile_sim(a: _Group, b: _Group) -> float:
+    def _profile_sim(self, a: _Group, b: _Group) -> float:
+        """Two groups' likeness: their profiles' cosine, blended with their centroids' when both have one."""
         pa, pb = a.profile, b.profile
         na = math.sqrt(sum(w * w for w in pa.values()))
         nb = math.sqrt(sum(w * w for w in pb.values()))
-        if na == 0 or nb == 0:
-            return 0.0
-        if len(pa) > len(pb):
-            pa, pb = pb, pa
-        return sum(w * pb.get(t, 0.0) for t, w in pa.items()) / (na * nb)
+        words = 0.0
+        if na and nb:
+            if len(pa) > len(pb):
+                pa, pb = pb, pa
+            words = sum(w * pb.get(t, 0.0) for t, w in pa.items()) / (na * nb)
+        if a.centroid is None or b.centroid is None or self._th is self._words_th:
+            return words
+        import numpy as np  # noqa: PLC0415
 
-    @staticmethod
-    def _centroid_sim(group: _Group, vector: dict[str, float]) -> float:
+        norms = float(np.linalg.norm(a.centroid) * np.linalg.norm(b.centroid)) or 1.0
+        return self._blend(float(a.centroid @ b.centroid) / norms, words)
+
+    def _centroid_sim(self, group: _Group, vector: dict[str, float], emb: Any = None) -> float:
+        """A case's likeness to a group: the cosine to its profile, blended with its centroid's."""
         profile = group.profile
         norm = math.sqrt(sum(w * w for w in profile.values()))
-        if norm == 0:
-            return 0.0
-        return sum(w * profile.get(t, 0.0) for t, w in vector.items()) / norm
+        words = sum(w * profile.get(t, 0.0) for t, w in vector.items()) / norm if norm else 0.0
+        if emb is None or group.centroid is None:
+            return words
+        import numpy as np  # noqa: PLC0415
 
-    def _remember(self, doc: _Doc) -> None:
-        """Index the case among the recent ones (at most ``neighbour_pool``; postings capped)."""
+        return self._blend(float(group.centroid @ emb) / (float(np.linalg.norm(group.centroid)) or 1.0), words)
+
+    def _remember(self, doc: _Doc, emb: Any = None) -> None:
+        """Index the case among the recent ones (at most ``neighbour_pool``; postings capped), its
+        vector in its row of the pool's matrix (the row of the case it replaces)."""
+        if self._emb is not None:
+            slot = self._slot(doc.seq)
+            self._emb_has[slot] = emb is not None
+            if emb is not None:
+                self._emb[slot] = emb
         self.docs_by_seq[doc.seq] = doc
         self.pool.append(doc)
         cap = self.config.postings_per_term
@@ -359,8 +482,10 @@ class Detector:
                         del self.postings[t]
             self.docs_by_seq.pop(old.seq, None)
 
-    def _learn(self, group: _Group, vector: dict[str, float]) -> None:
-        """Add the case to its group's profile (its top terms: the candidate's title)."""
+    def _learn(self, group: _Group, vector: dict[str, float], emb: Any = None) -> None:
+        """Add the case to its group's profile (its top terms: the candidate's title) and centroid."""
+        if emb is not None:
+            group.centroid = emb.copy() if group.centroid is None else group.centroid + emb
         profile = group.profile
         for t, w in vector.items():
             profile[t] = round(profile.get(t, 0.0) + w, STATE_DIGITS)
@@ -396,19 +521,21 @@ class Detector:
 
         self.window.expire(self._oldest_bucket(now))
         vector = self._vector(case.text)
-        neighbours = self._neighbours(vector)
-        group, sim, near = self._vote(neighbours, vector)
-        if group is not None and cfg.merge_similarity < 1.0:
+        emb = self._embedding(case)
+        self._th = self._words_th if emb is None else self._meaning_th
+        neighbours = self._neighbours(vector, emb)
+        group, sim, near = self._vote(neighbours, vector, emb)
+        if group is not None and self._th.merge < 1.0:
             group, near = self._merge(group, near, now)
         if group is None:
             self._next_group += 1
             group = _Group(f"G{self._next_group}", born=self.total - self.window.in_window)
             self.groups[group.gid] = group
             sim = 1.0
-        self._learn(group, vector)
+        self._learn(group, vector, emb)
         self.seq += 1
         doc = _Doc(self.seq, vector, group.gid, bucket, case.case_id, segments, customer)
-        self._remember(doc)
+        self._remember(doc, emb)
         self.last_group_id = group.gid
         self._age(group, now)
         self.total += 1
@@ -456,7 +583,7 @@ class Detector:
         neighbourhood candidate (within its scope) is suggested for it and joins it."""
         cfg = self.config
         for sim, d in neighbours:
-            if sim < cfg.join_similarity:
+            if sim < self._th.join:
                 return None
             if d.cand is None or d.cand not in self._hood_open:
                 continue
@@ -483,7 +610,7 @@ class Detector:
         fresh: list[_Doc] = [doc]
         old: list[_Doc] = []
         for sim, d in neighbours:
-            if sim < cfg.hood_similarity:
+            if sim < self._th.hood:
                 break
             if d.bucket >= oldest:
                 if d.cand is None:
@@ -751,9 +878,34 @@ def _rounded(weights: dict[str, float]) -> dict[str, float]:
     return {t: round(w, STATE_DIGITS) for t, w in weights.items()}
 
 
+def _pack(vector: Any) -> str:
+    """A vector as base64 of little-endian float16 (a cosine moves by about 1e-3 at most)."""
+    import numpy as np  # noqa: PLC0415
+
+    return base64.b64encode(np.asarray(vector, dtype="<f2").tobytes()).decode()
+
+
+def _unpack(text: str) -> Any:
+    import numpy as np  # noqa: PLC0415
+
+    return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32)
+
+
+def _centroid_state(centroid: Any) -> list[Any] | None:
+    """A group's centroid (a sum of vectors) as [its length, its direction packed]: float16 keeps
+    the direction's precision whatever the number of cases summed."""
+    if centroid is None:
+        return None
+    import numpy as np  # noqa: PLC0415
+
+    norm = float(np.linalg.norm(centroid)) or 1.0
+    return [round(norm, 4), _pack(centroid / norm)]
+
+
 def to_state(detector: Detector) -> dict[str, Any]:
-    """A JSON-able snapshot: document frequencies, group profiles (top terms only), their window
-    cases (ids, customer, segments), histories, open candidates and the segment base. The
+    """A JSON-able snapshot: document frequencies, group profiles (top terms only; the centroid of
+    their vectors), their window cases (ids, customer, segments), histories, open candidates and
+    the segment base; the recent pool's vectors (float16, ``neighbour_pool`` at most). The
     inverted index is rebuilt on load, so it is not stored."""
     groups = []
     for g in detector.groups.values():
@@ -761,6 +913,7 @@ def to_state(detector: Detector) -> dict[str, Any]:
             {
                 "id": g.gid,
                 "p": _rounded(g.profile),
+                "c": _centroid_state(g.centroid),
                 "h": g.history,
                 "sh": [[a, v, n] for (a, v), n in g.segment_history.items()],
                 "b": g.born,
@@ -791,7 +944,19 @@ def to_state(detector: Detector) -> dict[str, Any]:
         "hood_seq": detector._hood_seq,
         "background": detector.background,
         "pruned": detector.pruned,
+        "emb": _pool_vectors(detector),
     }
+
+
+def _pool_vectors(detector: Detector) -> dict[str, Any] | None:
+    """The pool's vectors in pool order (one packed row each, None where a case had none)."""
+    if detector._emb is None:
+        return None if detector.embedding_model is None else {"model": detector.embedding_model, "rows": []}
+    rows = []
+    for d in detector.pool:
+        slot = detector._slot(d.seq)
+        rows.append(_pack(detector._emb[slot]) if detector._emb_has[slot] else None)
+    return {"model": detector.embedding_model, "dim": int(detector._emb.shape[1]), "rows": rows}
 
 
 def from_state(state: dict[str, Any], config: DetectionConfig | None = None) -> Detector:
@@ -818,6 +983,9 @@ def from_state(state: dict[str, Any], config: DetectionConfig | None = None) -> 
         g.history = item["h"]
         g.segment_history = {(a, v): n for a, v, n in item["sh"]}
         g.recent = deque(_Recent(at, b, cid, cu, dict(segs)) for at, b, cid, cu, segs in item["r"])
+        if item.get("c") is not None:
+            norm, packed = item["c"]
+            g.centroid = _unpack(packed) * norm
         if item["o"] is not None:
             cid, last_at, scope = item["o"]
             g.open = _Open(cid, last_at, None if scope is None else (scope[0], scope[1]))
@@ -839,4 +1007,17 @@ def from_state(state: dict[str, Any], config: DetectionConfig | None = None) -> 
     detector.alias = dict(state["alias"])
     detector.background = state.get("background", 0)
     detector.pruned = state.get("pruned", 0)
+    vectors = state.get("emb")
+    if vectors is not None:
+        detector.embedding_model = vectors["model"]
+        if vectors.get("dim"):
+            import numpy as np  # noqa: PLC0415
+
+            detector._emb = np.zeros((detector.config.neighbour_pool, vectors["dim"]), dtype=np.float32)
+            detector._emb_has = np.zeros(detector.config.neighbour_pool, dtype=bool)
+            for d, packed in zip(detector.pool, vectors["rows"], strict=True):
+                if packed is not None:
+                    slot = detector._slot(d.seq)
+                    detector._emb[slot] = _unpack(packed)
+                    detector._emb_has[slot] = True
     return detector

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -16,6 +16,16 @@ class StateStore(Protocol):
 
     def load(self) -> dict[str, Any] | None: ...
     def save(self, state: dict[str, Any]) -> None: ...
+
+
+class Embedder(Protocol):
+    """Texts to L2-normalised vectors whose dot product says how close two texts are in meaning
+    (the search domain's ``Embedder``, given by the composition root). Vectors of one ``model_id``
+    are only compared with vectors of the same ``model_id``."""
+
+    model_id: str
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
 
 
 class CandidateSink(Protocol):

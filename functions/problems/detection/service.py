@@ -6,6 +6,11 @@ services' ``create_candidate``), links a later case automatically when the detec
 ``auto`` (link type ``similar``), returns the other link suggestions, and saves the state
 (``StateStore``: what it holds, see ``store.py``).
 
+Meaning: with an ``Embedder`` (the container's sentence-embedding model; None where
+``CASEBRIDGE_EMBEDDER`` is ``none`` or the model is not installed), ``observe`` embeds the new
+cases' texts in one call per batch, once per case, and the detector compares them by meaning
+(``detector.py``); without one, or if embedding fails (logged), the cases are compared by words.
+
 ``SegmentBaseCache``: the whole customer base's segment counts, which the common thread compares
 a group against. Choice: a periodic computation, stored. The recount runs on a schedule, not in
 the stream handler: ``refresh_segment_base`` (hourly) calls ``SegmentBaseCache.refresh()``, which
@@ -40,7 +45,7 @@ from typing import Any
 from functions.core.logs import logger
 from functions.problems.detection.detector import Detector, SegmentBase, from_state, to_state
 from functions.problems.detection.models import Candidate, CaseSignal, DetectionConfig, Outcome
-from functions.problems.detection.ports import CandidateSink, SegmentBaseStore, StateStore
+from functions.problems.detection.ports import CandidateSink, Embedder, SegmentBaseStore, StateStore
 
 
 class DetectionService:
@@ -66,8 +71,10 @@ class DetectionService:
         *,
         base: SegmentBase | None = None,
         remember_cases: int = 20_000,
+        embedder: Embedder | None = None,
     ) -> None:
         self.state, self.sink, self.config, self.base = state, sink, config, base
+        self.embedder = embedder
         self.remember_cases = remember_cases
         self._holding = False
         self._held: tuple[Detector, dict[str, Any]] | None = None
@@ -124,6 +131,7 @@ class DetectionService:
             detector.base.totals = dict(self.base.totals)
             detector.learn_base = False
             self._apply_channels(detector, extra["channels"])
+        detector.use_model(self.embedder.model_id if self.embedder is not None else None)
         return detector, extra
 
     @staticmethod
@@ -148,11 +156,14 @@ class DetectionService:
         seen: deque[str] = extra["seen"]
         known = set(seen)
         out = Outcome()
+        fresh: list[CaseSignal] = []
         for signal in sorted(signals, key=lambda s: s.at):
             if signal.case_id in known:
                 out.skipped.append(signal.case_id)
                 continue
             known.add(signal.case_id)
+            fresh.append(signal)
+        for signal in self._with_vectors(fresh):
             seen.append(signal.case_id)
             if signal.channel:
                 extra["channels"][signal.channel] = extra["channels"].get(signal.channel, 0) + 1
@@ -178,6 +189,19 @@ class DetectionService:
         if len(out.skipped) < len(signals) or not signals:
             self._changed(detector, extra)
         return out
+
+    def _with_vectors(self, signals: list[CaseSignal]) -> list[CaseSignal]:
+        """The signals, each with its text's vector (one ``embed`` call for those without one)."""
+        missing = [s for s in signals if s.vector is None]
+        if self.embedder is None or not missing or (self.config is not None and not self.config.meaning):
+            return signals
+        try:
+            vectors = self.embedder.embed([s.text for s in missing])
+        except Exception:  # noqa: BLE001 - detection goes on by words rather than stall the stream
+            logger().exception("embedding failed: these cases are compared by words", extra={"cases": len(missing)})
+            return signals
+        by_id = {s.case_id: v for s, v in zip(missing, vectors, strict=True)}
+        return [s if s.vector is not None else s.model_copy(update={"vector": by_id[s.case_id]}) for s in signals]
 
     def close(self, problem_id: str) -> bool:
         """The problem was dismissed, resolved or closed (or merged away): its candidate stops

@@ -24,7 +24,9 @@ from constructs import Construct
 
 from casebridge_infra.config import INFRA_DIR, REPO_DIR
 
-EMBEDDING_FUNCTIONS = ("api_handler", "index_stream")
+# the API (a query's own vector), the stream indexer (documents' vectors) and problem detection
+# (each new case's vector, compared with the recent pool's)
+EMBEDDING_FUNCTIONS = ("api_handler", "index_stream", "problem_stream")
 LAYER_DIR = REPO_DIR / "build" / "language-layer"
 PLACEHOLDER_DIR = INFRA_DIR / "casebridge_infra" / "assets" / "language_layer_placeholder"
 
@@ -63,5 +65,8 @@ class LanguageLayer(Construct):
         for name in EMBEDDING_FUNCTIONS:
             fn = functions[name]
             fn.add_property_override("Layers", [self.layer.layer_version_arn])
+            # one BLAS thread: numpy's matrix products are ~20x slower with OpenBLAS's default threads
+            # on a busy CPU (bench/problem_detection.py), and a function has one or two vCPUs anyway
+            fn.add_property_override("Environment.Variables.OPENBLAS_NUM_THREADS", "1")
             if self.real:
                 fn.add_property_override("Environment.Variables.CASEBRIDGE_EMBEDDER", "onnx")

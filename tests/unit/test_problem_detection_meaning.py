@@ -1,0 +1,252 @@
+"""Detection on meaning: cases with a vector are grouped by what they say, not by the words they share.
+
+The vectors come from the deterministic ``ConceptEmbedder`` (tests/fakes/search.py): words mapped
+to one concept embed alike, so a burst of paraphrases shares a meaning but few words.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from functions.problems.detection.detector import Detector, from_state, to_state
+from functions.problems.detection.models import Candidate, CaseSignal, DetectionConfig
+from functions.problems.detection.service import DetectionService
+from tests.fakes.detection import MemoryStateStore
+from tests.fakes.search import ConceptEmbedder
+from tests.unit.test_problem_detection import T0, background, customer
+
+# Five ways of saying each of four things: a printer that jams on paper since the firmware update.
+PARAPHRASES = {
+    "printer": ["printer", "device", "machine", "copier", "unit"],
+    "jam": ["jams", "stuck", "blocked", "wedged", "caught"],
+    "paper": ["paper", "sheet", "page", "pages", "sheets"],
+    "update": ["firmware", "update", "upgrade", "patch", "release"],
+}
+CONCEPTS = {word: concept for concept, words in PARAPHRASES.items() for word in words}
+UNRELATED = ["invoice", "amount", "wrong", "charged", "twice", "billing", "refund", "receipt"]
+
+
+def embedder() -> ConceptEmbedder:
+    return ConceptEmbedder(CONCEPTS, dim=256)
+
+
+def paraphrase(rng: random.Random, i: int) -> str:
+    """One way of saying it, and a word of its own (no two texts are the same)."""
+    return " ".join([rng.choice(words) for words in PARAPHRASES.values()] + [f"ref{i}"])
+
+
+def with_vectors(cases: list[CaseSignal], fake: ConceptEmbedder) -> list[CaseSignal]:
+    vectors = fake.embed([c.text for c in cases])
+    return [c.model_copy(update={"vector": v}) for c, v in zip(cases, vectors, strict=True)]
+
+
+def burst_stream(seed: int, n: int = 12) -> tuple[list[CaseSignal], list[CaseSignal]]:
+    """A day of background on 39 topics, then ``n`` paraphrases five minutes apart."""
+    rng = random.Random(seed)
+    cases = background(rng, 1500)
+    burst = [
+        CaseSignal(
+            case_id=f"X{i}", text=paraphrase(rng, i), at=T0 + timedelta(minutes=1200 + 5 * i), **customer(rng, "P7")
+        )
+        for i in range(n)
+    ]
+    return cases, burst
+
+
+def first_candidate(detector: Detector, cases: list[CaseSignal]) -> tuple[Candidate | None, int]:
+    """The first candidate opened and how many burst cases (``X``) had arrived by then."""
+    seen = 0
+    for case in sorted(cases, key=lambda c: c.at):
+        seen += case.case_id.startswith("X")
+        for event in detector.observe(case):
+            if isinstance(event, Candidate):
+                return event, seen
+    return None, seen
+
+
+def test_paraphrases_that_share_no_word_join_one_group_by_meaning() -> None:
+    fake = embedder()
+    a, b = with_vectors(
+        [
+            CaseSignal(case_id="A", text="printer jams paper firmware", at=T0),
+            CaseSignal(case_id="B", text="copier wedged sheets upgrade", at=T0 + timedelta(minutes=1)),
+        ],
+        fake,
+    )
+    # Given a case, when a paraphrase of it arrives with its vector
+    detector = Detector()
+    detector.observe(a)
+    first = detector.last_group_id
+    detector.observe(b)
+    # Then it joins the first case's group
+    assert detector.last_group_id == first
+    # while by words alone (no vectors) it starts a group of its own
+    words = Detector()
+    words.observe(a.model_copy(update={"vector": None}))
+    words.observe(b.model_copy(update={"vector": None}))
+    assert len(words.groups) == 2
+
+
+def test_unrelated_cases_are_not_grouped_by_meaning() -> None:
+    fake = embedder()
+    rng = random.Random(1)
+    cases = with_vectors(
+        [CaseSignal(case_id="P", text="printer jams paper firmware", at=T0)]
+        + [
+            CaseSignal(case_id=f"U{i}", text=" ".join(rng.sample(UNRELATED, 4)), at=T0 + timedelta(minutes=i + 1))
+            for i in range(5)
+        ],
+        fake,
+    )
+    # Given a printer case, when billing cases arrive
+    detector = Detector()
+    detector.observe(cases[0])
+    printer_group = detector.last_group_id
+    joined = []
+    for case in cases[1:]:
+        detector.observe(case)
+        joined.append(detector.last_group_id)
+    # Then none of them joins the printer case's group
+    assert printer_group not in joined
+
+
+def test_a_burst_of_paraphrases_opens_a_candidate_by_its_fifth_case() -> None:
+    fake = embedder()
+    cases, burst = burst_stream(1)
+    # When the detector sees the stream with each case's vector
+    found, seen = first_candidate(Detector(), with_vectors(cases + burst, fake))
+    # Then a candidate opens by the burst's fifth case, made of the burst's cases
+    assert found is not None
+    assert seen <= 5
+    assert sum(c.startswith("X") for c in found.case_ids) / len(found.case_ids) >= 0.9
+    # and by words alone the same burst is found later, if at all
+    words, seen_by_words = first_candidate(Detector(), cases + burst)
+    assert words is None or seen_by_words > seen
+
+
+def test_steady_paraphrases_of_the_same_volume_open_no_candidate() -> None:
+    fake = embedder()
+    rng = random.Random(2)
+    cases = background(rng, 1500)
+    steady = [
+        CaseSignal(case_id=f"X{i}", text=paraphrase(rng, i), at=T0 + timedelta(minutes=125 * i + 3), **customer(rng))
+        for i in range(12)
+    ]
+    # When the same number of paraphrases is spread over the whole day / Then nothing is flagged
+    found, _ = first_candidate(Detector(), with_vectors(cases + steady, fake))
+    assert found is None
+
+
+def test_a_detector_restored_from_its_state_keeps_its_vectors() -> None:
+    fake = embedder()
+    cases, burst = burst_stream(3)
+    stream = sorted(with_vectors(cases + burst, fake), key=lambda c: c.at)
+    uncut = Detector()
+    whole = [e.model_dump() for c in stream for e in uncut.observe(c)]
+    # Given the detector saved (as the JSON the state store writes) and restored mid-stream
+    first = Detector()
+    split = [e.model_dump() for c in stream[:1504] for e in first.observe(c)]
+    restored = from_state(json.loads(json.dumps(to_state(first))))
+    # When the rest goes to the restored detector
+    split += [e.model_dump() for c in stream[1504:] for e in restored.observe(c)]
+    # Then it reports the same events (same candidates, same members; similarities to float16's precision)
+    assert [(e["kind"], e["candidate_id"], e.get("case_ids")) for e in split] == [
+        (e["kind"], e["candidate_id"], e.get("case_ids")) for e in whole
+    ]
+    assert any(e["kind"] == "candidate" for e in whole)
+
+
+def test_the_pool_of_vectors_and_the_work_per_case_stay_bounded() -> None:
+    fake = embedder()
+    config = DetectionConfig(neighbour_pool=300)
+    detector = Detector(config)
+    rng = random.Random(4)
+    cases = with_vectors(background(rng, 1200), fake)
+    # When far more cases than the pool holds are observed
+    scored = []
+    for case in cases:
+        before = detector.counters.vectors_scored
+        detector.observe(case)
+        scored.append(detector.counters.vectors_scored - before)
+    # Then each case was compared with at most the pool's vectors, and the state holds at most that many
+    assert max(scored) <= config.neighbour_pool
+    state = to_state(detector)
+    assert len(state["emb"]["rows"]) == len(detector.pool) == config.neighbour_pool
+    assert all(g["c"] is not None for g in state["groups"])
+
+
+def test_vectors_of_another_model_are_dropped_and_those_cases_compared_by_words() -> None:
+    fake = embedder()
+    a, b = with_vectors(
+        [
+            CaseSignal(case_id="A", text="printer jams paper firmware", at=T0),
+            CaseSignal(case_id="B", text="copier wedged sheets upgrade", at=T0 + timedelta(minutes=1)),
+        ],
+        fake,
+    )
+    # Given a detector that holds a case embedded by one model
+    detector = Detector()
+    detector.use_model(fake.model_id)
+    detector.observe(a)
+    # When the deployment's model changes before the paraphrase arrives
+    detector.use_model("another-model")
+    detector.observe(b)
+    # Then the paraphrase is not compared with the old vector: it starts its own group
+    assert len(detector.groups) == 2
+
+
+# --- the service: one embedding per case, through the port ---------------------------------------
+class FakeSink:
+    def __init__(self) -> None:
+        self.created: list[list[str]] = []
+
+    def create_candidate(
+        self, evidence: dict[str, Any], case_ids: list[str], title: str, description: str, key: str
+    ) -> str:
+        self.created.append(case_ids)
+        return f"PB-{len(self.created)}"
+
+    def link_similar(self, problem_id: str, case_id: str) -> None:
+        pass
+
+
+class BrokenEmbedder:
+    model_id = "broken"
+
+    def embed(self, texts: Any) -> list[list[float]]:
+        raise RuntimeError("model file missing")
+
+
+def test_the_service_embeds_each_new_case_once_in_one_call_per_batch() -> None:
+    fake = embedder()
+    cases, burst = burst_stream(1)
+    service = DetectionService(MemoryStateStore(), FakeSink(), embedder=fake)
+    stream = sorted(cases + burst, key=lambda c: c.at)
+    # When the stream comes in batches of 100, and the last batch is delivered twice
+    batches = [stream[i : i + 100] for i in range(0, len(stream), 100)]
+    for batch in [*batches, batches[-1]]:
+        service.observe(batch)
+    # Then every case was embedded once, one call per batch with new cases, and the burst was found
+    embedded = [t for call in fake.calls for t in call]
+    assert len(embedded) == len(stream)
+    assert len(fake.calls) == len(batches)
+    assert service.sink.created and all(  # type: ignore[attr-defined]
+        sum(c.startswith("X") for c in ids) / len(ids) >= 0.9
+        for ids in service.sink.created  # type: ignore[attr-defined]
+    )
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["no embedder", "embedder failing"])
+def test_without_a_working_embedder_the_service_compares_cases_by_words(broken: bool) -> None:
+    cases, _ = burst_stream(1, n=0)
+    service = DetectionService(MemoryStateStore(), FakeSink(), embedder=BrokenEmbedder() if broken else None)
+    # When a batch is observed / Then it is observed by words, nothing raised, no vector held
+    service.observe(cases[:50])
+    state = service.state.load()  # type: ignore[attr-defined]
+    assert state is not None and state["detector"]["total"] == 50
+    assert state["detector"]["emb"] == (None if not broken else {"model": "broken", "rows": []})
