@@ -65,7 +65,9 @@ class TriageService:
     # -- the model ------------------------------------------------------------------------------
     def _load(self) -> TriageModel | None:
         now = self.clock()
-        if self._loaded_at is not None and now - self._loaded_at < self.reload_after:
+        # Without a model yet, look again after a minute (the first training lands soon after deploy).
+        wait = self.reload_after if self._model is not None else min(self.reload_after, timedelta(minutes=1))
+        if self._loaded_at is not None and now - self._loaded_at < wait:
             return self._model
         self._loaded_at = now
         found = self.store.current()

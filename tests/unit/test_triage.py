@@ -138,8 +138,14 @@ def test_a_model_trained_meanwhile_is_picked_up_after_the_reload_interval() -> N
     assert reader.version is None
     TriageService(store, ConceptEmbedder, clock).train(_examples(), epochs=5)
     assert reader.version is None  # cached
-    clock.now += timedelta(hours=1)
-    assert reader.version == store.pointer
+    clock.now += timedelta(minutes=1)  # no model yet: looked for again after a minute
+    first = store.pointer
+    assert reader.version == first
+    TriageService(store, ConceptEmbedder, clock).train(_examples()[::-1], epochs=5)
+    clock.now += timedelta(minutes=59)
+    assert reader.version == first  # a model is kept for reload_after
+    clock.now += timedelta(minutes=1)
+    assert reader.version == store.pointer != first
 
 
 def test_a_model_of_another_embedder_is_not_used() -> None:
