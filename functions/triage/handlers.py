@@ -46,7 +46,13 @@ def triage_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @bp.schedule(Rate(7, unit=Rate.DAYS), name="train_triage")
 def train_triage(event: Any) -> dict[str, Any]:
     """Train the triage classifier on the resolved cases, weekly (``casebridge triage train`` by hand)."""
+    from functions.core.errors import InvalidInput, Unavailable  # noqa: PLC0415
+
     c = container()
-    result = c.triage.train(c.triage_examples())
+    try:
+        result = c.triage.train(c.triage_examples())
+    except (Unavailable, InvalidInput) as exc:  # nothing to train with (yet): the current model stays
+        logger().warning("triage not trained", extra={"reason": str(exc)})
+        return {"skipped": str(exc)}
     logger().info("triage trained", extra=result.model_dump(mode="json"))
     return result.model_dump(mode="json")

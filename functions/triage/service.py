@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from functions.core.errors import InvalidInput, Unavailable
 from functions.triage import rules
 from functions.triage.models import FIELDS, Example, TrainResult, TriageSuggestion
 from functions.triage.ports import Cases, ModelStore, Ranked, TextEmbedder
@@ -23,11 +24,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class NoEmbedder(RuntimeError):
+class NoEmbedder(Unavailable):
     """Triage needs the sentence-embedding model and none is configured."""
 
 
-class TooFewExamples(ValueError):
+class TooFewExamples(InvalidInput):
     pass
 
 
@@ -93,8 +94,8 @@ class TriageService:
 
     def predict(self, text: str) -> dict[str, Ranked]:
         """Per field, the most likely labels with confidences; {} when no model or no embedder."""
-        model = self._load()
-        embedder = self._embedder()
+        embedder = self._embedder()  # None (no language runtime in this function): no model is read
+        model = self._load() if embedder is not None else None
         if model is None or embedder is None:
             return {}
         if model.embedder_id != embedder.model_id:

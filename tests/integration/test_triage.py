@@ -167,3 +167,11 @@ def test_the_local_stacks_stream_pumps_include_triage_stream():
     consumer, handler = consumers["triage_stream"]
     assert consumer == resources.TRIAGE_STREAM
     assert handler is app.handler_map["triage_stream"]
+
+
+def test_the_weekly_training_without_resolved_cases_keeps_the_current_model(wired, client):
+    from functions.core import resources
+
+    result = client.lambda_.invoke("train_triage", SCHEDULED).payload
+    assert "at least" in result["skipped"]
+    assert _models(wired.settings.name(resources.MODELS_BUCKET.logical)) == []
