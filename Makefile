@@ -71,6 +71,7 @@ bench: venv ## print the benchmark figures
 	$(BIN)/python bench/similar_cases.py --cases .local/bench-split/cases.csv --queries .local/bench-split/queries.csv
 	$(BIN)/python bench/selfservice_search.py
 	$(BIN)/python bench/intents.py --candidates tfidf,minilm-int8
+	$(BIN)/python bench/intents.py --classifier
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/embedder.py
 	$(BIN)/python bench/problem_detection.py --corpus ../shared/data/intents/banking77-train.csv --seed 4

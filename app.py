@@ -22,6 +22,7 @@ from functions.problems.handlers import bp as problems_bp
 from functions.search.handlers import bp as search_bp
 from functions.selfservice.handlers import bp as selfservice_bp
 from functions.sla.handlers import bp as sla_bp
+from functions.triage.handlers import bp as triage_bp
 
 # Logs go through functions.core.logs (Powertools, JSON). Chalice would add its own plain handler to the
 # same "casebridge" logger, and every line would reach CloudWatch twice.
@@ -48,5 +49,6 @@ app.register_blueprint(problems_bp)
 app.register_blueprint(notify_bp)
 app.register_blueprint(notice_delivery_bp)
 app.register_blueprint(sla_bp)
+app.register_blueprint(triage_bp)
 app.register_blueprint(agents_bp)
 app.register_blueprint(live_bp)

@@ -2,6 +2,12 @@
 
     python bench/intents.py [--data ../shared/data/intents/banking77-train.csv] [--candidates tfidf,minilm-int8,...]
     python bench/intents.py --train TRAIN.csv --test TEST.csv
+    python bench/intents.py --classifier [--train TRAIN.csv --test TEST.csv]
+
+``--classifier`` measures the triage classifier instead (``functions.triage``: softmax regression
+over TF-IDF features and the MiniLM vectors, trained on the indexed texts, tested on the queries)
+and prints one JSON line: ``accuracy``, ``macro_f1``, ``per_text_ms_p50``/``p95`` (embed and
+classify one text, one thread), ``train_s``, ``model_bytes``.
 
 CSV files with ``text,category``. With ``--data`` the file is split 80/20, stratified by
 category, with a fixed seed (the same split as ``bench/similar_cases.py --split``): the 80 % are
@@ -313,6 +319,59 @@ def run(name: str, indexed: Rows, queries: Rows, pairs: int, seed: int, latency_
     return out
 
 
+def run_classifier(indexed: Rows, queries: Rows, latency_texts: int, epochs: int) -> dict[str, Any]:
+    """The triage classifier trained on ``indexed``, tested on ``queries``."""
+    from functions.search.embedding import OnnxEmbedder  # noqa: PLC0415
+    from functions.triage.classifier import TriageModel  # noqa: PLC0415
+
+    emb = OnnxEmbedder(threads=1)
+    emb.embed(["warm up"])
+    t0 = time.perf_counter()
+    model = TriageModel.train(
+        [t for t, _ in indexed],
+        {"category": [c for _, c in indexed]},
+        lambda texts: np.asarray(emb.embed(list(texts))),
+        emb.model_id,
+        epochs=epochs,
+    )
+    train_s = time.perf_counter() - t0
+    model = TriageModel.from_bytes(model.to_bytes())  # what a function loads: the stored file (float16 weights)
+    qvecs = np.vstack([np.asarray(emb.embed([t for t, _ in queries[i : i + 64]])) for i in range(0, len(queries), 64)])
+    pred = [model.predict(t, qvecs[i], top=1)["category"][0][0] for i, (t, _) in enumerate(queries)]
+    truth = [c for _, c in queries]
+    lat = []
+    for text, _ in queries[:latency_texts]:
+        s = time.perf_counter()
+        model.predict(text, np.asarray(emb.embed([text])[0], dtype=np.float32), top=3)
+        lat.append((time.perf_counter() - s) * 1000.0)
+    lat.sort()
+    clf_lat = []
+    for i, (text, _) in enumerate(queries[:latency_texts]):
+        s = time.perf_counter()
+        model.predict(text, qvecs[i], top=3)
+        clf_lat.append((time.perf_counter() - s) * 1000.0)
+    clf_lat.sort()
+    return {
+        "candidate": "triage-lr (tfidf + minilm-int8)",
+        "accuracy": round(sum(p == t for p, t in zip(pred, truth, strict=True)) / len(truth), 4),
+        "macro_f1": round(macro_f1(pred, truth), 4),
+        "per_text_ms_p50": round(statistics.median(lat), 3),
+        "per_text_ms_p95": round(lat[int(0.95 * (len(lat) - 1))], 3),
+        "classify_only_ms_p50": round(statistics.median(clf_lat), 3),
+        "train_s": round(train_s, 1),
+        "epochs": epochs,
+        "model_bytes": len(model.to_bytes()),
+        "train": len(indexed),
+        "test": len(queries),
+        "machine": {
+            "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+            "load_avg_1m": round(os.getloadavg()[0], 2),
+            "python": platform.python_version(),
+        },
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     shared = os.environ.get("CASEBRIDGE_SHARED_DATA", str(ROOT.parent / "shared" / "data"))
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -323,11 +382,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--pairs", type=int, default=20000)
     p.add_argument("--latency-texts", type=int, default=300)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--classifier", action="store_true", help="measure the triage classifier (see above)")
+    p.add_argument("--epochs", type=int, default=30)
     a = p.parse_args(argv)
     if a.train and a.test:
         indexed, queries = read_rows(a.train), read_rows(a.test)
     else:
         indexed, queries = split(read_rows(a.data), seed=a.seed)
+    if a.classifier:
+        print(json.dumps(run_classifier(indexed, queries, a.latency_texts, a.epochs)), flush=True)
+        return
     for name in a.candidates.split(","):
         print(json.dumps(run(name.strip(), indexed, queries, a.pairs, a.seed, a.latency_texts)), flush=True)
 

@@ -12,6 +12,7 @@ from functions.core.openapi import openapi_command
 from functions.customers.cli import customers
 from functions.local.cli import local
 from functions.search.cli import search
+from functions.triage.cli import triage
 
 
 @click.group()
@@ -22,5 +23,5 @@ def main() -> None:
     log_to_stderr()
 
 
-for command in (local, mail, web, chat, customers, cases, openapi_command, search):
+for command in (local, mail, web, chat, customers, cases, openapi_command, search, triage):
     main.add_command(command)

@@ -20,7 +20,7 @@ handlers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from types import FunctionType
 from typing import TYPE_CHECKING, Any
@@ -78,6 +78,9 @@ if TYPE_CHECKING:
     from functions.selfservice.service import SelfService
     from functions.selfservice.store import AnswerStore, EventStore, FixStore
     from functions.sla.service import SlaService
+    from functions.triage.models import Example
+    from functions.triage.ports import ModelStore
+    from functions.triage.service import CaseTriage, TriageService
 
 # (problem_id, old status or None, new status): what a part does when a problem changes status.
 ProblemReaction = Callable[[str, str | None, str], None]
@@ -880,6 +883,68 @@ class Container:
             reactions=lambda detection: self.problem_reactions(detection),
             clock=utcnow,
         )
+
+    # -- triage -----------------------------------------------------------------------------------
+    @cached_property
+    def triage_models(self) -> ModelStore:
+        """The triage model files, versioned in the models bucket."""
+        from functions.core import resources  # noqa: PLC0415
+        from functions.triage.store import S3ModelStore  # noqa: PLC0415
+
+        return S3ModelStore(self.settings.name(resources.MODELS_BUCKET.logical))
+
+    @cached_property
+    def triage(self) -> TriageService:
+        """Suggested category, priority and department (the current model, loaded on first use and
+        kept per container); its ``classifier(field)`` is an ``IntentClassifier`` for the chatbot."""
+        from datetime import timedelta  # noqa: PLC0415
+
+        from functions.core.timeutil import utcnow  # noqa: PLC0415
+        from functions.triage.service import TriageService  # noqa: PLC0415
+
+        return TriageService(
+            self.triage_models,
+            lambda: self.embedder,
+            utcnow,
+            reload_after=timedelta(seconds=self.settings.triage_reload_seconds),
+        )
+
+    @cached_property
+    def case_triage(self) -> CaseTriage:
+        """New cases' suggestions (``triage_stream``): applied above ``settings.triage_thresholds``;
+        a department is applied only if it names an agent group."""
+        from functions.triage.service import CaseTriage  # noqa: PLC0415
+
+        def allowed() -> dict[str, set[str] | None]:
+            return {"department": {g.group_id for g in self.agents.groups.list()}}
+
+        return CaseTriage(self.triage, self.cases, self.settings.triage_thresholds, allowed)
+
+    def triage_examples(self, max_cases: int = 100_000) -> Iterator[Example]:
+        """Training examples: the resolved and closed cases, with the category, priority and agent
+        group (department) agents left on them (their corrections of triage included), newest first."""
+        from functions.cases.models import CaseQuery, CaseStatus  # noqa: PLC0415
+        from functions.triage.models import Example  # noqa: PLC0415
+        from functions.triage.rules import case_text  # noqa: PLC0415
+
+        cursor: str | None = None
+        seen = 0
+        while seen < max_cases:
+            q = CaseQuery(status=[CaseStatus.RESOLVED, CaseStatus.CLOSED], limit=200, cursor=cursor)
+            page = self.case_store.query(q)
+            for case in page.items:
+                if case.merged_into:
+                    continue  # its messages live on in the case it was merged into
+                seen += 1
+                yield Example(
+                    text=case_text(case.subject, case.description),
+                    category=case.category,
+                    priority=case.priority.value,
+                    department=case.group_id,
+                )
+            cursor = page.next_cursor
+            if not cursor:
+                return
 
     # -- proactive notices ------------------------------------------------------------------------
     # Records (functions/notify) and delivery (functions/notify/delivery) reach each other only

@@ -12,6 +12,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 from functions.core.models import Model
 from functions.core.validators import Code, Email, PageSize, Subject, Text
 from functions.sla.models import CaseSla
+from functions.triage.models import TriageSuggestion
 
 
 class CaseStatus(StrEnum):
@@ -214,6 +215,17 @@ class Case(Model):
         default=None, description="the case this one was merged into (it is closed; replies thread there)"
     )
     problem_id: str | None = None
+    triage: TriageSuggestion | None = Field(
+        default=None,
+        description=(
+            "triage's suggested category, priority and department (the agent group, group_id) with "
+            "confidences, set shortly after the case opens; applied fields were set on the case"
+        ),
+    )
+    triage_corrections: dict[str, str] = Field(
+        default_factory=dict,
+        description="suggested fields an agent changed to another value: field -> the agent's value (training data)",
+    )
     created_at: datetime
     updated_at: datetime
     first_response_at: datetime | None = None
@@ -326,6 +338,7 @@ class CaseUpdate(Model):
     assignee: Annotated[str, Field(max_length=128)] | None = None
     unassign: bool = False
     category: Code | None = None
+    group_id: Code | None = Field(default=None, description="the agent group (triage's department)")
     product: Code | None = None
     model: Code | None = None
     batch: Code | None = None

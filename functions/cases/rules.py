@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from functions.cases.models import Case, CaseQuery, Channel, Message, Priority, QueueSort, ReplyIn, SlaFilter
 from functions.cases.models import CaseStatus as S
@@ -186,3 +187,26 @@ def sla_event_text(kind: str, metric: str, due: datetime) -> str:
     if kind == "breach":
         return f"SLA breached: the {what} was due {iso(due)}"
     return f"SLA at risk: the {what} is due {iso(due)}"
+
+
+# Triage's fields by the case's field that holds each (triage's department is the agent group).
+TRIAGE_FIELDS = {"category": "category", "priority": "priority", "department": "group_id"}
+
+
+def triage_corrections(case: Case, changes: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """The suggested fields an agent's change sets to another value than triage suggested:
+    triage field -> the agent's value (with the corrections kept before). ``changes`` is
+    ``{case field: {"from", "to"}}``."""
+    out = dict(case.triage_corrections)
+    if case.triage is None:
+        return out
+    for name, case_field in TRIAGE_FIELDS.items():
+        suggested = getattr(case.triage, name)
+        change = changes.get(case_field)
+        if suggested is None or change is None or not change.get("to"):
+            continue
+        if change["to"] != suggested.value:
+            out[name] = str(change["to"])
+        else:
+            out.pop(name, None)  # back to what triage said
+    return out

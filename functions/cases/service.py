@@ -42,6 +42,7 @@ from functions.cases.ports import (
 from functions.core.errors import Conflict, InvalidInput, NotFound, NotStored, VersionConflict
 from functions.core.timeutil import iso, utcnow
 from functions.customers.models import ContactRef, Customer
+from functions.triage.models import TriageSuggestion
 
 
 class CaseService:
@@ -519,7 +520,7 @@ class CaseService:
         if new_assignee != case.assignee:
             changes["assignee"] = {"from": case.assignee, "to": new_assignee}
             updates["assignee"] = new_assignee
-        for fld in ("priority", "category", "product", "model", "batch", "tags"):
+        for fld in ("priority", "category", "group_id", "product", "model", "batch", "tags"):
             value = getattr(change, fld)
             if value is not None and value != getattr(case, fld):
                 old = getattr(case, fld)
@@ -530,6 +531,9 @@ class CaseService:
                 updates[fld] = value
         if not changes:
             return case
+        corrections = rules.triage_corrections(case, changes)
+        if corrections != case.triage_corrections:
+            updates["triage_corrections"] = corrections  # the agent's word over triage's: training data
         # Anything but a bare status move takes a brand-new case out of "new".
         if case.status == CaseStatus.NEW and "status" not in changes and "assignee" in changes:
             changes["status"] = {"from": CaseStatus.NEW.value, "to": CaseStatus.OPEN.value}
@@ -564,12 +568,70 @@ class CaseService:
                     now,
                     changes=other,
                     body=change.comment,
+                    data={"triage_corrections": corrections} if "triage_corrections" in updates else None,
                     visibility="internal",
                     seq=len(events),
                 )
             )
         self.store.save(updated, expected, events)
         return updated
+
+    def record_triage(self, case_id: str, suggestion: TriageSuggestion) -> Case:
+        """Keep triage's suggestion on a case and set its applied fields, each only where the case
+        has no value of its own yet (a category or group set when it opened stays; a priority other
+        than normal stays), with an internal event by "triage" saying what it set. Once per case: a
+        case that has a suggestion is returned unchanged."""
+        for _ in range(self.MAX_RETRIES):
+            case = self.store.get(case_id)
+            if case.triage is not None:
+                return case
+            now = self.clock()
+            own = {"category": case.category, "group_id": case.group_id}
+            if case.priority != Priority.NORMAL:
+                own["priority"] = case.priority.value
+            changes: dict[str, dict[str, Any]] = {}
+            fields: dict[str, Any] = {}
+            kept = suggestion
+            for name, case_field in rules.TRIAGE_FIELDS.items():
+                s = getattr(suggestion, name)
+                if s is None or not s.applied:
+                    continue
+                if own.get(case_field) is not None or (name == "priority" and s.value not in Priority):
+                    kept = kept.model_copy(update={name: s.model_copy(update={"applied": False})})
+                    continue
+                old = getattr(case, case_field)
+                if s.value != (old.value if hasattr(old, "value") else old):
+                    changes[case_field] = {"from": old.value if hasattr(old, "value") else old, "to": s.value}
+                    fields[case_field] = Priority(s.value) if name == "priority" else s.value
+            updates: dict[str, Any] = {"triage": kept, "version": case.version + 1, **fields}
+            events = []
+            if changes:
+                updates["updated_at"] = now
+                updates["sla"] = self._advance(case, now, priority=fields.get("priority"))
+                said = ", ".join(
+                    f"{name} {getattr(kept, name).value} ({getattr(kept, name).confidence:.0%})"
+                    for name, case_field in rules.TRIAGE_FIELDS.items()
+                    if case_field in changes
+                )
+                events.append(
+                    self._event(
+                        case_id,
+                        EventKind.FIELDS_CHANGED,
+                        Actor(type=ActorType.SYSTEM, id="triage", name="triage"),
+                        now,
+                        body=f"Triage set {said}",
+                        changes=changes,
+                        data={"triage_model": kept.model_version},
+                        visibility="internal",
+                    )
+                )
+            updated = case.model_copy(update=updates)
+            try:
+                self.store.save(updated, case.version, events)
+            except VersionConflict:
+                continue
+            return updated
+        raise Conflict(f"case {case_id} is too busy; try again")
 
     def close_resolved(self, now: datetime | None = None, limit: int = 500) -> list[str]:
         """Close the cases resolved more than ``auto_close_after`` before ``now`` (default: the

@@ -81,7 +81,17 @@ NOTICES_BUCKET = BucketDef("notices", "audience snapshots of proactive notices (
 # article is published, retired or changed. The customers' site serves it (CloudFront; locally
 # functions/local/site.py).
 HELP_SITE_BUCKET = BucketDef("help-site", "the help center's static article pages and sitemap (served to customers)")
-BUCKETS: tuple[BucketDef, ...] = (MAIL_BUCKET, ATTACHMENTS_BUCKET, DETECTION_BUCKET, NOTICES_BUCKET, HELP_SITE_BUCKET)
+# Trained models (functions/triage/store.py): triage/models/{version}.npz, never overwritten, and the
+# pointer triage/current.json to the current version.
+MODELS_BUCKET = BucketDef("models", "trained models: the triage classifier's versions and the current pointer")
+BUCKETS: tuple[BucketDef, ...] = (
+    MAIL_BUCKET,
+    ATTACHMENTS_BUCKET,
+    DETECTION_BUCKET,
+    NOTICES_BUCKET,
+    HELP_SITE_BUCKET,
+    MODELS_BUCKET,
+)
 
 # Lambda functions run this long unless FUNCTION_TIMEOUTS says otherwise (infra/casebridge_infra/
 # constructs/api.py). A queue that feeds a function hides a received message for at least six times
@@ -176,7 +186,16 @@ LIVE_STREAM = StreamConsumerDef(
     max_batching_window_seconds=0,
     max_retry_attempts=2,
 )
-STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (SEARCH_INDEXER, PROBLEM_STREAM, LIVE_STREAM)
+# Triage of new cases (functions/triage/handlers.py): a suggestion per case INSERT, once (the case
+# keeps it); a record that fails is retried a few times and then left (the case has no suggestion).
+TRIAGE_STREAM = StreamConsumerDef(
+    function="triage_stream",
+    table=MAIN_TABLE.logical,
+    batch_size=20,
+    starting_position="LATEST",
+    max_retry_attempts=3,
+)
+STREAM_CONSUMERS: tuple[StreamConsumerDef, ...] = (SEARCH_INDEXER, PROBLEM_STREAM, LIVE_STREAM, TRIAGE_STREAM)
 
 # Prefix under which SES receipt stores raw mail in MAIL_BUCKET.
 INBOUND_PREFIX = "inbound/"

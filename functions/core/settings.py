@@ -218,6 +218,13 @@ class Settings(BaseModel):
     # pinned model file (its sha256 is still checked).
     embedder: Literal["auto", "onnx", "none"] = "auto"
     embedder_model_path: str | None = None
+    # Triage (functions.triage, README "Triage"): a new case's suggested field is applied when its
+    # confidence is at or above the field's threshold, else only suggested (JSON; a field absent or
+    # null is never applied). The current model is looked up again after triage_reload_seconds.
+    triage_thresholds: dict[str, float | None] = Field(
+        default_factory=lambda: dict[str, float | None](category=0.9, priority=0.9, department=0.9)
+    )
+    triage_reload_seconds: int = Field(default=3600, ge=0)
 
     # Problems (functions.problems): cost of one interaction on a linked case, by the case's channel,
     # as JSON ({"email": 4.0, ...}); channels not listed are reported as unpriced.
@@ -266,7 +273,9 @@ class Settings(BaseModel):
             return json.loads(value) if value.strip() else []
         return value
 
-    @field_validator("problem_cost_per_channel", "detection_config", "aws_endpoints", mode="before")
+    @field_validator(
+        "problem_cost_per_channel", "detection_config", "aws_endpoints", "triage_thresholds", mode="before"
+    )
     @classmethod
     def _cost_json(cls, value: object) -> object:
         if isinstance(value, str):

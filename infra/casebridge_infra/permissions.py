@@ -167,6 +167,12 @@ FUNCTIONS: dict[str, Access] = {
     # DynamoDB stream of the main table -> "this changed" hints to every open connection (reads the
     # connections; forgets those that are gone).
     "live_stream": Access(table="read_write", table_stream=True, post_to_connections=True),
+    # DynamoDB stream of the main table -> a new case's triage suggestion (functions/triage/handlers.py):
+    # reads the current model from the models bucket, the agent groups, and writes the case.
+    "triage_stream": Access(table="read_write", table_stream=True, buckets=(("models", "read"),)),
+    # Weekly: trains the triage classifier on the resolved cases (Query only) and writes the new model
+    # version and the current pointer to the models bucket.
+    "train_triage": Access(table="read", buckets=(("models", "write"),)),
 }
 
 

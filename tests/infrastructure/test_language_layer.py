@@ -6,7 +6,10 @@ from __future__ import annotations
 from tests.infrastructure.conftest import props, resources_of
 from tests.infrastructure.test_template import DEV_PREFIX
 
-EMBEDDING = {f"{DEV_PREFIX}-api-handler", f"{DEV_PREFIX}-index-stream", f"{DEV_PREFIX}-problem-stream"}
+EMBEDDING = {
+    f"{DEV_PREFIX}-{name}"
+    for name in ("api-handler", "index-stream", "problem-stream", "triage-stream", "train-triage")
+}
 
 
 def _functions(template):
@@ -20,7 +23,7 @@ def _layer_logical_id(template) -> str:
     return language[0]
 
 
-def test_only_the_api_the_stream_indexer_and_detection_have_the_language_layer(dev):
+def test_only_the_functions_that_embed_have_the_language_layer(dev):
     layer = _layer_logical_id(dev)
     with_layer = {name for name, f in _functions(dev).items() if {"Ref": layer} in f.get("Layers", [])}
 
@@ -45,7 +48,7 @@ def test_the_functions_without_the_layer_run_without_the_model(dev):
     }
 
     assert others and set(others.values()) == {"none"}
-    # the three that embed: the model where the layer is the real build, none with the placeholder
+    # the ones that embed: the model where the layer is the real build, none with the placeholder
     from casebridge_infra.constructs.language import LAYER_DIR
 
     want = "onnx" if (LAYER_DIR / "python" / "onnxruntime").is_dir() else "none"

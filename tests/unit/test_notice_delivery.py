@@ -456,7 +456,9 @@ def test_a_finish_job_answers_the_dispatch_counts():
     p = Parts(recipients(4))
     p.send()
     p.service().handle_job(Job(type="finish", notice_id=NOTICE, task_token="t", seq=1))
-    assert p.workflow.answered == [("t", {"sent_email": 4, "sent_sms": 2, "failed": 0, "uncertain": 0, "batches": 1})]
+    assert p.workflow.answered == [
+        ("t", {"sent_email": 4, "sent_sms": 2, "failed": 0, "uncertain": 0, "batches": 1, "batches_done": 1})
+    ]
 
 
 def test_deliveries_list_each_dispatch_made_with_its_counts():

@@ -24,9 +24,10 @@ from constructs import Construct
 
 from casebridge_infra.config import INFRA_DIR, REPO_DIR
 
-# the API (a query's own vector), the stream indexer (documents' vectors) and problem detection
-# (each new case's vector, compared with the recent pool's)
-EMBEDDING_FUNCTIONS = ("api_handler", "index_stream", "problem_stream")
+# the API (a query's own vector), the stream indexer (documents' vectors), problem detection (each
+# new case's vector, compared with the recent pool's) and triage (a new case's suggestion; the weekly
+# training embeds the resolved cases)
+EMBEDDING_FUNCTIONS = ("api_handler", "index_stream", "problem_stream", "triage_stream", "train_triage")
 LAYER_DIR = REPO_DIR / "build" / "language-layer"
 PLACEHOLDER_DIR = INFRA_DIR / "casebridge_infra" / "assets" / "language_layer_placeholder"
 

@@ -3049,6 +3049,18 @@ export interface components {
       /** Tags */
       tags?: string[]
       /**
+       * @description triage's suggested category, priority and department (the agent group, group_id) with confidences, set shortly after the case opens; applied fields were set on the case
+       * @default null
+       */
+      triage?: components['schemas']['TriageSuggestion'] | null
+      /**
+       * Triage Corrections
+       * @description suggested fields an agent changed to another value: field -> the agent's value (training data)
+       */
+      triage_corrections?: {
+        [key: string]: string
+      }
+      /**
        * Updated At
        * Format: date-time
        */
@@ -3270,6 +3282,12 @@ export interface components {
        */
       comment?: string | null
       /**
+       * Group Id
+       * @description the agent group (triage's department)
+       * @default null
+       */
+      group_id?: string | null
+      /**
        * Model
        * @default null
        */
@@ -3448,6 +3466,18 @@ export interface components {
        * @default null
        */
       timeline_cursor?: string | null
+      /**
+       * @description triage's suggested category, priority and department (the agent group, group_id) with confidences, set shortly after the case opens; applied fields were set on the case
+       * @default null
+       */
+      triage?: components['schemas']['TriageSuggestion'] | null
+      /**
+       * Triage Corrections
+       * @description suggested fields an agent changed to another value: field -> the agent's value (training data)
+       */
+      triage_corrections?: {
+        [key: string]: string
+      }
       /**
        * Updated At
        * Format: date-time
@@ -4579,6 +4609,19 @@ export interface components {
       message: string
       /** Type */
       type: string
+    }
+    /** FieldSuggestion */
+    FieldSuggestion: {
+      /**
+       * Applied
+       * @description set on the case by triage (confidence at or above the threshold)
+       * @default false
+       */
+      applied?: boolean
+      /** Confidence */
+      confidence: number
+      /** Value */
+      value: string
     }
     /** Fix */
     Fix: {
@@ -7642,6 +7685,25 @@ export interface components {
        * @default null
        */
       version?: number | null
+    }
+    /**
+     * TriageSuggestion
+     * @description What triage suggested for a case, per field (a field without a trained model is absent).
+     */
+    TriageSuggestion: {
+      /**
+       * At
+       * Format: date-time
+       */
+      at: string
+      /** @default null */
+      category?: components['schemas']['FieldSuggestion'] | null
+      /** @default null */
+      department?: components['schemas']['FieldSuggestion'] | null
+      /** Model Version */
+      model_version: string
+      /** @default null */
+      priority?: components['schemas']['FieldSuggestion'] | null
     }
     /** UpdateNowIn */
     UpdateNowIn: {

@@ -1,0 +1,197 @@
+"""Triage: the pure rules (apply vs suggest, corrections), the classifier and the service on fakes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from functions.triage import rules
+from functions.triage.classifier import TriageModel
+from functions.triage.models import Example, FieldSuggestion, TriageSuggestion
+from functions.triage.service import NoEmbedder, TooFewExamples, TriageService
+from tests.fakes.search import ConceptEmbedder
+from tests.fakes.triage import TINY, InMemoryModelStore
+
+AT = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+
+
+# -- rules: apply above the threshold, suggest below ------------------------------------------------
+def test_a_field_at_or_above_its_threshold_is_applied_and_below_only_suggested() -> None:
+    predictions = {
+        "category": [("lost_card", 0.95), ("billing", 0.03)],
+        "priority": [("urgent", 0.60)],
+        "department": [("cards", 0.90)],
+    }
+    s = rules.decide(predictions, {"category": 0.9, "priority": 0.9, "department": 0.9}, model_version="v1", at=AT)
+    assert s.category == FieldSuggestion(value="lost_card", confidence=0.95, applied=True)
+    assert s.priority == FieldSuggestion(value="urgent", confidence=0.60, applied=False)
+    assert s.department is not None and s.department.applied  # at the threshold counts
+    assert rules.applied_fields(s) == {"category": "lost_card", "department": "cards"}
+
+
+def test_a_field_without_a_threshold_is_never_applied() -> None:
+    s = rules.decide({"category": [("x", 1.0)]}, {"category": None}, model_version="v1", at=AT)
+    assert s.category is not None and not s.category.applied
+    s = rules.decide({"priority": [("high", 1.0)]}, {}, model_version="v1", at=AT)
+    assert s.priority is not None and not s.priority.applied
+
+
+def test_a_label_not_allowed_is_suggested_but_not_applied() -> None:
+    s = rules.decide(
+        {"department": [("gone", 0.99)]},
+        {"department": 0.5},
+        model_version="v1",
+        at=AT,
+        allowed={"department": {"cards", "tech"}},
+    )
+    assert s.department is not None and s.department.value == "gone" and not s.department.applied
+
+
+def test_fields_without_predictions_are_absent() -> None:
+    s = rules.decide({"category": [("a", 0.5)], "priority": []}, {"category": 0.9}, model_version="v1", at=AT)
+    assert s.priority is None and s.department is None
+
+
+# -- the classifier ------------------------------------------------------------------------------
+def _embed(embedder: ConceptEmbedder):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    return lambda texts: np.asarray(embedder.embed(list(texts)), dtype=np.float32)
+
+
+def test_the_classifier_learns_each_field_and_survives_its_file() -> None:
+    import numpy as np
+
+    emb = ConceptEmbedder()
+    texts = [t for t, *_ in TINY]
+    model = TriageModel.train(
+        texts,
+        {
+            "category": [c for _, c, _, _ in TINY],
+            "priority": [p for _, _, p, _ in TINY],
+            "department": [None] * len(TINY),
+        },
+        _embed(emb),
+        emb.model_id,
+        epochs=60,
+    )
+    assert set(model.fields) == {"category", "priority"}  # no department labels: no model for it
+    loaded = TriageModel.from_bytes(model.to_bytes())
+    text = "someone stole my card"
+    out = loaded.predict(text, np.asarray(emb.embed([text])[0], dtype=np.float32))
+    assert out["category"][0][0] == "lost_card"
+    assert out["priority"][0][0] == "urgent"
+    assert 0.0 <= out["category"][0][1] <= 1.0
+    assert [c for _, c in out["category"]] == sorted((c for _, c in out["category"]), reverse=True)
+
+
+def test_a_file_of_another_format_is_refused() -> None:
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.savez(buf, header=np.frombuffer(b'{"format": "other"}', dtype=np.uint8))
+    with pytest.raises(ValueError, match="not a triage model"):
+        TriageModel.from_bytes(buf.getvalue())
+
+
+# -- the service ---------------------------------------------------------------------------------
+def _examples() -> list[Example]:
+    return [Example(text=t, category=c, priority=p, department=d) for t, c, p, d in TINY]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = AT
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_training_stores_a_new_current_version_that_suggests_for_new_cases() -> None:
+    store, clock = InMemoryModelStore(), Clock()
+    trainer = TriageService(store, ConceptEmbedder, clock)
+    result = trainer.train(_examples(), epochs=60)
+    assert store.pointer == result.version and result.version.startswith("20261203T080000Z-")
+    assert result.labels == {"category": 3, "priority": 3, "department": 3}
+
+    # another container (a Lambda function) loads the current model on first use
+    triage = TriageService(store, ConceptEmbedder, clock)
+    s = triage.suggest("Router wifi drops", "every hour since monday", {"category": 0.0, "priority": None})
+    assert s is not None and s.model_version == result.version
+    assert s.category is not None and s.category.value == "network" and s.category.applied
+    assert s.priority is not None and not s.priority.applied
+    assert triage.classifier("department").predict("invoice shows a wrong amount")[0][0] == "finance"
+
+
+def test_no_model_yet_means_no_suggestion() -> None:
+    triage = TriageService(InMemoryModelStore(), ConceptEmbedder, Clock())
+    assert triage.suggest("a", "b", {"category": 0.5}) is None
+    assert triage.predict("anything") == {}
+
+
+def test_a_model_trained_meanwhile_is_picked_up_after_the_reload_interval() -> None:
+    store, clock = InMemoryModelStore(), Clock()
+    reader = TriageService(store, ConceptEmbedder, clock, reload_after=timedelta(hours=1))
+    assert reader.version is None
+    TriageService(store, ConceptEmbedder, clock).train(_examples(), epochs=5)
+    assert reader.version is None  # cached
+    clock.now += timedelta(minutes=1)  # no model yet: looked for again after a minute
+    first = store.pointer
+    assert reader.version == first
+    TriageService(store, ConceptEmbedder, clock).train(_examples()[::-1], epochs=5)
+    clock.now += timedelta(minutes=59)
+    assert reader.version == first  # a model is kept for reload_after
+    clock.now += timedelta(minutes=1)
+    assert reader.version == store.pointer != first
+
+
+def test_a_model_of_another_embedder_is_not_used() -> None:
+    store, clock = InMemoryModelStore(), Clock()
+    TriageService(store, ConceptEmbedder, clock).train(_examples(), epochs=5)
+
+    class Other(ConceptEmbedder):
+        model_id = "another-model"
+
+    assert TriageService(store, Other, clock).predict("card stolen") == {}
+
+
+def test_training_needs_an_embedder_and_enough_examples() -> None:
+    with pytest.raises(NoEmbedder):
+        TriageService(InMemoryModelStore(), lambda: None, Clock()).train(_examples())
+    with pytest.raises(TooFewExamples):
+        TriageService(InMemoryModelStore(), ConceptEmbedder, Clock()).train(_examples()[:3])
+
+
+# -- corrections: an agent's change of a suggested field ------------------------------------------
+def test_an_agents_change_of_a_suggested_field_to_another_value_is_a_correction() -> None:
+    from functions.cases import rules as case_rules
+    from functions.cases.models import Case, Channel
+
+    case = Case(
+        case_id="CB-1",
+        subject="s",
+        channel=Channel.WEB,
+        created_at=AT,
+        updated_at=AT,
+        triage=TriageSuggestion(
+            category=FieldSuggestion(value="lost_card", confidence=0.97, applied=True),
+            priority=FieldSuggestion(value="urgent", confidence=0.5),
+            department=FieldSuggestion(value="cards", confidence=0.6),
+            model_version="v1",
+            at=AT,
+        ),
+    )
+    changes = {
+        "category": {"from": "lost_card", "to": "billing"},
+        "priority": {"from": "normal", "to": "urgent"},  # the agent took the suggestion: no correction
+        "group_id": {"from": None, "to": "finance"},
+        "tags": {"from": [], "to": ["x"]},
+    }
+    assert case_rules.triage_corrections(case, changes) == {"category": "billing", "department": "finance"}
+    # changed back to what triage said: no longer a correction
+    corrected = case.model_copy(update={"triage_corrections": {"category": "billing"}})
+    assert case_rules.triage_corrections(corrected, {"category": {"from": "billing", "to": "lost_card"}}) == {}
+    assert case_rules.triage_corrections(case.model_copy(update={"triage": None}), changes) == {}
