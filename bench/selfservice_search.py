@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.similar_cases import CachedEmbedder, percentile  # noqa: E402
+from bench.similar_cases import CachedEmbedder, grid, percentile  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 
@@ -63,6 +63,13 @@ def quality(ranked: list[list[str]], truth: list[set[str]]) -> dict[str, float]:
     return {"p_at_1": round(p1 / n, 4), "mrr_at_10": round(mrr / n, 4), "recall_at_10": round(rec / n, 4)}
 
 
+def shown(ranked: list[list[str]], truth: list[set[str]]) -> dict[str, float]:
+    """What a customer is shown: results per query (at most 10), and the share of them that are relevant."""
+    total = sum(min(len(ids), 10) for ids in ranked)
+    good = sum(len(want & set(ids[:10])) for ids, want in zip(ranked, truth, strict=True))
+    return {"shown_mean": round(total / (len(ranked) or 1), 2), "shown_relevant": round(good / (total or 1), 4)}
+
+
 def bm25(articles: list[dict[str, str]], queries: list[tuple[str, set[str]]]) -> list[list[str]]:
     import numpy as np
     from rank_bm25 import BM25Okapi
@@ -81,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--queries", default=str(DATA / "selfservice-queries.csv"))
     p.add_argument("--embedder", choices=["default", "onnx", "none"], default="default")
     p.add_argument("--weights", default=None, help="lexical:vector pairs, e.g. 1:0,1:1,0.5:1")
+    p.add_argument("--floors", default=None, help="min_similarity values (cosine), e.g. none,0.2,0.3")
+    p.add_argument("--far-words", default=None, help="far_lexical_min_words values, e.g. 0,2")
     args = p.parse_args(argv)
 
     from functions.composition import Container
@@ -96,12 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     embedder = CachedEmbedder(inner) if inner is not None else None
     articles = read_articles(args.articles)
     queries = read_queries(args.queries)
-    pairs: list[dict[str, float]] = [{}]
-    if args.weights:
-        pairs = [
-            {"lexical_weight": float(lw), "vector_weight": float(vw)}
-            for lw, vw in (pair.split(":") for pair in args.weights.split(","))
-        ]
+    pairs = grid(args.weights, args.floors, args.far_words)
     truth = [want for _, want in queries]
     ref = quality(bm25(articles, queries), truth)
     with tempfile.TemporaryDirectory(prefix="bench-selfservice-") as directory:
@@ -125,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             ranked: list[list[str]] = []
             times: list[float] = []
             for text, _ in queries:
-                query = rules.public_query(text, 10, highlight=True, **weights)
+                query = rules.public_query(text, 10, highlight=True, **weights)  # type: ignore[arg-type]
                 t0 = time.perf_counter()
                 hits = index.search(query)
                 times.append((time.perf_counter() - t0) * 1000)
@@ -136,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
                 "embedder": inner.model_id if inner is not None else None,
                 "lexical_weight": weights.get("lexical_weight", rules.LEXICAL_WEIGHT),
                 "vector_weight": weights.get("vector_weight", rules.VECTOR_WEIGHT) if inner is not None else 0.0,
+                "min_similarity": weights.get("min_similarity", rules.MIN_SIMILARITY),
+                "far_lexical_min_words": weights.get("far_lexical_min_words", rules.FAR_LEXICAL_MIN_WORDS),
                 **quality(ranked, truth),
+                **shown(ranked, truth),
                 "p50_ms": percentile(times, 50),
                 "p95_ms": percentile(times, 95),
                 "embed_ms_p50": round(statistics.median(embedder.times), 3) if embedder and embedder.times else None,

@@ -165,6 +165,23 @@ def build_index(engine: str, rows: list[tuple[str, str]], directory: str, mapper
     return index
 
 
+def grid(weights: str | None, floors: str | None, far_words: str | None) -> list[dict[str, object]]:
+    """The query settings to run: every ``lexical:vector`` pair with every floor and far-words value
+    (an option not given: the product's default, i.e. left out)."""
+    pairs: list[dict[str, object]] = [{}]
+    if weights:
+        pairs = [
+            {"lexical_weight": float(lw), "vector_weight": float(vw)}
+            for lw, vw in (pair.split(":") for pair in weights.split(","))
+        ]
+    if floors:
+        values = [None if f.strip().lower() == "none" else float(f) for f in floors.split(",")]
+        pairs = [{**p, "min_similarity": v} for p in pairs for v in values]
+    if far_words:
+        pairs = [{**p, "far_lexical_min_words": int(n)} for p in pairs for n in far_words.split(",")]
+    return pairs
+
+
 def run_search(index, queries: list[tuple[str, str]], **kwargs: object) -> tuple[list[list[str]], list[float]]:  # noqa: ANN001
     from functions.search.similar import similar_query
 
@@ -210,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--consensus-weight", type=float, default=None, help="override (for ablation)")
     p.add_argument("--embedder", choices=["default", "onnx", "none"], default="default")
     p.add_argument("--weights", default=None, help="lexical:vector pairs, e.g. 1:0,1:0.5,1:1,0.5:1")
+    p.add_argument("--floors", default=None, help="min_similarity values (cosine), e.g. none,0.2,0.3")
+    p.add_argument("--far-words", default=None, help="far_lexical_min_words values, e.g. 0,2")
     args = p.parse_args(argv)
 
     if args.split:
@@ -231,12 +250,7 @@ def main(argv: list[str] | None = None) -> int:
 
         inner = embedder_from_settings(Settings(embedder=args.embedder))
     embedder = CachedEmbedder(inner) if inner is not None else None
-    pairs: list[dict[str, object]] = [{}]
-    if args.weights:
-        pairs = []
-        for pair in args.weights.split(","):
-            lw, vw = pair.split(":")
-            pairs.append({"lexical_weight": float(lw), "vector_weight": float(vw)})
+    pairs = grid(args.weights, args.floors, args.far_words)
     truth = [c for _, c in queries]
     ref = quality(bm25_reference(cases, queries), truth)
     with tempfile.TemporaryDirectory(prefix="bench-similar-") as directory:
@@ -246,13 +260,15 @@ def main(argv: list[str] | None = None) -> int:
         for weights in pairs:
             run_search(index, queries[:20], **kwargs, **weights)  # warm up (first use of the analyzer, caches)
             ranked, times = run_search(index, queries, **kwargs, **weights)
-            from functions.search.similar import LEXICAL_WEIGHT, VECTOR_WEIGHT
+            from functions.search.similar import FAR_LEXICAL_MIN_WORDS, LEXICAL_WEIGHT, MIN_SIMILARITY, VECTOR_WEIGHT
 
             result = {
                 "engine": "embedded (tantivy)" if args.engine == "embedded" else "opensearch",
                 "embedder": inner.model_id if inner is not None else None,
                 "lexical_weight": weights.get("lexical_weight", LEXICAL_WEIGHT),
                 "vector_weight": weights.get("vector_weight", VECTOR_WEIGHT) if inner is not None else 0.0,
+                "min_similarity": weights.get("min_similarity", MIN_SIMILARITY),
+                "far_lexical_min_words": weights.get("far_lexical_min_words", FAR_LEXICAL_MIN_WORDS),
                 "cases": len(cases),
                 "queries": len(queries),
                 **quality(ranked, truth),

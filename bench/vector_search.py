@@ -11,6 +11,12 @@ vectors mean), then times, one JSON line per size:
                         checked against the index and the query's filters), the query's vector given
     hybrid_p50_ms/p95   a whole hybrid query (lexical + vector + fusion), the query's embedding excluded
     index_mb            the vector store's files (float32 rows and the f16 graph), memory-mapped
+
+``--ef 16,32,64,128`` also prints, per size and per ``expansion_search`` (ef) of the graph search,
+one JSON line: ``recall_at_10`` of the graph's 10 nearest against the exact 10 nearest (the matrix
+product over every row), and the graph search's p50 / p95 alone. The queries there are stored
+rows with noise added (a query near the documents, as a real query is near its answers; random
+vectors in 384 dimensions are the hardest case for HNSW: a lower bound of what text vectors give).
 """
 
 from __future__ import annotations
@@ -60,10 +66,43 @@ class RandomEmbedder:
         return v.tolist()
 
 
+def recall_sweep(store, efs: list[int], queries: int, rng) -> None:  # noqa: ANN001
+    """recall@10 of the store's graph against exact search, and the graph search's time, per ef."""
+    store.count()  # takes in the rows and the graph
+    graph, matrix = store._graph, np.asarray(store._matrix[: store._graph_rows])
+    picks = rng.integers(0, len(matrix), queries)
+    noisy = matrix[picks] + rng.standard_normal((queries, matrix.shape[1])).astype(np.float32) * 0.05
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    exact = [set(np.argsort(-(matrix @ q))[:10].tolist()) for q in noisy]
+    for ef in efs:
+        graph.expansion_search = ef
+        found, times = 0, []
+        for q, want in zip(noisy, exact, strict=True):
+            t = time.perf_counter()
+            keys = graph.search(q, 10).keys
+            times.append((time.perf_counter() - t) * 1000)
+            found += len(want & {int(k) for k in keys})
+        times.sort()
+        print(
+            json.dumps(
+                {
+                    "rows": len(matrix),
+                    "ef": ef,
+                    "recall_at_10": round(found / (10 * queries), 4),
+                    "graph_p50_ms": round(statistics.median(times), 3),
+                    "graph_p95_ms": round(times[int(0.95 * (len(times) - 1))], 3),
+                    "load_average": [round(x, 1) for x in os.getloadavg()],
+                }
+            ),
+            flush=True,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="10000,100000")
     p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--ef", default=None, help="expansion_search values for the recall sweep, e.g. 16,32,64,128")
     a = p.parse_args(argv)
     from functions.search.embedded import EmbeddedIndex
     from functions.search.port import DocKind, SearchDoc, SearchQuery
@@ -105,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
                 t = time.perf_counter()
                 index.search(SearchQuery(text=text, kinds=[DocKind.CASE], limit=10, vector_weight=1.0, candidates=20))
                 hybrid.append((time.perf_counter() - t) * 1000)
+            if a.ef:
+                recall_sweep(ix.vector_store(embedder), [int(x) for x in a.ef.split(",")], a.queries, rng)
             knn.sort()
             hybrid.sort()
             print(

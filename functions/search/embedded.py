@@ -23,7 +23,9 @@ Used by default on the local stack and wherever no OpenSearch endpoint is config
   memory-mapped, an HNSW graph, cheap to open at 100,000 documents). Queries with a
   ``vector_weight`` embed the query's own text, take the nearest vectors from the store, keep
   those that Tantivy still holds and that pass the query's filters (one term-set query per batch
-  of candidates: deleted and filtered-out documents are never returned), then fuse the lexical
+  of candidates: deleted and filtered-out documents are never returned; none under the query's
+  ``min_similarity``, and lexical hits far by meaning are dropped as
+  ``functions.search.query.drop_far_lexical`` says), then fuse the lexical
   and vector rankings (``functions.search.query.fuse``). An index written before the vector store
   existed gets its store from the stored vectors the first time it is searched by meaning.
 * ``tantivy``, numpy and usearch are imported on first use, never at module import (cold start).
@@ -46,6 +48,7 @@ from functions.search.query import (
     FIELD_BOOSTS,
     VECTOR_CANDIDATES,
     Term,
+    drop_far_lexical,
     fuse,
     plan,
     rerank_by_consensus,
@@ -359,11 +362,15 @@ class EmbeddedIndex:
             qvec = self.embedder.embed([query.text])[0]
             near: list[SearchHit] = []
             near_docs: dict[tuple[DocKind, str], SearchDoc] = {}
+            complete: set[DocKind] = set()  # kinds whose list the floor cut short: all above it are there
+            k = max(wanted, VECTOR_CANDIDATES)
             for kind in dict.fromkeys(query.kinds):
-                near.extend(
-                    self._nearest(self._kind(kind), kind, query, qvec, max(wanted, VECTOR_CANDIDATES), near_docs)
-                )
+                found = self._nearest(self._kind(kind), kind, query, qvec, k, near_docs)
+                if query.min_similarity is not None and len(found) < k:
+                    complete.add(kind)
+                near.extend(found)
             near.sort(key=lambda h: -h.score)
+            hits = drop_far_lexical(hits, near, complete, query)
             lexical_ids = {(h.kind, h.doc_id) for h in hits}
             hits = fuse(hits, near, query.lexical_weight, query.vector_weight)[:wanted]
             # found by meaning alone: snippet and matched words for the hits kept (not for every candidate)
@@ -433,9 +440,11 @@ class EmbeddedIndex:
         found: dict[tuple[DocKind, str], SearchDoc] | None = None,
     ) -> list[SearchHit]:
         """The ``limit`` documents nearest ``qvec`` (the vector store's ranking) that the index still
-        holds and that pass the query's filters, checked by Tantivy a batch of candidates at a time."""
+        holds and that pass the query's filters, checked by Tantivy a batch of candidates at a time;
+        none below the query's ``min_similarity`` (the store's ranking is best first: it stops there)."""
         assert self.embedder is not None
         excluded = set(query.exclude_ids)
+        floor = query.min_similarity
         out: list[SearchHit] = []
         batch: list[tuple[str, float]] = []
         # a quarter more than wanted: a few candidates filtered out do not cost a second, larger round
@@ -446,6 +455,8 @@ class EmbeddedIndex:
             ix.index.reload()
             ix.vectors_seen = mark
         for doc_id, score in store.nearest(qvec, size):
+            if floor is not None and score < floor:
+                break
             if doc_id in excluded:
                 continue
             batch.append((doc_id, score))

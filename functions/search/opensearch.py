@@ -32,7 +32,11 @@ It behaves like the embedded engine the project measures (bench/similar_cases.py
   rebuilds), never in a request but for the query's own. A query with a ``vector_weight`` sends a
   second ``_search`` per kind, a ``knn`` query whose ``filter`` carries the query's filters and
   excludes (efficient filtering: the k nearest among the documents that pass), and fuses the two
-  rankings as the embedded engine does (``functions.search.query.fuse``). Without an embedder the
+  rankings as the embedded engine does (``functions.search.query.fuse``). A query's
+  ``min_similarity`` (cosine) becomes the knn search's ``min_score`` on the lucene scale,
+  (1 + cos) / 2, and is applied again to the hits read; ``far_lexical_min_words`` then drops lexical
+  hits far by meaning as the embedded engine does (``functions.search.query.drop_far_lexical``).
+  Without an embedder the
   mapping and the requests are exactly as before. Existing indexes get the vector field through a
   rebuild (``casebridge search reindex``: the template is put again, then a new index is loaded).
 * ``opensearch-py`` is imported when a client is built, never at module import (cold start).
@@ -64,6 +68,7 @@ from functions.search.query import (
     FIELD_BOOSTS,
     VECTOR_CANDIDATES,
     Term,
+    drop_far_lexical,
     fuse,
     plan,
     rerank_by_consensus,
@@ -218,7 +223,15 @@ def knn_body(query: SearchQuery, vector: Sequence[float], k: int) -> dict[str, A
         if must_not:
             bool_filter["must_not"] = must_not
         knn["filter"] = {"bool": bool_filter}
-    return {"size": k, "track_total_hits": False, "query": {"knn": {VECTOR_FIELD: knn}}}
+    body: dict[str, Any] = {"size": k, "track_total_hits": False, "query": {"knn": {VECTOR_FIELD: knn}}}
+    if query.min_similarity is not None:
+        body["min_score"] = lucene_score(query.min_similarity)
+    return body
+
+
+def lucene_score(cosine: float) -> float:
+    """The lucene engine's score of a ``cosinesimil`` k-NN hit: (1 + cos) / 2."""
+    return (1.0 + cosine) / 2.0
 
 
 def termvectors_body(terms: Sequence[str]) -> dict[str, Any]:
@@ -586,12 +599,20 @@ class OpenSearchIndex:
             vector = self.embedder.embed([query.text])[0]
             k = max(size, VECTOR_CANDIDATES)
             near: list[SearchHit] = []
+            complete: set[DocKind] = set()  # kinds whose list the floor cut short: all above it are there
+            floor = lucene_score(query.min_similarity) if query.min_similarity is not None else None
             for kind in dict.fromkeys(query.kinds):
                 resp = self.client.search(
                     index=self.alias(kind), body=knn_body(query, vector, k), params={"ignore_unavailable": "true"}
                 )
-                near += [self._hit(h, kind, word_stems, query.highlight) for h in resp.get("hits", {}).get("hits", [])]
+                found = [self._hit(h, kind, word_stems, query.highlight) for h in resp.get("hits", {}).get("hits", [])]
+                if floor is not None:  # min_score does it; again here, against a cluster that ignored it
+                    found = [h for h in found if h.score >= floor]
+                    if len(found) < k:
+                        complete.add(kind)
+                near += found
             near.sort(key=lambda h: -h.score)
+            hits = drop_far_lexical(hits, near, complete, query)
             hits = fuse(hits, near, query.lexical_weight, query.vector_weight)[:size]
         if query.consensus_field:
             hits = rerank_by_consensus(hits, query.consensus_field, query.consensus_weight)

@@ -66,6 +66,14 @@ class SearchQuery(Model):
     # measured by a bench (bench/similar_cases.py, bench/selfservice_search.py).
     lexical_weight: float = Field(default=1.0, ge=0.0)
     vector_weight: float = Field(default=0.0, ge=0.0)
+    # Relevance floor of the vector side (hybrid only): documents whose cosine similarity to the
+    # query is below ``min_similarity`` are not contributed by meaning (None: the nearest
+    # ``VECTOR_CANDIDATES`` whatever their similarity). OpenSearch's lucene engine scores cosine as
+    # (1 + cos) / 2; the adapter converts. Callers set values measured by a bench.
+    min_similarity: float | None = Field(default=None, ge=-1.0, le=1.0)
+    # With a floor: a lexical hit known to be below it by meaning (functions.search.query.
+    # drop_far_lexical) must match at least this many of the query's words (0: no such rule).
+    far_lexical_min_words: int = Field(default=0, ge=0, le=10)
 
 
 class SearchHit(Model):

@@ -6,12 +6,12 @@ the local stack and in AWS, and both report ``matched_terms`` as the query's own
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 from functions.search.analysis import STOP_WORDS, Synonyms, words
-from functions.search.port import SearchHit
+from functions.search.port import DocKind, SearchHit, SearchQuery
 
 # Field weights: a word in the title counts three times one in the body, keywords twice.
 FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "keywords": 2.0, "body": 1.0}
@@ -113,6 +113,28 @@ def rerank_by_consensus(hits: list[SearchHit], field: str, weight: float) -> lis
 RRF_K = 60
 # How many nearest documents by meaning the vector side contributes before fusion.
 VECTOR_CANDIDATES = 50
+
+
+def drop_far_lexical(
+    lexical: list[SearchHit], vector: list[SearchHit], complete: Collection[DocKind], query: SearchQuery
+) -> list[SearchHit]:
+    """The lexical hits without those that are far by meaning and matched too few of the query's words.
+
+    A hit is known to be far by meaning when its kind's vector list is ``complete`` (the floor cut it
+    short of the candidates asked for, so every document of that kind passing the query's filters
+    and at or above ``min_similarity`` is in ``vector``) and it is not in that list. Such a hit is
+    dropped when it matched fewer than ``far_lexical_min_words`` of the query's distinct words
+    (stop words aside; fewer if the query has fewer): "every" alone does not make a printer article
+    an answer to "router wifi drops every hour". Measured with bench/selfservice_search.py.
+    """
+    if query.min_similarity is None or query.far_lexical_min_words <= 0 or not complete:
+        return lexical
+    content = {w for w in words(query.text) if w not in STOP_WORDS}
+    need = min(query.far_lexical_min_words, len(content))
+    near = {(h.kind, h.doc_id) for h in vector}
+    return [
+        h for h in lexical if h.kind not in complete or (h.kind, h.doc_id) in near or len(set(h.matched_terms)) >= need
+    ]
 
 
 def fuse(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functions.search.embedded import EmbeddedIndex
 from functions.search.port import DocKind, SearchDoc, SearchHit, SearchQuery
-from functions.search.query import fuse
+from functions.search.query import drop_far_lexical, fuse
 from tests.fakes.search import ConceptEmbedder
 
 CONCEPTS = {
@@ -185,3 +185,83 @@ def test_the_products_similar_case_and_self_service_queries_are_hybrid():
 
     assert similar_query("wifi drops").vector_weight > 0
     assert public_query("wifi drops", 10, highlight=True).vector_weight > 0
+
+
+# ------------------------------------------------------------------------------------ the relevance floor
+def _cosine(embedder: ConceptEmbedder, a: str, b: str) -> float:
+    va, vb = embedder.embed([a, b])
+    return sum(x * y for x, y in zip(va, vb, strict=True))
+
+
+def test_below_the_floor_a_document_is_not_contributed_by_meaning(tmp_path):
+    embedder = ConceptEmbedder(CONCEPTS)
+    engine = _engine(tmp_path, embedder)
+    engine.upsert([_case("CB-1", "Wifi disconnects", "every hour"), _case("CB-2", "Printer jams", "paper stuck")])
+    text = "wireless keeps dropping"
+    assert (
+        _cosine(embedder, text, "Printer jams\npaper stuck")
+        < 0.3
+        < _cosine(embedder, text, "Wifi disconnects\nevery hour")
+    )
+
+    anything = engine.search(SearchQuery(text=text, kinds=[DocKind.CASE], vector_weight=1.0))
+    floored = engine.search(SearchQuery(text=text, kinds=[DocKind.CASE], vector_weight=1.0, min_similarity=0.3))
+
+    assert [h.doc_id for h in anything] == ["CB-1", "CB-2"]
+    assert [h.doc_id for h in floored] == ["CB-1"]
+
+
+def test_a_floor_above_every_document_leaves_the_lexical_hits_alone(tmp_path):
+    engine = _engine(tmp_path, ConceptEmbedder(CONCEPTS))
+    engine.upsert([_case("CB-1", "Printer jams", "paper stuck")])
+
+    hits = engine.search(SearchQuery(text="printer", kinds=[DocKind.CASE], vector_weight=1.0, min_similarity=0.99))
+
+    assert [h.doc_id for h in hits] == ["CB-1"]
+
+
+def _far_lexical_engine(tmp_path) -> EmbeddedIndex:
+    engine = _engine(tmp_path, ConceptEmbedder(CONCEPTS))
+    engine.upsert(
+        [
+            _case("CB-1", "Wireless cuts out", "internet disconnects"),  # the answer, by meaning only
+            _case("CB-2", "Printer jams", "every print job jams"),  # shares "every" alone
+            _case("CB-3", "Printer jams", "every hour the printer jams"),  # shares "every" and "hour"
+        ]
+    )
+    return engine
+
+
+def test_a_lexical_hit_far_by_meaning_that_matched_one_word_of_several_is_dropped(tmp_path):
+    engine = _far_lexical_engine(tmp_path)
+    query = SearchQuery(
+        text="router wifi drops every hour",
+        kinds=[DocKind.CASE],
+        vector_weight=3.0,
+        min_similarity=0.3,
+        far_lexical_min_words=2,
+    )
+
+    ruled = [h.doc_id for h in engine.search(query)]
+    unruled = [h.doc_id for h in engine.search(query.model_copy(update={"far_lexical_min_words": 0}))]
+
+    assert ruled == ["CB-1", "CB-3"]
+    assert set(unruled) == {"CB-1", "CB-2", "CB-3"}
+
+
+def test_without_a_floor_the_far_lexical_rule_does_nothing(tmp_path):
+    engine = _far_lexical_engine(tmp_path)
+    query = SearchQuery(
+        text="router wifi drops every hour", kinds=[DocKind.CASE], vector_weight=3.0, far_lexical_min_words=2
+    )
+
+    assert {h.doc_id for h in engine.search(query)} == {"CB-1", "CB-2", "CB-3"}
+
+
+def test_a_lexical_hit_is_kept_when_its_kinds_vector_list_was_not_cut_by_the_floor():
+    lexical = [SearchHit(doc_id="a", kind=DocKind.CASE, score=1.0, matched_terms=["every"])]
+    query = SearchQuery(text="router wifi drops every hour", min_similarity=0.3, far_lexical_min_words=2)
+
+    assert drop_far_lexical(lexical, [], set(), query) == lexical  # the list was full: "a" may be near
+    assert drop_far_lexical(lexical, [], {DocKind.CASE}, query) == []
+    assert drop_far_lexical(lexical, [_hit("a")], {DocKind.CASE}, query) == lexical  # near by meaning

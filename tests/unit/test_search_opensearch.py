@@ -499,3 +499,34 @@ def test_knn_hits_are_fused_with_the_lexical_hits(conn):
 
     assert [h.doc_id for h in hits] == ["CB-1"]  # in both rankings: one hit
     assert hits[0].score == 1.0
+
+
+def test_a_floor_becomes_the_knn_searchs_min_score_on_the_lucene_cosine_scale(conn):
+    conn.responses = [("POST", "/casebridge-test-case/_termvectors", 200, _termvectors(3, {"wireless": 1}))]
+    index, _ = _embedding_index(conn)
+
+    index.search(SearchQuery(text="wireless", kinds=[DocKind.CASE], vector_weight=1.0, min_similarity=0.3))
+
+    lexical, knn = sent(conn, "POST", "/casebridge-test-case/_search")
+    assert knn["body"]["min_score"] == pytest.approx(0.65)  # (1 + 0.3) / 2
+    assert "min_score" not in lexical["body"]
+
+
+def test_knn_hits_under_the_floor_are_dropped_and_so_is_a_far_lexical_hit_of_one_word(conn):
+    # the cluster answers both searches with this hit: lexically it has "wireless" of "wireless router";
+    # by meaning it scores 0.6, i.e. cosine 0.2, under the floor (a cluster that ignored min_score)
+    hit = {"_id": "CB-1", "_score": 0.6, "_source": {"doc_id": "CB-1", "kind": "case", "title": "Wireless plan"}}
+    conn.responses = [
+        ("POST", "/casebridge-test-case/_termvectors", 200, _termvectors(3, {"wireless": 1, "router": 0})),
+        ("POST", "/casebridge-test-case/_search", 200, {"hits": {"hits": [hit]}}),
+    ]
+    index, _ = _embedding_index(conn)
+    query = SearchQuery(text="wireless router", kinds=[DocKind.CASE], vector_weight=1.0, min_similarity=0.3)
+
+    floor_only = index.search(query)
+    both = index.search(query.model_copy(update={"far_lexical_min_words": 2}))
+    no_floor = index.search(query.model_copy(update={"min_similarity": None, "far_lexical_min_words": 2}))
+
+    assert [h.doc_id for h in floor_only] == ["CB-1"]  # the lexical hit alone
+    assert both == []
+    assert [h.doc_id for h in no_floor] == ["CB-1"]
