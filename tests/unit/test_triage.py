@@ -195,3 +195,21 @@ def test_an_agents_change_of_a_suggested_field_to_another_value_is_a_correction(
     corrected = case.model_copy(update={"triage_corrections": {"category": "billing"}})
     assert case_rules.triage_corrections(corrected, {"category": {"from": "billing", "to": "lost_card"}}) == {}
     assert case_rules.triage_corrections(case.model_copy(update={"triage": None}), changes) == {}
+
+
+def test_training_labels_leave_out_what_triage_applied_unless_an_agent_corrected_it() -> None:
+    s = TriageSuggestion(
+        model_version="v1",
+        at=AT,
+        category=FieldSuggestion(value="lost_card", confidence=0.95, applied=True),
+        priority=FieldSuggestion(value="urgent", confidence=0.6, applied=False),
+        department=FieldSuggestion(value="cards", confidence=0.97, applied=True),
+    )
+    values = {"category": "lost_card", "priority": "urgent", "department": "tech"}
+    # triage's applied category is unknown; the accepted priority and the changed department are the agent's
+    assert rules.agent_labels(values, s, {}) == {"category": None, "priority": "urgent", "department": "tech"}
+    # a correction keeps the agent's value
+    corrected = dict(values, category="billing")
+    assert rules.agent_labels(corrected, s, {"category": "billing"})["category"] == "billing"
+    # a case triage never saw keeps every field
+    assert rules.agent_labels(values, None, {}) == values
