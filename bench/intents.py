@@ -184,7 +184,9 @@ def _package_bytes(module: str) -> int:
     return sum(p.stat().st_size for p in base.rglob("*") if p.is_file())
 
 
-def _onnx_encoder(model_path: Path, tokenizer_path: Path, max_length: int) -> Encoder:
+def _onnx_encoder(
+    model_path: Path, tokenizer_path: Path, max_length: int, threads: int = 1, optimization: str = "ORT_ENABLE_ALL"
+) -> Encoder:
     import onnxruntime as ort  # noqa: PLC0415
     from tokenizers import Tokenizer  # noqa: PLC0415
 
@@ -192,9 +194,9 @@ def _onnx_encoder(model_path: Path, tokenizer_path: Path, max_length: int) -> En
     tok.enable_truncation(max_length=max_length)
     tok.enable_padding(pad_id=0, pad_token="[PAD]")
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
+    opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, optimization)
     sess = ort.InferenceSession(str(model_path), sess_options=opts, providers=["CPUExecutionProvider"])
     names = {i.name for i in sess.get_inputs()}
 
@@ -319,26 +321,98 @@ def run(name: str, indexed: Rows, queries: Rows, pairs: int, seed: int, latency_
     return out
 
 
-def run_classifier(indexed: Rows, queries: Rows, latency_texts: int, epochs: int) -> dict[str, Any]:
-    """The triage classifier trained on ``indexed``, tested on ``queries``."""
+def cached_vectors(texts: Sequence[str], embed: Encoder, path: str | None) -> np.ndarray:
+    """The texts' vectors, from ``path`` (an .npz of sha256(text) -> row) where it has them; the
+    others are embedded and added to it. Only the bulk vectors are cached, never the timed ones."""
+    import hashlib  # noqa: PLC0415
+
+    keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+    known: dict[str, np.ndarray] = {}
+    if path and Path(path).exists():
+        with np.load(path) as npz:
+            known = dict(zip(npz["keys"].tolist(), npz["vecs"], strict=True))
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+    for i in range(0, len(missing), 64):
+        chunk = missing[i : i + 64]
+        for (k, _), v in zip(chunk, embed([t for _, t in chunk]), strict=True):
+            known[k] = np.asarray(v, dtype=np.float32)
+    if path and missing:
+        np.savez(path, keys=np.array(list(known)), vecs=np.vstack(list(known.values())))
+    return np.vstack([known[k] for k in keys]).astype(np.float32)
+
+
+def validation_split(rows: Rows, ratio: float, seed: int) -> tuple[Rows, Rows]:
+    """A validation part carved from the training rows (stratified, its own seed): configurations
+    are chosen on it, never on the test part."""
+    return split(rows, ratio=ratio, seed=seed + 1000)
+
+
+def run_classifier(
+    indexed: Rows,
+    queries: Rows,
+    latency_texts: int,
+    epochs: int,
+    *,
+    lr: float = 0.01,
+    l2: float = 1e-5,
+    chars: tuple[int, int] | None = None,
+    min_df: int = 2,
+    balanced: bool = False,
+    knn_weights: Sequence[float] = (0.0,),
+    knn_k: int = 10,
+    cache: str | None = None,
+    evaluated_on: str = "test",
+) -> dict[str, Any]:
+    """The triage classifier trained on ``indexed``, tested on ``queries``. ``knn_weights`` other
+    than 0: the softmax's probabilities blended with a k-nearest-neighbour vote over the training
+    vectors (the shipped model has no neighbour part; this measures whether it would pay), each
+    blend's accuracy and macro F1 under ``knn_blends``; the top-level figures are the first weight's."""
     from functions.search.embedding import OnnxEmbedder  # noqa: PLC0415
     from functions.triage.classifier import TriageModel  # noqa: PLC0415
 
     emb = OnnxEmbedder(threads=1)
     emb.embed(["warm up"])
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(emb.embed(list(texts)), dtype=np.float32)
+
+    train_texts = [t for t, _ in indexed]
+    tvecs = cached_vectors(train_texts, encode, cache)
+    qvecs = cached_vectors([t for t, _ in queries], encode, cache)
     t0 = time.perf_counter()
     model = TriageModel.train(
-        [t for t, _ in indexed],
+        train_texts,
         {"category": [c for _, c in indexed]},
-        lambda texts: np.asarray(emb.embed(list(texts))),
+        encode,
         emb.model_id,
+        chars=chars,
+        min_df=min_df,
+        vectors=tvecs,
         epochs=epochs,
+        lr=lr,
+        l2=l2,
+        balanced=balanced,
     )
     train_s = time.perf_counter() - t0
-    model = TriageModel.from_bytes(model.to_bytes())  # what a function loads: the stored file (float16 weights)
-    qvecs = np.vstack([np.asarray(emb.embed([t for t, _ in queries[i : i + 64]])) for i in range(0, len(queries), 64)])
-    pred = [model.predict(t, qvecs[i], top=1)["category"][0][0] for i, (t, _) in enumerate(queries)]
+    data = model.to_bytes()
+    model = TriageModel.from_bytes(data)  # what a function loads: the stored file (float16 weights)
+    clf = model.fields["category"]
     truth = [c for _, c in queries]
+    label_index = {lab: i for i, lab in enumerate(clf.labels)}
+    ty = np.array([label_index[c] for _, c in indexed])
+    sims = qvecs @ tvecs.T
+    probs, votes = [], []
+    for i, (t, _) in enumerate(queries):
+        idx, val = model.tfidf.sparse(t)
+        probs.append(clf.probabilities(qvecs[i], idx, val))
+        near = np.argpartition(-sims[i], knn_k)[:knn_k]
+        vote = np.bincount(ty[near], weights=np.exp(sims[i, near] / 0.05), minlength=len(clf.labels))
+        votes.append(vote / vote.sum())
+    blends = {}
+    for weight in knn_weights:
+        pred = [clf.labels[int(((1 - weight) * p + weight * v).argmax())] for p, v in zip(probs, votes, strict=True)]
+        blends[weight] = pred
+    pred = blends[knn_weights[0]]
     lat = []
     for text, _ in queries[:latency_texts]:
         s = time.perf_counter()
@@ -353,14 +427,28 @@ def run_classifier(indexed: Rows, queries: Rows, latency_texts: int, epochs: int
     clf_lat.sort()
     return {
         "candidate": "triage-lr (tfidf + minilm-int8)",
+        "knn_blends": {
+            f"{w:g} x {knn_k}-nn": {
+                "accuracy": round(sum(p == t for p, t in zip(b, truth, strict=True)) / len(truth), 4),
+                "macro_f1": round(macro_f1(b, truth), 4),
+            }
+            for w, b in blends.items()
+        },
+        "evaluated_on": evaluated_on,
         "accuracy": round(sum(p == t for p, t in zip(pred, truth, strict=True)) / len(truth), 4),
         "macro_f1": round(macro_f1(pred, truth), 4),
-        "per_text_ms_p50": round(statistics.median(lat), 3),
-        "per_text_ms_p95": round(lat[int(0.95 * (len(lat) - 1))], 3),
-        "classify_only_ms_p50": round(statistics.median(clf_lat), 3),
+        "per_text_ms_p50": round(statistics.median(lat), 3) if lat else None,
+        "per_text_ms_p95": round(lat[int(0.95 * (len(lat) - 1))], 3) if lat else None,
+        "classify_only_ms_p50": round(statistics.median(clf_lat), 3) if clf_lat else None,
         "train_s": round(train_s, 1),
         "epochs": epochs,
-        "model_bytes": len(model.to_bytes()),
+        "lr": lr,
+        "l2": l2,
+        "chars": list(chars) if chars else None,
+        "min_df": min_df,
+        "balanced": balanced,
+        "features": model.tfidf.size + int(tvecs.shape[1]),
+        "model_bytes": len(data),
         "train": len(indexed),
         "test": len(queries),
         "machine": {
@@ -372,6 +460,64 @@ def run_classifier(indexed: Rows, queries: Rows, latency_texts: int, epochs: int
     }
 
 
+def run_embedding_options(queries: Rows, latency_texts: int, seed: int) -> list[dict[str, Any]]:
+    """Per-text latency of the MiniLM int8 embedding (batch of one) under onnxruntime's session
+    options and the tokenizer's truncation: ``short`` texts are the queries as they are (banking77:
+    about 15 tokens), ``long`` ones eight queries joined (a case's subject and a body of a few
+    sentences: about 130-200 tokens, so the truncation length matters). Each configuration is
+    timed over the same texts, in an interleaved order (round robin), so a change of the machine's
+    load touches every configuration alike."""
+    from functions.search.embedding import TOKENIZER_PATH, default_model_path  # noqa: PLC0415
+
+    rng = random.Random(seed)
+    short = [t for t, _ in queries[:latency_texts]]
+    pool = [t for t, _ in queries]
+    long = [". ".join(rng.sample(pool, 8)) for _ in range(len(short))]
+    configs = [
+        {"threads": threads, "optimization": opt, "max_tokens": n}
+        for threads in (1, 0)
+        for opt in ("ORT_ENABLE_BASIC", "ORT_ENABLE_ALL")
+        for n in (128, 256)
+    ] + [{"threads": 1, "optimization": "ORT_DISABLE_ALL", "max_tokens": 128}]
+    encoders = [
+        _onnx_encoder(default_model_path(), TOKENIZER_PATH, c["max_tokens"], c["threads"], c["optimization"])
+        for c in configs
+    ]
+    for enc in encoders:
+        enc(["warm up"])
+    from tokenizers import Tokenizer  # noqa: PLC0415
+
+    tok = Tokenizer.from_file(str(TOKENIZER_PATH))
+    tok.no_padding()  # the file pads and cuts to 128: count the texts' own tokens
+    tok.no_truncation()
+    out = []
+    for kind, texts in (("short", short), ("long", long)):
+        times: list[list[float]] = [[] for _ in configs]
+        for text in texts:
+            for i, enc in enumerate(encoders):
+                s = time.perf_counter()
+                enc([text])
+                times[i].append((time.perf_counter() - s) * 1000.0)
+        tokens = sorted(len(tok.encode(t).ids) for t in texts)
+        for c, lat in zip(configs, times, strict=True):
+            lat.sort()
+            out.append(
+                {
+                    "candidate": "minilm-int8 embedding, batch of one",
+                    "texts": kind,
+                    "tokens_p50": tokens[len(tokens) // 2],
+                    "threads": c["threads"] or f"default ({os.cpu_count()} cores)",
+                    "optimization": c["optimization"],
+                    "max_tokens": c["max_tokens"],
+                    "per_text_ms_p50": round(statistics.median(lat), 3),
+                    "per_text_ms_p95": round(lat[int(0.95 * (len(lat) - 1))], 3),
+                    "n": len(lat),
+                    "load_avg_1m": round(os.getloadavg()[0], 2),
+                }
+            )
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     shared = os.environ.get("CASEBRIDGE_SHARED_DATA", str(ROOT.parent / "shared" / "data"))
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -381,16 +527,60 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--candidates", default=",".join(CANDIDATES))
     p.add_argument("--pairs", type=int, default=20000)
     p.add_argument("--latency-texts", type=int, default=300)
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--seed", type=int, default=77, help="the split's seed (docs/language.md's figures: 77)")
     p.add_argument("--classifier", action="store_true", help="measure the triage classifier (see above)")
     p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--l2", type=float, default=1e-5)
+    p.add_argument("--chars", default="", help="character n-grams LO-HI beside the word grams, e.g. 3-5")
+    p.add_argument("--min-df", type=int, default=2)
+    p.add_argument("--balanced", action="store_true", help="class weights n / (classes x count)")
+    p.add_argument("--knn", default="0", help="blend weights of a k-nearest-neighbour vote, e.g. 0,0.2,0.4")
+    p.add_argument("--knn-k", type=int, default=10)
+    p.add_argument(
+        "--validate",
+        type=float,
+        default=0.0,
+        metavar="RATIO",
+        help="carve this share of the training part as validation and measure on it (the test part unused)",
+    )
+    p.add_argument(
+        "--embedding-options",
+        action="store_true",
+        help="per-text latency of the embedding by session options and truncation length (one line each)",
+    )
+    p.add_argument("--vectors-cache", default=None, metavar="NPZ", help="keep the bulk vectors here between runs")
     a = p.parse_args(argv)
     if a.train and a.test:
         indexed, queries = read_rows(a.train), read_rows(a.test)
     else:
         indexed, queries = split(read_rows(a.data), seed=a.seed)
+    if a.embedding_options:
+        for line in run_embedding_options(queries, a.latency_texts, a.seed):
+            print(json.dumps(line), flush=True)
+        return
     if a.classifier:
-        print(json.dumps(run_classifier(indexed, queries, a.latency_texts, a.epochs)), flush=True)
+        on = "test"
+        if a.validate:
+            indexed, queries = validation_split(indexed, a.validate, a.seed)
+            on = f"validation ({a.validate:g} of the training part)"
+        chars = tuple(int(x) for x in a.chars.split("-")) if a.chars else None
+        result = run_classifier(
+            indexed,
+            queries,
+            a.latency_texts,
+            a.epochs,
+            lr=a.lr,
+            l2=a.l2,
+            chars=chars,  # type: ignore[arg-type]
+            min_df=a.min_df,
+            balanced=a.balanced,
+            knn_weights=[float(w) for w in a.knn.split(",")],
+            knn_k=a.knn_k,
+            cache=a.vectors_cache,
+            evaluated_on=on,
+        )
+        print(json.dumps(result), flush=True)
         return
     for name in a.candidates.split(","):
         print(json.dumps(run(name.strip(), indexed, queries, a.pairs, a.seed, a.latency_texts)), flush=True)

@@ -922,10 +922,11 @@ class Container:
 
     def triage_examples(self, max_cases: int = 100_000) -> Iterator[Example]:
         """Training examples: the resolved and closed cases, with the category, priority and agent
-        group (department) agents left on them (their corrections of triage included), newest first."""
+        group (department) agents left on them (their corrections of triage included; a field triage
+        applied that no agent corrected is no label: ``rules.agent_labels``), newest first."""
         from functions.cases.models import CaseQuery, CaseStatus  # noqa: PLC0415
         from functions.triage.models import Example  # noqa: PLC0415
-        from functions.triage.rules import case_text  # noqa: PLC0415
+        from functions.triage.rules import agent_labels, case_text  # noqa: PLC0415
 
         cursor: str | None = None
         seen = 0
@@ -936,11 +937,10 @@ class Container:
                 if case.merged_into:
                     continue  # its messages live on in the case it was merged into
                 seen += 1
+                values = {"category": case.category, "priority": case.priority.value, "department": case.group_id}
                 yield Example(
                     text=case_text(case.subject, case.description),
-                    category=case.category,
-                    priority=case.priority.value,
-                    department=case.group_id,
+                    **agent_labels(values, case.triage, case.triage_corrections),
                 )
             cursor = page.next_cursor
             if not cursor:

@@ -1,5 +1,6 @@
-"""The triage classifier, pure numpy: TF-IDF word features plus a sentence embedder's vectors,
-one softmax (multinomial logistic) regression per field, and the model file's format.
+"""The triage classifier, pure numpy: TF-IDF word (and optionally character) n-gram features plus a
+sentence embedder's vectors, one softmax (multinomial logistic) regression per field, and the
+model file's format.
 
 No I/O here: texts' vectors come in (``embed``), the model file is bytes in and out. numpy is
 imported when a model is trained or read, never at module import of a Lambda path (this module
@@ -25,33 +26,44 @@ FORMAT = "casebridge-triage/1"
 _WORD = re.compile(r"[a-z0-9']+")
 
 
-def grams(text: str) -> list[str]:
-    """Lower-case words and adjacent word pairs."""
+def grams(text: str, chars: tuple[int, int] | None = None) -> list[str]:
+    """Lower-case words and adjacent word pairs; with ``chars`` (lo, hi) also the character
+    n-grams of lo to hi characters inside each word padded with spaces (scikit-learn's
+    ``char_wb``), prefixed with a tab so they never meet a word."""
     toks = _WORD.findall(text.lower())
-    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
+    out = toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
+    if chars:
+        lo, hi = chars
+        for tok in toks:
+            padded = f" {tok} "
+            for n in range(lo, hi + 1):
+                out.extend("\t" + padded[i : i + n] for i in range(len(padded) - n + 1))
+    return out
 
 
 @dataclass
 class Tfidf:
-    """Word uni- and bigram TF-IDF (sublinear tf, smooth idf, L2-normalised), sparse per text."""
+    """Word uni- and bigram (and with ``chars`` character n-gram) TF-IDF (sublinear tf, smooth idf,
+    L2-normalised), sparse per text."""
 
     vocab: dict[str, int]
     idf: Any  # np.ndarray float32 (len(vocab),)
+    chars: tuple[int, int] | None = None
 
     @classmethod
-    def fit(cls, texts: Sequence[str], min_df: int = 2) -> Tfidf:
+    def fit(cls, texts: Sequence[str], min_df: int = 2, chars: tuple[int, int] | None = None) -> Tfidf:
         import numpy as np  # noqa: PLC0415
 
         df: Counter[str] = Counter()
         for text in texts:
-            df.update(set(grams(text)))
+            df.update(set(grams(text, chars)))
         if min_df > 1 and sum(1 for n in df.values() if n >= min_df) < 50:
             min_df = 1  # a small training set keeps every term
         terms = sorted(g for g, n in df.items() if n >= min_df)
         vocab = {g: i for i, g in enumerate(terms)}
         n = len(texts)
         idf = np.array([math.log((1 + n) / (1 + df[g])) + 1.0 for g in terms], dtype=np.float32)
-        return cls(vocab, idf)
+        return cls(vocab, idf, chars)
 
     @property
     def size(self) -> int:
@@ -61,7 +73,7 @@ class Tfidf:
         """(term indices, weights) of one text."""
         import numpy as np  # noqa: PLC0415
 
-        counts = Counter(g for g in grams(text) if g in self.vocab)
+        counts = Counter(g for g in grams(text, self.chars) if g in self.vocab)
         idx = np.fromiter((self.vocab[g] for g in counts), dtype=np.int64, count=len(counts))
         val = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float32, count=len(counts))
         val *= self.idf[idx]
@@ -99,8 +111,11 @@ class Softmax:
         lr: float = 0.01,
         l2: float = 1e-5,
         seed: int = 7,
+        balanced: bool = False,
     ) -> Softmax:
-        """Minibatch Adam on the cross-entropy with an L2 penalty (numpy; full softmax)."""
+        """Minibatch Adam on the cross-entropy with an L2 penalty (numpy; full softmax). ``balanced``:
+        each text's loss weighted by n / (classes x its class's count), so rare labels count as much
+        as common ones."""
         import numpy as np  # noqa: PLC0415
 
         labels = sorted(set(y_labels))
@@ -110,7 +125,9 @@ class Softmax:
         d = d_emb + tfidf.size
         k = len(labels)
         w = np.zeros((d, k), dtype=np.float32)
-        b = np.log(np.bincount(y, minlength=k) / n + 1e-9).astype(np.float32)
+        counts = np.bincount(y, minlength=k)
+        b = np.log(counts / n + 1e-9).astype(np.float32)
+        weight = (n / (k * counts[y])).astype(np.float32) if balanced else np.ones(n, dtype=np.float32)
         sparse = [tfidf.sparse(t) for t in texts]
         m_w, v_w = np.zeros_like(w), np.zeros_like(w)
         m_b, v_b = np.zeros_like(b), np.zeros_like(b)
@@ -134,7 +151,7 @@ class Softmax:
                 p = np.exp(logits)
                 p /= p.sum(axis=1, keepdims=True)
                 p[np.arange(m), y[rows]] -= 1.0
-                p /= m
+                p *= weight[rows, None] / m
                 g_w = xb.T @ p + l2 * w
                 g_b = p.sum(axis=0)
                 step += 1
@@ -174,14 +191,23 @@ class TriageModel:
         targets: dict[str, Sequence[str | None]],
         embed: Embed,
         embedder_id: str,
+        *,
+        chars: tuple[int, int] | None = None,
+        min_df: int = 2,
+        vectors: Any = None,
         **fit: Any,
     ) -> TriageModel:
         """A model per field of ``targets`` (labels aligned with ``texts``; None: unknown for that text).
-        A field with fewer than two labels gets no model (its predictions are empty)."""
+        A field with fewer than two labels gets no model (its predictions are empty). ``chars``: add
+        character n-grams of that many characters to the TF-IDF features; ``vectors``: the texts'
+        vectors when already computed (else ``embed`` computes them)."""
         import numpy as np  # noqa: PLC0415
 
-        tfidf = Tfidf.fit(texts)
-        vecs = np.vstack([np.asarray(embed(texts[i : i + 64]), dtype=np.float32) for i in range(0, len(texts), 64)])
+        tfidf = Tfidf.fit(texts, min_df=min_df, chars=chars)
+        if vectors is not None:
+            vecs = np.asarray(vectors, dtype=np.float32)
+        else:
+            vecs = np.vstack([np.asarray(embed(texts[i : i + 64]), dtype=np.float32) for i in range(0, len(texts), 64)])
         model = cls(embedder_id, tfidf)
         for name, labels in targets.items():
             rows = [i for i, lab in enumerate(labels) if lab]
@@ -211,6 +237,7 @@ class TriageModel:
             "format": FORMAT,
             "embedder_id": self.embedder_id,
             "terms": list(self.tfidf.vocab),
+            "chars": list(self.tfidf.chars) if self.tfidf.chars else None,
             "fields": {name: clf.labels for name, clf in self.fields.items()},
             "meta": self.meta,
         }
@@ -231,7 +258,12 @@ class TriageModel:
             header = json.loads(npz["header"].tobytes().decode())
             if header.get("format") != FORMAT:
                 raise ValueError(f"not a triage model file: format {header.get('format')!r}")
-            tfidf = Tfidf({t: i for i, t in enumerate(header["terms"])}, npz["idf"].astype(np.float32))
+            chars = header.get("chars")
+            tfidf = Tfidf(
+                {t: i for i, t in enumerate(header["terms"])},
+                npz["idf"].astype(np.float32),
+                (int(chars[0]), int(chars[1])) if chars else None,
+            )
             fields = {
                 name: Softmax(labels, npz[f"{name}.w"].astype(np.float32), npz[f"{name}.b"].astype(np.float32))
                 for name, labels in header["fields"].items()

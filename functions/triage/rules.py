@@ -1,4 +1,4 @@
-"""Pure triage rules: which suggestions are applied, what an agent's change corrects, the text."""
+"""Pure triage rules: which suggestions are applied, which of a case's fields training may learn, the text."""
 
 from __future__ import annotations
 
@@ -47,4 +47,24 @@ def applied_fields(suggestion: TriageSuggestion) -> dict[str, str]:
         s: FieldSuggestion | None = getattr(suggestion, name)
         if s is not None and s.applied:
             out[name] = s.value
+    return out
+
+
+def agent_labels(
+    values: Mapping[str, str | None],
+    suggestion: TriageSuggestion | None,
+    corrections: Mapping[str, str],
+) -> dict[str, str | None]:
+    """What training may learn from a case: per field, its value (``values``: field -> the case's
+    value), except a field triage applied that no agent corrected since, which is None (unknown).
+    Such a value is triage's own guess: learning it would feed the model its own output. A field an
+    agent set (triage only suggested it, or the agent accepted that suggestion) or corrected (in
+    ``corrections``) keeps its value."""
+    out: dict[str, str | None] = {}
+    for name in FIELDS:
+        value = values.get(name)
+        s: FieldSuggestion | None = getattr(suggestion, name) if suggestion is not None else None
+        if s is not None and s.applied and name not in corrections and value == s.value:
+            value = None
+        out[name] = value
     return out

@@ -175,3 +175,33 @@ def test_the_weekly_training_without_resolved_cases_keeps_the_current_model(wire
     result = client.lambda_.invoke("train_triage", SCHEDULED).payload
     assert "at least" in result["skipped"]
     assert _models(wired.settings.name(resources.MODELS_BUCKET.logical)) == []
+
+
+def test_training_learns_only_what_agents_set_or_corrected_not_what_triage_applied(wired, client, agent_headers):
+    from functions import composition
+
+    _resolved_cases(wired)
+    wired.triage.train(wired.triage_examples(), epochs=60)
+    composition.install(composition.Container(settings=wired.settings, embedder=ConceptEmbedder()))
+    # Given two new cases whose category and department triage applied (priority only suggested)
+    untouched = wired.cases.open_case(subject="Someone stole my card", channel=Channel.WEB, actor=AGENT)
+    corrected = wired.cases.open_case(subject="card lost in the street", channel=Channel.WEB, actor=AGENT)
+    client.lambda_.invoke("triage_stream", {"Records": [_insert(untouched), _insert(corrected)]})
+    assert wired.cases.get(untouched.case_id).category == "lost_card"
+    # When an agent resolves the first without touching its fields, and on the second corrects the
+    # category and accepts the suggested priority before resolving it
+    wired.cases.update(untouched.case_id, AGENT, CaseUpdate(status=CaseStatus.OPEN))
+    wired.cases.update(untouched.case_id, AGENT, CaseUpdate(status=CaseStatus.RESOLVED))
+    wired.cases.update(
+        corrected.case_id, AGENT, CaseUpdate(status=CaseStatus.OPEN, category="billing", priority=Priority.URGENT)
+    )
+    wired.cases.update(corrected.case_id, AGENT, CaseUpdate(status=CaseStatus.RESOLVED))
+
+    # Then training learns no label triage applied itself, and every label an agent gave
+    examples = {e.text: e for e in wired.triage_examples()}
+    first = examples["Someone stole my card"]
+    assert (first.category, first.department, first.priority) == (None, None, "normal")
+    second = examples["card lost in the street"]
+    assert (second.category, second.department, second.priority) == ("billing", None, "urgent")
+    assert len(examples) == len(TINY) + 2  # the agents' own cases are all still there
+    assert all(e.category for t, e in examples.items() if t not in ("Someone stole my card", "card lost in the street"))

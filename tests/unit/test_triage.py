@@ -86,6 +86,33 @@ def test_the_classifier_learns_each_field_and_survives_its_file() -> None:
     assert [c for _, c in out["category"]] == sorted((c for _, c in out["category"]), reverse=True)
 
 
+def test_character_ngrams_read_a_misspelt_word_and_survive_the_file() -> None:
+    import numpy as np
+
+    from functions.triage.classifier import grams
+
+    assert "\t car" in grams("Card", (3, 5)) and "\tard " in grams("Card", (3, 5))
+    assert grams("Card") == ["card"]  # no character grams unless asked
+
+    class Blind:  # a vector that says nothing: only the TF-IDF features tell the classes apart
+        model_id = "blind"
+
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            return [[1.0, 0.0]] * len(texts)
+
+    texts = [t for t, *_ in TINY]
+    labels = {"category": [c for _, c, _, _ in TINY]}
+    with_chars = TriageModel.train(texts, labels, _embed(Blind()), "blind", chars=(3, 5), epochs=60, balanced=True)
+    words_only = TriageModel.train(texts, labels, _embed(Blind()), "blind", epochs=60)
+    loaded = TriageModel.from_bytes(with_chars.to_bytes())
+    assert loaded.tfidf.chars == (3, 5) and loaded.tfidf.size == with_chars.tfidf.size
+    vec = np.array([1.0, 0.0], dtype=np.float32)
+    text = "interneet connections failng"  # no word of it was seen in training
+    assert loaded.predict(text, vec)["category"][0][0] == "network"
+    # words alone read nothing of it: the same answer as for no text at all
+    assert words_only.predict(text, vec) == words_only.predict("", vec)
+
+
 def test_a_file_of_another_format_is_refused() -> None:
     import io
 
@@ -195,3 +222,21 @@ def test_an_agents_change_of_a_suggested_field_to_another_value_is_a_correction(
     corrected = case.model_copy(update={"triage_corrections": {"category": "billing"}})
     assert case_rules.triage_corrections(corrected, {"category": {"from": "billing", "to": "lost_card"}}) == {}
     assert case_rules.triage_corrections(case.model_copy(update={"triage": None}), changes) == {}
+
+
+def test_training_labels_leave_out_what_triage_applied_unless_an_agent_corrected_it() -> None:
+    s = TriageSuggestion(
+        model_version="v1",
+        at=AT,
+        category=FieldSuggestion(value="lost_card", confidence=0.95, applied=True),
+        priority=FieldSuggestion(value="urgent", confidence=0.6, applied=False),
+        department=FieldSuggestion(value="cards", confidence=0.97, applied=True),
+    )
+    values = {"category": "lost_card", "priority": "urgent", "department": "tech"}
+    # triage's applied category is unknown; the accepted priority and the changed department are the agent's
+    assert rules.agent_labels(values, s, {}) == {"category": None, "priority": "urgent", "department": "tech"}
+    # a correction keeps the agent's value
+    corrected = dict(values, category="billing")
+    assert rules.agent_labels(corrected, s, {"category": "billing"})["category"] == "billing"
+    # a case triage never saw keeps every field
+    assert rules.agent_labels(values, None, {}) == values
