@@ -18,7 +18,7 @@ from functions.problems.detection.models import Candidate, CaseSignal, Detection
 from functions.problems.detection.service import DetectionService
 from tests.fakes.detection import MemoryStateStore
 from tests.fakes.search import ConceptEmbedder
-from tests.unit.test_problem_detection import T0, background, customer
+from tests.unit.test_problem_detection import T0, TOPICS, background, customer, topic_text
 
 # Five ways of saying each of four things: a printer that jams on paper since the firmware update.
 PARAPHRASES = {
@@ -250,3 +250,24 @@ def test_without_a_working_embedder_the_service_compares_cases_by_words(broken: 
     state = service.state.load()  # type: ignore[attr-defined]
     assert state is not None and state["detector"]["total"] == 50
     assert state["detector"]["emb"] == (None if not broken else {"model": "broken", "rows": []})
+
+
+def test_a_common_topic_s_steady_traffic_is_not_growth_though_it_fills_more_than_the_nearest_rows() -> None:
+    # Given a topic that is one case in four, day in day out: the pool of 600 recent cases holds
+    # about 150 of its cases, more than the 30 nearest rows a case's neighbours are drawn from
+    # (and its words are too common for the inverted index to reach them)
+    fake = embedder()
+    rng = random.Random(5)
+    cases = []
+    for i in range(1200):
+        text = paraphrase(rng, i) if rng.random() < 0.25 else topic_text(rng, rng.randrange(1, len(TOPICS)))
+        cases.append(CaseSignal(case_id=f"S{i}", text=text, at=T0 + timedelta(minutes=i), **customer(rng)))
+    config = DetectionConfig(
+        group_tests=False, neighbour_pool=600, meaning_candidates=30, postings_per_term=10, warmup_cases=600
+    )
+    # When the detector sees it with each case's vector (the neighbourhood test only)
+    found, _ = first_candidate(Detector(config), with_vectors(cases, fake))
+    # Then nothing is flagged: the older similar cases are counted over the whole pool, so the
+    # topic's expected share is its own (a baseline cut at the nearest rows puts it far lower and
+    # flags the topic's ordinary traffic)
+    assert found is None

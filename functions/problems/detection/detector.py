@@ -250,6 +250,7 @@ class Detector:
         self.embedding_model: str | None = None
         self._emb: Any = None
         self._emb_has: Any = None
+        self._dense: Any = None  # the current case's cosine to each pool row (one product), or None
 
     # --- meaning -------------------------------------------------------------------------------
     def use_model(self, model_id: str | None) -> None:
@@ -329,10 +330,12 @@ class Detector:
             scanned += len(posting)
             reached.update(posting)
         dense: Any = None
+        self._dense = None
         if emb is not None and self.pool:
             import numpy as np  # noqa: PLC0415
 
             dense = self._emb @ emb
+            self._dense = dense
             has = self._emb_has
             self.counters.vectors_scored += len(dense)
             m = min(self.config.meaning_candidates, len(dense))
@@ -619,6 +622,8 @@ class Detector:
                 old.append(d)
         if len(fresh) < cfg.min_cases:
             return None
+        if self._dense is not None:
+            old = self._older_near(doc.vector, oldest)
         n = self.window.in_window
         older = max(0, len(self.pool) - n)
         w = cfg.hood_prior_weight
@@ -642,6 +647,32 @@ class Detector:
         growth, scope = found
         members = [d for d in fresh if scope is None or d.segments.get(scope[0]) == scope[1]]
         return growth, scope, members
+
+    def _older_near(self, vector: dict[str, float], oldest: int) -> list[_Doc]:
+        """The pool's cases older than the window at least ``hood_similarity`` similar to the case,
+        counted over the whole pool (not only its ``meaning_candidates`` nearest: a common
+        intent has more than that many similar cases, and a baseline cut at the nearest ones
+        would make its ordinary traffic look like growth). The case's cosine to every row is
+        already computed (``_neighbours``); only rows whose cosine lets the blend reach the
+        threshold (words' cosine at most 1) are scored by words: bounded by the pool."""
+        import numpy as np  # noqa: PLC0415
+
+        w = self.config.word_weight
+        hood = self._th.hood
+        floor = (hood - w) / (1.0 - w) if w < 1.0 else -1.0
+        slots = np.flatnonzero(self._emb_has & (self._dense >= floor))
+        n_pool, top = self.config.neighbour_pool, self.seq
+        docs = self.docs_by_seq
+        out = []
+        for slot in slots.tolist():
+            d = docs.get(top - ((top - slot) % n_pool))
+            if d is None or d.bucket >= oldest:
+                continue
+            dv = d.vector
+            words = sum(wt * dv.get(t, 0.0) for t, wt in vector.items())
+            if self._blend(float(self._dense[slot]), words) >= hood:
+                out.append(d)
+        return out
 
     def _open_hood(
         self, doc: _Doc, group: _Group, growth: Growth, scope: tuple[str, str] | None, members: list[_Doc], at: datetime
