@@ -4,6 +4,7 @@ timeline. Pure: no I/O, no clock."""
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from functions.cases.models import Actor, ActorType, CaseStatus, CaseView, EventKind, TimelineEvent
@@ -35,6 +36,33 @@ PUBLIC_KINDS = frozenset(
         EventKind.AUTO_REPLY,
     }
 )
+
+
+# A signed link to a case page (``portal/links.case_link``), as a mail the customer got carried it
+# (plain, or in angle brackets). Quoted lines ("> ...") of a customer's reply count too.
+_CASE_LINK = re.compile(r"<?https?://[^\s<>]*/portal/cases/[^\s<>]*>?")
+_QUOTE_ONLY = re.compile(r"^[>\s]*$")
+
+
+def without_case_links(text: str) -> str:
+    """``text`` without the signed links to a case page that mails carried (the acknowledgement, a
+    quoted acknowledgement in a reply). The customer reads it on the page the link opens: the link
+    is no use there, and its token is not to be shown on a page. A line that was only the link
+    goes, with the line that introduced it (ending in ":"); a link inside a line is cut out."""
+    if "/portal/cases/" not in text:
+        return text
+    kept: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        cut = _CASE_LINK.sub("", line)
+        if cut == line:
+            kept.append(line)
+            continue
+        if _QUOTE_ONLY.match(cut):  # the link alone on its line
+            if kept and kept[-1].rstrip().endswith(":"):
+                kept.pop()
+            continue
+        kept.append(cut.rstrip().removesuffix(":").rstrip())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
 
 
 def email_sha256(email: str) -> str:
@@ -79,14 +107,14 @@ def public_event(event: TimelineEvent) -> PortalEvent | None:
         return out
     if event.message is not None:
         out.subject = event.message.subject
-        out.body = event.message.body_text
+        out.body = without_case_links(event.message.body_text)
         out.attachments = [
             PortalAttachment(filename=a.filename, content_type=a.content_type, size=a.size)
             for a in event.message.attachments
             if not a.skipped_reason
         ]
     elif event.kind != EventKind.CREATED:
-        out.body = event.body
+        out.body = without_case_links(event.body) if event.body else event.body
     return out
 
 

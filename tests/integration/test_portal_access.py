@@ -185,6 +185,27 @@ def test_a_link_minted_by_the_email_channel_opens_the_case(client):
     assert _read(client, case_id, token).status_code == 200
 
 
+def test_an_email_case_shows_its_acknowledgement_without_the_link_the_page_was_opened_by(client, agent_headers):
+    raw = (
+        b"From: Ann Example <ann@example.org>\r\nTo: support@casebridge.local\r\nSubject: Printer jams\r\n"
+        b"Message-ID: <ack-link@example.org>\r\n\r\nIt jams on page 2.\r\n"
+    )
+    case_id = container().email_intake.ingest_raw(raw, None, source="test").case
+    agent_view = client.http.get(f"/cases/{case_id}", headers=agent_headers).json_body
+    ack = next(e for e in agent_view["timeline"] if e["kind"] == "auto_reply")
+    assert f"/portal/cases/{case_id}?token=" in ack["message"]["body_text"]  # the mail as it was sent
+    token = ack["message"]["body_text"].split("token=", 1)[1].split()[0]
+
+    customer_view = _read(client, case_id, token)
+    page = client.http.get(f"/portal/cases/{case_id}?token={token}", headers={"Accept": "text/html"})
+
+    shown = next(e for e in customer_view.json_body["timeline"] if e["kind"] == "auto_reply")
+    assert f"We have opened case {case_id}" in shown["body"]
+    assert "token=" not in shown["body"] and "follow your case here" not in shown["body"]
+    assert page.status_code == 200 and f"We have opened case {case_id}" in page.body.decode()
+    assert "/portal/cases/" not in page.body.decode().split("<main", 1)[1].split("<form", 1)[0]
+
+
 def test_an_expired_link_is_a_403_saying_so(client, monkeypatch):
     case_id, _ = _open(client)
     token = _old_token(monkeypatch, case_id, "ann@example.org", age_seconds=31 * 24 * 3600)

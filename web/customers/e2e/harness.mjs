@@ -144,6 +144,14 @@ export async function startStack(extraEnv = {}) {
       if (!response.ok) throw new Error(`${method} ${apiPath}: ${response.status} ${text}`)
       return text ? JSON.parse(text) : null
     },
+    /** A mail to the support address through the stack's SMTP inbox (the email channel's way in). */
+    async sendMail({ from, subject, body }) {
+      await promisify(execFile)(
+        CASEBRIDGE,
+        ['local', 'send-mail', '--from', from, '--subject', subject, '--body', body, '--data-dir', dataDir],
+        { cwd: ROOT, env },
+      )
+    },
     /** What the system sent (SES in the embedded AWS). */
     async outbox() {
       const { stdout } = await promisify(execFile)(
