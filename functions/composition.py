@@ -536,19 +536,16 @@ class Container:
         )
 
     def chat_start_limit(self, client: str | None, email: str) -> int | None:
-        """One more chat start from this client and address within the hour's limits? None: yes;
-        else the seconds to the next hour (the contact form's rate counters, hashed keys)."""
-        import time  # noqa: PLC0415
+        """One more chat start from this client and address within the hour's limits? None: yes; else
+        the seconds until the refusing limit's window ends (``abuse_limits``: sliding windows)."""
+        from functions.core import limits  # noqa: PLC0415
 
-        from functions.channels.web.rules import hour_window, rate_key  # noqa: PLC0415
-
-        s, now = self.settings, time.time()
-        window = hour_window(now)
-        by_client = self.web_rates.hit(rate_key("chat-ip", client), window, 7200) if client else 0
-        by_address = self.web_rates.hit(rate_key("chat-email", email.lower()), window, 7200)
-        if by_client > s.chat_start_client_max or by_address > s.chat_start_address_max:
-            return 3600 - int(now % 3600)
-        return None
+        now, named = self.clock().timestamp(), self.abuse_limits()
+        counted = [(named["chat_starts_per_address"], email)]
+        if client:
+            counted.append((named["chat_starts_per_client"], client))
+        refusing = [limit for limit, subject in counted if not limits.count(self.web_rates, limit, subject, now)]
+        return max(limits.retry_after(limit, now) for limit in refusing) if refusing else None
 
     def client_address(self, source_ip: str | None, forwarded_for: str | None) -> str:
         """The client of a public request: API Gateway's source IP, or behind client_ip_hops proxies
@@ -597,10 +594,13 @@ class Container:
         return {
             limit.name: limit
             for limit in (
+                Limit("chat_starts_per_client", s.chat_start_client_max, 3600),
+                Limit("chat_starts_per_address", s.chat_start_address_max, 3600),
                 Limit("chat_messages_per_session", s.chat_messages_per_session_per_minute, 60),
                 Limit("selfservice_events_per_client", s.selfservice_events_per_client_per_hour, 3600),
                 Limit("feedback_per_client", s.feedback_per_client_per_hour, 3600),
                 Limit("acknowledgements_per_address", s.acknowledgements_per_address_per_hour, 3600),
+                Limit("portal_links_per_case", s.portal_link_mails_per_case_per_day, 86400),
             )
         }
 
@@ -608,30 +608,19 @@ class Container:
         """Count one more against the named limit for ``subject`` (an IP, a session, an address: kept
         hashed); RateLimited (429 with Retry-After, naming the limit) past it. The contact form's
         DynamoDB counters (``web_rates``)."""
-        import time  # noqa: PLC0415
-
         from functions.core import limits  # noqa: PLC0415
 
-        limits.check(self.web_rates, self.abuse_limits()[name], subject, time.time())
+        limits.check(self.web_rates, self.abuse_limits()[name], subject, self.clock().timestamp())
 
     def within_limit(self, name: str, subject: str) -> bool:
         """``abuse_limit`` as a yes/no, for what is skipped rather than refused (acknowledgements)."""
-        import time  # noqa: PLC0415
-
         from functions.core import limits  # noqa: PLC0415
 
-        return limits.count(self.web_rates, self.abuse_limits()[name], subject, time.time())
+        return limits.count(self.web_rates, self.abuse_limits()[name], subject, self.clock().timestamp())
 
     def link_mail_allowed(self, case_id: str) -> bool:
-        """One more "send me a new link" mail for the case, within the day's limit? (The contact
-        form's DynamoDB rate counters, under a hash of the case number.)"""
-        import time  # noqa: PLC0415
-
-        from functions.channels.web.rules import rate_key  # noqa: PLC0415
-
-        day = str(int(time.time() // 86400))
-        hits = self.web_rates.hit(rate_key("portal-link", case_id), day, 2 * 86400)
-        return hits <= self.settings.portal_link_mails_per_case_per_day
+        """One more "send me a new link" mail for the case, within the day's limit (``abuse_limits``)?"""
+        return self.within_limit("portal_links_per_case", case_id)
 
     def problem_public_notices(self, problem_id: str) -> list[Any]:
         """The notices of a problem a customer may see on their case page (not drafts or cancelled), newest first."""

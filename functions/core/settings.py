@@ -64,8 +64,8 @@ class Settings(BaseModel):
     # agents' chat console, which reads every few seconds, or GET /me) within this many seconds.
     chat_calendar_id: str = "chat"
     chat_agent_seen_seconds: int = Field(default=60, ge=1)
-    # Chats started per client (IP) and per address per hour before 429 rate_limited (the contact
-    # form's rate counters; the client as client_ip_hops says).
+    # Chats started per client (IP) and per address per hour before 429 rate_limited (a sliding hour,
+    # functions.core.limits; the client as client_ip_hops says).
     chat_start_client_max: int = Field(default=20, ge=1)
     chat_start_address_max: int = Field(default=10, ge=1)
     # Abuse protection of the contact form (functions.channels.web): submissions per client (IP) and per
@@ -80,12 +80,13 @@ class Settings(BaseModel):
     web_challenge_ttl_seconds: int = Field(default=600, ge=30)
     client_ip_hops: int = Field(default=0, ge=0, le=5)
     portal_link_answer_seconds: float = Field(default=1.0, ge=0, le=10)
-    # "Send me a new link" mails per case per day (more requests get the same answer and no mail).
+    # "Send me a new link" mails per case per day, a sliding day (functions.core.limits); more requests
+    # get the same answer and no mail.
     portal_link_mails_per_case_per_day: int = Field(default=3, ge=1)
-    # Abuse limits of the other public writes (functions.core.limits; 0 turns one off): chats started per
-    # client (IP) per hour, customer chat turns per session per minute, self-service events and "did this
-    # help?" answers per client per hour, and acknowledgement mails per address per hour (past it the
-    # mail still becomes a case, without an acknowledgement).
+    # Abuse limits of the other public writes (functions.core.limits; 0 turns one off): customer chat
+    # turns per session per minute, self-service events and "did this help?" answers per client per
+    # hour, and acknowledgement mails per address per hour (past it the mail still becomes a case,
+    # without an acknowledgement).
     chat_messages_per_session_per_minute: int = Field(default=30, ge=0)
     selfservice_events_per_client_per_hour: int = Field(default=600, ge=0)
     feedback_per_client_per_hour: int = Field(default=60, ge=0)
