@@ -425,8 +425,8 @@ class Container:
     @cached_property
     def email_intake(self) -> EmailIntake:
         from functions.channels.email.service import EmailIntake, IntakeConfig  # noqa: PLC0415
-        from functions.channels.email.store import is_aws_failure, is_transient_aws_failure  # noqa: PLC0415
         from functions.core import resources  # noqa: PLC0415
+        from functions.core.aws import is_aws_failure, is_transient_aws_failure  # noqa: PLC0415
 
         s = self.settings
         return EmailIntake(
@@ -516,7 +516,7 @@ class Container:
         from datetime import timedelta  # noqa: PLC0415
 
         from functions.channels.chat.service import ChatService  # noqa: PLC0415
-        from functions.channels.email.store import is_transient_aws_failure  # noqa: PLC0415
+        from functions.core.aws import is_transient_aws_failure  # noqa: PLC0415
 
         s = self.settings
         return ChatService(
@@ -546,13 +546,6 @@ class Container:
             counted.append((named["chat_starts_per_client"], client))
         refusing = [limit for limit, subject in counted if not limits.count(self.web_rates, limit, subject, now)]
         return max(limits.retry_after(limit, now) for limit in refusing) if refusing else None
-
-    def client_address(self, source_ip: str | None, forwarded_for: str | None) -> str:
-        """The client of a public request: API Gateway's source IP, or behind client_ip_hops proxies
-        the X-Forwarded-For entry they vouch for (functions.channels.web.rules.client_ip)."""
-        from functions.channels.web.rules import client_ip  # noqa: PLC0415
-
-        return client_ip(source_ip, forwarded_for, self.settings.client_ip_hops)
 
     @cached_property
     def chat_transcript_mail(self) -> TranscriptMail:

@@ -1,4 +1,5 @@
-"""Lazily created, cached boto3 clients. Nothing is created at import (cold start)."""
+"""Lazily created, cached boto3 clients, and what kind of failure an AWS call ended in. Nothing is
+created or imported from boto at import (cold start)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,31 @@ def reset_clients() -> None:
     _client.cache_clear()
     _resource.cache_clear()
     _account.cache_clear()
+
+
+def is_aws_failure(exc: BaseException) -> bool:
+    """An AWS or network failure (retry: the queue delivers the record again, then to its DLQ),
+    as opposed to input that cannot be processed (a mail: quarantined)."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    return isinstance(exc, (BotoCoreError, ClientError))
+
+
+def is_transient_aws_failure(exc: BaseException) -> bool:
+    """A failure worth trying again soon: throttling, a 5xx, the network. A refusal (SES
+    MessageRejected, a 4xx) is not: sending the same again fails the same."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    if isinstance(exc, BotoCoreError):
+        return True
+    if not isinstance(exc, ClientError):
+        return False
+    error = exc.response.get("Error", {})
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    code = str(error.get("Code", ""))
+    return status >= 500 or status == 429 or "Throttl" in code or code in TRANSIENT_CODES
+
+
+TRANSIENT_CODES = frozenset(
+    {"ServiceUnavailable", "InternalFailure", "InternalError", "TooManyRequestsException", "RequestTimeout"}
+)

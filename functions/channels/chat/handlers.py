@@ -95,9 +95,9 @@ def start_chat(request: Any, *, body: ChatStartIn) -> Response:
     429 rate_limited with Retry-After.
     """
     from functions.core import idempotency  # noqa: PLC0415 - off the cold-start path of other routes
+    from functions.core.limits import request_client  # noqa: PLC0415
 
-    identity = ((getattr(request, "context", None) or {}).get("identity") or {}) if request else {}
-    client = container().client_address(identity.get("sourceIp"), (request.headers or {}).get("x-forwarded-for"))
+    client = request_client(request, container().settings.client_ip_hops)
     started, replayed = container().chat.start_once(body, idempotency.key_from_request(request), client=client)
     response = _json(started, 200 if replayed else 201)
     if replayed:

@@ -20,34 +20,6 @@ from functions.core.timeutil import iso
 _MISSING = ("NoSuchKey", "NoSuchBucket", "404")
 
 
-def is_aws_failure(exc: BaseException) -> bool:
-    """An AWS or network failure (retry: the queue delivers the record again, then to its DLQ),
-    as opposed to a mail we cannot process (quarantined)."""
-    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
-
-    return isinstance(exc, (BotoCoreError, ClientError))
-
-
-def is_transient_aws_failure(exc: BaseException) -> bool:
-    """A failure worth trying again soon: throttling, a 5xx, the network. A refusal (SES
-    MessageRejected, a 4xx) is not: sending the same again fails the same."""
-    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
-
-    if isinstance(exc, BotoCoreError):
-        return True
-    if not isinstance(exc, ClientError):
-        return False
-    error = exc.response.get("Error", {})
-    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-    code = str(error.get("Code", ""))
-    return status >= 500 or status == 429 or "Throttl" in code or code in TRANSIENT_CODES
-
-
-TRANSIENT_CODES = frozenset(
-    {"ServiceUnavailable", "InternalFailure", "InternalError", "TooManyRequestsException", "RequestTimeout"}
-)
-
-
 def _safe_key_part(name: str) -> str:
     name = re.sub(r"[^\w.\- ()\[\]]+", "_", name, flags=re.UNICODE).strip() or "file"
     return name[:150]

@@ -83,11 +83,9 @@ def presign_upload(request: Any, *, body: UploadIn) -> UploadOut:
 
 
 def _client(request: Any) -> str:
-    from functions.channels.web.rules import client_ip  # noqa: PLC0415
+    from functions.core.limits import request_client  # noqa: PLC0415
 
-    identity = ((getattr(request, "context", None) or {}).get("identity") or {}) if request else {}
-    forwarded = (request.headers or {}).get("x-forwarded-for")
-    return client_ip(identity.get("sourceIp"), forwarded, container().settings.client_ip_hops)
+    return request_client(request, container().settings.client_ip_hops)
 
 
 @route(bp, "/web/challenge", "GET", auth="public", response="functions.channels.web.models:Challenge", tags=TAGS)

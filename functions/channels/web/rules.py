@@ -70,13 +70,3 @@ def solves(challenge: str, solution: str, bits: int) -> bool:
     if not solution or len(solution) > 32:
         return False
     return leading_zero_bits(hashlib.sha256(f"{challenge}:{solution}".encode()).digest()) >= bits
-
-
-def client_ip(source_ip: str | None, forwarded_for: str | None, hops: int) -> str:
-    """The client: API Gateway's source IP, or behind ``hops`` proxies (CloudFront) the
-    X-Forwarded-For entry that many from the right (the entries left of it are the client's say)."""
-    if hops > 0 and forwarded_for:
-        entries = [e.strip() for e in forwarded_for.split(",") if e.strip()]
-        if len(entries) >= hops:
-            return entries[-hops]
-    return source_ip or "unknown"
