@@ -577,7 +577,12 @@ class Container:
             clock=self.clock,
             link_mail_allowed=self.link_mail_allowed,
             attachments=self.web_intake.attachments,
+            agent_names=self.agent_display_name,
         )
+
+    def agent_display_name(self, agent_id: str) -> str | None:
+        """The directory's name of an agent (the portal shows customers only a display name of it)."""
+        return next((e.name for e in self.agent_directory.agents() if e.agent_id == agent_id), None)
 
     def abuse_limits(self) -> dict[str, Any]:
         """The named abuse limits of the public writes and outgoing acknowledgements (settings)."""

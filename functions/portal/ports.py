@@ -16,6 +16,12 @@ from functions.cases.models import Actor, Attachment, Case, CaseUpdate, CaseView
 LinkKind = Literal["acknowledgement", "portal_link"]
 
 
+class AgentNames(Protocol):
+    """The name the agents' directory gives an agent (``functions.agents``), or None when it has none."""
+
+    def __call__(self, agent_id: str) -> str | None: ...
+
+
 class CustomerMailer(Protocol):
     """Mails a customer the link to their case; returns the mail's Message-ID. In the case's stored
     language, else ``language`` (the form's or the browser's), else English."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from functions.cases.models import Actor, ActorType, CaseStatus, CaseView, EventKind, TimelineEvent
@@ -69,28 +70,46 @@ def email_sha256(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-def _author(actor: Actor) -> tuple[str, str | None]:
+def shown_name(name: str | None, agent_id: str | None) -> str | None:
+    """A name a customer may see for someone at support: a display name, never an internal id or an
+    address (a directory without a name falls back to those). None: the page says "Support"."""
+    name = (name or "").strip()
+    if not name or name == (agent_id or "").strip() or "@" in name:
+        return None
+    return name
+
+
+def _author(actor: Actor, agent_name: Callable[[str], str | None] | None) -> tuple[str, str | None]:
     if actor.type == ActorType.CUSTOMER:
         return "customer", None
-    if actor.type in (ActorType.AGENT, ActorType.DEPARTMENT):
-        return "support", actor.name  # a display name if the agent has one; never the agent id
-    if actor.type == ActorType.BOT:
-        return "support", actor.name
+    if actor.type == ActorType.AGENT:
+        named = agent_name(actor.id) if agent_name and actor.id else None
+        return "support", shown_name(named or actor.name, actor.id)
+    if actor.type in (ActorType.DEPARTMENT, ActorType.BOT):
+        return "support", shown_name(actor.name, actor.id)
     return "system", None
 
 
-def _transcript(data: dict[str, Any] | None) -> list[PortalTranscriptLine]:
+def _transcript(
+    data: dict[str, Any] | None, agent_name: Callable[[str], str | None] | None
+) -> list[PortalTranscriptLine]:
     lines = []
     for m in (data or {}).get("messages", []):
-        lines.append(PortalTranscriptLine(role=m["role"], author_name=m.get("author_name"), text=m["text"], at=m["at"]))
+        name = m.get("author_name")
+        if m["role"] != "customer":
+            author_id = m.get("author_id")
+            named = agent_name(author_id) if agent_name and author_id and m["role"] == "agent" else None
+            name = shown_name(named or name, author_id)
+        lines.append(PortalTranscriptLine(role=m["role"], author_name=name, text=m["text"], at=m["at"]))
     return lines
 
 
-def public_event(event: TimelineEvent) -> PortalEvent | None:
-    """The customer's view of one timeline event, or None when the event is not theirs to see."""
+def public_event(event: TimelineEvent, agent_name: Callable[[str], str | None] | None = None) -> PortalEvent | None:
+    """The customer's view of one timeline event, or None when the event is not theirs to see.
+    ``agent_name``: the directory's name of an agent (shown when it is a display name)."""
     if event.visibility != "public" or event.kind not in PUBLIC_KINDS:
         return None
-    author, author_name = _author(event.actor)
+    author, author_name = _author(event.actor, agent_name)
     out = PortalEvent(
         event_id=event.event_id, at=event.at, kind=event.kind.value, author=author, author_name=author_name
     )  # type: ignore[arg-type]
@@ -103,7 +122,7 @@ def public_event(event: TimelineEvent) -> PortalEvent | None:
         return out
     if event.kind == EventKind.CHAT_TRANSCRIPT:
         out.body = event.body
-        out.transcript = _transcript(event.data)
+        out.transcript = _transcript(event.data, agent_name)
         return out
     if event.message is not None:
         out.subject = event.message.subject
@@ -118,7 +137,7 @@ def public_event(event: TimelineEvent) -> PortalEvent | None:
     return out
 
 
-def public_view(view: CaseView) -> PortalCase:
+def public_view(view: CaseView, agent_name: Callable[[str], str | None] | None = None) -> PortalCase:
     return PortalCase(
         case_id=view.case_id,
         subject=view.subject,
@@ -137,7 +156,7 @@ def public_view(view: CaseView) -> PortalCase:
         can_reply=view.status != CaseStatus.CLOSED,
         # Events written together share a timestamp (their ids then sort at random): "created" goes first.
         timeline=sorted(
-            (e for e in (public_event(ev) for ev in view.timeline) if e is not None),
+            (e for e in (public_event(ev, agent_name) for ev in view.timeline) if e is not None),
             key=lambda e: (e.at, e.kind != "created"),
         ),
         timeline_cursor=view.timeline_cursor,

@@ -17,6 +17,7 @@ from functions.core.timeutil import utcnow
 from functions.portal.links import CaseGrant, case_link, check_owner
 from functions.portal.models import LinkRequestIn, PortalCase, PortalReplyIn, PortalReplyOut
 from functions.portal.ports import (
+    AgentNames,
     CaseEvents,
     CasePort,
     CustomerMailer,
@@ -90,9 +91,12 @@ class PortalService:
         problem_issues: ProblemIssues | None = None,
         link_mail_allowed: Callable[[str], bool] | None = None,
         attachments: UploadedAttachments | None = None,
+        agent_names: AgentNames | None = None,
     ) -> None:
         """``link_mail_allowed(case_id)``: counts one more link mail for the case and says whether it
-        is within the deployment's limit (None: no limit)."""
+        is within the deployment's limit (None: no limit). ``agent_names``: the agents' directory, for
+        the names customers see (without it, or without a display name: "Support")."""
+        self.agent_names = agent_names
         self.attachments = attachments
         self.problem_issues = problem_issues
         self.link_mail_allowed = link_mail_allowed
@@ -107,14 +111,23 @@ class PortalService:
         check_owner(grant, case.contact_email)
         return case
 
+    def _agent_name(self, agent_id: str) -> str | None:
+        if self.agent_names is None:
+            return None
+        try:
+            return self.agent_names(agent_id)
+        except Exception as exc:  # noqa: BLE001 - the page shows "Support" then
+            logger().warning("agent name not read", extra={"error_type": type(exc).__name__})
+            return None
+
     def read(self, grant: CaseGrant, cursor: str | None = None) -> PortalCase:
         self._owned_case(grant)
-        return public_view(self.cases.view(grant.case_id, public_only=True, cursor=cursor))
+        return public_view(self.cases.view(grant.case_id, public_only=True, cursor=cursor), self._agent_name)
 
     def page(self, grant: CaseGrant) -> tuple[PortalCase, str | None, list[KnownIssueView]]:
         """What the case page shows: the case, the contact's language, the known issue of its problem."""
         case = self._owned_case(grant)
-        view = public_view(self.cases.view(grant.case_id, public_only=True))
+        view = public_view(self.cases.view(grant.case_id, public_only=True), self._agent_name)
         issues: list[KnownIssueView] = []
         if case.problem_id and self.problem_issues is not None:
             try:

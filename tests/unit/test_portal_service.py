@@ -178,3 +178,36 @@ def test_the_request_time_comes_from_the_clock(fakes):
 
     [logged] = fakes.link_requests.on_day("2026-03-04")
     assert logged["at"].startswith("2026-03-04T05:06:07")
+
+
+# -- who wrote ----------------------------------------------------------------------------------
+
+
+def _agent_reply(fakes: ChannelFakes, case_id: str) -> None:
+    message = Message(channel=Channel.EMAIL, direction="out", body_text="A new tray is on its way.", message_id="m-2")
+    agent = Actor(type=ActorType.AGENT, id="alice")  # as the cases API records an agent: by id only
+    fakes.container.cases.add_event(case_id, EventKind.MESSAGE_OUT, agent, body=message.body_text, message=message)
+
+
+def test_an_agents_reply_shows_the_directorys_display_name():
+    fakes = install_channel_fakes(agent_display_name={"alice": "Alice Meyer"}.get)
+    case_id = open_case(fakes)
+    _agent_reply(fakes, case_id)
+
+    [reply] = [e for e in fakes.container.portal.read(grant(case_id)).timeline if e.kind == "message_out"]
+
+    assert (reply.author, reply.author_name) == ("support", "Alice Meyer")
+
+
+def test_when_the_directory_cannot_be_read_the_reply_is_from_support():
+    def unreadable(agent_id: str) -> str | None:
+        raise RuntimeError("cognito down")
+
+    fakes = install_channel_fakes(agent_display_name=unreadable)
+    case_id = open_case(fakes)
+    _agent_reply(fakes, case_id)
+
+    view, _, _ = fakes.container.portal.page(grant(case_id))
+
+    [reply] = [e for e in view.timeline if e.kind == "message_out"]
+    assert reply.author_name is None and "alice" not in view.model_dump_json().lower()
