@@ -194,9 +194,9 @@ const de: MessageSchema = {
     actions: 'Aktion',
     conflictTitle: '{name} wurde inzwischen von jemand anderem geändert',
     conflictBody:
-      'Ihre Änderungen sind noch nicht gespeichert. Laden Sie die aktuelle Fassung und beginnen Sie mit ihr, oder behalten Sie Ihre Änderungen und speichern Sie sie darüber.',
+      'Ihre Änderungen sind noch nicht gespeichert. Laden Sie die aktuelle Fassung und beginnen Sie neu mit ihr, oder übertragen Sie Ihre Änderungen auf sie.',
     loadCurrent: 'Aktuelle Fassung laden',
-    keepMine: 'Meine Änderungen behalten',
+    keepMine: 'Meine Änderungen übertragen',
     gone: '{name} wurde inzwischen gelöscht.',
   },
   confirm: {

@@ -190,9 +190,9 @@ const en = {
     actions: 'Action',
     conflictTitle: '{name} was changed by someone else meanwhile',
     conflictBody:
-      'Your changes are not saved yet. Load the current version and start from it, or keep your changes and save them over it.',
+      'Your changes are not saved yet. Load the current version and start again from it, or apply your changes to it.',
     loadCurrent: 'Load the current version',
-    keepMine: 'Keep my changes',
+    keepMine: 'Apply my changes to it',
     gone: '{name} was deleted meanwhile.',
   },
   confirm: {

@@ -205,7 +205,7 @@ describe('the shared admin list', () => {
     expect(screen.queryByRole('form', { name: 'Edit thing' })).toBeNull()
   })
 
-  it('keeps the agent’s changes over the current version when asked to', async () => {
+  it('applies the agent’s changes to the current version when asked to', async () => {
     const api = server([{ id: 'a', name: 'Alpha', version: 1 }])
     const user = userEvent.setup()
     await renderWithApp(host(api))
@@ -214,7 +214,7 @@ describe('the shared admin list', () => {
     const name = within(screen.getByRole('form', { name: 'Edit thing' })).getByLabelText('Name')
     await user.type(name, '!')
     await user.click(screen.getByRole('button', { name: 'Save' }))
-    await user.click(await screen.findByRole('button', { name: 'Keep my changes' }))
+    await user.click(await screen.findByRole('button', { name: 'Apply my changes to it' }))
     await waitFor(() => expect(screen.queryByRole('alert')).toBeNull())
     expect(
       (screen.getByLabelText('Name', { selector: 'form[aria-label="Edit thing"] input' }) as HTMLInputElement)
