@@ -70,3 +70,48 @@ describe('departments (on the shared admin list)', () => {
     })
   })
 })
+
+describe('routing rules (the shared rule table)', () => {
+  it('moves a rule up, removes a saved one after the question and a new one at once, saves with the version', async () => {
+    const rule = (id: string, order: number) => ({
+      rule_id: id,
+      department_id: 'billing',
+      products: [],
+      categories: [],
+      keywords: [id],
+      description: '',
+      order,
+    })
+    const calls = fakeApi((method, url, body) => {
+      if (method === 'GET' && url.pathname === '/departments') return { body: { items: [billing] } }
+      if (method === 'GET' && url.pathname === '/routing-rules')
+        return { body: { rules: [rule('first', 0), rule('second', 1), rule('third', 2)], version: 7 } }
+      if (method === 'PUT' && url.pathname === '/routing-rules')
+        return { body: { ...(body as object), version: 8 } }
+      return undefined
+    })
+    await renderWithApp(DepartmentsPage)
+    const user = userEvent.setup()
+    await waitFor(() => expect((screen.getByLabelText('Rule 3: id') as HTMLInputElement).value).toBe('third'))
+
+    await user.click(screen.getByRole('button', { name: 'Move rule 2 up' }))
+    expect((screen.getByLabelText('Rule 1: id') as HTMLInputElement).value).toBe('second')
+    await user.click(screen.getByRole('button', { name: 'Remove rule 3' }))
+    const dialog = await screen.findByRole('alertdialog', { name: 'Remove the rule third?' })
+    await user.click(within(dialog).getByRole('button', { name: 'Remove' }))
+    await waitFor(() => expect(screen.queryByLabelText('Rule 3: id')).toBeNull())
+    await user.click(screen.getByRole('button', { name: 'Add rule' }))
+    await user.click(screen.getByRole('button', { name: 'Remove rule 3' })) // not saved yet: no question
+    expect(screen.queryByRole('alertdialog')).toBeNull()
+    expect(screen.queryByLabelText('Rule 3: id')).toBeNull()
+
+    await user.click(screen.getByRole('button', { name: 'Save rules' }))
+    await waitFor(() => expect(calls.some((c) => c.method === 'PUT')).toBe(true))
+    const put = calls.find((c) => c.method === 'PUT')!.body as {
+      version: number
+      rules: { rule_id: string }[]
+    }
+    expect(put.version).toBe(7)
+    expect(put.rules.map((r) => r.rule_id)).toEqual(['second', 'first'])
+  })
+})
