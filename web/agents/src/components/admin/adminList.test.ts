@@ -102,33 +102,28 @@ function host(
           {
             head: () => h('th', { scope: 'col' }, 'Name'),
             row: ({ item }: { item: Item }) => h('th', { scope: 'row' }, item.name),
-            edit: ({
+            form: ({
+              item,
               draft,
               submit,
               cancel,
             }: {
+              item: Item | null
               draft: { form: Form }
               submit: () => void
               cancel: () => void
             }) =>
               h(
                 'form',
-                { 'aria-label': 'Edit thing', onSubmit: (e: Event) => (e.preventDefault(), submit()) },
+                {
+                  'aria-label': item ? 'Edit thing' : 'New thing',
+                  onSubmit: (e: Event) => (e.preventDefault(), submit()),
+                },
                 [
-                  field('Id', draft, 'id', true),
+                  field('Id', draft, 'id', item !== null),
                   field('Name', draft, 'name'),
-                  h('button', { type: 'submit' }, 'Save'),
-                  h('button', { type: 'button', onClick: cancel }, 'Cancel'),
-                ],
-              ),
-            create: ({ draft, submit }: { draft: { form: Form }; submit: () => void }) =>
-              h(
-                'form',
-                { 'aria-label': 'New thing', onSubmit: (e: Event) => (e.preventDefault(), submit()) },
-                [
-                  field('Id', draft, 'id'),
-                  field('Name', draft, 'name'),
-                  h('button', { type: 'submit' }, 'Create'),
+                  h('button', { type: 'submit' }, item ? 'Save' : 'Create'),
+                  item ? h('button', { type: 'button', onClick: cancel }, 'Cancel') : null,
                 ],
               ),
           },
