@@ -2,10 +2,8 @@
 // Each step screenshots its screen into docs/screenshots/ and runs axe on it (no serious or
 // critical violation). The steps share one stack and run in order.
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { axeViolations, launchBrowser, poll, SCREENSHOTS, sendMail, startStack } from './harness.mjs'
+import { openBrowser, poll, sendMail, startStack } from './harness.mjs'
 
 const SEGMENT = [
   'brightline',
@@ -31,28 +29,12 @@ const BLIP = [
 ]
 
 let stack
-let browser
+let ui // the browser on the stack (harness.mjs openBrowser): page, shot, accessible, signIn
 let page
 const ids = {}
-// The local stack serves the app with the Content-Security-Policy CloudFront sends (functions/core/webpolicy.py):
-// whatever the browser refuses under it is collected here and fails the next accessibility check.
-const refused = []
 
-async function shot(name) {
-  await page.waitForTimeout(300) // let transitions and late fetches settle
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true })
-}
-
-async function accessible(what) {
-  assert.deepEqual(await axeViolations(page), [], `axe on ${what}`)
-  assert.deepEqual(refused, [], `Content-Security-Policy violations up to ${what}`)
-}
-
-async function signIn(name) {
-  await page.goto(stack.web_url + '/sign-in')
-  await page.getByRole('button', { name: new RegExp(`Sign in as ${name}`) }).click()
-  await page.getByRole('heading', { name: /^Queue:/ }).waitFor()
-}
+const shot = (name) => ui.shot(name)
+const accessible = (what) => ui.accessible(what)
 
 async function blip(tag, from, count) {
   const senders = []
@@ -79,18 +61,13 @@ async function casesFrom(senders) {
 
 describe('an agent runs the help desk in the app', { timeout: 600_000 }, () => {
   before(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true })
     stack = await startStack()
-    browser = await launchBrowser()
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' })
-    page.on('pageerror', (error) => console.error('page error:', error.message))
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) refused.push(message.text())
-    })
+    ui = await openBrowser(stack)
+    page = ui.page
   })
 
   after(async () => {
-    await browser?.close()
+    await ui?.close()
     await stack?.stop()
   })
 
@@ -102,7 +79,7 @@ describe('an agent runs the help desk in the app', { timeout: 600_000 }, () => {
       body: 'Since the firmware update our PX-200 printer jams on page 2.',
     })
     ids.earlier = (await casesFrom(['sofia.novak@cascade-tools.example']))[0]
-    await signIn('Sam Garcia')
+    await ui.signIn('Sam Garcia')
     await page.getByRole('link', { name: /PX-200 printer jams on page 2/ }).waitFor()
 
     await sendMail(stack.smtpPort, {
@@ -325,7 +302,7 @@ describe('an agent runs the help desk in the app', { timeout: 600_000 }, () => {
   })
 
   it('an administrator sets up business hours and an SLA policy', async () => {
-    await signIn('Lea Berg')
+    await ui.signIn('Lea Berg')
     await page.getByRole('link', { name: 'SLA', exact: true }).click()
     await page.getByRole('heading', { name: 'Business-hours calendars' }).waitFor()
 

@@ -3,26 +3,16 @@
 // assignment rule routing new cases round robin. Each new screen is screenshotted into
 // docs/screenshots/ and checked with axe. The steps share one stack and run in order.
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { axeViolations, launchBrowser, poll, SCREENSHOTS, sendMail, startStack } from './harness.mjs'
+import { openBrowser, poll, sendMail, startStack } from './harness.mjs'
 
 let stack
-let browser
+let ui // the browser on the stack (harness.mjs openBrowser): page, shot, accessible, signIn
 let page
 const ids = {}
-const refused = []
 
-async function shot(name) {
-  await page.waitForTimeout(300)
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true })
-}
-
-async function accessible(what) {
-  assert.deepEqual(await axeViolations(page), [], `axe on ${what}`)
-  assert.deepEqual(refused, [], `Content-Security-Policy violations up to ${what}`)
-}
+const shot = (name) => ui.shot(name)
+const accessible = (what) => ui.accessible(what)
 
 async function caseFrom(sender, subject) {
   return poll(
@@ -43,14 +33,9 @@ async function openCase(caseId, subject) {
 
 describe('case tools and admin screens', { timeout: 600_000 }, () => {
   before(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true })
     stack = await startStack()
-    browser = await launchBrowser()
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' })
-    page.on('pageerror', (error) => console.error('page error:', error.message))
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) refused.push(message.text())
-    })
+    ui = await openBrowser(stack)
+    page = ui.page
     const from = 'marta.klein@riverside-labs.example'
     await sendMail(stack.smtpPort, {
       from,
@@ -70,7 +55,7 @@ describe('case tools and admin screens', { timeout: 600_000 }, () => {
   })
 
   after(async () => {
-    await browser?.close()
+    await ui?.close()
     await stack?.stop()
   })
 

@@ -1,8 +1,9 @@
 // The real local stack for the browser tests: `casebridge local up` on free loopback ports with its
 // own data dir, Debian's Chromium driven by playwright-core, and the few things a test does from
 // outside the app (a customer's mail through the SMTP inbox, what the API and the outbox say).
+import assert from 'node:assert/strict'
 import { spawn, execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -215,6 +216,48 @@ export async function launchBrowser() {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
   })
+}
+
+/** The sign-in of the local stack's dev mode: `name`, one of the seeded agents, lands on the queue. */
+export async function signIn(page, webUrl, name) {
+  await page.goto(webUrl + '/sign-in')
+  await page.getByRole('button', { name: new RegExp(`Sign in as ${name}`) }).click()
+  await page.getByRole('heading', { name: /^Queue:/ }).waitFor()
+}
+
+/** A test file's browser on the stack: one page (1440×900, en-GB) with its errors logged and what
+ * the Content-Security-Policy refused collected (the local stack sends the policy CloudFront sends,
+ * functions/core/webpolicy.py); `shot` screenshots into docs/screenshots/, `accessible` fails on a
+ * serious or critical axe violation or any refusal so far, `signIn` signs in as a seeded agent. */
+export async function openBrowser(stack) {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  const browser = await launchBrowser()
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' })
+  const refused = []
+  page.on('pageerror', (error) => console.error('page error:', error.message))
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) refused.push(message.text())
+  })
+  return {
+    browser,
+    page,
+    refused,
+    async shot(name) {
+      await page.waitForTimeout(300) // let transitions and late fetches settle
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true })
+    },
+    async accessible(what) {
+      assert.deepEqual(await axeViolations(page), [], `axe on ${what}`)
+      assert.deepEqual(refused, [], `Content-Security-Policy violations up to ${what}`)
+    },
+    signIn: (name) => signIn(page, stack.web_url, name),
+    /** Closes the browser (after a screenshot to $E2E_DEBUG_SHOT when set, to see where a run stopped). */
+    async close() {
+      if (process.env.E2E_DEBUG_SHOT)
+        await page.screenshot({ path: process.env.E2E_DEBUG_SHOT, fullPage: true })
+      await browser.close()
+    },
+  }
 }
 
 /** axe-core in the page: the serious and critical violations, as readable lines. */

@@ -3,7 +3,7 @@
 // not from polling; a new mail is routed round-robin to an available member of a group.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { launchBrowser, poll, sendMail, startStack } from './harness.mjs'
+import { launchBrowser, poll, sendMail, signIn, startStack } from './harness.mjs'
 
 let stack
 let browser
@@ -29,9 +29,7 @@ async function agentPage(name) {
     if (traffic.caseHints > 0) traffic.caseHints -= 1
     else traffic.polls += 1
   })
-  await page.goto(stack.web_url + '/sign-in')
-  await page.getByRole('button', { name: new RegExp(`Sign in as ${name}`) }).click()
-  await page.getByRole('heading', { name: /^Queue:/ }).waitFor()
+  await signIn(page, stack.web_url, name)
   return { context, page, traffic, agent: stack.agents.find((a) => a.name === name) }
 }
 

@@ -3,33 +3,22 @@
 // the case's due time passing), saved views and a bulk action followed to its end. The steps share
 // one stack and run in order; each screen is checked with axe (no serious or critical violation).
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { axeViolations, launchBrowser, poll, SCREENSHOTS, startStack } from './harness.mjs'
+import { openBrowser, poll, startStack } from './harness.mjs'
 
 let stack
-let browser
+let ui // the browser on the stack (harness.mjs openBrowser): page, shot, accessible, signIn
 let page
 const ids = {}
-const refused = []
 
-async function shot(name) {
-  await page.waitForTimeout(300)
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true })
-}
-
-async function accessible(what) {
-  assert.deepEqual(await axeViolations(page), [], `axe on ${what}`)
-  assert.deepEqual(refused, [], `Content-Security-Policy violations up to ${what}`)
-}
+const shot = (name) => ui.shot(name)
+const accessible = (what) => ui.accessible(what)
 
 const row = (caseId) => page.locator(`#queue-row-${caseId}`)
 const search = () => page.getByRole('searchbox', { name: /Search/ })
 
 describe('the queue: views, search, SLA, saved views and bulk actions', { timeout: 600_000 }, () => {
   before(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true })
     stack = await startStack()
     // A policy with a one-minute first response on a calendar that never closes, for phone cases only.
     await stack.api('POST', '/sla/calendars', {
@@ -71,21 +60,13 @@ describe('the queue: views, search, SLA, saved views and bulk actions', { timeou
         contact_email: 'buyer@elbe-medien.example',
       })
     ).case_id
-    browser = await launchBrowser()
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' })
-    page.on('pageerror', (error) => console.error('page error:', error.message))
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) refused.push(message.text())
-    })
-    await page.goto(stack.web_url + '/sign-in')
-    await page.getByRole('button', { name: /Sign in as Sam Garcia/ }).click()
-    await page.getByRole('heading', { name: /^Queue:/ }).waitFor()
+    ui = await openBrowser(stack)
+    page = ui.page
+    await ui.signIn('Sam Garcia')
   })
 
   after(async () => {
-    if (process.env.E2E_DEBUG_SHOT)
-      await page?.screenshot({ path: process.env.E2E_DEBUG_SHOT, fullPage: true })
-    await browser?.close()
+    await ui?.close()
     await stack?.stop()
   })
 

@@ -199,6 +199,15 @@ describe('command palette', () => {
     await fireEvent.keyDown(input, { key: 'Enter' })
     expect(ran).toEqual(['knowledge'])
     expect(palette.open).toBe(false)
+    await waitFor(() => expect(screen.queryByRole('combobox', { name: 'Command palette' })).toBeNull())
+
+    palette.open = true // opened again: an empty query, every command, the first one highlighted
+    const again = await screen.findByRole('combobox', { name: 'Command palette' })
+    expect((again as HTMLInputElement).value).toBe('')
+    expect(screen.getAllByRole('option', { selected: true }).map((o) => o.textContent)).toEqual([
+      expect.stringContaining('Go to Problems'),
+    ])
+    palette.open = false
     remove()
   })
 })

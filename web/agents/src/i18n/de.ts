@@ -190,6 +190,15 @@ const de: MessageSchema = {
     unknownCustomer: 'Unbekannter Kunde',
     newCases: 'Keine neuen Fälle | Ein neuer Fall in der Warteschlange | {n} neue Fälle in der Warteschlange',
   },
+  adminList: {
+    actions: 'Aktion',
+    conflictTitle: '{name} wurde inzwischen von jemand anderem geändert',
+    conflictBody:
+      'Ihre Änderungen sind noch nicht gespeichert. Laden Sie die aktuelle Fassung und beginnen Sie neu mit ihr, oder übertragen Sie Ihre Änderungen auf sie.',
+    loadCurrent: 'Aktuelle Fassung laden',
+    keepMine: 'Meine Änderungen übertragen',
+    gone: '{name} wurde inzwischen gelöscht.',
+  },
   confirm: {
     deleteNamed: '{name} löschen?',
     cannotUndo: 'Das lässt sich nicht rückgängig machen.',
@@ -592,6 +601,7 @@ const de: MessageSchema = {
     contact: 'Kontaktadresse',
     manager: 'Leitung',
     description: 'Beschreibung',
+    none: 'Noch keine Abteilungen.',
     add: 'Abteilung hinzufügen',
     added: '{name} hinzugefügt',
     saved: '{name} gespeichert',

@@ -186,6 +186,15 @@ const en = {
     unknownCustomer: 'Unknown customer',
     newCases: 'No new cases | One new case in the queue | {n} new cases in the queue',
   },
+  adminList: {
+    actions: 'Action',
+    conflictTitle: '{name} was changed by someone else meanwhile',
+    conflictBody:
+      'Your changes are not saved yet. Load the current version and start again from it, or apply your changes to it.',
+    loadCurrent: 'Load the current version',
+    keepMine: 'Apply my changes to it',
+    gone: '{name} was deleted meanwhile.',
+  },
   confirm: {
     deleteNamed: 'Delete {name}?',
     cannotUndo: 'This cannot be undone.',
@@ -578,6 +587,7 @@ const en = {
     contact: 'Contact address',
     manager: 'Manager',
     description: 'Description',
+    none: 'No departments yet.',
     add: 'Add department',
     added: '{name} added',
     saved: '{name} saved',
