@@ -6,7 +6,7 @@ the local stack and in AWS, and both report ``matched_terms`` as the query's own
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,3 +166,17 @@ def fuse(
     ranked = sorted(fused.values(), key=lambda e: (-e[0], e[1]))
     top = ranked[0][0]
     return [e[2].model_copy(update={"score": round(e[0] / top, 6)}) for e in ranked]
+
+
+def passes_filters(fields: Mapping[str, Any], query: SearchQuery) -> bool:
+    """Whether a document's ``fields`` pass the query's ``filters`` and ``exclude`` as both engines'
+    term filters do: every filter key has one of its values among the document's values of that key
+    (a list field: any of its elements), and no exclude key does."""
+
+    def has(key: str, value: str | list[str]) -> bool:
+        wanted = value if isinstance(value, list) else [value]
+        held = fields.get(key)
+        held_values = held if isinstance(held, list) else [held] if held is not None else []
+        return any(v in wanted for v in held_values)
+
+    return all(has(k, v) for k, v in query.filters.items()) and not any(has(k, v) for k, v in query.exclude.items())
