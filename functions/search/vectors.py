@@ -64,7 +64,8 @@ def _np() -> Any:
     return np
 
 
-def _new_graph(dim: int) -> Any:
+def new_graph(dim: int, *, connectivity: int = CONNECTIVITY, expansion_search: int = EXPANSION_SEARCH) -> Any:
+    """An empty HNSW graph as the store builds it (bench/vector_recall.py varies the two knobs)."""
     _onnxruntime_first()
     from usearch.index import Index  # noqa: PLC0415 - native module: first use only
 
@@ -72,9 +73,9 @@ def _new_graph(dim: int) -> Any:
         ndim=dim,
         metric="cos",
         dtype="f16",
-        connectivity=CONNECTIVITY,
+        connectivity=connectivity,
         expansion_add=EXPANSION_ADD,
-        expansion_search=EXPANSION_SEARCH,
+        expansion_search=expansion_search,
     )
 
 
@@ -196,7 +197,7 @@ class VectorStore:
             self._matrix = np.memmap(vec_path, dtype="<f4", mode="r", shape=(len(self._ids), self.dim))
         graph_file = self._graph_path(gen, graph_rows)
         if graph_rows and graph_file != self._graph_file:
-            graph = _new_graph(self.dim)
+            graph = new_graph(self.dim)
             try:
                 graph.view(str(graph_file))
             except (OSError, RuntimeError, ValueError):  # a writer folded it away meanwhile: next look
@@ -319,7 +320,7 @@ class VectorStore:
         matrix.tofile(vec_path)
         ids_path.write_text("".join(f"+{entry[0]}{_meta_text(entry)}\n" for entry in unique), encoding="utf-8")
         if unique:
-            graph = _new_graph(self.dim)
+            graph = new_graph(self.dim)
             graph.add(np.arange(len(unique), dtype=np.uint64), matrix)
             self._save(graph, gen, len(unique))
         self._write_current(gen, len(unique))
@@ -336,7 +337,7 @@ class VectorStore:
                 self._graph_file,
                 self._graph_rows,
             )
-        graph = _new_graph(self.dim)
+        graph = new_graph(self.dim)
         if graph_file is not None:
             graph.load(str(graph_file))
             dead = np.flatnonzero(~live[:graph_rows]).astype(np.uint64)
