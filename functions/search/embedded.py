@@ -42,7 +42,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -364,9 +364,10 @@ class EmbeddedIndex:
             return []
         wanted = max(query.limit, query.candidates)
         hits: list[SearchHit] = []
+        snippets: dict[tuple[DocKind, str], Callable[[], str]] = {}  # lexical hits' snippets, made for those returned
         for kind in dict.fromkeys(query.kinds):
             if terms:
-                hits.extend(self._search_kind(self._kind(kind), kind, query, terms, wanted))
+                hits.extend(self._search_kind(self._kind(kind), kind, query, terms, wanted, snippets))
         hits.sort(key=lambda h: -h.score)
         hits = hits[:wanted]
         if hybrid:
@@ -384,10 +385,17 @@ class EmbeddedIndex:
             near.sort(key=lambda h: -h.score)
             hits = drop_far_lexical(hits, near, complete, query)
             lexical_ids = {(h.kind, h.doc_id) for h in hits}
-            hits = fuse(hits, near, query.lexical_weight, query.vector_weight)[:wanted]
+            hits = fuse(hits, near, query.lexical_weight, query.vector_weight, limit=wanted)
         if query.consensus_field:
             hits = rerank_by_consensus(hits, query.consensus_field, query.consensus_weight)
         hits = hits[: query.limit]
+        if snippets:
+            hits = [
+                h.model_copy(update={"snippet": snippets[(h.kind, h.doc_id)]()})
+                if (h.kind, h.doc_id) in snippets
+                else h
+                for h in hits
+            ]
         if hybrid:
             # found by meaning alone: snippet and matched words for the hits returned (their text is
             # read from the index now; the vector side needed only the store's meta)
@@ -398,8 +406,16 @@ class EmbeddedIndex:
         return hits
 
     def _search_kind(
-        self, ix: _KindIndex, kind: DocKind, query: SearchQuery, terms: list[Term], limit: int
+        self,
+        ix: _KindIndex,
+        kind: DocKind,
+        query: SearchQuery,
+        terms: list[Term],
+        limit: int,
+        snippets: dict[tuple[DocKind, str], Callable[[], str]] | None = None,
     ) -> list[SearchHit]:
+        """The lexical hits of one kind; with ``snippets``, each hit's snippet is left to the caller
+        (made by ``snippets[(kind, doc_id)]()``, for the hits it returns), else made here."""
         t = _tantivy()
         searcher = ix.index.searcher()
         total = searcher.num_docs
@@ -424,24 +440,30 @@ class EmbeddedIndex:
         found = searcher.search(final, limit).hits
         if not found:
             return []
-        snippets = (
-            {f: self._snippet_generator(searcher, text_query, schema, f) for f in ("body", "title")}
-            if query.highlight
-            else {}
-        )
+        generators: dict[str, Any] = {}
+
+        def snippet(stored: Any, doc: SearchDoc) -> str:
+            if not generators:
+                generators.update(
+                    {f: self._snippet_generator(searcher, text_query, schema, f) for f in ("body", "title")}
+                )
+            return self._snippet(generators, stored, doc)
+
         word_stems = {term.word: stem(term.word) for term in terms}
         out: list[SearchHit] = []
         for score, address in found:
             stored = searcher.doc(address)
             doc = SearchDoc.model_validate_json(stored.get_first("source"))
             doc_stems = set(analyze(" ".join((doc.title, doc.body, *doc.keywords))))
+            if query.highlight and snippets is not None:
+                snippets[(kind, doc.doc_id)] = partial(snippet, stored, doc)
             out.append(
                 SearchHit(
                     doc_id=doc.doc_id,
                     kind=kind,
                     score=float(score),
                     title=doc.title,
-                    snippet=self._snippet(snippets, stored, doc) if snippets else "",
+                    snippet=snippet(stored, doc) if query.highlight and snippets is None else "",
                     matched_terms=[w for w, s in word_stems.items() if s and s in doc_stems and w not in STOP_WORDS],
                     fields=dict(doc.fields),
                 )

@@ -265,3 +265,24 @@ def test_a_lexical_hit_is_kept_when_its_kinds_vector_list_was_not_cut_by_the_flo
     assert drop_far_lexical(lexical, [], set(), query) == lexical  # the list was full: "a" may be near
     assert drop_far_lexical(lexical, [], {DocKind.CASE}, query) == []
     assert drop_far_lexical(lexical, [_hit("a")], {DocKind.CASE}, query) == lexical  # near by meaning
+
+
+class _SnippetCounting(EmbeddedIndex):
+    made = 0
+
+    @staticmethod
+    def _snippet(generators, stored, doc):  # noqa: ANN001, ANN205
+        _SnippetCounting.made += 1
+        return EmbeddedIndex._snippet(generators, stored, doc)
+
+
+def test_lexical_snippets_are_made_only_for_the_hits_returned(tmp_path):
+    engine = _SnippetCounting(tmp_path / "index", synonyms=None, embedder=ConceptEmbedder(CONCEPTS))
+    engine.upsert([_case(f"CB-{i}", f"Wifi disconnects {i}", "the wifi drops every hour") for i in range(30)])
+    _SnippetCounting.made = 0
+
+    hits = engine.search(SearchQuery(text="wifi", kinds=[DocKind.CASE], vector_weight=1.0, limit=3, candidates=20))
+
+    assert len(hits) == 3
+    assert _SnippetCounting.made == 3  # not the 20 candidates
+    assert all("<em>" in h.snippet for h in hits)
