@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functions.search.embedded import EmbeddedIndex
 from functions.search.port import DocKind, SearchDoc, SearchHit, SearchQuery
-from functions.search.query import drop_far_lexical, fuse
+from functions.search.query import drop_far_lexical, fuse, passes_filters
 from tests.fakes.search import ConceptEmbedder
 
 CONCEPTS = {
@@ -286,3 +286,15 @@ def test_lexical_snippets_are_made_only_for_the_hits_returned(tmp_path):
     assert len(hits) == 3
     assert _SnippetCounting.made == 3  # not the 20 candidates
     assert all("<em>" in h.snippet for h in hits)
+
+
+def test_the_vector_sides_filter_rule_is_the_term_filters_rule():
+    q = SearchQuery(
+        text="x", filters={"status": ["open", "pending"], "product": "app"}, exclude={"customer_id": "acme"}
+    )
+
+    assert passes_filters({"status": "open", "product": ["web", "app"], "customer_id": "globex"}, q)
+    assert not passes_filters({"status": "closed", "product": "app"}, q)  # a filter value missing
+    assert not passes_filters({"status": "open"}, q)  # a filter key missing
+    assert not passes_filters({"status": "open", "product": "app", "customer_id": ["globex", "acme"]}, q)  # excluded
+    assert passes_filters({}, SearchQuery(text="x"))
