@@ -20,14 +20,18 @@ Used by default on the local stack and wherever no OpenSearch endpoint is config
   rebuilds are the only writers: never in a request) and stored beside its text in the same
   Tantivy document (float16 bytes), and appended, after the text's commit and under the same
   writer lock, to the kind's vector store beside the index (``functions.search.vectors``: rows
-  memory-mapped, an HNSW graph, cheap to open at 100,000 documents). Queries with a
-  ``vector_weight`` embed the query's own text, take the nearest vectors from the store, keep
-  those that Tantivy still holds and that pass the query's filters (one term-set query per batch
-  of candidates: deleted and filtered-out documents are never returned; none under the query's
-  ``min_similarity``, and lexical hits far by meaning are dropped as
-  ``functions.search.query.drop_far_lexical`` says), then fuse the lexical
-  and vector rankings (``functions.search.query.fuse``). An index written before the vector store
-  existed gets its store from the stored vectors the first time it is searched by meaning.
+  memory-mapped, an HNSW graph, cheap to open at 100,000 documents), each row with its document's
+  title and filter fields (the row's meta). A delete appends a tombstone; a process without an
+  embedder that writes a document deletes its row (a row never keeps fields older than its text).
+  Queries with a ``vector_weight`` embed the query's own text, take the nearest live rows from the
+  store and keep those whose meta passes the query's filters (``functions.search.query.
+  passes_filters``, as Tantivy's term filters do): no stored document is read for the candidates;
+  none under the query's ``min_similarity``, and lexical hits far by meaning are dropped as
+  ``functions.search.query.drop_far_lexical`` says), then fuse the lexical and vector rankings
+  (``functions.search.query.fuse``); only the hits returned that were found by meaning alone are
+  read from Tantivy (snippet, matched words). An index written before the vector store existed (or
+  whose store has no meta, format 1) gets its store from the stored documents the first time it is
+  searched by meaning.
 * ``tantivy``, numpy and usearch are imported on first use, never at module import (cold start).
 """
 
@@ -38,7 +42,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +54,13 @@ from functions.search.query import (
     Term,
     drop_far_lexical,
     fuse,
+    passes_filters,
     plan,
     rerank_by_consensus,
     select_terms,
     stem_weights,
 )
-from functions.search.vectors import VectorStore
+from functions.search.vectors import Entry, VectorStore
 
 SCHEMA_VERSION = 2  # 2: the vector field
 TEXT_FIELDS = ("title", "keywords", "body")
@@ -142,8 +147,8 @@ class _KindIndex:
                     self._stores[key] = store
         return store
 
-    def _stored_vectors(self) -> Iterator[tuple[str, Any]]:
-        """(doc_id, vector) of every document stored with a vector (the slow path: every document read)."""
+    def _stored_vectors(self) -> Iterator[tuple[str, Any, dict[str, Any]]]:
+        """(doc_id, vector, meta) of every document stored with a vector (the slow path: every document read)."""
         import numpy as np  # noqa: PLC0415
 
         t = _tantivy()
@@ -155,7 +160,8 @@ class _KindIndex:
             stored = searcher.doc(address)
             raw = stored.get_first("vector")
             if raw:
-                yield stored.get_first("doc_id"), np.frombuffer(raw, dtype="<f2").astype(np.float32)
+                doc = SearchDoc.model_validate_json(stored.get_first("source"))
+                yield doc.doc_id, np.frombuffer(raw, dtype="<f2").astype(np.float32), _vector_meta(doc)
 
     @contextmanager
     def writing(self, after: Callable[[], None] | None = None) -> Iterator[Any]:
@@ -236,23 +242,27 @@ class EmbeddedIndex:
                     self._kinds[kind] = ix
         return ix
 
-    def _documents(self, docs: Sequence[SearchDoc]) -> tuple[list[Any], list[tuple[str, list[float]]]]:
+    def _documents(self, docs: Sequence[SearchDoc]) -> tuple[list[Any], list[Entry]]:
         """Tantivy documents, each with its vector when the engine has an embedder (one batch), and
-        the (doc_id, vector) pairs for the vector store."""
-        vectors: list[list[float]] | list[None] = [None] * len(docs)
-        if self.embedder is not None and docs:
-            vectors = self.embedder.embed([embedding_text(d) for d in docs])
-        pairs = [(d.doc_id, v) for d, v in zip(docs, vectors, strict=True) if v is not None]
-        return [self._document(d, v) for d, v in zip(docs, vectors, strict=True)], pairs
+        the (doc_id, vector, meta) entries for the vector store (without an embedder: a delete of
+        each, so no row keeps filter fields older than the text's)."""
+        if self.embedder is None or not docs:
+            return [self._document(d) for d in docs], [(d.doc_id, None) for d in docs]
+        vectors = self.embedder.embed([embedding_text(d) for d in docs])
+        entries: list[Entry] = [(d.doc_id, v, _vector_meta(d)) for d, v in zip(docs, vectors, strict=True)]
+        return [self._document(d, v) for d, v in zip(docs, vectors, strict=True)], entries
 
-    def _append_vectors(
-        self, kind: DocKind, written: Sequence[tuple[str, Sequence[float] | None]]
-    ) -> Callable[[], None] | None:
+    def _append_vectors(self, kind: DocKind, written: Sequence[Entry]) -> Callable[[], None] | None:
         """What to run after a commit: the vectors written (None: deleted) appended to the kind's store
-        (``written`` is read when it runs). Called before the kind's writer lock is taken."""
-        if self.embedder is None:
+        (``written`` is read when it runs). Called before the kind's writer lock is taken. Without an
+        embedder, the documents written are deleted from the store there is (whatever its model):
+        their rows' meta would no longer be their text's, and a query by meaning trusts it."""
+        if self.embedder is not None:
+            store: VectorStore | None = self._kind(kind).vector_store(self.embedder)
+        else:
+            store = VectorStore.current(self._kind(kind).path / "vectors")
+        if store is None:
             return None
-        store = self._kind(kind).vector_store(self.embedder)
         return lambda: store.append(written)
 
     def _document(self, doc: SearchDoc, vector: Sequence[float] | None = None) -> Any:
@@ -294,9 +304,11 @@ class EmbeddedIndex:
         adds, vectors = self._documents(list({d.doc_id: d for d in docs}.values()))
         ix = self._kind(kind)
         after = None
-        if self.embedder is not None:
-            store = ix.vector_store(self.embedder)
-            after = lambda: store.replace(vectors)  # noqa: E731
+        store = (
+            ix.vector_store(self.embedder) if self.embedder is not None else VectorStore.current(ix.path / "vectors")
+        )
+        if store is not None:  # without an embedder: emptied (no row keeps meta older than its text)
+            after = lambda: store.replace([e for e in vectors if e[1] is not None])  # noqa: E731
         ix.replace(adds, after)
         return len(adds)
 
@@ -309,7 +321,7 @@ class EmbeddedIndex:
 
         ordered = sorted(set(kinds), key=list(DocKind).index)  # one order: no lock-order deadlock
         out: dict[DocKind, Reconciled] = {}
-        written: dict[DocKind, list[tuple[str, Sequence[float] | None]]] = {kind: [] for kind in ordered}
+        written: dict[DocKind, list[Entry]] = {kind: [] for kind in ordered}
         # the stores are opened before any lock is taken (opening one may write it); the lists fill below
         afters = {kind: self._append_vectors(kind, written[kind]) for kind in ordered}
         with ExitStack() as stack:
@@ -352,9 +364,10 @@ class EmbeddedIndex:
             return []
         wanted = max(query.limit, query.candidates)
         hits: list[SearchHit] = []
+        snippets: dict[tuple[DocKind, str], Callable[[], str]] = {}  # lexical hits' snippets, made for those returned
         for kind in dict.fromkeys(query.kinds):
             if terms:
-                hits.extend(self._search_kind(self._kind(kind), kind, query, terms, wanted))
+                hits.extend(self._search_kind(self._kind(kind), kind, query, terms, wanted, snippets))
         hits.sort(key=lambda h: -h.score)
         hits = hits[:wanted]
         if hybrid:
@@ -372,16 +385,37 @@ class EmbeddedIndex:
             near.sort(key=lambda h: -h.score)
             hits = drop_far_lexical(hits, near, complete, query)
             lexical_ids = {(h.kind, h.doc_id) for h in hits}
-            hits = fuse(hits, near, query.lexical_weight, query.vector_weight)[:wanted]
-            # found by meaning alone: snippet and matched words for the hits kept (not for every candidate)
-            hits = [h if (h.kind, h.doc_id) in lexical_ids else _described(h, query, near_docs) for h in hits]
+            hits = fuse(hits, near, query.lexical_weight, query.vector_weight, limit=wanted)
         if query.consensus_field:
             hits = rerank_by_consensus(hits, query.consensus_field, query.consensus_weight)
-        return hits[: query.limit]
+        hits = hits[: query.limit]
+        if snippets:
+            hits = [
+                h.model_copy(update={"snippet": snippets[(h.kind, h.doc_id)]()})
+                if (h.kind, h.doc_id) in snippets
+                else h
+                for h in hits
+            ]
+        if hybrid:
+            # found by meaning alone: snippet and matched words for the hits returned (their text is
+            # read from the index now; the vector side needed only the store's meta)
+            alone = [h for h in hits if (h.kind, h.doc_id) not in lexical_ids and (h.kind, h.doc_id) not in near_docs]
+            for kind in dict.fromkeys(h.kind for h in alone):
+                near_docs.update(self._stored(kind, [h.doc_id for h in alone if h.kind == kind]))
+            hits = [h if (h.kind, h.doc_id) in lexical_ids else _described(h, query, near_docs) for h in hits]
+        return hits
 
     def _search_kind(
-        self, ix: _KindIndex, kind: DocKind, query: SearchQuery, terms: list[Term], limit: int
+        self,
+        ix: _KindIndex,
+        kind: DocKind,
+        query: SearchQuery,
+        terms: list[Term],
+        limit: int,
+        snippets: dict[tuple[DocKind, str], Callable[[], str]] | None = None,
     ) -> list[SearchHit]:
+        """The lexical hits of one kind; with ``snippets``, each hit's snippet is left to the caller
+        (made by ``snippets[(kind, doc_id)]()``, for the hits it returns), else made here."""
         t = _tantivy()
         searcher = ix.index.searcher()
         total = searcher.num_docs
@@ -406,24 +440,30 @@ class EmbeddedIndex:
         found = searcher.search(final, limit).hits
         if not found:
             return []
-        snippets = (
-            {f: self._snippet_generator(searcher, text_query, schema, f) for f in ("body", "title")}
-            if query.highlight
-            else {}
-        )
+        generators: dict[str, Any] = {}
+
+        def snippet(stored: Any, doc: SearchDoc) -> str:
+            if not generators:
+                generators.update(
+                    {f: self._snippet_generator(searcher, text_query, schema, f) for f in ("body", "title")}
+                )
+            return self._snippet(generators, stored, doc)
+
         word_stems = {term.word: stem(term.word) for term in terms}
         out: list[SearchHit] = []
         for score, address in found:
             stored = searcher.doc(address)
             doc = SearchDoc.model_validate_json(stored.get_first("source"))
             doc_stems = set(analyze(" ".join((doc.title, doc.body, *doc.keywords))))
+            if query.highlight and snippets is not None:
+                snippets[(kind, doc.doc_id)] = partial(snippet, stored, doc)
             out.append(
                 SearchHit(
                     doc_id=doc.doc_id,
                     kind=kind,
                     score=float(score),
                     title=doc.title,
-                    snippet=self._snippet(snippets, stored, doc) if snippets else "",
+                    snippet=snippet(stored, doc) if query.highlight and snippets is None else "",
                     matched_terms=[w for w, s in word_stems.items() if s and s in doc_stems and w not in STOP_WORDS],
                     fields=dict(doc.fields),
                 )
@@ -439,9 +479,10 @@ class EmbeddedIndex:
         limit: int,
         found: dict[tuple[DocKind, str], SearchDoc] | None = None,
     ) -> list[SearchHit]:
-        """The ``limit`` documents nearest ``qvec`` (the vector store's ranking) that the index still
-        holds and that pass the query's filters, checked by Tantivy a batch of candidates at a time;
-        none below the query's ``min_similarity`` (the store's ranking is best first: it stops there)."""
+        """The ``limit`` live documents nearest ``qvec`` (the vector store's ranking) whose row's meta
+        passes the query's filters (a row without meta, which the engine does not write: checked by
+        Tantivy a batch at a time); none below the query's ``min_similarity`` (the store's ranking
+        is best first: it stops there)."""
         assert self.embedder is not None
         excluded = set(query.exclude_ids)
         floor = query.min_similarity
@@ -454,20 +495,39 @@ class EmbeddedIndex:
         if mark != ix.vectors_seen:  # vectors another process wrote: its text commit landed before them
             ix.index.reload()
             ix.vectors_seen = mark
-        for doc_id, score in store.nearest(qvec, size):
+        for doc_id, score, meta in store.rows(qvec, size):
             if floor is not None and score < floor:
                 break
             if doc_id in excluded:
                 continue
-            batch.append((doc_id, score))
+            if meta is not None:  # the row's own title and fields, as of its text's commit
+                fields = meta.get("fields") or {}
+                if passes_filters(fields, query):
+                    out.append(
+                        SearchHit.model_construct(
+                            doc_id=doc_id,
+                            kind=kind,
+                            score=score,
+                            title=meta.get("title", ""),
+                            snippet="",
+                            matched_terms=[],
+                            fields=dict(fields),
+                        )
+                    )
+                    if len(out) >= limit:
+                        break
+                continue
+            batch.append((doc_id, score))  # a row written without meta: checked against the index
             if len(batch) >= size:
                 out.extend(self._held(ix, kind, query, batch, found))
                 batch = []
                 if len(out) >= limit:
                     break
                 size *= 4  # filters left too few: look further
-        if batch and len(out) < limit:
+        if batch:
             out.extend(self._held(ix, kind, query, batch, found))
+        if batch or len(out) > limit:
+            out.sort(key=lambda h: -h.score)  # rows with and without meta, interleaved again
         return out[:limit]
 
     def _held(
@@ -507,6 +567,18 @@ class EmbeddedIndex:
             )
             if found is not None:
                 found[(kind, doc_id)] = held
+        return out
+
+    def _stored(self, kind: DocKind, doc_ids: Sequence[str]) -> dict[tuple[DocKind, str], SearchDoc]:
+        """The stored documents of ``doc_ids`` the index holds (one term-set query)."""
+        t = _tantivy()
+        ix = self._kind(kind)
+        searcher = ix.index.searcher()
+        query = t.Query.term_set_query(ix.schema, "doc_id", list(doc_ids))
+        out: dict[tuple[DocKind, str], SearchDoc] = {}
+        for _, address in searcher.search(query, len(doc_ids)).hits:
+            doc = SearchDoc.model_validate_json(searcher.doc(address).get_first("source"))
+            out[(kind, doc.doc_id)] = doc
         return out
 
     def _filter_clauses(self, schema: Any, query: SearchQuery) -> list[tuple[Any, Any]]:
@@ -551,6 +623,11 @@ class EmbeddedIndex:
             return "".join(parts).strip()
         text = doc.body or doc.title
         return html.escape(text[:SNIPPET_CHARS])
+
+
+def _vector_meta(doc: SearchDoc) -> dict[str, Any]:
+    """What the vector store keeps of a document for a query by meaning: its title and filter fields."""
+    return {"title": doc.title, "fields": doc.fields}
 
 
 def _matched(text: str, doc: SearchDoc) -> list[str]:

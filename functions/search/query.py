@@ -6,7 +6,7 @@ the local stack and in AWS, and both report ``matched_terms`` as the query's own
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,7 +138,12 @@ def drop_far_lexical(
 
 
 def fuse(
-    lexical: list[SearchHit], vector: list[SearchHit], lexical_weight: float, vector_weight: float, k: int = RRF_K
+    lexical: list[SearchHit],
+    vector: list[SearchHit],
+    lexical_weight: float,
+    vector_weight: float,
+    k: int = RRF_K,
+    limit: int | None = None,
 ) -> list[SearchHit]:
     """Weighted reciprocal rank fusion of a lexical and a vector ranking (both best first).
 
@@ -146,7 +151,8 @@ def fuse(
     ``vector_weight / (k + rank)`` in the vector list (ranks from 1; a list it is missing from adds
     nothing). Ties keep the lexical order, then the vector order. A document in both lists keeps the
     lexical hit's snippet and matched terms. Scores are rescaled so the best is 1.0 (what
-    ``rerank_by_consensus`` and the API's clients expect of a score: higher is better).
+    ``rerank_by_consensus`` and the API's clients expect of a score: higher is better). ``limit``:
+    only the best that many are returned (and copied).
     """
     fused: dict[tuple[str, str], list[Any]] = {}  # key -> [score, order, hit]
     order = 0
@@ -165,4 +171,18 @@ def fuse(
         return []
     ranked = sorted(fused.values(), key=lambda e: (-e[0], e[1]))
     top = ranked[0][0]
-    return [e[2].model_copy(update={"score": round(e[0] / top, 6)}) for e in ranked]
+    return [e[2].model_copy(update={"score": round(e[0] / top, 6)}) for e in ranked[:limit]]
+
+
+def passes_filters(fields: Mapping[str, Any], query: SearchQuery) -> bool:
+    """Whether a document's ``fields`` pass the query's ``filters`` and ``exclude`` as both engines'
+    term filters do: every filter key has one of its values among the document's values of that key
+    (a list field: any of its elements), and no exclude key does."""
+
+    def has(key: str, value: str | list[str]) -> bool:
+        wanted = value if isinstance(value, list) else [value]
+        held = fields.get(key)
+        held_values = held if isinstance(held, list) else [held] if held is not None else []
+        return any(v in wanted for v in held_values)
+
+    return all(has(k, v) for k, v in query.filters.items()) and not any(has(k, v) for k, v in query.exclude.items())

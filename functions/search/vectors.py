@@ -9,9 +9,13 @@ Files in ``<kind index>/vectors/``, one generation at a time (``CURRENT`` names 
 dimension, and how many rows the graph covers):
 
 * ``<gen>.f32``: the rows, ``dim`` little-endian float32 each, only ever appended (memory-mapped);
-* ``<gen>.ids``: one line per row, ``+doc_id`` (the document's vector) or ``-doc_id`` (deleted; its
-  row is zeros), written after the row's vector, so a complete line always has its row. The last
-  line of a ``doc_id`` wins: an update appends a row, a delete a tombstone;
+* ``<gen>.ids``: one line per row, ``+doc_id<TAB>{meta}`` (the document's vector and what a query by
+  meaning needs of it without reading the text index: its title and filter fields, JSON) or
+  ``-doc_id`` (deleted; its row is zeros), written after the row's vector, so a complete line always
+  has its row. The last line of a ``doc_id`` wins: an update appends a row, a delete a tombstone.
+  ``nearest`` returns each row's meta (parsed on first use; None where a writer gave none), so a
+  query filters its candidates on the rows' own fields (``FORMAT`` 2; a generation of format 1,
+  without meta, is not read: the engine rebuilds the store from the text index);
 * ``<gen>-<rows>.usearch``: an HNSW graph (usearch, cosine, f16) over the rows before ``<rows>``
   whose keys are row numbers, opened as a memory-mapped view. Rows after it (at most ``DELTA_ROWS``)
   are searched exactly; hits on rows no longer live (updated, deleted) are dropped.
@@ -33,11 +37,17 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+FORMAT = 2  # 2: each id line carries its row's meta (title, filter fields)
 DELTA_ROWS = 2_000  # rows searched exactly past the graph before the writer folds them in
+# The graph's knobs, by bench/vector_recall.py (docs/language.md "Speed at scale"): the similar-case
+# query asks for 62 rows, so usearch searches at least that wide whatever ef says; recall@10 against
+# exact search is 0.998 on MiniLM vectors of banking77 at ef 64 and 128, recall@50 0.995 / 0.998; on
+# the 100,000-case word-vector stand-in 0.977 / 0.983 (recall@50 0.975 / 0.990) for 0.8 / 1.4 ms
+# p50 a search. Connectivity 32 gained at most 0.003 of recall. 128 and 16 kept.
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 128
@@ -59,7 +69,8 @@ def _np() -> Any:
     return np
 
 
-def _new_graph(dim: int) -> Any:
+def new_graph(dim: int, *, connectivity: int = CONNECTIVITY, expansion_search: int = EXPANSION_SEARCH) -> Any:
+    """An empty HNSW graph as the store builds it (bench/vector_recall.py varies the two knobs)."""
     _onnxruntime_first()
     from usearch.index import Index  # noqa: PLC0415 - native module: first use only
 
@@ -67,10 +78,14 @@ def _new_graph(dim: int) -> Any:
         ndim=dim,
         metric="cos",
         dtype="f16",
-        connectivity=CONNECTIVITY,
+        connectivity=connectivity,
         expansion_add=EXPANSION_ADD,
-        expansion_search=EXPANSION_SEARCH,
+        expansion_search=expansion_search,
     )
+
+
+# (doc_id, vector or None for a delete[, meta: a JSON-able mapping, e.g. the title and filter fields])
+Entry = tuple[str, Sequence[float] | None] | tuple[str, Sequence[float] | None, Mapping[str, Any] | None]
 
 
 class VectorStore:
@@ -87,6 +102,18 @@ class VectorStore:
         self._meta_cache: dict[str, Any] = {}
         self._reset(None)
 
+    @classmethod
+    def current(cls, directory: Path) -> VectorStore | None:
+        """The store in ``directory`` of whatever model its current generation is (a writer without an
+        embedder deletes its documents' rows there), or None."""
+        try:
+            meta = json.loads((directory / "CURRENT").read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        if meta.get("format") != FORMAT:
+            return None
+        return cls(directory, str(meta["model"]), int(meta["dim"]))
+
     # ------------------------------------------------------------------ files
     def _meta(self) -> tuple[int, int] | None:
         """(generation in use, rows its graph covers), or None (no vectors yet, or another model's);
@@ -100,7 +127,7 @@ class VectorStore:
         except (FileNotFoundError, ValueError):
             return None
         meta = self._meta_cache
-        if meta.get("model") != self.model_id or meta.get("dim") != self.dim:
+        if meta.get("model") != self.model_id or meta.get("dim") != self.dim or meta.get("format") != FORMAT:
             return None
         return int(meta["gen"]), int(meta.get("graph_rows", 0))
 
@@ -109,7 +136,11 @@ class VectorStore:
         return meta[0] if meta else None
 
     def exists(self) -> bool:
-        return (self.directory / "CURRENT").exists()
+        """A generation of this format is current (of any model: another model's is not rebuilt from the text index)."""
+        try:
+            return json.loads((self.directory / "CURRENT").read_text()).get("format") == FORMAT
+        except (FileNotFoundError, ValueError):
+            return False
 
     def _paths(self, gen: int) -> tuple[Path, Path]:
         return self.directory / f"{gen}.f32", self.directory / f"{gen}.ids"
@@ -122,6 +153,8 @@ class VectorStore:
         self._gen = gen
         self._offset = 0  # bytes of the ids file read
         self._ids: list[str] = []  # doc_id of each row
+        self._raw_meta: list[str] = []  # each row's meta as written (JSON; "" for none)
+        self._parsed: dict[int, dict[str, Any] | None] = {}  # row -> meta, parsed on first use
         self._row_of: dict[str, int] = {}  # live doc_id -> its row
         self._live: Any = _np().zeros(0, dtype=bool)
         self._matrix: Any = None
@@ -152,11 +185,11 @@ class VectorStore:
         if end:
             self._offset += end
             start = len(self._ids)
-            lines = tail[:end].decode("utf-8").splitlines()
+            lines = tail[: end - 1].decode("utf-8").split("\n")  # not splitlines: ids may hold U+2028
             live = np.zeros(start + len(lines), dtype=bool)
             live[:start] = self._live
             for row, line in enumerate(lines, start):
-                doc_id = line[1:]
+                doc_id, _, raw = line[1:].partition("\t")
                 old = self._row_of.pop(doc_id, None)
                 if old is not None:
                     live[old] = False
@@ -164,11 +197,12 @@ class VectorStore:
                     self._row_of[doc_id] = row
                     live[row] = True
                 self._ids.append(doc_id)
+                self._raw_meta.append(raw)
             self._live = live
             self._matrix = np.memmap(vec_path, dtype="<f4", mode="r", shape=(len(self._ids), self.dim))
         graph_file = self._graph_path(gen, graph_rows)
         if graph_rows and graph_file != self._graph_file:
-            graph = _new_graph(self.dim)
+            graph = new_graph(self.dim)
             try:
                 graph.view(str(graph_file))
             except (OSError, RuntimeError, ValueError):  # a writer folded it away meanwhile: next look
@@ -188,14 +222,26 @@ class VectorStore:
             return len(self._row_of)
 
     def nearest(self, query: Sequence[float], wanted: int) -> Iterator[tuple[str, float]]:
-        """Live documents by cosine to ``query``, best first: ``(doc_id, score)``. Lazy: callers that
-        filter take what they need; past the first ``wanted`` the search is widened (x4 each time)."""
+        """Live documents by cosine to ``query``, best first: ``(doc_id, score)`` (``rows`` without the meta)."""
+        for doc_id, score, _ in self.rows(query, wanted):
+            yield doc_id, score
+
+    def _meta_of(self, row: int, raw: Sequence[str]) -> dict[str, Any] | None:
+        if row in self._parsed:
+            return self._parsed[row]
+        meta = json.loads(raw[row]) if raw[row] else None
+        self._parsed[row] = meta
+        return meta
+
+    def rows(self, query: Sequence[float], wanted: int) -> Iterator[tuple[str, float, dict[str, Any] | None]]:
+        """Live documents by cosine to ``query``, best first: ``(doc_id, score, meta)``. Lazy: callers
+        that filter take what they need; past the first ``wanted`` the search is widened (x4 each time)."""
         np = _np()
         with self._lock:
             self._refresh()
             if self._gen is None or not self._row_of:
                 return
-            ids, live, matrix = self._ids, self._live, self._matrix
+            ids, live, matrix, raw = self._ids, self._live, self._matrix, self._raw_meta
             graph, graph_rows = self._graph, self._graph_rows
         q = np.asarray(query, dtype=np.float32)
         n = len(ids)
@@ -222,15 +268,16 @@ class VectorStore:
             for i in order:
                 if rows[i] not in seen:
                     seen.add(rows[i])
-                    yield ids[rows[i]], scores[i]
+                    yield ids[rows[i]], scores[i], self._meta_of(rows[i], raw)
             exhausted = (graph is None or count >= len(graph)) and count >= len(delta)
             if exhausted or len(seen) >= len(self._row_of):
                 return
             count *= 4
 
     # ------------------------------------------------------------------ writing (under the writer lock)
-    def append(self, entries: Sequence[tuple[str, Sequence[float] | None]]) -> None:
-        """Vectors of documents written (``None``: the document is deleted), in order."""
+    def append(self, entries: Sequence[Entry]) -> None:
+        """Vectors of documents written (``None``: the document is deleted), in order, each with its
+        meta where given (``(doc_id, vector, meta)``)."""
         if not entries:
             return
         np = _np()
@@ -242,11 +289,14 @@ class VectorStore:
         vec_path, ids_path = self._paths(gen)
         rows = np.zeros((len(entries), self.dim), dtype="<f4")
         lines = []
-        for i, (doc_id, vector) in enumerate(entries):
+        for i, entry in enumerate(entries):
+            doc_id, vector = entry[0], entry[1]
             _check_id(doc_id)
             if vector is not None:
                 rows[i] = np.asarray(vector, dtype=np.float32)
-            lines.append(("+" if vector is not None else "-") + doc_id + "\n")
+                lines.append(f"+{doc_id}{_meta_text(entry)}\n")
+            else:
+                lines.append(f"-{doc_id}\n")
         with vec_path.open("ab") as fh:
             fh.write(rows.tobytes())
             fh.flush()
@@ -259,7 +309,7 @@ class VectorStore:
         if past > self.delta_rows:
             self._fold(gen)
 
-    def replace(self, entries: Sequence[tuple[str, Sequence[float]]]) -> None:
+    def replace(self, entries: Sequence[Entry]) -> None:
         """A new generation holding exactly ``entries`` (a rebuild), its graph built at once."""
         np = _np()
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -268,14 +318,14 @@ class VectorStore:
         while any(self.directory.glob(f"{gen}.*")) or any(self.directory.glob(f"{gen}-*")):
             gen += 1
         vec_path, ids_path = self._paths(gen)
-        unique = list({doc_id: v for doc_id, v in entries}.items())
-        for doc_id, _ in unique:
-            _check_id(doc_id)
-        matrix = np.asarray([v for _, v in unique], dtype="<f4").reshape(len(unique), self.dim)
+        unique = list({entry[0]: entry for entry in entries}.values())
+        for entry in unique:
+            _check_id(entry[0])
+        matrix = np.asarray([entry[1] for entry in unique], dtype="<f4").reshape(len(unique), self.dim)
         matrix.tofile(vec_path)
-        ids_path.write_text("".join(f"+{doc_id}\n" for doc_id, _ in unique), encoding="utf-8")
+        ids_path.write_text("".join(f"+{entry[0]}{_meta_text(entry)}\n" for entry in unique), encoding="utf-8")
         if unique:
-            graph = _new_graph(self.dim)
+            graph = new_graph(self.dim)
             graph.add(np.arange(len(unique), dtype=np.uint64), matrix)
             self._save(graph, gen, len(unique))
         self._write_current(gen, len(unique))
@@ -292,7 +342,7 @@ class VectorStore:
                 self._graph_file,
                 self._graph_rows,
             )
-        graph = _new_graph(self.dim)
+        graph = new_graph(self.dim)
         if graph_file is not None:
             graph.load(str(graph_file))
             dead = np.flatnonzero(~live[:graph_rows]).astype(np.uint64)
@@ -316,7 +366,11 @@ class VectorStore:
 
     def _write_current(self, gen: int, graph_rows: int) -> None:
         tmp = self.directory / ".CURRENT.tmp"
-        tmp.write_text(json.dumps({"gen": gen, "model": self.model_id, "dim": self.dim, "graph_rows": graph_rows}))
+        tmp.write_text(
+            json.dumps(
+                {"gen": gen, "model": self.model_id, "dim": self.dim, "graph_rows": graph_rows, "format": FORMAT}
+            )
+        )
         os.replace(tmp, self.directory / "CURRENT")
 
     def _remove_other_generations(self, keep: int) -> None:
@@ -327,5 +381,11 @@ class VectorStore:
 
 
 def _check_id(doc_id: str) -> None:
-    if not doc_id or "\n" in doc_id or "\r" in doc_id:
-        raise ValueError(f"a document id for the vector store has no line break and is not empty: {doc_id!r}")
+    if not doc_id or "\n" in doc_id or "\r" in doc_id or "\t" in doc_id:
+        raise ValueError(f"a document id for the vector store has no line break or tab and is not empty: {doc_id!r}")
+
+
+def _meta_text(entry: Entry) -> str:
+    """The id line's meta part: a tab and the meta as one line of JSON ("" without meta)."""
+    meta = entry[2] if len(entry) > 2 else None  # noqa: PLR2004
+    return "\t" + json.dumps(meta, separators=(",", ":")) if meta is not None else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functions.search.embedded import EmbeddedIndex
 from functions.search.port import DocKind, SearchDoc, SearchHit, SearchQuery
-from functions.search.query import drop_far_lexical, fuse
+from functions.search.query import drop_far_lexical, fuse, passes_filters
 from tests.fakes.search import ConceptEmbedder
 
 CONCEPTS = {
@@ -265,3 +265,36 @@ def test_a_lexical_hit_is_kept_when_its_kinds_vector_list_was_not_cut_by_the_flo
     assert drop_far_lexical(lexical, [], set(), query) == lexical  # the list was full: "a" may be near
     assert drop_far_lexical(lexical, [], {DocKind.CASE}, query) == []
     assert drop_far_lexical(lexical, [_hit("a")], {DocKind.CASE}, query) == lexical  # near by meaning
+
+
+class _SnippetCounting(EmbeddedIndex):
+    made = 0
+
+    @staticmethod
+    def _snippet(generators, stored, doc):  # noqa: ANN001, ANN205
+        _SnippetCounting.made += 1
+        return EmbeddedIndex._snippet(generators, stored, doc)
+
+
+def test_lexical_snippets_are_made_only_for_the_hits_returned(tmp_path):
+    engine = _SnippetCounting(tmp_path / "index", synonyms=None, embedder=ConceptEmbedder(CONCEPTS))
+    engine.upsert([_case(f"CB-{i}", f"Wifi disconnects {i}", "the wifi drops every hour") for i in range(30)])
+    _SnippetCounting.made = 0
+
+    hits = engine.search(SearchQuery(text="wifi", kinds=[DocKind.CASE], vector_weight=1.0, limit=3, candidates=20))
+
+    assert len(hits) == 3
+    assert _SnippetCounting.made == 3  # not the 20 candidates
+    assert all("<em>" in h.snippet for h in hits)
+
+
+def test_the_vector_sides_filter_rule_is_the_term_filters_rule():
+    q = SearchQuery(
+        text="x", filters={"status": ["open", "pending"], "product": "app"}, exclude={"customer_id": "acme"}
+    )
+
+    assert passes_filters({"status": "open", "product": ["web", "app"], "customer_id": "globex"}, q)
+    assert not passes_filters({"status": "closed", "product": "app"}, q)  # a filter value missing
+    assert not passes_filters({"status": "open"}, q)  # a filter key missing
+    assert not passes_filters({"status": "open", "product": "app", "customer_id": ["globex", "acme"]}, q)  # excluded
+    assert passes_filters({}, SearchQuery(text="x"))

@@ -116,6 +116,51 @@ def test_vectors_of_another_model_are_not_read(tmp_path):
 def test_a_document_id_with_a_line_break_is_refused(tmp_path):
     with pytest.raises(ValueError, match="line break"):
         _store(tmp_path).append([("a\nb", _unit(0))])
+    with pytest.raises(ValueError, match="tab"):
+        _store(tmp_path).append([("a\tb", _unit(0))])
+
+
+def _rows(store: VectorStore, query: list[float], n: int = 100) -> dict[str, dict | None]:
+    return {doc_id: meta for doc_id, _, meta in store.rows(query, n)}
+
+
+def test_each_row_carries_its_meta_and_an_updated_documents_old_row_and_meta_never_come_back(tmp_path):
+    store = _store(tmp_path, delta_rows=3)
+    reader = _store(tmp_path, delta_rows=3)
+    store.append([(f"d{i}", _unit(i), {"title": f"T{i}", "fields": {"status": "open"}}) for i in range(5)])
+    assert _rows(reader, _unit(0))["d0"] == {"title": "T0", "fields": {"status": "open"}}
+
+    store.append([("d0", _unit(0, 0.01), {"title": "T0", "fields": {"status": "closed"}}), ("d1", None)])
+    store.append([(f"e{i}", _unit(6), {"title": "E", "fields": {"status": "open"}}) for i in range(4)])  # folded
+
+    for view in (store, reader, _store(tmp_path)):
+        rows = list(view.rows(_unit(0), 100))
+        assert [doc_id for doc_id, _, _ in rows].count("d0") == 1  # the old row (open) is not returned
+        assert _rows(view, _unit(0))["d0"] == {"title": "T0", "fields": {"status": "closed"}}
+        assert "d1" not in _rows(view, _unit(1))
+
+
+def test_replace_keeps_the_meta_and_a_row_written_without_meta_has_none(tmp_path):
+    store = _store(tmp_path)
+    store.replace([("x", _unit(1), {"title": "X\u2028line", "fields": {"customer_id": ["a", "b"]}}), ("y", _unit(2))])
+
+    rows = _rows(_store(tmp_path), _unit(1))
+    assert rows == {"x": {"title": "X\u2028line", "fields": {"customer_id": ["a", "b"]}}, "y": None}
+
+
+def test_a_store_of_the_format_without_meta_is_not_read(tmp_path):
+    import json
+
+    store = _store(tmp_path)
+    store.append([("a", _unit(0), {"title": "A", "fields": {}})])
+    current = tmp_path / "vectors" / "CURRENT"
+    meta = json.loads(current.read_text())
+    del meta["format"]
+    current.write_text(json.dumps(meta))
+
+    reopened = _store(tmp_path)
+    assert not reopened.exists()
+    assert list(reopened.rows(_unit(0), 5)) == []
 
 
 # ------------------------------------------------------------------ through the embedded engine
@@ -169,3 +214,66 @@ def test_an_index_written_before_the_vector_store_gets_it_from_its_stored_vector
     shutil.rmtree(tmp_path / "ix" / "case-v2" / "vectors")
 
     assert _by_meaning(EmbeddedIndex(tmp_path / "ix", synonyms=None, embedder=embedder), "wireless")[0] == "CB-2"
+
+
+def test_by_meaning_a_closed_case_or_an_excluded_customer_never_comes_back_from_the_stores_rows(tmp_path):
+    engine = EmbeddedIndex(tmp_path / "ix", synonyms=None, embedder=ConceptEmbedder(CONCEPTS))
+    engine.upsert(
+        [
+            _case("CB-1", "Wifi disconnects", customer_id="acme", status="open"),
+            _case("CB-2", "Wireless drops", customer_id="globex", status="open"),
+            _case("CB-3", "Internet slow", customer_id="initech", status="open"),
+        ]
+    )
+    engine.upsert([_case("CB-1", "Wifi disconnects", customer_id="acme", status="closed")])  # same text, closed
+
+    hits = engine.search(
+        SearchQuery(
+            text="wifi", kinds=[DocKind.CASE], vector_weight=1.0, lexical_weight=0.0, filters={"status": "open"}
+        )
+    )
+    assert sorted(h.doc_id for h in hits) == ["CB-2", "CB-3"]
+    assert {h.fields["status"] for h in hits} == {"open"}  # the hit's fields are the row's own
+    assert _by_meaning(engine, "wifi", exclude={"customer_id": ["globex", "initech"]}) == ["CB-1"]
+    assert _by_meaning(engine, "wifi", filters={"status": "closed"}) == ["CB-1"]
+
+
+def test_a_case_rewritten_by_a_process_without_an_embedder_loses_its_row_rather_than_keep_old_fields(tmp_path):
+    embedder = ConceptEmbedder(CONCEPTS)
+    with_model = EmbeddedIndex(tmp_path / "ix", synonyms=None, embedder=embedder)
+    with_model.upsert(
+        [_case("CB-1", "Wifi disconnects", status="open"), _case("CB-2", "Wireless drops", status="open")]
+    )
+
+    EmbeddedIndex(tmp_path / "ix", synonyms=None).upsert([_case("CB-1", "Wifi disconnects", status="closed")])
+
+    assert _by_meaning(with_model, "wifi", filters={"status": "open"}) == ["CB-2"]
+    assert _by_meaning(EmbeddedIndex(tmp_path / "ix", synonyms=None, embedder=embedder), "wifi") == ["CB-2"]
+
+
+class _CountingIndex(EmbeddedIndex):
+    """The engine, recording which stored documents it reads for hits found by meaning."""
+
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.read: list[str] = []
+
+    def _stored(self, kind, doc_ids):  # noqa: ANN001, ANN202
+        self.read.extend(doc_ids)
+        return super()._stored(kind, doc_ids)
+
+    def _held(self, ix, kind, query, candidates, found):  # noqa: ANN001, ANN202
+        self.read.extend(doc_id for doc_id, _ in candidates)
+        return super()._held(ix, kind, query, candidates, found)
+
+
+def test_by_meaning_only_the_hits_returned_are_read_from_the_text_index_and_they_get_their_snippet(tmp_path):
+    engine = _CountingIndex(tmp_path / "ix", synonyms=None, embedder=ConceptEmbedder(CONCEPTS))
+    engine.upsert([_case(f"CB-{i}", f"Wifi disconnects {i}", customer_id=f"c{i % 3}") for i in range(30)])
+
+    q = SearchQuery(text="wireless", kinds=[DocKind.CASE], vector_weight=1.0, lexical_weight=0.0, limit=3)
+    hits = engine.search(q.model_copy(update={"exclude": {"customer_id": "c0"}}))
+
+    assert len(hits) == 3
+    assert sorted(engine.read) == sorted(h.doc_id for h in hits)  # not the 50 candidates
+    assert all(h.snippet.startswith("Wifi disconnects") and h.fields["customer_id"] != "c0" for h in hits)
