@@ -89,6 +89,8 @@ describe('case tools and admin screens', { timeout: 600_000 }, () => {
     await page.getByRole('heading', { name: 'Scanner offline in lab 3', level: 1 }).click()
     await page.keyboard.press('m')
     await page.getByRole('combobox', { name: 'Search macros' }).fill('restart')
+    // the macros load when the picker opens: choose only once the filtered option is listed
+    await page.getByRole('option', { name: /Scanner restart/ }).waitFor()
     await page.keyboard.press('Enter')
     const dialog = page.getByRole('dialog')
     await dialog.getByText(`Hello, please restart the scanner for case ${ids.first}.`).waitFor()
