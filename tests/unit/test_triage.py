@@ -113,6 +113,58 @@ def test_character_ngrams_read_a_misspelt_word_and_survive_the_file() -> None:
     assert words_only.predict(text, vec) == words_only.predict("", vec)
 
 
+def test_hashed_character_ngrams_keep_the_features_bounded_and_read_a_misspelt_word() -> None:
+    import numpy as np
+
+    from functions.triage.classifier import Tfidf, bucket
+
+    assert bucket("\t car", 64) == bucket("\t car", 64) and 0 <= bucket("\t car", 64) < 64
+    texts = [t for t, *_ in TINY]
+    words = Tfidf.fit(texts)
+    hashed = Tfidf.fit(texts, chars=(2, 5), buckets=64)
+    assert hashed.size == words.size + 64  # the words' vocabulary plus the buckets, whatever the text
+    idx, _ = hashed.sparse("zzzzqqqq xxxyyy")  # unseen characters still land in the buckets
+    assert len(idx) > 0 and all(words.size <= i < hashed.size for i in idx)
+
+    class Blind:
+        model_id = "blind"
+
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            return [[1.0, 0.0]] * len(texts)
+
+    labels = {"category": [c for _, c, _, _ in TINY]}
+    model = TriageModel.train(
+        texts, labels, _embed(Blind()), "blind", chars=(2, 5), char_buckets=512, epochs=60, balanced=True, knn=0
+    )
+    loaded = TriageModel.from_bytes(model.to_bytes())
+    assert loaded.tfidf.buckets == 512 and loaded.tfidf.size == model.tfidf.size
+    vec = np.array([1.0, 0.0], dtype=np.float32)
+    assert loaded.predict("interneet connections failng", vec)["category"][0][0] == "network"
+
+
+def test_the_nearest_neighbour_vote_is_blended_in_and_kept_in_the_file() -> None:
+    import numpy as np
+
+    emb = ConceptEmbedder()
+    texts = [t for t, *_ in TINY]
+    labels = {"category": [c for _, c, _, _ in TINY], "priority": [p for _, _, p, _ in TINY]}
+    # no training steps: the softmax alone only knows the labels' shares (a tie here)
+    untrained = TriageModel.train(texts, labels, _embed(emb), emb.model_id, epochs=0, knn=0.5, knn_k=5)
+    loaded = TriageModel.from_bytes(untrained.to_bytes())
+    assert loaded.neighbours is not None and loaded.neighbours.k == 5 and loaded.neighbours.weight == 0.5
+    assert loaded.neighbours.vectors.shape == (len(TINY), len(emb.embed(["x"])[0]))
+    text = "someone stole my card"
+    vec = np.asarray(emb.embed([text])[0], dtype=np.float32)
+    out = loaded.predict(text, vec)
+    assert out["category"][0][0] == "lost_card" and out["priority"][0][0] == "urgent"
+    alone = loaded.probabilities("category", text, vec, knn=0.0)
+    assert float(alone.max() - alone.min()) < 1e-6  # without the vote: nothing to choose by
+    # knn=0: no neighbours in the file, and a smaller file
+    plain = TriageModel.train(texts, labels, _embed(emb), emb.model_id, epochs=0, knn=0)
+    assert plain.neighbours is None and TriageModel.from_bytes(plain.to_bytes()).neighbours is None
+    assert len(plain.to_bytes()) < len(untrained.to_bytes())
+
+
 def test_a_file_of_another_format_is_refused() -> None:
     import io
 
