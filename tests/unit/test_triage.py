@@ -292,3 +292,48 @@ def test_training_labels_leave_out_what_triage_applied_unless_an_agent_corrected
     assert rules.agent_labels(corrected, s, {"category": "billing"})["category"] == "billing"
     # a case triage never saw keeps every field
     assert rules.agent_labels(values, None, {}) == values
+
+
+def test_a_confirmed_applied_field_is_a_training_label() -> None:
+    s = TriageSuggestion(
+        model_version="v1",
+        at=AT,
+        category=FieldSuggestion(value="lost_card", confidence=0.95, applied=True, confirmed=True),
+        department=FieldSuggestion(value="cards", confidence=0.97, applied=True),
+    )
+    values = {"category": "lost_card", "priority": "normal", "department": "cards"}
+    # the agent confirmed the category: a label; the department triage applied alone: none
+    assert rules.agent_labels(values, s, {}) == {"category": "lost_card", "priority": "normal", "department": None}
+
+
+def test_an_agent_confirms_only_fields_triage_applied_and_the_case_holds() -> None:
+    from functions.cases import rules as case_rules
+    from functions.cases.models import Case, Channel
+    from functions.core.errors import InvalidInput
+
+    case = Case(
+        case_id="CB-1",
+        subject="s",
+        channel=Channel.WEB,
+        category="lost_card",
+        created_at=AT,
+        updated_at=AT,
+        triage=TriageSuggestion(
+            category=FieldSuggestion(value="lost_card", confidence=0.97, applied=True),
+            department=FieldSuggestion(value="cards", confidence=0.6),
+            model_version="v1",
+            at=AT,
+        ),
+    )
+    line, kept = case_rules.triage_confirmations(case, ["category"])
+    assert kept.category.confirmed and not kept.department.confirmed
+    assert line == "confirmed triage's category lost_card"
+    # already confirmed: nothing new
+    assert case_rules.triage_confirmations(case.model_copy(update={"triage": kept}), ["category"]) is None
+    for field in ("department", "priority"):  # only suggested / not suggested: bad input naming it
+        with pytest.raises(InvalidInput, match=field):
+            case_rules.triage_confirmations(case, [field])
+    with pytest.raises(InvalidInput, match="category"):  # an agent changed it since
+        case_rules.triage_confirmations(case.model_copy(update={"category": "billing"}), ["category"])
+    with pytest.raises(InvalidInput):
+        case_rules.triage_confirmations(case.model_copy(update={"triage": None}), ["category"])
