@@ -356,17 +356,19 @@ def run_classifier(
     lr: float = 0.01,
     l2: float = 1e-5,
     chars: tuple[int, int] | None = None,
+    char_buckets: int = 0,
     min_df: int = 2,
     balanced: bool = False,
-    knn_weights: Sequence[float] = (0.0,),
+    knn_weights: Sequence[float] = (0.2,),
     knn_k: int = 10,
     cache: str | None = None,
     evaluated_on: str = "test",
 ) -> dict[str, Any]:
-    """The triage classifier trained on ``indexed``, tested on ``queries``. ``knn_weights`` other
-    than 0: the softmax's probabilities blended with a k-nearest-neighbour vote over the training
-    vectors (the shipped model has no neighbour part; this measures whether it would pay), each
-    blend's accuracy and macro F1 under ``knn_blends``; the top-level figures are the first weight's."""
+    """The triage classifier trained on ``indexed``, tested on ``queries``, read back from its file
+    (what a function loads). ``knn_weights``: the share of the model's k-nearest-neighbour vote in
+    its probabilities (0: the softmax alone), each weight's accuracy and macro F1 under
+    ``knn_blends``; the model keeps its neighbours when a weight is not 0 (its file size is that
+    model's), and the top-level figures are the first weight's."""
     from functions.search.embedding import OnnxEmbedder  # noqa: PLC0415
     from functions.triage.classifier import TriageModel  # noqa: PLC0415
 
@@ -386,8 +388,11 @@ def run_classifier(
         encode,
         emb.model_id,
         chars=chars,
+        char_buckets=char_buckets,
         min_df=min_df,
         vectors=tvecs,
+        knn=next((w for w in knn_weights if w > 0), 0.0),
+        knn_k=knn_k,
         epochs=epochs,
         lr=lr,
         l2=l2,
@@ -396,22 +401,13 @@ def run_classifier(
     train_s = time.perf_counter() - t0
     data = model.to_bytes()
     model = TriageModel.from_bytes(data)  # what a function loads: the stored file (float16 weights)
-    clf = model.fields["category"]
     truth = [c for _, c in queries]
-    label_index = {lab: i for i, lab in enumerate(clf.labels)}
-    ty = np.array([label_index[c] for _, c in indexed])
-    sims = qvecs @ tvecs.T
-    probs, votes = [], []
-    for i, (t, _) in enumerate(queries):
-        idx, val = model.tfidf.sparse(t)
-        probs.append(clf.probabilities(qvecs[i], idx, val))
-        near = np.argpartition(-sims[i], knn_k)[:knn_k]
-        vote = np.bincount(ty[near], weights=np.exp(sims[i, near] / 0.05), minlength=len(clf.labels))
-        votes.append(vote / vote.sum())
     blends = {}
     for weight in knn_weights:
-        pred = [clf.labels[int(((1 - weight) * p + weight * v).argmax())] for p, v in zip(probs, votes, strict=True)]
-        blends[weight] = pred
+        blends[weight] = [
+            model.fields["category"].labels[int(model.probabilities("category", t, qvecs[i], knn=weight).argmax())]
+            for i, (t, _) in enumerate(queries)
+        ]
     pred = blends[knn_weights[0]]
     lat = []
     for text, _ in queries[:latency_texts]:
@@ -445,6 +441,8 @@ def run_classifier(
         "lr": lr,
         "l2": l2,
         "chars": list(chars) if chars else None,
+        "char_buckets": char_buckets,
+        "knn": knn_weights[0],
         "min_df": min_df,
         "balanced": balanced,
         "features": model.tfidf.size + int(tvecs.shape[1]),
@@ -531,11 +529,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--classifier", action="store_true", help="measure the triage classifier (see above)")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--l2", type=float, default=1e-5)
-    p.add_argument("--chars", default="", help="character n-grams LO-HI beside the word grams, e.g. 3-5")
+    p.add_argument("--l2", type=float, default=1e-6)
+    p.add_argument("--chars", default="", help="character n-grams LO-HI beside the word grams, e.g. 2-5")
+    p.add_argument("--char-buckets", type=int, default=0, help="hash the character n-grams into N columns")
     p.add_argument("--min-df", type=int, default=2)
     p.add_argument("--balanced", action="store_true", help="class weights n / (classes x count)")
-    p.add_argument("--knn", default="0", help="blend weights of a k-nearest-neighbour vote, e.g. 0,0.2,0.4")
+    p.add_argument(
+        "--knn",
+        default="0.2",
+        help="shares of the k-nearest-neighbour vote, e.g. 0.2,0,0.4 (the first: the top-level figures)",
+    )
     p.add_argument("--knn-k", type=int, default=10)
     p.add_argument(
         "--validate",
@@ -573,6 +576,7 @@ def main(argv: list[str] | None = None) -> None:
             lr=a.lr,
             l2=a.l2,
             chars=chars,  # type: ignore[arg-type]
+            char_buckets=a.char_buckets,
             min_df=a.min_df,
             balanced=a.balanced,
             knn_weights=[float(w) for w in a.knn.split(",")],

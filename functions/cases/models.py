@@ -12,7 +12,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 from functions.core.models import Model
 from functions.core.validators import Code, Email, PageSize, Subject, Text
 from functions.sla.models import CaseSla
-from functions.triage.models import TriageSuggestion
+from functions.triage.models import TriageField, TriageSuggestion
 
 
 class CaseStatus(StrEnum):
@@ -343,6 +343,10 @@ class CaseUpdate(Model):
     model: Code | None = None
     batch: Code | None = None
     tags: list[Code] | None = None
+    triage_confirm: list[TriageField] | None = Field(
+        default=None,
+        description="fields triage applied that the agent confirms as right, as the case holds them (training labels)",
+    )
     comment: Annotated[str, Field(max_length=10_000)] | None = Field(
         default=None, description="why (goes on the timeline)"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -191,6 +192,34 @@ def sla_event_text(kind: str, metric: str, due: datetime) -> str:
 
 # Triage's fields by the case's field that holds each (triage's department is the agent group).
 TRIAGE_FIELDS = {"category": "category", "priority": "priority", "department": "group_id"}
+
+
+def triage_confirmations(case: Case, fields: Sequence[str]) -> tuple[str, Any] | None:
+    """An agent's confirmation of fields triage applied: (the timeline's line, the suggestion with
+    those fields ``confirmed``), or None when there is nothing new to confirm. A field triage did not
+    apply, or that the case no longer holds as applied, is bad input naming the field."""
+    if not fields:
+        return None
+    if case.triage is None:
+        raise InvalidInput(
+            "triage made no suggestion for this case",
+            fields=[{"field": "triage_confirm", "message": "no suggestion to confirm", "type": "value_error"}],
+        )
+    updates: dict[str, Any] = {}
+    said = []
+    for name in dict.fromkeys(fields):
+        s = getattr(case.triage, name)
+        if s is None or not s.applied or getattr(case, TRIAGE_FIELDS[name]) != s.value:
+            raise InvalidInput(
+                f"triage did not apply the {name} this case holds",
+                fields=[{"field": "triage_confirm", "message": f"{name} was not applied", "type": "value_error"}],
+            )
+        if not s.confirmed:
+            updates[name] = s.model_copy(update={"confirmed": True})
+            said.append(f"{name} {s.value}")
+    if not updates:
+        return None
+    return "confirmed triage's " + ", ".join(said), case.triage.model_copy(update=updates)
 
 
 def triage_corrections(case: Case, changes: dict[str, dict[str, Any]]) -> dict[str, str]:

@@ -529,7 +529,10 @@ class CaseService:
                     "to": value.value if hasattr(value, "value") else value,
                 }
                 updates[fld] = value
-        if not changes:
+        confirmed = rules.triage_confirmations(case, change.triage_confirm or [])
+        if confirmed:
+            updates["triage"] = confirmed[1]
+        if not changes and not confirmed:
             return case
         corrections = rules.triage_corrections(case, changes)
         if corrections != case.triage_corrections:
@@ -569,6 +572,19 @@ class CaseService:
                     changes=other,
                     body=change.comment,
                     data={"triage_corrections": corrections} if "triage_corrections" in updates else None,
+                    visibility="internal",
+                    seq=len(events),
+                )
+            )
+        if confirmed:
+            events.append(
+                self._event(
+                    case_id,
+                    EventKind.FIELDS_CHANGED,
+                    agent,
+                    now,
+                    body=confirmed[0],
+                    data={"triage_confirmed": list(change.triage_confirm or [])},
                     visibility="internal",
                     seq=len(events),
                 )

@@ -8,6 +8,22 @@ from collections.abc import Iterator
 
 import click
 
+LABEL_COLUMNS = ("category", "intent", "priority", "department")
+
+
+def csv_header_problem(path: str) -> str | None:
+    """What is wrong with a training CSV's header (one line), or None: it needs ``text`` and a
+    label column (``category``, or ``intent``, ``priority``, ``department``)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh), [])
+    columns = [c.strip() for c in header]
+    shown = ",".join(columns) if columns else "empty"
+    if "text" not in columns:
+        return f"{path}: no column 'text' (its header: {shown}); expected text,category[,priority,department]"
+    if not any(c in columns for c in LABEL_COLUMNS):
+        return f"{path}: no column 'category' (its header: {shown}); expected text,category[,priority,department]"
+    return None
+
 
 def csv_examples(path: str) -> Iterator[object]:
     """Examples from a CSV with ``text`` and any of ``category`` (or ``intent``), ``priority``, ``department``."""
@@ -32,6 +48,7 @@ def triage() -> None:
 @click.option(
     "--csv",
     "csv_path",
+    type=click.Path(exists=True, dir_okay=False),
     default=None,
     metavar="FILE",
     help="Train on this CSV (text,category[,priority,department]) instead of the resolved cases.",
@@ -53,6 +70,11 @@ def train(csv_path: str | None, endpoint: str | None, use_aws: bool, epochs: int
     """Train the classifier on the deployment's resolved cases (or a CSV) and store it as the new
     current version in the models bucket. Prints one JSON object (version, examples, labels per field)."""
     from functions import composition  # noqa: PLC0415
+
+    if csv_path:
+        problem = csv_header_problem(csv_path)
+        if problem:
+            raise click.UsageError(problem)
 
     def run() -> dict[str, object]:
         composition.reset()  # the settings of the target chosen above

@@ -18,6 +18,9 @@ class FieldSuggestion(Model):
     value: str
     confidence: float = Field(ge=0, le=1)
     applied: bool = Field(default=False, description="set on the case by triage (confidence at or above the threshold)")
+    confirmed: bool = Field(
+        default=False, description="an agent confirmed the applied value as right (training learns it as a label)"
+    )
 
 
 class TriageSuggestion(Model):

@@ -58,13 +58,13 @@ def agent_labels(
     """What training may learn from a case: per field, its value (``values``: field -> the case's
     value), except a field triage applied that no agent corrected since, which is None (unknown).
     Such a value is triage's own guess: learning it would feed the model its own output. A field an
-    agent set (triage only suggested it, or the agent accepted that suggestion) or corrected (in
-    ``corrections``) keeps its value."""
+    agent set (triage only suggested it, or the agent accepted that suggestion), confirmed (the
+    applied value, ``confirmed``) or corrected (in ``corrections``) keeps its value."""
     out: dict[str, str | None] = {}
     for name in FIELDS:
         value = values.get(name)
         s: FieldSuggestion | None = getattr(suggestion, name) if suggestion is not None else None
-        if s is not None and s.applied and name not in corrections and value == s.value:
+        if s is not None and s.applied and not s.confirmed and name not in corrections and value == s.value:
             value = None
         out[name] = value
     return out

@@ -205,3 +205,36 @@ def test_training_learns_only_what_agents_set_or_corrected_not_what_triage_appli
     assert (second.category, second.department, second.priority) == ("billing", None, "urgent")
     assert len(examples) == len(TINY) + 2  # the agents' own cases are all still there
     assert all(e.category for t, e in examples.items() if t not in ("Someone stole my card", "card lost in the street"))
+
+
+def test_an_agents_one_click_confirmation_of_an_applied_field_is_a_training_label(wired, client, agent_headers):
+    from functions import composition
+
+    _resolved_cases(wired)
+    wired.triage.train(wired.triage_examples(), epochs=60)
+    composition.install(composition.Container(settings=wired.settings, embedder=ConceptEmbedder()))
+    case = wired.cases.open_case(subject="Someone stole my card", channel=Channel.WEB, actor=AGENT)
+    client.lambda_.invoke("triage_stream", {"Records": [_insert(case)]})
+    seen = client.http.get(f"/cases/{case.case_id}", headers=agent_headers).json_body
+    assert seen["category"] == "lost_card" and seen["triage"]["category"]["applied"]
+    # a field triage only suggested cannot be confirmed: a 400 naming it
+    bad = client.http.patch(
+        f"/cases/{case.case_id}",
+        headers={**agent_headers, "Content-Type": "application/json"},
+        body=json.dumps({"version": seen["version"], "triage_confirm": ["priority"]}),
+    )
+    assert bad.status_code == 400 and "priority" in bad.json_body["error"]["message"]
+    # When the agent confirms the applied category (one request, nothing else changed)
+    ok = client.http.patch(
+        f"/cases/{case.case_id}",
+        headers={**agent_headers, "Content-Type": "application/json"},
+        body=json.dumps({"version": seen["version"], "triage_confirm": ["category"]}),
+    )
+    assert ok.status_code == 200, ok.json_body
+    assert ok.json_body["triage"]["category"]["confirmed"] is True and ok.json_body["category"] == "lost_card"
+    timeline = client.http.get(f"/cases/{case.case_id}", headers=agent_headers).json_body["timeline"]
+    assert any("confirmed triage's category lost_card" in (e.get("body") or "") for e in timeline)
+    wired.cases.update(case.case_id, AGENT, CaseUpdate(status=CaseStatus.RESOLVED))
+    # Then training learns the confirmed category (without the confirmation it would be no label)
+    example = {e.text: e for e in wired.triage_examples()}["Someone stole my card"]
+    assert example.category == "lost_card" and example.department is None

@@ -113,6 +113,58 @@ def test_character_ngrams_read_a_misspelt_word_and_survive_the_file() -> None:
     assert words_only.predict(text, vec) == words_only.predict("", vec)
 
 
+def test_hashed_character_ngrams_keep_the_features_bounded_and_read_a_misspelt_word() -> None:
+    import numpy as np
+
+    from functions.triage.classifier import Tfidf, bucket
+
+    assert bucket("\t car", 64) == bucket("\t car", 64) and 0 <= bucket("\t car", 64) < 64
+    texts = [t for t, *_ in TINY]
+    words = Tfidf.fit(texts)
+    hashed = Tfidf.fit(texts, chars=(2, 5), buckets=64)
+    assert hashed.size == words.size + 64  # the words' vocabulary plus the buckets, whatever the text
+    idx, _ = hashed.sparse("zzzzqqqq xxxyyy")  # unseen characters still land in the buckets
+    assert len(idx) > 0 and all(words.size <= i < hashed.size for i in idx)
+
+    class Blind:
+        model_id = "blind"
+
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            return [[1.0, 0.0]] * len(texts)
+
+    labels = {"category": [c for _, c, _, _ in TINY]}
+    model = TriageModel.train(
+        texts, labels, _embed(Blind()), "blind", chars=(2, 5), char_buckets=512, epochs=60, balanced=True, knn=0
+    )
+    loaded = TriageModel.from_bytes(model.to_bytes())
+    assert loaded.tfidf.buckets == 512 and loaded.tfidf.size == model.tfidf.size
+    vec = np.array([1.0, 0.0], dtype=np.float32)
+    assert loaded.predict("interneet connections failng", vec)["category"][0][0] == "network"
+
+
+def test_the_nearest_neighbour_vote_is_blended_in_and_kept_in_the_file() -> None:
+    import numpy as np
+
+    emb = ConceptEmbedder()
+    texts = [t for t, *_ in TINY]
+    labels = {"category": [c for _, c, _, _ in TINY], "priority": [p for _, _, p, _ in TINY]}
+    # no training steps: the softmax alone only knows the labels' shares (a tie here)
+    untrained = TriageModel.train(texts, labels, _embed(emb), emb.model_id, epochs=0, knn=0.5, knn_k=5)
+    loaded = TriageModel.from_bytes(untrained.to_bytes())
+    assert loaded.neighbours is not None and loaded.neighbours.k == 5 and loaded.neighbours.weight == 0.5
+    assert loaded.neighbours.vectors.shape == (len(TINY), len(emb.embed(["x"])[0]))
+    text = "someone stole my card"
+    vec = np.asarray(emb.embed([text])[0], dtype=np.float32)
+    out = loaded.predict(text, vec)
+    assert out["category"][0][0] == "lost_card" and out["priority"][0][0] == "urgent"
+    alone = loaded.probabilities("category", text, vec, knn=0.0)
+    assert float(alone.max() - alone.min()) < 1e-6  # without the vote: nothing to choose by
+    # knn=0: no neighbours in the file, and a smaller file
+    plain = TriageModel.train(texts, labels, _embed(emb), emb.model_id, epochs=0, knn=0)
+    assert plain.neighbours is None and TriageModel.from_bytes(plain.to_bytes()).neighbours is None
+    assert len(plain.to_bytes()) < len(untrained.to_bytes())
+
+
 def test_a_file_of_another_format_is_refused() -> None:
     import io
 
@@ -240,3 +292,48 @@ def test_training_labels_leave_out_what_triage_applied_unless_an_agent_corrected
     assert rules.agent_labels(corrected, s, {"category": "billing"})["category"] == "billing"
     # a case triage never saw keeps every field
     assert rules.agent_labels(values, None, {}) == values
+
+
+def test_a_confirmed_applied_field_is_a_training_label() -> None:
+    s = TriageSuggestion(
+        model_version="v1",
+        at=AT,
+        category=FieldSuggestion(value="lost_card", confidence=0.95, applied=True, confirmed=True),
+        department=FieldSuggestion(value="cards", confidence=0.97, applied=True),
+    )
+    values = {"category": "lost_card", "priority": "normal", "department": "cards"}
+    # the agent confirmed the category: a label; the department triage applied alone: none
+    assert rules.agent_labels(values, s, {}) == {"category": "lost_card", "priority": "normal", "department": None}
+
+
+def test_an_agent_confirms_only_fields_triage_applied_and_the_case_holds() -> None:
+    from functions.cases import rules as case_rules
+    from functions.cases.models import Case, Channel
+    from functions.core.errors import InvalidInput
+
+    case = Case(
+        case_id="CB-1",
+        subject="s",
+        channel=Channel.WEB,
+        category="lost_card",
+        created_at=AT,
+        updated_at=AT,
+        triage=TriageSuggestion(
+            category=FieldSuggestion(value="lost_card", confidence=0.97, applied=True),
+            department=FieldSuggestion(value="cards", confidence=0.6),
+            model_version="v1",
+            at=AT,
+        ),
+    )
+    line, kept = case_rules.triage_confirmations(case, ["category"])
+    assert kept.category.confirmed and not kept.department.confirmed
+    assert line == "confirmed triage's category lost_card"
+    # already confirmed: nothing new
+    assert case_rules.triage_confirmations(case.model_copy(update={"triage": kept}), ["category"]) is None
+    for field in ("department", "priority"):  # only suggested / not suggested: bad input naming it
+        with pytest.raises(InvalidInput, match=field):
+            case_rules.triage_confirmations(case, [field])
+    with pytest.raises(InvalidInput, match="category"):  # an agent changed it since
+        case_rules.triage_confirmations(case.model_copy(update={"category": "billing"}), ["category"])
+    with pytest.raises(InvalidInput):
+        case_rules.triage_confirmations(case.model_copy(update={"triage": None}), ["category"])

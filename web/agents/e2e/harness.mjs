@@ -39,8 +39,9 @@ export function freePort() {
   })
 }
 
-/** Start the stack; resolves when it printed READY. */
-export async function startStack() {
+/** Start the stack; resolves when it printed READY. ``env``: settings for this stack (e.g.
+ * CASEBRIDGE_EMBEDDER and CASEBRIDGE_TRIAGE_THRESHOLDS for the triage tests). */
+export async function startStack({ env: extra = {} } = {}) {
   if (!existsSync(path.join(ROOT, 'web', 'agents', 'dist', 'index.html'))) {
     throw new Error('web/agents/dist is missing: build the app first (make web)')
   }
@@ -56,6 +57,7 @@ export async function startStack() {
     Object.entries(process.env).filter(([k]) => !k.startsWith('CASEBRIDGE_') && !k.startsWith('AWS_')),
   )
   env.CASEBRIDGE_EMBEDDER = 'none' // these tests are not about vectors: the stack neither loads nor runs the model
+  Object.assign(env, extra)
   const child = spawn(
     CASEBRIDGE,
     [
@@ -134,6 +136,15 @@ export async function startStack() {
       const text = await response.text()
       if (!response.ok) throw new Error(`${method} ${apiPath}: ${response.status} ${text}`)
       return text ? JSON.parse(text) : null
+    },
+    /** A `casebridge` command against this stack (its environment); resolves to its stdout. */
+    async cli(...args) {
+      const { stdout } = await promisify(execFile)(CASEBRIDGE, args.map(String), {
+        cwd: ROOT,
+        env,
+        maxBuffer: 32 * 1024 * 1024,
+      })
+      return stdout
     },
     /** What the system sent (SES in the embedded AWS). */
     async outbox() {

@@ -3307,6 +3307,12 @@ export interface components {
        */
       tags?: string[] | null
       /**
+       * Triage Confirm
+       * @description fields triage applied that the agent confirms as right, as the case holds them (training labels)
+       * @default null
+       */
+      triage_confirm?: ('category' | 'priority' | 'department')[] | null
+      /**
        * Unassign
        * @default false
        */
@@ -4620,6 +4626,12 @@ export interface components {
       applied?: boolean
       /** Confidence */
       confidence: number
+      /**
+       * Confirmed
+       * @description an agent confirmed the applied value as right (training learns it as a label)
+       * @default false
+       */
+      confirmed?: boolean
       /** Value */
       value: string
     }

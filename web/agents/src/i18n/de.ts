@@ -299,6 +299,10 @@ const de: MessageSchema = {
     acceptLabel: '{field} {value} übernehmen',
     accepted: '{field} auf {value} gesetzt',
     corrected: 'ein Agent wählte {value}',
+    confirm: 'Bestätigen',
+    confirmLabel: '{field} {value} bestätigen',
+    confirmed: 'bestätigt',
+    confirmedNotice: '{field} {value} bestätigt',
   },
   caseEdit: {
     title: 'Eigenschaften',

@@ -295,6 +295,10 @@ const en = {
     acceptLabel: 'Accept {field} {value}',
     accepted: '{field} set to {value}',
     corrected: 'an agent chose {value}',
+    confirm: 'Confirm',
+    confirmLabel: 'Confirm {field} {value}',
+    confirmed: 'confirmed',
+    confirmedNotice: '{field} {value} confirmed',
   },
   caseEdit: {
     title: 'Properties',

@@ -1,10 +1,10 @@
-import { screen, waitFor } from '@testing-library/vue'
+import { screen, waitFor, within } from '@testing-library/vue'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import TriageSuggestion from '@/components/case/TriageSuggestion.vue'
 import { makeCase } from '@/test/fixtures'
 import { fakeApi, renderWithApp, seriousViolations } from '@/test/render'
-import { acceptUpdate, triageRows } from '@/views/triage'
+import { acceptUpdate, confirmUpdate, triageRows } from '@/views/triage'
 
 const suggested = makeCase({
   case_id: 'CB-7',
@@ -31,6 +31,7 @@ describe('triage rows', () => {
       ['department', 'cards', false, false],
     ])
     expect(acceptUpdate(suggested, rows[2]!)).toEqual({ version: 3, group_id: 'cards' })
+    expect(confirmUpdate(suggested, rows[0]!)).toEqual({ version: 3, triage_confirm: ['category'] })
     expect(triageRows(makeCase({ case_id: 'CB-8' }))).toEqual([])
   })
 
@@ -60,5 +61,36 @@ describe('triage suggestion panel', () => {
       ]),
     )
     expect(await seriousViolations(container)).toEqual([])
+  })
+
+  it('confirms an applied field in one click, and shows it confirmed', async () => {
+    const calls = fakeApi((method, _url, body) =>
+      method === 'PATCH' ? { body: { ...suggested, ...(body as object), version: 4 } } : undefined,
+    )
+    const { container } = await renderWithApp(TriageSuggestion, { props: { case: suggested } })
+    const panel = within(container as HTMLElement)
+    expect(panel.getAllByRole('button', { name: /^Confirm/ })).toHaveLength(1) // only the applied category
+    await userEvent.setup().click(panel.getByRole('button', { name: 'Confirm Category lost_card' }))
+    await waitFor(() =>
+      expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.body)).toEqual([
+        { version: 3, triage_confirm: ['category'] },
+      ]),
+    )
+    expect(await seriousViolations(container)).toEqual([])
+  })
+
+  it('shows a confirmed field without its button', async () => {
+    const confirmed = {
+      ...suggested,
+      triage: {
+        ...suggested.triage!,
+        category: { value: 'lost_card', confidence: 0.97, applied: true, confirmed: true },
+      },
+    }
+    fakeApi(() => undefined)
+    const { container } = await renderWithApp(TriageSuggestion, { props: { case: confirmed } })
+    const panel = within(container as HTMLElement)
+    expect(panel.getByText('confirmed')).toBeTruthy()
+    expect(panel.queryAllByRole('button', { name: /^Confirm/ })).toHaveLength(0)
   })
 })

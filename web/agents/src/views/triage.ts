@@ -10,6 +10,8 @@ export interface TriageRow {
   confidence: number
   /** triage set it on the case */
   applied: boolean
+  /** an agent confirmed the applied value (a training label) */
+  confirmed: boolean
   /** the case holds this value now (applied, or an agent took it) */
   current: boolean
   /** an agent set another value (kept as training data) */
@@ -33,11 +35,17 @@ export function triageRows(c: Case): TriageRow[] {
       value: s.value,
       confidence: s.confidence,
       applied: s.applied ?? false,
+      confirmed: s.confirmed ?? false,
       current: now === s.value,
       corrected: c.triage_corrections?.[field] ?? null,
     })
   }
   return rows
+}
+
+/** The change that confirms one applied field as right (one click): a training label for triage. */
+export function confirmUpdate(c: Case, row: TriageRow): CaseUpdate {
+  return { version: c.version, triage_confirm: [row.field] }
 }
 
 /** The change that accepts one suggestion (one click), against the version the agent saw. */
