@@ -7,10 +7,10 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { axeViolations, launchBrowser, poll, sendMail, startStack } from './harness.mjs'
+import { openBrowser, poll, sendMail, startStack } from './harness.mjs'
 
 let stack
-let browser
+let ui
 let page
 let caseId
 const SUBJECT = 'My card was stolen this morning'
@@ -60,16 +60,13 @@ describe('triage suggestion panel', { timeout: 600_000 }, () => {
       { what: 'the mail to become a case with triage’s suggestion', timeout: 120_000 },
     )
     caseId = found.case_id
-    browser = await launchBrowser()
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' })
-    page.on('pageerror', (error) => console.error('page error:', error.message))
-    await page.goto(stack.web_url + '/sign-in')
-    await page.getByRole('button', { name: /Sign in as Alex Meyer/ }).click()
-    await page.getByRole('heading', { name: /^Queue:/ }).waitFor()
+    ui = await openBrowser(stack)
+    page = ui.page
+    await ui.signIn('Alex Meyer')
   })
 
   after(async () => {
-    await browser?.close()
+    await ui?.close()
     await stack?.stop()
   })
 
@@ -94,7 +91,7 @@ describe('triage suggestion panel', { timeout: 600_000 }, () => {
     const change = after.timeline.find((e) => e.kind === 'fields_changed' && e.changes?.priority)
     assert.deepEqual(change.changes.priority, { from: 'normal', to: 'urgent' })
     await page.locator('.timeline .changes dd', { hasText: 'Normal → Urgent' }).waitFor() // the timeline says so
-    assert.deepEqual(await axeViolations(page), [])
+    await ui.accessible('the triage panel after accepting a suggestion')
   })
 
   it('confirms a field triage applied in one click', async () => {
