@@ -376,7 +376,7 @@ class Detector:
         for s, d in near[: self.config.knn]:
             gid = self._find(d.gid)
             votes[gid] = votes.get(gid, 0.0) + s
-            if s > best_sim.get(gid, 0.0):
+            if s > best_sim.get(gid, -1.0):  # a neighbour's similarity may be 0 or below (a floor of 0)
                 best_sim[gid] = s
         if not votes:
             return None, 0.0, []
@@ -577,7 +577,51 @@ class Detector:
         found = self._test(hood, segments)
         if found is None:
             return []
-        return [self._open(group, hood, found[0], found[1], case.at)]
+        core = self._core(self._held(hood, found[1]), emb)
+        if core is not None and len(core) < cfg.min_cases:
+            return []  # a growth of unrelated cases (several intents in one group): no problem
+        return [self._open(group, hood, found[0], found[1], case.at, core)]
+
+    @staticmethod
+    def _held(hood: list[_Group], scope: tuple[str, str] | None) -> list[_Recent]:
+        """The window cases of these groups within the scope the growth was found in."""
+        return [r for g in hood for r in g.recent if scope is None or r.segments.get(scope[0]) == scope[1]]
+
+    def _core(self, held: list[_Recent], emb: Any) -> list[_Recent] | None:
+        """The held cases that mean what the case that set the test off means: those at least
+        ``meaning_core_similarity`` (cosine of vectors) to it, and those as close to the mean of
+        these (the burst's own centroid, not the group's: a group that took in several related
+        intents has a centroid between them, near all of its cases). A burst's cases mean the same
+        thing; the group's ordinary traffic of other intents in the window does not, so a
+        candidate keeps only its core, and a growth without one opens none. None when there is
+        nothing to judge by (the case has no vector: by words, as before; or the threshold is 0).
+        Bounded: the window's cases of the tested groups, each row already in the pool's matrix
+        (a case with no row there is kept: it cannot be judged)."""
+        floor = self.config.meaning_core_similarity
+        if emb is None or floor <= 0 or self._emb is None:
+            return None
+        import numpy as np  # noqa: PLC0415
+
+        by_case = {d.case_id: d for d in self.pool}
+        rows: list[int] = []
+        judged: list[_Recent] = []
+        kept: list[_Recent] = []
+        for r in held:
+            d = by_case.get(r.case_id)
+            if d is not None and self._emb_has[self._slot(d.seq)]:
+                rows.append(self._slot(d.seq))
+                judged.append(r)
+            else:
+                kept.append(r)
+        if not rows:
+            return None
+        matrix = self._emb[rows]
+        near = matrix @ emb >= floor
+        if near.any():
+            centroid = matrix[near].sum(axis=0)
+            centroid = centroid / (float(np.linalg.norm(centroid)) or 1.0)
+            near = near | (matrix @ centroid >= floor)
+        return [r for r, keep in zip(judged, near.tolist(), strict=True) if keep] + kept
 
     def _hood_link(
         self, doc: _Doc, neighbours: list[tuple[float, _Doc]], now: float, segments: dict[str, str]
@@ -803,7 +847,13 @@ class Detector:
         return [t for t, _ in sorted(profile.items(), key=lambda kv: -kv[1])[:n]]
 
     def _open(
-        self, group: _Group, hood: list[_Group], growth: Growth, scope: tuple[str, str] | None, at: datetime
+        self,
+        group: _Group,
+        hood: list[_Group],
+        growth: Growth,
+        scope: tuple[str, str] | None,
+        at: datetime,
+        core: list[_Recent] | None = None,
     ) -> Candidate:
         group.blips += 1
         candidate_id = f"{group.gid}-{group.blips}"
@@ -812,7 +862,7 @@ class Detector:
             g.open = _Open(candidate_id, at.timestamp(), scope)
         self._candidates[candidate_id] = [g.gid for g in members]
         gids = [g.gid for g in members]
-        held = [r for g in members for r in g.recent if scope is None or r.segments.get(scope[0]) == scope[1]]
+        held = self._held(members, scope) if core is None else core
         customers: dict[str, dict[str, str]] = {}
         for r in held:
             customers.setdefault(r.customer, r.segments)
