@@ -340,3 +340,21 @@ def test_a_growth_of_unrelated_cases_in_one_group_opens_no_candidate() -> None:
     # while a detector that judges the group's growth by its count alone flags it
     counted, _ = first_candidate(Detector(DetectionConfig(**loose, meaning_core_similarity=0.0)), stream)
     assert counted is not None
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_a_common_topic_is_not_growth_just_after_the_warm_up(seed: int) -> None:
+    # Given a topic that is one case in three from the start (its group's baseline is thin when
+    # the warm-up ends: 300 cases, fewer than the prior's 400)
+    fake = embedder()
+    rng = random.Random(seed)
+    cases = []
+    for i in range(900):
+        text = paraphrase(rng, i) if rng.random() < 1 / 3 else topic_text(rng, rng.randrange(1, len(TOPICS)))
+        cases.append(CaseSignal(case_id=f"S{i}", text=text, at=T0 + timedelta(minutes=i), **customer(rng)))
+    config = DetectionConfig(hood_tests=False, warmup_cases=300)
+    # When the detector sees it with each case's vector (the group tests only)
+    found, _ = first_candidate(Detector(config), with_vectors(cases, fake))
+    # Then nothing is flagged: once the group's history holds a few cases, its expected share is
+    # at least its own rate, not pulled toward prior_share by the prior's 400 cases
+    assert found is None

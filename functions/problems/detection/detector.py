@@ -22,8 +22,11 @@ Blip tests
     Group test: each group counts its cases in time buckets; cases older than the window fold
     into its history. Of the ``n`` cases (all groups) in the recent window, ``k`` are the
     group's and its neighbouring groups'; their expected share is their history share, shrunk
-    toward ``prior_share`` by ``prior_weight`` cases. The p-value is the binomial upper tail
-    P(X >= k | n, share); a blip is p < ``alpha`` with k >= ``min_cases``.
+    toward ``prior_share`` by ``prior_weight`` cases (and, once its history holds ``min_cases``
+    cases, at least its own rate). The p-value is the binomial upper tail P(X >= k | n, share);
+    a blip is p < ``alpha`` with k >= ``min_cases``. By meaning, a blip's candidate holds only
+    its core: the window cases at least ``meaning_core_similarity`` to the case that set it off
+    or to their mean (fewer than ``min_cases``: no candidate).
     Neighbourhood test: the window cases at least ``hood_similarity`` similar to the case (not
     yet held by a candidate) against the share of the older pooled cases that are as similar
     (shrunk the same way), p < ``hood_alpha``. It does not depend on the grouping.
@@ -739,9 +742,17 @@ class Detector:
         return self._candidate(candidate_id, group.gid, gids, growth, thread, top, [d.case_id for d in members], at)
 
     def _share(self, group: _Group) -> tuple[float, int]:
+        """The group's expected share of the window's cases: its history over its exposure, shrunk
+        toward ``prior_share`` by ``prior_weight`` cases; once its history holds ``min_cases``
+        cases, never below its own rate. The prior keeps a young group's first cases from looking
+        like its norm, but it also pulls a common group's share down toward ``prior_share`` while
+        its exposure is short of ``prior_weight``: just after the warm-up a group holding a third
+        of the traffic was expected at a tenth of it, and its ordinary window was taken for growth."""
         cfg = self.config
         exposure = max(0, self.total - self.window.in_window - group.born)
         share = (group.history + cfg.prior_weight * cfg.prior_share) / (exposure + cfg.prior_weight)
+        if group.history >= cfg.min_cases and exposure > 0:
+            share = max(share, group.history / exposure)
         return share, exposure
 
     def _test(self, hood: list[_Group], segments: dict[str, str]) -> tuple[Growth, tuple[str, str] | None] | None:
