@@ -271,3 +271,90 @@ def test_a_common_topic_s_steady_traffic_is_not_growth_though_it_fills_more_than
     # topic's expected share is its own (a baseline cut at the nearest rows puts it far lower and
     # flags the topic's ordinary traffic)
     assert found is None
+
+
+@pytest.mark.parametrize("core", [0.5, 0.0], ids=["core by meaning", "no core"])
+def test_a_group_of_several_intents_opens_a_candidate_of_its_burst_s_cases_only(core: float) -> None:
+    # Given a group that has taken in several intents (thresholds so loose that every case joins
+    # one group: a group's reach as it grows), and a burst of paraphrases within product P7
+    fake = embedder()
+    rng = random.Random(6)
+    cases = background(rng, 600)
+    burst = [
+        CaseSignal(
+            case_id=f"X{i}", text=paraphrase(rng, i), at=T0 + timedelta(minutes=400 + 2 * i), **customer(rng, "P7")
+        )
+        for i in range(20)
+    ]
+    config = DetectionConfig(
+        window_seconds=3600.0,
+        warmup_cases=300,
+        prior_weight=10.0,
+        hood_tests=False,
+        meaning_neighbour_similarity=0.0,
+        meaning_join_similarity=0.0,
+        meaning_join_centroid=0.0,
+        meaning_core_similarity=core,
+    )
+    detector = Detector(config)
+    # When the detector sees the stream with each case's vector
+    found, seen = first_candidate(detector, with_vectors(cases + burst, fake))
+    # Then the candidate holds the burst's cases, not the group's other intents of the window
+    assert found is not None and len(detector.groups) == 1
+    purity = sum(c.startswith("X") for c in found.case_ids) / len(found.case_ids)
+    if core:
+        assert purity == 1.0
+        assert len(found.case_ids) == seen
+    else:  # without the core by meaning, the group's other cases of P7 dilute it
+        assert purity < 0.8
+
+
+def test_a_growth_of_unrelated_cases_in_one_group_opens_no_candidate() -> None:
+    # Given a group that has taken in every intent (loose thresholds), and a surge of cases in
+    # product P7, each on a subject of its own (a chance cluster of the group's ordinary traffic)
+    fake = embedder()
+    rng = random.Random(7)
+    cases = background(rng, 600)
+    surge = [
+        CaseSignal(
+            case_id=f"X{i}",
+            text=" ".join(f"s{i}w{j}" for j in range(4)),  # words of its own: no two alike
+            at=T0 + timedelta(minutes=400 + 2 * i),
+            **customer(rng, "P7"),
+        )
+        for i in range(20)
+    ]
+    loose = {
+        "window_seconds": 3600.0,
+        "warmup_cases": 300,
+        "prior_weight": 10.0,
+        "hood_tests": False,
+        "meaning_neighbour_similarity": 0.0,
+        "meaning_join_similarity": 0.0,
+        "meaning_join_centroid": 0.0,
+    }
+    stream = with_vectors(cases + surge, fake)
+    # When the detector sees it / Then the group's growth has no core of one meaning: no candidate
+    found, _ = first_candidate(Detector(DetectionConfig(**loose)), stream)
+    assert found is None
+    # while a detector that judges the group's growth by its count alone flags it
+    counted, _ = first_candidate(Detector(DetectionConfig(**loose, meaning_core_similarity=0.0)), stream)
+    assert counted is not None
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_a_common_topic_is_not_growth_just_after_the_warm_up(seed: int) -> None:
+    # Given a topic that is one case in three from the start (its group's baseline is thin when
+    # the warm-up ends: 300 cases, fewer than the prior's 400)
+    fake = embedder()
+    rng = random.Random(seed)
+    cases = []
+    for i in range(900):
+        text = paraphrase(rng, i) if rng.random() < 1 / 3 else topic_text(rng, rng.randrange(1, len(TOPICS)))
+        cases.append(CaseSignal(case_id=f"S{i}", text=text, at=T0 + timedelta(minutes=i), **customer(rng)))
+    config = DetectionConfig(hood_tests=False, warmup_cases=300)
+    # When the detector sees it with each case's vector (the group tests only)
+    found, _ = first_candidate(Detector(config), with_vectors(cases, fake))
+    # Then nothing is flagged: once the group's history holds a few cases, its expected share is
+    # at least its own rate, not pulled toward prior_share by the prior's 400 cases
+    assert found is None

@@ -22,8 +22,11 @@ Blip tests
     Group test: each group counts its cases in time buckets; cases older than the window fold
     into its history. Of the ``n`` cases (all groups) in the recent window, ``k`` are the
     group's and its neighbouring groups'; their expected share is their history share, shrunk
-    toward ``prior_share`` by ``prior_weight`` cases. The p-value is the binomial upper tail
-    P(X >= k | n, share); a blip is p < ``alpha`` with k >= ``min_cases``.
+    toward ``prior_share`` by ``prior_weight`` cases (and, once its history holds ``min_cases``
+    cases, at least its own rate). The p-value is the binomial upper tail P(X >= k | n, share);
+    a blip is p < ``alpha`` with k >= ``min_cases``. By meaning, a blip's candidate holds only
+    its core: the window cases at least ``meaning_core_similarity`` to the case that set it off
+    or to their mean (fewer than ``min_cases``: no candidate).
     Neighbourhood test: the window cases at least ``hood_similarity`` similar to the case (not
     yet held by a candidate) against the share of the older pooled cases that are as similar
     (shrunk the same way), p < ``hood_alpha``. It does not depend on the grouping.
@@ -376,7 +379,7 @@ class Detector:
         for s, d in near[: self.config.knn]:
             gid = self._find(d.gid)
             votes[gid] = votes.get(gid, 0.0) + s
-            if s > best_sim.get(gid, 0.0):
+            if s > best_sim.get(gid, -1.0):  # a neighbour's similarity may be 0 or below (a floor of 0)
                 best_sim[gid] = s
         if not votes:
             return None, 0.0, []
@@ -577,7 +580,51 @@ class Detector:
         found = self._test(hood, segments)
         if found is None:
             return []
-        return [self._open(group, hood, found[0], found[1], case.at)]
+        core = self._core(self._held(hood, found[1]), emb)
+        if core is not None and len(core) < cfg.min_cases:
+            return []  # a growth of unrelated cases (several intents in one group): no problem
+        return [self._open(group, hood, found[0], found[1], case.at, core)]
+
+    @staticmethod
+    def _held(hood: list[_Group], scope: tuple[str, str] | None) -> list[_Recent]:
+        """The window cases of these groups within the scope the growth was found in."""
+        return [r for g in hood for r in g.recent if scope is None or r.segments.get(scope[0]) == scope[1]]
+
+    def _core(self, held: list[_Recent], emb: Any) -> list[_Recent] | None:
+        """The held cases that mean what the case that set the test off means: those at least
+        ``meaning_core_similarity`` (cosine of vectors) to it, and those as close to the mean of
+        these (the burst's own centroid, not the group's: a group that took in several related
+        intents has a centroid between them, near all of its cases). A burst's cases mean the same
+        thing; the group's ordinary traffic of other intents in the window does not, so a
+        candidate keeps only its core, and a growth without one opens none. None when there is
+        nothing to judge by (the case has no vector: by words, as before; or the threshold is 0).
+        Bounded: the window's cases of the tested groups, each row already in the pool's matrix
+        (a case with no row there is kept: it cannot be judged)."""
+        floor = self.config.meaning_core_similarity
+        if emb is None or floor <= 0 or self._emb is None:
+            return None
+        import numpy as np  # noqa: PLC0415
+
+        by_case = {d.case_id: d for d in self.pool}
+        rows: list[int] = []
+        judged: list[_Recent] = []
+        kept: list[_Recent] = []
+        for r in held:
+            d = by_case.get(r.case_id)
+            if d is not None and self._emb_has[self._slot(d.seq)]:
+                rows.append(self._slot(d.seq))
+                judged.append(r)
+            else:
+                kept.append(r)
+        if not rows:
+            return None
+        matrix = self._emb[rows]
+        near = matrix @ emb >= floor
+        if near.any():
+            centroid = matrix[near].sum(axis=0)
+            centroid = centroid / (float(np.linalg.norm(centroid)) or 1.0)
+            near = near | (matrix @ centroid >= floor)
+        return [r for r, keep in zip(judged, near.tolist(), strict=True) if keep] + kept
 
     def _hood_link(
         self, doc: _Doc, neighbours: list[tuple[float, _Doc]], now: float, segments: dict[str, str]
@@ -695,9 +742,17 @@ class Detector:
         return self._candidate(candidate_id, group.gid, gids, growth, thread, top, [d.case_id for d in members], at)
 
     def _share(self, group: _Group) -> tuple[float, int]:
+        """The group's expected share of the window's cases: its history over its exposure, shrunk
+        toward ``prior_share`` by ``prior_weight`` cases; once its history holds ``min_cases``
+        cases, never below its own rate. The prior keeps a young group's first cases from looking
+        like its norm, but it also pulls a common group's share down toward ``prior_share`` while
+        its exposure is short of ``prior_weight``: just after the warm-up a group holding a third
+        of the traffic was expected at a tenth of it, and its ordinary window was taken for growth."""
         cfg = self.config
         exposure = max(0, self.total - self.window.in_window - group.born)
         share = (group.history + cfg.prior_weight * cfg.prior_share) / (exposure + cfg.prior_weight)
+        if group.history >= cfg.min_cases and exposure > 0:
+            share = max(share, group.history / exposure)
         return share, exposure
 
     def _test(self, hood: list[_Group], segments: dict[str, str]) -> tuple[Growth, tuple[str, str] | None] | None:
@@ -803,7 +858,13 @@ class Detector:
         return [t for t, _ in sorted(profile.items(), key=lambda kv: -kv[1])[:n]]
 
     def _open(
-        self, group: _Group, hood: list[_Group], growth: Growth, scope: tuple[str, str] | None, at: datetime
+        self,
+        group: _Group,
+        hood: list[_Group],
+        growth: Growth,
+        scope: tuple[str, str] | None,
+        at: datetime,
+        core: list[_Recent] | None = None,
     ) -> Candidate:
         group.blips += 1
         candidate_id = f"{group.gid}-{group.blips}"
@@ -812,7 +873,7 @@ class Detector:
             g.open = _Open(candidate_id, at.timestamp(), scope)
         self._candidates[candidate_id] = [g.gid for g in members]
         gids = [g.gid for g in members]
-        held = [r for g in members for r in g.recent if scope is None or r.segments.get(scope[0]) == scope[1]]
+        held = self._held(members, scope) if core is None else core
         customers: dict[str, dict[str, str]] = {}
         for r in held:
             customers.setdefault(r.customer, r.segments)

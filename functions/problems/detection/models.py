@@ -117,6 +117,13 @@ class DetectionConfig(Model):
     meaning_join_centroid: float = Field(default=0.5, ge=0.0, le=1.0)
     meaning_merge_similarity: float = Field(default=0.75, ge=0.0, le=1.0)
     meaning_hood_similarity: float = Field(default=0.65, ge=0.0, le=1.0)
+    meaning_core_similarity: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="a group's growth holds only its window cases this close by meaning (cosine) to the case that "
+        "set it off, or to their mean; fewer than min_cases: no candidate (0: all the group's cases)",
+    )
 
 
 class Growth(Model):
