@@ -2,21 +2,25 @@
 
     python bench/search_latency.py [--cases 100000] [--queries 1000] [--source banking77-train.csv]
                                    [--vectors words|none] [--model-queries 200]
-                                   [--index-dir DIR] [--profile]
+                                   [--index-dir DIR] [--profile] [--query like|text]
 
 Builds a corpus of ``--cases`` cases by sampling the texts of ``--source`` (CSV ``text,category``)
 and perturbing each copy (a word dropped, two swapped, a product or order reference added, a
 second sentence from the same category), indexes it through the indexer's mapper into a fresh
 embedded index, then runs ``--queries`` similar-case queries (``similar_query``, the query
-``GET /cases/{id}/similar`` sends: hybrid 1:1, with a customer excluded as the API does), one at a
-time, each in its own query text.
+``GET /cases/{id}/similar`` sends: hybrid 1:1, the case itself and its customer excluded as the API
+does), one at a time. Each query is an indexed case's: by default (``--query like``) its vector
+is the one the indexer stored (``SearchQuery.like``), as the API asks, so no model runs in the
+query; ``--query text`` embeds the query's text instead (the figures before ``like``, with the
+real model's time added as below).
 
 Vectors: the model would take hours to embed 100,000 texts on these machines, so the corpus and
 the queries get ``--vectors words`` (a seeded random 384-dimension vector per word, summed and
 normalised: texts that share words are near, as with the model; what a query costs depends on the
 number and dimension of the vectors, not on the model). The real model's cost per query text is
 timed apart on ``--model-queries`` of the query texts (where requirements-language.txt is
-installed) and added to the p50 / p95 in ``with_model_p50_ms`` / ``with_model_p95_ms``.
+installed) and, with ``--query text``, added to the p50 / p95 in ``with_model_p50_ms`` /
+``with_model_p95_ms``.
 ``--vectors none``: lexical only (the figure before hybrid search).
 
 Prints one JSON object: index build time, the open time of the vector store (a fresh engine's
@@ -138,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model-queries", type=int, default=200)
     p.add_argument("--index-dir", default=None, help="build the index here and keep it (reused if complete)")
     p.add_argument("--profile", action="store_true", help="cProfile the timed queries (top functions to stderr)")
+    p.add_argument("--query", choices=["like", "text"], default="like", help="the stored vector or the text embedded")
     args = p.parse_args(argv)
 
     from bench.similar_cases import case_items
@@ -150,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = corpus(Path(args.source), args.cases, args.seed)
     items = case_items(rows)
     rng = random.Random(args.seed + 1)
-    queries = [rows[rng.randrange(len(rows))] for _ in range(args.queries)]
+    picked = [rng.randrange(len(rows)) for _ in range(args.queries)]
+    queries = [rows[i] for i in picked]
     embedder = WordVectors(args.seed) if args.vectors == "words" else None
     with contextlib.ExitStack() as stack:
         directory = args.index_dir or stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-latency-"))
@@ -178,8 +184,14 @@ def main(argv: list[str] | None = None) -> int:
         hits = 0
         load_before = [round(x, 1) for x in os.getloadavg()]
         profiler = cProfile.Profile() if args.profile else None
-        for n, (text, _) in enumerate(queries):
-            q = similar_query(text, exclude_customer_id=f"cust-{n % 500}", limit=10)
+        for i, (text, _) in zip(picked, queries, strict=True):
+            q = similar_query(
+                text,
+                exclude_case_ids=[str(items[i]["case_id"])],
+                exclude_customer_id=str(items[i]["customer_id"]),
+                limit=10,
+                like_case_id=str(items[i]["case_id"]) if args.query == "like" else None,
+            )
             if profiler is not None:
                 profiler.enable()
             t0 = time.perf_counter()
@@ -192,10 +204,13 @@ def main(argv: list[str] | None = None) -> int:
             stats = pstats.Stats(profiler, stream=sys.stderr).strip_dirs()
             stats.sort_stats("cumulative").print_stats(30)
             stats.sort_stats("tottime").print_stats(20)
-    model = model_query_ms([t for t, _ in queries[: args.model_queries]]) if embedder is not None else None
+    with_text = embedder is not None and args.query == "text"
+    model = model_query_ms([t for t, _ in queries[: args.model_queries]]) if with_text else None
     out = {
         "engine": "embedded (tantivy" + (" + usearch vectors)" if embedder is not None else ")"),
-        "query": "hybrid 1:1" if embedder is not None else "lexical",
+        "query": ("hybrid 1:1, " + ("the case's stored vector" if args.query == "like" else "the text embedded"))
+        if embedder is not None
+        else "lexical",
         "cases": len(docs),
         "queries": len(queries),
         "queries_with_hits": hits,

@@ -2,6 +2,11 @@
 over a set of articles, lexical alone and hybrid, against a plain BM25 reference.
 
     python bench/selfservice_search.py [--articles FILE --queries FILE] [--embedder onnx|none] [--weights 1:0,1:1,...]
+                                       [--query customer|agent]
+
+``--query agent`` asks the agents' question instead: the articles suggested beside a case
+(``functions.knowledge.similar_cases.articles_query``, published articles only, its own weights),
+each query text standing for a case's subject and description.
 
 Two relevance sets:
 
@@ -90,10 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--weights", default=None, help="lexical:vector pairs, e.g. 1:0,1:1,0.5:1")
     p.add_argument("--floors", default=None, help="min_similarity values (cosine), e.g. none,0.2,0.3")
     p.add_argument("--far-words", default=None, help="far_lexical_min_words values, e.g. 0,2")
+    p.add_argument("--query", choices=["customer", "agent"], default="customer", help="whose query (see above)")
     args = p.parse_args(argv)
 
     from functions.composition import Container
     from functions.core.settings import Settings
+    from functions.knowledge import similar_cases
     from functions.search.embedded import EmbeddedIndex
     from functions.search.engines import embedder_from_settings
     from functions.search.port import DocKind, SearchDoc
@@ -119,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                     title=a["title"],
                     body=a["body"],
                     keywords=[k for k in (a.get("keywords") or "").split("|") if k],
-                    fields={"audience": "public", "status": "published", "visibility": "external"},
+                    fields={"audience": "public", "published": "true", "status": "published", "visibility": "external"},
                 )
                 for a in articles
             ]
@@ -129,19 +136,29 @@ def main(argv: list[str] | None = None) -> int:
             ranked: list[list[str]] = []
             times: list[float] = []
             for text, _ in queries:
-                query = rules.public_query(text, 10, highlight=True, **weights)  # type: ignore[arg-type]
+                query = (
+                    rules.public_query(text, 10, highlight=True, **weights)  # type: ignore[arg-type]
+                    if args.query == "customer"
+                    else similar_cases.articles_query(text, 10).model_copy(update=weights)
+                )
                 t0 = time.perf_counter()
                 hits = index.search(query)
                 times.append((time.perf_counter() - t0) * 1000)
                 ranked.append([h.doc_id for h in hits])
+            defaults = (
+                rules.public_query("", 1, highlight=False)
+                if args.query == "customer"
+                else similar_cases.articles_query("", 1)
+            )
             result = {
+                "query": args.query,
                 "articles": len(articles),
                 "queries": len(queries),
                 "embedder": inner.model_id if inner is not None else None,
-                "lexical_weight": weights.get("lexical_weight", rules.LEXICAL_WEIGHT),
-                "vector_weight": weights.get("vector_weight", rules.VECTOR_WEIGHT) if inner is not None else 0.0,
-                "min_similarity": weights.get("min_similarity", rules.MIN_SIMILARITY),
-                "far_lexical_min_words": weights.get("far_lexical_min_words", rules.FAR_LEXICAL_MIN_WORDS),
+                "lexical_weight": weights.get("lexical_weight", defaults.lexical_weight),
+                "vector_weight": weights.get("vector_weight", defaults.vector_weight) if inner is not None else 0.0,
+                "min_similarity": weights.get("min_similarity", defaults.min_similarity),
+                "far_lexical_min_words": weights.get("far_lexical_min_words", defaults.far_lexical_min_words),
                 **quality(ranked, truth),
                 **shown(ranked, truth),
                 "p50_ms": percentile(times, 50),

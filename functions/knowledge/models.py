@@ -261,6 +261,9 @@ class SimilarCase(Model):
     product: str | None = None
     score: float
     matched_terms: list[str]
+    by_meaning: bool = Field(
+        default=False, description="found by meaning (the sentence-embedding model), not only by the words it shares"
+    )
     snippet: str = ""
 
 
@@ -270,6 +273,9 @@ class SuggestedArticle(Model):
     visibility: str | None = None
     score: float
     matched_terms: list[str]
+    by_meaning: bool = Field(
+        default=False, description="found by meaning (the sentence-embedding model), not only by the words it shares"
+    )
     snippet: str = ""
 
 

@@ -23,7 +23,9 @@ Used by default on the local stack and wherever no OpenSearch endpoint is config
   memory-mapped, an HNSW graph, cheap to open at 100,000 documents), each row with its document's
   title and filter fields (the row's meta). A delete appends a tombstone; a process without an
   embedder that writes a document deletes its row (a row never keeps fields older than its text).
-  Queries with a ``vector_weight`` embed the query's own text, take the nearest live rows from the
+  Queries with a ``vector_weight`` embed the query's own text (or, ``SearchQuery.like``, read the
+  vector stored for the document they are like: ``GET /cases/{id}/similar`` embeds nothing), take
+  the nearest live rows from the
   store and keep those whose meta passes the query's filters (``functions.search.query.
   passes_filters``, as Tantivy's term filters do): no stored document is read for the candidates;
   none under the query's ``min_similarity``, and lexical hits far by meaning are dropped as
@@ -44,10 +46,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from functions.search.analysis import STOP_WORDS, Synonyms, load_synonyms
-from functions.search.port import DocKind, Embedder, Reconciled, SearchDoc, SearchHit, SearchQuery, embedding_text
+from functions.search.port import (
+    DocKind,
+    DocRef,
+    Embedder,
+    Reconciled,
+    SearchDoc,
+    SearchHit,
+    SearchQuery,
+    embedding_text,
+)
 from functions.search.query import (
     FIELD_BOOSTS,
     VECTOR_CANDIDATES,
@@ -372,7 +383,9 @@ class EmbeddedIndex:
         hits = hits[:wanted]
         if hybrid:
             assert self.embedder is not None
-            qvec = self.embedder.embed([query.text])[0]
+            qvec = self._like_vector(query.like) if query.like is not None else None
+            if qvec is None:
+                qvec = self.embedder.embed([query.text])[0]
             near: list[SearchHit] = []
             near_docs: dict[tuple[DocKind, str], SearchDoc] = {}
             complete: set[DocKind] = set()  # kinds whose list the floor cut short: all above it are there
@@ -404,6 +417,13 @@ class EmbeddedIndex:
                 near_docs.update(self._stored(kind, [h.doc_id for h in alone if h.kind == kind]))
             hits = [h if (h.kind, h.doc_id) in lexical_ids else _described(h, query, near_docs) for h in hits]
         return hits
+
+    def _like_vector(self, ref: DocRef) -> Sequence[float] | None:
+        """The vector stored for ``ref`` by this engine's model (None: not indexed with one)."""
+        assert self.embedder is not None
+        store = self._kind(ref.kind).vector_store(self.embedder)
+        vector = store.vector(ref.doc_id)
+        return None if vector is None else cast(Sequence[float], vector)
 
     def _search_kind(
         self,
@@ -512,6 +532,7 @@ class EmbeddedIndex:
                             snippet="",
                             matched_terms=[],
                             fields=dict(fields),
+                            similarity=score,
                         )
                     )
                     if len(out) >= limit:
@@ -563,6 +584,7 @@ class EmbeddedIndex:
                     snippet="",
                     matched_terms=[],
                     fields=dict(held.fields),
+                    similarity=score,
                 )
             )
             if found is not None:

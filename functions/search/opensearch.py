@@ -29,7 +29,10 @@ It behaves like the embedded engine the project measures (bench/similar_cases.py
   (the k-NN plugin, HNSW graphs on the ``lucene`` engine, cosine similarity; ``index.knn`` on), left
   out of ``_source`` (documents read back are the ``SearchDoc`` as written; the vector lives in the
   graph and doc values only). Vectors are computed when documents are written (the stream indexer,
-  rebuilds), never in a request but for the query's own. A query with a ``vector_weight`` sends a
+  rebuilds), never in a request but for the query's own (a query ``like`` a stored document embeds
+  its text too: a ``knn_vector`` left out of ``_source`` is not returned by a get, and keeping a
+  second copy of every vector in ``_source`` to save one embedding a request is not worth its
+  storage). A query with a ``vector_weight`` sends a
   second ``_search`` per kind, a ``knn`` query whose ``filter`` carries the query's filters and
   excludes (efficient filtering: the k nearest among the documents that pass), and fuses the two
   rankings as the embedded engine does (``functions.search.query.fuse``). A query's
@@ -232,6 +235,11 @@ def knn_body(query: SearchQuery, vector: Sequence[float], k: int) -> dict[str, A
 def lucene_score(cosine: float) -> float:
     """The lucene engine's score of a ``cosinesimil`` k-NN hit: (1 + cos) / 2."""
     return (1.0 + cosine) / 2.0
+
+
+def knn_cosine(score: float) -> float:
+    """The cosine similarity of a lucene-engine knn score (``lucene_score``'s inverse)."""
+    return 2.0 * score - 1.0
 
 
 def termvectors_body(terms: Sequence[str]) -> dict[str, Any]:
@@ -605,7 +613,12 @@ class OpenSearchIndex:
                 resp = self.client.search(
                     index=self.alias(kind), body=knn_body(query, vector, k), params={"ignore_unavailable": "true"}
                 )
-                found = [self._hit(h, kind, word_stems, query.highlight) for h in resp.get("hits", {}).get("hits", [])]
+                found = [
+                    hit.model_copy(update={"similarity": knn_cosine(hit.score)})
+                    for hit in (
+                        self._hit(h, kind, word_stems, query.highlight) for h in resp.get("hits", {}).get("hits", [])
+                    )
+                ]
                 if floor is not None:  # min_score does it; again here, against a cluster that ignored it
                     found = [h for h in found if h.score >= floor]
                     if len(found) < k:

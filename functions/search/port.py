@@ -44,6 +44,13 @@ class SearchDoc(Model):
     updated_at: datetime | None = None
 
 
+class DocRef(Model):
+    """One indexed document: its kind and id."""
+
+    kind: DocKind
+    doc_id: str
+
+
 class SearchQuery(Model):
     text: str
     kinds: list[DocKind] = Field(default_factory=lambda: list(DocKind))
@@ -74,6 +81,11 @@ class SearchQuery(Model):
     # With a floor: a lexical hit known to be below it by meaning (functions.search.query.
     # drop_far_lexical) must match at least this many of the query's words (0: no such rule).
     far_lexical_min_words: int = Field(default=0, ge=0, le=10)
+    # Hybrid only: the query means what this indexed document means, so its vector is the one the
+    # stream indexer stored for it (no embedding in the request); ``text`` is embedded instead where
+    # the engine holds no vector for it (not indexed yet, or an engine that cannot read vectors back).
+    # The lexical side always searches ``text``.
+    like: DocRef | None = None
 
 
 class SearchHit(Model):
@@ -84,6 +96,10 @@ class SearchHit(Model):
     snippet: str = Field(default="", description="a short extract with matched terms wrapped in <em>...</em>")
     matched_terms: list[str] = Field(default_factory=list, description="query terms (analysed) found in the document")
     fields: dict[str, Any] = Field(default_factory=dict)
+    similarity: float | None = Field(
+        default=None,
+        description="cosine similarity to the query where the hit was among the nearest by meaning (hybrid queries)",
+    )
 
 
 class Embedder(Protocol):

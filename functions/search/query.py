@@ -6,6 +6,7 @@ the local stack and in AWS, and both report ``matched_terms`` as the query's own
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -123,14 +124,16 @@ def drop_far_lexical(
     A hit is known to be far by meaning when its kind's vector list is ``complete`` (the floor cut it
     short of the candidates asked for, so every document of that kind passing the query's filters
     and at or above ``min_similarity`` is in ``vector``) and it is not in that list. Such a hit is
-    dropped when it matched fewer than ``far_lexical_min_words`` of the query's distinct words
-    (stop words aside; fewer if the query has fewer): "every" alone does not make a printer article
-    an answer to "router wifi drops every hour". Measured with bench/selfservice_search.py.
+    dropped when it matched fewer than ``far_lexical_min_words`` of the query's distinct words, or
+    a quarter of them where that is more (stop words aside; never more than the query has): "every"
+    alone does not make a printer article an answer to "router wifi drops every hour", and "every"
+    and "since" do not make a billing article one for a case that says "the wifi keeps dropping
+    every hour since the update". Measured with bench/selfservice_search.py (docs/language.md).
     """
     if query.min_similarity is None or query.far_lexical_min_words <= 0 or not complete:
         return lexical
     content = {w for w in words(query.text) if w not in STOP_WORDS}
-    need = min(query.far_lexical_min_words, len(content))
+    need = min(max(query.far_lexical_min_words, math.ceil(len(content) / 4)), len(content))
     near = {(h.kind, h.doc_id) for h in vector}
     return [
         h for h in lexical if h.kind not in complete or (h.kind, h.doc_id) in near or len(set(h.matched_terms)) >= need
@@ -150,11 +153,11 @@ def fuse(
     A document's fused score is ``lexical_weight / (k + rank)`` in the lexical list plus
     ``vector_weight / (k + rank)`` in the vector list (ranks from 1; a list it is missing from adds
     nothing). Ties keep the lexical order, then the vector order. A document in both lists keeps the
-    lexical hit's snippet and matched terms. Scores are rescaled so the best is 1.0 (what
-    ``rerank_by_consensus`` and the API's clients expect of a score: higher is better). ``limit``:
-    only the best that many are returned (and copied).
+    lexical hit's snippet and matched terms, and the vector hit's ``similarity``. Scores are rescaled
+    so the best is 1.0 (what ``rerank_by_consensus`` and the API's clients expect of a score: higher
+    is better). ``limit``: only the best that many are returned (and copied).
     """
-    fused: dict[tuple[str, str], list[Any]] = {}  # key -> [score, order, hit]
+    fused: dict[tuple[str, str], list[Any]] = {}  # key -> [score, order, hit, similarity]
     order = 0
     for hits, weight in ((lexical, lexical_weight), (vector, vector_weight)):
         if weight <= 0:
@@ -163,15 +166,16 @@ def fuse(
             key = (hit.kind.value, hit.doc_id)
             entry = fused.get(key)
             if entry is None:
-                fused[key] = [weight / (k + rank), order, hit]
+                fused[key] = [weight / (k + rank), order, hit, hit.similarity]
                 order += 1
             else:
                 entry[0] += weight / (k + rank)
+                entry[3] = entry[3] if entry[3] is not None else hit.similarity
     if not fused:
         return []
     ranked = sorted(fused.values(), key=lambda e: (-e[0], e[1]))
     top = ranked[0][0]
-    return [e[2].model_copy(update={"score": round(e[0] / top, 6)}) for e in ranked[:limit]]
+    return [e[2].model_copy(update={"score": round(e[0] / top, 6), "similarity": e[3]}) for e in ranked[:limit]]
 
 
 def passes_filters(fields: Mapping[str, Any], query: SearchQuery) -> bool:

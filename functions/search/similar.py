@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from functions.search.port import DocKind, SearchQuery
+from functions.search.port import DocKind, DocRef, SearchQuery
 
 SIMILAR_CANDIDATES = 20
 CONSENSUS_FIELD = "category"
@@ -56,8 +56,10 @@ def similar_query(
     vector_weight: float = VECTOR_WEIGHT,
     min_similarity: float | None = MIN_SIMILARITY,
     far_lexical_min_words: int = FAR_LEXICAL_MIN_WORDS,
+    like_case_id: str | None = None,
 ) -> SearchQuery:
-    """The search for cases similar to a text (a case's subject and description)."""
+    """The search for cases similar to a text (a case's subject and description); ``like_case_id``:
+    the text is that indexed case's, whose stored vector then stands for it (``SearchQuery.like``)."""
     filters: dict[str, str | list[str]] = {"status": list(statuses)} if statuses else {}
     exclude: dict[str, str | list[str]] = {"customer_id": exclude_customer_id} if exclude_customer_id else {}
     return SearchQuery(
@@ -75,4 +77,5 @@ def similar_query(
         vector_weight=vector_weight,
         min_similarity=min_similarity,
         far_lexical_min_words=far_lexical_min_words,
+        like=DocRef(kind=DocKind.CASE, doc_id=like_case_id) if like_case_id else None,
     )

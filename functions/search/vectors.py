@@ -221,6 +221,15 @@ class VectorStore:
             self._refresh()
             return len(self._row_of)
 
+    def vector(self, doc_id: str) -> Any:
+        """The live vector of ``doc_id`` (a float32 array of ``dim``), or None where it has none."""
+        with self._lock:
+            self._refresh()
+            row = self._row_of.get(doc_id)
+            if row is None:
+                return None
+            return _np().array(self._matrix[row], dtype=_np().float32)
+
     def nearest(self, query: Sequence[float], wanted: int) -> Iterator[tuple[str, float]]:
         """Live documents by cosine to ``query``, best first: ``(doc_id, score)`` (``rows`` without the meta)."""
         for doc_id, score, _ in self.rows(query, wanted):

@@ -56,3 +56,53 @@ def test_a_similar_case_said_in_other_words_comes_before_one_that_shares_only_fi
     ids = [c["case_id"] for c in resp.json_body["cases"]]
     assert ids[:1] == [paraphrase], ids
     assert decoy not in ids[:1]
+
+
+def test_a_case_said_in_other_words_is_listed_by_meaning_from_the_cases_stored_vector(
+    client, agent_headers, container, reindex, monkeypatch
+):
+    mine = _case(client, agent_headers, "Router drops wifi every hour", "the wifi keeps dropping", "acme")
+    paraphrase = _case(client, agent_headers, "Wireless internet disconnects", "connection cuts out", "globex")
+    _case(client, agent_headers, "Invoice charged twice", "two payments for one bill", "initech")
+    reindex(container.search_index)
+    embedded: list[list[str]] = []
+    real = container.embedder.embed
+    monkeypatch.setattr(container.embedder, "embed", lambda texts: embedded.append(list(texts)) or real(texts))
+
+    resp = client.http.get(f"/cases/{mine}/similar", headers=agent_headers)
+
+    assert resp.status_code == 200, resp.body
+    first = resp.json_body["cases"][0]
+    assert first["case_id"] == paraphrase
+    assert first["by_meaning"] is True and first["matched_terms"] == []  # no word in common
+    assert embedded == []  # the case's vector is the one the indexer stored: nothing embedded in the request
+
+
+def test_an_article_said_in_other_words_is_suggested_and_one_sharing_filler_words_is_not(
+    client, agent_headers, container, reindex
+):
+    def article(title: str, symptoms: str) -> str:
+        aid = client.http.post(
+            "/knowledge/articles",
+            headers=agent_headers,
+            body=json.dumps({"title": title, "symptoms": symptoms, "visibility": "external"}),
+        ).json_body["article_id"]
+        client.http.post(f"/knowledge/articles/{aid}/submit", headers=agent_headers, body="{}")
+        client.http.post(
+            f"/knowledge/articles/{aid}/publish", headers={**agent_headers, "X-Agent-Roles": "reviewer"}, body="{}"
+        )
+        return aid
+
+    wireless = article("Wireless connection disconnects", "The internet cuts out at regular intervals.")
+    invoice = article("Invoice shows the wrong amount", "The total is wrong every month since the new plan.")
+    mine = _case(
+        client, agent_headers, "Router drops wifi", "the wifi keeps dropping every hour since the update", "acme"
+    )
+    reindex(container.search_index)
+
+    articles = client.http.get(f"/cases/{mine}/similar", headers=agent_headers).json_body["articles"]
+
+    ids = [a["article_id"] for a in articles]
+    assert ids[:1] == [wireless], articles
+    assert articles[0]["by_meaning"] is True and articles[0]["matched_terms"] == []
+    assert invoice not in ids, articles

@@ -298,3 +298,87 @@ def test_the_vector_sides_filter_rule_is_the_term_filters_rule():
     assert not passes_filters({"status": "open"}, q)  # a filter key missing
     assert not passes_filters({"status": "open", "product": "app", "customer_id": ["globex", "acme"]}, q)  # excluded
     assert passes_filters({}, SearchQuery(text="x"))
+
+
+# ------------------------------------------------------------------------------------ a query like a document
+def test_a_query_like_an_indexed_document_uses_its_stored_vector_and_embeds_nothing(tmp_path):
+    from functions.search.port import DocRef
+
+    embedder = ConceptEmbedder(CONCEPTS)
+    engine = _engine(tmp_path, embedder)
+    engine.upsert([_case("CB-1", "Wifi disconnects"), _case("CB-2", "Wireless drops"), _case("CB-3", "Printer jams")])
+    before = len(embedder.calls)
+
+    # the text says nothing by meaning of wifi; the document it is like does
+    hits = engine.search(
+        SearchQuery(
+            text="printer",
+            kinds=[DocKind.CASE],
+            vector_weight=1.0,
+            exclude_ids=["CB-1"],
+            like=DocRef(kind=DocKind.CASE, doc_id="CB-1"),
+        )
+    )
+
+    assert len(embedder.calls) == before
+    near = {h.doc_id: h.similarity for h in hits if h.similarity is not None}
+    assert near["CB-2"] > 0.99  # "Wireless drops" means what "Wifi disconnects" means
+    assert near["CB-3"] < 0.5
+
+
+def test_a_query_like_a_document_not_indexed_yet_embeds_its_text(tmp_path):
+    from functions.search.port import DocRef
+
+    embedder = ConceptEmbedder(CONCEPTS)
+    engine = _engine(tmp_path, embedder)
+    engine.upsert([_case("CB-2", "Wireless drops"), _case("CB-3", "Printer jams")])
+
+    hits = engine.search(
+        SearchQuery(
+            text="wifi disconnects",
+            kinds=[DocKind.CASE],
+            vector_weight=1.0,
+            like=DocRef(kind=DocKind.CASE, doc_id="CB-9"),
+        )
+    )
+
+    assert embedder.calls[-1] == ["wifi disconnects"]
+    assert hits[0].doc_id == "CB-2"
+
+
+def test_hits_say_how_near_they_are_by_meaning_and_lexical_only_hits_do_not(tmp_path):
+    engine = _engine(tmp_path, ConceptEmbedder(CONCEPTS))
+    engine.upsert([_case("CB-1", "Wifi disconnects"), _case("CB-2", "Printer jams", "wifi printer")])
+
+    hits = {
+        h.doc_id: h
+        for h in engine.search(
+            SearchQuery(text="wireless dropping", kinds=[DocKind.CASE], vector_weight=1.0, min_similarity=0.5)
+        )
+    }
+    lexical = engine.search(SearchQuery(text="wifi", kinds=[DocKind.CASE]))
+
+    assert hits["CB-1"].similarity is not None and hits["CB-1"].similarity > 0.9
+    assert "CB-2" not in hits
+    assert all(h.similarity is None for h in lexical)
+
+
+def test_a_document_in_both_rankings_keeps_the_vector_hits_similarity():
+    lexical = [SearchHit(doc_id="a", kind=DocKind.CASE, score=3.0, matched_terms=["wifi"])]
+    vector = [SearchHit(doc_id="a", kind=DocKind.CASE, score=0.8, similarity=0.8), _hit("b")]
+
+    fused = {h.doc_id: h for h in fuse(lexical, vector, 1.0, 1.0)}
+
+    assert fused["a"].similarity == 0.8 and fused["a"].matched_terms == ["wifi"]
+    assert fused["b"].similarity is None
+
+
+def test_a_long_querys_lexical_hit_far_by_meaning_needs_a_quarter_of_its_words():
+    two = SearchHit(doc_id="a", kind=DocKind.CASE, score=1.0, matched_terms=["every", "since"])
+    three = SearchHit(doc_id="b", kind=DocKind.CASE, score=0.9, matched_terms=["wifi", "every", "since"])
+    long_text = "router drops wifi, the wifi keeps dropping every hour since the update"  # 9 content words
+    query = SearchQuery(text=long_text, min_similarity=0.3, far_lexical_min_words=2)
+
+    assert drop_far_lexical([two, three], [], {DocKind.CASE}, query) == [three]
+    short = query.model_copy(update={"text": "router wifi drops every since"})
+    assert drop_far_lexical([two, three], [], {DocKind.CASE}, short) == [two, three]

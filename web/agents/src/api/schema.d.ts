@@ -7263,6 +7263,12 @@ export interface components {
     }
     /** SimilarCase */
     SimilarCase: {
+      /**
+       * By Meaning
+       * @description found by meaning (the sentence-embedding model), not only by the words it shares
+       * @default false
+       */
+      by_meaning?: boolean
       /** Case Id */
       case_id: string
       /** Matched Terms */
@@ -7505,6 +7511,12 @@ export interface components {
     SuggestedArticle: {
       /** Article Id */
       article_id: string
+      /**
+       * By Meaning
+       * @description found by meaning (the sentence-embedding model), not only by the words it shares
+       * @default false
+       */
+      by_meaning?: boolean
       /** Matched Terms */
       matched_terms: string[]
       /** Score */

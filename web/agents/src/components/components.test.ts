@@ -211,3 +211,53 @@ describe('command palette', () => {
     remove()
   })
 })
+
+describe('similar cases', () => {
+  it('says which similar cases and articles were found by meaning, beside the words they share', async () => {
+    fakeApi((method, url) =>
+      method === 'GET' && url.pathname === '/cases/CB-1/similar'
+        ? {
+            body: {
+              case_id: 'CB-1',
+              cases: [
+                {
+                  case_id: 'CB-7',
+                  subject: 'Wireless internet disconnects',
+                  score: 1,
+                  matched_terms: [],
+                  by_meaning: true,
+                },
+                {
+                  case_id: 'CB-8',
+                  subject: 'Router drops',
+                  score: 0.5,
+                  matched_terms: ['router'],
+                  by_meaning: false,
+                },
+              ],
+              articles: [
+                {
+                  article_id: 'KB-1',
+                  title: 'Wireless connection disconnects',
+                  score: 1,
+                  matched_terms: [],
+                  by_meaning: true,
+                },
+              ],
+            },
+          }
+        : undefined,
+    )
+    const { default: SimilarPanel } = await import('@/components/case/SimilarPanel.vue')
+    const { container } = await renderWithApp(SimilarPanel, { props: { caseId: 'CB-1' } })
+
+    const meaning = await screen.findByRole('link', { name: /CB-7/ })
+    expect(meaning.closest('li')?.querySelector('.chip.meaning')?.textContent).toBe('meaning')
+    const words = screen.getByRole('link', { name: /CB-8/ }).closest('li')
+    expect(words?.querySelector('.chip.meaning')).toBeNull()
+    expect(words?.textContent).toContain('router')
+    const article = screen.getByRole('link', { name: 'Wireless connection disconnects' }).closest('li')
+    expect(article?.querySelector('.chip.meaning')).not.toBeNull()
+    expect(await seriousViolations(container)).toEqual([])
+  })
+})

@@ -341,6 +341,7 @@ const de: MessageSchema = {
     none: 'Keine ähnlichen Fälle anderer Kunden.',
     score: 'Wert {score}',
     why: 'Übereinstimmung bei',
+    meaning: 'Bedeutung',
     articles: 'Vorgeschlagene Artikel',
     noArticles: 'Kein Artikel passt.',
   },

@@ -337,6 +337,7 @@ const en = {
     none: 'No similar cases of other customers.',
     score: 'score {score}',
     why: 'Matches on',
+    meaning: 'meaning',
     articles: 'Suggested articles',
     noArticles: 'No article matches.',
   },
