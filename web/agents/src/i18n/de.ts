@@ -342,6 +342,7 @@ const de: MessageSchema = {
     score: 'Wert {score}',
     why: 'Übereinstimmung bei',
     meaning: 'Bedeutung',
+    meaningHint: 'Nach Bedeutung gefunden, nicht nur über gemeinsame Wörter',
     articles: 'Vorgeschlagene Artikel',
     noArticles: 'Kein Artikel passt.',
   },

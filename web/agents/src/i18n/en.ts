@@ -338,6 +338,7 @@ const en = {
     score: 'score {score}',
     why: 'Matches on',
     meaning: 'meaning',
+    meaningHint: 'Found by meaning, not only by the words it shares',
     articles: 'Suggested articles',
     noArticles: 'No article matches.',
   },
