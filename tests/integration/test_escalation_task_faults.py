@@ -106,7 +106,8 @@ def test_a_status_write_failing_every_attempt_ends_the_escalation_failed_and_sho
     assert entered(arn)[-2:] == ["MarkFailed", "Failed"]
     assert (desc["status"], desc.get("error")) == ("FAILED", "Escalation.Failed")
     view = escalation(client, agent_headers, escalation_id)
-    assert view["status"] == "failed"  # the agents see it on the problem's escalations
+    assert view["status"] == "failed"  # the agents see it on the problem's escalations, with why
+    assert view["failure"] == "DynamoDB.InternalServerError"
     # and nothing further was asked or sent: no fix request, no second mail
     assert queued(sfn_aws, "escalation-jobs") == []
     assert len(sent_mails()) == 1
@@ -145,6 +146,7 @@ def test_a_resolution_that_cannot_be_queued_keeps_the_fix_and_sends_nothing(clie
     # the problem was not resolved behind anyone's back, and no job is left to resolve it twice
     view = escalation(client, agent_headers, escalation_id)
     assert (view["status"], view["root_cause"], view["fix"]) == ("failed", "VAT applied twice", "Rate table")
+    assert view["failure"] == "SQS.SdkClientException"
     assert resolver.calls == []
     assert queued(sfn_aws, "escalation-jobs") == []
     record("faults", path="escalation: resolution not queued (Catch, failed)", injected=refused.injected)
@@ -177,3 +179,25 @@ def test_an_execution_that_could_not_even_record_its_failure_is_closed_when_the_
     assert (view["status"], view["reason"]) == ("cancelled", "the problem was resolved")
     assert len(sent_mails()) == 1
     record("faults", path="escalation: every status write failing (Fail, closed later)", injected=outage.injected)
+
+
+def test_an_answer_the_workflow_has_no_branch_for_ends_it_failed_saying_so(client, sfn_aws, agent_headers):
+    import json
+
+    import boto3
+
+    escalation_id = start(sfn_aws)
+    job = next_job(sfn_aws, escalation_id)
+    arn = _escalation_arn(sfn_aws, escalation_id)
+
+    # When something other than the API (which sends accept, reject or info) answers the task
+    boto3.client("stepfunctions", region_name="us-east-1").send_task_success(
+        taskToken=job["task_token"], output=json.dumps({"action": "escalate-sideways"})
+    )
+    desc = execution(sfn_aws, escalation_id, timeout=30)
+
+    # Then the workflow does not guess: the escalation is failed, with the reason for the agents
+    assert entered(arn)[-3:] == ["UnknownAnswer", "MarkFailed", "Failed"]
+    assert desc["status"] == "FAILED"
+    view = escalation(client, agent_headers, escalation_id)
+    assert (view["status"], view["failure"]) == ("failed", "Escalation.UnknownAnswer")

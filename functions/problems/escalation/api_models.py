@@ -44,6 +44,10 @@ class EscalationView(Model):
     root_cause: str | None = None
     fix: str | None = None
     resolved: bool = False
+    failure: str | None = Field(
+        default=None,
+        description="status failed: the error that ended the workflow (e.g. DynamoDB.InternalServerError)",
+    )
     updated_at: str | None = None
 
 

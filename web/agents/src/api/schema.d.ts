@@ -4475,6 +4475,12 @@ export interface components {
       /** Escalation Id */
       escalation_id: string
       /**
+       * Failure
+       * @description status failed: the error that ended the workflow (e.g. DynamoDB.InternalServerError)
+       * @default null
+       */
+      failure?: string | null
+      /**
        * Fix
        * @default null
        */
