@@ -14,7 +14,8 @@ from tests.fakes.search import ConceptEmbedder
 
 # not importorskip: usearch imported before onnxruntime crashes the process (functions.search.vectors)
 pytestmark = pytest.mark.skipif(
-    find_spec("usearch") is None, reason="usearch (requirements-dev.txt: the embedded engine's vector store) not installed"
+    find_spec("usearch") is None,
+    reason="usearch (requirements-dev.txt: the embedded engine's vector store) not installed",
 )
 
 DIM = 8
