@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
 
 from functions.core.models import Model
 from functions.core.validators import Code, Email, PageSize, Subject, Text
@@ -282,6 +282,12 @@ def _listed(value: Any) -> Any:
     return out
 
 
+def _utc(value: datetime) -> datetime:
+    """An instant without an offset (a date, or a time given without one) is read as UTC: a naive
+    datetime cannot be compared with the cases' times (a TypeError, answered 500)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def _one(value: Any) -> Any:
     """A parameter that may be given once only."""
     if isinstance(value, list):
@@ -315,7 +321,7 @@ class CaseQuery(Model):
     product: Code | None = None
     channel: Channel | None = None
     priority: Priority | None = None
-    updated_since: datetime | None = None
+    updated_since: Annotated[datetime, AfterValidator(_utc)] | None = None
     limit: PageSize = 50
     cursor: str | None = None
 

@@ -179,6 +179,20 @@ def test_cases_are_queried_newest_activity_first_with_filters_and_pages(cases):
     assert [c.case_id for c in cases.query(CaseQuery(updated_since=since)).items] == ["CB-7", "CB-6"]
 
 
+def test_updated_since_without_an_offset_is_utc_and_includes_its_instant(cases):
+    # a link or saved view may carry a date or a time without offset (the agents' app keeps them
+    # as given): read as UTC, not compared naive with the cases' times (that was a TypeError, 500)
+    for n in range(1, 4):
+        cases.create(a_case(n, at=T0 + timedelta(days=n - 1)), [], [])
+    by_date = CaseQuery.model_validate({"updated_since": "2026-03-03"})
+    at_second = CaseQuery.model_validate({"updated_since": "2026-03-03T09:00:00"})
+    just_after = CaseQuery.model_validate({"updated_since": "2026-03-03T10:00:00.000001+01:00"})
+    assert by_date.updated_since == datetime(2026, 3, 3, tzinfo=UTC)
+    assert [c.case_id for c in cases.query(by_date).items] == ["CB-3", "CB-2"]
+    assert [c.case_id for c in cases.query(at_second).items] == ["CB-3", "CB-2"]
+    assert [c.case_id for c in cases.query(just_after).items] == ["CB-3"]
+
+
 def test_cases_are_queried_by_status_and_by_assignee(cases):
     cases.create(a_case(1, status=CaseStatus.OPEN, assignee="bob"), [], [])
     cases.create(a_case(2, status=CaseStatus.OPEN, updated_at=T0 + timedelta(minutes=1)), [], [])

@@ -173,7 +173,7 @@ describe(
         what: 'the vip cases that are new or pending the customer',
       })
       assert.equal(await page.locator('#queue-tags').inputValue(), 'vip')
-      const scope = page.getByRole('list', { name: 'Filters in place of the view' })
+      const scope = page.getByRole('list', { name: 'Active filters' })
       assert.match(await scope.textContent(), /Status: New, Pending customer/)
       assert.equal(await views.getByRole('link', { name: 'All cases' }).getAttribute('aria-current'), null)
       assert.equal(

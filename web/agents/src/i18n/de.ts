@@ -118,11 +118,13 @@ const de: MessageSchema = {
     searchShortcut: 'Warteschlange durchsuchen',
     group: 'Gruppe',
     scope: {
-      title: 'Filter anstelle der Ansicht',
+      title: 'Aktive Filter',
       custom: 'Eigene Filter',
       status: 'Status: {statuses}',
       assignee: 'Zuständig: {who}',
       sla: 'SLA: {state}',
+      customer: 'Kunde: {name}',
+      updatedSince: 'Aktualisiert seit {when}',
       remove: 'Filter {filter} entfernen',
       removeShort: 'Entfernen',
     },
@@ -213,6 +215,8 @@ const de: MessageSchema = {
     product: 'Produkt',
     assignee: 'Bearbeiter',
     tags: 'Schlagwörter',
+    customer: 'Kunde',
+    updatedSince: 'Aktualisiert seit',
   },
   status: {
     new: 'Neu',
@@ -334,6 +338,7 @@ const de: MessageSchema = {
     quantity: 'Menge',
     since: 'Seit',
     otherCases: 'Weitere Fälle',
+    allCases: 'Alle Fälle von {name} in der Warteschlange',
   },
   similar: {
     title: 'Ähnliche Fälle',

@@ -114,11 +114,13 @@ const en = {
     searchShortcut: 'Search the queue',
     group: 'Group',
     scope: {
-      title: 'Filters in place of the view',
+      title: 'Active filters',
       custom: 'Custom filters',
       status: 'Status: {statuses}',
       assignee: 'Assignee: {who}',
       sla: 'SLA: {state}',
+      customer: 'Customer: {name}',
+      updatedSince: 'Updated since {when}',
       remove: 'Remove the filter {filter}',
       removeShort: 'Remove',
     },
@@ -209,6 +211,8 @@ const en = {
     product: 'Product',
     assignee: 'Assignee',
     tags: 'Tags',
+    customer: 'Customer',
+    updatedSince: 'Updated since',
   },
   status: {
     new: 'New',
@@ -330,6 +334,7 @@ const en = {
     quantity: 'Quantity',
     since: 'Since',
     otherCases: 'Other cases',
+    allCases: 'All cases of {name} in the queue',
   },
   similar: {
     title: 'Similar cases',

@@ -35,6 +35,16 @@ export function formatDate(value: string | null | undefined, loc = locale.value)
   )
 }
 
+/** A calendar day written YYYY-MM-DD, as that day wherever the agent is (not moved by their time zone). */
+export function formatDay(value: string, loc = locale.value): string {
+  const date = new Date(`${value.slice(0, 10)}T00:00:00Z`)
+  if (Number.isNaN(date.getTime())) return value
+  return cached(
+    `day:${loc}`,
+    () => new Intl.DateTimeFormat(loc, { dateStyle: 'medium', timeZone: 'UTC' }),
+  ).format(date)
+}
+
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 365 * 24 * 3600],
   ['month', 30 * 24 * 3600],

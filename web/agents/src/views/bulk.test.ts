@@ -54,6 +54,17 @@ describe('bulk requests', () => {
       status: ['new'],
       tag: ['vip', 'rma'],
     })
+    // "all matching" a customer's recent cases is those only, not every case of the view
+    const theirs = {
+      ...DEFAULT_FILTERS,
+      view: 'all' as const,
+      customer: 'nordwerk',
+      updatedSince: '2026-12-01',
+    }
+    expect(bulkRequest(selectAllMatching(), theirs, { kind: 'priority', priority: 'high' }).filter).toEqual({
+      customer_id: 'nordwerk',
+      updated_since: '2026-12-01',
+    })
   })
 
   it('leaves the merge target out of its own merge', () => {

@@ -10,6 +10,7 @@ import {
   nextDue,
   relativeTime,
   overridesView,
+  sinceInstant,
   viewQueryString,
   withView,
   DEFAULT_FILTERS,
@@ -202,6 +203,118 @@ describe('a view as one GET /cases query', () => {
     expect(matchesView(leasNew, 'sam', makeCase({ case_id: 'CB-12', status: 'new', assignee: 'sam' }))).toBe(
       false,
     )
+  })
+})
+
+describe('the customer and "updated since" filters', () => {
+  const every = {
+    ...DEFAULT_FILTERS,
+    view: 'all' as const,
+    status: ['new' as const, 'pending_customer' as const],
+    assignee: 'lea@casebridge.local',
+    sla: 'breaching_soon' as const,
+    tags: ['vip', 'rma'],
+    q: 'label printer',
+    group: 'hardware',
+    priority: 'high' as const,
+    channel: 'email' as const,
+    product: 'LP-200',
+    customer: 'nordwerk',
+    updatedSince: '2026-11-01T08:30:00+01:00',
+    sort: 'due' as const,
+  }
+
+  it('reads them from the URL, writes them back and asks GET /cases for them', () => {
+    const filters = filtersFromQuery({ customer: 'nordwerk', updated_since: '2026-12-01' })
+    expect(filters).toEqual({ ...DEFAULT_FILTERS, customer: 'nordwerk', updatedSince: '2026-12-01' })
+    expect(filtersToQuery(filters)).toEqual({ customer: 'nordwerk', updated_since: '2026-12-01' })
+    expect(apiQuery(filters)).toEqual({
+      status: OPEN.join(','),
+      customer_id: 'nordwerk',
+      updated_since: '2026-12-01',
+    })
+    // a customer is no replacement of the view's own statuses: the view stays itself
+    expect(overridesView(filters)).toBe(false)
+    expect(filtersToQuery(withView(filters, 'mine'))).toEqual({
+      view: 'mine',
+      customer: 'nordwerk',
+      updated_since: '2026-12-01',
+    })
+    expect(filtersFromQuery({ customer: ' acme.de ' }).customer).toBe('acme.de')
+  })
+
+  it('round-trips every filter through the URL and through a saved view', () => {
+    const url = filtersToQuery(every)
+    expect(url).toMatchObject({ customer: 'nordwerk', updated_since: '2026-11-01T08:30:00+01:00' })
+    expect(filtersFromQuery(url as Record<string, string | string[]>)).toEqual(every)
+    const stored = viewQueryString(every)
+    const params = new URLSearchParams(stored)
+    expect(params.get('customer_id')).toBe('nordwerk')
+    expect(params.get('updated_since')).toBe('2026-11-01T08:30:00+01:00')
+    expect(filtersFromViewQuery(stored)).toEqual(every)
+    // a view saved through the API, parameters in another order, opens with them too
+    expect(filtersFromViewQuery('updated_since=2026-12-01&customer_id=nordwerk&status=open')).toEqual({
+      ...DEFAULT_FILTERS,
+      view: 'all',
+      status: ['open'],
+      customer: 'nordwerk',
+      updatedSince: '2026-12-01',
+    })
+  })
+
+  it('drops a customer id or a time the API would refuse', () => {
+    for (const customer of ['no spaces', 'x'.repeat(65), 'ä', '']) {
+      expect(filtersFromQuery({ customer }).customer).toBeNull()
+    }
+    for (const since of [
+      'yesterday',
+      '20261201',
+      '1733050000',
+      '2026-13-01',
+      '2026-02-30',
+      '2023-02-29',
+      '2026-12-01T24:00',
+      '2026-12-01T10',
+      '2026-12-01T10:00:60Z',
+      '2026-12-01Z',
+      '2026-12-01T10:00+24:00',
+      '0000-01-01',
+    ]) {
+      expect(filtersFromQuery({ updated_since: since }).updatedSince, since).toBeNull()
+    }
+    expect(filtersFromViewQuery('customer_id=a%20b&updated_since=soon')).toEqual({
+      ...DEFAULT_FILTERS,
+      view: 'all',
+    })
+  })
+
+  it('reads the ISO forms the API reads, a date or a time without offset as UTC', () => {
+    expect(sinceInstant('2026-12-01')).toBe('2026-12-01T00:00:00.000000Z')
+    expect(sinceInstant('2024-02-29')).toBe('2024-02-29T00:00:00.000000Z')
+    expect(sinceInstant('2026-12-01T10:00')).toBe('2026-12-01T10:00:00.000000Z')
+    expect(sinceInstant('2026-12-01 10:00:05Z')).toBe('2026-12-01T10:00:05.000000Z')
+    expect(sinceInstant('2026-12-01T00:30:00+01:00')).toBe('2026-11-30T23:30:00.000000Z')
+    expect(sinceInstant('2026-12-01T10:00-0530')).toBe('2026-12-01T15:30:00.000000Z')
+    expect(sinceInstant('2026-12-01T10:00:00.1234567Z')).toBe('2026-12-01T10:00:00.123456Z')
+    expect(sinceInstant('2026-12-01T10:00:00.5Z')).toBe('2026-12-01T10:00:00.500000Z')
+  })
+
+  it("places a live change into a view only if it is the customer's and changed at or after the time", () => {
+    const view = {
+      ...DEFAULT_FILTERS,
+      view: 'all' as const,
+      customer: 'nordwerk',
+      updatedSince: '2026-12-01',
+    }
+    const theirs = makeCase({ case_id: 'CB-1', customer_id: 'nordwerk', updated_at: '2026-12-01T00:00:00Z' })
+    expect(matchesView(view, 'sam', theirs)).toBe(true) // the very instant: included, as the API's >=
+    expect(matchesView(view, 'sam', { ...theirs, updated_at: '2026-11-30T23:59:59.999999Z' })).toBe(false)
+    expect(matchesView(view, 'sam', { ...theirs, customer_id: 'acme' })).toBe(false)
+    expect(matchesView(view, 'sam', { ...theirs, customer_id: null })).toBe(false)
+    // microseconds count, and an offset is an instant like any other
+    const precise = { ...view, updatedSince: '2026-12-01T10:00:00.000002+01:00' }
+    expect(matchesView(precise, 'sam', { ...theirs, updated_at: '2026-12-01T09:00:00.000002Z' })).toBe(true)
+    expect(matchesView(precise, 'sam', { ...theirs, updated_at: '2026-12-01T09:00:00.000001Z' })).toBe(false)
   })
 })
 

@@ -6,9 +6,12 @@
  * in the URL replace the view's own (a saved view whose combination is no built-in view opens as
  * all cases with exactly these), so the URL alone says which cases the queue shows.
  *
- * The API does every filter of a view (several statuses, assignee me/none, group, SLA state,
- * text) and every sort, so a view is one GET /cases stream read page by page. `matches` is the
- * same test done here over one case, to place live changes into cached views. */
+ * The API does every filter of a view (several statuses, assignee me/none, group, customer, SLA
+ * state, updated since, text) and every sort, so a view is one GET /cases stream read page by page.
+ * `matches` is the same test done here over one case, to place live changes into cached views.
+ * Every filter of GET /cases is one here too (`customer=` is `customer_id`, `updated_since=` an
+ * ISO date or date-time, UTC when it carries no offset, inclusive as the API's): a saved view or a
+ * link never opens wider than it means. */
 import type { LocationQuery, LocationQueryRaw } from 'vue-router'
 import {
   CASE_STATUSES,
@@ -57,6 +60,11 @@ export interface QueueFilters {
   priority: Priority | null
   channel: Channel | null
   product: string | null
+  /** one customer's cases (GET /cases?customer_id=) */
+  customer: string | null
+  /** cases changed at or after this instant (GET /cases?updated_since=): an ISO date or date-time as
+   * given in the URL (see `sinceInstant`) */
+  updatedSince: string | null
   sort: SortKey | null
 }
 
@@ -73,6 +81,8 @@ export const DEFAULT_FILTERS: QueueFilters = {
   priority: null,
   channel: null,
   product: null,
+  customer: null,
+  updatedSince: null,
   sort: null,
 }
 
@@ -114,6 +124,43 @@ export function searchText(value: string | null | undefined): string | null {
   return text || null
 }
 
+/** An id as the API's Code takes it (trimmed; letters, digits and . _ : / -, at most 64), or null. */
+function code(value: string | null): string | null {
+  const trimmed = value?.trim() ?? ''
+  return ID.test(trimmed) ? trimmed : null
+}
+
+/** The ISO forms GET /cases?updated_since= takes (pydantic's datetime): a date, or a date and a time
+ * (minutes at least; T, t or a space between) with an optional fraction and offset. */
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|([+-])(\d{2}):?(\d{2}))?)?$/
+
+/** The instant an `updated_since` value names, as the API writes times (UTC, microseconds:
+ * `2026-12-01T09:30:00.000000Z`, which sort as text in time order), or null when it is no valid ISO
+ * date or date-time. A date is its midnight, a time without offset is UTC (as the API reads them). */
+export function sinceInstant(value: string | null | undefined): string | null {
+  const m = ISO.exec(value?.trim() ?? '')
+  if (!m) return null
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = [1, 2, 3, 4, 5, 6, 10, 11].map(
+    (i) => Number(m[i] ?? 0),
+  ) as [number, number, number, number, number, number, number, number]
+  const monthEnd = new Date(0)
+  monthEnd.setUTCFullYear(year, month, 0) // the month's last day (not Date.UTC: it reads years below 100 as 19xx)
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > monthEnd.getUTCDate()) return null
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return null
+  const at = new Date(0)
+  at.setUTCFullYear(year, month - 1, day)
+  at.setUTCHours(hour, minute - (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes), second, 0)
+  const micro = (m[7] ?? '').slice(0, 6).padEnd(6, '0')
+  return `${at.toISOString().slice(0, 19)}.${micro}Z`
+}
+
+/** An `updated_since` value the API takes (trimmed), or null. */
+function since(value: string | null): string | null {
+  const trimmed = value?.trim() ?? ''
+  return sinceInstant(trimmed) ? trimmed : null
+}
+
 export function filtersFromQuery(query: LocationQuery): QueueFilters {
   const view = one(query.view)
   const priority = one(query.priority)
@@ -134,6 +181,8 @@ export function filtersFromQuery(query: LocationQuery): QueueFilters {
     priority: (PRIORITIES as string[]).includes(priority ?? '') ? (priority as Priority) : null,
     channel: (CHANNELS as string[]).includes(channel ?? '') ? (channel as Channel) : null,
     product: product && ID.test(product) ? product : null,
+    customer: code(one(query.customer)),
+    updatedSince: since(one(query.updated_since)),
     sort: (SORTS as readonly string[]).includes(sort ?? '') ? (sort as SortKey) : null,
   }
 }
@@ -151,6 +200,8 @@ export function filtersToQuery(filters: QueueFilters): LocationQueryRaw {
   if (filters.priority) query.priority = filters.priority
   if (filters.channel) query.channel = filters.channel
   if (filters.product) query.product = filters.product
+  if (filters.customer) query.customer = filters.customer
+  if (filters.updatedSince) query.updated_since = filters.updatedSince
   if (filters.sort) query.sort = filters.sort
   return query
 }
@@ -215,6 +266,8 @@ export function apiQuery(filters: QueueFilters): CaseListQuery {
   if (filters.priority) query.priority = filters.priority
   if (filters.channel) query.channel = filters.channel
   if (filters.product) query.product = filters.product
+  if (filters.customer) query.customer_id = filters.customer
+  if (filters.updatedSince) query.updated_since = filters.updatedSince
   if (filters.sort) query.sort = filters.sort
   return query
 }
@@ -254,6 +307,8 @@ export function filtersFromViewQuery(text: string): QueueFilters {
     ['priority', 'priority'],
     ['channel', 'channel'],
     ['product', 'product'],
+    ['customer_id', 'customer'],
+    ['updated_since', 'updated_since'],
     ['sort', 'sort'],
   ] as const) {
     const value = params.get(name)
@@ -277,6 +332,13 @@ export function matchesView(filters: QueueFilters, agentId: string, c: Case): bo
   if (filters.priority && c.priority !== filters.priority) return false
   if (filters.channel && c.channel !== filters.channel) return false
   if (filters.product && c.product !== filters.product) return false
+  if (filters.customer && c.customer_id !== filters.customer) return false
+  if (filters.updatedSince) {
+    // inclusive, as the API's `updated_at >= updated_since`; both as UTC microseconds, compared as text
+    const from = sinceInstant(filters.updatedSince)
+    const updated = sinceInstant(c.updated_at)
+    if (from && (!updated || updated < from)) return false
+  }
   if (filters.q) {
     const text = [c.case_id, c.subject, c.description, c.contact_name, c.contact_email, c.customer_name]
       .filter(Boolean)

@@ -1,0 +1,193 @@
+import { cleanup, screen, waitFor, within } from '@testing-library/vue'
+import userEvent from '@testing-library/user-event'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Customer } from '@/api/types'
+import { signInAsDevAgent, signOut } from '@/auth/session'
+import CustomerPanel from '@/components/case/CustomerPanel.vue'
+import { setLanguage } from '@/i18n'
+import QueuePage from '@/pages/QueuePage.vue'
+import { makeCase } from '@/test/fixtures'
+import { fakeApi, renderWithApp, seriousViolations, testConfig } from '@/test/render'
+
+// typing and axe in jsdom take seconds on a loaded machine
+const SLOW = 30_000
+
+const nordwerk = {
+  customer_id: 'nordwerk',
+  name: 'Nordwerk GmbH',
+  tier: 'gold',
+  language: 'de',
+  contacts: [],
+  created_at: '2026-01-01T00:00:00Z',
+} as unknown as Customer
+
+/** A fake API with a customer, one case of theirs and the saved views POST /views creates. */
+function api() {
+  const views: object[] = []
+  const calls = fakeApi((method, url, body) => {
+    if (method === 'GET' && url.pathname === '/cases')
+      return {
+        body: {
+          items: [
+            makeCase({
+              case_id: 'CB-7',
+              subject: 'Label printer jams',
+              customer_id: 'nordwerk',
+              customer_name: 'Nordwerk GmbH',
+              updated_at: '2026-12-02T08:00:00Z',
+            }),
+          ],
+          total_estimate: 1,
+        },
+      }
+    if (method === 'GET' && url.pathname === '/customers/nordwerk') return { body: nordwerk }
+    if (method === 'GET' && url.pathname === '/groups') return { body: { items: [] } }
+    if (method === 'GET' && url.pathname === '/views') return { body: { items: views } }
+    if (method === 'POST' && url.pathname === '/views') {
+      const view = {
+        ...(body as object),
+        view_id: `v${views.length + 1}`,
+        owner: 'sam@casebridge.local',
+        version: 1,
+        created_at: '2026-12-04T00:00:00Z',
+        updated_at: '2026-12-04T00:00:00Z',
+      }
+      views.push(view)
+      return { status: 201, body: view }
+    }
+    return undefined
+  })
+  /** The GET /cases queries asked, as their parameters (without limit and cursor). */
+  const caseQueries = () =>
+    calls
+      .filter((c) => c.method === 'GET' && c.path.startsWith('/cases?'))
+      .map((c) => {
+        const params = new URLSearchParams(c.path.slice('/cases?'.length))
+        params.delete('limit')
+        params.delete('cursor')
+        return Object.fromEntries(params)
+      })
+  return { calls, caseQueries }
+}
+
+afterEach(async () => {
+  cleanup()
+  signOut(testConfig)
+  await setLanguage('en')
+})
+
+describe('the queue page with a customer and an "updated since" filter', () => {
+  it(
+    'asks the API for them, shows each as a chip by name, and removes each one from the URL',
+    async () => {
+      signInAsDevAgent({ id: 'sam@casebridge.local', name: 'Sam Garcia', roles: [], token: 't' })
+      const { caseQueries } = api()
+      const { container, router } = await renderWithApp(QueuePage)
+      await router.push('/queue?view=all&customer=nordwerk&updated_since=2026-12-01&priority=high')
+
+      const chips = await screen.findByRole('list', { name: 'Active filters' })
+      await within(chips).findByText(/Customer: Nordwerk GmbH/)
+      expect(within(chips).getByText(/Updated since Dec 1, 2026/)).toBeTruthy()
+      await waitFor(() =>
+        expect(caseQueries()).toContainEqual({
+          customer_id: 'nordwerk',
+          updated_since: '2026-12-01',
+          priority: 'high',
+        }),
+      )
+      // the case the API answered is loaded (the virtual list draws no rows without a layout)
+      expect(await screen.findByText('Select the case shown')).toBeTruthy()
+      expect(await seriousViolations(container)).toEqual([])
+
+      const user = userEvent.setup()
+      await user.click(screen.getByRole('button', { name: 'Remove the filter Customer' }))
+      await waitFor(() =>
+        expect(router.currentRoute.value.query).toEqual({
+          view: 'all',
+          updated_since: '2026-12-01',
+          priority: 'high',
+        }),
+      )
+      await waitFor(() =>
+        expect(caseQueries()).toContainEqual({ updated_since: '2026-12-01', priority: 'high' }),
+      )
+      expect(within(chips).queryByText(/Customer:/)).toBeNull()
+
+      await user.click(screen.getByRole('button', { name: 'Remove the filter Updated since' }))
+      await waitFor(() => expect(router.currentRoute.value.query).toEqual({ view: 'all', priority: 'high' }))
+      // no filter left to remove: no chips (priority is a field of the filter bar)
+      await waitFor(() => expect(screen.queryByRole('list', { name: 'Active filters' })).toBeNull())
+    },
+    SLOW,
+  )
+
+  it(
+    "shows the customer by id while no record names them, a time in the agent's zone, and in German",
+    async () => {
+      signInAsDevAgent({ id: 'sam@casebridge.local', name: 'Sam Garcia', roles: [], token: 't' })
+      api()
+      await setLanguage('de')
+      const { router } = await renderWithApp(QueuePage)
+      await router.push('/queue?customer=acme&updated_since=2026-12-01T09:30:00Z')
+      const chips = await screen.findByRole('list', { name: 'Aktive Filter' })
+      expect(within(chips).getByText(/Kunde: acme/)).toBeTruthy()
+      const since = within(chips).getByText(/Aktualisiert seit/)
+      expect(since.getAttribute('title')).toBe('2026-12-01T09:30:00Z')
+      expect(since.textContent).toMatch(/2026/)
+      expect(screen.getByRole('button', { name: 'Filter Kunde entfernen' })).toBeTruthy()
+      expect(screen.getByRole('button', { name: 'Filter Aktualisiert seit entfernen' })).toBeTruthy()
+    },
+    SLOW,
+  )
+
+  it(
+    'saves the queue with every filter as a view, and the view opens with all of them again',
+    async () => {
+      signInAsDevAgent({ id: 'sam@casebridge.local', name: 'Sam Garcia', roles: [], token: 't' })
+      const { calls } = api()
+      const { router } = await renderWithApp(QueuePage)
+      const url =
+        '/queue?view=all&status=new,pending_customer&assignee=lea&sla=breaching_soon&tag=vip&tag=rma' +
+        '&q=label&group=hardware&priority=high&channel=email&product=LP-200&customer=nordwerk' +
+        '&updated_since=2026-11-01T08:30:00%2B01:00&sort=due'
+      await router.push(url)
+      const before = { ...router.currentRoute.value.query }
+      expect(before).toMatchObject({ customer: 'nordwerk', updated_since: '2026-11-01T08:30:00+01:00' })
+
+      const user = userEvent.setup()
+      await user.click(await screen.findByRole('button', { name: 'Save this view' }))
+      await user.type(screen.getByLabelText('Name of the view'), 'Nordwerk printers')
+      await user.click(screen.getByRole('button', { name: 'Save' }))
+      await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true))
+      const stored = new URLSearchParams(
+        (calls.find((c) => c.method === 'POST')!.body as { query: string }).query,
+      )
+      expect(stored.get('customer_id')).toBe('nordwerk')
+      expect(stored.get('updated_since')).toBe('2026-11-01T08:30:00+01:00')
+
+      // elsewhere, then back through the saved view: the same URL, so the same filters
+      await router.push('/queue')
+      const link = await screen.findByRole('link', { name: 'Nordwerk printers' })
+      await user.click(link)
+      await waitFor(() => expect(router.currentRoute.value.query).toEqual(before))
+      expect(screen.getByRole('heading', { level: 1 }).textContent).toMatch(/Nordwerk printers/)
+    },
+    SLOW,
+  )
+})
+
+describe("the customer panel's other cases", () => {
+  it(
+    'links to every case of the customer in the queue',
+    async () => {
+      signInAsDevAgent({ id: 'sam@casebridge.local', name: 'Sam Garcia', roles: [], token: 't' })
+      api()
+      const here = makeCase({ case_id: 'CB-1', customer_id: 'nordwerk' })
+      const { container } = await renderWithApp(CustomerPanel, { props: { case: here } })
+      const link = await screen.findByRole('link', { name: 'All cases of Nordwerk GmbH in the queue' })
+      expect(link.getAttribute('href')).toBe('/queue?view=all&customer=nordwerk')
+      expect(await seriousViolations(container)).toEqual([])
+    },
+    SLOW,
+  )
+})
