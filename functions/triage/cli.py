@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import click
 
+from functions.triage.classifier import EPOCHS
+
 LABEL_COLUMNS = ("category", "intent", "priority", "department")
 
 
@@ -65,7 +67,7 @@ def triage() -> None:
     is_flag=True,
     help="Use the AWS account and settings of the environment (CASEBRIDGE_STAGE, ...).",
 )
-@click.option("--epochs", type=int, default=30, show_default=True)
+@click.option("--epochs", type=int, default=EPOCHS, show_default=True)
 def train(csv_path: str | None, endpoint: str | None, use_aws: bool, epochs: int) -> None:
     """Train the classifier on the deployment's resolved cases (or a CSV) and store it as the new
     current version in the models bucket. Prints one JSON object (version, examples, labels per field)."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from functions.triage import rules
-from functions.triage.classifier import TriageModel
+from functions.triage.classifier import KNN_TEMPERATURE, TriageModel
 from functions.triage.models import Example, FieldSuggestion, TriageSuggestion
 from functions.triage.service import NoEmbedder, TooFewExamples, TriageService
 from tests.fakes.search import ConceptEmbedder
@@ -152,6 +152,7 @@ def test_the_nearest_neighbour_vote_is_blended_in_and_kept_in_the_file() -> None
     untrained = TriageModel.train(texts, labels, _embed(emb), emb.model_id, epochs=0, knn=0.5, knn_k=5)
     loaded = TriageModel.from_bytes(untrained.to_bytes())
     assert loaded.neighbours is not None and loaded.neighbours.k == 5 and loaded.neighbours.weight == 0.5
+    assert loaded.neighbours.temperature == KNN_TEMPERATURE  # the default, kept in the file
     assert loaded.neighbours.vectors.shape == (len(TINY), len(emb.embed(["x"])[0]))
     text = "someone stole my card"
     vec = np.asarray(emb.embed([text])[0], dtype=np.float32)
@@ -163,6 +164,16 @@ def test_the_nearest_neighbour_vote_is_blended_in_and_kept_in_the_file() -> None
     plain = TriageModel.train(texts, labels, _embed(emb), emb.model_id, epochs=0, knn=0)
     assert plain.neighbours is None and TriageModel.from_bytes(plain.to_bytes()).neighbours is None
     assert len(plain.to_bytes()) < len(untrained.to_bytes())
+    # the vote's temperature: kept in the file; a hot one weighs the neighbours alike
+    hot = TriageModel.train(texts, labels, _embed(emb), emb.model_id, epochs=0, knn=1.0, knn_k=5, knn_temperature=100.0)
+    hot = TriageModel.from_bytes(hot.to_bytes())
+    assert hot.neighbours is not None and hot.neighbours.temperature == 100.0
+    sharp = TriageModel.train(
+        texts, labels, _embed(emb), emb.model_id, epochs=0, knn=1.0, knn_k=5, knn_temperature=0.01
+    )
+    p_hot = hot.probabilities("category", text, vec)
+    p_sharp = TriageModel.from_bytes(sharp.to_bytes()).probabilities("category", text, vec)
+    assert int(p_hot.argmax()) == int(p_sharp.argmax()) and float(p_sharp.max()) > float(p_hot.max())
 
 
 def test_a_file_of_another_format_is_refused() -> None:
