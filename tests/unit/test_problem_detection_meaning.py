@@ -173,8 +173,9 @@ def test_the_pool_of_vectors_and_the_work_per_case_stay_bounded() -> None:
         before = detector.counters.vectors_scored
         detector.observe(case)
         scored.append(detector.counters.vectors_scored - before)
-    # Then each case was compared with at most the pool's vectors, and the state holds at most that many
-    assert max(scored) <= config.neighbour_pool
+    # Then each case was compared with at most the pool's vectors twice (its neighbours; its group's
+    # centroid for the strays), however many cases came before, and the state holds at most that many
+    assert max(scored) <= 2 * config.neighbour_pool
     state = to_state(detector)
     assert len(state["emb"]["rows"]) == len(detector.pool) == config.neighbour_pool
     assert all(g["c"] is not None for g in state["groups"])
@@ -358,3 +359,28 @@ def test_a_common_topic_is_not_growth_just_after_the_warm_up(seed: int) -> None:
     # Then nothing is flagged: once the group's history holds a few cases, its expected share is
     # at least its own rate, not pulled toward prior_share by the prior's 400 cases
     assert found is None
+
+
+@pytest.mark.parametrize("stray", [0.0, 0.7])
+def test_a_burst_split_over_several_groups_is_counted_whole_by_meaning(stray: float) -> None:
+    # Given a burst of paraphrases that never join one group (a join threshold no two texts reach:
+    # each case starts a group of its own, as a burst's first cases often land in different groups)
+    fake = embedder()
+    cases, burst = burst_stream(seed=3)
+    config = DetectionConfig(
+        hood_tests=False,
+        meaning_join_similarity=0.99,
+        meaning_merge_similarity=1.0,
+        meaning_stray_similarity=stray,
+    )
+    detector = Detector(config)
+    # When the detector sees the stream with each case's vector
+    found, seen = first_candidate(detector, with_vectors(cases + burst, fake))
+    # Then the group test counts the other groups' cases as close to the group's centroid (and
+    # their baseline): a candidate of the burst's cases opens; without it, no group ever grows
+    if not stray:
+        assert found is None
+        return
+    assert found is not None and seen <= 6
+    assert all(c.startswith("X") for c in found.case_ids)
+    assert len(found.case_ids) == seen
