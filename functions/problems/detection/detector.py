@@ -60,7 +60,8 @@ Meaning
     tell product codes and error numbers apart), and a group's profile has a centroid (the sum of
     its cases' vectors) beside its terms. The recent pool's vectors sit in one matrix of
     ``neighbour_pool`` rows (a case's row: its sequence number modulo the pool), so the work per
-    case is one matrix-vector product over that fixed pool, then the ``meaning_candidates``
+    case is one matrix-vector product over that fixed pool (two for a case that runs the group
+    test: its group's centroid against the pool, for the strays), then the ``meaning_candidates``
     nearest rows and the cases its words reach are scored: bounded whatever the number of cases.
     The ``meaning_*`` thresholds replace the words-only ones for such a case. A case without a
     vector (no embedder: ``CASEBRIDGE_EMBEDDER=none``) is compared by words exactly as before.
@@ -116,7 +117,7 @@ class Counters:
     last_postings_scanned: int = 0
     last_groups_scored: int = 0
     max_postings_scanned: int = 0
-    vectors_scored: int = 0  # pool rows compared by meaning (one matrix product each: neighbour_pool rows)
+    vectors_scored: int = 0  # pool rows compared by meaning (neighbour_pool rows per product; at most two a case)
 
 
 class SegmentBase:
