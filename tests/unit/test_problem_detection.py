@@ -299,38 +299,3 @@ def test_pruning_groups_changes_nothing_the_detector_reports() -> None:
     assert candidates(events_pruning)
     assert [e.model_dump() for e in events_pruning] == [e.model_dump() for e in events_keeping]
     assert len(pruning.groups) < len(keeping.groups)
-
-
-def _first_candidate_at(config: DetectionConfig) -> tuple[int, Candidate] | None:
-    """A fast burst (10 cases of a background topic, one every 4 minutes, all from product P7):
-    the burst case at which the first candidate opens, and the candidate."""
-    rng = random.Random(7)
-    base = seeded_base(rng)
-    cases = background(rng, 1500)
-    burst = [
-        CaseSignal(
-            case_id=f"X{i}", text=topic_text(rng, 1), at=T0 + timedelta(minutes=1200 + 4 * i), **customer(rng, "P7")
-        )
-        for i in range(10)
-    ]
-    detector = Detector(config, base=base)
-    seen = 0
-    for case in sorted(cases + burst, key=lambda c: c.at):
-        seen += case.case_id.startswith("X")
-        for event in detector.observe(case):
-            if isinstance(event, Candidate):
-                return seen, event
-    return None
-
-
-def test_a_fast_burst_opens_earlier_when_the_window_s_last_hour_is_tested_too() -> None:
-    # Given a burst that arrives within 40 minutes
-    # When the detector tests the 3-hour window only, and also its last hour
-    long_only = _first_candidate_at(DetectionConfig(short_window_seconds=0))
-    with_short = _first_candidate_at(DetectionConfig(short_window_seconds=3600))
-    # Then both open a candidate within product P7, the second at an earlier burst case, found in the last hour
-    assert long_only is not None and with_short is not None
-    assert with_short[0] < long_only[0]
-    assert with_short[1].evidence.growth.window_seconds == 3600
-    assert with_short[1].evidence.growth.segment == "product=P7"
-    assert with_short[1].evidence.growth.p_value < DetectionConfig().alpha
