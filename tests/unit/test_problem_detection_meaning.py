@@ -173,8 +173,9 @@ def test_the_pool_of_vectors_and_the_work_per_case_stay_bounded() -> None:
         before = detector.counters.vectors_scored
         detector.observe(case)
         scored.append(detector.counters.vectors_scored - before)
-    # Then each case was compared with at most the pool's vectors, and the state holds at most that many
-    assert max(scored) <= config.neighbour_pool
+    # Then each case was compared with at most the pool's vectors twice (its neighbours; its group's
+    # centroid for the strays), however many cases came before, and the state holds at most that many
+    assert max(scored) <= 2 * config.neighbour_pool
     state = to_state(detector)
     assert len(state["emb"]["rows"]) == len(detector.pool) == config.neighbour_pool
     assert all(g["c"] is not None for g in state["groups"])
@@ -358,3 +359,64 @@ def test_a_common_topic_is_not_growth_just_after_the_warm_up(seed: int) -> None:
     # Then nothing is flagged: once the group's history holds a few cases, its expected share is
     # at least its own rate, not pulled toward prior_share by the prior's 400 cases
     assert found is None
+
+
+@pytest.mark.parametrize("stray", [0.0, 0.7])
+def test_a_burst_split_over_several_groups_is_counted_whole_by_meaning(stray: float) -> None:
+    # Given a burst of paraphrases that never join one group (a join threshold no two texts reach:
+    # each case starts a group of its own, as a burst's first cases often land in different groups)
+    fake = embedder()
+    cases, burst = burst_stream(seed=3)
+    config = DetectionConfig(
+        hood_tests=False,
+        meaning_join_similarity=0.99,
+        meaning_merge_similarity=1.0,
+        meaning_stray_similarity=stray,
+    )
+    detector = Detector(config)
+    # When the detector sees the stream with each case's vector
+    found, seen = first_candidate(detector, with_vectors(cases + burst, fake))
+    # Then the group test counts the other groups' cases as close to the group's centroid (and
+    # their baseline): a candidate of the burst's cases opens; without it, no group ever grows
+    if not stray:
+        assert found is None
+        return
+    assert found is not None and seen <= 6
+    assert all(c.startswith("X") for c in found.case_ids)
+    assert len(found.case_ids) == seen
+
+
+def _fast_burst_first_candidate(config: DetectionConfig, meaning: bool) -> tuple[Candidate | None, int]:
+    """A fast burst (10 paraphrases, one every 4 minutes, all from product P7) after a day of
+    background: the first candidate and the burst cases seen by then (by meaning, or by words)."""
+    fake = embedder()
+    rng = random.Random(7)
+    cases = background(rng, 1500)
+    burst = [
+        CaseSignal(
+            case_id=f"X{i}", text=paraphrase(rng, i), at=T0 + timedelta(minutes=1200 + 4 * i), **customer(rng, "P7")
+        )
+        for i in range(10)
+    ]
+    stream = with_vectors(cases + burst, fake) if meaning else cases + burst
+    return first_candidate(Detector(config), stream)
+
+
+def test_a_fast_burst_opens_earlier_when_the_window_s_last_hour_is_tested_too() -> None:
+    # Given a burst of paraphrases that arrives within 40 minutes (no neighbourhood test: the group test alone)
+    long_only = DetectionConfig(hood_tests=False, meaning_short_window_seconds=0)
+    with_short = DetectionConfig(hood_tests=False, meaning_short_window_seconds=3600)
+    # When the detector tests the 3-hour window only, and also its last hour
+    found_long, seen_long = _fast_burst_first_candidate(long_only, meaning=True)
+    found_short, seen_short = _fast_burst_first_candidate(with_short, meaning=True)
+    # Then both open a candidate within product P7, the second at an earlier burst case, found in the last hour
+    assert found_long is not None and found_short is not None
+    assert seen_short < seen_long
+    assert found_short.evidence.growth.window_seconds == 3600
+    assert found_short.evidence.growth.segment == "product=P7"
+    assert found_short.evidence.growth.p_value < DetectionConfig().alpha
+    # And a case compared by words is tested over the 3 hours only, whatever the setting
+    by_words_long = _fast_burst_first_candidate(long_only, meaning=False)
+    by_words_short = _fast_burst_first_candidate(with_short, meaning=False)
+    assert by_words_short[1] == by_words_long[1]
+    assert by_words_short[0] is not None and by_words_short[0].evidence.growth.window_seconds == 3 * 3600
