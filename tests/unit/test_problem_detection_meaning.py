@@ -420,3 +420,15 @@ def test_a_fast_burst_opens_earlier_when_the_window_s_last_hour_is_tested_too() 
     by_words_short = _fast_burst_first_candidate(with_short, meaning=False)
     assert by_words_short[1] == by_words_long[1]
     assert by_words_short[0] is not None and by_words_short[0].evidence.growth.window_seconds == 3 * 3600
+
+
+def test_a_case_compared_by_meaning_takes_the_meaning_thresholds_the_words_keep_theirs() -> None:
+    config = DetectionConfig(hood_vote_share=0.7, meaning_hood_vote_share=0.2, meaning_hood_similarity=0.55)
+    detector = Detector(config)
+    fake = embedder()
+    (case,) = with_vectors([CaseSignal(case_id="A", text="printer jams paper firmware", at=T0)], fake)
+
+    detector.observe(case)
+    assert detector._th.vote_share == 0.2 and detector._th.hood == 0.55  # the case had a vector
+    detector.observe(CaseSignal(case_id="B", text="invoice amount wrong", at=T0 + timedelta(minutes=1)))
+    assert detector._th.vote_share == 0.7 and detector._th.hood == config.hood_similarity  # words only

@@ -211,6 +211,7 @@ class _Thresholds:
     centroid: float
     merge: float
     hood: float
+    vote_share: float  # a neighbouring group is tested with the case's when its vote reaches this share
 
 
 class _Group:
@@ -257,7 +258,12 @@ class Detector:
         self.pruned = 0  # groups pruned
         cfg = self.config
         self._words_th = _Thresholds(
-            cfg.neighbour_similarity, cfg.join_similarity, cfg.join_centroid, cfg.merge_similarity, cfg.hood_similarity
+            cfg.neighbour_similarity,
+            cfg.join_similarity,
+            cfg.join_centroid,
+            cfg.merge_similarity,
+            cfg.hood_similarity,
+            cfg.hood_vote_share,
         )
         self._meaning_th = _Thresholds(
             cfg.meaning_neighbour_similarity,
@@ -265,6 +271,7 @@ class Detector:
             cfg.meaning_join_centroid,
             cfg.meaning_merge_similarity,
             cfg.meaning_hood_similarity,
+            cfg.meaning_hood_vote_share,
         )
         self._th = self._words_th  # the current case's
         # Meaning: the model whose vectors the pool holds, the pool's vectors (row = seq modulo
@@ -414,7 +421,7 @@ class Detector:
         if chosen is None:
             return None, 0.0, []
         top = votes[chosen]
-        share = self.config.hood_vote_share
+        share = self._th.vote_share
         others = [self.groups[g] for g, v in ranked if g != chosen and v >= share * top][: self.config.neighbours]
         return self.groups[chosen], best_sim[chosen], others
 
