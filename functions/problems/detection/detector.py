@@ -713,19 +713,7 @@ class Detector:
         tests: list[_Test] = [(binomial_sf(len(fresh), n, share), len(fresh), share, None, n, cfg.window_seconds)]
         short = self._short(now)
         if short is not None:
-            first, n_short = short
-            k_short = sum(1 for d in fresh if d.bucket >= first)
-            if k_short >= cfg.min_cases:
-                tests.append(
-                    (
-                        binomial_sf(k_short, n_short, share),
-                        k_short,
-                        share,
-                        None,
-                        n_short,
-                        cfg.meaning_short_window_seconds,
-                    )
-                )
+            self._add_short_test(tests, short, sum(1 for d in fresh if d.bucket >= short[0]), share)
         if cfg.segment_tests:
             m = cfg.segment_prior_cases
             for key in segments.items():
@@ -738,17 +726,7 @@ class Detector:
                 tests.append((binomial_sf(k_s, n, share_s), k_s, share_s, key, n, cfg.window_seconds))
                 if short is not None:
                     k_ss = sum(1 for d in fresh if d.segments.get(attribute) == value and d.bucket >= short[0])
-                    if k_ss >= cfg.min_cases:
-                        tests.append(
-                            (
-                                binomial_sf(k_ss, short[1], share_s),
-                                k_ss,
-                                share_s,
-                                key,
-                                short[1],
-                                cfg.meaning_short_window_seconds,
-                            )
-                        )
+                    self._add_short_test(tests, short, k_ss, share_s, key)
         gids = len({self._find(d.gid) for d in fresh})
         found = self._significant(tests, n, len(segments), cfg.hood_alpha, gids, short is not None)
         if found is None:
@@ -874,20 +852,10 @@ class Detector:
         share = min(1.0, sum(sh for sh, _ in shares) + stray_share)
         tests: list[_Test] = [(binomial_sf(k, n, share), k, share, None, n, cfg.window_seconds)]
         if short is not None:
-            first, n_short = short
+            first = short[0]
             k_short = sum(1 for g in hood for r in g.recent if r.bucket >= first)
             k_short += sum(1 for d in fresh if d.bucket >= first)
-            if k_short >= cfg.min_cases:
-                tests.append(
-                    (
-                        binomial_sf(k_short, n_short, share),
-                        k_short,
-                        share,
-                        None,
-                        n_short,
-                        cfg.meaning_short_window_seconds,
-                    )
-                )
+            self._add_short_test(tests, short, k_short, share)
         if cfg.segment_tests:
             for key in segments.items():
                 attribute, value = key
@@ -909,19 +877,7 @@ class Detector:
                 share_s = min(1.0, share_s)
                 tests.append((binomial_sf(k_s, n, share_s), k_s, share_s, key, n, cfg.window_seconds))
                 if short is not None:
-                    first, n_short = short
-                    k_ss = sum(1 for b in in_segment if b >= first)
-                    if k_ss >= cfg.min_cases:
-                        tests.append(
-                            (
-                                binomial_sf(k_ss, n_short, share_s),
-                                k_ss,
-                                share_s,
-                                key,
-                                n_short,
-                                cfg.meaning_short_window_seconds,
-                            )
-                        )
+                    self._add_short_test(tests, short, sum(1 for b in in_segment if b >= short[0]), share_s, key)
         return self._significant(tests, n, len(segments), cfg.alpha, len(hood), short is not None)
 
     def _short(self, now: float | None) -> tuple[int, int] | None:
@@ -937,6 +893,15 @@ class Detector:
             return None
         first = int((now - cfg.meaning_short_window_seconds) // cfg.bucket_seconds) + 1
         return first, sum(c for b, c in self.window.items if b >= first)
+
+    def _add_short_test(
+        self, tests: list[_Test], short: tuple[int, int], k: int, share: float, key: tuple[str, str] | None = None
+    ) -> None:
+        """The count ``k`` (of segment ``key``, or all) in the short window (``_short``: its first
+        bucket and all its cases) tested against ``share``, where it reaches ``min_cases``."""
+        if k >= self.config.min_cases:
+            n = short[1]
+            tests.append((binomial_sf(k, n, share), k, share, key, n, self.config.meaning_short_window_seconds))
 
     def _significant(
         self,
