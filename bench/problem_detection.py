@@ -31,6 +31,18 @@ its sentence embedding (the product's ``OnnxEmbedder``, all-MiniLM-L6-v2 int8), 
 and the vectors are kept in ``--embed-cache`` (a temporary folder by default), so the cost figures
 are the detector's alone (embedding a case: docs/language.md, about 5 to 14 ms a text).
 
+``--triage-split SHARE`` (with the meaning signature) gives the detector triage's category too,
+as ``DetectionService`` does when the deployment has a triage model: per category, SHARE of the
+corpus's distinct texts are the deployment's resolved cases, on which the product's
+``TriageModel`` is trained (default settings, the category field only); the stream (background
+and bursts) draws its texts from the rest, so no text the classifier learnt from is ever
+classified. Each stream case's ``intent`` is triage's top category where its probability reaches
+``--intent-confidence`` (default 0.5, ``DetectionConfig.intent_confidence``). One ``"triage"`` line
+says how many texts trained it, the share of stream texts given an intent and the share of those
+right. The split changes the stream's texts: compare with ``--config '{"intent_groups": false}'``
+on the same split. ``BENCH_EXPLAIN=1`` prints each false candidate to stderr (its cases' true and
+predicted categories, its growth).
+
 ``--seeds 1,2,3,4,5`` runs several seeds and prints, per signature, one line per seed and one
 ``"summary"`` line (mean and worst over the seeds). ``--sweep '{"meaning_join_similarity": [0.5,
 0.6], ...}'`` runs every combination of those DetectionConfig values (with ``--config`` as the
@@ -217,13 +229,73 @@ def load_vectors(corpus: dict[str, list[str]], cache_dir: str | None) -> tuple[V
 
 
 def signal(
-    i: int, at: float, text: str, customer: tuple[str, dict[str, str]], vectors: Vectors | None = None
+    i: int,
+    at: float,
+    text: str,
+    customer: tuple[str, dict[str, str]],
+    vectors: Vectors | None = None,
+    intents: dict[str, str | None] | None = None,
 ) -> CaseSignal:
     cid, segs = customer
     vector = vectors[text] if vectors is not None else None
+    intent = intents.get(text) if intents is not None else None
     return CaseSignal(
-        case_id=f"C{i}", text=text, vector=vector, at=START + timedelta(seconds=at), customer_id=cid, **segs
+        case_id=f"C{i}",
+        text=text,
+        vector=vector,
+        intent=intent,
+        at=START + timedelta(seconds=at),
+        customer_id=cid,
+        **segs,
     )
+
+
+def split_corpus(corpus: dict[str, list[str]], share: float, seed: int = 77):
+    """(the stream's texts, the resolved cases triage learns from): per category, ``share`` of its
+    distinct texts go to triage's training set, the rest to the stream; no text is in both."""
+    rng = random.Random(seed)
+    stream, train = {}, {}
+    for cat, rows in sorted(corpus.items()):
+        texts = sorted(set(rows))
+        rng.shuffle(texts)
+        cut = max(1, round(len(texts) * share))
+        train[cat], stream[cat] = texts[:cut], texts[cut:]
+    return stream, train
+
+
+def predict_intents(stream, train, vectors: Vectors, confidence: float) -> tuple[dict[str, str | None], dict]:
+    """Triage's model (the product's ``TriageModel``, default settings) trained on ``train``; each
+    stream text's predicted category where its probability reaches ``confidence``, else None."""
+    import numpy as np
+
+    from functions.triage.classifier import TriageModel
+
+    texts = [t for rows in train.values() for t in rows]
+    labels = [c for c, rows in train.items() for _ in rows]
+    t0 = time.perf_counter()
+    model = TriageModel.train(
+        texts, {"category": labels}, lambda b: [vectors[t] for t in b], "bench", vectors=[vectors[t] for t in texts]
+    )
+    trained = time.perf_counter() - t0
+    out: dict[str, str | None] = {}
+    right = given = n = 0
+    for cat, rows in stream.items():
+        for t in rows:
+            label, p = model.predict(t, np.asarray(vectors[t], dtype=np.float32), top=1)["category"][0]
+            n += 1
+            out[t] = label if p >= confidence else None
+            if p >= confidence:
+                given += 1
+                right += label == cat
+    info = {
+        "train_texts": len(texts),
+        "stream_texts": n,
+        "train_seconds": round(trained, 1),
+        "confidence": confidence,
+        "given": round(given / n, 4),
+        "given_right": round(right / max(given, 1), 4),
+    }
+    return out, info
 
 
 def run_detection(
@@ -234,6 +306,7 @@ def run_detection(
     config: DetectionConfig,
     review_hours: float = 24.0,
     vectors: Vectors | None = None,
+    intents: dict[str, str | None] | None = None,
 ) -> dict:
     customers, events, bursts = build_stream(corpus, seed, n_background, n_bursts, warmup=2000)
     base = SegmentBase()
@@ -241,6 +314,8 @@ def run_detection(
         base.add(segs)
     detector = Detector(config, base=base)
     truth: dict[str, int | None] = {}
+    text_of: dict[str, str] = {}
+    cat_of = {t: c for c, rows in corpus.items() for t in rows}
     seen_per_burst: Counter[int] = Counter()
     candidates = []
     links = []
@@ -250,8 +325,9 @@ def run_detection(
     for i, (at, text, cust, burst) in enumerate(events):
         while reviews and reviews[0][0] <= at:
             detector.close(reviews.pop(0)[1])
-        case = signal(i, at, text, customers[int(cust)], vectors)
+        case = signal(i, at, text, customers[int(cust)], vectors, intents)
         truth[case.case_id] = burst
+        text_of[case.case_id] = cat_of.get(text, "?") + ("/" + str(case.intent) if case.intent else "")
         if burst is not None:
             seen_per_burst[burst] += 1
         for ev in detector.observe(case):
@@ -281,6 +357,21 @@ def run_detection(
         purities.append(share)
         if top is None or share < 0.5:
             false += 1
+            if os.environ.get("BENCH_EXPLAIN"):
+                cats = Counter(text_of[c] for c in cand.case_ids)
+                print(
+                    json.dumps(
+                        {
+                            "false": cand.candidate_id,
+                            "group": cand.group_id,
+                            "cases": len(cand.case_ids),
+                            "labels": dict(labels),
+                            "texts": dict(cats.most_common(4)),
+                            "growth": cand.evidence.growth.model_dump(mode="json"),
+                        }
+                    ),
+                    file=sys.stderr,
+                )
         elif top in first:
             duplicates += 1
         else:
@@ -406,6 +497,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", default="{}", help="JSON overrides of DetectionConfig")
     ap.add_argument("--signatures", default="words,meaning", help="words, meaning, or both (see above)")
     ap.add_argument("--embed-cache", default=None, help="folder for the corpus's vectors (default: a temp folder)")
+    ap.add_argument(
+        "--triage-split",
+        type=float,
+        default=0.0,
+        help="this share of each category's texts trains triage; the stream draws from the rest (0: no triage)",
+    )
+    ap.add_argument("--intent-confidence", type=float, default=0.5, help="with --triage-split: label cases above this")
     ap.add_argument("--sweep", default=None, help="JSON: DetectionConfig field -> values to try (see above)")
     ap.add_argument(
         "--perfect-text", action="store_true", help="each case's text is one word naming its category (see above)"
@@ -433,6 +531,13 @@ def main(argv: list[str] | None = None) -> int:
     vectors, embed_info = None, None
     if "meaning" in signatures:
         vectors, embed_info = load_vectors(corpus, args.embed_cache)
+    intents = None
+    if args.triage_split:
+        if vectors is None:
+            ap.error("--triage-split needs the meaning signature")
+        corpus, train = split_corpus(corpus, args.triage_split)
+        intents, triage_info = predict_intents(corpus, train, vectors, args.intent_confidence)
+        print(json.dumps({"triage": triage_info}), flush=True)
 
     if args.sweep:
         grid = json.loads(args.sweep)
@@ -442,8 +547,10 @@ def main(argv: list[str] | None = None) -> int:
             config = DetectionConfig.model_validate(trial)
             for signature in signatures:
                 vecs = vectors if signature == "meaning" else None
+                known = intents if signature == "meaning" else None  # triage needs the vectors
                 results = [
-                    run_detection(corpus, s, args.cases, args.bursts, config, args.review_hours, vecs) for s in seeds
+                    run_detection(corpus, s, args.cases, args.bursts, config, args.review_hours, vecs, known)
+                    for s in seeds
                 ]
                 line = {"sweep": dict(zip(names, values, strict=True)), "signature": signature, "seeds": seeds}
                 line.update(summary(results))
@@ -456,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     config = DetectionConfig.model_validate(overrides)
     for signature in signatures:
         vecs = vectors if signature == "meaning" else None
+        known = intents if signature == "meaning" else None  # triage needs the vectors
         results = []
         for seed in seeds:
             result = {
@@ -463,10 +571,12 @@ def main(argv: list[str] | None = None) -> int:
                 "signature": signature,
                 "perfect_text": args.perfect_text,
                 "text_noise": args.text_noise,
-                **run_detection(corpus, seed, args.cases, args.bursts, config, args.review_hours, vecs),
+                **run_detection(corpus, seed, args.cases, args.bursts, config, args.review_hours, vecs, known),
             }
             if signature == "meaning":
                 result["embedding"] = embed_info
+                if known is not None:
+                    result["triage"] = triage_info
             if not args.no_cost:
                 result.update(measure_cost(corpus, seed, config, vectors=vecs))
             result["config"] = config.model_dump()

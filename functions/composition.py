@@ -822,7 +822,7 @@ class Container:
     def detection(self) -> DetectionService:
         """A detection service over the deployment's state (a new one per stream batch: it holds its state)."""
         from functions.core import resources  # noqa: PLC0415
-        from functions.problems.detection.adapters import ProblemSink  # noqa: PLC0415
+        from functions.problems.detection.adapters import ProblemSink, TriageIntents  # noqa: PLC0415
         from functions.problems.detection.models import DetectionConfig  # noqa: PLC0415
         from functions.problems.detection.service import DetectionService  # noqa: PLC0415
         from functions.problems.detection.store import S3StateStore  # noqa: PLC0415
@@ -837,6 +837,7 @@ class Container:
             config,
             base=self.segment_base.get(),
             embedder=self.embedder,
+            intents=TriageIntents(self.triage),  # triage's category: cases of one intent share a group
         )
 
     def problem_reactions(self, detection: Callable[[], Detection] | None = None) -> list[ProblemReaction]:

@@ -108,6 +108,16 @@ class TriageService:
         vec = np.asarray(embedder.embed([text])[0], dtype=np.float32)
         return model.predict(text, vec, self.top)
 
+    def predict_vector(self, text: str, vector: Sequence[float], model_id: str) -> dict[str, Ranked]:
+        """``predict`` for a text already embedded by ``model_id`` (detection has the vector): {}
+        when there is no model, or the model was trained on another model's vectors."""
+        model = self._load()
+        if model is None or model.embedder_id != model_id:
+            return {}
+        import numpy as np  # noqa: PLC0415
+
+        return model.predict(text, np.asarray(vector, dtype=np.float32), self.top)
+
     def suggest(
         self,
         subject: str,

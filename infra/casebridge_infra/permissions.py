@@ -107,11 +107,12 @@ FUNCTIONS: dict[str, Access] = {
     "index_stream": Access(table_stream=True, search=True, send=("search-index-failures",)),
     # DynamoDB stream of the main table -> problem detection (candidates, links, suggestions) and
     # reactions to problem status changes (functions/problems/service/stream.py). Reads the customer base
-    # for segment counts; keeps the detector's state and the segment base in the detection bucket.
+    # for segment counts; keeps the detector's state and the segment base in the detection bucket;
+    # reads triage's current model (the models bucket) to group cases by their category.
     "problem_stream": Access(
         table="read_write",
         table_stream=True,
-        buckets=(("detection", "read_write"),),
+        buckets=(("detection", "read_write"), ("models", "read")),
         send=("problem-stream-failures",),
         # problem resolved / dismissed / closed -> signal the notices' lifecycles and stop the
         # problem's running escalations (Container.problem_reactions)

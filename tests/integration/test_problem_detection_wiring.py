@@ -363,3 +363,38 @@ def test_the_local_stacks_stream_pumps_include_problem_stream():
     consumer, handler = consumers["problem_stream"]
     assert consumer == resources.PROBLEM_STREAM and consumer.parallelization_factor == 1
     assert handler is app.handler_map["problem_stream"]
+
+
+def test_with_a_triage_model_the_stream_groups_new_cases_by_triage_s_category(aws):
+    """The composition gives detection triage's classifier: a model trained and stored in the
+    models bucket (moto) gives the cases the stream delivers their category as their intent."""
+    from app import app
+    from functions import composition
+    from functions.triage.models import Example
+    from tests.fakes.search import ConceptEmbedder
+    from tests.fakes.triage import TINY
+
+    composition.reset()
+    composition.container().override(embedder=ConceptEmbedder())
+    composition.container().triage.train(
+        [Example(text=t, category=c, priority=p, department=d) for t, c, p, d in TINY], epochs=60
+    )
+    from functions.cases.store import case_item
+    from functions.core import dynamo
+
+    # When the stream delivers new cases about a stolen card and about wifi
+    subjects = ["my card was stolen this morning", "card lost in the street", "the wifi router drops all day"]
+    records = []
+    for i, subject in enumerate(subjects):
+        case = composition.container().cases.open_case(subject=subject, channel=Channel.EMAIL, actor=AGENT)
+        item = dynamo.from_item(case_item(case))
+        records.append(_record("INSERT", json.loads(json.dumps(item, default=str)), seq=i + 1))
+    result = app.handler_map["problem_stream"]({"Records": records}, None)
+    # Then detection's state holds a group per category triage gave them, the two card cases in one
+    assert result == {"batchItemFailures": []}
+    state = _state()["detector"]
+    assert set(state["intents"]) == {"lost_card", "network"}
+    by_group = {}
+    for row in state["pool"]:
+        by_group.setdefault(row[1], []).append(row[4])
+    assert sorted(len(v) for k, v in by_group.items() if k in state["intents"].values()) == [1, 2]

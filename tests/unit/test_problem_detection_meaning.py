@@ -432,3 +432,108 @@ def test_a_case_compared_by_meaning_takes_the_meaning_thresholds_the_words_keep_
     assert detector._th.vote_share == 0.2 and detector._th.hood == 0.55  # the case had a vector
     detector.observe(CaseSignal(case_id="B", text="invoice amount wrong", at=T0 + timedelta(minutes=1)))
     assert detector._th.vote_share == 0.7 and detector._th.hood == config.hood_similarity  # words only
+
+
+# -- intents: triage's category groups a case ------------------------------------------------------
+def _intent_stream(seed: int) -> list[CaseSignal]:
+    """A day of background with a steady trickle of printer-jam paraphrases (one every 40 minutes,
+    any product), then a burst of 12 from product P7, five minutes apart; the paraphrases carry
+    the intent "printer_jam", the background cases none."""
+    rng = random.Random(seed)
+    cases = background(rng, 1500)
+    trickle = [
+        CaseSignal(
+            case_id=f"T{i}", text=paraphrase(rng, 1000 + i), at=T0 + timedelta(minutes=40 * i + 7), **customer(rng)
+        )
+        for i in range(30)
+    ]
+    _, burst = burst_stream(seed)
+    return [c.model_copy(update={"intent": "printer_jam"}) for c in trickle + burst] + cases
+
+
+def test_a_burst_the_vectors_spread_over_groups_opens_by_its_fifth_case_when_its_cases_carry_an_intent() -> None:
+    # Given a burst of paraphrases whose vectors never join one group (each case starts a group of
+    # its own; no strays, no neighbourhood test), each case carrying triage's category
+    fake = embedder()
+    config = DetectionConfig(
+        hood_tests=False, meaning_join_similarity=0.99, meaning_merge_similarity=1.0, meaning_stray_similarity=0.0
+    )
+    stream = with_vectors(_intent_stream(seed=5), fake)
+    # When the detector groups cases by intent, and when it does not
+    found, seen = first_candidate(Detector(config), stream)
+    without, _ = first_candidate(Detector(config.model_copy(update={"intent_groups": False})), stream)
+    # Then with intents the burst opens a candidate of its cases by the fifth, within product P7
+    # (the trickle is the group's history, so its share is known); without them nothing opens
+    assert without is None
+    assert found is not None and seen <= 5
+    assert found.evidence.growth.segment == "product=P7"
+    assert all(c.startswith("X") for c in found.case_ids) and len(found.case_ids) == seen
+
+
+def test_cases_of_two_intents_never_share_a_group_and_the_map_survives_the_state() -> None:
+    # Given a detector and one text told twice, with two intents, then once without any
+    fake = embedder()
+    detector = Detector(DetectionConfig(warmup_cases=10_000))
+    rng = random.Random(2)
+    text = paraphrase(rng, 1)
+    made = [
+        CaseSignal(case_id=f"C{i}", text=text, at=T0 + timedelta(minutes=i), intent=intent, **customer(rng))
+        for i, intent in enumerate(["printer_jam", "billing", None, "printer_jam"])
+    ]
+    groups = []
+    for case in with_vectors(made, fake):
+        detector.observe(case)
+        groups.append(detector.last_group_id)
+    # Then each intent has its own group, the same one for its later cases; a case with no intent
+    # joins by its vector (here: the first group, its nearest)
+    assert groups[0] != groups[1]
+    assert groups[3] == groups[0]
+    assert groups[2] in (groups[0], groups[1])
+    assert detector.intent_groups == {"printer_jam": groups[0], "billing": groups[1]}
+    # And a detector restored from the state, after pruning, keeps them (reached by their intent)
+    detector.prune()
+    restored = from_state(json.loads(json.dumps(to_state(detector))))
+    assert restored.intent_groups == detector.intent_groups
+    restored.observe(
+        with_vectors([made[1].model_copy(update={"case_id": "C9", "at": T0 + timedelta(hours=1)})], fake)[0]
+    )
+    assert restored.last_group_id == groups[1]
+
+
+class FakeIntents:
+    """Triage's category: "printer_jam" for a paraphrase (at 0.9), "other" for anything else at 0.3."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.calls: list[tuple[str, str]] = []
+
+    def intent(self, text: str, vector: Any, model_id: str) -> tuple[str, float] | None:
+        self.calls.append((text, model_id))
+        if self.fail:
+            raise RuntimeError("model file unreadable")
+        words = set(text.split())
+        return ("printer_jam", 0.9) if words & set(CONCEPTS) else ("other", 0.3)
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["classifier", "classifier failing"])
+def test_the_service_gives_each_case_triage_s_category_when_it_is_sure_enough(fail: bool) -> None:
+    fake = embedder()
+    intents = FakeIntents(fail)
+    service = DetectionService(
+        MemoryStateStore(), FakeSink(), DetectionConfig(intent_confidence=0.5), embedder=fake, intents=intents
+    )
+    cases, burst = burst_stream(1, n=3)
+    # When a batch of background cases and paraphrases is observed
+    service.observe(cases[:40] + burst)
+    state = service.state.load()  # type: ignore[attr-defined]
+    # Then the classifier was asked with the embedder's model id; the paraphrases (0.9) carry the
+    # intent and share its group, the background (0.3, under intent_confidence) carries none
+    assert intents.calls and {m for _, m in intents.calls} == {fake.model_id}
+    assert state["detector"]["total"] == 43
+    if fail:  # a failing classifier: the cases are observed without intents
+        assert state["detector"]["intents"] == {}
+        return
+    assert set(state["detector"]["intents"]) == {"printer_jam"}
+    gid = state["detector"]["intents"]["printer_jam"]
+    members = {row[4] for row in state["detector"]["pool"] if row[1] == gid}
+    assert members == {c.case_id for c in burst}

@@ -248,6 +248,27 @@ def test_a_model_of_another_embedder_is_not_used() -> None:
     assert TriageService(store, Other, clock).predict("card stolen") == {}
 
 
+def test_detection_reads_triage_s_category_from_a_vector_it_already_has() -> None:
+    from functions.problems.detection.adapters import TriageIntents  # noqa: PLC0415
+
+    store, clock = InMemoryModelStore(), Clock()
+    TriageService(store, ConceptEmbedder, clock).train(_examples(), epochs=60)
+    # Given a service in a function that embeds texts itself (no embedder given to triage)
+    triage = TriageService(store, lambda: None, clock)
+    text = "Router wifi drops\nevery hour since monday"
+    vector = ConceptEmbedder().embed([text])[0]
+    # When detection asks with the vector and the model that made it
+    ranked = triage.predict_vector(text, vector, ConceptEmbedder.model_id)
+    # Then it gets what predict gives for the text, and the adapter its top category
+    assert ranked == TriageService(store, ConceptEmbedder, clock).predict(text)
+    label, p = TriageIntents(triage).intent(text, vector, ConceptEmbedder.model_id) or ("", 0.0)
+    assert label == "network" and p == ranked["category"][0][1]
+    # And nothing for another model's vectors, nor with no model yet
+    assert triage.predict_vector(text, vector, "another-model") == {}
+    assert TriageIntents(triage).intent(text, vector, "another-model") is None
+    assert TriageIntents(TriageService(InMemoryModelStore(), lambda: None, clock)).intent(text, vector, "x") is None
+
+
 def test_training_needs_an_embedder_and_enough_examples() -> None:
     with pytest.raises(NoEmbedder):
         TriageService(InMemoryModelStore(), lambda: None, Clock()).train(_examples())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from functions.problems.detection.ports import ProblemRecords
 from functions.problems.detection.rules import candidate_title
@@ -33,3 +34,20 @@ class ProblemSink:
     def link_similar(self, problem_id: str, case_id: str) -> None:
         """Link the case as similar, unless it is linked to another problem or the problem takes no more cases."""
         self.problems.link_similar(problem_id, case_id, DETECTION)
+
+
+class _Triage(Protocol):
+    def predict_vector(
+        self, text: str, vector: Sequence[float], model_id: str
+    ) -> dict[str, list[tuple[str, float]]]: ...
+
+
+class TriageIntents:
+    """``IntentClassifier`` over the triage service: the category it would suggest for the case."""
+
+    def __init__(self, triage: _Triage, field: str = "category") -> None:
+        self.triage, self.field = triage, field
+
+    def intent(self, text: str, vector: Sequence[float], model_id: str) -> tuple[str, float] | None:
+        ranked = self.triage.predict_vector(text, vector, model_id).get(self.field) or []
+        return (ranked[0][0], float(ranked[0][1])) if ranked else None

@@ -240,6 +240,7 @@ class Detector:
         self.docs = 0
         self.groups: dict[str, _Group] = {}
         self.alias: dict[str, str] = {}  # a group merged into another -> that group
+        self.intent_groups: dict[str, str] = {}  # a case's intent (triage's category) -> its group
         # The recent cases (at most neighbour_pool) and an inverted index term -> their seqs.
         self.pool: deque[_Doc] = deque()
         self.docs_by_seq: dict[int, _Doc] = {}
@@ -437,7 +438,13 @@ class Detector:
         cfg = self.config
         kept = []
         for g in near:
-            if group.open is None and g.open is None and self._profile_sim(group, g) >= self._th.merge:
+            if (
+                group.open is None
+                and g.open is None
+                and not self._by_intent(group)
+                and not self._by_intent(g)
+                and self._profile_sim(group, g) >= self._th.merge
+            ):
                 self._age(g, now)
                 self._age(group, now)
                 if group.centroid is not None and g.centroid is not None:
@@ -457,6 +464,10 @@ class Detector:
             else:
                 kept.append(g)
         return group, kept
+
+    def _by_intent(self, group: _Group) -> bool:
+        """Whether ``group`` is the group of an intent (``intent_groups``)."""
+        return bool(self.intent_groups) and group.gid in self.intent_groups.values()
 
     def _profile_sim(self, a: _Group, b: _Group) -> float:
         """Two groups' likeness: their profiles' cosine, blended with their centroids' when both have one."""
@@ -557,7 +568,24 @@ class Detector:
         self._th = self._words_th if emb is None else self._meaning_th
         neighbours = self._neighbours(vector, emb)
         group, sim, near = self._vote(neighbours, vector, emb)
-        if group is not None and self._th.merge < 1.0:
+        intent = case.intent if cfg.intent_groups else None
+        if intent is not None:
+            # One group per intent, whatever the vectors say; never merged with another group.
+            gid = self.intent_groups.get(intent)
+            group = self.groups.get(gid) if gid is not None else None
+            near, sim = [], 1.0
+            if group is None:
+                self._next_group += 1
+                group = _Group(f"G{self._next_group}", born=self.total - self.window.in_window)
+                self.groups[group.gid] = group
+                self.intent_groups[intent] = group.gid
+        elif group is not None and self.intent_groups:
+            # An intent's group holds one intent: a case triage could not place does not pool it
+            # with its neighbours' groups (a hood of several intents is not one problem).
+            near = [] if self._by_intent(group) else [g for g in near if not self._by_intent(g)]
+            if self._th.merge < 1.0:
+                group, near = self._merge(group, near, now)
+        elif group is not None and self._th.merge < 1.0:
             group, near = self._merge(group, near, now)
         if group is None:
             self._next_group += 1
@@ -810,6 +838,7 @@ class Detector:
         sims = self._emb @ centroid
         self.counters.vectors_scored += len(sims)
         gids = {g.gid for g in hood}
+        intents = set(self.intent_groups.values())
         oldest = self._oldest_bucket(now)
         n_pool, top = self.config.neighbour_pool, self.seq
         fresh: list[_Doc] = []
@@ -819,8 +848,8 @@ class Detector:
             if d is None:
                 continue
             gid = self._find(d.gid)
-            if gid in gids:
-                continue
+            if gid in gids or gid in intents:
+                continue  # the hood's own, or a case triage placed in another intent
             if d.bucket < oldest:
                 old.append(d)
             elif d.cand is None and (gid not in self.groups or self.groups[gid].open is None):
@@ -1074,6 +1103,7 @@ class Detector:
         self.alias.clear()
         if self.last_group_id is not None:
             live.add(self.last_group_id)
+        live.update(self.intent_groups.values())  # reached by their intent (one per label: bounded)
         dropped = [g for gid, g in self.groups.items() if gid not in live and g.open is None]
         for g in dropped:
             self.background += g.history + len(g.recent)
@@ -1156,6 +1186,7 @@ def to_state(detector: Detector) -> dict[str, Any]:
             [d.seq, d.gid, _rounded(d.vector), d.bucket, d.case_id, d.segments, d.customer, d.cand]
             for d in detector.pool
         ],
+        "intents": detector.intent_groups,
         "hood_open": detector._hood_open,
         "hood_seq": detector._hood_seq,
         "background": detector.background,
@@ -1221,6 +1252,7 @@ def from_state(state: dict[str, Any], config: DetectionConfig | None = None) -> 
             posting.popleft()
     detector.seq = state["seq"]
     detector.alias = dict(state["alias"])
+    detector.intent_groups = {k: v for k, v in state.get("intents", {}).items() if v in detector.groups}
     detector.background = state.get("background", 0)
     detector.pruned = state.get("pruned", 0)
     vectors = state.get("emb")

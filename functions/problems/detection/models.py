@@ -25,6 +25,10 @@ class CaseSignal(Model):
     at: datetime
     customer_id: str | None = None
     category: str | None = None
+    intent: str | None = Field(
+        default=None,
+        description="triage's category for the text (``DetectionService`` fills it; None: unsure or no model)",
+    )
     product: str | None = None
     model: str | None = None
     batch: str | None = None
@@ -154,6 +158,14 @@ class DetectionConfig(Model):
         le=1.0,
         description="the group test also counts the window cases of other groups this close (cosine) to the case's "
         "group's centroid, against the share of older such cases (0: off)",
+    )
+    # Intents (2026-12-04): with triage's model, each case compared by meaning carries the category
+    # triage would suggest (``CaseSignal.intent``, where its probability reaches intent_confidence),
+    # and cases of one intent share one group (never merged with another): a burst whose paraphrases
+    # the vectors alone spread over several groups is counted whole.
+    intent_groups: bool = Field(default=True, description="group the cases that carry an intent by it")
+    intent_confidence: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="triage's probability a case's category needs to be its intent"
     )
     meaning_core_similarity: float = Field(
         default=0.5,

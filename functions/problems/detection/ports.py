@@ -28,6 +28,14 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
 
 
+class IntentClassifier(Protocol):
+    """The deployment's triage category for a text (the triage domain's classifier, given by the
+    composition root): ``(label, probability)`` for the vector ``model_id`` made of ``text``, or
+    None when there is no model yet or the model reads another model's vectors."""
+
+    def intent(self, text: str, vector: Sequence[float], model_id: str) -> tuple[str, float] | None: ...
+
+
 class CandidateSink(Protocol):
     """What detection needs from the problem records (``adapters.ProblemSink`` over the problem services)."""
 

@@ -45,7 +45,13 @@ from typing import Any
 from functions.core.logs import logger
 from functions.problems.detection.detector import Detector, SegmentBase, from_state, to_state
 from functions.problems.detection.models import Candidate, CaseSignal, DetectionConfig, Outcome
-from functions.problems.detection.ports import CandidateSink, Embedder, SegmentBaseStore, StateStore
+from functions.problems.detection.ports import (
+    CandidateSink,
+    Embedder,
+    IntentClassifier,
+    SegmentBaseStore,
+    StateStore,
+)
 
 
 class DetectionService:
@@ -72,9 +78,11 @@ class DetectionService:
         base: SegmentBase | None = None,
         remember_cases: int = 20_000,
         embedder: Embedder | None = None,
+        intents: IntentClassifier | None = None,
     ) -> None:
         self.state, self.sink, self.config, self.base = state, sink, config, base
         self.embedder = embedder
+        self.intents = intents
         self.remember_cases = remember_cases
         self._holding = False
         self._held: tuple[Detector, dict[str, Any]] | None = None
@@ -163,7 +171,7 @@ class DetectionService:
                 continue
             known.add(signal.case_id)
             fresh.append(signal)
-        for signal in self._with_vectors(fresh):
+        for signal in self._with_intents(self._with_vectors(fresh)):
             seen.append(signal.case_id)
             if signal.channel:
                 extra["channels"][signal.channel] = extra["channels"].get(signal.channel, 0) + 1
@@ -202,6 +210,26 @@ class DetectionService:
             return signals
         by_id = {s.case_id: v for s, v in zip(missing, vectors, strict=True)}
         return [s if s.vector is not None else s.model_copy(update={"vector": by_id[s.case_id]}) for s in signals]
+
+    def _with_intents(self, signals: list[CaseSignal]) -> list[CaseSignal]:
+        """The signals with a vector, each with triage's category for it as its ``intent`` where
+        the category's probability reaches ``intent_confidence`` (the detector groups those cases by
+        it). No classifier, no model yet, or a failure (logged): no intents."""
+        config = self.config or DetectionConfig()
+        if self.intents is None or self.embedder is None or not config.intent_groups:
+            return signals
+        out = []
+        for s in signals:
+            if s.vector is not None and s.intent is None:
+                try:
+                    found = self.intents.intent(s.text, s.vector, self.embedder.model_id)
+                except Exception:  # noqa: BLE001 - detection goes on without intents rather than stall the stream
+                    logger().exception("triage's classifier failed: cases are grouped without intents")
+                    return signals
+                if found is not None and found[1] >= config.intent_confidence:
+                    s = s.model_copy(update={"intent": found[0]})
+            out.append(s)
+        return out
 
     def close(self, problem_id: str) -> bool:
         """The problem was dismissed, resolved or closed (or merged away): its candidate stops
