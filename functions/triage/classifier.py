@@ -234,6 +234,25 @@ class Neighbours:
 
         return np.einsum("ij,j->i", self.vectors, vec.astype(np.float32, copy=False))
 
+    def cohesion(self, name: str, classes: int) -> np.ndarray | None:
+        """Per label of a field, how alike its training texts are: the mean cosine of their vectors
+        to the label's centroid (1: all the same; a broad label of several kinds of request is
+        lower). NaN for a label without texts. One pass over the vectors."""
+        import numpy as np  # noqa: PLC0415
+
+        labels = self.labels.get(name)
+        if labels is None:
+            return None
+        known = labels >= 0
+        sums = np.zeros((classes, self.vectors.shape[1]), dtype=np.float32)
+        np.add.at(sums, labels[known], self.vectors[known])
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        centroids = sums / np.where(norms > 0, norms, 1.0)
+        cos = np.einsum("ij,ij->i", self.vectors[known], centroids[labels[known]])
+        total = np.bincount(labels[known], weights=cos, minlength=classes)
+        count = np.bincount(labels[known], minlength=classes)
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
     def vote(self, name: str, sims: np.ndarray, classes: int) -> np.ndarray | None:
         """One field's vote (probabilities over its labels) from the ``similarities`` of a text."""
         import numpy as np  # noqa: PLC0415
@@ -261,6 +280,7 @@ class TriageModel:
     fields: dict[str, Softmax] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     neighbours: Neighbours | None = None
+    cohesions: dict[str, dict[str, float]] = field(default_factory=dict, repr=False, compare=False)  # not in the file
 
     @classmethod
     def train(
@@ -323,6 +343,20 @@ class TriageModel:
             return p
         vote = nb.vote(name, sims, len(p))
         return p if vote is None else (1.0 - weight) * p + weight * vote
+
+    def cohesion(self, name: str) -> dict[str, float]:
+        """A field's labels and how alike each one's training texts are (``Neighbours.cohesion``;
+        {} without the neighbours' vectors). Computed once per model and field."""
+        cache = self.cohesions
+        if name not in cache:
+            clf = self.fields.get(name)
+            values = self.neighbours.cohesion(name, len(clf.labels)) if self.neighbours and clf else None
+            cache[name] = (
+                {}
+                if values is None or clf is None
+                else {lab: round(float(v), 4) for lab, v in zip(clf.labels, values, strict=True) if v == v}
+            )
+        return cache[name]
 
     def predict(self, text: str, vec: np.ndarray, top: int = 3) -> dict[str, list[tuple[str, float]]]:
         """Per field: the ``top`` labels, most likely first, with their probabilities."""

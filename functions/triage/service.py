@@ -118,6 +118,14 @@ class TriageService:
 
         return model.predict(text, np.asarray(vector, dtype=np.float32), self.top)
 
+    def cohesion(self, field: str, model_id: str) -> dict[str, float]:
+        """How alike each label's training texts are (``TriageModel.cohesion``), for the current
+        model if it reads ``model_id``'s vectors; else {}."""
+        model = self._load()
+        if model is None or model.embedder_id != model_id or field not in model.fields:
+            return {}
+        return model.cohesion(field)
+
     def suggest(
         self,
         subject: str,

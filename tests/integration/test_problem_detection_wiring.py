@@ -365,15 +365,20 @@ def test_the_local_stacks_stream_pumps_include_problem_stream():
     assert handler is app.handler_map["problem_stream"]
 
 
-def test_with_a_triage_model_the_stream_groups_new_cases_by_triage_s_category(aws):
+def test_with_a_triage_model_the_stream_groups_new_cases_by_triage_s_category(aws, monkeypatch):
     """The composition gives detection triage's classifier: a model trained and stored in the
-    models bucket (moto) gives the cases the stream delivers their category as their intent."""
+    models bucket (moto) gives the cases the stream delivers their category as their intent (the
+    cohesion floor off in the deployment's detection config: the fake embedder's cosines are not
+    on the model's scale)."""
     from app import app
     from functions import composition
+    from functions.core.settings import reset_settings
     from functions.triage.models import Example
     from tests.fakes.search import ConceptEmbedder
     from tests.fakes.triage import TINY
 
+    monkeypatch.setenv("CASEBRIDGE_DETECTION_CONFIG", '{"intent_cohesion": 0.0}')
+    reset_settings()
     composition.reset()
     composition.container().override(embedder=ConceptEmbedder())
     composition.container().triage.train(

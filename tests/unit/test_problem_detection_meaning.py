@@ -456,7 +456,11 @@ def test_a_burst_the_vectors_spread_over_groups_opens_by_its_fifth_case_when_its
     # its own; no strays, no neighbourhood test), each case carrying triage's category
     fake = embedder()
     config = DetectionConfig(
-        hood_tests=False, meaning_join_similarity=0.99, meaning_merge_similarity=1.0, meaning_stray_similarity=0.0
+        hood_tests=False,
+        meaning_join_similarity=0.99,
+        meaning_merge_similarity=1.0,
+        meaning_stray_similarity=0.0,
+        intent_groups=True,
     )
     stream = with_vectors(_intent_stream(seed=5), fake)
     # When the detector groups cases by intent, and when it does not
@@ -473,7 +477,7 @@ def test_a_burst_the_vectors_spread_over_groups_opens_by_its_fifth_case_when_its
 def test_cases_of_two_intents_never_share_a_group_and_the_map_survives_the_state() -> None:
     # Given a detector and one text told twice, with two intents, then once without any
     fake = embedder()
-    detector = Detector(DetectionConfig(warmup_cases=10_000))
+    detector = Detector(DetectionConfig(warmup_cases=10_000, intent_groups=True))
     rng = random.Random(2)
     text = paraphrase(rng, 1)
     made = [
@@ -501,7 +505,8 @@ def test_cases_of_two_intents_never_share_a_group_and_the_map_survives_the_state
 
 
 class FakeIntents:
-    """Triage's category: "printer_jam" for a paraphrase (at 0.9), "other" for anything else at 0.3."""
+    """Triage's category: "printer_jam" for a paraphrase (at 0.9, cohesion 0.8), "billing" for a
+    text about an invoice (0.9, but a broad category: cohesion 0.5), "other" for anything else at 0.3."""
 
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
@@ -512,7 +517,9 @@ class FakeIntents:
         if self.fail:
             raise RuntimeError("model file unreadable")
         words = set(text.split())
-        return ("printer_jam", 0.9) if words & set(CONCEPTS) else ("other", 0.3)
+        if words & set(CONCEPTS):
+            return ("printer_jam", 0.9, 0.8)
+        return ("billing", 0.9, 0.5) if "invoice" in words else ("other", 0.3, 0.9)
 
 
 @pytest.mark.parametrize("fail", [False, True], ids=["classifier", "classifier failing"])
@@ -520,16 +527,22 @@ def test_the_service_gives_each_case_triage_s_category_when_it_is_sure_enough(fa
     fake = embedder()
     intents = FakeIntents(fail)
     service = DetectionService(
-        MemoryStateStore(), FakeSink(), DetectionConfig(intent_confidence=0.5), embedder=fake, intents=intents
+        MemoryStateStore(),
+        FakeSink(),
+        DetectionConfig(intent_groups=True, intent_confidence=0.5),
+        embedder=fake,
+        intents=intents,
     )
     cases, burst = burst_stream(1, n=3)
-    # When a batch of background cases and paraphrases is observed
-    service.observe(cases[:40] + burst)
+    invoice = CaseSignal(case_id="I1", text="invoice amount wrong", at=burst[-1].at, customer_id="CU1")
+    # When a batch of background cases, paraphrases and an invoice question is observed
+    service.observe(cases[:40] + burst + [invoice])
     state = service.state.load()  # type: ignore[attr-defined]
     # Then the classifier was asked with the embedder's model id; the paraphrases (0.9) carry the
-    # intent and share its group, the background (0.3, under intent_confidence) carries none
+    # intent and share its group, the background (0.3, under intent_confidence) carries none, nor
+    # does the invoice (a category too broad: cohesion 0.5, under intent_cohesion)
     assert intents.calls and {m for _, m in intents.calls} == {fake.model_id}
-    assert state["detector"]["total"] == 43
+    assert state["detector"]["total"] == 44
     if fail:  # a failing classifier: the cases are observed without intents
         assert state["detector"]["intents"] == {}
         return
@@ -537,3 +550,22 @@ def test_the_service_gives_each_case_triage_s_category_when_it_is_sure_enough(fa
     gid = state["detector"]["intents"]["printer_jam"]
     members = {row[4] for row in state["detector"]["pool"] if row[1] == gid}
     assert members == {c.case_id for c in burst}
+
+
+@pytest.mark.parametrize(
+    ("found", "config", "expected"),
+    [
+        (("jam", 0.9, 0.8), {}, "jam"),
+        (("jam", 0.4, 0.8), {}, None),  # triage unsure
+        (("misc", 0.9, 0.6), {}, None),  # a broad category
+        (("misc", 0.9, 0.6), {"intent_cohesion": 0.5}, "misc"),
+        (("jam", 0.9, 0.8), {"intent_groups": False}, None),
+        (None, {}, None),
+    ],
+)
+def test_a_category_is_a_case_s_intent_when_triage_is_sure_and_it_is_one_kind_of_request(
+    found: Any, config: dict[str, Any], expected: str | None
+) -> None:
+    from functions.problems.detection.rules import accepted_intent  # noqa: PLC0415
+
+    assert accepted_intent(found, DetectionConfig(**config)) == expected

@@ -261,12 +261,33 @@ def test_detection_reads_triage_s_category_from_a_vector_it_already_has() -> Non
     ranked = triage.predict_vector(text, vector, ConceptEmbedder.model_id)
     # Then it gets what predict gives for the text, and the adapter its top category
     assert ranked == TriageService(store, ConceptEmbedder, clock).predict(text)
-    label, p = TriageIntents(triage).intent(text, vector, ConceptEmbedder.model_id) or ("", 0.0)
+    label, p, cohesion = TriageIntents(triage).intent(text, vector, ConceptEmbedder.model_id) or ("", 0.0, 0.0)
     assert label == "network" and p == ranked["category"][0][1]
+    assert cohesion == triage.cohesion("category", ConceptEmbedder.model_id)["network"] > 0
     # And nothing for another model's vectors, nor with no model yet
     assert triage.predict_vector(text, vector, "another-model") == {}
+    assert triage.cohesion("category", "another-model") == {}
     assert TriageIntents(triage).intent(text, vector, "another-model") is None
     assert TriageIntents(TriageService(InMemoryModelStore(), lambda: None, clock)).intent(text, vector, "x") is None
+
+
+def test_a_category_of_one_kind_of_request_is_more_cohesive_than_a_broad_one() -> None:
+    # Given a "cards" category whose texts all say one thing, and a "misc" one of two unrelated things
+    one = [f"my card was stolen {w}" for w in ("today", "again", "now", "please", "help", "quick")]
+    two = [f"router wifi drops {w}" for w in ("today", "again", "now")] + [
+        f"invoice amount wrong {w}" for w in ("please", "help", "quick")
+    ]
+    texts = one + two
+    embed = _embed(ConceptEmbedder())
+    model = TriageModel.train(texts, {"category": ["cards"] * 6 + ["misc"] * 6}, embed, "fake", epochs=5)
+    # When its cohesion is asked for
+    cohesion = model.cohesion("category")
+    # Then each label has one, in (0, 1], the single-request label's higher; none without neighbours
+    assert set(cohesion) == {"cards", "misc"}
+    assert 0 < cohesion["misc"] < cohesion["cards"] <= 1.0 + 1e-6
+    assert cohesion["misc"] < 0.8
+    flat = TriageModel.train(texts, {"category": ["cards"] * 6 + ["misc"] * 6}, embed, "fake", epochs=5, knn=0)
+    assert flat.cohesion("category") == {}
 
 
 def test_training_needs_an_embedder_and_enough_examples() -> None:

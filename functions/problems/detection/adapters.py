@@ -40,14 +40,19 @@ class _Triage(Protocol):
     def predict_vector(
         self, text: str, vector: Sequence[float], model_id: str
     ) -> dict[str, list[tuple[str, float]]]: ...
+    def cohesion(self, field: str, model_id: str) -> dict[str, float]: ...
 
 
 class TriageIntents:
-    """``IntentClassifier`` over the triage service: the category it would suggest for the case."""
+    """``IntentClassifier`` over the triage service: the category it would suggest for the case,
+    and how alike that category's training texts are."""
 
     def __init__(self, triage: _Triage, field: str = "category") -> None:
         self.triage, self.field = triage, field
 
-    def intent(self, text: str, vector: Sequence[float], model_id: str) -> tuple[str, float] | None:
+    def intent(self, text: str, vector: Sequence[float], model_id: str) -> tuple[str, float, float] | None:
         ranked = self.triage.predict_vector(text, vector, model_id).get(self.field) or []
-        return (ranked[0][0], float(ranked[0][1])) if ranked else None
+        if not ranked:
+            return None
+        label, p = ranked[0]
+        return label, float(p), self.triage.cohesion(self.field, model_id).get(label, 0.0)

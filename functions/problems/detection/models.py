@@ -159,13 +159,21 @@ class DetectionConfig(Model):
         description="the group test also counts the window cases of other groups this close (cosine) to the case's "
         "group's centroid, against the share of older such cases (0: off)",
     )
-    # Intents (2026-12-04): with triage's model, each case compared by meaning carries the category
-    # triage would suggest (``CaseSignal.intent``, where its probability reaches intent_confidence),
-    # and cases of one intent share one group (never merged with another): a burst whose paraphrases
-    # the vectors alone spread over several groups is counted whole.
+    # Intents (2026-12-04, docs/language.md "Intents"): with triage's model, each case compared by
+    # meaning carries the category triage would suggest (``CaseSignal.intent``), where triage's
+    # probability reaches intent_confidence and the category is one kind of request (its training
+    # texts at least intent_cohesion alike: mean cosine to their centroid), and the cases of one
+    # intent share one group (never merged with another). The cohesion floor keeps broad categories
+    # out: grouped by them, a burst hides in their ordinary traffic.
     intent_groups: bool = Field(default=True, description="group the cases that carry an intent by it")
     intent_confidence: float = Field(
         default=0.5, ge=0.0, le=1.0, description="triage's probability a case's category needs to be its intent"
+    )
+    intent_cohesion: float = Field(
+        default=0.7,
+        ge=0.0,
+        le=1.0,
+        description="how alike a category's training texts must be (mean cosine to their centroid) to be an intent",
     )
     meaning_core_similarity: float = Field(
         default=0.5,

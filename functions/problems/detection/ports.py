@@ -30,10 +30,11 @@ class Embedder(Protocol):
 
 class IntentClassifier(Protocol):
     """The deployment's triage category for a text (the triage domain's classifier, given by the
-    composition root): ``(label, probability)`` for the vector ``model_id`` made of ``text``, or
-    None when there is no model yet or the model reads another model's vectors."""
+    composition root): ``(label, probability, cohesion)`` for the vector ``model_id`` made of
+    ``text`` (cohesion: how alike the label's training texts are, the mean cosine to their
+    centroid), or None when there is no model yet or the model reads another model's vectors."""
 
-    def intent(self, text: str, vector: Sequence[float], model_id: str) -> tuple[str, float] | None: ...
+    def intent(self, text: str, vector: Sequence[float], model_id: str) -> tuple[str, float, float] | None: ...
 
 
 class CandidateSink(Protocol):

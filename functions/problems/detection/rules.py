@@ -9,7 +9,7 @@ from typing import Any
 from functions.cases.models import Case
 from functions.customers.models import Customer
 from functions.problems.detection.detector import SegmentBase
-from functions.problems.detection.models import CaseSignal
+from functions.problems.detection.models import CaseSignal, DetectionConfig
 
 MAX_TITLE = 200
 CUSTOMER_ATTRIBUTES = ("region", "tier")
@@ -83,3 +83,13 @@ def segment_base_from_customers(customers: Iterable[dict[str, Any]]) -> SegmentB
                     values.setdefault(attribute, set()).add(str(value))
         base.add(values)
     return base
+
+
+def accepted_intent(found: tuple[str, float, float] | None, config: DetectionConfig) -> str | None:
+    """Triage's category as a case's intent: where triage is sure enough of it
+    (``intent_confidence``) and the category is one kind of request (``intent_cohesion``: how
+    alike its training texts are; a broad category would hide a burst in its ordinary traffic)."""
+    if found is None or not config.intent_groups:
+        return None
+    label, probability, cohesion = found
+    return label if probability >= config.intent_confidence and cohesion >= config.intent_cohesion else None

@@ -52,6 +52,7 @@ from functions.problems.detection.ports import (
     SegmentBaseStore,
     StateStore,
 )
+from functions.problems.detection.rules import accepted_intent
 
 
 class DetectionService:
@@ -226,8 +227,9 @@ class DetectionService:
                 except Exception:  # noqa: BLE001 - detection goes on without intents rather than stall the stream
                     logger().exception("triage's classifier failed: cases are grouped without intents")
                     return signals
-                if found is not None and found[1] >= config.intent_confidence:
-                    s = s.model_copy(update={"intent": found[0]})
+                intent = accepted_intent(found, config)
+                if intent is not None:
+                    s = s.model_copy(update={"intent": intent})
             out.append(s)
         return out
 
