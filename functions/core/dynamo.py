@@ -41,6 +41,10 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
 def _decimal_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):
+        # A DynamoDB set (SS, NS: e.g. a notice dispatch's done_batches, kept by ADD): a JSON list,
+        # sorted so the same set reads the same. Stream images carry them like any attribute.
+        return sorted(value)
     raise TypeError(type(value))
 
 

@@ -1,0 +1,43 @@
+"""Every consumer of the table's stream reads an item that holds a DynamoDB set.
+
+A notice dispatch keeps the batches it finished as a number set (``ADD done_batches``); its
+MODIFY record reaches every stream consumer. Reading the image once failed on the set, and the
+consumers that do not isolate records (problem_stream, live_stream) failed the whole batch, with
+the cases that came in it (seen on the local stack during scripts/demo_problems.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from boto3.dynamodb.types import TypeSerializer
+
+from functions.notify.delivery.store import dispatch_key
+
+
+def _record(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    ser = TypeSerializer()
+    image = lambda item: {k: ser.serialize(v) for k, v in item.items()}  # noqa: E731
+    return {
+        "eventID": "e1",
+        "eventName": "MODIFY",
+        "eventSource": "aws:dynamodb",
+        "dynamodb": {
+            "Keys": image(dispatch_key("NT-100001", 1)),
+            "NewImage": image(new),
+            "OldImage": image(old),
+            "SequenceNumber": "1",
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
+
+
+@pytest.mark.parametrize("handler", ["problem_stream", "live_stream", "index_stream", "triage_stream"])
+def test_a_notice_dispatch_with_its_set_of_done_batches_passes_every_stream_consumer(aws, handler):
+    from app import app
+
+    item = {**dispatch_key("NT-100001", 1), "type": "notice_dispatch", "sent_email": 20}
+    record = _record({**item, "done_batches": {1, 2}}, {**item, "done_batches": {1}})
+    # When the consumer handles the record / Then it reports no failure (and raises nothing)
+    result = app.handler_map[handler]({"Records": [record]}, None)
+    assert not (result or {}).get("batchItemFailures")
