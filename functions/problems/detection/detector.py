@@ -241,6 +241,7 @@ class Detector:
         self.groups: dict[str, _Group] = {}
         self.alias: dict[str, str] = {}  # a group merged into another -> that group
         self.intent_groups: dict[str, str] = {}  # a case's intent (triage's category) -> its group
+        self._intent_set: set[str] = set()  # its values (``_intent_gids``)
         # The recent cases (at most neighbour_pool) and an inverted index term -> their seqs.
         self.pool: deque[_Doc] = deque()
         self.docs_by_seq: dict[int, _Doc] = {}
@@ -465,9 +466,21 @@ class Detector:
                 kept.append(g)
         return group, kept
 
+    def _new_group(self) -> _Group:
+        self._next_group += 1
+        group = _Group(f"G{self._next_group}", born=self.total - self.window.in_window)
+        self.groups[group.gid] = group
+        return group
+
     def _by_intent(self, group: _Group) -> bool:
         """Whether ``group`` is the group of an intent (``intent_groups``)."""
-        return bool(self.intent_groups) and group.gid in self.intent_groups.values()
+        return group.gid in self._intent_gids()
+
+    def _intent_gids(self) -> set[str]:
+        """The intents' groups as a set (rebuilt only when an intent gets its group)."""
+        if len(self._intent_set) != len(self.intent_groups):
+            self._intent_set = set(self.intent_groups.values())
+        return self._intent_set
 
     def _profile_sim(self, a: _Group, b: _Group) -> float:
         """Two groups' likeness: their profiles' cosine, blended with their centroids' when both have one."""
@@ -575,23 +588,18 @@ class Detector:
             group = self.groups.get(gid) if gid is not None else None
             near, sim = [], 1.0
             if group is None:
-                self._next_group += 1
-                group = _Group(f"G{self._next_group}", born=self.total - self.window.in_window)
-                self.groups[group.gid] = group
+                group = self._new_group()
                 self.intent_groups[intent] = group.gid
-        elif group is not None and self.intent_groups:
-            # An intent's group holds one intent: a case triage could not place does not pool it
-            # with its neighbours' groups (a hood of several intents is not one problem).
-            near = [] if self._by_intent(group) else [g for g in near if not self._by_intent(g)]
+                self._intent_set = set()  # rebuilt at the next _intent_gids
+        elif group is not None:
+            if self.intent_groups:
+                # An intent's group holds one intent: a case triage could not place does not pool
+                # it with its neighbours' groups (a hood of several intents is not one problem).
+                near = [] if self._by_intent(group) else [g for g in near if not self._by_intent(g)]
             if self._th.merge < 1.0:
                 group, near = self._merge(group, near, now)
-        elif group is not None and self._th.merge < 1.0:
-            group, near = self._merge(group, near, now)
         if group is None:
-            self._next_group += 1
-            group = _Group(f"G{self._next_group}", born=self.total - self.window.in_window)
-            self.groups[group.gid] = group
-            sim = 1.0
+            group, sim = self._new_group(), 1.0
         self._learn(group, vector, emb)
         self.seq += 1
         doc = _Doc(self.seq, vector, group.gid, bucket, case.case_id, segments, customer)
@@ -838,7 +846,7 @@ class Detector:
         sims = self._emb @ centroid
         self.counters.vectors_scored += len(sims)
         gids = {g.gid for g in hood}
-        intents = set(self.intent_groups.values())
+        intents = self._intent_gids()
         oldest = self._oldest_bucket(now)
         n_pool, top = self.config.neighbour_pool, self.seq
         fresh: list[_Doc] = []
