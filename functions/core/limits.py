@@ -52,24 +52,25 @@ def retry_after(limit: Limit, now: float) -> int:
     return max(1, limit.window_seconds - int(now % limit.window_seconds))
 
 
-def sliding_estimate(previous: int, current: int, limit: Limit, now: float) -> float:
+def sliding_estimate(previous: int, current: int, window_seconds: int, now: float) -> float:
     """Hits within the last ``window_seconds``: the current window's, plus the previous window's
     share that still overlaps (assuming its hits were spread evenly)."""
-    elapsed = (now % limit.window_seconds) / limit.window_seconds
+    elapsed = (now % window_seconds) / window_seconds
     return current + previous * (1.0 - elapsed)
+
+
+def recent_hits(counter: Counter, key: str, window_seconds: int, now: float) -> float:
+    """Count one more hit on ``key``; the hits within the last ``window_seconds`` (sliding estimate)."""
+    window = int(now // window_seconds)
+    hits = counter.hit(key, str(window), 2 * window_seconds)
+    return sliding_estimate(counter.peek(key, str(window - 1)), hits, window_seconds, now)
 
 
 def count(counter: Counter, limit: Limit, subject: str, now: float) -> bool:
     """Count one more hit; whether it is still within the limit (sliding window)."""
     if limit.allowed <= 0:
         return True
-    key = subject_key(limit.name, subject)
-    window = int(now // limit.window_seconds)
-    hits = counter.hit(key, str(window), 2 * limit.window_seconds)
-    if hits > limit.allowed:
-        return False
-    previous = counter.peek(key, str(window - 1))
-    return sliding_estimate(previous, hits, limit, now) <= limit.allowed
+    return recent_hits(counter, subject_key(limit.name, subject), limit.window_seconds, now) <= limit.allowed
 
 
 def check(counter: Counter, limit: Limit, subject: str, now: float) -> None:

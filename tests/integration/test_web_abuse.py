@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -116,3 +117,19 @@ def test_a_wrong_solution_does_not_use_up_the_challenge(client):
     )
 
     assert wrong.status_code == 429 and right.status_code == 201
+
+
+def test_an_hours_boundary_does_not_give_a_client_a_fresh_budget(client):
+    # Two forms a second before the hour, the third a second after it: still past the soft limit
+    # (a fixed hourly window would have reset the count; CI run 33 failed once on exactly that).
+    now = [datetime(2026, 12, 4, 10, 59, 59, tzinfo=UTC)]
+    container().override(clock=lambda: now[0])
+    assert [_post(client, f"h{i}@example.org").status_code for i in range(2)] == [201, 201]
+
+    now[0] = datetime(2026, 12, 4, 11, 0, 1, tzinfo=UTC)
+    third = _post(client, "h3@example.org")
+    assert third.status_code == 429 and third.json_body["error"]["code"] == "challenge_required"
+
+    # an hour after the first two, their share has gone: no challenge
+    now[0] = datetime(2026, 12, 4, 12, 0, 0, tzinfo=UTC)
+    assert _post(client, "h4@example.org").status_code == 201

@@ -51,10 +51,6 @@ def rate_key(kind: str, value: str) -> str:
     return f"{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]}"
 
 
-def hour_window(epoch_seconds: float) -> str:
-    return str(int(epoch_seconds // 3600))
-
-
 def leading_zero_bits(digest: bytes) -> int:
     bits = 0
     for byte in digest:

@@ -33,13 +33,13 @@ from functions.channels.web.ports import CasePort, Deflection, HeldLog, LinkSend
 from functions.channels.web.rules import (
     allowed_types,
     fingerprint,
-    hour_window,
     idempotency_pointer,
     is_bot,
     rate_key,
     solves,
     upload_key,
 )
+from functions.core import limits as rate_limits
 from functions.core.errors import ChallengeRequired, Conflict, Duplicate, InvalidInput, RateLimited
 from functions.core.logs import logger
 from functions.core.timeutil import utcnow
@@ -209,9 +209,10 @@ class WebIntake:
         if self.rates is None:
             return
         now = self.clock().timestamp()
-        window = hour_window(now)
-        by_client = self.rates.hit(rate_key("ip", client), window, 7200) if client else 0
-        by_address = self.rates.hit(rate_key("email", form.email), window, 7200)
+        # Hits within the last hour (a sliding estimate, functions/core/limits.py): an hour's
+        # boundary does not reset them.
+        by_client = rate_limits.recent_hits(self.rates, rate_key("ip", client), 3600, now) if client else 0
+        by_address = rate_limits.recent_hits(self.rates, rate_key("email", form.email), 3600, now)
         if by_client > self.client_max or by_address > self.address_max:
             logger().info("web submission refused", extra={"reason": "rate_limited"})
             raise RateLimited("too many messages; please try again later", retry_after=3600 - int(now % 3600))
