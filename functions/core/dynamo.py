@@ -45,7 +45,7 @@ def _decimal_default(value: Any) -> Any:
         # A DynamoDB set (SS, NS: e.g. a notice dispatch's done_batches, kept by ADD): a JSON list,
         # sorted so the same set reads the same. Stream images carry them like any attribute.
         return sorted(value)
-    raise TypeError(type(value))
+    raise TypeError(f"an attribute of type {type(value).__name__} cannot be read")
 
 
 def to_item(data: dict[str, Any]) -> dict[str, Any]:

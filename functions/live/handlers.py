@@ -57,23 +57,12 @@ def live_disconnect(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def live_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One batch of the table's stream: a hint per case, problem or chat turn written, posted to
     every open connection (gone connections are forgotten)."""
-    from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent  # noqa: PLC0415
+    from functions.core.streams import read_batch  # noqa: PLC0415
 
-    from functions.core.dynamo import from_item  # noqa: PLC0415
-
-    changes = []
-    for record in DynamoDBStreamEvent(event).records:
-        data = record.dynamodb
-        changes.append(
-            (
-                record.event_name.name if record.event_name else "",
-                from_item(data.new_image) if data and data.new_image else None,
-                from_item(data.old_image) if data and data.old_image else None,
-            )
-        )
-    sent = container().live.on_changes(changes)
-    logger().debug("live hints posted", extra={"records": len(changes), "sent": sent})
-    return {"batchItemFailures": []}
+    batch = read_batch(event, "live_stream")
+    sent = container().live.on_changes([(c.event, c.new, c.old) for c in batch.changes])
+    logger().debug("live hints posted", extra={"records": len(batch.changes), "sent": sent})
+    return batch.response()
 
 
 @route(bp, "/cases/{case_id}/viewers", "GET", response=M + "ViewerList", tags=("live",))

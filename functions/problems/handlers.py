@@ -291,21 +291,12 @@ def problem_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One batch of the table's stream (``functions.problems.service.stream``): new cases to
     detection, accepted suggestions removed, reactions to problem status changes. Raises (the
     stream delivers the batch again) when a reaction failed, after doing all it could."""
-    from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent  # noqa: PLC0415
-
-    from functions.core.dynamo import from_item  # noqa: PLC0415
+    from functions.core.streams import read_batch  # noqa: PLC0415
     from functions.problems.models import TableChange  # noqa: PLC0415
 
-    changes = [
-        TableChange(
-            event=record.event_name.name if record.event_name else "",  # not one the stream handles
-            new=from_item(record.dynamodb.new_image) if record.dynamodb and record.dynamodb.new_image else None,
-            old=from_item(record.dynamodb.old_image) if record.dynamodb and record.dynamodb.old_image else None,
-        )
-        for record in DynamoDBStreamEvent(event).records
-    ]
-    container().problem_stream.handle(changes)
-    return {"batchItemFailures": []}
+    batch = read_batch(event, "problem_stream")  # a record it cannot read: retried from there
+    container().problem_stream.handle([TableChange(event=c.event, new=c.new, old=c.old) for c in batch.changes])
+    return batch.response()
 
 
 @bp.schedule(Rate(1, unit=Rate.HOURS), name="refresh_segment_base")

@@ -20,17 +20,13 @@ bp = Blueprint(__name__)
 
 @bp.lambda_function(name="triage_stream")
 def triage_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent  # noqa: PLC0415
-
-    from functions.core.dynamo import from_item  # noqa: PLC0415
+    from functions.core.streams import read_batch  # noqa: PLC0415
 
     counts = {"cases": 0, "suggested": 0}
-    for record in DynamoDBStreamEvent(event).records:
-        ddb = record.dynamodb
-        if record.event_name is None or record.event_name.name != "INSERT" or ddb is None or not ddb.new_image:
-            continue
-        new = from_item(ddb.new_image)
-        if new.get("type") != "case" or new.get("SK") != "#META":
+    batch = read_batch(event, "triage_stream")
+    for change in batch.changes:
+        new = change.new
+        if change.event != "INSERT" or not new or new.get("type") != "case" or new.get("SK") != "#META":
             continue
         counts["cases"] += 1
         try:
@@ -38,9 +34,9 @@ def triage_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 counts["suggested"] += 1
         except Exception:  # noqa: BLE001 - reported for redelivery from this record on
             logger().exception("triage failed", extra={"case_id": new.get("case_id")})
-            return {"batchItemFailures": [{"itemIdentifier": ddb.sequence_number}]}
+            return {"batchItemFailures": [{"itemIdentifier": change.sequence}]}
     logger().info("triage stream batch", extra=counts)
-    return {"batchItemFailures": []}
+    return batch.response()
 
 
 @bp.schedule(Rate(7, unit=Rate.DAYS), name="train_triage")
