@@ -870,6 +870,7 @@ class Container:
             customers=self.customer_store,
             reactions=lambda detection: self.problem_reactions(detection),
             clock=utcnow,
+            escalations=lambda line: self.problems.record_escalation(line),
         )
 
     # -- triage -----------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ class ProblemEventKind(StrEnum):
     DEPARTMENT_SUGGESTED = "department_suggested"
     DEPARTMENT_ASSIGNED = "department_assigned"
     ESCALATION_FAILED = "escalation_failed"
+    ESCALATION_CHANGED = "escalation_changed"
     FIX_RECORDED = "fix_recorded"
     RESOLVED = "resolved"
     KNOWLEDGE_UPDATED = "knowledge_updated"

@@ -10,6 +10,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -91,6 +92,7 @@ def status_steps(current: S, target: S, assigning: bool) -> tuple[S, ...]:
 
 SYSTEM = Actor(type=ActorType.SYSTEM, id="problems")
 DETECTION = Actor(type=ActorType.SYSTEM, id="detection")
+ESCALATION = Actor(type=ActorType.SYSTEM, id="escalation")
 
 
 def as_actor(actor: Actor | str) -> Actor:
@@ -305,7 +307,7 @@ def open_suggestions(suggestions: Iterable[SuggestedCase], linked: Mapping[str, 
 
 # -- the table's stream -----------------------------------------------------------------------
 
-ItemKind = Literal["case", "problem", "link"]
+ItemKind = Literal["case", "problem", "link", "escalation"]
 
 
 def item_kind(item: Mapping[str, Any] | None) -> ItemKind | None:
@@ -320,7 +322,61 @@ def item_kind(item: Mapping[str, Any] | None) -> ItemKind | None:
         return "problem"
     if pk.startswith("PROBLEM#") and sk.startswith("LINK#"):
         return "link"
+    if pk.startswith("PROBLEM#") and sk.startswith("ESCALATION#"):
+        return "escalation"
     return None
+
+
+# The escalation statuses the workflow writes that get a line on the problem's timeline: not
+# ``awaiting_department`` (the "department assigned" line says it) nor ``cancelled`` (the problem's
+# own change that stopped the escalation is on the timeline).
+ESCALATION_TIMELINE_STATUSES = frozenset(
+    {
+        "escalated_to_manager",
+        "escalated_to_service_owner",
+        "unanswered",
+        "rejected",
+        "info_requested",
+        "accepted",
+        "fix_overdue",
+        "fix_delivered",
+        "failed",
+    }
+)
+
+
+@dataclass(frozen=True)
+class EscalationLine:
+    """An escalation's new status, as the problem's timeline tells it."""
+
+    problem_id: str
+    escalation_id: str
+    status: str
+    at: str  # when the workflow wrote it (the item's updated_at)
+    department: str | None = None
+    failure: str | None = None  # the error that ended a failed escalation's workflow
+
+    def body(self) -> str:
+        to = f"escalation to {self.department}" if self.department else "escalation"
+        if self.status == "failed":
+            return f"{to} failed: {self.failure or 'unknown error'}"
+        return f"{to}: {self.status.replace('_', ' ')}"
+
+
+def escalation_line(new: Mapping[str, Any], old: Mapping[str, Any] | None) -> EscalationLine | None:
+    """The timeline line for an escalation item's stream change (None: its status did not change to
+    one the timeline tells)."""
+    status = new.get("status")
+    if status not in ESCALATION_TIMELINE_STATUSES or (old is not None and old.get("status") == status):
+        return None
+    return EscalationLine(
+        problem_id=str(new.get("problem_id") or str(new.get("PK", "")).removeprefix("PROBLEM#")),
+        escalation_id=str(new.get("escalation_id") or str(new.get("SK", "")).removeprefix("ESCALATION#")),
+        status=str(status),
+        at=str(new.get("updated_at") or ""),
+        department=str(new["department"]) if new.get("department") else None,
+        failure=str(new["failure"]) if new.get("failure") else None,
+    )
 
 
 def record_fields(item: Mapping[str, Any]) -> dict[str, Any]:

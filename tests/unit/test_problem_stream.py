@@ -169,3 +169,49 @@ def test_a_failing_reaction_fails_the_batch_after_the_others_and_the_detection_u
     # the other reactions ran, the later case was observed, and the state saved
     assert world.reacted == [("PB-1", "candidate", "dismissed")]
     assert world.detection.calls[-2:] == [("observe", ["CB-1"]), "save"]
+
+
+# -- the escalation workflow's status writes -> the problem's timeline --------------------------
+
+
+def escalation_change(old: str | None, new: str, **fields: Any) -> TableChange:
+    item = {"PK": "PROBLEM#PB-1", "SK": "ESCALATION#PB-1-7", "updated_at": "2026-12-04T10:00:00.123Z", **fields}
+    return TableChange(
+        event="MODIFY" if old else "INSERT",
+        new={**item, "status": new},
+        old={**item, "status": old} if old else None,
+    )
+
+
+def test_an_escalations_new_status_is_told_to_the_timeline_once_per_change():
+    told: list[Any] = []
+    world = World()
+    world.stream.escalations = told.append
+    counts = world.stream.handle(
+        [
+            escalation_change(None, "awaiting_department"),  # said by "department assigned"
+            escalation_change("awaiting_department", "escalated_to_manager", department="finance"),
+            escalation_change("escalated_to_manager", "escalated_to_manager", department="finance"),  # no change
+            escalation_change("escalated_to_manager", "failed", department="finance", failure="States.Timeout"),
+            escalation_change("failed", "cancelled"),  # the problem's own change says it
+        ]
+    )
+    assert [(t.problem_id, t.escalation_id, t.status, t.body()) for t in told] == [
+        ("PB-1", "PB-1-7", "escalated_to_manager", "escalation to finance: escalated to manager"),
+        ("PB-1", "PB-1-7", "failed", "escalation to finance failed: States.Timeout"),
+    ]
+    assert told[0].at == "2026-12-04T10:00:00.123Z" and counts["escalations"] == 2
+    assert world.built == 0  # no detection state read for it
+
+
+def test_a_timeline_write_that_fails_fails_the_batch_after_the_rest():
+    world = World()
+
+    def broken(line: Any) -> None:
+        raise RuntimeError("table down")
+
+    world.stream.escalations = broken
+    with pytest.raises(ReactionsFailed) as raised:
+        world.stream.handle([escalation_change("accepted", "fix_overdue"), status_change("PB-2", "new", "resolved")])
+    assert raised.value.failures == [("escalation_timeline", "PB-1", "RuntimeError")]
+    assert world.reacted == [("PB-2", "new", "resolved")]  # the status change after it still ran

@@ -36,7 +36,7 @@ from functions.problems.models import (
     ResolveResult,
     SuggestedCase,
 )
-from functions.problems.rules import SYSTEM
+from functions.problems.rules import SYSTEM, EscalationLine
 from functions.problems.service.lifecycle import ProblemLifecycle
 from functions.problems.service.linking import ProblemLinking
 from functions.problems.service.reads import ProblemReads
@@ -74,6 +74,9 @@ class ProblemService:
         return self.reads.view(problem_id, limit=limit, cursor=cursor)
 
     # -- lifecycle --------------------------------------------------------------------------
+    def record_escalation(self, line: EscalationLine) -> bool:
+        return self.lifecycle.record_escalation(line)
+
     def create(
         self, data: ProblemIn, actor: Actor, *, evidence: dict[str, Any] | None = None, key: str | None = None
     ) -> Problem:

@@ -5,13 +5,15 @@ starts), dismissed, closed. Resolving is ``resolution.py``'s; links and merges `
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from functions.cases.models import Actor
 from functions.core.errors import Conflict, InvalidInput, NotFound
 from functions.core.logs import logger
+from functions.core.timeutil import iso
 from functions.problems import rules
 from functions.problems.models import (
     MAX_LINKS_PER_REQUEST,
@@ -284,6 +286,30 @@ class ProblemLifecycle:
             problem, _ = self.writer.apply(problem.problem_id, None, build)
         return problem
 
+    # -- the escalation's workflow --------------------------------------------------------------
+    def record_escalation(self, line: rules.EscalationLine) -> bool:
+        """Put an escalation's new status (the workflow wrote it) on its problem's timeline, at the
+        time the workflow wrote it. The event's id comes from the escalation, the status and that
+        time, so a stream record delivered again rewrites the same event instead of adding one.
+        False: the problem does not exist (nothing to tell)."""
+        at = _parse_time(line.at) or self.clock()
+        digest = hashlib.sha256(f"{line.escalation_id}:{line.status}".encode()).hexdigest()[:8]
+        kind = ProblemEventKind.ESCALATION_FAILED if line.status == "failed" else ProblemEventKind.ESCALATION_CHANGED
+        data = {"escalation_id": line.escalation_id, "status": line.status, "department": line.department}
+        if line.failure:
+            data["failure"] = line.failure
+
+        def build(p: Problem, now: datetime) -> Change:
+            told = event(p.problem_id, kind, rules.ESCALATION, at, body=line.body(), data=data)
+            return Change(events=[told.model_copy(update={"event_id": f"{iso(at)}#000{digest}"})])
+
+        try:
+            self.writer.apply(line.problem_id, None, build)
+        except NotFound:
+            logger().warning("escalation of an unknown problem", extra={"problem_id": line.problem_id})
+            return False
+        return True
+
 
 def _suggested_event(problem_id: str, suggestion: DepartmentSuggestion, now: datetime, seq: int) -> ProblemEvent:
     return event(
@@ -295,3 +321,12 @@ def _suggested_event(problem_id: str, suggestion: DepartmentSuggestion, now: dat
         body=f"{suggestion.department_id}: {suggestion.reason}",
         data=suggestion.model_dump(mode="json"),
     )
+
+
+def _parse_time(value: str) -> datetime | None:
+    """The workflow's time (``$$.State.EnteredTime``, ISO with Z), aware; None if it is not one."""
+    try:
+        parsed = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed is not None and parsed.tzinfo is None else parsed

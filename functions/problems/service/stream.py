@@ -12,6 +12,9 @@ For each record, in stream order:
 * INSERT of a problem link: the suggestion is accepted, so it is deleted.
 * MODIFY of a problem whose status changed: every reaction is called (the cases before it are
   observed first).
+* INSERT or MODIFY of an escalation whose status changed (the escalation workflow writes it):
+  a line on the problem's timeline (``rules.escalation_line``; the lifecycle's
+  ``record_escalation``, idempotent when the record comes again).
 
 The detection state is read once per batch and written once, when all its records are handled
 (``held``; detection's own reaction closes candidates in that same state).
@@ -94,12 +97,14 @@ class ProblemStream:
         customers: Customers,
         reactions: Callable[[Callable[[], Detection]], list[ProblemReaction]],
         clock: Callable[[], datetime],
+        escalations: Callable[[rules.EscalationLine], object] | None = None,
     ) -> None:
         self.detection = detection
         self.suggestions = suggestions
         self.customers = customers
         self.reactions = reactions
         self.clock = clock
+        self.escalations = escalations  # an escalation's new status -> the problem's timeline
 
     def handle(self, changes: list[TableChange]) -> dict[str, int]:
         """Handle one batch in order; raises ``ReactionsFailed`` (after doing all it could, the
@@ -129,7 +134,15 @@ class _Batch:
         self.detection = detection
         self.customers: dict[str, Customer | None] = {}
         self.pending: list[CaseSignal] = []
-        self.counts = {"cases": 0, "candidates": 0, "auto_linked": 0, "suggested": 0, "skipped": 0, "reactions": 0}
+        self.counts = {
+            "cases": 0,
+            "candidates": 0,
+            "auto_linked": 0,
+            "suggested": 0,
+            "skipped": 0,
+            "reactions": 0,
+            "escalations": 0,
+        }
         self.failures: list[Failure] = []
         self.reactions: list[ProblemReaction] | None = None
 
@@ -147,6 +160,10 @@ class _Batch:
                 if old_status != new.get("status"):
                     self.flush()  # cases before the change are observed before it
                     self.status_changed(str(new["problem_id"]), old_status, str(new["status"]))
+            elif change.event in ("INSERT", "MODIFY") and kind == "escalation" and new is not None:
+                line = rules.escalation_line(new, change.old)
+                if line is not None and self.stream.escalations is not None:
+                    self.escalation_changed(line)
         self.flush()
         logger().info("problem stream batch", extra={"records": len(changes), **self.counts})
         return self.counts, self.failures
@@ -188,6 +205,16 @@ class _Batch:
         self.counts["auto_linked"] += len(outcome.auto_linked)
         self.counts["suggested"] += len(outcome.suggestions)
         self.counts["skipped"] += len(outcome.skipped)
+
+    def escalation_changed(self, line: rules.EscalationLine) -> None:
+        """The escalation's line on its problem's timeline; a failure fails the batch (after the rest)."""
+        assert self.stream.escalations is not None  # noqa: S101 - checked by the caller
+        self.counts["escalations"] += 1
+        try:
+            self.stream.escalations(line)
+        except Exception as exc:  # noqa: BLE001 - collected; the batch is delivered again
+            logger().exception("escalation line failed", extra={"problem_id": line.problem_id})
+            self.failures.append(("escalation_timeline", line.problem_id, type(exc).__name__))
 
     def status_changed(self, problem_id: str, old_status: str | None, new_status: str) -> None:
         self.counts["reactions"] += 1

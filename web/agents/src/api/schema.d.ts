@@ -6473,6 +6473,7 @@ export interface components {
       | 'department_suggested'
       | 'department_assigned'
       | 'escalation_failed'
+      | 'escalation_changed'
       | 'fix_recorded'
       | 'resolved'
       | 'knowledge_updated'

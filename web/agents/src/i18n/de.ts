@@ -479,6 +479,7 @@ const de: MessageSchema = {
     department_suggested: 'Abteilung vorgeschlagen',
     department_assigned: 'Abteilung zugewiesen',
     escalation_failed: 'Eskalation fehlgeschlagen',
+    escalation_changed: 'Eskalation',
     fix_recorded: 'Lösung erfasst',
     resolved: 'Gelöst',
     knowledge_updated: 'Wissen aktualisiert',

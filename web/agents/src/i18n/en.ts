@@ -466,6 +466,7 @@ const en = {
     department_suggested: 'Department suggested',
     department_assigned: 'Department assigned',
     escalation_failed: 'Escalation failed',
+    escalation_changed: 'Escalation',
     fix_recorded: 'Fix recorded',
     resolved: 'Resolved',
     knowledge_updated: 'Knowledge updated',
