@@ -386,12 +386,16 @@ def run_classifier(
     knn_temperature: float = 0.02,
     cache: str | None = None,
     evaluated_on: str = "test",
+    extra_view: tuple[str, float] | None = None,
 ) -> dict[str, Any]:
     """The triage classifier trained on ``indexed``, tested on ``queries``, read back from its file
     (what a function loads). ``knn_weights``: the share of the model's k-nearest-neighbour vote in
     its probabilities (0: the softmax alone), each weight's accuracy and macro F1 under
     ``knn_blends``; the model keeps its neighbours when a weight is not 0 (its file size is that
-    model's), and the top-level figures are the first weight's."""
+    model's), and the top-level figures are the first weight's. ``extra_view`` (a candidate's name
+    and a scale, e.g. ("wordllama", 0.5)): that encoder's unit vectors, scaled, beside MiniLM's in
+    every text's vector (the softmax's features and the neighbour vote's cosine): an experiment,
+    not what ships."""
     from functions.search.embedding import OnnxEmbedder  # noqa: PLC0415
     from functions.triage.classifier import TriageModel  # noqa: PLC0415
 
@@ -404,12 +408,25 @@ def run_classifier(
     train_texts = [t for t, _ in indexed]
     tvecs = cached_vectors(train_texts, encode, cache)
     qvecs = cached_vectors([t for t, _ in queries], encode, cache)
+    model_id = emb.model_id
+    if extra_view is not None:
+        name, scale = extra_view
+        other, _, _ = CANDIDATES[name]()
+        other_cache = f"{cache}.{name}.npz" if cache else None
+        tvecs = np.hstack([tvecs, scale * cached_vectors(train_texts, other, other_cache)])
+        qvecs = np.hstack([qvecs, scale * cached_vectors([t for t, _ in queries], other, other_cache)])
+        model_id = f"{emb.model_id}+{name}x{scale:g}"
+        minilm = encode
+
+        def encode(texts: Sequence[str]) -> np.ndarray:
+            return np.hstack([minilm(texts), scale * other(texts)])
+
     t0 = time.perf_counter()
     model = TriageModel.train(
         train_texts,
         {"category": [c for _, c in indexed]},
         encode,
-        emb.model_id,
+        model_id,
         chars=chars,
         char_buckets=char_buckets,
         min_df=min_df,
@@ -436,7 +453,7 @@ def run_classifier(
     lat = []
     for text, _ in queries[:latency_texts]:
         s = time.perf_counter()
-        model.predict(text, np.asarray(emb.embed([text])[0], dtype=np.float32), top=3)
+        model.predict(text, encode([text])[0], top=3)
         lat.append((time.perf_counter() - s) * 1000.0)
     lat.sort()
     clf_lat = []
@@ -446,7 +463,7 @@ def run_classifier(
         clf_lat.append((time.perf_counter() - s) * 1000.0)
     clf_lat.sort()
     return {
-        "candidate": "triage-lr (tfidf + minilm-int8)",
+        "candidate": "triage-lr (tfidf + minilm-int8)" if extra_view is None else f"triage-lr (tfidf + {model_id})",
         "knn_blends": {
             f"{w:g} x {knn_k}-nn": {
                 "accuracy": round(sum(p == t for p, t in zip(b, truth, strict=True)) / len(truth), 4),
@@ -660,6 +677,12 @@ def main(argv: list[str] | None = None) -> None:
         help="where one text's embedding goes: tokenizer, session.run, pooling; onnxruntime's profile by operator",
     )
     p.add_argument("--vectors-cache", default=None, metavar="NPZ", help="keep the bulk vectors here between runs")
+    p.add_argument(
+        "--extra-view",
+        default=None,
+        metavar="NAME:SCALE",
+        help="with --classifier: another candidate's vectors (e.g. wordllama:0.5) beside MiniLM's (an experiment)",
+    )
     a = p.parse_args(argv)
     if a.train and a.test:
         indexed, queries = read_rows(a.train), read_rows(a.test)
@@ -701,6 +724,7 @@ def main(argv: list[str] | None = None) -> None:
                 knn_temperature=a.knn_temperature,
                 cache=a.vectors_cache,
                 evaluated_on=on,
+                extra_view=_extra_view(a.extra_view),
             )
             results.append(result)
             print(json.dumps(result), flush=True)
@@ -727,6 +751,18 @@ def main(argv: list[str] | None = None) -> None:
         return
     for name in a.candidates.split(","):
         print(json.dumps(run(name.strip(), indexed, queries, a.pairs, a.seed, a.latency_texts)), flush=True)
+
+
+def _extra_view(value: str | None) -> tuple[str, float] | None:
+    if not value:
+        return None
+    name, _, scale = value.partition(":")
+    if name not in CANDIDATES or name == "tfidf":
+        raise SystemExit(f"--extra-view: {name!r} is not an embedding candidate ({', '.join(CANDIDATES)})")
+    try:
+        return name, float(scale or 1.0)
+    except ValueError:
+        raise SystemExit(f"--extra-view: the scale {scale!r} is not a number") from None
 
 
 if __name__ == "__main__":
