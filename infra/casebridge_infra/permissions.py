@@ -106,7 +106,8 @@ FUNCTIONS: dict[str, Access] = {
     # the stream; records that keep failing go to the on-failure queue (resources.STREAM_CONSUMERS).
     "index_stream": Access(table_stream=True, search=True, send=("search-index-failures",)),
     # DynamoDB stream of the main table -> problem detection (candidates, links, suggestions) and
-    # reactions to problem status changes (functions/problems/service/stream.py). Reads the customer base
+    # reactions to problem status changes, escalations' status changes onto the problem's timeline
+    # (functions/problems/service/stream.py). Reads the customer base
     # for segment counts; keeps the detector's state and the segment base in the detection bucket;
     # reads triage's current model (the models bucket) to group cases by their category.
     "problem_stream": Access(
