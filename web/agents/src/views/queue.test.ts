@@ -3,6 +3,9 @@ import { makeCase } from '@/test/fixtures'
 import type { Case } from '@/api/types'
 import {
   apiQuery,
+  customerFromInput,
+  sinceAgo,
+  sinceFromInput,
   filtersFromQuery,
   filtersFromViewQuery,
   filtersToQuery,
@@ -362,5 +365,44 @@ describe('the due time on a row', () => {
     expect(relativeTime('2026-03-02T14:00:00Z', now, 'en')).toBe('in 2 hr.')
     expect(relativeTime('2026-03-02T11:30:00Z', now, 'en')).toBe('30 min. ago')
     expect(relativeTime('2026-03-04T12:00:00Z', now, 'de')).toBe('übermorgen')
+  })
+})
+
+describe("the filter bar's customer and updated-since fields", () => {
+  const known = [
+    { customer_id: 'nordwerk', name: 'Nordwerk GmbH' },
+    { customer_id: 'acme-1', name: 'Acme' },
+    { customer_id: 'acme-2', name: 'ACME' },
+  ]
+
+  it('takes a known id, a name one customer alone has, or any id the API takes; nothing clears', () => {
+    expect(customerFromInput(' nordwerk ', known)).toBe('nordwerk')
+    expect(customerFromInput('nordwerk gmbh', known)).toBe('nordwerk')
+    // two customers are called acme: the text is no name, but an id the API takes
+    expect(customerFromInput('acme', known)).toBe('acme')
+    expect(customerFromInput('CUST-0042', [])).toBe('CUST-0042')
+    expect(customerFromInput('   ', known)).toBeNull()
+    // a name with a space no customer has is no id either
+    expect(customerFromInput('Kiefer Druck', known)).toBeUndefined()
+    expect(customerFromInput('x'.repeat(65), known)).toBeUndefined()
+  })
+
+  it('takes an ISO date or date-time as typed and refuses anything else', () => {
+    expect(sinceFromInput(' 2026-12-01 ')).toBe('2026-12-01')
+    expect(sinceFromInput('2026-12-01T09:30Z')).toBe('2026-12-01T09:30Z')
+    expect(sinceFromInput('')).toBeNull()
+    for (const bad of ['2026-02-30', '01.12.2026', 'yesterday', '2026-12-01T25:00', '2026-13-01'])
+      expect(sinceFromInput(bad)).toBeUndefined()
+  })
+
+  it('turns a quick choice into an ISO instant the URL and the API take', () => {
+    const now = Date.parse('2026-12-04T09:30:42.123Z')
+    expect(sinceAgo('day', now)).toBe('2026-12-03T09:30:00Z')
+    expect(sinceAgo('week', now)).toBe('2026-11-27T09:30:00Z')
+    expect(sinceAgo('month', now)).toBe('2026-11-04T09:30:00Z')
+    const filters = filtersFromQuery({ updated_since: sinceAgo('week', now) })
+    expect(filters.updatedSince).toBe('2026-11-27T09:30:00Z')
+    expect(apiQuery(filters).updated_since).toBe('2026-11-27T09:30:00Z')
+    expect(sinceInstant(filters.updatedSince)).toBe('2026-11-27T09:30:00.000000Z')
   })
 })

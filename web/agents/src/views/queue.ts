@@ -161,6 +161,44 @@ function since(value: string | null): string | null {
   return sinceInstant(trimmed) ? trimmed : null
 }
 
+// -- the filter bar's customer and "updated since" fields: what an agent types, as filter values ---
+
+/** A customer the field can suggest (GET /customers' items). */
+export interface CustomerChoice {
+  customer_id: string
+  name?: string | null
+}
+
+/** What was typed into the customer field as the `customer` filter: nothing clears it; a known
+ * customer's id, or their name (case-insensitive, when one customer alone has it), is that customer;
+ * any other id the API takes is taken as typed (the API has no customer search: the suggestions are
+ * one page of customers). `undefined`: neither a known name nor an id the API takes. */
+export function customerFromInput(text: string, known: CustomerChoice[]): string | null | undefined {
+  const typed = text.trim()
+  if (!typed) return null
+  if (known.some((c) => c.customer_id === typed)) return typed
+  const named = known.filter((c) => c.name?.trim().toLowerCase() === typed.toLowerCase())
+  if (named.length === 1) return named[0]!.customer_id
+  return code(typed) ?? undefined
+}
+
+/** What was typed into the "updated since" field as the `updatedSince` filter: nothing clears it,
+ * an ISO date or date-time (as the URL takes them) is kept as typed; `undefined`: no such date. */
+export function sinceFromInput(text: string): string | null | undefined {
+  const typed = text.trim()
+  if (!typed) return null
+  return sinceInstant(typed) ? typed : undefined
+}
+
+/** The quick choices of "updated since": the last so many hours. */
+export const SINCE_SPANS = { day: 24, week: 7 * 24, month: 30 * 24 } as const
+export type SinceSpan = keyof typeof SINCE_SPANS
+
+/** The instant a span before `now` (ms), to the minute, in UTC: `2026-12-03T09:30:00Z`. */
+export function sinceAgo(span: SinceSpan, now: number): string {
+  return new Date(now - SINCE_SPANS[span] * 3600_000).toISOString().slice(0, 16) + ':00Z'
+}
+
 export function filtersFromQuery(query: LocationQuery): QueueFilters {
   const view = one(query.view)
   const priority = one(query.priority)
