@@ -117,6 +117,14 @@ const de: MessageSchema = {
     searchPlaceholder: 'Wörter oder eine Fallnummer',
     searchShortcut: 'Warteschlange durchsuchen',
     group: 'Gruppe',
+    customerPlaceholder: 'Name oder Kundennummer',
+    invalidCustomer:
+      'Kein Kunde heißt so, und es ist keine Kundennummer (Buchstaben, Ziffern und . _ : / -): {text}',
+    sincePlaceholder: 'JJJJ-MM-TT',
+    invalidSince:
+      'Kein Datum: bitte als JJJJ-MM-TT schreiben, mit Uhrzeit in UTC als JJJJ-MM-TTTHH:MM: {text}',
+    sinceWithin: 'Aktualisiert in den letzten',
+    sinceSpan: { day: '24 Stunden', week: '7 Tagen', month: '30 Tagen' },
     scope: {
       title: 'Aktive Filter',
       custom: 'Eigene Filter',

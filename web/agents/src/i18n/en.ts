@@ -113,6 +113,13 @@ const en = {
     searchPlaceholder: 'Words or a case number',
     searchShortcut: 'Search the queue',
     group: 'Group',
+    customerPlaceholder: 'Name or customer id',
+    invalidCustomer:
+      'No customer has this name, and it is no customer id (letters, digits and . _ : / -): {text}',
+    sincePlaceholder: 'YYYY-MM-DD',
+    invalidSince: 'Not a date: write it as YYYY-MM-DD, or with a time in UTC as YYYY-MM-DDTHH:MM: {text}',
+    sinceWithin: 'Updated in the last',
+    sinceSpan: { day: '24 hours', week: '7 days', month: '30 days' },
     scope: {
       title: 'Active filters',
       custom: 'Custom filters',

@@ -21,6 +21,13 @@ const nordwerk = {
   created_at: '2026-01-01T00:00:00Z',
 } as unknown as Customer
 
+const kiefer = {
+  ...nordwerk,
+  customer_id: 'kiefer-druck',
+  name: 'Kiefer Druck',
+  language: 'en',
+} as unknown as Customer
+
 /** A fake API with a customer, one case of theirs and the saved views POST /views creates. */
 function api() {
   const views: object[] = []
@@ -41,6 +48,7 @@ function api() {
         },
       }
     if (method === 'GET' && url.pathname === '/customers/nordwerk') return { body: nordwerk }
+    if (method === 'GET' && url.pathname === '/customers') return { body: { items: [nordwerk, kiefer] } }
     if (method === 'GET' && url.pathname === '/groups') return { body: { items: [] } }
     if (method === 'GET' && url.pathname === '/views') return { body: { items: views } }
     if (method === 'POST' && url.pathname === '/views') {
@@ -171,6 +179,163 @@ describe('the queue page with a customer and an "updated since" filter', () => {
       await user.click(link)
       await waitFor(() => expect(router.currentRoute.value.query).toEqual(before))
       expect(screen.getByRole('heading', { level: 1 }).textContent).toMatch(/Nordwerk printers/)
+    },
+    SLOW,
+  )
+})
+
+describe("the filter bar's customer and updated-since fields", () => {
+  it(
+    'set the customer by name or id into the URL, the API query and the chips; an emptied field removes it',
+    async () => {
+      signInAsDevAgent({ id: 'sam@casebridge.local', name: 'Sam Garcia', roles: [], token: 't' })
+      const { calls, caseQueries } = api()
+      const { container, router } = await renderWithApp(QueuePage)
+      await router.push('/queue?view=all')
+      const user = userEvent.setup()
+      const field = await screen.findByLabelText('Customer')
+      expect(field.getAttribute('list')).toBe('queue-customer-choices')
+
+      // the suggestions are read once the field is used: the customers by id, with their names
+      expect(calls.some((c) => c.path.startsWith('/customers?'))).toBe(false)
+      await user.click(field)
+      await waitFor(() =>
+        expect(
+          [...container.querySelectorAll('#queue-customer-choices option')].map((o) => [
+            o.getAttribute('value'),
+            o.textContent?.trim(),
+          ]),
+        ).toEqual([
+          ['nordwerk', 'Nordwerk GmbH'],
+          ['kiefer-druck', 'Kiefer Druck'],
+        ]),
+      )
+      // a name is that customer
+      await user.type(field, 'kiefer druck')
+      await user.tab()
+      await waitFor(() =>
+        expect(router.currentRoute.value.query).toEqual({ view: 'all', customer: 'kiefer-druck' }),
+      )
+      await waitFor(() => expect(caseQueries()).toContainEqual({ customer_id: 'kiefer-druck' }))
+      const chips = await screen.findByRole('list', { name: 'Active filters' })
+      expect(within(chips).getByText(/Customer: Kiefer Druck/)).toBeTruthy()
+      expect((field as HTMLInputElement).value).toBe('Kiefer Druck')
+
+      // an id is taken as typed, and the field shows the customer's name once it is known
+      await user.clear(field)
+      await user.type(field, 'nordwerk{Enter}')
+      await waitFor(() =>
+        expect(router.currentRoute.value.query).toEqual({ view: 'all', customer: 'nordwerk' }),
+      )
+      await waitFor(() => expect((field as HTMLInputElement).value).toBe('Nordwerk GmbH'))
+      expect(screen.queryByRole('alert')).toBeNull()
+      expect(await seriousViolations(container)).toEqual([])
+
+      // emptied: no customer filter, no chip
+      await user.clear(field)
+      await user.tab()
+      await waitFor(() => expect(router.currentRoute.value.query).toEqual({ view: 'all' }))
+      await waitFor(() => expect(screen.queryByRole('list', { name: 'Active filters' })).toBeNull())
+    },
+    SLOW,
+  )
+
+  it(
+    'refuse what is no customer with a message, leaving the URL and the list as they are',
+    async () => {
+      signInAsDevAgent({ id: 'sam@casebridge.local', name: 'Sam Garcia', roles: [], token: 't' })
+      const { caseQueries } = api()
+      const { router } = await renderWithApp(QueuePage)
+      await router.push('/queue?view=all&customer=nordwerk')
+      const field = await screen.findByLabelText('Customer')
+      await waitFor(() => expect((field as HTMLInputElement).value).toBe('Nordwerk GmbH'))
+      const asked = caseQueries().length
+      const user = userEvent.setup()
+      await user.clear(field)
+      await user.type(field, 'Müller & Söhne')
+      await user.tab()
+      const alert = await screen.findByRole('alert')
+      expect(alert.textContent).toMatch(/No customer has this name, and it is no customer id.*Müller & Söhne/)
+      expect(field.getAttribute('aria-invalid')).toBe('true')
+      expect(field.getAttribute('aria-describedby')).toBe(alert.id)
+      expect(router.currentRoute.value.query).toEqual({ view: 'all', customer: 'nordwerk' })
+      expect(caseQueries().length).toBe(asked)
+    },
+    SLOW,
+  )
+
+  it(
+    'set "updated since" from a typed date or a quick choice, refuse a bad date with a message, and clear it',
+    async () => {
+      signInAsDevAgent({ id: 'sam@casebridge.local', name: 'Sam Garcia', roles: [], token: 't' })
+      const { caseQueries } = api()
+      const { container, router } = await renderWithApp(QueuePage)
+      await router.push('/queue?view=all')
+      const user = userEvent.setup()
+      const field = (await screen.findByLabelText('Updated since')) as HTMLInputElement
+      expect(field.placeholder).toBe('YYYY-MM-DD')
+
+      await user.type(field, '2026-12-01')
+      await user.tab()
+      await waitFor(() =>
+        expect(router.currentRoute.value.query).toEqual({ view: 'all', updated_since: '2026-12-01' }),
+      )
+      await waitFor(() => expect(caseQueries()).toContainEqual({ updated_since: '2026-12-01' }))
+      const chips = await screen.findByRole('list', { name: 'Active filters' })
+      expect(within(chips).getByText(/Updated since Dec 1, 2026/)).toBeTruthy()
+
+      // a date written otherwise is refused: said, and neither the URL nor the API query has it
+      await user.clear(field)
+      await user.type(field, '31.12.2026')
+      await user.tab()
+      const alert = await screen.findByRole('alert')
+      expect(alert.textContent).toMatch(/Not a date: write it as YYYY-MM-DD.*31\.12\.2026/)
+      expect(field.getAttribute('aria-invalid')).toBe('true')
+      expect(field.getAttribute('aria-describedby')).toBe(alert.id)
+      expect(router.currentRoute.value.query).toEqual({ view: 'all', updated_since: '2026-12-01' })
+      expect(caseQueries().some((q) => q.updated_since === '31.12.2026')).toBe(false)
+      expect(await seriousViolations(container)).toEqual([])
+
+      // a quick choice: an ISO instant a week back, in the field and the URL; the message is gone
+      const before = Date.now()
+      await user.selectOptions(screen.getByLabelText('Updated in the last'), '7 days')
+      await waitFor(() => expect(router.currentRoute.value.query.updated_since).toMatch(/Z$/))
+      const since = String(router.currentRoute.value.query.updated_since)
+      expect(since).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z$/)
+      const week = 7 * 24 * 3600_000
+      expect(Date.parse(since)).toBeGreaterThan(before - week - 60_000)
+      expect(Date.parse(since)).toBeLessThanOrEqual(Date.now() - week)
+      await waitFor(() => expect(field.value).toBe(since))
+      expect(screen.queryByRole('alert')).toBeNull()
+      expect((screen.getByLabelText('Updated in the last') as HTMLSelectElement).value).toBe('week')
+      await waitFor(() => expect(caseQueries()).toContainEqual({ updated_since: since }))
+
+      // emptied: the filter is gone
+      await user.clear(field)
+      await user.tab()
+      await waitFor(() => expect(router.currentRoute.value.query).toEqual({ view: 'all' }))
+      expect((screen.getByLabelText('Updated in the last') as HTMLSelectElement).value).toBe('')
+    },
+    SLOW,
+  )
+
+  it(
+    'are labelled in German too',
+    async () => {
+      signInAsDevAgent({ id: 'sam@casebridge.local', name: 'Sam Garcia', roles: [], token: 't' })
+      api()
+      await setLanguage('de')
+      const { router } = await renderWithApp(QueuePage)
+      await router.push('/queue?view=all')
+      const since = (await screen.findByLabelText('Aktualisiert seit')) as HTMLInputElement
+      expect(since.placeholder).toBe('JJJJ-MM-TT')
+      expect((screen.getByLabelText('Kunde') as HTMLInputElement).placeholder).toBe('Name oder Kundennummer')
+      const within_ = screen.getByLabelText('Aktualisiert in den letzten')
+      expect(within(within_).getByRole('option', { name: '7 Tagen' })).toBeTruthy()
+      const user = userEvent.setup()
+      await user.type(since, 'gestern')
+      await user.tab()
+      expect((await screen.findByRole('alert')).textContent).toMatch(/Kein Datum/)
     },
     SLOW,
   )
