@@ -1,4 +1,4 @@
-import { cleanup, screen, waitFor, within } from '@testing-library/vue'
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/vue'
 import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Customer } from '@/api/types'
@@ -258,6 +258,8 @@ describe("the filter bar's customer and updated-since fields", () => {
       expect(alert.textContent).toMatch(/No customer has this name, and it is no customer id.*Müller & Söhne/)
       expect(field.getAttribute('aria-invalid')).toBe('true')
       expect(field.getAttribute('aria-describedby')).toBe(alert.id)
+      // kept in the field to be corrected, also once the page drew the message
+      expect((field as HTMLInputElement).value).toBe('Müller & Söhne')
       expect(router.currentRoute.value.query).toEqual({ view: 'all', customer: 'nordwerk' })
       expect(caseQueries().length).toBe(asked)
     },
@@ -292,6 +294,7 @@ describe("the filter bar's customer and updated-since fields", () => {
       expect(alert.textContent).toMatch(/Not a date: write it as YYYY-MM-DD.*31\.12\.2026/)
       expect(field.getAttribute('aria-invalid')).toBe('true')
       expect(field.getAttribute('aria-describedby')).toBe(alert.id)
+      expect(field.value).toBe('31.12.2026')
       expect(router.currentRoute.value.query).toEqual({ view: 'all', updated_since: '2026-12-01' })
       expect(caseQueries().some((q) => q.updated_since === '31.12.2026')).toBe(false)
       expect(await seriousViolations(container)).toEqual([])
@@ -315,6 +318,26 @@ describe("the filter bar's customer and updated-since fields", () => {
       await user.tab()
       await waitFor(() => expect(router.currentRoute.value.query).toEqual({ view: 'all' }))
       expect((screen.getByLabelText('Updated in the last') as HTMLSelectElement).value).toBe('')
+    },
+    SLOW,
+  )
+
+  it(
+    'both leave the URL when emptied one right after the other (before the first reached the URL)',
+    async () => {
+      signInAsDevAgent({ id: 'sam@casebridge.local', name: 'Sam Garcia', roles: [], token: 't' })
+      api()
+      const { router } = await renderWithApp(QueuePage)
+      await router.push('/queue?view=all&customer=nordwerk&updated_since=2026-12-01')
+      const since = (await screen.findByLabelText('Updated since')) as HTMLInputElement
+      const customer = screen.getByLabelText('Customer') as HTMLInputElement
+      since.value = ''
+      customer.value = ''
+      await fireEvent.change(since)
+      await fireEvent.change(customer)
+      await waitFor(() => expect(router.currentRoute.value.query).toEqual({ view: 'all' }))
+      await new Promise((r) => setTimeout(r, 50))
+      expect(router.currentRoute.value.query).toEqual({ view: 'all' })
     },
     SLOW,
   )
