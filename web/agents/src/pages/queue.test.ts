@@ -364,6 +364,40 @@ describe("the filter bar's customer and updated-since fields", () => {
   )
 })
 
+describe("the filter bar's product and tags fields", () => {
+  it(
+    'keep what is typed while the page draws again (another filter changes before the field is left)',
+    async () => {
+      signInAsDevAgent({ id: 'sam@casebridge.local', name: 'Sam Garcia', roles: [], token: 't' })
+      api()
+      const { router } = await renderWithApp(QueuePage)
+      await router.push('/queue?view=all')
+      const user = userEvent.setup()
+      const product = (await screen.findByLabelText('Product')) as HTMLInputElement
+      const tags = screen.getByLabelText('Tags') as HTMLInputElement
+      const priority = screen.getByLabelText('Priority') as HTMLSelectElement
+      const redraw = async (query: string) => {
+        // the page draws again: a filter changed through the URL while the field holds typed text
+        await router.push(`/queue?view=all&${query}`)
+        await waitFor(() => expect(priority.value).toBe(query.split('=')[1]))
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      await user.type(product, 'PX-2')
+      await redraw('priority=high')
+      expect(product.value).toBe('PX-2')
+      tags.focus()
+      await user.type(tags, 'billing, vip')
+      await redraw('priority=low')
+      expect(tags.value).toBe('billing, vip')
+      // and a filter set from elsewhere still shows in the field
+      await router.push('/queue?view=all&product=PX-9&tag=urgent')
+      await waitFor(() => expect(product.value).toBe('PX-9'))
+      expect(tags.value).toBe('urgent')
+    },
+    SLOW,
+  )
+})
+
 describe("the customer panel's other cases", () => {
   it(
     'links to every case of the customer in the queue',
