@@ -411,7 +411,10 @@ def run_classifier(
     model_id = emb.model_id
     if extra_view is not None:
         name, scale = extra_view
-        other, _, _ = CANDIDATES[name]()
+        try:
+            other, _, _ = CANDIDATES[name]()
+        except ImportError as exc:  # its package is not installed: said in one line, no traceback
+            raise SystemExit(f"--extra-view {name}: {exc}") from None
         other_cache = f"{cache}.{name}.npz" if cache else None
         tvecs = np.hstack([tvecs, scale * cached_vectors(train_texts, other, other_cache)])
         qvecs = np.hstack([qvecs, scale * cached_vectors([t for t, _ in queries], other, other_cache)])
@@ -757,8 +760,9 @@ def _extra_view(value: str | None) -> tuple[str, float] | None:
     if not value:
         return None
     name, _, scale = value.partition(":")
-    if name not in CANDIDATES or name == "tfidf":
-        raise SystemExit(f"--extra-view: {name!r} is not an embedding candidate ({', '.join(CANDIDATES)})")
+    embedders = [c for c in CANDIDATES if c != "tfidf"]
+    if name not in embedders:
+        raise SystemExit(f"--extra-view: {name!r} is not an embedding candidate ({', '.join(embedders)})")
     try:
         return name, float(scale or 1.0)
     except ValueError:

@@ -28,6 +28,7 @@ from tests.integration.test_problem_escalation import (
     start,
     submit,
 )
+from tests.streams import stream_record
 
 
 def _status_update_of(status: str):
@@ -203,46 +204,30 @@ def test_an_answer_the_workflow_has_no_branch_for_ends_it_failed_saying_so(clien
     assert (view["status"], view["failure"]) == ("failed", "Escalation.UnknownAnswer")
 
 
-def _stream_record(before: dict, after: dict, seq: str) -> dict:
-    """The MODIFY record the table's stream carries for this change of an item (moto's server here
-    does not serve DynamoDB Streams: the images are the table's real items, read before and after)."""
-    return {
-        "eventID": f"e{seq}",
-        "eventName": "MODIFY",
-        "eventSource": "aws:dynamodb",
-        "dynamodb": {
-            "Keys": {"PK": after["PK"], "SK": after["SK"]},
-            "NewImage": after,
-            "OldImage": before,
-            "SequenceNumber": seq,
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-        },
-    }
-
-
 def test_a_failed_escalation_gets_a_line_on_the_problems_timeline_once(client, sfn_aws, agent_headers):
     """The workflow's own status write (MarkFailed) reaches problem_stream as the table's stream
     carries it: the failure is told on the problem's timeline, once, even when the stream delivers
-    the record again."""
+    the record again. moto's server here does not serve DynamoDB Streams: the record's images are
+    the table's real item, read before and after."""
     from app import app
     from functions.core import aws
     from functions.core.settings import get_settings
 
     quick(sfn_aws["state_machines"]["escalation"])
-    ddb = aws.client("dynamodb")
+    table = aws.resource("dynamodb").Table(get_settings().table_name)
     escalation_id = start(sfn_aws)
     run_job(client, next_job(sfn_aws, escalation_id))
-    key = {"PK": {"S": "PROBLEM#PB-100001"}, "SK": {"S": f"ESCALATION#{escalation_id}"}}
-    before = ddb.get_item(TableName=get_settings().table_name, Key=key)["Item"]
+    key = {"PK": "PROBLEM#PB-100001", "SK": f"ESCALATION#{escalation_id}"}
+    before = table.get_item(Key=key)["Item"]
     broken = TaskFault("dynamodb", "UpdateItem", "InternalServerError", times=None, when=_status_update_of("accepted"))
     with in_workflow(broken):
         assert submit(client, link_for(sent_mails()[-1], "accept")).status_code == 200
         execution(sfn_aws, escalation_id, timeout=30)
-    after = ddb.get_item(TableName=get_settings().table_name, Key=key)["Item"]
+    after = table.get_item(Key=key)["Item"]
 
     # When the change reaches problem_stream, and the same record a second time (a redelivery)
     for _ in range(2):
-        result = app.handler_map["problem_stream"]({"Records": [_stream_record(before, after, "301")]}, None)
+        result = app.handler_map["problem_stream"]({"Records": [stream_record("MODIFY", after, before, seq=301)]}, None)
         assert result == {"batchItemFailures": []}
 
     # Then the timeline says the escalation to finance failed and why, in one line
@@ -257,4 +242,4 @@ def test_a_failed_escalation_gets_a_line_on_the_problems_timeline_once(client, s
         "department": "finance",
         "failure": "DynamoDB.InternalServerError",
     }
-    assert lines[0]["at"].startswith(after["updated_at"]["S"][:19])  # when the workflow wrote it
+    assert lines[0]["at"].startswith(after["updated_at"][:19])  # when the workflow wrote it

@@ -12,7 +12,8 @@ import pytest
 
 from functions.cases.models import Actor, ActorType, Channel
 from tests.fakes.search import ConceptEmbedder
-from tests.integration.test_problem_detection_wiring import _candidates, _record
+from tests.integration.test_problem_detection_wiring import _candidates
+from tests.streams import stream_record
 from tests.unit.test_problem_detection import background
 from tests.unit.test_problem_detection_meaning import CONCEPTS, paraphrase
 
@@ -60,7 +61,7 @@ def _paraphrase_records(meaning, n: int) -> tuple[list[dict], list[str], list[st
         case = meaning["cases"].open_case(subject=subject, channel=Channel.EMAIL, actor=AGENT, customer_id="acme")
         at = meaning["start"] + timedelta(minutes=5 * (i + 1))
         item = dynamo.from_item(case_item(case.model_copy(update={"created_at": at})))
-        records.append(_record("INSERT", json.loads(json.dumps(item, default=str)), seq=9000 + i))
+        records.append(stream_record("INSERT", json.loads(json.dumps(item, default=str)), seq=9000 + i))
         ids.append(case.case_id)
         subjects.append(subject)
     return records, ids, subjects

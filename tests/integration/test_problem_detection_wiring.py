@@ -10,9 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from boto3.dynamodb.types import TypeSerializer
 
 from functions.cases.models import Actor, ActorType, Channel
+from tests.streams import stream_record
 from tests.unit.test_problem_detection import TOPICS, background
 
 AGENT = Actor(type=ActorType.AGENT, id="agent-1")
@@ -50,25 +50,6 @@ def wired(aws, monkeypatch):
     }
 
 
-def _ddb_json(item: dict[str, Any]) -> dict[str, Any]:
-    ser = TypeSerializer()
-    return {k: ser.serialize(v) for k, v in item.items() if v is not None}
-
-
-def _record(event: str, new: dict[str, Any] | None, old: dict[str, Any] | None = None, seq: int = 1) -> dict:
-    ref = new or old or {}
-    dynamodb: dict[str, Any] = {
-        "Keys": _ddb_json({"PK": ref["PK"], "SK": ref["SK"]}),
-        "SequenceNumber": str(seq),
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
-    }
-    if new is not None:
-        dynamodb["NewImage"] = _ddb_json(new)
-    if old is not None:
-        dynamodb["OldImage"] = _ddb_json(old)
-    return {"eventID": f"e{seq}", "eventName": event, "eventSource": "aws:dynamodb", "dynamodb": dynamodb}
-
-
 def _burst_records(wired, n: int, first_minute: int = 5, seed: int = 9) -> tuple[list[dict], list[str]]:
     """Real cases about one topic, as INSERT records, minutes apart after the background."""
     from functions.cases.store import case_item
@@ -85,7 +66,7 @@ def _burst_records(wired, n: int, first_minute: int = 5, seed: int = 9) -> tuple
         )
         at = wired["start"] + timedelta(minutes=first_minute * (i + 1))
         item = dynamo.from_item(case_item(case.model_copy(update={"created_at": at})))
-        records.append(_record("INSERT", json.loads(json.dumps(item, default=str)), seq=1000 * seed + i))
+        records.append(stream_record("INSERT", json.loads(json.dumps(item, default=str)), seq=1000 * seed + i))
         ids.append(case.case_id)
     return records, ids
 
@@ -97,7 +78,7 @@ def _problem_modify(problems, problem_id: str, old_status: str, seq: int) -> dic
     problem = problems.get(problem_id)
     new = json.loads(json.dumps(dynamo.from_item(problem_item(problem)), default=str), parse_float=Decimal)
     old = {**new, "status": old_status}
-    return _record("MODIFY", new, old, seq=seq)
+    return stream_record("MODIFY", new, old, seq=seq)
 
 
 def _state() -> dict:
@@ -211,7 +192,7 @@ def test_accepting_a_suggestion_through_the_link_api_removes_it(wired, client, a
     # Then it is no longer suggested, and the link's stream record removes the stored suggestion
     resp = client.http.get(f"/problems/{problem.problem_id}/suggested-cases", headers=agent_headers)
     assert json.loads(resp.body)["items"] == []
-    link = _record(
+    link = stream_record(
         "INSERT",
         {
             "PK": f"PROBLEM#{problem.problem_id}",
@@ -393,7 +374,7 @@ def test_with_a_triage_model_the_stream_groups_new_cases_by_triage_s_category(aw
     for i, subject in enumerate(subjects):
         case = composition.container().cases.open_case(subject=subject, channel=Channel.EMAIL, actor=AGENT)
         item = dynamo.from_item(case_item(case))
-        records.append(_record("INSERT", json.loads(json.dumps(item, default=str)), seq=i + 1))
+        records.append(stream_record("INSERT", json.loads(json.dumps(item, default=str)), seq=i + 1))
     result = app.handler_map["problem_stream"]({"Records": records}, None)
     # Then detection's state holds a group per category triage gave them, the two card cases in one
     assert result == {"batchItemFailures": []}

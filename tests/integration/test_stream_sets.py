@@ -7,29 +7,10 @@ the cases that came in it (seen on the local stack during scripts/demo_problems.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from boto3.dynamodb.types import TypeSerializer
 
 from functions.notify.delivery.store import dispatch_key
-
-
-def _record(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
-    ser = TypeSerializer()
-    image = lambda item: {k: ser.serialize(v) for k, v in item.items()}  # noqa: E731
-    return {
-        "eventID": "e1",
-        "eventName": "MODIFY",
-        "eventSource": "aws:dynamodb",
-        "dynamodb": {
-            "Keys": image(dispatch_key("NT-100001", 1)),
-            "NewImage": image(new),
-            "OldImage": image(old),
-            "SequenceNumber": "1",
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-        },
-    }
+from tests.streams import stream_record
 
 
 @pytest.mark.parametrize("handler", ["problem_stream", "live_stream", "index_stream", "triage_stream"])
@@ -37,7 +18,7 @@ def test_a_notice_dispatch_with_its_set_of_done_batches_passes_every_stream_cons
     from app import app
 
     item = {**dispatch_key("NT-100001", 1), "type": "notice_dispatch", "sent_email": 20}
-    record = _record({**item, "done_batches": {1, 2}}, {**item, "done_batches": {1}})
+    record = stream_record("MODIFY", {**item, "done_batches": {1, 2}}, {**item, "done_batches": {1}})
     # When the consumer handles the record / Then it reports no failure (and raises nothing)
     result = app.handler_map[handler]({"Records": [record]}, None)
     assert not (result or {}).get("batchItemFailures")

@@ -9,23 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from boto3.dynamodb.types import Binary, TypeSerializer
+from boto3.dynamodb.types import Binary
 
-
-def _record(seq: str, item: dict[str, Any]) -> dict[str, Any]:
-    ser = TypeSerializer()
-    image = {k: ser.serialize(v) for k, v in item.items()}
-    return {
-        "eventID": f"e{seq}",
-        "eventName": "INSERT",
-        "eventSource": "aws:dynamodb",
-        "dynamodb": {
-            "Keys": {"PK": image["PK"], "SK": image["SK"]},
-            "NewImage": image,
-            "SequenceNumber": seq,
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-        },
-    }
+from tests.streams import stream_record
 
 
 def _case(case_id: str) -> dict[str, Any]:
@@ -60,7 +46,11 @@ def test_records_before_an_unreadable_one_are_handled_and_it_is_retried(aws, con
     container.override(**{part: seen})
     unreadable = {**_case("CB-100002"), "blob": Binary(b"\x00\x01")}
     batch = {
-        "Records": [_record("101", _case("CB-100001")), _record("102", unreadable), _record("103", _case("CB-100003"))]
+        "Records": [
+            stream_record("INSERT", _case("CB-100001"), seq=101),
+            stream_record("INSERT", unreadable, seq=102),
+            stream_record("INSERT", _case("CB-100003"), seq=103),
+        ]
     }
 
     result = app.handler_map[handler](batch, None)
@@ -74,5 +64,7 @@ def test_a_batch_it_can_read_reports_no_failure(aws, container):
 
     seen = _Seen()
     container.override(problem_stream=seen)
-    result = app.handler_map["problem_stream"]({"Records": [_record("201", _case("CB-100004"))]}, None)
+    result = app.handler_map["problem_stream"](
+        {"Records": [stream_record("INSERT", _case("CB-100004"), seq=201)]}, None
+    )
     assert seen.case_ids == ["CB-100004"] and result == {"batchItemFailures": []}

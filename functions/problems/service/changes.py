@@ -46,10 +46,12 @@ def event(
     body: str | None = None,
     changes: dict[str, dict[str, Any]] | None = None,
     data: dict[str, Any] | None = None,
+    event_id: str | None = None,
 ) -> ProblemEvent:
-    """A timeline event; ``seq`` orders the events of one change."""
+    """A timeline event; ``seq`` orders the events of one change. ``event_id``: one the caller
+    derived (an event written again under the same id replaces itself), else a new one."""
     return ProblemEvent(
-        event_id=new_event_id(at, seq),
+        event_id=event_id or new_event_id(at, seq),
         problem_id=problem_id,
         at=at,
         kind=kind,

@@ -299,9 +299,11 @@ class ProblemLifecycle:
         if line.failure:
             data["failure"] = line.failure
 
+        event_id = f"{iso(at)}#000{digest}"  # the form new_event_id gives, its random part derived
+
         def build(p: Problem, now: datetime) -> Change:
-            told = event(p.problem_id, kind, rules.ESCALATION, at, body=line.body(), data=data)
-            return Change(events=[told.model_copy(update={"event_id": f"{iso(at)}#000{digest}"})])
+            told = event(p.problem_id, kind, rules.ESCALATION, at, body=line.body(), data=data, event_id=event_id)
+            return Change(events=[told])
 
         try:
             self.writer.apply(line.problem_id, None, build)
