@@ -396,6 +396,24 @@ describe("the filter bar's product and tags fields", () => {
     },
     SLOW,
   )
+
+  it(
+    'take the valid tags and say the refused ones, also once the valid ones reached the URL',
+    async () => {
+      signInAsDevAgent({ id: 'sam@casebridge.local', name: 'Sam Garcia', roles: [], token: 't' })
+      api()
+      const { router } = await renderWithApp(QueuePage)
+      await router.push('/queue?view=all')
+      const tags = (await screen.findByLabelText('Tags')) as HTMLInputElement
+      const user = userEvent.setup()
+      await user.type(tags, 'vip, b@d')
+      await user.tab()
+      await waitFor(() => expect(router.currentRoute.value.query).toEqual({ view: 'all', tag: 'vip' }))
+      await new Promise((r) => setTimeout(r, 50))
+      expect((await screen.findByRole('alert')).textContent).toMatch(/Not a valid tag.*b@d/)
+    },
+    SLOW,
+  )
 })
 
 describe("the customer panel's other cases", () => {
