@@ -1,0 +1,349 @@
+"""Experiment: the triage classifier over MiniLM with its top layers fine-tuned on the training texts.
+
+    .venv/bin/pip install jax==0.12.0.1 jaxlib==0.12.0.1 onnx==1.23.2   # this bench only; not shipped
+    python bench/intents_finetune.py --cv 5 [--folds 1,2] [--top 2] [--epochs 4]
+    python bench/intents_finetune.py --test            # the 80/20 split's test part (look once)
+
+Why: the shipped classifier (``bench/intents.py --classifier``) plateaus at ~0.930 in 5-fold
+cross-validation whatever is tuned over the frozen sentence vectors (README, docs/language.md). This
+measures the next lever: MiniLM's own weights, read from the pinned int8 ONNX file (dequantised:
+weight = int8 x scale), run in JAX; the top ``--top`` of its 6 layers and a cosine head over the
+mean-pooled unit vector (initialised at the class means, logits x ``--scale``) are trained with
+Adam (linear warm-up over the first 10 % of steps, linear decay; decoupled weight decay 0.01 on
+the layers), batches of 32 grouped by length, texts cut at 64 tokens. The tuned vectors then take
+the frozen ones' place in the shipped ``TriageModel`` (TF-IDF + vectors softmax, 0.3 x 5-NN vote),
+and the head's probabilities are blended in at each ``--head-weights`` share.
+
+Prints one JSON line per fold (accuracy of the head alone, of the shipped model over the frozen
+and over the tuned vectors, and of each blend) and one with the folds' means. The folds and the
+split are ``bench/intents.py``'s (seed 77; ``--cv 5``: stratified, the test part unused), so
+its figures for the frozen vectors are comparable line by line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from bench.intents import Rows, cached_vectors, cv_folds, read_rows, split  # noqa: E402
+
+HEADS = 12
+MAX_TOKENS = 64
+
+
+def minilm_weights(model_path: str) -> tuple[dict[str, np.ndarray], list[dict[str, np.ndarray]]]:
+    """MiniLM's embeddings and its 6 layers' weights, dequantised from the int8 ONNX file."""
+    import onnx  # noqa: PLC0415
+    from onnx import numpy_helper  # noqa: PLC0415
+
+    graph = onnx.load(model_path).graph
+    init = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    weights = dict(init)
+    for node in graph.node:  # Cast(name_q) -> name_f; Mul(name_f, name_scale) -> name
+        a, b = (list(node.input) + ["", ""])[:2]
+        if node.op_type == "Mul" and a.endswith("_f") and b.endswith("_scale"):
+            weights[node.output[0]] = init[a[:-2] + "_q"].astype(np.float32) * init[b]
+    matmuls = [n.input[1] for n in graph.node if n.op_type == "MatMul" and n.input[1] in weights]
+    if len(matmuls) != 36:
+        raise SystemExit(f"expected 36 weight MatMuls (6 layers x 6) in {model_path}, found {len(matmuls)}")
+    emb = "inner.embeddings."
+    embeddings = {
+        "word": weights[emb + "word_embeddings.weight"],
+        "pos": weights[emb + "position_embeddings.weight"],
+        "type": weights[emb + "token_type_embeddings.weight"],
+        "ln_g": weights[emb + "LayerNorm.weight"],
+        "ln_b": weights[emb + "LayerNorm.bias"],
+    }
+    layers = []
+    for n in range(6):
+        pre = f"inner.encoder.layer.{n}."
+        q, k, v, o, i, out = matmuls[6 * n : 6 * n + 6]
+        layers.append(
+            {
+                "wq": weights[q],
+                "wk": weights[k],
+                "wv": weights[v],
+                "wo": weights[o],
+                "wi": weights[i],
+                "wout": weights[out],
+                "bq": weights[pre + "attention.self.query.bias"],
+                "bk": weights[pre + "attention.self.key.bias"],
+                "bv": weights[pre + "attention.self.value.bias"],
+                "bo": weights[pre + "attention.output.dense.bias"],
+                "ln1_g": weights[pre + "attention.output.LayerNorm.weight"],
+                "ln1_b": weights[pre + "attention.output.LayerNorm.bias"],
+                "bi": weights[pre + "intermediate.dense.bias"],
+                "bout": weights[pre + "output.dense.bias"],
+                "ln2_g": weights[pre + "output.LayerNorm.weight"],
+                "ln2_b": weights[pre + "output.LayerNorm.bias"],
+            }
+        )
+    return embeddings, layers
+
+
+class Encoder:
+    """MiniLM in JAX: the frozen bottom layers (jitted once per batch shape), the trainable top."""
+
+    def __init__(self, top: int) -> None:
+        import jax  # noqa: PLC0415
+        import jax.numpy as jnp  # noqa: PLC0415
+        from tokenizers import Tokenizer  # noqa: PLC0415
+
+        from functions.search.embedding import TOKENIZER_PATH, default_model_path  # noqa: PLC0415
+
+        self.jax, self.jnp = jax, jnp
+        embeddings, layers = minilm_weights(str(default_model_path()))
+        self.embeddings = {k: jnp.asarray(v) for k, v in embeddings.items()}
+        as_jax = [{k: jnp.asarray(v) for k, v in d.items()} for d in layers]
+        self.frozen, self.top = as_jax[: 6 - top], as_jax[6 - top :]
+        self.tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self.prefix = jax.jit(self._prefix)
+        self.pooled = jax.jit(self._pooled)
+
+    def _ln(self, x: Any, g: Any, b: Any) -> Any:
+        jnp = self.jnp
+        m = x.mean(-1, keepdims=True)
+        return (x - m) / jnp.sqrt(((x - m) ** 2).mean(-1, keepdims=True) + 1e-12) * g + b
+
+    def _layer(self, d: dict[str, Any], x: Any, mask: Any) -> Any:
+        jax, jnp = self.jax, self.jnp
+        b, t, dim = x.shape
+        hd = dim // HEADS
+
+        def heads(y: Any) -> Any:
+            return y.reshape(b, t, HEADS, hd).transpose(0, 2, 1, 3)
+
+        q, k, v = (heads(x @ d[w] + d[bias]) for w, bias in (("wq", "bq"), ("wk", "bk"), ("wv", "bv")))
+        scores = jnp.where(mask[:, None, None, :] > 0, q @ k.transpose(0, 1, 3, 2) / jnp.sqrt(hd), -1e9)
+        att = (jax.nn.softmax(scores, -1) @ v).transpose(0, 2, 1, 3).reshape(b, t, dim)
+        x = self._ln(x + att @ d["wo"] + d["bo"], d["ln1_g"], d["ln1_b"])
+        h = jax.nn.gelu(x @ d["wi"] + d["bi"], approximate=False)
+        return self._ln(x + h @ d["wout"] + d["bout"], d["ln2_g"], d["ln2_b"])
+
+    def _prefix(self, ids: Any, mask: Any) -> Any:
+        e = self.embeddings
+        x = e["word"][ids] + e["pos"][: ids.shape[1]][None] + e["type"][0][None, None]
+        x = self._ln(x, e["ln_g"], e["ln_b"])
+        for d in self.frozen:
+            x = self._layer(d, x, mask)
+        return x
+
+    def _pooled(self, top: list[dict[str, Any]], x: Any, mask: Any) -> Any:
+        jnp = self.jnp
+        for d in top:
+            x = self._layer(d, x, mask)
+        w = mask[..., None].astype(x.dtype)
+        v = (x * w).sum(1) / jnp.clip(w.sum(1), 1e-9)
+        return v / jnp.clip(jnp.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+
+    def batches(
+        self, texts: Sequence[str], size: int, rng: np.random.Generator | None = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(row indices, ids, mask) batches of texts of like length (shuffled with ``rng``), padded
+        to a multiple of 8 tokens (few shapes to compile)."""
+        enc = self.tokenizer.encode_batch(list(texts))
+        lens = np.array([len(e.ids) for e in enc])
+        order = np.argsort(lens + (rng.random(len(lens)) * 3 if rng is not None else 0), kind="stable")
+        chunks = [order[i : i + size] for i in range(0, len(order), size)]
+        if rng is not None:
+            rng.shuffle(chunks)
+        for idx in chunks:
+            width = int(-(-lens[idx].max() // 8) * 8)
+            ids = np.zeros((len(idx), width), np.int32)
+            mask = np.zeros((len(idx), width), np.int32)
+            for j, i in enumerate(idx):
+                ids[j, : lens[i]] = enc[i].ids
+                mask[j, : lens[i]] = 1
+            yield idx, ids, mask
+
+    def vectors(self, top: list[dict[str, Any]], texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 384), np.float32)
+        for idx, ids, mask in self.batches(texts, 64):
+            out[idx] = np.asarray(self.pooled(top, self.prefix(ids, mask), mask))
+        return out
+
+
+def fine_tune(
+    enc: Encoder, texts: Sequence[str], y: np.ndarray, n_labels: int, a: argparse.Namespace
+) -> tuple[list[dict[str, Any]], np.ndarray, list[float]]:
+    """The tuned top layers, the head (384 x labels, unit columns) and each epoch's mean loss."""
+    jax, jnp = enc.jax, enc.jnp
+    start = enc.vectors(enc.top, texts)
+    head = np.stack([start[y == c].mean(0) for c in range(n_labels)], 1)
+    params = {"top": enc.top, "head": jnp.asarray(head)}
+
+    def loss(p: dict[str, Any], x: Any, mask: Any, yy: Any) -> Any:
+        v = enc._pooled(p["top"], x, mask)
+        w = p["head"] / jnp.linalg.norm(p["head"], axis=0, keepdims=True)
+        logp = jax.nn.log_softmax(a.scale * (v @ w))
+        return -jnp.take_along_axis(logp, yy[:, None], 1).mean()
+
+    steps = a.epochs * -(-len(texts) // 32)
+    warm = max(1, int(0.1 * steps))
+
+    @jax.jit
+    def step(p: Any, m: Any, s: Any, x: Any, mask: Any, yy: Any, t: Any) -> Any:
+        value, g = jax.value_and_grad(loss)(p, x, mask, yy)
+        scale = jnp.where(t <= warm, t / warm, jnp.maximum(0.0, (steps - t) / (steps - warm)))
+        m = jax.tree.map(lambda mv, gv: 0.9 * mv + 0.1 * gv, m, g)
+        s = jax.tree.map(lambda sv, gv: 0.999 * sv + 0.001 * gv * gv, s, g)
+
+        def update(lr: float, decay: float) -> Any:
+            def f(pv: Any, mv: Any, sv: Any) -> Any:
+                adam = (mv / (1 - 0.9**t)) / (jnp.sqrt(sv / (1 - 0.999**t)) + 1e-8)
+                return pv - lr * scale * (adam + decay * pv)
+
+            return f
+
+        new = {
+            "top": jax.tree.map(update(a.lr, 0.01), p["top"], m["top"], s["top"]),
+            "head": update(a.head_lr, 0.0)(p["head"], m["head"], s["head"]),
+        }
+        return new, m, s, value
+
+    m = jax.tree.map(jnp.zeros_like, params)
+    s = jax.tree.map(jnp.zeros_like, params)
+    rng = np.random.default_rng(a.train_seed)
+    losses: list[float] = []
+    t = 0
+    for _ in range(a.epochs):
+        total, n = 0.0, 0
+        for idx, ids, mask in enc.batches(texts, 32, rng):
+            t += 1
+            params, m, s, value = step(params, m, s, enc.prefix(ids, mask), mask, jnp.asarray(y[idx]), t)
+            total, n = total + float(value), n + 1
+        losses.append(round(total / n, 4))
+    head = np.asarray(params["head"])
+    return params["top"], head / np.linalg.norm(head, axis=0, keepdims=True), losses
+
+
+def run_fold(enc: Encoder, train: Rows, val: Rows, a: argparse.Namespace, name: str) -> dict[str, Any]:
+    from functions.search.embedding import OnnxEmbedder  # noqa: PLC0415
+    from functions.triage.classifier import TriageModel  # noqa: PLC0415
+
+    labels = sorted({c for _, c in train})
+    index = {c: i for i, c in enumerate(labels)}
+    texts = [t for t, _ in train]
+    vtexts = [t for t, _ in val]
+    truth = [c for _, c in val]
+    t0 = time.perf_counter()
+    top, head, losses = fine_tune(enc, texts, np.array([index[c] for _, c in train]), len(labels), a)
+    tune_s = time.perf_counter() - t0
+    tuned, vtuned = enc.vectors(top, texts), enc.vectors(top, vtexts)
+    logits = a.scale * (vtuned @ head)
+    head_p = np.exp(logits - logits.max(1, keepdims=True))
+    head_p /= head_p.sum(1, keepdims=True)
+
+    def accuracy(pred: Sequence[str]) -> float:
+        return round(sum(p == t for p, t in zip(pred, truth, strict=True)) / len(truth), 4)
+
+    emb = OnnxEmbedder(threads=1)
+
+    def encode(ts: Sequence[str]) -> np.ndarray:
+        return np.asarray(emb.embed(list(ts)), dtype=np.float32)
+
+    out: dict[str, Any] = {"evaluated_on": name, "head_alone": accuracy([labels[int(i)] for i in head_p.argmax(1)])}
+    for view, (tv, vv) in {
+        "frozen": (cached_vectors(texts, encode, a.vectors_cache), cached_vectors(vtexts, encode, a.vectors_cache)),
+        "tuned": (tuned, vtuned),
+    }.items():
+        model = TriageModel.train(texts, {"category": [c for _, c in train]}, None, "experiment", vectors=tv)
+        model = TriageModel.from_bytes(model.to_bytes())
+        field = model.fields["category"]
+        order = [index[c] for c in field.labels]
+        probs = np.stack([model.probabilities("category", t, vv[i]) for i, t in enumerate(vtexts)])
+        out[f"shipped_model_{view}"] = accuracy([field.labels[int(i)] for i in probs.argmax(1)])
+        if view == "tuned":
+            for w in a.head_weights:
+                blend = (1 - w) * probs + w * head_p[:, order]
+                out[f"tuned_with_head_{w:g}"] = accuracy([field.labels[int(i)] for i in blend.argmax(1)])
+    out.update(
+        {
+            "epoch_losses": losses,
+            "tune_s": round(tune_s, 1),
+            "top_layers": a.top,
+            "epochs": a.epochs,
+            "lr": a.lr,
+            "head_lr": a.head_lr,
+            "scale": a.scale,
+            "train": len(train),
+            "validated": len(val),
+            "machine": {
+                "processor": platform.processor() or platform.machine(),
+                "cpus": os.cpu_count(),
+                "load_avg_1m": round(os.getloadavg()[0], 2),
+                "python": platform.python_version(),
+            },
+        }
+    )
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "intents" / "banking77-train.csv"))
+    p.add_argument("--seed", type=int, default=77, help="the split's seed (bench/intents.py's)")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--cv", type=int, help="stratified K-fold cross-validation over the training part")
+    group.add_argument("--test", action="store_true", help="train on the training part, measure on the test part")
+    p.add_argument("--folds", default=None, help="with --cv: only these folds (1-based, comma-separated)")
+    p.add_argument("--top", type=int, default=2, help="how many of MiniLM's 6 layers are tuned")
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--lr", type=float, default=5e-5, help="the layers' learning rate")
+    p.add_argument("--head-lr", type=float, default=2e-3)
+    p.add_argument("--scale", type=float, default=20.0, help="the cosine head's logit scale")
+    p.add_argument("--head-weights", default="0.2,0.35,0.5", help="the head's shares in the blends")
+    p.add_argument("--train-seed", type=int, default=0, help="the batches' order")
+    p.add_argument("--vectors-cache", default=None, help="an .npz keeping the frozen vectors between runs")
+    a = p.parse_args(argv)
+    a.head_weights = [float(w) for w in a.head_weights.split(",") if w.strip()]
+    if not 0 <= a.top <= 6:
+        p.error("--top: 0 to 6 layers")
+    try:
+        import jax  # noqa: F401, PLC0415
+        import onnx  # noqa: F401, PLC0415
+    except ImportError as exc:
+        raise SystemExit(f"this bench needs jax and onnx (see its first lines): {exc}") from None
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+    indexed, queries = split(read_rows(a.data), seed=a.seed)
+    if a.test:
+        runs = [(indexed, queries, "test")]
+    else:
+        wanted = {int(f) for f in a.folds.split(",")} if a.folds else None
+        runs = [
+            (*fold, f"cross-validation fold {i + 1} of {a.cv}")
+            for i, fold in enumerate(cv_folds(indexed, a.cv, a.seed))
+            if wanted is None or i + 1 in wanted
+        ]
+    results = []
+    for train, val, name in runs:
+        result = run_fold(Encoder(a.top), train, val, a, name)
+        results.append(result)
+        print(json.dumps(result), flush=True)
+    if len(results) > 1:
+        keys = [
+            k for k, v in results[0].items() if isinstance(v, float) and k not in ("lr", "head_lr", "scale", "tune_s")
+        ]
+        mean = {k: round(statistics.mean(r[k] for r in results), 4) for k in keys}
+        print(json.dumps({"evaluated_on": f"mean of {len(results)} folds", **mean}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
