@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -288,6 +288,17 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+MAX_WINDOW = timedelta(days=366)
+
+
+def _window(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("a span after zero, e.g. P7D or PT24H")
+    if value > MAX_WINDOW:
+        raise ValueError("at most P366D")
+    return value
+
+
 def _one(value: Any) -> Any:
     """A parameter that may be given once only."""
     if isinstance(value, list):
@@ -322,8 +333,25 @@ class CaseQuery(Model):
     channel: Channel | None = None
     priority: Priority | None = None
     updated_since: Annotated[datetime, AfterValidator(_utc)] | None = None
+    updated_within: Annotated[timedelta, AfterValidator(_window)] | None = Field(
+        default=None,
+        description=(
+            "cases changed within this span before now, an ISO 8601 duration (P7D, PT24H); kept relative in a "
+            "saved view, so the view rolls with time (with updated_since too: the later of the two)"
+        ),
+    )
     limit: PageSize = 50
     cursor: str | None = None
+
+    def resolved(self, now: datetime) -> CaseQuery:
+        """This query with ``updated_within`` turned into the instant it names at ``now`` (the later
+        of it and ``updated_since``): what the indexes and the matching read."""
+        if self.updated_within is None:
+            return self
+        since = now - self.updated_within
+        if self.updated_since is not None and self.updated_since > since:
+            since = self.updated_since
+        return self.model_copy(update={"updated_since": since, "updated_within": None})
 
 
 class TimelineQuery(Model):

@@ -134,6 +134,7 @@ class CaseService:
         the search index, the only one that searches text, which follows the table's stream a second
         or two behind: its hits are read again from DynamoDB and filtered on what they hold now."""
         now = self.clock()
+        q = q.resolved(now)
         page = self._text_page(q, now) if q.q else self.store.query(q, now)
         return page.model_copy(update={"items": [self._with_state(c, now) for c in page.items]})
 

@@ -73,3 +73,28 @@ def test_bulk_input_is_checked_before_anything_is_queued(client, agent_headers):
     assert unknown.status_code == 400
     assert client.http.get("/jobs/JB-404", headers=agent_headers).status_code == 404
     assert _pump(client) == 0
+
+
+def test_a_filter_by_a_span_before_now_selects_by_the_time_the_selection_is_made(client, agent_headers):
+    from datetime import UTC, datetime, timedelta
+
+    from functions.composition import container
+
+    # Given a case changed eight days ago and one changed an hour ago
+    now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
+    container().cases.clock = lambda: now[0]
+    container().bulk_actions.clock = lambda: now[0]
+    old = _case(client, agent_headers)
+    now[0] += timedelta(days=8)
+    recent = _case(client, agent_headers)
+    now[0] += timedelta(hours=1)
+    # When every case changed in the last week is given a priority
+    body = {"filter": {"updated_within": "P7D"}, "update": {"priority": "high"}}
+    resp = client.http.post("/cases/bulk", headers=agent_headers, body=json.dumps(body))
+    assert resp.status_code == 202, resp.body
+    _pump(client)
+    # Then only the recent one: the span counted back from when the job selected its cases
+    job = client.http.get(f"/jobs/{resp.json_body['job_id']}", headers=agent_headers).json_body
+    assert (job["status"], job["total"], job["changed"]) == ("done", 1, 1)
+    priorities = {c: client.http.get(f"/cases/{c}", headers=agent_headers).json_body["priority"] for c in (old, recent)}
+    assert priorities == {old: "normal", recent: "high"}

@@ -292,6 +292,38 @@ def test_the_api_takes_lists_me_none_and_sort(client, agent_headers):
     assert first["total_estimate"] == 2 and first["next_cursor"]
 
 
+def test_updated_within_is_a_span_before_the_time_of_each_query(client, agent_headers):
+    from functions.composition import container
+
+    now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
+    container().cases.clock = lambda: now[0]
+    old = _create(client, agent_headers, subject="From last week")
+    now[0] += timedelta(days=6)
+    recent = _create(client, agent_headers, subject="From yesterday")
+    now[0] += timedelta(days=1)
+
+    def get(query: str) -> list[str]:
+        resp = client.http.get(f"/cases?{query}", headers=agent_headers)
+        assert resp.status_code == 200, resp.body
+        return [c["case_id"] for c in resp.json_body["items"]]
+
+    assert get("updated_within=P7D") == [recent, old]  # the first case is exactly 7 days old: inclusive
+    assert get("updated_within=PT24H") == [recent]
+    # the same query a day later: the span has moved on, the first case left it
+    now[0] += timedelta(hours=1)
+    assert get("updated_within=P7D") == [recent]
+    # with updated_since too, the later of the two bounds
+    assert get("updated_within=P30D&updated_since=2026-12-07T08:00:00Z") == [recent]
+    assert get("updated_within=PT1H&updated_since=2026-11-01") == []
+
+
+@pytest.mark.parametrize("span", ["P0D", "-P1D", "P400D", "week"])
+def test_an_updated_within_that_is_no_span_of_up_to_a_year_is_400_naming_it(client, agent_headers, span):
+    resp = client.http.get(f"/cases?updated_within={span}", headers=agent_headers)
+    assert resp.status_code == 400, resp.body
+    assert any(f["field"] == "updated_within" for f in resp.json_body["error"]["fields"]), resp.json_body
+
+
 @pytest.mark.parametrize(
     "query", ["sort=oldest", "status=new,nope", "sla=late", "assignee=a&assignee=b", "tag=a%20b", "cursor=zz"]
 )

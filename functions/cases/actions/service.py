@@ -125,7 +125,9 @@ class BulkActions:
         if job.case_ids is not None:
             return list(dict.fromkeys(job.case_ids)), False
         assert job.filter is not None
-        query = job.filter.model_dump(exclude={"limit", "cursor"}, exclude_none=True)
+        # a span before now names one instant for the whole selection (each page read later would
+        # otherwise move it)
+        query = job.filter.resolved(self.clock()).model_dump(exclude={"limit", "cursor"}, exclude_none=True)
         ids: list[str] = []
         cursor: str | None = None
         while True:

@@ -265,13 +265,24 @@ describe(
       await accessible('the queue filtered by customer and updated since')
       await shot('queue-filter-bar')
 
-      // a quick choice: the last 24 hours hold both of the customer's cases
-      await page.getByLabel('Updated in the last').selectOption({ label: '24 hours' })
-      await poll(async () => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z$/.test(param('updated_since') ?? ''), {
-        what: 'an ISO instant in the URL',
+      // a quick choice: the last 24 hours, kept as a span in the URL (a saved view of it rolls with
+      // time); it takes the typed instant's place and holds both of the customer's cases
+      await page.locator('#queue-updated-within').selectOption({ label: '24 hours' })
+      await poll(async () => param('updated_within') === 'P1D' && param('updated_since') === null, {
+        what: 'updated_within=P1D in the URL, updated_since gone',
       })
       await row(ids.jams).waitFor()
       assert.equal(await page.locator('.queue-row').count(), 2)
+      await chips.getByText('Updated in the last 24 hours').waitFor()
+      assert.equal(await updatedSince.inputValue(), '')
+      await shot('queue-filter-span')
+      // the page read again from its URL keeps the span
+      await page.reload()
+      await row(ids.jams).waitFor()
+      assert.equal(await page.locator('#queue-updated-within').inputValue(), 'day')
+      await chips.getByText('Updated in the last 24 hours').waitFor()
+      await chips.getByRole('button', { name: 'Remove the filter Updated in the last' }).click()
+      await poll(async () => param('updated_within') === null, { what: 'updated_within gone' })
 
       // cleared: both filters gone, every customer's cases again
       await updatedSince.fill('')

@@ -2752,6 +2752,12 @@ export interface components {
        * @default null
        */
       updated_since?: string | null
+      /**
+       * Updated Within
+       * @description cases changed within this span before now, an ISO 8601 duration (P7D, PT24H); kept relative in a saved view, so the view rolls with time (with updated_since too: the later of the two)
+       * @default null
+       */
+      updated_within?: string | null
     }
     /**
      * BulkIn
@@ -3184,6 +3190,12 @@ export interface components {
        * @default null
        */
       updated_since?: string | null
+      /**
+       * Updated Within
+       * @description cases changed within this span before now, an ISO 8601 duration (P7D, PT24H); kept relative in a saved view, so the view rolls with time (with updated_since too: the later of the two)
+       * @default null
+       */
+      updated_within?: string | null
     }
     /**
      * CaseSla
@@ -8407,6 +8419,8 @@ export interface operations {
         channel?: components['schemas']['Channel'] | null
         priority?: components['schemas']['Priority'] | null
         updated_since?: string | null
+        /** @description cases changed within this span before now, an ISO 8601 duration (P7D, PT24H); kept relative in a saved view, so the view rolls with time (with updated_since too: the later of the two) */
+        updated_within?: string | null
         limit?: number
         cursor?: string | null
       }

@@ -133,6 +133,7 @@ const de: MessageSchema = {
       sla: 'SLA: {state}',
       customer: 'Kunde: {name}',
       updatedSince: 'Aktualisiert seit {when}',
+      updatedWithin: 'Aktualisiert in den letzten {span}',
       remove: 'Filter {filter} entfernen',
       removeShort: 'Entfernen',
     },

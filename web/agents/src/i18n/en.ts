@@ -128,6 +128,7 @@ const en = {
       sla: 'SLA: {state}',
       customer: 'Customer: {name}',
       updatedSince: 'Updated since {when}',
+      updatedWithin: 'Updated in the last {span}',
       remove: 'Remove the filter {filter}',
       removeShort: 'Remove',
     },

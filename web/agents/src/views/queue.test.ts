@@ -4,7 +4,8 @@ import type { Case } from '@/api/types'
 import {
   apiQuery,
   customerFromInput,
-  sinceAgo,
+  sinceSpanOf,
+  withinMs,
   sinceFromInput,
   filtersFromQuery,
   filtersFromViewQuery,
@@ -224,6 +225,7 @@ describe('the customer and "updated since" filters', () => {
     product: 'LP-200',
     customer: 'nordwerk',
     updatedSince: '2026-11-01T08:30:00+01:00',
+    updatedWithin: 'P7D',
     sort: 'due' as const,
   }
 
@@ -254,6 +256,7 @@ describe('the customer and "updated since" filters', () => {
     const params = new URLSearchParams(stored)
     expect(params.get('customer_id')).toBe('nordwerk')
     expect(params.get('updated_since')).toBe('2026-11-01T08:30:00+01:00')
+    expect(params.get('updated_within')).toBe('P7D')
     expect(filtersFromViewQuery(stored)).toEqual(every)
     // a view saved through the API, parameters in another order, opens with them too
     expect(filtersFromViewQuery('updated_since=2026-12-01&customer_id=nordwerk&status=open')).toEqual({
@@ -395,14 +398,26 @@ describe("the filter bar's customer and updated-since fields", () => {
       expect(sinceFromInput(bad)).toBeUndefined()
   })
 
-  it('turns a quick choice into an ISO instant the URL and the API take', () => {
-    const now = Date.parse('2026-12-04T09:30:42.123Z')
-    expect(sinceAgo('day', now)).toBe('2026-12-03T09:30:00Z')
-    expect(sinceAgo('week', now)).toBe('2026-11-27T09:30:00Z')
-    expect(sinceAgo('month', now)).toBe('2026-11-04T09:30:00Z')
-    const filters = filtersFromQuery({ updated_since: sinceAgo('week', now) })
-    expect(filters.updatedSince).toBe('2026-11-27T09:30:00Z')
-    expect(apiQuery(filters).updated_since).toBe('2026-11-27T09:30:00Z')
-    expect(sinceInstant(filters.updatedSince)).toBe('2026-11-27T09:30:00.000000Z')
+  it('keeps a quick choice a span before now: in the URL, the API query and a saved view, never an instant', () => {
+    const filters = filtersFromQuery({ updated_within: 'P7D' })
+    expect(filters.updatedWithin).toBe('P7D')
+    expect(sinceSpanOf(filters.updatedWithin)).toBe('week')
+    expect(sinceSpanOf('P14D')).toBeNull()
+    expect(apiQuery(filters).updated_within).toBe('P7D')
+    expect(apiQuery(filters).updated_since).toBeUndefined()
+    expect(filtersFromViewQuery(viewQueryString(filters))).toEqual(filters)
+    // the spans the API takes: weeks, days, hours, minutes; more than zero, at most 366 days
+    expect(withinMs('PT24H')).toBe(24 * 3600_000)
+    expect(withinMs('P1W')).toBe(7 * 24 * 3600_000)
+    expect(withinMs('P1DT12H')).toBe(36 * 3600_000)
+    for (const bad of ['P0D', 'P', 'PT', 'P1DT', 'P367D', '-P1D', '7d', 'week', ''])
+      expect(filtersFromQuery({ updated_within: bad }).updatedWithin, bad).toBeNull()
+  })
+
+  it('matches a case by a span before the time it is asked (the view rolls with time)', () => {
+    const filters = filtersFromQuery({ updated_within: 'P1D', view: 'all' })
+    const c = makeCase({ case_id: 'CB-9', updated_at: '2026-12-04T09:00:00.000000Z' })
+    expect(matchesView(filters, 'sam', c, Date.parse('2026-12-05T09:00:00Z'))).toBe(true) // exactly a day: inclusive
+    expect(matchesView(filters, 'sam', c, Date.parse('2026-12-05T09:00:01Z'))).toBe(false)
   })
 })

@@ -65,6 +65,9 @@ export interface QueueFilters {
   /** cases changed at or after this instant (GET /cases?updated_since=): an ISO date or date-time as
    * given in the URL (see `sinceInstant`) */
   updatedSince: string | null
+  /** cases changed within this span before now (GET /cases?updated_within=): an ISO 8601 duration
+   * (`P7D`, `PT24H`), kept relative in the URL and a saved view, so the view rolls with time */
+  updatedWithin: string | null
   sort: SortKey | null
 }
 
@@ -83,6 +86,7 @@ export const DEFAULT_FILTERS: QueueFilters = {
   product: null,
   customer: null,
   updatedSince: null,
+  updatedWithin: null,
   sort: null,
 }
 
@@ -190,13 +194,33 @@ export function sinceFromInput(text: string): string | null | undefined {
   return sinceInstant(typed) ? typed : undefined
 }
 
-/** The quick choices of "updated since": the last so many hours. */
-export const SINCE_SPANS = { day: 24, week: 7 * 24, month: 30 * 24 } as const
+/** The quick choices of "updated in the last": spans before now, as GET /cases?updated_within= takes them. */
+export const SINCE_SPANS = { day: 'P1D', week: 'P7D', month: 'P30D' } as const
 export type SinceSpan = keyof typeof SINCE_SPANS
 
-/** The instant a span before `now` (ms), to the minute, in UTC: `2026-12-03T09:30:00Z`. */
-export function sinceAgo(span: SinceSpan, now: number): string {
-  return new Date(now - SINCE_SPANS[span] * 3600_000).toISOString().slice(0, 16) + ':00Z'
+/** The ISO 8601 durations this app reads (weeks, days, hours, minutes: what the quick choices and a
+ * person writing a saved view use), up to the API's longest, a year of 366 days. */
+const DURATION = /^P(?:(\d{1,4})W)?(?:(\d{1,4})D)?(?:T(?:(\d{1,5})H)?(?:(\d{1,6})M)?)?$/
+const MAX_WITHIN_MS = 366 * 24 * 3600_000
+
+/** A span's length in ms, or null when it is no duration the API takes (zero, over a year, malformed). */
+export function withinMs(value: string | null | undefined): number | null {
+  const m = DURATION.exec(value?.trim() ?? '')
+  if (!m || value?.trim().endsWith('T')) return null
+  const [weeks, days, hours, minutes] = [1, 2, 3, 4].map((i) => Number(m[i] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+  ]
+  const ms = (((weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60_000
+  return ms > 0 && ms <= MAX_WITHIN_MS ? ms : null
+}
+
+/** The quick choice a span is, or null (a saved view may hold another span). */
+export function sinceSpanOf(value: string | null): SinceSpan | null {
+  const found = Object.entries(SINCE_SPANS).find(([, duration]) => duration === value)
+  return found ? (found[0] as SinceSpan) : null
 }
 
 export function filtersFromQuery(query: LocationQuery): QueueFilters {
@@ -221,6 +245,7 @@ export function filtersFromQuery(query: LocationQuery): QueueFilters {
     product: product && ID.test(product) ? product : null,
     customer: code(one(query.customer)),
     updatedSince: since(one(query.updated_since)),
+    updatedWithin: withinMs(one(query.updated_within)) ? one(query.updated_within)!.trim() : null,
     sort: (SORTS as readonly string[]).includes(sort ?? '') ? (sort as SortKey) : null,
   }
 }
@@ -240,6 +265,7 @@ export function filtersToQuery(filters: QueueFilters): LocationQueryRaw {
   if (filters.product) query.product = filters.product
   if (filters.customer) query.customer = filters.customer
   if (filters.updatedSince) query.updated_since = filters.updatedSince
+  if (filters.updatedWithin) query.updated_within = filters.updatedWithin
   if (filters.sort) query.sort = filters.sort
   return query
 }
@@ -306,6 +332,7 @@ export function apiQuery(filters: QueueFilters): CaseListQuery {
   if (filters.product) query.product = filters.product
   if (filters.customer) query.customer_id = filters.customer
   if (filters.updatedSince) query.updated_since = filters.updatedSince
+  if (filters.updatedWithin) query.updated_within = filters.updatedWithin
   if (filters.sort) query.sort = filters.sort
   return query
 }
@@ -347,6 +374,7 @@ export function filtersFromViewQuery(text: string): QueueFilters {
     ['product', 'product'],
     ['customer_id', 'customer'],
     ['updated_since', 'updated_since'],
+    ['updated_within', 'updated_within'],
     ['sort', 'sort'],
   ] as const) {
     const value = params.get(name)
@@ -355,8 +383,14 @@ export function filtersFromViewQuery(text: string): QueueFilters {
   return filtersFromQuery(query)
 }
 
-/** Every case the view shows passes this (the text search approximately: on what a case row holds). */
-export function matchesView(filters: QueueFilters, agentId: string, c: Case): boolean {
+/** Every case the view shows passes this (the text search approximately: on what a case row holds);
+ * `now` (ms) is when a span before now starts counting back. */
+export function matchesView(
+  filters: QueueFilters,
+  agentId: string,
+  c: Case,
+  now: number = Date.now(),
+): boolean {
   const { statuses, assignee, sla } = scope(filters)
   if (statuses && !statuses.includes(c.status ?? 'new')) return false
   if (
@@ -374,6 +408,12 @@ export function matchesView(filters: QueueFilters, agentId: string, c: Case): bo
   if (filters.updatedSince) {
     // inclusive, as the API's `updated_at >= updated_since`; both as UTC microseconds, compared as text
     const from = sinceInstant(filters.updatedSince)
+    const updated = sinceInstant(c.updated_at)
+    if (from && (!updated || updated < from)) return false
+  }
+  const within = withinMs(filters.updatedWithin)
+  if (within !== null) {
+    const from = sinceInstant(new Date(now - within).toISOString())
     const updated = sinceInstant(c.updated_at)
     if (from && (!updated || updated < from)) return false
   }
