@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -289,6 +290,17 @@ def _utc(value: datetime) -> datetime:
 
 
 MAX_WINDOW = timedelta(days=366)
+# The durations the list takes: weeks, days, hours, minutes (P7D, PT24H, P1DT12H); the agents' app
+# reads the same forms (web/agents/src/views/queue.ts, withinMs), so a saved view means one thing.
+WINDOW = re.compile(r"P(?=\d|T\d)(?:\d{1,4}W)?(?:\d{1,4}D)?(?:T(?=\d)(?:\d{1,5}H)?(?:\d{1,6}M)?)?")
+
+
+def _window_text(value: Any) -> Any:
+    if isinstance(value, timedelta):  # a span already read (a stored job's filter, copied)
+        return value
+    if not isinstance(value, str) or not WINDOW.fullmatch(value.strip()):
+        raise ValueError("an ISO 8601 duration in weeks, days, hours or minutes, e.g. P7D or PT24H")
+    return value.strip()
 
 
 def _window(value: timedelta) -> timedelta:
@@ -333,7 +345,7 @@ class CaseQuery(Model):
     channel: Channel | None = None
     priority: Priority | None = None
     updated_since: Annotated[datetime, AfterValidator(_utc)] | None = None
-    updated_within: Annotated[timedelta, AfterValidator(_window)] | None = Field(
+    updated_within: Annotated[timedelta, BeforeValidator(_window_text), AfterValidator(_window)] | None = Field(
         default=None,
         description=(
             "cases changed within this span before now, an ISO 8601 duration (P7D, PT24H); kept relative in a "

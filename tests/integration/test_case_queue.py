@@ -317,7 +317,7 @@ def test_updated_within_is_a_span_before_the_time_of_each_query(client, agent_he
     assert get("updated_within=PT1H&updated_since=2026-11-01") == []
 
 
-@pytest.mark.parametrize("span", ["P0D", "-P1D", "P400D", "week"])
+@pytest.mark.parametrize("span", ["P0D", "-P1D", "P400D", "week", "P1M", "PT30S", "P1DT"])
 def test_an_updated_within_that_is_no_span_of_up_to_a_year_is_400_naming_it(client, agent_headers, span):
     resp = client.http.get(f"/cases?updated_within={span}", headers=agent_headers)
     assert resp.status_code == 400, resp.body
