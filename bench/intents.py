@@ -179,6 +179,22 @@ def tfidf(indexed: Rows) -> tuple[Encoder, int, int]:
     return encode, len(vocab), 0
 
 
+def machine() -> dict[str, Any]:
+    """What a figure was measured on: processor, CPU count, the load then, Python."""
+    return {
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
+    }
+
+
+def default_data() -> str:
+    """banking77's training file in the shared data (``CASEBRIDGE_SHARED_DATA`` or ../shared/data)."""
+    shared = os.environ.get("CASEBRIDGE_SHARED_DATA", str(ROOT.parent / "shared" / "data"))
+    return str(Path(shared) / "intents" / "banking77-train.csv")
+
+
 def _package_bytes(module: str) -> int:
     import importlib.util  # noqa: PLC0415
 
@@ -495,12 +511,7 @@ def run_classifier(
         "model_bytes": len(data),
         "train": len(indexed),
         "test": len(queries),
-        "machine": {
-            "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(),
-            "load_avg_1m": round(os.getloadavg()[0], 2),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
     }
 
 
@@ -631,9 +642,8 @@ def run_embedding_options(queries: Rows, latency_texts: int, seed: int) -> list[
 
 
 def main(argv: list[str] | None = None) -> None:
-    shared = os.environ.get("CASEBRIDGE_SHARED_DATA", str(ROOT.parent / "shared" / "data"))
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", default=str(Path(shared) / "intents" / "banking77-train.csv"))
+    p.add_argument("--data", default=default_data())
     p.add_argument("--train")
     p.add_argument("--test")
     p.add_argument("--candidates", default=",".join(CANDIDATES))

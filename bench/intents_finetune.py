@@ -3,6 +3,7 @@
     .venv/bin/pip install jax==0.12.0.1 jaxlib==0.12.0.1 onnx==1.23.2   # this bench only; not shipped
     python bench/intents_finetune.py --cv 5 [--folds 1,2] [--top 2] [--epochs 4]
     python bench/intents_finetune.py --test            # the 80/20 split's test part (look once)
+    OPENBLAS_NUM_THREADS=1 taskset -c 1 python bench/intents_finetune.py --costs   # what running tuned layers would cost
 
 Why: the shipped classifier (``bench/intents.py --classifier``) plateaus at ~0.930 in 5-fold
 cross-validation whatever is tuned over the frozen sentence vectors (README, docs/language.md). This
@@ -14,6 +15,13 @@ the layers), batches of 32 grouped by length, texts cut at 64 tokens. The tuned 
 the frozen ones' place in the shipped ``TriageModel`` (TF-IDF + vectors softmax, 0.3 x 5-NN vote),
 and the head's probabilities are blended in at each ``--head-weights`` share.
 
+``--costs`` measures what shipping tuned layers would cost, one JSON line: whether onnxruntime
+honours ``SessionOptions.add_initializer`` overrides of the int8 weights at each optimisation level
+(the largest change of the output when one layer's weights are overridden with zeros), one text's
+session time with optimisation on and off, the top one and two layers in numpy after the shared
+pass (one text, one thread; exact GELU by scipy, which jax brings), and the installed size of jax,
+jaxlib and onnx.
+
 Prints one JSON line per fold (accuracy of the head alone, of the shipped model over the frozen
 and over the tuned vectors, and of each blend) and one with the folds' means. The folds and the
 split are ``bench/intents.py``'s (seed 77; ``--cv 5``: stratified, the test part unused), so
@@ -24,8 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -39,7 +45,16 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from bench.intents import Rows, cached_vectors, cv_folds, read_rows, split  # noqa: E402
+from bench.intents import (  # noqa: E402
+    Rows,
+    _package_bytes,
+    cached_vectors,
+    cv_folds,
+    default_data,
+    machine,
+    read_rows,
+    split,
+)
 
 HEADS = 12
 MAX_TOKENS = 64
@@ -284,24 +299,112 @@ def run_fold(enc: Encoder, train: Rows, val: Rows, a: argparse.Namespace, name: 
             "scale": a.scale,
             "train": len(train),
             "validated": len(val),
-            "machine": {
-                "processor": platform.processor() or platform.machine(),
-                "cpus": os.cpu_count(),
-                "load_avg_1m": round(os.getloadavg()[0], 2),
-                "python": platform.python_version(),
-            },
+            "machine": machine(),
         }
     )
     return out
 
 
+def _percentiles(times: list[float]) -> dict[str, float]:
+    times = sorted(times)
+    return {"p50": round(times[len(times) // 2], 3), "p95": round(times[int(0.95 * (len(times) - 1))], 3)}
+
+
+def run_costs(repeat: int = 300) -> dict[str, Any]:
+    """What running tuned layers would cost (see the module's docstring)."""
+    import onnx  # noqa: PLC0415
+    import onnxruntime as ort  # noqa: PLC0415
+    from scipy.special import erf  # noqa: PLC0415
+
+    from functions.search.embedding import default_model_path  # noqa: PLC0415
+
+    path = str(default_model_path())
+    graph = onnx.load(path).graph
+    quantised = {i.name: i for i in graph.initializer if i.name.endswith("_q")}
+    weight = next(n.input[1] for n in reversed(graph.node) if n.op_type == "MatMul" and n.input[1] + "_q" in quantised)
+    zeros = np.zeros(tuple(quantised[weight + "_q"].dims), dtype=np.int8)
+    tokens = 16
+    ids = np.array([[101] + [2054] * (tokens - 2) + [102]], dtype=np.int64)
+    feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+    levels = {
+        "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+        "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        "disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+    }
+
+    kept: list[Any] = []
+
+    def session(level: Any, override: bool = False) -> Any:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        options.graph_optimization_level = level
+        if override:  # the value must outlive the session (onnxruntime keeps a pointer, not a copy)
+            kept.append(ort.OrtValue.ortvalue_from_numpy(zeros))
+            options.add_initializer(weight + "_q", kept[-1])
+        return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+
+    out: dict[str, Any] = {"overridden": weight + "_q", "tokens": tokens, "override_changes_output_by": {}}
+    for name, level in levels.items():
+        plain = session(level).run(None, feeds)[0]
+        changed = session(level, override=True).run(None, feeds)[0]
+        out["override_changes_output_by"][name] = float(np.abs(plain - changed).max())
+    for name in ("all", "disabled"):
+        s = session(levels[name])
+        s.run(None, feeds)
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            s.run(None, feeds)
+            times.append((time.perf_counter() - t) * 1000.0)
+        out[f"session_ms_{name}"] = _percentiles(times)
+
+    _, layers = minilm_weights(path)
+
+    def ln(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
+        m = x.mean(-1, keepdims=True)
+        return (x - m) / np.sqrt(((x - m) ** 2).mean(-1, keepdims=True) + 1e-12) * g + b
+
+    def layer(d: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+        t, dim = x.shape
+        hd = dim // HEADS
+        q, k, v = (
+            (x @ d[w] + d[bias]).reshape(t, HEADS, hd).transpose(1, 0, 2)
+            for w, bias in (("wq", "bq"), ("wk", "bk"), ("wv", "bv"))
+        )
+        scores = q @ k.transpose(0, 2, 1) / np.sqrt(hd)
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        att = ((scores / scores.sum(-1, keepdims=True)) @ v).transpose(1, 0, 2).reshape(t, dim)
+        x = ln(x + att @ d["wo"] + d["bo"], d["ln1_g"], d["ln1_b"])
+        h = x @ d["wi"] + d["bi"]
+        h = 0.5 * h * (1.0 + erf(h / np.sqrt(2.0)))
+        return ln(x + h @ d["wout"] + d["bout"], d["ln2_g"], d["ln2_b"])
+
+    rng = np.random.default_rng(0)
+    for n_tokens in (12, 16, 32):
+        x = rng.standard_normal((n_tokens, 384)).astype(np.float32)
+        for top in (1, 2):
+            times = []
+            for _ in range(repeat):
+                t = time.perf_counter()
+                y = x
+                for d in layers[6 - top :]:
+                    y = layer(d, y)
+                times.append((time.perf_counter() - t) * 1000.0)
+            out[f"numpy_top{top}_ms_{n_tokens}_tokens"] = _percentiles(times)
+    out["installed_bytes"] = {m: _package_bytes(m) for m in ("jax", "jaxlib", "onnx")}
+    out["machine"] = machine()
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "intents" / "banking77-train.csv"))
+    p.add_argument("--data", default=default_data())
     p.add_argument("--seed", type=int, default=77, help="the split's seed (bench/intents.py's)")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--cv", type=int, help="stratified K-fold cross-validation over the training part")
     group.add_argument("--test", action="store_true", help="train on the training part, measure on the test part")
+    group.add_argument("--costs", action="store_true", help="what running tuned layers would cost (no training)")
     p.add_argument("--folds", default=None, help="with --cv: only these folds (1-based, comma-separated)")
     p.add_argument("--top", type=int, default=2, help="how many of MiniLM's 6 layers are tuned")
     p.add_argument("--epochs", type=int, default=4)
@@ -312,25 +415,34 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--train-seed", type=int, default=0, help="the batches' order")
     p.add_argument("--vectors-cache", default=None, help="an .npz keeping the frozen vectors between runs")
     a = p.parse_args(argv)
-    a.head_weights = [float(w) for w in a.head_weights.split(",") if w.strip()]
+    try:
+        a.head_weights = [float(w) for w in a.head_weights.split(",") if w.strip()]
+        folds = {int(f) for f in a.folds.split(",") if f.strip()} if a.folds else None
+    except ValueError as exc:
+        p.error(f"--head-weights takes numbers, --folds fold numbers, comma-separated: {exc}")
+    if not all(0.0 <= w <= 1.0 for w in a.head_weights):
+        p.error("--head-weights: shares from 0 to 1")
     if not 0 <= a.top <= 6:
         p.error("--top: 0 to 6 layers")
+    if a.cv is not None and (a.cv < 2 or (folds and not folds <= set(range(1, a.cv + 1)))):
+        p.error(f"--cv takes 2 or more folds; --folds names folds 1 to {a.cv}")
     try:
         import jax  # noqa: F401, PLC0415
         import onnx  # noqa: F401, PLC0415
     except ImportError as exc:
         raise SystemExit(f"this bench needs jax and onnx (see its first lines): {exc}") from None
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if a.costs:
+        print(json.dumps(run_costs()), flush=True)
+        return
 
     indexed, queries = split(read_rows(a.data), seed=a.seed)
     if a.test:
         runs = [(indexed, queries, "test")]
     else:
-        wanted = {int(f) for f in a.folds.split(",")} if a.folds else None
         runs = [
             (*fold, f"cross-validation fold {i + 1} of {a.cv}")
             for i, fold in enumerate(cv_folds(indexed, a.cv, a.seed))
-            if wanted is None or i + 1 in wanted
+            if folds is None or i + 1 in folds
         ]
     results = []
     for train, val, name in runs:

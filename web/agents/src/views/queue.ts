@@ -199,14 +199,15 @@ export const SINCE_SPANS = { day: 'P1D', week: 'P7D', month: 'P30D' } as const
 export type SinceSpan = keyof typeof SINCE_SPANS
 
 /** The ISO 8601 durations this app reads (weeks, days, hours, minutes: what the quick choices and a
- * person writing a saved view use), up to the API's longest, a year of 366 days. */
-const DURATION = /^P(?:(\d{1,4})W)?(?:(\d{1,4})D)?(?:T(?:(\d{1,5})H)?(?:(\d{1,6})M)?)?$/
+ * person writing a saved view use), up to the API's longest, a year of 366 days; the API's own
+ * grammar (functions/cases/models.py, WINDOW) is the same. */
+const DURATION = /^P(?=\d|T\d)(?:(\d{1,4})W)?(?:(\d{1,4})D)?(?:T(?=\d)(?:(\d{1,5})H)?(?:(\d{1,6})M)?)?$/
 const MAX_WITHIN_MS = 366 * 24 * 3600_000
 
 /** A span's length in ms, or null when it is no duration the API takes (zero, over a year, malformed). */
 export function withinMs(value: string | null | undefined): number | null {
   const m = DURATION.exec(value?.trim() ?? '')
-  if (!m || value?.trim().endsWith('T')) return null
+  if (!m) return null
   const [weeks, days, hours, minutes] = [1, 2, 3, 4].map((i) => Number(m[i] ?? 0)) as [
     number,
     number,
