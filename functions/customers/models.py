@@ -105,13 +105,22 @@ class CustomerQuery(Model):
 
     model_config = ConfigDict(extra="forbid")
 
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="words that must all occur (any case) in the customer's id, name, region or mail domains; "
+        "a contact's whole email address finds its customer",
+    )
     limit: PageSize = 50
     cursor: str | None = Field(default=None, description="next_cursor of the previous page")
 
 
 class CustomerPage(Model):
     items: list[Customer]
-    next_cursor: str | None = None
+    next_cursor: str | None = Field(
+        default=None,
+        description="more to read: with q, a page can hold fewer than limit customers (a search reads a bounded "
+        "number of customers a request) and still have a next_cursor",
+    )
 
 
 class ContactRef(Model):

@@ -18,8 +18,10 @@ class CustomerStorePort(Protocol):
         """The customer with contacts and install base; NotFound."""
         ...
 
-    def list_customers(self, limit: int = 50, cursor: str | None = None) -> CustomerPage:
-        """Customers by id, one page; InvalidInput for a cursor that is not one."""
+    def list_customers(self, limit: int = 50, cursor: str | None = None, text: str | None = None) -> CustomerPage:
+        """Customers by id, one page; InvalidInput for a cursor that is not one. With ``text``, only
+        those every word of which occurs in their id, name, region or mail domains
+        (``rules.matches_search``); such a page may hold fewer than ``limit`` and still have a cursor."""
         ...
 
     def contact_by_email(self, email: str) -> ContactRef | None:

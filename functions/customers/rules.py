@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from functions.core.errors import InvalidInput
 from functions.customers.models import Customer, CustomerIn
 
@@ -22,6 +25,24 @@ def keep_opt_outs(existing: Customer, data: CustomerIn) -> CustomerIn:
             )
         contacts.append(contact)
     return data.model_copy(update={"contacts": contacts})
+
+
+def search_text(customer: Mapping[str, Any]) -> str:
+    """What a customer search (``GET /customers?q=``) reads of a customer: id, name, region and
+    mail domains, case-folded (``customer``: the profile's attributes)."""
+    parts = [
+        customer.get("customer_id"),
+        customer.get("name"),
+        customer.get("region"),
+        *customer.get("email_domains", ()),
+    ]
+    return " ".join(str(p) for p in parts if p).casefold()
+
+
+def matches_search(customer: Mapping[str, Any], text: str) -> bool:
+    """Every word of ``text`` occurs (any case) in the customer's ``search_text``."""
+    haystack = search_text(customer)
+    return all(word in haystack for word in text.casefold().split())
 
 
 def check_same_id(path_id: str, data: CustomerIn) -> None:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from functions.core.errors import DomainError, PayloadTooLarge
+import contextlib
+
+from functions.core.errors import DomainError, NotFound, PayloadTooLarge
 from functions.customers import importer, rules
 from functions.customers.importer import ParsedRecord
 from functions.customers.models import (
@@ -30,7 +32,13 @@ class CustomerService:
 
     # -- reads -------------------------------------------------------------
     def list_customers(self, q: CustomerQuery) -> CustomerPage:
-        return self.store.list_customers(limit=q.limit, cursor=q.cursor)
+        """One page of customers by id; with ``q.q`` a search: a contact's whole email address is
+        its customer alone, other text the customers whose id, name, region or mail domains hold
+        every word of it."""
+        if q.q and "@" in q.q and not q.cursor and (contact := self.store.contact_by_email(q.q)) is not None:
+            with contextlib.suppress(NotFound):  # a pointer outliving its customer: searched as text
+                return CustomerPage(items=[self.store.get(contact.customer_id)])
+        return self.store.list_customers(limit=q.limit, cursor=q.cursor, text=q.q)
 
     def get(self, customer_id: str) -> Customer:
         return self.store.get(customer_id)

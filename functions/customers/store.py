@@ -23,6 +23,11 @@ from functions.core.timeutil import iso, utcnow
 from functions.customers import rules
 from functions.customers.models import ContactRef, Customer, CustomerIn, CustomerPage
 
+SEARCH_READ_BUDGET = 2000
+"""Customers a search (``list_customers`` with ``text``) reads a request at most; past it, the page
+holds what matched so far and a cursor to read on."""
+SEARCH_PAGE = 500
+
 
 def _pk(customer_id: str) -> str:
     return f"CUST#{customer_id}"
@@ -57,7 +62,7 @@ class CustomerStore(dynamo.TableStore):
             contact.pop("customer_id", None)
         return Customer.model_validate(data)
 
-    def list_customers(self, limit: int = 50, cursor: str | None = None) -> CustomerPage:
+    def list_customers(self, limit: int = 50, cursor: str | None = None, text: str | None = None) -> CustomerPage:
         kwargs: dict[str, Any] = {
             "IndexName": "GSI1",
             "KeyConditionExpression": Key("GSI1PK").eq("CUSTOMERS"),
@@ -66,12 +71,33 @@ class CustomerStore(dynamo.TableStore):
         start = dynamo.decode_cursor(cursor)
         if start:
             kwargs["ExclusiveStartKey"] = start
-        resp = self.table.query(**kwargs)
-        ids = [i["customer_id"] for i in resp["Items"]]
-        return CustomerPage(
-            items=[self.get(cid) for cid in ids],
-            next_cursor=dynamo.encode_cursor(resp.get("LastEvaluatedKey")),
-        )
+        if text is None:
+            resp = self.table.query(**kwargs)
+            ids = [i["customer_id"] for i in resp["Items"]]
+            last = resp.get("LastEvaluatedKey")
+        else:
+            ids, last = self._search(kwargs, limit, text)
+        return CustomerPage(items=[self.get(cid) for cid in ids], next_cursor=dynamo.encode_cursor(last))
+
+    def _search(self, kwargs: dict[str, Any], limit: int, text: str) -> tuple[list[str], dict[str, Any] | None]:
+        """The ids of up to ``limit`` customers matching ``text`` in id order, reading at most
+        SEARCH_READ_BUDGET profiles (the index holds them whole: projection ALL), and where to go on
+        (None: the end of the index)."""
+        ids: list[str] = []
+        read = 0
+        while True:
+            kwargs["Limit"] = min(SEARCH_PAGE, SEARCH_READ_BUDGET - read)
+            resp = self.table.query(**kwargs)
+            for item in resp["Items"]:
+                read += 1
+                if rules.matches_search(item, text):
+                    ids.append(str(item["customer_id"]))
+                    if len(ids) == limit:
+                        return ids, {k: item[k] for k in ("PK", "SK", "GSI1PK", "GSI1SK")}
+            last = resp.get("LastEvaluatedKey")
+            if last is None or read >= SEARCH_READ_BUDGET:
+                return ids, last
+            kwargs["ExclusiveStartKey"] = last
 
     def contact_by_email(self, email: str) -> ContactRef | None:
         item = self.table.get_item(Key={"PK": f"EMAIL#{email.lower()}", "SK": "#CONTACT"}).get("Item")

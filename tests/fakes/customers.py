@@ -10,7 +10,9 @@ as the DynamoDB store (functions/customers/store.py) does.
   ``owners_of`` / ``owner_pages`` read the install base by product (then model, then batch) as
   the product index does, in its order, as the same plain dicts.
 * Contacts come back ordered by contact id and install-base items by product/model/batch, as the
-  store reads them; listing is by customer id, paginated by cursor (a bad cursor: InvalidInput).
+  store reads them; listing is by customer id, paginated by cursor (a bad cursor: InvalidInput);
+  a search (``text``) lists the customers ``rules.matches_search`` takes, the same way (the store
+  may also end a page early, at its read budget: these pages are always full).
 * What goes in and comes out are copies.
 """
 
@@ -46,10 +48,14 @@ class FakeCustomerStore:
             raise NotFound("customer", customer_id)
         return found.model_copy(deep=True)
 
-    def list_customers(self, limit: int = 50, cursor: str | None = None) -> CustomerPage:
+    def list_customers(self, limit: int = 50, cursor: str | None = None, text: str | None = None) -> CustomerPage:
         start = decode_cursor(cursor)
         after = str(start.get("after", "")) if start else ""
-        ids = sorted(cid for cid in self.customers if cid > after)
+        ids = sorted(
+            cid
+            for cid, customer in self.customers.items()
+            if cid > after and (text is None or rules.matches_search(customer.model_dump(mode="json"), text))
+        )
         page = ids[:limit]
         next_cursor = encode_cursor({"after": page[-1]}) if len(ids) > limit and page else None
         return CustomerPage(items=[self.get(cid) for cid in page], next_cursor=next_cursor)

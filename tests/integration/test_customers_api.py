@@ -110,3 +110,22 @@ def test_a_deleted_customer_is_gone_and_its_addresses_resolve_to_nobody(client, 
     assert container().customer_store.customer_by_domain("nordwerk.example") is None
     assert container().customer_store.owners_of("px-200") == []
     assert client.http.delete("/customers/nordwerk", headers=agent_headers).status_code == 404
+
+
+def test_customers_are_searched_by_words_or_a_contact_s_address_and_an_empty_search_is_named(client, agent_headers):
+    for cid, name in (("nordwerk", "Nordwerk Logistik"), ("kiefer", "Kiefer Bau"), ("nordlicht", "Nordlicht Energie")):
+        body = _customer(cid, f"anna@{cid}.example", name=name, contacts=[{"email": f"anna@{cid}.example"}])
+        assert client.http.post("/customers", headers=agent_headers, body=json.dumps(body)).status_code == 201
+
+    def ids(query: str) -> list[str]:
+        resp = client.http.get(f"/customers?{query}", headers=agent_headers)
+        assert resp.status_code == 200, resp.body
+        return [c["customer_id"] for c in resp.json_body["items"]]
+
+    assert ids("q=nord") == ["nordlicht", "nordwerk"]
+    assert ids("q=NORD%20logistik") == ["nordwerk"]
+    assert ids("q=anna%40kiefer.example") == ["kiefer"]
+    assert ids("q=nord&limit=1") == ["nordlicht"]
+    empty = client.http.get("/customers?q=%20%20", headers=agent_headers)
+    assert empty.status_code == 400, empty.body
+    assert [f["field"] for f in empty.json_body["error"]["fields"]] == ["q"], empty.json_body

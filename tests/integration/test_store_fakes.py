@@ -304,6 +304,45 @@ def test_owners_are_read_by_product_model_and_batch_in_the_index_order(customers
     assert [len(page) for page in customers.owner_pages("px-200", page_size=2)][:2] == [2, 1]
 
 
+def test_a_customer_search_lists_those_holding_every_word_in_id_order_a_page_at_a_time(customers):
+    customers.upsert(a_customer("c4", name="Nordwerk Logistik GmbH", region="eu-central"))
+    customers.upsert(a_customer("c2", name="Kiefer Bau", email_domains=["nordwerk-bau.de"]))
+    customers.upsert(a_customer("c1", name="NORDWERK Energie", region="us-east"))
+    customers.upsert(a_customer("c3", name="Acme Corp"))
+
+    def search(text: str, limit: int = 50) -> list[str]:
+        seen, cursor = [], None
+        while True:
+            page = customers.list_customers(limit=limit, cursor=cursor, text=text)
+            assert len(page.items) <= limit
+            seen += [c.customer_id for c in page.items]
+            if not (cursor := page.next_cursor):
+                return seen
+
+    assert search("nordwerk") == ["c1", "c2", "c4"]  # name any case, or a mail domain
+    assert search("nordwerk", limit=1) == ["c1", "c2", "c4"]
+    assert search("Nordwerk EU-central") == ["c4"]  # every word, in name or region
+    assert search("c3") == ["c3"]  # the id
+    assert search("nordwerk acme") == []
+    assert customers.list_customers(text="energie").items[0].install_base[0].product == "px-200"  # whole customers
+
+
+def test_the_table_s_search_reads_a_bounded_number_of_customers_a_page_and_goes_on_from_there(aws, monkeypatch):
+    from functions.customers import store as module
+
+    monkeypatch.setattr(module, "SEARCH_READ_BUDGET", 3)
+    monkeypatch.setattr(module, "SEARCH_PAGE", 2)
+    customers = module.CustomerStore()
+    for cid in ("c1", "c2", "c3", "c4", "c5"):
+        customers.upsert(a_customer(cid, name="Kiefer Bau" if cid == "c5" else "Acme"))
+
+    first = customers.list_customers(limit=10, text="kiefer")
+    second = customers.list_customers(limit=10, cursor=first.next_cursor, text="kiefer")
+
+    assert (first.items, first.next_cursor is not None) == ([], True)  # three read, none matched
+    assert ([c.customer_id for c in second.items], second.next_cursor) == (["c5"], None)
+
+
 def test_customers_are_listed_by_id_a_page_at_a_time_and_deleted_with_their_addresses(customers):
     for cid in ("c3", "c1", "c2"):
         customers.upsert(a_customer(cid, {"email": f"x@{cid}.example"}))

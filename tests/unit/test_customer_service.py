@@ -115,6 +115,23 @@ def test_customers_are_listed_a_page_at_a_time(service):
     assert seen == [f"c{i}" for i in range(5)]
 
 
+def test_a_search_finds_customers_by_words_and_a_contact_s_whole_address_finds_its_customer(service):
+    service.upsert(customer("nordwerk", "anna@nordwerk.example"))
+    service.upsert(
+        CustomerIn(customer_id="kiefer", name="Kiefer Bau", contacts=[{"email": "ops@nordwerk-mail.example"}])
+    )
+
+    by_address = service.list_customers(CustomerQuery(q="Anna@Nordwerk.example"))
+    by_words = service.list_customers(CustomerQuery(q="nordwerk"))
+    unknown_address = service.list_customers(CustomerQuery(q="nobody@nordwerk.example"))
+
+    assert [c.customer_id for c in by_address.items] == ["nordwerk"]
+    assert [c.customer_id for c in by_words.items] == [
+        "nordwerk"
+    ]  # not Kiefer: a contact's address is no word of theirs
+    assert unknown_address.items == []
+
+
 def test_a_bad_cursor_is_invalid_input(service):
     with pytest.raises(InvalidInput):
         service.list_customers(CustomerQuery(cursor="%%%"))

@@ -231,8 +231,22 @@ describe(
       const updatedSince = page.getByLabel('Updated since', { exact: true })
       const chips = page.getByRole('list', { name: 'Active filters' })
 
-      // the customer by name, as the field suggests them
+      // the field suggests the customers the API finds for what is typed (GET /customers?q=), then
+      // takes one by name
+      const choices = () =>
+        page
+          .locator('#queue-customer-choices option')
+          .evaluateAll((os) => os.map((o) => `${o.value} ${o.textContent.trim()}`.toLowerCase()))
       await customer.click()
+      await poll(async () => (await choices()).length > 0, { what: 'the first customers suggested' })
+      await customer.pressSequentially('logist')
+      await poll(
+        async () => {
+          const found = await choices()
+          return found.includes('hafen-logistik hafen logistik') && found.every((c) => c.includes('logist'))
+        },
+        { what: 'the customers found for the text suggested' },
+      )
       await customer.fill('Nordwerk GmbH')
       await customer.press('Tab')
       await poll(async () => param('customer') === 'nordwerk', { what: 'customer= in the URL' })

@@ -4117,6 +4117,7 @@ export interface components {
       items: components['schemas']['Customer'][]
       /**
        * Next Cursor
+       * @description more to read: with q, a page can hold fewer than limit customers (a search reads a bounded number of customers a request) and still have a next_cursor
        * @default null
        */
       next_cursor?: string | null
@@ -4137,6 +4138,12 @@ export interface components {
        * @default 50
        */
       limit?: number
+      /**
+       * Q
+       * @description words that must all occur (any case) in the customer's id, name, region or mail domains; a contact's whole email address finds its customer
+       * @default null
+       */
+      q?: string | null
     }
     /** DeflectionEvent */
     DeflectionEvent: {
@@ -9326,6 +9333,8 @@ export interface operations {
   list_customers: {
     parameters: {
       query?: {
+        /** @description words that must all occur (any case) in the customer's id, name, region or mail domains; a contact's whole email address finds its customer */
+        q?: string | null
         limit?: number
         /** @description next_cursor of the previous page */
         cursor?: string | null

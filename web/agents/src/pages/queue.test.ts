@@ -48,7 +48,16 @@ function api() {
         },
       }
     if (method === 'GET' && url.pathname === '/customers/nordwerk') return { body: nordwerk }
-    if (method === 'GET' && url.pathname === '/customers') return { body: { items: [nordwerk, kiefer] } }
+    if (method === 'GET' && url.pathname === '/customers') {
+      // as the API: a search finds a customer whose id or name holds every word; the first page
+      // (a page of one here) holds only some customers
+      const words = (url.searchParams.get('q') ?? '').toLowerCase().split(/\s+/).filter(Boolean)
+      if (!words.length) return { body: { items: [nordwerk], next_cursor: 'more' } }
+      const found = [nordwerk, kiefer].filter((c) =>
+        words.every((w) => `${c.customer_id} ${c.name}`.toLowerCase().includes(w)),
+      )
+      return { body: { items: found } }
+    }
     if (method === 'GET' && url.pathname === '/groups') return { body: { items: [] } }
     if (method === 'GET' && url.pathname === '/views') return { body: { items: views } }
     if (method === 'POST' && url.pathname === '/views') {
@@ -196,22 +205,21 @@ describe("the filter bar's customer and updated-since fields", () => {
       const field = await screen.findByLabelText('Customer')
       expect(field.getAttribute('list')).toBe('queue-customer-choices')
 
-      // the suggestions are read once the field is used: the customers by id, with their names
+      // the suggestions are read once the field is used: the first customers by id, with their
+      // names; then those the API finds for what is typed
       expect(calls.some((c) => c.path.startsWith('/customers?'))).toBe(false)
+      const choices = () =>
+        [...container.querySelectorAll('#queue-customer-choices option')].map((o) => [
+          o.getAttribute('value'),
+          o.textContent?.trim(),
+        ])
       await user.click(field)
-      await waitFor(() =>
-        expect(
-          [...container.querySelectorAll('#queue-customer-choices option')].map((o) => [
-            o.getAttribute('value'),
-            o.textContent?.trim(),
-          ]),
-        ).toEqual([
-          ['nordwerk', 'Nordwerk GmbH'],
-          ['kiefer-druck', 'Kiefer Druck'],
-        ]),
-      )
-      // a name is that customer
-      await user.type(field, 'kiefer druck')
+      await waitFor(() => expect(choices()).toEqual([['nordwerk', 'Nordwerk GmbH']]))
+      await user.type(field, 'kief')
+      await waitFor(() => expect(choices()).toEqual([['kiefer-druck', 'Kiefer Druck']]))
+      expect(calls.some((c) => c.path.includes('/customers?q=kief&'))).toBe(true)
+      // a name is that customer, on whatever page of customers it is
+      await user.type(field, 'er druck')
       await user.tab()
       await waitFor(() =>
         expect(router.currentRoute.value.query).toEqual({ view: 'all', customer: 'kiefer-druck' }),

@@ -175,8 +175,9 @@ export interface CustomerChoice {
 
 /** What was typed into the customer field as the `customer` filter: nothing clears it; a known
  * customer's id, or their name (case-insensitive, when one customer alone has it), is that customer;
- * any other id the API takes is taken as typed (the API has no customer search: the suggestions are
- * one page of customers). `undefined`: neither a known name nor an id the API takes. */
+ * any other id the API takes is taken as typed (`known`: the customers GET /customers?q= found for
+ * the text, so a name is known whatever page it is on). `undefined`: neither a known name nor an id
+ * the API takes. */
 export function customerFromInput(text: string, known: CustomerChoice[]): string | null | undefined {
   const typed = text.trim()
   if (!typed) return null
