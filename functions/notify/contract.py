@@ -33,6 +33,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from pydantic import Field
+
 from functions.core.models import Model
 
 AUDIENCE_PREFIX = "notices/{notice_id}/audience/"
@@ -81,8 +83,17 @@ class DispatchKind(StrEnum):
     RESOLUTION = "resolution"
 
 
+class DispatchText(Model):
+    """A dispatch's texts for readers of one language."""
+
+    subject: str
+    body: str
+    sms_text: str
+
+
 class Dispatch(Model):
-    """One send of a notice to its snapshot: what every recipient receives this time."""
+    """One send of a notice to its snapshot: what every recipient receives this time (in English,
+    and in ``translations`` for readers of the customers' other languages)."""
 
     notice_id: str
     problem_id: str
@@ -92,6 +103,14 @@ class Dispatch(Model):
     body: str  # plain text written by the agent or built from the problem's status and workaround
     sms_text: str  # short text for SMS (the opt-out word is added by delivery)
     created_at: datetime
+    # by language (de, fr, es): the frame ("Update:", "Resolved:") and the texts written from the
+    # problem in that language, the agent's own words as written; fixed when the dispatch is made
+    translations: dict[str, DispatchText] = Field(default_factory=dict)
+
+    def in_language(self, lang: str | None) -> Dispatch:
+        """This dispatch as readers of ``lang`` receive it (English for a language it lacks)."""
+        found = self.translations.get((lang or "").split("-")[0].lower())
+        return self.model_copy(update=found.model_dump()) if found else self
 
 
 # A dispatch as the notice lists it (its texts are kept apart: ``Dispatch``). No docstring: it

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from functions.core.errors import Conflict, InvalidInput, InvalidTransition
-from functions.notify.contract import DispatchKind
+from functions.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Words
+from functions.notify.contract import DispatchKind, DispatchText
 from functions.notify.models import (
     FINAL,
     AudienceSpec,
@@ -77,25 +78,42 @@ def default_texts(problem: Problem) -> NoticeTexts:
     return NoticeTexts(subject=f"Known issue: {problem.title}"[:200], body=body, sms_text=sms)
 
 
-def update_body(problem: Problem) -> str:
-    status = problem.status.value.replace("_", " ")
-    body = f"Update on {problem.title}: status {status}."
+def update_body(problem: Problem, lang: str = DEFAULT_LANGUAGE) -> str:
+    w = Words(lang)
+    body = w("notice.update_body", title=problem.title, status=w(f"notice.status.{problem.status.value}"))
     if problem.workaround:
-        body += f"\n\nWorkaround: {problem.workaround}"
+        body += "\n\n" + w("notice.workaround", workaround=problem.workaround)
     return body
 
 
-def dispatch_texts(notice: Notice, problem: Problem, kind: DispatchKind) -> tuple[str, str, str]:
-    """(subject, body, SMS text) of the notice's next dispatch of ``kind``."""
-    t = notice.texts
+def dispatch_texts(
+    notice: Notice, problem: Problem, kind: DispatchKind, lang: str = DEFAULT_LANGUAGE
+) -> tuple[str, str, str]:
+    """(subject, body, SMS text) of the notice's next dispatch of ``kind`` for readers of ``lang``:
+    the notice's own words as the agent wrote them, framed ("Update:", "Resolved:") and, where the
+    notice has no text of its own, written from the problem in that language."""
+    t, w = notice.texts, Words(lang)
     if kind == DispatchKind.INITIAL:
         return t.subject, t.body, t.sms_text
     if kind == DispatchKind.UPDATE:
-        body = notice.pending_update or t.update_text or update_body(problem)
-        return f"Update: {t.subject}"[:200], body, short(f"Update: {body}")
-    fix = t.resolution_text or problem.permanent_fix or "The issue has been fixed."
-    body = f"Resolved: {problem.title}.\n\n{fix}"
-    return f"Resolved: {t.subject}"[:200], body, short(f"Resolved: {fix}")
+        body = notice.pending_update or t.update_text or update_body(problem, lang)
+        return w("notice.update_subject", subject=t.subject)[:200], body, short(w("notice.update_sms", text=body))
+    fix = t.resolution_text or problem.permanent_fix or w("notice.fixed")
+    body = w("notice.resolved_body", title=problem.title, fix=fix)
+    return w("notice.resolved_subject", subject=t.subject)[:200], body, short(w("notice.resolved_sms", text=fix))
+
+
+def dispatch_translations(notice: Notice, problem: Problem, kind: DispatchKind) -> dict[str, DispatchText]:
+    """The dispatch's texts in each customers' language other than English (which the dispatch
+    itself holds); none for the initial dispatch, the notice's own words alone."""
+    if kind == DispatchKind.INITIAL:
+        return {}
+    translations = {}
+    for lang in LANGUAGES:
+        if lang != DEFAULT_LANGUAGE:
+            subject, body, sms = dispatch_texts(notice, problem, kind, lang)
+            translations[lang] = DispatchText(subject=subject, body=body, sms_text=sms)
+    return translations
 
 
 def may_dispatch(notice: Notice, kind: DispatchKind) -> bool:

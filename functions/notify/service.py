@@ -358,6 +358,7 @@ class NoticeService:
                 body=body,
                 sms_text=sms,
                 created_at=now,
+                translations=rules.dispatch_translations(notice, problem, kind),
             )
             updates: dict[str, Any] = {
                 "dispatches": [*notice.dispatches, DispatchRecord(seq=dispatch.seq, kind=kind, at=now)],

@@ -93,7 +93,17 @@ def approved(stack) -> dict[str, Any]:
     status, notice = stack.request("POST", f"/notices/{notice['notice_id']}/approve", {"version": notice["version"]})
     assert status == 200, notice
     initial = _wait_sent(stack, notice["notice_id"], "initial")
-    return {"demo": demo, "problem": problem, "notice": notice, "writer": writer, "initial": initial}
+    return {
+        "demo": demo,
+        "problem": problem,
+        "notice": notice,
+        "writer": writer,
+        # the writer is no contact on record: they read their case's language, else their customer's
+        "writer_language": case.get("language")
+        or stack.request("GET", f"/customers/{case['customer_id']}")[1].get("language")
+        or "en",
+        "initial": initial,
+    }
 
 
 def _expected(stack, writer: str) -> set[str]:
@@ -106,6 +116,39 @@ def _expected(stack, writer: str) -> set[str]:
         if c.get("email") and not c.get("email_opt_out")
     }
     return emails | {writer}
+
+
+def _expected_languages(stack, approved) -> dict[str, str]:
+    """``_expected``'s addresses with the language each reads notices in: the contact's, else the
+    customer's (English for one the notices have no words for)."""
+    found = {approved["writer"]: approved["writer_language"]}
+    for customer in _customers(stack):
+        if not _in_segment(customer):
+            continue
+        for c in customer["contacts"]:
+            if c.get("email") and not c.get("email_opt_out"):
+                lang = (c.get("language") or customer.get("language") or "en").split("-")[0].lower()
+                found[c["email"].lower()] = lang if lang in ("en", "de", "fr", "es") else "en"
+    return found
+
+
+# What the frame of an update and a resolution says in each language (written out here, not read
+# from the catalogues under test).
+FRAMES = {
+    "update": {"en": "Update: ", "de": "Aktualisierung: ", "fr": "Mise à jour : ", "es": "Actualización: "},
+    "resolution": {"en": "Resolved: ", "de": "Behoben: ", "fr": "Résolu : ", "es": "Resuelto: "},
+}
+
+
+def _by_language(stack, approved, kind: str) -> dict[str, list[str]]:
+    """Who received the ``kind`` dispatch, by the language of the subject they got."""
+    subject = f"Known issue {approved['problem']['problem_id']}"
+    return {lang: _notice_recipients(stack, approved["demo"], frame + subject) for lang, frame in FRAMES[kind].items()}
+
+
+def _expected_by_language(stack, approved) -> dict[str, list[str]]:
+    wanted = _expected_languages(stack, approved)
+    return {lang: sorted(a for a, got in wanted.items() if got == lang) for lang in FRAMES["update"]}
 
 
 def test_the_initial_notice_reaches_exactly_the_affected_and_the_likely_affected(stack, approved):
@@ -139,9 +182,11 @@ def test_an_update_reaches_the_same_recipients_again(stack, approved):
     status, out = stack.request("POST", f"/notices/{notice_id}/updates", {"text": "A fix is in testing."})
     assert status == 202, out
     _wait_sent(stack, notice_id, "update")
-    # Then the same people get it
-    subject = f"Update: Known issue {approved['problem']['problem_id']}"
-    assert _notice_recipients(stack, approved["demo"], subject) == sorted(_expected(stack, approved["writer"]))
+    # Then the same people get it, each in their own language
+    got, expected = _by_language(stack, approved, "update"), _expected_by_language(stack, approved)
+    assert got == expected
+    assert sorted(a for people in got.values() for a in people) == sorted(_expected(stack, approved["writer"]))
+    assert expected["de"] and expected["en"]  # the demo's segment reads more than one language
 
 
 def test_the_portal_shows_the_notice_to_a_segment_customer_only(stack, approved):
@@ -169,7 +214,6 @@ def test_resolving_the_problem_sends_the_resolution_notice(stack, approved):
     status, out = stack.request("POST", f"/problems/{problem_id}/resolve", {"fix_note": "Firmware 4.2.1 fixes it."})
     assert status == 200, out
     _wait_sent(stack, notice_id, "resolution")
-    # Then the resolution notice reaches the audience and the notice is completed
-    subject = f"Resolved: Known issue {problem_id}"
-    assert _notice_recipients(stack, approved["demo"], subject) == sorted(_expected(stack, approved["writer"]))
+    # Then the resolution notice reaches the audience, each in their own language, and the notice is completed
+    assert _by_language(stack, approved, "resolution") == _expected_by_language(stack, approved)
     assert stack.request("GET", f"/notices/{notice_id}")[1]["status"] == "completed"

@@ -145,6 +145,34 @@ def test_a_batch_sends_one_mail_and_one_sms_per_recipient_in_bulk_calls_per_lang
     assert sms_contacts(p.sms, rs) == sorted(r.contact_id for r in rs if r.phone)
 
 
+def test_each_language_s_readers_get_the_dispatch_in_their_language_by_mail_and_sms():
+    from functions.notify.contract import DispatchText
+
+    rs = recipients(6, phones_every=1)  # en, fr, xx (no words for it: English), twice
+    p = Parts(rs)
+    p.store.put_dispatch(
+        dispatch(
+            seq=2,
+            kind=DispatchKind.UPDATE,
+            subject="Update: jams",
+            sms_text="Update: jams",
+            translations={
+                "fr": DispatchText(subject="Mise à jour : jams", body="Corps", sms_text="Mise à jour : jams")
+            },
+        ),
+        1,
+    )
+    p.send(seq=2, sms_mode="direct")
+
+    by_template = {c.template: (c.dispatch.subject, c.dispatch.body) for c in p.email.calls}
+    assert by_template == {
+        "casebridge-notice-en": ("Update: jams", "Body"),
+        "casebridge-notice-fr": ("Mise à jour : jams", "Corps"),
+    }
+    texts = {phone: text.removesuffix(" Reply STOP to opt out.") for phone, text in p.sms.direct}
+    assert texts == {str(r.phone): "Mise à jour : jams" if r.language == "fr" else "Update: jams" for r in rs}
+
+
 def test_running_a_batch_again_sends_nothing_twice():
     rs = recipients(30)
     p = Parts(rs)

@@ -285,6 +285,29 @@ def test_updates_of_a_paused_notice_are_not_made_but_its_resolution_is(notices, 
     assert notices.next_dispatch(nid, DispatchKind.RESOLUTION) == resolution  # asked again: the same one
 
 
+def test_updates_and_the_resolution_are_framed_in_each_customers_language_the_agents_words_as_written(notices, parts):
+    customer(parts, "c1")
+    nid = active(notices, parts)
+    subject = notices.get(nid).texts.subject
+
+    update = notices.next_dispatch(nid, DispatchKind.UPDATE)  # no text of the agent's: from the problem
+    notices.update_now(nid, "Patch am Freitag", AGENT)
+    written = notices.next_dispatch(nid, DispatchKind.UPDATE)
+    resolution = notices.next_dispatch(nid, DispatchKind.RESOLUTION)
+
+    de = update.in_language("de-AT")
+    assert (update.subject, de.subject) == (f"Update: {subject}", f"Aktualisierung: {subject}")
+    assert update.body == "Update on Router reboots: status confirmed.\n\nWorkaround: Disable wifi 6"
+    assert de.body == "Neuigkeiten zu Router reboots: Stand bestätigt.\n\nÜbergangslösung: Disable wifi 6"
+    assert update.in_language("fr").sms_text.startswith("Mise à jour : Point sur Router reboots")
+    assert update.in_language("pt") == update.in_language(None) == update  # no words for it: English
+    assert written.in_language("es").body == written.body == "Patch am Freitag"
+    assert written.in_language("es").subject == f"Actualización: {subject}"
+    assert resolution.in_language("de").body == "Behoben: Router reboots.\n\nDas Problem ist behoben."
+    assert resolution.body == "Resolved: Router reboots.\n\nThe issue has been fixed."
+    assert notices.next_dispatch(nid, DispatchKind.RESOLUTION) == resolution  # stored with its translations
+
+
 def test_no_update_or_resolution_before_the_initial_notice(notices, parts):
     customer(parts, "c1")
     nid = draft(notices, problem(parts)).notice_id

@@ -364,7 +364,9 @@ class DeliveryService:
                 chunk = group[i : i + EMAIL_BULK_LIMIT]
                 pacer.before(len(chunk))
                 try:
-                    answers = self.email.send_bulk(name, dispatch, [self._mail(r) for r in chunk])
+                    answers = self.email.send_bulk(
+                        name, dispatch.in_language(chunk[0].language), [self._mail(r) for r in chunk]
+                    )
                 except Exception:
                     self.store.mark(outcomes.done)
                     self.store.release(
@@ -453,14 +455,17 @@ class DeliveryService:
         reachable = self.ensure_subscriptions(recipients) if self.policy.sms_mode == "topic" else set()
         claimed = self._claim(dispatch, batch, recipients, Channel.SMS, claim, attempt, counters)
         todo = [r for r in recipients if r.contact_id in claimed]
-        text = sms_text(dispatch)
+
+        def text(r: Recipient) -> str:
+            return sms_text(dispatch.in_language(r.language))
+
         outcomes = _Outcomes()
         try:
             via_topic = [r for r in todo if r.contact_id in reachable]
             for i in range(0, len(via_topic), SMS_BATCH_LIMIT):
                 chunk = via_topic[i : i + SMS_BATCH_LIMIT]
                 pacer.before(len(chunk))
-                messages = [TopicSms(r.contact_id, text, dispatch.notice_id, dispatch.seq) for r in chunk]
+                messages = [TopicSms(r.contact_id, text(r), dispatch.notice_id, dispatch.seq) for r in chunk]
                 answers = self.sms.publish_batch(messages)
                 for r, outcome in zip(chunk, answers, strict=False):
                     outcomes.add(claimed[r.contact_id], outcome)
@@ -474,7 +479,7 @@ class DeliveryService:
                     outcomes.unsent.append(claimed[r.contact_id])
                     continue
                 pacer.before(1)
-                throttled = not outcomes.add(claimed[r.contact_id], self.sms.publish_direct(str(r.phone), text))
+                throttled = not outcomes.add(claimed[r.contact_id], self.sms.publish_direct(str(r.phone), text(r)))
         except Exception:
             done = {rec.contact_id for rec in outcomes.done}
             self.store.mark(outcomes.done)
