@@ -1,7 +1,7 @@
 """Experiment: the triage classifier over MiniLM with its top layers fine-tuned on the training texts.
 
     .venv/bin/pip install jax==0.12.0.1 jaxlib==0.12.0.1 onnx==1.23.2   # this bench only; not shipped
-    python bench/intents_finetune.py --cv 5 [--folds 1,2] [--top 2] [--epochs 4]
+    python bench/intents_finetune.py --cv 5 [--folds 1,2] [--top 2] [--epochs 4] [--train-seeds 0,1,2]
     python bench/intents_finetune.py --test            # the 80/20 split's test part (look once)
     OPENBLAS_NUM_THREADS=1 taskset -c 1 python bench/intents_finetune.py --costs   # what running tuned layers would cost
 
@@ -23,7 +23,10 @@ pass (one text, one thread; exact GELU by scipy, which jax brings), and the inst
 jaxlib and onnx.
 
 Prints one JSON line per fold (accuracy of the head alone, of the shipped model over the frozen
-and over the tuned vectors, and of each blend) and one with the folds' means. The folds and the
+and over the tuned vectors, and of each blend) and one with the folds' means. With several
+``--train-seeds`` (the batches' orders) each seed's figures are prefixed ``seed{n}_`` and the line
+adds their mean (``seeds_mean_``), their soup (``soup_``: the seeds' tuned weights and heads
+averaged into one model) and their ensemble (``ensemble_``: their probabilities averaged). The folds and the
 split are ``bench/intents.py``'s (seed 77; ``--cv 5``: stratified, the test part unused), so
 its figures for the frozen vectors are comparable line by line.
 """
@@ -195,7 +198,7 @@ class Encoder:
 
 
 def fine_tune(
-    enc: Encoder, texts: Sequence[str], y: np.ndarray, n_labels: int, a: argparse.Namespace
+    enc: Encoder, texts: Sequence[str], y: np.ndarray, n_labels: int, a: argparse.Namespace, seed: int
 ) -> tuple[list[dict[str, Any]], np.ndarray, list[float]]:
     """The tuned top layers, the head (384 x labels, unit columns) and each epoch's mean loss."""
     jax, jnp = enc.jax, enc.jnp
@@ -234,7 +237,7 @@ def fine_tune(
 
     m = jax.tree.map(jnp.zeros_like, params)
     s = jax.tree.map(jnp.zeros_like, params)
-    rng = np.random.default_rng(a.train_seed)
+    rng = np.random.default_rng(seed)
     losses: list[float] = []
     t = 0
     for _ in range(a.epochs):
@@ -249,6 +252,10 @@ def fine_tune(
 
 
 def run_fold(enc: Encoder, train: Rows, val: Rows, a: argparse.Namespace, name: str) -> dict[str, Any]:
+    """One fold: the shipped model over the frozen vectors, then per training seed over the tuned
+    ones (alone and blended with the head); with several seeds also their soup (the seeds' tuned
+    weights and heads averaged into one model, which is what could ship) and their ensemble (the
+    seeds' blended probabilities averaged: one model run per seed)."""
     from functions.search.embedding import OnnxEmbedder  # noqa: PLC0415
     from functions.triage.classifier import TriageModel  # noqa: PLC0415
 
@@ -257,41 +264,76 @@ def run_fold(enc: Encoder, train: Rows, val: Rows, a: argparse.Namespace, name: 
     texts = [t for t, _ in train]
     vtexts = [t for t, _ in val]
     truth = [c for _, c in val]
-    t0 = time.perf_counter()
-    top, head, losses = fine_tune(enc, texts, np.array([index[c] for _, c in train]), len(labels), a)
-    tune_s = time.perf_counter() - t0
-    tuned, vtuned = enc.vectors(top, texts), enc.vectors(top, vtexts)
-    logits = a.scale * (vtuned @ head)
-    head_p = np.exp(logits - logits.max(1, keepdims=True))
-    head_p /= head_p.sum(1, keepdims=True)
+    y = np.array([index[c] for _, c in train])
+    categories: dict[str, Sequence[str | None]] = {"category": [c for _, c in train]}
 
     def accuracy(pred: Sequence[str]) -> float:
         return round(sum(p == t for p, t in zip(pred, truth, strict=True)) / len(truth), 4)
+
+    def shipped(tv: np.ndarray, vv: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """The shipped model trained over ``tv``: its labels' order and the validation texts' probabilities."""
+        model = TriageModel.train(texts, categories, None, "experiment", vectors=tv)
+        model = TriageModel.from_bytes(model.to_bytes())
+        field_labels = list(model.fields["category"].labels)
+        return field_labels, np.stack([model.probabilities("category", t, vv[i]) for i, t in enumerate(vtexts)])
+
+    def tuned_view(
+        top: list[dict[str, Any]], head: np.ndarray, tag: str
+    ) -> tuple[dict[str, float], dict[float, np.ndarray]]:
+        """Accuracies over tuned weights (keys prefixed ``tag``) and the blends' probabilities."""
+        tuned, vtuned = enc.vectors(top, texts), enc.vectors(top, vtexts)
+        logits = a.scale * (vtuned @ head)
+        head_p = np.exp(logits - logits.max(1, keepdims=True))
+        head_p /= head_p.sum(1, keepdims=True)
+        field_labels, probs = shipped(tuned, vtuned)
+        head_p = head_p[:, [index[c] for c in field_labels]]
+        pick = lambda p: accuracy([field_labels[int(i)] for i in p.argmax(1)])  # noqa: E731
+        got = {f"{tag}head_alone": pick(head_p), f"{tag}shipped_model_tuned": pick(probs)}
+        blends = {0.0: probs}
+        for w in a.head_weights:
+            blends[w] = (1 - w) * probs + w * head_p
+            got[f"{tag}tuned_with_head_{w:g}"] = pick(blends[w])
+        return got, blends
 
     emb = OnnxEmbedder(threads=1)
 
     def encode(ts: Sequence[str]) -> np.ndarray:
         return np.asarray(emb.embed(list(ts)), dtype=np.float32)
 
-    out: dict[str, Any] = {"evaluated_on": name, "head_alone": accuracy([labels[int(i)] for i in head_p.argmax(1)])}
-    for view, (tv, vv) in {
-        "frozen": (cached_vectors(texts, encode, a.vectors_cache), cached_vectors(vtexts, encode, a.vectors_cache)),
-        "tuned": (tuned, vtuned),
-    }.items():
-        model = TriageModel.train(texts, {"category": [c for _, c in train]}, None, "experiment", vectors=tv)
-        model = TriageModel.from_bytes(model.to_bytes())
-        field = model.fields["category"]
-        order = [index[c] for c in field.labels]
-        probs = np.stack([model.probabilities("category", t, vv[i]) for i, t in enumerate(vtexts)])
-        out[f"shipped_model_{view}"] = accuracy([field.labels[int(i)] for i in probs.argmax(1)])
-        if view == "tuned":
-            for w in a.head_weights:
-                blend = (1 - w) * probs + w * head_p[:, order]
-                out[f"tuned_with_head_{w:g}"] = accuracy([field.labels[int(i)] for i in blend.argmax(1)])
+    field_labels, frozen = shipped(
+        cached_vectors(texts, encode, a.vectors_cache), cached_vectors(vtexts, encode, a.vectors_cache)
+    )
+    out: dict[str, Any] = {
+        "evaluated_on": name,
+        "shipped_model_frozen": accuracy([field_labels[int(i)] for i in frozen.argmax(1)]),
+    }
+    tunes, all_blends, losses, tune_s = [], [], {}, []
+    for seed in a.train_seeds:
+        t0 = time.perf_counter()
+        top, head, losses[seed] = fine_tune(enc, texts, y, len(labels), a, seed)
+        tune_s.append(round(time.perf_counter() - t0, 1))
+        tag = "" if len(a.train_seeds) == 1 else f"seed{seed}_"
+        got, blends = tuned_view(top, head, tag)
+        out.update(got)
+        tunes.append((top, head))
+        all_blends.append(blends)
+    if len(a.train_seeds) > 1:
+        jax = enc.jax
+        soup_top = jax.tree.map(lambda *leaves: sum(leaves) / len(leaves), *[t for t, _ in tunes])
+        soup_head = sum(h for _, h in tunes) / len(tunes)
+        soup_head = soup_head / np.linalg.norm(soup_head, axis=0, keepdims=True)
+        out.update(tuned_view(soup_top, soup_head, "soup_")[0])
+        for w in all_blends[0]:
+            mean = np.mean([b[w] for b in all_blends], axis=0)
+            key = "ensemble_shipped_model_tuned" if w == 0.0 else f"ensemble_tuned_with_head_{w:g}"
+            out[key] = accuracy([field_labels[int(i)] for i in mean.argmax(1)])
+        for key in ("head_alone", "shipped_model_tuned", *(f"tuned_with_head_{w:g}" for w in a.head_weights)):
+            out[f"seeds_mean_{key}"] = round(statistics.mean(out[f"seed{s}_{key}"] for s in a.train_seeds), 4)
     out.update(
         {
             "epoch_losses": losses,
-            "tune_s": round(tune_s, 1),
+            "tune_s": tune_s,
+            "train_seeds": a.train_seeds,
             "top_layers": a.top,
             "epochs": a.epochs,
             "lr": a.lr,
@@ -412,11 +454,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--head-lr", type=float, default=2e-3)
     p.add_argument("--scale", type=float, default=20.0, help="the cosine head's logit scale")
     p.add_argument("--head-weights", default="0.2,0.35,0.5", help="the head's shares in the blends")
-    p.add_argument("--train-seed", type=int, default=0, help="the batches' order")
+    p.add_argument(
+        "--train-seeds",
+        default="0",
+        help="the batches' orders, comma-separated; with several, each seed's figures, their mean, their soup and ensemble",
+    )
     p.add_argument("--vectors-cache", default=None, help="an .npz keeping the frozen vectors between runs")
     a = p.parse_args(argv)
     try:
         a.head_weights = [float(w) for w in a.head_weights.split(",") if w.strip()]
+        a.train_seeds = [int(x) for x in a.train_seeds.split(",") if x.strip()]
         folds = {int(f) for f in a.folds.split(",") if f.strip()} if a.folds else None
     except ValueError as exc:
         p.error(f"--head-weights takes numbers, --folds fold numbers, comma-separated: {exc}")
