@@ -107,7 +107,7 @@ class CustomerQuery(Model):
 
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
         default=None,
-        description="words that must all occur (any case) in the customer's id, name, region or mail domains; "
+        description="words that must all occur (any case or accents) in the customer's id, name, region or mail domains; "
         "a contact's whole email address finds its customer",
     )
     limit: PageSize = 50

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,22 +28,28 @@ def keep_opt_outs(existing: Customer, data: CustomerIn) -> CustomerIn:
     return data.model_copy(update={"contacts": contacts})
 
 
+def folded(text: str) -> str:
+    """``text`` case-folded and without accents: "Genève" and "geneve" search alike."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def search_text(customer: Mapping[str, Any]) -> str:
     """What a customer search (``GET /customers?q=``) reads of a customer: id, name, region and
-    mail domains, case-folded (``customer``: the profile's attributes)."""
+    mail domains, ``folded`` (``customer``: the profile's attributes)."""
     parts = [
         customer.get("customer_id"),
         customer.get("name"),
         customer.get("region"),
         *customer.get("email_domains", ()),
     ]
-    return " ".join(str(p) for p in parts if p).casefold()
+    return folded(" ".join(str(p) for p in parts if p))
 
 
 def matches_search(customer: Mapping[str, Any], text: str) -> bool:
-    """Every word of ``text`` occurs (any case) in the customer's ``search_text``."""
+    """Every word of ``text`` occurs (any case, any accents) in the customer's ``search_text``."""
     haystack = search_text(customer)
-    return all(word in haystack for word in text.casefold().split())
+    return all(word in haystack for word in folded(text).split())
 
 
 def check_same_id(path_id: str, data: CustomerIn) -> None:

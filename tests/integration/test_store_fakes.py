@@ -309,6 +309,7 @@ def test_a_customer_search_lists_those_holding_every_word_in_id_order_a_page_at_
     customers.upsert(a_customer("c2", name="Kiefer Bau", email_domains=["nordwerk-bau.de"]))
     customers.upsert(a_customer("c1", name="NORDWERK Energie", region="us-east"))
     customers.upsert(a_customer("c3", name="Acme Corp"))
+    customers.upsert(a_customer("c5", name="Genève Horlogerie SA"))
 
     def search(text: str, limit: int = 50) -> list[str]:
         seen, cursor = [], None
@@ -324,6 +325,7 @@ def test_a_customer_search_lists_those_holding_every_word_in_id_order_a_page_at_
     assert search("Nordwerk EU-central") == ["c4"]  # every word, in name or region
     assert search("c3") == ["c3"]  # the id
     assert search("nordwerk acme") == []
+    assert search("geneve") == search("GENÈVE") == ["c5"]  # any accents
     assert customers.list_customers(text="energie").items[0].install_base[0].product == "px-200"  # whole customers
 
 

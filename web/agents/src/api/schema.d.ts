@@ -4140,7 +4140,7 @@ export interface components {
       limit?: number
       /**
        * Q
-       * @description words that must all occur (any case) in the customer's id, name, region or mail domains; a contact's whole email address finds its customer
+       * @description words that must all occur (any case or accents) in the customer's id, name, region or mail domains; a contact's whole email address finds its customer
        * @default null
        */
       q?: string | null
@@ -9333,7 +9333,7 @@ export interface operations {
   list_customers: {
     parameters: {
       query?: {
-        /** @description words that must all occur (any case) in the customer's id, name, region or mail domains; a contact's whole email address finds its customer */
+        /** @description words that must all occur (any case or accents) in the customer's id, name, region or mail domains; a contact's whole email address finds its customer */
         q?: string | null
         limit?: number
         /** @description next_cursor of the previous page */
