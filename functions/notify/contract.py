@@ -35,6 +35,7 @@ from typing import Protocol
 
 from pydantic import Field
 
+from functions.core.i18n import base_language
 from functions.core.models import Model
 
 AUDIENCE_PREFIX = "notices/{notice_id}/audience/"
@@ -109,7 +110,7 @@ class Dispatch(Model):
 
     def in_language(self, lang: str | None) -> Dispatch:
         """This dispatch as readers of ``lang`` receive it (English for a language it lacks)."""
-        found = self.translations.get((lang or "").split("-")[0].lower())
+        found = self.translations.get(base_language(lang) or "")
         return self.model_copy(update=found.model_dump()) if found else self
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from functions.composition import container
 
 
@@ -129,3 +131,16 @@ def test_customers_are_searched_by_words_or_a_contact_s_address_and_an_empty_sea
     empty = client.http.get("/customers?q=%20%20", headers=agent_headers)
     assert empty.status_code == 400, empty.body
     assert [f["field"] for f in empty.json_body["error"]["fields"]] == ["q"], empty.json_body
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [("q=" + "x" * 201, "q"), ("q=nord&limit=0", "limit"), ("q=nord&cursor=%25%25", None)]
+)
+def test_a_bad_customer_search_is_400_naming_what_is_wrong(client, agent_headers, query, field):
+    resp = client.http.get(f"/customers?{query}", headers=agent_headers)
+    assert resp.status_code == 400, resp.body
+    error = resp.json_body["error"]
+    if field:
+        assert [f["field"] for f in error["fields"]] == [field], error
+    else:
+        assert "cursor" in error["message"], error
