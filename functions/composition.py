@@ -219,6 +219,7 @@ class Container:
             search=lambda: self.search_index,
             sla=self.sla,
             attachment_links=self.attachment_links,
+            clock=self.clock,
         )
 
     @cached_property
@@ -327,14 +328,13 @@ class Container:
         from functions.cases.actions.adapters import ProblemLinker  # noqa: PLC0415
         from functions.cases.actions.service import BulkActions  # noqa: PLC0415
         from functions.cases.actions.store import JobItems  # noqa: PLC0415
-        from functions.core.timeutil import utcnow  # noqa: PLC0415
 
         return BulkActions(
             self.cases,
             ProblemLinker(lambda: self.problems),
             JobItems(),
             self.case_jobs_queue,
-            utcnow,
+            self.clock,
             merger=self.case_merging,
         )
 
@@ -344,9 +344,8 @@ class Container:
         from functions.cases.actions.adapters import ProblemLinker  # noqa: PLC0415
         from functions.cases.actions.service import CaseMerging  # noqa: PLC0415
         from functions.cases.actions.store import TimelineItems  # noqa: PLC0415
-        from functions.core.timeutil import utcnow  # noqa: PLC0415
 
-        return CaseMerging(self.cases, TimelineItems(), ProblemLinker(lambda: self.problems), utcnow)
+        return CaseMerging(self.cases, TimelineItems(), ProblemLinker(lambda: self.problems), self.clock)
 
     @cached_property
     def macros(self) -> MacroService:
@@ -356,20 +355,18 @@ class Container:
         from functions.cases.macros.models import Macro  # noqa: PLC0415
         from functions.cases.macros.service import MacroService  # noqa: PLC0415
         from functions.core.records import VersionedRecords  # noqa: PLC0415
-        from functions.core.timeutil import utcnow  # noqa: PLC0415
 
         agents = {a.id: a.name for a in self.settings.dev_agents if a.name}
         names = DirectoryNames(agents, lambda: self.customer_store)
-        return MacroService(VersionedRecords("macro", Macro, "macro_id"), self.cases, names, utcnow)
+        return MacroService(VersionedRecords("macro", Macro, "macro_id"), self.cases, names, self.clock)
 
     @cached_property
     def saved_views(self) -> ViewService:
         from functions.cases.saved_views.models import SavedView  # noqa: PLC0415
         from functions.cases.saved_views.service import ViewService  # noqa: PLC0415
         from functions.core.records import VersionedRecords  # noqa: PLC0415
-        from functions.core.timeutil import utcnow  # noqa: PLC0415
 
-        return ViewService(VersionedRecords("saved_view", SavedView, "view_id"), utcnow)
+        return ViewService(VersionedRecords("saved_view", SavedView, "view_id"), self.clock)
 
     @cached_property
     def attachment_links(self) -> S3AttachmentLinks:
@@ -381,7 +378,7 @@ class Container:
     # -- channels and the customer portal ---------------------------------------------------------
     @cached_property
     def clock(self) -> Callable[[], datetime]:
-        """What time it is for the channels' and the portal's services (tests give a fake clock)."""
+        """What time it is, for every service the container makes (tests give a fake clock)."""
         from functions.core.timeutil import utcnow  # noqa: PLC0415
 
         return utcnow
@@ -731,10 +728,9 @@ class Container:
     @cached_property
     def departments(self) -> DepartmentService:
         """Departments and the routing rules (the defaults until a deployment stores its own)."""
-        from functions.core.timeutil import utcnow  # noqa: PLC0415
         from functions.problems.service.departments import DepartmentService  # noqa: PLC0415
 
-        return DepartmentService(self.department_store, self.routing_store, utcnow)
+        return DepartmentService(self.department_store, self.routing_store, self.clock)
 
     @cached_property
     def problem_knowledge(self) -> KnowledgeSync:
@@ -746,7 +742,6 @@ class Container:
     @cached_property
     def problems(self) -> ProblemService:
         """The problem use cases: lifecycle, linking, resolution and reads, each with its ports."""
-        from functions.core.timeutil import utcnow  # noqa: PLC0415
         from functions.problems.service import (  # noqa: PLC0415
             ProblemLifecycle,
             ProblemLinking,
@@ -758,15 +753,15 @@ class Container:
         store = self.problem_store
         return ProblemService(
             # assigning a department starts its escalation; escalation reaches back through a callable
-            lifecycle=ProblemLifecycle(store, self.cases, self.departments, self.escalation, utcnow),
-            linking=ProblemLinking(store, self.cases, self.suggestion_store, utcnow),
-            resolution=ProblemResolution(store, self.cases, self.problem_knowledge, utcnow),
+            lifecycle=ProblemLifecycle(store, self.cases, self.departments, self.escalation, self.clock),
+            linking=ProblemLinking(store, self.cases, self.suggestion_store, self.clock),
+            resolution=ProblemResolution(store, self.cases, self.problem_knowledge, self.clock),
             reads=ProblemReads(store, self.customer_store, self.settings.problem_cost_per_channel),
         )
 
     @cached_property
     def escalation(self) -> EscalationService:
-        from functions.core.timeutil import iso, utcnow  # noqa: PLC0415
+        from functions.core.timeutil import iso  # noqa: PLC0415
         from functions.problems.escalation.adapters import EscalationStateMachine  # noqa: PLC0415
         from functions.problems.escalation.models import Policy  # noqa: PLC0415
         from functions.problems.escalation.service import EscalationService  # noqa: PLC0415
@@ -790,7 +785,7 @@ class Container:
             self.mailer,
             self.escalation_resolver,
             policy,
-            lambda: iso(utcnow()),
+            lambda: iso(self.clock()),
         )
 
     @cached_property
@@ -861,7 +856,6 @@ class Container:
     def problem_stream(self) -> ProblemStream:
         """The table stream's batches: new cases to a batch's detection, accepted suggestions
         removed, status changes to ``problem_reactions`` (looked up per batch: tests override it)."""
-        from functions.core.timeutil import utcnow  # noqa: PLC0415
         from functions.problems.service.stream import ProblemStream  # noqa: PLC0415
 
         return ProblemStream(
@@ -869,7 +863,7 @@ class Container:
             suggestions=self.suggestion_store,
             customers=self.customer_store,
             reactions=lambda detection: self.problem_reactions(detection),
-            clock=utcnow,
+            clock=self.clock,
             escalations=lambda line: self.problems.record_escalation(line),
         )
 
@@ -888,13 +882,12 @@ class Container:
         kept per container); its ``classifier(field)`` is an ``IntentClassifier`` for the chatbot."""
         from datetime import timedelta  # noqa: PLC0415
 
-        from functions.core.timeutil import utcnow  # noqa: PLC0415
         from functions.triage.service import TriageService  # noqa: PLC0415
 
         return TriageService(
             self.triage_models,
             lambda: self.embedder,
-            utcnow,
+            self.clock,
             reload_after=timedelta(seconds=self.settings.triage_reload_seconds),
         )
 
@@ -1036,7 +1029,7 @@ class Container:
 
     @cached_property
     def notice_delivery(self) -> DeliveryService:
-        from functions.core.timeutil import iso, utcnow  # noqa: PLC0415
+        from functions.core.timeutil import iso  # noqa: PLC0415
         from functions.notify.delivery.service import DeliveryService, Policy  # noqa: PLC0415
         from functions.notify.links import unsubscribe_url  # noqa: PLC0415
 
@@ -1056,7 +1049,7 @@ class Container:
             lambda: self.notices,  # the notice source: what the next dispatch says and to whom
             lambda contact_id, customer_id: unsubscribe_url(contact_id, customer_id, s.public_base_url),
             policy,
-            lambda: iso(utcnow()),
+            lambda: iso(self.clock()),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -120,9 +121,15 @@ class Message(Model):
     meta: dict[str, Any] = Field(default_factory=dict)
 
 
+_MADE = itertools.count()  # this process's events, in the order made
+
+
 def new_event_id(at_iso: str, seq: int = 0) -> str:
-    """A timeline event's id: sorts by time, then by position among events written together, then at random."""
-    return f"{at_iso}#{seq:03d}{secrets.token_hex(4)}"
+    """A timeline event's id: sorts by time, then by the order this process made its events (a clock
+    read twice can give one instant: a test's stopped clock, or a coarse one), then by position
+    among events written together, then at random (two processes at one instant: a true tie; the
+    random part keeps their ids apart)."""
+    return f"{at_iso}#{next(_MADE) % 0x1000000:06x}{seq:03d}{secrets.token_hex(4)}"
 
 
 class TimelineEvent(Model):

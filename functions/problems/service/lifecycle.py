@@ -299,7 +299,7 @@ class ProblemLifecycle:
         if line.failure:
             data["failure"] = line.failure
 
-        event_id = f"{iso(at)}#000{digest}"  # the form new_event_id gives, its random part derived
+        event_id = f"{iso(at)}#000000000{digest}"  # new_event_id's form (no order, seq 0), its random part derived
 
         def build(p: Problem, now: datetime) -> Change:
             told = event(p.problem_id, kind, rules.ESCALATION, at, body=line.body(), data=data, event_id=event_id)
