@@ -315,8 +315,11 @@ class CaseService:
         context: CaseContext | None = None,
         pointers: list[str] | None = None,
         extra_events: list[tuple[EventKind, dict[str, Any]]] | None = None,
+        declared_language: str | None = None,
     ) -> Case:
-        """Open a new case. Raises Duplicate (and writes nothing) if a pointer is known."""
+        """Open a new case. Raises Duplicate (and writes nothing) if a pointer is known. The case's
+        language: ``language``, else the known contact's, else ``declared_language`` (what the
+        message itself says it is written in)."""
         now = self.clock()
         contact = self.resolve_contact(contact_email)
         if contact is not None:
@@ -346,7 +349,7 @@ class CaseService:
             contact_email=contact_email,
             contact_name=contact_name or (contact.name if contact else None),
             contact_phone=contact_phone or (contact.phone if contact else None),
-            language=language or (contact.language if contact else None),
+            language=language or (contact.language if contact else None) or declared_language,
             context=context or CaseContext(),
             created_at=now,
             updated_at=now,

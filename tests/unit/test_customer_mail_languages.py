@@ -56,9 +56,9 @@ def _only_mail_to(fakes: ChannelFakes, address: str) -> str:
     return str(mail.get_content())
 
 
-def _inbound(frm: str = "Bea <bea@acme.example>") -> bytes:
+def _inbound(frm: str = "Bea <bea@acme.example>", headers: str = "") -> bytes:
     return (
-        f"From: {frm}\r\nTo: support@casebridge.local\r\nSubject: Printer jams\r\n"
+        f"From: {frm}\r\nTo: support@casebridge.local\r\nSubject: Printer jams\r\n{headers}"
         "Message-ID: <m1@acme.example>\r\n\r\nIt jams.\r\n"
     ).encode()
 
@@ -118,6 +118,34 @@ def test_a_mail_from_a_stranger_is_acknowledged_in_english(fakes):
 
     body = _only_mail_to(fakes, "zed@elsewhere.example")
     assert body.startswith("Hello Zed,") and ACK["en"].format(case_id=out.case) in body
+
+
+@pytest.mark.parametrize(
+    ("headers", "lang"),
+    [
+        ("Content-Language: de-DE\r\n", "de"),
+        ("Content-Language: fr\r\n", "fr"),
+        ("Content-Language: es-MX, en\r\n", "es"),
+        ("Accept-Language: de-AT, de;q=0.9, en;q=0.5\r\n", "de"),
+        ("Content-Language: nl-NL, de\r\n", None),  # written in a language we do not write: English
+        ("Content-Language: nl\r\nAccept-Language: fr\r\n", "fr"),  # not in ours: what the writer reads
+        ("Accept-Language: nl, es;q=0.8\r\n", "es"),  # the first wanted that we write
+    ],
+)
+def test_a_mail_from_a_stranger_is_acknowledged_in_the_language_it_declares(fakes, headers, lang):
+    out = fakes.container.email_intake.ingest_raw(_inbound("Zed <zed@elsewhere.example>", headers), None, source="test")
+
+    assert fakes.container.cases.get(out.case).language == lang
+    assert ACK[lang or "en"].format(case_id=out.case) in _only_mail_to(fakes, "zed@elsewhere.example")
+
+
+def test_the_contacts_language_on_record_comes_before_the_mails_own(fakes):
+    fakes.directory.add_contact("acme", "bea@acme.example", "Bea", language="fr")
+
+    out = fakes.container.email_intake.ingest_raw(_inbound(headers="Content-Language: de-DE\r\n"), None, source="test")
+
+    assert fakes.container.cases.get(out.case).language == "fr"
+    assert ACK["fr"].format(case_id=out.case) in _only_mail_to(fakes, "bea@acme.example")
 
 
 # -- the fresh link ----------------------------------------------------------------------------

@@ -107,8 +107,10 @@ class CasePort(Protocol):
         context: CaseContext | None = None,
         pointers: list[str] | None = None,
         extra_events: list[tuple[EventKind, dict[str, Any]]] | None = None,
+        declared_language: str | None = None,
     ) -> Case:
-        """Duplicate (nothing written) when a pointer is already known."""
+        """Duplicate (nothing written) when a pointer is already known. ``declared_language``: the
+        case's language when the contact's is not known."""
         ...
 
     def add_inbound(

@@ -368,6 +368,21 @@ def references_header(ids: list[str], limit: int = 20) -> str:
     return " ".join(ids)
 
 
+def declared_language(mail: ParsedMail) -> str | None:
+    """The language the mail says it is written in, where it is one Casebridge writes: its
+    ``Content-Language`` (RFC 3282; the first tag of a list: a later one is not the mail's), else
+    the first of the sender's ``Accept-Language`` that Casebridge writes (Outlook sends it with a
+    mail). None when neither names one."""
+    from functions.core.i18n import base_language, parse_accept_language  # noqa: PLC0415
+
+    for tag in (mail.header("content-language") or "").split(","):
+        if lang := base_language(tag):
+            return lang
+        if tag.strip():
+            break
+    return next(filter(None, map(base_language, parse_accept_language(mail.header("accept-language")))), None)
+
+
 def acknowledgement_text(case_id: str, name: str | None, link: str | None, lang: str | None = None) -> str:
     """The acknowledgement of a new case, in ``lang`` (en, de, fr, es; English otherwise)."""
     return case_mail_text("mail.ack_intro", case_id, name, link, lang)

@@ -471,6 +471,7 @@ class EmailIntake:
                 context=context,
                 pointers=pointers,
                 extra_events=extra,
+                declared_language=rules.declared_language(parsed),
             )
         except Duplicate:
             return self._ack_again(self._duplicate(base, key), parsed, key)
